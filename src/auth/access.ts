@@ -1,0 +1,69 @@
+import type { SqlScope } from '../read/sql-scope';
+import { Role } from './roles';
+
+/**
+ * The access policy in one place: which roles may call which operations, and which roles
+ * see a sensitive field in full, masked, or not at all. Resolvers name an entry here;
+ * the read compiler and the auth checker enforce it.
+ */
+
+const { FRONTLINE, UNDERWRITING, MARKETING, STEWARD, INGEST, ADMIN } = Role;
+
+export const OPERATIONS = {
+  /** One customer's profile: the front line, underwriting, and data stewards. */
+  customerLookup: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN],
+  /** A vehicle's risk history. */
+  vehicleLookup: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN],
+  /** Tier segments for campaigns. */
+  marketingList: [MARKETING, ADMIN],
+  /** Source systems pushing records in. */
+  ingestion: [INGEST, ADMIN],
+} satisfies Record<string, Role[]>;
+
+export type Operation = keyof typeof OPERATIONS;
+
+/** Roles not listed in `full` or `masked` are refused the field (FORBIDDEN). */
+export interface FieldAccess {
+  full: readonly Role[];
+  masked?: readonly Role[];
+  /** Required with `masked`: the masked SQL expression, given the full one and its row. */
+  mask?: (sql: string, row: SqlScope) => string;
+}
+
+export type FieldVisibility = 'full' | 'masked' | 'denied';
+
+export function visibility(access: FieldAccess | undefined, role: Role): FieldVisibility {
+  if (!access || access.full.includes(role)) return 'full';
+  if (access.masked?.includes(role)) return 'masked';
+  return 'denied';
+}
+
+/** GB 11643 numbers keep the region (6) and the last 4; e.g. 110105********002X. */
+const maskDocumentNumber = (sql: string) =>
+  `left(${sql}, 6) || repeat('*', greatest(length(${sql}) - 10, 0)) || right(${sql}, 4)`;
+
+export const FIELDS = {
+  /** Identity numbers: marketing has no business with them at all. */
+  identityNumber: {
+    full: [STEWARD, ADMIN],
+    masked: [FRONTLINE, UNDERWRITING],
+    mask: maskDocumentNumber,
+  },
+  /** Contact values: masked for everyone but stewards, who correct them. */
+  contactValue: {
+    full: [STEWARD, ADMIN],
+    masked: [FRONTLINE, UNDERWRITING, MARKETING],
+    mask: (sql, row) => `case ${row.col('kind')}
+      when 'MOBILE' then left(${sql}, 3) || '****' || right(${sql}, 4)
+      when 'EMAIL' then left(${sql}, 1) || '***' || substring(${sql} from position('@' in ${sql}))
+      else left(${sql}, 6) || '***' end`,
+  },
+  /** Exact birth dates identify people; marketing gets the birth year instead. */
+  birthDate: {
+    full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN],
+  },
+  /** Source systems' raw payloads carry everything unmasked. */
+  sourceAttributes: {
+    full: [STEWARD, ADMIN],
+  },
+} satisfies Record<string, FieldAccess>;

@@ -1,0 +1,93 @@
+import path from 'node:path';
+
+/** Everything the process reads from its environment, parsed once at start-up. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** When absent, an embedded PostgreSQL is started under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  dbPoolSize: number;
+  /** Secrets: required in production, generated and kept under `dataDir` otherwise. */
+  jwtSecret?: string;
+  piiHashKey?: string;
+  seedDemo: boolean;
+  demoCustomers: number;
+  maxBodyBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses `env` into a Config, reporting every problem at once rather than the first. */
+export function parseConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${key} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${key} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
+  };
+  const secret = (key: string): string | undefined => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return undefined;
+    if (raw.length < 32) problems.push(`${key} must be at least 32 characters long`);
+    return raw;
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const config: Config = {
+    env: nodeEnv,
+    host: env.HOST || '127.0.0.1',
+    port: int('PORT', 4000, 0, 65535),
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    embeddedPostgresPort: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    dbPoolSize: int('DB_POOL_SIZE', 10, 1, 200),
+    jwtSecret: secret('JWT_SECRET'),
+    piiHashKey: secret('PII_HASH_KEY'),
+    seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
+    demoCustomers: int('DEMO_CUSTOMERS', 10_000, 0, 10_000_000),
+    maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+  if (nodeEnv === 'production') {
+    if (!config.databaseUrl) problems.push('DATABASE_URL is required in production');
+    if (!config.jwtSecret) problems.push('JWT_SECRET is required in production');
+    if (!config.piiHashKey) problems.push('PII_HASH_KEY is required in production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

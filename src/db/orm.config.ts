@@ -1,0 +1,54 @@
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { SeedManager } from '@mikro-orm/seeder';
+import path from 'node:path';
+import { Branch } from '../modules/branch/branch.entity';
+import { Claim } from '../modules/claim/claim.entity';
+import { ContactPoint } from '../modules/customer/contact-point.entity';
+import { Customer } from '../modules/customer/customer.entity';
+import { IdentityDocument } from '../modules/customer/identity-document.entity';
+import { SourceRecord } from '../modules/customer/source-record.entity';
+import { PolicyParty } from '../modules/policy/policy-party.entity';
+import { Policy } from '../modules/policy/policy.entity';
+import { RiskScore } from '../modules/risk/risk-score.entity';
+import { Vehicle } from '../modules/vehicle/vehicle.entity';
+
+export const ENTITIES = [
+  Branch,
+  Customer,
+  IdentityDocument,
+  ContactPoint,
+  SourceRecord,
+  Vehicle,
+  Policy,
+  PolicyParty,
+  Claim,
+  RiskScore,
+];
+
+const root = path.resolve(__dirname, '../..');
+
+/** The one ORM configuration: the app, the CLI scripts and the tests all build on it. */
+export function ormOptions(clientUrl: string, poolSize = 10): Options {
+  return defineConfig({
+    clientUrl,
+    entities: ENTITIES,
+    // Under @swc/jest and ts-node MikroORM cannot tell it runs TypeScript and would look
+    // for compiled migrations in dist/, find none, and say nothing.
+    preferTs: __filename.endsWith('.ts'),
+    pool: { min: 0, max: poolSize },
+    extensions: [Migrator, SeedManager],
+    migrations: {
+      path: path.join(root, 'dist/migrations'),
+      pathTs: path.join(root, 'migrations'),
+      // The default snapshot name includes the database name, which differs per machine.
+      snapshotName: '.snapshot-cif-hub',
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+    },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: false,
+  });
+}

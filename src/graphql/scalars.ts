@@ -1,0 +1,36 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+const DECIMAL = /^-?\d{1,16}(\.\d{1,6})?$/;
+
+const invalid = (value: unknown) =>
+  new GraphQLError(
+    `Decimal must be a string of digits with an optional fraction, e.g. "1234.56"; got ${JSON.stringify(value)}`,
+    { extensions: { code: 'BAD_USER_INPUT', rule: 'DECIMAL_FORMAT' } },
+  );
+
+/**
+ * Money and ratios travel as decimal strings: a JSON number is read into a binary float
+ * by most clients, and premiums must add up to the cent.
+ */
+export const DecimalScalar = new GraphQLScalarType<string, string>({
+  name: 'Decimal',
+  description: 'An exact decimal number as a string, e.g. "1234.56". Never a binary float.',
+  serialize(value) {
+    if (typeof value === 'string' && DECIMAL.test(value)) return value;
+    throw invalid(value);
+  },
+  parseValue(value) {
+    if (typeof value === 'string' && DECIMAL.test(value.trim())) return value.trim();
+    throw invalid(value);
+  },
+  parseLiteral(ast) {
+    // Literals arrive as source text, so even 1234.56 is exact here.
+    if (
+      (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) &&
+      DECIMAL.test(ast.value)
+    ) {
+      return ast.value;
+    }
+    throw invalid(ast.kind === Kind.STRING || ast.kind === Kind.INT ? ast.value : ast.kind);
+  },
+});

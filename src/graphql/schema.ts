@@ -1,0 +1,48 @@
+import './enums';
+import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
+import { RoleAuthChecker } from '../auth/auth-checker';
+import { CustomerResolver } from '../modules/customer/customer.resolver';
+import { IngestionResolver } from '../modules/ingestion/ingestion.resolver';
+import { MarketingResolver } from '../modules/marketing/marketing.resolver';
+import { PolicyResolver } from '../modules/policy/policy.resolver';
+import { VehicleResolver } from '../modules/vehicle/vehicle.resolver';
+import { readTypeSpecs } from '../read/read-model';
+import { compiledValue } from './compiled';
+import { connectionTypeNames } from './connection';
+
+export const RESOLVERS = [
+  CustomerResolver,
+  VehicleResolver,
+  PolicyResolver,
+  MarketingResolver,
+  IngestionResolver,
+] as const;
+
+/** The schema the code declares; `schema/schema.graphql` is this, printed. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: RESOLVERS,
+    authChecker: RoleAuthChecker,
+    validate: false,
+  });
+  resolveCompiledFields(schema);
+  return schema;
+}
+
+/**
+ * Values of read types arrive keyed by response key from the read compiler: their fields
+ * without a resolver of their own read that key instead of the field name.
+ */
+function resolveCompiledFields(schema: GraphQLSchema): void {
+  const readNames = new Set<string>(connectionTypeNames);
+  const targets = new Set(readTypeSpecs().keys());
+  for (const type of getMetadataStorage().objectTypes) {
+    if (targets.has(type.target)) readNames.add(type.name);
+  }
+  for (const name of readNames) {
+    const type = schema.getType(name);
+    if (!(type instanceof GraphQLObjectType)) continue;
+    for (const field of Object.values(type.getFields())) field.resolve ??= compiledValue;
+  }
+}

@@ -1,0 +1,38 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { FIELDS } from '../../auth/access';
+import { Column, ReadsFrom } from '../../read/read-model';
+import { ContactPoint } from './contact-point.entity';
+import { ContactKind, VerificationMethod, VerificationStatus } from './customer.enums';
+
+@ObjectType('ContactPoint')
+@ReadsFrom(() => ContactPoint)
+export class ContactPointView {
+  @Field(() => ID)
+  @Column()
+  id!: string;
+
+  @Field(() => ContactKind)
+  @Column()
+  kind!: ContactKind;
+
+  @Field(() => String, { description: 'Masked (138****5678) for all but data stewards.' })
+  @Column({ access: FIELDS.contactValue })
+  value!: string;
+
+  @Field(() => Boolean)
+  @Column()
+  primary!: boolean;
+
+  @Field(() => VerificationStatus)
+  @Column()
+  verificationStatus!: VerificationStatus;
+
+  @Field(() => VerificationMethod, { nullable: true })
+  @Column()
+  verificationMethod?: VerificationMethod;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @Column()
+  verifiedAt?: Date;
+}

@@ -1,0 +1,103 @@
+import { BadUserInputError } from '../../graphql/errors';
+import type { LookupSource } from '../../read/read-session';
+import { checkMobile, checkPlate, checkVin, type Checked } from '../../validation';
+import { ContactKind } from './customer.enums';
+import { CustomerView } from './customer.type';
+import { checkDocument } from './identity-rules';
+import type { PiiHasher } from './pii-hasher';
+import type { CustomerLookup } from './customer.input';
+
+const customer = () => CustomerView;
+
+/** The policyholder of the latest policy on the vehicle found by `column`. */
+function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
+  return {
+    type: customer,
+    keyType: 'text',
+    source: (c, k) => ({
+      where: [
+        `${c.col('id')} = (select pp.customer_id from vehicle v
+          join policy p on p.vehicle_id = v.id
+          join policy_party pp on pp.policy_id = p.id and pp.role = 'POLICYHOLDER'
+          where v.${column} = ${k} order by p.effective_date desc, p.id limit 1)`,
+      ],
+    }),
+  };
+}
+
+/** Each lookup key as SQL over the customer row `c` and the bound key `k`. */
+const LOOKUPS = {
+  id: { type: customer, keyType: 'uuid', source: (c, k) => ({ where: [`${c.col('id')} = ${k}::uuid`] }) },
+  cifNo: { type: customer, keyType: 'text', source: (c, k) => ({ where: [`${c.col('cifNo')} = ${k}`] }) },
+  identityDocument: {
+    type: customer,
+    keyType: 'text',
+    source: (c, k) => ({
+      where: [
+        `${c.col('id')} = (select d.customer_id from identity_document d
+          where d.type = split_part(${k}, ':', 1) and d.number_hash = decode(split_part(${k}, ':', 2), 'hex'))`,
+      ],
+    }),
+  },
+  mobile: {
+    type: customer,
+    keyType: 'text',
+    source: (c, k) => ({
+      where: [
+        `${c.col('id')} = (select cp.customer_id from contact_point cp
+          where cp.kind = 'MOBILE' and cp.value_hash = decode(${k}, 'hex')
+          order by cp.verification_status = 'VERIFIED' desc, cp.verified_at desc nulls last, cp.updated_at desc
+          limit 1)`,
+      ],
+    }),
+  },
+  policyNo: {
+    type: customer,
+    keyType: 'text',
+    source: (c, k) => ({
+      where: [
+        `${c.col('id')} = (select pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+          where p.policy_no = ${k} order by pp.role = 'POLICYHOLDER' desc limit 1)`,
+      ],
+    }),
+  },
+  vin: vehicleLookup('vin'),
+  plate: vehicleLookup('plate'),
+} satisfies Record<string, LookupSource>;
+
+function valid<T>(field: string, checked: Checked<T>): T {
+  if (checked.ok) return checked.value;
+  const [first] = checked.violations;
+  throw new BadUserInputError(`${field}: ${first.message}`, { field, rule: first.rule });
+}
+
+/** Turns the one key of a CustomerLookup into a read-path lookup, validating it first. */
+export class CustomerLookupService {
+  constructor(private readonly hasher: PiiHasher) {}
+
+  resolve(by: CustomerLookup): { lookup: LookupSource; key: string } {
+    const given = Object.entries(by).filter(([, value]) => value !== undefined && value !== null);
+    if (given.length !== 1) {
+      throw new BadUserInputError('by: give exactly one of its keys', {
+        field: 'by',
+        rule: 'EXACTLY_ONE',
+      });
+    }
+    if (by.id) return { lookup: LOOKUPS.id, key: by.id };
+    if (by.cifNo) return { lookup: LOOKUPS.cifNo, key: by.cifNo.trim().toUpperCase() };
+    if (by.identityDocument) {
+      const { type, number } = by.identityDocument;
+      const document = valid('by.identityDocument.number', checkDocument(type, number));
+      const digest = this.hasher.digest(type, document.number).toString('hex');
+      return { lookup: LOOKUPS.identityDocument, key: `${type}:${digest}` };
+    }
+    if (by.mobile) {
+      const mobile = valid('by.mobile', checkMobile(by.mobile));
+      const digest = this.hasher.digest(ContactKind.MOBILE, mobile.normalized).toString('hex');
+      return { lookup: LOOKUPS.mobile, key: digest };
+    }
+    if (by.policyNo) return { lookup: LOOKUPS.policyNo, key: by.policyNo.trim() };
+    if (by.vin) return { lookup: LOOKUPS.vin, key: valid('by.vin', checkVin(by.vin)).normalized };
+    return { lookup: LOOKUPS.plate, key: valid('by.plate', checkPlate(by.plate!)).normalized };
+  }
+}

@@ -1,0 +1,75 @@
+import {
+  Check,
+  Collection,
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  OneToMany,
+  Property,
+  type Rel,
+} from '@mikro-orm/core';
+import { BaseEntity } from '../../db/base.entity';
+import { Branch } from '../branch/branch.entity';
+import { ConsentChannel, CustomerKind, CustomerStatus, Gender } from './customer.enums';
+import { ContactPoint } from './contact-point.entity';
+import { IdentityDocument } from './identity-document.entity';
+
+/** The golden record: one row per real person or organisation. */
+@Entity({ tableName: 'customer' })
+@Check({
+  name: 'customer_individual_attributes_check',
+  expression: `kind = 'INDIVIDUAL' or (gender is null and birth_date is null)`,
+})
+@Check({
+  name: 'customer_merged_into_check',
+  expression: `(status = 'MERGED') = (merged_into_id is not null)`,
+})
+@Check({
+  name: 'customer_consent_check',
+  expression: 'not marketing_consent or consent_at is not null',
+})
+export class Customer extends BaseEntity<'status' | 'marketingConsent' | 'version'> {
+  @Property({ type: 'text', unique: true })
+  cifNo!: string;
+
+  @Enum({ items: () => CustomerKind, type: 'text' })
+  kind!: CustomerKind;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Enum({ items: () => Gender, type: 'text', nullable: true })
+  gender?: Gender;
+
+  @Property({ type: 'date', nullable: true })
+  birthDate?: string;
+
+  @ManyToOne(() => Branch, { deleteRule: 'restrict' })
+  @Index()
+  branch!: Rel<Branch>;
+
+  @Enum({ items: () => CustomerStatus, type: 'text', default: CustomerStatus.ACTIVE })
+  status: CustomerStatus = CustomerStatus.ACTIVE;
+
+  @ManyToOne(() => Customer, { nullable: true, deleteRule: 'restrict' })
+  mergedInto?: Rel<Customer>;
+
+  @Property({ type: 'boolean', default: false })
+  marketingConsent: boolean = false;
+
+  @Property({ type: 'datetime', nullable: true })
+  consentAt?: Date;
+
+  @Enum({ items: () => ConsentChannel, type: 'text', nullable: true })
+  consentChannel?: ConsentChannel;
+
+  @Property({ type: 'integer', version: true })
+  version!: number;
+
+  @OneToMany(() => IdentityDocument, (d) => d.customer)
+  identityDocuments = new Collection<IdentityDocument>(this);
+
+  @OneToMany(() => ContactPoint, (c) => c.customer)
+  contactPoints = new Collection<ContactPoint>(this);
+}

@@ -1,0 +1,45 @@
+import { Field, InputType } from 'type-graphql';
+import { UUIDResolver } from 'graphql-scalars';
+import { IdentityDocumentType } from './customer.enums';
+
+@InputType('IdentityDocumentKey')
+export class IdentityDocumentKey {
+  @Field(() => IdentityDocumentType)
+  type!: IdentityDocumentType;
+
+  @Field(() => String)
+  number!: string;
+}
+
+@InputType('CustomerLookup', { description: 'Exactly one key that identifies the customer.' })
+export class CustomerLookup {
+  @Field(() => UUIDResolver, { nullable: true })
+  id?: string;
+
+  @Field(() => String, { nullable: true })
+  cifNo?: string;
+
+  @Field(() => IdentityDocumentKey, { nullable: true })
+  identityDocument?: IdentityDocumentKey;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A mainland mobile number; the customer who verified it, else the latest.',
+  })
+  mobile?: string;
+
+  @Field(() => String, { nullable: true, description: "The policy's policyholder." })
+  policyNo?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The policyholder of the vehicle's latest policy.",
+  })
+  vin?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The policyholder of the latest policy of the vehicle with this plate.",
+  })
+  plate?: string;
+}

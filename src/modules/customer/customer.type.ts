@@ -1,0 +1,221 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
+import { FIELDS } from '../../auth/access';
+import { Connection } from '../../graphql/connection';
+import { Column, Expression, ReadsFrom, Related, type Args, type Nested } from '../../read/read-model';
+import type { SqlScope } from '../../read/sql-scope';
+import { BranchView } from '../branch/branch.type';
+import { ClaimConnection, ClaimView, claimOrder, OPEN_CLAIM } from '../claim/claim.type';
+import { PolicyConnection, PolicyView, policyOrder } from '../policy/policy.type';
+import { RiskHistoryView } from '../risk/risk-history.type';
+import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
+import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
+import { VehicleView } from '../vehicle/vehicle.type';
+import { ContactPointView } from './contact-point.type';
+import { Customer } from './customer.entity';
+import { ConsentChannel, CustomerKind, CustomerStatus, Gender } from './customer.enums';
+import { IdentityDocumentView } from './identity-document.type';
+import { SourceRecordView } from './source-record.type';
+
+/** The ids of the policies on which the customer is a party, as SQL. */
+export const customerPolicyIds = (customer: SqlScope) =>
+  `select pp.policy_id from policy_party pp where pp.customer_id = ${customer.col('id')}`;
+
+const anyOf = (row: SqlScope, column: string, values: unknown, type: string) =>
+  Array.isArray(values) && values.length ? [`${column} = any(${row.param(values, `${type}[]`)})`] : [];
+
+@ObjectType('Customer', { description: 'The golden record of one real person or organisation.' })
+@ReadsFrom(() => Customer)
+export class CustomerView {
+  @Field(() => ID)
+  @Column()
+  id!: string;
+
+  @Field(() => String, { description: 'The customer information file number.' })
+  @Column()
+  cifNo!: string;
+
+  @Field(() => CustomerKind)
+  @Column()
+  kind!: CustomerKind;
+
+  @Field(() => String)
+  @Column()
+  name!: string;
+
+  @Field(() => Gender, { nullable: true })
+  @Column()
+  gender?: Gender;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'Refused to marketing.' })
+  @Column({ access: FIELDS.birthDate })
+  birthDate?: string;
+
+  @Field(() => Int, { nullable: true })
+  @Expression((customer) => `extract(year from ${customer.col('birthDate')})::int`)
+  birthYear?: number;
+
+  @Field(() => CustomerStatus)
+  @Column()
+  status!: CustomerStatus;
+
+  @Field(() => BranchView, { description: 'The owning branch.' })
+  @Related({
+    kind: 'one',
+    type: () => BranchView,
+    source: (customer, branch) => ({ where: [`${branch.col('id')} = ${customer.col('branch')}`] }),
+  })
+  branch!: Nested<BranchView>;
+
+  @Field(() => Boolean)
+  @Column()
+  marketingConsent!: boolean;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @Column()
+  consentAt?: Date;
+
+  @Field(() => ConsentChannel, { nullable: true })
+  @Column()
+  consentChannel?: ConsentChannel;
+
+  @Field(() => DateTimeResolver)
+  @Column()
+  createdAt!: Date;
+
+  @Field(() => DateTimeResolver)
+  @Column()
+  updatedAt!: Date;
+
+  @Field(() => Int, { description: 'Optimistic-lock version: send it back with edits.' })
+  @Column()
+  version!: number;
+
+  @Field(() => [IdentityDocumentView])
+  @Related({
+    kind: 'many',
+    type: () => IdentityDocumentView,
+    source: (customer, doc) => ({ where: [`${doc.col('customer')} = ${customer.col('id')}`] }),
+    orderBy: (doc) => [
+      { sql: doc.col('type'), type: 'text', direction: 'asc' },
+      { sql: doc.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  })
+  identityDocuments!: IdentityDocumentView[];
+
+  @Field(() => [ContactPointView])
+  @Related({
+    kind: 'many',
+    type: () => ContactPointView,
+    source: (customer, contact) => ({
+      where: [`${contact.col('customer')} = ${customer.col('id')}`],
+    }),
+    orderBy: (contact) => [
+      { sql: contact.col('kind'), type: 'text', direction: 'asc' },
+      { sql: contact.col('primary'), type: 'text', direction: 'desc' },
+      { sql: contact.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  })
+  contactPoints!: ContactPointView[];
+
+  @Field(() => [SourceRecordView], { description: 'Data stewards only.' })
+  @Related({
+    kind: 'many',
+    type: () => SourceRecordView,
+    access: FIELDS.sourceAttributes,
+    source: (customer, record) => ({
+      where: [`${record.col('customer')} = ${customer.col('id')}`],
+    }),
+    orderBy: (record) => [
+      { sql: record.col('receivedAt'), type: 'timestamptz', direction: 'desc' },
+      { sql: record.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  })
+  sourceRecords!: SourceRecordView[];
+
+  @Field(() => PolicyConnection, { description: 'Policies on which the customer is a party.' })
+  @Related({
+    kind: 'connection',
+    type: () => PolicyView,
+    source: (customer, policy, args: Args) => ({
+      where: [
+        `${policy.col('id')} in (${customerPolicyIds(customer)})`,
+        ...anyOf(policy, policy.col('status'), args.status, 'text'),
+        ...anyOf(policy, policy.col('line'), args.line, 'text'),
+      ],
+    }),
+    orderBy: (policy) => policyOrder(policy),
+  })
+  policies!: InstanceType<typeof PolicyConnection>;
+
+  @Field(() => ClaimConnection, { description: "Claims on the customer's policies." })
+  @Related({
+    kind: 'connection',
+    type: () => ClaimView,
+    source: (customer, claim, args: Args) => ({
+      where: [
+        `${claim.col('policy')} in (${customerPolicyIds(customer)})`,
+        ...(args.open === true ? [OPEN_CLAIM(claim)] : []),
+        ...(args.open === false ? [`not (${OPEN_CLAIM(claim)})`] : []),
+      ],
+    }),
+    orderBy: (claim) => claimOrder(claim),
+  })
+  claims!: InstanceType<typeof ClaimConnection>;
+
+  @Field(() => [VehicleView], { description: "Vehicles on the customer's policies." })
+  @Related({
+    kind: 'many',
+    type: () => VehicleView,
+    source: (customer, vehicle) => ({
+      where: [
+        `${vehicle.col('id')} in (select p.vehicle_id from policy p where p.id in (${customerPolicyIds(customer)}))`,
+      ],
+    }),
+    orderBy: (vehicle) => [{ sql: vehicle.col('vin'), type: 'text', direction: 'asc' }],
+  })
+  vehicles!: VehicleView[];
+
+  @Field(() => [RiskScoreView], { description: 'The latest customer score of each stage.' })
+  @Related({
+    kind: 'many',
+    type: () => RiskScoreView,
+    source: (customer, score) => ({
+      from: latestScoresSource('customer_id', customer.col('id'), score.alias),
+      where: [],
+    }),
+    orderBy: (score) => [{ sql: score.col('stage'), type: 'text', direction: 'asc' }],
+  })
+  latestRiskScores!: RiskScoreView[];
+
+  @Field(() => RiskScoreConnection, { description: 'Every customer score, newest first.' })
+  @Related({
+    kind: 'connection',
+    type: () => RiskScoreView,
+    source: (customer, score, args: Args) => ({
+      where: [
+        `${score.col('customer')} = ${customer.col('id')}`,
+        ...anyOf(score, score.col('stage'), args.stage, 'text'),
+      ],
+    }),
+    orderBy: (score) => [
+      { sql: score.col('scoredAt'), type: 'timestamptz', direction: 'desc' },
+      { sql: score.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  })
+  riskScores!: InstanceType<typeof RiskScoreConnection>;
+
+  @Field(() => RiskHistoryView, { description: 'Claims and loss ratio over all its policies.' })
+  @Related({
+    kind: 'one',
+    type: () => RiskHistoryView,
+    source: (customer, history, args: Args) => ({
+      from: riskHistoryRow(customerPolicyIds(customer), asOfSql(customer, args.asOf), history.alias),
+      where: [],
+    }),
+  })
+  riskHistory!: Nested<RiskHistoryView>;
+}
+
+export const RiskScoreConnection = Connection(RiskScoreView, 'RiskScore');
+export const CustomerConnection = Connection(CustomerView, 'Customer');

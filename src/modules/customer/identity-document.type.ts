@@ -1,0 +1,29 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { FIELDS } from '../../auth/access';
+import { Column, ReadsFrom } from '../../read/read-model';
+import { IdentityDocumentType } from './customer.enums';
+import { IdentityDocument } from './identity-document.entity';
+
+@ObjectType('IdentityDocument')
+@ReadsFrom(() => IdentityDocument)
+export class IdentityDocumentView {
+  @Field(() => ID)
+  @Column()
+  id!: string;
+
+  @Field(() => IdentityDocumentType)
+  @Column()
+  type!: IdentityDocumentType;
+
+  @Field(() => String, {
+    description: 'Masked (110105********002X) for all but data stewards; refused to marketing.',
+  })
+  @Column({ access: FIELDS.identityNumber })
+  number!: string;
+
+  @Field(() => Boolean, {
+    description: 'A credit code that fails its GB 32100 check character but is legally valid.',
+  })
+  @Column()
+  checksumException!: boolean;
+}

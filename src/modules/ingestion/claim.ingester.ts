@@ -1,0 +1,98 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Claim } from '../claim/claim.entity';
+import { ClaimStatus } from '../claim/claim.enums';
+import { PartyRole } from '../policy/policy.enums';
+import { PolicyParty } from '../policy/policy-party.entity';
+import { Policy } from '../policy/policy.entity';
+import type { ClaimRecordInput } from './ingestion.input';
+import { RecordStatus } from './ingestion.type';
+import { contentHash, nonNegative, notBlank, RecordErrors } from './record-errors';
+import { findCustomer } from './references';
+
+const STAGES = [
+  'reportedAt',
+  'registeredAt',
+  'surveyedAt',
+  'assessedAt',
+  'approvedAt',
+  'paidAt',
+  'closedAt',
+] as const;
+
+/** Upserts a claim by its number, on a policy the hub already holds. */
+export async function ingestClaim(
+  em: EntityManager,
+  record: ClaimRecordInput,
+): Promise<{ status: RecordStatus; id: string }> {
+  const errors = new RecordErrors();
+  notBlank(errors, 'claimNo', record.claimNo);
+  notBlank(errors, 'accidentPlace', record.accidentPlace);
+  nonNegative(errors, 'reserve', record.reserve);
+  nonNegative(errors, 'paidAmount', record.paidAmount);
+  errors.require((record.complaints ?? 0) >= 0, 'complaints', 'NON_NEGATIVE', 'must be zero or more');
+  errors.require(record.reportedAt >= record.accidentAt, 'reportedAt', 'STAGE_ORDER', 'must not be before accidentAt');
+  // Each stage that happened must come after every earlier stage that happened.
+  let previous: { stage: string; at: Date } | undefined;
+  for (const stage of STAGES) {
+    const at = record[stage];
+    if (!at) continue;
+    if (previous && at < previous.at) errors.add(stage, 'STAGE_ORDER', `must not be before ${previous.stage}`);
+    previous = { stage, at };
+  }
+  errors.require(
+    record.status !== ClaimStatus.CLOSED || !!record.closedAt,
+    'closedAt',
+    'REQUIRED',
+    'a closed claim needs its closing time',
+  );
+  const policy = await em.findOne(Policy, { policyNo: record.policyNo.trim() });
+  errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', `no policy ${record.policyNo} is known`);
+  if (policy) {
+    const accident = record.accidentAt.toISOString().slice(0, 10);
+    errors.require(
+      accident >= policy.effectiveDate && accident <= policy.expiryDate,
+      'accidentAt',
+      'OUTSIDE_COVER',
+      `the accident is outside the policy period ${policy.effectiveDate} to ${policy.expiryDate}`,
+    );
+  }
+  const claimant = record.claimant
+    ? await findCustomer(em, errors, 'claimant', record.claimant)
+    : policy
+      ? (await em.findOne(PolicyParty, { policy, role: PartyRole.POLICYHOLDER }, { populate: ['customer'] }))?.customer
+      : undefined;
+  errors.throwIfAny();
+
+  const hash = contentHash(record);
+  const existing = await em.findOne(Claim, { claimNo: record.claimNo.trim() });
+  if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
+  const values = {
+    claimNo: record.claimNo.trim(),
+    policy: policy!,
+    claimant: claimant!,
+    accidentAt: record.accidentAt,
+    accidentPlace: record.accidentPlace.trim(),
+    reportChannel: record.reportChannel,
+    reportedAt: record.reportedAt,
+    registeredAt: record.registeredAt,
+    surveyedAt: record.surveyedAt,
+    assessedAt: record.assessedAt,
+    approvedAt: record.approvedAt,
+    paidAt: record.paidAt,
+    closedAt: record.closedAt,
+    status: record.status,
+    reserve: record.reserve,
+    paidAmount: record.paidAmount ?? '0',
+    singleParty: record.singleParty ?? false,
+    injury: record.injury ?? false,
+    fastTrack: record.fastTrack,
+    advancePayment: record.advancePayment ?? false,
+    directSettlement: record.directSettlement ?? false,
+    complaints: record.complaints ?? 0,
+    sourceSystem: record.sourceSystem,
+    contentHash: hash,
+  };
+  const claim = existing ? em.assign(existing, values) : em.create(Claim, values);
+  await em.flush();
+  return { status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED, id: claim.id };
+}

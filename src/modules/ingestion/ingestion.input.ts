@@ -1,0 +1,299 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
+import { DecimalScalar } from '../../graphql/scalars';
+import { ClaimStatus, FastTrack, ReportChannel } from '../claim/claim.enums';
+import {
+  ConsentChannel,
+  ContactKind,
+  CustomerKind,
+  Gender,
+  IdentityDocumentType,
+  SourceSystem,
+  VerificationMethod,
+  VerificationStatus,
+} from '../customer/customer.enums';
+import { LineOfBusiness, PartyRole, PolicyStatus, SalesChannel } from '../policy/policy.enums';
+import { RiskLevel, RiskStage } from '../risk/risk.enums';
+import { VehicleUse } from '../vehicle/vehicle.entity';
+
+@InputType('CustomerRef', { description: 'A customer by CIF number or by a source key.' })
+export class CustomerRef {
+  @Field(() => String, { nullable: true })
+  cifNo?: string;
+
+  @Field(() => SourceSystem, { nullable: true })
+  sourceSystem?: SourceSystem;
+
+  @Field(() => String, { nullable: true })
+  sourceKey?: string;
+}
+
+@InputType('IdentityDocumentInput')
+export class IdentityDocumentInput {
+  @Field(() => IdentityDocumentType)
+  type!: IdentityDocumentType;
+
+  @Field(() => String)
+  number!: string;
+}
+
+@InputType('ContactPointInput')
+export class ContactPointInput {
+  @Field(() => ContactKind)
+  kind!: ContactKind;
+
+  @Field(() => String)
+  value!: string;
+
+  @Field(() => VerificationStatus, { nullable: true })
+  verificationStatus?: VerificationStatus;
+
+  @Field(() => VerificationMethod, { nullable: true })
+  verificationMethod?: VerificationMethod;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  verifiedAt?: Date;
+}
+
+@InputType('MarketingConsentInput')
+export class MarketingConsentInput {
+  @Field(() => Boolean)
+  given!: boolean;
+
+  @Field(() => DateTimeResolver)
+  at!: Date;
+
+  @Field(() => ConsentChannel)
+  channel!: ConsentChannel;
+}
+
+@InputType('CustomerRecordInput', { description: 'What one source system holds on a customer.' })
+export class CustomerRecordInput {
+  @Field(() => SourceSystem)
+  sourceSystem!: SourceSystem;
+
+  @Field(() => String)
+  sourceKey!: string;
+
+  @Field(() => CustomerKind)
+  kind!: CustomerKind;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Gender, { nullable: true })
+  gender?: Gender;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  birthDate?: string;
+
+  @Field(() => String)
+  branchCode!: string;
+
+  @Field(() => [IdentityDocumentInput], { nullable: true })
+  identityDocuments?: IdentityDocumentInput[];
+
+  @Field(() => [ContactPointInput], { nullable: true })
+  contactPoints?: ContactPointInput[];
+
+  @Field(() => MarketingConsentInput, { nullable: true })
+  marketingConsent?: MarketingConsentInput;
+}
+
+@InputType('VehicleInput')
+export class VehicleInput {
+  @Field(() => String)
+  vin!: string;
+
+  @Field(() => String, { nullable: true })
+  plate?: string;
+
+  @Field(() => VehicleUse)
+  use!: VehicleUse;
+
+  @Field(() => Boolean, { nullable: true, description: 'Derived from a new-energy plate if absent.' })
+  newEnergy?: boolean;
+}
+
+@InputType('PolicyPartyInput')
+export class PolicyPartyInput {
+  @Field(() => PartyRole)
+  role!: PartyRole;
+
+  @Field(() => CustomerRef)
+  customer!: CustomerRef;
+}
+
+@InputType('PolicyRecordInput')
+export class PolicyRecordInput {
+  @Field(() => SourceSystem)
+  sourceSystem!: SourceSystem;
+
+  @Field(() => String)
+  policyNo!: string;
+
+  @Field(() => LineOfBusiness)
+  line!: LineOfBusiness;
+
+  @Field(() => String)
+  productCode!: string;
+
+  @Field(() => SalesChannel)
+  channel!: SalesChannel;
+
+  @Field(() => String)
+  branchCode!: string;
+
+  @Field(() => LocalDateResolver)
+  effectiveDate!: string;
+
+  @Field(() => LocalDateResolver, { description: 'The last day covered.' })
+  expiryDate!: string;
+
+  @Field(() => DecimalScalar)
+  premium!: string;
+
+  @Field(() => DecimalScalar)
+  sumInsured!: string;
+
+  @Field(() => PolicyStatus)
+  status!: PolicyStatus;
+
+  @Field(() => String, { nullable: true })
+  renewsPolicyNo?: string;
+
+  @Field(() => [PolicyPartyInput])
+  parties!: PolicyPartyInput[];
+
+  @Field(() => VehicleInput, { nullable: true, description: 'Required for auto lines.' })
+  vehicle?: VehicleInput;
+}
+
+@InputType('ClaimRecordInput')
+export class ClaimRecordInput {
+  @Field(() => SourceSystem)
+  sourceSystem!: SourceSystem;
+
+  @Field(() => String)
+  claimNo!: string;
+
+  @Field(() => String)
+  policyNo!: string;
+
+  @Field(() => CustomerRef, { nullable: true, description: 'The policyholder if absent.' })
+  claimant?: CustomerRef;
+
+  @Field(() => DateTimeResolver)
+  accidentAt!: Date;
+
+  @Field(() => String)
+  accidentPlace!: string;
+
+  @Field(() => ReportChannel)
+  reportChannel!: ReportChannel;
+
+  @Field(() => DateTimeResolver)
+  reportedAt!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  registeredAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  surveyedAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  assessedAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  approvedAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  paidAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  closedAt?: Date;
+
+  @Field(() => ClaimStatus)
+  status!: ClaimStatus;
+
+  @Field(() => DecimalScalar)
+  reserve!: string;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  paidAmount?: string;
+
+  @Field(() => Boolean, { nullable: true })
+  singleParty?: boolean;
+
+  @Field(() => Boolean, { nullable: true })
+  injury?: boolean;
+
+  @Field(() => FastTrack, { nullable: true })
+  fastTrack?: FastTrack;
+
+  @Field(() => Boolean, { nullable: true })
+  advancePayment?: boolean;
+
+  @Field(() => Boolean, { nullable: true })
+  directSettlement?: boolean;
+
+  @Field(() => Int, { nullable: true })
+  complaints?: number;
+}
+
+@InputType('RiskSubjectInput', { description: 'Exactly one of customer, claimNo and vin.' })
+export class RiskSubjectInput {
+  @Field(() => CustomerRef, { nullable: true })
+  customer?: CustomerRef;
+
+  @Field(() => String, { nullable: true })
+  claimNo?: string;
+
+  @Field(() => String, { nullable: true })
+  vin?: string;
+}
+
+@InputType('FiredRuleInput')
+export class FiredRuleInput {
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => DecimalScalar)
+  weight!: string;
+}
+
+@InputType('RiskScoreRecordInput')
+export class RiskScoreRecordInput {
+  @Field(() => SourceSystem)
+  sourceSystem!: SourceSystem;
+
+  @Field(() => String)
+  sourceKey!: string;
+
+  @Field(() => RiskSubjectInput)
+  subject!: RiskSubjectInput;
+
+  @Field(() => RiskStage)
+  stage!: RiskStage;
+
+  @Field(() => String)
+  model!: string;
+
+  @Field(() => String)
+  modelVersion!: string;
+
+  @Field(() => DecimalScalar)
+  score!: string;
+
+  @Field(() => RiskLevel)
+  level!: RiskLevel;
+
+  @Field(() => [FiredRuleInput])
+  firedRules!: FiredRuleInput[];
+
+  @Field(() => DateTimeResolver)
+  scoredAt!: Date;
+}

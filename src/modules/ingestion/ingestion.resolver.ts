@@ -1,0 +1,52 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { OPERATIONS } from '../../auth/access';
+import type { RequestContext } from '../../graphql/context';
+import {
+  ClaimRecordInput,
+  CustomerRecordInput,
+  PolicyRecordInput,
+  RiskScoreRecordInput,
+} from './ingestion.input';
+import { IngestionResult } from './ingestion.type';
+import { MAX_BATCH } from './ingestion.service';
+
+const BATCH = `At most ${MAX_BATCH} records; idempotent by source key; each record accepted or rejected with reasons.`;
+
+@Resolver()
+export class IngestionResolver {
+  @Authorized(OPERATIONS.ingestion)
+  @Mutation(() => IngestionResult, { description: `Customer source records. ${BATCH}` })
+  ingestCustomers(
+    @Arg('records', () => [CustomerRecordInput]) records: CustomerRecordInput[],
+    @Ctx() context: RequestContext,
+  ): Promise<IngestionResult> {
+    return context.services.ingestion.customers(records);
+  }
+
+  @Authorized(OPERATIONS.ingestion)
+  @Mutation(() => IngestionResult, { description: `Policies, by policy number. ${BATCH}` })
+  ingestPolicies(
+    @Arg('records', () => [PolicyRecordInput]) records: PolicyRecordInput[],
+    @Ctx() context: RequestContext,
+  ): Promise<IngestionResult> {
+    return context.services.ingestion.policies(records);
+  }
+
+  @Authorized(OPERATIONS.ingestion)
+  @Mutation(() => IngestionResult, { description: `Claims, by claim number. ${BATCH}` })
+  ingestClaims(
+    @Arg('records', () => [ClaimRecordInput]) records: ClaimRecordInput[],
+    @Ctx() context: RequestContext,
+  ): Promise<IngestionResult> {
+    return context.services.ingestion.claims(records);
+  }
+
+  @Authorized(OPERATIONS.ingestion)
+  @Mutation(() => IngestionResult, { description: `Risk scores, appended by source key. ${BATCH}` })
+  ingestRiskScores(
+    @Arg('records', () => [RiskScoreRecordInput]) records: RiskScoreRecordInput[],
+    @Ctx() context: RequestContext,
+  ): Promise<IngestionResult> {
+    return context.services.ingestion.riskScores(records);
+  }
+}

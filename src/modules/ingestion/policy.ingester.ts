@@ -1,0 +1,89 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { checkPlate, checkVin } from '../../validation';
+import { AUTO_LINES, PartyRole } from '../policy/policy.enums';
+import { PolicyParty } from '../policy/policy-party.entity';
+import { Policy } from '../policy/policy.entity';
+import { Vehicle } from '../vehicle/vehicle.entity';
+import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
+import { RecordStatus } from './ingestion.type';
+import { contentHash, nonNegative, notBlank, RecordErrors } from './record-errors';
+import { findBranch, findCustomer } from './references';
+
+function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
+  const vin = errors.check('vehicle.vin', checkVin(vehicle.vin));
+  const plate = vehicle.plate ? errors.check('vehicle.plate', checkPlate(vehicle.plate)) : undefined;
+  return { vin: vin?.normalized, plate: plate?.normalized, newEnergy: vehicle.newEnergy ?? plate?.newEnergy ?? false };
+}
+
+/** Upserts a policy by its number, with its parties and, for auto lines, its vehicle. */
+export async function ingestPolicy(
+  em: EntityManager,
+  record: PolicyRecordInput,
+): Promise<{ status: RecordStatus; id: string }> {
+  const errors = new RecordErrors();
+  notBlank(errors, 'policyNo', record.policyNo);
+  notBlank(errors, 'productCode', record.productCode);
+  nonNegative(errors, 'premium', record.premium);
+  nonNegative(errors, 'sumInsured', record.sumInsured);
+  errors.require(
+    record.expiryDate >= record.effectiveDate,
+    'expiryDate',
+    'PERIOD_ORDER',
+    'must not be before effectiveDate',
+  );
+  const auto = AUTO_LINES.includes(record.line);
+  errors.require(!auto || !!record.vehicle, 'vehicle', 'REQUIRED', `a ${record.line} policy needs its vehicle`);
+  const vehicle = record.vehicle ? checkVehicle(errors, record.vehicle) : undefined;
+  const holders = record.parties.filter((p) => p.role === PartyRole.POLICYHOLDER).length;
+  errors.require(holders === 1, 'parties', 'ONE_POLICYHOLDER', `needs exactly one policyholder, got ${holders}`);
+  const branch = await findBranch(em, errors, 'branchCode', record.branchCode);
+  const parties = [];
+  for (const [i, party] of record.parties.entries()) {
+    const customer = await findCustomer(em, errors, `parties[${i}].customer`, party.customer);
+    if (customer) parties.push({ role: party.role, customer });
+  }
+  const renews = record.renewsPolicyNo
+    ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo.trim() })
+    : undefined;
+  errors.require(renews !== null, 'renewsPolicyNo', 'UNKNOWN_POLICY', `no policy ${record.renewsPolicyNo} is known`);
+  errors.throwIfAny();
+
+  const hash = contentHash(record);
+  const existing = await em.findOne(Policy, { policyNo: record.policyNo.trim() });
+  if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
+
+  let vehicleEntity: Vehicle | undefined;
+  if (vehicle && record.vehicle) {
+    vehicleEntity = (await em.findOne(Vehicle, { vin: vehicle.vin! })) ?? em.create(Vehicle, { vin: vehicle.vin!, use: record.vehicle.use });
+    vehicleEntity.plate = vehicle.plate ?? vehicleEntity.plate;
+    vehicleEntity.use = record.vehicle.use;
+    vehicleEntity.newEnergy = vehicle.newEnergy;
+  }
+  const values = {
+    policyNo: record.policyNo.trim(),
+    line: record.line,
+    productCode: record.productCode.trim(),
+    channel: record.channel,
+    branch: branch!,
+    effectiveDate: record.effectiveDate,
+    expiryDate: record.expiryDate,
+    premium: record.premium,
+    sumInsured: record.sumInsured,
+    status: record.status,
+    renews: renews ?? undefined,
+    vehicle: vehicleEntity,
+    sourceSystem: record.sourceSystem,
+    contentHash: hash,
+  };
+  const policy = existing ? em.assign(existing, values) : em.create(Policy, values);
+  if (existing) await em.nativeDelete(PolicyParty, { policy: existing });
+  const seen = new Set<string>();
+  for (const party of parties) {
+    const key = `${party.role}:${party.customer.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    em.create(PolicyParty, { policy, customer: party.customer, role: party.role });
+  }
+  await em.flush();
+  return { status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED, id: policy.id };
+}

@@ -1,0 +1,97 @@
+import {
+  CheckConstraintViolationException,
+  ForeignKeyConstraintViolationException,
+  NotNullConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { createHash } from 'node:crypto';
+import type { Checked } from '../../validation';
+import type { RecordError } from './ingestion.type';
+
+/** A record that breaks a rule: reported in the payload, never written. */
+export class RecordRejected extends Error {
+  constructor(readonly errors: RecordError[]) {
+    super(errors.map((e) => `${e.field}: ${e.rule}`).join(', '));
+  }
+}
+
+/** Collects every problem of one record, so the sender can fix them all in one go. */
+export class RecordErrors {
+  private readonly errors: RecordError[] = [];
+
+  add(field: string, rule: string, message: string): void {
+    this.errors.push({ field, rule, message });
+  }
+
+  /** The checked value, or undefined with its violations recorded under `field`. */
+  check<T>(field: string, checked: Checked<T>): T | undefined {
+    if (checked.ok) return checked.value;
+    for (const v of checked.violations) this.add(field, v.rule, v.message);
+    return undefined;
+  }
+
+  require(condition: boolean, field: string, rule: string, message: string): void {
+    if (!condition) this.add(field, rule, message);
+  }
+
+  throwIfAny(): void {
+    if (this.errors.length) throw new RecordRejected(this.errors);
+  }
+}
+
+export function reject(field: string, rule: string, message: string): never {
+  throw new RecordRejected([{ field, rule, message }]);
+}
+
+/**
+ * The database's last word on a record that passed validation (a race on a unique key, a
+ * constraint the edge does not know): the record is rejected, the batch goes on.
+ */
+export function databaseRejection(error: unknown): RecordError[] | undefined {
+  const constraint = (error as { constraint?: string }).constraint ?? 'constraint';
+  if (error instanceof UniqueConstraintViolationException) {
+    return [{ field: constraint, rule: 'UNIQUE', message: 'another record already holds this key' }];
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return [{ field: constraint, rule: 'UNKNOWN_REFERENCE', message: 'names a record that does not exist' }];
+  }
+  if (error instanceof CheckConstraintViolationException) {
+    return [{ field: constraint, rule: 'CHECK', message: `breaks the database rule ${constraint}` }];
+  }
+  if (error instanceof NotNullConstraintViolationException) {
+    return [{ field: constraint, rule: 'REQUIRED', message: 'a required value is missing' }];
+  }
+  return undefined;
+}
+
+/** A digest of a record's content with keys sorted: equal content, equal digest. */
+export function contentHash(record: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== undefined && v !== null)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, canonical(v)]),
+      );
+    }
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
+}
+
+const DECIMAL_NON_NEGATIVE = /^\d+(\.\d+)?$/;
+
+export function nonNegative(errors: RecordErrors, field: string, value: string | undefined): void {
+  if (value !== undefined && value !== null && !DECIMAL_NON_NEGATIVE.test(value)) {
+    errors.add(field, 'NON_NEGATIVE', `must be zero or more, got ${value}`);
+  }
+}
+
+export function notBlank(errors: RecordErrors, field: string, value: string | undefined): void {
+  if (value !== undefined && value !== null && value.trim() === '') {
+    errors.add(field, 'REQUIRED', 'must not be blank');
+  }
+}

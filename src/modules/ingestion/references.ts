@@ -1,0 +1,38 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Branch } from '../branch/branch.entity';
+import { Customer } from '../customer/customer.entity';
+import { SourceRecord } from '../customer/source-record.entity';
+import type { CustomerRef } from './ingestion.input';
+import type { RecordErrors } from './record-errors';
+
+/** The customer a reference names, or undefined with the reason recorded. */
+export async function findCustomer(
+  em: EntityManager,
+  errors: RecordErrors,
+  field: string,
+  ref: CustomerRef,
+): Promise<Customer | undefined> {
+  const bySource = ref.sourceSystem !== undefined && ref.sourceKey !== undefined;
+  if (!!ref.cifNo === bySource || (!bySource && (ref.sourceSystem || ref.sourceKey))) {
+    errors.add(field, 'EXACTLY_ONE', 'give either cifNo or both sourceSystem and sourceKey');
+    return undefined;
+  }
+  const customer = ref.cifNo
+    ? await em.findOne(Customer, { cifNo: ref.cifNo.trim().toUpperCase() })
+    : (await em.findOne(SourceRecord, { sourceSystem: ref.sourceSystem!, sourceKey: ref.sourceKey! }, { populate: ['customer'] }))?.customer;
+  if (!customer) {
+    errors.add(field, 'UNKNOWN_CUSTOMER', 'no customer is known under this reference');
+  }
+  return customer ?? undefined;
+}
+
+export async function findBranch(
+  em: EntityManager,
+  errors: RecordErrors,
+  field: string,
+  code: string,
+): Promise<Branch | undefined> {
+  const branch = await em.findOne(Branch, { code: code.trim() });
+  if (!branch) errors.add(field, 'UNKNOWN_BRANCH', `no branch has the code ${code}`);
+  return branch ?? undefined;
+}

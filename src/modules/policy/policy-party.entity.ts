@@ -1,0 +1,20 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
+import { Customer } from '../customer/customer.entity';
+import { PartyRole } from './policy.enums';
+import { Policy } from './policy.entity';
+
+/** A customer's role on a policy; one customer may hold both roles. */
+@Entity({ tableName: 'policy_party' })
+@Index({ name: 'policy_party_customer_idx', properties: ['customer', 'policy'] })
+export class PolicyParty {
+  [PrimaryKeyProp]?: ['policy', 'customer', 'role'];
+
+  @ManyToOne(() => Policy, { primary: true, deleteRule: 'cascade' })
+  policy!: Rel<Policy>;
+
+  @ManyToOne(() => Customer, { primary: true, deleteRule: 'restrict' })
+  customer!: Rel<Customer>;
+
+  @Enum({ items: () => PartyRole, type: 'text', primary: true })
+  role!: PartyRole;
+}

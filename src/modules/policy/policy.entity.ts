@@ -1,0 +1,65 @@
+import { Check, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { BaseEntity } from '../../db/base.entity';
+import { Branch } from '../branch/branch.entity';
+import { SourceSystem } from '../customer/customer.enums';
+import { Vehicle } from '../vehicle/vehicle.entity';
+import { LineOfBusiness, PolicyStatus, SalesChannel } from './policy.enums';
+
+/** `expiryDate` is the last day covered (policies run to 24:00 of that day). */
+@Entity({ tableName: 'policy' })
+@Check({ name: 'policy_period_check', expression: 'expiry_date >= effective_date' })
+@Check({ name: 'policy_amounts_check', expression: 'premium >= 0 and sum_insured >= 0' })
+@Check({
+  name: 'policy_auto_vehicle_check',
+  expression: `vehicle_id is not null or line not in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO')`,
+})
+@Index({ name: 'policy_expiry_idx', properties: ['expiryDate'] })
+export class Policy extends BaseEntity<'version'> {
+  @Property({ type: 'text', unique: true })
+  policyNo!: string;
+
+  @Enum({ items: () => LineOfBusiness, type: 'text' })
+  line!: LineOfBusiness;
+
+  @Property({ type: 'text' })
+  productCode!: string;
+
+  @Enum({ items: () => SalesChannel, type: 'text' })
+  channel!: SalesChannel;
+
+  @ManyToOne(() => Branch, { deleteRule: 'restrict' })
+  @Index()
+  branch!: Rel<Branch>;
+
+  @Property({ type: 'date' })
+  effectiveDate!: string;
+
+  @Property({ type: 'date' })
+  expiryDate!: string;
+
+  @Property({ type: 'decimal', precision: 14, scale: 2 })
+  premium!: string;
+
+  @Property({ type: 'decimal', precision: 16, scale: 2 })
+  sumInsured!: string;
+
+  @Enum({ items: () => PolicyStatus, type: 'text' })
+  status!: PolicyStatus;
+
+  @ManyToOne(() => Policy, { nullable: true, deleteRule: 'set null' })
+  renews?: Rel<Policy>;
+
+  @ManyToOne(() => Vehicle, { nullable: true, deleteRule: 'restrict' })
+  @Index()
+  vehicle?: Rel<Vehicle>;
+
+  @Enum({ items: () => SourceSystem, type: 'text' })
+  sourceSystem!: SourceSystem;
+
+  /** Digest of the record as last ingested: a resent, unchanged policy is a no-op. */
+  @Property({ type: 'text' })
+  contentHash!: string;
+
+  @Property({ type: 'integer', version: true })
+  version!: number;
+}

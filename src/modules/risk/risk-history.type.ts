@@ -1,0 +1,106 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { LocalDateResolver } from 'graphql-scalars';
+import { DecimalScalar } from '../../graphql/scalars';
+import { DerivedColumn, DerivedRow, Related } from '../../read/read-model';
+import { policyYearRows } from './risk-history.sql';
+
+@ObjectType('PolicyYear', { description: 'Figures for the policies whose period began in a year.' })
+@DerivedRow()
+export class PolicyYearView {
+  @Field(() => Int)
+  @DerivedColumn('year')
+  year!: number;
+
+  @Field(() => Int)
+  @DerivedColumn('policy_count')
+  policyCount!: number;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('written_premium')
+  writtenPremium!: string;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('earned_premium')
+  earnedPremium!: string;
+
+  @Field(() => Int)
+  @DerivedColumn('claim_count')
+  claimCount!: number;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('paid')
+  paid!: string;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('incurred')
+  incurred!: string;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'incurred / earnedPremium.' })
+  @DerivedColumn('loss_ratio')
+  lossRatio?: string;
+}
+
+@ObjectType('RiskHistory', {
+  description:
+    'Underwriting indicators as of a date. A claim counts unless rejected or withdrawn; ' +
+    'incurred is paid for closed claims and max(reserve, paid) for open ones; earned premium ' +
+    'is premium pro rata to the elapsed share of the policy period; loss ratio is incurred ' +
+    'over earned premium.',
+})
+@DerivedRow()
+export class RiskHistoryView {
+  @Field(() => LocalDateResolver)
+  @DerivedColumn('as_of')
+  asOf!: string;
+
+  @Field(() => Int, { description: 'Claims with an accident in the 12 months up to asOf.' })
+  @DerivedColumn('claim_count_1y')
+  claimCount1y!: number;
+
+  @Field(() => Int, { description: 'Claims with an accident in the 3 years up to asOf.' })
+  @DerivedColumn('claim_count_3y')
+  claimCount3y!: number;
+
+  @Field(() => Int, { description: 'Claims with an accident in the 5 years up to asOf.' })
+  @DerivedColumn('claim_count_5y')
+  claimCount5y!: number;
+
+  @Field(() => Int, {
+    description: 'Whole years since the last claim, or since the first cover if none.',
+  })
+  @DerivedColumn('claim_free_years')
+  claimFreeYears!: number;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  @DerivedColumn('last_accident')
+  lastAccidentDate?: string;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('written_premium')
+  writtenPremium!: string;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('earned_premium')
+  earnedPremium!: string;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('paid')
+  paid!: string;
+
+  @Field(() => DecimalScalar)
+  @DerivedColumn('incurred')
+  incurred!: string;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'incurred / earnedPremium.' })
+  @DerivedColumn('loss_ratio')
+  lossRatio?: string;
+
+  @Field(() => [PolicyYearView], { description: 'Per underwriting year, oldest first.' })
+  @Related({
+    kind: 'many',
+    type: () => PolicyYearView,
+    source: (history, year) => ({ from: policyYearRows(history.alias, year.alias), where: [] }),
+    orderBy: (year) => [{ sql: `${year.alias}.year`, type: 'int', direction: 'asc' }],
+  })
+  policyYears!: PolicyYearView[];
+}

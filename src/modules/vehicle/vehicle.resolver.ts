@@ -1,0 +1,53 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { OPERATIONS } from '../../auth/access';
+import { AsOfArgs } from '../../graphql/common.args';
+import { compiledValue } from '../../graphql/compiled';
+import type { RequestContext } from '../../graphql/context';
+import { BadUserInputError } from '../../graphql/errors';
+import type { LookupSource } from '../../read/read-session';
+import { checkPlate, checkVin } from '../../validation';
+import { RiskHistoryView } from '../risk/risk-history.type';
+import { VehicleView } from './vehicle.type';
+
+const byColumn = (property: 'vin' | 'plate'): LookupSource => ({
+  type: () => VehicleView,
+  keyType: 'text',
+  // A plate is reissued over the years: the vehicle that carried it most recently.
+  source: (v, k) => ({
+    from: `(select * from vehicle where ${property} = ${k} order by updated_at desc limit 1) ${v.alias}`,
+    where: [],
+  }),
+});
+const VEHICLE_BY = { vin: byColumn('vin'), plate: byColumn('plate') };
+
+@Resolver(() => VehicleView)
+export class VehicleResolver {
+  @Authorized(OPERATIONS.vehicleLookup)
+  @Query(() => VehicleView, { nullable: true, description: 'A vehicle by VIN or by plate.' })
+  vehicle(
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('vin', () => String, { nullable: true }) vin?: string,
+    @Arg('plate', () => String, { nullable: true }) plate?: string,
+  ): Promise<unknown> {
+    if (!vin === !plate) {
+      throw new BadUserInputError('give exactly one of vin and plate', {
+        field: 'vin',
+        rule: 'EXACTLY_ONE',
+      });
+    }
+    const checked = vin ? checkVin(vin) : checkPlate(plate!);
+    if (!checked.ok) {
+      const field = vin ? 'vin' : 'plate';
+      const [violation] = checked.violations;
+      throw new BadUserInputError(`${field}: ${violation.message}`, { field, rule: violation.rule });
+    }
+    return context.read.lookup(info, VEHICLE_BY[vin ? 'vin' : 'plate'], checked.value.normalized);
+  }
+
+  @FieldResolver(() => RiskHistoryView)
+  riskHistory(@Root() root: VehicleView, @Args() _args: AsOfArgs, @Info() info: GraphQLResolveInfo) {
+    return compiledValue(root, info);
+  }
+}

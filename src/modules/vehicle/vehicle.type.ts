@@ -1,0 +1,57 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
+import { RiskHistoryView } from '../risk/risk-history.type';
+import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
+import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
+import { Vehicle, VehicleUse } from './vehicle.entity';
+
+@ObjectType('Vehicle', { description: 'A vehicle by VIN; its history survives changes of owner.' })
+@ReadsFrom(() => Vehicle)
+export class VehicleView {
+  @Field(() => ID)
+  @Column()
+  id!: string;
+
+  @Field(() => String)
+  @Column()
+  vin!: string;
+
+  @Field(() => String, { nullable: true })
+  @Column()
+  plate?: string;
+
+  @Field(() => VehicleUse)
+  @Column()
+  use!: VehicleUse;
+
+  @Field(() => Boolean)
+  @Column()
+  newEnergy!: boolean;
+
+  @Field(() => [RiskScoreView], { description: 'The latest score of each stage.' })
+  @Related({
+    kind: 'many',
+    type: () => RiskScoreView,
+    source: (vehicle, score) => ({
+      from: latestScoresSource('vehicle_id', vehicle.col('id'), score.alias),
+      where: [],
+    }),
+    orderBy: (score) => [{ sql: score.col('stage'), type: 'text', direction: 'asc' }],
+  })
+  latestRiskScores!: RiskScoreView[];
+
+  @Field(() => RiskHistoryView, { description: 'Claims and loss ratio over all its policies.' })
+  @Related({
+    kind: 'one',
+    type: () => RiskHistoryView,
+    source: (vehicle, history, args) => ({
+      from: riskHistoryRow(
+        `select p.id from policy p where p.vehicle_id = ${vehicle.col('id')}`,
+        asOfSql(vehicle, args.asOf),
+        history.alias,
+      ),
+      where: [],
+    }),
+  })
+  riskHistory!: Nested<RiskHistoryView>;
+}

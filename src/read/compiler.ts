@@ -1,0 +1,341 @@
+import type { MetadataStorage } from '@mikro-orm/core';
+import {
+  getArgumentValues,
+  getNamedType,
+  GraphQLObjectType,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { getMetadataStorage } from 'type-graphql';
+import { visibility, type FieldAccess } from '../auth/access';
+import type { Role } from '../auth/roles';
+import { BadUserInputError, ForbiddenError } from '../graphql/errors';
+import { decodeCursor, PAGE_SIZE } from './cursor';
+import {
+  readTypeSpecs,
+  type Args,
+  type FieldSpec,
+  type OrderKey,
+  type ReadTypeSpec,
+  type SourceSql,
+} from './read-model';
+import { collectFields, subSelections, type SelectionContext } from './selection';
+import { Params, SqlScope } from './sql-scope';
+
+/** Scalars whose PostgreSQL JSON form would lose precision or shape: sent as text. */
+const TEXT_SCALARS = new Set(['Decimal', 'BigInt']);
+
+/** What one statement is being built for. */
+export interface Statement extends SelectionContext {
+  role: Role;
+  params: Params;
+  /** Table aliases are numbered per statement so that equal queries give equal SQL text. */
+  aliases: number;
+}
+
+/** A root row source: what a query field reads before its selection is applied. */
+export interface RootSource {
+  type: () => Function;
+  source: (row: SqlScope) => SourceSql;
+  orderBy?: (row: SqlScope) => OrderKey[];
+}
+
+interface ResolvedType {
+  graphql: GraphQLObjectType;
+  spec: ReadTypeSpec;
+}
+
+/**
+ * Compiles a GraphQL selection on read types into one SQL statement that builds the
+ * nested JSON in PostgreSQL. Authorization and masking of fields happen here, where the
+ * SQL is built, so no resolver can forget them.
+ */
+export class ReadCompiler {
+  private readonly byName = new Map<string, ResolvedType>();
+  private readonly byClass = new Map<Function, ResolvedType>();
+
+  constructor(
+    schema: GraphQLSchema,
+    private readonly metadata: MetadataStorage,
+  ) {
+    const names = new Map(getMetadataStorage().objectTypes.map((t) => [t.target, t.name]));
+    for (const spec of readTypeSpecs().values()) {
+      const name = names.get(spec.target);
+      const graphql = name ? schema.getType(name) : undefined;
+      if (!(graphql instanceof GraphQLObjectType)) continue;
+      const resolved = { graphql, spec };
+      this.byName.set(name!, resolved);
+      this.byClass.set(spec.target, resolved);
+      for (const field of Object.keys(graphql.getFields())) {
+        if (!spec.fields.has(field) && !field.startsWith('__')) {
+          throw new Error(`read type ${name} has no read mapping for field ${field}`);
+        }
+      }
+    }
+  }
+
+  /** Read types, so the schema can resolve their fields by response key. */
+  get readTypes(): GraphQLObjectType[] {
+    return [...this.byName.values()].map((t) => t.graphql);
+  }
+
+  /** The JSON of one row matched by `key` (bound to `keySql`), e.g. for batched lookups. */
+  object(
+    statement: Statement,
+    root: RootSource,
+    selectionSets: readonly SelectionSetNode[],
+  ): { sql: string } {
+    const type = this.typeOf(root.type());
+    const scope = this.scope(type.spec, statement);
+    const src = root.source(scope);
+    const json = this.objectJson(statement, type, selectionSets, scope, 'root');
+    return {
+      sql: `(select ${json} from ${src.from ?? `${scope.table} ${scope.alias}`}${where(src.where)} limit 1)`,
+    };
+  }
+
+  /** The JSON of a connection over the rows of `root`. */
+  connection(
+    statement: Statement,
+    root: RootSource,
+    args: Args,
+    selectionSets: readonly SelectionSetNode[],
+    path: string,
+  ): string {
+    const type = this.typeOf(root.type());
+    if (!root.orderBy) throw new Error(`root connection ${path} needs an order`);
+    return this.connectionJson(statement, type, selectionSets, args, path, (child) => ({
+      src: root.source(child),
+      order: root.orderBy!(child),
+    }));
+  }
+
+  private typeOf(target: Function): ResolvedType {
+    const type = this.byClass.get(target);
+    if (!type) throw new Error(`${target.name} is not a read type in the schema`);
+    return type;
+  }
+
+  private scope(spec: ReadTypeSpec, statement: Statement): SqlScope {
+    const meta = spec.entity ? this.metadata.get(spec.entity().name) : undefined;
+    statement.aliases += 1;
+    return new SqlScope(`t${statement.aliases}`, meta, statement.params, this.metadata);
+  }
+
+  private objectJson(
+    statement: Statement,
+    type: ResolvedType,
+    selectionSets: readonly SelectionSetNode[],
+    row: SqlScope,
+    path: string,
+  ): string {
+    const pairs: [string, string][] = [];
+    for (const [key, nodes] of collectFields(type.graphql.name, selectionSets, statement)) {
+      const name = nodes[0].name.value;
+      if (name === '__typename') {
+        pairs.push([key, `'${type.graphql.name}'`]);
+        continue;
+      }
+      const field = type.graphql.getFields()[name];
+      const spec = type.spec.fields.get(name)!;
+      const fieldPath = `${path}.${key}`;
+      const seen = this.checkAccess(statement, spec.access, type.graphql.name, name);
+      const args = getArgumentValues(field, nodes[0], statement.variables) as Args;
+      pairs.push([key, this.fieldSql(statement, field, spec, seen, args, nodes, row, fieldPath)]);
+    }
+    return buildObject(pairs);
+  }
+
+  private checkAccess(
+    statement: Statement,
+    access: FieldAccess | undefined,
+    typeName: string,
+    fieldName: string,
+  ): 'full' | 'masked' {
+    const seen = visibility(access, statement.role);
+    if (seen === 'denied') {
+      throw new ForbiddenError(`Role ${statement.role} may not read ${typeName}.${fieldName}`, {
+        role: statement.role,
+        field: `${typeName}.${fieldName}`,
+      });
+    }
+    return seen;
+  }
+
+  private fieldSql(
+    statement: Statement,
+    field: GraphQLField<unknown, unknown>,
+    spec: FieldSpec,
+    seen: 'full' | 'masked',
+    args: Args,
+    nodes: FieldNode[],
+    row: SqlScope,
+    path: string,
+  ): string {
+    if (spec.kind === 'column' || spec.kind === 'expression') {
+      let sql = spec.kind === 'column' ? row.col(spec.property) : spec.sql(row, args);
+      if (seen === 'masked') sql = spec.access!.mask!(sql, row);
+      return leaf(sql, getNamedType(field.type));
+    }
+    const target = this.typeOf(spec.type());
+    const selections = subSelections(nodes);
+    const relate = (child: SqlScope) => ({
+      src: spec.source(row, child, args),
+      order: spec.orderBy?.(child, args) ?? [],
+    });
+    if (spec.kind === 'connection') {
+      return this.connectionJson(statement, target, selections, args, path, relate);
+    }
+    const child = this.scope(target.spec, statement);
+    const { src, order } = relate(child);
+    const from = src.from ?? `${child.table} ${child.alias}`;
+    const json = this.objectJson(statement, target, selections, child, path);
+    if (spec.kind === 'one') return `(select ${json} from ${from}${where(src.where)} limit 1)`;
+    return listJson(json, from, src.where, order, spec.limit);
+  }
+
+  /**
+   * `first + 1` rows in key order after the cursor, numbered, so that one pass yields the
+   * edges, the page info and (when asked) the total count.
+   */
+  private connectionJson(
+    statement: Statement,
+    type: ResolvedType,
+    selectionSets: readonly SelectionSetNode[],
+    args: Args,
+    path: string,
+    relate: (child: SqlScope) => { src: SourceSql; order: OrderKey[] },
+  ): string {
+    const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
+    if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE.max) {
+      throw new BadUserInputError(`first must be from 0 to ${PAGE_SIZE.max}`, {
+        field: `${path}.first`,
+        rule: 'PAGE_SIZE',
+      });
+    }
+    const child = this.scope(type.spec, statement);
+    const { src, order } = relate(child);
+    const from = src.from ?? `${child.table} ${child.alias}`;
+    const firstSql = statement.params.add(first, 'int');
+    const after = args.after as string | undefined;
+    const keyset = after
+      ? [keysetCondition(order, decodeCursor(after, order, `${path}.after`), statement.params)]
+      : [];
+    const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
+    const cursorSql = cursorOf(order);
+
+    const innerColumns = [`row_number() over (order by ${orderSql}) as rn`, `${cursorSql} as c`];
+    const pageRows = `filter (where p.rn <= ${firstSql})`;
+    const pairs: [string, string][] = [];
+    const connectionFields = collectFields(this.connectionTypeName(type), selectionSets, statement);
+    for (const [key, nodes] of connectionFields) {
+      const name = nodes[0].name.value;
+      if (name === 'totalCount') {
+        pairs.push([key, `(select count(*) from ${from}${where(src.where)})`]);
+      } else if (name === 'pageInfo') {
+        const info = collectFields('PageInfo', subSelections(nodes), statement);
+        const infoPairs: [string, string][] = [];
+        for (const [infoKey, infoNodes] of info) {
+          const infoSql: Record<string, string> = {
+            hasNextPage: `count(*) > ${firstSql}`,
+            hasPreviousPage: after ? 'true' : 'false',
+            startCursor: `(array_agg(p.c order by p.rn) ${pageRows})[1]`,
+            endCursor: `(array_agg(p.c order by p.rn desc) ${pageRows})[1]`,
+            __typename: `'PageInfo'`,
+          };
+          infoPairs.push([infoKey, infoSql[infoNodes[0].name.value]]);
+        }
+        pairs.push([key, buildObject(infoPairs)]);
+      } else if (name === 'edges' || name === 'nodes') {
+        const itemJson = (itemSelections: readonly SelectionSetNode[]) => {
+          const column = `n${innerColumns.length}`;
+          const json = this.objectJson(statement, type, itemSelections, child, `${path}.${key}`);
+          innerColumns.push(`${json} as ${column}`);
+          return `p.${column}`;
+        };
+        let item: string;
+        if (name === 'nodes') {
+          item = itemJson(subSelections(nodes));
+        } else {
+          const edgePairs: [string, string][] = [];
+          const edgeType = `${type.graphql.name}Edge`;
+          for (const [edgeKey, edgeNodes] of collectFields(edgeType, subSelections(nodes), statement)) {
+            const edgeField = edgeNodes[0].name.value;
+            if (edgeField === 'cursor') edgePairs.push([edgeKey, 'p.c']);
+            else if (edgeField === 'node') edgePairs.push([edgeKey, itemJson(subSelections(edgeNodes))]);
+            else edgePairs.push([edgeKey, `'${edgeType}'`]);
+          }
+          item = buildObject(edgePairs);
+        }
+        pairs.push([key, `coalesce(json_agg(${item} order by p.rn) ${pageRows}, '[]'::json)`]);
+      } else {
+        pairs.push([key, `'${this.connectionTypeName(type)}'`]);
+      }
+    }
+    const inner =
+      `select ${innerColumns.join(', ')} from ${from}${where([...src.where, ...keyset])}` +
+      ` order by ${orderSql} limit ${firstSql} + 1`;
+    return `(select ${buildObject(pairs)} from (${inner}) p)`;
+  }
+
+  private connectionTypeName(type: ResolvedType): string {
+    return `${type.graphql.name}Connection`;
+  }
+}
+
+function where(conditions: string[]): string {
+  return conditions.length ? ` where ${conditions.join(' and ')}` : '';
+}
+
+function listJson(
+  json: string,
+  from: string,
+  conditions: string[],
+  order: OrderKey[],
+  limit: number | undefined,
+): string {
+  const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
+  const keys = order.map((k, i) => `${k.sql} as o${i}`);
+  const aggOrder = order.map((k, i) => `l.o${i} ${k.direction}`).join(', ');
+  const inner =
+    `select ${[`${json} as j`, ...keys].join(', ')} from ${from}${where(conditions)}` +
+    (orderSql ? ` order by ${orderSql}` : '') +
+    (limit ? ` limit ${limit}` : '');
+  return `(select coalesce(json_agg(l.j${aggOrder ? ` order by ${aggOrder}` : ''}), '[]'::json) from (${inner}) l)`;
+}
+
+/** json_build_object takes at most 100 arguments: wider objects are merged from chunks. */
+function buildObject(pairs: [string, string][]): string {
+  if (pairs.length === 0) return `'{}'::json`;
+  const chunks: string[] = [];
+  for (let i = 0; i < pairs.length; i += 50) {
+    const args = pairs.slice(i, i + 50).map(([key, sql]) => `'${key}', ${sql}`);
+    chunks.push(`json_build_object(${args.join(', ')})`);
+  }
+  return chunks.length === 1 ? chunks[0] : `(${chunks.map((c) => `${c}::jsonb`).join(' || ')})::json`;
+}
+
+function leaf(sql: string, type: GraphQLNamedType): string {
+  return TEXT_SCALARS.has(type.name) ? `(${sql})::text` : sql;
+}
+
+function cursorOf(order: OrderKey[]): string {
+  const values = order.map((k) => `(${k.sql})::text`).join(', ');
+  return `translate(encode(convert_to(json_build_array(${values})::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+}
+
+/** Rows strictly after the cursor in key order, each key in its own direction. */
+function keysetCondition(order: OrderKey[], values: string[], params: Params): string {
+  const bound = order.map((k, i) => params.add(values[i], k.type));
+  const build = (i: number): string => {
+    const key = order[i];
+    const op = key.direction === 'asc' ? '>' : '<';
+    const strictly = `${key.sql} ${op} ${bound[i]}`;
+    if (i === order.length - 1) return strictly;
+    return `(${strictly} or (${key.sql} = ${bound[i]} and ${build(i + 1)}))`;
+  };
+  return build(0);
+}

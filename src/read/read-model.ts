@@ -1,0 +1,131 @@
+import type { EntityClass } from '@mikro-orm/core';
+import type { FieldAccess } from '../auth/access';
+import type { SqlScope } from './sql-scope';
+
+/**
+ * The read model: which table an API type reads from and how each of its fields maps to
+ * SQL. It is declared on the API classes themselves, next to `@Field`, and names entity
+ * properties (resolved through MikroORM's metadata), so there is one mapping, not two.
+ */
+
+export type Args = Record<string, unknown>;
+
+export interface SourceSql {
+  /** FROM clause for the child, using `child.alias` (default: the child's table). */
+  from?: string;
+  where: string[];
+}
+
+export interface OrderKey {
+  /** SQL expression over the child scope. */
+  sql: string;
+  /** PostgreSQL type used to read a cursor value back. */
+  type: 'text' | 'uuid' | 'date' | 'timestamptz' | 'numeric' | 'int';
+  direction: 'asc' | 'desc';
+}
+
+interface FieldBase {
+  access?: FieldAccess;
+}
+
+export interface ColumnField extends FieldBase {
+  kind: 'column';
+  property: string;
+}
+
+export interface ExpressionField extends FieldBase {
+  kind: 'expression';
+  sql: (scope: SqlScope, args: Args) => string;
+}
+
+export interface RelationField extends FieldBase {
+  kind: 'one' | 'many' | 'connection';
+  /** The API class of the related items. */
+  type: () => Function;
+  source: (parent: SqlScope, child: SqlScope, args: Args) => SourceSql;
+  /** For lists and connections; the last key must be unique so that cursors are stable. */
+  orderBy?: (child: SqlScope, args: Args) => OrderKey[];
+  /** For plain lists: how many items at most (lists of a bounded kind only). */
+  limit?: number;
+}
+
+export type FieldSpec = ColumnField | ExpressionField | RelationField;
+
+export interface ReadTypeSpec {
+  target: Function;
+  /** The entity whose table and columns the fields name; absent for derived rows. */
+  entity?: () => EntityClass<object>;
+  fields: Map<string, FieldSpec>;
+}
+
+const specs = new Map<Function, ReadTypeSpec>();
+
+function specOf(target: Function): ReadTypeSpec {
+  let spec = specs.get(target);
+  if (!spec) {
+    spec = { target, fields: new Map() };
+    specs.set(target, spec);
+  }
+  return spec;
+}
+
+export function readTypeSpecs(): ReadonlyMap<Function, ReadTypeSpec> {
+  return specs;
+}
+
+/** Binds an API class to the entity it reads from. */
+export function ReadsFrom(entity: () => EntityClass<object>): ClassDecorator {
+  return (target) => {
+    specOf(target).entity = entity;
+  };
+}
+
+/** A field that reads a derived row with no entity of its own (aggregates, JSON items). */
+export function DerivedRow(): ClassDecorator {
+  return (target) => {
+    specOf(target);
+  };
+}
+
+function fieldDecorator(make: (propertyKey: string) => FieldSpec): PropertyDecorator {
+  return (prototype, propertyKey) => {
+    specOf(prototype.constructor).fields.set(String(propertyKey), make(String(propertyKey)));
+  };
+}
+
+/** The entity property of the same name (or `property`). */
+export function Column(
+  options: { property?: string; access?: FieldAccess } = {},
+): PropertyDecorator {
+  return fieldDecorator((key) => ({
+    kind: 'column',
+    property: options.property ?? key,
+    access: options.access,
+  }));
+}
+
+/** A SQL expression over the row (a derived column, a mask, an aggregate). */
+export function Expression(
+  sql: ExpressionField['sql'],
+  options: { access?: FieldAccess } = {},
+): PropertyDecorator {
+  return fieldDecorator(() => ({ kind: 'expression', sql, access: options.access }));
+}
+
+export function Related(
+  spec: Omit<RelationField, 'access'> & { access?: FieldAccess },
+): PropertyDecorator {
+  return fieldDecorator(() => spec);
+}
+
+/** A column of a derived row (an aggregate or a JSON record set) by its SQL name. */
+export function DerivedColumn(column: string, options: { access?: FieldAccess } = {}) {
+  return Expression((row) => `${row.alias}."${column}"`, options);
+}
+
+/**
+ * Types a relation property without emitting its class as decorator metadata: the API
+ * types refer to each other in cycles, and a class read before its module finished
+ * loading is a ReferenceError.
+ */
+export type Nested<T> = T & { readonly __nested?: true };

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import DataLoader from 'dataloader';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Pool } from 'pg';
+import type { Caller } from '../auth/roles';
+import type { ReadCompiler, RootSource, Statement } from './compiler';
+import type { Args, SourceSql } from './read-model';
+import { Params, type SqlScope } from './sql-scope';
+
+/** A lookup by one key (an id, a policy number...), batched across aliases of a request. */
+export interface LookupSource {
+  type: () => Function;
+  keyType: 'text' | 'uuid';
+  source: (row: SqlScope, key: string) => SourceSql;
+}
+
+/**
+ * Runs compiled statements as named prepared statements: PostgreSQL plans each query
+ * shape once per connection instead of once per request.
+ */
+export class ReadExecutor {
+  constructor(
+    private readonly pool: Pool,
+    readonly compiler: ReadCompiler,
+  ) {}
+
+  async rows<T>(text: string, values: unknown[]): Promise<T[]> {
+    const name = `read_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    const result = await this.pool.query({ name, text, values });
+    return result.rows as T[];
+  }
+}
+
+/** The read path of one request: compiles what `info` selects and runs it. */
+export class ReadSession {
+  private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+
+  constructor(
+    private readonly executor: ReadExecutor,
+    private readonly caller: Caller,
+  ) {}
+
+  /** One row by key; equal selections under several aliases share one statement. */
+  lookup(info: GraphQLResolveInfo, lookup: LookupSource, key: string): Promise<unknown> {
+    const statement = this.statement(info);
+    const keys = statement.params.add(null, `${lookup.keyType}[]`);
+    const root: RootSource = {
+      type: lookup.type,
+      source: (row) => lookup.source(row, `k.key`),
+    };
+    const { sql } = this.executor.compiler.object(statement, root, selections(info));
+    const text = `select k.key::text as key, ${sql} as data from unnest(${keys}) as k(key)`;
+    const shape = `${text}\n${JSON.stringify(statement.params.values.slice(1))}`;
+    let loader = this.loaders.get(shape);
+    if (!loader) {
+      const values = statement.params.values;
+      loader = new DataLoader(async (batch) => {
+        const rows = await this.executor.rows<{ key: string; data: unknown }>(text, [
+          batch,
+          ...values.slice(1),
+        ]);
+        const byKey = new Map(rows.map((r) => [r.key, r.data]));
+        return batch.map((k) => byKey.get(k) ?? null);
+      });
+      this.loaders.set(shape, loader);
+    }
+    return loader.load(key);
+  }
+
+  /** A page of rows as a Relay connection. */
+  async connection(info: GraphQLResolveInfo, root: RootSource, args: Args): Promise<unknown> {
+    const statement = this.statement(info);
+    const sql = this.executor.compiler.connection(
+      statement,
+      root,
+      args,
+      selections(info),
+      info.fieldName,
+    );
+    const [row] = await this.executor.rows<{ data: unknown }>(
+      `select ${sql} as data`,
+      statement.params.values,
+    );
+    return row.data;
+  }
+
+  private statement(info: GraphQLResolveInfo): Statement {
+    return {
+      role: this.caller.role,
+      params: new Params(),
+      aliases: 0,
+      fragments: info.fragments,
+      variables: info.variableValues,
+    };
+  }
+}
+
+function selections(info: GraphQLResolveInfo) {
+  return info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+}

@@ -1,0 +1,53 @@
+import type { EntityMetadata, MetadataStorage } from '@mikro-orm/core';
+
+/** Collects the values of one statement as numbered parameters. */
+export class Params {
+  readonly values: unknown[] = [];
+
+  /** `$n::type`: the type is explicit because a prepared statement is planned without values. */
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+/**
+ * A table alias in a statement being built, with column names looked up in the ORM's
+ * metadata so that the read path cannot drift from the entities.
+ */
+export class SqlScope {
+  constructor(
+    readonly alias: string,
+    private readonly meta: EntityMetadata | undefined,
+    readonly params: Params,
+    private readonly metadata: MetadataStorage,
+  ) {}
+
+  get table(): string {
+    if (!this.meta) throw new Error(`scope ${this.alias} has no table`);
+    return `"${this.meta.tableName}"`;
+  }
+
+  /** The qualified column of one of the entity's properties. */
+  col(property: string): string {
+    return `${this.alias}.${columnOf(this.meta, property)}`;
+  }
+
+  /** The quoted table name and a column resolver for another entity. */
+  tableOf(entityName: string): { table: string; col: (property: string) => string } {
+    const meta = this.metadata.get(entityName);
+    return { table: `"${meta.tableName}"`, col: (property) => columnOf(meta, property) };
+  }
+
+  param(value: unknown, type: string): string {
+    return this.params.add(value, type);
+  }
+}
+
+function columnOf(meta: EntityMetadata | undefined, property: string): string {
+  const prop = meta?.properties[property];
+  if (!prop || !prop.fieldNames?.length) {
+    throw new Error(`read model names unknown property ${meta?.className}.${property}`);
+  }
+  return `"${prop.fieldNames[0]}"`;
+}

@@ -1,0 +1,7 @@
+export { checkCreditCode } from './credit-code';
+export { checkMobile } from './mobile';
+export { checkPlate } from './plate';
+export { checkResidentId } from './resident-id';
+export type { ResidentId } from './resident-id';
+export type { Checked, Violation } from './result';
+export { checkVin } from './vin';

@@ -1,0 +1,99 @@
+import { Checked, reject, Violation } from './result';
+
+export interface ResidentId {
+  normalized: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  gender: 'MALE' | 'FEMALE';
+  upgradedFrom15: boolean;
+}
+
+// GB 11643-1999: ISO 7064 MOD 11-2 weights W(i) = 2^(i-1) mod 11 for positions 18 down to 2,
+// listed left to right so that index 0 applies to the first character.
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const EARLIEST_BIRTH_DATE = '1900-01-01';
+// Birth dates are recorded in Beijing time; China Standard Time is UTC+8 with no DST since 1991,
+// so a server running in UTC must not reject someone born after midnight in Beijing.
+const CHINA_STANDARD_TIME_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+/** Validates a PRC resident identity number, upgrading legacy 15-digit numbers to 18. */
+export function checkResidentId(input: string, today: Date = new Date()): Checked<ResidentId> {
+  const id = input.trim().toUpperCase();
+  if (id.length !== 18 && id.length !== 15) {
+    return reject(
+      'ID_LENGTH',
+      `must be 18 characters (or 15 for legacy numbers), got ${id.length}`,
+    );
+  }
+  const upgradedFrom15 = id.length === 15;
+  // GB 11643-1999: 17 digits plus a check character that may be X; GB 11643-1989 numbers have
+  // no check character at all.
+  if (upgradedFrom15 ? !/^\d{15}$/.test(id) : !/^\d{17}[\dX]$/.test(id)) {
+    return reject(
+      'ID_FORMAT',
+      upgradedFrom15
+        ? 'a 15-character number must be all digits'
+        : 'must be 17 digits followed by a digit or X',
+    );
+  }
+  // GB 11643-1999 replaces the 1989 edition's YYMMDD birth date, which always meant the 1900s,
+  // with YYYYMMDD and appends a check character computed over the new 17-digit body.
+  const body = upgradedFrom15 ? `${id.slice(0, 6)}19${id.slice(6)}` : id.slice(0, 17);
+  const expectedCheck = checkCharacter(body);
+  const birthDate = `${body.slice(6, 10)}-${body.slice(10, 12)}-${body.slice(12, 14)}`;
+
+  const violations: Violation[] = [];
+  // GB/T 2260 (referenced by GB 11643-1999 for the address code): division codes start 1-9.
+  if (body.startsWith('0')) {
+    violations.push({ rule: 'ID_REGION', message: 'region code must not start with 0' });
+  }
+  const birthDateProblem = checkBirthDate(birthDate, today);
+  if (birthDateProblem !== undefined) {
+    violations.push({ rule: 'ID_BIRTH_DATE', message: birthDateProblem });
+  }
+  if (!upgradedFrom15 && id[17] !== expectedCheck) {
+    violations.push({
+      rule: 'ID_CHECKSUM',
+      message: `check character should be ${expectedCheck}, got ${id[17]}`,
+    });
+  }
+  if (violations.length > 0) {
+    return { ok: false, violations };
+  }
+  // GB 11643-1999: odd sequence codes are assigned to men and even ones to women.
+  const gender = Number(body[16]) % 2 === 1 ? 'MALE' : 'FEMALE';
+  return {
+    ok: true,
+    value: { normalized: body + expectedCheck, birthDate, gender, upgradedFrom15 },
+    warnings: [],
+  };
+}
+
+function checkCharacter(body: string): string {
+  const sum = WEIGHTS.reduce((acc, weight, i) => acc + weight * Number(body[i]), 0);
+  // ISO 7064 MOD 11-2: the check value brings the weighted sum to 1 (mod 11); 10 is written X.
+  const value = (12 - (sum % 11)) % 11;
+  return value === 10 ? 'X' : String(value);
+}
+
+/** Explains why a YYYY-MM-DD birth date is unacceptable, or returns undefined if it is fine. */
+function checkBirthDate(birthDate: string, today: Date): string | undefined {
+  // ISO 8601 dates of equal width compare correctly as strings.
+  if (birthDate < EARLIEST_BIRTH_DATE) {
+    return `birth date ${birthDate} is before ${EARLIEST_BIRTH_DATE}`;
+  }
+  // GB 11643-1999 takes the birth date code from GB/T 7408, so it must be a real Gregorian date;
+  // Date.UTC rolls impossible ones such as 02-29 in a common year over into the next month.
+  const [year, month, day] = birthDate.split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return `birth date ${birthDate} is not a real calendar date`;
+  }
+  const todayInChina = new Date(today.getTime() + CHINA_STANDARD_TIME_OFFSET_MS)
+    .toISOString()
+    .slice(0, 10);
+  if (birthDate > todayInChina) {
+    return `birth date ${birthDate} is in the future`;
+  }
+  return undefined;
+}

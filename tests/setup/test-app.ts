@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createApp, type App } from '../../src/app';
+import { Role } from '../../src/auth/roles';
+import { signToken } from '../../src/auth/tokens';
+import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
+import { createLogger } from '../../src/logger';
+import { TEMPLATE } from './global-setup';
+
+export const TEST_SECRETS = {
+  jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
+  piiHashKey: 'test-pii-hash-key-that-is-long-enough-0123456789',
+};
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions: Record<string, any> }[];
+}
+
+export interface TestHub {
+  app: App;
+  url: string;
+  databaseUrl: string;
+  token(role: Role, branchCode?: string): string;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    role?: Role | null,
+  ): Promise<GraphQLResponse<T>>;
+  /** Runs SQL on a connection of its own (for setup and assertions). */
+  sql<T extends Record<string, any> = Record<string, any>>(text: string, values?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** A hub on its own database cloned from the migrated template, listening on a free port. */
+export async function startTestHub(): Promise<TestHub> {
+  const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
+  const name = `cif_hub_t_${randomBytes(6).toString('hex')}`;
+  await createDatabase(adminUrl, name, TEMPLATE);
+  const url = databaseUrl(adminUrl, name);
+  const app = await createApp({
+    config: { dbPoolSize: 4, maxBodyBytes: 5 * 1024 * 1024, env: 'test' },
+    databaseUrl: url,
+    secrets: TEST_SECRETS,
+    logger: createLogger('error'),
+  });
+  const endpoint = await app.listen(0, '127.0.0.1');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const token = (role: Role, branchCode = '0000') =>
+    signToken(TEST_SECRETS.jwtSecret, { subject: `test-${role}`, role, branchCode }, '1h');
+  return {
+    app,
+    url: endpoint,
+    databaseUrl: url,
+    token,
+    async gql(query, variables, role = Role.ADMIN) {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(role ? { authorization: `Bearer ${token(role)}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+      return { status: response.status, ...body } as GraphQLResponse<any>;
+    },
+    async sql(text, values) {
+      return (await client.query(text, values)).rows;
+    },
+    async close() {
+      await client.end();
+      await app.close();
+      await dropDatabase(adminUrl, name);
+    },
+  };
+}
