@@ -278,7 +278,8 @@ export class ReadCompiler {
     const inner =
       `select ${innerColumns.join(', ')} from ${from}${where([...src.where, ...keyset])}` +
       ` order by ${orderSql} limit ${firstSql} + 1`;
-    return `(select ${buildObject(pairs)} from (${inner}) p)`;
+    // `having true` makes it one aggregate row even when no row matched.
+    return `(select ${buildObject(pairs)} from (${inner}) p having true)`;
   }
 
   private connectionTypeName(type: ResolvedType): string {

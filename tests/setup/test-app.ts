@@ -5,7 +5,7 @@ import { createApp, type App } from '../../src/app';
 import { Role } from '../../src/auth/roles';
 import { signToken } from '../../src/auth/tokens';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
-import { createLogger } from '../../src/logger';
+import type { Logger } from '../../src/logger';
 import { TEMPLATE } from './global-setup';
 
 export const TEST_SECRETS = {
@@ -23,6 +23,8 @@ export interface TestHub {
   app: App;
   url: string;
   databaseUrl: string;
+  /** What the hub logged, instead of printing it among the test results. */
+  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
   token(role: Role, branchCode?: string): string;
   gql<T = Record<string, any>>(
     query: string,
@@ -40,11 +42,17 @@ export async function startTestHub(): Promise<TestHub> {
   const name = `cif_hub_t_${randomBytes(6).toString('hex')}`;
   await createDatabase(adminUrl, name, TEMPLATE);
   const url = databaseUrl(adminUrl, name);
+  const logs: TestHub['logs'] = [];
+  const record =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>) =>
+      logs.push({ level, message, fields });
+  const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
   const app = await createApp({
     config: { dbPoolSize: 4, maxBodyBytes: 5 * 1024 * 1024, env: 'test' },
     databaseUrl: url,
     secrets: TEST_SECRETS,
-    logger: createLogger('error'),
+    logger,
   });
   const endpoint = await app.listen(0, '127.0.0.1');
   const client = new Client({ connectionString: url });
@@ -55,6 +63,7 @@ export async function startTestHub(): Promise<TestHub> {
     app,
     url: endpoint,
     databaseUrl: url,
+    logs,
     token,
     async gql(query, variables, role = Role.ADMIN) {
       const response = await fetch(endpoint, {

@@ -1,0 +1,102 @@
+import { Role } from '../../src/auth/roles';
+import { ingestPortfolio, insertBranches } from '../setup/factories';
+import { countStatements } from '../setup/statements';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const DEEP_PAGE = `query ($first: Int!) {
+  marketingCustomers(first: $first) {
+    totalCount
+    edges { cursor node {
+      cifNo name branch { code parent { code } }
+      contactPoints { kind value }
+      policies(first: 10) { totalCount nodes { policyNo premium vehicle { plate latestRiskScores { level } }
+        claims { nodes { claimNo stages { stage } latestRiskScores { level firedRules { code } } } } } }
+      latestRiskScores { stage level firedRules { code weight } }
+      riskHistory { claimCount3y lossRatio policyYears { year incurred } }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const PROFILES = `query ($a: CustomerLookup!, $b: CustomerLookup!, $c: CustomerLookup!) {
+  a: customer(by: $a) { ...profile }
+  b: customer(by: $b) { ...profile }
+  c: customer(by: $c) { ...profile }
+}
+fragment profile on Customer {
+  cifNo policies { nodes { policyNo parties { customer { cifNo } } } }
+  claims { nodes { claimNo } } latestRiskScores { level }
+}`;
+
+describe('the read path', () => {
+  let hub: TestHub;
+  let cifs: string[];
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+    cifs = await ingestPortfolio(hub, 100);
+  });
+  afterAll(() => hub.close());
+
+  it('reads a page of customers with policies, vehicles, claims and scores in one statement, whatever the page size', async () => {
+    for (const first of [10, 100]) {
+      const { result, statements } = await countStatements(() => hub.gql(DEEP_PAGE, { first }, Role.ADMIN));
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.marketingCustomers.edges).toHaveLength(first);
+      expect(result.data!.marketingCustomers.edges[first - 1].node.policies.nodes[0].claims.nodes).toHaveLength(1);
+      expect(statements).toHaveLength(1);
+    }
+  });
+
+  it('batches the same lookup under several aliases into one statement', async () => {
+    const { result, statements } = await countStatements(() =>
+      hub.gql(PROFILES, { a: { cifNo: cifs[0] }, b: { cifNo: cifs[1] }, c: { cifNo: cifs[2] } }, Role.FRONTLINE),
+    );
+    expect(result.errors).toBeUndefined();
+    expect([result.data!.a.cifNo, result.data!.b.cifNo, result.data!.c.cifNo]).toEqual(cifs.slice(0, 3));
+    expect(statements).toHaveLength(1);
+  });
+
+  it('keeps aliases of one field with different arguments apart', async () => {
+    const res = await hub.gql(
+      `query ($by: CustomerLookup!) { customer(by: $by) {
+        inForce: policies(status: [IN_FORCE]) { totalCount }
+        expired: policies(status: [EXPIRED]) { totalCount }
+        open: claims(open: true) { totalCount }
+        closed: claims(open: false) { totalCount } } }`,
+      { by: { cifNo: cifs[0] } },
+      Role.FRONTLINE,
+    );
+    expect(res.data!.customer).toEqual({
+      inForce: { totalCount: 1 },
+      expired: { totalCount: 0 },
+      open: { totalCount: 1 },
+      closed: { totalCount: 0 },
+    });
+  });
+
+  it('pages through a connection with cursors, each customer once', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: any = await hub.gql(
+        'query ($after: String) { marketingCustomers(first: 30, after: $after) { edges { node { cifNo } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+        Role.ADMIN,
+      );
+      const page = res.data.marketingCustomers;
+      seen.push(...page.edges.map((e: { node: { cifNo: string } }) => e.node.cifNo));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...cifs].sort());
+  });
+
+  it('refuses a page larger than the maximum and a cursor it did not produce', async () => {
+    const big = await hub.gql('{ marketingCustomers(first: 101) { totalCount } }', {}, Role.ADMIN);
+    expect(big.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'PAGE_SIZE' });
+    const forged = await hub.gql('{ marketingCustomers(after: "bm9wZQ") { totalCount } }', {}, Role.ADMIN);
+    expect(forged.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'CURSOR_FORMAT' });
+  });
+});
