@@ -131,6 +131,15 @@ export const INGEST_CLAIMS = `mutation ($records: [ClaimRecordInput!]!) {
 export const INGEST_RISK_SCORES = `mutation ($records: [RiskScoreRecordInput!]!) {
   ingestRiskScores(records: $records) { accepted rejected records { index key status id errors { field rule message } } } }`;
 
+/** The CIF numbers of customers by id, in the order given. */
+export async function cifNumbers(hub: TestHub, ids: string[]): Promise<string[]> {
+  const rows = await hub.sql<{ cif_no: string }>(
+    'select cif_no from customer where id = any($1::uuid[]) order by array_position($1::uuid[], id)',
+    [ids],
+  );
+  return rows.map((r) => r.cif_no);
+}
+
 /**
  * `count` customers, each with an auto policy, a claim and a risk score on the claim and
  * on the customer, all through the ingestion API. Returns the customers' CIF numbers.
@@ -138,12 +147,7 @@ export const INGEST_RISK_SCORES = `mutation ($records: [RiskScoreRecordInput!]!)
 export async function ingestPortfolio(hub: TestHub, count: number, from = 1): Promise<string[]> {
   const ns = Array.from({ length: count }, (_, i) => from + i);
   const customers = await hub.gql(INGEST_CUSTOMERS, { records: ns.map((n) => customerRecord(n)) });
-  const ids = customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id);
-  const rows = await hub.sql<{ cif_no: string }>(
-    'select cif_no from customer where id = any($1::uuid[]) order by cif_no',
-    [ids],
-  );
-  const cifs = ns.map((_, i) => rows.find((r) => r.cif_no)!.cif_no && rows[i].cif_no);
+  const cifs = await cifNumbers(hub, customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id));
   await hub.gql(INGEST_POLICIES, { records: ns.map((n, i) => autoPolicyRecord(n, cifs[i])) });
   await hub.gql(INGEST_CLAIMS, { records: ns.map((n) => claimRecord(n, autoPolicyRecord(n, '').policyNo)) });
   await hub.gql(INGEST_RISK_SCORES, {

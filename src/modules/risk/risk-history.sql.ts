@@ -39,16 +39,16 @@ export function asOfSql(row: SqlScope, asOf: unknown): string {
  */
 export function riskHistoryRow(policyIds: string, asOf: string, alias: string): string {
   return `(select ${asOf} as as_of, pol.policy_ids,
-      coalesce(cl.claims_1y, 0) as claim_count_1y,
-      coalesce(cl.claims_3y, 0) as claim_count_3y,
-      coalesce(cl.claims_5y, 0) as claim_count_5y,
+      cl.claims_1y as claim_count_1y,
+      cl.claims_3y as claim_count_3y,
+      cl.claims_5y as claim_count_5y,
       case when po.first_cover is null then 0
         else extract(year from age(${asOf}, coalesce(cl.last_accident, po.first_cover)))::int end
         as claim_free_years,
-      coalesce(po.written, 0) as written_premium,
-      coalesce(po.earned, 0) as earned_premium,
-      coalesce(cl.paid, 0) as paid,
-      coalesce(cl.incurred, 0) as incurred,
+      coalesce(po.written, 0.00) as written_premium,
+      coalesce(po.earned, 0.00) as earned_premium,
+      coalesce(cl.paid, 0.00) as paid,
+      coalesce(cl.incurred, 0.00) as incurred,
       case when coalesce(po.earned, 0) = 0 then null
         else round(coalesce(cl.incurred, 0) / po.earned, 4) end as loss_ratio,
       cl.last_accident
@@ -71,19 +71,21 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
 
 /** Per underwriting year (the year a policy period starts), over a risk-history row. */
 export function policyYearRows(history: string, alias: string): string {
-  return `(select extract(year from p.effective_date)::int as year,
-      count(*) as policy_count,
-      sum(p.premium) as written_premium,
-      sum(${EARNED_PREMIUM('p', `${history}.as_of`)}) as earned_premium,
-      sum(c.claims) as claim_count,
-      sum(c.paid) as paid,
-      sum(c.incurred) as incurred
-    from policy p
-    cross join lateral (select count(*) as claims,
-        coalesce(sum(cl.paid_amount), 0) as paid,
-        coalesce(sum(${INCURRED('cl')}), 0) as incurred
-      from claim cl where cl.policy_id = p.id and ${COUNTED_CLAIM('cl')}
-        and cl.accident_at::date <= ${history}.as_of) c
-    where p.id = any(${history}.policy_ids) and p.effective_date <= ${history}.as_of
-    group by 1) ${alias}`;
+  return `(select y.*, case when y.earned_premium = 0 then null
+        else round(y.incurred / y.earned_premium, 4) end as loss_ratio
+    from (select extract(year from p.effective_date)::int as year,
+        count(*) as policy_count,
+        sum(p.premium) as written_premium,
+        sum(${EARNED_PREMIUM('p', `${history}.as_of`)}) as earned_premium,
+        sum(c.claims) as claim_count,
+        sum(c.paid) as paid,
+        sum(c.incurred) as incurred
+      from policy p
+      cross join lateral (select count(*) as claims,
+          coalesce(sum(cl.paid_amount), 0.00) as paid,
+          coalesce(sum(${INCURRED('cl')}), 0.00) as incurred
+        from claim cl where cl.policy_id = p.id and ${COUNTED_CLAIM('cl')}
+          and cl.accident_at::date <= ${history}.as_of) c
+      where p.id = any(${history}.policy_ids) and p.effective_date <= ${history}.as_of
+      group by 1) y) ${alias}`;
 }
