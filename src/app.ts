@@ -40,7 +40,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // The read path has its own pool of plain connections: it runs named prepared
   // statements, which MikroORM's query builder cannot.
   const readPool = new Pool({ connectionString: databaseUrl, max: config.dbPoolSize });
-  readPool.on('error', (error) => logger.error('idle read connection failed', { error: String(error) }));
+  readPool.on('error', (error) =>
+    logger.error('idle read connection failed', { error: String(error) }),
+  );
   const schema = await buildAppSchema();
   const services: AppServices = {
     em: orm.em,

@@ -10,10 +10,12 @@ export interface Logger {
 }
 
 export function createLogger(minimum: Level): Logger {
-  const log = (level: Level) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[level] < ORDER[minimum]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
-    (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
-  };
+  const log =
+    (level: Level) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[level] < ORDER[minimum]) return;
+      const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
+      (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     });
     databaseUrl = embedded.url;
   }
-  const stored = config.jwtSecret && config.piiHashKey ? undefined : loadOrCreateSecrets(config.dataDir);
+  const stored =
+    config.jwtSecret && config.piiHashKey ? undefined : loadOrCreateSecrets(config.dataDir);
   const secrets = {
     jwtSecret: config.jwtSecret ?? stored!.jwtSecret,
     piiHashKey: config.piiHashKey ?? stored!.piiHashKey,
@@ -61,7 +62,11 @@ async function main(): Promise<void> {
   if (config.env !== 'production') {
     console.log('\nDevelopment tokens (send as Authorization: Bearer <token>), valid 30 days:');
     for (const role of ROLES) {
-      const token = signToken(secrets.jwtSecret, { subject: `dev-${role}`, role, branchCode: '0000' }, '30d');
+      const token = signToken(
+        secrets.jwtSecret,
+        { subject: `dev-${role}`, role, branchCode: '0000' },
+        '30d',
+      );
       console.log(`  ${role.padEnd(12)} ${token}`);
     }
     console.log(`\nTry, with the frontline token:\n${EXAMPLE_QUERY}\n`);
@@ -69,11 +74,17 @@ async function main(): Promise<void> {
   }
 }
 
-async function seedIfEmpty(databaseUrl: string, piiHashKey: string, customers: number): Promise<void> {
+async function seedIfEmpty(
+  databaseUrl: string,
+  piiHashKey: string,
+  customers: number,
+): Promise<void> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ any: boolean }>('select exists (select 1 from customer) as any');
+    const { rows } = await client.query<{ any: boolean }>(
+      'select exists (select 1 from customer) as any',
+    );
     if (rows[0].any || customers === 0) return;
     const started = Date.now();
     process.stdout.write(`Seeding ${customers} demo customers (first start only)...`);

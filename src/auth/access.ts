@@ -38,9 +38,14 @@ export function visibility(access: FieldAccess | undefined, role: Role): FieldVi
   return 'denied';
 }
 
-/** GB 11643 numbers keep the region (6) and the last 4; e.g. 110105********002X. */
-const maskDocumentNumber = (sql: string) =>
-  `left(${sql}, 6) || repeat('*', greatest(length(${sql}) - 10, 0)) || right(${sql}, 4)`;
+/**
+ * 18-character numbers (GB 11643 IDs, GB 32100 credit codes) keep the region (6) and the
+ * last 4, e.g. 110105********002X; shorter ones (passports, permits) keep 1 and 2, so that
+ * a 9-character passport number is not shown almost whole.
+ */
+const maskDocumentNumber = (sql: string) => `case when length(${sql}) >= 15
+  then left(${sql}, 6) || repeat('*', length(${sql}) - 10) || right(${sql}, 4)
+  else left(${sql}, 1) || repeat('*', greatest(length(${sql}) - 3, 1)) || right(${sql}, 2) end`;
 
 export const FIELDS = {
   /** Identity numbers: marketing has no business with them at all. */

@@ -31,7 +31,9 @@ async function main(command: string | undefined): Promise<number> {
       }
       if (command === 'check') {
         if (await migrator.checkMigrationNeeded()) {
-          console.error('The entities have changes that no migration carries: npm run migration:create');
+          console.error(
+            'The entities have changes that no migration carries: npm run migration:create',
+          );
           return 1;
         }
         console.log('Migrations are in step with the entities.');

@@ -17,7 +17,9 @@ async function main(check: boolean): Promise<number> {
   if (check) {
     const committed = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, 'utf8') : '';
     if (committed !== printed) {
-      console.error('schema/schema.graphql differs from the code: run npm run schema and commit it.');
+      console.error(
+        'schema/schema.graphql differs from the code: run npm run schema and commit it.',
+      );
       return 1;
     }
     console.log('schema/schema.graphql matches the code.');

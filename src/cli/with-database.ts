@@ -1,4 +1,9 @@
-import { createDatabase, databaseUrl, dropDatabase, startScratchServer } from '../db/scratch-server';
+import {
+  createDatabase,
+  databaseUrl,
+  dropDatabase,
+  startScratchServer,
+} from '../db/scratch-server';
 
 /** Runs `fn` on a fresh, empty database that is dropped afterwards. */
 export async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Logger } from '../logger';
 import type { RequestContext } from './context';
 import { ERROR_CODES, ErrorCode } from './errors';
+import { jitGateway } from './jit-executor';
 
 /** Apollo's own codes for a request it could not run: all the caller's doing. */
 const CALLER_MISTAKES = new Set([
@@ -27,16 +28,26 @@ export function formatError(logger: Logger) {
     const code = String(formatted.extensions?.code ?? '');
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     if (CALLER_MISTAKES.has(code)) {
-      return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason: code } };
+      return {
+        ...formatted,
+        extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason: code },
+      };
     }
     const original = unwrapResolverError(error);
-    if (ERROR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && original instanceof GraphQLError) {
+    if (
+      ERROR_CODES.has(code) &&
+      code !== ErrorCode.INTERNAL_SERVER_ERROR &&
+      original instanceof GraphQLError
+    ) {
       return { ...formatted, message: original.message, extensions };
     }
     const correlationId = randomUUID();
     logger.error('unexpected error', {
       correlationId,
-      error: original instanceof Error ? { message: original.message, stack: original.stack } : String(original),
+      error:
+        original instanceof Error
+          ? { message: original.message, stack: original.stack }
+          : String(original),
       path: formatted.path,
     });
     return {
@@ -50,7 +61,7 @@ export function formatError(logger: Logger) {
 
 export function createApollo(schema: GraphQLSchema, logger: Logger, landingPage: boolean) {
   return new ApolloServer<RequestContext>({
-    schema,
+    gateway: jitGateway(schema),
     formatError: formatError(logger),
     includeStacktraceInErrorResponses: false,
     plugins: [

@@ -47,7 +47,9 @@ export function Connection<T extends object>(node: ClassType<T>, nodeName: strin
     @Field(() => [Edge])
     edges!: Edge[];
 
-    @Field(() => [node], { description: 'The nodes of the edges, for clients that need no cursors.' })
+    @Field(() => [node], {
+      description: 'The nodes of the edges, for clients that need no cursors.',
+    })
     nodes!: T[];
 
     @Field(() => PageInfo)

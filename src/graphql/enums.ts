@@ -13,7 +13,12 @@ import {
   VerificationMethod,
   VerificationStatus,
 } from '../modules/customer/customer.enums';
-import { LineOfBusiness, PartyRole, PolicyStatus, SalesChannel } from '../modules/policy/policy.enums';
+import {
+  LineOfBusiness,
+  PartyRole,
+  PolicyStatus,
+  SalesChannel,
+} from '../modules/policy/policy.enums';
 import { RiskLevel, RiskStage, RiskSubjectType } from '../modules/risk/risk.enums';
 import { VehicleUse } from '../modules/vehicle/vehicle.entity';
 

@@ -13,7 +13,11 @@ export enum ErrorCode {
 export const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 abstract class AppError extends GraphQLError {
-  protected constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+  protected constructor(
+    code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
     super(message, { extensions: { code, ...extensions } });
   }
 }

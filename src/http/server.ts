@@ -60,7 +60,9 @@ export function createHttpServer(
           body = text ? JSON.parse(text) : {};
         } catch {
           send(response, 400, {
-            errors: [{ message: 'The request body is not JSON', extensions: { code: 'BAD_USER_INPUT' } }],
+            errors: [
+              { message: 'The request body is not JSON', extensions: { code: 'BAD_USER_INPUT' } },
+            ],
           });
           return;
         }
@@ -83,7 +85,12 @@ export function createHttpServer(
     } catch (error) {
       if (error instanceof PayloadTooLarge) {
         send(response, 413, {
-          errors: [{ message: `The body exceeds ${options.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }],
+          errors: [
+            {
+              message: `The body exceeds ${options.maxBodyBytes} bytes`,
+              extensions: { code: 'BAD_USER_INPUT' },
+            },
+          ],
         });
         return;
       }
@@ -91,7 +98,12 @@ export function createHttpServer(
       app.logger.error('http handler failed', { correlationId, error: String(error) });
       if (!response.headersSent) {
         send(response, 500, {
-          errors: [{ message: `Internal server error (correlation id ${correlationId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } }],
+          errors: [
+            {
+              message: `Internal server error (correlation id ${correlationId})`,
+              extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+            },
+          ],
         });
       } else {
         response.end();

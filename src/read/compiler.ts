@@ -262,10 +262,15 @@ export class ReadCompiler {
         } else {
           const edgePairs: [string, string][] = [];
           const edgeType = `${type.graphql.name}Edge`;
-          for (const [edgeKey, edgeNodes] of collectFields(edgeType, subSelections(nodes), statement)) {
+          for (const [edgeKey, edgeNodes] of collectFields(
+            edgeType,
+            subSelections(nodes),
+            statement,
+          )) {
             const edgeField = edgeNodes[0].name.value;
             if (edgeField === 'cursor') edgePairs.push([edgeKey, 'p.c']);
-            else if (edgeField === 'node') edgePairs.push([edgeKey, itemJson(subSelections(edgeNodes))]);
+            else if (edgeField === 'node')
+              edgePairs.push([edgeKey, itemJson(subSelections(edgeNodes))]);
             else edgePairs.push([edgeKey, `'${edgeType}'`]);
           }
           item = buildObject(edgePairs);
@@ -316,7 +321,9 @@ function buildObject(pairs: [string, string][]): string {
     const args = pairs.slice(i, i + 50).map(([key, sql]) => `'${key}', ${sql}`);
     chunks.push(`json_build_object(${args.join(', ')})`);
   }
-  return chunks.length === 1 ? chunks[0] : `(${chunks.map((c) => `${c}::jsonb`).join(' || ')})::json`;
+  return chunks.length === 1
+    ? chunks[0]
+    : `(${chunks.map((c) => `${c}::jsonb`).join(' || ')})::json`;
 }
 
 function leaf(sql: string, type: GraphQLNamedType): string {

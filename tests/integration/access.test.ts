@@ -4,7 +4,11 @@ import { ingestPortfolio, insertBranches } from '../setup/factories';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
 const post = (hub: TestHub, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(hub.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('callers and roles', () => {
   let hub: TestHub;
@@ -19,19 +23,39 @@ describe('callers and roles', () => {
 
   it('answers 401 UNAUTHENTICATED without a token, with a forged one and with an expired one', async () => {
     const query = { query: `{ customer(by: { cifNo: "${cifs[0]}" }) { cifNo } }` };
-    const forged = signToken('another-secret-that-is-long-enough-0123456789', { subject: 'x', role: Role.ADMIN, branchCode: '0000' }, '1h');
-    const expired = signToken(TEST_SECRETS.jwtSecret, { subject: 'x', role: Role.ADMIN, branchCode: '0000' }, -10);
-    for (const headers of [{}, { authorization: `Bearer ${forged}` }, { authorization: `Bearer ${expired}` }, { authorization: 'Basic abc' }]) {
+    const forged = signToken(
+      'another-secret-that-is-long-enough-0123456789',
+      { subject: 'x', role: Role.ADMIN, branchCode: '0000' },
+      '1h',
+    );
+    const expired = signToken(
+      TEST_SECRETS.jwtSecret,
+      { subject: 'x', role: Role.ADMIN, branchCode: '0000' },
+      -10,
+    );
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${forged}` },
+      { authorization: `Bearer ${expired}` },
+      { authorization: 'Basic abc' },
+    ]) {
       const response = await post(hub, query, headers);
       expect(response.status).toBe(401);
-      const body = (await response.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+      const body = (await response.json()) as {
+        data?: unknown;
+        errors: { extensions: { code: string } }[];
+      };
       expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
       expect(body.data).toBeUndefined();
     }
   });
 
   it('refuses marketing the front-line lookup, and the front line the marketing list', async () => {
-    const lookup = await hub.gql(`{ customer(by: { cifNo: "${cifs[0]}" }) { cifNo } }`, {}, Role.MARKETING);
+    const lookup = await hub.gql(
+      `{ customer(by: { cifNo: "${cifs[0]}" }) { cifNo } }`,
+      {},
+      Role.MARKETING,
+    );
     expect(lookup.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', role: 'marketing' });
     expect(lookup.data!.customer).toBeNull();
     const list = await hub.gql('{ marketingCustomers { totalCount } }', {}, Role.FRONTLINE);
@@ -39,8 +63,16 @@ describe('callers and roles', () => {
   });
 
   it('refuses marketing identity numbers and birth dates, wherever in the query they are asked for', async () => {
-    for (const field of ['identityDocuments { number }', 'birthDate', 'policies { nodes { parties { customer { identityDocuments { number } } } } }']) {
-      const res = await hub.gql(`{ marketingCustomers { nodes { cifNo ${field} } } }`, {}, Role.MARKETING);
+    for (const field of [
+      'identityDocuments { number }',
+      'birthDate',
+      'policies { nodes { parties { customer { identityDocuments { number } } } } }',
+    ]) {
+      const res = await hub.gql(
+        `{ marketingCustomers { nodes { cifNo ${field} } } }`,
+        {},
+        Role.MARKETING,
+      );
       expect(res.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', role: 'marketing' });
       expect(res.data).toBeNull();
     }
@@ -62,30 +94,51 @@ describe('callers and roles', () => {
       { kind: 'EMAIL', value: 'c***@example.cn' },
       { kind: 'MOBILE', value: '139****0002' },
     ]);
-    const withoutConsent = await hub.gql('{ marketingCustomers(filter: { consentGiven: false }) { totalCount } }', {}, Role.MARKETING);
-    expect(withoutConsent.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'filter.consentGiven' });
+    const withoutConsent = await hub.gql(
+      '{ marketingCustomers(filter: { consentGiven: false }) { totalCount } }',
+      {},
+      Role.MARKETING,
+    );
+    expect(withoutConsent.errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      field: 'filter.consentGiven',
+    });
   });
 
   it('shows data stewards full numbers and the source records, and the front line masked ones', async () => {
     const query = `{ customer(by: { cifNo: "${cifs[0]}" }) { identityDocuments { number } contactPoints { value } sourceRecords { sourceKey } } }`;
     const steward = await hub.gql(query, {}, Role.STEWARD);
     expect(steward.data!.customer.identityDocuments[0].number).toMatch(/^320102198503\d{5}[\dX]$/);
-    expect(steward.data!.customer.contactPoints.map((c: { value: string }) => c.value)).toEqual(['c1@example.cn', '13900000001']);
+    expect(steward.data!.customer.contactPoints.map((c: { value: string }) => c.value)).toEqual([
+      'c1@example.cn',
+      '13900000001',
+    ]);
     expect(steward.data!.customer.sourceRecords).toEqual([{ sourceKey: 'PA-1' }]);
     const frontline = await hub.gql(query, {}, Role.FRONTLINE);
-    expect(frontline.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'Customer.sourceRecords' });
+    expect(frontline.errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      field: 'Customer.sourceRecords',
+    });
   });
 
   it('masks unexpected failures behind a correlation id: no SQL, no stack', async () => {
     await hub.sql('alter table risk_score rename to risk_score_gone');
     try {
-      const res = await hub.gql(`{ customer(by: { cifNo: "${cifs[0]}" }) { latestRiskScores { level } } }`, {}, Role.FRONTLINE);
+      const res = await hub.gql(
+        `{ customer(by: { cifNo: "${cifs[0]}" }) { latestRiskScores { level } } }`,
+        {},
+        Role.FRONTLINE,
+      );
       const [error] = res.errors!;
       expect(error.extensions.code).toBe('INTERNAL_SERVER_ERROR');
       expect(error.extensions.correlationId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(error.message).toBe(`Internal server error (correlation id ${error.extensions.correlationId})`);
+      expect(error.message).toBe(
+        `Internal server error (correlation id ${error.extensions.correlationId})`,
+      );
       expect(JSON.stringify(res)).not.toMatch(/risk_score|select|stacktrace/i);
-      const logged = hub.logs.find((l) => l.fields?.correlationId === error.extensions.correlationId);
+      const logged = hub.logs.find(
+        (l) => l.fields?.correlationId === error.extensions.correlationId,
+      );
       expect(JSON.stringify(logged)).toMatch(/relation \\"risk_score\\" does not exist/);
     } finally {
       await hub.sql('alter table risk_score_gone rename to risk_score');

@@ -44,15 +44,24 @@ describe('the front-line profile', () => {
     expect(c.birthDate).toBe('1985-03-12');
     expect(c.gender).toBe('MALE');
     expect(c.branch).toEqual({ code: '3201', name: 'Nanjing', parent: { code: '3200' } });
-    expect(c.identityDocuments).toEqual([{ type: 'RESIDENT_ID', number: `320102********${residentId(1).slice(-4)}` }]);
+    expect(c.identityDocuments).toEqual([
+      { type: 'RESIDENT_ID', number: `320102********${residentId(1).slice(-4)}` },
+    ]);
     const mobile = c.contactPoints.find((p: { kind: string }) => p.kind === 'MOBILE');
-    expect(mobile).toMatchObject({ value: '139****0001', verificationStatus: 'VERIFIED', verificationMethod: 'SMS' });
+    expect(mobile).toMatchObject({
+      value: '139****0001',
+      verificationStatus: 'VERIFIED',
+      verificationMethod: 'SMS',
+    });
     expect(c.policies.totalCount).toBe(1);
     expect(c.policies.edges[0].node).toMatchObject({
       policyNo: 'PCA00000001',
       line: 'COMMERCIAL_AUTO',
       premium: '4280.50',
-      parties: [{ role: 'POLICYHOLDER', customer: { cifNo: cifs[0] } }, { role: 'INSURED', customer: { cifNo: cifs[0] } }],
+      parties: [
+        { role: 'POLICYHOLDER', customer: { cifNo: cifs[0] } },
+        { role: 'INSURED', customer: { cifNo: cifs[0] } },
+      ],
     });
     expect(c.openClaims.nodes[0]).toMatchObject({
       claimNo: 'CL00000001',
@@ -67,7 +76,14 @@ describe('the front-line profile', () => {
       'SURVEYED',
     ]);
     expect(c.latestRiskScores).toEqual([
-      { stage: 'UNDERWRITING', level: 'LOW', score: '12.00', model: 'claims-rules', modelVersion: 'v3', firedRules: [{ code: 'R017', weight: '30' }] },
+      {
+        stage: 'UNDERWRITING',
+        level: 'LOW',
+        score: '12.00',
+        model: 'claims-rules',
+        modelVersion: 'v3',
+        firedRules: [{ code: 'R017', weight: '30' }],
+      },
     ]);
   });
 
@@ -79,13 +95,21 @@ describe('the front-line profile', () => {
       { plate: '苏A00002' },
     ];
     for (const by of keys) {
-      const res = await hub.gql('query ($by: CustomerLookup!) { customer(by: $by) { cifNo } }', { by }, Role.FRONTLINE);
+      const res = await hub.gql(
+        'query ($by: CustomerLookup!) { customer(by: $by) { cifNo } }',
+        { by },
+        Role.FRONTLINE,
+      );
       expect(res.data!.customer).toEqual({ cifNo: cifs[1] });
     }
   });
 
   it('answers null for a customer it does not know', async () => {
-    const res = await hub.gql('{ customer(by: { cifNo: "C9999999999" }) { cifNo } }', {}, Role.FRONTLINE);
+    const res = await hub.gql(
+      '{ customer(by: { cifNo: "C9999999999" }) { cifNo } }',
+      {},
+      Role.FRONTLINE,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.customer).toBeNull();
   });

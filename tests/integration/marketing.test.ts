@@ -1,8 +1,18 @@
 import { Role } from '../../src/auth/roles';
-import { autoPolicyRecord, cifNumbers, claimRecord, customerRecord, INGEST_CLAIMS, INGEST_CUSTOMERS, INGEST_POLICIES, insertBranches } from '../setup/factories';
+import {
+  autoPolicyRecord,
+  cifNumbers,
+  claimRecord,
+  customerRecord,
+  INGEST_CLAIMS,
+  INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  insertBranches,
+} from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const day = (offset: number) =>
+  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 const SEGMENT = `query ($filter: MarketingCustomerFilter) {
   marketingCustomers(filter: $filter, first: 100) { totalCount nodes { name } } }`;
@@ -15,13 +25,50 @@ describe('marketing segments', () => {
     await insertBranches(hub);
     // Even-numbered customers consent (see the factory).
     const people = [
-      { n: 2, branch: '3201', line: 'COMMERCIAL_AUTO', channel: 'DEALER', expiresIn: 10, claim: true },
-      { n: 4, branch: '3202', line: 'COMMERCIAL_AUTO', channel: 'INDIVIDUAL_AGENT', expiresIn: 40, claim: false },
-      { n: 6, branch: '3301', line: 'COMMERCIAL_AUTO', channel: 'DEALER', expiresIn: 200, claim: false },
-      { n: 8, branch: '3201', line: 'ACCIDENT_HEALTH', channel: 'DIRECT', expiresIn: 20, claim: false },
-      { n: 9, branch: '3201', line: 'COMMERCIAL_AUTO', channel: 'DEALER', expiresIn: 10, claim: false },
+      {
+        n: 2,
+        branch: '3201',
+        line: 'COMMERCIAL_AUTO',
+        channel: 'DEALER',
+        expiresIn: 10,
+        claim: true,
+      },
+      {
+        n: 4,
+        branch: '3202',
+        line: 'COMMERCIAL_AUTO',
+        channel: 'INDIVIDUAL_AGENT',
+        expiresIn: 40,
+        claim: false,
+      },
+      {
+        n: 6,
+        branch: '3301',
+        line: 'COMMERCIAL_AUTO',
+        channel: 'DEALER',
+        expiresIn: 200,
+        claim: false,
+      },
+      {
+        n: 8,
+        branch: '3201',
+        line: 'ACCIDENT_HEALTH',
+        channel: 'DIRECT',
+        expiresIn: 20,
+        claim: false,
+      },
+      {
+        n: 9,
+        branch: '3201',
+        line: 'COMMERCIAL_AUTO',
+        channel: 'DEALER',
+        expiresIn: 10,
+        claim: false,
+      },
     ];
-    const customers = await hub.gql(INGEST_CUSTOMERS, { records: people.map((p) => customerRecord(p.n, { branchCode: p.branch })) });
+    const customers = await hub.gql(INGEST_CUSTOMERS, {
+      records: people.map((p) => customerRecord(p.n, { branchCode: p.branch })),
+    });
     const ids = customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id);
     const cifs = await cifNumbers(hub, ids);
     const policies = await hub.gql(INGEST_POLICIES, {
@@ -67,8 +114,13 @@ describe('marketing segments', () => {
   });
 
   it('selects auto policies in force that expire within N days, sold through a channel', async () => {
-    expect(await names({ lines: ['COMMERCIAL_AUTO'], expiringWithinDays: 45 })).toEqual(['客户2', '客户4']);
-    expect(await names({ lines: ['COMMERCIAL_AUTO'], expiringWithinDays: 45, channels: ['DEALER'] })).toEqual(['客户2']);
+    expect(await names({ lines: ['COMMERCIAL_AUTO'], expiringWithinDays: 45 })).toEqual([
+      '客户2',
+      '客户4',
+    ]);
+    expect(
+      await names({ lines: ['COMMERCIAL_AUTO'], expiringWithinDays: 45, channels: ['DEALER'] }),
+    ).toEqual(['客户2']);
   });
 
   it('selects customers with or without claims in a window', async () => {
@@ -79,11 +131,20 @@ describe('marketing segments', () => {
 
   it('leaves out customers without consent for marketing, and lets an admin ask for them', async () => {
     expect(await names({ branchCode: '3201', lines: ['COMMERCIAL_AUTO'] })).toEqual(['客户2']);
-    expect(await names({ branchCode: '3201', lines: ['COMMERCIAL_AUTO'], consentGiven: false }, Role.ADMIN)).toEqual(['客户9']);
+    expect(
+      await names(
+        { branchCode: '3201', lines: ['COMMERCIAL_AUTO'], consentGiven: false },
+        Role.ADMIN,
+      ),
+    ).toEqual(['客户9']);
   });
 
   it('names the field and the rule of a bad filter', async () => {
     const res = await hub.gql(SEGMENT, { filter: { expiringWithinDays: -1 } }, Role.MARKETING);
-    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.expiringWithinDays', rule: 'DAYS_RANGE' });
+    expect(res.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'filter.expiringWithinDays',
+      rule: 'DAYS_RANGE',
+    });
   });
 });

@@ -41,20 +41,30 @@ describe('the read path', () => {
 
   it('reads a page of customers with policies, vehicles, claims and scores in one statement, whatever the page size', async () => {
     for (const first of [10, 100]) {
-      const { result, statements } = await countStatements(() => hub.gql(DEEP_PAGE, { first }, Role.ADMIN));
+      const { result, statements } = await countStatements(() =>
+        hub.gql(DEEP_PAGE, { first }, Role.ADMIN),
+      );
       expect(result.errors).toBeUndefined();
       expect(result.data!.marketingCustomers.edges).toHaveLength(first);
-      expect(result.data!.marketingCustomers.edges[first - 1].node.policies.nodes[0].claims.nodes).toHaveLength(1);
+      expect(
+        result.data!.marketingCustomers.edges[first - 1].node.policies.nodes[0].claims.nodes,
+      ).toHaveLength(1);
       expect(statements).toHaveLength(1);
     }
   });
 
   it('batches the same lookup under several aliases into one statement', async () => {
     const { result, statements } = await countStatements(() =>
-      hub.gql(PROFILES, { a: { cifNo: cifs[0] }, b: { cifNo: cifs[1] }, c: { cifNo: cifs[2] } }, Role.FRONTLINE),
+      hub.gql(
+        PROFILES,
+        { a: { cifNo: cifs[0] }, b: { cifNo: cifs[1] }, c: { cifNo: cifs[2] } },
+        Role.FRONTLINE,
+      ),
     );
     expect(result.errors).toBeUndefined();
-    expect([result.data!.a.cifNo, result.data!.b.cifNo, result.data!.c.cifNo]).toEqual(cifs.slice(0, 3));
+    expect([result.data!.a.cifNo, result.data!.b.cifNo, result.data!.c.cifNo]).toEqual(
+      cifs.slice(0, 3),
+    );
     expect(statements).toHaveLength(1);
   });
 
@@ -96,7 +106,14 @@ describe('the read path', () => {
   it('refuses a page larger than the maximum and a cursor it did not produce', async () => {
     const big = await hub.gql('{ marketingCustomers(first: 101) { totalCount } }', {}, Role.ADMIN);
     expect(big.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'PAGE_SIZE' });
-    const forged = await hub.gql('{ marketingCustomers(after: "bm9wZQ") { totalCount } }', {}, Role.ADMIN);
-    expect(forged.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'CURSOR_FORMAT' });
+    const forged = await hub.gql(
+      '{ marketingCustomers(after: "bm9wZQ") { totalCount } }',
+      {},
+      Role.ADMIN,
+    );
+    expect(forged.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      rule: 'CURSOR_FORMAT',
+    });
   });
 });

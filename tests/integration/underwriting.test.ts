@@ -27,7 +27,9 @@ describe('underwriting risk history', () => {
     hub = await startTestHub();
     await insertBranches(hub);
     const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(1)] });
-    [{ cif_no: cifNo }] = await hub.sql('select cif_no from customer where id = $1', [customers.data!.ingestCustomers.records[0].id]);
+    [{ cif_no: cifNo }] = await hub.sql('select cif_no from customer where id = $1', [
+      customers.data!.ingestCustomers.records[0].id,
+    ]);
     // Three policy years on one car: a closed claim in 2023, an open and a rejected one in 2025.
     const policy = (n: number, year: number, premium: string, status: string, renews?: string) =>
       autoPolicyRecord(n, cifNo, {
@@ -39,32 +41,72 @@ describe('underwriting risk history', () => {
         renewsPolicyNo: renews,
       });
     const policies = await hub.gql(INGEST_POLICIES, {
-      records: [policy(1, 2023, '1000.00', 'EXPIRED'), policy(2, 2025, '2000.00', 'EXPIRED', 'PCA00000001'), policy(3, 2026, '3650.00', 'IN_FORCE', 'PCA00000002')],
+      records: [
+        policy(1, 2023, '1000.00', 'EXPIRED'),
+        policy(2, 2025, '2000.00', 'EXPIRED', 'PCA00000001'),
+        policy(3, 2026, '3650.00', 'IN_FORCE', 'PCA00000002'),
+      ],
     });
     expect(policies.data!.ingestPolicies.rejected).toBe(0);
     const at = (day: string, hour: string) => `${day}T${hour}:00:00Z`;
     const claims = await hub.gql(INGEST_CLAIMS, {
       records: [
         claimRecord(1, 'PCA00000001', {
-          accidentAt: at('2023-06-01', '08'), reportedAt: at('2023-06-01', '09'), registeredAt: at('2023-06-01', '10'),
-          surveyedAt: at('2023-06-02', '10'), assessedAt: at('2023-06-03', '10'), approvedAt: at('2023-06-04', '10'),
-          paidAt: at('2023-06-05', '10'), closedAt: at('2023-06-06', '10'), status: 'CLOSED', reserve: '600.00', paidAmount: '500.00',
+          accidentAt: at('2023-06-01', '08'),
+          reportedAt: at('2023-06-01', '09'),
+          registeredAt: at('2023-06-01', '10'),
+          surveyedAt: at('2023-06-02', '10'),
+          assessedAt: at('2023-06-03', '10'),
+          approvedAt: at('2023-06-04', '10'),
+          paidAt: at('2023-06-05', '10'),
+          closedAt: at('2023-06-06', '10'),
+          status: 'CLOSED',
+          reserve: '600.00',
+          paidAmount: '500.00',
         }),
         claimRecord(2, 'PCA00000002', {
-          accidentAt: at('2025-03-01', '08'), reportedAt: at('2025-03-01', '09'), registeredAt: null, surveyedAt: null,
-          status: 'REPORTED', reserve: '800.00',
+          accidentAt: at('2025-03-01', '08'),
+          reportedAt: at('2025-03-01', '09'),
+          registeredAt: null,
+          surveyedAt: null,
+          status: 'REPORTED',
+          reserve: '800.00',
         }),
         claimRecord(3, 'PCA00000002', {
-          accidentAt: at('2025-04-01', '08'), reportedAt: at('2025-04-01', '09'), registeredAt: null, surveyedAt: null,
-          status: 'REJECTED', reserve: '100.00',
+          accidentAt: at('2025-04-01', '08'),
+          reportedAt: at('2025-04-01', '09'),
+          registeredAt: null,
+          surveyedAt: null,
+          status: 'REJECTED',
+          reserve: '100.00',
         }),
       ],
     });
     expect(claims.data!.ingestClaims.rejected).toBe(0);
     const scores = await hub.gql(INGEST_RISK_SCORES, {
       records: [
-        riskScoreRecord(1, { customer: { cifNo } }, { stage: 'UNDERWRITING', modelVersion: 'v2', score: '40', level: 'MEDIUM', scoredAt: '2025-01-01T00:00:00Z' }),
-        riskScoreRecord(2, { customer: { cifNo } }, { stage: 'UNDERWRITING', modelVersion: 'v3', score: '20', level: 'LOW', scoredAt: '2026-01-01T00:00:00Z' }),
+        riskScoreRecord(
+          1,
+          { customer: { cifNo } },
+          {
+            stage: 'UNDERWRITING',
+            modelVersion: 'v2',
+            score: '40',
+            level: 'MEDIUM',
+            scoredAt: '2025-01-01T00:00:00Z',
+          },
+        ),
+        riskScoreRecord(
+          2,
+          { customer: { cifNo } },
+          {
+            stage: 'UNDERWRITING',
+            modelVersion: 'v3',
+            score: '20',
+            level: 'LOW',
+            scoredAt: '2026-01-01T00:00:00Z',
+          },
+        ),
       ],
     });
     expect(scores.data!.ingestRiskScores.rejected).toBe(0);
@@ -72,7 +114,11 @@ describe('underwriting risk history', () => {
   afterAll(() => hub.close());
 
   it('states claim counts, claim-free years, earned premium and loss ratio of a customer as of a date', async () => {
-    const res = await hub.gql(`{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "2026-07-01") ${HISTORY} } }`, {}, Role.UNDERWRITING);
+    const res = await hub.gql(
+      `{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "2026-07-01") ${HISTORY} } }`,
+      {},
+      Role.UNDERWRITING,
+    );
     expect(res.errors).toBeUndefined();
     // Earned: 1000 + 2000 + 3650 x 182/365 = 4820.00; incurred: 500 paid + 800 reserve (the rejected claim counts nothing).
     expect(res.data!.customer.riskHistory).toEqual({
@@ -88,22 +134,65 @@ describe('underwriting risk history', () => {
       incurred: '1300.00',
       lossRatio: '0.2697',
       policyYears: [
-        { year: 2023, policyCount: 1, writtenPremium: '1000.00', earnedPremium: '1000.00', claimCount: 1, paid: '500.00', incurred: '500.00', lossRatio: '0.5000' },
-        { year: 2025, policyCount: 1, writtenPremium: '2000.00', earnedPremium: '2000.00', claimCount: 1, paid: '0.00', incurred: '800.00', lossRatio: '0.4000' },
-        { year: 2026, policyCount: 1, writtenPremium: '3650.00', earnedPremium: '1820.00', claimCount: 0, paid: '0.00', incurred: '0.00', lossRatio: '0.0000' },
+        {
+          year: 2023,
+          policyCount: 1,
+          writtenPremium: '1000.00',
+          earnedPremium: '1000.00',
+          claimCount: 1,
+          paid: '500.00',
+          incurred: '500.00',
+          lossRatio: '0.5000',
+        },
+        {
+          year: 2025,
+          policyCount: 1,
+          writtenPremium: '2000.00',
+          earnedPremium: '2000.00',
+          claimCount: 1,
+          paid: '0.00',
+          incurred: '800.00',
+          lossRatio: '0.4000',
+        },
+        {
+          year: 2026,
+          policyCount: 1,
+          writtenPremium: '3650.00',
+          earnedPremium: '1820.00',
+          claimCount: 0,
+          paid: '0.00',
+          incurred: '0.00',
+          lossRatio: '0.0000',
+        },
       ],
     });
   });
 
   it('answers an earlier date from the same records', async () => {
-    const res = await hub.gql(`{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "2024-12-31") { claimCount5y claimFreeYears earnedPremium incurred } } }`, {}, Role.UNDERWRITING);
-    expect(res.data!.customer.riskHistory).toEqual({ claimCount5y: 1, claimFreeYears: 1, earnedPremium: '1000.00', incurred: '500.00' });
+    const res = await hub.gql(
+      `{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "2024-12-31") { claimCount5y claimFreeYears earnedPremium incurred } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(res.data!.customer.riskHistory).toEqual({
+      claimCount5y: 1,
+      claimFreeYears: 1,
+      earnedPremium: '1000.00',
+      incurred: '500.00',
+    });
   });
 
   it('gives the same history for the vehicle, found by VIN or plate', async () => {
     for (const key of [`vin: "${vin(1)}"`, 'plate: "苏A00001"']) {
-      const res = await hub.gql(`{ vehicle(${key}) { vin riskHistory(asOf: "2026-07-01") { claimCount5y incurred lossRatio } } }`, {}, Role.UNDERWRITING);
-      expect(res.data!.vehicle).toEqual({ vin: vin(1), riskHistory: { claimCount5y: 2, incurred: '1300.00', lossRatio: '0.2697' } });
+      const res = await hub.gql(
+        `{ vehicle(${key}) { vin riskHistory(asOf: "2026-07-01") { claimCount5y incurred lossRatio } } }`,
+        {},
+        Role.UNDERWRITING,
+      );
+      expect(res.data!.vehicle).toEqual({
+        vin: vin(1),
+        riskHistory: { claimCount5y: 2, incurred: '1300.00', lossRatio: '0.2697' },
+      });
     }
   });
 
@@ -119,14 +208,25 @@ describe('underwriting risk history', () => {
       totalCount: 2,
       nodes: [
         { modelVersion: 'v3', score: '20.00', level: 'LOW', scoredAt: '2026-01-01T00:00:00.000Z' },
-        { modelVersion: 'v2', score: '40.00', level: 'MEDIUM', scoredAt: '2025-01-01T00:00:00.000Z' },
+        {
+          modelVersion: 'v2',
+          score: '40.00',
+          level: 'MEDIUM',
+          scoredAt: '2025-01-01T00:00:00.000Z',
+        },
       ],
     });
-    expect(res.data!.customer.latestRiskScores).toEqual([{ stage: 'UNDERWRITING', modelVersion: 'v3', level: 'LOW' }]);
+    expect(res.data!.customer.latestRiskScores).toEqual([
+      { stage: 'UNDERWRITING', modelVersion: 'v3', level: 'LOW' },
+    ]);
   });
 
   it('follows renewals back through the policy chain', async () => {
-    const res = await hub.gql('{ customer(by: { policyNo: "PCA00000003" }) { policies(first: 1) { nodes { policyNo renews { policyNo renews { policyNo renews { policyNo } } } } } } }', {}, Role.UNDERWRITING);
+    const res = await hub.gql(
+      '{ customer(by: { policyNo: "PCA00000003" }) { policies(first: 1) { nodes { policyNo renews { policyNo renews { policyNo renews { policyNo } } } } } } }',
+      {},
+      Role.UNDERWRITING,
+    );
     expect(res.data!.customer.policies.nodes[0]).toEqual({
       policyNo: 'PCA00000003',
       renews: { policyNo: 'PCA00000002', renews: { policyNo: 'PCA00000001', renews: null } },

@@ -2,7 +2,12 @@ import { checkResidentId, checkVin } from '../../src/validation';
 import type { TestHub } from './test-app';
 
 /** The check character a validator accepts: the generator cannot disagree with the rule. */
-function complete(body: string, candidates: string, accepts: (candidate: string) => boolean, at = body.length): string {
+function complete(
+  body: string,
+  candidates: string,
+  accepts: (candidate: string) => boolean,
+  at = body.length,
+): string {
   for (const c of candidates) {
     const value = body.slice(0, at) + c + body.slice(at);
     if (accepts(value)) return value;
@@ -18,7 +23,12 @@ export function residentId(n: number, birth = '19850312', male = true): string {
 
 /** A valid ISO 3779 VIN: the check digit at position 9. */
 export function vin(n: number): string {
-  return complete(`LSVAB2BMKN${String(n).padStart(6, '0')}`, '0123456789X', (v) => checkVin(v).ok, 8);
+  return complete(
+    `LSVAB2BMKN${String(n).padStart(6, '0')}`,
+    '0123456789X',
+    (v) => checkVin(v).ok,
+    8,
+  );
 }
 
 export const mobile = (n: number) => `139${String(n).padStart(8, '0')}`;
@@ -66,7 +76,11 @@ export function customerRecord(n: number, overrides: Record<string, unknown> = {
   };
 }
 
-export function autoPolicyRecord(n: number, holderCifNo: string, overrides: Record<string, unknown> = {}) {
+export function autoPolicyRecord(
+  n: number,
+  holderCifNo: string,
+  overrides: Record<string, unknown> = {},
+) {
   return {
     sourceSystem: 'POLICY_ADMIN',
     policyNo: `PCA${String(n).padStart(8, '0')}`,
@@ -106,7 +120,11 @@ export function claimRecord(n: number, policyNo: string, overrides: Record<strin
   };
 }
 
-export function riskScoreRecord(n: number, subject: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+export function riskScoreRecord(
+  n: number,
+  subject: Record<string, unknown>,
+  overrides: Record<string, unknown> = {},
+) {
   return {
     sourceSystem: 'CLAIMS',
     sourceKey: `RS-${n}`,
@@ -147,13 +165,22 @@ export async function cifNumbers(hub: TestHub, ids: string[]): Promise<string[]>
 export async function ingestPortfolio(hub: TestHub, count: number, from = 1): Promise<string[]> {
   const ns = Array.from({ length: count }, (_, i) => from + i);
   const customers = await hub.gql(INGEST_CUSTOMERS, { records: ns.map((n) => customerRecord(n)) });
-  const cifs = await cifNumbers(hub, customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id));
+  const cifs = await cifNumbers(
+    hub,
+    customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
+  );
   await hub.gql(INGEST_POLICIES, { records: ns.map((n, i) => autoPolicyRecord(n, cifs[i])) });
-  await hub.gql(INGEST_CLAIMS, { records: ns.map((n) => claimRecord(n, autoPolicyRecord(n, '').policyNo)) });
+  await hub.gql(INGEST_CLAIMS, {
+    records: ns.map((n) => claimRecord(n, autoPolicyRecord(n, '').policyNo)),
+  });
   await hub.gql(INGEST_RISK_SCORES, {
     records: ns.flatMap((n, i) => [
       riskScoreRecord(n * 2, { claimNo: claimRecord(n, '').claimNo }),
-      riskScoreRecord(n * 2 + 1, { customer: { cifNo: cifs[i] } }, { stage: 'UNDERWRITING', level: 'LOW', score: '12' }),
+      riskScoreRecord(
+        n * 2 + 1,
+        { customer: { cifNo: cifs[i] } },
+        { stage: 'UNDERWRITING', level: 'LOW', score: '12' },
+      ),
     ]),
   });
   return cifs;

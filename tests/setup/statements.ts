@@ -4,7 +4,9 @@ import { Client } from 'pg';
  * Counts the SQL statements every pg connection in this process sends while `fn` runs:
  * the read pool's prepared statements and MikroORM's queries alike.
  */
-export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+export async function countStatements<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; statements: string[] }> {
   const statements: string[] = [];
   const original = Client.prototype.query;
   Client.prototype.query = function (this: Client, ...args: unknown[]) {

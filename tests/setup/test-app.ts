@@ -32,7 +32,10 @@ export interface TestHub {
     role?: Role | null,
   ): Promise<GraphQLResponse<T>>;
   /** Runs SQL on a connection of its own (for setup and assertions). */
-  sql<T extends Record<string, any> = Record<string, any>>(text: string, values?: unknown[]): Promise<T[]>;
+  sql<T extends Record<string, any> = Record<string, any>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -43,11 +46,14 @@ export async function startTestHub(): Promise<TestHub> {
   await createDatabase(adminUrl, name, TEMPLATE);
   const url = databaseUrl(adminUrl, name);
   const logs: TestHub['logs'] = [];
-  const record =
-    (level: string) =>
-    (message: string, fields?: Record<string, unknown>) =>
-      logs.push({ level, message, fields });
-  const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    logs.push({ level, message, fields });
+  const logger: Logger = {
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
   const app = await createApp({
     config: { dbPoolSize: 4, maxBodyBytes: 5 * 1024 * 1024, env: 'test' },
     databaseUrl: url,

@@ -14,7 +14,10 @@ export enum BranchLevel {
  * recursive query on every marketing filter.
  */
 @Entity({ tableName: 'branch' })
-@Index({ name: 'branch_path_prefix_idx', expression: 'create index "branch_path_prefix_idx" on "branch" ("path" text_pattern_ops)' })
+@Index({
+  name: 'branch_path_prefix_idx',
+  expression: 'create index "branch_path_prefix_idx" on "branch" ("path" text_pattern_ops)',
+})
 export class Branch extends BaseEntity {
   @Property({ type: 'text', unique: true })
   code!: string;

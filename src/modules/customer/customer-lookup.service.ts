@@ -27,8 +27,16 @@ function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
 
 /** Each lookup key as SQL over the customer row `c` and the bound key `k`. */
 const LOOKUPS = {
-  id: { type: customer, keyType: 'uuid', source: (c, k) => ({ where: [`${c.col('id')} = ${k}::uuid`] }) },
-  cifNo: { type: customer, keyType: 'text', source: (c, k) => ({ where: [`${c.col('cifNo')} = ${k}`] }) },
+  id: {
+    type: customer,
+    keyType: 'uuid',
+    source: (c, k) => ({ where: [`${c.col('id')} = ${k}::uuid`] }),
+  },
+  cifNo: {
+    type: customer,
+    keyType: 'text',
+    source: (c, k) => ({ where: [`${c.col('cifNo')} = ${k}`] }),
+  },
   identityDocument: {
     type: customer,
     keyType: 'text',

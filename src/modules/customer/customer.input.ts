@@ -39,7 +39,7 @@ export class CustomerLookup {
 
   @Field(() => String, {
     nullable: true,
-    description: "The policyholder of the latest policy of the vehicle with this plate.",
+    description: 'The policyholder of the latest policy of the vehicle with this plate.',
   })
   plate?: string;
 }

@@ -1,4 +1,14 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Info,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
@@ -29,22 +39,38 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => PolicyConnection)
-  policies(@Root() root: CustomerView, @Args() _args: CustomerPoliciesArgs, @Info() info: GraphQLResolveInfo) {
+  policies(
+    @Root() root: CustomerView,
+    @Args() _args: CustomerPoliciesArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     return compiledValue(root, info);
   }
 
   @FieldResolver(() => ClaimConnection)
-  claims(@Root() root: CustomerView, @Args() _args: CustomerClaimsArgs, @Info() info: GraphQLResolveInfo) {
+  claims(
+    @Root() root: CustomerView,
+    @Args() _args: CustomerClaimsArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     return compiledValue(root, info);
   }
 
   @FieldResolver(() => RiskScoreConnection)
-  riskScores(@Root() root: CustomerView, @Args() _args: RiskScoresArgs, @Info() info: GraphQLResolveInfo) {
+  riskScores(
+    @Root() root: CustomerView,
+    @Args() _args: RiskScoresArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     return compiledValue(root, info);
   }
 
   @FieldResolver(() => RiskHistoryView)
-  riskHistory(@Root() root: CustomerView, @Args() _args: AsOfArgs, @Info() info: GraphQLResolveInfo) {
+  riskHistory(
+    @Root() root: CustomerView,
+    @Args() _args: AsOfArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     return compiledValue(root, info);
   }
 }

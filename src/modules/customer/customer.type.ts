@@ -2,7 +2,14 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Connection } from '../../graphql/connection';
-import { Column, Expression, ReadsFrom, Related, type Args, type Nested } from '../../read/read-model';
+import {
+  Column,
+  Expression,
+  ReadsFrom,
+  Related,
+  type Args,
+  type Nested,
+} from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 import { BranchView } from '../branch/branch.type';
 import { ClaimConnection, ClaimView, claimOrder, OPEN_CLAIM } from '../claim/claim.type';
@@ -22,7 +29,9 @@ export const customerPolicyIds = (customer: SqlScope) =>
   `select pp.policy_id from policy_party pp where pp.customer_id = ${customer.col('id')}`;
 
 const anyOf = (row: SqlScope, column: string, values: unknown, type: string) =>
-  Array.isArray(values) && values.length ? [`${column} = any(${row.param(values, `${type}[]`)})`] : [];
+  Array.isArray(values) && values.length
+    ? [`${column} = any(${row.param(values, `${type}[]`)})`]
+    : [];
 
 @ObjectType('Customer', { description: 'The golden record of one real person or organisation.' })
 @ReadsFrom(() => Customer)
@@ -210,7 +219,11 @@ export class CustomerView {
     kind: 'one',
     type: () => RiskHistoryView,
     source: (customer, history, args: Args) => ({
-      from: riskHistoryRow(customerPolicyIds(customer), asOfSql(customer, args.asOf), history.alias),
+      from: riskHistoryRow(
+        customerPolicyIds(customer),
+        asOfSql(customer, args.asOf),
+        history.alias,
+      ),
       where: [],
     }),
   })

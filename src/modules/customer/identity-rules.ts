@@ -11,7 +11,10 @@ export interface NormalizedDocument {
 const OTHER_DOCUMENT = /^[A-Z0-9]{5,20}$/;
 
 /** Validates and normalises a document number by the standard of its type. */
-export function checkDocument(type: IdentityDocumentType, input: string): Checked<NormalizedDocument> {
+export function checkDocument(
+  type: IdentityDocumentType,
+  input: string,
+): Checked<NormalizedDocument> {
   if (type === IdentityDocumentType.RESIDENT_ID) {
     const id = checkResidentId(input);
     return id.ok
@@ -33,8 +36,6 @@ export function checkDocument(type: IdentityDocumentType, input: string): Checke
     ? { ok: true, value: { number, checksumException: false }, warnings: [] }
     : {
         ok: false,
-        violations: [
-          { rule: 'DOCUMENT_FORMAT', message: 'must be 5 to 20 letters and digits' },
-        ],
+        violations: [{ rule: 'DOCUMENT_FORMAT', message: 'must be 5 to 20 letters and digits' }],
       };
 }

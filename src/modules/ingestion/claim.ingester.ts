@@ -29,14 +29,25 @@ export async function ingestClaim(
   notBlank(errors, 'accidentPlace', record.accidentPlace);
   nonNegative(errors, 'reserve', record.reserve);
   nonNegative(errors, 'paidAmount', record.paidAmount);
-  errors.require((record.complaints ?? 0) >= 0, 'complaints', 'NON_NEGATIVE', 'must be zero or more');
-  errors.require(record.reportedAt >= record.accidentAt, 'reportedAt', 'STAGE_ORDER', 'must not be before accidentAt');
+  errors.require(
+    (record.complaints ?? 0) >= 0,
+    'complaints',
+    'NON_NEGATIVE',
+    'must be zero or more',
+  );
+  errors.require(
+    record.reportedAt >= record.accidentAt,
+    'reportedAt',
+    'STAGE_ORDER',
+    'must not be before accidentAt',
+  );
   // Each stage that happened must come after every earlier stage that happened.
   let previous: { stage: string; at: Date } | undefined;
   for (const stage of STAGES) {
     const at = record[stage];
     if (!at) continue;
-    if (previous && at < previous.at) errors.add(stage, 'STAGE_ORDER', `must not be before ${previous.stage}`);
+    if (previous && at < previous.at)
+      errors.add(stage, 'STAGE_ORDER', `must not be before ${previous.stage}`);
     previous = { stage, at };
   }
   errors.require(
@@ -59,7 +70,13 @@ export async function ingestClaim(
   const claimant = record.claimant
     ? await findCustomer(em, errors, 'claimant', record.claimant)
     : policy
-      ? (await em.findOne(PolicyParty, { policy, role: PartyRole.POLICYHOLDER }, { populate: ['customer'] }))?.customer
+      ? (
+          await em.findOne(
+            PolicyParty,
+            { policy, role: PartyRole.POLICYHOLDER },
+            { populate: ['customer'] },
+          )
+        )?.customer
       : undefined;
   errors.throwIfAny();
 

@@ -39,19 +39,25 @@ function normalizeContacts(
       value = mobile.normalized;
     } else if (contact.kind === ContactKind.EMAIL) {
       value = value.toLowerCase();
-      if (!EMAIL.test(value)) errors.add(`${field}.value`, 'EMAIL_FORMAT', 'is not an e-mail address');
+      if (!EMAIL.test(value))
+        errors.add(`${field}.value`, 'EMAIL_FORMAT', 'is not an e-mail address');
     } else {
       notBlank(errors, `${field}.value`, value);
     }
     const status = contact.verificationStatus ?? VerificationStatus.UNVERIFIED;
-    if (status !== VerificationStatus.UNVERIFIED && (!contact.verificationMethod || !contact.verifiedAt)) {
+    if (
+      status !== VerificationStatus.UNVERIFIED &&
+      (!contact.verificationMethod || !contact.verifiedAt)
+    ) {
       errors.add(
         `${field}.verificationMethod`,
         'VERIFICATION_EVIDENCE',
         'a verified or failed contact needs the method and the time of verification',
       );
     }
-    return [{ ...contact, value, verificationStatus: status, hash: hasher.digest(contact.kind, value) }];
+    return [
+      { ...contact, value, verificationStatus: status, hash: hasher.digest(contact.kind, value) },
+    ];
   });
 }
 
@@ -78,12 +84,21 @@ export async function ingestCustomer(
     const checked = errors.check(field, checkDocument(doc.type, doc.number));
     if (!checked) return [];
     if (doc.type === IdentityDocumentType.RESIDENT_ID) {
-      if (!individual) errors.add(`identityDocuments[${i}].type`, 'DOCUMENT_KIND', 'a resident ID belongs to an individual');
+      if (!individual)
+        errors.add(
+          `identityDocuments[${i}].type`,
+          'DOCUMENT_KIND',
+          'a resident ID belongs to an individual',
+        );
       // The GB 11643 number carries the birth date and the sex: they must agree.
       const id = checkResidentId(checked.number);
       if (id.ok) {
         if (birthDate && birthDate !== id.value.birthDate) {
-          errors.add('birthDate', 'ID_BIRTH_DATE_MISMATCH', `the resident ID says ${id.value.birthDate}`);
+          errors.add(
+            'birthDate',
+            'ID_BIRTH_DATE_MISMATCH',
+            `the resident ID says ${id.value.birthDate}`,
+          );
         }
         if (gender && gender !== id.value.gender) {
           errors.add('gender', 'ID_GENDER_MISMATCH', `the resident ID says ${id.value.gender}`);
@@ -93,7 +108,11 @@ export async function ingestCustomer(
       }
     }
     if (doc.type === IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE && individual) {
-      errors.add(`identityDocuments[${i}].type`, 'DOCUMENT_KIND', 'a credit code belongs to an organisation');
+      errors.add(
+        `identityDocuments[${i}].type`,
+        'DOCUMENT_KIND',
+        'a credit code belongs to an organisation',
+      );
     }
     return [{ ...doc, ...checked, hash: hasher.digest(doc.type, checked.number) }];
   });
@@ -101,22 +120,37 @@ export async function ingestCustomer(
   const branch = await findBranch(em, errors, 'branchCode', record.branchCode);
   errors.throwIfAny();
 
-  const normalized = { ...record, gender, birthDate, identityDocuments: documents.map(({ type, number }) => ({ type, number })), contactPoints: contacts.map(({ hash: _hash, ...c }) => c) };
+  const normalized = {
+    ...record,
+    gender,
+    birthDate,
+    identityDocuments: documents.map(({ type, number }) => ({ type, number })),
+    contactPoints: contacts.map(({ hash: _hash, ...c }) => c),
+  };
   const hash = contentHash(normalized);
   const existing = await em.findOne(
     SourceRecord,
     { sourceSystem: record.sourceSystem, sourceKey: record.sourceKey },
     { populate: ['customer'] },
   );
-  if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.customer.id };
+  if (existing?.contentHash === hash)
+    return { status: RecordStatus.UNCHANGED, id: existing.customer.id };
 
   const holders = new Set<Customer>();
   for (const doc of documents) {
-    const found = await em.findOne(IdentityDocument, { type: doc.type, numberHash: doc.hash }, { populate: ['customer'] });
+    const found = await em.findOne(
+      IdentityDocument,
+      { type: doc.type, numberHash: doc.hash },
+      { populate: ['customer'] },
+    );
     if (found) holders.add(found.customer);
   }
   if (holders.size > 1) {
-    reject('identityDocuments', 'AMBIGUOUS_MATCH', 'the documents belong to different customers: a data steward must review them');
+    reject(
+      'identityDocuments',
+      'AMBIGUOUS_MATCH',
+      'the documents belong to different customers: a data steward must review them',
+    );
   }
   let customer = [...holders][0] ?? existing?.customer;
   const created = !customer;
@@ -137,7 +171,10 @@ export async function ingestCustomer(
     customer.gender = gender ?? customer.gender;
     customer.birthDate = birthDate ?? customer.birthDate;
   }
-  if (record.marketingConsent && (!customer.consentAt || record.marketingConsent.at >= customer.consentAt)) {
+  if (
+    record.marketingConsent &&
+    (!customer.consentAt || record.marketingConsent.at >= customer.consentAt)
+  ) {
     customer.marketingConsent = record.marketingConsent.given;
     customer.consentAt = record.marketingConsent.at;
     customer.consentChannel = record.marketingConsent.channel;
@@ -158,7 +195,9 @@ export async function ingestCustomer(
   const reachable = created ? [] : await em.find(ContactPoint, { customer });
   const hasPrimaryMobile = reachable.some((c) => c.kind === ContactKind.MOBILE && c.primary);
   contacts.forEach((contact, i) => {
-    const known = reachable.find((c) => c.kind === contact.kind && c.valueHash.equals(contact.hash));
+    const known = reachable.find(
+      (c) => c.kind === contact.kind && c.valueHash.equals(contact.hash),
+    );
     const point =
       known ??
       em.create(ContactPoint, {
@@ -166,10 +205,14 @@ export async function ingestCustomer(
         kind: contact.kind,
         value: contact.value,
         valueHash: contact.hash,
-        primary: contact.kind === ContactKind.MOBILE && !hasPrimaryMobile && i === contacts.findIndex((c) => c.kind === ContactKind.MOBILE),
+        primary:
+          contact.kind === ContactKind.MOBILE &&
+          !hasPrimaryMobile &&
+          i === contacts.findIndex((c) => c.kind === ContactKind.MOBILE),
       });
     // A verification only replaces an older one: sources resend stale states.
-    const newer = !point.verifiedAt || (contact.verifiedAt && contact.verifiedAt > point.verifiedAt);
+    const newer =
+      !point.verifiedAt || (contact.verifiedAt && contact.verifiedAt > point.verifiedAt);
     if (contact.verificationStatus !== VerificationStatus.UNVERIFIED && newer) {
       point.verificationStatus = contact.verificationStatus!;
       point.verificationMethod = contact.verificationMethod;

@@ -111,7 +111,10 @@ export class VehicleInput {
   @Field(() => VehicleUse)
   use!: VehicleUse;
 
-  @Field(() => Boolean, { nullable: true, description: 'Derived from a new-energy plate if absent.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Derived from a new-energy plate if absent.',
+  })
   newEnergy?: boolean;
 }
 

@@ -30,8 +30,10 @@ export class IngestionService {
   ) {}
 
   customers(records: CustomerRecordInput[]): Promise<IngestionResult> {
-    return this.batch(records, (r) => `${r.sourceSystem}:${r.sourceKey}`, (em, r) =>
-      ingestCustomer(em, this.hasher, r),
+    return this.batch(
+      records,
+      (r) => `${r.sourceSystem}:${r.sourceKey}`,
+      (em, r) => ingestCustomer(em, this.hasher, r),
     );
   }
 
@@ -53,10 +55,13 @@ export class IngestionService {
     ingestOne: IngestOne<R>,
   ): Promise<IngestionResult> {
     if (records.length > MAX_BATCH) {
-      throw new BadUserInputError(`a batch holds at most ${MAX_BATCH} records, got ${records.length}`, {
-        field: 'records',
-        rule: 'BATCH_SIZE',
-      });
+      throw new BadUserInputError(
+        `a batch holds at most ${MAX_BATCH} records, got ${records.length}`,
+        {
+          field: 'records',
+          rule: 'BATCH_SIZE',
+        },
+      );
     }
     const outcomes: RecordOutcome[] = [];
     await this.em.transactional(async (batch) => {

@@ -31,7 +31,10 @@ export class RecordOutcome {
   @Field(() => RecordStatus)
   status!: RecordStatus;
 
-  @Field(() => ID, { nullable: true, description: 'The record in the hub (a customer for customer records).' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The record in the hub (a customer for customer records).',
+  })
   id?: string;
 
   @Field(() => [RecordError])

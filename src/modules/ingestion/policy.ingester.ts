@@ -11,8 +11,14 @@ import { findBranch, findCustomer } from './references';
 
 function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
   const vin = errors.check('vehicle.vin', checkVin(vehicle.vin));
-  const plate = vehicle.plate ? errors.check('vehicle.plate', checkPlate(vehicle.plate)) : undefined;
-  return { vin: vin?.normalized, plate: plate?.normalized, newEnergy: vehicle.newEnergy ?? plate?.newEnergy ?? false };
+  const plate = vehicle.plate
+    ? errors.check('vehicle.plate', checkPlate(vehicle.plate))
+    : undefined;
+  return {
+    vin: vin?.normalized,
+    plate: plate?.normalized,
+    newEnergy: vehicle.newEnergy ?? plate?.newEnergy ?? false,
+  };
 }
 
 /** Upserts a policy by its number, with its parties and, for auto lines, its vehicle. */
@@ -32,10 +38,20 @@ export async function ingestPolicy(
     'must not be before effectiveDate',
   );
   const auto = AUTO_LINES.includes(record.line);
-  errors.require(!auto || !!record.vehicle, 'vehicle', 'REQUIRED', `a ${record.line} policy needs its vehicle`);
+  errors.require(
+    !auto || !!record.vehicle,
+    'vehicle',
+    'REQUIRED',
+    `a ${record.line} policy needs its vehicle`,
+  );
   const vehicle = record.vehicle ? checkVehicle(errors, record.vehicle) : undefined;
   const holders = record.parties.filter((p) => p.role === PartyRole.POLICYHOLDER).length;
-  errors.require(holders === 1, 'parties', 'ONE_POLICYHOLDER', `needs exactly one policyholder, got ${holders}`);
+  errors.require(
+    holders === 1,
+    'parties',
+    'ONE_POLICYHOLDER',
+    `needs exactly one policyholder, got ${holders}`,
+  );
   const branch = await findBranch(em, errors, 'branchCode', record.branchCode);
   const parties = [];
   for (const [i, party] of record.parties.entries()) {
@@ -45,7 +61,12 @@ export async function ingestPolicy(
   const renews = record.renewsPolicyNo
     ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo.trim() })
     : undefined;
-  errors.require(renews !== null, 'renewsPolicyNo', 'UNKNOWN_POLICY', `no policy ${record.renewsPolicyNo} is known`);
+  errors.require(
+    renews !== null,
+    'renewsPolicyNo',
+    'UNKNOWN_POLICY',
+    `no policy ${record.renewsPolicyNo} is known`,
+  );
   errors.throwIfAny();
 
   const hash = contentHash(record);
@@ -54,7 +75,9 @@ export async function ingestPolicy(
 
   let vehicleEntity: Vehicle | undefined;
   if (vehicle && record.vehicle) {
-    vehicleEntity = (await em.findOne(Vehicle, { vin: vehicle.vin! })) ?? em.create(Vehicle, { vin: vehicle.vin!, use: record.vehicle.use });
+    vehicleEntity =
+      (await em.findOne(Vehicle, { vin: vehicle.vin! })) ??
+      em.create(Vehicle, { vin: vehicle.vin!, use: record.vehicle.use });
     vehicleEntity.plate = vehicle.plate ?? vehicleEntity.plate;
     vehicleEntity.use = record.vehicle.use;
     vehicleEntity.newEnergy = vehicle.newEnergy;

@@ -50,13 +50,23 @@ export function reject(field: string, rule: string, message: string): never {
 export function databaseRejection(error: unknown): RecordError[] | undefined {
   const constraint = (error as { constraint?: string }).constraint ?? 'constraint';
   if (error instanceof UniqueConstraintViolationException) {
-    return [{ field: constraint, rule: 'UNIQUE', message: 'another record already holds this key' }];
+    return [
+      { field: constraint, rule: 'UNIQUE', message: 'another record already holds this key' },
+    ];
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
-    return [{ field: constraint, rule: 'UNKNOWN_REFERENCE', message: 'names a record that does not exist' }];
+    return [
+      {
+        field: constraint,
+        rule: 'UNKNOWN_REFERENCE',
+        message: 'names a record that does not exist',
+      },
+    ];
   }
   if (error instanceof CheckConstraintViolationException) {
-    return [{ field: constraint, rule: 'CHECK', message: `breaks the database rule ${constraint}` }];
+    return [
+      { field: constraint, rule: 'CHECK', message: `breaks the database rule ${constraint}` },
+    ];
   }
   if (error instanceof NotNullConstraintViolationException) {
     return [{ field: constraint, rule: 'REQUIRED', message: 'a required value is missing' }];
@@ -79,7 +89,9 @@ export function contentHash(record: unknown): string {
     }
     return value;
   };
-  return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(record)))
+    .digest('hex');
 }
 
 const DECIMAL_NON_NEGATIVE = /^\d+(\.\d+)?$/;

@@ -19,7 +19,13 @@ export async function findCustomer(
   }
   const customer = ref.cifNo
     ? await em.findOne(Customer, { cifNo: ref.cifNo.trim().toUpperCase() })
-    : (await em.findOne(SourceRecord, { sourceSystem: ref.sourceSystem!, sourceKey: ref.sourceKey! }, { populate: ['customer'] }))?.customer;
+    : (
+        await em.findOne(
+          SourceRecord,
+          { sourceSystem: ref.sourceSystem!, sourceKey: ref.sourceKey! },
+          { populate: ['customer'] },
+        )
+      )?.customer;
   if (!customer) {
     errors.add(field, 'UNKNOWN_CUSTOMER', 'no customer is known under this reference');
   }

@@ -22,28 +22,54 @@ export async function ingestRiskScore(
   record.firedRules.forEach((rule, i) => notBlank(errors, `firedRules[${i}].code`, rule.code));
   const { customer: customerRef, claimNo, vin } = record.subject;
   const given = [customerRef, claimNo, vin].filter((v) => v !== undefined && v !== null).length;
-  errors.require(given === 1, 'subject', 'EXACTLY_ONE', 'give exactly one of customer, claimNo and vin');
-  const subject: Partial<Pick<RiskScore, 'customer' | 'claim' | 'vehicle'>> & { subjectType?: RiskSubjectType } = {};
+  errors.require(
+    given === 1,
+    'subject',
+    'EXACTLY_ONE',
+    'give exactly one of customer, claimNo and vin',
+  );
+  const subject: Partial<Pick<RiskScore, 'customer' | 'claim' | 'vehicle'>> & {
+    subjectType?: RiskSubjectType;
+  } = {};
   if (given === 1 && customerRef) {
     subject.customer = await findCustomer(em, errors, 'subject.customer', customerRef);
     subject.subjectType = RiskSubjectType.CUSTOMER;
   } else if (given === 1 && claimNo) {
     subject.claim = (await em.findOne(Claim, { claimNo: claimNo.trim() })) ?? undefined;
-    errors.require(!!subject.claim, 'subject.claimNo', 'UNKNOWN_CLAIM', `no claim ${claimNo} is known`);
+    errors.require(
+      !!subject.claim,
+      'subject.claimNo',
+      'UNKNOWN_CLAIM',
+      `no claim ${claimNo} is known`,
+    );
     subject.subjectType = RiskSubjectType.CLAIM;
   } else if (given === 1 && vin) {
     const checked = errors.check('subject.vin', checkVin(vin));
-    subject.vehicle = checked ? ((await em.findOne(Vehicle, { vin: checked.normalized })) ?? undefined) : undefined;
-    errors.require(!checked || !!subject.vehicle, 'subject.vin', 'UNKNOWN_VEHICLE', `no vehicle ${vin} is known`);
+    subject.vehicle = checked
+      ? ((await em.findOne(Vehicle, { vin: checked.normalized })) ?? undefined)
+      : undefined;
+    errors.require(
+      !checked || !!subject.vehicle,
+      'subject.vin',
+      'UNKNOWN_VEHICLE',
+      `no vehicle ${vin} is known`,
+    );
     subject.subjectType = RiskSubjectType.VEHICLE;
   }
   errors.throwIfAny();
 
   const hash = contentHash(record);
-  const existing = await em.findOne(RiskScore, { sourceSystem: record.sourceSystem, sourceKey: record.sourceKey });
+  const existing = await em.findOne(RiskScore, {
+    sourceSystem: record.sourceSystem,
+    sourceKey: record.sourceKey,
+  });
   if (existing) {
     if (existing.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
-    reject('sourceKey', 'IMMUTABLE', 'a score under this source key was already recorded differently; scores are never overwritten');
+    reject(
+      'sourceKey',
+      'IMMUTABLE',
+      'a score under this source key was already recorded differently; scores are never overwritten',
+    );
   }
   const score = em.create(RiskScore, {
     sourceSystem: record.sourceSystem,
@@ -57,7 +83,11 @@ export async function ingestRiskScore(
     modelVersion: record.modelVersion.trim(),
     score: record.score,
     level: record.level,
-    firedRules: record.firedRules.map(({ code, description, weight }) => ({ code, description, weight })),
+    firedRules: record.firedRules.map(({ code, description, weight }) => ({
+      code,
+      description,
+      weight,
+    })),
     scoredAt: record.scoredAt,
     contentHash: hash,
   });

@@ -31,7 +31,8 @@ export class MarketingCustomerFilter {
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Marketing consent. Callers with the marketing role only ever see consenting customers.',
+    description:
+      'Marketing consent. Callers with the marketing role only ever see consenting customers.',
   })
   consentGiven?: boolean;
 }

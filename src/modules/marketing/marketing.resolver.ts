@@ -11,7 +11,8 @@ export class MarketingResolver {
   @Authorized(OPERATIONS.marketingList)
   @Query(() => CustomerConnection, { description: 'A campaign segment of active customers.' })
   marketingCustomers(
-    @Arg('filter', () => MarketingCustomerFilter, { nullable: true }) filter: MarketingCustomerFilter | undefined,
+    @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
+    filter: MarketingCustomerFilter | undefined,
     @Args() page: ConnectionArgs,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,

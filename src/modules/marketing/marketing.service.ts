@@ -38,7 +38,8 @@ export class MarketingService {
       orderBy: (c) => [{ sql: c.col('cifNo'), type: 'text', direction: 'asc' }],
       source: (c: SqlScope) => {
         const where = [`${c.col('status')} = '${CustomerStatus.ACTIVE}'`];
-        if (consent !== undefined) where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
+        if (consent !== undefined)
+          where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
         if (filter.branchCode) {
           const code = c.param(filter.branchCode, 'text');
           where.push(`${c.col('branch')} in (select b.id from branch b, branch root

@@ -11,7 +11,9 @@ import { LineOfBusiness, PolicyStatus, SalesChannel } from './policy.enums';
 @Check({ name: 'policy_amounts_check', expression: 'premium >= 0 and sum_insured >= 0' })
 @Check({
   name: 'policy_auto_vehicle_check',
-  expression: `vehicle_id is not null or line not in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO')`,
+  // Spelled without NOT IN: PostgreSQL stores that as <> ALL (ARRAY[...]), and the
+  // migration check would then see a difference on every run.
+  expression: `vehicle_id is not null or (line <> 'COMPULSORY_AUTO' and line <> 'COMMERCIAL_AUTO')`,
 })
 @Index({ name: 'policy_expiry_idx', properties: ['expiryDate'] })
 export class Policy extends BaseEntity<'version'> {

@@ -9,7 +9,11 @@ import { PolicyView } from './policy.type';
 @Resolver(() => PolicyView)
 export class PolicyResolver {
   @FieldResolver(() => ClaimConnection)
-  claims(@Root() root: PolicyView, @Args() _args: ConnectionArgs, @Info() info: GraphQLResolveInfo) {
+  claims(
+    @Root() root: PolicyView,
+    @Args() _args: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     return compiledValue(root, info);
   }
 }

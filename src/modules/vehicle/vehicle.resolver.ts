@@ -1,4 +1,14 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Info,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
@@ -41,13 +51,20 @@ export class VehicleResolver {
     if (!checked.ok) {
       const field = vin ? 'vin' : 'plate';
       const [violation] = checked.violations;
-      throw new BadUserInputError(`${field}: ${violation.message}`, { field, rule: violation.rule });
+      throw new BadUserInputError(`${field}: ${violation.message}`, {
+        field,
+        rule: violation.rule,
+      });
     }
     return context.read.lookup(info, VEHICLE_BY[vin ? 'vin' : 'plate'], checked.value.normalized);
   }
 
   @FieldResolver(() => RiskHistoryView)
-  riskHistory(@Root() root: VehicleView, @Args() _args: AsOfArgs, @Info() info: GraphQLResolveInfo) {
+  riskHistory(
+    @Root() root: VehicleView,
+    @Args() _args: AsOfArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     return compiledValue(root, info);
   }
 }

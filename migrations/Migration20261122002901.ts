@@ -1,9 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261122001313 extends Migration {
+export class Migration20261122002901 extends Migration {
 
   override async up(): Promise<void> {
-    // CIF numbers are 'C' + this sequence, zero-padded to 10 digits: short, sortable, not guessable from ids.
+    // CIF numbers are 'C' + this sequence, zero-padded to 10 digits.
     this.addSql(`create sequence "cif_no_seq";`);
     this.addSql(`create table "branch" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "code" text not null, "name" text not null, "level" text check ("level" in ('HEAD_OFFICE', 'PROVINCIAL', 'CITY', 'COUNTY')) not null, "parent_id" uuid null, "path" text not null, constraint "branch_pkey" primary key ("id"));`);
     this.addSql(`alter table "branch" add constraint "branch_code_unique" unique ("code");`);
@@ -30,7 +30,7 @@ export class Migration20261122001313 extends Migration {
     this.addSql(`alter table "vehicle" add constraint "vehicle_vin_unique" unique ("vin");`);
     this.addSql(`create index "vehicle_plate_index" on "vehicle" ("plate");`);
 
-    this.addSql(`create table "policy" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "policy_no" text not null, "line" text check ("line" in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO', 'PROPERTY', 'MARINE', 'LIABILITY', 'ACCIDENT_HEALTH')) not null, "product_code" text not null, "channel" text check ("channel" in ('DEALER', 'PROFESSIONAL_AGENCY', 'INDIVIDUAL_AGENT', 'DIRECT', 'PHONE_ONLINE', 'NEW_PLATFORM')) not null, "branch_id" uuid not null, "effective_date" date not null, "expiry_date" date not null, "premium" numeric(14,2) not null, "sum_insured" numeric(16,2) not null, "status" text check ("status" in ('PENDING', 'IN_FORCE', 'EXPIRED', 'CANCELLED')) not null, "renews_id" uuid null, "vehicle_id" uuid null, "source_system" text check ("source_system" in ('POLICY_ADMIN', 'CLAIMS', 'CALL_CENTRE', 'APP', 'WECHAT', 'AGENCY', 'DEALER')) not null, "content_hash" text not null, "version" int not null default 1, constraint "policy_pkey" primary key ("id"), constraint policy_auto_vehicle_check check (vehicle_id is not null or line not in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO')), constraint policy_amounts_check check (premium >= 0 and sum_insured >= 0), constraint policy_period_check check (expiry_date >= effective_date));`);
+    this.addSql(`create table "policy" ("id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "policy_no" text not null, "line" text check ("line" in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO', 'PROPERTY', 'MARINE', 'LIABILITY', 'ACCIDENT_HEALTH')) not null, "product_code" text not null, "channel" text check ("channel" in ('DEALER', 'PROFESSIONAL_AGENCY', 'INDIVIDUAL_AGENT', 'DIRECT', 'PHONE_ONLINE', 'NEW_PLATFORM')) not null, "branch_id" uuid not null, "effective_date" date not null, "expiry_date" date not null, "premium" numeric(14,2) not null, "sum_insured" numeric(16,2) not null, "status" text check ("status" in ('PENDING', 'IN_FORCE', 'EXPIRED', 'CANCELLED')) not null, "renews_id" uuid null, "vehicle_id" uuid null, "source_system" text check ("source_system" in ('POLICY_ADMIN', 'CLAIMS', 'CALL_CENTRE', 'APP', 'WECHAT', 'AGENCY', 'DEALER')) not null, "content_hash" text not null, "version" int not null default 1, constraint "policy_pkey" primary key ("id"), constraint policy_auto_vehicle_check check (vehicle_id is not null or (line <> 'COMPULSORY_AUTO' and line <> 'COMMERCIAL_AUTO')), constraint policy_amounts_check check (premium >= 0 and sum_insured >= 0), constraint policy_period_check check (expiry_date >= effective_date));`);
     this.addSql(`alter table "policy" add constraint "policy_policy_no_unique" unique ("policy_no");`);
     this.addSql(`create index "policy_branch_id_index" on "policy" ("branch_id");`);
     this.addSql(`create index "policy_vehicle_id_index" on "policy" ("vehicle_id");`);

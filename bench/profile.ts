@@ -1,0 +1,143 @@
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { Role } from '../src/auth/roles';
+import { signToken } from '../src/auth/tokens';
+import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
+import { seedDemoData } from '../seeds/demo-data';
+
+/**
+ * Front-line profile throughput: seeds a database (once; it is kept for later runs),
+ * starts the hub in a child process and loads it over loopback with autocannon.
+ *
+ *   npm run bench -- --customers 200000 --connections 16 --seconds 30
+ */
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const customers = arg('customers', 200_000);
+const connections = arg('connections', 16);
+const seconds = arg('seconds', 30);
+const secrets = {
+  jwtSecret: randomBytes(32).toString('hex'),
+  piiHashKey: 'bench-pii-hash-key-0123456789abcdef',
+};
+
+const PROFILE = `query Profile($cifNo: String!) {
+  customer(by: { cifNo: $cifNo }) {
+    cifNo name gender birthDate branch { code name }
+    identityDocuments { type number }
+    contactPoints { kind value verificationStatus }
+    policies(status: [IN_FORCE], first: 10) {
+      totalCount
+      nodes { policyNo line premium expiryDate vehicle { plate vin newEnergy } }
+    }
+    claims(first: 5) { nodes { claimNo status reserve incurred stages { stage at } } }
+    latestRiskScores { stage level score modelVersion firedRules { code weight } }
+  }
+}`;
+
+async function prepareDatabase(): Promise<string> {
+  const server = await startScratchServer();
+  const name = `cif_hub_bench_${customers}`;
+  const url = databaseUrl(server.adminUrl, name);
+  const client = new Client({ connectionString: server.adminUrl });
+  await client.connect();
+  const exists = (await client.query('select 1 from pg_database where datname = $1', [name]))
+    .rowCount;
+  await client.end();
+  if (!exists) {
+    await createDatabase(server.adminUrl, name);
+    await run(['src/cli/migrations.ts', 'up'], { DATABASE_URL: url });
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const started = Date.now();
+    console.log(`Seeding ${customers} customers into ${name}...`);
+    await seedDemoData(db, { customers, piiHashKey: secrets.piiHashKey });
+    console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await db.end();
+  }
+  return url;
+}
+
+function run(args: string[], env: Record<string, string>) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ...args], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, ...env },
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`)),
+    );
+  });
+}
+
+async function main() {
+  const url = await prepareDatabase();
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const cifs = (
+    await db.query<{ cif_no: string }>('select cif_no from customer order by random() limit 5000')
+  ).rows.map((r) => r.cif_no);
+  await db.end();
+
+  const port = 4100 + Math.floor(Math.random() * 500);
+  const hub = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      PORT: String(port),
+      JWT_SECRET: secrets.jwtSecret,
+      PII_HASH_KEY: secrets.piiHashKey,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) =>
+    hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
+  );
+  const token = signToken(
+    secrets.jwtSecret,
+    { subject: 'bench', role: Role.FRONTLINE, branchCode: '0000' },
+    '1h',
+  );
+  let i = 0;
+  const options = {
+    url: `http://127.0.0.1:${port}/graphql`,
+    connections,
+    duration: seconds,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [
+      {
+        // A different customer on every request, so no cache along the way flatters the figure.
+        setupRequest: (request: autocannon.Request) => ({
+          ...request,
+          body: JSON.stringify({ query: PROFILE, variables: { cifNo: cifs[i++ % cifs.length] } }),
+        }),
+      },
+    ],
+  };
+  await autocannon({ ...options, duration: 5 }); // warm-up: JIT, prepared statements, caches
+  const result = await autocannon(options);
+  hub.kill('SIGTERM');
+  console.log(
+    `front-line profile, ${customers} customers, ${connections} connections, ${seconds} s: ` +
+      `${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+      `${result.non2xx} non-2xx, ${result.errors} errors`,
+  );
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

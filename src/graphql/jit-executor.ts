@@ -1,0 +1,69 @@
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+/**
+ * Runs operations through graphql-jit, which compiles each document once into a function:
+ * measured faster than graphql-js here. Apollo 5 accepts an executor only through its
+ * gateway interface; the schema never changes at run time, so `load` is all there is.
+ */
+export function jitGateway(schema: GraphQLSchema): GatewayInterface {
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: '' });
+      return () => undefined;
+    },
+    async load() {
+      return {
+        executor: async (request) => {
+          // Apollo caches parsed documents, so the same query text arrives as the same object.
+          let byOperation = compiled.get(request.document);
+          if (!byOperation) {
+            byOperation = new Map();
+            compiled.set(request.document, byOperation);
+          }
+          const operation = request.operationName ?? '';
+          let query = byOperation.get(operation);
+          if (!query) {
+            const result = compileQuery(
+              schema,
+              request.document,
+              request.operationName ?? undefined,
+            );
+            if (!isCompiledQuery(result)) return result;
+            query = result;
+            byOperation.set(operation, query);
+          }
+          const result = await query.query(
+            undefined,
+            request.context,
+            request.request.variables ?? {},
+          );
+          return { ...result, errors: result.errors?.map(asGraphQLError) };
+        },
+      };
+    },
+    async stop() {},
+  };
+}
+
+/**
+ * graphql-jit reports errors in a subclass of GraphQLError whose `extensions` is undefined
+ * unless the thrown error had some, which Apollo's error formatting cannot read: rebuild
+ * those as graphql-js errors.
+ */
+function asGraphQLError(error: GraphQLError): GraphQLError {
+  if (error.extensions) return error;
+  const jitError = error as {
+    message: string;
+    path?: readonly (string | number)[];
+    originalError?: Error;
+  };
+  const original = jitError.originalError;
+  return new GraphQLError(jitError.message, {
+    path: jitError.path,
+    originalError: original ?? error,
+    extensions: (original as GraphQLError | undefined)?.extensions,
+  });
+}
