@@ -14,6 +14,10 @@ import type { Logger } from './logger';
 import { PiiHasher } from './modules/customer/pii-hasher';
 import { ReadCompiler } from './read/compiler';
 import { ReadExecutor } from './read/read-session';
+import { ActivePolicies } from './modules/tier/active-policies';
+import { TierService } from './modules/tier/tier.service';
+import { TierWorker } from './modules/tier/tier-worker';
+import { ensureActivePolicies } from './modules/tier/policy-version.service';
 
 export interface AppOptions {
   config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'>;
@@ -27,7 +31,8 @@ export interface App {
   schema: GraphQLSchema;
   services: AppServices;
   server: http.Server;
-  /** Applies committed migrations that the database has not seen yet. */
+  worker: TierWorker;
+  /** Applies pending migrations and activates the shipped rules where none are active. */
   migrate(): Promise<void>;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
@@ -37,26 +42,30 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, databaseUrl, secrets, logger } = options;
   const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize));
-  // The read path has its own pool of plain connections: it runs named prepared
-  // statements, which MikroORM's query builder cannot.
-  const readPool = new Pool({ connectionString: databaseUrl, max: config.dbPoolSize });
-  readPool.on('error', (error) =>
-    logger.error('idle read connection failed', { error: String(error) }),
-  );
+  // A pool of plain connections beside MikroORM's: the read path runs named prepared
+  // statements and the tier jobs run set-based SQL, neither of which the ORM can.
+  const pool = new Pool({ connectionString: databaseUrl, max: config.dbPoolSize });
+  pool.on('error', (error) => logger.error('idle connection failed', { error: String(error) }));
+  const policies = new ActivePolicies(pool);
+  const tiers = new TierService(pool, policies);
   const schema = await buildAppSchema();
   const services: AppServices = {
     em: orm.em,
-    reads: new ReadExecutor(readPool, new ReadCompiler(schema, orm.getMetadata())),
+    pool,
+    policies,
+    tiers,
+    reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata())),
     hasher: new PiiHasher(secrets.piiHashKey),
     jwtSecret: secrets.jwtSecret,
     logger,
   };
+  const worker = new TierWorker(tiers, policies, logger);
   const apollo = createApollo(schema, logger, config.env !== 'production');
   await apollo.start();
   const server = createHttpServer(apollo, services, {
     maxBodyBytes: config.maxBodyBytes,
     health: async () => {
-      await readPool.query('select 1');
+      await pool.query('select 1');
     },
   });
 
@@ -65,8 +74,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     schema,
     services,
     server,
+    worker,
     migrate: async () => {
       await orm.getMigrator().up();
+      await ensureActivePolicies(pool, policies);
     },
     listen: (port, host) =>
       new Promise((resolve, reject) => {
@@ -77,6 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       }),
     close: async () => {
+      await worker.stop();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -84,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       }
       await apollo.stop();
-      await readPool.end();
+      await pool.end();
       await orm.close();
     },
   };

@@ -1,17 +1,18 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import { Client } from 'pg';
 import { seedDemoData } from '../seeds/demo-data';
-import { createApp } from './app';
-import { ConfigError, parseConfig } from './config/config';
-import { loadOrCreateSecrets } from './config/secrets';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
+import { createApp, type App } from './app';
 import { ROLES } from './auth/roles';
 import { signToken } from './auth/tokens';
+import { ConfigError, parseConfig } from './config/config';
+import { loadOrCreateSecrets } from './config/secrets';
+import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 
 const EXAMPLE_QUERY = `{ customer(by: { cifNo: "C0000000001" }) {
     cifNo name branch { name }
+    tier { tier reasons }
+    entitlements { service status reasons }
     identityDocuments { type number }
     policies(status: [IN_FORCE], first: 5) { totalCount nodes { policyNo line expiryDate premium vehicle { plate vin } } }
     claims(first: 5) { nodes { claimNo status stages { stage at } incurred } }
@@ -23,17 +24,7 @@ async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger(config.logLevel);
   const started = Date.now();
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    console.log(`No DATABASE_URL: starting the embedded PostgreSQL in ${config.dataDir}`);
-    embedded = await startEmbeddedPostgres({
-      dir: path.join(config.dataDir, 'pg'),
-      port: config.embeddedPostgresPort,
-      database: 'cif_hub',
-    });
-    databaseUrl = embedded.url;
-  }
+  const database = await openDatabase(config, (message) => console.log(message));
   const stored =
     config.jwtSecret && config.piiHashKey ? undefined : loadOrCreateSecrets(config.dataDir);
   const secrets = {
@@ -41,21 +32,25 @@ async function main(): Promise<void> {
     piiHashKey: config.piiHashKey ?? stored!.piiHashKey,
   };
 
-  const app = await createApp({ config, databaseUrl, secrets, logger });
+  const app = await createApp({ config, databaseUrl: database.url, secrets, logger });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the hub${embedded ? ' and its PostgreSQL' : ''}...`);
+    console.log(
+      `\n${signal}: stopping the hub${database.embedded ? ' and its PostgreSQL' : ''}...`,
+    );
     await app.close();
-    await embedded?.stop();
+    await database.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   await app.migrate();
-  if (config.seedDemo) await seedIfEmpty(databaseUrl, secrets.piiHashKey, config.demoCustomers);
+  if (config.seedDemo)
+    await seedIfEmpty(app, database.url, secrets.piiHashKey, config.demoCustomers);
+  if (config.tierWorkerIntervalMs > 0) app.worker.start(config.tierWorkerIntervalMs);
   const url = await app.listen(config.port, config.host);
 
   console.log(`\ncif-hub is ready at ${url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -74,7 +69,9 @@ async function main(): Promise<void> {
   }
 }
 
+/** Demo data on first start, with every customer's tier computed. */
 async function seedIfEmpty(
+  app: App,
   databaseUrl: string,
   piiHashKey: string,
   customers: number,
@@ -89,8 +86,10 @@ async function seedIfEmpty(
     const started = Date.now();
     process.stdout.write(`Seeding ${customers} demo customers (first start only)...`);
     const counts = await seedDemoData(client, { customers, piiHashKey });
+    const tiers = await app.services.tiers.recomputeAll();
     console.log(
-      ` ${counts.customers} customers, ${counts.policies} policies, ${counts.claims} claims in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      ` ${counts.customers} customers, ${counts.policies} policies, ${counts.claims} claims, ` +
+        `${tiers.changed} tiers in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   } finally {
     await client.end();

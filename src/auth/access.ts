@@ -18,6 +18,12 @@ export const OPERATIONS = {
   marketingList: [MARKETING, ADMIN],
   /** Source systems pushing records in. */
   ingestion: [INGEST, ADMIN],
+  /** Reading the tier and entitlement rules and their versions: everyone who works with tiers. */
+  policyRead: [FRONTLINE, UNDERWRITING, MARKETING, STEWARD, ADMIN],
+  /** Drafting, simulating and activating rules. */
+  policyAdmin: [ADMIN],
+  /** Eligibility decisions at report time, recorded. */
+  eligibility: [FRONTLINE, ADMIN],
 } satisfies Record<string, Role[]>;
 
 export type Operation = keyof typeof OPERATIONS;

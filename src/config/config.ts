@@ -16,6 +16,8 @@ export interface Config {
   seedDemo: boolean;
   demoCustomers: number;
   maxBodyBytes: number;
+  /** How often the tier worker drains the recompute queue; 0 turns it off. */
+  tierWorkerIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -81,6 +83,7 @@ export function parseConfig(env: Env = process.env): Config {
     seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
     demoCustomers: int('DEMO_CUSTOMERS', 10_000, 0, 10_000_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    tierWorkerIntervalMs: int('TIER_WORKER_INTERVAL_MS', 1000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   if (nodeEnv === 'production') {

@@ -12,6 +12,10 @@ import { PolicyParty } from '../modules/policy/policy-party.entity';
 import { Policy } from '../modules/policy/policy.entity';
 import { RiskScore } from '../modules/risk/risk-score.entity';
 import { Vehicle } from '../modules/vehicle/vehicle.entity';
+import { EligibilityDecision } from '../modules/entitlement/eligibility-decision.entity';
+import { PolicyVersion } from '../modules/tier/policy-version.entity';
+import { TierRecomputeQueue } from '../modules/tier/recompute-queue.entity';
+import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 
 export const ENTITIES = [
   Branch,
@@ -24,6 +28,10 @@ export const ENTITIES = [
   PolicyParty,
   Claim,
   RiskScore,
+  PolicyVersion,
+  TierAssignment,
+  TierRecomputeQueue,
+  EligibilityDecision,
 ];
 
 const root = path.resolve(__dirname, '../..');

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
 import { callerFromHeader } from '../auth/tokens';
 import type { Logger } from '../logger';
@@ -6,12 +7,19 @@ import { CustomerLookupService } from '../modules/customer/customer-lookup.servi
 import type { PiiHasher } from '../modules/customer/pii-hasher';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
 import { MarketingService } from '../modules/marketing/marketing.service';
+import { EligibilityService } from '../modules/entitlement/eligibility.service';
+import { PolicyVersionService } from '../modules/tier/policy-version.service';
+import type { ActivePolicies } from '../modules/tier/active-policies';
+import type { TierService } from '../modules/tier/tier.service';
 import { ReadSession, type ReadExecutor } from '../read/read-session';
 
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
   em: EntityManager;
+  pool: Pool;
   reads: ReadExecutor;
+  policies: ActivePolicies;
+  tiers: TierService;
   hasher: PiiHasher;
   jwtSecret: string;
   logger: Logger;
@@ -26,6 +34,8 @@ export interface RequestContext {
     customerLookup: CustomerLookupService;
     marketing: MarketingService;
     ingestion: IngestionService;
+    policies: PolicyVersionService;
+    eligibility: EligibilityService;
   };
 }
 
@@ -34,16 +44,19 @@ export function createContext(
   request: { authorization?: string; requestId: string },
 ): RequestContext {
   const caller = callerFromHeader(app.jwtSecret, request.authorization);
+  // Writes get their own identity map: a shared one could show one request's customer
+  // to another.
+  const em = app.em.fork();
   return {
     requestId: request.requestId,
     caller,
-    read: new ReadSession(app.reads, caller),
+    read: new ReadSession(app.reads, caller, { policies: app.policies }),
     services: {
       customerLookup: new CustomerLookupService(app.hasher),
       marketing: new MarketingService(),
-      // Writes get their own identity map: a shared one could show one request's
-      // customer to another.
-      ingestion: new IngestionService(app.em.fork(), app.hasher),
+      ingestion: new IngestionService(em, app.hasher),
+      policies: new PolicyVersionService(em, app.pool, app.tiers, app.policies),
+      eligibility: new EligibilityService(em, app.pool, app.policies),
     },
   };
 }

@@ -21,6 +21,8 @@ import {
 } from '../modules/policy/policy.enums';
 import { RiskLevel, RiskStage, RiskSubjectType } from '../modules/risk/risk.enums';
 import { VehicleUse } from '../modules/vehicle/vehicle.entity';
+import { PolicyKind, PolicyVersionStatus } from '../modules/tier/policy-version.entity';
+import { ServiceLevel } from '../modules/entitlement/policy/document';
 
 /** The persistence enums are the API's enums too: one list of values, checked in the DB. */
 const enums = {
@@ -46,6 +48,9 @@ const enums = {
   RiskSubjectType,
   VehicleUse,
   Role,
+  PolicyKind,
+  PolicyVersionStatus,
+  ServiceLevel,
 };
 
 for (const [name, values] of Object.entries(enums)) registerEnumType(values, { name });

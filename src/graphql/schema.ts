@@ -7,6 +7,8 @@ import { IngestionResolver } from '../modules/ingestion/ingestion.resolver';
 import { MarketingResolver } from '../modules/marketing/marketing.resolver';
 import { PolicyResolver } from '../modules/policy/policy.resolver';
 import { VehicleResolver } from '../modules/vehicle/vehicle.resolver';
+import { EligibilityResolver } from '../modules/entitlement/eligibility.resolver';
+import { RuleVersionResolver } from '../modules/tier/rule-version.resolver';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -17,6 +19,8 @@ export const RESOLVERS = [
   PolicyResolver,
   MarketingResolver,
   IngestionResolver,
+  RuleVersionResolver,
+  EligibilityResolver,
 ] as const;
 
 /** The schema the code declares; `schema/schema.graphql` is this, printed. */

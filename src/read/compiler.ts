@@ -19,6 +19,7 @@ import {
   type Args,
   type FieldSpec,
   type OrderKey,
+  type ReadContext,
   type ReadTypeSpec,
   type SourceSql,
 } from './read-model';
@@ -31,6 +32,7 @@ const TEXT_SCALARS = new Set(['Decimal', 'BigInt']);
 /** What one statement is being built for. */
 export interface Statement extends SelectionContext {
   role: Role;
+  context: ReadContext;
   params: Params;
   /** Table aliases are numbered per statement so that equal queries give equal SQL text. */
   aliases: number;
@@ -176,14 +178,15 @@ export class ReadCompiler {
     path: string,
   ): string {
     if (spec.kind === 'column' || spec.kind === 'expression') {
-      let sql = spec.kind === 'column' ? row.col(spec.property) : spec.sql(row, args);
+      let sql =
+        spec.kind === 'column' ? row.col(spec.property) : spec.sql(row, args, statement.context);
       if (seen === 'masked') sql = spec.access!.mask!(sql, row);
       return leaf(sql, getNamedType(field.type));
     }
     const target = this.typeOf(spec.type());
     const selections = subSelections(nodes);
     const relate = (child: SqlScope) => ({
-      src: spec.source(row, child, args),
+      src: spec.source(row, child, args, statement.context),
       order: spec.orderBy?.(child, args) ?? [],
     });
     if (spec.kind === 'connection') {

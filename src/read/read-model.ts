@@ -1,5 +1,6 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { FieldAccess } from '../auth/access';
+import type { ActivePolicies } from '../modules/tier/active-policies';
 import type { SqlScope } from './sql-scope';
 
 /**
@@ -9,6 +10,11 @@ import type { SqlScope } from './sql-scope';
  */
 
 export type Args = Record<string, unknown>;
+
+/** What SQL for some fields depends on beyond the row: the active rule versions. */
+export interface ReadContext {
+  policies: ActivePolicies;
+}
 
 export interface SourceSql {
   /** FROM clause for the child, using `child.alias` (default: the child's table). */
@@ -35,14 +41,14 @@ export interface ColumnField extends FieldBase {
 
 export interface ExpressionField extends FieldBase {
   kind: 'expression';
-  sql: (scope: SqlScope, args: Args) => string;
+  sql: (scope: SqlScope, args: Args, context: ReadContext) => string;
 }
 
 export interface RelationField extends FieldBase {
   kind: 'one' | 'many' | 'connection';
   /** The API class of the related items. */
   type: () => Function;
-  source: (parent: SqlScope, child: SqlScope, args: Args) => SourceSql;
+  source: (parent: SqlScope, child: SqlScope, args: Args, context: ReadContext) => SourceSql;
   /** For lists and connections; the last key must be unique so that cursors are stable. */
   orderBy?: (child: SqlScope, args: Args) => OrderKey[];
   /** For plain lists: how many items at most (lists of a bounded kind only). */

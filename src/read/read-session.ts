@@ -4,7 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { ReadCompiler, RootSource, Statement } from './compiler';
-import type { Args, SourceSql } from './read-model';
+import type { Args, ReadContext, SourceSql } from './read-model';
 import { Params, type SqlScope } from './sql-scope';
 
 /** A lookup by one key (an id, a policy number...), batched across aliases of a request. */
@@ -38,6 +38,7 @@ export class ReadSession {
   constructor(
     private readonly executor: ReadExecutor,
     private readonly caller: Caller,
+    private readonly context: ReadContext,
   ) {}
 
   /** One row by key; equal selections under several aliases share one statement. */
@@ -87,6 +88,7 @@ export class ReadSession {
   private statement(info: GraphQLResolveInfo): Statement {
     return {
       role: this.caller.role,
+      context: this.context,
       params: new Params(),
       aliases: 0,
       fragments: info.fragments,

@@ -39,6 +39,11 @@ export class SqlScope {
     return { table: `"${meta.tableName}"`, col: (property) => columnOf(meta, property) };
   }
 
+  /** A scope on another entity's table in the same statement (for hand-written joins). */
+  sibling(alias: string, entityName: string): SqlScope {
+    return new SqlScope(alias, this.metadata.get(entityName), this.params, this.metadata);
+  }
+
   param(value: unknown, type: string): string {
     return this.params.add(value, type);
   }

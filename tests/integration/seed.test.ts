@@ -115,7 +115,11 @@ describe('seeding demo data', () => {
     );
     expect(codes.length).toBeGreaterThan(0);
     for (const { number } of codes) {
-      expect(checkCreditCode(number)).toEqual({ ok: true, value: { normalized: number }, warnings: [] });
+      expect(checkCreditCode(number)).toEqual({
+        ok: true,
+        value: { normalized: number },
+        warnings: [],
+      });
     }
   });
 
@@ -235,7 +239,10 @@ describe('seeding demo data', () => {
     const second = await seedFresh(scratch('b'), CUSTOMERS, KEY);
     databases.push(second);
     const fingerprint = (db: Seeded, table: string) =>
-      rows<{ md5: string }>(db, `select md5(string_agg(t::text, '|' order by t.id)) from ${table} t`);
+      rows<{ md5: string }>(
+        db,
+        `select md5(string_agg(t::text, '|' order by t.id)) from ${table} t`,
+      );
     expect(second.counts).toEqual(first.counts);
     for (const table of ['customer', 'claim', 'policy', 'risk_score', 'contact_point']) {
       expect(await fingerprint(second, table)).toEqual(await fingerprint(first, table));

@@ -6,6 +6,7 @@ import { Role } from '../../src/auth/roles';
 import { signToken } from '../../src/auth/tokens';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import type { Logger } from '../../src/logger';
+import { ensureActivePolicies } from '../../src/modules/tier/policy-version.service';
 import { TEMPLATE } from './global-setup';
 
 export const TEST_SECRETS = {
@@ -60,6 +61,7 @@ export async function startTestHub(): Promise<TestHub> {
     secrets: TEST_SECRETS,
     logger,
   });
+  await ensureActivePolicies(app.services.pool, app.services.policies);
   const endpoint = await app.listen(0, '127.0.0.1');
   const client = new Client({ connectionString: url });
   await client.connect();

@@ -14,7 +14,10 @@ import { OPERATIONS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
 import { compiledValue } from '../../graphql/compiled';
 import type { RequestContext } from '../../graphql/context';
+import { ConnectionArgs } from '../../graphql/connection';
 import { ClaimConnection } from '../claim/claim.type';
+import { EligibilityDecisionConnection } from '../entitlement/entitlement.type';
+import { TierAssignmentConnection, TierAssignmentView } from '../tier/tier.type';
 import { PolicyConnection } from '../policy/policy.type';
 import { RiskHistoryView } from '../risk/risk-history.type';
 import { CustomerClaimsArgs, CustomerPoliciesArgs, RiskScoresArgs } from './customer.args';
@@ -60,6 +63,29 @@ export class CustomerResolver {
   riskScores(
     @Root() root: CustomerView,
     @Args() _args: RiskScoresArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return compiledValue(root, info);
+  }
+
+  @FieldResolver(() => TierAssignmentView, { nullable: true })
+  tier(@Root() root: CustomerView, @Args() _args: AsOfArgs, @Info() info: GraphQLResolveInfo) {
+    return compiledValue(root, info);
+  }
+
+  @FieldResolver(() => TierAssignmentConnection)
+  tierHistory(
+    @Root() root: CustomerView,
+    @Args() _args: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return compiledValue(root, info);
+  }
+
+  @FieldResolver(() => EligibilityDecisionConnection)
+  eligibilityDecisions(
+    @Root() root: CustomerView,
+    @Args() _args: ConnectionArgs,
     @Info() info: GraphQLResolveInfo,
   ) {
     return compiledValue(root, info);

@@ -18,6 +18,18 @@ import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
 import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
 import { VehicleView } from '../vehicle/vehicle.type';
+import { grantRowsSql, withheldSql } from '../entitlement/entitlement.sql';
+import {
+  EligibilityDecisionConnection,
+  EligibilityDecisionView,
+  EntitlementView,
+} from '../entitlement/entitlement.type';
+import {
+  assignmentAt,
+  endOfDay,
+  TierAssignmentConnection,
+  TierAssignmentView,
+} from '../tier/tier.type';
 import { ContactPointView } from './contact-point.type';
 import { Customer } from './customer.entity';
 import { ConsentChannel, CustomerKind, CustomerStatus, Gender } from './customer.enums';
@@ -228,6 +240,77 @@ export class CustomerView {
     }),
   })
   riskHistory!: Nested<RiskHistoryView>;
+
+  @Field(() => TierAssignmentView, {
+    nullable: true,
+    description: 'The tier now, or at the end of asOf (Beijing time) for a past date.',
+  })
+  @Related({
+    kind: 'one',
+    type: () => TierAssignmentView,
+    source: (customer, assignment, args: Args) => ({
+      where: [
+        `${assignment.col('customer')} = ${customer.col('id')}`,
+        assignmentAt(
+          assignment.alias,
+          args.asOf ? endOfDay(customer.param(args.asOf, 'date')) : undefined,
+        ),
+      ],
+    }),
+  })
+  tier?: Nested<TierAssignmentView>;
+
+  @Field(() => TierAssignmentConnection, { description: 'Every tier change, newest first.' })
+  @Related({
+    kind: 'connection',
+    type: () => TierAssignmentView,
+    source: (customer, assignment) => ({
+      where: [`${assignment.col('customer')} = ${customer.col('id')}`],
+    }),
+    orderBy: (assignment) => [
+      { sql: assignment.col('validFrom'), type: 'timestamptz', direction: 'desc' },
+      { sql: assignment.col('id'), type: 'int', direction: 'desc' },
+    ],
+  })
+  tierHistory!: InstanceType<typeof TierAssignmentConnection>;
+
+  @Field(() => [EntitlementView], {
+    description: 'The services of the current tier, each granted or withheld by a risk gate.',
+  })
+  @Related({
+    kind: 'many',
+    type: () => EntitlementView,
+    source: (customer, entitlement, _args, { policies }) => {
+      const rules = policies.entitlement;
+      if (!rules?.document.grants.length) {
+        return { from: `(select null::text as service) ${entitlement.alias}`, where: ['false'] };
+      }
+      return {
+        from: `(select g.*, a.tier, ${rules.version} as rules_version,
+            ${withheldSql(rules.document, 'g.service', 'a')} as withheld
+          from ${grantRowsSql(rules.document, 'g')}
+          join tier_assignment a on a.customer_id = ${customer.col('id')} and a.valid_to is null
+          where a.tier = any(g.tiers)) ${entitlement.alias}`,
+        where: [],
+      };
+    },
+    orderBy: (entitlement) => [{ sql: `${entitlement.alias}.n`, type: 'int', direction: 'asc' }],
+  })
+  entitlements!: EntitlementView[];
+
+  @Field(() => EligibilityDecisionConnection, { description: 'Recorded decisions, newest first.' })
+  @Related({
+    kind: 'connection',
+    type: () => EligibilityDecisionView,
+    source: (customer, decision) => ({
+      where: [`${decision.col('customer')} = ${customer.col('id')}`],
+    }),
+    orderBy: (decision) => [
+      { sql: decision.col('createdAt'), type: 'timestamptz', direction: 'desc' },
+      { sql: decision.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  })
+  eligibilityDecisions!: InstanceType<typeof EligibilityDecisionConnection>;
 }
 
 export const RiskScoreConnection = Connection(RiskScoreView, 'RiskScore');

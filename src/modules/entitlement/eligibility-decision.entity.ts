@@ -1,0 +1,45 @@
+import { Entity, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { BaseEntity } from '../../db/base.entity';
+import { Customer } from '../customer/customer.entity';
+import { PolicyVersion } from '../tier/policy-version.entity';
+
+/**
+ * An eligibility decision as it was made at report time: what was asked, what was
+ * answered and why, under which rule versions. Kept so a later complaint can be answered.
+ */
+@Entity({ tableName: 'eligibility_decision' })
+@Index({ name: 'eligibility_decision_customer_idx', properties: ['customer', 'createdAt'] })
+export class EligibilityDecision extends BaseEntity {
+  @ManyToOne(() => Customer, { deleteRule: 'restrict' })
+  customer!: Rel<Customer>;
+
+  @Property({ type: 'text' })
+  service!: string;
+
+  /** The claim context as the front line described it. */
+  @Property({ type: 'json' })
+  context!: Record<string, unknown>;
+
+  @Property({ type: 'boolean' })
+  allowed!: boolean;
+
+  @Property({ type: 'json' })
+  reasons!: { code: string; text: string }[];
+
+  /** The service parameters that applied (limits, time windows). */
+  @Property({ type: 'json' })
+  parameters!: Record<string, unknown>;
+
+  @Property({ type: 'text', nullable: true })
+  tier?: string;
+
+  @ManyToOne(() => PolicyVersion, { nullable: true, deleteRule: 'restrict' })
+  tierPolicyVersion?: Rel<PolicyVersion>;
+
+  @ManyToOne(() => PolicyVersion, { deleteRule: 'restrict' })
+  entitlementPolicyVersion!: Rel<PolicyVersion>;
+
+  /** The caller's subject and role, from the token. */
+  @Property({ type: 'text' })
+  decidedBy!: string;
+}

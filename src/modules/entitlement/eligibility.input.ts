@@ -1,0 +1,38 @@
+import { Field, InputType } from 'type-graphql';
+import { DateTimeResolver, UUIDResolver } from 'graphql-scalars';
+import { DecimalScalar } from '../../graphql/scalars';
+
+@InputType('ClaimContextInput', {
+  description: 'The claim as the front line knows it at report time.',
+})
+export class ClaimContextInput {
+  @Field(() => DecimalScalar, { description: 'Estimated amount, CNY.' })
+  amount!: string;
+
+  @Field(() => Boolean)
+  singleParty!: boolean;
+
+  @Field(() => Boolean)
+  injury!: boolean;
+
+  @Field(() => DateTimeResolver)
+  accidentAt!: Date;
+
+  @Field(() => String, { nullable: true })
+  accidentPlace?: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'Repair at a partner shop.' })
+  partnerShop?: boolean;
+}
+
+@InputType('EligibilityRequest')
+export class EligibilityRequest {
+  @Field(() => UUIDResolver)
+  customerId!: string;
+
+  @Field(() => String, { description: 'A service code of the active entitlement rules.' })
+  service!: string;
+
+  @Field(() => ClaimContextInput)
+  claim!: ClaimContextInput;
+}

@@ -1,0 +1,198 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
+import type { Caller } from '../../auth/roles';
+import { BadUserInputError, NotFoundError } from '../../graphql/errors';
+import { Customer } from '../customer/customer.entity';
+import type { ActivePolicies } from '../tier/active-policies';
+import { PolicyVersion } from '../tier/policy-version.entity';
+import { EligibilityDecision } from './eligibility-decision.entity';
+import { grantParameters, withheldSql } from './entitlement.sql';
+import type { ServiceParameters } from './policy/document';
+
+export interface ClaimContext {
+  amount: string;
+  singleParty: boolean;
+  injury: boolean;
+  accidentAt: Date;
+  accidentPlace?: string;
+  partnerShop?: boolean;
+}
+
+interface Reason {
+  code: string;
+  text: string;
+}
+
+const BEIJING_OFFSET_HOURS = 8;
+
+/** Decimal CNY as whole fen (cents), so that limits compare exactly. */
+function fen(field: string, amount: string): bigint {
+  const match = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(amount);
+  if (!match) {
+    throw new BadUserInputError(`${field} must be a non-negative amount with at most 2 decimals`, {
+      field,
+      rule: 'AMOUNT_FORMAT',
+    });
+  }
+  return BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
+}
+
+const cny = (value: string) =>
+  `${Number(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} CNY`;
+
+/** Whether `hour` lies in [from, to), a window that may wrap midnight (20 to 8). */
+const inWindow = (hour: number, from: number, to: number) =>
+  from <= to ? hour >= from && hour < to : hour >= from || hour < to;
+
+/** Each parameter's rule: a reason for when the claim keeps to it, one for when it does not. */
+function checkParameters(
+  parameters: ServiceParameters,
+  claim: ClaimContext,
+): { met: Reason[]; broken: Reason[] } {
+  const met: Reason[] = [];
+  const broken: Reason[] = [];
+  const rule = (ok: boolean, code: string, yes: string, no: string) =>
+    (ok ? met : broken).push({ code: ok ? `${code}_MET` : code, text: ok ? yes : no });
+  const amount = fen('claim.amount', claim.amount);
+  if (parameters.maxClaimAmount !== undefined) {
+    rule(
+      amount <= fen('maxClaimAmount', parameters.maxClaimAmount),
+      'OVER_MAX_AMOUNT',
+      `claim ${cny(claim.amount)} within the ${cny(parameters.maxClaimAmount)} limit`,
+      `claim ${cny(claim.amount)} above the ${cny(parameters.maxClaimAmount)} limit`,
+    );
+  }
+  if (parameters.minClaimAmount !== undefined) {
+    rule(
+      amount >= fen('minClaimAmount', parameters.minClaimAmount),
+      'UNDER_MIN_AMOUNT',
+      `claim ${cny(claim.amount)} at least ${cny(parameters.minClaimAmount)}`,
+      `claim ${cny(claim.amount)} below the ${cny(parameters.minClaimAmount)} minimum`,
+    );
+  }
+  if (parameters.singlePartyOnly) {
+    rule(
+      claim.singleParty,
+      'NOT_SINGLE_PARTY',
+      'a single-party accident',
+      'only for single-party accidents',
+    );
+  }
+  if (parameters.noInjury) {
+    rule(!claim.injury, 'INJURY', 'no one was injured', 'not for accidents with injuries');
+  }
+  if (parameters.partnerShopOnly) {
+    rule(
+      claim.partnerShop === true,
+      'NOT_PARTNER_SHOP',
+      'repair at a partner shop',
+      'only for repairs at a partner shop',
+    );
+  }
+  if (parameters.hoursFrom !== undefined && parameters.hoursTo !== undefined) {
+    const hour = (claim.accidentAt.getUTCHours() + BEIJING_OFFSET_HOURS) % 24;
+    const window = `${parameters.hoursFrom}:00 to ${parameters.hoursTo}:00 Beijing time`;
+    rule(
+      inWindow(hour, parameters.hoursFrom, parameters.hoursTo),
+      'OUTSIDE_HOURS',
+      `accident at ${hour}:00, within ${window}`,
+      `accident at ${hour}:00, outside ${window}`,
+    );
+  }
+  return { met, broken };
+}
+
+/**
+ * Eligibility at report time: is this customer, for this claim, entitled to this service?
+ * Deterministic: the answer depends only on the request, the customer's current tier
+ * assignment and the active rule versions, all of which the recorded decision names.
+ */
+export class EligibilityService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly pool: Pool,
+    private readonly policies: ActivePolicies,
+  ) {}
+
+  async decide(
+    caller: Caller,
+    customerId: string,
+    serviceCode: string,
+    claim: ClaimContext,
+  ): Promise<string> {
+    const rules = this.policies.entitlement;
+    if (!rules)
+      throw new Error('no entitlement policy is active: call ensureActivePolicies() at start-up');
+    const service = rules.document.services.find((s) => s.code === serviceCode);
+    if (!service) {
+      throw new BadUserInputError(
+        `service ${serviceCode} is not in entitlement rules v${rules.version}; known: ${rules.document.services.map((s) => s.code).join(', ')}`,
+        { field: 'service', rule: 'UNKNOWN_SERVICE' },
+      );
+    }
+    const customer = await this.em.findOne(Customer, { id: customerId });
+    if (!customer) throw new NotFoundError(`no customer ${customerId}`);
+    const { rows } = await this.pool.query<{
+      tier: string;
+      policy_version_id: string;
+      withheld: string[];
+    }>(
+      `select a.tier, a.policy_version_id, ${withheldSql(rules.document, '$2::text', 'a')} as withheld
+       from tier_assignment a where a.customer_id = $1 and a.valid_to is null`,
+      [customerId, serviceCode],
+    );
+    const assignment = rows[0];
+    const grant =
+      assignment &&
+      rules.document.grants.find(
+        (g) => g.service === serviceCode && g.tiers.includes(assignment.tier),
+      );
+    const parameters: ServiceParameters = grant
+      ? grantParameters(service, grant)
+      : service.parameters;
+
+    const reasons: Reason[] = [];
+    let allowed = true;
+    const deny = (reason: Reason) => {
+      allowed = false;
+      reasons.push(reason);
+    };
+    if (!assignment) {
+      deny({ code: 'NO_TIER', text: 'the customer has no tier yet' });
+    } else if (!grant) {
+      const tiers = rules.document.grants
+        .filter((g) => g.service === serviceCode)
+        .flatMap((g) => g.tiers);
+      deny({
+        code: 'NOT_IN_TIER',
+        text: `tier ${assignment.tier} does not include ${service.name} (${tiers.length ? `granted to ${tiers.join(', ')}` : 'granted to no tier'})`,
+      });
+    } else {
+      reasons.push({ code: 'TIER_GRANTS', text: `tier ${assignment.tier} grants ${service.name}` });
+    }
+    for (const gate of assignment?.withheld ?? []) {
+      const [code, ...text] = gate.split(': ');
+      deny({ code, text: text.join(': ') });
+    }
+    const { met, broken } = checkParameters(parameters, claim);
+    broken.forEach(deny);
+    reasons.push(...met);
+
+    const decision = this.em.create(EligibilityDecision, {
+      customer,
+      service: serviceCode,
+      context: { ...claim, accidentAt: claim.accidentAt.toISOString() },
+      allowed,
+      reasons,
+      parameters: { ...parameters },
+      tier: assignment?.tier,
+      tierPolicyVersion: assignment
+        ? this.em.getReference(PolicyVersion, assignment.policy_version_id)
+        : undefined,
+      entitlementPolicyVersion: this.em.getReference(PolicyVersion, rules.id),
+      decidedBy: `${caller.subject} (${caller.role})`,
+    });
+    await this.em.flush();
+    return decision.id;
+  }
+}

@@ -1,0 +1,184 @@
+import {
+  field,
+  reachable,
+  readArray,
+  readCode,
+  readConditions,
+  readObject,
+  readText,
+  type Json,
+  type PolicyProblem,
+  type Report,
+} from '../../tier/policy/validate';
+import { ServiceLevel, type EntitlementPolicyDocument } from './document';
+
+export type EntitlementValidation =
+  { ok: true; policy: EntitlementPolicyDocument } | { ok: false; problems: PolicyProblem[] };
+
+const DECIMAL = /^\d{1,12}(\.\d{1,2})?$/;
+
+/** Each parameter's type, checked so the decision code can trust the document. */
+const PARAMETERS: Record<string, { expected: string; accepts: (value: unknown) => boolean }> = {
+  maxClaimAmount: {
+    expected: 'a decimal string, e.g. "5000"',
+    accepts: (v) => typeof v === 'string' && DECIMAL.test(v),
+  },
+  minClaimAmount: {
+    expected: 'a decimal string, e.g. "10000"',
+    accepts: (v) => typeof v === 'string' && DECIMAL.test(v),
+  },
+  singlePartyOnly: { expected: 'true or false', accepts: (v) => typeof v === 'boolean' },
+  noInjury: { expected: 'true or false', accepts: (v) => typeof v === 'boolean' },
+  partnerShopOnly: { expected: 'true or false', accepts: (v) => typeof v === 'boolean' },
+  hoursFrom: {
+    expected: 'an hour from 0 to 23',
+    accepts: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 23,
+  },
+  hoursTo: {
+    expected: 'an hour from 0 to 24',
+    accepts: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 24,
+  },
+  settleWithinHours: {
+    expected: 'a whole number of hours',
+    accepts: (v) => Number.isInteger(v) && (v as number) > 0,
+  },
+};
+
+function checkParameters(report: Report, raw: unknown, path: string): void {
+  if (raw === undefined) return;
+  const object = readObject(report, raw, path, 'Parameters', [], Object.keys(PARAMETERS));
+  if (!object) return;
+  for (const [key, value] of Object.entries(object)) {
+    const rule = PARAMETERS[key];
+    if (rule && !rule.accepts(value)) {
+      report(
+        field(path, key),
+        'PARAMETER',
+        `${key} must be ${rule.expected}, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if ((object.hoursFrom === undefined) !== (object.hoursTo === undefined)) {
+    report(path, 'PARAMETER', 'hoursFrom and hoursTo go together: give both or neither');
+  }
+}
+
+/**
+ * Every problem of an entitlement policy at once, or the document typed. Grants must name
+ * services of the document and tiers of `tiers` (the tier policy it will work with), each
+ * service at most once per tier; gates are tier-policy conditions that can hold.
+ */
+export function validateEntitlementPolicy(
+  doc: unknown,
+  tiers: readonly string[],
+): EntitlementValidation {
+  const problems: PolicyProblem[] = [];
+  const report: Report = (path, rule, message) => problems.push({ path, rule, message });
+  const root = readObject(report, doc, '', 'The entitlement policy', [
+    'services',
+    'grants',
+    'riskGates',
+  ]);
+  if (!root) return { ok: false, problems };
+
+  const services = new Set<string>();
+  (readArray(report, root.services, 'services') ?? []).forEach((raw, i) => {
+    const path = `services[${i}]`;
+    const service = readObject(report, raw, path, 'A service', [
+      'code',
+      'name',
+      'level',
+      'fastTrack',
+      'description',
+      'parameters',
+    ]);
+    if (!service) return;
+    const code = readCode(report, service, path);
+    readText(report, service, 'name', path);
+    readText(report, service, 'description', path);
+    if (!Object.values(ServiceLevel).includes(service.level as ServiceLevel)) {
+      report(
+        field(path, 'level'),
+        'TYPE',
+        `level must be one of ${Object.values(ServiceLevel).join(', ')}`,
+      );
+    }
+    if (typeof service.fastTrack !== 'boolean')
+      report(field(path, 'fastTrack'), 'TYPE', 'fastTrack must be true or false');
+    checkParameters(report, service.parameters, field(path, 'parameters'));
+    if (code && services.has(code))
+      report(field(path, 'code'), 'DUPLICATE_CODE', `service ${code} is defined twice`);
+    if (code) services.add(code);
+  });
+
+  const knownService = (value: unknown, path: string) => {
+    if (typeof value === 'string' && services.has(value)) return true;
+    report(path, 'UNKNOWN_SERVICE', `${JSON.stringify(value)} is not a service of this policy`);
+    return false;
+  };
+  const granted = new Map<string, string>();
+  (readArray(report, root.grants, 'grants') ?? []).forEach((raw, i) => {
+    const path = `grants[${i}]`;
+    const grant = readObject(
+      report,
+      raw,
+      path,
+      'A grant',
+      ['service', 'tiers', 'rationale'],
+      ['parameters'],
+    );
+    if (!grant) return;
+    readText(report, grant, 'rationale', path);
+    checkParameters(report, grant.parameters, field(path, 'parameters'));
+    const service = knownService(grant.service, field(path, 'service'))
+      ? (grant.service as string)
+      : undefined;
+    (readArray(report, grant.tiers, field(path, 'tiers')) ?? []).forEach((tier, j) => {
+      const tierPath = `${field(path, 'tiers')}[${j}]`;
+      if (typeof tier !== 'string' || !tiers.includes(tier)) {
+        report(
+          tierPath,
+          'UNKNOWN_TIER',
+          `${JSON.stringify(tier)} is not a tier of the active tier policy (${tiers.join(', ')})`,
+        );
+        return;
+      }
+      const key = `${service}|${tier}`;
+      const earlier = granted.get(key);
+      if (service && earlier) {
+        report(
+          tierPath,
+          'DUPLICATE_GRANT',
+          `${service} is granted to ${tier} twice (first at ${earlier}): which parameters apply?`,
+        );
+      } else if (service) granted.set(key, tierPath);
+    });
+  });
+
+  (readArray(report, root.riskGates, 'riskGates') ?? []).forEach((raw, i) => {
+    const path = `riskGates[${i}]`;
+    const gate = readObject(report, raw, path, 'A risk gate', [
+      'code',
+      'services',
+      'when',
+      'reason',
+      'rationale',
+    ]) as Json | undefined;
+    if (!gate) return;
+    const name = readCode(report, gate, path) ?? path;
+    readText(report, gate, 'reason', path);
+    readText(report, gate, 'rationale', path);
+    (readArray(report, gate.services, field(path, 'services')) ?? []).forEach((s, j) =>
+      knownService(s, `${field(path, 'services')}[${j}]`),
+    );
+    const whenPath = field(path, 'when');
+    const when = readArray(report, gate.when, whenPath) ?? [];
+    if (when.length === 0)
+      report(whenPath, 'EMPTY', `${name} has no condition, so it would never withhold anything`);
+    reachable(report, { name, conditions: readConditions(report, when, whenPath, name) });
+  });
+
+  return problems.length
+    ? { ok: false, problems }
+    : { ok: true, policy: doc as EntitlementPolicyDocument };
+}

@@ -1,0 +1,153 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
+import type { Caller } from '../../auth/roles';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import { DEFAULT_ENTITLEMENT_POLICY } from '../entitlement/policy/default-policy';
+import { validateEntitlementPolicy } from '../entitlement/policy/validate';
+import type { ActivePolicies } from './active-policies';
+import { DEFAULT_TIER_POLICY } from './policy/default-policy';
+import type { TierPolicyDocument } from './policy/document';
+import { validatePolicy, type PolicyProblem } from './policy/validate';
+import { PolicyKind, PolicyVersion, PolicyVersionStatus } from './policy-version.entity';
+import {
+  activateVersion,
+  inTransaction,
+  type TierService,
+  type TransitionCount,
+} from './tier.service';
+
+const DEFAULTS: Record<PolicyKind, object> = {
+  [PolicyKind.TIER]: DEFAULT_TIER_POLICY,
+  [PolicyKind.ENTITLEMENT]: DEFAULT_ENTITLEMENT_POLICY,
+};
+
+/**
+ * Activates the shipped default of each kind as its version 1 where none is active: a new
+ * installation tiers its customers and grants services from the first start.
+ */
+export async function ensureActivePolicies(pool: Pool, policies: ActivePolicies): Promise<void> {
+  for (const kind of [PolicyKind.TIER, PolicyKind.ENTITLEMENT]) {
+    await inTransaction(pool, async (client) => {
+      await client.query(`select pg_advisory_xact_lock(hashtext('policy_version'))`);
+      const active = await client.query(
+        `select 1 from policy_version where kind = $1 and status = 'ACTIVE'`,
+        [kind],
+      );
+      if (active.rowCount) return;
+      await client.query(
+        `insert into policy_version (id, kind, version, status, document, note, created_by, activated_at)
+         values (gen_random_uuid(), $1, coalesce((select max(version) from policy_version where kind = $1), 0) + 1,
+           'ACTIVE', $2, 'The shipped default', 'cif-hub', now())`,
+        [kind, DEFAULTS[kind]],
+      );
+    });
+  }
+  await policies.refresh();
+}
+
+export interface Validation {
+  valid: boolean;
+  problems: PolicyProblem[];
+}
+
+/** The lifecycle of rule versions: drafts, validation, simulation, activation. */
+export class PolicyVersionService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly pool: Pool,
+    private readonly tiers: TierService,
+    private readonly policies: ActivePolicies,
+  ) {}
+
+  /** Entitlement rules are checked against the tiers of the active tier policy. */
+  validate(kind: PolicyKind, document: unknown): Validation {
+    const result =
+      kind === PolicyKind.TIER
+        ? validatePolicy(document)
+        : validateEntitlementPolicy(
+            document,
+            (this.policies.tier?.document.tiers ?? []).map((t) => t.code),
+          );
+    return result.ok ? { valid: true, problems: [] } : { valid: false, problems: result.problems };
+  }
+
+  /** Saves a draft even when it has problems, so it can be fixed in steps; they are returned. */
+  async createDraft(
+    caller: Caller,
+    kind: PolicyKind,
+    document: Record<string, unknown>,
+    note: string,
+  ): Promise<{ version: PolicyVersion } & Validation> {
+    if (!note.trim()) {
+      throw new BadUserInputError('note must say what the draft changes', {
+        field: 'note',
+        rule: 'REQUIRED',
+      });
+    }
+    const [{ next }] = await this.em.execute<{ next: number }[]>(
+      'select coalesce(max(version), 0) + 1 as next from policy_version where kind = ?',
+      [kind],
+    );
+    const version = this.em.create(PolicyVersion, {
+      kind,
+      version: Number(next),
+      document,
+      note: note.trim(),
+      createdBy: `${caller.subject} (${caller.role})`,
+    });
+    await this.em.flush();
+    return { version, ...this.validate(kind, document) };
+  }
+
+  async get(id: string): Promise<PolicyVersion> {
+    const version = await this.em.findOne(PolicyVersion, { id });
+    if (!version) throw new NotFoundError(`no policy version ${id}`);
+    return version;
+  }
+
+  async validateVersion(id: string): Promise<Validation> {
+    const version = await this.get(id);
+    return this.validate(version.kind, version.document);
+  }
+
+  /** A draft fit to simulate or activate: a draft, of the kind, without problems. */
+  private async validDraft(id: string, kind?: PolicyKind): Promise<PolicyVersion> {
+    const version = await this.get(id);
+    if (kind && version.kind !== kind) {
+      throw new BadUserInputError(`policy version ${id} holds ${version.kind} rules, not ${kind}`, {
+        field: 'id',
+        rule: 'WRONG_KIND',
+      });
+    }
+    if (version.status !== PolicyVersionStatus.DRAFT) {
+      throw new ConflictError(`version ${version.version} is ${version.status}, not a draft`, {
+        field: 'id',
+        rule: 'NOT_A_DRAFT',
+      });
+    }
+    const { valid, problems } = this.validate(version.kind, version.document);
+    if (!valid) {
+      throw new BadUserInputError(
+        `version ${version.version} has ${problems.length} problem(s): ${problems[0].path}: ${problems[0].message}`,
+        { field: `document.${problems[0].path}`, rule: problems[0].rule },
+      );
+    }
+    return version;
+  }
+
+  async simulate(id: string, byBranch: boolean): Promise<TransitionCount[]> {
+    const version = await this.validDraft(id, PolicyKind.TIER);
+    return this.tiers.simulate(version.document as unknown as TierPolicyDocument, byBranch);
+  }
+
+  /** Tier activation recomputes every customer in the same transaction; see TierService. */
+  async activate(id: string): Promise<{ evaluated: number; changed: number }> {
+    const version = await this.validDraft(id);
+    if (version.kind === PolicyKind.TIER) return this.tiers.activate(id);
+    await inTransaction(this.pool, (client) =>
+      activateVersion(client, version.kind, id, new Date()),
+    );
+    await this.policies.refresh();
+    return { evaluated: 0, changed: 0 };
+  }
+}

@@ -1,0 +1,80 @@
+import type { PoolClient } from 'pg';
+import { classSql, reasonTextsSql, rowColumn, tierSql } from './policy/compile';
+import type { TierPolicyDocument } from './policy/document';
+import { METRICS, type MetricKey } from './policy/metrics';
+import { metricsQuery } from './metrics.sql';
+
+/** A tier policy version ready to apply. */
+export interface TierPolicy {
+  id: string;
+  version: number;
+  document: TierPolicyDocument;
+}
+
+/** The metrics row as JSON keyed by metric key (the policy's names, not the columns). */
+const metricsJson = (row: string) =>
+  `jsonb_build_object(${(Object.keys(METRICS) as MetricKey[])
+    .map((key) => `'${key}', ${row}.${METRICS[key].column}`)
+    .join(', ')})`;
+
+/**
+ * Every selected customer's metrics, classes, tier and reasons under `policy` as of
+ * `asOf`: the one classification query behind recomputes and simulations alike.
+ */
+export function evaluationQuery(policy: TierPolicy, asOf: string, customers: string): string {
+  const { document } = policy;
+  const metrics = rowColumn('m');
+  return `select x.customer_id, x.branch_id, x.risk_class, x.value_class,
+      ${tierSql(document, 'x.risk_class', 'x.value_class')} as tier,
+      ${reasonTextsSql(document, rowColumn('x'))} as reasons,
+      ${metricsJson('x')} as metrics
+    from (select m.*,
+        ${classSql(document.riskClasses, metrics)} as risk_class,
+        ${classSql(document.valueClasses, metrics)} as value_class
+      from (${metricsQuery(asOf, customers)}) m) x`;
+}
+
+export interface RecomputeResult {
+  evaluated: number;
+  changed: number;
+}
+
+/**
+ * Recomputes the selected customers' tiers inside the caller's transaction. A customer
+ * whose tier, classes or policy version changed gets the open assignment closed at `now`
+ * and a new one opened; the others keep theirs, with the reasons they were given.
+ */
+export async function recomputeTiers(
+  client: PoolClient,
+  options: {
+    policy: TierPolicy;
+    customers: string;
+    values: unknown[];
+    cause: string;
+    now: Date;
+  },
+): Promise<RecomputeResult> {
+  const { policy, customers, values, cause, now } = options;
+  await client.query('drop table if exists tier_evaluation');
+  const evaluated = await client.query(
+    `create temp table tier_evaluation on commit drop as ${evaluationQuery(policy, 'current_date', customers)}`,
+    values,
+  );
+  await client.query(
+    `update tier_assignment a set valid_to = $2::timestamptz
+     from tier_evaluation e
+     where a.customer_id = e.customer_id and a.valid_to is null
+       and (a.tier, a.risk_class, a.value_class, a.policy_version_id)
+         is distinct from (e.tier, e.risk_class, e.value_class, $1::uuid)`,
+    [policy.id, now],
+  );
+  const inserted = await client.query(
+    `insert into tier_assignment
+       (customer_id, policy_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
+     select e.customer_id, $1::uuid, e.tier, e.risk_class, e.value_class, e.metrics, e.reasons, $3, $2::timestamptz
+     from tier_evaluation e
+     where not exists (select 1 from tier_assignment a where a.customer_id = e.customer_id and a.valid_to is null)`,
+    [policy.id, now, cause],
+  );
+  return { evaluated: evaluated.rowCount ?? 0, changed: inserted.rowCount ?? 0 };
+}

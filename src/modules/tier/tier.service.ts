@@ -1,0 +1,195 @@
+import type { Pool, PoolClient } from 'pg';
+import { ConflictError } from '../../graphql/errors';
+import type { TierPolicyDocument } from './policy/document';
+import {
+  evaluationQuery,
+  recomputeTiers,
+  type RecomputeResult,
+  type TierPolicy,
+} from './tier-engine';
+import type { ActivePolicies } from './active-policies';
+import { PolicyKind } from './policy-version.entity';
+
+/** Why a tier was recomputed, as recorded on the assignment. */
+export enum RecomputeCause {
+  CHANGE = 'CHANGE',
+  SCHEDULE = 'SCHEDULE',
+  ACTIVATION = 'ACTIVATION',
+}
+
+export interface TransitionCount {
+  fromTier: string | null;
+  toTier: string;
+  branchCode: string | null;
+  customers: number;
+}
+
+export async function inTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Tiers: recomputing them after changes, nightly and on activation, and simulating drafts. */
+export class TierService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly policies: ActivePolicies,
+  ) {}
+
+  private activeTierPolicy(): TierPolicy {
+    const tier = this.policies.tier;
+    if (!tier) throw new Error('no tier policy is active: call ensureActivePolicies() at start-up');
+    return tier;
+  }
+
+  /**
+   * Recomputes up to `limit` queued customers in one transaction that also takes them off
+   * the queue: if the process dies midway, the transaction rolls back and they stay queued.
+   * Rows another worker holds are skipped, so several instances can drain together.
+   */
+  async drainQueue(limit = 500): Promise<number> {
+    const policy = this.activeTierPolicy();
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ customer_id: string }>(
+        `delete from tier_recompute_queue where customer_id in (
+           select customer_id from tier_recompute_queue order by enqueued_at
+           limit $1 for update skip locked)
+         returning customer_id`,
+        [limit],
+      );
+      if (!rows.length) return 0;
+      await recomputeTiers(client, {
+        policy,
+        customers: 'c.id = any($1::uuid[])',
+        values: [rows.map((r) => r.customer_id)],
+        cause: RecomputeCause.CHANGE,
+        now: new Date(),
+      });
+      return rows.length;
+    });
+  }
+
+  /**
+   * Recomputes every active customer, a chunk of ids per transaction, under the active
+   * policy: time passing alone moves tiers ("claim-free for 36 months"), so this runs
+   * nightly. Queue entries older than the run are covered by it and removed.
+   */
+  async recomputeAll(
+    options: {
+      chunkSize?: number;
+      onProgress?: (done: number, total: number) => void;
+    } = {},
+  ): Promise<RecomputeResult> {
+    const policy = this.activeTierPolicy();
+    const chunkSize = options.chunkSize ?? 50_000;
+    const startedAt = new Date();
+    const { rows: bounds } = await this.pool.query<{ id: string }>(
+      `select id from (select id, row_number() over (order by id) as n from customer where status = 'ACTIVE') c
+       where (n - 1) % $1 = 0 order by id`,
+      [chunkSize],
+    );
+    const total = (
+      await this.pool.query<{ n: number }>(
+        `select count(*)::int as n from customer where status = 'ACTIVE'`,
+      )
+    ).rows[0].n;
+    const result: RecomputeResult = { evaluated: 0, changed: 0 };
+    for (const [i, { id: from }] of bounds.entries()) {
+      const to = bounds[i + 1]?.id;
+      const chunk = await inTransaction(this.pool, (client) =>
+        recomputeTiers(client, {
+          policy,
+          customers: to ? 'c.id >= $1::uuid and c.id < $2::uuid' : 'c.id >= $1::uuid',
+          values: to ? [from, to] : [from],
+          cause: RecomputeCause.SCHEDULE,
+          now: startedAt,
+        }),
+      );
+      result.evaluated += chunk.evaluated;
+      result.changed += chunk.changed;
+      options.onProgress?.(result.evaluated, total);
+    }
+    await this.pool.query('delete from tier_recompute_queue where enqueued_at <= $1', [startedAt]);
+    return result;
+  }
+
+  /**
+   * What activating `document` would do, without writing: how many customers would move
+   * from each current tier to each new one (per branch when asked).
+   */
+  async simulate(document: TierPolicyDocument, byBranch: boolean): Promise<TransitionCount[]> {
+    const draft: TierPolicy = { id: '00000000-0000-0000-0000-000000000000', version: 0, document };
+    const { rows } = await this.pool.query<TransitionCount>(
+      `select a.tier as "fromTier", e.tier as "toTier",
+         ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
+       from (${evaluationQuery(draft, 'current_date', 'true')}) e
+       left join tier_assignment a on a.customer_id = e.customer_id and a.valid_to is null
+       ${byBranch ? 'join branch b on b.id = e.branch_id' : ''}
+       group by 1, 2, 3 order by 1 nulls first, 2, 3`,
+    );
+    return rows;
+  }
+
+  /**
+   * Makes a validated draft the active tier policy and recomputes every customer under it,
+   * all in one transaction: no reader sees the new version with the old tiers.
+   */
+  async activate(versionId: string): Promise<RecomputeResult> {
+    const result = await inTransaction(this.pool, async (client) => {
+      const now = new Date();
+      const policy = await activateVersion(client, PolicyKind.TIER, versionId, now);
+      return recomputeTiers(client, {
+        policy: policy as TierPolicy,
+        customers: 'true',
+        values: [],
+        cause: RecomputeCause.ACTIVATION,
+        now,
+      });
+    });
+    await this.policies.refresh();
+    return result;
+  }
+}
+
+/**
+ * Retires the active version of `kind` and activates the draft `versionId`, under a lock
+ * so that two activations cannot both win. Returns the activated version.
+ */
+export async function activateVersion(
+  client: PoolClient,
+  kind: PolicyKind,
+  versionId: string,
+  now: Date,
+): Promise<{ id: string; version: number; document: unknown }> {
+  await client.query(`select pg_advisory_xact_lock(hashtext('policy_version'))`);
+  await client.query(
+    `update policy_version set status = 'RETIRED', retired_at = $2, updated_at = $2
+     where kind = $1 and status = 'ACTIVE'`,
+    [kind, now],
+  );
+  const { rows } = await client.query<{ id: string; version: number; document: unknown }>(
+    `update policy_version set status = 'ACTIVE', activated_at = $3, updated_at = $3
+     where id = $1 and kind = $2 and status = 'DRAFT' returning id, version, document`,
+    [versionId, kind, now],
+  );
+  if (!rows.length) {
+    throw new ConflictError(`policy version ${versionId} is not a ${kind} draft any more`, {
+      field: 'id',
+      rule: 'NOT_A_DRAFT',
+    });
+  }
+  return rows[0];
+}

@@ -1,0 +1,114 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { Connection } from '../../graphql/connection';
+import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
+import { PolicyKind, PolicyVersion, PolicyVersionStatus } from './policy-version.entity';
+import { TierAssignment } from './tier-assignment.entity';
+
+@ObjectType('PolicyVersion', { description: 'A version of the tier or entitlement rules.' })
+@ReadsFrom(() => PolicyVersion)
+export class PolicyVersionView {
+  @Field(() => ID)
+  @Column()
+  id!: string;
+
+  @Field(() => PolicyKind)
+  @Column()
+  kind!: PolicyKind;
+
+  @Field(() => Int)
+  @Column()
+  version!: number;
+
+  @Field(() => PolicyVersionStatus)
+  @Column()
+  status!: PolicyVersionStatus;
+
+  @Field(() => String)
+  @Column()
+  note!: string;
+
+  @Field(() => String)
+  @Column()
+  createdBy!: string;
+
+  @Field(() => DateTimeResolver)
+  @Column()
+  createdAt!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @Column()
+  activatedAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @Column()
+  retiredAt?: Date;
+
+  @Field(() => JSONObjectResolver, { description: 'The rules themselves.' })
+  @Column()
+  document!: Record<string, unknown>;
+}
+
+@ObjectType('TierAssignment', {
+  description: 'A tier over a period, with the metric values and reasons it was decided on.',
+})
+@ReadsFrom(() => TierAssignment)
+export class TierAssignmentView {
+  @Field(() => String)
+  @Column()
+  tier!: string;
+
+  @Field(() => String, { description: 'The risk-health class, e.g. QUALITY.' })
+  @Column()
+  riskClass!: string;
+
+  @Field(() => String, { description: 'The value class, e.g. HIGH.' })
+  @Column()
+  valueClass!: string;
+
+  @Field(() => [String], { description: 'In plain words, e.g. "no claim in 36 months".' })
+  @Column()
+  reasons!: string[];
+
+  @Field(() => JSONObjectResolver, { description: 'The metric values used, by metric key.' })
+  @Column()
+  metrics!: Record<string, unknown>;
+
+  @Field(() => String, { description: 'CHANGE, SCHEDULE or ACTIVATION.' })
+  @Column()
+  cause!: string;
+
+  @Field(() => DateTimeResolver)
+  @Column()
+  validFrom!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Null while it holds.' })
+  @Column()
+  validTo?: Date;
+
+  @Field(() => PolicyVersionView)
+  @Related({
+    kind: 'one',
+    type: () => PolicyVersionView,
+    source: (assignment, version) => ({
+      where: [`${version.col('id')} = ${assignment.col('policyVersion')}`],
+    }),
+  })
+  policyVersion!: Nested<PolicyVersionView>;
+}
+
+export const TierAssignmentConnection = Connection(TierAssignmentView, 'TierAssignment');
+export const PolicyVersionConnection = Connection(PolicyVersionView, 'PolicyVersion');
+
+/**
+ * The end of a calendar date in Beijing time, as SQL: "the tier on 2026-07-01" is the tier
+ * that held when that day ended where the customers and the complaints are.
+ */
+export const endOfDay = (dateSql: string) =>
+  `((${dateSql})::date + 1)::timestamp at time zone 'Asia/Shanghai'`;
+
+/** The assignment in force at `at` (an instant, SQL), or the open one when `at` is absent. */
+export const assignmentAt = (alias: string, at?: string) =>
+  at
+    ? `${alias}.valid_from < ${at} and (${alias}.valid_to is null or ${alias}.valid_to >= ${at})`
+    : `${alias}.valid_to is null`;
