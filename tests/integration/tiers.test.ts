@@ -1,0 +1,282 @@
+import { Role } from '../../src/auth/roles';
+import { DEFAULT_TIER_POLICY } from '../../src/modules/tier/policy/default-policy';
+import {
+  autoPolicyRecord,
+  cifNumbers,
+  claimRecord,
+  customerRecord,
+  INGEST_CLAIMS,
+  INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  insertBranches,
+} from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const TIER = `query ($by: CustomerLookup!) { customer(by: $by) {
+  tier { tier riskClass valueClass reasons cause metrics policyVersion { version } }
+  tierHistory { totalCount nodes { tier validFrom validTo } } } }`;
+
+const year = new Date().getUTCFullYear();
+
+describe('tier assignments', () => {
+  let hub: TestHub;
+  let cif: string;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(1)] });
+    [cif] = await cifNumbers(hub, [customers.data!.ingestCustomers.records[0].id]);
+    // Two years of cover, the current policy worth 6,000 CNY: high value, no claim.
+    const policies = await hub.gql(INGEST_POLICIES, {
+      records: [
+        autoPolicyRecord(1, cif, {
+          effectiveDate: `${year - 2}-01-01`,
+          expiryDate: `${year - 2}-12-31`,
+          status: 'EXPIRED',
+          premium: '3000.00',
+        }),
+        autoPolicyRecord(2, cif, {
+          effectiveDate: `${year}-01-01`,
+          expiryDate: `${year}-12-31`,
+          premium: '6000.00',
+          vehicle: autoPolicyRecord(1, '').vehicle,
+        }),
+      ],
+    });
+    expect(policies.data!.ingestPolicies.rejected).toBe(0);
+  });
+  afterAll(() => hub.close());
+
+  it('queues the customer in the transaction that wrote the policies, and explains the tier', async () => {
+    expect(await hub.sql('select 1 from tier_recompute_queue')).toHaveLength(1);
+    await hub.app.services.tiers.drainQueue();
+    expect(await hub.sql('select 1 from tier_recompute_queue')).toHaveLength(0);
+    const res = await hub.gql(TIER, { by: { cifNo: cif } }, Role.FRONTLINE);
+    expect(res.errors).toBeUndefined();
+    const { tier } = res.data!.customer;
+    expect(tier).toMatchObject({
+      tier: 'DIAMOND',
+      riskClass: 'QUALITY',
+      valueClass: 'HIGH',
+      cause: 'CHANGE',
+      policyVersion: { version: 1 },
+    });
+    expect(tier.reasons).toEqual(
+      expect.arrayContaining([
+        'no claim in 36 months',
+        'written premium 6,000 CNY in 12 months (at least 5,000)',
+      ]),
+    );
+    expect(tier.metrics).toMatchObject({
+      claimCount36m: 0,
+      premium12m: 6000,
+      verifiedContact: true,
+    });
+  });
+
+  it('recomputes after an ingested claim and keeps the earlier tier answerable for a past date', async () => {
+    // Backdate the first assignment so that "before the claim" is a date of its own.
+    await hub.sql(`update tier_assignment set valid_from = '${year}-03-01T00:00:00Z'`);
+    const claim = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        claimRecord(1, 'PCA00000002', {
+          accidentAt: `${year}-06-01T10:00:00Z`,
+          reportedAt: `${year}-06-01T11:00:00Z`,
+          registeredAt: null,
+          surveyedAt: null,
+          status: 'REPORTED',
+          reserve: '9000.00',
+        }),
+      ],
+    });
+    expect(claim.data!.ingestClaims.accepted).toBe(1);
+    await hub.app.services.tiers.drainQueue();
+    const now = await hub.gql(TIER, { by: { cifNo: cif } }, Role.UNDERWRITING);
+    expect(now.data!.customer.tier).toMatchObject({
+      tier: 'WATCH',
+      riskClass: 'HIGH_RISK',
+      cause: 'CHANGE',
+    });
+    expect(now.data!.customer.tier.reasons).toEqual(
+      expect.arrayContaining([
+        '1 claim in 36 months (at least 1)',
+        expect.stringMatching(/^loss ratio \d+(\.\d+)?% above 100%$/),
+      ]),
+    );
+    expect(now.data!.customer.tierHistory.nodes.map((n: { tier: string }) => n.tier)).toEqual([
+      'WATCH',
+      'DIAMOND',
+    ]);
+    const before = await hub.gql(
+      `{ customer(by: { cifNo: "${cif}" }) { tier(asOf: "${year}-04-15") { tier riskClass } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(before.data!.customer.tier).toEqual({ tier: 'DIAMOND', riskClass: 'QUALITY' });
+    const beforeAny = await hub.gql(
+      `{ customer(by: { cifNo: "${cif}" }) { tier(asOf: "${year}-01-15") { tier } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(beforeAny.data!.customer.tier).toBeNull();
+  });
+
+  it('withholds the fast tracks from a high-risk customer with the reason, and keeps standard service', async () => {
+    const res = await hub.gql(
+      `{ customer(by: { cifNo: "${cif}" }) { entitlements { service status reasons parameters { maxClaimAmount } } } }`,
+      {},
+      Role.FRONTLINE,
+    );
+    const services = res.data!.customer.entitlements.map((e: { service: string }) => e.service);
+    expect(services).toEqual(['ON_SITE_SURVEY', 'ROADSIDE_RESCUE']);
+    expect(res.data!.customer.entitlements[0]).toEqual({
+      service: 'ON_SITE_SURVEY',
+      status: 'GRANTED',
+      reasons: ['tier WATCH grants it (entitlement rules v1)'],
+      parameters: { maxClaimAmount: null },
+    });
+  });
+
+  it('does not rewrite an active policy version', async () => {
+    await expect(
+      hub.sql(
+        `update policy_version set document = '{}' where status = 'ACTIVE' and kind = 'TIER'`,
+      ),
+    ).rejects.toThrow(/never change/);
+  });
+});
+
+describe('tier policy versions', () => {
+  let hub: TestHub;
+  const DRAFT = `mutation ($input: PolicyDraftInput!) { createPolicyDraft(input: $input) { id version valid problems { path rule message } } }`;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+    const records = Array.from({ length: 6 }, (_, i) =>
+      customerRecord(i + 1, { branchCode: i % 2 ? '3201' : '3301' }),
+    );
+    const customers = await hub.gql(INGEST_CUSTOMERS, { records });
+    const cifs = await cifNumbers(
+      hub,
+      customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
+    );
+    // Premiums from 2,000 to 7,000 CNY over two years of cover: value classes split at 5,000.
+    await hub.gql(INGEST_POLICIES, {
+      records: cifs.flatMap((cif, i) => [
+        autoPolicyRecord(100 + i, cif, {
+          effectiveDate: `${year - 2}-01-01`,
+          expiryDate: `${year - 2}-12-31`,
+          status: 'EXPIRED',
+        }),
+        autoPolicyRecord(i + 1, cif, {
+          premium: `${2000 + i * 1000}.00`,
+          effectiveDate: `${year}-01-01`,
+          expiryDate: `${year}-12-31`,
+          vehicle: autoPolicyRecord(100 + i, '').vehicle,
+        }),
+      ]),
+    });
+    await hub.app.services.tiers.drainQueue();
+  });
+  afterAll(() => hub.close());
+
+  it('rejects a draft whose classes overlap or can never match, naming the rule and the problem', async () => {
+    const bad = structuredClone(DEFAULT_TIER_POLICY) as any;
+    bad.valueClasses[0].when.push({ all: [{ metric: 'premium12m', op: '>=', value: 1000 }] });
+    bad.valueClasses[1].when = [{ all: [{ metric: 'premium12m', op: '<', value: 3000 }] }];
+    bad.riskClasses[0].when.push({
+      all: [
+        { metric: 'claimCount36m', op: '>', value: 2 },
+        { metric: 'claimCount36m', op: '<', value: 3 },
+      ],
+    });
+    const res = await hub.gql(DRAFT, {
+      input: { kind: 'TIER', document: bad, note: 'broken on purpose' },
+    });
+    const { valid, problems } = res.data!.createPolicyDraft;
+    expect(valid).toBe(false);
+    const byRule = (rule: string) => problems.filter((p: { rule: string }) => p.rule === rule);
+    expect(byRule('FALLBACK')[0].path).toBe('valueClasses');
+    expect(byRule('UNREACHABLE')[0]).toMatchObject({ path: 'riskClasses[0].when[1]' });
+    expect(byRule('UNREACHABLE')[0].message).toMatch(/claimCount36m > 2 and claimCount36m < 3/);
+    const activate = await hub.gql(
+      `mutation { activatePolicyVersion(id: "${res.data!.createPolicyDraft.id}") { changed } }`,
+    );
+    expect(activate.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('simulates a draft without writing, and activation then moves exactly the customers it said', async () => {
+    const cheaper = structuredClone(DEFAULT_TIER_POLICY) as any;
+    const high = cheaper.valueClasses.find((c: { code: string }) => c.code === 'HIGH');
+    high.when[0].all[0].value = 3000;
+    const draft = await hub.gql(DRAFT, {
+      input: { kind: 'TIER', document: cheaper, note: 'High value from 3,000 CNY' },
+    });
+    expect(draft.data!.createPolicyDraft).toMatchObject({ valid: true, problems: [] });
+    const { version } = draft.data!.createPolicyDraft;
+    const id = draft.data!.createPolicyDraft.id;
+    const before = await hub.sql(
+      'select customer_id, tier from tier_assignment where valid_to is null',
+    );
+
+    const simulation = await hub.gql(
+      `{ simulateTierPolicy(id: "${id}") { fromTier toTier customers } }`,
+    );
+    expect(simulation.errors).toBeUndefined();
+    expect(
+      await hub.sql('select customer_id, tier from tier_assignment where valid_to is null'),
+    ).toEqual(before);
+
+    const activation = await hub.gql(
+      `mutation { activatePolicyVersion(id: "${id}") { evaluated changed } }`,
+    );
+    expect(activation.data!.activatePolicyVersion.evaluated).toBe(6);
+    const produced =
+      await hub.sql(`select o.tier as "fromTier", n.tier as "toTier", count(*)::int as customers
+      from tier_assignment n join tier_assignment o on o.customer_id = n.customer_id and o.valid_to = n.valid_from
+      where n.valid_to is null group by 1, 2
+      union all select n.tier, n.tier, count(*)::int from tier_assignment n
+      where n.valid_to is null and n.cause <> 'ACTIVATION' group by 1, 2 order by 1, 2`);
+    expect(simulation.data!.simulateTierPolicy).toEqual(produced);
+    expect(simulation.data!.simulateTierPolicy).toEqual(
+      expect.arrayContaining([{ fromTier: 'SILVER', toTier: 'DIAMOND', customers: 2 }]),
+    );
+
+    const versions = await hub.gql(
+      '{ policyVersions(kind: TIER) { nodes { version status } } }',
+      {},
+      Role.FRONTLINE,
+    );
+    const statuses = versions.data!.policyVersions.nodes;
+    expect(statuses[0]).toEqual({ version, status: 'ACTIVE' });
+    expect(statuses[statuses.length - 1]).toEqual({ version: 1, status: 'RETIRED' });
+  });
+
+  it('answers the simulation per branch', async () => {
+    const copy = await hub.gql(DRAFT, {
+      input: { kind: 'TIER', document: DEFAULT_TIER_POLICY, note: 'Back to the default' },
+    });
+    const res = await hub.gql(
+      `{ simulateTierPolicy(id: "${copy.data!.createPolicyDraft.id}", byBranch: true) { fromTier toTier branchCode customers } }`,
+    );
+    const total = res.data!.simulateTierPolicy.reduce(
+      (n: number, t: { customers: number }) => n + t.customers,
+      0,
+    );
+    expect(total).toBe(6);
+    expect(
+      new Set(res.data!.simulateTierPolicy.map((t: { branchCode: string }) => t.branchCode)),
+    ).toEqual(new Set(['3201', '3301']));
+  });
+
+  it('leaves policy administration to admins', async () => {
+    const res = await hub.gql(
+      DRAFT,
+      { input: { kind: 'TIER', document: DEFAULT_TIER_POLICY, note: 'x' } },
+      Role.MARKETING,
+    );
+    expect(res.errors![0].extensions.code).toBe('FORBIDDEN');
+  });
+});
