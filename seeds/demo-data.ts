@@ -529,6 +529,38 @@ const CHANNELS: [SalesChannel, number][] = [
   [SalesChannel.NEW_PLATFORM, 6],
 ];
 
+/** How many vehicles a customer insures, weights per thousand: 80% of individuals drive. */
+const VEHICLES_PER_INDIVIDUAL: [number, number][] = [
+  [0, 200],
+  [1, 750],
+  [2, 50],
+];
+const VEHICLES_PER_ORGANISATION: [number, number][] = [
+  [0, 500],
+  [1, 300],
+  [2, 200],
+];
+/** Years of cover before the current one, per vehicle: half renewed at least once with us. */
+const EARLIER_POLICY_YEARS: [number, number][] = [
+  [0, 50],
+  [1, 32],
+  [2, 7],
+  [3, 5],
+  [4, 6],
+];
+/** Claims per policy year, weights per thousand: third-party (compulsory) claims are rarer. */
+const CLAIMS_PER_COMPULSORY_POLICY: [number, number][] = [
+  [0, 940],
+  [1, 55],
+  [2, 5],
+];
+const CLAIMS_PER_COMMERCIAL_POLICY: [number, number][] = [
+  [0, 770],
+  [1, 190],
+  [2, 30],
+  [3, 10],
+];
+
 /** Non-auto lines: who holds them, how often (percent), and their price and cover ranges. */
 const OTHER_LINES: {
   slot: number;
@@ -544,7 +576,7 @@ const OTHER_LINES: {
     kind: CustomerKind.INDIVIDUAL,
     line: LineOfBusiness.ACCIDENT_HEALTH,
     product: 'EAK',
-    share: 15,
+    share: 12,
     premium: [100, 800],
     sumInsured: [100_000, 1_000_000],
   },
@@ -553,7 +585,7 @@ const OTHER_LINES: {
     kind: CustomerKind.INDIVIDUAL,
     line: LineOfBusiness.PROPERTY,
     product: 'JAB',
-    share: 6,
+    share: 5,
     premium: [80, 600],
     sumInsured: [300_000, 2_000_000],
   },
@@ -1024,16 +1056,8 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
     end as doc_number,
   b.mobile, b.email, b.street_address,
   case when b.individual
-    then ${weighted('b.i', 'vehicles', [
-      [0, 200],
-      [1, 720],
-      [2, 80],
-    ])}
-    else ${weighted('b.i', 'fleet', [
-      [0, 400],
-      [1, 300],
-      [2, 300],
-    ])} end as vehicles,
+    then ${weighted('b.i', 'vehicles', VEHICLES_PER_INDIVIDUAL)}
+    else ${weighted('b.i', 'fleet', VEHICLES_PER_ORGANISATION)} end as vehicles,
   (${sqlArray(SOURCES.map(([system]) => system))})[b.source_no] as source_system,
   (${sqlArray(SOURCES.map(([, prefix]) => prefix))})[b.source_no] || lpad(b.i::text, 10, '0')
     as source_key
@@ -1157,13 +1181,7 @@ with owned as materialized (
       [VehicleUse.SPECIAL, 15],
     ])} end as use,
     c.plates[1 + ${pick(vkey, 'authority', 'cardinality(c.plates)')}] as prefix,
-    ${weighted(vkey, 'tenure', [
-      [0, 40],
-      [1, 33],
-      [2, 11],
-      [3, 8],
-      [4, 8],
-    ])} as tenure,
+    ${weighted(vkey, 'tenure', EARLIER_POLICY_YEARS)} as tenure,
     ${pick(vkey, 'age', 8)} as extra_age,
     case when ${chance(vkey, 'pending', 1)} then ${TODAY} + 1 + ${pick(vkey, 'pendingStart', 30)}
       else ${TODAY} - ${pick(vkey, 'start', 365)} end as effective,
@@ -1358,17 +1376,8 @@ drawn as materialized (
   from claimable c
   cross join generate_series(1,
     case when c.line = ${lit(LineOfBusiness.COMPULSORY_AUTO)}
-      then ${weighted('c.pkey', 'claims', [
-        [0, 910],
-        [1, 80],
-        [2, 10],
-      ])}
-      else ${weighted('c.pkey', 'claims', [
-        [0, 740],
-        [1, 210],
-        [2, 38],
-        [3, 12],
-      ])} end) as n(n)
+      then ${weighted('c.pkey', 'claims', CLAIMS_PER_COMPULSORY_POLICY)}
+      else ${weighted('c.pkey', 'claims', CLAIMS_PER_COMMERCIAL_POLICY)} end) as n(n)
 ),
 facts as materialized (
   select d.*,
@@ -1718,7 +1727,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
   const run = async (sql: string, values?: unknown[]) =>
     (await client.query(sql, values)).rowCount ?? 0;
   const scoreSets = [...claimScoreSets(), ...customerScoreSets(), ...vehicleScoreSets()].map(
-    insertScoresSql,
+    bufferScoresSql,
   );
   const { ipad, opad } = hmacPads(options.piiHashKey);
 
@@ -1735,6 +1744,14 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
     await client.query('insert into s_key values ($1, $2)', [ipad, opad]);
     await client.query(`create temp table s_plate_counter (prefix text, nev boolean,
       used bigint not null, primary key (prefix, nev)) on commit drop`);
+    // Claims and scores wait here and go in with one statement each: the statement-level
+    // triggers on those tables join across the largest tables, once per statement.
+    await client.query(
+      'create temp table s_claim_rows (like claim including defaults) on commit drop',
+    );
+    await client.query(
+      'create temp table s_score_rows (like risk_score including defaults) on commit drop',
+    );
     await run(branchesSql());
     await run(marketsSql());
     for (let lo = 1; lo <= total; lo += CHUNK_CUSTOMERS) {
@@ -1752,13 +1769,18 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
       counts.policies += await run(insertPoliciesSql());
       await run(insertPartiesSql());
       await run(stageClaimsSql());
-      counts.claims += await run(insertClaimsSql());
-      for (const sql of scoreSets) counts.riskScores += await run(sql);
-      // Statistics from the first chunk let triggers and later chunks plan index lookups
-      // instead of scanning tables the planner would otherwise take for empty.
-      if (lo === 1) await client.query(`analyze ${SEEDED_TABLES.join(', ')}`);
+      await run(bufferClaimsSql());
+      for (const sql of scoreSets) await run(sql);
       options.onProgress?.(hi, total, 'customers');
     }
+    // The triggers' joins plan on these statistics.
+    await client.query(`analyze ${SEEDED_TABLES.join(', ')}`);
+    options.onProgress?.(0, 1, 'claims');
+    counts.claims = await run('insert into claim select * from s_claim_rows order by claim_no');
+    options.onProgress?.(1, 1, 'claims');
+    options.onProgress?.(0, 1, 'risk scores');
+    counts.riskScores = await run('insert into risk_score select * from s_score_rows order by id');
+    options.onProgress?.(1, 1, 'risk scores');
     options.onProgress?.(0, foreignKeys.length, 'foreign keys');
     for (const [n, restore] of foreignKeys.entries()) {
       await client.query(restore);

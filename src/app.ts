@@ -64,6 +64,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   await apollo.start();
   const server = createHttpServer(apollo, services, {
     maxBodyBytes: config.maxBodyBytes,
+    schema,
     health: async () => {
       await pool.query('select 1');
     },

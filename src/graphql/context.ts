@@ -53,7 +53,7 @@ export function createContext(
     read: new ReadSession(app.reads, caller, { policies: app.policies }),
     services: {
       customerLookup: new CustomerLookupService(app.hasher),
-      marketing: new MarketingService(),
+      marketing: new MarketingService(app.policies),
       ingestion: new IngestionService(em, app.hasher),
       policies: new PolicyVersionService(em, app.pool, app.tiers, app.policies),
       eligibility: new EligibilityService(em, app.pool, app.policies),

@@ -1,7 +1,18 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createContext, type AppServices, type RequestContext } from '../graphql/context';
+import { ErrorCode } from '../graphql/errors';
+import { exportSegment } from '../modules/marketing/segment-export';
+
+const HTTP_STATUS: Record<string, number> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CONFLICT]: 409,
+};
 
 class PayloadTooLarge extends Error {}
 
@@ -35,14 +46,44 @@ function send(response: http.ServerResponse, status: number, body: unknown) {
 export function createHttpServer(
   apollo: ApolloServer<RequestContext>,
   app: AppServices,
-  options: { maxBodyBytes: number; health: () => Promise<void> },
+  options: { maxBodyBytes: number; health: () => Promise<void>; schema: GraphQLSchema },
 ): http.Server {
+  /** Bulk export over plain HTTP, with the same bearer tokens and error codes as GraphQL. */
+  const exportRoute = async (
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    url: URL,
+  ) => {
+    const requestId = String(request.headers['x-request-id'] ?? randomUUID());
+    try {
+      const context = createContext(app, {
+        authorization: request.headers.authorization,
+        requestId,
+      });
+      await exportSegment(context, options.schema, url, response);
+    } catch (error) {
+      const code = error instanceof GraphQLError ? String(error.extensions.code) : '';
+      const status = HTTP_STATUS[code];
+      if (!status) throw error;
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      const { http: _http, ...extensions } = (error as GraphQLError).extensions;
+      send(response, status, { errors: [{ message: (error as Error).message, extensions }] });
+    }
+  };
+
   return http.createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
       if (url.pathname === '/healthz') {
         await options.health();
         send(response, 200, { status: 'ok' });
+        return;
+      }
+      if (url.pathname === '/export/customers' && request.method === 'GET') {
+        await exportRoute(request, response, url);
         return;
       }
       if (url.pathname !== '/graphql') {

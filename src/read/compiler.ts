@@ -36,6 +36,8 @@ export interface Statement extends SelectionContext {
   params: Params;
   /** Table aliases are numbered per statement so that equal queries give equal SQL text. */
   aliases: number;
+  /** The largest page a connection may be asked for: bulk exports go beyond the API's. */
+  maxPageSize: number;
 }
 
 /** A root row source: what a query field reads before its selection is applied. */
@@ -113,6 +115,19 @@ export class ReadCompiler {
       src: root.source(child),
       order: root.orderBy!(child),
     }));
+  }
+
+  /**
+   * The rows of `root` for hand-written aggregates over them (counts per tier, say): the
+   * same row source, and so the same filters and role restrictions, as its lists.
+   */
+  rowSource(
+    statement: Statement,
+    root: RootSource,
+  ): { from: string; where: string; row: SqlScope } {
+    const row = this.scope(this.typeOf(root.type()).spec, statement);
+    const src = root.source(row);
+    return { from: src.from ?? `${row.table} ${row.alias}`, where: where(src.where), row };
   }
 
   private typeOf(target: Function): ResolvedType {
@@ -213,8 +228,8 @@ export class ReadCompiler {
     relate: (child: SqlScope) => { src: SourceSql; order: OrderKey[] },
   ): string {
     const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
-    if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE.max) {
-      throw new BadUserInputError(`first must be from 0 to ${PAGE_SIZE.max}`, {
+    if (!Number.isInteger(first) || first < 0 || first > statement.maxPageSize) {
+      throw new BadUserInputError(`first must be from 0 to ${statement.maxPageSize}`, {
         field: `${path}.first`,
         rule: 'PAGE_SIZE',
       });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { PAGE_SIZE } from './cursor';
 import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { ReadCompiler, RootSource, Statement } from './compiler';
@@ -69,15 +70,34 @@ export class ReadSession {
   }
 
   /** A page of rows as a Relay connection. */
-  async connection(info: GraphQLResolveInfo, root: RootSource, args: Args): Promise<unknown> {
-    const statement = this.statement(info);
-    const sql = this.executor.compiler.connection(
-      statement,
+  connection(info: GraphQLResolveInfo, root: RootSource, args: Args): Promise<unknown> {
+    return this.page(this.statement(info), root, args, selections(info), info.fieldName);
+  }
+
+  /** A page of `root` with a selection of the caller's own, beyond the API's page size. */
+  bulkPage<T>(
+    root: RootSource,
+    args: Args,
+    selection: readonly SelectionSetNode[],
+    maxPageSize: number,
+  ): Promise<T> {
+    return this.page(
+      { ...this.statement(), maxPageSize },
       root,
       args,
-      selections(info),
-      info.fieldName,
-    );
+      selection,
+      'export',
+    ) as Promise<T>;
+  }
+
+  private async page(
+    statement: Statement,
+    root: RootSource,
+    args: Args,
+    selection: readonly SelectionSetNode[],
+    path: string,
+  ): Promise<unknown> {
+    const sql = this.executor.compiler.connection(statement, root, args, selection, path);
     const [row] = await this.executor.rows<{ data: unknown }>(
       `select ${sql} as data`,
       statement.params.values,
@@ -85,14 +105,25 @@ export class ReadSession {
     return row.data;
   }
 
-  private statement(info: GraphQLResolveInfo): Statement {
+  /** Rows of an aggregate that `build` writes over the rows of `root` (see rowSource). */
+  async aggregate<T>(
+    root: RootSource,
+    build: (rows: { from: string; where: string; row: SqlScope }) => string,
+  ): Promise<T[]> {
+    const statement = this.statement();
+    const text = build(this.executor.compiler.rowSource(statement, root));
+    return this.executor.rows<T>(text, statement.params.values);
+  }
+
+  private statement(info?: GraphQLResolveInfo): Statement {
     return {
       role: this.caller.role,
       context: this.context,
       params: new Params(),
       aliases: 0,
-      fragments: info.fragments,
-      variables: info.variableValues,
+      maxPageSize: PAGE_SIZE.max,
+      fragments: info?.fragments ?? {},
+      variables: info?.variableValues ?? {},
     };
   }
 }

@@ -1,5 +1,35 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, InputType, Int, registerEnumType } from 'type-graphql';
+import { LocalDateResolver } from 'graphql-scalars';
 import { LineOfBusiness, SalesChannel } from '../policy/policy.enums';
+
+export enum TierMove {
+  UP = 'UP',
+  DOWN = 'DOWN',
+}
+registerEnumType(TierMove, {
+  name: 'TierMove',
+  description: 'By tier rank: DOWN is to a worse tier.',
+});
+
+@InputType('TierChangeFilter', {
+  description:
+    'Customers whose tier changed since a date, e.g. moved down from GOLD since 2026-07-01.',
+})
+export class TierChangeFilter {
+  @Field(() => LocalDateResolver, {
+    description: 'Changes from the start of this date (Beijing time).',
+  })
+  since!: string;
+
+  @Field(() => [String], { nullable: true, description: 'The tier they left.' })
+  from?: string[];
+
+  @Field(() => [String], { nullable: true, description: 'The tier they moved to.' })
+  to?: string[];
+
+  @Field(() => TierMove, { nullable: true })
+  direction?: TierMove;
+}
 
 /**
  * Conditions on customers for a campaign segment. The policy conditions (lines, channels,
@@ -35,4 +65,16 @@ export class MarketingCustomerFilter {
       'Marketing consent. Callers with the marketing role only ever see consenting customers.',
   })
   consentGiven?: boolean;
+
+  @Field(() => [String], { nullable: true, description: 'Tier codes, e.g. ["GOLD", "DIAMOND"].' })
+  tiers?: string[];
+
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description: 'Match tiers as held at the end of this date (Beijing time); now by default.',
+  })
+  tierAsOf?: string;
+
+  @Field(() => TierChangeFilter, { nullable: true })
+  tierChange?: TierChangeFilter;
 }

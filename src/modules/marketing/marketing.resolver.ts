@@ -4,7 +4,10 @@ import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { CustomerConnection } from '../customer/customer.type';
+import { LocalDateResolver } from 'graphql-scalars';
+import { TierTransitionView } from '../tier/policy-admin.type';
 import { MarketingCustomerFilter } from './marketing.input';
+import { TierSegmentCountView } from './marketing.type';
 
 @Resolver()
 export class MarketingResolver {
@@ -19,5 +22,43 @@ export class MarketingResolver {
   ): Promise<unknown> {
     const source = context.services.marketing.segment(context.caller, filter);
     return context.read.connection(info, source, { first: page.first, after: page.after });
+  }
+
+  @Authorized(OPERATIONS.marketingList)
+  @Query(() => [TierSegmentCountView], {
+    description: 'Customers of the segment per tier (and branch), best tier first.',
+  })
+  tierSegmentSummary(
+    @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
+    filter: MarketingCustomerFilter | undefined,
+    @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
+    @Arg('asOf', () => LocalDateResolver, {
+      nullable: true,
+      description: 'Tiers at the end of this date.',
+    })
+    asOf: string | undefined,
+    @Ctx() context: RequestContext,
+  ): Promise<TierSegmentCountView[]> {
+    const { marketing } = context.services;
+    return context.read.aggregate(marketing.segment(context.caller, filter), (rows) =>
+      marketing.tierCountsSql(rows, byBranch, asOf),
+    );
+  }
+
+  @Authorized(OPERATIONS.marketingList)
+  @Query(() => [TierTransitionView], {
+    description: 'Customers of the segment per tier move since a date (from tier, to tier).',
+  })
+  tierTransitionSummary(
+    @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
+    filter: MarketingCustomerFilter | undefined,
+    @Arg('since', () => LocalDateResolver) since: string,
+    @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
+    @Ctx() context: RequestContext,
+  ): Promise<TierTransitionView[]> {
+    const { marketing } = context.services;
+    return context.read.aggregate(marketing.segment(context.caller, filter), (rows) =>
+      marketing.tierTransitionsSql(rows, since, byBranch),
+    );
   }
 }

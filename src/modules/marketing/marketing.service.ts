@@ -4,9 +4,14 @@ import type { RootSource } from '../../read/compiler';
 import type { SqlScope } from '../../read/sql-scope';
 import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerView } from '../customer/customer.type';
-import type { MarketingCustomerFilter } from './marketing.input';
+import type { ActivePolicies } from '../tier/active-policies';
+import { textLiteral } from '../tier/policy/compile';
+import { assignmentAt, endOfDay, startOfDay } from '../tier/tier.type';
+import { TierMove, type MarketingCustomerFilter } from './marketing.input';
 
 const MAX_DAYS = 3660;
+
+type SegmentRows = { from: string; where: string; row: SqlScope };
 
 function days(field: string, value: number | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -21,6 +26,39 @@ function days(field: string, value: number | undefined): number | undefined {
 
 /** Turns a marketing filter into the row source of a customer list, for one caller. */
 export class MarketingService {
+  constructor(private readonly policies: ActivePolicies) {}
+
+  /** A tier's position by rank in the active tier policy, as SQL (1 = best). */
+  private rankSql(tierSql: string): string {
+    const tiers = [...(this.policies.tier?.document.tiers ?? [])].sort((a, b) => a.rank - b.rank);
+    return `array_position(array[${tiers.map((t) => textLiteral(t.code)).join(', ')}]::text[], ${tierSql})`;
+  }
+
+  /** Counts per tier (and branch) over a segment's rows, best tier first. */
+  tierCountsSql(segment: SegmentRows, byBranch: boolean, asOf?: string): string {
+    const { from, where, row } = segment;
+    const at = asOf ? endOfDay(row.param(asOf, 'date')) : undefined;
+    return `select ta.tier, ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
+      from ${from}
+      left join tier_assignment ta on ta.customer_id = ${row.col('id')} and ${assignmentAt('ta', at)}
+      ${byBranch ? `join branch b on b.id = ${row.col('branch')}` : ''}
+      ${where}
+      group by 1, 2 order by ${this.rankSql('ta.tier')} nulls last, 2`;
+  }
+
+  /** Customers per (from tier, to tier) move since a date over a segment's rows. */
+  tierTransitionsSql(segment: SegmentRows, since: string, byBranch: boolean): string {
+    const { from, where, row } = segment;
+    return `select tp.tier as "fromTier", tn.tier as "toTier",
+        ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(distinct tn.customer_id)::int as customers
+      from ${from}
+      join tier_assignment tn on tn.customer_id = ${row.col('id')}
+      join tier_assignment tp on tp.customer_id = tn.customer_id and tp.valid_to = tn.valid_from
+      ${byBranch ? `join branch b on b.id = ${row.col('branch')}` : ''}
+      ${where ? `${where} and` : 'where'} tn.valid_from >= ${startOfDay(row.param(since, 'date'))}
+      group by 1, 2, 3 order by ${this.rankSql('tp.tier')}, ${this.rankSql('tn.tier')}, 3`;
+  }
+
   segment(caller: Caller, filter: MarketingCustomerFilter = {}): RootSource {
     if (caller.role === Role.MARKETING && filter.consentGiven === false) {
       throw new ForbiddenError('Marketing may only see customers who consented to marketing', {
@@ -64,6 +102,28 @@ export class MarketingService {
             join claim cl on cl.policy_id = pp.policy_id
             where pp.customer_id = ${c.col('id')} and cl.status not in ('REJECTED', 'WITHDRAWN')
               and cl.accident_at >= current_date - ${c.param(claimsWindow, 'int')})`);
+        }
+        if (filter.tiers?.length) {
+          const at = filter.tierAsOf ? endOfDay(c.param(filter.tierAsOf, 'date')) : undefined;
+          where.push(`exists (select 1 from tier_assignment ta where ta.customer_id = ${c.col('id')}
+            and ta.tier = any(${c.param(filter.tiers, 'text[]')}) and ${assignmentAt('ta', at)})`);
+        }
+        const change = filter.tierChange;
+        if (change) {
+          // A change is an assignment that replaced another: the old one closed as it opened.
+          const moved = [
+            `tn.valid_from >= ${startOfDay(c.param(change.since, 'date'))}`,
+            ...(change.from?.length ? [`tp.tier = any(${c.param(change.from, 'text[]')})`] : []),
+            ...(change.to?.length ? [`tn.tier = any(${c.param(change.to, 'text[]')})`] : []),
+            ...(change.direction
+              ? [
+                  `${this.rankSql('tn.tier')} ${change.direction === TierMove.DOWN ? '>' : '<'} ${this.rankSql('tp.tier')}`,
+                ]
+              : []),
+          ];
+          where.push(`exists (select 1 from tier_assignment tn
+            join tier_assignment tp on tp.customer_id = tn.customer_id and tp.valid_to = tn.valid_from
+            where tn.customer_id = ${c.col('id')} and ${moved.join(' and ')})`);
         }
         return { where };
       },

@@ -107,6 +107,9 @@ export const PolicyVersionConnection = Connection(PolicyVersionView, 'PolicyVers
 export const endOfDay = (dateSql: string) =>
   `((${dateSql})::date + 1)::timestamp at time zone 'Asia/Shanghai'`;
 
+export const startOfDay = (dateSql: string) =>
+  `((${dateSql})::date)::timestamp at time zone 'Asia/Shanghai'`;
+
 /** The assignment in force at `at` (an instant, SQL), or the open one when `at` is absent. */
 export const assignmentAt = (alias: string, at?: string) =>
   at

@@ -1,0 +1,190 @@
+import { Client } from 'pg';
+import { Role } from '../../src/auth/roles';
+import { seedDemoData } from '../../seeds/demo-data';
+import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
+
+const TIERS = ['DIAMOND', 'GOLD', 'SILVER', 'BLUE', 'STANDARD', 'WATCH'];
+
+interface Line {
+  cursor?: string;
+  customer?: {
+    cifNo: string;
+    tier: { tier: string };
+    marketingConsent: boolean;
+    contactPoints: { value: string }[];
+  };
+  end?: boolean;
+  exported?: number;
+}
+
+describe('marketing segments by tier, on the demo data', () => {
+  let hub: TestHub;
+
+  const exportUrl = (params: Record<string, string>) =>
+    `${hub.url.replace('/graphql', '/export/customers')}?${new URLSearchParams(params)}`;
+  const get = (params: Record<string, string>, role = Role.MARKETING, signal?: AbortSignal) =>
+    fetch(exportUrl(params), { headers: { authorization: `Bearer ${hub.token(role)}` }, signal });
+  const lines = (text: string): Line[] =>
+    text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    const client = new Client({ connectionString: hub.databaseUrl });
+    await client.connect();
+    await seedDemoData(client, { customers: 3000, piiHashKey: TEST_SECRETS.piiHashKey });
+    await client.end();
+    await hub.app.services.tiers.recomputeAll();
+  });
+  afterAll(() => hub.close());
+
+  it('spans every tier, counted per tier and branch in SQL', async () => {
+    const res = await hub.gql('{ tierSegmentSummary { tier customers } }', {}, Role.ADMIN);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.tierSegmentSummary.map((r: { tier: string }) => r.tier)).toEqual(TIERS);
+    const total = res.data!.tierSegmentSummary.reduce(
+      (n: number, r: { customers: number }) => n + r.customers,
+      0,
+    );
+    const [{ n }] = await hub.sql(
+      `select count(*)::int as n from customer where status = 'ACTIVE'`,
+    );
+    expect(total).toBe(n);
+    const perBranch = await hub.gql(
+      '{ tierSegmentSummary(byBranch: true) { tier branchCode customers } }',
+      {},
+      Role.ADMIN,
+    );
+    const gold = perBranch.data!.tierSegmentSummary.filter(
+      (r: { tier: string }) => r.tier === 'GOLD',
+    );
+    expect(gold.reduce((n: number, r: { customers: number }) => n + r.customers, 0)).toBe(
+      res.data!.tierSegmentSummary.find((r: { tier: string }) => r.tier === 'GOLD').customers,
+    );
+  });
+
+  it('filters the customer list by tier, and marketing sees only consenting customers in it', async () => {
+    const admin = await hub.gql(
+      '{ marketingCustomers(filter: { tiers: ["GOLD"] }) { totalCount } }',
+      {},
+      Role.ADMIN,
+    );
+    const marketing = await hub.gql(
+      '{ marketingCustomers(filter: { tiers: ["GOLD"] }, first: 100) { totalCount nodes { tier { tier } marketingConsent } } }',
+      {},
+      Role.MARKETING,
+    );
+    const { totalCount, nodes } = marketing.data!.marketingCustomers;
+    expect(totalCount).toBeGreaterThan(0);
+    expect(totalCount).toBeLessThan(admin.data!.marketingCustomers.totalCount);
+    expect(
+      nodes.every(
+        (n: { tier: { tier: string }; marketingConsent: boolean }) =>
+          n.tier.tier === 'GOLD' && n.marketingConsent,
+      ),
+    ).toBe(true);
+  });
+
+  it('exports every customer of a tier segment, as many as its totalCount, with masked contacts', async () => {
+    const filter = JSON.stringify({ tiers: ['GOLD'] });
+    const count = await hub.gql(
+      `query ($f: MarketingCustomerFilter) { marketingCustomers(filter: $f) { totalCount } }`,
+      { f: { tiers: ['GOLD'] } },
+      Role.MARKETING,
+    );
+    const response = await get({ filter, pageSize: '100' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    const all = lines(await response.text());
+    const customers = all.filter((l) => l.customer);
+    expect(customers).toHaveLength(count.data!.marketingCustomers.totalCount);
+    expect(Number(response.headers.get('x-total-count'))).toBe(customers.length);
+    expect(all[all.length - 1]).toEqual({ end: true, exported: customers.length });
+    expect(new Set(customers.map((l) => l.customer!.cifNo)).size).toBe(customers.length);
+    expect(
+      customers.every((l) => l.customer!.tier.tier === 'GOLD' && l.customer!.marketingConsent),
+    ).toBe(true);
+    expect(
+      customers
+        .flatMap((l) => l.customer!.contactPoints.map((p) => p.value))
+        .every((v) => v.includes('*')),
+    ).toBe(true);
+  });
+
+  it('resumes after a dropped connection from the last cursor received, missing and repeating nothing', async () => {
+    const filter = JSON.stringify({ tiers: ['GOLD', 'SILVER'] });
+    const full = lines(await (await get({ filter })).text()).filter((l) => l.customer);
+
+    // Read a little over one page, then drop the connection.
+    const controller = new AbortController();
+    const partial = await get({ filter, pageSize: '50' }, Role.MARKETING, controller.signal);
+    const reader = partial.body!.getReader();
+    let text = '';
+    while (text.split('\n').length < 80)
+      text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const received = lines(text.slice(0, text.lastIndexOf('\n')));
+
+    const resumed = lines(
+      await (await get({ filter, after: received[received.length - 1].cursor! })).text(),
+    ).filter((l) => l.customer);
+    const joined = [...received, ...resumed].map((l) => l.customer!.cifNo);
+    expect(joined).toEqual(full.map((l) => l.customer!.cifNo));
+  });
+
+  it('exports CSV with a header and the same rows', async () => {
+    const filter = JSON.stringify({ tiers: ['DIAMOND'] });
+    const csv = (await (await get({ filter, format: 'csv' })).text()).trim().split('\n');
+    expect(csv[0]).toBe(
+      'cursor,cifNo,name,kind,gender,birthYear,branchCode,branchName,tier,marketingConsent,consentAt,consentChannel,mobile,email',
+    );
+    const ndjson = lines(await (await get({ filter })).text()).filter((l) => l.customer);
+    expect(csv.length - 1).toBe(ndjson.length);
+  });
+
+  it('refuses export without a token, to the front line, and for a filter that is not one', async () => {
+    expect((await fetch(exportUrl({}))).status).toBe(401);
+    expect((await get({}, Role.FRONTLINE)).status).toBe(403);
+    const bad = await get({
+      filter: JSON.stringify({ tiers: 'GOLD', expiringWithinDays: 'soon' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(
+      ((await bad.json()) as { errors: { extensions: { rule: string } }[] }).errors[0].extensions
+        .rule,
+    ).toBe('FILTER');
+  });
+
+  it('finds customers whose tier moved down since a date, and counts the moves', async () => {
+    // Move five GOLD customers down to STANDARD as a recompute would, today.
+    await hub.sql(`with moved as (
+        update tier_assignment set valid_to = now() where id in (
+          select id from tier_assignment where valid_to is null and tier = 'GOLD' order by customer_id limit 5)
+        returning customer_id, policy_version_id)
+      insert into tier_assignment (customer_id, policy_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
+      select customer_id, policy_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', now() from moved`);
+    const today = new Date().toISOString().slice(0, 10);
+    const down = await hub.gql(
+      `{ marketingCustomers(filter: { tierChange: { since: "${today}", from: ["GOLD"], direction: DOWN } }) { totalCount } }`,
+      {},
+      Role.ADMIN,
+    );
+    expect(down.data!.marketingCustomers.totalCount).toBe(5);
+    const up = await hub.gql(
+      `{ marketingCustomers(filter: { tierChange: { since: "${today}", direction: UP } }) { totalCount } }`,
+      {},
+      Role.ADMIN,
+    );
+    expect(up.data!.marketingCustomers.totalCount).toBe(0);
+    const moves = await hub.gql(
+      `{ tierTransitionSummary(since: "${today}") { fromTier toTier customers } }`,
+      {},
+      Role.ADMIN,
+    );
+    expect(moves.data!.tierTransitionSummary).toEqual([
+      { fromTier: 'GOLD', toTier: 'STANDARD', customers: 5 },
+    ]);
+  });
+});
