@@ -13,6 +13,8 @@ const DEEP_PAGE = `query ($first: Int!) {
         claims { nodes { claimNo stages { stage } latestRiskScores { level firedRules { code } } } } } }
       latestRiskScores { stage level firedRules { code weight } }
       riskHistory { claimCount3y lossRatio policyYears { year incurred } }
+      tier { tier reasons policyVersion { version } }
+      entitlements { service status reasons parameters { maxClaimAmount } }
     } }
     pageInfo { hasNextPage endCursor }
   }
@@ -36,6 +38,7 @@ describe('the read path', () => {
     hub = await startTestHub();
     await insertBranches(hub);
     cifs = await ingestPortfolio(hub, 100);
+    await hub.app.services.tiers.drainQueue();
   });
   afterAll(() => hub.close());
 
