@@ -66,7 +66,8 @@ export class ReadCompiler {
     private readonly metadata: MetadataStorage,
   ) {
     const names = new Map(getMetadataStorage().objectTypes.map((t) => [t.target, t.name]));
-    for (const spec of readTypeSpecs().values()) {
+    for (const own of readTypeSpecs().values()) {
+      const spec = withInheritedFields(own);
       const name = names.get(spec.target);
       const graphql = name ? schema.getType(name) : undefined;
       if (!(graphql instanceof GraphQLObjectType)) continue;
@@ -308,6 +309,20 @@ export class ReadCompiler {
   private connectionTypeName(type: ResolvedType): string {
     return `${type.graphql.name}Connection`;
   }
+}
+
+/** A read type's fields with those it inherits from read-mapped base classes. */
+function withInheritedFields(spec: ReadTypeSpec): ReadTypeSpec {
+  const fields = new Map(spec.fields);
+  for (
+    let base = Object.getPrototypeOf(spec.target);
+    base && base !== Function.prototype;
+    base = Object.getPrototypeOf(base)
+  ) {
+    for (const [name, field] of readTypeSpecs().get(base)?.fields ?? [])
+      if (!fields.has(name)) fields.set(name, field);
+  }
+  return { ...spec, fields };
 }
 
 function where(conditions: string[]): string {

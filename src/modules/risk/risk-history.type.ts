@@ -4,17 +4,10 @@ import { DecimalScalar } from '../../graphql/scalars';
 import { DerivedColumn, DerivedRow, Related } from '../../read/read-model';
 import { policyYearRows } from './risk-history.sql';
 
-@ObjectType('PolicyYear', { description: 'Figures for the policies whose period began in a year.' })
+/** Premium and loss figures shared by a whole history and each of its policy years. */
+@ObjectType()
 @DerivedRow()
-export class PolicyYearView {
-  @Field(() => Int)
-  @DerivedColumn('year')
-  year!: number;
-
-  @Field(() => Int)
-  @DerivedColumn('policy_count')
-  policyCount!: number;
-
+abstract class LossFigures {
   @Field(() => DecimalScalar)
   @DerivedColumn('written_premium')
   writtenPremium!: string;
@@ -22,10 +15,6 @@ export class PolicyYearView {
   @Field(() => DecimalScalar)
   @DerivedColumn('earned_premium')
   earnedPremium!: string;
-
-  @Field(() => Int)
-  @DerivedColumn('claim_count')
-  claimCount!: number;
 
   @Field(() => DecimalScalar)
   @DerivedColumn('paid')
@@ -40,6 +29,22 @@ export class PolicyYearView {
   lossRatio?: string;
 }
 
+@ObjectType('PolicyYear', { description: 'Figures for the policies whose period began in a year.' })
+@DerivedRow()
+export class PolicyYearView extends LossFigures {
+  @Field(() => Int)
+  @DerivedColumn('year')
+  year!: number;
+
+  @Field(() => Int)
+  @DerivedColumn('policy_count')
+  policyCount!: number;
+
+  @Field(() => Int)
+  @DerivedColumn('claim_count')
+  claimCount!: number;
+}
+
 @ObjectType('RiskHistory', {
   description:
     'Underwriting indicators as of a date. A claim counts unless rejected or withdrawn; ' +
@@ -48,7 +53,7 @@ export class PolicyYearView {
     'over earned premium.',
 })
 @DerivedRow()
-export class RiskHistoryView {
+export class RiskHistoryView extends LossFigures {
   @Field(() => LocalDateResolver)
   @DerivedColumn('as_of')
   asOf!: string;
@@ -74,26 +79,6 @@ export class RiskHistoryView {
   @Field(() => LocalDateResolver, { nullable: true })
   @DerivedColumn('last_accident')
   lastAccidentDate?: string;
-
-  @Field(() => DecimalScalar)
-  @DerivedColumn('written_premium')
-  writtenPremium!: string;
-
-  @Field(() => DecimalScalar)
-  @DerivedColumn('earned_premium')
-  earnedPremium!: string;
-
-  @Field(() => DecimalScalar)
-  @DerivedColumn('paid')
-  paid!: string;
-
-  @Field(() => DecimalScalar)
-  @DerivedColumn('incurred')
-  incurred!: string;
-
-  @Field(() => DecimalScalar, { nullable: true, description: 'incurred / earnedPremium.' })
-  @DerivedColumn('loss_ratio')
-  lossRatio?: string;
 
   @Field(() => [PolicyYearView], { description: 'Per underwriting year, oldest first.' })
   @Related({
