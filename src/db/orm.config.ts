@@ -49,8 +49,10 @@ export function ormOptions(clientUrl: string, poolSize = 10): Options {
     migrations: {
       path: path.join(root, 'dist/migrations'),
       pathTs: path.join(root, 'migrations'),
-      // The default snapshot name includes the database name, which differs per machine.
-      snapshotName: '.snapshot-cif-hub',
+      // No snapshot file: migration:create diffs the entities against a scratch database
+      // migrated from scratch, and a snapshot would be rewritten (nondeterministically)
+      // by every run that applies migrations.
+      snapshot: false,
       transactional: true,
       allOrNothing: true,
       emit: 'ts',

@@ -189,6 +189,34 @@ describe('eligibility at report time', () => {
     expect({ ...a, id: undefined }).toEqual({ ...b, id: undefined });
   });
 
+  it('lifts a risk gate as soon as the data behind it changes, tier unchanged', async () => {
+    // The diamond customer's mobile fails a call-back: document-free claims are withheld...
+    const failed = {
+      kind: 'MOBILE',
+      value: '13900000001',
+      verificationStatus: 'FAILED',
+      verificationMethod: 'CALL_BACK',
+      verifiedAt: `${year}-11-01T08:00:00Z`,
+    };
+    await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(1, { contactPoints: [failed] })] });
+    await hub.app.services.tiers.drainQueue();
+    const withheld = await decide(diamond, 'DOCUMENT_FREE_CLAIM');
+    expect(withheld.tier).toBe('DIAMOND');
+    expect(withheld.reasons.map((r: { code: string }) => r.code)).toContain('NO_VERIFIED_MOBILE');
+    // ...until an SMS verifies it again.
+    const verified = {
+      ...failed,
+      verificationStatus: 'VERIFIED',
+      verificationMethod: 'SMS',
+      verifiedAt: `${year}-11-02T08:00:00Z`,
+    };
+    await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(1, { contactPoints: [verified] })],
+    });
+    await hub.app.services.tiers.drainQueue();
+    expect((await decide(diamond, 'DOCUMENT_FREE_CLAIM')).allowed).toBe(true);
+  });
+
   it('names the field and the rule of a bad request', async () => {
     const res = await hub.gql(
       DECIDE,

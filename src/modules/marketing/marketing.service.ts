@@ -56,6 +56,7 @@ export class MarketingService {
       join tier_assignment tp on tp.customer_id = tn.customer_id and tp.valid_to = tn.valid_from
       ${byBranch ? `join branch b on b.id = ${row.col('branch')}` : ''}
       ${where ? `${where} and` : 'where'} tn.valid_from >= ${startOfDay(row.param(since, 'date'))}
+        and tn.tier <> tp.tier
       group by 1, 2, 3 order by ${this.rankSql('tp.tier')}, ${this.rankSql('tn.tier')}, 3`;
   }
 
@@ -113,6 +114,8 @@ export class MarketingService {
           // A change is an assignment that replaced another: the old one closed as it opened.
           const moved = [
             `tn.valid_from >= ${startOfDay(c.param(change.since, 'date'))}`,
+            // A new rule version re-issues unchanged tiers: that is not a move.
+            'tn.tier <> tp.tier',
             ...(change.from?.length ? [`tp.tier = any(${c.param(change.from, 'text[]')})`] : []),
             ...(change.to?.length ? [`tn.tier = any(${c.param(change.to, 'text[]')})`] : []),
             ...(change.direction

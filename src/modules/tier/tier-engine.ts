@@ -42,7 +42,7 @@ export interface RecomputeResult {
 /**
  * Recomputes the selected customers' tiers inside the caller's transaction. A customer
  * whose tier, classes or policy version changed gets the open assignment closed at `now`
- * and a new one opened; the others keep theirs, with the reasons they were given.
+ * and a new one opened; the others keep theirs, with current metric values and reasons.
  */
 export async function recomputeTiers(
   client: PoolClient,
@@ -75,6 +75,14 @@ export async function recomputeTiers(
      from tier_evaluation e
      where not exists (select 1 from tier_assignment a where a.customer_id = e.customer_id and a.valid_to is null)`,
     [policy.id, now, cause],
+  );
+  // An unchanged tier keeps its row, refreshed with today's figures: risk gates and the
+  // front line read the open row, and must not judge on a verification or a loss ratio
+  // that has since changed. Closed rows keep the figures they were decided on.
+  await client.query(
+    `update tier_assignment a set metrics = e.metrics, reasons = e.reasons
+     from tier_evaluation e
+     where a.customer_id = e.customer_id and a.valid_to is null and a.metrics is distinct from e.metrics`,
   );
   return { evaluated: evaluated.rowCount ?? 0, changed: inserted.rowCount ?? 0 };
 }

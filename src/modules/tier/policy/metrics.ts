@@ -139,7 +139,7 @@ export const METRICS = {
     type: 'boolean',
     unit: 'true or false',
     column: 'verified_contact',
-    definition: 'The customer has a mobile number verified by SMS or call-back.',
+    definition: 'The customer has a mobile number whose verification status is VERIFIED.',
   },
 } as const satisfies Record<string, MetricDefinition>;
 
