@@ -45,7 +45,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   // A pool of plain connections beside MikroORM's: the read path runs named prepared
   // statements and the tier jobs run set-based SQL, neither of which the ORM can.
   const pool = new Pool({ connectionString: databaseUrl, max: config.dbPoolSize });
-  pool.on('error', (error) => logger.error('idle connection failed', { error: String(error) }));
+  let closing = false;
+  // On Ctrl-C the embedded PostgreSQL gets the signal too and may drop connections first.
+  pool.on(
+    'error',
+    (error) => closing || logger.error('idle connection failed', { error: String(error) }),
+  );
   const policies = new ActivePolicies(pool);
   const tiers = new TierService(pool, policies);
   const schema = await buildAppSchema();
@@ -89,6 +94,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       }),
     close: async () => {
+      closing = true;
       await worker.stop();
       if (server.listening) {
         await new Promise<void>((resolve) => {

@@ -9,7 +9,7 @@ import { loadOrCreateSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 
-const EXAMPLE_QUERY = `{ customer(by: { cifNo: "C0000000001" }) {
+const exampleQuery = (cifNo: string) => `{ customer(by: { cifNo: "${cifNo}" }) {
     cifNo name branch { name }
     tier { tier reasons }
     entitlements { service status reasons }
@@ -19,6 +19,19 @@ const EXAMPLE_QUERY = `{ customer(by: { cifNo: "C0000000001" }) {
     latestRiskScores { stage level score firedRules { code description } }
     riskHistory { claimCount3y claimFreeYears lossRatio }
 } }`;
+
+/** A customer worth showing first: one with a vehicle, an open claim and risk scores. */
+async function exampleCustomer(app: App): Promise<string> {
+  const { rows } = await app.services.pool.query<{ cif_no: string }>(
+    `select c.cif_no from customer c
+     join policy_party pp on pp.customer_id = c.id join policy p on p.id = pp.policy_id
+     join claim cl on cl.policy_id = p.id
+     where p.vehicle_id is not null and cl.status not in ('CLOSED', 'REJECTED', 'WITHDRAWN')
+       and exists (select 1 from risk_score rs where rs.customer_id = c.id)
+     order by c.cif_no limit 1`,
+  );
+  return rows[0]?.cif_no ?? 'C0000000001';
+}
 
 async function main(): Promise<void> {
   const config = parseConfig();
@@ -64,7 +77,7 @@ async function main(): Promise<void> {
       );
       console.log(`  ${role.padEnd(12)} ${token}`);
     }
-    console.log(`\nTry, with the frontline token:\n${EXAMPLE_QUERY}\n`);
+    console.log(`\nTry, with the frontline token:\n${exampleQuery(await exampleCustomer(app))}\n`);
     console.log('Press Ctrl-C to stop.');
   }
 }
