@@ -1719,28 +1719,28 @@ const SEEDED_TABLES = [
 ];
 
 /**
- * Takes the seeded tables' foreign keys, unique constraints and secondary indexes off, and
- * returns the statements that put them back, indexes first. Maintained row by row they cost
- * more than the rest of the load; rebuilt they are one sort per index, and one join per
- * foreign key. Primary keys stay: ids arrive in key order, and other tables refer to them.
+ * Takes the seeded tables' keys and indexes off, foreign keys pointing at them from other
+ * tables included, and returns the statements that put them back: primary and unique keys,
+ * then the other indexes, then foreign keys. Maintained row by row they cost about as much
+ * as the rest of the load; rebuilt, each index is one sort and each foreign key one join.
  * The caller's transaction hides the gap from everyone else.
  */
-async function detachIndexesAndKeys(client: ClientBase): Promise<string[]> {
+async function detachKeysAndIndexes(client: ClientBase): Promise<string[]> {
   const { rows } = await client.query<{ drop: string; restore: string }>(
-    `select format('alter table %s drop constraint %I', c.conrelid::regclass, c.conname) as drop,
-        format('alter table %s add constraint %I %s', c.conrelid::regclass, c.conname,
-          pg_get_constraintdef(c.oid)) as restore,
-        c.contype = 'f' as last
-      from pg_constraint c
-      where c.conrelid = any($1::regclass[])
-        and (c.contype = 'f' or c.contype = 'u' and not exists (
-          select 1 from pg_constraint f where f.contype = 'f' and f.conindid = c.conindid))
-    union all
-    select format('drop index %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid), false
+    `select drop, restore from (
+      select format('alter table %s drop constraint %I', conrelid::regclass, conname) as drop,
+        format('alter table %s add constraint %I %s', conrelid::regclass, conname,
+          pg_get_constraintdef(oid)) as restore,
+        case contype when 'p' then 1 when 'u' then 1 else 3 end as phase
+      from pg_constraint
+      where contype in ('p', 'u', 'f') and (conrelid = any($1::regclass[])
+        or confrelid = any($1::regclass[]))
+      union all
+      select format('drop index %s', indexrelid::regclass), pg_get_indexdef(indexrelid), 2
       from pg_index i
-      where i.indrelid = any($1::regclass[]) and not i.indisprimary
-        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
-    order by last desc, drop`,
+      where indrelid = any($1::regclass[])
+        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)) k
+    order by phase desc, drop`,
     [SEEDED_TABLES],
   );
   for (const { drop } of rows) await client.query(drop);
@@ -1786,7 +1786,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
       () => client.query('release savepoint local_buffers'),
       () => client.query('rollback to savepoint local_buffers'),
     );
-    const restores = await detachIndexesAndKeys(client);
+    const restores = await detachKeysAndIndexes(client);
     await client.query('create temp table s_key (ipad bytea, opad bytea) on commit drop');
     await client.query('insert into s_key values ($1, $2)', [ipad, opad]);
     await client.query(`create temp table s_plate_counter (prefix text, nev boolean,

@@ -1,4 +1,4 @@
-import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -71,5 +71,3 @@ export function createApollo(schema: GraphQLSchema, logger: Logger, landingPage:
     ],
   });
 }
-
-export type ApolloRequestContext = GraphQLRequestContext<RequestContext>;
