@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClientBase } from 'pg';
+import type { Client, ClientBase } from 'pg';
 import { BranchLevel } from '../src/modules/branch/branch.entity';
 import { ClaimStatus, FastTrack, ReportChannel } from '../src/modules/claim/claim.enums';
 import {
@@ -38,6 +38,11 @@ export interface SeedOptions {
   customers: number;
   piiHashKey: string;
   onProgress?: (done: number, total: number, step: string) => void;
+  /**
+   * Opens another connection to the same database. Given one, the seed works rows out on it
+   * while `client` writes the previous chunk, keeping two cores busy; the data are the same.
+   */
+  connect?: () => Promise<Client>;
 }
 
 export interface SeedCounts {
@@ -311,6 +316,8 @@ const BRANCHES: BranchSeed[] = [
 ];
 
 const MARKETS = BRANCHES.flatMap((b) => (b.market ? [{ code: b.code, ...b.market }] : []));
+/** Plates are numbered per prefix, and markets may share one (a county and its city). */
+const PLATE_PREFIXES = [...new Set(MARKETS.flatMap((m) => m.plates))];
 
 /** Common surnames with the pinyin that e-mail addresses are made of. */
 const SURNAMES: [hanzi: string, pinyin: string][] = [
@@ -540,13 +547,13 @@ const VEHICLES_PER_ORGANISATION: [number, number][] = [
   [1, 300],
   [2, 200],
 ];
-/** Years of cover before the current one, per vehicle: half renewed at least once with us. */
+/** Years of cover before the current one, per vehicle: many renewed with us, a few for years. */
 const EARLIER_POLICY_YEARS: [number, number][] = [
-  [0, 55],
-  [1, 30],
-  [2, 6],
-  [3, 4],
-  [4, 5],
+  [0, 70],
+  [1, 24],
+  [2, 2],
+  [3, 2],
+  [4, 2],
 ];
 /** Claims per policy year, weights per thousand: third-party (compulsory) claims are rarer. */
 const CLAIMS_PER_COMPULSORY_POLICY: [number, number][] = [
@@ -974,12 +981,13 @@ function branchesSql(): string {
 function marketsSql(): string {
   const rows = MARKETS.map(
     (m, k) => `(${k + 1}, ${uuidSql(TAG.branch, m.code)}, ${lit(m.code)}, ${lit(m.city)},
-      ${lit(m.address)}, ${sqlArray(m.plates)}, ${sqlArray(m.districts.map(([code]) => code))},
+      ${lit(m.address)}, ${sqlArray(m.plates.map((plate) => PLATE_PREFIXES.indexOf(plate) + 1))},
+      ${sqlArray(m.districts.map(([code]) => code))},
       ${sqlArray(m.districts.map(([, name]) => name))})`,
   );
-  return `create temp table s_market on commit drop as
+  return `create temp table s_market as
     select * from (values ${rows.join(',\n')})
-      as m(idx, id, code, city, address, plates, district_codes, district_names)`;
+      as m(idx, id, code, city, address, plate_ids, district_codes, district_names)`;
 }
 
 // Birth dates run from 1950-01-01 to 2004-12-31 (20,089 days); each day has 500 sequence
@@ -988,8 +996,8 @@ function marketsSql(): string {
 const BIRTH_DAYS = 20_089;
 const BIRTH_SLOTS = BIRTH_DAYS * 500;
 
-/** Stages one chunk of customers, with everything the other tables derive from them. */
-function stageCustomersSql(lo: number, hi: number): string {
+/** Works out one chunk of customers, with everything the other tables derive from them. */
+function customerWorkSql(create: string, lo: number, hi: number): string {
   const i = 'g.i';
   // GB 32100-2015: 9 (registered by market regulation), 1 (enterprise), the division code, and
   // the GB 11714 organisation code with its own check character.
@@ -997,7 +1005,7 @@ function stageCustomersSql(lo: number, hi: number): string {
     || ${withCheckCharacterSql('p.org_bytes', ORGANISATION_CODE_CHECK)}`;
   const address = `p.address || p.district_name || ${oneOf('p.i', 'road', ROADS)}
       || (1 + ${pick('p.i', 'houseNo', 600)}) || '号'`;
-  return `create temp table s_cust on commit drop as
+  return `${create} s_cust as
 with base as materialized (
   select ${i} as i, ${isIndividual(i)} as individual, ${chance(i, 'male', 51)} as male,
     1 + ${pick(i, 'surname', SURNAMES.length)} as surname_no,
@@ -1007,7 +1015,7 @@ with base as materialized (
       SOURCES.map(([, , weight]) => weight),
     )} as source_no,
     ${permute(i, P1, 7, BIRTH_SLOTS)} as birth_slot,
-    m.idx as market, m.id as branch_id, m.code as branch_code, m.city, m.address, m.plates,
+    m.idx as market, m.id as branch_id, m.code as branch_code, m.city, m.address, m.plate_ids,
     m.district_codes[1 + ${pick(i, 'district', 'cardinality(m.district_codes)')}]
       as district_code,
     m.district_names[1 + ${pick(i, 'district', 'cardinality(m.district_codes)')}]
@@ -1063,7 +1071,7 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
         else ${oneOf('b.i', 'givenName', FEMALE_GIVEN_NAMES)} end
     else b.city || ${oneOf('b.i', 'tradeName', TRADE_NAMES)}
       || ${oneOf('b.i', 'industry', INDUSTRIES)} || '有限公司' end as name,
-  b.market, b.branch_id, b.branch_code, b.plates,
+  b.market, b.branch_id, b.branch_code, b.plate_ids,
   case when ${chance('b.i', 'deceased', 0.4)} then ${lit(CustomerStatus.DECEASED)}
     else ${lit(CustomerStatus.ACTIVE)} end as status,
   ${chance('b.i', 'consent', 60)} as consent,
@@ -1090,23 +1098,31 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
 from bodies b`;
 }
 
-function insertCustomersSql(): string {
-  // nextval in the select list is evaluated after the sort: CIF numbers follow the index.
-  return `insert into customer (id, created_at, updated_at, cif_no, kind, name, gender,
-    birth_date, branch_id, status, marketing_consent, consent_at, consent_channel)
-  select id, ${NOW}, ${NOW}, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), kind, name,
-    gender, birth_date, branch_id, status, consent,
-    case when consent then consent_at end, case when consent then consent_channel end
-  from s_cust order by i`;
+/** The rows one chunk adds to a table, computed from the chunk's working tables. */
+interface RowSet {
+  table: string;
+  columns: string;
+  select: string;
 }
 
-function insertDocumentsSql(): string {
-  return `insert into identity_document (id, created_at, updated_at, customer_id, type, number,
-    number_hash, checksum_exception)
-  select ${uuidSql(TAG.identityDocument, 'c.i')}, ${NOW}, ${NOW}, c.id, c.doc_type,
+const CUSTOMER_ROWS: RowSet = {
+  table: 'customer',
+  columns: `id, created_at, updated_at, cif_no, kind, name, gender, birth_date, branch_id,
+    status, marketing_consent, consent_at, consent_channel`,
+  // CIF numbers follow the index; the sequence is moved past them at the end.
+  select: `select id, ${NOW}, ${NOW}, 'C' || lpad(i::text, 10, '0'), kind, name, gender,
+    birth_date, branch_id, status, consent,
+    case when consent then consent_at end, case when consent then consent_channel end
+  from s_cust order by i`,
+};
+
+const DOCUMENT_ROWS: RowSet = {
+  table: 'identity_document',
+  columns: 'id, created_at, updated_at, customer_id, type, number, number_hash, checksum_exception',
+  select: `select ${uuidSql(TAG.identityDocument, 'c.i')}, ${NOW}, ${NOW}, c.id, c.doc_type,
     c.doc_number, ${hmacSql('c.doc_type', 'c.doc_number')}, false
-  from s_cust c`;
-}
+  from s_cust c order by c.i`,
+};
 
 interface ContactSpec {
   kind: ContactKind;
@@ -1156,15 +1172,17 @@ const CONTACTS: ContactSpec[] = [
 ];
 
 /** All of a chunk's contact points, in one statement (and one run of the insert trigger). */
-function insertContactsSql(): string {
+function contactRows(): RowSet {
   const key = 'c.i * 4 + k.slot';
   const bySlot = (choose: (spec: ContactSpec) => string) =>
     `case k.slot ${CONTACTS.map((spec) => `when ${spec.slot} then ${choose(spec)}`).join(' ')} end`;
   const kinds = CONTACTS.map((spec) => `(${spec.slot}, ${lit(spec.kind)}, ${spec.value})`);
   const verified = `v.status <> ${lit(VerificationStatus.UNVERIFIED)}`;
-  return `insert into contact_point (id, created_at, updated_at, customer_id, kind, value,
-    value_hash, "primary", verification_status, verification_method, verified_at)
-  select ${uuidSql(TAG.contactPoint, key)}, ${NOW}, ${NOW}, c.id, k.kind, k.value,
+  return {
+    table: 'contact_point',
+    columns: `id, created_at, updated_at, customer_id, kind, value, value_hash, "primary",
+      verification_status, verification_method, verified_at`,
+    select: `select ${uuidSql(TAG.contactPoint, key)}, ${NOW}, ${NOW}, c.id, k.kind, k.value,
     ${hmacSql('k.kind', 'k.value')}, k.kind = ${lit(ContactKind.MOBILE)}, v.status,
     case when ${verified}
       then ${bySlot((spec) => weighted(key, 'verificationMethod', spec.methods))} end,
@@ -1174,16 +1192,23 @@ function insertContactsSql(): string {
   cross join lateral (values ${kinds.join(', ')}) as k(slot, kind, value)
   cross join lateral (
     select ${bySlot((spec) => weighted(key, 'verification', spec.statuses))} as status) v
-  where k.value is not null`;
+  where k.value is not null
+  order by c.i, k.slot`,
+  };
 }
 
-function insertSourceRecordsSql(): string {
-  return `insert into source_record (id, created_at, updated_at, source_system, source_key,
-    customer_id, attributes, content_hash, received_at)
-  select ${uuidSql(TAG.sourceRecord, 'r.i')}, ${NOW}, ${NOW}, r.source_system, r.source_key,
-    r.id, r.attributes, md5(r.attributes::text), ${NOW}
+const SOURCE_RECORD_ROWS: RowSet = {
+  table: 'source_record',
+  columns: `id, created_at, updated_at, source_system, source_key, customer_id, attributes,
+    content_hash, received_at`,
+  select: `select ${uuidSql(TAG.sourceRecord, 'r.i')}, ${NOW}, ${NOW}, r.source_system,
+    r.source_key,
+    r.id, r.attributes, r.content_hash, ${NOW}
   from (
     select c.i, c.id, c.source_system, c.source_key,
+        -- A digest of the attributes' values: as deterministic as one of their JSON, and cheaper.
+      md5(concat_ws('|', c.source_system, c.source_key, c.kind, c.name, c.gender, c.birth_date,
+        c.branch_code, c.doc_type, c.doc_number, c.mobile)) as content_hash,
       jsonb_strip_nulls(jsonb_build_object('sourceSystem', c.source_system,
         'sourceKey', c.source_key, 'kind', c.kind, 'name', c.name, 'gender', c.gender,
         'birthDate', c.birth_date, 'branchCode', c.branch_code,
@@ -1192,13 +1217,14 @@ function insertSourceRecordsSql(): string {
         'contactPoints', jsonb_build_array(
           jsonb_build_object('kind', ${lit(ContactKind.MOBILE)}, 'value', c.mobile))))
         as attributes
-    from s_cust c offset 0) r`;
-}
+    from s_cust c offset 0) r
+  order by r.i`,
+};
 
-/** Stages the chunk's vehicles: VIN, plate, use, and the start of the current cover. */
-function stageVehiclesSql(): string {
+/** Works out the chunk's vehicles: VIN, plate, use, and the start of the current cover. */
+function vehicleWorkSql(create: string): string {
   const vkey = '(c.i * 2 + k.k)';
-  return `create temp table s_veh on commit drop as
+  return `${create} s_veh as
 with owned as materialized (
   select c.i, c.id as customer_id, c.branch_id, c.branch_code, c.market, ${vkey} as vkey,
     case when c.individual then ${weighted(vkey, 'use', [
@@ -1209,7 +1235,7 @@ with owned as materialized (
       [VehicleUse.OPERATING, 35],
       [VehicleUse.SPECIAL, 15],
     ])} end as use,
-    c.plates[1 + ${pick(vkey, 'authority', 'cardinality(c.plates)')}] as prefix,
+    c.plate_ids[1 + ${pick(vkey, 'authority', 'cardinality(c.plate_ids)')}] as plate_id,
     ${weighted(vkey, 'tenure', EARLIER_POLICY_YEARS)} as tenure,
     ${pick(vkey, 'age', 8)} as extra_age,
     case when ${chance(vkey, 'pending', 1)} then ${TODAY} + 1 + ${pick(vkey, 'pendingStart', 30)}
@@ -1225,7 +1251,7 @@ described as materialized (
 ),
 numbered as materialized (
   select d.*,
-    row_number() over (partition by d.prefix, d.nev order by d.vkey) - 1
+    row_number() over (partition by d.plate_id, d.nev order by d.vkey) - 1
       + coalesce(pc.used, 0) as plate_no,
     convert_to(case when d.nev then ${oneOf('d.vkey', 'wmi', NEW_ENERGY_WMIS)}
       else ${oneOf('d.vkey', 'wmi', FUEL_WMIS)} end
@@ -1235,27 +1261,28 @@ numbered as materialized (
       || substr('${VIN_ALPHABET}', 1 + (d.serial_no / 1000000)::int, 1)
       || lpad((d.serial_no % 1000000)::text, 6, '0'), 'UTF8') as vin_bytes
   from described d
-  left join s_plate_counter pc on pc.prefix = d.prefix and pc.nev = d.nev
+  left join s_plate_counter pc on pc.plate_id = d.plate_id and pc.nev = d.nev
 )
 select n.vkey, ${uuidSql(TAG.vehicle, 'n.vkey')} as id, n.i, n.customer_id, n.branch_id,
-  n.branch_code, n.market, n.use, n.nev, n.tenure, n.effective, n.vehicle_value, n.prefix,
+  n.branch_code, n.market, n.use, n.nev, n.tenure, n.effective, n.vehicle_value, n.plate_id,
   overlay(convert_from(n.vin_bytes, 'UTF8') placing ${checkCharacterSql('n.vin_bytes', VIN_CHECK)}
     from 9 for 1) as vin,
-  n.prefix || ${plateSerialSql('n.plate_no', 'n.nev')} as plate
+  (${sqlArray(PLATE_PREFIXES)})[n.plate_id] || ${plateSerialSql('n.plate_no', 'n.nev')} as plate
 from numbered n`;
 }
 
-const COUNT_PLATES_SQL = `insert into s_plate_counter (prefix, nev, used)
-  select prefix, nev, count(*) from s_veh group by prefix, nev
-  on conflict (prefix, nev) do update set used = s_plate_counter.used + excluded.used`;
+const COUNT_PLATES_SQL = `insert into s_plate_counter (plate_id, nev, used)
+  select plate_id, nev, count(*) from s_veh group by plate_id, nev
+  on conflict (plate_id, nev) do update set used = s_plate_counter.used + excluded.used`;
 
-function insertVehiclesSql(): string {
-  return `insert into vehicle (id, created_at, updated_at, vin, plate, use, new_energy)
-  select id, ${NOW}, ${NOW}, vin, plate, use, nev from s_veh`;
-}
+const VEHICLE_ROWS: RowSet = {
+  table: 'vehicle',
+  columns: 'id, created_at, updated_at, vin, plate, use, new_energy',
+  select: `select id, ${NOW}, ${NOW}, vin, plate, use, nev from s_veh order by vkey`,
+};
 
-/** Stages the chunk's policies: auto renewal chains per vehicle, and the other lines. */
-function stagePoliciesSql(): string {
+/** Works out the chunk's policies: auto renewal chains per vehicle, and the other lines. */
+function policyWorkSql(create: string): string {
   const autoKey = 'v.vkey * 16 + y.y * 2 + l.line_no';
   const otherKey = 'c.i * 4 + l.slot';
   const use = (values: [number, number, number, number]) =>
@@ -1289,7 +1316,7 @@ function stagePoliciesSql(): string {
   );
   const insuresFamily = `l.line = ${lit(LineOfBusiness.ACCIDENT_HEALTH)} and c.individual
     and c.i > 1 and ${isIndividual('c.i - 1')} and ${chance('c.i', 'insuresFamily', 20)}`;
-  return `create temp table s_pol on commit drop as
+  return `${create} s_pol as
 with auto as (
   select ${uuidSql(TAG.autoPolicy, autoKey)} as id, ${autoKey} as pkey, v.i, v.customer_id,
     v.customer_id as insured_id, v.id as vehicle_id, v.branch_id, v.branch_code, v.market,
@@ -1335,26 +1362,29 @@ from (
 ) x`;
 }
 
-function insertPoliciesSql(): string {
-  return `insert into policy (id, created_at, updated_at, policy_no, line, product_code, channel,
-    branch_id, effective_date, expiry_date, premium, sum_insured, status, renews_id, vehicle_id,
-    source_system, content_hash)
-  select id, ${NOW}, ${NOW}, policy_no, line, product, channel, branch_id, effective, expiry,
-    premium, sum_insured, status, renews_id, vehicle_id, ${lit(SourceSystem.POLICY_ADMIN)},
+const POLICY_ROWS: RowSet = {
+  table: 'policy',
+  columns: `id, created_at, updated_at, policy_no, line, product_code, channel, branch_id,
+    effective_date, expiry_date, premium, sum_insured, status, renews_id, vehicle_id,
+    source_system, content_hash`,
+  select: `select id, ${NOW}, ${NOW}, policy_no, line, product, channel, branch_id, effective,
+    expiry, premium, sum_insured, status, renews_id, vehicle_id, ${lit(SourceSystem.POLICY_ADMIN)},
     md5(policy_no || '|' || status || '|' || premium::text)
-  from s_pol`;
-}
+  from s_pol order by id`,
+};
 
-function insertPartiesSql(): string {
-  return `insert into policy_party (policy_id, customer_id, role)
-  select p.id, case when r.role = ${lit(PartyRole.POLICYHOLDER)} then p.customer_id
+const PARTY_ROWS: RowSet = {
+  table: 'policy_party',
+  columns: 'policy_id, customer_id, role',
+  select: `select p.id, case when r.role = ${lit(PartyRole.POLICYHOLDER)} then p.customer_id
       else p.insured_id end, r.role
   from s_pol p
-  cross join (values (${lit(PartyRole.POLICYHOLDER)}), (${lit(PartyRole.INSURED)})) as r(role)`;
-}
+  cross join (values (${lit(PartyRole.POLICYHOLDER)}), (${lit(PartyRole.INSURED)})) as r(role)
+  order by p.id, r.role`,
+};
 
-/** Stages the chunk's claims, with their whole timeline, on auto policies that ran. */
-function stageClaimsSql(): string {
+/** Works out the chunk's claims, with their whole timeline, on auto policies that ran. */
+function claimWorkSql(create: string): string {
   const k = 's.ckey';
   const open = Object.entries(OPEN_CLAIM_DAYS).map(([status, days]) => [status, days!] as const);
   const gap = (purpose: string, ranges: [number, number, number][], injury?: [number, number]) =>
@@ -1392,9 +1422,10 @@ function stageClaimsSql(): string {
   const at = (n: number) => `s.acc + floor(s.c${n} * s.scale) * interval '1 second'`;
   const stage = (n: number, extra = '') =>
     `case when s.last_stage >= ${n}${extra} then ${at(n)} end`;
-  return `create temp table s_claim on commit drop as
+  return `${create} s_claim as
 with claimable as (
-  select p.*, least(p.expiry, ${TODAY} - 1) - p.effective as span,
+  select p.id, p.pkey, p.customer_id, p.i, p.market, p.branch_code, p.product, p.line,
+    p.effective, least(p.expiry, ${TODAY} - 1) - p.effective as span,
     p.expiry < ${TODAY} - 30 as settled
   from s_pol p
   where p.auto and p.status in (${lit(PolicyStatus.IN_FORCE)}, ${lit(PolicyStatus.EXPIRED)})
@@ -1501,15 +1532,16 @@ from (
   from scheduled sc) s`;
 }
 
-function bufferClaimsSql(): string {
+function claimRows(): RowSet {
   const road = (offset: string) =>
     `(${sqlArray(ROADS)})[1 + (${pick('c.ckey', 'road', ROADS.length)} + ${offset}) % ${ROADS.length}]`;
-  return `insert into s_claim_rows (id, created_at, updated_at, claim_no, policy_id, claimant_id,
-    accident_at, accident_place, report_channel, reported_at, registered_at, surveyed_at,
-    assessed_at, approved_at, paid_at, closed_at, status, reserve, paid_amount, single_party,
-    injury, fast_track, advance_payment, direct_settlement, complaints, source_system,
-    content_hash)
-  select c.id, ${NOW}, ${NOW}, c.claim_no, c.policy_id, c.customer_id, c.accident_at,
+  return {
+    table: 'claim',
+    columns: `id, created_at, updated_at, claim_no, policy_id, claimant_id, accident_at,
+      accident_place, report_channel, reported_at, registered_at, surveyed_at, assessed_at,
+      approved_at, paid_at, closed_at, status, reserve, paid_amount, single_party, injury,
+      fast_track, advance_payment, direct_settlement, complaints, source_system, content_hash`,
+    select: `select c.id, ${NOW}, ${NOW}, c.claim_no, c.policy_id, c.customer_id, c.accident_at,
     m.address || m.district_names[1 + ${pick('c.ckey', 'place', 'cardinality(m.district_names)')}]
       || ${road('0')} || '与' || ${road(`1 + ${pick('c.ckey', 'crossing', ROADS.length - 1)}`)}
       || '交叉口',
@@ -1517,7 +1549,9 @@ function bufferClaimsSql(): string {
     c.approved_at, c.paid_at, c.closed_at, c.status, c.reserve, c.paid_amount, c.single_party,
     c.injury, c.fast_track, c.advance_payment, c.direct_settlement, c.complaints,
     ${lit(SourceSystem.CLAIMS)}, md5(c.claim_no || '|' || c.status || '|' || c.reserve::text)
-  from s_claim c join s_market m on m.idx = c.market`;
+  from s_claim c join s_market m on m.idx = c.market
+  order by c.ckey`,
+  };
 }
 
 interface ScoreSet {
@@ -1533,32 +1567,35 @@ interface ScoreSet {
 }
 
 /** Scores a set of subjects: base risk plus the weights of the rules that fire, capped at 100. */
-function bufferScoresSql(set: ScoreSet): string {
-  const fired = set.rules.map(([code, when]) => {
-    const [description, weight] = RULES[code];
-    const rule = JSON.stringify([{ code, description, weight }]);
-    return `case when ${when} then ${lit(rule)}::jsonb else '[]'::jsonb end`;
-  });
-  const points = set.rules.map(
-    ([code, when]) => `case when ${when} then ${RULES[code][1]} else 0 end`,
+function scoreSelect(set: ScoreSet): string {
+  // Which rules fire is a bit mask; the rule lists and point totals of every combination are
+  // constants, looked up instead of assembling JSON row by row.
+  const combinations = Array.from({ length: 2 ** set.rules.length }, (_, mask) =>
+    set.rules.filter((_, bit) => mask & (1 << bit)).map(([code]) => code),
   );
+  const firedRules = combinations.map((codes) =>
+    lit(JSON.stringify(codes.map((code) => ({ code, description: RULES[code][0], weight: RULES[code][1] })))),
+  );
+  const points = combinations.map((codes) =>
+    codes.reduce((total, code) => total + Number(RULES[code][1]), 0),
+  );
+  const mask = set.rules.map(([, when], bit) => `(${when})::int * ${2 ** bit}`).join(' + ');
   const subjectColumn = (subject: RiskSubjectType) =>
-    set.subject === subject ? 's.subject_id' : 'null';
-  return `insert into s_score_rows (id, created_at, updated_at, source_system, source_key,
-    subject_type, customer_id, claim_id, vehicle_id, stage, model, model_version, score, level,
-    fired_rules, scored_at, content_hash)
-  select ${uuidSql(set.tag, 's.k')}, ${NOW}, ${NOW}, ${lit(SourceSystem.CLAIMS)},
-    ${lit(`${set.keyPrefix}-`)} || lpad(s.k::text, 12, '0'), ${lit(set.subject)}, ${subjectColumn(RiskSubjectType.CUSTOMER)},
-    ${subjectColumn(RiskSubjectType.CLAIM)}, ${subjectColumn(RiskSubjectType.VEHICLE)}, s.stage,
+    set.subject === subject ? 's.subject_id' : 'null::uuid';
+  return `select ${uuidSql(set.tag, 's.k')}, ${NOW}, ${NOW}, ${lit(SourceSystem.CLAIMS)},
+    ${lit(`${set.keyPrefix}-`)} || lpad(s.k::text, 12, '0'), ${lit(set.subject)},
+    ${subjectColumn(RiskSubjectType.CUSTOMER)}, ${subjectColumn(RiskSubjectType.CLAIM)},
+    ${subjectColumn(RiskSubjectType.VEHICLE)}, s.stage,
     'claims-rules', case when s.scored_at < ${V3_ROLLOUT} then 'v2' else 'v3' end, s.score,
-    case when s.score < 40 then ${lit(RiskLevel.LOW)} when s.score < 70 then ${lit(RiskLevel.MEDIUM)}
-      else ${lit(RiskLevel.HIGH)} end,
-    s.fired_rules, s.scored_at, md5(s.k || '|' || s.score::text)
+    case when s.score < 40 then ${lit(RiskLevel.LOW)}
+      when s.score < 70 then ${lit(RiskLevel.MEDIUM)} else ${lit(RiskLevel.HIGH)} end,
+    (array[${firedRules.join(', ')}]::jsonb[])[s.mask + 1], s.scored_at,
+    md5(s.k || '|' || s.score::text)
   from (
-    select x.k, x.subject_id, ${set.stage} as stage, ${set.scoredAt} as scored_at,
-      least(100, (500 + ${pick('x.k', 'baseScore', 3500)}) / 100.0 + ${points.join(' + ')}) as score,
-      ${fired.join(' || ')} as fired_rules
-    from (${set.source}) x
+    select x.k, x.subject_id, ${set.stage} as stage, ${set.scoredAt} as scored_at, m.mask,
+      least(100, (500 + ${pick('x.k', 'baseScore', 3500)}) / 100.0
+        + (array[${points.join(', ')}]::numeric[])[m.mask + 1]) as score
+    from (${set.source}) x cross join lateral (select ${mask} as mask) m
     offset 0) s`;
 }
 
@@ -1718,38 +1755,127 @@ const SEEDED_TABLES = [
   'risk_score',
 ];
 
+/** What `detachKeysAndIndexes` took off, as the statements that put it back. */
+interface Detached {
+  /** Primary and unique keys. */
+  keys: string[];
+  indexes: string[];
+  foreignKeys: { add: string; validate: string }[];
+}
+
 /**
  * Takes the seeded tables' keys and indexes off, foreign keys pointing at them from other
- * tables included, and returns the statements that put them back: primary and unique keys,
- * then the other indexes, then foreign keys. Maintained row by row they cost about as much
- * as the rest of the load; rebuilt, each index is one sort and each foreign key one join.
- * The caller's transaction hides the gap from everyone else.
+ * tables included. Maintained row by row they cost about as much as the rest of the load;
+ * rebuilt, each index is one sort and each foreign key one join. The caller's transaction
+ * hides the gap from everyone else.
  */
-async function detachKeysAndIndexes(client: ClientBase): Promise<string[]> {
-  const { rows } = await client.query<{ drop: string; restore: string }>(
-    `select drop, restore from (
-      select format('alter table %s drop constraint %I', conrelid::regclass, conname) as drop,
+async function detachKeysAndIndexes(client: ClientBase): Promise<Detached> {
+  const { rows } = await client.query<{ kind: string; drop: string; add: string }>(
+    `select case contype when 'f' then 'foreign key' else 'key' end as kind,
+        format('alter table %s drop constraint %I', conrelid::regclass, conname) as drop,
         format('alter table %s add constraint %I %s', conrelid::regclass, conname,
-          pg_get_constraintdef(oid)) as restore,
-        case contype when 'p' then 1 when 'u' then 1 else 3 end as phase
+          pg_get_constraintdef(oid)) as add
       from pg_constraint
       where contype in ('p', 'u', 'f') and (conrelid = any($1::regclass[])
         or confrelid = any($1::regclass[]))
-      union all
-      select format('drop index %s', indexrelid::regclass), pg_get_indexdef(indexrelid), 2
+    union all
+    select 'index', format('drop index %s', indexrelid::regclass), pg_get_indexdef(indexrelid)
       from pg_index i
       where indrelid = any($1::regclass[])
-        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)) k
-    order by phase desc, drop`,
+        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+    order by kind, drop`,
     [SEEDED_TABLES],
   );
+  // Foreign keys go first, keys last: nothing may depend on what is dropped.
   for (const { drop } of rows) await client.query(drop);
-  return rows.map(({ restore }) => restore).reverse();
+  const of = (kind: string) => rows.filter((row) => row.kind === kind);
+  return {
+    keys: of('key').map(({ add }) => add),
+    indexes: of('index').map(({ add }) => add),
+    foreignKeys: of('foreign key').map(({ drop, add }) => ({
+      add,
+      validate: drop.replace(' drop constraint ', ' validate constraint '),
+    })),
+  };
+}
+
+/** Row sets written chunk by chunk, each referring only to rows written before it. */
+const CHUNK_ROW_SETS: RowSet[] = [
+  CUSTOMER_ROWS,
+  DOCUMENT_ROWS,
+  contactRows(),
+  SOURCE_RECORD_ROWS,
+  VEHICLE_ROWS,
+  POLICY_ROWS,
+];
+
+/**
+ * Row sets written after the last chunk, with one statement each: the statement-level
+ * triggers on claims and risk scores join across the largest tables once per statement.
+ */
+const FINAL_ROW_SETS: RowSet[] = [
+  claimRows(),
+  {
+    table: 'risk_score',
+    columns: `id, created_at, updated_at, source_system, source_key, subject_type, customer_id,
+      claim_id, vehicle_id, stage, model, model_version, score, level, fired_rules, scored_at,
+      content_hash`,
+    select: [...claimScoreSets(), ...customerScoreSets(), ...vehicleScoreSets()]
+      .map(scoreSelect)
+      .join('\nunion all\n'),
+  },
+  PARTY_ROWS,
+];
+
+/** The chunk's working tables, which its row sets are selected from. */
+function workSql(create: string, lo: number, hi: number): string[] {
+  return [
+    customerWorkSql(create, lo, hi),
+    vehicleWorkSql(create),
+    COUNT_PLATES_SQL,
+    policyWorkSql(create),
+    claimWorkSql(create),
+  ];
+}
+
+/**
+ * Settings and lookup tables of a connection that works rows out or writes them, set in its
+ * open transaction: for that transaction only, or for the session of the seed's own helper.
+ */
+async function prepareSession(db: ClientBase, piiHashKey: string, session: boolean) {
+  const set = (name: string, value: string) =>
+    db.query('select set_config($1, $2, $3)', [name, value, !session]);
+  // JIT compiling these wide expressions costs more than it saves; the one commit that
+  // matters is not worth a flush per WAL page.
+  await set('jit', 'off');
+  await set('synchronous_commit', 'off');
+  await set('work_mem', '256MB');
+  await set('maintenance_work_mem', '512MB');
+  // Working tables outgrow the default 8 MB of local buffers, but the size can only change
+  // before a session's first temporary table: a session that had one keeps its own.
+  await db.query('savepoint local_buffers');
+  await set('temp_buffers', '256MB').then(
+    () => db.query('release savepoint local_buffers'),
+    () => db.query('rollback to savepoint local_buffers'),
+  );
+  const { ipad, opad } = hmacPads(piiHashKey);
+  await db.query('create temp table s_key (ipad bytea, opad bytea)');
+  await db.query('insert into s_key values ($1, $2)', [ipad, opad]);
+  await db.query(marketsSql());
+  await db.query(`create temp table s_plate_counter (plate_id int, nev boolean,
+    used bigint not null, primary key (plate_id, nev))`);
 }
 
 /**
  * Fills an empty, migrated database with `customers` demo customers and everything that
- * hangs off them, in one transaction: it is all there, or nothing is.
+ * hangs off them, in one transaction on `client`.
+ *
+ * Given `options.connect`, a helper connection works each chunk out into unlogged tables of
+ * schemas of its own while `client` writes the chunk before, one core each; then the
+ * transaction commits the rows with their primary and unique keys, and foreign keys that hold
+ * for new rows, and the two connections build the other indexes and check the foreign keys
+ * on the rows written. Alone, `client` does it all inside its transaction. The data are the
+ * same either way.
  */
 export async function seedDemoData(client: ClientBase, options: SeedOptions): Promise<SeedCounts> {
   const total = options.customers;
@@ -1762,82 +1888,163 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
   if (seeded.rows[0].any) {
     throw new Error('The database already has customers or branches: seed an empty database');
   }
+  const chunks = Array.from({ length: Math.ceil(total / CHUNK_CUSTOMERS) }, (_, n) => ({
+    lo: n * CHUNK_CUSTOMERS + 1,
+    hi: Math.min(total, (n + 1) * CHUNK_CUSTOMERS),
+  }));
+  const {
+    rows: [{ pid }],
+  } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+  const helper = await options.connect?.();
+  const schema = (n: number) => `cif_seed_${pid}_${n}`;
+  const dropSchemas = `drop schema if exists ${chunks.map((_, n) => schema(n)).join(', ')} cascade`;
+  const staged = (rows: RowSet, n: number) =>
+    helper ? `${schema(n)}.s_rows_${rows.table}` : `s_rows_${rows.table}_${n}`;
   const counts: SeedCounts = { customers: 0, policies: 0, claims: 0, riskScores: 0 };
-  const run = async (sql: string, values?: unknown[]) =>
-    (await client.query(sql, values)).rowCount ?? 0;
-  const scoreSets = [...claimScoreSets(), ...customerScoreSets(), ...vehicleScoreSets()].map(
-    bufferScoresSql,
-  );
-  const { ipad, opad } = hmacPads(options.piiHashKey);
+  const write = async (rows: RowSet, source: string) =>
+    (await client.query(`insert into ${rows.table} (${rows.columns}) ${source}`)).rowCount ?? 0;
+  const step = (name: string, statements: number) => {
+    let done = 0;
+    options.onProgress?.(0, statements, name);
+    return () => options.onProgress?.(++done, statements, name);
+  };
+
+  const work = async (n: number) => {
+    const db = helper ?? client;
+    if (helper) {
+      await helper.query(`create schema ${schema(n)}`);
+      await helper.query(`set search_path = ${schema(n)}`);
+    } else {
+      await client.query('drop table if exists s_cust, s_veh, s_pol, s_claim');
+    }
+    const create = helper ? 'create unlogged table' : 'create temp table';
+    for (const sql of workSql(create, chunks[n].lo, chunks[n].hi)) await db.query(sql);
+    for (const rows of FINAL_ROW_SETS) {
+      await db.query(`${create} ${staged(rows, n)} (${rows.columns}) as ${rows.select}`);
+    }
+  };
+  const writeChunk = async (n: number) => {
+    if (helper) await client.query(`set local search_path = ${schema(n)}, public`);
+    for (const rows of CHUNK_ROW_SETS) {
+      const written = await write(rows, rows.select);
+      if (rows === CUSTOMER_ROWS) counts.customers += written;
+      if (rows === POLICY_ROWS) counts.policies += written;
+    }
+    options.onProgress?.(chunks[n].hi, total, 'customers');
+  };
 
   options.onProgress?.(0, total, 'customers');
   await client.query('begin');
+  let detached: Detached;
   try {
-    // Durability of this one commit is not worth a flush per WAL page; JIT compiling these
-    // wide expressions costs more than it saves.
-    await client.query('set local synchronous_commit = off');
-    await client.query('set local jit = off');
-    await client.query(`set local work_mem = '256MB'`);
-    await client.query(`set local maintenance_work_mem = '512MB'`);
-    // Staging tables outgrow the default 8 MB of local buffers, but the size can only change
-    // before a session's first temporary table: a session that had one keeps its own.
-    await client.query('savepoint local_buffers');
-    await client.query(`set local temp_buffers = '256MB'`).then(
-      () => client.query('release savepoint local_buffers'),
-      () => client.query('rollback to savepoint local_buffers'),
-    );
-    const restores = await detachKeysAndIndexes(client);
-    await client.query('create temp table s_key (ipad bytea, opad bytea) on commit drop');
-    await client.query('insert into s_key values ($1, $2)', [ipad, opad]);
-    await client.query(`create temp table s_plate_counter (prefix text, nev boolean,
-      used bigint not null, primary key (prefix, nev)) on commit drop`);
-    // Claims and scores wait here and go in with one statement each: the statement-level
-    // triggers on those tables join across the largest tables, once per statement.
-    await client.query(
-      'create temp table s_claim_rows (like claim including defaults) on commit drop',
-    );
-    await client.query(
-      'create temp table s_score_rows (like risk_score including defaults) on commit drop',
-    );
-    await run(branchesSql());
-    await run(marketsSql());
-    for (let lo = 1; lo <= total; lo += CHUNK_CUSTOMERS) {
-      const hi = Math.min(total, lo + CHUNK_CUSTOMERS - 1);
-      await client.query('drop table if exists s_cust, s_veh, s_pol, s_claim');
-      await run(stageCustomersSql(lo, hi));
-      counts.customers += await run(insertCustomersSql());
-      await run(insertDocumentsSql());
-      await run(insertContactsSql());
-      await run(insertSourceRecordsSql());
-      await run(stageVehiclesSql());
-      await run(COUNT_PLATES_SQL);
-      await run(insertVehiclesSql());
-      await run(stagePoliciesSql());
-      counts.policies += await run(insertPoliciesSql());
-      await run(insertPartiesSql());
-      await run(stageClaimsSql());
-      await run(bufferClaimsSql());
-      for (const sql of scoreSets) await run(sql);
-      options.onProgress?.(hi, total, 'customers');
+    await prepareSession(client, options.piiHashKey, false);
+    detached = await detachKeysAndIndexes(client);
+    await client.query(branchesSql());
+    if (helper) {
+      await dropAbandonedSchemas(helper);
+      await helper.query('begin');
+      await prepareSession(helper, options.piiHashKey, true);
+      await helper.query('commit');
+      await pipeline(chunks.length, work, writeChunk);
+      await client.query('set local search_path to default');
+    } else {
+      for (const n of chunks.keys()) {
+        await work(n);
+        await writeChunk(n);
+      }
     }
-    options.onProgress?.(0, 1, 'claims');
-    counts.claims = await run('insert into claim select * from s_claim_rows');
-    options.onProgress?.(1, 1, 'claims');
-    options.onProgress?.(0, 1, 'risk scores');
-    counts.riskScores = await run('insert into risk_score select * from s_score_rows');
-    options.onProgress?.(1, 1, 'risk scores');
-    options.onProgress?.(0, restores.length, 'indexes and keys');
-    for (const [n, restore] of restores.entries()) {
-      await client.query(restore);
-      options.onProgress?.(n + 1, restores.length, 'indexes and keys');
+    for (const rows of FINAL_ROW_SETS) {
+      const done = step(rows.table, 1);
+      const union = chunks.map((_, n) => `select * from ${staged(rows, n)}`).join(' union all ');
+      const written = await write(rows, union);
+      if (rows.table === 'claim') counts.claims = written;
+      if (rows.table === 'risk_score') counts.riskScores = written;
+      done();
+    }
+    if (!helper) {
+      const tables = FINAL_ROW_SETS.flatMap((rows) => chunks.map((_, n) => staged(rows, n)));
+      await client.query(`drop table ${WORKING_TABLES}, ${tables.join(', ')}`);
+    }
+    await runAll(client, detached.keys, step('keys', detached.keys.length));
+    await client.query(`select setval('cif_no_seq', ${total})`);
+    if (helper) {
+      // They hold for every row written from now on; the rows already written are checked
+      // after the commit.
+      for (const { add } of detached.foreignKeys) await client.query(`${add} not valid`);
+    } else {
+      const adds = detached.foreignKeys.map(({ add }) => add);
+      await runAll(client, detached.indexes, step('indexes', detached.indexes.length));
+      await runAll(client, adds, step('foreign keys', adds.length));
     }
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
+    await helper?.query(dropSchemas).catch(() => undefined);
+    await helper?.end();
     throw error;
   }
-  options.onProgress?.(0, 1, 'analyze');
-  await client.query(`analyze ${SEEDED_TABLES.join(', ')}`);
-  options.onProgress?.(1, 1, 'analyze');
+  const analyze = `analyze ${SEEDED_TABLES.join(', ')}`;
+  if (!helper) {
+    await runAll(client, [analyze], step('analyze', 1));
+    return counts;
+  }
+  try {
+    await helper.query(dropSchemas);
+    const validations = detached.foreignKeys.map(({ validate }) => validate);
+    const done = step('indexes and foreign keys', detached.indexes.length + 1 + validations.length);
+    await Promise.all([
+      runAll(client, [...detached.indexes, analyze], done),
+      runAll(helper, validations, done),
+    ]);
+  } finally {
+    await helper.end();
+  }
   return counts;
+}
+
+async function runAll(db: ClientBase, statements: string[], done: () => void): Promise<void> {
+  for (const sql of statements) {
+    await db.query(sql);
+    done();
+  }
+}
+
+const WORKING_TABLES = 's_key, s_market, s_plate_counter, s_cust, s_veh, s_pol, s_claim';
+
+/** Drops the schemas of seeds that were killed: their writers are gone. */
+async function dropAbandonedSchemas(db: ClientBase): Promise<void> {
+  const { rows } = await db.query<{ nspname: string }>(
+    `select nspname from pg_namespace where nspname ~ '^cif_seed_[0-9]+_[0-9]+$'
+      and split_part(nspname, '_', 3)::int not in (select pid from pg_stat_activity)`,
+  );
+  for (const { nspname } of rows) await db.query(`drop schema "${nspname}" cascade`);
+}
+
+/**
+ * Runs `work` on chunk after chunk while `write` follows one chunk behind it; a failure on
+ * either side stops both.
+ */
+async function pipeline(
+  chunks: number,
+  work: (n: number) => Promise<void>,
+  write: (n: number) => Promise<void>,
+): Promise<void> {
+  let stopped = false;
+  const worked: Promise<void>[] = [];
+  let previous = Promise.resolve();
+  for (let n = 0; n < chunks; n++) {
+    previous = previous.then(() => (stopped ? undefined : work(n)));
+    worked.push(previous);
+  }
+  // Each is awaited in turn below; this keeps an early failure from counting as unhandled.
+  for (const promise of worked) promise.catch(() => undefined);
+  try {
+    for (let n = 0; n < chunks; n++) {
+      await worked[n];
+      await write(n);
+    }
+  } finally {
+    stopped = true;
+    await Promise.allSettled(worked);
+  }
 }

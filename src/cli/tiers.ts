@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const progress = progressBar(process.stderr);
     const result = await new TierService(pool, policies).recomputeAll({
-      onProgress: (done, total) => progress(done, total, 'customers'),
+      onProgress: progress,
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(

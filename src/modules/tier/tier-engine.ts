@@ -18,21 +18,25 @@ const metricsJson = (row: string) =>
     .join(', ')})`;
 
 /**
- * Every selected customer's metrics, classes, tier and reasons under `policy` as of
- * `asOf`: the one classification query behind recomputes and simulations alike.
+ * Each metrics row's classes, tier and reasons under `policy`: the one classification
+ * query behind recomputes and simulations alike. `metrics` is a relation of metrics rows
+ * (see `metricsOf`, or a table filled from it).
  */
-export function evaluationQuery(policy: TierPolicy, asOf: string, customers: string): string {
+export function evaluationQuery(policy: TierPolicy, metrics: string): string {
   const { document } = policy;
-  const metrics = rowColumn('m');
+  const column = rowColumn('m');
   return `select x.customer_id, x.branch_id, x.risk_class, x.value_class,
       ${tierSql(document, 'x.risk_class', 'x.value_class')} as tier,
       ${reasonTextsSql(document, rowColumn('x'))} as reasons,
       ${metricsJson('x')} as metrics
     from (select m.*,
-        ${classSql(document.riskClasses, metrics)} as risk_class,
-        ${classSql(document.valueClasses, metrics)} as value_class
-      from (${metricsQuery(asOf, customers)}) m) x`;
+        ${classSql(document.riskClasses, column)} as risk_class,
+        ${classSql(document.valueClasses, column)} as value_class
+      from ${metrics} m) x`;
 }
+
+/** Today's metrics of the customers matching `customers` (a condition on `c`), as a relation. */
+export const metricsOf = (customers: string) => `(${metricsQuery('current_date', customers)})`;
 
 export interface RecomputeResult {
   evaluated: number;
@@ -48,16 +52,17 @@ export async function recomputeTiers(
   client: PoolClient,
   options: {
     policy: TierPolicy;
-    customers: string;
+    /** The metrics rows to evaluate: see `evaluationQuery`. */
+    metrics: string;
     values: unknown[];
     cause: string;
     now: Date;
   },
 ): Promise<RecomputeResult> {
-  const { policy, customers, values, cause, now } = options;
+  const { policy, metrics, values, cause, now } = options;
   await client.query('drop table if exists tier_evaluation');
   const evaluated = await client.query(
-    `create temp table tier_evaluation on commit drop as ${evaluationQuery(policy, 'current_date', customers)}`,
+    `create temp table tier_evaluation on commit drop as ${evaluationQuery(policy, metrics)}`,
     values,
   );
   await client.query(

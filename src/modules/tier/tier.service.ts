@@ -3,6 +3,7 @@ import { ConflictError } from '../../graphql/errors';
 import type { TierPolicyDocument } from './policy/document';
 import {
   evaluationQuery,
+  metricsOf,
   recomputeTiers,
   type RecomputeResult,
   type TierPolicy,
@@ -73,7 +74,7 @@ export class TierService {
       if (!rows.length) return 0;
       await recomputeTiers(client, {
         policy,
-        customers: 'c.id = any($1::uuid[])',
+        metrics: metricsOf('c.id = any($1::uuid[])'),
         values: [rows.map((r) => r.customer_id)],
         cause: RecomputeCause.CHANGE,
         now: new Date(),
@@ -83,47 +84,58 @@ export class TierService {
   }
 
   /**
-   * Recomputes every active customer, a chunk of ids per transaction, under the active
-   * policy: time passing alone moves tiers ("claim-free for 36 months"), so this runs
-   * nightly. Queue entries older than the run are covered by it and removed.
+   * Recomputes every active customer under the active policy: time passing alone moves
+   * tiers ("claim-free for 36 months"), so this runs nightly. The metrics of everyone come
+   * from one statement (each table read once), then classes and assignments are written
+   * a chunk of customers per transaction. Queue entries older than the run are covered.
    */
   async recomputeAll(
     options: {
       chunkSize?: number;
-      onProgress?: (done: number, total: number) => void;
+      onProgress?: (done: number, total: number, step: string) => void;
     } = {},
   ): Promise<RecomputeResult> {
     const policy = this.activeTierPolicy();
-    const chunkSize = options.chunkSize ?? 50_000;
+    const chunkSize = options.chunkSize ?? 100_000;
     const startedAt = new Date();
-    const { rows: bounds } = await this.pool.query<{ id: string }>(
-      `select id from (select id, row_number() over (order by id) as n from customer where status = 'ACTIVE') c
-       where (n - 1) % $1 = 0 order by id`,
-      [chunkSize],
-    );
-    const total = (
-      await this.pool.query<{ n: number }>(
-        `select count(*)::int as n from customer where status = 'ACTIVE'`,
-      )
-    ).rows[0].n;
-    const result: RecomputeResult = { evaluated: 0, changed: 0 };
-    for (const [i, { id: from }] of bounds.entries()) {
-      const to = bounds[i + 1]?.id;
-      const chunk = await inTransaction(this.pool, (client) =>
-        recomputeTiers(client, {
+    const client = await this.pool.connect();
+    try {
+      await client.query('drop table if exists tier_metrics');
+      await client.query(`create temp table tier_metrics as select * from ${metricsOf('true')} m`);
+      const total = (await client.query('select count(*)::int as n from tier_metrics')).rows[0]
+        .n as number;
+      options.onProgress?.(total, total, 'metrics');
+      await client.query('create index on tier_metrics (customer_id)');
+      const { rows: bounds } = await client.query<{ id: string }>(
+        `select customer_id as id from (select customer_id, row_number() over (order by customer_id) as n
+         from tier_metrics) c where (n - 1) % $1 = 0 order by 1`,
+        [chunkSize],
+      );
+      const result: RecomputeResult = { evaluated: 0, changed: 0 };
+      for (const [i, { id: from }] of bounds.entries()) {
+        const to = bounds[i + 1]?.id;
+        await client.query('begin');
+        const chunk = await recomputeTiers(client, {
           policy,
-          customers: to ? 'c.id >= $1::uuid and c.id < $2::uuid' : 'c.id >= $1::uuid',
+          metrics: `(select * from tier_metrics where customer_id >= $1::uuid${to ? ' and customer_id < $2::uuid' : ''})`,
           values: to ? [from, to] : [from],
           cause: RecomputeCause.SCHEDULE,
           now: startedAt,
-        }),
-      );
-      result.evaluated += chunk.evaluated;
-      result.changed += chunk.changed;
-      options.onProgress?.(result.evaluated, total);
+        }).catch(async (error: unknown) => {
+          await client.query('rollback');
+          throw error;
+        });
+        await client.query('commit');
+        result.evaluated += chunk.evaluated;
+        result.changed += chunk.changed;
+        options.onProgress?.(result.evaluated, total, 'customers');
+      }
+      await client.query('drop table tier_metrics');
+      await client.query('delete from tier_recompute_queue where enqueued_at <= $1', [startedAt]);
+      return result;
+    } finally {
+      client.release();
     }
-    await this.pool.query('delete from tier_recompute_queue where enqueued_at <= $1', [startedAt]);
-    return result;
   }
 
   /**
@@ -135,7 +147,7 @@ export class TierService {
     const { rows } = await this.pool.query<TransitionCount>(
       `select a.tier as "fromTier", e.tier as "toTier",
          ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
-       from (${evaluationQuery(draft, 'current_date', 'true')}) e
+       from (${evaluationQuery(draft, metricsOf('true'))}) e
        left join tier_assignment a on a.customer_id = e.customer_id and a.valid_to is null
        ${byBranch ? 'join branch b on b.id = e.branch_id' : ''}
        group by 1, 2, 3 order by 1 nulls first, 2, 3`,
@@ -153,7 +165,7 @@ export class TierService {
       const policy = await activateVersion(client, PolicyKind.TIER, versionId, now);
       return recomputeTiers(client, {
         policy: policy as TierPolicy,
-        customers: 'true',
+        metrics: metricsOf('true'),
         values: [],
         cause: RecomputeCause.ACTIVATION,
         now,
