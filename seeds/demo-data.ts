@@ -699,8 +699,9 @@ const RULES = {
 type RuleCode = keyof typeof RULES;
 
 /**
- * Id spaces: an id is its table's tag followed by the row key, so each table's rows are
- * inserted in primary-key order (cheap right-edge B-tree inserts, as with UUIDv7).
+ * Id spaces: an id is its table's tag followed by the row key, so that rows are written in
+ * primary-key order (as with UUIDv7: index builds find their input nearly sorted) and an id
+ * tells which seeded row it is.
  */
 const TAG = {
   branch: 1,
@@ -946,8 +947,8 @@ const PLATE_CHARACTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
  * SQL: the serial of the `no`-th plate issued under one prefix. GA 36-2018 ordinary plates:
  * here two letters-or-digits and three digits; small new-energy plates: D (electric) or F
  * (other new energy), a letter or digit and four digits. A fixed permutation keeps serials
- * distinct (up to 1.156 million ordinary and 680,000 new-energy plates per prefix) without
- * issuing them in an obvious sequence.
+ * distinct without issuing them in an obvious sequence, up to 1.156 million ordinary and
+ * 680,000 new-energy plates per prefix: enough for 苏A, the busiest, up to 8 million customers.
  */
 function plateSerialSql(no: string, newEnergy: string): string {
   const ordinary = permute(no, P1, 104_729, 34 * 34 * 1000);
@@ -1109,7 +1110,8 @@ const CUSTOMER_ROWS: RowSet = {
   table: 'customer',
   columns: `id, created_at, updated_at, cif_no, kind, name, gender, birth_date, branch_id,
     status, marketing_consent, consent_at, consent_channel`,
-  // CIF numbers follow the index; the sequence is moved past them at the end.
+  // CIF numbers follow the index rather than nextval, which an earlier, rolled-back attempt
+  // may have advanced; the sequence is set past them at the end.
   select: `select id, ${NOW}, ${NOW}, 'C' || lpad(i::text, 10, '0'), kind, name, gender,
     birth_date, branch_id, status, consent,
     case when consent then consent_at end, case when consent then consent_channel end
@@ -1201,12 +1203,11 @@ const SOURCE_RECORD_ROWS: RowSet = {
   table: 'source_record',
   columns: `id, created_at, updated_at, source_system, source_key, customer_id, attributes,
     content_hash, received_at`,
+  // The content hash digests the attributes' values: as deterministic as their JSON, cheaper.
   select: `select ${uuidSql(TAG.sourceRecord, 'r.i')}, ${NOW}, ${NOW}, r.source_system,
-    r.source_key,
-    r.id, r.attributes, r.content_hash, ${NOW}
+    r.source_key, r.id, r.attributes, r.content_hash, ${NOW}
   from (
     select c.i, c.id, c.source_system, c.source_key,
-        -- A digest of the attributes' values: as deterministic as one of their JSON, and cheaper.
       md5(concat_ws('|', c.source_system, c.source_key, c.kind, c.name, c.gender, c.birth_date,
         c.branch_code, c.doc_type, c.doc_number, c.mobile)) as content_hash,
       jsonb_strip_nulls(jsonb_build_object('sourceSystem', c.source_system,
@@ -1497,7 +1498,8 @@ select s.ckey, ${uuidSql(TAG.claim, 's.ckey')} as id,
   'R' || s.product || to_char(s.accident_day::timestamp, 'YYYY') || left(s.branch_code, 4)
     || lpad(s.ckey::text, 12, '0') as claim_no,
   s.id as policy_id, s.customer_id, s.i, s.market, s.effective, s.accident_day,
-  s.hour as accident_hour, s.claim_status as status, s.reserve, s.injury, s.single_party, s.fast_track,
+  s.hour as accident_hour, s.claim_status as status, s.reserve, s.injury, s.single_party,
+  s.fast_track,
   ${weighted(k, 'reportChannel', [
     [ReportChannel.PHONE, 45],
     [ReportChannel.APP, 25],
@@ -1533,8 +1535,10 @@ from (
 }
 
 function claimRows(): RowSet {
-  const road = (offset: string) =>
-    `(${sqlArray(ROADS)})[1 + (${pick('c.ckey', 'road', ROADS.length)} + ${offset}) % ${ROADS.length}]`;
+  const road = (offset: string) => {
+    const index = `(${pick('c.ckey', 'road', ROADS.length)} + ${offset}) % ${ROADS.length}`;
+    return `(${sqlArray(ROADS)})[1 + ${index}]`;
+  };
   return {
     table: 'claim',
     columns: `id, created_at, updated_at, claim_no, policy_id, claimant_id, accident_at,
@@ -1574,7 +1578,11 @@ function scoreSelect(set: ScoreSet): string {
     set.rules.filter((_, bit) => mask & (1 << bit)).map(([code]) => code),
   );
   const firedRules = combinations.map((codes) =>
-    lit(JSON.stringify(codes.map((code) => ({ code, description: RULES[code][0], weight: RULES[code][1] })))),
+    lit(
+      JSON.stringify(
+        codes.map((code) => ({ code, description: RULES[code][0], weight: RULES[code][1] })),
+      ),
+    ),
   );
   const points = combinations.map((codes) =>
     codes.reduce((total, code) => total + Number(RULES[code][1]), 0),
@@ -1765,9 +1773,9 @@ interface Detached {
 
 /**
  * Takes the seeded tables' keys and indexes off, foreign keys pointing at them from other
- * tables included. Maintained row by row they cost about as much as the rest of the load;
- * rebuilt, each index is one sort and each foreign key one join. The caller's transaction
- * hides the gap from everyone else.
+ * tables included: maintained row by row they cost about as much as the rest of the load;
+ * rebuilt, each index is one sort and each foreign key check one join. Nobody sees the
+ * tables without their keys: the seed's transaction holds them until it commits.
  */
 async function detachKeysAndIndexes(client: ClientBase): Promise<Detached> {
   const { rows } = await client.query<{ kind: string; drop: string; add: string }>(
@@ -1810,8 +1818,10 @@ const CHUNK_ROW_SETS: RowSet[] = [
 ];
 
 /**
- * Row sets written after the last chunk, with one statement each: the statement-level
- * triggers on claims and risk scores join across the largest tables once per statement.
+ * Row sets written after the last chunk, with one statement each, parties last. The tier
+ * queue's statement-level triggers on claims and risk scores reach customers through
+ * policy_party: a join across the two largest tables once it is filled, none while it is
+ * empty. Every seeded customer is queued by then anyway, through its contact points.
  */
 const FINAL_ROW_SETS: RowSet[] = [
   claimRows(),
@@ -1947,6 +1957,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
       await helper.query('commit');
       await pipeline(chunks.length, work, writeChunk);
       await client.query('set local search_path to default');
+      await helper.query('reset search_path');
     } else {
       for (const n of chunks.keys()) {
         await work(n);
@@ -1961,10 +1972,11 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
       if (rows.table === 'risk_score') counts.riskScores = written;
       done();
     }
-    if (!helper) {
-      const tables = FINAL_ROW_SETS.flatMap((rows) => chunks.map((_, n) => staged(rows, n)));
-      await client.query(`drop table ${WORKING_TABLES}, ${tables.join(', ')}`);
-    }
+    // Temporary tables outlive the transaction: the caller's session keeps no key pads.
+    const waited = helper
+      ? []
+      : FINAL_ROW_SETS.flatMap((rows) => chunks.map((_, n) => staged(rows, n)));
+    await client.query(`drop table if exists ${[WORKING_TABLES, ...waited].join(', ')}`);
     await runAll(client, detached.keys, step('keys', detached.keys.length));
     await client.query(`select setval('cif_no_seq', ${total})`);
     if (helper) {

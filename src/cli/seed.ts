@@ -1,19 +1,22 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { MAX_SEED_CUSTOMERS, seedDemoData } from '../../seeds/demo-data';
 import { ConfigError, parseConfig } from '../config/config';
 import { loadOrCreateSecrets } from '../config/secrets';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded-postgres';
+import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
+import { progressBar } from './progress';
 
-const USAGE = `usage: npm run seed -- [--customers N]   (1 to ${MAX_SEED_CUSTOMERS}, default 10000)`;
+const DEFAULT_CUSTOMERS = 10_000;
+const USAGE =
+  `usage: npm run seed -- [--customers N]` +
+  `  (N from 1 to ${MAX_SEED_CUSTOMERS}, default ${DEFAULT_CUSTOMERS})`;
 
 class UsageError extends Error {}
 
 function parseArgs(args: string[]): { customers: number } {
-  let customers = 10_000;
+  let customers = DEFAULT_CUSTOMERS;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
     if (flag !== '--customers') throw new UsageError(`unknown argument '${args[i]}'`);
@@ -29,44 +32,13 @@ function parseArgs(args: string[]): { customers: number } {
   return { customers };
 }
 
-/** `[#####-----] 45% customers 450000/1000000`: redrawn in place on a terminal. */
-function progressBar(
-  stream: NodeJS.WriteStream,
-): (done: number, total: number, step: string) => void {
-  const width = 20;
-  let drawn = 0;
-  return (done, total, step) => {
-    const ratio = total > 0 ? done / total : 1;
-    const filled = Math.round(ratio * width);
-    const line =
-      `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` +
-      `${Math.floor(ratio * 100)}% ${step} ${done}/${total}`;
-    if (stream.isTTY) {
-      stream.write(`\r${line.padEnd(drawn)}${done === total ? '\n' : ''}`);
-      drawn = done === total ? 0 : line.length;
-    } else if (done === total) {
-      // Logs get one line per finished step rather than a stream of redraws.
-      stream.write(`${line}\n`);
-    }
-  };
-}
-
 async function main(args: string[]): Promise<number> {
   const { customers } = parseArgs(args);
   const config = parseConfig();
   const started = Date.now();
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let url = config.databaseUrl;
+  const database = await openDatabase(config, (message) => console.error(message));
+  const { url } = database;
   try {
-    if (!url) {
-      console.error(`No DATABASE_URL: starting the embedded PostgreSQL in ${config.dataDir}`);
-      embedded = await startEmbeddedPostgres({
-        dir: path.join(config.dataDir, 'pg'),
-        port: config.embeddedPostgresPort,
-        database: 'cif_hub',
-      });
-      url = embedded.url;
-    }
     const orm = await MikroORM.init(ormOptions(url, 2));
     try {
       await orm.getMigrator().up();
@@ -87,6 +59,11 @@ async function main(args: string[]): Promise<number> {
         customers,
         piiHashKey,
         onProgress: progressBar(process.stderr),
+        connect: async () => {
+          const helper = new Client({ connectionString: url });
+          await helper.connect();
+          return helper;
+        },
       });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(
@@ -98,7 +75,7 @@ async function main(args: string[]): Promise<number> {
       await client.end();
     }
   } finally {
-    await embedded?.stop();
+    await database.stop();
   }
 }
 
