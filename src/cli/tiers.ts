@@ -14,7 +14,7 @@ import { progressBar } from './progress';
 async function main(): Promise<number> {
   const config = parseConfig();
   const database = await openDatabase(config, (m) => console.error(m));
-  const pool = new Pool({ connectionString: database.url, max: 2 });
+  const pool = new Pool({ connectionString: database.url, max: 3 });
   try {
     const policies = new ActivePolicies(pool);
     await ensureActivePolicies(pool, policies);

@@ -65,10 +65,13 @@ export async function recomputeTiers(
     `create temp table tier_evaluation on commit drop as ${evaluationQuery(policy, metrics)}`,
     values,
   );
+  // The statements below reach the assignments through this array of ids (an index probe
+  // per customer); a join lets the planner scan the whole, ever-growing history instead.
+  const evaluatedIds = `a.customer_id = any(array(select customer_id from tier_evaluation))`;
   await client.query(
     `update tier_assignment a set valid_to = $2::timestamptz
      from tier_evaluation e
-     where a.customer_id = e.customer_id and a.valid_to is null
+     where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
        and (a.tier, a.risk_class, a.value_class, a.policy_version_id)
          is distinct from (e.tier, e.risk_class, e.value_class, $1::uuid)`,
     [policy.id, now],
@@ -78,7 +81,9 @@ export async function recomputeTiers(
        (customer_id, policy_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
      select e.customer_id, $1::uuid, e.tier, e.risk_class, e.value_class, e.metrics, e.reasons, $3, $2::timestamptz
      from tier_evaluation e
-     where not exists (select 1 from tier_assignment a where a.customer_id = e.customer_id and a.valid_to is null)`,
+     left join lateral (select 1 as open from tier_assignment a
+       where a.customer_id = e.customer_id and a.valid_to is null) current on true
+     where current.open is null`,
     [policy.id, now, cause],
   );
   // An unchanged tier keeps its row, refreshed with today's figures: risk gates and the
@@ -87,7 +92,8 @@ export async function recomputeTiers(
   await client.query(
     `update tier_assignment a set metrics = e.metrics, reasons = e.reasons
      from tier_evaluation e
-     where a.customer_id = e.customer_id and a.valid_to is null and a.metrics is distinct from e.metrics`,
+     where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
+       and a.metrics is distinct from e.metrics`,
   );
   return { evaluated: evaluated.rowCount ?? 0, changed: inserted.rowCount ?? 0 };
 }

@@ -92,49 +92,56 @@ export class TierService {
   async recomputeAll(
     options: {
       chunkSize?: number;
+      /** Connections writing chunks side by side: the machine's cores are the limit. */
+      parallel?: number;
       onProgress?: (done: number, total: number, step: string) => void;
     } = {},
   ): Promise<RecomputeResult> {
     const policy = this.activeTierPolicy();
-    const chunkSize = options.chunkSize ?? 100_000;
+    const chunkSize = options.chunkSize ?? 50_000;
     const startedAt = new Date();
-    const client = await this.pool.connect();
+    // A regular (unlogged) table, not a temporary one: every writer connection reads it.
+    const table = `tier_recompute_metrics_${process.pid}_${startedAt.getTime()}`;
+    const parallel = options.parallel ?? 2;
     try {
-      await client.query('drop table if exists tier_metrics');
-      await client.query(`create temp table tier_metrics as select * from ${metricsOf('true')} m`);
-      const total = (await client.query('select count(*)::int as n from tier_metrics')).rows[0]
+      await this.pool.query(
+        `create unlogged table ${table} as select * from ${metricsOf('true')} m`,
+      );
+      const total = (await this.pool.query(`select count(*)::int as n from ${table}`)).rows[0]
         .n as number;
       options.onProgress?.(total, total, 'metrics');
-      await client.query('create index on tier_metrics (customer_id)');
-      const { rows: bounds } = await client.query<{ id: string }>(
+      await this.pool.query(`create index on ${table} (customer_id)`);
+      const { rows: bounds } = await this.pool.query<{ id: string }>(
         `select customer_id as id from (select customer_id, row_number() over (order by customer_id) as n
-         from tier_metrics) c where (n - 1) % $1 = 0 order by 1`,
+         from ${table}) c where (n - 1) % $1 = 0 order by 1`,
         [chunkSize],
       );
+      const chunks = bounds.map(({ id }, i) => ({ from: id, to: bounds[i + 1]?.id }));
       const result: RecomputeResult = { evaluated: 0, changed: 0 };
-      for (const [i, { id: from }] of bounds.entries()) {
-        const to = bounds[i + 1]?.id;
-        await client.query('begin');
-        const chunk = await recomputeTiers(client, {
-          policy,
-          metrics: `(select * from tier_metrics where customer_id >= $1::uuid${to ? ' and customer_id < $2::uuid' : ''})`,
-          values: to ? [from, to] : [from],
-          cause: RecomputeCause.SCHEDULE,
-          now: startedAt,
-        }).catch(async (error: unknown) => {
-          await client.query('rollback');
-          throw error;
-        });
-        await client.query('commit');
-        result.evaluated += chunk.evaluated;
-        result.changed += chunk.changed;
-        options.onProgress?.(result.evaluated, total, 'customers');
-      }
-      await client.query('drop table tier_metrics');
-      await client.query('delete from tier_recompute_queue where enqueued_at <= $1', [startedAt]);
+      const writer = async () => {
+        for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+          const { from, to } = chunk;
+          const written = await inTransaction(this.pool, (client) =>
+            recomputeTiers(client, {
+              policy,
+              metrics: `(select * from ${table} where customer_id >= $1::uuid${to ? ' and customer_id < $2::uuid' : ''})`,
+              values: to ? [from, to] : [from],
+              cause: RecomputeCause.SCHEDULE,
+              now: startedAt,
+            }),
+          );
+          result.evaluated += written.evaluated;
+          result.changed += written.changed;
+          options.onProgress?.(result.evaluated, total, 'customers');
+        }
+      };
+      await Promise.all(Array.from({ length: parallel }, writer));
+      await this.pool.query('delete from tier_recompute_queue where enqueued_at <= $1', [
+        startedAt,
+      ]);
       return result;
     } finally {
-      client.release();
+      await this.pool.query(`drop table if exists ${table}`);
     }
   }
 
