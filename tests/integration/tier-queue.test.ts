@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import {
   autoPolicyRecord,
   cifNumbers,
-  claimRecord,
+  reportedClaimRecord,
   customerRecord,
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
@@ -37,16 +37,7 @@ describe('the tier recompute queue', () => {
   it('loses no recompute when the worker dies in the middle of one', async () => {
     expect(await openTier(hub)).toEqual(['BLUE']);
     const claim = await hub.gql(INGEST_CLAIMS, {
-      records: [
-        claimRecord(1, 'PCA00000001', {
-          accidentAt: `${year}-06-01T10:00:00Z`,
-          reportedAt: `${year}-06-01T11:00:00Z`,
-          registeredAt: null,
-          surveyedAt: null,
-          status: 'REPORTED',
-          reserve: '20000.00',
-        }),
-      ],
+      records: [reportedClaimRecord(1, 'PCA00000001', `${year}-06-01`, '20000.00')],
     });
     expect(claim.data!.ingestClaims.accepted).toBe(1);
     // The claim was committed with its queue entry: nothing has recomputed yet.

@@ -3,7 +3,7 @@ import { DEFAULT_TIER_POLICY } from '../../src/modules/tier/policy/default-polic
 import {
   autoPolicyRecord,
   cifNumbers,
-  claimRecord,
+  reportedClaimRecord,
   customerRecord,
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
@@ -79,16 +79,7 @@ describe('tier assignments', () => {
     // Backdate the first assignment so that "before the claim" is a date of its own.
     await hub.sql(`update tier_assignment set valid_from = '${year}-03-01T00:00:00Z'`);
     const claim = await hub.gql(INGEST_CLAIMS, {
-      records: [
-        claimRecord(1, 'PCA00000002', {
-          accidentAt: `${year}-06-01T10:00:00Z`,
-          reportedAt: `${year}-06-01T11:00:00Z`,
-          registeredAt: null,
-          surveyedAt: null,
-          status: 'REPORTED',
-          reserve: '9000.00',
-        }),
-      ],
+      records: [reportedClaimRecord(1, 'PCA00000002', `${year}-06-01`, '9000.00')],
     });
     expect(claim.data!.ingestClaims.accepted).toBe(1);
     await hub.app.services.tiers.drainQueue();

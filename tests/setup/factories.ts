@@ -120,6 +120,18 @@ export function claimRecord(n: number, policyNo: string, overrides: Record<strin
   };
 }
 
+/** A claim just reported, nothing after: accident at 10:00, reported at 11:00 UTC. */
+export function reportedClaimRecord(n: number, policyNo: string, day: string, reserve: string) {
+  return claimRecord(n, policyNo, {
+    accidentAt: `${day}T10:00:00Z`,
+    reportedAt: `${day}T11:00:00Z`,
+    registeredAt: null,
+    surveyedAt: null,
+    status: 'REPORTED',
+    reserve,
+  });
+}
+
 export function riskScoreRecord(
   n: number,
   subject: Record<string, unknown>,
