@@ -18,17 +18,17 @@ const metricsJson = (row: string) =>
     .join(', ')})`;
 
 /**
- * Each metrics row's classes, tier and reasons under `policy`: the one classification
+ * Each metrics row (kept whole, for reasons) with its classes, tier and metrics as JSON
+ * under `policy`: the one classification
  * query behind recomputes and simulations alike. `metrics` is a relation of metrics rows
  * (see `metricsOf`, or a table filled from it).
  */
 export function evaluationQuery(policy: TierPolicy, metrics: string): string {
   const { document } = policy;
   const column = rowColumn('m');
-  return `select x.customer_id, x.branch_id, x.risk_class, x.value_class,
+  return `select x.*,
       ${tierSql(document, 'x.risk_class', 'x.value_class')} as tier,
-      ${reasonTextsSql(document, rowColumn('x'))} as reasons,
-      ${metricsJson('x')} as metrics
+      ${metricsJson('x')} as metrics_json
     from (select m.*,
         ${classSql(document.riskClasses, column)} as risk_class,
         ${classSql(document.valueClasses, column)} as value_class
@@ -68,6 +68,8 @@ export async function recomputeTiers(
   // The statements below reach the assignments through this array of ids (an index probe
   // per customer); a join lets the planner scan the whole, ever-growing history instead.
   const evaluatedIds = `a.customer_id = any(array(select customer_id from tier_evaluation))`;
+  // Reasons are words, the costliest part: written only for the rows that change.
+  const reasons = reasonTextsSql(policy.document, rowColumn('e'));
   await client.query(
     `update tier_assignment a set valid_to = $2::timestamptz
      from tier_evaluation e
@@ -79,7 +81,8 @@ export async function recomputeTiers(
   const inserted = await client.query(
     `insert into tier_assignment
        (customer_id, policy_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
-     select e.customer_id, $1::uuid, e.tier, e.risk_class, e.value_class, e.metrics, e.reasons, $3, $2::timestamptz
+     select e.customer_id, $1::uuid, e.tier, e.risk_class, e.value_class, e.metrics_json,
+       ${reasons}, $3, $2::timestamptz
      from tier_evaluation e
      left join lateral (select 1 as open from tier_assignment a
        where a.customer_id = e.customer_id and a.valid_to is null) current on true
@@ -90,10 +93,10 @@ export async function recomputeTiers(
   // front line read the open row, and must not judge on a verification or a loss ratio
   // that has since changed. Closed rows keep the figures they were decided on.
   await client.query(
-    `update tier_assignment a set metrics = e.metrics, reasons = e.reasons
+    `update tier_assignment a set metrics = e.metrics_json, reasons = ${reasons}
      from tier_evaluation e
      where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
-       and a.metrics is distinct from e.metrics`,
+       and a.metrics is distinct from e.metrics_json`,
   );
   return { evaluated: evaluated.rowCount ?? 0, changed: inserted.rowCount ?? 0 };
 }
