@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { Checked } from '../validation';
 
 /** The closed set of error codes clients can rely on. */
 export enum ErrorCode {
@@ -52,4 +53,11 @@ export class ConflictError extends AppError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(ErrorCode.CONFLICT, message, details);
   }
+}
+
+/** The checked value, or BAD_USER_INPUT naming `field` and the first rule it broke. */
+export function validOrThrow<T>(field: string, checked: Checked<T>): T {
+  if (checked.ok) return checked.value;
+  const [first] = checked.violations;
+  throw new BadUserInputError(`${field}: ${first.message}`, { field, rule: first.rule });
 }

@@ -1,6 +1,6 @@
-import { BadUserInputError } from '../../graphql/errors';
+import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
-import { checkMobile, checkPlate, checkVin, type Checked } from '../../validation';
+import { checkMobile, checkPlate, checkVin } from '../../validation';
 import { ContactKind } from './customer.enums';
 import { CustomerView } from './customer.type';
 import { checkDocument } from './identity-rules';
@@ -73,12 +73,6 @@ const LOOKUPS = {
   plate: vehicleLookup('plate'),
 } satisfies Record<string, LookupSource>;
 
-function valid<T>(field: string, checked: Checked<T>): T {
-  if (checked.ok) return checked.value;
-  const [first] = checked.violations;
-  throw new BadUserInputError(`${field}: ${first.message}`, { field, rule: first.rule });
-}
-
 /** Turns the one key of a CustomerLookup into a read-path lookup, validating it first. */
 export class CustomerLookupService {
   constructor(private readonly hasher: PiiHasher) {}
@@ -95,17 +89,21 @@ export class CustomerLookupService {
     if (by.cifNo) return { lookup: LOOKUPS.cifNo, key: by.cifNo.trim().toUpperCase() };
     if (by.identityDocument) {
       const { type, number } = by.identityDocument;
-      const document = valid('by.identityDocument.number', checkDocument(type, number));
+      const document = validOrThrow('by.identityDocument.number', checkDocument(type, number));
       const digest = this.hasher.digest(type, document.number).toString('hex');
       return { lookup: LOOKUPS.identityDocument, key: `${type}:${digest}` };
     }
     if (by.mobile) {
-      const mobile = valid('by.mobile', checkMobile(by.mobile));
+      const mobile = validOrThrow('by.mobile', checkMobile(by.mobile));
       const digest = this.hasher.digest(ContactKind.MOBILE, mobile.normalized).toString('hex');
       return { lookup: LOOKUPS.mobile, key: digest };
     }
     if (by.policyNo) return { lookup: LOOKUPS.policyNo, key: by.policyNo.trim() };
-    if (by.vin) return { lookup: LOOKUPS.vin, key: valid('by.vin', checkVin(by.vin)).normalized };
-    return { lookup: LOOKUPS.plate, key: valid('by.plate', checkPlate(by.plate!)).normalized };
+    if (by.vin)
+      return { lookup: LOOKUPS.vin, key: validOrThrow('by.vin', checkVin(by.vin)).normalized };
+    return {
+      lookup: LOOKUPS.plate,
+      key: validOrThrow('by.plate', checkPlate(by.plate!)).normalized,
+    };
   }
 }

@@ -14,7 +14,7 @@ import { OPERATIONS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
 import { compiledValue } from '../../graphql/compiled';
 import type { RequestContext } from '../../graphql/context';
-import { BadUserInputError } from '../../graphql/errors';
+import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { checkPlate, checkVin } from '../../validation';
 import { RiskHistoryView } from '../risk/risk-history.type';
@@ -47,16 +47,10 @@ export class VehicleResolver {
         rule: 'EXACTLY_ONE',
       });
     }
-    const checked = vin ? checkVin(vin) : checkPlate(plate!);
-    if (!checked.ok) {
-      const field = vin ? 'vin' : 'plate';
-      const [violation] = checked.violations;
-      throw new BadUserInputError(`${field}: ${violation.message}`, {
-        field,
-        rule: violation.rule,
-      });
-    }
-    return context.read.lookup(info, VEHICLE_BY[vin ? 'vin' : 'plate'], checked.value.normalized);
+    const { normalized } = vin
+      ? validOrThrow('vin', checkVin(vin))
+      : validOrThrow('plate', checkPlate(plate!));
+    return context.read.lookup(info, VEHICLE_BY[vin ? 'vin' : 'plate'], normalized);
   }
 
   @FieldResolver(() => RiskHistoryView)
