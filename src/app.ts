@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
-import { Pool } from 'pg';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config/config';
 import { ormOptions } from './db/orm.config';
+import { createPool } from './db/pg';
+import { BusinessClock } from './time/clock';
 import { createApollo } from './graphql/apollo';
 import type { AppServices } from './graphql/context';
 import { buildAppSchema } from './graphql/schema';
@@ -20,10 +21,13 @@ import { TierWorker } from './modules/tier/tier-worker';
 import { ensureActivePolicies } from './modules/tier/policy-version.service';
 
 export interface AppOptions {
-  config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'>;
+  config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'> &
+    Partial<Pick<Config, 'businessTimeZone'>>;
   databaseUrl: string;
   secrets: { jwtSecret: string; piiHashKey: string };
   logger: Logger;
+  /** Business time; defaults to the real time in `config.businessTimeZone`. */
+  clock?: BusinessClock;
 }
 
 export interface App {
@@ -41,10 +45,11 @@ export interface App {
 /** Builds the hub without side effects beyond opening its connection pools. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, databaseUrl, secrets, logger } = options;
-  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize));
+  const clock = options.clock ?? new BusinessClock(config.businessTimeZone);
+  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone));
   // A pool of plain connections beside MikroORM's: the read path runs named prepared
   // statements and the tier jobs run set-based SQL, neither of which the ORM can.
-  const pool = new Pool({ connectionString: databaseUrl, max: config.dbPoolSize });
+  const pool = createPool(databaseUrl, config.dbPoolSize, clock.zone);
   let closing = false;
   // On Ctrl-C the embedded PostgreSQL gets the signal too and may drop connections first.
   pool.on(
@@ -55,6 +60,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const tiers = new TierService(pool, policies);
   const schema = await buildAppSchema();
   const services: AppServices = {
+    clock,
     em: orm.em,
     pool,
     policies,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../time/clock';
 
 /** Everything the process reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
   /** How often the tier worker drains the recompute queue; 0 turns it off. */
   tierWorkerIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** IANA zone whose calendar days are business dates (src/time/clock.ts). */
+  businessTimeZone: string;
 }
 
 export class ConfigError extends Error {
@@ -85,7 +88,13 @@ export function parseConfig(env: Env = process.env): Config {
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     tierWorkerIntervalMs: int('TIER_WORKER_INTERVAL_MS', 1000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    businessTimeZone: env.BUSINESS_TIME_ZONE || DEFAULT_BUSINESS_TIME_ZONE,
   };
+  if (!isTimeZone(config.businessTimeZone)) {
+    problems.push(
+      `BUSINESS_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, got "${config.businessTimeZone}"`,
+    );
+  }
   if (nodeEnv === 'production') {
     if (!config.databaseUrl) problems.push('DATABASE_URL is required in production');
     if (!config.jwtSecret) problems.push('JWT_SECRET is required in production');

@@ -2,6 +2,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import path from 'node:path';
+import { DEFAULT_BUSINESS_TIME_ZONE, sessionOptions } from '../time/clock';
 import { Branch } from '../modules/branch/branch.entity';
 import { Claim } from '../modules/claim/claim.entity';
 import { ContactPoint } from '../modules/customer/contact-point.entity';
@@ -37,9 +38,15 @@ export const ENTITIES = [
 const root = path.resolve(__dirname, '../..');
 
 /** The one ORM configuration: the app, the CLI scripts and the tests all build on it. */
-export function ormOptions(clientUrl: string, poolSize = 10): Options {
+export function ormOptions(
+  clientUrl: string,
+  poolSize = 10,
+  zone = DEFAULT_BUSINESS_TIME_ZONE,
+): Options {
   return defineConfig({
     clientUrl,
+    // Sessions count days in the business zone, like the read pool's (src/db/pg.ts).
+    driverOptions: { connection: { options: sessionOptions(zone) } },
     entities: ENTITIES,
     // Under @swc/jest and ts-node MikroORM cannot tell it runs TypeScript and would look
     // for compiled migrations in dist/, find none, and say nothing.

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
 import { callerFromHeader } from '../auth/tokens';
 import type { Logger } from '../logger';
+import type { BusinessClock } from '../time/clock';
 import { CustomerLookupService } from '../modules/customer/customer-lookup.service';
 import type { PiiHasher } from '../modules/customer/pii-hasher';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
@@ -15,6 +16,7 @@ import { ReadSession, type ReadExecutor } from '../read/read-session';
 
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
+  clock: BusinessClock;
   em: EntityManager;
   pool: Pool;
   reads: ReadExecutor;

@@ -1,8 +1,8 @@
 import { dropDatabase, type ScratchServer } from '../../src/db/scratch-server';
-import { TEMPLATE } from './global-setup';
+import { templateName } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
   const server = (globalThis as Record<string, unknown>).cifTestServer as ScratchServer;
-  await dropDatabase(server.adminUrl, TEMPLATE);
+  await dropDatabase(server.adminUrl, templateName());
   await server.stop();
 }

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { createApp, type App } from '../../src/app';
 import { Role } from '../../src/auth/roles';
 import { signToken } from '../../src/auth/tokens';
+import { createClient } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
+import { BusinessClock } from '../../src/time/clock';
 import type { Logger } from '../../src/logger';
 import { ensureActivePolicies } from '../../src/modules/tier/policy-version.service';
-import { TEMPLATE } from './global-setup';
+import { templateName } from './global-setup';
 
 export const TEST_SECRETS = {
   jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
@@ -22,6 +23,8 @@ export interface GraphQLResponse<T = Record<string, any>> {
 
 export interface TestHub {
   app: App;
+  /** The hub's business clock: tests pin it (`clock.set`) and build data relative to it. */
+  clock: BusinessClock;
   url: string;
   databaseUrl: string;
   /** What the hub logged, instead of printing it among the test results. */
@@ -44,7 +47,7 @@ export interface TestHub {
 export async function startTestHub(): Promise<TestHub> {
   const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
   const name = `cif_hub_t_${randomBytes(6).toString('hex')}`;
-  await createDatabase(adminUrl, name, TEMPLATE);
+  await createDatabase(adminUrl, name, templateName());
   const url = databaseUrl(adminUrl, name);
   const logs: TestHub['logs'] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
@@ -55,7 +58,9 @@ export async function startTestHub(): Promise<TestHub> {
     warn: record('warn'),
     error: record('error'),
   };
+  const clock = new BusinessClock();
   const app = await createApp({
+    clock,
     config: { dbPoolSize: 4, maxBodyBytes: 5 * 1024 * 1024, env: 'test' },
     databaseUrl: url,
     secrets: TEST_SECRETS,
@@ -63,12 +68,13 @@ export async function startTestHub(): Promise<TestHub> {
   });
   await ensureActivePolicies(app.services.pool, app.services.policies);
   const endpoint = await app.listen(0, '127.0.0.1');
-  const client = new Client({ connectionString: url });
+  const client = createClient(url, clock.zone);
   await client.connect();
   const token = (role: Role, branchCode = '0000') =>
     signToken(TEST_SECRETS.jwtSecret, { subject: `test-${role}`, role, branchCode }, '1h');
   return {
     app,
+    clock,
     url: endpoint,
     databaseUrl: url,
     logs,

@@ -1,0 +1,111 @@
+/**
+ * The hub's one source of business time.
+ *
+ * Business dates (cover days, "within N days", claim windows, as-of dates, the night
+ * window) are calendar days in the business time zone (Beijing by default), never the
+ * machine's or a database session's zone. Instants stay instants (`timestamptz`).
+ *
+ * Everything that asks "what is now?" or "what day is today?" asks a clock; the tests
+ * move it with `set`, and every pool connection runs with `TimeZone` set to `zone`, so
+ * that `::date` of a timestamptz in SQL is a business day too.
+ */
+export class BusinessClock {
+  private pinned?: number;
+  private readonly dayFormat: Intl.DateTimeFormat;
+  private readonly partsFormat: Intl.DateTimeFormat;
+
+  constructor(readonly zone: string = DEFAULT_BUSINESS_TIME_ZONE) {
+    if (!isTimeZone(zone)) throw new RangeError(`unknown time zone "${zone}"`);
+    this.dayFormat = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    this.partsFormat = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  }
+
+  now(): Date {
+    return new Date(this.pinned ?? Date.now());
+  }
+
+  /** Today's business day, as `YYYY-MM-DD`. */
+  today(): string {
+    return this.dayOf(this.now());
+  }
+
+  /** The business day an instant falls on, as `YYYY-MM-DD`. */
+  dayOf(instant: Date): string {
+    return this.dayFormat.format(instant);
+  }
+
+  /** The business wall-clock time of an instant, as minutes after local midnight. */
+  minuteOfDay(instant: Date): number {
+    const parts = this.fields(instant);
+    return parts.hour * 60 + parts.minute;
+  }
+
+  /** The instant at which the business zone's wall clock shows `time` on `day`. */
+  instantAt(day: string, time = '00:00:00'): Date {
+    const [h = 0, m = 0, s = 0] = time.split(':').map(Number);
+    const [y, mo, d] = day.split('-').map(Number);
+    const wall = Date.UTC(y!, mo! - 1, d!, h, m, s);
+    // Two passes settle the offset also on a day whose offset changes (daylight saving).
+    let guess = wall - this.offsetAt(new Date(wall));
+    guess = wall - this.offsetAt(new Date(guess));
+    return new Date(guess);
+  }
+
+  /** Pins the clock at an instant (tests and tools); `undefined` lets it follow real time. */
+  set(instant: Date | string | undefined): void {
+    this.pinned = instant === undefined ? undefined : new Date(instant).getTime();
+  }
+
+  private offsetAt(instant: Date): number {
+    const p = this.fields(instant);
+    const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    return wall - Math.floor(instant.getTime() / 1000) * 1000;
+  }
+
+  private fields(instant: Date) {
+    const out: Record<string, number> = {};
+    for (const part of this.partsFormat.formatToParts(instant)) {
+      if (part.type !== 'literal') out[part.type] = Number(part.value);
+    }
+    return out as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
+  }
+}
+
+export const DEFAULT_BUSINESS_TIME_ZONE = 'Asia/Shanghai';
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `day` plus `n` calendar days, both `YYYY-MM-DD`. */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y!, m! - 1, d! + n)).toISOString().slice(0, 10);
+}
+
+/**
+ * Connection settings that make a PostgreSQL session count days in the business zone,
+ * for node-pg's `options` (the startup packet, so no extra round trip per connection).
+ */
+export function sessionOptions(zone: string): string {
+  return `-c TimeZone=${zone}`;
+}

@@ -1,0 +1,43 @@
+import { addDays, BusinessClock } from '../../../src/time/clock';
+
+describe('the business clock', () => {
+  const beijing = new BusinessClock('Asia/Shanghai');
+
+  it('counts Beijing days, not UTC days', () => {
+    // 2027-01-01 00:30 in Beijing is still 31 December in UTC.
+    beijing.set('2026-12-31T16:30:00Z');
+    expect(beijing.today()).toBe('2027-01-01');
+    beijing.set('2026-12-31T15:59:59Z');
+    expect(beijing.today()).toBe('2026-12-31');
+    beijing.set(undefined);
+  });
+
+  it('turns a business wall-clock time into the instant', () => {
+    expect(beijing.instantAt('2027-01-01', '00:30').toISOString()).toBe('2026-12-31T16:30:00.000Z');
+    expect(beijing.minuteOfDay(new Date('2026-12-31T16:30:00Z'))).toBe(30);
+  });
+
+  it('settles the offset on a daylight-saving day of another zone', () => {
+    const newYork = new BusinessClock('America/New_York');
+    // 2026-03-08: clocks go from 02:00 to 03:00; 12:00 is EDT (UTC-4).
+    expect(newYork.instantAt('2026-03-08', '12:00').toISOString()).toBe('2026-03-08T16:00:00.000Z');
+    expect(newYork.instantAt('2026-03-07', '12:00').toISOString()).toBe('2026-03-07T17:00:00.000Z');
+  });
+
+  it('follows real time unless pinned', () => {
+    const clock = new BusinessClock();
+    const before = Date.now();
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(before);
+    clock.set('2030-06-01T00:00:00Z');
+    expect(clock.now().toISOString()).toBe('2030-06-01T00:00:00.000Z');
+  });
+
+  it('refuses an unknown zone', () => {
+    expect(() => new BusinessClock('Mars/Olympus')).toThrow(/unknown time zone/);
+  });
+
+  it('adds calendar days across month and year ends', () => {
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
+  });
+});
