@@ -52,13 +52,13 @@ export function createContext(
   return {
     requestId: request.requestId,
     caller,
-    read: new ReadSession(app.reads, caller, { policies: app.policies }),
+    read: new ReadSession(app.reads, caller, { policies: app.policies, clock: app.clock }),
     services: {
       customerLookup: new CustomerLookupService(app.hasher),
-      marketing: new MarketingService(app.policies),
-      ingestion: new IngestionService(em, app.hasher),
+      marketing: new MarketingService(app.policies, app.clock),
+      ingestion: new IngestionService(em, app.hasher, app.clock),
       policies: new PolicyVersionService(em, app.pool, app.tiers, app.policies),
-      eligibility: new EligibilityService(em, app.pool, app.policies),
+      eligibility: new EligibilityService(em, app.pool, app.policies, app.clock),
     },
   };
 }

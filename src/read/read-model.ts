@@ -2,6 +2,7 @@ import type { EntityClass } from '@mikro-orm/core';
 import type { FieldAccess } from '../auth/access';
 import type { ActivePolicies } from '../modules/tier/active-policies';
 import type { SqlScope } from './sql-scope';
+import type { BusinessClock } from '../time/clock';
 
 /**
  * The read model: which table an API type reads from and how each of its fields maps to
@@ -13,6 +14,8 @@ export type Args = Record<string, unknown>;
 
 /** What SQL for some fields depends on beyond the row: the active rule versions. */
 export interface ReadContext {
+  /** Business time: "today" in SQL is this clock's day, bound as a parameter. */
+  clock: BusinessClock;
   policies: ActivePolicies;
 }
 

@@ -158,7 +158,7 @@ describe('eligibility at report time', () => {
     );
     expect(day.reasons).toContainEqual({
       code: 'OUTSIDE_HOURS',
-      text: 'accident at 10:00, outside 20:00 to 8:00 Beijing time',
+      text: 'accident at 10:00, outside 20:00 to 8:00 (Asia/Shanghai)',
     });
   });
 

@@ -230,10 +230,10 @@ export class CustomerView {
   @Related({
     kind: 'one',
     type: () => RiskHistoryView,
-    source: (customer, history, args: Args) => ({
+    source: (customer, history, args: Args, context) => ({
       from: riskHistoryRow(
         customerPolicyIds(customer),
-        asOfSql(customer, args.asOf),
+        asOfSql(customer, args.asOf, context),
         history.alias,
       ),
       where: [],

@@ -8,6 +8,7 @@ import { PolicyVersion } from '../tier/policy-version.entity';
 import { EligibilityDecision } from './eligibility-decision.entity';
 import { grantParameters, withheldSql } from './entitlement.sql';
 import type { ServiceParameters } from './policy/document';
+import type { BusinessClock } from '../../time/clock';
 
 export interface ClaimContext {
   amount: string;
@@ -22,8 +23,6 @@ interface Reason {
   code: string;
   text: string;
 }
-
-const BEIJING_OFFSET_HOURS = 8;
 
 /** Decimal CNY as whole fen (cents), so that limits compare exactly. */
 function fen(field: string, amount: string): bigint {
@@ -40,14 +39,18 @@ function fen(field: string, amount: string): bigint {
 const cny = (value: string) =>
   `${Number(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} CNY`;
 
-/** Whether `hour` lies in [from, to), a window that may wrap midnight (20 to 8). */
-const inWindow = (hour: number, from: number, to: number) =>
-  from <= to ? hour >= from && hour < to : hour >= from || hour < to;
+/** Whether `minute` of the day lies in [from, to) hours, a window that may wrap midnight (20 to 8). */
+const inWindow = (minute: number, from: number, to: number) =>
+  from <= to ? minute >= from * 60 && minute < to * 60 : minute >= from * 60 || minute < to * 60;
+
+const hhmm = (minute: number) =>
+  `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 
 /** Each parameter's rule: a reason for when the claim keeps to it, one for when it does not. */
 function checkParameters(
   parameters: ServiceParameters,
   claim: ClaimContext,
+  clock: BusinessClock,
 ): { met: Reason[]; broken: Reason[] } {
   const met: Reason[] = [];
   const broken: Reason[] = [];
@@ -90,13 +93,14 @@ function checkParameters(
     );
   }
   if (parameters.hoursFrom !== undefined && parameters.hoursTo !== undefined) {
-    const hour = (claim.accidentAt.getUTCHours() + BEIJING_OFFSET_HOURS) % 24;
-    const window = `${parameters.hoursFrom}:00 to ${parameters.hoursTo}:00 Beijing time`;
+    // The window is on the business zone's wall clock, whatever the caller's offset.
+    const minute = clock.minuteOfDay(claim.accidentAt);
+    const window = `${parameters.hoursFrom}:00 to ${parameters.hoursTo}:00 (${clock.zone})`;
     rule(
-      inWindow(hour, parameters.hoursFrom, parameters.hoursTo),
+      inWindow(minute, parameters.hoursFrom, parameters.hoursTo),
       'OUTSIDE_HOURS',
-      `accident at ${hour}:00, within ${window}`,
-      `accident at ${hour}:00, outside ${window}`,
+      `accident at ${hhmm(minute)}, within ${window}`,
+      `accident at ${hhmm(minute)}, outside ${window}`,
     );
   }
   return { met, broken };
@@ -112,6 +116,7 @@ export class EligibilityService {
     private readonly em: EntityManager,
     private readonly pool: Pool,
     private readonly policies: ActivePolicies,
+    private readonly clock: BusinessClock,
   ) {}
 
   async decide(
@@ -174,7 +179,7 @@ export class EligibilityService {
       const [code, ...text] = gate.split(': ');
       deny({ code, text: text.join(': ') });
     }
-    const { met, broken } = checkParameters(parameters, claim);
+    const { met, broken } = checkParameters(parameters, claim, this.clock);
     broken.forEach(deny);
     reasons.push(...met);
 

@@ -8,6 +8,7 @@ import type { ClaimRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
 import { contentHash, nonNegative, notBlank, RecordErrors } from './record-errors';
 import { findCustomer } from './references';
+import type { BusinessClock } from '../../time/clock';
 
 const STAGES = [
   'reportedAt',
@@ -22,6 +23,7 @@ const STAGES = [
 /** Upserts a claim by its number, on a policy the hub already holds. */
 export async function ingestClaim(
   em: EntityManager,
+  clock: BusinessClock,
   record: ClaimRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
@@ -59,7 +61,8 @@ export async function ingestClaim(
   const policy = await em.findOne(Policy, { policyNo: record.policyNo.trim() });
   errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', `no policy ${record.policyNo} is known`);
   if (policy) {
-    const accident = record.accidentAt.toISOString().slice(0, 10);
+    // Cover runs over business days: 00:30 Beijing on the first day is inside it.
+    const accident = clock.dayOf(record.accidentAt);
     errors.require(
       accident >= policy.effectiveDate && accident <= policy.expiryDate,
       'accidentAt',

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
 import type { PiiHasher } from '../customer/pii-hasher';
+import type { BusinessClock } from '../../time/clock';
 import { ingestClaim } from './claim.ingester';
 import { ingestCustomer } from './customer.ingester';
 import type {
@@ -27,6 +28,7 @@ export class IngestionService {
   constructor(
     private readonly em: EntityManager,
     private readonly hasher: PiiHasher,
+    private readonly clock: BusinessClock,
   ) {}
 
   customers(records: CustomerRecordInput[]): Promise<IngestionResult> {
@@ -42,7 +44,11 @@ export class IngestionService {
   }
 
   claims(records: ClaimRecordInput[]): Promise<IngestionResult> {
-    return this.batch(records, (r) => r.claimNo, ingestClaim);
+    return this.batch(
+      records,
+      (r) => r.claimNo,
+      (em, r) => ingestClaim(em, this.clock, r),
+    );
   }
 
   riskScores(records: RiskScoreRecordInput[]): Promise<IngestionResult> {

@@ -7,6 +7,7 @@ import { CustomerView } from '../customer/customer.type';
 import type { ActivePolicies } from '../tier/active-policies';
 import { textLiteral } from '../tier/policy/compile';
 import { assignmentAt, endOfDay, startOfDay } from '../tier/tier.type';
+import type { BusinessClock } from '../../time/clock';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
 
 const MAX_DAYS = 3660;
@@ -26,7 +27,10 @@ function days(field: string, value: number | undefined): number | undefined {
 
 /** Turns a marketing filter into the row source of a customer list, for one caller. */
 export class MarketingService {
-  constructor(private readonly policies: ActivePolicies) {}
+  constructor(
+    private readonly policies: ActivePolicies,
+    private readonly clock: BusinessClock,
+  ) {}
 
   /** A tier's position by rank in the active tier policy, as SQL (1 = best). */
   private rankSql(tierSql: string): string {
@@ -90,9 +94,8 @@ export class MarketingService {
           policy.push(`p.channel = any(${c.param(filter.channels, 'text[]')})`);
         }
         if (expiring !== undefined) {
-          policy.push(
-            `p.expiry_date between current_date and current_date + ${c.param(expiring, 'int')}`,
-          );
+          const today = c.param(this.clock.today(), 'date');
+          policy.push(`p.expiry_date between ${today} and ${today} + ${c.param(expiring, 'int')}`);
         }
         if (policy.length) {
           where.push(`exists (select 1 from policy_party pp join policy p on p.id = pp.policy_id
@@ -102,7 +105,7 @@ export class MarketingService {
           where.push(`${filter.hasClaims ? '' : 'not '}exists (select 1 from policy_party pp
             join claim cl on cl.policy_id = pp.policy_id
             where pp.customer_id = ${c.col('id')} and cl.status not in ('REJECTED', 'WITHDRAWN')
-              and cl.accident_at >= current_date - ${c.param(claimsWindow, 'int')})`);
+              and cl.accident_at >= ${startOfDay(`${c.param(this.clock.today(), 'date')} - ${c.param(claimsWindow, 'int')}`)})`);
         }
         if (filter.tiers?.length) {
           const at = filter.tierAsOf ? endOfDay(c.param(filter.tierAsOf, 'date')) : undefined;

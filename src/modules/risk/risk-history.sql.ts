@@ -1,3 +1,4 @@
+import type { ReadContext } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 
 /**
@@ -28,9 +29,9 @@ export const EARNED_PREMIUM = (policy: string, asOf: string) => `case
     (${asOf} - ${policy}.effective_date + 1)::numeric
       / (${policy}.expiry_date - ${policy}.effective_date + 1), 0), 1), 2) end`;
 
-/** `asOf` as SQL: the argument bound as a date, or today. */
-export function asOfSql(row: SqlScope, asOf: unknown): string {
-  return asOf ? row.param(asOf, 'date') : 'current_date';
+/** `asOf` as SQL: the argument bound as a date, or the business clock's today. */
+export function asOfSql(row: SqlScope, asOf: unknown, context: ReadContext): string {
+  return row.param(asOf || context.clock.today(), 'date');
 }
 
 /**

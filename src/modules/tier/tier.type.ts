@@ -101,14 +101,12 @@ export const TierAssignmentConnection = Connection(TierAssignmentView, 'TierAssi
 export const PolicyVersionConnection = Connection(PolicyVersionView, 'PolicyVersion');
 
 /**
- * The end of a calendar date in Beijing time, as SQL: "the tier on 2026-07-01" is the tier
- * that held when that day ended where the customers and the complaints are.
+ * The end of a business day, as SQL: "the tier on 2026-07-01" is the tier that held when
+ * that day ended in the business zone, the zone every hub session runs in (src/db/pg.ts).
  */
-export const endOfDay = (dateSql: string) =>
-  `((${dateSql})::date + 1)::timestamp at time zone 'Asia/Shanghai'`;
+export const endOfDay = (dateSql: string) => `((${dateSql})::date + 1)::timestamptz`;
 
-export const startOfDay = (dateSql: string) =>
-  `((${dateSql})::date)::timestamp at time zone 'Asia/Shanghai'`;
+export const startOfDay = (dateSql: string) => `((${dateSql})::date)::timestamptz`;
 
 /** The assignment in force at `at` (an instant, SQL), or the open one when `at` is absent. */
 export const assignmentAt = (alias: string, at?: string) =>

@@ -44,10 +44,10 @@ export class VehicleView {
   @Related({
     kind: 'one',
     type: () => RiskHistoryView,
-    source: (vehicle, history, args) => ({
+    source: (vehicle, history, args, context) => ({
       from: riskHistoryRow(
         `select p.id from policy p where p.vehicle_id = ${vehicle.col('id')}`,
-        asOfSql(vehicle, args.asOf),
+        asOfSql(vehicle, args.asOf, context),
         history.alias,
       ),
       where: [],
