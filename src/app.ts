@@ -15,10 +15,10 @@ import type { Logger } from './logger';
 import { PiiHasher } from './modules/customer/pii-hasher';
 import { ReadCompiler } from './read/compiler';
 import { ReadExecutor } from './read/read-session';
-import { ActivePolicies } from './modules/tier/active-policies';
+import { ActiveRuleSets } from './modules/tier/active-rule-sets';
 import { TierService } from './modules/tier/tier.service';
 import { TierWorker } from './modules/tier/tier-worker';
-import { ensureActivePolicies } from './modules/tier/policy-version.service';
+import { ensureActiveRuleSets } from './modules/tier/rule-set-version.service';
 
 export interface AppOptions {
   config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'> &
@@ -56,21 +56,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     'error',
     (error) => closing || logger.error('idle connection failed', { error: String(error) }),
   );
-  const policies = new ActivePolicies(pool);
-  const tiers = new TierService(pool, policies);
+  const ruleSets = new ActiveRuleSets(pool);
+  const tiers = new TierService(pool, ruleSets);
   const schema = await buildAppSchema();
   const services: AppServices = {
     clock,
     em: orm.em,
     pool,
-    policies,
+    ruleSets,
     tiers,
     reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata())),
     hasher: new PiiHasher(secrets.piiHashKey),
     jwtSecret: secrets.jwtSecret,
     logger,
   };
-  const worker = new TierWorker(tiers, policies, logger);
+  const worker = new TierWorker(tiers, ruleSets, logger);
   const apollo = createApollo(schema, logger, config.env !== 'production');
   await apollo.start();
   const server = createHttpServer(apollo, services, {
@@ -89,7 +89,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     worker,
     migrate: async () => {
       await orm.getMigrator().up();
-      await ensureActivePolicies(pool, policies);
+      await ensureActiveRuleSets(pool, ruleSets);
     },
     listen: (port, host) =>
       new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import type { SqlScope } from '../read/sql-scope';
 import { Role } from './roles';
 
 /**
- * The access policy in one place: which roles may call which operations, and which roles
+ * Access in one place: which roles may call which operations, and which roles
  * see a sensitive field in full, masked, or not at all. Resolvers name an entry here;
  * the read compiler and the auth checker enforce it.
  */
@@ -19,9 +19,9 @@ export const OPERATIONS = {
   /** Source systems pushing records in. */
   ingestion: [INGEST, ADMIN],
   /** Reading the tier and entitlement rules and their versions: everyone who works with tiers. */
-  policyRead: [FRONTLINE, UNDERWRITING, MARKETING, STEWARD, ADMIN],
+  ruleSetRead: [FRONTLINE, UNDERWRITING, MARKETING, STEWARD, ADMIN],
   /** Drafting, simulating and activating rules. */
-  policyAdmin: [ADMIN],
+  ruleSetAdmin: [ADMIN],
   /** Eligibility decisions at report time, recorded. */
   eligibility: [FRONTLINE, ADMIN],
 } satisfies Record<string, Role[]>;

@@ -14,7 +14,7 @@ import { Policy } from '../modules/policy/policy.entity';
 import { RiskScore } from '../modules/risk/risk-score.entity';
 import { Vehicle } from '../modules/vehicle/vehicle.entity';
 import { EligibilityDecision } from '../modules/entitlement/eligibility-decision.entity';
-import { PolicyVersion } from '../modules/tier/policy-version.entity';
+import { RuleSetVersion } from '../modules/tier/rule-set-version.entity';
 import { TierRecomputeQueue } from '../modules/tier/recompute-queue.entity';
 import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 
@@ -29,7 +29,7 @@ export const ENTITIES = [
   PolicyParty,
   Claim,
   RiskScore,
-  PolicyVersion,
+  RuleSetVersion,
   TierAssignment,
   TierRecomputeQueue,
   EligibilityDecision,

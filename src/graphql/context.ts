@@ -9,8 +9,8 @@ import type { PiiHasher } from '../modules/customer/pii-hasher';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
 import { MarketingService } from '../modules/marketing/marketing.service';
 import { EligibilityService } from '../modules/entitlement/eligibility.service';
-import { PolicyVersionService } from '../modules/tier/policy-version.service';
-import type { ActivePolicies } from '../modules/tier/active-policies';
+import { RuleSetVersionService } from '../modules/tier/rule-set-version.service';
+import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { TierService } from '../modules/tier/tier.service';
 import { ReadSession, type ReadExecutor } from '../read/read-session';
 
@@ -20,7 +20,7 @@ export interface AppServices {
   em: EntityManager;
   pool: Pool;
   reads: ReadExecutor;
-  policies: ActivePolicies;
+  ruleSets: ActiveRuleSets;
   tiers: TierService;
   hasher: PiiHasher;
   jwtSecret: string;
@@ -36,7 +36,7 @@ export interface RequestContext {
     customerLookup: CustomerLookupService;
     marketing: MarketingService;
     ingestion: IngestionService;
-    policies: PolicyVersionService;
+    ruleSetVersions: RuleSetVersionService;
     eligibility: EligibilityService;
   };
 }
@@ -52,13 +52,13 @@ export function createContext(
   return {
     requestId: request.requestId,
     caller,
-    read: new ReadSession(app.reads, caller, { policies: app.policies, clock: app.clock }),
+    read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
     services: {
       customerLookup: new CustomerLookupService(app.hasher),
-      marketing: new MarketingService(app.policies, app.clock),
+      marketing: new MarketingService(app.ruleSets, app.clock),
       ingestion: new IngestionService(em, app.hasher, app.clock),
-      policies: new PolicyVersionService(em, app.pool, app.tiers, app.policies),
-      eligibility: new EligibilityService(em, app.pool, app.policies, app.clock),
+      ruleSetVersions: new RuleSetVersionService(em, app.pool, app.tiers, app.ruleSets),
+      eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
     },
   };
 }

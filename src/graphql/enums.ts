@@ -21,8 +21,8 @@ import {
 } from '../modules/policy/policy.enums';
 import { RiskLevel, RiskStage, RiskSubjectType } from '../modules/risk/risk.enums';
 import { VehicleUse } from '../modules/vehicle/vehicle.entity';
-import { PolicyKind, PolicyVersionStatus } from '../modules/tier/policy-version.entity';
-import { ServiceLevel } from '../modules/entitlement/policy/document';
+import { RuleSetKind, RuleSetVersionStatus } from '../modules/tier/rule-set-version.entity';
+import { ServiceLevel } from '../modules/entitlement/rule-set/document';
 
 /** The persistence enums are the API's enums too: one list of values, checked in the DB. */
 const enums = {
@@ -48,8 +48,8 @@ const enums = {
   RiskSubjectType,
   VehicleUse,
   Role,
-  PolicyKind,
-  PolicyVersionStatus,
+  RuleSetKind,
+  RuleSetVersionStatus,
   ServiceLevel,
 };
 

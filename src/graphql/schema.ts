@@ -8,7 +8,7 @@ import { MarketingResolver } from '../modules/marketing/marketing.resolver';
 import { PolicyResolver } from '../modules/policy/policy.resolver';
 import { VehicleResolver } from '../modules/vehicle/vehicle.resolver';
 import { EligibilityResolver } from '../modules/entitlement/eligibility.resolver';
-import { RuleVersionResolver } from '../modules/tier/rule-version.resolver';
+import { RuleSetVersionResolver } from '../modules/tier/rule-set-version.resolver';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -19,7 +19,7 @@ export const RESOLVERS = [
   PolicyResolver,
   MarketingResolver,
   IngestionResolver,
-  RuleVersionResolver,
+  RuleSetVersionResolver,
   EligibilityResolver,
 ] as const;
 

@@ -1,6 +1,6 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { FieldAccess } from '../auth/access';
-import type { ActivePolicies } from '../modules/tier/active-policies';
+import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { SqlScope } from './sql-scope';
 import type { BusinessClock } from '../time/clock';
 
@@ -16,7 +16,7 @@ export type Args = Record<string, unknown>;
 export interface ReadContext {
   /** Business time: "today" in SQL is this clock's day, bound as a parameter. */
   clock: BusinessClock;
-  policies: ActivePolicies;
+  ruleSets: ActiveRuleSets;
 }
 
 export interface SourceSql {

@@ -16,7 +16,7 @@ const year = new Date().getUTCFullYear();
 const DECIDE = `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) {
   id service allowed tier decidedBy reasons { code text }
   parameters { maxClaimAmount singlePartyOnly noInjury settleWithinHours }
-  tierPolicyVersion { version kind } entitlementPolicyVersion { version kind } } }`;
+  tierRuleSetVersion { version kind } entitlementRuleSetVersion { version kind } } }`;
 
 describe('eligibility at report time', () => {
   let hub: TestHub;
@@ -92,8 +92,8 @@ describe('eligibility at report time', () => {
         noInjury: true,
         settleWithinHours: 24,
       },
-      tierPolicyVersion: { version: 1, kind: 'TIER' },
-      entitlementPolicyVersion: { version: 1, kind: 'ENTITLEMENT' },
+      tierRuleSetVersion: { version: 1, kind: 'TIER' },
+      entitlementRuleSetVersion: { version: 1, kind: 'ENTITLEMENT' },
     });
     expect(decision.reasons).toEqual([
       { code: 'TIER_GRANTS', text: 'tier DIAMOND grants Document-free claim (免单证)' },

@@ -13,7 +13,7 @@ const DEEP_PAGE = `query ($first: Int!) {
         claims { nodes { claimNo stages { stage } latestRiskScores { level firedRules { code } } } } } }
       latestRiskScores { stage level firedRules { code weight } }
       riskHistory { claimCount3y lossRatio policyYears { year incurred } }
-      tier { tier reasons policyVersion { version } }
+      tier { tier reasons ruleSetVersion { version } }
       entitlements { service status reasons parameters { maxClaimAmount } }
     } }
     pageInfo { hasNextPage endCursor }

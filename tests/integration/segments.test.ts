@@ -162,9 +162,9 @@ describe('marketing segments by tier, on the demo data', () => {
     await hub.sql(`with moved as (
         update tier_assignment set valid_to = now() where id in (
           select id from tier_assignment where valid_to is null and tier = 'GOLD' order by customer_id limit 5)
-        returning customer_id, policy_version_id)
-      insert into tier_assignment (customer_id, policy_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
-      select customer_id, policy_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', now() from moved`);
+        returning customer_id, rule_set_version_id)
+      insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
+      select customer_id, rule_set_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', now() from moved`);
     const today = new Date().toISOString().slice(0, 10);
     const down = await hub.gql(
       `{ marketingCustomers(filter: { tierChange: { since: "${today}", from: ["GOLD"], direction: DOWN } }) { totalCount } }`,

@@ -1,5 +1,5 @@
 import { Role } from '../../src/auth/roles';
-import { DEFAULT_TIER_POLICY } from '../../src/modules/tier/policy/default-policy';
+import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
 import {
   autoPolicyRecord,
   cifNumbers,
@@ -13,7 +13,7 @@ import {
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 const TIER = `query ($by: CustomerLookup!) { customer(by: $by) {
-  tier { tier riskClass valueClass reasons cause metrics policyVersion { version } }
+  tier { tier riskClass valueClass reasons cause metrics ruleSetVersion { version } }
   tierHistory { totalCount nodes { tier validFrom validTo } } } }`;
 
 const year = new Date().getUTCFullYear();
@@ -60,7 +60,7 @@ describe('tier assignments', () => {
       riskClass: 'QUALITY',
       valueClass: 'HIGH',
       cause: 'CHANGE',
-      policyVersion: { version: 1 },
+      ruleSetVersion: { version: 1 },
     });
     expect(tier.reasons).toEqual(
       expect.arrayContaining([
@@ -129,18 +129,18 @@ describe('tier assignments', () => {
     });
   });
 
-  it('does not rewrite an active policy version', async () => {
+  it('does not rewrite an active rule set version', async () => {
     await expect(
       hub.sql(
-        `update policy_version set document = '{}' where status = 'ACTIVE' and kind = 'TIER'`,
+        `update rule_set_version set document = '{}' where status = 'ACTIVE' and kind = 'TIER'`,
       ),
     ).rejects.toThrow(/never change/);
   });
 });
 
-describe('tier policy versions', () => {
+describe('tier rule set versions', () => {
   let hub: TestHub;
-  const DRAFT = `mutation ($input: PolicyDraftInput!) { createPolicyDraft(input: $input) { id version valid problems { path rule message } } }`;
+  const DRAFT = `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version valid problems { path rule message } } }`;
 
   beforeAll(async () => {
     hub = await startTestHub();
@@ -174,7 +174,7 @@ describe('tier policy versions', () => {
   afterAll(() => hub.close());
 
   it('rejects a draft whose classes overlap or can never match, naming the rule and the problem', async () => {
-    const bad = structuredClone(DEFAULT_TIER_POLICY) as any;
+    const bad = structuredClone(DEFAULT_TIER_RULE_SET) as any;
     bad.valueClasses[0].when.push({ all: [{ metric: 'premium12m', op: '>=', value: 1000 }] });
     bad.valueClasses[1].when = [{ all: [{ metric: 'premium12m', op: '<', value: 3000 }] }];
     bad.riskClasses[0].when.push({
@@ -186,34 +186,34 @@ describe('tier policy versions', () => {
     const res = await hub.gql(DRAFT, {
       input: { kind: 'TIER', document: bad, note: 'broken on purpose' },
     });
-    const { valid, problems } = res.data!.createPolicyDraft;
+    const { valid, problems } = res.data!.createRuleSetDraft;
     expect(valid).toBe(false);
     const byRule = (rule: string) => problems.filter((p: { rule: string }) => p.rule === rule);
     expect(byRule('FALLBACK')[0].path).toBe('valueClasses');
     expect(byRule('UNREACHABLE')[0]).toMatchObject({ path: 'riskClasses[0].when[1]' });
     expect(byRule('UNREACHABLE')[0].message).toMatch(/claimCount36m > 2 and claimCount36m < 3/);
     const activate = await hub.gql(
-      `mutation { activatePolicyVersion(id: "${res.data!.createPolicyDraft.id}") { changed } }`,
+      `mutation { activateRuleSetVersion(id: "${res.data!.createRuleSetDraft.id}") { changed } }`,
     );
     expect(activate.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('simulates a draft without writing, and activation then moves exactly the customers it said', async () => {
-    const cheaper = structuredClone(DEFAULT_TIER_POLICY) as any;
+    const cheaper = structuredClone(DEFAULT_TIER_RULE_SET) as any;
     const high = cheaper.valueClasses.find((c: { code: string }) => c.code === 'HIGH');
     high.when[0].all[0].value = 3000;
     const draft = await hub.gql(DRAFT, {
       input: { kind: 'TIER', document: cheaper, note: 'High value from 3,000 CNY' },
     });
-    expect(draft.data!.createPolicyDraft).toMatchObject({ valid: true, problems: [] });
-    const { version } = draft.data!.createPolicyDraft;
-    const id = draft.data!.createPolicyDraft.id;
+    expect(draft.data!.createRuleSetDraft).toMatchObject({ valid: true, problems: [] });
+    const { version } = draft.data!.createRuleSetDraft;
+    const id = draft.data!.createRuleSetDraft.id;
     const before = await hub.sql(
       'select customer_id, tier from tier_assignment where valid_to is null',
     );
 
     const simulation = await hub.gql(
-      `{ simulateTierPolicy(id: "${id}") { fromTier toTier customers } }`,
+      `{ simulateTierRuleSet(id: "${id}") { fromTier toTier customers } }`,
     );
     expect(simulation.errors).toBeUndefined();
     expect(
@@ -221,51 +221,51 @@ describe('tier policy versions', () => {
     ).toEqual(before);
 
     const activation = await hub.gql(
-      `mutation { activatePolicyVersion(id: "${id}") { evaluated changed } }`,
+      `mutation { activateRuleSetVersion(id: "${id}") { evaluated changed } }`,
     );
-    expect(activation.data!.activatePolicyVersion.evaluated).toBe(6);
+    expect(activation.data!.activateRuleSetVersion.evaluated).toBe(6);
     const produced =
       await hub.sql(`select o.tier as "fromTier", n.tier as "toTier", count(*)::int as customers
       from tier_assignment n join tier_assignment o on o.customer_id = n.customer_id and o.valid_to = n.valid_from
       where n.valid_to is null group by 1, 2
       union all select n.tier, n.tier, count(*)::int from tier_assignment n
       where n.valid_to is null and n.cause <> 'ACTIVATION' group by 1, 2 order by 1, 2`);
-    expect(simulation.data!.simulateTierPolicy).toEqual(produced);
-    expect(simulation.data!.simulateTierPolicy).toEqual(
+    expect(simulation.data!.simulateTierRuleSet).toEqual(produced);
+    expect(simulation.data!.simulateTierRuleSet).toEqual(
       expect.arrayContaining([{ fromTier: 'SILVER', toTier: 'DIAMOND', customers: 2 }]),
     );
 
     const versions = await hub.gql(
-      '{ policyVersions(kind: TIER) { nodes { version status } } }',
+      '{ ruleSetVersions(kind: TIER) { nodes { version status } } }',
       {},
       Role.FRONTLINE,
     );
-    const statuses = versions.data!.policyVersions.nodes;
+    const statuses = versions.data!.ruleSetVersions.nodes;
     expect(statuses[0]).toEqual({ version, status: 'ACTIVE' });
     expect(statuses[statuses.length - 1]).toEqual({ version: 1, status: 'RETIRED' });
   });
 
   it('answers the simulation per branch', async () => {
     const copy = await hub.gql(DRAFT, {
-      input: { kind: 'TIER', document: DEFAULT_TIER_POLICY, note: 'Back to the default' },
+      input: { kind: 'TIER', document: DEFAULT_TIER_RULE_SET, note: 'Back to the default' },
     });
     const res = await hub.gql(
-      `{ simulateTierPolicy(id: "${copy.data!.createPolicyDraft.id}", byBranch: true) { fromTier toTier branchCode customers } }`,
+      `{ simulateTierRuleSet(id: "${copy.data!.createRuleSetDraft.id}", byBranch: true) { fromTier toTier branchCode customers } }`,
     );
-    const total = res.data!.simulateTierPolicy.reduce(
+    const total = res.data!.simulateTierRuleSet.reduce(
       (n: number, t: { customers: number }) => n + t.customers,
       0,
     );
     expect(total).toBe(6);
     expect(
-      new Set(res.data!.simulateTierPolicy.map((t: { branchCode: string }) => t.branchCode)),
+      new Set(res.data!.simulateTierRuleSet.map((t: { branchCode: string }) => t.branchCode)),
     ).toEqual(new Set(['3201', '3301']));
   });
 
-  it('leaves policy administration to admins', async () => {
+  it('leaves rule set administration to admins', async () => {
     const res = await hub.gql(
       DRAFT,
-      { input: { kind: 'TIER', document: DEFAULT_TIER_POLICY, note: 'x' } },
+      { input: { kind: 'TIER', document: DEFAULT_TIER_RULE_SET, note: 'x' } },
       Role.MARKETING,
     );
     expect(res.errors![0].extensions.code).toBe('FORBIDDEN');

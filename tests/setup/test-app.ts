@@ -7,7 +7,7 @@ import { createClient } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import { BusinessClock } from '../../src/time/clock';
 import type { Logger } from '../../src/logger';
-import { ensureActivePolicies } from '../../src/modules/tier/policy-version.service';
+import { ensureActiveRuleSets } from '../../src/modules/tier/rule-set-version.service';
 import { templateName } from './global-setup';
 
 export const TEST_SECRETS = {
@@ -66,7 +66,7 @@ export async function startTestHub(): Promise<TestHub> {
     secrets: TEST_SECRETS,
     logger,
   });
-  await ensureActivePolicies(app.services.pool, app.services.policies);
+  await ensureActiveRuleSets(app.services.pool, app.services.ruleSets);
   const endpoint = await app.listen(0, '127.0.0.1');
   const client = createClient(url, clock.zone);
   await client.connect();

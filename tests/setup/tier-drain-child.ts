@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Pool } from 'pg';
-import { ActivePolicies } from '../../src/modules/tier/active-policies';
+import { ActiveRuleSets } from '../../src/modules/tier/active-rule-sets';
 import { TierService } from '../../src/modules/tier/tier.service';
 
 /**
@@ -9,10 +9,10 @@ import { TierService } from '../../src/modules/tier/tier.service';
  */
 async function main() {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
-  const policies = new ActivePolicies(pool);
-  await policies.refresh();
+  const ruleSets = new ActiveRuleSets(pool);
+  await ruleSets.refresh();
   process.stdout.write('draining\n');
-  await new TierService(pool, policies).drainQueue();
+  await new TierService(pool, ruleSets).drainQueue();
   process.stdout.write('drained\n');
   await pool.end();
 }

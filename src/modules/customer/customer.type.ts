@@ -280,8 +280,8 @@ export class CustomerView {
   @Related({
     kind: 'many',
     type: () => EntitlementView,
-    source: (customer, entitlement, _args, { policies }) => {
-      const rules = policies.entitlement;
+    source: (customer, entitlement, _args, { ruleSets }) => {
+      const rules = ruleSets.entitlement;
       if (!rules?.document.grants.length) {
         return { from: `(select null::text as service) ${entitlement.alias}`, where: ['false'] };
       }

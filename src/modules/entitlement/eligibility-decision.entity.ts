@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { BaseEntity } from '../../db/base.entity';
 import { Customer } from '../customer/customer.entity';
-import { PolicyVersion } from '../tier/policy-version.entity';
+import { RuleSetVersion } from '../tier/rule-set-version.entity';
 
 /**
  * An eligibility decision as it was made at report time: what was asked, what was
@@ -33,11 +33,11 @@ export class EligibilityDecision extends BaseEntity {
   @Property({ type: 'text', nullable: true })
   tier?: string;
 
-  @ManyToOne(() => PolicyVersion, { nullable: true, deleteRule: 'restrict' })
-  tierPolicyVersion?: Rel<PolicyVersion>;
+  @ManyToOne(() => RuleSetVersion, { nullable: true, deleteRule: 'restrict' })
+  tierRuleSetVersion?: Rel<RuleSetVersion>;
 
-  @ManyToOne(() => PolicyVersion, { deleteRule: 'restrict' })
-  entitlementPolicyVersion!: Rel<PolicyVersion>;
+  @ManyToOne(() => RuleSetVersion, { deleteRule: 'restrict' })
+  entitlementRuleSetVersion!: Rel<RuleSetVersion>;
 
   /** The caller's subject and role, from the token. */
   @Property({ type: 'text' })

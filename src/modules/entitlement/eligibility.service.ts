@@ -3,11 +3,11 @@ import type { Pool } from 'pg';
 import type { Caller } from '../../auth/roles';
 import { BadUserInputError, NotFoundError } from '../../graphql/errors';
 import { Customer } from '../customer/customer.entity';
-import type { ActivePolicies } from '../tier/active-policies';
-import { PolicyVersion } from '../tier/policy-version.entity';
+import type { ActiveRuleSets } from '../tier/active-rule-sets';
+import { RuleSetVersion } from '../tier/rule-set-version.entity';
 import { EligibilityDecision } from './eligibility-decision.entity';
 import { grantParameters, withheldSql } from './entitlement.sql';
-import type { ServiceParameters } from './policy/document';
+import type { ServiceParameters } from './rule-set/document';
 import type { BusinessClock } from '../../time/clock';
 
 export interface ClaimContext {
@@ -115,7 +115,7 @@ export class EligibilityService {
   constructor(
     private readonly em: EntityManager,
     private readonly pool: Pool,
-    private readonly policies: ActivePolicies,
+    private readonly ruleSets: ActiveRuleSets,
     private readonly clock: BusinessClock,
   ) {}
 
@@ -125,9 +125,9 @@ export class EligibilityService {
     serviceCode: string,
     claim: ClaimContext,
   ): Promise<string> {
-    const rules = this.policies.entitlement;
+    const rules = this.ruleSets.entitlement;
     if (!rules)
-      throw new Error('no entitlement policy is active: call ensureActivePolicies() at start-up');
+      throw new Error('no entitlement rule set is active: call ensureActiveRuleSets() at start-up');
     const service = rules.document.services.find((s) => s.code === serviceCode);
     if (!service) {
       throw new BadUserInputError(
@@ -139,10 +139,10 @@ export class EligibilityService {
     if (!customer) throw new NotFoundError(`no customer ${customerId}`);
     const { rows } = await this.pool.query<{
       tier: string;
-      policy_version_id: string;
+      rule_set_version_id: string;
       withheld: string[];
     }>(
-      `select a.tier, a.policy_version_id, ${withheldSql(rules.document, '$2::text', 'a')} as withheld
+      `select a.tier, a.rule_set_version_id, ${withheldSql(rules.document, '$2::text', 'a')} as withheld
        from tier_assignment a where a.customer_id = $1 and a.valid_to is null`,
       [customerId, serviceCode],
     );
@@ -191,10 +191,10 @@ export class EligibilityService {
       reasons,
       parameters: { ...parameters },
       tier: assignment?.tier,
-      tierPolicyVersion: assignment
-        ? this.em.getReference(PolicyVersion, assignment.policy_version_id)
+      tierRuleSetVersion: assignment
+        ? this.em.getReference(RuleSetVersion, assignment.rule_set_version_id)
         : undefined,
-      entitlementPolicyVersion: this.em.getReference(PolicyVersion, rules.id),
+      entitlementRuleSetVersion: this.em.getReference(RuleSetVersion, rules.id),
       decidedBy: `${caller.subject} (${caller.role})`,
     });
     await this.em.flush();

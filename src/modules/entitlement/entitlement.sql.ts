@@ -1,6 +1,6 @@
-import { conditionsHoldSql, textLiteral, type MetricSql } from '../tier/policy/compile';
-import { METRICS, SQL_TYPES } from '../tier/policy/metrics';
-import type { EntitlementPolicyDocument, Grant, ServiceDefinition } from './policy/document';
+import { conditionsHoldSql, textLiteral, type MetricSql } from '../tier/rule-set/compile';
+import { METRICS, SQL_TYPES } from '../tier/rule-set/metrics';
+import type { EntitlementRuleSetDocument, Grant, ServiceDefinition } from './rule-set/document';
 
 /** Metrics as recorded on an assignment (jsonb by metric key), typed back for comparison. */
 export const recordedMetric =
@@ -14,12 +14,12 @@ export const recordedMetric =
  * tier classes, over the metric values the customer's tier was decided on.
  */
 export function withheldSql(
-  policy: EntitlementPolicyDocument,
+  ruleSet: EntitlementRuleSetDocument,
   serviceSql: string,
   assignment: string,
 ): string {
-  if (!policy.riskGates.length) return `array[]::text[]`;
-  const gates = policy.riskGates.map(
+  if (!ruleSet.riskGates.length) return `array[]::text[]`;
+  const gates = ruleSet.riskGates.map(
     (gate) =>
       `case when ${serviceSql} = any(array[${gate.services.map(textLiteral).join(', ')}]::text[])
         and ${conditionsHoldSql(gate.when, recordedMetric(assignment))}
@@ -38,9 +38,9 @@ export const grantParameters = (service: ServiceDefinition, grant: Grant) => ({
  * One row per grant: service, name, level, fast_track, parameters (jsonb), tiers (text[]),
  * n (document order), as a VALUES list aliased `alias`.
  */
-export function grantRowsSql(policy: EntitlementPolicyDocument, alias: string): string {
-  const rows = policy.grants.map((grant, n) => {
-    const service = policy.services.find((s) => s.code === grant.service)!;
+export function grantRowsSql(ruleSet: EntitlementRuleSetDocument, alias: string): string {
+  const rows = ruleSet.grants.map((grant, n) => {
+    const service = ruleSet.services.find((s) => s.code === grant.service)!;
     return `(${[
       textLiteral(service.code),
       textLiteral(service.name),

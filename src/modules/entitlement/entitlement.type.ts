@@ -12,9 +12,9 @@ import {
   type Nested,
 } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
-import { PolicyVersionView } from '../tier/tier.type';
+import { RuleSetVersionView } from '../tier/tier.type';
 import { EligibilityDecision } from './eligibility-decision.entity';
-import { ServiceLevel } from './policy/document';
+import { ServiceLevel } from './rule-set/document';
 
 export enum EntitlementStatus {
   GRANTED = 'GRANTED',
@@ -174,25 +174,25 @@ export class EligibilityDecisionView {
   @Column()
   tier?: string;
 
-  @Field(() => PolicyVersionView, { nullable: true })
+  @Field(() => RuleSetVersionView, { nullable: true })
   @Related({
     kind: 'one',
-    type: () => PolicyVersionView,
+    type: () => RuleSetVersionView,
     source: (decision, version) => ({
-      where: [`${version.col('id')} = ${decision.col('tierPolicyVersion')}`],
+      where: [`${version.col('id')} = ${decision.col('tierRuleSetVersion')}`],
     }),
   })
-  tierPolicyVersion?: Nested<PolicyVersionView>;
+  tierRuleSetVersion?: Nested<RuleSetVersionView>;
 
-  @Field(() => PolicyVersionView)
+  @Field(() => RuleSetVersionView)
   @Related({
     kind: 'one',
-    type: () => PolicyVersionView,
+    type: () => RuleSetVersionView,
     source: (decision, version) => ({
-      where: [`${version.col('id')} = ${decision.col('entitlementPolicyVersion')}`],
+      where: [`${version.col('id')} = ${decision.col('entitlementRuleSetVersion')}`],
     }),
   })
-  entitlementPolicyVersion!: Nested<PolicyVersionView>;
+  entitlementRuleSetVersion!: Nested<RuleSetVersionView>;
 
   @Field(() => String, { description: 'Who asked: the caller named by the token.' })
   @Column()

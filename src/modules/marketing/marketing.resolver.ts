@@ -5,7 +5,7 @@ import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { CustomerConnection } from '../customer/customer.type';
 import { LocalDateResolver } from 'graphql-scalars';
-import { TierTransitionView } from '../tier/policy-admin.type';
+import { TierTransitionView } from '../tier/rule-set-admin.type';
 import { MarketingCustomerFilter } from './marketing.input';
 import { TierSegmentCountView } from './marketing.type';
 

@@ -4,8 +4,8 @@ import type { RootSource } from '../../read/compiler';
 import type { SqlScope } from '../../read/sql-scope';
 import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerView } from '../customer/customer.type';
-import type { ActivePolicies } from '../tier/active-policies';
-import { textLiteral } from '../tier/policy/compile';
+import type { ActiveRuleSets } from '../tier/active-rule-sets';
+import { textLiteral } from '../tier/rule-set/compile';
 import { assignmentAt, endOfDay, startOfDay } from '../tier/tier.type';
 import type { BusinessClock } from '../../time/clock';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
@@ -28,13 +28,13 @@ function days(field: string, value: number | undefined): number | undefined {
 /** Turns a marketing filter into the row source of a customer list, for one caller. */
 export class MarketingService {
   constructor(
-    private readonly policies: ActivePolicies,
+    private readonly ruleSets: ActiveRuleSets,
     private readonly clock: BusinessClock,
   ) {}
 
-  /** A tier's position by rank in the active tier policy, as SQL (1 = best). */
+  /** A tier's position by rank in the active tier rule set, as SQL (1 = best). */
   private rankSql(tierSql: string): string {
-    const tiers = [...(this.policies.tier?.document.tiers ?? [])].sort((a, b) => a.rank - b.rank);
+    const tiers = [...(this.ruleSets.tier?.document.tiers ?? [])].sort((a, b) => a.rank - b.rank);
     return `array_position(array[${tiers.map((t) => textLiteral(t.code)).join(', ')}]::text[], ${tierSql})`;
   }
 

@@ -4,7 +4,7 @@ import { COUNTED_CLAIM, INCURRED } from '../risk/risk-history.sql';
  * The tier metrics of customers as of a date, one row per active customer, in one
  * set-based statement: the same SQL serves the nightly recompute of every customer, the
  * recompute of the few a change touched, and simulations. The definitions are stated in
- * `policy/metrics.ts`; windows run up to and including `asOf`.
+ * `rule-set/metrics.ts`; windows run up to and including `asOf`.
  *
  * `asOf` is a SQL date expression; `customers` a condition on the customer row `c` that
  * selects whom to compute (the planner pushes it into each aggregate through `scope`).

@@ -1,6 +1,6 @@
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Customer } from '../customer/customer.entity';
-import { PolicyVersion } from './policy-version.entity';
+import { RuleSetVersion } from './rule-set-version.entity';
 
 /**
  * A customer's tier over a period, with what it was computed from. Rows are history:
@@ -30,8 +30,8 @@ export class TierAssignment {
   @ManyToOne(() => Customer, { deleteRule: 'cascade' })
   customer!: Rel<Customer>;
 
-  @ManyToOne(() => PolicyVersion, { deleteRule: 'restrict' })
-  policyVersion!: Rel<PolicyVersion>;
+  @ManyToOne(() => RuleSetVersion, { deleteRule: 'restrict' })
+  ruleSetVersion!: Rel<RuleSetVersion>;
 
   @Property({ type: 'text' })
   tier!: string;

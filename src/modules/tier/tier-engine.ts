@@ -1,17 +1,17 @@
 import type { PoolClient } from 'pg';
-import { classSql, reasonTextsSql, rowColumn, tierSql } from './policy/compile';
-import type { TierPolicyDocument } from './policy/document';
-import { METRICS, type MetricKey } from './policy/metrics';
+import { classSql, reasonTextsSql, rowColumn, tierSql } from './rule-set/compile';
+import type { TierRuleSetDocument } from './rule-set/document';
+import { METRICS, type MetricKey } from './rule-set/metrics';
 import { metricsQuery } from './metrics.sql';
 
-/** A tier policy version ready to apply. */
-export interface TierPolicy {
+/** A tier rule set version ready to apply. */
+export interface TierRuleSet {
   id: string;
   version: number;
-  document: TierPolicyDocument;
+  document: TierRuleSetDocument;
 }
 
-/** The metrics row as JSON keyed by metric key (the policy's names, not the columns). */
+/** The metrics row as JSON keyed by metric key (the rule set's names, not the columns). */
 const metricsJson = (row: string) =>
   `jsonb_build_object(${(Object.keys(METRICS) as MetricKey[])
     .map((key) => `'${key}', ${row}.${METRICS[key].column}`)
@@ -19,12 +19,12 @@ const metricsJson = (row: string) =>
 
 /**
  * Each metrics row (kept whole, for reasons) with its classes, tier and metrics as JSON
- * under `policy`: the one classification
+ * under `ruleSet`: the one classification
  * query behind recomputes and simulations alike. `metrics` is a relation of metrics rows
  * (see `metricsOf`, or a table filled from it).
  */
-export function evaluationQuery(policy: TierPolicy, metrics: string): string {
-  const { document } = policy;
+export function evaluationQuery(ruleSet: TierRuleSet, metrics: string): string {
+  const { document } = ruleSet;
   const column = rowColumn('m');
   return `select x.*,
       ${tierSql(document, 'x.risk_class', 'x.value_class')} as tier,
@@ -45,13 +45,13 @@ export interface RecomputeResult {
 
 /**
  * Recomputes the selected customers' tiers inside the caller's transaction. A customer
- * whose tier, classes or policy version changed gets the open assignment closed at `now`
+ * whose tier, classes or rule set version changed gets the open assignment closed at `now`
  * and a new one opened; the others keep theirs, with current metric values and reasons.
  */
 export async function recomputeTiers(
   client: PoolClient,
   options: {
-    policy: TierPolicy;
+    ruleSet: TierRuleSet;
     /** The metrics rows to evaluate: see `evaluationQuery`. */
     metrics: string;
     values: unknown[];
@@ -59,35 +59,35 @@ export async function recomputeTiers(
     now: Date;
   },
 ): Promise<RecomputeResult> {
-  const { policy, metrics, values, cause, now } = options;
+  const { ruleSet, metrics, values, cause, now } = options;
   await client.query('drop table if exists tier_evaluation');
   const evaluated = await client.query(
-    `create temp table tier_evaluation on commit drop as ${evaluationQuery(policy, metrics)}`,
+    `create temp table tier_evaluation on commit drop as ${evaluationQuery(ruleSet, metrics)}`,
     values,
   );
   // The statements below reach the assignments through this array of ids (an index probe
   // per customer); a join lets the planner scan the whole, ever-growing history instead.
   const evaluatedIds = `a.customer_id = any(array(select customer_id from tier_evaluation))`;
   // Reasons are words, the costliest part: written only for the rows that change.
-  const reasons = reasonTextsSql(policy.document, rowColumn('e'));
+  const reasons = reasonTextsSql(ruleSet.document, rowColumn('e'));
   await client.query(
     `update tier_assignment a set valid_to = $2::timestamptz
      from tier_evaluation e
      where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
-       and (a.tier, a.risk_class, a.value_class, a.policy_version_id)
+       and (a.tier, a.risk_class, a.value_class, a.rule_set_version_id)
          is distinct from (e.tier, e.risk_class, e.value_class, $1::uuid)`,
-    [policy.id, now],
+    [ruleSet.id, now],
   );
   const inserted = await client.query(
     `insert into tier_assignment
-       (customer_id, policy_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
+       (customer_id, rule_set_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
      select e.customer_id, $1::uuid, e.tier, e.risk_class, e.value_class, e.metrics_json,
        ${reasons}, $3, $2::timestamptz
      from tier_evaluation e
      left join lateral (select 1 as open from tier_assignment a
        where a.customer_id = e.customer_id and a.valid_to is null) current on true
      where current.open is null`,
-    [policy.id, now, cause],
+    [ruleSet.id, now, cause],
   );
   // An unchanged tier keeps its row, refreshed with today's figures: risk gates and the
   // front line read the open row, and must not judge on a verification or a loss ratio

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import type { ActivePolicies } from './active-policies';
+import type { ActiveRuleSets } from './active-rule-sets';
 import type { TierService } from './tier.service';
 
 /**
@@ -12,7 +12,7 @@ export class TierWorker {
 
   constructor(
     private readonly tiers: TierService,
-    private readonly policies: ActivePolicies,
+    private readonly ruleSets: ActiveRuleSets,
     private readonly logger: Logger,
   ) {}
 
@@ -31,7 +31,7 @@ export class TierWorker {
   /** One pass: refresh the rules, then recompute until the queue is empty. */
   async tick(): Promise<void> {
     try {
-      await this.policies.refresh();
+      await this.ruleSets.refresh();
       const batch = 500;
       while ((await this.tiers.drainQueue(batch)) === batch);
     } catch (error) {

@@ -1,15 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConflictError } from '../../graphql/errors';
-import type { TierPolicyDocument } from './policy/document';
+import type { TierRuleSetDocument } from './rule-set/document';
 import {
   evaluationQuery,
   metricsOf,
   recomputeTiers,
   type RecomputeResult,
-  type TierPolicy,
+  type TierRuleSet,
 } from './tier-engine';
-import type { ActivePolicies } from './active-policies';
-import { PolicyKind } from './policy-version.entity';
+import type { ActiveRuleSets } from './active-rule-sets';
+import { RuleSetKind } from './rule-set-version.entity';
 
 /** Why a tier was recomputed, as recorded on the assignment. */
 export enum RecomputeCause {
@@ -47,12 +47,13 @@ export async function inTransaction<T>(
 export class TierService {
   constructor(
     private readonly pool: Pool,
-    private readonly policies: ActivePolicies,
+    private readonly ruleSets: ActiveRuleSets,
   ) {}
 
-  private activeTierPolicy(): TierPolicy {
-    const tier = this.policies.tier;
-    if (!tier) throw new Error('no tier policy is active: call ensureActivePolicies() at start-up');
+  private activeTierRuleSet(): TierRuleSet {
+    const tier = this.ruleSets.tier;
+    if (!tier)
+      throw new Error('no tier rule set is active: call ensureActiveRuleSets() at start-up');
     return tier;
   }
 
@@ -62,7 +63,7 @@ export class TierService {
    * Rows another worker holds are skipped, so several instances can drain together.
    */
   async drainQueue(limit = 500): Promise<number> {
-    const policy = this.activeTierPolicy();
+    const ruleSet = this.activeTierRuleSet();
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ customer_id: string }>(
         `delete from tier_recompute_queue where customer_id in (
@@ -73,7 +74,7 @@ export class TierService {
       );
       if (!rows.length) return 0;
       await recomputeTiers(client, {
-        policy,
+        ruleSet,
         metrics: metricsOf('c.id = any($1::uuid[])'),
         values: [rows.map((r) => r.customer_id)],
         cause: RecomputeCause.CHANGE,
@@ -84,7 +85,7 @@ export class TierService {
   }
 
   /**
-   * Recomputes every active customer under the active policy: time passing alone moves
+   * Recomputes every active customer under the active tier rule set: time passing alone moves
    * tiers ("claim-free for 36 months"), so this runs nightly. The metrics of everyone come
    * from one statement (each table read once), then classes and assignments are written
    * a chunk of customers per transaction. Queue entries older than the run are covered.
@@ -97,7 +98,7 @@ export class TierService {
       onProgress?: (done: number, total: number, step: string) => void;
     } = {},
   ): Promise<RecomputeResult> {
-    const policy = this.activeTierPolicy();
+    const ruleSet = this.activeTierRuleSet();
     const chunkSize = options.chunkSize ?? 50_000;
     const startedAt = new Date();
     // A regular (unlogged) table, not a temporary one: every writer connection reads it.
@@ -123,7 +124,7 @@ export class TierService {
           const { from, to } = chunk;
           const written = await inTransaction(this.pool, (client) =>
             recomputeTiers(client, {
-              policy,
+              ruleSet,
               metrics: `(select * from ${table} where customer_id >= $1::uuid${to ? ' and customer_id < $2::uuid' : ''})`,
               values: to ? [from, to] : [from],
               cause: RecomputeCause.SCHEDULE,
@@ -149,8 +150,8 @@ export class TierService {
    * What activating `document` would do, without writing: how many customers would move
    * from each current tier to each new one (per branch when asked).
    */
-  async simulate(document: TierPolicyDocument, byBranch: boolean): Promise<TransitionCount[]> {
-    const draft: TierPolicy = { id: '00000000-0000-0000-0000-000000000000', version: 0, document };
+  async simulate(document: TierRuleSetDocument, byBranch: boolean): Promise<TransitionCount[]> {
+    const draft: TierRuleSet = { id: '00000000-0000-0000-0000-000000000000', version: 0, document };
     const { rows } = await this.pool.query<TransitionCount>(
       `select a.tier as "fromTier", e.tier as "toTier",
          ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
@@ -163,22 +164,22 @@ export class TierService {
   }
 
   /**
-   * Makes a validated draft the active tier policy and recomputes every customer under it,
+   * Makes a validated draft the active tier rule set and recomputes every customer under it,
    * all in one transaction: no reader sees the new version with the old tiers.
    */
   async activate(versionId: string): Promise<RecomputeResult> {
     const result = await inTransaction(this.pool, async (client) => {
       const now = new Date();
-      const policy = await activateVersion(client, PolicyKind.TIER, versionId, now);
+      const ruleSet = await activateVersion(client, RuleSetKind.TIER, versionId, now);
       return recomputeTiers(client, {
-        policy: policy as TierPolicy,
+        ruleSet: ruleSet as TierRuleSet,
         metrics: metricsOf('true'),
         values: [],
         cause: RecomputeCause.ACTIVATION,
         now,
       });
     });
-    await this.policies.refresh();
+    await this.ruleSets.refresh();
     return result;
   }
 }
@@ -189,23 +190,23 @@ export class TierService {
  */
 export async function activateVersion(
   client: PoolClient,
-  kind: PolicyKind,
+  kind: RuleSetKind,
   versionId: string,
   now: Date,
 ): Promise<{ id: string; version: number; document: unknown }> {
-  await client.query(`select pg_advisory_xact_lock(hashtext('policy_version'))`);
+  await client.query(`select pg_advisory_xact_lock(hashtext('rule_set_version'))`);
   await client.query(
-    `update policy_version set status = 'RETIRED', retired_at = $2, updated_at = $2
+    `update rule_set_version set status = 'RETIRED', retired_at = $2, updated_at = $2
      where kind = $1 and status = 'ACTIVE'`,
     [kind, now],
   );
   const { rows } = await client.query<{ id: string; version: number; document: unknown }>(
-    `update policy_version set status = 'ACTIVE', activated_at = $3, updated_at = $3
+    `update rule_set_version set status = 'ACTIVE', activated_at = $3, updated_at = $3
      where id = $1 and kind = $2 and status = 'DRAFT' returning id, version, document`,
     [versionId, kind, now],
   );
   if (!rows.length) {
-    throw new ConflictError(`policy version ${versionId} is not a ${kind} draft any more`, {
+    throw new ConflictError(`rule set version ${versionId} is not a ${kind} draft any more`, {
       field: 'id',
       rule: 'NOT_A_DRAFT',
     });

@@ -2,27 +2,27 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
 import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
-import { PolicyKind, PolicyVersion, PolicyVersionStatus } from './policy-version.entity';
+import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-version.entity';
 import { TierAssignment } from './tier-assignment.entity';
 
-@ObjectType('PolicyVersion', { description: 'A version of the tier or entitlement rules.' })
-@ReadsFrom(() => PolicyVersion)
-export class PolicyVersionView {
+@ObjectType('RuleSetVersion', { description: 'A version of the tier or entitlement rules.' })
+@ReadsFrom(() => RuleSetVersion)
+export class RuleSetVersionView {
   @Field(() => ID)
   @Column()
   id!: string;
 
-  @Field(() => PolicyKind)
+  @Field(() => RuleSetKind)
   @Column()
-  kind!: PolicyKind;
+  kind!: RuleSetKind;
 
   @Field(() => Int)
   @Column()
   version!: number;
 
-  @Field(() => PolicyVersionStatus)
+  @Field(() => RuleSetVersionStatus)
   @Column()
-  status!: PolicyVersionStatus;
+  status!: RuleSetVersionStatus;
 
   @Field(() => String)
   @Column()
@@ -86,19 +86,19 @@ export class TierAssignmentView {
   @Column()
   validTo?: Date;
 
-  @Field(() => PolicyVersionView)
+  @Field(() => RuleSetVersionView)
   @Related({
     kind: 'one',
-    type: () => PolicyVersionView,
+    type: () => RuleSetVersionView,
     source: (assignment, version) => ({
-      where: [`${version.col('id')} = ${assignment.col('policyVersion')}`],
+      where: [`${version.col('id')} = ${assignment.col('ruleSetVersion')}`],
     }),
   })
-  policyVersion!: Nested<PolicyVersionView>;
+  ruleSetVersion!: Nested<RuleSetVersionView>;
 }
 
 export const TierAssignmentConnection = Connection(TierAssignmentView, 'TierAssignment');
-export const PolicyVersionConnection = Connection(PolicyVersionView, 'PolicyVersion');
+export const RuleSetVersionConnection = Connection(RuleSetVersionView, 'RuleSetVersion');
 
 /**
  * The end of a business day, as SQL: "the tier on 2026-07-01" is the tier that held when

@@ -4,20 +4,20 @@ import {
   reasonTextsSql,
   rowColumn,
   tierSql,
-} from '../../../src/modules/tier/policy/compile';
-import { DEFAULT_TIER_POLICY } from '../../../src/modules/tier/policy/default-policy';
-import type { TierPolicyDocument } from '../../../src/modules/tier/policy/document';
-import { validatePolicy } from '../../../src/modules/tier/policy/validate';
+} from '../../../src/modules/tier/rule-set/compile';
+import { DEFAULT_TIER_RULE_SET } from '../../../src/modules/tier/rule-set/default-rule-set';
+import type { TierRuleSetDocument } from '../../../src/modules/tier/rule-set/document';
+import { validateRuleSet } from '../../../src/modules/tier/rule-set/validate';
 import { connectMetricsRows, type MetricsRow, type MetricsRows } from './metrics-rows';
 
 const column = rowColumn('m');
 
-/** Class, tier and reasons of each row under `policy`, computed by the compiled SQL alone. */
-function evaluate(db: MetricsRows, policy: TierPolicyDocument, rows: MetricsRow[]) {
-  const risk = classSql(policy.riskClasses, column);
-  const value = classSql(policy.valueClasses, column);
+/** Class, tier and reasons of each row under `ruleSet`, computed by the compiled SQL alone. */
+function evaluate(db: MetricsRows, ruleSet: TierRuleSetDocument, rows: MetricsRow[]) {
+  const risk = classSql(ruleSet.riskClasses, column);
+  const value = classSql(ruleSet.valueClasses, column);
   return db.select<{ risk: string; value: string; tier: string; reasons: string[] }>(
-    { risk, value, tier: tierSql(policy, risk, value), reasons: reasonTextsSql(policy, column) },
+    { risk, value, tier: tierSql(ruleSet, risk, value), reasons: reasonTextsSql(ruleSet, column) },
     rows,
   );
 }
@@ -36,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(() => db.close());
 
-describe('the default policy compiled to SQL', () => {
+describe('the default rule set compiled to SQL', () => {
   it.each<[string, MetricsRow, { risk: string; value: string; tier: string; reasons: string[] }]>([
     [
       'a claim-free, low-risk customer paying 12,480 CNY is DIAMOND',
@@ -174,11 +174,11 @@ describe('the default policy compiled to SQL', () => {
       },
     ],
   ])('%s', async (_name, row, expected) => {
-    expect(await evaluate(db, DEFAULT_TIER_POLICY, [row])).toEqual([expected]);
+    expect(await evaluate(db, DEFAULT_TIER_RULE_SET, [row])).toEqual([expected]);
   });
 
   it('evaluates many rows in one statement, each on its own values', async () => {
-    const rows = await evaluate(db, DEFAULT_TIER_POLICY, [
+    const rows = await evaluate(db, DEFAULT_TIER_RULE_SET, [
       { claimCount36m: 5, lossRatio36m: '0.5000' },
       { claimCount36m: 3, lossRatio36m: '0.2000' },
       { claimCount36m: 2, lossRatio36m: '0.2000' },
@@ -192,7 +192,7 @@ describe('the default policy compiled to SQL', () => {
 
   it('treats a null loss ratio as meeting no rule on it, as the validator assumes', async () => {
     // Three claims but nothing earned: SUB_HEALTHY's count rule also bounds the loss ratio.
-    const [row] = await evaluate(db, DEFAULT_TIER_POLICY, [
+    const [row] = await evaluate(db, DEFAULT_TIER_RULE_SET, [
       { claimCount36m: 3, lossRatio36m: null, claimFreeMonths: 2 },
     ]);
     expect(row.risk).toBe('HEALTHY');
@@ -201,8 +201,8 @@ describe('the default policy compiled to SQL', () => {
   it('names the conjunction that matched, null for the fallback', async () => {
     const rows = await db.select<{ risk: number | null; value: number | null }>(
       {
-        risk: matchedConditionSql(DEFAULT_TIER_POLICY.riskClasses, column),
-        value: matchedConditionSql(DEFAULT_TIER_POLICY.valueClasses, column),
+        risk: matchedConditionSql(DEFAULT_TIER_RULE_SET.riskClasses, column),
+        value: matchedConditionSql(DEFAULT_TIER_RULE_SET.valueClasses, column),
       },
       [
         { claimCount36m: 2, lossRatio36m: '1.1200', renewals: 4, premium12m: '2100' },
@@ -217,8 +217,8 @@ describe('the default policy compiled to SQL', () => {
 });
 
 describe('reasons', () => {
-  // One class per metric the default policy leaves out, so each rendering is seen once.
-  const policy: TierPolicyDocument = {
+  // One class per metric the default rule set leaves out, so each rendering is seen once.
+  const ruleSet: TierRuleSetDocument = {
     riskClasses: [
       {
         code: 'TRIED',
@@ -257,8 +257,8 @@ describe('reasons', () => {
   };
 
   it('quote the row and the bounds it met, per metric', async () => {
-    expect(validatePolicy(policy)).toMatchObject({ ok: true });
-    const rows = await evaluate(db, policy, [
+    expect(validateRuleSet(ruleSet)).toMatchObject({ ok: true });
+    const rows = await evaluate(db, ruleSet, [
       {
         claimCount12m: 1,
         incurred12m: '1234567.8',
@@ -284,13 +284,13 @@ describe('reasons', () => {
 
 describe('literals', () => {
   it('refuse a threshold that is not a finite number, from an unvalidated document', () => {
-    const classes = structuredClone(DEFAULT_TIER_POLICY.valueClasses);
+    const classes = structuredClone(DEFAULT_TIER_RULE_SET.valueClasses);
     classes[0].when![0].all[0].value = Number.NaN;
     expect(() => classSql(classes, column)).toThrow('not a finite number');
   });
 
   it('refuse a level outside the fixed set', () => {
-    const classes = structuredClone(DEFAULT_TIER_POLICY.riskClasses);
+    const classes = structuredClone(DEFAULT_TIER_RULE_SET.riskClasses);
     classes[0].when![0].all[2].value = "LOW') or true or ('" as never;
     expect(() => classSql(classes, column)).toThrow('not a risk level');
   });

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ROW_COLUMNS, type ColumnKey } from '../../../src/modules/tier/policy/metrics';
+import { ROW_COLUMNS, type ColumnKey } from '../../../src/modules/tier/rule-set/metrics';
 
 export type MetricsRow = Partial<Record<ColumnKey, string | number | boolean | null>>;
 

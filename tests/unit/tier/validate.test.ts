@@ -1,25 +1,28 @@
-import { DEFAULT_TIER_POLICY } from '../../../src/modules/tier/policy/default-policy';
-import type { Comparison, TierPolicyDocument } from '../../../src/modules/tier/policy/document';
-import { validatePolicy, type PolicyProblem } from '../../../src/modules/tier/policy/validate';
+import { DEFAULT_TIER_RULE_SET } from '../../../src/modules/tier/rule-set/default-rule-set';
+import type { Comparison, TierRuleSetDocument } from '../../../src/modules/tier/rule-set/document';
+import { validateRuleSet, type RuleSetProblem } from '../../../src/modules/tier/rule-set/validate';
 
-/** The default policy changed by `edit` (risk classes QUALITY, HEALTHY, SUB_HEALTHY, HIGH_RISK). */
-function variant(edit: (doc: TierPolicyDocument) => void): TierPolicyDocument {
-  const doc = structuredClone(DEFAULT_TIER_POLICY);
+/** The default rule set changed by `edit` (risk classes QUALITY, HEALTHY, SUB_HEALTHY, HIGH_RISK). */
+function variant(edit: (doc: TierRuleSetDocument) => void): TierRuleSetDocument {
+  const doc = structuredClone(DEFAULT_TIER_RULE_SET);
   edit(doc);
   return doc;
 }
 
-function problemsOf(doc: unknown): PolicyProblem[] {
-  const result = validatePolicy(doc);
-  if (result.ok) throw new Error('expected problems, the policy validated');
+function problemsOf(doc: unknown): RuleSetProblem[] {
+  const result = validateRuleSet(doc);
+  if (result.ok) throw new Error('expected problems, the rule set validated');
   return result.problems;
 }
 
 const is = (metric: string, op: string, value: unknown) => ({ metric, op, value }) as Comparison;
 
-describe('validatePolicy', () => {
-  it('accepts the shipped default policy as it is', () => {
-    expect(validatePolicy(DEFAULT_TIER_POLICY)).toEqual({ ok: true, policy: DEFAULT_TIER_POLICY });
+describe('validateRuleSet', () => {
+  it('accepts the shipped default rule set as it is', () => {
+    expect(validateRuleSet(DEFAULT_TIER_RULE_SET)).toEqual({
+      ok: true,
+      ruleSet: DEFAULT_TIER_RULE_SET,
+    });
   });
 
   describe('OVERLAP', () => {
@@ -40,7 +43,7 @@ describe('validatePolicy', () => {
       });
     });
 
-    it('does not know that a loss ratio implies a claim, so the policy must say it', () => {
+    it('does not know that a loss ratio implies a claim, so the rule set must say it', () => {
       const problems = problemsOf(
         variant((doc) => {
           doc.riskClasses[3].when = [{ all: [is('lossRatio36m', '>', 1)] }];
@@ -57,7 +60,7 @@ describe('validatePolicy', () => {
     });
 
     it('sees no overlap where bounds meet without touching, nor through a null ratio', () => {
-      const result = validatePolicy(
+      const result = validateRuleSet(
         variant((doc) => {
           doc.riskClasses[2].when = [
             { all: [is('claimCount36m', '>=', 1), is('lossRatio36m', '<=', 1)] },
@@ -124,7 +127,7 @@ describe('validatePolicy', () => {
     });
 
     it('allows a narrow gap on a ratio, which is a real number', () => {
-      const result = validatePolicy(
+      const result = validateRuleSet(
         variant((doc) => {
           doc.riskClasses[3].when![1].all.push(is('lossRatio36m', '<', 1.0001));
         }),
@@ -371,19 +374,19 @@ describe('validatePolicy', () => {
 
   describe('the shape', () => {
     it('reports a document that is not an object', () => {
-      expect(problemsOf('policy')).toEqual([
-        { path: '', rule: 'TYPE', message: 'The policy must be an object' },
+      expect(problemsOf('rules')).toEqual([
+        { path: '', rule: 'TYPE', message: 'The rule set must be an object' },
       ]);
     });
 
     it('reports missing and misspelt fields, all at once', () => {
-      const doc = structuredClone(DEFAULT_TIER_POLICY) as unknown as Record<string, any>;
+      const doc = structuredClone(DEFAULT_TIER_RULE_SET) as unknown as Record<string, any>;
       delete doc.tiers;
       doc.riskClasses[0].rationle = doc.riskClasses[0].rationale;
       delete doc.riskClasses[0].rationale;
       doc.matrix = {};
       expect(problemsOf(doc)).toEqual([
-        { path: 'tiers', rule: 'REQUIRED', message: 'The policy needs tiers' },
+        { path: 'tiers', rule: 'REQUIRED', message: 'The rule set needs tiers' },
         { path: 'riskClasses[0].rationale', rule: 'REQUIRED', message: 'A class needs rationale' },
         {
           path: 'riskClasses[0].rationle',

@@ -4,24 +4,24 @@ import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { ID } from 'type-graphql';
-import { PolicyKind, PolicyVersionStatus } from './policy-version.entity';
+import { RuleSetKind, RuleSetVersionStatus } from './rule-set-version.entity';
 import {
-  PolicyActivationView,
-  PolicyDraftInput,
-  PolicyDraftView,
-  PolicyValidationView,
+  RuleSetActivationView,
+  RuleSetDraftInput,
+  RuleSetDraftView,
+  RuleSetValidationView,
   TierTransitionView,
-} from './policy-admin.type';
-import { PolicyVersionConnection, PolicyVersionView } from './tier.type';
+} from './rule-set-admin.type';
+import { RuleSetVersionConnection, RuleSetVersionView } from './tier.type';
 
 @Resolver()
-export class RuleVersionResolver {
-  @Authorized(OPERATIONS.policyRead)
-  @Query(() => PolicyVersionConnection, { description: 'Rule versions, newest first.' })
-  policyVersions(
-    @Arg('kind', () => PolicyKind) kind: PolicyKind,
-    @Arg('status', () => [PolicyVersionStatus], { nullable: true })
-    status: PolicyVersionStatus[] | undefined,
+export class RuleSetVersionResolver {
+  @Authorized(OPERATIONS.ruleSetRead)
+  @Query(() => RuleSetVersionConnection, { description: 'Rule versions, newest first.' })
+  ruleSetVersions(
+    @Arg('kind', () => RuleSetKind) kind: RuleSetKind,
+    @Arg('status', () => [RuleSetVersionStatus], { nullable: true })
+    status: RuleSetVersionStatus[] | undefined,
     @Args() page: ConnectionArgs,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
@@ -29,7 +29,7 @@ export class RuleVersionResolver {
     return context.read.connection(
       info,
       {
-        type: () => PolicyVersionView,
+        type: () => RuleSetVersionView,
         source: (v) => ({
           where: [
             `${v.col('kind')} = ${v.param(kind, 'text')}`,
@@ -45,15 +45,15 @@ export class RuleVersionResolver {
     );
   }
 
-  @Authorized(OPERATIONS.policyAdmin)
-  @Mutation(() => PolicyDraftView, {
+  @Authorized(OPERATIONS.ruleSetAdmin)
+  @Mutation(() => RuleSetDraftView, {
     description: 'Saves a new draft version; its problems, if any, come back with it.',
   })
-  async createPolicyDraft(
-    @Arg('input', () => PolicyDraftInput) input: PolicyDraftInput,
+  async createRuleSetDraft(
+    @Arg('input', () => RuleSetDraftInput) input: RuleSetDraftInput,
     @Ctx() context: RequestContext,
-  ): Promise<PolicyDraftView> {
-    const draft = await context.services.policies.createDraft(
+  ): Promise<RuleSetDraftView> {
+    const draft = await context.services.ruleSetVersions.createDraft(
       context.caller,
       input.kind,
       input.document,
@@ -67,38 +67,38 @@ export class RuleVersionResolver {
     };
   }
 
-  @Authorized(OPERATIONS.policyAdmin)
-  @Query(() => PolicyValidationView, {
+  @Authorized(OPERATIONS.ruleSetAdmin)
+  @Query(() => RuleSetValidationView, {
     description: 'Checks a version: overlaps, unreachable rules, gaps.',
   })
-  validatePolicyVersion(
+  validateRuleSetVersion(
     @Arg('id', () => ID) id: string,
     @Ctx() context: RequestContext,
-  ): Promise<PolicyValidationView> {
-    return context.services.policies.validateVersion(id);
+  ): Promise<RuleSetValidationView> {
+    return context.services.ruleSetVersions.validateVersion(id);
   }
 
-  @Authorized(OPERATIONS.policyAdmin)
+  @Authorized(OPERATIONS.ruleSetAdmin)
   @Query(() => [TierTransitionView], {
     description:
       'What activating a tier draft would do: customers per (current tier, new tier), nothing written.',
   })
-  simulateTierPolicy(
+  simulateTierRuleSet(
     @Arg('id', () => ID) id: string,
     @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
     @Ctx() context: RequestContext,
   ): Promise<TierTransitionView[]> {
-    return context.services.policies.simulate(id, byBranch);
+    return context.services.ruleSetVersions.simulate(id, byBranch);
   }
 
-  @Authorized(OPERATIONS.policyAdmin)
-  @Mutation(() => PolicyActivationView, {
+  @Authorized(OPERATIONS.ruleSetAdmin)
+  @Mutation(() => RuleSetActivationView, {
     description: 'Makes a valid draft the active version; for tiers, recomputes every customer.',
   })
-  async activatePolicyVersion(
+  async activateRuleSetVersion(
     @Arg('id', () => ID) id: string,
     @Ctx() context: RequestContext,
-  ): Promise<PolicyActivationView> {
-    return { id, ...(await context.services.policies.activate(id)) };
+  ): Promise<RuleSetActivationView> {
+    return { id, ...(await context.services.ruleSetVersions.activate(id)) };
   }
 }

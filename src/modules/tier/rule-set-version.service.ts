@@ -2,13 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Caller } from '../../auth/roles';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
-import { DEFAULT_ENTITLEMENT_POLICY } from '../entitlement/policy/default-policy';
-import { validateEntitlementPolicy } from '../entitlement/policy/validate';
-import type { ActivePolicies } from './active-policies';
-import { DEFAULT_TIER_POLICY } from './policy/default-policy';
-import type { TierPolicyDocument } from './policy/document';
-import { validatePolicy, type PolicyProblem } from './policy/validate';
-import { PolicyKind, PolicyVersion, PolicyVersionStatus } from './policy-version.entity';
+import { DEFAULT_ENTITLEMENT_RULE_SET } from '../entitlement/rule-set/default-rule-set';
+import { validateEntitlementRuleSet } from '../entitlement/rule-set/validate';
+import type { ActiveRuleSets } from './active-rule-sets';
+import { DEFAULT_TIER_RULE_SET } from './rule-set/default-rule-set';
+import type { TierRuleSetDocument } from './rule-set/document';
+import { validateRuleSet, type RuleSetProblem } from './rule-set/validate';
+import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-version.entity';
 import {
   activateVersion,
   inTransaction,
@@ -16,57 +16,57 @@ import {
   type TransitionCount,
 } from './tier.service';
 
-const DEFAULTS: Record<PolicyKind, object> = {
-  [PolicyKind.TIER]: DEFAULT_TIER_POLICY,
-  [PolicyKind.ENTITLEMENT]: DEFAULT_ENTITLEMENT_POLICY,
+const DEFAULTS: Record<RuleSetKind, object> = {
+  [RuleSetKind.TIER]: DEFAULT_TIER_RULE_SET,
+  [RuleSetKind.ENTITLEMENT]: DEFAULT_ENTITLEMENT_RULE_SET,
 };
 
 /**
  * Activates the shipped default of each kind as its version 1 where none is active: a new
  * installation tiers its customers and grants services from the first start.
  */
-export async function ensureActivePolicies(pool: Pool, policies: ActivePolicies): Promise<void> {
-  for (const kind of [PolicyKind.TIER, PolicyKind.ENTITLEMENT]) {
+export async function ensureActiveRuleSets(pool: Pool, ruleSets: ActiveRuleSets): Promise<void> {
+  for (const kind of [RuleSetKind.TIER, RuleSetKind.ENTITLEMENT]) {
     await inTransaction(pool, async (client) => {
-      await client.query(`select pg_advisory_xact_lock(hashtext('policy_version'))`);
+      await client.query(`select pg_advisory_xact_lock(hashtext('rule_set_version'))`);
       const active = await client.query(
-        `select 1 from policy_version where kind = $1 and status = 'ACTIVE'`,
+        `select 1 from rule_set_version where kind = $1 and status = 'ACTIVE'`,
         [kind],
       );
       if (active.rowCount) return;
       await client.query(
-        `insert into policy_version (id, kind, version, status, document, note, created_by, activated_at)
-         values (gen_random_uuid(), $1, coalesce((select max(version) from policy_version where kind = $1), 0) + 1,
+        `insert into rule_set_version (id, kind, version, status, document, note, created_by, activated_at)
+         values (gen_random_uuid(), $1, coalesce((select max(version) from rule_set_version where kind = $1), 0) + 1,
            'ACTIVE', $2, 'The shipped default', 'cif-hub', now())`,
         [kind, DEFAULTS[kind]],
       );
     });
   }
-  await policies.refresh();
+  await ruleSets.refresh();
 }
 
 export interface Validation {
   valid: boolean;
-  problems: PolicyProblem[];
+  problems: RuleSetProblem[];
 }
 
 /** The lifecycle of rule versions: drafts, validation, simulation, activation. */
-export class PolicyVersionService {
+export class RuleSetVersionService {
   constructor(
     private readonly em: EntityManager,
     private readonly pool: Pool,
     private readonly tiers: TierService,
-    private readonly policies: ActivePolicies,
+    private readonly ruleSets: ActiveRuleSets,
   ) {}
 
-  /** Entitlement rules are checked against the tiers of the active tier policy. */
-  validate(kind: PolicyKind, document: unknown): Validation {
+  /** Entitlement rules are checked against the tiers of the active tier rule set. */
+  validate(kind: RuleSetKind, document: unknown): Validation {
     const result =
-      kind === PolicyKind.TIER
-        ? validatePolicy(document)
-        : validateEntitlementPolicy(
+      kind === RuleSetKind.TIER
+        ? validateRuleSet(document)
+        : validateEntitlementRuleSet(
             document,
-            (this.policies.tier?.document.tiers ?? []).map((t) => t.code),
+            (this.ruleSets.tier?.document.tiers ?? []).map((t) => t.code),
           );
     return result.ok ? { valid: true, problems: [] } : { valid: false, problems: result.problems };
   }
@@ -74,10 +74,10 @@ export class PolicyVersionService {
   /** Saves a draft even when it has problems, so it can be fixed in steps; they are returned. */
   async createDraft(
     caller: Caller,
-    kind: PolicyKind,
+    kind: RuleSetKind,
     document: Record<string, unknown>,
     note: string,
-  ): Promise<{ version: PolicyVersion } & Validation> {
+  ): Promise<{ version: RuleSetVersion } & Validation> {
     if (!note.trim()) {
       throw new BadUserInputError('note must say what the draft changes', {
         field: 'note',
@@ -85,10 +85,10 @@ export class PolicyVersionService {
       });
     }
     const [{ next }] = await this.em.execute<{ next: number }[]>(
-      'select coalesce(max(version), 0) + 1 as next from policy_version where kind = ?',
+      'select coalesce(max(version), 0) + 1 as next from rule_set_version where kind = ?',
       [kind],
     );
-    const version = this.em.create(PolicyVersion, {
+    const version = this.em.create(RuleSetVersion, {
       kind,
       version: Number(next),
       document,
@@ -99,9 +99,9 @@ export class PolicyVersionService {
     return { version, ...this.validate(kind, document) };
   }
 
-  async get(id: string): Promise<PolicyVersion> {
-    const version = await this.em.findOne(PolicyVersion, { id });
-    if (!version) throw new NotFoundError(`no policy version ${id}`);
+  async get(id: string): Promise<RuleSetVersion> {
+    const version = await this.em.findOne(RuleSetVersion, { id });
+    if (!version) throw new NotFoundError(`no rule set version ${id}`);
     return version;
   }
 
@@ -111,15 +111,18 @@ export class PolicyVersionService {
   }
 
   /** A draft fit to simulate or activate: a draft, of the kind, without problems. */
-  private async validDraft(id: string, kind?: PolicyKind): Promise<PolicyVersion> {
+  private async validDraft(id: string, kind?: RuleSetKind): Promise<RuleSetVersion> {
     const version = await this.get(id);
     if (kind && version.kind !== kind) {
-      throw new BadUserInputError(`policy version ${id} holds ${version.kind} rules, not ${kind}`, {
-        field: 'id',
-        rule: 'WRONG_KIND',
-      });
+      throw new BadUserInputError(
+        `rule set version ${id} holds ${version.kind} rules, not ${kind}`,
+        {
+          field: 'id',
+          rule: 'WRONG_KIND',
+        },
+      );
     }
-    if (version.status !== PolicyVersionStatus.DRAFT) {
+    if (version.status !== RuleSetVersionStatus.DRAFT) {
       throw new ConflictError(`version ${version.version} is ${version.status}, not a draft`, {
         field: 'id',
         rule: 'NOT_A_DRAFT',
@@ -136,18 +139,18 @@ export class PolicyVersionService {
   }
 
   async simulate(id: string, byBranch: boolean): Promise<TransitionCount[]> {
-    const version = await this.validDraft(id, PolicyKind.TIER);
-    return this.tiers.simulate(version.document as unknown as TierPolicyDocument, byBranch);
+    const version = await this.validDraft(id, RuleSetKind.TIER);
+    return this.tiers.simulate(version.document as unknown as TierRuleSetDocument, byBranch);
   }
 
   /** Tier activation recomputes every customer in the same transaction; see TierService. */
   async activate(id: string): Promise<{ evaluated: number; changed: number }> {
     const version = await this.validDraft(id);
-    if (version.kind === PolicyKind.TIER) return this.tiers.activate(id);
+    if (version.kind === RuleSetKind.TIER) return this.tiers.activate(id);
     await inTransaction(this.pool, (client) =>
       activateVersion(client, version.kind, id, new Date()),
     );
-    await this.policies.refresh();
+    await this.ruleSets.refresh();
     return { evaluated: 0, changed: 0 };
   }
 }

@@ -3,16 +3,16 @@ import type {
   Comparison,
   ComparisonOp,
   Condition,
-  TierPolicyDocument,
+  TierRuleSetDocument,
 } from './document';
 import { METRICS, RISK_LEVELS, columnName, type ColumnKey, type MetricKey } from './metrics';
 
 /**
- * A tier policy compiled to PostgreSQL expressions over one metrics row, so that classes,
+ * A tier rule set compiled to PostgreSQL expressions over one metrics row, so that classes,
  * tiers and reasons are computed set-based for any number of customers, and the reasons are
  * written by the same SQL that decided (there is no TypeScript twin to drift from it).
  *
- * Injection: compile only validated documents (`validatePolicy`). Even so, every literal is
+ * Injection: compile only validated documents (`validateRuleSet`). Even so, every literal is
  * made here and nowhere else: numbers must be finite JS numbers and print as SQL numerics,
  * levels must come from the fixed level set, booleans print as true/false, and any text
  * (codes, labels) is a quoted literal with its quotes doubled, which is complete because
@@ -121,7 +121,7 @@ function caseOverConditions(
     ),
   );
   const fallback = classes.find((rule) => !rule.when);
-  if (!fallback) throw new Error('a validated policy has a fallback class on every axis');
+  if (!fallback) throw new Error('a validated rule set has a fallback class on every axis');
   return `case\n  ${branches.join('\n  ')}\n  else ${otherwise(fallback)} end`;
 }
 
@@ -149,8 +149,8 @@ export function matchedConditionSql(classes: ClassRule[], column: MetricSql): st
  * The tier code of a risk class and a value class (SQL expressions, each evaluated once).
  * The pair is keyed as 'RISK|VALUE', unambiguous because validated codes have no '|'.
  */
-export function tierSql(policy: TierPolicyDocument, riskSql: string, valueSql: string): string {
-  const cells = policy.matrix.map(
+export function tierSql(ruleSet: TierRuleSetDocument, riskSql: string, valueSql: string): string {
+  const cells = ruleSet.matrix.map(
     (cell) => `when ${textLiteral(`${cell.risk}|${cell.value}`)} then ${textLiteral(cell.tier)}`,
   );
   return `case (${riskSql}) || '|' || (${valueSql})\n  ${cells.join('\n  ')} end`;
@@ -193,7 +193,7 @@ const incurredIn = (months: number): Rendering => ({
   threshold: money,
 });
 
-/** How each metric reads in a reason: one table for every policy. */
+/** How each metric reads in a reason: one table for every rule set. */
 const RENDERINGS: Record<MetricKey, Rendering> = {
   premium12m: {
     says: (v) => phrase(`'written premium '`, money(v), `' CNY in 12 months'`),
@@ -217,7 +217,7 @@ const RENDERINGS: Record<MetricKey, Rendering> = {
     threshold: percent,
     inline: true,
   },
-  // 36 months is the window of the default policy and of the no-claims discount, so that
+  // 36 months is the window of the default rule set and of the no-claims discount, so that
   // loss ratio reads without it; the 12-month one says so.
   lossRatio36m: {
     says: (v) => phrase(`'loss ratio '`, percent(v)),
@@ -271,7 +271,7 @@ function metricReasonSql(metric: MetricKey, comparisons: Comparison[], column: C
   return inline ? phrase(value, `' '`, met) : phrase(value, `' ('`, met, `')'`);
 }
 
-/** One reason per metric of the conjunction, in the order the policy names them. */
+/** One reason per metric of the conjunction, in the order the rule set names them. */
 function conditionReasonsSql(condition: Condition, column: ColumnSql): string {
   const metrics = [...new Set(condition.all.map((c) => c.metric))];
   const reasons = metrics.map((metric) =>
@@ -302,8 +302,8 @@ function axisReasonsSql(classes: ClassRule[], column: ColumnSql): string {
  * one per metric of the conjunction that matched, quoting the row's value and the bounds it
  * met, or for a fallback class its label and the classes whose rules did not hold.
  */
-export function reasonTextsSql(policy: TierPolicyDocument, column: ColumnSql): string {
-  const [risk, value] = [policy.riskClasses, policy.valueClasses].map((classes) =>
+export function reasonTextsSql(ruleSet: TierRuleSetDocument, column: ColumnSql): string {
+  const [risk, value] = [ruleSet.riskClasses, ruleSet.valueClasses].map((classes) =>
     axisReasonsSql(classes, column),
   );
   return `(${risk})\n|| (${value})`;

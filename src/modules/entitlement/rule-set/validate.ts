@@ -7,13 +7,13 @@ import {
   readObject,
   readText,
   type Json,
-  type PolicyProblem,
+  type RuleSetProblem,
   type Report,
-} from '../../tier/policy/validate';
-import { ServiceLevel, type EntitlementPolicyDocument } from './document';
+} from '../../tier/rule-set/validate';
+import { ServiceLevel, type EntitlementRuleSetDocument } from './document';
 
 export type EntitlementValidation =
-  { ok: true; policy: EntitlementPolicyDocument } | { ok: false; problems: PolicyProblem[] };
+  { ok: true; ruleSet: EntitlementRuleSetDocument } | { ok: false; problems: RuleSetProblem[] };
 
 const DECIMAL = /^\d{1,12}(\.\d{1,2})?$/;
 
@@ -64,17 +64,17 @@ function checkParameters(report: Report, raw: unknown, path: string): void {
 }
 
 /**
- * Every problem of an entitlement policy at once, or the document typed. Grants must name
- * services of the document and tiers of `tiers` (the tier policy it will work with), each
- * service at most once per tier; gates are tier-policy conditions that can hold.
+ * Every problem of an entitlement rule set at once, or the document typed. Grants must name
+ * services of the document and tiers of `tiers` (the tier rule set it will work with), each
+ * service at most once per tier; gates are tier rule set conditions that can hold.
  */
-export function validateEntitlementPolicy(
+export function validateEntitlementRuleSet(
   doc: unknown,
   tiers: readonly string[],
 ): EntitlementValidation {
-  const problems: PolicyProblem[] = [];
+  const problems: RuleSetProblem[] = [];
   const report: Report = (path, rule, message) => problems.push({ path, rule, message });
-  const root = readObject(report, doc, '', 'The entitlement policy', [
+  const root = readObject(report, doc, '', 'The entitlement rule set', [
     'services',
     'grants',
     'riskGates',
@@ -113,7 +113,7 @@ export function validateEntitlementPolicy(
 
   const knownService = (value: unknown, path: string) => {
     if (typeof value === 'string' && services.has(value)) return true;
-    report(path, 'UNKNOWN_SERVICE', `${JSON.stringify(value)} is not a service of this policy`);
+    report(path, 'UNKNOWN_SERVICE', `${JSON.stringify(value)} is not a service of this rule set`);
     return false;
   };
   const granted = new Map<string, string>();
@@ -139,7 +139,7 @@ export function validateEntitlementPolicy(
         report(
           tierPath,
           'UNKNOWN_TIER',
-          `${JSON.stringify(tier)} is not a tier of the active tier policy (${tiers.join(', ')})`,
+          `${JSON.stringify(tier)} is not a tier of the active tier rule set (${tiers.join(', ')})`,
         );
         return;
       }
@@ -180,5 +180,5 @@ export function validateEntitlementPolicy(
 
   return problems.length
     ? { ok: false, problems }
-    : { ok: true, policy: doc as EntitlementPolicyDocument };
+    : { ok: true, ruleSet: doc as EntitlementRuleSetDocument };
 }

@@ -1,15 +1,16 @@
 import type { MetricKey, RiskLevelName } from './metrics';
 
 /**
- * A tier policy as stored in a policy version: data, so that thresholds change with business
- * policy without a release. Validate with `validatePolicy` before use; nothing else checks.
+ * A tier rule set as stored in a rule set version: data, so that thresholds change when the
+ * business decides, without a release. Validate with `validateRuleSet` before use; nothing
+ * else checks.
  */
 
 export const COMPARISON_OPS = ['<', '<=', '>', '>=', '=', '!='] as const;
 export type ComparisonOp = (typeof COMPARISON_OPS)[number];
 
 /**
- * One metric against a constant. Thresholds are plain JSON numbers: they are policy
+ * One metric against a constant. Thresholds are plain JSON numbers: they are business
  * constants, not money amounts carried through arithmetic. Levels compare on
  * NONE < LOW < MEDIUM < HIGH; booleans only with = and !=. A comparison on a null metric
  * (a loss ratio with nothing earned) is false, as in SQL.
@@ -53,7 +54,7 @@ export interface MatrixCell {
   tier: string;
 }
 
-export interface TierPolicyDocument {
+export interface TierRuleSetDocument {
   riskClasses: ClassRule[];
   valueClasses: ClassRule[];
   tiers: TierRule[];

@@ -1,8 +1,8 @@
 /**
- * The metric catalog: everything a tier policy may compare, as columns of one per-customer
- * metrics row computed in SQL as of a date (`../metrics.sql.ts`). A policy names metrics by
- * key; the key, not the column, is the contract with policy authors, so columns can be
- * renamed without touching stored policy versions. Windows end on and include the date.
+ * The metric catalog: everything a tier rule set may compare, as columns of one per-customer
+ * metrics row computed in SQL as of a date (`../metrics.sql.ts`). A rule set names metrics
+ * by key; the key, not the column, is the contract with rule set authors, so columns can be
+ * renamed without touching stored rule set versions. Windows end on and include the date.
  */
 
 /**
@@ -20,7 +20,7 @@ export interface MetricDefinition {
   unit: string;
   /** Snake-case column of the metrics row. */
   column: string;
-  /** What the metric means, for policy authors, the README and the API docs. */
+  /** What the metric means, for rule set authors, the README and the API docs. */
   definition: string;
 }
 
@@ -148,7 +148,7 @@ export type MetricKey = keyof typeof METRICS;
 export const METRIC_KEYS = Object.keys(METRICS) as MetricKey[];
 
 /**
- * Columns of the metrics row that no policy compares but reasons quote: where the latest
+ * Columns of the metrics row that no rule set compares but reasons quote: where the latest
  * risk level came from ("risk level HIGH from model claims-rules v3 on 2026-10-02").
  */
 export const SIDE_COLUMNS = {

@@ -4,7 +4,7 @@ import {
   type ClassAxis,
   type Comparison,
   type ComparisonOp,
-  type TierPolicyDocument,
+  type TierRuleSetDocument,
 } from './document';
 import { METRICS, METRIC_KEYS, RISK_LEVELS, type MetricKey, type MetricType } from './metrics';
 import {
@@ -44,15 +44,15 @@ export type ProblemRule =
   | 'DUPLICATE_GRANT'
   | 'PARAMETER';
 
-export interface PolicyProblem {
+export interface RuleSetProblem {
   /** Where, as a JSON path from the document root, e.g. `riskClasses[2].when[0].all[1]`. */
   path: string;
   rule: ProblemRule;
   message: string;
 }
 
-export type PolicyValidation =
-  { ok: true; policy: TierPolicyDocument } | { ok: false; problems: PolicyProblem[] };
+export type RuleSetValidation =
+  { ok: true; ruleSet: TierRuleSetDocument } | { ok: false; problems: RuleSetProblem[] };
 
 export type Report = (path: string, rule: ProblemRule, message: string) => void;
 
@@ -517,14 +517,14 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
 }
 
 /**
- * Every problem of a tier policy document at once, or the document typed. Valid means safe
+ * Every problem of a tier rule set document at once, or the document typed. Valid means safe
  * to compile to SQL (metrics, operators and values checked), mutually exclusive classes with
  * one fallback per axis, no condition that can never hold, and a complete matrix.
  */
-export function validatePolicy(doc: unknown): PolicyValidation {
-  const problems: PolicyProblem[] = [];
+export function validateRuleSet(doc: unknown): RuleSetValidation {
+  const problems: RuleSetProblem[] = [];
   const report: Report = (path, rule, message) => problems.push({ path, rule, message });
-  const root = readObject(report, doc, '', 'The policy', [...CLASS_AXES, 'tiers', 'matrix']);
+  const root = readObject(report, doc, '', 'The rule set', [...CLASS_AXES, 'tiers', 'matrix']);
   if (!root) return { ok: false, problems };
   const known: Known = {};
   for (const axis of CLASS_AXES) {
@@ -546,5 +546,5 @@ export function validatePolicy(doc: unknown): PolicyValidation {
   checkMatrix(report, root.matrix, known);
   return problems.length
     ? { ok: false, problems }
-    : { ok: true, policy: doc as TierPolicyDocument };
+    : { ok: true, ruleSet: doc as TierRuleSetDocument };
 }

@@ -7,10 +7,10 @@ import { METRICS, RISK_LEVELS, type MetricKey, type MetricType } from './metrics
  * empty, alone (a condition that never holds) or intersected (two classes that both hold),
  * and per-metric sets answer that exactly because every comparison involves one metric.
  * Regions know nothing of how metrics relate (a loss ratio above 1 needs a claim), so a
- * policy has to state such things outright to be seen as exclusive.
+ * rule set has to state such things outright to be seen as exclusive.
  *
  * Null: a loss ratio is null when nothing was earned, and a comparison on null is false, as
- * in the SQL the policy compiles to. So once a comparison constrains a metric its set holds
+ * in the SQL the rule set compiles to. So once a comparison constrains a metric its set holds
  * no null, and where neither of two conjunctions constrains it null is as good as any value:
  * null never needs representing, and two conditions on lossRatio36m cannot overlap through it.
  */

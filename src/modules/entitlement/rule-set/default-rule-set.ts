@@ -1,5 +1,5 @@
-import type { Comparison } from '../../tier/policy/document';
-import { ServiceLevel, type EntitlementPolicyDocument } from './document';
+import type { Comparison } from '../../tier/rule-set/document';
+import { ServiceLevel, type EntitlementRuleSetDocument } from './document';
 
 const is = (metric: Comparison['metric'], op: Comparison['op'], value: Comparison['value']) => ({
   metric,
@@ -12,9 +12,9 @@ const FAST_TRACKS = ['DOCUMENT_FREE_CLAIM', 'SURVEY_FREE_CLAIM', 'FLASH_CLAIM'];
 
 /**
  * The entitlement rules the hub ships with (version 1), from the source documents' three
- * service levels and fast tracks, written against the default tier policy's tiers.
+ * service levels and fast tracks, written against the default tier rule set's tiers.
  */
-export const DEFAULT_ENTITLEMENT_POLICY: EntitlementPolicyDocument = {
+export const DEFAULT_ENTITLEMENT_RULE_SET: EntitlementRuleSetDocument = {
   services: [
     {
       code: 'ON_SITE_SURVEY',

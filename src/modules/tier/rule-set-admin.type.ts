@@ -1,9 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
-import { PolicyKind } from './policy-version.entity';
+import { RuleSetKind } from './rule-set-version.entity';
 
-@ObjectType('PolicyProblem', { description: 'What is wrong with a rule document, and where.' })
-export class PolicyProblemView {
+@ObjectType('RuleSetProblem', { description: 'What is wrong with a rule document, and where.' })
+export class RuleSetProblemView {
   @Field(() => String, { description: 'A path in the document, e.g. riskClasses[2].when[0].' })
   path!: string;
 
@@ -14,17 +14,17 @@ export class PolicyProblemView {
   message!: string;
 }
 
-@ObjectType('PolicyValidation')
-export class PolicyValidationView {
+@ObjectType('RuleSetValidation')
+export class RuleSetValidationView {
   @Field(() => Boolean)
   valid!: boolean;
 
-  @Field(() => [PolicyProblemView])
-  problems!: PolicyProblemView[];
+  @Field(() => [RuleSetProblemView])
+  problems!: RuleSetProblemView[];
 }
 
-@ObjectType('PolicyDraft')
-export class PolicyDraftView extends PolicyValidationView {
+@ObjectType('RuleSetDraft')
+export class RuleSetDraftView extends RuleSetValidationView {
   @Field(() => ID)
   id!: string;
 
@@ -47,8 +47,8 @@ export class TierTransitionView {
   customers!: number;
 }
 
-@ObjectType('PolicyActivation')
-export class PolicyActivationView {
+@ObjectType('RuleSetActivation')
+export class RuleSetActivationView {
   @Field(() => ID)
   id!: string;
 
@@ -59,12 +59,12 @@ export class PolicyActivationView {
   changed!: number;
 }
 
-@InputType('PolicyDraftInput')
-export class PolicyDraftInput {
-  @Field(() => PolicyKind)
-  kind!: PolicyKind;
+@InputType('RuleSetDraftInput')
+export class RuleSetDraftInput {
+  @Field(() => RuleSetKind)
+  kind!: RuleSetKind;
 
-  @Field(() => JSONObjectResolver, { description: 'The rules, as the policy document format.' })
+  @Field(() => JSONObjectResolver, { description: 'The rules, in the rule set document format.' })
   document!: Record<string, unknown>;
 
   @Field(() => String, { description: 'What this version changes, and why.' })

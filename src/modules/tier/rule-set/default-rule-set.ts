@@ -1,4 +1,4 @@
-import type { Comparison, ComparisonOp, TierPolicyDocument } from './document';
+import type { Comparison, ComparisonOp, TierRuleSetDocument } from './document';
 import type { MetricKey } from './metrics';
 
 const is = (metric: MetricKey, op: ComparisonOp, value: Comparison['value']): Comparison => ({
@@ -8,7 +8,7 @@ const is = (metric: MetricKey, op: ComparisonOp, value: Comparison['value']): Co
 });
 
 /**
- * The tier policy the hub ships with (version 1), following the two axes of the source
+ * The tier rule set the hub ships with (version 1), following the two axes of the source
  * documents: risk health (quality, healthy, sub-healthy, high-risk) and value (high, low).
  *
  * Classes of an axis must exclude each other, so a class repeats the bounds of the classes
@@ -18,7 +18,7 @@ const is = (metric: MetricKey, op: ComparisonOp, value: Comparison['value']): Co
  * fallback, so that cases nobody foresaw land in the middle rather than being rewarded or
  * marked down.
  */
-export const DEFAULT_TIER_POLICY: TierPolicyDocument = {
+export const DEFAULT_TIER_RULE_SET: TierRuleSetDocument = {
   riskClasses: [
     {
       code: 'QUALITY',

@@ -2,12 +2,12 @@ import { Check, Entity, Enum, Index, Property, Unique } from '@mikro-orm/core';
 import { BaseEntity } from '../../db/base.entity';
 
 /** Which rule set a version belongs to: tiers, or the entitlements tiers grant. */
-export enum PolicyKind {
+export enum RuleSetKind {
   TIER = 'TIER',
   ENTITLEMENT = 'ENTITLEMENT',
 }
 
-export enum PolicyVersionStatus {
+export enum RuleSetVersionStatus {
   DRAFT = 'DRAFT',
   ACTIVE = 'ACTIVE',
   RETIRED = 'RETIRED',
@@ -18,28 +18,28 @@ export enum PolicyVersionStatus {
  * version never changes (a trigger refuses it too), so every assignment and decision can
  * name the exact rules it followed. One version per kind is active at a time.
  */
-@Entity({ tableName: 'policy_version' })
-@Unique({ name: 'policy_version_kind_version_unique', properties: ['kind', 'version'] })
+@Entity({ tableName: 'rule_set_version' })
+@Unique({ name: 'rule_set_version_kind_version_unique', properties: ['kind', 'version'] })
 @Index({
-  name: 'policy_version_one_active',
+  name: 'rule_set_version_one_active',
   expression:
-    'create unique index "policy_version_one_active" on "policy_version" ("kind") where "status" = \'ACTIVE\'',
+    'create unique index "rule_set_version_one_active" on "rule_set_version" ("kind") where "status" = \'ACTIVE\'',
 })
 @Check({
-  name: 'policy_version_lifecycle_check',
+  name: 'rule_set_version_lifecycle_check',
   expression: `(status = 'DRAFT' and activated_at is null and retired_at is null)
     or (status = 'ACTIVE' and activated_at is not null and retired_at is null)
     or (status = 'RETIRED' and activated_at is not null and retired_at is not null and retired_at >= activated_at)`,
 })
-export class PolicyVersion extends BaseEntity<'status'> {
-  @Enum({ items: () => PolicyKind, type: 'text' })
-  kind!: PolicyKind;
+export class RuleSetVersion extends BaseEntity<'status'> {
+  @Enum({ items: () => RuleSetKind, type: 'text' })
+  kind!: RuleSetKind;
 
   @Property({ type: 'integer' })
   version!: number;
 
-  @Enum({ items: () => PolicyVersionStatus, type: 'text', default: PolicyVersionStatus.DRAFT })
-  status: PolicyVersionStatus = PolicyVersionStatus.DRAFT;
+  @Enum({ items: () => RuleSetVersionStatus, type: 'text', default: RuleSetVersionStatus.DRAFT })
+  status: RuleSetVersionStatus = RuleSetVersionStatus.DRAFT;
 
   @Property({ type: 'json' })
   document!: Record<string, unknown>;

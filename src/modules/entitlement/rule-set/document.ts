@@ -1,4 +1,4 @@
-import type { Condition } from '../../tier/policy/document';
+import type { Condition } from '../../tier/rule-set/document';
 
 /** 标准服务, 贴心服务, 专享服务: the three service levels of the source documents. */
 export enum ServiceLevel {
@@ -55,7 +55,7 @@ export interface RiskGate {
   rationale: string;
 }
 
-export interface EntitlementPolicyDocument {
+export interface EntitlementRuleSetDocument {
   services: ServiceDefinition[];
   grants: Grant[];
   riskGates: RiskGate[];
