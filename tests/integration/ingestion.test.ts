@@ -7,7 +7,9 @@ import {
   INGEST_CUSTOMERS,
   INGEST_POLICIES,
   INGEST_RISK_SCORES,
+  ingestPortfolio,
   insertBranches,
+  nextNumber,
   residentId,
   riskScoreRecord,
   vin,
@@ -28,6 +30,14 @@ const counts = (hub: TestHub) =>
     (select max(updated_at) from customer) as last_customer_update,
     (select max(updated_at) from policy) as last_policy_update`);
 
+/** The rows each table gained from `before` to `after` (both read by `counts`). */
+const gained = (before: Record<string, any>, after: Record<string, any>) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .filter(([, n]) => typeof n === 'number')
+      .map(([table, n]) => [table, n - before[table]]),
+  );
+
 describe('ingestion from source systems', () => {
   let hub: TestHub;
 
@@ -38,7 +48,9 @@ describe('ingestion from source systems', () => {
   afterAll(() => hub.close());
 
   it('changes nothing when the same batches are sent twice', async () => {
-    const customers = [customerRecord(1), customerRecord(2)];
+    const [n, m] = [nextNumber(), nextNumber()];
+    const initial = await counts(hub);
+    const customers = [customerRecord(n), customerRecord(m)];
     const first = await hub.gql(INGEST_CUSTOMERS, { records: customers });
     expect(first.data!.ingestCustomers.records.map((r: { status: string }) => r.status)).toEqual([
       'CREATED',
@@ -48,13 +60,13 @@ describe('ingestion from source systems', () => {
       first.data!.ingestCustomers.records[0].id,
     ]);
     const batches: [string, unknown[]][] = [
-      [INGEST_POLICIES, [autoPolicyRecord(1, cif1)]],
-      [INGEST_CLAIMS, [claimRecord(1, autoPolicyRecord(1, cif1).policyNo)]],
+      [INGEST_POLICIES, [autoPolicyRecord(n, cif1)]],
+      [INGEST_CLAIMS, [claimRecord(n, autoPolicyRecord(n, cif1).policyNo)]],
       [
         INGEST_RISK_SCORES,
         [
-          riskScoreRecord(1, { claimNo: claimRecord(1, '').claimNo }),
-          riskScoreRecord(2, { vin: vin(1) }),
+          riskScoreRecord(2 * n, { claimNo: claimRecord(n, '').claimNo }),
+          riskScoreRecord(2 * n + 1, { vin: vin(n) }),
         ],
       ],
     ];
@@ -75,7 +87,7 @@ describe('ingestion from source systems', () => {
       expect(result.records.every((r) => r.status === 'UNCHANGED')).toBe(true);
     }
     expect(await counts(hub)).toEqual(before);
-    expect(before[0]).toMatchObject({
+    expect(gained(initial[0]!, before[0]!)).toEqual({
       customers: 2,
       documents: 2,
       contacts: 4,
@@ -89,9 +101,14 @@ describe('ingestion from source systems', () => {
   });
 
   it('links a second source record with the same identity document to the same customer', async () => {
+    const n = nextNumber();
+    const first = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const [{ cif_no: cifNo }] = await hub.sql(`select cif_no from customer where id = $1`, [
+      first.data!.ingestCustomers.records[0].id,
+    ]);
     const res = await hub.gql(INGEST_CUSTOMERS, {
       records: [
-        customerRecord(1, {
+        customerRecord(n, {
           sourceSystem: 'CALL_CENTRE',
           sourceKey: '95510-77',
           contactPoints: [],
@@ -99,25 +116,29 @@ describe('ingestion from source systems', () => {
       ],
     });
     const [outcome] = res.data!.ingestCustomers.records;
-    expect(outcome.status).toBe('UPDATED');
+    expect(outcome).toMatchObject({
+      status: 'UPDATED',
+      id: first.data!.ingestCustomers.records[0].id,
+    });
     const rows = await hub.sql(
       `select c.cif_no, count(s.*)::int as sources from customer c join source_record s on s.customer_id = c.id
        where c.id = $1 group by c.cif_no`,
       [outcome.id],
     );
-    expect(rows).toEqual([{ cif_no: 'C0000000001', sources: 2 }]);
+    expect(rows).toEqual([{ cif_no: cifNo, sources: 2 }]);
   });
 
   it('rejects bad records with every reason and accepts the rest of the batch', async () => {
-    const badId = residentId(3).slice(0, 17) + (residentId(3).endsWith('0') ? '1' : '0');
+    const [b, g, o] = [nextNumber(), nextNumber(), nextNumber()];
+    const badId = residentId(b).slice(0, 17) + (residentId(b).endsWith('0') ? '1' : '0');
     const res = await hub.gql(INGEST_CUSTOMERS, {
       records: [
-        customerRecord(3, {
+        customerRecord(b, {
           identityDocuments: [{ type: 'RESIDENT_ID', number: badId }],
           contactPoints: [{ kind: 'MOBILE', value: '1234' }],
         }),
-        customerRecord(4),
-        customerRecord(5, { kind: 'ORGANISATION', gender: 'MALE', branchCode: '9999' }),
+        customerRecord(g),
+        customerRecord(o, { kind: 'ORGANISATION', gender: 'MALE', branchCode: '9999' }),
       ],
     });
     const [bad, good, org] = res.data!.ingestCustomers.records;
@@ -134,13 +155,16 @@ describe('ingestion from source systems', () => {
       expect.arrayContaining(['kind ORGANISATION_ATTRIBUTES', 'branchCode UNKNOWN_BRANCH']),
     );
     expect(
-      await hub.sql(`select 1 from source_record where source_key in ('PA-3', 'PA-5')`),
+      await hub.sql(`select 1 from source_record where source_key in ($1, $2)`, [
+        `PA-${b}`,
+        `PA-${o}`,
+      ]),
     ).toEqual([]);
   });
 
   it('rejects a policy or claim that names an unknown customer or policy', async () => {
     const policy = await hub.gql(INGEST_POLICIES, {
-      records: [autoPolicyRecord(9, 'C0000009999')],
+      records: [autoPolicyRecord(nextNumber(), 'C0000009999')],
     });
     expect(policy.data!.ingestPolicies.records[0]).toMatchObject({
       status: 'REJECTED',
@@ -149,7 +173,7 @@ describe('ingestion from source systems', () => {
         { field: 'parties[1].customer', rule: 'UNKNOWN_CUSTOMER' },
       ],
     });
-    const claim = await hub.gql(INGEST_CLAIMS, { records: [claimRecord(9, 'PNOPE')] });
+    const claim = await hub.gql(INGEST_CLAIMS, { records: [claimRecord(nextNumber(), 'PNOPE')] });
     expect(claim.data!.ingestClaims.records[0]).toMatchObject({
       status: 'REJECTED',
       errors: [{ field: 'policyNo', rule: 'UNKNOWN_POLICY' }],
@@ -157,9 +181,12 @@ describe('ingestion from source systems', () => {
   });
 
   it('checks amounts, periods and stage order', async () => {
+    // A known customer and policy, so that only the rules under test can fail.
+    const n = nextNumber();
+    const [cifNo] = await ingestPortfolio(hub, 1, n);
     const res = await hub.gql(INGEST_POLICIES, {
       records: [
-        autoPolicyRecord(10, 'C0000000001', {
+        autoPolicyRecord(nextNumber(), cifNo!, {
           premium: '-1.00',
           expiryDate: '2025-12-31',
           vehicle: null,
@@ -175,7 +202,7 @@ describe('ingestion from source systems', () => {
     ).toEqual(['expiryDate PERIOD_ORDER', 'premium NON_NEGATIVE', 'vehicle REQUIRED']);
     const claim = await hub.gql(INGEST_CLAIMS, {
       records: [
-        claimRecord(10, 'PCA00000001', {
+        claimRecord(nextNumber(), autoPolicyRecord(n, '').policyNo, {
           surveyedAt: '2026-05-10T23:00:00Z',
           registeredAt: '2026-05-11T09:00:00Z',
           status: 'CLOSED',
@@ -190,16 +217,20 @@ describe('ingestion from source systems', () => {
   });
 
   it('never overwrites a risk score: a changed resend under the same key is rejected', async () => {
+    // The portfolio scores claim n under the key RS-2n.
+    const n = nextNumber();
+    await ingestPortfolio(hub, 1, n);
+    const { claimNo } = claimRecord(n, '');
     const res = await hub.gql(INGEST_RISK_SCORES, {
-      records: [riskScoreRecord(1, { claimNo: 'CL00000001' }, { score: '99' })],
+      records: [riskScoreRecord(2 * n, { claimNo }, { score: '99' })],
     });
     expect(res.data!.ingestRiskScores.records[0]).toMatchObject({
       status: 'REJECTED',
       errors: [{ rule: 'IMMUTABLE' }],
     });
-    expect(await hub.sql(`select score::text from risk_score where source_key = 'RS-1'`)).toEqual([
-      { score: '72.50' },
-    ]);
+    expect(
+      await hub.sql(`select score::text from risk_score where source_key = $1`, [`RS-${2 * n}`]),
+    ).toEqual([{ score: '72.50' }]);
   });
 
   it('writes a record whole or not at all when the database refuses part of it', async () => {
@@ -215,11 +246,12 @@ describe('ingestion from source systems', () => {
       `create trigger refuse_test_contact before insert on contact_point for each row execute function refuse_test_contact()`,
     );
     try {
-      const refused = customerRecord(20, {
+      const [before, r, after] = [nextNumber(), nextNumber(), nextNumber()];
+      const refused = customerRecord(r, {
         contactPoints: [{ kind: 'EMAIL', value: 'refused@example.cn' }],
       });
       const res = await hub.gql(INGEST_CUSTOMERS, {
-        records: [customerRecord(21), refused, customerRecord(22)],
+        records: [customerRecord(before), refused, customerRecord(after)],
       });
       expect(res.data!.ingestCustomers.records.map((r: { status: string }) => r.status)).toEqual([
         'CREATED',
@@ -233,17 +265,20 @@ describe('ingestion from source systems', () => {
           message: 'breaks the database rule contact_point_test_rule',
         },
       ]);
-      expect(await hub.sql(`select 1 from source_record where source_key = 'PA-20'`)).toEqual([]);
+      expect(
+        await hub.sql(`select 1 from source_record where source_key = $1`, [`PA-${r}`]),
+      ).toEqual([]);
       const docs = await hub.sql(
         `select count(*)::int as n from identity_document where number = $1`,
-        [residentId(20)],
+        [residentId(r)],
       );
       expect(docs).toEqual([{ n: 0 }]);
       expect(
         await hub.sql(
-          `select source_key from source_record where source_key in ('PA-21', 'PA-22') order by 1`,
+          `select source_key from source_record where source_key in ($1, $2) order by 1`,
+          [`PA-${before}`, `PA-${after}`],
         ),
-      ).toEqual([{ source_key: 'PA-21' }, { source_key: 'PA-22' }]);
+      ).toEqual([`PA-${before}`, `PA-${after}`].sort().map((key) => ({ source_key: key })));
     } finally {
       await hub.sql('drop trigger refuse_test_contact on contact_point');
     }
@@ -258,13 +293,14 @@ describe('ingestion from source systems', () => {
       field: 'records',
       rule: 'BATCH_SIZE',
     });
+    const n = nextNumber();
     const frontline = await hub.gql(
       INGEST_CUSTOMERS,
-      { records: [customerRecord(30)] },
+      { records: [customerRecord(n)] },
       Role.FRONTLINE,
     );
     expect(frontline.errors![0].extensions.code).toBe('FORBIDDEN');
-    const ingest = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(30)] }, Role.INGEST);
+    const ingest = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] }, Role.INGEST);
     expect(ingest.data!.ingestCustomers.accepted).toBe(1);
   });
 });
