@@ -34,7 +34,12 @@ describe('marketing segments by tier, on the demo data', () => {
     hub = await startTestHub();
     const client = new Client({ connectionString: hub.databaseUrl });
     await client.connect();
-    await seedDemoData(client, { customers: 3000, piiHashKey: TEST_SECRETS.piiHashKey });
+    await seedDemoData(client, {
+      customers: 3000,
+      piiHashKey: TEST_SECRETS.piiHashKey,
+      today: hub.clock.today(),
+      timeZone: hub.clock.zone,
+    });
     await client.end();
     await hub.app.services.tiers.recomputeAll();
   });
@@ -159,32 +164,47 @@ describe('marketing segments by tier, on the demo data', () => {
 
   it('finds customers whose tier moved down since a date, and counts the moves', async () => {
     // Move five GOLD customers down to STANDARD as a recompute would, today.
-    await hub.sql(`with moved as (
+    const moved = await hub.sql<{ id: string; customer_id: string }>(`
+      with moved as (
         update tier_assignment set valid_to = now() where id in (
           select id from tier_assignment where valid_to is null and tier = 'GOLD' order by customer_id limit 5)
-        returning customer_id, rule_set_version_id)
-      insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
-      select customer_id, rule_set_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', now() from moved`);
-    const today = new Date().toISOString().slice(0, 10);
-    const down = await hub.gql(
-      `{ marketingCustomers(filter: { tierChange: { since: "${today}", from: ["GOLD"], direction: DOWN } }) { totalCount } }`,
-      {},
-      Role.ADMIN,
-    );
-    expect(down.data!.marketingCustomers.totalCount).toBe(5);
-    const up = await hub.gql(
-      `{ marketingCustomers(filter: { tierChange: { since: "${today}", direction: UP } }) { totalCount } }`,
-      {},
-      Role.ADMIN,
-    );
-    expect(up.data!.marketingCustomers.totalCount).toBe(0);
-    const moves = await hub.gql(
-      `{ tierTransitionSummary(since: "${today}") { fromTier toTier customers } }`,
-      {},
-      Role.ADMIN,
-    );
-    expect(moves.data!.tierTransitionSummary).toEqual([
-      { fromTier: 'GOLD', toTier: 'STANDARD', customers: 5 },
-    ]);
+        returning id, customer_id, rule_set_version_id),
+      opened as (
+        insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
+        select customer_id, rule_set_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', now() from moved)
+      select id, customer_id from moved`);
+    expect(moved).toHaveLength(5);
+    try {
+      const today = hub.clock.today();
+      const down = await hub.gql(
+        `{ marketingCustomers(filter: { tierChange: { since: "${today}", from: ["GOLD"], direction: DOWN } }) { totalCount } }`,
+        {},
+        Role.ADMIN,
+      );
+      expect(down.data!.marketingCustomers.totalCount).toBe(5);
+      const up = await hub.gql(
+        `{ marketingCustomers(filter: { tierChange: { since: "${today}", direction: UP } }) { totalCount } }`,
+        {},
+        Role.ADMIN,
+      );
+      expect(up.data!.marketingCustomers.totalCount).toBe(0);
+      const moves = await hub.gql(
+        `{ tierTransitionSummary(since: "${today}") { fromTier toTier customers } }`,
+        {},
+        Role.ADMIN,
+      );
+      expect(moves.data!.tierTransitionSummary).toEqual([
+        { fromTier: 'GOLD', toTier: 'STANDARD', customers: 5 },
+      ]);
+    } finally {
+      // The other tests read the seeded tiers: put them back as they were.
+      await hub.sql(
+        `delete from tier_assignment where customer_id = any($1::uuid[]) and valid_to is null`,
+        [moved.map((m) => m.customer_id)],
+      );
+      await hub.sql(`update tier_assignment set valid_to = null where id = any($1::bigint[])`, [
+        moved.map((m) => m.id),
+      ]);
+    }
   });
 });
