@@ -13,7 +13,7 @@ const DEEP_PAGE = `query ($first: Int!) {
         claims { nodes { claimNo stages { stage } latestRiskScores { level firedRules { code } } } } } }
       latestRiskScores { stage level firedRules { code weight } }
       riskHistory { claimCount3y lossRatio policyYears { year incurred } }
-      tier { tier reasons ruleSetVersion { version } }
+      tier { tier reasons ruleSetVersion { version } metrics { premium12m lossRatio36m } }
       entitlements { service status reasons parameters { maxClaimAmount } }
     } }
     pageInfo { hasNextPage endCursor }

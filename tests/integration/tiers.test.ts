@@ -13,7 +13,8 @@ import {
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 const TIER = `query ($by: CustomerLookup!) { customer(by: $by) {
-  tier { tier riskClass valueClass reasons cause metrics ruleSetVersion { version } }
+  tier { tier riskClass valueClass reasons cause ruleSetVersion { version }
+    metrics { premium12m claimCount36m incurred36m lossRatio36m verifiedContact } }
   tierHistory { totalCount nodes { tier validFrom validTo } } } }`;
 
 const year = new Date().getUTCFullYear();
@@ -68,9 +69,12 @@ describe('tier assignments', () => {
         'written premium 6,000 CNY in 12 months (at least 5,000)',
       ]),
     );
-    expect(tier.metrics).toMatchObject({
+    // Money and ratios as Decimal strings, exact to the cent and the basis point.
+    expect(tier.metrics).toEqual({
+      premium12m: '6000.00',
       claimCount36m: 0,
-      premium12m: 6000,
+      incurred36m: '0.00',
+      lossRatio36m: '0.0000',
       verifiedContact: true,
     });
   });
@@ -88,6 +92,11 @@ describe('tier assignments', () => {
       tier: 'WATCH',
       riskClass: 'HIGH_RISK',
       cause: 'CHANGE',
+    });
+    expect(now.data!.customer.tier.metrics).toMatchObject({
+      claimCount36m: 1,
+      incurred36m: '9000.00',
+      lossRatio36m: expect.stringMatching(/^\d+\.\d{4}$/),
     });
     expect(now.data!.customer.tier.reasons).toEqual(
       expect.arrayContaining([

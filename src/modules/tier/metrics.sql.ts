@@ -65,15 +65,15 @@ export function metricsQuery(asOf: string, customers: string): string {
     where cp.kind = 'MOBILE' and cp.verification_status = 'VERIFIED'
     group by cp.customer_id)
   select s.id as customer_id, s.branch_id,
-    coalesce(pm.premium_12m, 0) as premium_12m,
+    coalesce(pm.premium_12m, 0.00) as premium_12m,
     coalesce(pm.lines_held, 0)::int as lines_held,
     coalesce((extract(year from age(${asOf}, pm.first_cover)) * 12
       + extract(month from age(${asOf}, pm.first_cover)))::int, 0) as tenure_months,
     coalesce(pm.renewals, 0)::int as renewals,
     coalesce(cm.claim_count_12m, 0)::int as claim_count_12m,
     coalesce(cm.claim_count_36m, 0)::int as claim_count_36m,
-    coalesce(cm.incurred_12m, 0) as incurred_12m,
-    coalesce(cm.incurred_36m, 0) as incurred_36m,
+    coalesce(cm.incurred_12m, 0.00) as incurred_12m,
+    coalesce(cm.incurred_36m, 0.00) as incurred_36m,
     round(coalesce(cm.incurred_12m, 0) / nullif(pm.earned_12m, 0), 4) as loss_ratio_12m,
     round(coalesce(cm.incurred_36m, 0) / nullif(pm.earned_36m, 0), 4) as loss_ratio_36m,
     coalesce((extract(year from age(${asOf}, coalesce(cm.last_accident, pm.first_cover))) * 12

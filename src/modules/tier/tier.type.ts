@@ -1,7 +1,23 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
-import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
+import { DecimalScalar } from '../../graphql/scalars';
+import {
+  Column,
+  DerivedColumn,
+  DerivedRow,
+  ReadsFrom,
+  Related,
+  type Nested,
+} from '../../read/read-model';
+import {
+  METRICS,
+  METRIC_KEYS,
+  SQL_TYPES,
+  type MetricKey,
+  type MetricType,
+} from './rule-set/metrics';
 import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-version.entity';
 import { TierAssignment } from './tier-assignment.entity';
 
@@ -49,6 +65,47 @@ export class RuleSetVersionView {
   document!: Record<string, unknown>;
 }
 
+/**
+ * The metric values a tier was decided on, one field per metric of the catalog
+ * (`rule-set/metrics.ts`), so that a new metric reaches the API with its definition. Money
+ * and ratios are Decimal strings, as everywhere in the API: the recorded jsonb holds them as
+ * exact numerics, which a client's JSON parser would turn into binary floats.
+ */
+@ObjectType('TierMetrics', {
+  description:
+    'The metric values a tier was decided on, as of its computation. Windows end on and ' +
+    'include that day; the loss ratios here are windowed (12 and 36 months), unlike the ' +
+    "lifetime one of a customer's riskHistory.",
+})
+@DerivedRow()
+export class TierMetricsView {
+  [metric: string]: string | number | boolean | null;
+}
+
+const METRIC_FIELD_TYPES: Record<MetricType, () => GraphQLScalarType> = {
+  money: () => DecimalScalar,
+  count: () => Int,
+  ratio: () => DecimalScalar,
+  level: () => String as unknown as GraphQLScalarType,
+  boolean: () => Boolean as unknown as GraphQLScalarType,
+};
+
+for (const key of METRIC_KEYS) {
+  const { type, unit, definition } = METRICS[key];
+  Field(METRIC_FIELD_TYPES[type], {
+    // A ratio is null when nothing was earned; the other metrics always have a value.
+    nullable: type === 'ratio',
+    description: `${definition} Unit: ${unit}.`,
+  })(TierMetricsView.prototype, key);
+  DerivedColumn(key)(TierMetricsView.prototype, key);
+}
+
+/** The metrics recorded on an assignment (jsonb by metric key) as a row, typed. */
+const metricsRecord = (json: string, alias: string) =>
+  `jsonb_to_record(${json}) as ${alias}(${METRIC_KEYS.map(
+    (key: MetricKey) => `"${key}" ${SQL_TYPES[METRICS[key].type]}`,
+  ).join(', ')})`;
+
 @ObjectType('TierAssignment', {
   description: 'A tier over a period, with the metric values and reasons it was decided on.',
 })
@@ -70,9 +127,16 @@ export class TierAssignmentView {
   @Column()
   reasons!: string[];
 
-  @Field(() => JSONObjectResolver, { description: 'The metric values used, by metric key.' })
-  @Column()
-  metrics!: Record<string, unknown>;
+  @Field(() => TierMetricsView, { description: 'The metric values it was decided on.' })
+  @Related({
+    kind: 'one',
+    type: () => TierMetricsView,
+    source: (assignment, metrics) => ({
+      from: metricsRecord(assignment.col('metrics'), metrics.alias),
+      where: [],
+    }),
+  })
+  metrics!: Nested<TierMetricsView>;
 
   @Field(() => String, { description: 'CHANGE, SCHEDULE or ACTIVATION.' })
   @Column()
