@@ -8,6 +8,8 @@ import { Role } from '../src/auth/roles';
 import { signToken } from '../src/auth/tokens';
 import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
 import { seedDemoData } from '../seeds/demo-data';
+import { parseConfig } from '../src/config/config';
+import { BusinessClock } from '../src/time/clock';
 
 /**
  * Front-line profile throughput: seeds a database (once; it is kept for later runs),
@@ -58,7 +60,13 @@ async function prepareDatabase(): Promise<string> {
     await db.connect();
     const started = Date.now();
     console.log(`Seeding ${customers} customers into ${name}...`);
-    await seedDemoData(db, { customers, piiHashKey: secrets.piiHashKey });
+    const clock = new BusinessClock(parseConfig().businessTimeZone);
+    await seedDemoData(db, {
+      customers,
+      piiHashKey: secrets.piiHashKey,
+      today: clock.today(),
+      timeZone: clock.zone,
+    });
     console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await db.end();
   }

@@ -98,7 +98,13 @@ async function seedIfEmpty(
     if (rows[0].any || customers === 0) return;
     const started = Date.now();
     process.stdout.write(`Seeding ${customers} demo customers (first start only)...`);
-    const counts = await seedDemoData(client, { customers, piiHashKey });
+    const { clock } = app.services;
+    const counts = await seedDemoData(client, {
+      customers,
+      piiHashKey,
+      today: clock.today(),
+      timeZone: clock.zone,
+    });
     const tiers = await app.services.tiers.recomputeAll();
     console.log(
       ` ${counts.customers} customers, ${counts.policies} policies, ${counts.claims} claims, ` +

@@ -1,40 +1,59 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { MAX_SEED_CUSTOMERS, seedDemoData } from '../../seeds/demo-data';
+import { isCalendarDay, MAX_SEED_CUSTOMERS, seedDemoData } from '../../seeds/demo-data';
 import { ConfigError, parseConfig } from '../config/config';
 import { loadOrCreateSecrets } from '../config/secrets';
 import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
+import { BusinessClock } from '../time/clock';
 import { progressBar } from './progress';
 
 const DEFAULT_CUSTOMERS = 10_000;
 const USAGE =
-  `usage: npm run seed -- [--customers N]` +
-  `  (N from 1 to ${MAX_SEED_CUSTOMERS}, default ${DEFAULT_CUSTOMERS})`;
+  `usage: npm run seed -- [--customers N] [--day YYYY-MM-DD]` +
+  `  (N from 1 to ${MAX_SEED_CUSTOMERS}, default ${DEFAULT_CUSTOMERS};` +
+  ` the day seeded on, default today in the business time zone)`;
 
 class UsageError extends Error {}
 
-function parseArgs(args: string[]): { customers: number } {
-  let customers = DEFAULT_CUSTOMERS;
+interface Args {
+  customers: number;
+  /** Another seed day, to reproduce a demo seeded then: data are placed relative to it. */
+  day?: string;
+}
+
+function parseArgs(args: string[]): Args {
+  const parsed: Args = { customers: DEFAULT_CUSTOMERS };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    if (flag !== '--customers') throw new UsageError(`unknown argument '${args[i]}'`);
+    if (flag !== '--customers' && flag !== '--day') {
+      throw new UsageError(`unknown argument '${args[i]}'`);
+    }
     const raw = inline ?? args[++i];
+    if (flag === '--day') {
+      if (raw === undefined || !isCalendarDay(raw)) {
+        throw new UsageError(`--day needs a calendar date as YYYY-MM-DD, got '${raw ?? ''}'`);
+      }
+      parsed.day = raw;
+      continue;
+    }
     if (raw === undefined || !/^\d+$/.test(raw)) {
       throw new UsageError(`--customers needs a whole number, got '${raw ?? ''}'`);
     }
-    customers = Number(raw);
-    if (customers < 1 || customers > MAX_SEED_CUSTOMERS) {
+    parsed.customers = Number(raw);
+    if (parsed.customers < 1 || parsed.customers > MAX_SEED_CUSTOMERS) {
       throw new UsageError(`--customers must be from 1 to ${MAX_SEED_CUSTOMERS}, got ${raw}`);
     }
   }
-  return { customers };
+  return parsed;
 }
 
 async function main(args: string[]): Promise<number> {
-  const { customers } = parseArgs(args);
+  const { customers, day } = parseArgs(args);
   const config = parseConfig();
+  const clock = new BusinessClock(config.businessTimeZone);
+  const today = day ?? clock.today();
   const started = Date.now();
   const database = await openDatabase(config, (message) => console.error(message));
   const { url } = database;
@@ -58,6 +77,8 @@ async function main(args: string[]): Promise<number> {
       const counts = await seedDemoData(client, {
         customers,
         piiHashKey,
+        today,
+        timeZone: clock.zone,
         onProgress: progressBar(process.stderr),
         connect: async () => {
           const helper = new Client({ connectionString: url });
@@ -68,7 +89,8 @@ async function main(args: string[]): Promise<number> {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(
         `Seeded ${counts.customers} customers, ${counts.policies} policies, ` +
-          `${counts.claims} claims, ${counts.riskScores} risk scores in ${seconds} s`,
+          `${counts.claims} claims, ${counts.riskScores} risk scores as of ${today} ` +
+          `in ${seconds} s`,
       );
       return 0;
     } finally {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { SEED_TODAY, seedDemoData, type SeedCounts } from '../../seeds/demo-data';
+import { seedDemoData, type SeedCounts } from '../../seeds/demo-data';
 import { ormOptions } from '../../src/db/orm.config';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import { ClaimStatus } from '../../src/modules/claim/claim.enums';
@@ -9,6 +9,7 @@ import { IdentityDocumentType } from '../../src/modules/customer/customer.enums'
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import { LineOfBusiness, SalesChannel } from '../../src/modules/policy/policy.enums';
 import { RiskLevel } from '../../src/modules/risk/risk.enums';
+import { BusinessClock } from '../../src/time/clock';
 import {
   checkCreditCode,
   checkMobile,
@@ -24,6 +25,7 @@ const ADMIN_URL =
   'postgres://postgres@127.0.0.1:5432/postgres';
 const KEY = 'seed-test-key-0123456789-abcdefghijklmnopqrstuvwxyz';
 const CUSTOMERS = 2_000;
+const SEED_TODAY = new BusinessClock().today();
 
 interface Seeded {
   name: string;
@@ -61,6 +63,7 @@ async function seedFresh(
   const counts = await seedDemoData(db.client, {
     customers,
     piiHashKey,
+    today: SEED_TODAY,
     connect: helped ? () => connect(url) : undefined,
   });
   return { ...db, counts };

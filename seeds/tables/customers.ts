@@ -1,0 +1,233 @@
+import {
+  ConsentChannel,
+  ContactKind,
+  CustomerKind,
+  CustomerStatus,
+  Gender,
+  IdentityDocumentType,
+  SourceSystem,
+} from '../../src/modules/customer/customer.enums';
+import { MARKETS } from '../reference/branches';
+import {
+  COMMUNITIES,
+  EMAIL_DOMAINS,
+  FEMALE_GIVEN_NAMES,
+  INDUSTRIES,
+  MALE_GIVEN_NAMES,
+  OFFICE_BUILDINGS,
+  ROADS,
+  SURNAMES,
+  TRADE_NAMES,
+} from '../reference/names';
+import { MOBILE_PREFIXES } from '../reference/numbering';
+import {
+  CREDIT_CODE_CHECK,
+  ORGANISATION_CODE_CHECK,
+  RESIDENT_ID_CHECK,
+  withCheckCharacterSql,
+} from '../sql/check-characters';
+import {
+  chance,
+  oneOf,
+  P1,
+  P2,
+  P3,
+  P4,
+  P5,
+  permute,
+  pick,
+  weighted,
+  weightedIndex,
+} from '../sql/draws';
+import { hmacSql } from '../sql/hmac';
+import { TAG, uuidSql } from '../sql/ids';
+import { DAY, type SeedTime } from '../sql/seed-time';
+import { lit, sqlArray } from '../sql/values';
+import type { RowSet } from './row-set';
+
+const SOURCES: [system: SourceSystem, keyPrefix: string, weight: number][] = [
+  [SourceSystem.POLICY_ADMIN, 'PA', 62],
+  [SourceSystem.DEALER, 'DL', 12],
+  [SourceSystem.AGENCY, 'AG', 10],
+  [SourceSystem.APP, 'APP', 7],
+  [SourceSystem.WECHAT, 'WX', 5],
+  [SourceSystem.CALL_CENTRE, 'CC', 3],
+  [SourceSystem.CLAIMS, 'CL', 1],
+];
+
+/** How many vehicles a customer insures, weights per thousand: 80% of individuals drive. */
+const VEHICLES_PER_INDIVIDUAL: [number, number][] = [
+  [0, 200],
+  [1, 750],
+  [2, 50],
+];
+const VEHICLES_PER_ORGANISATION: [number, number][] = [
+  [0, 500],
+  [1, 300],
+  [2, 200],
+];
+
+// Individuals are 21 years 10 months to 76 years 10 months old on the seed day: seeded on
+// 2026-11-01, born from 1950-01-01 to 2004-12-31. Each birth date has 500 sequence numbers
+// per sex, so a permutation of the index over days x 500 gives every individual a distinct
+// (birth date, sequence) pair and hence a distinct resident ID.
+const OLDEST_BIRTH_DAYS_AGO = 28_063;
+const BIRTH_DAYS = 20_089;
+const BIRTH_SLOTS = BIRTH_DAYS * 500;
+
+/** The permutations stay one-to-one up to here (the birth slots, 10,044,500, run out first). */
+export const MAX_SEED_CUSTOMERS = 10_000_000;
+
+/** SQL: whether customer `i` is an individual (a pure function of i, used across chunks). */
+export const isIndividual = (i: string) => chance(i, 'individual', 93);
+
+/**
+ * Works out one chunk of customers into the working table s_cust, with everything the other
+ * tables derive from them: documents, contacts, source records and how many vehicles.
+ */
+export function customerWorkSql(time: SeedTime, create: string, lo: number, hi: number): string {
+  const i = 'g.i';
+  // GB 32100-2015: 9 (registered by market regulation), 1 (enterprise), the division code, and
+  // the GB 11714 organisation code with its own check character.
+  const creditBody = `'91' || p.district_code
+    || ${withCheckCharacterSql('p.org_bytes', ORGANISATION_CODE_CHECK)}`;
+  const address = `p.address || p.district_name || ${oneOf('p.i', 'road', ROADS)}
+      || (1 + ${pick('p.i', 'houseNo', 600)}) || '号'`;
+  return `${create} s_cust as
+with base as materialized (
+  select ${i} as i, ${isIndividual(i)} as individual, ${chance(i, 'male', 51)} as male,
+    1 + ${pick(i, 'surname', SURNAMES.length)} as surname_no,
+    ${weightedIndex(
+      i,
+      'source',
+      SOURCES.map(([, , weight]) => weight),
+    )} as source_no,
+    ${permute(i, P1, 7, BIRTH_SLOTS)} as birth_slot,
+    m.idx as market, m.id as branch_id, m.code as branch_code, m.city, m.address, m.plate_ids,
+    m.district_codes[1 + ${pick(i, 'district', 'cardinality(m.district_codes)')}]
+      as district_code,
+    m.district_names[1 + ${pick(i, 'district', 'cardinality(m.district_codes)')}]
+      as district_name
+  from generate_series(${lo}::bigint, ${hi}::bigint) as g(i)
+  join s_market m on m.idx = ${weightedIndex(
+    i,
+    'branch',
+    MARKETS.map((m) => m.weight),
+  )}
+),
+people as materialized (
+  select b.*,
+    case when b.individual
+      then ${time.today} - ${OLDEST_BIRTH_DAYS_AGO} + (b.birth_slot / 500)::int end as birth_date,
+    case when b.individual then b.birth_slot % 500 * 2 + b.male::int end as id_sequence,
+    case when not b.individual
+      then convert_to(lpad(${permute('b.i', P2, 11, 100_000_000)}::text, 8, '0'), 'UTF8')
+      end as org_bytes,
+    ${permute('b.i', P3, 13, MOBILE_PREFIXES.length * 100_000_000)} as mobile_no
+  from base b
+),
+bodies as materialized (
+  select p.*,
+    convert_to(p.district_code || to_char(p.birth_date::timestamp, 'YYYYMMDD')
+      || lpad(p.id_sequence::text, 3, '0'), 'UTF8') as id_bytes,
+    convert_to(${creditBody}, 'UTF8') as credit_bytes,
+    (${sqlArray(MOBILE_PREFIXES)})[1 + (p.mobile_no / 100000000)::int]
+      || lpad((p.mobile_no % 100000000)::text, 8, '0') as mobile,
+    case when ${chance('p.i', 'hasEmail', 50)} then
+      case when p.individual and ${chance('p.i', 'qqMail', 45)}
+        then (10000000 + ${permute('p.i', P4, 17, 1_990_000_000)}) || '@qq.com'
+        else coalesce((${sqlArray(SURNAMES.map(([, pinyin]) => pinyin))})[
+            case when p.individual then p.surname_no end], 'office')
+          || ${permute('p.i', P5, 19, 100_000_000)} || '@' || ${oneOf('p.i', 'mail', EMAIL_DOMAINS)}
+      end end as email,
+    case when not ${chance('p.i', 'hasAddress', 70)} then null
+      when p.individual then ${address} || ${oneOf('p.i', 'community', COMMUNITIES)}
+        || (1 + ${pick('p.i', 'building', 30)}) || '栋' || (1 + ${pick('p.i', 'unit', 6)})
+        || '单元' || (1 + ${pick('p.i', 'floor', 28)})
+        || lpad((1 + ${pick('p.i', 'room', 4)})::text, 2, '0') || '室'
+      else ${address} || ${oneOf('p.i', 'tower', OFFICE_BUILDINGS)}
+        || (1 + ${pick('p.i', 'officeFloor', 30)}) || '层' end as street_address
+  from people p
+)
+select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
+  case when b.individual then ${lit(CustomerKind.INDIVIDUAL)}
+    else ${lit(CustomerKind.ORGANISATION)} end as kind,
+  case when b.individual then
+    case when b.male then ${lit(Gender.MALE)} else ${lit(Gender.FEMALE)} end end as gender,
+  b.birth_date,
+  case when b.individual then (${sqlArray(SURNAMES.map(([hanzi]) => hanzi))})[b.surname_no]
+      || case when b.male then ${oneOf('b.i', 'givenName', MALE_GIVEN_NAMES)}
+        else ${oneOf('b.i', 'givenName', FEMALE_GIVEN_NAMES)} end
+    else b.city || ${oneOf('b.i', 'tradeName', TRADE_NAMES)}
+      || ${oneOf('b.i', 'industry', INDUSTRIES)} || '有限公司' end as name,
+  b.market, b.branch_id, b.branch_code, b.plate_ids,
+  case when ${chance('b.i', 'deceased', 0.4)} then ${lit(CustomerStatus.DECEASED)}
+    else ${lit(CustomerStatus.ACTIVE)} end as status,
+  ${chance('b.i', 'consent', 60)} as consent,
+  ${weighted('b.i', 'consentChannel', [
+    [ConsentChannel.APP, 30],
+    [ConsentChannel.WECHAT, 30],
+    [ConsentChannel.AGENT, 20],
+    [ConsentChannel.CALL_CENTRE, 12],
+    [ConsentChannel.PAPER, 8],
+  ])} as consent_channel,
+  ${time.now} - (3600 + ${pick('b.i', 'consentAt', 3 * 365 * DAY)}) * interval '1 second'
+    as consent_at,
+  case when b.individual then ${lit(IdentityDocumentType.RESIDENT_ID)}
+    else ${lit(IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE)} end as doc_type,
+  case when b.individual then ${withCheckCharacterSql('b.id_bytes', RESIDENT_ID_CHECK)}
+    else ${withCheckCharacterSql('b.credit_bytes', CREDIT_CODE_CHECK)}
+    end as doc_number,
+  b.mobile, b.email, b.street_address,
+  case when b.individual
+    then ${weighted('b.i', 'vehicles', VEHICLES_PER_INDIVIDUAL)}
+    else ${weighted('b.i', 'fleet', VEHICLES_PER_ORGANISATION)} end as vehicles,
+  (${sqlArray(SOURCES.map(([system]) => system))})[b.source_no] as source_system,
+  (${sqlArray(SOURCES.map(([, prefix]) => prefix))})[b.source_no] || lpad(b.i::text, 10, '0')
+    as source_key
+from bodies b`;
+}
+
+export const customerRows = (time: SeedTime): RowSet => ({
+  table: 'customer',
+  columns: `id, created_at, updated_at, cif_no, kind, name, gender, birth_date, branch_id,
+    status, marketing_consent, consent_at, consent_channel`,
+  // CIF numbers follow the index rather than nextval, which an earlier, rolled-back attempt
+  // may have advanced; the sequence is set past them at the end.
+  select: `select id, ${time.now}, ${time.now}, 'C' || lpad(i::text, 10, '0'), kind, name,
+    gender, birth_date, branch_id, status, consent,
+    case when consent then consent_at end, case when consent then consent_channel end
+  from s_cust order by i`,
+});
+
+export const identityDocumentRows = (time: SeedTime): RowSet => ({
+  table: 'identity_document',
+  columns: 'id, created_at, updated_at, customer_id, type, number, number_hash, checksum_exception',
+  select: `select ${uuidSql(TAG.identityDocument, 'c.i')}, ${time.now}, ${time.now}, c.id,
+    c.doc_type, c.doc_number, ${hmacSql('c.doc_type', 'c.doc_number')}, false
+  from s_cust c order by c.i`,
+});
+
+/** Each customer as the source system that first sent it would have: one record apiece. */
+export const sourceRecordRows = (time: SeedTime): RowSet => ({
+  table: 'source_record',
+  columns: `id, created_at, updated_at, source_system, source_key, customer_id, attributes,
+    content_hash, received_at`,
+  // The content hash digests the attributes' values: as deterministic as their JSON, cheaper.
+  select: `select ${uuidSql(TAG.sourceRecord, 'r.i')}, ${time.now}, ${time.now},
+    r.source_system, r.source_key, r.id, r.attributes, r.content_hash, ${time.now}
+  from (
+    select c.i, c.id, c.source_system, c.source_key,
+      md5(concat_ws('|', c.source_system, c.source_key, c.kind, c.name, c.gender, c.birth_date,
+        c.branch_code, c.doc_type, c.doc_number, c.mobile)) as content_hash,
+      jsonb_strip_nulls(jsonb_build_object('sourceSystem', c.source_system,
+        'sourceKey', c.source_key, 'kind', c.kind, 'name', c.name, 'gender', c.gender,
+        'birthDate', c.birth_date, 'branchCode', c.branch_code,
+        'identityDocuments', jsonb_build_array(
+          jsonb_build_object('type', c.doc_type, 'number', c.doc_number)),
+        'contactPoints', jsonb_build_array(
+          jsonb_build_object('kind', ${lit(ContactKind.MOBILE)}, 'value', c.mobile))))
+        as attributes
+    from s_cust c offset 0) r
+  order by r.i`,
+});
