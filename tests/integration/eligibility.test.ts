@@ -110,6 +110,11 @@ describe('eligibility at report time', () => {
       code: 'OVER_MAX_AMOUNT',
       text: 'claim 5,000.01 CNY above the 5,000.00 CNY limit',
     });
+    const huge = await decide(diamond, 'DOCUMENT_FREE_CLAIM', claim({ amount: '987654321012.34' }));
+    expect(huge.reasons).toContainEqual({
+      code: 'OVER_MAX_AMOUNT',
+      text: 'claim 987,654,321,012.34 CNY above the 5,000.00 CNY limit',
+    });
     const twoParty = await decide(diamond, 'DOCUMENT_FREE_CLAIM', claim({ singleParty: false }));
     expect(twoParty.allowed).toBe(false);
     expect(twoParty.reasons).toContainEqual({

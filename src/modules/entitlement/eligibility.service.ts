@@ -36,8 +36,11 @@ function fen(field: string, amount: string): bigint {
   return BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
 }
 
-const cny = (value: string) =>
-  `${Number(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} CNY`;
+/** Whole fen as "12,345.60 CNY": the digits grouped as text, never through a float. */
+export function formatCny(fen: bigint): string {
+  const yuan = (fen / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${yuan}.${(fen % 100n).toString().padStart(2, '0')} CNY`;
+}
 
 /** Whether `minute` of the day lies in [from, to) hours, a window that may wrap midnight (20 to 8). */
 const inWindow = (minute: number, from: number, to: number) =>
@@ -57,20 +60,23 @@ function checkParameters(
   const rule = (ok: boolean, code: string, yes: string, no: string) =>
     (ok ? met : broken).push({ code: ok ? `${code}_MET` : code, text: ok ? yes : no });
   const amount = fen('claim.amount', claim.amount);
+  const claimed = formatCny(amount);
   if (parameters.maxClaimAmount !== undefined) {
+    const max = fen('maxClaimAmount', parameters.maxClaimAmount);
     rule(
-      amount <= fen('maxClaimAmount', parameters.maxClaimAmount),
+      amount <= max,
       'OVER_MAX_AMOUNT',
-      `claim ${cny(claim.amount)} within the ${cny(parameters.maxClaimAmount)} limit`,
-      `claim ${cny(claim.amount)} above the ${cny(parameters.maxClaimAmount)} limit`,
+      `claim ${claimed} within the ${formatCny(max)} limit`,
+      `claim ${claimed} above the ${formatCny(max)} limit`,
     );
   }
   if (parameters.minClaimAmount !== undefined) {
+    const min = fen('minClaimAmount', parameters.minClaimAmount);
     rule(
-      amount >= fen('minClaimAmount', parameters.minClaimAmount),
+      amount >= min,
       'UNDER_MIN_AMOUNT',
-      `claim ${cny(claim.amount)} at least ${cny(parameters.minClaimAmount)}`,
-      `claim ${cny(claim.amount)} below the ${cny(parameters.minClaimAmount)} minimum`,
+      `claim ${claimed} at least ${formatCny(min)}`,
+      `claim ${claimed} below the ${formatCny(min)} minimum`,
     );
   }
   if (parameters.singlePartyOnly) {
