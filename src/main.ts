@@ -17,7 +17,7 @@ const exampleQuery = (cifNo: string) => `{ customer(by: { cifNo: "${cifNo}" }) {
     policies(status: [IN_FORCE], first: 5) { totalCount nodes { policyNo line expiryDate premium vehicle { plate vin } } }
     claims(first: 5) { nodes { claimNo status stages { stage at } incurred } }
     latestRiskScores { stage level score firedRules { code description } }
-    riskHistory { claimCount3y claimFreeYears lossRatio }
+    riskHistory { claimCount3y claimFreeYears lifetimeLossRatio }
 } }`;
 
 /** A customer worth showing first: one with a vehicle, an open claim and risk scores. */

@@ -16,7 +16,7 @@ const PROFILE = `query ($by: CustomerLookup!) {
     }
     openClaims: claims(open: true) { nodes { claimNo status reserve incurred stages { stage at } latestRiskScores { level } } }
     latestRiskScores { stage level score model modelVersion firedRules { code weight } }
-    riskHistory { claimCount1y claimFreeYears earnedPremium incurred lossRatio }
+    riskHistory { claimCount1y claimFreeYears earnedPremium incurred lifetimeLossRatio }
   }
 }`;
 

@@ -12,7 +12,7 @@ const DEEP_PAGE = `query ($first: Int!) {
       policies(first: 10) { totalCount nodes { policyNo premium vehicle { plate latestRiskScores { level } }
         claims { nodes { claimNo stages { stage } latestRiskScores { level firedRules { code } } } } } }
       latestRiskScores { stage level firedRules { code weight } }
-      riskHistory { claimCount3y lossRatio policyYears { year incurred } }
+      riskHistory { claimCount3y lifetimeLossRatio policyYears { year incurred } }
       tier { tier reasons ruleSetVersion { version } metrics { premium12m lossRatio36m } }
       entitlements { service status reasons parameters { maxClaimAmount } }
     } }

@@ -15,7 +15,7 @@ import { startTestHub, type TestHub } from '../setup/test-app';
 
 const HISTORY = `{
   asOf claimCount1y claimCount3y claimCount5y claimFreeYears lastAccidentDate
-  writtenPremium earnedPremium paid incurred lossRatio
+  writtenPremium earnedPremium paid incurred lifetimeLossRatio
   policyYears { year policyCount writtenPremium earnedPremium claimCount paid incurred lossRatio }
 }`;
 
@@ -132,7 +132,7 @@ describe('underwriting risk history', () => {
       earnedPremium: '4820.00',
       paid: '500.00',
       incurred: '1300.00',
-      lossRatio: '0.2697',
+      lifetimeLossRatio: '0.2697',
       policyYears: [
         {
           year: 2023,
@@ -185,13 +185,13 @@ describe('underwriting risk history', () => {
   it('gives the same history for the vehicle, found by VIN or plate', async () => {
     for (const key of [`vin: "${vin(1)}"`, 'plate: "苏A00001"']) {
       const res = await hub.gql(
-        `{ vehicle(${key}) { vin riskHistory(asOf: "2026-07-01") { claimCount5y incurred lossRatio } } }`,
+        `{ vehicle(${key}) { vin riskHistory(asOf: "2026-07-01") { claimCount5y incurred lifetimeLossRatio } } }`,
         {},
         Role.UNDERWRITING,
       );
       expect(res.data!.vehicle).toEqual({
         vin: vin(1),
-        riskHistory: { claimCount5y: 2, incurred: '1300.00', lossRatio: '0.2697' },
+        riskHistory: { claimCount5y: 2, incurred: '1300.00', lifetimeLossRatio: '0.2697' },
       });
     }
   });

@@ -23,10 +23,6 @@ abstract class LossFigures {
   @Field(() => DecimalScalar)
   @DerivedColumn('incurred')
   incurred!: string;
-
-  @Field(() => DecimalScalar, { nullable: true, description: 'incurred / earnedPremium.' })
-  @DerivedColumn('loss_ratio')
-  lossRatio?: string;
 }
 
 @ObjectType('PolicyYear', { description: 'Figures for the policies whose period began in a year.' })
@@ -43,6 +39,15 @@ export class PolicyYearView extends LossFigures {
   @Field(() => Int)
   @DerivedColumn('claim_count')
   claimCount!: number;
+
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description:
+      "incurred / earnedPremium of this year's policies, as of the history's asOf; null while " +
+      'they have earned nothing.',
+  })
+  @DerivedColumn('loss_ratio')
+  lossRatio?: string;
 }
 
 @ObjectType('RiskHistory', {
@@ -50,13 +55,24 @@ export class PolicyYearView extends LossFigures {
     'Underwriting indicators as of a date. A claim counts unless rejected or withdrawn; ' +
     'incurred is paid for closed claims and max(reserve, paid) for open ones; earned premium ' +
     'is premium pro rata to the elapsed share of the policy period; loss ratio is incurred ' +
-    'over earned premium.',
+    'over earned premium. Premium, paid, incurred and lifetimeLossRatio cover every policy ' +
+    'from the first cover up to asOf; the claim counts are windowed as their names say.',
 })
 @DerivedRow()
 export class RiskHistoryView extends LossFigures {
   @Field(() => LocalDateResolver)
   @DerivedColumn('as_of')
   asOf!: string;
+
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description:
+      'incurred / earnedPremium over every policy from the first cover up to asOf: the ' +
+      'lifetime figure underwriting reads, not the 12- or 36-month windows that tiers use ' +
+      '(TierMetrics.lossRatio12m, lossRatio36m). Null while nothing is earned.',
+  })
+  @DerivedColumn('loss_ratio')
+  lifetimeLossRatio?: string;
 
   @Field(() => Int, { description: 'Claims with an accident in the 12 months up to asOf.' })
   @DerivedColumn('claim_count_1y')

@@ -74,8 +74,8 @@ export class RuleSetVersionView {
 @ObjectType('TierMetrics', {
   description:
     'The metric values a tier was decided on, as of its computation. Windows end on and ' +
-    'include that day; the loss ratios here are windowed (12 and 36 months), unlike the ' +
-    "lifetime one of a customer's riskHistory.",
+    'include that day. The loss ratios here are windowed (lossRatio12m, lossRatio36m), ' +
+    'unlike riskHistory.lifetimeLossRatio, which covers every policy since the first cover.',
 })
 @DerivedRow()
 export class TierMetricsView {

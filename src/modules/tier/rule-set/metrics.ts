@@ -42,7 +42,8 @@ const INCURRED_WINDOW = (months: number) =>
   'the larger of reserve and paid for open ones.';
 
 const LOSS_RATIO_WINDOW = (months: number) =>
-  `incurred${months}m divided by the premium earned in the ${months} months up to the date ` +
+  `The loss ratio of the ${months} months up to the date (not the lifetime one of the ` +
+  `risk history): incurred${months}m divided by the premium earned in those ${months} months ` +
   '(pro rata by days of cover; cancelled and pending policies earn nothing). Null when ' +
   'nothing was earned: then no comparison on it holds.';
 
