@@ -29,7 +29,7 @@ export interface SeedOptions {
   /**
    * The business day seeded on, `YYYY-MM-DD`: the business clock's today, so that the demo
    * shows cover in force, recent claims and fresh scores. Policies, claims and scores are
-   * placed relative to it; nothing seeded happens on or after it.
+   * placed relative to it; nothing seeded happens after it begins.
    */
   today: string;
   /** The business time zone, whose wall clock the seeded instants follow. */

@@ -13,7 +13,7 @@ export const DAY = 86_400;
 export interface SeedTime {
   /** SQL date: the business day seeded on. */
   today: string;
-  /** SQL timestamptz: the start of `today` in the business zone; everything seeded is older. */
+  /** SQL timestamptz: the start of `today` in the business zone; nothing seeded is later. */
   now: string;
   /** The calendar year of `today`. */
   year: number;

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { seedDemoData, type SeedCounts } from '../../seeds/demo-data';
-import { ormOptions } from '../../src/db/orm.config';
+import { createClient } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import { ClaimStatus } from '../../src/modules/claim/claim.enums';
 import { IdentityDocumentType } from '../../src/modules/customer/customer.enums';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import { LineOfBusiness, SalesChannel } from '../../src/modules/policy/policy.enums';
 import { RiskLevel } from '../../src/modules/risk/risk.enums';
+import { metricsQuery } from '../../src/modules/tier/metrics.sql';
+import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
+import { evaluationQuery } from '../../src/modules/tier/tier-engine';
 import { BusinessClock } from '../../src/time/clock';
 import {
   checkCreditCode,
@@ -17,81 +19,103 @@ import {
   checkResidentId,
   checkVin,
 } from '../../src/validation';
+import { templateName } from '../setup/global-setup';
 
-// TEST_DATABASE_URL, else the server the jest global setup started, else the local one.
-const ADMIN_URL =
-  process.env.TEST_DATABASE_URL ??
-  process.env.CIF_TEST_ADMIN_URL ??
-  'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = process.env.CIF_TEST_ADMIN_URL!;
 const KEY = 'seed-test-key-0123456789-abcdefghijklmnopqrstuvwxyz';
-const CUSTOMERS = 2_000;
-const SEED_TODAY = new BusinessClock().today();
+// Small, for a busy 2-core machine, yet enough for every status, line, channel and tier.
+const CUSTOMERS = 400;
+const clock = new BusinessClock();
+const TODAY = clock.today();
+/** The clock's today, a turn of the year, and a leap day. */
+const DAYS = [TODAY, '2027-01-01', '2028-02-29'];
+const TIERS = ['BLUE', 'DIAMOND', 'GOLD', 'SILVER', 'STANDARD', 'WATCH'];
 
 interface Seeded {
   name: string;
+  day: string;
   client: Client;
   counts: SeedCounts;
 }
 
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return client;
-}
+const opened: Promise<{ name: string; client: Client }>[] = [];
 
-async function migrated(name: string): Promise<Omit<Seeded, 'counts'>> {
-  await createDatabase(ADMIN_URL, name);
-  const url = databaseUrl(ADMIN_URL, name);
-  const orm = await MikroORM.init(ormOptions(url, 1));
-  try {
-    await orm.getMigrator().up();
-  } finally {
-    await orm.close();
-  }
-  return { name, client: await connect(url) };
-}
-
-/** Seeds a new, migrated database, on one connection or (`helped`) two. */
-async function seedFresh(
-  name: string,
-  customers: number,
-  piiHashKey: string,
-  helped = false,
-): Promise<Seeded> {
-  const db = await migrated(name);
-  const url = databaseUrl(ADMIN_URL, name);
-  const counts = await seedDemoData(db.client, {
-    customers,
-    piiHashKey,
-    today: SEED_TODAY,
-    connect: helped ? () => connect(url) : undefined,
+/** A database cloned from the migrated template, on a session in the business time zone. */
+async function freshDatabase(): Promise<{ name: string; client: Client }> {
+  const name = `cif_hub_seed_test_${process.pid}_${opened.length}`;
+  const entry = createDatabase(ADMIN_URL, name, templateName()).then(async () => {
+    const client = createClient(databaseUrl(ADMIN_URL, name), clock.zone);
+    await client.connect();
+    return { name, client };
   });
-  return { ...db, counts };
+  opened.push(entry);
+  return entry;
 }
 
-async function rows<T>(seeded: { client: Client }, sql: string): Promise<T[]> {
-  return (await seeded.client.query(sql)).rows as T[];
+const seeds = new Map<string, Promise<Seeded>>();
+
+/**
+ * The demo seeded on `day`, once per file whichever test asks first: on one connection, or
+ * (`helped`) with a second one working rows out.
+ */
+function seeded(
+  day: string,
+  { helped = false, customers = CUSTOMERS, key = KEY } = {},
+): Promise<Seeded> {
+  const id = JSON.stringify([day, helped, customers, key]);
+  if (!seeds.has(id)) {
+    seeds.set(
+      id,
+      freshDatabase().then(async ({ name, client }) => {
+        const connect = async () => {
+          const helper = createClient(databaseUrl(ADMIN_URL, name), clock.zone);
+          await helper.connect();
+          return helper;
+        };
+        const counts = await seedDemoData(client, {
+          customers,
+          piiHashKey: key,
+          today: day,
+          timeZone: clock.zone,
+          connect: helped ? connect : undefined,
+        });
+        return { name, day, client, counts };
+      }),
+    );
+  }
+  return seeds.get(id)!;
 }
+
+async function rows<T>(db: { client: Client }, sql: string, values?: unknown[]): Promise<T[]> {
+  return (await db.client.query(sql, values)).rows as T[];
+}
+
+/** Digests of the tables whose rows carry the seed's dates, to compare two seeds by. */
+async function digests(db: Seeded): Promise<Record<string, string>> {
+  const tables = ['customer', 'contact_point', 'vehicle', 'policy', 'policy_party', 'claim'];
+  const [digest] = await rows<Record<string, string>>(
+    db,
+    `select ${[...tables, 'risk_score']
+      .map((t) => `(select md5(string_agg(t::text, '|' order by t::text)) from ${t} t) as ${t}`)
+      .join(', ')}`,
+  );
+  return digest;
+}
+
+afterAll(async () => {
+  for (const entry of await Promise.allSettled(opened)) {
+    if (entry.status === 'rejected') continue;
+    await entry.value.client.end();
+    await dropDatabase(ADMIN_URL, entry.value.name);
+  }
+});
 
 describe('seeding demo data', () => {
-  const databases: Omit<Seeded, 'counts'>[] = [];
   let first: Seeded;
-  let helped: Seeded;
-  const scratch = (suffix: string) => `cif_hub_seed_test_${process.pid}_${suffix}`;
 
   beforeAll(async () => {
-    first = await seedFresh(scratch('a'), CUSTOMERS, KEY);
-    databases.push(first);
-    helped = await seedFresh(scratch('b'), CUSTOMERS, KEY, true);
-    databases.push(helped);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const db of databases) {
-      await db.client.end();
-      await dropDatabase(ADMIN_URL, db.name);
-    }
-  });
+    first = await seeded(TODAY);
+  }, 60_000);
 
   it('returns the counts it wrote', async () => {
     const [counts] = await rows<Record<keyof SeedCounts, string>>(
@@ -104,6 +128,15 @@ describe('seeding demo data', () => {
     expect(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]))).toEqual(
       first.counts,
     );
+  });
+
+  it('refuses a day that is not on the calendar, before writing anything', async () => {
+    const { client } = await freshDatabase();
+    await expect(
+      seedDemoData(client, { customers: 10, piiHashKey: KEY, today: '2027-02-29' }),
+    ).rejects.toThrow("today must be a calendar date as YYYY-MM-DD, got '2027-02-29'");
+    const [{ count }] = (await client.query('select count(*) from branch')).rows;
+    expect(count).toBe('0');
   });
 
   it('numbers customers C0000000001 onwards in the order of their ids', async () => {
@@ -125,7 +158,7 @@ describe('seeding demo data', () => {
     );
     expect(ids.length).toBeGreaterThan(CUSTOMERS * 0.85);
     for (const id of ids) {
-      const checked = checkResidentId(id.number);
+      const checked = checkResidentId(id.number, clock.instantAt(first.day));
       expect(checked).toMatchObject({ ok: true, warnings: [] });
       if (checked.ok) {
         expect([checked.value.birthDate, checked.value.gender]).toEqual([id.birth_date, id.gender]);
@@ -164,8 +197,7 @@ describe('seeding demo data', () => {
 
   it('derives the same hashes from a key longer than the HMAC block', async () => {
     const longKey = 'k'.repeat(100);
-    const small = await seedFresh(scratch('long_key'), 20, longKey);
-    databases.push(small);
+    const small = await seeded(TODAY, { customers: 20, key: longKey });
     const hasher = new PiiHasher(longKey);
     const docs = await rows<{ type: string; number: string; number_hash: Buffer }>(
       small,
@@ -222,56 +254,19 @@ describe('seeding demo data', () => {
     expect(await used('risk_score', 'level')).toEqual(Object.values(RiskLevel).sort());
   });
 
-  it('has auto policies in force that expire within 45 days of SEED_TODAY', async () => {
-    const [{ expiring }] = await rows<{ expiring: string }>(
-      first,
-      `select count(*) as expiring from policy
-      where status = 'IN_FORCE' and line in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO')
-        and expiry_date between date '${SEED_TODAY}' and date '${SEED_TODAY}' + 45`,
-    );
-    expect(Number(expiring)).toBeGreaterThan(0);
-  });
-
-  it('places claims inside their policy periods and scores them after the report', async () => {
-    const [problems] = await rows<{ outside: string; early: string; future: string }>(
-      first,
-      `select
-        (select count(*) from claim c join policy p on p.id = c.policy_id
-          where (c.accident_at at time zone 'Asia/Shanghai')::date
-            not between p.effective_date and p.expiry_date) as outside,
-        (select count(*) from risk_score s join claim c on c.id = s.claim_id
-          where s.scored_at < c.reported_at) as early,
-        (select count(*) from claim
-          where greatest(reported_at, closed_at, paid_at) > timestamptz '${SEED_TODAY} 00:00+08')
-          as future`,
-    );
-    expect(problems).toEqual({ outside: '0', early: '0', future: '0' });
-  });
-
   it('spreads claims over the years, so that 1-, 3- and 5-year counts differ', async () => {
     const [counts] = await rows<{ y1: string; y3: string; y5: string }>(
       first,
       `select ${[1, 3, 5]
         .map(
-          (years) => `count(*) filter (where accident_at >
-            timestamptz '${SEED_TODAY} 00:00+08' - interval '${years} years') as y${years}`,
+          (years) => `count(*) filter (where accident_at::date >
+            $1::date - interval '${years} years') as y${years}`,
         )
         .join(', ')} from claim`,
+      [first.day],
     );
     expect(Number(counts.y1)).toBeLessThan(Number(counts.y3));
     expect(Number(counts.y3)).toBeLessThan(Number(counts.y5));
-  });
-
-  it('writes byte-identical data when run again, on one connection or two', async () => {
-    const fingerprint = (db: Seeded, table: string) =>
-      rows<{ md5: string }>(
-        db,
-        `select md5(string_agg(t::text, '|' order by t::text)) from ${table} t`,
-      );
-    expect(helped.counts).toEqual(first.counts);
-    for (const table of ['customer', 'claim', 'policy', 'policy_party', 'risk_score']) {
-      expect(await fingerprint(helped, table)).toEqual(await fingerprint(first, table));
-    }
   });
 
   it('leaves the keys, indexes and validated foreign keys of the migrated schema', async () => {
@@ -281,12 +276,106 @@ describe('seeding demo data', () => {
         (select string_agg(indexdef, ', ' order by indexname)
           from pg_indexes where schemaname = 'public') as indexes,
         (select count(*) from pg_namespace where nspname like 'cif_seed%') as leftovers`;
-    const bare = await migrated(scratch('bare'));
-    databases.push(bare);
-    const [expected] = await rows<Record<string, string>>(bare, schema);
+    const [expected] = await rows<Record<string, string>>(await freshDatabase(), schema);
     expect(expected.constraints).not.toContain(' false');
-    for (const db of [first, helped]) {
+    for (const db of [first, await seeded(TODAY, { helped: true })]) {
       expect((await rows<Record<string, string>>(db, schema))[0]).toEqual(expected);
     }
+  }, 60_000);
+});
+
+describe.each(DAYS)('the demo seeded on %s', (day) => {
+  let alone: Seeded;
+
+  beforeAll(async () => {
+    alone = await seeded(day);
+  }, 60_000);
+
+  it('has policies in force on that day, with statuses that agree with their dates', async () => {
+    const [counts] = await rows<{ in_force: string; misfiled: string; expiring: string }>(
+      alone,
+      `select count(*) filter (where status = 'IN_FORCE') as in_force,
+        count(*) filter (where status <> 'CANCELLED' and status <> case
+          when $1::date < effective_date then 'PENDING'
+          when $1::date > expiry_date then 'EXPIRED' else 'IN_FORCE' end) as misfiled,
+        count(*) filter (where status = 'IN_FORCE'
+          and line in ('COMPULSORY_AUTO', 'COMMERCIAL_AUTO')
+          and expiry_date between $1::date and $1::date + 45) as expiring
+      from policy`,
+      [day],
+    );
+    expect(Number(counts.in_force)).toBeGreaterThan(CUSTOMERS);
+    expect(counts.misfiled).toBe('0');
+    expect(Number(counts.expiring)).toBeGreaterThan(0);
+  });
+
+  it('renews each auto policy from the day after the one it renews ends', async () => {
+    const [chains] = await rows<{ renewals: string; broken: string }>(
+      alone,
+      `select count(*) as renewals,
+        count(*) filter (where earlier.expiry_date + 1 <> p.effective_date) as broken
+      from policy p join policy earlier on earlier.id = p.renews_id`,
+    );
+    expect(Number(chains.renewals)).toBeGreaterThan(0);
+    expect(chains.broken).toBe('0');
+  });
+
+  it('has claims in the last 30 days and the last 12 months, none after that day begins', async () => {
+    const [claims] = await rows<{ d30: string; m12: string; later: string }>(
+      alone,
+      `select count(*) filter (where accident_at::date >= $1::date - 30) as d30,
+        count(*) filter (where accident_at::date > ($1::date - interval '12 months')::date)
+          as m12,
+        count(*) filter (where greatest(accident_at, reported_at, registered_at, surveyed_at,
+          assessed_at, approved_at, paid_at, closed_at) > $2) as later
+      from claim`,
+      [day, clock.instantAt(day)],
+    );
+    expect(Number(claims.d30)).toBeGreaterThan(0);
+    expect(Number(claims.m12)).toBeGreaterThan(Number(claims.d30));
+    expect(claims.later).toBe('0');
+  });
+
+  it('places claims inside their policy periods and scores them after the report', async () => {
+    const [problems] = await rows<{ outside: string; early: string }>(
+      alone,
+      `select
+        (select count(*) from claim c join policy p on p.id = c.policy_id
+          where c.accident_at::date not between p.effective_date and p.expiry_date) as outside,
+        (select count(*) from risk_score s join claim c on c.id = s.claim_id
+          where s.scored_at < c.reported_at) as early`,
+    );
+    expect(problems).toEqual({ outside: '0', early: '0' });
+  });
+
+  it('has risk scores of the last 30 days, none after that day begins', async () => {
+    const [scores] = await rows<{ recent: string; later: string }>(
+      alone,
+      `select count(*) filter (where scored_at::date >= $1::date - 30) as recent,
+        count(*) filter (where scored_at > $2) as later
+      from risk_score`,
+      [day, clock.instantAt(day)],
+    );
+    expect(Number(scores.recent)).toBeGreaterThan(0);
+    expect(scores.later).toBe('0');
+  });
+
+  it('puts customers in every tier, as the tier recompute would on that day', async () => {
+    // The recompute's own metrics and classification, as of the seed day instead of the
+    // database's current date.
+    const ruleSet = { id: 'seed-test', version: 1, document: DEFAULT_TIER_RULE_SET };
+    const metrics = `(${metricsQuery('$1::date', 'true')})`;
+    const tiers = await rows<{ tier: string }>(
+      alone,
+      `select distinct tier from (${evaluationQuery(ruleSet, metrics)}) e order by tier`,
+      [day],
+    );
+    expect(tiers.map((t) => t.tier)).toEqual(TIERS);
+  });
+
+  it('writes the same rows again for the same day, on one connection or two', async () => {
+    const helped = await seeded(day, { helped: true });
+    expect(helped.counts).toEqual(alone.counts);
+    expect(await digests(helped)).toEqual(await digests(alone));
   }, 60_000);
 });
