@@ -1,14 +1,13 @@
 import { Role } from '../../src/auth/roles';
 import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
+import { addDays } from '../../src/time/clock';
 import {
-  autoPolicyRecord,
-  cifNumbers,
-  reportedClaimRecord,
-  customerRecord,
   INGEST_CLAIMS,
-  INGEST_CUSTOMERS,
-  INGEST_POLICIES,
+  ingestTwoYearCustomer,
   insertBranches,
+  nextNumber,
+  reportedClaimRecord,
+  type TwoYearCustomer,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -17,43 +16,37 @@ const TIER = `query ($by: CustomerLookup!) { customer(by: $by) {
     metrics { premium12m claimCount36m incurred36m lossRatio36m verifiedContact } }
   tierHistory { totalCount nodes { tier validFrom validTo } } } }`;
 
-const year = new Date().getUTCFullYear();
-
 describe('tier assignments', () => {
   let hub: TestHub;
-  let cif: string;
+  let today: string;
 
   beforeAll(async () => {
     hub = await startTestHub();
     await insertBranches(hub);
-    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(1)] });
-    [cif] = await cifNumbers(hub, [customers.data!.ingestCustomers.records[0].id]);
-    // Two years of cover, the current policy worth 6,000 CNY: high value, no claim.
-    const policies = await hub.gql(INGEST_POLICIES, {
-      records: [
-        autoPolicyRecord(1, cif, {
-          effectiveDate: `${year - 2}-01-01`,
-          expiryDate: `${year - 2}-12-31`,
-          status: 'EXPIRED',
-          premium: '3000.00',
-        }),
-        autoPolicyRecord(2, cif, {
-          effectiveDate: `${year}-01-01`,
-          expiryDate: `${year}-12-31`,
-          premium: '6000.00',
-          vehicle: autoPolicyRecord(1, '').vehicle,
-        }),
-      ],
-    });
-    expect(policies.data!.ingestPolicies.rejected).toBe(0);
+    today = hub.clock.today();
   });
   afterAll(() => hub.close());
 
+  // Two years of cover, the current policy worth 6,000 CNY: high value, no claim.
+  const diamondCustomer = () => ingestTwoYearCustomer(hub, today, { premium: '6000.00' });
+  /** A claim reported ten days ago whose reserve is well above the premium earned. */
+  const reportCostlyClaim = async (customer: TwoYearCustomer) => {
+    const claim = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        reportedClaimRecord(nextNumber(), customer.policyNo, addDays(today, -10), '9000.00'),
+      ],
+    });
+    expect(claim.data!.ingestClaims.accepted).toBe(1);
+  };
+  const queued = (customer: TwoYearCustomer) =>
+    hub.sql('select reason from tier_recompute_queue where customer_id = $1', [customer.id]);
+
   it('queues the customer in the transaction that wrote the policies, and explains the tier', async () => {
-    expect(await hub.sql('select 1 from tier_recompute_queue')).toHaveLength(1);
+    const customer = await diamondCustomer();
+    expect(await queued(customer)).toHaveLength(1);
     await hub.app.services.tiers.drainQueue();
-    expect(await hub.sql('select 1 from tier_recompute_queue')).toHaveLength(0);
-    const res = await hub.gql(TIER, { by: { cifNo: cif } }, Role.FRONTLINE);
+    expect(await queued(customer)).toHaveLength(0);
+    const res = await hub.gql(TIER, { by: { cifNo: customer.cifNo } }, Role.FRONTLINE);
     expect(res.errors).toBeUndefined();
     const { tier } = res.data!.customer;
     expect(tier).toMatchObject({
@@ -80,14 +73,16 @@ describe('tier assignments', () => {
   });
 
   it('recomputes after an ingested claim and keeps the earlier tier answerable for a past date', async () => {
-    // Backdate the first assignment so that "before the claim" is a date of its own.
-    await hub.sql(`update tier_assignment set valid_from = '${year}-03-01T00:00:00Z'`);
-    const claim = await hub.gql(INGEST_CLAIMS, {
-      records: [reportedClaimRecord(1, 'PCA00000002', `${year}-06-01`, '9000.00')],
-    });
-    expect(claim.data!.ingestClaims.accepted).toBe(1);
+    const customer = await diamondCustomer();
     await hub.app.services.tiers.drainQueue();
-    const now = await hub.gql(TIER, { by: { cifNo: cif } }, Role.UNDERWRITING);
+    // Backdate the first assignment so that "before the claim" is a date of its own.
+    await hub.sql(`update tier_assignment set valid_from = $2 where customer_id = $1`, [
+      customer.id,
+      hub.clock.instantAt(addDays(today, -60)),
+    ]);
+    await reportCostlyClaim(customer);
+    await hub.app.services.tiers.drainQueue();
+    const now = await hub.gql(TIER, { by: { cifNo: customer.cifNo } }, Role.UNDERWRITING);
     expect(now.data!.customer.tier).toMatchObject({
       tier: 'WATCH',
       riskClass: 'HIGH_RISK',
@@ -109,13 +104,13 @@ describe('tier assignments', () => {
       'DIAMOND',
     ]);
     const before = await hub.gql(
-      `{ customer(by: { cifNo: "${cif}" }) { tier(asOf: "${year}-04-15") { tier riskClass } } }`,
+      `{ customer(by: { cifNo: "${customer.cifNo}" }) { tier(asOf: "${addDays(today, -30)}") { tier riskClass } } }`,
       {},
       Role.UNDERWRITING,
     );
     expect(before.data!.customer.tier).toEqual({ tier: 'DIAMOND', riskClass: 'QUALITY' });
     const beforeAny = await hub.gql(
-      `{ customer(by: { cifNo: "${cif}" }) { tier(asOf: "${year}-01-15") { tier } } }`,
+      `{ customer(by: { cifNo: "${customer.cifNo}" }) { tier(asOf: "${addDays(today, -90)}") { tier } } }`,
       {},
       Role.UNDERWRITING,
     );
@@ -123,8 +118,11 @@ describe('tier assignments', () => {
   });
 
   it('withholds the fast tracks from a high-risk customer with the reason, and keeps standard service', async () => {
+    const customer = await diamondCustomer();
+    await reportCostlyClaim(customer);
+    await hub.app.services.tiers.drainQueue();
     const res = await hub.gql(
-      `{ customer(by: { cifNo: "${cif}" }) { entitlements { service status reasons parameters { maxClaimAmount } } } }`,
+      `{ customer(by: { cifNo: "${customer.cifNo}" }) { entitlements { service status reasons parameters { maxClaimAmount } } } }`,
       {},
       Role.FRONTLINE,
     );
@@ -154,30 +152,13 @@ describe('tier rule set versions', () => {
   beforeAll(async () => {
     hub = await startTestHub();
     await insertBranches(hub);
-    const records = Array.from({ length: 6 }, (_, i) =>
-      customerRecord(i + 1, { branchCode: i % 2 ? '3201' : '3301' }),
-    );
-    const customers = await hub.gql(INGEST_CUSTOMERS, { records });
-    const cifs = await cifNumbers(
-      hub,
-      customers.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
-    );
     // Premiums from 2,000 to 7,000 CNY over two years of cover: value classes split at 5,000.
-    await hub.gql(INGEST_POLICIES, {
-      records: cifs.flatMap((cif, i) => [
-        autoPolicyRecord(100 + i, cif, {
-          effectiveDate: `${year - 2}-01-01`,
-          expiryDate: `${year - 2}-12-31`,
-          status: 'EXPIRED',
-        }),
-        autoPolicyRecord(i + 1, cif, {
-          premium: `${2000 + i * 1000}.00`,
-          effectiveDate: `${year}-01-01`,
-          expiryDate: `${year}-12-31`,
-          vehicle: autoPolicyRecord(100 + i, '').vehicle,
-        }),
-      ]),
-    });
+    for (let i = 0; i < 6; i += 1) {
+      await ingestTwoYearCustomer(hub, hub.clock.today(), {
+        premium: `${2000 + i * 1000}.00`,
+        branchCode: i % 2 ? '3201' : '3301',
+      });
+    }
     await hub.app.services.tiers.drainQueue();
   });
   afterAll(() => hub.close());

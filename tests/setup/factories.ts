@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
+import { addDays } from '../../src/time/clock';
 import { checkMobile, checkPlate, checkResidentId, checkVin } from '../../src/validation';
 import { TEST_SECRETS, type TestHub } from './test-app';
 
@@ -183,6 +184,60 @@ export async function cifNumbers(hub: TestHub, ids: string[]): Promise<string[]>
     [ids],
   );
   return rows.map((r) => r.cif_no);
+}
+
+/** Policy record dates for a year of cover that began `daysAgo` days before the business day `today`. */
+export function coverFrom(today: string, daysAgo: number) {
+  return { effectiveDate: addDays(today, -daysAgo), expiryDate: addDays(today, 364 - daysAgo) };
+}
+
+export interface TwoYearCustomer {
+  id: string;
+  cifNo: string;
+  /** The record number of the customer, their car and their current policy. */
+  n: number;
+  policyNo: string;
+}
+
+/**
+ * Ingests a customer with two policy years on one car, placed around the business day
+ * `today`: a year of cover that ended a year ago (3,000 CNY), and the current one, in force
+ * for the last 100 days at `premium`. Without a claim or a score, 5,000 CNY or more makes the
+ * customer DIAMOND (23 claim-free months; high value), less makes them SILVER.
+ */
+export async function ingestTwoYearCustomer(
+  hub: TestHub,
+  today: string,
+  options: { premium: string; branchCode?: string; customer?: Record<string, unknown> },
+): Promise<TwoYearCustomer> {
+  const n = nextNumber();
+  const branch = options.branchCode ? { branchCode: options.branchCode } : {};
+  const customers = await hub.gql(INGEST_CUSTOMERS, {
+    records: [customerRecord(n, { ...branch, ...options.customer })],
+  });
+  const [outcome] = customers.data!.ingestCustomers.records;
+  if (outcome.status !== 'CREATED') throw new Error(`customer ${n}: ${JSON.stringify(outcome)}`);
+  const [cifNo] = await cifNumbers(hub, [outcome.id]);
+  const current = autoPolicyRecord(n, cifNo!, {
+    ...branch,
+    ...coverFrom(today, 100),
+    premium: options.premium,
+  });
+  const policies = await hub.gql(INGEST_POLICIES, {
+    records: [
+      autoPolicyRecord(nextNumber(), cifNo!, {
+        ...branch,
+        ...coverFrom(today, 730),
+        status: 'EXPIRED',
+        premium: '3000.00',
+        vehicle: current.vehicle,
+      }),
+      current,
+    ],
+  });
+  if (policies.data?.ingestPolicies.rejected !== 0)
+    throw new Error(`policies of customer ${n}: ${JSON.stringify(policies)}`);
+  return { id: outcome.id, cifNo: cifNo!, n, policyNo: current.policyNo };
 }
 
 /**
