@@ -1,21 +1,20 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
+import { addDays } from '../../src/time/clock';
 import {
   autoPolicyRecord,
   cifNumbers,
-  reportedClaimRecord,
+  coverFrom,
   customerRecord,
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
   INGEST_POLICIES,
   insertBranches,
+  nextNumber,
+  reportedClaimRecord,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
-
-const year = new Date().getUTCFullYear();
-const openTier = async (hub: TestHub) =>
-  (await hub.sql(`select tier from tier_assignment where valid_to is null`)).map((r) => r.tier);
 
 describe('the tier recompute queue', () => {
   let hub: TestHub;
@@ -23,25 +22,47 @@ describe('the tier recompute queue', () => {
   beforeAll(async () => {
     hub = await startTestHub();
     await insertBranches(hub);
-    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(1)] });
-    const [cif] = await cifNumbers(hub, [customers.data!.ingestCustomers.records[0].id]);
-    await hub.gql(INGEST_POLICIES, {
-      records: [
-        autoPolicyRecord(1, cif, { effectiveDate: `${year}-01-01`, expiryDate: `${year}-12-31` }),
-      ],
-    });
-    await hub.app.services.tiers.drainQueue();
   });
   afterAll(() => hub.close());
 
+  /** A customer insured for the last 100 days, recomputed: BLUE (no history yet, low value). */
+  const newCustomer = async () => {
+    const n = nextNumber();
+    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const { id } = customers.data!.ingestCustomers.records[0];
+    const [cif] = await cifNumbers(hub, [id]);
+    const policy = autoPolicyRecord(n, cif!, coverFrom(hub.clock.today(), 100));
+    const policies = await hub.gql(INGEST_POLICIES, { records: [policy] });
+    expect(policies.data!.ingestPolicies.accepted).toBe(1);
+    await hub.app.services.tiers.drainQueue();
+    return { id: id as string, n, policyNo: policy.policyNo };
+  };
+  const openTier = async (customer: { id: string }) =>
+    (
+      await hub.sql(
+        `select tier from tier_assignment where customer_id = $1 and valid_to is null`,
+        [customer.id],
+      )
+    ).map((r) => r.tier);
+  const queued = (customer: { id: string }) =>
+    hub.sql('select reason from tier_recompute_queue where customer_id = $1', [customer.id]);
+
   it('loses no recompute when the worker dies in the middle of one', async () => {
-    expect(await openTier(hub)).toEqual(['BLUE']);
+    const customer = await newCustomer();
+    expect(await openTier(customer)).toEqual(['BLUE']);
     const claim = await hub.gql(INGEST_CLAIMS, {
-      records: [reportedClaimRecord(1, 'PCA00000001', `${year}-06-01`, '20000.00')],
+      records: [
+        reportedClaimRecord(
+          nextNumber(),
+          customer.policyNo,
+          addDays(hub.clock.today(), -10),
+          '20000.00',
+        ),
+      ],
     });
     expect(claim.data!.ingestClaims.accepted).toBe(1);
     // The claim was committed with its queue entry: nothing has recomputed yet.
-    expect(await hub.sql('select reason from tier_recompute_queue')).toEqual([{ reason: 'claim' }]);
+    expect(await queued(customer)).toEqual([{ reason: 'claim' }]);
 
     // Hold the assignments so the worker blocks inside its transaction, then kill it there.
     const blocker = new Client({ connectionString: hub.databaseUrl });
@@ -58,46 +79,50 @@ describe('the tier recompute queue', () => {
       },
     );
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    for (let waited = 0; ; waited += 100) {
-      // Asked outside the blocker's transaction: pg_stat_activity is a snapshot per transaction.
-      const waiting = await hub.sql(
-        `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-      );
-      if (waiting.length) break;
-      if (waited > 20_000) throw new Error('the worker never reached the lock');
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      for (let waited = 0; ; waited += 100) {
+        // Asked outside the blocker's transaction: pg_stat_activity is a snapshot per transaction.
+        const waiting = await hub.sql(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        if (waiting.length) break;
+        if (waited > 20_000) throw new Error('the worker never reached the lock');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      await blocker.query('rollback');
+      await blocker.end();
     }
-    child.kill('SIGKILL');
-    await exited;
-    await blocker.query('rollback');
-    await blocker.end();
 
-    expect(await hub.sql('select reason from tier_recompute_queue')).toEqual([{ reason: 'claim' }]);
-    expect(await openTier(hub)).toEqual(['BLUE']);
+    expect(await queued(customer)).toEqual([{ reason: 'claim' }]);
+    expect(await openTier(customer)).toEqual(['BLUE']);
     await hub.app.services.tiers.drainQueue();
-    expect(await openTier(hub)).toEqual(['WATCH']);
-    expect(await hub.sql('select 1 from tier_recompute_queue')).toEqual([]);
+    expect(await openTier(customer)).toEqual(['WATCH']);
+    expect(await queued(customer)).toEqual([]);
   });
 
   it('drains it in the background once started', async () => {
+    const customer = await newCustomer();
+    // A second source record of the same person adds a contact: a tier input changed.
     await hub.gql(INGEST_CUSTOMERS, {
       records: [
-        customerRecord(1, {
-          sourceKey: 'PA-1b',
-          contactPoints: [{ kind: 'EMAIL', value: 'new@example.cn' }],
+        customerRecord(customer.n, {
+          sourceKey: `PA-${customer.n}b`,
+          contactPoints: [{ kind: 'EMAIL', value: `new${customer.n}@example.cn` }],
         }),
       ],
     });
-    expect((await hub.sql('select 1 from tier_recompute_queue')).length).toBe(1);
+    expect(await queued(customer)).toHaveLength(1);
     hub.app.worker.start(50);
-    for (
-      let waited = 0;
-      (await hub.sql('select 1 from tier_recompute_queue')).length;
-      waited += 50
-    ) {
-      if (waited > 10_000) throw new Error('the worker did not drain the queue');
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      for (let waited = 0; (await queued(customer)).length; waited += 50) {
+        if (waited > 10_000) throw new Error('the worker did not drain the queue');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await hub.app.worker.stop();
     }
-    await hub.app.worker.stop();
   });
 });
