@@ -15,14 +15,16 @@ import type { Logger } from './logger';
 import { PiiHasher } from './modules/customer/pii-hasher';
 import { ReadCompiler } from './read/compiler';
 import { ReadExecutor } from './read/read-session';
-import { ActiveRuleSets } from './modules/tier/active-rule-sets';
+import { ActiveRuleSets, RULE_SET_CHANNEL } from './modules/tier/active-rule-sets';
+import { RuleSetActivations } from './modules/tier/rule-set-activation.service';
+import { ChannelListener } from './db/notifications';
 import { TierService } from './modules/tier/tier.service';
 import { TierWorker } from './modules/tier/tier-worker';
 import { ensureActiveRuleSets } from './modules/tier/rule-set-version.service';
 
 export interface AppOptions {
   config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'> &
-    Partial<Pick<Config, 'businessTimeZone'>>;
+    Partial<Pick<Config, 'businessTimeZone' | 'tierChunkSize'>>;
   databaseUrl: string;
   secrets: { jwtSecret: string; piiHashKey: string };
   logger: Logger;
@@ -57,7 +59,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     (error) => closing || logger.error('idle connection failed', { error: String(error) }),
   );
   const ruleSets = new ActiveRuleSets(pool);
-  const tiers = new TierService(pool, ruleSets);
+  const tiers = new TierService(pool, ruleSets, clock);
+  const activations = new RuleSetActivations(pool, tiers, ruleSets, clock, logger, {
+    chunkSize: config.tierChunkSize,
+  });
+  // Every instance hears of an activation when it commits, whether it runs the worker or not.
+  const activationListener = new ChannelListener({
+    url: databaseUrl,
+    zone: clock.zone,
+    channel: RULE_SET_CHANNEL,
+    onNotice: () => ruleSets.refresh(),
+    logger,
+  });
+  await activationListener.start();
   const schema = await buildAppSchema();
   const services: AppServices = {
     clock,
@@ -65,6 +79,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pool,
     ruleSets,
     tiers,
+    activations,
     reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata())),
     hasher: new PiiHasher(secrets.piiHashKey),
     jwtSecret: secrets.jwtSecret,
@@ -102,6 +117,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     close: async () => {
       closing = true;
       await worker.stop();
+      await activationListener.stop();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -109,6 +125,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       }
       await apollo.stop();
+      await activations.idle();
       await pool.end();
       await orm.close();
     },

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { Pool } from 'pg';
 import { ConfigError, parseConfig } from '../config/config';
 import { openDatabase } from '../db/database';
+import { createPool } from '../db/pg';
+import { BusinessClock } from '../time/clock';
 import { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import { ensureActiveRuleSets } from '../modules/tier/rule-set-version.service';
 import { TierService } from '../modules/tier/tier.service';
@@ -9,18 +10,22 @@ import { progressBar } from './progress';
 
 /**
  * `npm run tiers:recompute`: every active customer's tier under the active tier rule set, as of
- * today, set-based in chunks. Meant for a nightly schedule: time alone moves tiers.
+ * the business day, set-based in chunks. Meant for a nightly schedule: time alone moves
+ * tiers. Safe beside running hubs: their tier workers and this run never overwrite each
+ * other's newer figures.
  */
 async function main(): Promise<number> {
   const config = parseConfig();
   const database = await openDatabase(config, (m) => console.error(m));
-  const pool = new Pool({ connectionString: database.url, max: 3 });
+  const clock = new BusinessClock(config.businessTimeZone);
+  const pool = createPool(database.url, 3, clock.zone);
   try {
     const ruleSets = new ActiveRuleSets(pool);
     await ensureActiveRuleSets(pool, ruleSets);
     const started = Date.now();
     const progress = progressBar(process.stderr);
-    const result = await new TierService(pool, ruleSets).recomputeAll({
+    const result = await new TierService(pool, ruleSets, clock).recomputeAll({
+      chunkSize: config.tierChunkSize,
       onProgress: progress,
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);

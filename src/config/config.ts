@@ -20,6 +20,8 @@ export interface Config {
   /** How often the tier worker drains the recompute queue; 0 turns it off. */
   tierWorkerIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Customers per transaction of a full tier recompute or a tier activation. */
+  tierChunkSize: number;
   /** IANA zone whose calendar days are business dates (src/time/clock.ts). */
   businessTimeZone: string;
 }
@@ -88,6 +90,7 @@ export function parseConfig(env: Env = process.env): Config {
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     tierWorkerIntervalMs: int('TIER_WORKER_INTERVAL_MS', 1000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    tierChunkSize: int('TIER_CHUNK_SIZE', 50_000, 1, 10_000_000),
     businessTimeZone: env.BUSINESS_TIME_ZONE || DEFAULT_BUSINESS_TIME_ZONE,
   };
   if (!isTimeZone(config.businessTimeZone)) {

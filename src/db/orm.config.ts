@@ -16,6 +16,7 @@ import { Vehicle } from '../modules/vehicle/vehicle.entity';
 import { EligibilityDecision } from '../modules/entitlement/eligibility-decision.entity';
 import { RuleSetVersion } from '../modules/tier/rule-set-version.entity';
 import { TierRecomputeQueue } from '../modules/tier/recompute-queue.entity';
+import { RuleSetActivation } from '../modules/tier/rule-set-activation.entity';
 import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 
 export const ENTITIES = [
@@ -32,6 +33,7 @@ export const ENTITIES = [
   RuleSetVersion,
   TierAssignment,
   TierRecomputeQueue,
+  RuleSetActivation,
   EligibilityDecision,
 ];
 

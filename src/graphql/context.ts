@@ -12,6 +12,7 @@ import { EligibilityService } from '../modules/entitlement/eligibility.service';
 import { RuleSetVersionService } from '../modules/tier/rule-set-version.service';
 import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { TierService } from '../modules/tier/tier.service';
+import type { RuleSetActivations } from '../modules/tier/rule-set-activation.service';
 import { ReadSession, type ReadExecutor } from '../read/read-session';
 
 /** What lives for the whole process and every request shares. */
@@ -22,6 +23,7 @@ export interface AppServices {
   reads: ReadExecutor;
   ruleSets: ActiveRuleSets;
   tiers: TierService;
+  activations: RuleSetActivations;
   hasher: PiiHasher;
   jwtSecret: string;
   logger: Logger;
@@ -57,7 +59,7 @@ export function createContext(
       customerLookup: new CustomerLookupService(app.hasher),
       marketing: new MarketingService(app.ruleSets, app.clock),
       ingestion: new IngestionService(em, app.hasher, app.clock),
-      ruleSetVersions: new RuleSetVersionService(em, app.pool, app.tiers, app.ruleSets),
+      ruleSetVersions: new RuleSetVersionService(em, app.tiers, app.ruleSets, app.activations),
       eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
     },
   };

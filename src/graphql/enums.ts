@@ -22,6 +22,7 @@ import {
 import { RiskLevel, RiskStage, RiskSubjectType } from '../modules/risk/risk.enums';
 import { VehicleUse } from '../modules/vehicle/vehicle.entity';
 import { RuleSetKind, RuleSetVersionStatus } from '../modules/tier/rule-set-version.entity';
+import { ActivationState } from '../modules/tier/rule-set-activation.entity';
 import { ServiceLevel } from '../modules/entitlement/rule-set/document';
 
 /** The persistence enums are the API's enums too: one list of values, checked in the DB. */
@@ -50,6 +51,7 @@ const enums = {
   Role,
   RuleSetKind,
   RuleSetVersionStatus,
+  RuleSetActivationState: ActivationState,
   ServiceLevel,
 };
 

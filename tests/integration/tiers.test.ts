@@ -10,6 +10,7 @@ import {
   type TwoYearCustomer,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
+import { activateAndWait } from '../setup/activation';
 
 const TIER = `query ($by: CustomerLookup!) { customer(by: $by) {
   tier { tier riskClass valueClass reasons cause ruleSetVersion { version }
@@ -182,9 +183,7 @@ describe('tier rule set versions', () => {
     expect(byRule('FALLBACK')[0].path).toBe('valueClasses');
     expect(byRule('UNREACHABLE')[0]).toMatchObject({ path: 'riskClasses[0].when[1]' });
     expect(byRule('UNREACHABLE')[0].message).toMatch(/claimCount36m > 2 and claimCount36m < 3/);
-    const activate = await hub.gql(
-      `mutation { activateRuleSetVersion(id: "${res.data!.createRuleSetDraft.id}") { changed } }`,
-    );
+    const activate = await activateAndWait(hub, res.data!.createRuleSetDraft.id);
     expect(activate.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
@@ -210,10 +209,8 @@ describe('tier rule set versions', () => {
       await hub.sql('select customer_id, tier from tier_assignment where valid_to is null'),
     ).toEqual(before);
 
-    const activation = await hub.gql(
-      `mutation { activateRuleSetVersion(id: "${id}") { evaluated changed } }`,
-    );
-    expect(activation.data!.activateRuleSetVersion.evaluated).toBe(6);
+    const { job } = await activateAndWait(hub, id);
+    expect(job).toMatchObject({ state: 'SUCCEEDED', customersTotal: 6, customersDone: 6 });
     const produced =
       await hub.sql(`select o.tier as "fromTier", n.tier as "toTier", count(*)::int as customers
       from tier_assignment n join tier_assignment o on o.customer_id = n.customer_id and o.valid_to = n.valid_from

@@ -1,18 +1,21 @@
 import 'reflect-metadata';
-import { Pool } from 'pg';
+import { createPool } from '../../src/db/pg';
 import { ActiveRuleSets } from '../../src/modules/tier/active-rule-sets';
 import { TierService } from '../../src/modules/tier/tier.service';
+import { BusinessClock } from '../../src/time/clock';
 
 /**
  * A separate process that drains the tier queue of DATABASE_URL, for the test that kills
  * it midway: it says "draining" on stdout, then works until it is killed or done.
  */
 async function main() {
-  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+  // The hub's business clock and zone, as the app would use.
+  const clock = new BusinessClock();
+  const pool = createPool(process.env.DATABASE_URL!, 1, clock.zone);
   const ruleSets = new ActiveRuleSets(pool);
   await ruleSets.refresh();
   process.stdout.write('draining\n');
-  await new TierService(pool, ruleSets).drainQueue();
+  await new TierService(pool, ruleSets, clock).drainQueue();
   process.stdout.write('drained\n');
   await pool.end();
 }

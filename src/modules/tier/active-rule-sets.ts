@@ -9,17 +9,25 @@ export interface ActiveVersion<D> {
   document: D;
 }
 
+/** The channel on which an activation is announced, at its commit, to every instance. */
+export const RULE_SET_CHANNEL = 'cif_hub_rule_set_activated';
+
+type Queryable = Pick<Pool, 'query'>;
+
+interface Current {
+  tier?: ActiveVersion<TierRuleSetDocument>;
+  entitlement?: ActiveVersion<EntitlementRuleSetDocument>;
+}
+
 /**
  * The active rule versions, held in memory because every profile read and eligibility
- * decision needs them. This process refreshes them when it activates a version; the
- * tier worker's tick refreshes them too, which bounds how long another instance's
- * activation goes unseen here.
+ * decision needs them. Every instance refreshes them when an activation is announced
+ * (RULE_SET_CHANNEL, see app.ts), whether it runs the tier worker or not; what writes under
+ * the rules (a recompute, an eligibility decision) checks them inside its own transaction
+ * with `activeIn`, so it never acts on a version that is no longer active there.
  */
 export class ActiveRuleSets {
-  private current: {
-    tier?: ActiveVersion<TierRuleSetDocument>;
-    entitlement?: ActiveVersion<EntitlementRuleSetDocument>;
-  } = {};
+  private current: Current = {};
 
   constructor(private readonly pool: Pool) {}
 
@@ -31,8 +39,8 @@ export class ActiveRuleSets {
     return this.current.entitlement;
   }
 
-  async refresh(): Promise<void> {
-    const { rows } = await this.pool.query<{
+  async refresh(db: Queryable = this.pool): Promise<void> {
+    const { rows } = await db.query<{
       id: string;
       kind: RuleSetKind;
       version: number;
@@ -48,5 +56,23 @@ export class ActiveRuleSets {
         document: entitlement.document as EntitlementRuleSetDocument,
       },
     };
+  }
+
+  /**
+   * The versions active as `db` (a transaction) sees them: one index lookup of their ids,
+   * and the documents loaded again only when those ids differ from the ones held.
+   */
+  async activeIn(db: Queryable): Promise<Current> {
+    const { rows } = await db.query<{ kind: RuleSetKind; id: string }>(
+      `select kind, id from rule_set_version where status = 'ACTIVE'`,
+    );
+    const id = (kind: RuleSetKind) => rows.find((row) => row.kind === kind)?.id;
+    if (
+      id(RuleSetKind.TIER) !== this.current.tier?.id ||
+      id(RuleSetKind.ENTITLEMENT) !== this.current.entitlement?.id
+    ) {
+      await this.refresh(db);
+    }
+    return this.current;
   }
 }

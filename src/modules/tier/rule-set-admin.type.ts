@@ -47,18 +47,6 @@ export class TierTransitionView {
   customers!: number;
 }
 
-@ObjectType('RuleSetActivation')
-export class RuleSetActivationView {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => Int, { description: 'Customers whose tier was recomputed.' })
-  evaluated!: number;
-
-  @Field(() => Int, { description: 'Customers whose assignment changed.' })
-  changed!: number;
-}
-
 @InputType('RuleSetDraftInput')
 export class RuleSetDraftInput {
   @Field(() => RuleSetKind)

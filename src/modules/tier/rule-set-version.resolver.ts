@@ -5,14 +5,20 @@ import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { ID } from 'type-graphql';
 import { RuleSetKind, RuleSetVersionStatus } from './rule-set-version.entity';
+import type { LookupSource } from '../../read/read-session';
 import {
-  RuleSetActivationView,
   RuleSetDraftInput,
   RuleSetDraftView,
   RuleSetValidationView,
   TierTransitionView,
 } from './rule-set-admin.type';
-import { RuleSetVersionConnection, RuleSetVersionView } from './tier.type';
+import { RuleSetActivationView, RuleSetVersionConnection, RuleSetVersionView } from './tier.type';
+
+const ACTIVATION_BY_ID: LookupSource = {
+  type: () => RuleSetActivationView,
+  keyType: 'uuid',
+  source: (job, key) => ({ where: [`${job.col('id')} = ${key}::uuid`] }),
+};
 
 @Resolver()
 export class RuleSetVersionResolver {
@@ -93,12 +99,26 @@ export class RuleSetVersionResolver {
 
   @Authorized(OPERATIONS.ruleSetAdmin)
   @Mutation(() => RuleSetActivationView, {
-    description: 'Makes a valid draft the active version; for tiers, recomputes every customer.',
+    description:
+      'Starts making a valid draft the active version, as a job; for tiers it recomputes every ' +
+      'customer. Returns at once: follow the job with ruleSetActivation(id).',
   })
   async activateRuleSetVersion(
     @Arg('id', () => ID) id: string,
     @Ctx() context: RequestContext,
-  ): Promise<RuleSetActivationView> {
-    return { id, ...(await context.services.ruleSetVersions.activate(id)) };
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const job = await context.services.ruleSetVersions.activate(context.caller, id);
+    return context.read.lookup(info, ACTIVATION_BY_ID, job);
+  }
+
+  @Authorized(OPERATIONS.ruleSetAdmin)
+  @Query(() => RuleSetActivationView, { nullable: true, description: 'An activation job.' })
+  ruleSetActivation(
+    @Arg('id', () => ID) id: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    return context.read.lookup(info, ACTIVATION_BY_ID, id);
   }
 }

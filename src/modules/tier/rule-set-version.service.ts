@@ -9,12 +9,8 @@ import { DEFAULT_TIER_RULE_SET } from './rule-set/default-rule-set';
 import type { TierRuleSetDocument } from './rule-set/document';
 import { validateRuleSet, type RuleSetProblem } from './rule-set/validate';
 import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-version.entity';
-import {
-  activateVersion,
-  inTransaction,
-  type TierService,
-  type TransitionCount,
-} from './tier.service';
+import type { RuleSetActivations } from './rule-set-activation.service';
+import { inTransaction, type TierService, type TransitionCount } from './tier.service';
 
 const DEFAULTS: Record<RuleSetKind, object> = {
   [RuleSetKind.TIER]: DEFAULT_TIER_RULE_SET,
@@ -54,9 +50,9 @@ export interface Validation {
 export class RuleSetVersionService {
   constructor(
     private readonly em: EntityManager,
-    private readonly pool: Pool,
     private readonly tiers: TierService,
     private readonly ruleSets: ActiveRuleSets,
+    private readonly activations: RuleSetActivations,
   ) {}
 
   /** Entitlement rules are checked against the tiers of the active tier rule set. */
@@ -143,14 +139,12 @@ export class RuleSetVersionService {
     return this.tiers.simulate(version.document as unknown as TierRuleSetDocument, byBranch);
   }
 
-  /** Tier activation recomputes every customer in the same transaction; see TierService. */
-  async activate(id: string): Promise<{ evaluated: number; changed: number }> {
-    const version = await this.validDraft(id);
-    if (version.kind === RuleSetKind.TIER) return this.tiers.activate(id);
-    await inTransaction(this.pool, (client) =>
-      activateVersion(client, version.kind, id, new Date()),
-    );
-    await this.ruleSets.refresh();
-    return { evaluated: 0, changed: 0 };
+  /**
+   * Starts activating a valid draft as a job and returns the job's id at once: a tier
+   * activation recomputes every customer (see RuleSetActivations).
+   */
+  async activate(caller: Caller, id: string): Promise<string> {
+    await this.validDraft(id);
+    return this.activations.start(caller, id);
   }
 }

@@ -59,4 +59,11 @@ export class TierAssignment {
 
   @Property({ type: 'datetime', nullable: true })
   validTo?: Date;
+
+  /**
+   * The transaction that last wrote the row's figures: the full recompute leaves a row
+   * alone when its own snapshot does not see that transaction, i.e. the row is newer.
+   */
+  @Property({ type: 'string', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()' })
+  computedXid!: string;
 }

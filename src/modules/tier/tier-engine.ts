@@ -35,8 +35,14 @@ export function evaluationQuery(ruleSet: TierRuleSet, metrics: string): string {
       from ${metrics} m) x`;
 }
 
-/** Today's metrics of the customers matching `customers` (a condition on `c`), as a relation. */
-export const metricsOf = (customers: string) => `(${metricsQuery('current_date', customers)})`;
+/**
+ * The metrics on business day `day` (`YYYY-MM-DD`, from the clock) of the customers
+ * matching `customers` (a condition on `c`), as a relation.
+ */
+export function metricsOf(customers: string, day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`not a business day: ${day}`);
+  return `(${metricsQuery(`date '${day}'`, customers)})`;
+}
 
 export interface RecomputeResult {
   evaluated: number;
@@ -57,9 +63,14 @@ export async function recomputeTiers(
     values: unknown[];
     cause: string;
     now: Date;
+    /**
+     * The snapshot (`pg_current_snapshot()`) the metrics were read in, when they were read
+     * in an earlier transaction: customers changed or recomputed since are left alone.
+     */
+    snapshot?: string;
   },
 ): Promise<RecomputeResult> {
-  const { ruleSet, metrics, values, cause, now } = options;
+  const { ruleSet, metrics, values, cause, snapshot } = options;
   await client.query('drop table if exists tier_evaluation');
   const evaluated = await client.query(
     `create temp table tier_evaluation on commit drop as ${evaluationQuery(ruleSet, metrics)}`,
@@ -68,6 +79,33 @@ export async function recomputeTiers(
   // The statements below reach the assignments through this array of ids (an index probe
   // per customer); a join lets the planner scan the whole, ever-growing history instead.
   const evaluatedIds = `a.customer_id = any(array(select customer_id from tier_evaluation))`;
+  let skipped = 0;
+  if (snapshot) {
+    // Metrics from an older snapshot must not overwrite what a later recompute wrote, nor
+    // stand for a change the snapshot did not see (its queue entry brings a recompute).
+    // The open rows are locked first, so a recompute writing them now is waited for.
+    await client.query(
+      `select 1 from tier_assignment a where ${evaluatedIds} and a.valid_to is null for update`,
+    );
+    const stale = await client.query(
+      `delete from tier_evaluation e
+       where exists (select 1 from tier_recompute_queue q where q.customer_id = e.customer_id
+           and not pg_visible_in_snapshot(q.enqueued_xid, $1::pg_snapshot))
+         or exists (select 1 from tier_assignment a where a.customer_id = e.customer_id
+           and a.valid_to is null and not pg_visible_in_snapshot(a.computed_xid, $1::pg_snapshot))`,
+      [snapshot],
+    );
+    skipped = stale.rowCount ?? 0;
+  }
+  // A period never ends before it began, even when the clock was set back (tests, a
+  // corrected server clock): the switch happens at the later of now and the latest start.
+  const [{ at: now }] = (
+    await client.query<{ at: Date }>(
+      `select greatest($1::timestamptz, max(a.valid_from)) as at
+       from tier_assignment a where ${evaluatedIds} and a.valid_to is null`,
+      [options.now],
+    )
+  ).rows;
   // Reasons are words, the costliest part: written only for the rows that change.
   const reasons = reasonTextsSql(ruleSet.document, rowColumn('e'));
   await client.query(
@@ -86,17 +124,19 @@ export async function recomputeTiers(
      from tier_evaluation e
      left join lateral (select 1 as open from tier_assignment a
        where a.customer_id = e.customer_id and a.valid_to is null) current on true
-     where current.open is null`,
+     where current.open is null
+     on conflict (customer_id) where valid_to is null do nothing`,
     [ruleSet.id, now, cause],
   );
   // An unchanged tier keeps its row, refreshed with today's figures: risk gates and the
   // front line read the open row, and must not judge on a verification or a loss ratio
   // that has since changed. Closed rows keep the figures they were decided on.
   await client.query(
-    `update tier_assignment a set metrics = e.metrics_json, reasons = ${reasons}
+    `update tier_assignment a set metrics = e.metrics_json, reasons = ${reasons},
+       computed_xid = pg_current_xact_id()
      from tier_evaluation e
      where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
        and a.metrics is distinct from e.metrics_json`,
   );
-  return { evaluated: evaluated.rowCount ?? 0, changed: inserted.rowCount ?? 0 };
+  return { evaluated: (evaluated.rowCount ?? 0) - skipped, changed: inserted.rowCount ?? 0 };
 }

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConflictError } from '../../graphql/errors';
+import type { BusinessClock } from '../../time/clock';
 import type { TierRuleSetDocument } from './rule-set/document';
 import {
   evaluationQuery,
@@ -8,7 +9,7 @@ import {
   type RecomputeResult,
   type TierRuleSet,
 } from './tier-engine';
-import type { ActiveRuleSets } from './active-rule-sets';
+import { RULE_SET_CHANNEL, type ActiveRuleSets } from './active-rule-sets';
 import { RuleSetKind } from './rule-set-version.entity';
 
 /** Why a tier was recomputed, as recorded on the assignment. */
@@ -25,13 +26,15 @@ export interface TransitionCount {
   customers: number;
 }
 
+/** A transaction on a connection of `pool`, committed when `fn` resolves. */
 export async function inTransaction<T>(
   pool: Pool,
   fn: (client: PoolClient) => Promise<T>,
+  isolation: 'read committed' | 'repeatable read' = 'read committed',
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
+    await client.query(`begin isolation level ${isolation}`);
     const result = await fn(client);
     await client.query('commit');
     return result;
@@ -43,52 +46,115 @@ export async function inTransaction<T>(
   }
 }
 
+/** A serialization failure, a deadlock, or two recomputes opening a customer's first row. */
+const CONCURRENT_WRITE = new Set(['40001', '40P01', '23505']);
+const isConcurrentWrite = (error: unknown) =>
+  CONCURRENT_WRITE.has((error as { code?: string }).code ?? '');
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+/**
+ * The metrics of every active customer as of `day`, into `table`, and the snapshot taken
+ * just before they were read: older than the one that read them, so that anything the
+ * snapshot does not see is treated as possibly unseen by the metrics too.
+ */
+async function snapshotMetrics(
+  db: Queryable,
+  table: string,
+  day: string,
+  options: { temporary: boolean },
+): Promise<{ snapshot: string; total: number }> {
+  const [{ snapshot }] = (
+    await db.query<{ snapshot: string }>('select pg_current_snapshot()::text as snapshot')
+  ).rows;
+  await db.query(
+    // A regular (unlogged) table when several connections write from it.
+    `create ${options.temporary ? 'temp' : 'unlogged'} table ${table}
+     ${options.temporary ? 'on commit drop' : ''} as select * from ${metricsOf('true', day)} m`,
+  );
+  await db.query(`create index on ${table} (customer_id)`);
+  const [{ n }] = (await db.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows;
+  return { snapshot, total: n };
+}
+
+/** Chunks of `size` customers of a metrics table, as customer id ranges. */
+async function chunksOf(
+  db: Queryable,
+  table: string,
+  size: number,
+): Promise<{ sql: string; values: string[] }[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select customer_id as id from (select customer_id, row_number() over (order by customer_id) as n
+     from ${table}) c where (n - 1) % $1 = 0 order by 1`,
+    [size],
+  );
+  return rows.map(({ id }, i) => {
+    const to = rows[i + 1]?.id;
+    return {
+      sql: `(select * from ${table} where customer_id >= $1::uuid${to ? ' and customer_id < $2::uuid' : ''})`,
+      values: to ? [id, to] : [id],
+    };
+  });
+}
+
 /** Tiers: recomputing them after changes, nightly and on activation, and simulating drafts. */
 export class TierService {
   constructor(
     private readonly pool: Pool,
     private readonly ruleSets: ActiveRuleSets,
+    private readonly clock: BusinessClock,
   ) {}
-
-  private activeTierRuleSet(): TierRuleSet {
-    const tier = this.ruleSets.tier;
-    if (!tier)
-      throw new Error('no tier rule set is active: call ensureActiveRuleSets() at start-up');
-    return tier;
-  }
 
   /**
    * Recomputes up to `limit` queued customers in one transaction that also takes them off
    * the queue: if the process dies midway, the transaction rolls back and they stay queued.
    * Rows another worker holds are skipped, so several instances can drain together.
+   *
+   * Repeatable read: the entries, the rules and the metrics come from one snapshot, and a
+   * row that a concurrent recompute wrote after it makes this one fail and retry rather
+   * than overwrite newer figures with older ones. A change to a queued customer waits for
+   * the transaction holding its entry, then queues it again (see the queue triggers).
    */
   async drainQueue(limit = 500): Promise<number> {
-    const ruleSet = this.activeTierRuleSet();
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ customer_id: string }>(
-        `delete from tier_recompute_queue where customer_id in (
-           select customer_id from tier_recompute_queue order by enqueued_at
-           limit $1 for update skip locked)
-         returning customer_id`,
-        [limit],
-      );
-      if (!rows.length) return 0;
-      await recomputeTiers(client, {
-        ruleSet,
-        metrics: metricsOf('c.id = any($1::uuid[])'),
-        values: [rows.map((r) => r.customer_id)],
-        cause: RecomputeCause.CHANGE,
-        now: new Date(),
-      });
-      return rows.length;
-    });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await inTransaction(
+          this.pool,
+          async (client) => {
+            // The rules active in this transaction, whatever this process last heard.
+            const { tier } = await this.ruleSets.activeIn(client);
+            const { rows } = await client.query<{ customer_id: string }>(
+              `delete from tier_recompute_queue where customer_id in (
+                 select customer_id from tier_recompute_queue order by enqueued_at
+                 limit $1 for update skip locked)
+               returning customer_id`,
+              [limit],
+            );
+            if (!rows.length) return 0;
+            await recomputeTiers(client, {
+              ruleSet: required(tier),
+              metrics: metricsOf('c.id = any($1::uuid[])', this.clock.today()),
+              values: [rows.map((r) => r.customer_id)],
+              cause: RecomputeCause.CHANGE,
+              now: this.clock.now(),
+            });
+            return rows.length;
+          },
+          'repeatable read',
+        );
+      } catch (error) {
+        if (attempt >= 5 || !isConcurrentWrite(error)) throw error;
+      }
+    }
   }
 
   /**
-   * Recomputes every active customer under the active tier rule set: time passing alone moves
-   * tiers ("claim-free for 36 months"), so this runs nightly. The metrics of everyone come
-   * from one statement (each table read once), then classes and assignments are written
-   * a chunk of customers per transaction. Queue entries older than the run are covered.
+   * Recomputes every active customer under the active tier rule set: time passing alone
+   * moves tiers ("claim-free for 36 months"), so this runs nightly. The metrics of everyone
+   * come from one statement (each table read once), then assignments are written a chunk
+   * of customers per transaction, beside the worker: a customer changed or recomputed
+   * after the metrics snapshot is left to the queue, and only the queue entries the
+   * snapshot saw are taken off.
    */
   async recomputeAll(
     options: {
@@ -98,48 +164,49 @@ export class TierService {
       onProgress?: (done: number, total: number, step: string) => void;
     } = {},
   ): Promise<RecomputeResult> {
-    const ruleSet = this.activeTierRuleSet();
-    const chunkSize = options.chunkSize ?? 50_000;
-    const startedAt = new Date();
-    // A regular (unlogged) table, not a temporary one: every writer connection reads it.
-    const table = `tier_recompute_metrics_${process.pid}_${startedAt.getTime()}`;
+    const ruleSet = required((await this.ruleSets.activeIn(this.pool)).tier);
+    const table = `tier_recompute_metrics_${process.pid}_${Date.now()}`;
     const parallel = options.parallel ?? 2;
     try {
-      await this.pool.query(
-        `create unlogged table ${table} as select * from ${metricsOf('true')} m`,
-      );
-      const total = (await this.pool.query(`select count(*)::int as n from ${table}`)).rows[0]
-        .n as number;
+      const { snapshot, total } = await snapshotMetrics(this.pool, table, this.clock.today(), {
+        temporary: false,
+      });
       options.onProgress?.(total, total, 'metrics');
-      await this.pool.query(`create index on ${table} (customer_id)`);
-      const { rows: bounds } = await this.pool.query<{ id: string }>(
-        `select customer_id as id from (select customer_id, row_number() over (order by customer_id) as n
-         from ${table}) c where (n - 1) % $1 = 0 order by 1`,
-        [chunkSize],
-      );
-      const chunks = bounds.map(({ id }, i) => ({ from: id, to: bounds[i + 1]?.id }));
+      const chunks = await chunksOf(this.pool, table, options.chunkSize ?? 50_000);
       const result: RecomputeResult = { evaluated: 0, changed: 0 };
       const writer = async () => {
         for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-          const { from, to } = chunk;
-          const written = await inTransaction(this.pool, (client) =>
-            recomputeTiers(client, {
+          const written = await inTransaction(this.pool, async (client) => {
+            const { tier } = await this.ruleSets.activeIn(client);
+            if (tier?.id !== ruleSet.id) {
+              throw new ConflictError(
+                `tier rule set v${tier?.version} was activated during the recompute, which it covers`,
+                { field: 'ruleSet', rule: 'ACTIVATED_MEANWHILE' },
+              );
+            }
+            return recomputeTiers(client, {
               ruleSet,
-              metrics: `(select * from ${table} where customer_id >= $1::uuid${to ? ' and customer_id < $2::uuid' : ''})`,
-              values: to ? [from, to] : [from],
+              metrics: chunk.sql,
+              values: chunk.values,
               cause: RecomputeCause.SCHEDULE,
-              now: startedAt,
-            }),
-          );
+              now: this.clock.now(),
+              snapshot,
+            });
+          });
           result.evaluated += written.evaluated;
           result.changed += written.changed;
           options.onProgress?.(result.evaluated, total, 'customers');
         }
       };
       await Promise.all(Array.from({ length: parallel }, writer));
-      await this.pool.query('delete from tier_recompute_queue where enqueued_at <= $1', [
-        startedAt,
-      ]);
+      await this.pool.query(
+        `delete from tier_recompute_queue q
+         where pg_visible_in_snapshot(q.enqueued_xid, $1::pg_snapshot)
+           and exists (select 1 from ${table} m where m.customer_id = q.customer_id)`,
+        [snapshot],
+      );
+      // Autovacuum may be off, and a stale plan on the rewritten history is slow.
+      await this.pool.query('analyze tier_assignment');
       return result;
     } finally {
       await this.pool.query(`drop table if exists ${table}`);
@@ -155,7 +222,7 @@ export class TierService {
     const { rows } = await this.pool.query<TransitionCount>(
       `select a.tier as "fromTier", e.tier as "toTier",
          ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
-       from (${evaluationQuery(draft, metricsOf('true'))}) e
+       from (${evaluationQuery(draft, metricsOf('true', this.clock.today()))}) e
        left join tier_assignment a on a.customer_id = e.customer_id and a.valid_to is null
        ${byBranch ? 'join branch b on b.id = e.branch_id' : ''}
        group by 1, 2, 3 order by 1 nulls first, 2, 3`,
@@ -164,25 +231,66 @@ export class TierService {
   }
 
   /**
-   * Makes a validated draft the active tier rule set and recomputes every customer under it,
-   * all in one transaction: no reader sees the new version with the old tiers.
+   * Makes the draft `versionId` the active tier rule set and recomputes every customer under
+   * it, in the caller's transaction: no reader sees the new version with the old tiers, and
+   * a failure leaves the old version active. `onProgress` runs after each chunk.
    */
-  async activate(versionId: string): Promise<RecomputeResult> {
-    const result = await inTransaction(this.pool, async (client) => {
-      const now = new Date();
-      const ruleSet = await activateVersion(client, RuleSetKind.TIER, versionId, now);
-      return recomputeTiers(client, {
-        ruleSet: ruleSet as TierRuleSet,
-        metrics: metricsOf('true'),
-        values: [],
+  async activateIn(
+    client: PoolClient,
+    versionId: string,
+    options: {
+      chunkSize?: number;
+      onProgress?: (done: number, total: number) => Promise<void>;
+    } = {},
+  ): Promise<RecomputeResult> {
+    const now = this.clock.now();
+    const ruleSet = (await activateVersion(
+      client,
+      RuleSetKind.TIER,
+      versionId,
+      now,
+    )) as TierRuleSet;
+    const table = 'tier_activation_metrics';
+    const { snapshot, total } = await snapshotMetrics(client, table, this.clock.today(), {
+      temporary: true,
+    });
+    await options.onProgress?.(0, total);
+    const result: RecomputeResult = { evaluated: 0, changed: 0 };
+    for (const chunk of await chunksOf(client, table, options.chunkSize ?? 50_000)) {
+      const written = await recomputeTiers(client, {
+        ruleSet,
+        metrics: chunk.sql,
+        values: chunk.values,
         cause: RecomputeCause.ACTIVATION,
         now,
+        snapshot,
       });
+      result.evaluated += written.evaluated;
+      result.changed += written.changed;
+      await options.onProgress?.(result.evaluated, total);
+    }
+    // Customers a recompute wrote after the snapshot are recomputed from current figures
+    // here, while their open rows are locked: after the switch, nobody is on the old rules.
+    const stale = await recomputeTiers(client, {
+      ruleSet,
+      metrics: metricsOf(
+        `exists (select 1 from tier_assignment a where a.customer_id = c.id
+           and a.valid_to is null and a.rule_set_version_id <> $1::uuid)`,
+        this.clock.today(),
+      ),
+      values: [ruleSet.id],
+      cause: RecomputeCause.ACTIVATION,
+      now,
     });
-    await this.ruleSets.refresh();
+    result.changed += stale.changed;
     return result;
   }
 }
+
+const required = (tier: TierRuleSet | undefined): TierRuleSet => {
+  if (!tier) throw new Error('no tier rule set is active: call ensureActiveRuleSets() at start-up');
+  return tier;
+};
 
 /**
  * Retires the active version of `kind` and activates the draft `versionId`, under a lock
@@ -211,5 +319,7 @@ export async function activateVersion(
       rule: 'NOT_A_DRAFT',
     });
   }
+  // Delivered to every listening instance when, and only if, this transaction commits.
+  await client.query('select pg_notify($1, $2)', [RULE_SET_CHANNEL, versionId]);
   return rows[0];
 }

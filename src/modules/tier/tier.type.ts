@@ -20,6 +20,7 @@ import {
 } from './rule-set/metrics';
 import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-version.entity';
 import { TierAssignment } from './tier-assignment.entity';
+import { ActivationState, RuleSetActivation } from './rule-set-activation.entity';
 
 @ObjectType('RuleSetVersion', { description: 'A version of the tier or entitlement rules.' })
 @ReadsFrom(() => RuleSetVersion)
@@ -177,3 +178,68 @@ export const assignmentAt = (alias: string, at?: string) =>
   at
     ? `${alias}.valid_from < ${at} and (${alias}.valid_to is null or ${alias}.valid_to >= ${at})`
     : `${alias}.valid_to is null`;
+
+@ObjectType('RuleSetActivation', {
+  description:
+    'The activation of a rule set version, run as a job: follow it with ruleSetActivation(id). ' +
+    'The switch is atomic: readers see the old version and its tiers until SUCCEEDED, and a ' +
+    'FAILED activation leaves the old version active.',
+})
+@ReadsFrom(() => RuleSetActivation)
+export class RuleSetActivationView {
+  @Field(() => ID)
+  @Column()
+  id!: string;
+
+  @Field(() => RuleSetVersionView)
+  @Related({
+    kind: 'one',
+    type: () => RuleSetVersionView,
+    source: (job, version) => ({
+      where: [`${version.col('id')} = ${job.col('ruleSetVersion')}`],
+    }),
+  })
+  ruleSetVersion!: Nested<RuleSetVersionView>;
+
+  @Field(() => ActivationState)
+  @Column()
+  state!: ActivationState;
+
+  @Field(() => String)
+  @Column()
+  requestedBy!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Customers to recompute (tiers only), known once their metrics are read.',
+  })
+  @Column()
+  customersTotal?: number;
+
+  @Field(() => Int, { description: 'Customers recomputed so far.' })
+  @Column()
+  customersDone!: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Customers whose assignment changed, once SUCCEEDED.',
+  })
+  @Column()
+  customersChanged?: number;
+
+  @Field(() => String, { nullable: true, description: 'Why it FAILED.' })
+  @Column()
+  error?: string;
+
+  @Field(() => DateTimeResolver)
+  @Column()
+  createdAt!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @Column()
+  startedAt?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @Column()
+  finishedAt?: Date;
+}

@@ -1,0 +1,83 @@
+import type { Client, Notification } from 'pg';
+import type { Logger } from '../logger';
+import { createClient } from './pg';
+
+/**
+ * Listens on one PostgreSQL channel on a connection of its own, and calls `onNotice` for
+ * each notification. A notification sent inside a transaction arrives when it commits, and
+ * only then. A lost connection is re-opened after `retryMs`, and `onNotice` runs once more
+ * on every (re)connect: what was sent while nobody listened is caught up that way.
+ */
+export class ChannelListener {
+  private client?: Client;
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly options: {
+      url: string;
+      zone: string;
+      channel: string;
+      onNotice: (payload: string | undefined) => Promise<void>;
+      logger: Logger;
+      retryMs?: number;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const { url, zone, channel, logger } = this.options;
+    const client = createClient(url, zone);
+    let lost = false;
+    const reconnect = (error?: unknown) => {
+      if (lost || this.stopped) return;
+      lost = true;
+      if (this.client === client) this.client = undefined;
+      logger.warn('lost the notification connection; reconnecting', {
+        channel,
+        error: error === undefined ? undefined : String(error),
+      });
+      void client.end().catch(() => undefined);
+      this.retry = setTimeout(() => void this.connect(), this.options.retryMs ?? 1000);
+      this.retry.unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', () => reconnect());
+    client.on('notification', (message: Notification) => void this.notice(message.payload));
+    try {
+      await client.connect();
+      await client.query(`listen ${channel}`);
+    } catch (error) {
+      reconnect(error);
+      return;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    await this.notice(undefined);
+  }
+
+  private async notice(payload: string | undefined): Promise<void> {
+    try {
+      await this.options.onNotice(payload);
+    } catch (error) {
+      this.options.logger.error('handling a notification failed', {
+        channel: this.options.channel,
+        error: String(error),
+      });
+    }
+  }
+}
