@@ -1,4 +1,5 @@
 import { Role } from '../../src/auth/roles';
+import { addDays } from '../../src/time/clock';
 import {
   autoPolicyRecord,
   cifNumbers,
@@ -11,14 +12,13 @@ import {
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
-const day = (offset: number) =>
-  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-
 const SEGMENT = `query ($filter: MarketingCustomerFilter) {
   marketingCustomers(filter: $filter, first: 100) { totalCount nodes { name } } }`;
 
 describe('marketing segments', () => {
   let hub: TestHub;
+  /** The business day `offset` days from today. */
+  const day = (offset: number) => addDays(hub.clock.today(), offset);
 
   beforeAll(async () => {
     hub = await startTestHub();

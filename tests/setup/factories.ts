@@ -208,9 +208,15 @@ export interface TwoYearCustomer {
 export async function ingestTwoYearCustomer(
   hub: TestHub,
   today: string,
-  options: { premium: string; branchCode?: string; customer?: Record<string, unknown> },
+  options: {
+    premium: string;
+    branchCode?: string;
+    /** The record number, if the caller needs it before (for `mobile(n)`, say). */
+    n?: number;
+    customer?: Record<string, unknown>;
+  },
 ): Promise<TwoYearCustomer> {
-  const n = nextNumber();
+  const n = options.n ?? nextNumber();
   const branch = options.branchCode ? { branchCode: options.branchCode } : {};
   const customers = await hub.gql(INGEST_CUSTOMERS, {
     records: [customerRecord(n, { ...branch, ...options.customer })],
