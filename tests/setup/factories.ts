@@ -406,7 +406,7 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
       customer_id: ids.customer,
       attributes: c,
       content_hash: 'inserted by a test factory',
-      received_at: new Date().toISOString(),
+      received_at: hub.clock.now().toISOString(),
     })),
   );
   await insertRows(
