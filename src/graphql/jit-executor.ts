@@ -1,6 +1,7 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { BadUserInputError } from './errors';
 
 /**
  * Runs operations through graphql-jit, which compiles each document once into a function:
@@ -40,6 +41,10 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
             request.context,
             request.request.variables ?? {},
           );
+          // Variables are coerced before anything runs: a result without data failed there.
+          if (!('data' in result) && result.errors) {
+            return { errors: result.errors.map(variableError) };
+          }
           return { ...result, errors: result.errors?.map(asGraphQLError) };
         },
       };
@@ -66,4 +71,15 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
     originalError: original ?? error,
     extensions: (original as GraphQLError | undefined)?.extensions,
   });
+}
+
+/**
+ * A variable graphql-jit could not coerce (a number for an ID, an unknown enum value) is
+ * the caller's mistake, but comes without a code and would be masked as an internal error:
+ * BAD_USER_INPUT naming the variable, unless a scalar already said what was wrong.
+ */
+function variableError(error: GraphQLError): GraphQLError {
+  if (error.extensions?.code) return error;
+  const variable = /^Variable "\$(\w+)"/.exec(error.message)?.[1] ?? '';
+  return new BadUserInputError(error.message, { field: variable, rule: 'VARIABLE_TYPE' });
 }

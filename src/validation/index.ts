@@ -4,4 +4,5 @@ export { checkPlate } from './plate';
 export { checkResidentId } from './resident-id';
 export type { ResidentId } from './resident-id';
 export type { Checked, Violation } from './result';
+export { checkUuid } from './uuid';
 export { checkVin } from './vin';

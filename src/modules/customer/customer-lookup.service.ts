@@ -1,6 +1,6 @@
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
-import { checkMobile, checkPlate, checkVin } from '../../validation';
+import { checkMobile, checkPlate, checkUuid, checkVin } from '../../validation';
 import { ContactKind } from './customer.enums';
 import { CustomerView } from './customer.type';
 import { checkDocument } from './identity-rules';
@@ -85,7 +85,7 @@ export class CustomerLookupService {
         rule: 'EXACTLY_ONE',
       });
     }
-    if (by.id) return { lookup: LOOKUPS.id, key: by.id };
+    if (by.id) return { lookup: LOOKUPS.id, key: validOrThrow('by.id', checkUuid(by.id)) };
     if (by.cifNo) return { lookup: LOOKUPS.cifNo, key: by.cifNo.trim().toUpperCase() };
     if (by.identityDocument) {
       const { type, number } = by.identityDocument;

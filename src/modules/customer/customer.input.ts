@@ -1,5 +1,4 @@
-import { Field, InputType } from 'type-graphql';
-import { UUIDResolver } from 'graphql-scalars';
+import { Field, ID, InputType } from 'type-graphql';
 import { IdentityDocumentType } from './customer.enums';
 
 @InputType('IdentityDocumentKey')
@@ -13,7 +12,7 @@ export class IdentityDocumentKey {
 
 @InputType('CustomerLookup', { description: 'Exactly one key that identifies the customer.' })
 export class CustomerLookup {
-  @Field(() => UUIDResolver, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The hub id of the customer (a UUID).' })
   id?: string;
 
   @Field(() => String, { nullable: true })

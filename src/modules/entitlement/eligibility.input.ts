@@ -1,5 +1,5 @@
-import { Field, InputType } from 'type-graphql';
-import { DateTimeResolver, UUIDResolver } from 'graphql-scalars';
+import { Field, ID, InputType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
 import { DecimalScalar } from '../../graphql/scalars';
 
 @InputType('ClaimContextInput', {
@@ -27,7 +27,7 @@ export class ClaimContextInput {
 
 @InputType('EligibilityRequest')
 export class EligibilityRequest {
-  @Field(() => UUIDResolver)
+  @Field(() => ID, { description: 'The hub id of the customer (a UUID).' })
   customerId!: string;
 
   @Field(() => String, { description: 'A service code of the active entitlement rules.' })

@@ -1,7 +1,8 @@
-import { Arg, Authorized, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
+import { IdArg } from '../../graphql/id-arg';
 import type { LookupSource } from '../../read/read-session';
 import { EligibilityRequest } from './eligibility.input';
 import { EligibilityDecisionView } from './entitlement.type';
@@ -36,7 +37,7 @@ export class EligibilityResolver {
   @Authorized(OPERATIONS.eligibility)
   @Query(() => EligibilityDecisionView, { nullable: true, description: 'A recorded decision.' })
   eligibilityDecision(
-    @Arg('id', () => ID) id: string,
+    @IdArg('id') id: string,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Caller } from '../../auth/roles';
-import { BadUserInputError, NotFoundError } from '../../graphql/errors';
+import { BadUserInputError, NotFoundError, validOrThrow } from '../../graphql/errors';
+import { checkUuid } from '../../validation';
 import { Customer } from '../customer/customer.entity';
 import type { ActiveRuleSets } from '../tier/active-rule-sets';
 import { RuleSetVersion } from '../tier/rule-set-version.entity';
@@ -141,7 +142,9 @@ export class EligibilityService {
         { field: 'service', rule: 'UNKNOWN_SERVICE' },
       );
     }
-    const customer = await this.em.findOne(Customer, { id: customerId });
+    const customer = await this.em.findOne(Customer, {
+      id: validOrThrow('customerId', checkUuid(customerId)),
+    });
     if (!customer) throw new NotFoundError(`no customer ${customerId}`);
     const { rows } = await this.pool.query<{
       tier: string;

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
-import { ID } from 'type-graphql';
+import { IdArg } from '../../graphql/id-arg';
 import { RuleSetKind, RuleSetVersionStatus } from './rule-set-version.entity';
 import type { LookupSource } from '../../read/read-session';
 import {
@@ -78,7 +78,7 @@ export class RuleSetVersionResolver {
     description: 'Checks a version: overlaps, unreachable rules, gaps.',
   })
   validateRuleSetVersion(
-    @Arg('id', () => ID) id: string,
+    @IdArg('id') id: string,
     @Ctx() context: RequestContext,
   ): Promise<RuleSetValidationView> {
     return context.services.ruleSetVersions.validateVersion(id);
@@ -90,7 +90,7 @@ export class RuleSetVersionResolver {
       'What activating a tier draft would do: customers per (current tier, new tier), nothing written.',
   })
   simulateTierRuleSet(
-    @Arg('id', () => ID) id: string,
+    @IdArg('id') id: string,
     @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
     @Ctx() context: RequestContext,
   ): Promise<TierTransitionView[]> {
@@ -104,7 +104,7 @@ export class RuleSetVersionResolver {
       'customer. Returns at once: follow the job with ruleSetActivation(id).',
   })
   async activateRuleSetVersion(
-    @Arg('id', () => ID) id: string,
+    @IdArg('id') id: string,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
@@ -115,7 +115,7 @@ export class RuleSetVersionResolver {
   @Authorized(OPERATIONS.ruleSetAdmin)
   @Query(() => RuleSetActivationView, { nullable: true, description: 'An activation job.' })
   ruleSetActivation(
-    @Arg('id', () => ID) id: string,
+    @IdArg('id') id: string,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
