@@ -44,11 +44,18 @@ export interface TestHub {
 }
 
 /** A hub on its own database cloned from the migrated template, listening on a free port. */
-export async function startTestHub(): Promise<TestHub> {
+export async function startTestHub(
+  options: {
+    /** Customers per chunk of a full recompute or an activation. */
+    tierChunkSize?: number;
+    /** A second instance on this hub's database (it leaves the database to its owner). */
+    sharing?: TestHub;
+  } = {},
+): Promise<TestHub> {
   const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
   const name = `cif_hub_t_${randomBytes(6).toString('hex')}`;
-  await createDatabase(adminUrl, name, templateName());
-  const url = databaseUrl(adminUrl, name);
+  if (!options.sharing) await createDatabase(adminUrl, name, templateName());
+  const url = options.sharing?.databaseUrl ?? databaseUrl(adminUrl, name);
   const logs: TestHub['logs'] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     logs.push({ level, message, fields });
@@ -61,7 +68,12 @@ export async function startTestHub(): Promise<TestHub> {
   const clock = new BusinessClock();
   const app = await createApp({
     clock,
-    config: { dbPoolSize: 4, maxBodyBytes: 5 * 1024 * 1024, env: 'test' },
+    config: {
+      dbPoolSize: 4,
+      maxBodyBytes: 5 * 1024 * 1024,
+      env: 'test',
+      tierChunkSize: options.tierChunkSize,
+    },
     databaseUrl: url,
     secrets: TEST_SECRETS,
     logger,
@@ -97,7 +109,7 @@ export async function startTestHub(): Promise<TestHub> {
     async close() {
       await client.end();
       await app.close();
-      await dropDatabase(adminUrl, name);
+      if (!options.sharing) await dropDatabase(adminUrl, name);
     },
   };
 }

@@ -161,7 +161,8 @@ export class TierService {
       chunkSize?: number;
       /** Connections writing chunks side by side: the machine's cores are the limit. */
       parallel?: number;
-      onProgress?: (done: number, total: number, step: string) => void;
+      /** Awaited: a caller may hold the run between its steps. */
+      onProgress?: (done: number, total: number, step: string) => void | Promise<void>;
     } = {},
   ): Promise<RecomputeResult> {
     const ruleSet = required((await this.ruleSets.activeIn(this.pool)).tier);
@@ -171,7 +172,7 @@ export class TierService {
       const { snapshot, total } = await snapshotMetrics(this.pool, table, this.clock.today(), {
         temporary: false,
       });
-      options.onProgress?.(total, total, 'metrics');
+      await options.onProgress?.(total, total, 'metrics');
       const chunks = await chunksOf(this.pool, table, options.chunkSize ?? 50_000);
       const result: RecomputeResult = { evaluated: 0, changed: 0 };
       const writer = async () => {
@@ -195,7 +196,7 @@ export class TierService {
           });
           result.evaluated += written.evaluated;
           result.changed += written.changed;
-          options.onProgress?.(result.evaluated, total, 'customers');
+          await options.onProgress?.(result.evaluated, total, 'customers');
         }
       };
       await Promise.all(Array.from({ length: parallel }, writer));
