@@ -17,6 +17,9 @@ const DEFAULTS: Record<RuleSetKind, object> = {
   [RuleSetKind.ENTITLEMENT]: DEFAULT_ENTITLEMENT_RULE_SET,
 };
 
+/** The lock under which the next version number of `kind` is taken and used. */
+const numberingLock = (kind: RuleSetKind) => `rule_set_version number ${kind}`;
+
 /**
  * Activates the shipped default of each kind as its version 1 where none is active: a new
  * installation tiers its customers and grants services from the first start.
@@ -30,6 +33,7 @@ export async function ensureActiveRuleSets(pool: Pool, ruleSets: ActiveRuleSets)
         [kind],
       );
       if (active.rowCount) return;
+      await client.query(`select pg_advisory_xact_lock(hashtext($1))`, [numberingLock(kind)]);
       await client.query(
         `insert into rule_set_version (id, kind, version, status, document, note, created_by, activated_at)
          values (gen_random_uuid(), $1, coalesce((select max(version) from rule_set_version where kind = $1), 0) + 1,
@@ -80,18 +84,22 @@ export class RuleSetVersionService {
         rule: 'REQUIRED',
       });
     }
-    const [{ next }] = await this.em.execute<{ next: number }[]>(
-      'select coalesce(max(version), 0) + 1 as next from rule_set_version where kind = ?',
-      [kind],
-    );
-    const version = this.em.create(RuleSetVersion, {
-      kind,
-      version: Number(next),
-      document,
-      note: note.trim(),
-      createdBy: `${caller.subject} (${caller.role})`,
+    // Numbers are taken one at a time per kind, so that drafts saved at once are numbered in
+    // turn instead of colliding on the unique (kind, version).
+    const version = await this.em.transactional(async (em) => {
+      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [numberingLock(kind)]);
+      const [{ next }] = await em.execute<{ next: number }[]>(
+        'select coalesce(max(version), 0) + 1 as next from rule_set_version where kind = ?',
+        [kind],
+      );
+      return em.create(RuleSetVersion, {
+        kind,
+        version: Number(next),
+        document,
+        note: note.trim(),
+        createdBy: `${caller.subject} (${caller.role})`,
+      });
     });
-    await this.em.flush();
     return { version, ...this.validate(kind, document) };
   }
 
