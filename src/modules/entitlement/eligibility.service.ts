@@ -132,7 +132,9 @@ export class EligibilityService {
     serviceCode: string,
     claim: ClaimContext,
   ): Promise<string> {
-    const rules = this.ruleSets.entitlement;
+    // The version active in the database now, whatever this instance last heard: the
+    // decision records the rules it was actually made under.
+    const { entitlement: rules } = await this.ruleSets.activeIn(this.pool);
     if (!rules)
       throw new Error('no entitlement rule set is active: call ensureActiveRuleSets() at start-up');
     const service = rules.document.services.find((s) => s.code === serviceCode);

@@ -1,0 +1,202 @@
+import { Client } from 'pg';
+import { Role } from '../../src/auth/roles';
+import { DEFAULT_ENTITLEMENT_RULE_SET } from '../../src/modules/entitlement/rule-set/default-rule-set';
+import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
+import { ACTIVATION_FIELDS, activateAndWait } from '../setup/activation';
+import { insertBranches, insertPortfolio, nextNumber } from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const DRAFT = `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version valid } }`;
+
+describe('activating a rule set version', () => {
+  let hub: TestHub;
+  const customers = 30;
+
+  beforeAll(async () => {
+    hub = await startTestHub({ tierChunkSize: 7 });
+    await insertBranches(hub);
+    await insertPortfolio(hub, customers, nextNumber() * 1000);
+    await hub.app.services.tiers.drainQueue(10_000);
+  });
+  afterAll(() => hub.close());
+
+  /** A tier draft that differs from the active rules: high value from a lower premium. */
+  const tierDraft = async (premium: number) => {
+    const document = structuredClone(DEFAULT_TIER_RULE_SET) as any;
+    document.valueClasses.find((c: { code: string }) => c.code === 'HIGH').when[0].all[0].value =
+      premium;
+    const res = await hub.gql(DRAFT, {
+      input: { kind: 'TIER', document, note: `High value from ${premium} CNY` },
+    });
+    expect(res.data!.createRuleSetDraft.valid).toBe(true);
+    return res.data!.createRuleSetDraft as { id: string; version: number };
+  };
+  const activeTierVersion = async () =>
+    (await hub.sql(`select id from rule_set_version where kind = 'TIER' and status = 'ACTIVE'`))[0]
+      .id;
+  const openVersions = async () =>
+    (
+      await hub.sql(
+        `select rule_set_version_id as id, count(*)::int as n from tier_assignment
+         where valid_to is null group by 1`,
+      )
+    ).map((r) => [r.id, r.n]);
+
+  it('returns a job at once, reports progress, and switches every customer in one step', async () => {
+    const before = await activeTierVersion();
+    const draft = await tierDraft(3000);
+    // Hold the assignments: the job reads its metrics, then waits to write.
+    const blocker = new Client({ connectionString: hub.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table tier_assignment in share mode');
+      const started = await hub.gql(
+        `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { ${ACTIVATION_FIELDS} } }`,
+        { id: draft.id },
+      );
+      expect(started.errors).toBeUndefined();
+      const job = started.data!.activateRuleSetVersion;
+      expect(['QUEUED', 'RUNNING']).toContain(job.state);
+      expect(job.ruleSetVersion).toEqual({ id: draft.id, version: draft.version, status: 'DRAFT' });
+
+      const follow = () =>
+        hub.gql(`query ($id: ID!) { ruleSetActivation(id: $id) { ${ACTIVATION_FIELDS} } }`, {
+          id: job.id,
+        });
+      for (let waited = 0; ; waited += 50) {
+        const { data } = await follow();
+        if (data!.ruleSetActivation.customersTotal !== null) break;
+        if (waited > 20_000) throw new Error('the job never counted its customers');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const running = (await follow()).data!.ruleSetActivation;
+      expect(running).toMatchObject({
+        state: 'RUNNING',
+        customersTotal: customers,
+        customersDone: 0,
+      });
+      // Until the switch, readers see the old version and the old tiers.
+      expect(await activeTierVersion()).toBe(before);
+      expect(await openVersions()).toEqual([[before, customers]]);
+      const versions = await hub.gql(
+        '{ ruleSetVersions(kind: TIER, first: 2) { nodes { version status } } }',
+        {},
+        Role.FRONTLINE,
+      );
+      expect(versions.data!.ruleSetVersions.nodes[0]).toEqual({
+        version: draft.version,
+        status: 'DRAFT',
+      });
+      await blocker.query('rollback');
+      await hub.app.services.activations.idle();
+
+      const done = (await follow()).data!.ruleSetActivation;
+      expect(done).toMatchObject({
+        state: 'SUCCEEDED',
+        customersTotal: customers,
+        customersDone: customers,
+        error: null,
+        ruleSetVersion: { id: draft.id, status: 'ACTIVE' },
+      });
+      expect(done.customersChanged).toBeGreaterThan(0);
+      expect(await openVersions()).toEqual([[draft.id, customers]]);
+      expect(hub.app.services.ruleSets.tier!.id).toBe(draft.id);
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it('leaves the old version and every tier as they were when it fails', async () => {
+    const before = await activeTierVersion();
+    const tiers = await hub.sql('select id, tier, valid_to from tier_assignment order by id');
+    const draft = await tierDraft(2500);
+    await hub.sql(`create function refuse_assignments() returns trigger language plpgsql as $$
+      begin raise exception 'assignments are read-only during maintenance'; end $$`);
+    await hub.sql(`create trigger refuse_assignments before insert on tier_assignment
+      for each statement execute function refuse_assignments()`);
+    try {
+      const { job } = await activateAndWait(hub, draft.id);
+      expect(job).toMatchObject({
+        state: 'FAILED',
+        error: 'assignments are read-only during maintenance',
+        ruleSetVersion: { id: draft.id, status: 'DRAFT' },
+      });
+    } finally {
+      await hub.sql('drop trigger refuse_assignments on tier_assignment');
+      await hub.sql('drop function refuse_assignments()');
+    }
+    expect(await activeTierVersion()).toBe(before);
+    expect(hub.app.services.ruleSets.tier!.id).toBe(before);
+    expect(await hub.sql('select id, tier, valid_to from tier_assignment order by id')).toEqual(
+      tiers,
+    );
+    expect(hub.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'rule set activation failed; the previous version stays active',
+      }),
+    );
+    // The draft can be activated once the cause is gone.
+    expect((await activateAndWait(hub, draft.id)).job).toMatchObject({ state: 'SUCCEEDED' });
+  });
+
+  it('refuses at once what is not a valid draft, without starting a job', async () => {
+    const jobs = async () =>
+      (await hub.sql('select count(*)::int as n from rule_set_activation'))[0].n;
+    const before = await jobs();
+    const res = await hub.gql(`mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`, {
+      id: await activeTierVersion(),
+    });
+    expect(res.errors![0].extensions).toMatchObject({ code: 'CONFLICT', rule: 'NOT_A_DRAFT' });
+    expect(await jobs()).toBe(before);
+  });
+
+  describe('seen by another instance', () => {
+    let other: TestHub;
+    beforeAll(async () => {
+      // A second hub on the same database, running no tier worker.
+      other = await startTestHub({ sharing: hub });
+    });
+    afterAll(() => other.close());
+
+    const eventually = async (check: () => boolean) => {
+      for (let waited = 0; !check(); waited += 50) {
+        if (waited > 5_000) throw new Error('not within 5 seconds');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    it('learns of an activation within seconds, and decides under the new rules', async () => {
+      const document = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET);
+      const draft = await hub.gql(DRAFT, {
+        input: { kind: 'ENTITLEMENT', document, note: 'Same services, new version' },
+      });
+      const { id, version } = draft.data!.createRuleSetDraft;
+      expect(other.app.services.ruleSets.entitlement!.id).not.toBe(id);
+      expect((await activateAndWait(hub, id)).job).toMatchObject({ state: 'SUCCEEDED' });
+      await eventually(() => other.app.services.ruleSets.entitlement?.id === id);
+
+      const [customer] = await other.sql(`select id from customer limit 1`);
+      const decision = await other.gql(
+        `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) {
+          entitlementRuleSetVersion { version } } }`,
+        {
+          input: {
+            customerId: customer.id,
+            service: 'FLASH_CLAIM',
+            claim: {
+              amount: '1000',
+              accidentAt: hub.clock.now().toISOString(),
+              singleParty: true,
+              injury: false,
+            },
+          },
+        },
+        Role.FRONTLINE,
+      );
+      expect(decision.errors).toBeUndefined();
+      expect(decision.data!.decideEligibility.entitlementRuleSetVersion).toEqual({ version });
+    });
+  });
+});
