@@ -105,6 +105,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     migrate: async () => {
       await orm.getMigrator().up();
       await ensureActiveRuleSets(pool, ruleSets);
+      const abandoned = await activations.failAbandoned();
+      if (abandoned) logger.warn('activation jobs found abandoned, marked FAILED', { abandoned });
     },
     listen: (port, host) =>
       new Promise((resolve, reject) => {

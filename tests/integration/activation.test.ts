@@ -152,6 +152,41 @@ describe('activating a rule set version', () => {
     expect(await jobs()).toBe(before);
   });
 
+  it('marks FAILED at start-up a job whose process died, and only such a job', async () => {
+    const draft = await tierDraft(2000);
+    const [dead, alive] = await hub.sql<{ id: string }>(
+      `insert into rule_set_activation (id, rule_set_version_id, requested_by, state, started_at)
+       select gen_random_uuid(), $1, 'test', 'RUNNING', now() from generate_series(1, 2)
+       returning id`,
+      [draft.id],
+    );
+    // The live one's runner holds its lock, as a running job's transaction does.
+    const runner = new Client({ connectionString: hub.databaseUrl });
+    await runner.connect();
+    try {
+      await runner.query('begin');
+      await runner.query('select pg_advisory_xact_lock(7301, hashtext($1))', [alive!.id]);
+      expect(await hub.app.services.activations.failAbandoned()).toBe(1);
+    } finally {
+      await runner.end();
+    }
+    const states = await hub.sql(
+      'select id, state, error from rule_set_activation where id = any($1::uuid[])',
+      [[dead!.id, alive!.id]],
+    );
+    expect(states).toEqual(
+      expect.arrayContaining([
+        {
+          id: dead!.id,
+          state: 'FAILED',
+          error: 'the process running it stopped before it finished',
+        },
+        { id: alive!.id, state: 'RUNNING', error: null },
+      ]),
+    );
+    await hub.sql(`delete from rule_set_activation where id = $1`, [alive!.id]);
+  });
+
   describe('seen by another instance', () => {
     let other: TestHub;
     beforeAll(async () => {

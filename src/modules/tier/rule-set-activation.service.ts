@@ -7,6 +7,9 @@ import { ActivationState } from './rule-set-activation.entity';
 import { RuleSetKind } from './rule-set-version.entity';
 import { activateVersion, inTransaction, type TierService } from './tier.service';
 
+/** The advisory lock space of running activation jobs (the second key is the job's). */
+const JOB_LOCK = 7301;
+
 /**
  * Runs rule set activations as jobs in this process: the request that asks for one gets
  * the job's id at once, and the job's row tells how far it got. The switch is one
@@ -38,6 +41,35 @@ export class RuleSetActivations {
     return id;
   }
 
+  /**
+   * Marks FAILED the jobs whose process died with them: a running job holds an advisory
+   * lock for as long as its transaction, so a job whose lock can be taken has no runner.
+   * Its transaction rolled back with the process, so the old version is still active.
+   */
+  async failAbandoned(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `select id from rule_set_activation where state in ('QUEUED', 'RUNNING')`,
+    );
+    let failed = 0;
+    for (const { id } of rows) {
+      failed += await inTransaction(this.pool, async (client) => {
+        const free = await client.query<{ free: boolean }>(
+          `select pg_try_advisory_xact_lock(${JOB_LOCK}, hashtext($1)) as free`,
+          [id],
+        );
+        if (!free.rows[0].free) return 0;
+        const { rowCount } = await client.query(
+          `update rule_set_activation set state = 'FAILED', finished_at = $2, updated_at = $2,
+             error = 'the process running it stopped before it finished'
+           where id = $1 and state in ('QUEUED', 'RUNNING')`,
+          [id, this.clock.now()],
+        );
+        return rowCount ?? 0;
+      });
+    }
+    return failed;
+  }
+
   /** Resolves when the jobs this process runs have finished (shutdown, tests). */
   async idle(): Promise<void> {
     await Promise.all([...this.running]);
@@ -53,6 +85,7 @@ export class RuleSetActivations {
     try {
       await update(`state = '${ActivationState.RUNNING}', started_at = $2`, []);
       const result = await inTransaction(this.pool, async (client) => {
+        await client.query(`select pg_advisory_xact_lock(${JOB_LOCK}, hashtext($1))`, [id]);
         const { rows } = await client.query<{ kind: RuleSetKind }>(
           'select kind from rule_set_version where id = $1',
           [versionId],
