@@ -62,7 +62,12 @@ describe('ids that are not uuids', () => {
         input: {
           customerId: 'x',
           service: 'FLASH_CLAIM',
-          claim: { amount: '100.00', singleParty: true, injury: false, accidentAt: new Date() },
+          claim: {
+            amount: '100.00',
+            singleParty: true,
+            injury: false,
+            accidentAt: hub.clock.now(),
+          },
         },
       },
       Role.FRONTLINE,
