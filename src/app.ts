@@ -104,7 +104,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     worker,
     migrate: async () => {
       await orm.getMigrator().up();
-      await ensureActiveRuleSets(pool, ruleSets);
+      await ensureActiveRuleSets(pool, ruleSets, clock);
       const abandoned = await activations.failAbandoned();
       if (abandoned) logger.warn('activation jobs found abandoned, marked FAILED', { abandoned });
     },

@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const pool = createPool(database.url, 3, clock.zone);
   try {
     const ruleSets = new ActiveRuleSets(pool);
-    await ensureActiveRuleSets(pool, ruleSets);
+    await ensureActiveRuleSets(pool, ruleSets, clock);
     const started = Date.now();
     const progress = progressBar(process.stderr);
     const result = await new TierService(pool, ruleSets, clock).recomputeAll({

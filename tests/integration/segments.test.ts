@@ -163,16 +163,19 @@ describe('marketing segments by tier, on the demo data', () => {
   });
 
   it('finds customers whose tier moved down since a date, and counts the moves', async () => {
-    // Move five GOLD customers down to STANDARD as a recompute would, today.
-    const moved = await hub.sql<{ id: string; customer_id: string }>(`
+    // Move five GOLD customers down to STANDARD as a recompute would, now by the hub's clock.
+    const moved = await hub.sql<{ id: string; customer_id: string }>(
+      `
       with moved as (
-        update tier_assignment set valid_to = now() where id in (
+        update tier_assignment set valid_to = $1 where id in (
           select id from tier_assignment where valid_to is null and tier = 'GOLD' order by customer_id limit 5)
         returning id, customer_id, rule_set_version_id),
       opened as (
         insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
-        select customer_id, rule_set_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', now() from moved)
-      select id, customer_id from moved`);
+        select customer_id, rule_set_version_id, 'STANDARD', 'SUB_HEALTHY', 'HIGH', '{}', '[]', 'CHANGE', $1 from moved)
+      select id, customer_id from moved`,
+      [hub.clock.now()],
+    );
     expect(moved).toHaveLength(5);
     try {
       const today = hub.clock.today();

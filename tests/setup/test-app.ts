@@ -78,7 +78,7 @@ export async function startTestHub(
     secrets: TEST_SECRETS,
     logger,
   });
-  await ensureActiveRuleSets(app.services.pool, app.services.ruleSets);
+  await ensureActiveRuleSets(app.services.pool, app.services.ruleSets, clock);
   const endpoint = await app.listen(0, '127.0.0.1');
   const client = createClient(url, clock.zone);
   await client.connect();

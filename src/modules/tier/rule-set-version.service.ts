@@ -11,6 +11,7 @@ import { validateRuleSet, type RuleSetProblem } from './rule-set/validate';
 import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-version.entity';
 import type { RuleSetActivations } from './rule-set-activation.service';
 import { inTransaction, type TierService, type TransitionCount } from './tier.service';
+import type { BusinessClock } from '../../time/clock';
 
 const DEFAULTS: Record<RuleSetKind, object> = {
   [RuleSetKind.TIER]: DEFAULT_TIER_RULE_SET,
@@ -24,7 +25,11 @@ const numberingLock = (kind: RuleSetKind) => `rule_set_version number ${kind}`;
  * Activates the shipped default of each kind as its version 1 where none is active: a new
  * installation tiers its customers and grants services from the first start.
  */
-export async function ensureActiveRuleSets(pool: Pool, ruleSets: ActiveRuleSets): Promise<void> {
+export async function ensureActiveRuleSets(
+  pool: Pool,
+  ruleSets: ActiveRuleSets,
+  clock: BusinessClock,
+): Promise<void> {
   for (const kind of [RuleSetKind.TIER, RuleSetKind.ENTITLEMENT]) {
     await inTransaction(pool, async (client) => {
       await client.query(`select pg_advisory_xact_lock(hashtext('rule_set_version'))`);
@@ -37,8 +42,8 @@ export async function ensureActiveRuleSets(pool: Pool, ruleSets: ActiveRuleSets)
       await client.query(
         `insert into rule_set_version (id, kind, version, status, document, note, created_by, activated_at)
          values (gen_random_uuid(), $1, coalesce((select max(version) from rule_set_version where kind = $1), 0) + 1,
-           'ACTIVE', $2, 'The shipped default', 'cif-hub', now())`,
-        [kind, DEFAULTS[kind]],
+           'ACTIVE', $2, 'The shipped default', 'cif-hub', $3)`,
+        [kind, DEFAULTS[kind], clock.now()],
       );
     });
   }

@@ -304,15 +304,23 @@ export async function activateVersion(
   now: Date,
 ): Promise<{ id: string; version: number; document: unknown }> {
   await client.query(`select pg_advisory_xact_lock(hashtext('rule_set_version'))`);
+  // A version never retires before it was activated, even on a clock set back.
+  const [{ at }] = (
+    await client.query<{ at: Date }>(
+      `select greatest($2::timestamptz, max(activated_at)) as at from rule_set_version
+       where kind = $1 and status = 'ACTIVE'`,
+      [kind, now],
+    )
+  ).rows;
   await client.query(
     `update rule_set_version set status = 'RETIRED', retired_at = $2, updated_at = $2
      where kind = $1 and status = 'ACTIVE'`,
-    [kind, now],
+    [kind, at],
   );
   const { rows } = await client.query<{ id: string; version: number; document: unknown }>(
     `update rule_set_version set status = 'ACTIVE', activated_at = $3, updated_at = $3
      where id = $1 and kind = $2 and status = 'DRAFT' returning id, version, document`,
-    [versionId, kind, now],
+    [versionId, kind, at],
   );
   if (!rows.length) {
     throw new ConflictError(`rule set version ${versionId} is not a ${kind} draft any more`, {
