@@ -5,13 +5,14 @@ import { createClient } from './pg';
 /**
  * Listens on one PostgreSQL channel on a connection of its own, and calls `onNotice` for
  * each notification. A notification sent inside a transaction arrives when it commits, and
- * only then. A lost connection is re-opened after `retryMs`, and `onNotice` runs once more
- * on every (re)connect: what was sent while nobody listened is caught up that way.
+ * only then. A lost connection is re-opened after `retryMs`, and `onNotice` runs once on
+ * every reconnect: what was sent while nobody listened is caught up that way.
  */
 export class ChannelListener {
   private client?: Client;
   private retry?: NodeJS.Timeout;
   private stopped = false;
+  private listened = false;
 
   constructor(
     private readonly options: {
@@ -67,7 +68,8 @@ export class ChannelListener {
       return;
     }
     this.client = client;
-    await this.notice(undefined);
+    if (this.listened) await this.notice(undefined);
+    this.listened = true;
   }
 
   private async notice(payload: string | undefined): Promise<void> {
