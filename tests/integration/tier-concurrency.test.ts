@@ -1,16 +1,6 @@
 import { Client } from 'pg';
 import { metricsOf, evaluationQuery } from '../../src/modules/tier/tier-engine';
-import {
-  autoPolicyRecord,
-  cifNumbers,
-  coverFrom,
-  customerRecord,
-  INGEST_CUSTOMERS,
-  INGEST_POLICIES,
-  insertBranches,
-  insertPortfolio,
-  nextNumber,
-} from '../setup/factories';
+import { insertBranches, insuredCustomer, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 describe('tier recomputes beside concurrent changes', () => {
@@ -36,17 +26,9 @@ describe('tier recomputes beside concurrent changes', () => {
 
   /** A customer with a verified mobile and a policy, recomputed. */
   const newCustomer = async () => {
-    const n = nextNumber();
-    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
-    const { id } = customers.data!.ingestCustomers.records[0];
-    const [cif] = await cifNumbers(hub, [id]);
-    const policy = autoPolicyRecord(n, cif!, coverFrom(hub.clock.today(), 100));
-    expect(
-      (await hub.gql(INGEST_POLICIES, { records: [policy] })).data!.ingestPolicies.accepted,
-    ).toBe(1);
-    await hub.app.services.tiers.drainQueue();
+    const { id } = await insuredCustomer(hub);
     expect(await verifiedContact(id)).toBe(true);
-    return id as string;
+    return id;
   };
   const verifiedContact = async (customerId: string) =>
     (

@@ -3,14 +3,11 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { addDays } from '../../src/time/clock';
 import {
-  autoPolicyRecord,
-  cifNumbers,
-  coverFrom,
   customerRecord,
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
-  INGEST_POLICIES,
   insertBranches,
+  insuredCustomer,
   nextNumber,
   reportedClaimRecord,
 } from '../setup/factories';
@@ -25,18 +22,7 @@ describe('the tier recompute queue', () => {
   });
   afterAll(() => hub.close());
 
-  /** A customer insured for the last 100 days, recomputed: BLUE (no history yet, low value). */
-  const newCustomer = async () => {
-    const n = nextNumber();
-    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
-    const { id } = customers.data!.ingestCustomers.records[0];
-    const [cif] = await cifNumbers(hub, [id]);
-    const policy = autoPolicyRecord(n, cif!, coverFrom(hub.clock.today(), 100));
-    const policies = await hub.gql(INGEST_POLICIES, { records: [policy] });
-    expect(policies.data!.ingestPolicies.accepted).toBe(1);
-    await hub.app.services.tiers.drainQueue();
-    return { id: id as string, n, policyNo: policy.policyNo };
-  };
+  const newCustomer = () => insuredCustomer(hub);
   const openTier = async (customer: { id: string }) =>
     (
       await hub.sql(

@@ -191,6 +191,24 @@ export function coverFrom(today: string, daysAgo: number) {
   return { effectiveDate: addDays(today, -daysAgo), expiryDate: addDays(today, 364 - daysAgo) };
 }
 
+/**
+ * A customer with a verified mobile and a policy that began 100 days ago, ingested and
+ * recomputed: BLUE (no history yet, low value). Each call makes a new one.
+ */
+export async function insuredCustomer(
+  hub: TestHub,
+): Promise<{ id: string; n: number; policyNo: string }> {
+  const n = nextNumber();
+  const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+  const { id } = customers.data!.ingestCustomers.records[0];
+  const [cif] = await cifNumbers(hub, [id]);
+  const policy = autoPolicyRecord(n, cif!, coverFrom(hub.clock.today(), 100));
+  const policies = await hub.gql(INGEST_POLICIES, { records: [policy] });
+  if (policies.data!.ingestPolicies.accepted !== 1) throw new Error('the policy was rejected');
+  await hub.app.services.tiers.drainQueue();
+  return { id, n, policyNo: policy.policyNo };
+}
+
 export interface TwoYearCustomer {
   id: string;
   cifNo: string;
