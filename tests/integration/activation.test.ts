@@ -5,17 +5,17 @@ import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-r
 import { ACTIVATION_FIELDS, activateAndWait } from '../setup/activation';
 import { insertBranches, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
+import { RuleSetActivations } from '../../src/modules/tier/rule-set-activation.service';
 
 const DRAFT = `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version valid } }`;
 
 describe('activating a rule set version', () => {
   let hub: TestHub;
-  const customers = 30;
 
   beforeAll(async () => {
     hub = await startTestHub({ tierChunkSize: 7 });
     await insertBranches(hub);
-    await insertPortfolio(hub, customers, nextNumber() * 1000);
+    await insertPortfolio(hub, 30, nextNumber() * 1000);
     await hub.app.services.tiers.drainQueue(10_000);
   });
   afterAll(() => hub.close());
@@ -45,6 +45,9 @@ describe('activating a rule set version', () => {
   it('returns a job at once, reports progress, and switches every customer in one step', async () => {
     const before = await activeTierVersion();
     const draft = await tierDraft(3000);
+    const [{ n: customers }] = await hub.sql(
+      `select count(*)::int as n from customer where status = 'ACTIVE'`,
+    );
     // Hold the assignments: the job reads its metrics, then waits to write.
     const blocker = new Client({ connectionString: hub.databaseUrl });
     await blocker.connect();
@@ -88,6 +91,17 @@ describe('activating a rule set version', () => {
         version: draft.version,
         status: 'DRAFT',
       });
+      // Another activation meanwhile is refused.
+      const second = await tierDraft(3500);
+      const refused = await hub.gql(
+        `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`,
+        { id: second.id },
+      );
+      expect(refused.errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        rule: 'ACTIVATION_RUNNING',
+      });
+
       await blocker.query('rollback');
       await hub.app.services.activations.idle();
 
@@ -105,6 +119,53 @@ describe('activating a rule set version', () => {
     } finally {
       await blocker.end();
     }
+  });
+
+  it('keeps the worker from writing under the old rules while the switch is pending', async () => {
+    const draft = await tierDraft(2800);
+    const { pool, tiers, ruleSets, clock } = hub.app.services;
+    // One customer per chunk, so that the job reports progress often...
+    const jobs = new RuleSetActivations(pool, tiers, ruleSets, clock, hub.app.services.logger, {
+      chunkSize: 1,
+    });
+    const job = await jobs.start(
+      { subject: 'test', role: Role.ADMIN, branchCode: '0000' },
+      draft.id,
+    );
+    // ...and holding the job's row stops it at one of those reports, after the switch began.
+    const holder = new Client({ connectionString: hub.databaseUrl });
+    await holder.connect();
+    try {
+      for (let waited = 0; ; waited += 10) {
+        const [row] = await hub.sql('select state from rule_set_activation where id = $1', [job]);
+        if (row!.state === 'RUNNING') break;
+        if (waited > 20_000) throw new Error('the job never started');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await holder.query('begin');
+      await holder.query('select 1 from rule_set_activation where id = $1 for update', [job]);
+      for (let waited = 0; ; waited += 20) {
+        const waiting = await hub.sql(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        if (waiting.length) break;
+        if (waited > 20_000) throw new Error('the job never reported progress');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await insertPortfolio(hub, 1, nextNumber() * 1000);
+      expect(await tiers.drainQueue()).toBe(0);
+      await holder.query('rollback');
+    } finally {
+      await holder.end();
+    }
+    await jobs.idle();
+    await tiers.drainQueue();
+    expect(
+      await hub.sql(
+        `select a.rule_set_version_id as id from tier_assignment a join customer c on c.id = a.customer_id
+         where a.valid_to is null group by 1`,
+      ),
+    ).toEqual([{ id: draft.id }]);
   });
 
   it('leaves the old version and every tier as they were when it fails', async () => {

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { metricsOf, evaluationQuery } from '../../src/modules/tier/tier-engine';
+import { TierService } from '../../src/modules/tier/tier.service';
 import { insertBranches, insuredCustomer, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -80,11 +81,14 @@ describe('tier recomputes beside concurrent changes', () => {
   it('recomputes a change made while the worker held the customer', async () => {
     const customer = await newCustomer();
     await touch(customer);
-    // Hold the assignments, so that the worker stops inside its transaction.
+    // Hold the assignments, so that a worker that waits for locks stops inside its
+    // transaction.
     const blocker = await connect();
     await blocker.query('begin');
     await blocker.query('lock table tier_assignment in share row exclusive mode');
-    const draining = hub.app.services.tiers.drainQueue();
+    const { pool, ruleSets, clock } = hub.app.services;
+    const patient = new TierService(pool, ruleSets, clock, { workerLockTimeoutMs: 0 });
+    const draining = patient.drainQueue();
     await waitForLockWaits(1);
     const change = await connect();
     await change.query('begin');
@@ -130,6 +134,36 @@ describe('tier recomputes beside concurrent changes', () => {
     ).toEqual([{ reason: 'contact' }]);
     await hub.app.services.tiers.drainQueue();
     expect(await verifiedContact(waiting)).toBe(false);
+  });
+
+  it('keeps a worker result that equals the old figures when the full run read older ones', async () => {
+    const customer = await newCustomer();
+    // A change the full run's snapshot sees...
+    await failMobile(hub.app.services.pool, customer);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let snapshotTaken!: () => void;
+    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
+    const full = hub.app.services.tiers.recomputeAll({
+      chunkSize: 5,
+      onProgress: async (_done, _total, step) => {
+        if (step !== 'metrics') return;
+        snapshotTaken();
+        await held;
+      },
+    });
+    await taken;
+    // ...undone after it: the worker's figures equal the open row's, so it changes nothing.
+    await hub.sql(
+      `update contact_point set verification_status = 'VERIFIED'
+       where customer_id = $1 and kind = 'MOBILE'`,
+      [customer],
+    );
+    await hub.app.services.tiers.drainQueue();
+    expect(await verifiedContact(customer)).toBe(true);
+    release();
+    await full;
+    expect(await verifiedContact(customer)).toBe(true);
   });
 
   it('ends where a recompute from scratch would when the worker and the full run overlap', async () => {

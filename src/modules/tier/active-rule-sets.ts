@@ -28,6 +28,8 @@ interface Current {
  */
 export class ActiveRuleSets {
   private current: Current = {};
+  /** Versions loaded so far, by id: a version's document never changes once active. */
+  private readonly versions = new Map<string, ActiveVersion<unknown>>();
 
   constructor(private readonly pool: Pool) {}
 
@@ -59,20 +61,34 @@ export class ActiveRuleSets {
   }
 
   /**
-   * The versions active as `db` (a transaction) sees them: one index lookup of their ids,
-   * and the documents loaded again only when those ids differ from the ones held.
+   * The versions active as `db` (a transaction) sees them, without changing what this
+   * process holds: a transaction's view may be older than what the listener loaded. One
+   * index lookup of the ids; a document is loaded once per version (versions never change).
+   *
+   * With `share`, the active rows are locked FOR SHARE until the transaction ends: an
+   * activation (which updates them) then waits for the transaction, or the transaction for
+   * the activation, so nothing is written under a version retired meanwhile.
    */
-  async activeIn(db: Queryable): Promise<Current> {
+  async activeIn(db: Queryable, options: { share?: boolean } = {}): Promise<Current> {
     const { rows } = await db.query<{ kind: RuleSetKind; id: string }>(
-      `select kind, id from rule_set_version where status = 'ACTIVE'`,
+      `select kind, id from rule_set_version where status = 'ACTIVE'
+       ${options.share ? 'for share' : ''}`,
     );
-    const id = (kind: RuleSetKind) => rows.find((row) => row.kind === kind)?.id;
-    if (
-      id(RuleSetKind.TIER) !== this.current.tier?.id ||
-      id(RuleSetKind.ENTITLEMENT) !== this.current.entitlement?.id
-    ) {
-      await this.refresh(db);
+    const missing = rows.filter((row) => !this.versions.has(row.id)).map((row) => row.id);
+    if (missing.length) {
+      const loaded = await db.query<{ id: string; version: number; document: unknown }>(
+        'select id, version, document from rule_set_version where id = any($1::uuid[])',
+        [missing],
+      );
+      for (const version of loaded.rows) this.versions.set(version.id, version);
     }
-    return this.current;
+    const of = <D>(kind: RuleSetKind) => {
+      const id = rows.find((row) => row.kind === kind)?.id;
+      return id === undefined ? undefined : (this.versions.get(id) as ActiveVersion<D>);
+    };
+    return {
+      tier: of<TierRuleSetDocument>(RuleSetKind.TIER),
+      entitlement: of<EntitlementRuleSetDocument>(RuleSetKind.ENTITLEMENT),
+    };
   }
 }

@@ -1,20 +1,29 @@
-import type { Pool } from 'pg';
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../../auth/roles';
+import { ConflictError } from '../../graphql/errors';
 import type { Logger } from '../../logger';
 import type { BusinessClock } from '../../time/clock';
+import { validateEntitlementRuleSet } from '../entitlement/rule-set/validate';
 import type { ActiveRuleSets } from './active-rule-sets';
+import type { TierRuleSetDocument } from './rule-set/document';
 import { ActivationState } from './rule-set-activation.entity';
 import { RuleSetKind } from './rule-set-version.entity';
-import { activateVersion, inTransaction, type TierService } from './tier.service';
+import { activateVersion, type TierService } from './tier.service';
 
-/** The advisory lock space of running activation jobs (the second key is the job's). */
+/** The advisory lock space of activation jobs: (JOB_LOCK, job) while a job runs. */
 const JOB_LOCK = 7301;
+/** (JOB_LOCK, STARTING) serialises the check for a running job with the start of a new one. */
+const STARTING = 0;
 
 /**
  * Runs rule set activations as jobs in this process: the request that asks for one gets
  * the job's id at once, and the job's row tells how far it got. The switch is one
- * transaction; the progress is written beside it, on other connections, so that it shows
- * while the switch is still invisible.
+ * transaction, and the job's outcome is written in it; the progress is written beside it,
+ * on other connections, so that it shows while the switch is still invisible.
+ *
+ * A job holds a session lock (JOB_LOCK, its id) on its own connection from before its row
+ * exists until it has finished: a QUEUED or RUNNING job whose lock is free has no process.
  */
 export class RuleSetActivations {
   private readonly running = new Set<Promise<void>>();
@@ -28,46 +37,58 @@ export class RuleSetActivations {
     private readonly options: { chunkSize?: number } = {},
   ) {}
 
-  /** Records the job and starts it; the version must be a valid draft (checked before). */
+  /**
+   * Records the job and starts it; the version must be a valid draft (checked before). One
+   * activation runs at a time: another one is refused with CONFLICT while it runs.
+   */
   async start(caller: Caller, versionId: string): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `insert into rule_set_activation (id, rule_set_version_id, requested_by, created_at, updated_at)
-       values (gen_random_uuid(), $1, $2, $3, $3) returning id`,
-      [versionId, `${caller.subject} (${caller.role})`, this.clock.now()],
-    );
-    const id = rows[0].id;
-    const job = this.run(id, versionId).finally(() => this.running.delete(job));
+    await this.failAbandoned();
+    const id = randomUUID();
+    const client = await this.pool.connect();
+    try {
+      await client.query('select pg_advisory_lock($1, hashtext($2))', [JOB_LOCK, id]);
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock($1, $2)', [JOB_LOCK, STARTING]);
+      const busy = await client.query<{ id: string }>(
+        `select id from rule_set_activation where state in ('QUEUED', 'RUNNING') limit 1`,
+      );
+      if (busy.rowCount) {
+        throw new ConflictError(
+          `activation ${busy.rows[0].id} is still running; follow it with ruleSetActivation`,
+          { field: 'id', rule: 'ACTIVATION_RUNNING' },
+        );
+      }
+      await client.query(
+        `insert into rule_set_activation (id, rule_set_version_id, requested_by, created_at, updated_at)
+         values ($1, $2, $3, $4, $4)`,
+        [id, versionId, `${caller.subject} (${caller.role})`, this.clock.now()],
+      );
+      await client.query('commit');
+    } catch (error) {
+      await this.release(client, id, true);
+      throw error;
+    }
+    const job = this.run(id, versionId, client).finally(async () => {
+      await this.release(client, id, false);
+      this.running.delete(job);
+    });
     this.running.add(job);
     return id;
   }
 
   /**
-   * Marks FAILED the jobs whose process died with them: a running job holds an advisory
-   * lock for as long as its transaction, so a job whose lock can be taken has no runner.
-   * Its transaction rolled back with the process, so the old version is still active.
+   * Marks FAILED the jobs whose process died with them (their lock is free). Their
+   * transaction rolled back with the process, so the old version is still active.
    */
   async failAbandoned(): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `select id from rule_set_activation where state in ('QUEUED', 'RUNNING')`,
+    const { rowCount } = await this.pool.query(
+      `update rule_set_activation set state = 'FAILED', finished_at = $1, updated_at = $1,
+         error = 'the process running it stopped before it finished'
+       where id in (select id from rule_set_activation where state in ('QUEUED', 'RUNNING'))
+         and pg_try_advisory_xact_lock(${JOB_LOCK}, hashtext(id::text))`,
+      [this.clock.now()],
     );
-    let failed = 0;
-    for (const { id } of rows) {
-      failed += await inTransaction(this.pool, async (client) => {
-        const free = await client.query<{ free: boolean }>(
-          `select pg_try_advisory_xact_lock(${JOB_LOCK}, hashtext($1)) as free`,
-          [id],
-        );
-        if (!free.rows[0].free) return 0;
-        const { rowCount } = await client.query(
-          `update rule_set_activation set state = 'FAILED', finished_at = $2, updated_at = $2,
-             error = 'the process running it stopped before it finished'
-           where id = $1 and state in ('QUEUED', 'RUNNING')`,
-          [id, this.clock.now()],
-        );
-        return rowCount ?? 0;
-      });
-    }
-    return failed;
+    return rowCount ?? 0;
   }
 
   /** Resolves when the jobs this process runs have finished (shutdown, tests). */
@@ -75,53 +96,108 @@ export class RuleSetActivations {
     await Promise.all([...this.running]);
   }
 
-  private async run(id: string, versionId: string): Promise<void> {
-    const update = (set: string, values: unknown[]) =>
+  private async release(client: PoolClient, id: string, rollback: boolean): Promise<void> {
+    let broken: Error | undefined;
+    try {
+      if (rollback) await client.query('rollback');
+      await client.query('select pg_advisory_unlock($1, hashtext($2))', [JOB_LOCK, id]);
+    } catch (error) {
+      broken = error as Error;
+    }
+    client.release(broken);
+  }
+
+  private async run(id: string, versionId: string, client: PoolClient): Promise<void> {
+    const progress = (set: string, values: unknown[]) =>
       this.pool.query(`update rule_set_activation set ${set}, updated_at = $2 where id = $1`, [
         id,
         this.clock.now(),
         ...values,
       ]);
+    let committed = false;
     try {
-      await update(`state = '${ActivationState.RUNNING}', started_at = $2`, []);
-      const result = await inTransaction(this.pool, async (client) => {
-        await client.query(`select pg_advisory_xact_lock(${JOB_LOCK}, hashtext($1))`, [id]);
-        const { rows } = await client.query<{ kind: RuleSetKind }>(
-          'select kind from rule_set_version where id = $1',
-          [versionId],
-        );
-        const { kind } = rows[0];
-        if (kind !== RuleSetKind.TIER) {
-          await activateVersion(client, kind, versionId, this.clock.now());
-          return { evaluated: 0, changed: 0 };
-        }
-        return this.tiers.activateIn(client, versionId, {
-          chunkSize: this.options.chunkSize,
-          onProgress: async (done, total) => {
-            await update('customers_done = $3, customers_total = $4', [done, total]);
-          },
-        });
-      });
-      await this.ruleSets.refresh();
-      await update(
-        `state = '${ActivationState.SUCCEEDED}', finished_at = $2, customers_done = $3, customers_changed = $4`,
-        [result.evaluated, result.changed],
+      await progress(`state = '${ActivationState.RUNNING}', started_at = $2`, []);
+      await client.query('begin');
+      // Activations of either kind, one at a time (activateVersion takes it too).
+      await client.query(`select pg_advisory_xact_lock(hashtext('rule_set_version'))`);
+      const { rows } = await client.query<{ kind: RuleSetKind; document: unknown }>(
+        'select kind, document from rule_set_version where id = $1',
+        [versionId],
       );
+      const { kind, document } = rows[0]!;
+      await this.checkAgainstOtherKind(client, kind, document);
+      const result =
+        kind === RuleSetKind.TIER
+          ? await this.tiers.activateIn(client, versionId, {
+              chunkSize: this.options.chunkSize,
+              onProgress: async (done, total) => {
+                await progress('customers_done = $3, customers_total = $4', [done, total]);
+              },
+            })
+          : (await activateVersion(client, kind, versionId, this.clock.now()),
+            { evaluated: 0, changed: 0 });
+      // The outcome commits with the switch: the job never says otherwise than the rules.
+      await client.query(
+        `update rule_set_activation set state = '${ActivationState.SUCCEEDED}', finished_at = $2,
+           updated_at = $2, customers_done = $3, customers_changed = $4
+         where id = $1`,
+        [id, this.clock.now(), result.evaluated, result.changed],
+      );
+      await client.query('commit');
+      committed = true;
       this.logger.info('rule set version activated', { job: id, ...result });
+      await this.ruleSets.refresh();
     } catch (error) {
+      if (committed) {
+        this.logger.error('activated, but could not reload the rules here', {
+          job: id,
+          error: String(error),
+        });
+        return;
+      }
+      await client.query('rollback').catch(() => undefined);
       // The message only: a database error's detail may quote row values.
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error('rule set activation failed; the previous version stays active', {
         job: id,
         error: message,
       });
-      await update(`state = '${ActivationState.FAILED}', finished_at = $2, error = $3`, [
+      await progress(`state = '${ActivationState.FAILED}', finished_at = $2, error = $3`, [
         message,
       ]).catch((cause: unknown) =>
         this.logger.error('could not record a failed activation', {
           job: id,
           error: String(cause),
         }),
+      );
+    }
+  }
+
+  /**
+   * Entitlement rules grant services to tiers by code: checked, under the activation lock,
+   * against the other kind's version active in this transaction, so that neither kind's
+   * activation leaves a grant naming a tier that no longer exists.
+   */
+  private async checkAgainstOtherKind(
+    client: PoolClient,
+    kind: RuleSetKind,
+    document: unknown,
+  ): Promise<void> {
+    const active = await this.ruleSets.activeIn(client);
+    const [entitlements, tiers] =
+      kind === RuleSetKind.TIER
+        ? [active.entitlement?.document, document as TierRuleSetDocument]
+        : [document, active.tier?.document];
+    if (entitlements === undefined || tiers === undefined) return;
+    const check = validateEntitlementRuleSet(
+      entitlements,
+      tiers.tiers.map((t) => t.code),
+    );
+    if (!check.ok) {
+      const [problem] = check.problems;
+      throw new ConflictError(
+        `${kind === RuleSetKind.TIER ? 'the active entitlement rules do not fit these tiers' : 'these entitlement rules do not fit the active tiers'}: ${problem!.path}: ${problem!.message}`,
+        { field: 'id', rule: problem!.rule },
       );
     }
   }

@@ -49,6 +49,11 @@ export interface RecomputeResult {
   changed: number;
 }
 
+/** What one recompute call did, with the customers its snapshot guard left alone. */
+export interface ChunkResult extends RecomputeResult {
+  skipped: string[];
+}
+
 /**
  * Recomputes the selected customers' tiers inside the caller's transaction. A customer
  * whose tier, classes or rule set version changed gets the open assignment closed at `now`
@@ -69,7 +74,7 @@ export async function recomputeTiers(
      */
     snapshot?: string;
   },
-): Promise<RecomputeResult> {
+): Promise<ChunkResult> {
   const { ruleSet, metrics, values, cause, snapshot } = options;
   await client.query('drop table if exists tier_evaluation');
   const evaluated = await client.query(
@@ -79,23 +84,26 @@ export async function recomputeTiers(
   // The statements below reach the assignments through this array of ids (an index probe
   // per customer); a join lets the planner scan the whole, ever-growing history instead.
   const evaluatedIds = `a.customer_id = any(array(select customer_id from tier_evaluation))`;
-  let skipped = 0;
+  let skipped: string[] = [];
   if (snapshot) {
     // Metrics from an older snapshot must not overwrite what a later recompute wrote, nor
     // stand for a change the snapshot did not see (its queue entry brings a recompute).
-    // The open rows are locked first, so a recompute writing them now is waited for.
+    // The open rows are locked first, in one order, so a recompute writing them now is
+    // waited for.
     await client.query(
-      `select 1 from tier_assignment a where ${evaluatedIds} and a.valid_to is null for update`,
+      `select 1 from tier_assignment a where ${evaluatedIds} and a.valid_to is null
+       order by a.customer_id for update`,
     );
-    const stale = await client.query(
+    const stale = await client.query<{ customer_id: string }>(
       `delete from tier_evaluation e
        where exists (select 1 from tier_recompute_queue q where q.customer_id = e.customer_id
            and not pg_visible_in_snapshot(q.enqueued_xid, $1::pg_snapshot))
          or exists (select 1 from tier_assignment a where a.customer_id = e.customer_id
-           and a.valid_to is null and not pg_visible_in_snapshot(a.computed_xid, $1::pg_snapshot))`,
+           and a.valid_to is null and not pg_visible_in_snapshot(a.computed_xid, $1::pg_snapshot))
+       returning e.customer_id`,
       [snapshot],
     );
-    skipped = stale.rowCount ?? 0;
+    skipped = stale.rows.map((r) => r.customer_id);
   }
   // A period never ends before it began, even when the clock was set back (tests, a
   // corrected server clock): the switch happens at the later of now and the latest start.
@@ -131,12 +139,20 @@ export async function recomputeTiers(
   // An unchanged tier keeps its row, refreshed with today's figures: risk gates and the
   // front line read the open row, and must not judge on a verification or a loss ratio
   // that has since changed. Closed rows keep the figures they were decided on.
+  // A recompute from current figures stamps every row it evaluated, changed or not: a full
+  // run whose older snapshot did not see this transaction then leaves the row alone.
+  const stampAll = snapshot ? '' : 'or a.computed_xid <> pg_current_xact_id()';
   await client.query(
-    `update tier_assignment a set metrics = e.metrics_json, reasons = ${reasons},
-       computed_xid = pg_current_xact_id()
+    `update tier_assignment a set computed_xid = pg_current_xact_id(),
+       metrics = e.metrics_json,
+       reasons = case when a.metrics is distinct from e.metrics_json then ${reasons} else a.reasons end
      from tier_evaluation e
      where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
-       and a.metrics is distinct from e.metrics_json`,
+       and (a.metrics is distinct from e.metrics_json ${stampAll})`,
   );
-  return { evaluated: (evaluated.rowCount ?? 0) - skipped, changed: inserted.rowCount ?? 0 };
+  return {
+    evaluated: (evaluated.rowCount ?? 0) - skipped.length,
+    changed: inserted.rowCount ?? 0,
+    skipped,
+  };
 }

@@ -33,23 +33,28 @@ export async function inTransaction<T>(
   isolation: 'read committed' | 'repeatable read' = 'read committed',
 ): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query(`begin isolation level ${isolation}`);
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback');
+    // A connection that cannot even roll back is not given back to the pool; the error
+    // the caller sees is the one that failed the transaction.
+    await client.query('rollback').catch((cause: Error) => (broken = cause));
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
 /** A serialization failure, a deadlock, or two recomputes opening a customer's first row. */
 const CONCURRENT_WRITE = new Set(['40001', '40P01', '23505']);
-const isConcurrentWrite = (error: unknown) =>
-  CONCURRENT_WRITE.has((error as { code?: string }).code ?? '');
+/** lock_not_available: a lock wait ran past `lock_timeout`. */
+const LOCK_TIMEOUT = '55P03';
+const codeOf = (error: unknown) => (error as { code?: string }).code ?? '';
+const isConcurrentWrite = (error: unknown) => CONCURRENT_WRITE.has(codeOf(error));
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -103,6 +108,14 @@ export class TierService {
     private readonly pool: Pool,
     private readonly ruleSets: ActiveRuleSets,
     private readonly clock: BusinessClock,
+    private readonly options: {
+      /**
+       * How long a queue batch waits for a lock held by a full run or an activation before
+       * it gives up until the next tick: well below `deadlock_timeout` (1 s by default), so
+       * that in a lock cycle the batch, not the long job, is the one that yields. 0 waits.
+       */
+      workerLockTimeoutMs?: number;
+    } = {},
   ) {}
 
   /**
@@ -114,15 +127,21 @@ export class TierService {
    * row that a concurrent recompute wrote after it makes this one fail and retry rather
    * than overwrite newer figures with older ones. A change to a queued customer waits for
    * the transaction holding its entry, then queues it again (see the queue triggers).
+   *
+   * Returns how many customers it recomputed; 0 also when a long job holds what it needs
+   * (the queue keeps the work for the next tick).
    */
   async drainQueue(limit = 500): Promise<number> {
+    const lockTimeout = this.options.workerLockTimeoutMs ?? 200;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await inTransaction(
           this.pool,
           async (client) => {
-            // The rules active in this transaction, whatever this process last heard.
-            const { tier } = await this.ruleSets.activeIn(client);
+            await client.query(`set local lock_timeout = ${Math.trunc(lockTimeout)}`);
+            // The rules active in this transaction, whatever this process last heard, held
+            // so that no activation retires them before this batch commits.
+            const { tier } = await this.ruleSets.activeIn(client, { share: true });
             const { rows } = await client.query<{ customer_id: string }>(
               `delete from tier_recompute_queue where customer_id in (
                  select customer_id from tier_recompute_queue order by enqueued_at
@@ -143,6 +162,7 @@ export class TierService {
           'repeatable read',
         );
       } catch (error) {
+        if (codeOf(error) === LOCK_TIMEOUT) return 0;
         if (attempt >= 5 || !isConcurrentWrite(error)) throw error;
       }
     }
@@ -175,31 +195,47 @@ export class TierService {
       await options.onProgress?.(total, total, 'metrics');
       const chunks = await chunksOf(this.pool, table, options.chunkSize ?? 50_000);
       const result: RecomputeResult = { evaluated: 0, changed: 0 };
-      const writer = async () => {
-        for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-          const written = await inTransaction(this.pool, async (client) => {
-            const { tier } = await this.ruleSets.activeIn(client);
-            if (tier?.id !== ruleSet.id) {
-              throw new ConflictError(
-                `tier rule set v${tier?.version} was activated during the recompute, which it covers`,
-                { field: 'ruleSet', rule: 'ACTIVATED_MEANWHILE' },
-              );
-            }
-            return recomputeTiers(client, {
-              ruleSet,
-              metrics: chunk.sql,
-              values: chunk.values,
-              cause: RecomputeCause.SCHEDULE,
-              now: this.clock.now(),
-              snapshot,
-            });
+      const writeChunk = (chunk: (typeof chunks)[number]) =>
+        inTransaction(this.pool, async (client) => {
+          // Held, so that an activation waits for this chunk or this chunk for it.
+          const { tier } = await this.ruleSets.activeIn(client, { share: true });
+          if (tier?.id !== ruleSet.id) {
+            throw new ConflictError(
+              `tier rule set v${tier?.version ?? '?'} was activated during the recompute, and recomputed everyone`,
+              { field: 'ruleSet', rule: 'ACTIVATED_MEANWHILE' },
+            );
+          }
+          return recomputeTiers(client, {
+            ruleSet,
+            metrics: chunk.sql,
+            values: chunk.values,
+            cause: RecomputeCause.SCHEDULE,
+            now: this.clock.now(),
+            snapshot,
           });
-          result.evaluated += written.evaluated;
-          result.changed += written.changed;
+        });
+      let failed = false;
+      const writer = async () => {
+        for (let chunk = chunks.shift(); chunk && !failed; chunk = chunks.shift()) {
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              const written = await writeChunk(chunk);
+              result.evaluated += written.evaluated;
+              result.changed += written.changed;
+              break;
+            } catch (error) {
+              if (attempt < 3 && isConcurrentWrite(error)) continue;
+              failed = true;
+              throw error;
+            }
+          }
           await options.onProgress?.(result.evaluated, total, 'customers');
         }
       };
-      await Promise.all(Array.from({ length: parallel }, writer));
+      // Every writer has stopped before the table they read is dropped.
+      const writers = await Promise.allSettled(Array.from({ length: parallel }, writer));
+      const failure = writers.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+      if (failure) throw failure.reason;
       await this.pool.query(
         `delete from tier_recompute_queue q
          where pg_visible_in_snapshot(q.enqueued_xid, $1::pg_snapshot)
@@ -257,6 +293,7 @@ export class TierService {
     });
     await options.onProgress?.(0, total);
     const result: RecomputeResult = { evaluated: 0, changed: 0 };
+    const skipped: string[] = [];
     for (const chunk of await chunksOf(client, table, options.chunkSize ?? 50_000)) {
       const written = await recomputeTiers(client, {
         ruleSet,
@@ -268,22 +305,23 @@ export class TierService {
       });
       result.evaluated += written.evaluated;
       result.changed += written.changed;
+      skipped.push(...written.skipped);
       await options.onProgress?.(result.evaluated, total);
     }
-    // Customers a recompute wrote after the snapshot are recomputed from current figures
-    // here, while their open rows are locked: after the switch, nobody is on the old rules.
-    const stale = await recomputeTiers(client, {
-      ruleSet,
-      metrics: metricsOf(
-        `exists (select 1 from tier_assignment a where a.customer_id = c.id
-           and a.valid_to is null and a.rule_set_version_id <> $1::uuid)`,
-        this.clock.today(),
-      ),
-      values: [ruleSet.id],
-      cause: RecomputeCause.ACTIVATION,
-      now,
-    });
-    result.changed += stale.changed;
+    // Customers changed after the snapshot are recomputed from current figures here, while
+    // their open rows are locked: after the switch, nobody is on the old rules. (Recomputes
+    // by others wait for the switch: they hold the active version FOR SHARE.)
+    if (skipped.length) {
+      const fresh = await recomputeTiers(client, {
+        ruleSet,
+        metrics: metricsOf('c.id = any($1::uuid[])', this.clock.today()),
+        values: [skipped],
+        cause: RecomputeCause.ACTIVATION,
+        now,
+      });
+      result.evaluated += fresh.evaluated;
+      result.changed += fresh.changed;
+    }
     return result;
   }
 }
