@@ -19,13 +19,15 @@ const CHANGED_CUSTOMERS: Record<string, string> = {
  * `do nothing` lost changes: a change to a customer already queued left the row as it was,
  * so a recompute holding that row could read the customer before the change committed and
  * then delete the entry. `do update` waits for such a recompute and re-queues after it, and
- * stamps the row with the newest change's transaction.
+ * stamps the row with the newest change's transaction. Rows are taken in customer order,
+ * so that two statements queueing the same customers lock them in the same order.
  */
 const enqueue = (name: string, select: string, onConflict: string) => `create or replace function ${name}() returns trigger language plpgsql as $$
         begin
           insert into tier_recompute_queue (customer_id, reason)
           select distinct customer_id, tg_argv[0] from (${select}) changed
           where customer_id is not null
+          order by customer_id
           ${onConflict};
           return null;
         end $$;`;
@@ -45,6 +47,7 @@ export class Migration20261130110000 extends Migration {
     this.addSql(`alter table "tier_assignment" add column "computed_xid" xid8 not null default pg_current_xact_id();`);
 
     this.addSql(`alter table "tier_recompute_queue" add column "enqueued_xid" xid8 not null default pg_current_xact_id();`);
+    this.addSql(`create index "tier_recompute_queue_enqueued_at_idx" on "tier_recompute_queue" ("enqueued_at");`);
 
     for (const [name, select] of Object.entries(CHANGED_CUSTOMERS)) {
       this.addSql(enqueue(name, select, UPDATE));
@@ -59,6 +62,7 @@ export class Migration20261130110000 extends Migration {
 
     this.addSql(`alter table "tier_assignment" drop column "computed_xid";`);
 
+    this.addSql(`drop index "tier_recompute_queue_enqueued_at_idx";`);
     this.addSql(`alter table "tier_recompute_queue" drop column "enqueued_xid";`);
   }
 

@@ -11,6 +11,7 @@ import { createClient } from './pg';
 export class ChannelListener {
   private client?: Client;
   private retry?: NodeJS.Timeout;
+  private ping?: NodeJS.Timeout;
   private stopped = false;
   private listened = false;
 
@@ -22,6 +23,7 @@ export class ChannelListener {
       onNotice: (payload: string | undefined) => Promise<void>;
       logger: Logger;
       retryMs?: number;
+      pingMs?: number;
     },
   ) {}
 
@@ -32,6 +34,7 @@ export class ChannelListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
+    clearInterval(this.ping);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -39,11 +42,14 @@ export class ChannelListener {
 
   private async connect(): Promise<void> {
     const { url, zone, channel, logger } = this.options;
-    const client = createClient(url, zone);
+    // Keep-alive and a periodic query: a connection that died half-open (a NAT or a load
+    // balancer timing it out) raises no event by itself, and a deaf listener is silent.
+    const client = createClient(url, zone, { keepAlive: true });
     let lost = false;
     const reconnect = (error?: unknown) => {
       if (lost || this.stopped) return;
       lost = true;
+      clearInterval(this.ping);
       if (this.client === client) this.client = undefined;
       logger.warn('lost the notification connection; reconnecting', {
         channel,
@@ -68,6 +74,10 @@ export class ChannelListener {
       return;
     }
     this.client = client;
+    this.ping = setInterval(() => {
+      client.query('select 1').catch(reconnect);
+    }, this.options.pingMs ?? 30_000);
+    this.ping.unref();
     if (this.listened) await this.notice(undefined);
     this.listened = true;
   }

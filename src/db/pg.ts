@@ -13,6 +13,10 @@ export function createPool(url: string, max: number, zone?: string): Pool {
   return new Pool({ ...pgConfig(url, zone), max });
 }
 
-export function createClient(url: string, zone?: string): Client {
-  return new Client(pgConfig(url, zone));
+export function createClient(
+  url: string,
+  zone?: string,
+  extra: Pick<PoolConfig, 'keepAlive'> = {},
+): Client {
+  return new Client({ ...pgConfig(url, zone), ...extra });
 }

@@ -87,7 +87,12 @@ export class BusinessClock {
 
 export const DEFAULT_BUSINESS_TIME_ZONE = 'Asia/Shanghai';
 
+/**
+ * An IANA zone name (`Asia/Shanghai`, `UTC`). Offsets such as `+08:00` are refused: POSIX
+ * rules make PostgreSQL read `TimeZone=+08:00` as eight hours *west* of Greenwich.
+ */
 export function isTimeZone(zone: string): boolean {
+  if (!/^[A-Za-z][A-Za-z_]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -107,5 +112,6 @@ export function addDays(day: string, n: number): string {
  * for node-pg's `options` (the startup packet, so no extra round trip per connection).
  */
 export function sessionOptions(zone: string): string {
-  return `-c TimeZone=${zone}`;
+  // SQL the hub builds quotes literals the standard way (compile.ts): pinned, not assumed.
+  return `-c TimeZone=${zone} -c standard_conforming_strings=on`;
 }

@@ -294,5 +294,26 @@ describe('activating a rule set version', () => {
       expect(decision.errors).toBeUndefined();
       expect(decision.data!.decideEligibility.entitlementRuleSetVersion).toEqual({ version });
     });
+
+    it('hears of activations again after its listening connection was cut', async () => {
+      const cut = await hub.sql(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and query like 'listen %'`,
+      );
+      expect(cut.length).toBeGreaterThanOrEqual(2);
+      const draft = await hub.gql(DRAFT, {
+        input: {
+          kind: 'ENTITLEMENT',
+          document: structuredClone(DEFAULT_ENTITLEMENT_RULE_SET),
+          note: 'Activated while nobody listened',
+        },
+      });
+      const { id } = draft.data!.createRuleSetDraft;
+      expect((await activateAndWait(hub, id)).job).toMatchObject({ state: 'SUCCEEDED' });
+      await eventually(() => other.app.services.ruleSets.entitlement?.id === id);
+      expect(other.logs).toContainEqual(
+        expect.objectContaining({ message: 'lost the notification connection; reconnecting' }),
+      );
+    });
   });
 });

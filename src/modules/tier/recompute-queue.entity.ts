@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { Customer } from '../customer/customer.entity';
 
 /**
@@ -10,6 +10,8 @@ import { Customer } from '../customer/customer.entity';
  * snapshot before taking the entry off.
  */
 @Entity({ tableName: 'tier_recompute_queue' })
+// The worker takes the oldest entries first; after a bulk load the queue is everyone.
+@Index({ name: 'tier_recompute_queue_enqueued_at_idx', properties: ['enqueuedAt'] })
 export class TierRecomputeQueue {
   @ManyToOne(() => Customer, { primary: true, deleteRule: 'cascade' })
   customer!: Rel<Customer>;

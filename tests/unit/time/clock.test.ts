@@ -1,4 +1,4 @@
-import { addDays, BusinessClock } from '../../../src/time/clock';
+import { addDays, BusinessClock, isTimeZone } from '../../../src/time/clock';
 
 describe('the business clock', () => {
   const beijing = new BusinessClock('Asia/Shanghai');
@@ -32,8 +32,12 @@ describe('the business clock', () => {
     expect(clock.now().toISOString()).toBe('2030-06-01T00:00:00.000Z');
   });
 
-  it('refuses an unknown zone', () => {
+  it('refuses an unknown zone, and an offset PostgreSQL would read the other way', () => {
     expect(() => new BusinessClock('Mars/Olympus')).toThrow(/unknown time zone/);
+    expect(isTimeZone('+08:00')).toBe(false);
+    expect(isTimeZone('UTC+8')).toBe(false);
+    expect(isTimeZone('Etc/GMT-8')).toBe(true);
+    expect(isTimeZone('UTC')).toBe(true);
   });
 
   it('adds calendar days across month and year ends', () => {
