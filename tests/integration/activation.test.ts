@@ -5,7 +5,6 @@ import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-r
 import { ACTIVATION_FIELDS, activateAndWait } from '../setup/activation';
 import { insertBranches, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
-import { RuleSetActivations } from '../../src/modules/tier/rule-set-activation.service';
 
 const DRAFT = `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version valid } }`;
 
@@ -123,47 +122,40 @@ describe('activating a rule set version', () => {
 
   it('keeps the worker from writing under the old rules while the switch is pending', async () => {
     const draft = await tierDraft(2800);
-    const { pool, tiers, ruleSets, clock } = hub.app.services;
-    // One customer per chunk, so that the job reports progress often...
-    const jobs = new RuleSetActivations(pool, tiers, ruleSets, clock, hub.app.services.logger, {
-      chunkSize: 1,
-    });
-    const job = await jobs.start(
-      { subject: 'test', role: Role.ADMIN, branchCode: '0000' },
-      draft.id,
-    );
-    // ...and holding the job's row stops it at one of those reports, after the switch began.
+    const { tiers } = hub.app.services;
+    // Holding the first customer's open assignment stops the job at its first chunk: after
+    // it retired the old version and read everyone's metrics, before it wrote anything.
     const holder = new Client({ connectionString: hub.databaseUrl });
     await holder.connect();
     try {
-      for (let waited = 0; ; waited += 10) {
-        const [row] = await hub.sql('select state from rule_set_activation where id = $1', [job]);
-        if (row!.state === 'RUNNING') break;
-        if (waited > 20_000) throw new Error('the job never started');
-        await new Promise((r) => setTimeout(r, 10));
-      }
       await holder.query('begin');
-      await holder.query('select 1 from rule_set_activation where id = $1 for update', [job]);
+      await holder.query(`select 1 from tier_assignment where valid_to is null
+        order by customer_id limit 1 for update`);
+      const started = await hub.gql(
+        `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`,
+        { id: draft.id },
+      );
+      expect(started.errors).toBeUndefined();
       for (let waited = 0; ; waited += 20) {
         const waiting = await hub.sql(
           `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
         );
         if (waiting.length) break;
-        if (waited > 20_000) throw new Error('the job never reported progress');
+        if (waited > 20_000) throw new Error('the job never reached its first chunk');
         await new Promise((r) => setTimeout(r, 20));
       }
+      // A customer arrives meanwhile: the worker leaves it queued rather than tier it under
+      // the version being retired.
       await insertPortfolio(hub, 1, nextNumber() * 1000);
       expect(await tiers.drainQueue()).toBe(0);
-      await holder.query('rollback');
     } finally {
       await holder.end();
     }
-    await jobs.idle();
+    await hub.app.services.activations.idle();
     await tiers.drainQueue();
     expect(
       await hub.sql(
-        `select a.rule_set_version_id as id from tier_assignment a join customer c on c.id = a.customer_id
-         where a.valid_to is null group by 1`,
+        `select rule_set_version_id as id from tier_assignment where valid_to is null group by 1`,
       ),
     ).toEqual([{ id: draft.id }]);
   });
