@@ -144,10 +144,21 @@ describe('activating a rule set version', () => {
         if (waited > 20_000) throw new Error('the job never reached its first chunk');
         await new Promise((r) => setTimeout(r, 20));
       }
-      // A customer arrives meanwhile: the worker leaves it queued rather than tier it under
-      // the version being retired.
+      // A customer arrives meanwhile. The worker must not tier it under the version being
+      // retired: it waits for the switch (or gives up until its next tick).
       await insertPortfolio(hub, 1, nextNumber() * 1000);
-      expect(await tiers.drainQueue()).toBe(0);
+      let settled = false;
+      const draining = tiers.drainQueue().finally(() => (settled = true));
+      for (let waited = 0; !settled; waited += 20) {
+        const waiting = await hub.sql(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        if (waiting.length >= 2) break;
+        if (waited > 20_000) throw new Error('the worker neither finished nor waited');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await holder.query('rollback');
+      await draining;
     } finally {
       await holder.end();
     }

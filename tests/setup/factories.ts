@@ -18,10 +18,18 @@ function complete(
   throw new Error(`no check character completes ${body}`);
 }
 
-/** A valid GB 11643 number: region 320102, the birth date, an odd (male) or even sequence. */
-export function residentId(n: number, birth = '19850312', male = true): string {
+/**
+ * A valid GB 11643 number: region 320102, the birth date, an odd (male) or even sequence.
+ * A birth day has 450 sequence numbers: past those, numbers are born a day later.
+ */
+export function residentId(n: number, birth = birthDay(n), male = true): string {
   const sequence = String((n % 450) * 2 + (male ? 1 : 2)).padStart(3, '0');
   return complete(`320102${birth}${sequence}`, '0123456789X', (v) => checkResidentId(v).ok);
+}
+
+/** 12 March 1985 for the first 450 numbers, a day later for each 450 after. */
+function birthDay(n: number): string {
+  return addDays('1985-03-12', Math.floor(n / 450)).replaceAll('-', '');
 }
 
 /** A valid ISO 3779 VIN: the check digit at position 9. */
@@ -42,8 +50,7 @@ let lastNumber = 0;
 /**
  * A record number no earlier call in this test file returned, so that a test's customers,
  * documents, mobiles, policies and claims are its own whatever ran before it (each test
- * file has its own module state and its own database). Resident IDs repeat every 450
- * numbers: a file stays below that.
+ * file has its own module state and its own database).
  */
 export function nextNumber(): number {
   lastNumber += 1;
