@@ -5,6 +5,7 @@ import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-r
 import { ACTIVATION_FIELDS, activateAndWait } from '../setup/activation';
 import { insertBranches, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
+import { lockWaits } from '../setup/waiting';
 
 const DRAFT = `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version valid } }`;
 
@@ -136,27 +137,13 @@ describe('activating a rule set version', () => {
         { id: draft.id },
       );
       expect(started.errors).toBeUndefined();
-      for (let waited = 0; ; waited += 20) {
-        const waiting = await hub.sql(
-          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if (waiting.length) break;
-        if (waited > 20_000) throw new Error('the job never reached its first chunk');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await lockWaits(hub, 1, 'the job at its first chunk');
       // A customer arrives meanwhile. The worker must not tier it under the version being
       // retired: it waits for the switch (or gives up until its next tick).
       await insertPortfolio(hub, 1, nextNumber() * 1000);
       let settled = false;
       const draining = tiers.drainQueue().finally(() => (settled = true));
-      for (let waited = 0; !settled; waited += 20) {
-        const waiting = await hub.sql(
-          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if (waiting.length >= 2) break;
-        if (waited > 20_000) throw new Error('the worker neither finished nor waited');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await lockWaits(hub, 2, 'the worker', () => settled);
       await holder.query('rollback');
       await draining;
     } finally {

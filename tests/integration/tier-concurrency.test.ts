@@ -3,6 +3,7 @@ import { metricsOf, evaluationQuery } from '../../src/modules/tier/tier-engine';
 import { TierService } from '../../src/modules/tier/tier.service';
 import { insertBranches, insuredCustomer, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
+import { heldFullRecompute, lockWaits } from '../setup/waiting';
 
 describe('tier recomputes beside concurrent changes', () => {
   let hub: TestHub;
@@ -51,16 +52,6 @@ describe('tier recomputes beside concurrent changes', () => {
     hub.sql(`update contact_point set updated_at = updated_at where customer_id = $1`, [
       customerId,
     ]);
-  const waitForLockWaits = async (count: number) => {
-    for (let waited = 0; ; waited += 50) {
-      const rows = await hub.sql(
-        `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-      );
-      if (rows.length >= count) return;
-      if (waited > 20_000) throw new Error(`fewer than ${count} sessions ever waited on a lock`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   it('recomputes a change that was uncommitted while the worker ran', async () => {
     const customer = await newCustomer();
@@ -89,11 +80,11 @@ describe('tier recomputes beside concurrent changes', () => {
     const { pool, ruleSets, clock } = hub.app.services;
     const patient = new TierService(pool, ruleSets, clock, { workerLockTimeoutMs: 0 });
     const draining = patient.drainQueue();
-    await waitForLockWaits(1);
+    await lockWaits(hub, 1, 'the worker');
     const change = await connect();
     await change.query('begin');
     const changing = failMobile(change, customer);
-    await waitForLockWaits(2);
+    await lockWaits(hub, 2, 'the change');
     await blocker.query('rollback');
     await draining;
     await changing;
@@ -106,27 +97,15 @@ describe('tier recomputes beside concurrent changes', () => {
   it('lets the full recompute keep neither stale figures nor the queue entries it did not see', async () => {
     const recomputed = await newCustomer();
     const waiting = await newCustomer();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let snapshotTaken!: () => void;
-    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
-    const full = hub.app.services.tiers.recomputeAll({
-      chunkSize: 5,
-      onProgress: async (_done, _total, step) => {
-        if (step !== 'metrics') return;
-        snapshotTaken();
-        await held;
-      },
-    });
-    await taken;
+    const full = await heldFullRecompute(hub.app.services.tiers, 5);
     // After the full run read its metrics: one change recomputed by the worker at once,
     // one left in the queue.
     await failMobile(hub.app.services.pool, recomputed);
     await hub.app.services.tiers.drainQueue();
     expect(await verifiedContact(recomputed)).toBe(false);
     await failMobile(hub.app.services.pool, waiting);
-    release();
-    await full;
+    full.release();
+    await full.finished;
 
     expect(await verifiedContact(recomputed)).toBe(false);
     expect(
@@ -140,19 +119,7 @@ describe('tier recomputes beside concurrent changes', () => {
     const customer = await newCustomer();
     // A change the full run's snapshot sees...
     await failMobile(hub.app.services.pool, customer);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let snapshotTaken!: () => void;
-    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
-    const full = hub.app.services.tiers.recomputeAll({
-      chunkSize: 5,
-      onProgress: async (_done, _total, step) => {
-        if (step !== 'metrics') return;
-        snapshotTaken();
-        await held;
-      },
-    });
-    await taken;
+    const full = await heldFullRecompute(hub.app.services.tiers, 5);
     // ...undone after it: the worker's figures equal the open row's, so it changes nothing.
     await hub.sql(
       `update contact_point set verification_status = 'VERIFIED'
@@ -161,8 +128,8 @@ describe('tier recomputes beside concurrent changes', () => {
     );
     await hub.app.services.tiers.drainQueue();
     expect(await verifiedContact(customer)).toBe(true);
-    release();
-    await full;
+    full.release();
+    await full.finished;
     expect(await verifiedContact(customer)).toBe(true);
   });
 

@@ -12,6 +12,7 @@ import {
   reportedClaimRecord,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
+import { lockWaits } from '../setup/waiting';
 
 describe('the tier recompute queue', () => {
   let hub: TestHub;
@@ -66,15 +67,7 @@ describe('the tier recompute queue', () => {
     );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      for (let waited = 0; ; waited += 100) {
-        // Asked outside the blocker's transaction: pg_stat_activity is a snapshot per transaction.
-        const waiting = await hub.sql(
-          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if (waiting.length) break;
-        if (waited > 20_000) throw new Error('the worker never reached the lock');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await lockWaits(hub, 1, 'the worker');
     } finally {
       child.kill('SIGKILL');
       await exited;
