@@ -19,12 +19,24 @@ import { ActiveRuleSets, RULE_SET_CHANNEL } from './modules/tier/active-rule-set
 import { RuleSetActivations } from './modules/tier/rule-set-activation.service';
 import { ChannelListener } from './db/notifications';
 import { TierService } from './modules/tier/tier.service';
+import { Metrics } from './observability/metrics';
+import { observeQueries, ormPoolStats, Readiness } from './observability/probes';
 import { TierWorker } from './modules/tier/tier-worker';
 import { ensureActiveRuleSets } from './modules/tier/rule-set-version.service';
 
 export interface AppOptions {
   config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'> &
-    Partial<Pick<Config, 'businessTimeZone' | 'tierChunkSize'>>;
+    Partial<
+      Pick<
+        Config,
+        | 'businessTimeZone'
+        | 'tierChunkSize'
+        | 'statementTimeoutMs'
+        | 'requestTimeoutMs'
+        | 'dbPoolWaitMs'
+        | 'shutdownGraceMs'
+      >
+    >;
   databaseUrl: string;
   secrets: { jwtSecret: string; piiHashKey: string };
   logger: Logger;
@@ -48,18 +60,40 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, databaseUrl, secrets, logger } = options;
   const clock = options.clock ?? new BusinessClock(config.businessTimeZone);
-  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone));
+  const limits = { statementTimeoutMs: config.statementTimeoutMs, poolWaitMs: config.dbPoolWaitMs };
+  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, limits));
   // A pool of plain connections beside MikroORM's: the read path runs named prepared
   // statements and the tier jobs run set-based SQL, neither of which the ORM can.
-  const pool = createPool(databaseUrl, config.dbPoolSize, clock.zone);
+  const pool = createPool(databaseUrl, config.dbPoolSize, clock.zone, limits);
+  // Readiness has a connection of its own: a busy pool is not a database outage.
+  const probe = createPool(databaseUrl, 1, clock.zone, {
+    statementTimeoutMs: 2_000,
+    poolWaitMs: 2_000,
+  });
+  const metrics = new Metrics({
+    pools: {
+      read: () => ({
+        inUse: pool.totalCount - pool.idleCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
+      orm: () => ormPoolStats(orm),
+    },
+    queueDepth: async () =>
+      (await probe.query<{ n: number }>('select count(*)::int as n from tier_recompute_queue'))
+        .rows[0].n,
+  });
+  observeQueries(pool, metrics);
   let closing = false;
   // On Ctrl-C the embedded PostgreSQL gets the signal too and may drop connections first.
-  pool.on(
-    'error',
-    (error) => closing || logger.error('idle connection failed', { error: String(error) }),
-  );
+  for (const p of [pool, probe]) {
+    p.on(
+      'error',
+      (error) => closing || logger.warn('idle connection failed', { error: String(error) }),
+    );
+  }
   const ruleSets = new ActiveRuleSets(pool);
-  const tiers = new TierService(pool, ruleSets, clock);
+  const tiers = new TierService(pool, ruleSets, clock, { observer: metrics.tierObserver() });
   const activations = new RuleSetActivations(pool, tiers, ruleSets, clock, logger, {
     chunkSize: config.tierChunkSize,
   });
@@ -84,16 +118,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     hasher: new PiiHasher(secrets.piiHashKey),
     jwtSecret: secrets.jwtSecret,
     logger,
+    metrics,
   };
   const worker = new TierWorker(tiers, ruleSets, logger);
-  const apollo = createApollo(schema, logger, config.env !== 'production');
+  const apollo = createApollo(schema, logger, config.env !== 'production', metrics);
   await apollo.start();
+  const readiness = new Readiness(probe, orm);
   const server = createHttpServer(apollo, services, {
     maxBodyBytes: config.maxBodyBytes,
+    requestTimeoutMs: config.requestTimeoutMs ?? 0,
     schema,
-    health: async () => {
-      await pool.query('select 1');
-    },
+    ready: () => readiness.check(),
   });
 
   return {
@@ -118,17 +153,24 @@ export async function createApp(options: AppOptions): Promise<App> {
       }),
     close: async () => {
       closing = true;
-      await worker.stop();
+      const grace = config.shutdownGraceMs ?? 10_000;
+      const within = <T>(work: Promise<T>) =>
+        Promise.race([work, new Promise<void>((r) => setTimeout(r, grace).unref())]);
+      // No new connections; requests in flight finish within the grace period, then the
+      // connections still open are cut.
+      const drained = server.listening
+        ? new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          })
+        : Promise.resolve();
+      // The worker's batch in progress commits or rolls back; it takes no new one.
+      await Promise.all([within(drained), within(worker.stop())]);
+      server.closeAllConnections();
       await activationListener.stop();
-      if (server.listening) {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-      }
       await apollo.stop();
-      await activations.idle();
-      await pool.end();
+      await within(activations.idle());
+      await Promise.all([pool.end(), probe.end()]);
       await orm.close();
     },
   };

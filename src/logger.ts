@@ -1,7 +1,13 @@
-/** One JSON line per event on stdout/stderr: what log shippers expect. */
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+import pino from 'pino';
 
+/** Log levels, lowest first. */
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * What the hub logs through. Fields are data about the event (ids, codes, counts,
+ * durations), never personal data: no names, identity numbers, contacts, query variables
+ * or tokens. The keys named in REDACTED are masked should one slip in.
+ */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -9,13 +15,25 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(minimum: Level): Logger {
-  const log =
-    (level: Level) =>
-    (message: string, fields: Record<string, unknown> = {}) => {
-      if (ORDER[level] < ORDER[minimum]) return;
-      const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
-      (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
-    };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+const REDACTED = ['authorization', 'variables', 'query', 'token', '*.authorization', '*.variables'];
+
+/** One JSON object per line on stdout (pino): what log shippers expect. */
+export function createLogger(minimum: Level, destination?: pino.DestinationStream): Logger {
+  const log = pino(
+    {
+      level: minimum,
+      base: undefined,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED, censor: '[redacted]' },
+    },
+    destination,
+  );
+  return {
+    debug: (message, fields = {}) => log.debug(fields, message),
+    info: (message, fields = {}) => log.info(fields, message),
+    warn: (message, fields = {}) => log.warn(fields, message),
+    error: (message, fields = {}) => log.error(fields, message),
+  };
 }

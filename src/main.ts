@@ -37,7 +37,47 @@ async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger(config.logLevel);
   const started = Date.now();
-  const database = await openDatabase(config, (message) => console.log(message));
+
+  // A signal may come at any moment, start-up included. While starting, it is noted and
+  // acted on between steps (a step half done, such as a migration, is not cut); once
+  // serving, at once. Either way: stop taking work, finish what is in flight within the
+  // grace period, close the pools and the embedded PostgreSQL, exit 0.
+  const opened: { database?: Awaited<ReturnType<typeof openDatabase>>; app?: App } = {};
+  let serving = false;
+  let requested: string | undefined;
+  let stopping: Promise<never> | undefined;
+  const shutdown = (signal: string): Promise<never> =>
+    (stopping ??= (async () => {
+      console.log(
+        `\n${signal}: stopping the hub${opened.database?.embedded ? ' and its PostgreSQL' : ''}...`,
+      );
+      try {
+        await opened.app?.close();
+        await opened.database?.stop();
+      } catch (error) {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      }
+      process.exit(0);
+    })());
+  const onSignal = (signal: string) => {
+    requested ??= signal;
+    if (serving) void shutdown(signal);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  /** Awaits a start-up step, hands over what it opened, then honours a signal. */
+  const step = async <T>(work: Promise<T>, keep?: (result: T) => void): Promise<T> => {
+    const result = await work;
+    keep?.(result);
+    if (requested) await shutdown(requested);
+    return result;
+  };
+
+  const database = await step(
+    openDatabase(config, (message) => console.log(message)),
+    (d) => (opened.database = d),
+  );
   const stored =
     config.jwtSecret && config.piiHashKey ? undefined : loadOrCreateSecrets(config.dataDir);
   const secrets = {
@@ -45,26 +85,17 @@ async function main(): Promise<void> {
     piiHashKey: config.piiHashKey ?? stored!.piiHashKey,
   };
 
-  const app = await createApp({ config, databaseUrl: database.url, secrets, logger });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(
-      `\n${signal}: stopping the hub${database.embedded ? ' and its PostgreSQL' : ''}...`,
-    );
-    await app.close();
-    await database.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-
-  await app.migrate();
+  const app = await step(
+    createApp({ config, databaseUrl: database.url, secrets, logger }),
+    (a) => (opened.app = a),
+  );
+  await step(app.migrate());
   if (config.seedDemo)
-    await seedIfEmpty(app, database.url, secrets.piiHashKey, config.demoCustomers);
+    await step(seedIfEmpty(app, database.url, secrets.piiHashKey, config.demoCustomers));
   if (config.tierWorkerIntervalMs > 0) app.worker.start(config.tierWorkerIntervalMs);
-  const url = await app.listen(config.port, config.host);
+  const url = await step(app.listen(config.port, config.host));
+  serving = true;
+  if (requested) await shutdown(requested);
 
   console.log(`\ncif-hub is ready at ${url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   if (config.env !== 'production') {

@@ -20,6 +20,14 @@ export interface Config {
   /** How often the tier worker drains the recompute queue; 0 turns it off. */
   tierWorkerIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** statement_timeout of the hub's sessions, ms; 0 for none. Jobs lift it for themselves. */
+  statementTimeoutMs: number;
+  /** A GraphQL request running longer is answered with SERVICE_UNAVAILABLE, ms; 0 for none. */
+  requestTimeoutMs: number;
+  /** How long a request waits for a free database connection, ms. */
+  dbPoolWaitMs: number;
+  /** How long SIGTERM waits for requests in flight and the tier worker's batch, ms. */
+  shutdownGraceMs: number;
   /** Customers per transaction of a full tier recompute or a tier activation. */
   tierChunkSize: number;
   /** IANA zone whose calendar days are business dates (src/time/clock.ts). */
@@ -91,6 +99,10 @@ export function parseConfig(env: Env = process.env): Config {
     tierWorkerIntervalMs: int('TIER_WORKER_INTERVAL_MS', 1000, 0, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     tierChunkSize: int('TIER_CHUNK_SIZE', 50_000, 1, 10_000_000),
+    statementTimeoutMs: int('STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 0, 3_600_000),
+    dbPoolWaitMs: int('DB_POOL_WAIT_MS', 5_000, 1, 600_000),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     businessTimeZone: env.BUSINESS_TIME_ZONE || DEFAULT_BUSINESS_TIME_ZONE,
   };
   if (!isTimeZone(config.businessTimeZone)) {

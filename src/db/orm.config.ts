@@ -3,7 +3,9 @@ import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import path from 'node:path';
 import { DEFAULT_BUSINESS_TIME_ZONE, sessionOptions } from '../time/clock';
+import type { DbLimits } from './pg';
 import { Branch } from '../modules/branch/branch.entity';
+import { BranchHistory } from '../modules/branch/branch-history.entity';
 import { Claim } from '../modules/claim/claim.entity';
 import { ContactPoint } from '../modules/customer/contact-point.entity';
 import { Customer } from '../modules/customer/customer.entity';
@@ -21,6 +23,7 @@ import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 
 export const ENTITIES = [
   Branch,
+  BranchHistory,
   Customer,
   IdentityDocument,
   ContactPoint,
@@ -37,27 +40,34 @@ export const ENTITIES = [
   EligibilityDecision,
 ];
 
-const root = path.resolve(__dirname, '../..');
+// migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,
+// dist/migrations in the compiled build (tsconfig.build.json keeps the layout under dist/).
+const MIGRATIONS = path.resolve(__dirname, '../../migrations');
 
 /** The one ORM configuration: the app, the CLI scripts and the tests all build on it. */
 export function ormOptions(
   clientUrl: string,
   poolSize = 10,
   zone = DEFAULT_BUSINESS_TIME_ZONE,
+  limits: DbLimits = {},
 ): Options {
   return defineConfig({
     clientUrl,
     // Sessions count days in the business zone, like the read pool's (src/db/pg.ts).
-    driverOptions: { connection: { options: sessionOptions(zone) } },
+    driverOptions: { connection: { options: sessionOptions(zone, limits.statementTimeoutMs) } },
     entities: ENTITIES,
     // Under @swc/jest and ts-node MikroORM cannot tell it runs TypeScript and would look
     // for compiled migrations in dist/, find none, and say nothing.
     preferTs: __filename.endsWith('.ts'),
-    pool: { min: 0, max: poolSize },
+    pool: {
+      min: 0,
+      max: poolSize,
+      ...(limits.poolWaitMs ? { acquireTimeoutMillis: limits.poolWaitMs } : {}),
+    },
     extensions: [Migrator, SeedManager],
     migrations: {
-      path: path.join(root, 'dist/migrations'),
-      pathTs: path.join(root, 'migrations'),
+      path: MIGRATIONS,
+      pathTs: MIGRATIONS,
       // No snapshot file: migration:create diffs the entities against a scratch database
       // migrated from scratch, and a snapshot would be rewritten (nondeterministically)
       // by every run that applies migrations.

@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger';
 import type { RequestContext } from './context';
-import { ERROR_CODES, ErrorCode } from './errors';
+import { outageOf } from '../db/outage';
+import type { Metrics } from '../observability/metrics';
+import { ERROR_CODES, ErrorCode, RETRY_AFTER_SECONDS, ServiceUnavailableError } from './errors';
 import { jitGateway } from './jit-executor';
 
 /** Apollo's own codes for a request it could not run: all the caller's doing. */
@@ -41,6 +43,18 @@ export function formatError(logger: Logger) {
     ) {
       return { ...formatted, message: original.message, extensions };
     }
+    // A database outage or time limit is the caller's to retry, not a bug to investigate.
+    const outage = outageOf(original);
+    if (outage) {
+      const unavailable = new ServiceUnavailableError(outage);
+      logger.warn('database unavailable', { reason: outage, path: formatted.path });
+      return {
+        message: unavailable.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: unavailable.extensions,
+      };
+    }
     const correlationId = randomUUID();
     logger.error('unexpected error', {
       correlationId,
@@ -59,12 +73,47 @@ export function formatError(logger: Logger) {
   };
 }
 
-export function createApollo(schema: GraphQLSchema, logger: Logger, landingPage: boolean) {
+/**
+ * Records each operation's name and error codes for the request log and the metrics, and
+ * answers a request that failed for a retryable outage with HTTP 503 and Retry-After.
+ * Request-level only: field-level hooks would cost on every resolver.
+ */
+function observe(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue, operationName }) {
+          const codes =
+            response.body.kind === 'single'
+              ? (response.body.singleResult.errors ?? []).map((e) =>
+                  String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR),
+                )
+              : [];
+          contextValue.observed.operation = operationName ?? undefined;
+          contextValue.observed.errorCodes.push(...codes);
+          for (const code of codes) metrics.errors.inc({ code });
+          if (codes.includes(ErrorCode.SERVICE_UNAVAILABLE)) {
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          }
+        },
+      };
+    },
+  };
+}
+
+export function createApollo(
+  schema: GraphQLSchema,
+  logger: Logger,
+  landingPage: boolean,
+  metrics: Metrics,
+) {
   return new ApolloServer<RequestContext>({
     gateway: jitGateway(schema),
     formatError: formatError(logger),
     includeStacktraceInErrorResponses: false,
     plugins: [
+      observe(metrics),
       // It wraps every field resolver, which costs most on the largest lists.
       ApolloServerPluginCacheControlDisabled(),
       ...(landingPage ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),

@@ -3,7 +3,9 @@ import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
 import { callerFromHeader } from '../auth/tokens';
 import type { Logger } from '../logger';
+import type { Metrics } from '../observability/metrics';
 import type { BusinessClock } from '../time/clock';
+import { BranchService } from '../modules/branch/branch.service';
 import { CustomerLookupService } from '../modules/customer/customer-lookup.service';
 import type { PiiHasher } from '../modules/customer/pii-hasher';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
@@ -27,14 +29,18 @@ export interface AppServices {
   hasher: PiiHasher;
   jwtSecret: string;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** One per request; the tests build theirs the same way. */
 export interface RequestContext {
   requestId: string;
   caller: Caller;
+  /** What the request log and the metrics record of this request (see observability/). */
+  observed: { operation?: string; errorCodes: string[] };
   read: ReadSession;
   services: {
+    branches: BranchService;
     customerLookup: CustomerLookupService;
     marketing: MarketingService;
     ingestion: IngestionService;
@@ -54,11 +60,13 @@ export function createContext(
   return {
     requestId: request.requestId,
     caller,
+    observed: { errorCodes: [] },
     read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
     services: {
+      branches: new BranchService(em, app.clock),
       customerLookup: new CustomerLookupService(app.hasher),
       marketing: new MarketingService(app.ruleSets, app.clock),
-      ingestion: new IngestionService(em, app.hasher, app.clock),
+      ingestion: new IngestionService(em, app.hasher, app.clock, app.metrics),
       ruleSetVersions: new RuleSetVersionService(em, app.tiers, app.ruleSets, app.activations),
       eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
     },

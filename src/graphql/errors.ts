@@ -8,6 +8,8 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   NOT_FOUND = 'NOT_FOUND',
   CONFLICT = 'CONFLICT',
+  /** Retryable: the database is unreachable or too slow right now (HTTP 503, Retry-After). */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -54,6 +56,33 @@ export class ConflictError extends AppError {
     super(ErrorCode.CONFLICT, message, details);
   }
 }
+
+/** Why a request could not be served right now; each is worth retrying later. */
+export enum UnavailableReason {
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
+  STATEMENT_TIMEOUT = 'STATEMENT_TIMEOUT',
+  POOL_EXHAUSTED = 'POOL_EXHAUSTED',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+}
+
+/** Seconds a client is asked to wait before retrying a SERVICE_UNAVAILABLE. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export class ServiceUnavailableError extends AppError {
+  constructor(
+    readonly reason: UnavailableReason,
+    message = SERVICE_UNAVAILABLE_MESSAGES[reason],
+  ) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { reason, retryAfter: RETRY_AFTER_SECONDS });
+  }
+}
+
+const SERVICE_UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
+  DATABASE_UNAVAILABLE: 'The database is unavailable; retry later',
+  STATEMENT_TIMEOUT: 'The database did not answer in time; retry later',
+  POOL_EXHAUSTED: 'Every database connection is busy; retry later',
+  REQUEST_TIMEOUT: 'The request took too long; retry later',
+};
 
 /** The checked value, or BAD_USER_INPUT naming `field` and the first rule it broke. */
 export function validOrThrow<T>(field: string, checked: Checked<T>): T {

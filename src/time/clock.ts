@@ -111,7 +111,8 @@ export function addDays(day: string, n: number): string {
  * Connection settings that make a PostgreSQL session count days in the business zone,
  * for node-pg's `options` (the startup packet, so no extra round trip per connection).
  */
-export function sessionOptions(zone: string): string {
+export function sessionOptions(zone: string, statementTimeoutMs?: number): string {
   // SQL the hub builds quotes literals the standard way (compile.ts): pinned, not assumed.
-  return `-c TimeZone=${zone} -c standard_conforming_strings=on`;
+  const options = `-c TimeZone=${zone} -c standard_conforming_strings=on`;
+  return statementTimeoutMs ? `${options} -c statement_timeout=${statementTimeoutMs}` : options;
 }

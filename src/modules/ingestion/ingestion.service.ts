@@ -2,9 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
 import type { PiiHasher } from '../customer/pii-hasher';
 import type { BusinessClock } from '../../time/clock';
+import type { Metrics } from '../../observability/metrics';
+import { orderBranchRecords } from '../branch/branch-order';
+import { BranchService, type BranchChangeContext } from '../branch/branch.service';
+import { ingestBranch } from './branch.ingester';
 import { ingestClaim } from './claim.ingester';
 import { ingestCustomer } from './customer.ingester';
 import type {
+  BranchRecordInput,
   ClaimRecordInput,
   CustomerRecordInput,
   PolicyRecordInput,
@@ -29,6 +34,7 @@ export class IngestionService {
     private readonly em: EntityManager,
     private readonly hasher: PiiHasher,
     private readonly clock: BusinessClock,
+    private readonly metrics?: Metrics,
   ) {}
 
   customers(records: CustomerRecordInput[]): Promise<IngestionResult> {
@@ -36,11 +42,12 @@ export class IngestionService {
       records,
       (r) => `${r.sourceSystem}:${r.sourceKey}`,
       (em, r) => ingestCustomer(em, this.hasher, r),
+      'customer',
     );
   }
 
   policies(records: PolicyRecordInput[]): Promise<IngestionResult> {
-    return this.batch(records, (r) => r.policyNo, ingestPolicy);
+    return this.batch(records, (r) => r.policyNo, ingestPolicy, 'policy');
   }
 
   claims(records: ClaimRecordInput[]): Promise<IngestionResult> {
@@ -48,17 +55,51 @@ export class IngestionService {
       records,
       (r) => r.claimNo,
       (em, r) => ingestClaim(em, this.clock, r),
+      'claim',
     );
   }
 
   riskScores(records: RiskScoreRecordInput[]): Promise<IngestionResult> {
-    return this.batch(records, (r) => `${r.sourceSystem}:${r.sourceKey}`, ingestRiskScore);
+    return this.batch(
+      records,
+      (r) => `${r.sourceSystem}:${r.sourceKey}`,
+      ingestRiskScore,
+      'risk_score',
+    );
+  }
+
+  /**
+   * The organisation tree, by code. Parents are written before their children whatever
+   * order the batch lists them in; outcomes come back in the batch's order.
+   */
+  async branches(
+    records: BranchRecordInput[],
+    change: BranchChangeContext,
+  ): Promise<IngestionResult> {
+    const { order, problems } = orderBranchRecords(records);
+    const branches = new BranchService(this.em, this.clock);
+    const ordered = order.map((index) => ({ index, record: records[index] }));
+    const result = await this.batch(
+      ordered,
+      ({ record }) => record.code.trim(),
+      (em, { index, record }) => {
+        const problem = problems.get(index);
+        if (problem) throw new RecordRejected([problem]);
+        return ingestBranch(em, branches, change, record);
+      },
+    );
+    const outcomes = result.records
+      .map((outcome) => ({ ...outcome, index: ordered[outcome.index].index }))
+      .sort((a, b) => a.index - b.index);
+    return { ...result, records: outcomes };
   }
 
   private async batch<R>(
     records: R[],
     keyOf: (record: R) => string,
     ingestOne: IngestOne<R>,
+    /** The metrics label of what is ingested. */
+    kind = 'record',
   ): Promise<IngestionResult> {
     if (records.length > MAX_BATCH) {
       throw new BadUserInputError(
@@ -83,6 +124,8 @@ export class IngestionService {
         }
       }
     });
+    for (const outcome of outcomes)
+      this.metrics?.ingestedRecords.inc({ kind, outcome: outcome.status });
     const rejected = outcomes.filter((o) => o.status === RecordStatus.REJECTED).length;
     return { accepted: outcomes.length - rejected, rejected, records: outcomes };
   }

@@ -111,7 +111,7 @@ export async function exportSegment(
   schema: GraphQLSchema,
   url: URL,
   response: http.ServerResponse,
-): Promise<void> {
+): Promise<{ format: string; exported: number }> {
   if (!(OPERATIONS.marketingList as readonly string[]).includes(context.caller.role)) {
     throw new ForbiddenError(`Role ${context.caller.role} may not export segments`, {
       role: context.caller.role,
@@ -172,6 +172,7 @@ export async function exportSegment(
   }
   if (!closed && format === 'ndjson') await write(`${JSON.stringify({ end: true, exported })}\n`);
   response.end();
+  return { format, exported };
 }
 
 /** The filter as the GraphQL API would coerce it, with the same errors. */

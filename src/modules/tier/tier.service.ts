@@ -102,6 +102,21 @@ async function chunksOf(
   });
 }
 
+/** What tier work reports as it goes (metrics, in the hub). */
+export interface TierObserver {
+  recomputed(cause: RecomputeCause, customers: number): void;
+  finished(job: 'batch' | 'full' | 'activation', seconds: number): void;
+  progress(job: 'full' | 'activation', ratio: number): void;
+}
+
+const NO_OBSERVER: TierObserver = {
+  recomputed: () => undefined,
+  finished: () => undefined,
+  progress: () => undefined,
+};
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+
 /** Tiers: recomputing them after changes, nightly and on activation, and simulating drafts. */
 export class TierService {
   constructor(
@@ -115,8 +130,13 @@ export class TierService {
        * that in a lock cycle the batch, not the long job, is the one that yields. 0 waits.
        */
       workerLockTimeoutMs?: number;
+      observer?: TierObserver;
     } = {},
-  ) {}
+  ) {
+    this.observer = options.observer ?? NO_OBSERVER;
+  }
+
+  private readonly observer: TierObserver;
 
   /**
    * Recomputes up to `limit` queued customers in one transaction that also takes them off
@@ -133,9 +153,10 @@ export class TierService {
    */
   async drainQueue(limit = 500): Promise<number> {
     const lockTimeout = this.options.workerLockTimeoutMs ?? 200;
+    const started = process.hrtime.bigint();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await inTransaction(
+        const drained = await inTransaction(
           this.pool,
           async (client) => {
             await client.query(`set local lock_timeout = ${Math.trunc(lockTimeout)}`);
@@ -161,6 +182,11 @@ export class TierService {
           },
           'repeatable read',
         );
+        if (drained) {
+          this.observer.recomputed(RecomputeCause.CHANGE, drained);
+          this.observer.finished('batch', seconds(started));
+        }
+        return drained;
       } catch (error) {
         if (codeOf(error) === LOCK_TIMEOUT) return 0;
         if (attempt >= 5 || !isConcurrentWrite(error)) throw error;
@@ -185,18 +211,24 @@ export class TierService {
       onProgress?: (done: number, total: number, step: string) => void | Promise<void>;
     } = {},
   ): Promise<RecomputeResult> {
+    const started = process.hrtime.bigint();
     const ruleSet = required((await this.ruleSets.activeIn(this.pool)).tier);
     const table = `tier_recompute_metrics_${process.pid}_${Date.now()}`;
     const parallel = options.parallel ?? 2;
+    // One connection for the run's own statements, without the serving statement timeout:
+    // the metrics of a million customers take half a minute.
+    const main = await this.pool.connect();
+    await main.query('set statement_timeout = 0');
     try {
-      const { snapshot, total } = await snapshotMetrics(this.pool, table, this.clock.today(), {
+      const { snapshot, total } = await snapshotMetrics(main, table, this.clock.today(), {
         temporary: false,
       });
       await options.onProgress?.(total, total, 'metrics');
-      const chunks = await chunksOf(this.pool, table, options.chunkSize ?? 50_000);
+      const chunks = await chunksOf(main, table, options.chunkSize ?? 50_000);
       const result: RecomputeResult = { evaluated: 0, changed: 0 };
       const writeChunk = (chunk: (typeof chunks)[number]) =>
         inTransaction(this.pool, async (client) => {
+          await client.query('set local statement_timeout = 0');
           // Held, so that an activation waits for this chunk or this chunk for it.
           const { tier } = await this.ruleSets.activeIn(client, { share: true });
           if (tier?.id !== ruleSet.id) {
@@ -222,6 +254,8 @@ export class TierService {
               const written = await writeChunk(chunk);
               result.evaluated += written.evaluated;
               result.changed += written.changed;
+              this.observer.recomputed(RecomputeCause.SCHEDULE, written.evaluated);
+              this.observer.progress('full', total ? result.evaluated / total : 1);
               break;
             } catch (error) {
               if (attempt < 3 && isConcurrentWrite(error)) continue;
@@ -236,17 +270,25 @@ export class TierService {
       const writers = await Promise.allSettled(Array.from({ length: parallel }, writer));
       const failure = writers.find((w): w is PromiseRejectedResult => w.status === 'rejected');
       if (failure) throw failure.reason;
-      await this.pool.query(
+      await main.query(
         `delete from tier_recompute_queue q
          where pg_visible_in_snapshot(q.enqueued_xid, $1::pg_snapshot)
            and exists (select 1 from ${table} m where m.customer_id = q.customer_id)`,
         [snapshot],
       );
       // Autovacuum may be off, and a stale plan on the rewritten history is slow.
-      await this.pool.query('analyze tier_assignment');
+      await main.query('analyze tier_assignment');
+      this.observer.finished('full', seconds(started));
       return result;
     } finally {
-      await this.pool.query(`drop table if exists ${table}`);
+      const cleaned = await main
+        .query(`drop table if exists ${table}`)
+        .then(() => main.query('reset statement_timeout'))
+        .then(
+          () => undefined,
+          (error: Error) => error,
+        );
+      main.release(cleaned);
     }
   }
 
@@ -280,6 +322,8 @@ export class TierService {
       onProgress?: (done: number, total: number) => Promise<void>;
     } = {},
   ): Promise<RecomputeResult> {
+    const started = process.hrtime.bigint();
+    await client.query('set local statement_timeout = 0');
     const now = this.clock.now();
     const ruleSet = (await activateVersion(
       client,
@@ -306,6 +350,7 @@ export class TierService {
       result.evaluated += written.evaluated;
       result.changed += written.changed;
       skipped.push(...written.skipped);
+      this.observer.progress('activation', total ? result.evaluated / total : 1);
       await options.onProgress?.(result.evaluated, total);
     }
     // Customers changed after the snapshot are recomputed from current figures here, while
@@ -322,6 +367,8 @@ export class TierService {
       result.evaluated += fresh.evaluated;
       result.changed += fresh.changed;
     }
+    this.observer.recomputed(RecomputeCause.ACTIVATION, result.evaluated);
+    this.observer.finished('activation', seconds(started));
     return result;
   }
 }

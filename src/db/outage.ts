@@ -1,0 +1,33 @@
+import { UnavailableReason } from '../graphql/errors';
+
+/**
+ * Tells a retryable database outage from a bug: the errors node-pg, knex (MikroORM's pool)
+ * and PostgreSQL raise when the server is down, restarting, overloaded or too slow. An
+ * error wrapped by MikroORM keeps the driver's error as `previous` or `cause`.
+ */
+export function outageOf(error: unknown): UnavailableReason | undefined {
+  for (let e = error as Record<string, unknown> | undefined, depth = 0; e && depth < 5; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const message = typeof e.message === 'string' ? e.message : '';
+    // 57014 query_canceled: our statement_timeout (a cancel by an operator reads the same).
+    if (code === '57014') return UnavailableReason.STATEMENT_TIMEOUT;
+    if (
+      /^08/.test(code) || // connection_exception
+      ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, crash, starting, too many connections
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
+        code,
+      ) ||
+      /Connection terminated|Client has encountered a connection error|connection is closed/i.test(
+        message,
+      )
+    ) {
+      return UnavailableReason.DATABASE_UNAVAILABLE;
+    }
+    // node-pg's pool and knex's (tarn) when no connection frees up in time.
+    if (/timeout exceeded when trying to connect|Timeout acquiring a connection/i.test(message)) {
+      return UnavailableReason.POOL_EXHAUSTED;
+    }
+    e = (e.previous ?? e.cause ?? e.originalError) as Record<string, unknown> | undefined;
+  }
+  return undefined;
+}
