@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppOptions } from '../../src/app';
 import { Role } from '../../src/auth/roles';
 import { signToken } from '../../src/auth/tokens';
 import { createClient } from '../../src/db/pg';
@@ -50,12 +50,17 @@ export async function startTestHub(
     tierChunkSize?: number;
     /** A second instance on this hub's database (it leaves the database to its owner). */
     sharing?: TestHub;
+    /** Another database to serve (it is left to its owner). */
+    databaseUrl?: string;
+    /** Settings beyond the tests' defaults: time limits, pool size... */
+    config?: Partial<AppOptions['config']>;
   } = {},
 ): Promise<TestHub> {
   const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
   const name = `cif_hub_t_${randomBytes(6).toString('hex')}`;
-  if (!options.sharing) await createDatabase(adminUrl, name, templateName());
-  const url = options.sharing?.databaseUrl ?? databaseUrl(adminUrl, name);
+  const own = !options.sharing && !options.databaseUrl;
+  if (own) await createDatabase(adminUrl, name, templateName());
+  const url = options.sharing?.databaseUrl ?? options.databaseUrl ?? databaseUrl(adminUrl, name);
   const logs: TestHub['logs'] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     logs.push({ level, message, fields });
@@ -73,6 +78,7 @@ export async function startTestHub(
       maxBodyBytes: 5 * 1024 * 1024,
       env: 'test',
       tierChunkSize: options.tierChunkSize,
+      ...options.config,
     },
     databaseUrl: url,
     secrets: TEST_SECRETS,
@@ -109,7 +115,7 @@ export async function startTestHub(
     async close() {
       await client.end();
       await app.close();
-      if (!options.sharing) await dropDatabase(adminUrl, name);
+      if (own) await dropDatabase(adminUrl, name);
     },
   };
 }

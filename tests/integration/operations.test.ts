@@ -1,0 +1,266 @@
+import { Client } from 'pg';
+import { Role } from '../../src/auth/roles';
+import {
+  customerRecord,
+  insertBranches,
+  insertPortfolio,
+  mobile,
+  nextNumber,
+  residentId,
+} from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const PROFILE = `query Profile($by: CustomerLookup!) {
+  customer(by: $by) { cifNo name contactPoints { value } policies { totalCount } } }`;
+
+/** POSTs a GraphQL request as the front line, with the headers given. */
+async function post(
+  hub: TestHub,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const started = Date.now();
+  const response = await fetch(hub.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${hub.token(Role.FRONTLINE, '3201')}`,
+      ...headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as {
+    data?: Record<string, unknown>;
+    errors?: { message: string; extensions: Record<string, unknown> }[];
+  };
+  return { response, body, ms: Date.now() - started };
+}
+
+/** Holds an exclusive lock on `table` until released: every statement reading it waits. */
+async function lockTable(hub: TestHub, table: string) {
+  const client = new Client({ connectionString: hub.databaseUrl });
+  await client.connect();
+  await client.query('begin');
+  await client.query(`lock table ${table} in access exclusive mode`);
+  return async () => {
+    await client.query('rollback');
+    await client.end();
+  };
+}
+
+describe('running the hub in production', () => {
+  describe('probes, request logs and metrics', () => {
+    let hub: TestHub;
+    let cifNo: string;
+    let n: number;
+
+    beforeAll(async () => {
+      hub = await startTestHub();
+      await insertBranches(hub);
+      n = nextNumber() * 1000;
+      [cifNo] = await insertPortfolio(hub, 1, n);
+      await hub.app.services.tiers.drainQueue();
+    });
+    afterAll(() => hub.close());
+
+    it('answers liveness without the database, and readiness when it is migrated', async () => {
+      const live = await fetch(new URL('/healthz', hub.url));
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'ok' });
+      const ready = await fetch(new URL('/readyz', hub.url));
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+    });
+
+    it('reports a database whose migrations are behind as not ready', async () => {
+      const [last] = await hub.sql(
+        `delete from mikro_orm_migrations where id = (select max(id) from mikro_orm_migrations)
+         returning name, executed_at`,
+      );
+      try {
+        const ready = await fetch(new URL('/readyz', hub.url));
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'MIGRATIONS_PENDING' });
+      } finally {
+        await hub.sql('insert into mikro_orm_migrations (name, executed_at) values ($1, $2)', [
+          last!.name,
+          last!.executed_at,
+        ]);
+      }
+    });
+
+    it('returns a correlation id on every response, the caller’s own when given', async () => {
+      const given = await post(hub, PROFILE, { by: { cifNo } }, { 'x-request-id': 'ops-4711' });
+      expect(given.response.headers.get('x-request-id')).toBe('ops-4711');
+      for (const path of ['/healthz', '/readyz', '/metrics', '/export/customers', '/nowhere']) {
+        const response = await fetch(new URL(path, hub.url));
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      }
+      // Not a plain token: replaced rather than echoed into logs.
+      const odd = await post(hub, PROFILE, { by: { cifNo } }, { 'x-request-id': 'a b\tc' });
+      expect(odd.response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('logs one line per request with who, what, how long and how it ended, and no personal data', async () => {
+      const record = customerRecord(n);
+      const number = residentId(n);
+      const requestId = 'log-check-1';
+      const res = await post(
+        hub,
+        PROFILE,
+        { by: { identityDocument: { type: 'RESIDENT_ID', number } } },
+        { 'x-request-id': requestId },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.customer).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 50));
+      const lines = hub.logs.filter((l) => l.fields?.requestId === requestId);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 'info',
+        message: 'request',
+        fields: {
+          requestId,
+          method: 'POST',
+          route: 'graphql',
+          operation: 'Profile',
+          role: 'frontline',
+          branch: '3201',
+          status: 200,
+          outcome: 'ok',
+        },
+      });
+      expect(lines[0]!.fields!.durationMs).toEqual(expect.any(Number));
+      const everything = JSON.stringify(hub.logs);
+      for (const secret of [number, mobile(n), record.name, 'Bearer']) {
+        expect(everything).not.toContain(secret);
+      }
+    });
+
+    it('logs a refused request with its code', async () => {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'log-check-2' },
+        body: JSON.stringify({
+          query: PROFILE,
+          variables: { by: { cifNo } },
+          operationName: 'Profile',
+        }),
+      });
+      expect(response.status).toBe(401);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hub.logs.filter((l) => l.fields?.requestId === 'log-check-2')).toEqual([
+        expect.objectContaining({
+          fields: expect.objectContaining({
+            status: 401,
+            outcome: 'UNAUTHENTICATED',
+            operation: 'Profile',
+          }),
+        }),
+      ]);
+    });
+
+    it('exposes Prometheus metrics with bounded labels', async () => {
+      await post(hub, PROFILE, { by: { cifNo } });
+      await post(hub, 'query Broken { nothing }', {});
+      await post(hub, `query Way${'x'.repeat(80)} { __typename }`, {});
+      const response = await fetch(new URL('/metrics', hub.url));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await response.text();
+      for (const series of [
+        'cif_hub_graphql_requests_total{operation="Profile",outcome="ok"}',
+        'cif_hub_graphql_request_duration_seconds_bucket',
+        'cif_hub_graphql_errors_total{code="BAD_USER_INPUT"}',
+        'cif_hub_http_requests_total{route="graphql",status="200"}',
+        'cif_hub_db_pool_connections{pool="read",state="idle"}',
+        'cif_hub_db_pool_connections{pool="orm",state="in_use"}',
+        'cif_hub_db_query_duration_seconds_bucket',
+        'cif_hub_ingestion_records_total',
+        'cif_hub_tier_recompute_queue_depth',
+        'cif_hub_tier_recomputed_customers_total',
+        'cif_hub_tier_recompute_duration_seconds_bucket',
+        'cif_hub_process_cpu_seconds_total',
+      ]) {
+        expect(text).toContain(series);
+      }
+      expect(text).toContain('operation="other"');
+      expect(text).not.toMatch(/Wayxxxx|nothing/);
+    });
+  });
+
+  describe('time limits', () => {
+    let cifNo: string;
+    const limited = async (config: Record<string, number>) => {
+      const hub = await startTestHub({ config });
+      await insertBranches(hub);
+      [cifNo] = await insertPortfolio(hub, 1, nextNumber() * 1000);
+      return hub;
+    };
+    const expectUnavailable = (
+      res: Awaited<ReturnType<typeof post>>,
+      reason: string,
+      withinMs: number,
+    ) => {
+      expect(res.response.status).toBe(503);
+      expect(res.response.headers.get('retry-after')).toBe('5');
+      expect(res.body.errors![0]!.extensions).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        reason,
+      });
+      expect(res.ms).toBeLessThan(withinMs);
+    };
+
+    it('ends a statement that runs past the statement timeout with SERVICE_UNAVAILABLE', async () => {
+      const hub = await limited({ statementTimeoutMs: 300, requestTimeoutMs: 10_000 });
+      const release = await lockTable(hub, 'customer');
+      try {
+        expectUnavailable(await post(hub, PROFILE, { by: { cifNo } }), 'STATEMENT_TIMEOUT', 5_000);
+      } finally {
+        await release();
+        await hub.close();
+      }
+    });
+
+    it('answers a request that runs past the request timeout, and stays alive', async () => {
+      const hub = await limited({ statementTimeoutMs: 3_000, requestTimeoutMs: 300 });
+      const release = await lockTable(hub, 'customer');
+      try {
+        expectUnavailable(await post(hub, PROFILE, { by: { cifNo } }), 'REQUEST_TIMEOUT', 2_500);
+        expect((await fetch(new URL('/healthz', hub.url))).status).toBe(200);
+      } finally {
+        await release();
+      }
+      const after = await post(hub, PROFILE, { by: { cifNo } });
+      expect(after.body.data!.customer).toMatchObject({ cifNo });
+      await hub.close();
+    });
+
+    it('refuses a request no connection frees up for, and keeps its probes answering', async () => {
+      const hub = await limited({
+        dbPoolSize: 1,
+        dbPoolWaitMs: 200,
+        statementTimeoutMs: 10_000,
+        requestTimeoutMs: 10_000,
+      });
+      const release = await lockTable(hub, 'customer');
+      try {
+        // The one connection of the read pool waits on the lock...
+        const first = post(hub, PROFILE, { by: { cifNo } });
+        await new Promise((r) => setTimeout(r, 200));
+        // ...so the next request finds none.
+        expectUnavailable(await post(hub, PROFILE, { by: { cifNo } }), 'POOL_EXHAUSTED', 3_000);
+        const started = Date.now();
+        expect((await fetch(new URL('/healthz', hub.url))).status).toBe(200);
+        expect((await fetch(new URL('/readyz', hub.url))).status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(1_000);
+        await release();
+        expect((await first).body.data!.customer).toMatchObject({ cifNo });
+      } finally {
+        await release().catch(() => undefined);
+        await hub.close();
+      }
+    });
+  });
+});
