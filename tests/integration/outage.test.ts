@@ -1,0 +1,173 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp, type App } from '../../src/app';
+import { Role } from '../../src/auth/roles';
+import { signToken } from '../../src/auth/tokens';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../../src/logger';
+import { TEST_SECRETS } from '../setup/test-app';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Starts the test's embedded PostgreSQL in a child process; resolves with its URL. */
+function startPostgres(
+  dir: string,
+  port: number,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      'tests/setup/embedded-pg-child.ts',
+      dir,
+      String(port),
+    ],
+    { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
+    child.stdout!.once('data', (chunk: Buffer) =>
+      resolve({
+        url: chunk.toString().trim(),
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      }),
+    );
+  });
+}
+
+interface Sample {
+  at: number;
+  status: number;
+  code?: string;
+  reason?: string;
+  ms: number;
+}
+
+/**
+ * A PostgreSQL of the test's own (embedded, so that it can be stopped and started) behind
+ * a hub under a light steady load.
+ */
+describe('a database outage under load', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-hub-outage-'));
+  let port: number;
+  let pg: { url: string; stop: () => Promise<void> };
+  let app: App;
+  let url: string;
+  const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const token = signToken(
+    TEST_SECRETS.jwtSecret,
+    { subject: 'load', role: Role.ADMIN, branchCode: '0000' },
+    '1h',
+  );
+
+  beforeAll(async () => {
+    // The embedded server runs as an OS user of its own when the tests run as root.
+    fs.chmodSync(dir, 0o755);
+    port = await freePort();
+    pg = await startPostgres(path.join(dir, 'pg'), port);
+    app = await createApp({
+      config: {
+        dbPoolSize: 4,
+        maxBodyBytes: 1024 * 1024,
+        env: 'test',
+        dbPoolWaitMs: 1_000,
+        statementTimeoutMs: 2_000,
+        requestTimeoutMs: 5_000,
+        shutdownGraceMs: 1_000,
+      },
+      databaseUrl: pg.url,
+      secrets: TEST_SECRETS,
+      logger: silent,
+    });
+    await app.migrate();
+    url = await app.listen(0, '127.0.0.1');
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await pg?.stop().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ask = async (): Promise<Sample> => {
+    const started = Date.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ ruleSetVersions(kind: TIER) { totalCount } }' }),
+    });
+    const body = (await response.json()) as {
+      errors?: { extensions: { code: string; reason?: string } }[];
+    };
+    const error = body.errors?.[0]?.extensions;
+    return {
+      at: started,
+      status: response.status,
+      code: error?.code,
+      reason: error?.reason,
+      ms: Date.now() - started,
+    };
+  };
+  const probe = async (route: string) => (await fetch(new URL(route, url))).status;
+
+  it('fails fast with 503 SERVICE_UNAVAILABLE, turns readiness red, and recovers without a restart', async () => {
+    expect((await ask()).status).toBe(200);
+    const samples: Sample[] = [];
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        samples.push(await ask());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+
+    await new Promise((r) => setTimeout(r, 300));
+    const down = Date.now();
+    await pg.stop();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await probe('/healthz')).toBe(200);
+    expect(await probe('/readyz')).toBe(503);
+
+    const restarted = Date.now();
+    pg = await startPostgres(path.join(dir, 'pg'), port);
+    let recovered: number | undefined;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+      const sample = await ask();
+      if (sample.status === 200) {
+        recovered = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    loading = false;
+    await load;
+
+    expect(recovered).toBeDefined();
+    expect(await probe('/readyz')).toBe(200);
+    const during = samples.filter((s) => s.at >= down && s.at < restarted);
+    expect(during.length).toBeGreaterThan(5);
+    for (const sample of during.filter((s) => s.status !== 200)) {
+      expect(sample).toMatchObject({
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        reason: 'DATABASE_UNAVAILABLE',
+      });
+    }
+    expect(during.filter((s) => s.status === 503).length).toBeGreaterThan(0);
+    // No request hangs on the dead database.
+    expect(Math.max(...samples.map((s) => s.ms))).toBeLessThan(3_000);
+  }, 60_000);
+});
