@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  logger.info('starting', { pid: process.pid });
   /** Awaits a start-up step, hands over what it opened, then honours a signal. */
   const step = async <T>(work: Promise<T>, keep?: (result: T) => void): Promise<T> => {
     const result = await work;
