@@ -219,6 +219,23 @@ export class TierService {
     // the metrics of a million customers take half a minute.
     const main = await this.pool.connect();
     await main.query('set statement_timeout = 0');
+    // One full run at a time, held by this connection: a run killed midway leaves its
+    // metrics table behind, and the next run drops every one it finds.
+    const { rows: held } = await main.query<{ ok: boolean }>(
+      `select pg_try_advisory_lock(hashtext('tier_recompute_all')) as ok`,
+    );
+    if (!held[0].ok) {
+      main.release();
+      throw new ConflictError('another full tier recompute is running', {
+        field: 'recompute',
+        rule: 'RECOMPUTE_RUNNING',
+      });
+    }
+    const { rows: leftovers } = await main.query<{ name: string }>(
+      `select tablename as name from pg_tables
+       where schemaname = current_schema() and tablename like 'tier\\_recompute\\_metrics\\_%'`,
+    );
+    for (const { name } of leftovers) await main.query(`drop table if exists "${name}"`);
     try {
       const { snapshot, total } = await snapshotMetrics(main, table, this.clock.today(), {
         temporary: false,
@@ -284,6 +301,7 @@ export class TierService {
       const cleaned = await main
         .query(`drop table if exists ${table}`)
         .then(() => main.query('reset statement_timeout'))
+        .then(() => main.query(`select pg_advisory_unlock(hashtext('tier_recompute_all'))`))
         .then(
           () => undefined,
           (error: Error) => error,
