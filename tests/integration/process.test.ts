@@ -1,0 +1,229 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+import { Role } from '../../src/auth/roles';
+import { evaluationQuery, metricsOf } from '../../src/modules/tier/tier-engine';
+import {
+  customerRecord,
+  INGEST_CUSTOMERS,
+  insertBranches,
+  insertPortfolio,
+  nextNumber,
+} from '../setup/factories';
+import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** A process of the project's, with what it printed and how it ended. */
+function run(script: string, env: Record<string, string>) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', script],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const listeners: (() => void)[] = [];
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    exited,
+    output: () => output,
+    /** Resolves once the output matches `pattern`; fails if the process ends first. */
+    printed(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`never printed ${pattern}:\n${output}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          if (!pattern.test(output)) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        listeners.push(check);
+        void exited.then(() => {
+          clearTimeout(timer);
+          if (pattern.test(output)) resolve();
+          else reject(new Error(`exited before printing ${pattern}:\n${output}`));
+        });
+        check();
+      });
+    },
+  };
+}
+
+/** The hub as operations run it, on `databaseUrl`, without demo data or tier worker. */
+async function startHub(databaseUrl: string, extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const hub = run('src/main.ts', {
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    NODE_ENV: 'test',
+    SEED_DEMO: 'false',
+    TIER_WORKER_INTERVAL_MS: '0',
+    JWT_SECRET: TEST_SECRETS.jwtSecret,
+    PII_HASH_KEY: TEST_SECRETS.piiHashKey,
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+  return { ...hub, url: `http://127.0.0.1:${port}/graphql` };
+}
+
+describe('the hub as a process', () => {
+  let hub: TestHub;
+  let cifNo: string;
+
+  beforeAll(async () => {
+    // An in-process hub makes the database and its data; the processes under test share it.
+    hub = await startTestHub();
+    await insertBranches(hub);
+    [cifNo] = await insertPortfolio(hub, 1, nextNumber() * 1000);
+  });
+  afterAll(() => hub.close());
+
+  const gql = (url: string, query: string, variables: Record<string, unknown> = {}) =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(Role.ADMIN)}`,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+
+  it('stops cleanly on a SIGTERM that arrives during start-up', async () => {
+    const process_ = await startHub(hub.databaseUrl);
+    await process_.printed(/"message":"starting"/);
+    process_.child.kill('SIGTERM');
+    const { code } = await process_.exited;
+    expect(code).toBe(0);
+    expect(process_.output()).toContain('SIGTERM: stopping the hub');
+    expect(process_.output()).not.toContain('is ready at');
+  }, 60_000);
+
+  it('finishes a request in flight on SIGTERM, then exits 0', async () => {
+    const process_ = await startHub(hub.databaseUrl, { SHUTDOWN_GRACE_MS: '20000' });
+    await process_.printed(/is ready at/);
+    const blocker = new Client({ connectionString: hub.databaseUrl });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('lock table customer in access exclusive mode');
+    const slow = gql(
+      process_.url,
+      'query ($c: String!) { customer(by: { cifNo: $c }) { cifNo } }',
+      {
+        c: cifNo,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    process_.child.kill('SIGTERM');
+    await process_.printed(/SIGTERM: stopping the hub/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(process_.child.exitCode).toBeNull();
+    await blocker.query('rollback');
+    await blocker.end();
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { customer: { cifNo } } });
+    expect((await process_.exited).code).toBe(0);
+  }, 60_000);
+
+  it('leaves nothing of an ingestion batch killed midway, and takes it whole when resent', async () => {
+    const from = nextNumber() * 1000;
+    const records = Array.from({ length: 150 }, (_, i) =>
+      customerRecord(from + i, { sourceKey: `KILL-${from + i}` }),
+    );
+    const keys = records.map((r) => r.sourceKey);
+    const stored = async () =>
+      (
+        await hub.sql('select count(*)::int as n from source_record where source_key = any($1)', [
+          keys,
+        ])
+      )[0]!.n;
+
+    const first = await startHub(hub.databaseUrl);
+    await first.printed(/is ready at/);
+    const sent = gql(first.url, INGEST_CUSTOMERS, { records }).catch(() => undefined);
+    // Killed while the batch's transaction is open and has written.
+    for (let waited = 0; ; waited += 20) {
+      const writing = await hub.sql(
+        `select 1 from pg_stat_activity where datname = current_database()
+         and backend_xid is not null and pid <> pg_backend_pid()`,
+      );
+      if (writing.length) break;
+      if (waited > 20_000) throw new Error('the batch never started writing');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await sent;
+    expect(await stored()).toBe(0);
+
+    const second = await startHub(hub.databaseUrl);
+    await second.printed(/is ready at/);
+    const resent = await gql(second.url, INGEST_CUSTOMERS, { records });
+    const result = (await resent.json()) as {
+      data: { ingestCustomers: { accepted: number; rejected: number } };
+    };
+    expect(result.data.ingestCustomers).toMatchObject({ accepted: 150, rejected: 0 });
+    expect(await stored()).toBe(150);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 120_000);
+
+  it('recomputes every tier when a full recompute killed midway is run again', async () => {
+    await insertPortfolio(hub, 200, nextNumber() * 1000);
+    const env = { DATABASE_URL: hub.databaseUrl, TIER_CHUNK_SIZE: '10' };
+    const first = run('src/cli/tiers.ts', env);
+    await first.printed(/customers/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(first.output()).not.toMatch(/Recomputed/);
+
+    const second = run('src/cli/tiers.ts', env);
+    expect((await second.exited).code).toBe(0);
+    expect(second.output()).toMatch(/Recomputed \d+ customers/);
+
+    const ruleSet = hub.app.services.ruleSets.tier!;
+    const fresh = await hub.sql(
+      `select customer_id, tier from (${evaluationQuery(ruleSet, metricsOf('true', hub.clock.today()))}) e
+       order by customer_id`,
+    );
+    const open = await hub.sql(
+      'select customer_id, tier from tier_assignment where valid_to is null order by customer_id',
+    );
+    expect(open).toEqual(fresh);
+    expect(
+      await hub.sql(
+        `select tablename from pg_tables where tablename like 'tier\\_recompute\\_metrics\\_%'`,
+      ),
+    ).toEqual([]);
+    const [{ n }] = await hub.sql(
+      `select count(*)::int as n from (select customer_id from tier_assignment where valid_to is null
+       group by customer_id having count(*) > 1) d`,
+    );
+    expect(n).toBe(0);
+  }, 120_000);
+});
