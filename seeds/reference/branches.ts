@@ -18,6 +18,8 @@ export interface BranchSeed {
   name: string;
   level: BranchLevel;
   parent?: string;
+  /** The first day the branch was open (`valid_from`), as in examples/branches.csv. */
+  opened: string;
   /** City and county branches serve customers; the levels above only manage. */
   market?: Market;
 }
@@ -27,13 +29,20 @@ export interface BranchSeed {
  * city and county branches that serve customers.
  */
 export const BRANCHES: BranchSeed[] = [
-  { code: '0000', name: '总公司', level: BranchLevel.HEAD_OFFICE },
-  { code: '3200', name: '江苏省分公司', level: BranchLevel.PROVINCIAL, parent: '0000' },
+  { code: '0000', name: '总公司', level: BranchLevel.HEAD_OFFICE, opened: '1996-06-01' },
+  {
+    code: '3200',
+    name: '江苏省分公司',
+    level: BranchLevel.PROVINCIAL,
+    parent: '0000',
+    opened: '1997-03-01',
+  },
   {
     code: '3201',
     name: '南京市分公司',
     level: BranchLevel.CITY,
     parent: '3200',
+    opened: '1997-03-01',
     market: {
       weight: 14,
       city: '南京',
@@ -52,6 +61,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '江宁支公司',
     level: BranchLevel.COUNTY,
     parent: '3201',
+    opened: '2003-09-01',
     market: {
       weight: 5,
       city: '江宁',
@@ -65,6 +75,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '无锡市分公司',
     level: BranchLevel.CITY,
     parent: '3200',
+    opened: '1998-05-01',
     market: {
       weight: 7,
       city: '无锡',
@@ -82,6 +93,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '苏州市分公司',
     level: BranchLevel.CITY,
     parent: '3200',
+    opened: '1998-05-01',
     market: {
       weight: 9,
       city: '苏州',
@@ -99,6 +111,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '张家港支公司',
     level: BranchLevel.COUNTY,
     parent: '3205',
+    opened: '2005-01-01',
     market: {
       weight: 3,
       city: '张家港',
@@ -107,12 +120,19 @@ export const BRANCHES: BranchSeed[] = [
       districts: [['320582', '张家港市']],
     },
   },
-  { code: '3300', name: '浙江省分公司', level: BranchLevel.PROVINCIAL, parent: '0000' },
+  {
+    code: '3300',
+    name: '浙江省分公司',
+    level: BranchLevel.PROVINCIAL,
+    parent: '0000',
+    opened: '1997-03-01',
+  },
   {
     code: '3301',
     name: '杭州市分公司',
     level: BranchLevel.CITY,
     parent: '3300',
+    opened: '1997-03-01',
     market: {
       weight: 9,
       city: '杭州',
@@ -131,6 +151,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '宁波市分公司',
     level: BranchLevel.CITY,
     parent: '3300',
+    opened: '1999-07-01',
     market: {
       weight: 5,
       city: '宁波',
@@ -142,12 +163,19 @@ export const BRANCHES: BranchSeed[] = [
       ],
     },
   },
-  { code: '4400', name: '广东省分公司', level: BranchLevel.PROVINCIAL, parent: '0000' },
+  {
+    code: '4400',
+    name: '广东省分公司',
+    level: BranchLevel.PROVINCIAL,
+    parent: '0000',
+    opened: '1997-03-01',
+  },
   {
     code: '4401',
     name: '广州市分公司',
     level: BranchLevel.CITY,
     parent: '4400',
+    opened: '1997-03-01',
     market: {
       weight: 10,
       city: '广州',
@@ -166,6 +194,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '深圳市分公司',
     level: BranchLevel.CITY,
     parent: '4400',
+    opened: '1998-01-01',
     market: {
       weight: 10,
       city: '深圳',
@@ -179,12 +208,19 @@ export const BRANCHES: BranchSeed[] = [
       ],
     },
   },
-  { code: '1100', name: '北京市分公司', level: BranchLevel.PROVINCIAL, parent: '0000' },
+  {
+    code: '1100',
+    name: '北京市分公司',
+    level: BranchLevel.PROVINCIAL,
+    parent: '0000',
+    opened: '1996-06-01',
+  },
   {
     code: '1101',
     name: '北京市营业部',
     level: BranchLevel.CITY,
     parent: '1100',
+    opened: '1996-06-01',
     market: {
       weight: 12,
       city: '北京',
@@ -199,12 +235,19 @@ export const BRANCHES: BranchSeed[] = [
       ],
     },
   },
-  { code: '5100', name: '四川省分公司', level: BranchLevel.PROVINCIAL, parent: '0000' },
+  {
+    code: '5100',
+    name: '四川省分公司',
+    level: BranchLevel.PROVINCIAL,
+    parent: '0000',
+    opened: '2000-10-01',
+  },
   {
     code: '5101',
     name: '成都市分公司',
     level: BranchLevel.CITY,
     parent: '5100',
+    opened: '2000-10-01',
     market: {
       weight: 9,
       city: '成都',
@@ -223,6 +266,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '双流支公司',
     level: BranchLevel.COUNTY,
     parent: '5101',
+    opened: '2006-04-01',
     market: {
       weight: 3,
       city: '双流',
@@ -236,6 +280,7 @@ export const BRANCHES: BranchSeed[] = [
     name: '绵阳市分公司',
     level: BranchLevel.CITY,
     parent: '5100',
+    opened: '2002-08-01',
     market: {
       weight: 4,
       city: '绵阳',

@@ -10,9 +10,12 @@ export function branchesSql(time: SeedTime): string {
   const rows = BRANCHES.map((b) => {
     const parent = b.parent ? uuidSql(TAG.branch, b.parent) : 'null::uuid';
     return `(${uuidSql(TAG.branch, b.code)}, ${time.now}, ${time.now}, ${lit(b.code)},
-      ${lit(b.name)}, ${lit(b.level)}, ${parent}, ${lit(pathOf(b))})`;
+      ${lit(b.name)}, ${lit(b.level)}, ${parent}, ${lit(pathOf(b))}, ${lit(b.opened)}::date)`;
   });
-  return `insert into branch (id, created_at, updated_at, code, name, level, parent_id, path)
+  // Parents come first: the tree's trigger checks each branch against its parent, and the
+  // history trigger records who (the seed) and when (the seed's now) created it.
+  return `select set_config('cif.actor', 'seed', true), set_config('cif.at', (${time.now})::text, true);
+    insert into branch (id, created_at, updated_at, code, name, level, parent_id, path, valid_from)
     values ${rows.join(',\n')}`;
 }
 

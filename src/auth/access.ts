@@ -18,6 +18,12 @@ export const OPERATIONS = {
   marketingList: [MARKETING, ADMIN],
   /** Source systems pushing records in. */
   ingestion: [INGEST, ADMIN],
+  /** The organisation tree is reference data every client names branches from. */
+  branchRead: [FRONTLINE, UNDERWRITING, MARKETING, STEWARD, INGEST, ADMIN],
+  /** Loading the organisation tree: the feed from the insurer's organisation system. */
+  branchIngestion: [INGEST, ADMIN],
+  /** Renaming, moving and closing branches by hand. */
+  branchAdmin: [ADMIN],
   /** Reading the tier and entitlement rules and their versions: everyone who works with tiers. */
   ruleSetRead: [FRONTLINE, UNDERWRITING, MARKETING, STEWARD, ADMIN],
   /** Drafting, simulating and activating rules. */
@@ -72,6 +78,10 @@ export const FIELDS = {
   /** Exact birth dates identify people; marketing gets the birth year instead. */
   birthDate: {
     full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN],
+  },
+  /** Who changed the organisation tree, when and why: for stewards and administrators. */
+  branchHistory: {
+    full: [STEWARD, ADMIN],
   },
   /** Source systems' raw payloads carry everything unmasked. */
   sourceAttributes: {

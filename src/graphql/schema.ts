@@ -2,6 +2,7 @@ import './enums';
 import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { RoleAuthChecker } from '../auth/auth-checker';
+import { BranchResolver } from '../modules/branch/branch.resolver';
 import { CustomerResolver } from '../modules/customer/customer.resolver';
 import { IngestionResolver } from '../modules/ingestion/ingestion.resolver';
 import { MarketingResolver } from '../modules/marketing/marketing.resolver';
@@ -14,6 +15,7 @@ import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
 
 export const RESOLVERS = [
+  BranchResolver,
   CustomerResolver,
   VehicleResolver,
   PolicyResolver,

@@ -16,7 +16,7 @@ import { SourceRecord } from '../customer/source-record.entity';
 import type { ContactPointInput, CustomerRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
 import { contentHash, notBlank, RecordErrors, reject } from './record-errors';
-import { findBranch } from './references';
+import { findOpenBranch } from './references';
 
 // RFC 5322 is far wider; this is the shape mail systems here accept.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -117,7 +117,7 @@ export async function ingestCustomer(
     return [{ ...doc, ...checked, hash: hasher.digest(doc.type, checked.number) }];
   });
   const contacts = normalizeContacts(errors, hasher, record.contactPoints ?? []);
-  const branch = await findBranch(em, errors, 'branchCode', record.branchCode);
+  const branch = await findOpenBranch(em, errors, 'branchCode', record.branchCode);
   errors.throwIfAny();
 
   const normalized = {

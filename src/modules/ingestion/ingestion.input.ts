@@ -1,6 +1,7 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 import { DecimalScalar } from '../../graphql/scalars';
+import { BranchLevel } from '../branch/branch.entity';
 import { ClaimStatus, FastTrack, ReportChannel } from '../claim/claim.enums';
 import {
   ConsentChannel,
@@ -299,4 +300,33 @@ export class RiskScoreRecordInput {
 
   @Field(() => DateTimeResolver)
   scoredAt!: Date;
+}
+
+@InputType('BranchRecordInput', {
+  description:
+    'A branch of the organisation tree as the organisation system states it, keyed by code. ' +
+    'Without validTo the branch is open (a closed one is reopened); without validFrom it ' +
+    'keeps its stored first day (today for a new branch).',
+})
+export class BranchRecordInput {
+  @Field(() => String, { description: '1 to 32 letters, digits or hyphens; never reused.' })
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => BranchLevel, { description: "One level below the parent's." })
+  level!: BranchLevel;
+
+  @Field(() => String, { nullable: true, description: 'None for the head office only.' })
+  parentCode?: string | null;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'The first day open.' })
+  validFrom?: string | null;
+
+  @Field(() => LocalDateResolver, {
+    nullable: true,
+    description: 'The day the branch closed (open up to the day before); today or earlier.',
+  })
+  validTo?: string | null;
 }

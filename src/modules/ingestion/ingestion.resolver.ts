@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import {
+  BranchRecordInput,
   ClaimRecordInput,
   CustomerRecordInput,
   PolicyRecordInput,
@@ -39,6 +40,24 @@ export class IngestionResolver {
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
     return context.services.ingestion.claims(records);
+  }
+
+  @Authorized(OPERATIONS.branchIngestion)
+  @Mutation(() => IngestionResult, {
+    description:
+      `The organisation tree. At most ${MAX_BATCH} records; idempotent by branch code; parents ` +
+      `are written before their children whatever the order; each record accepted or rejected ` +
+      `with reasons.`,
+  })
+  ingestBranches(
+    @Arg('records', () => [BranchRecordInput]) records: BranchRecordInput[],
+    @Ctx() context: RequestContext,
+  ): Promise<IngestionResult> {
+    const { subject, role } = context.caller;
+    return context.services.ingestion.branches(records, {
+      actor: `${subject} (${role})`,
+      reason: 'ingestBranches',
+    });
   }
 
   @Authorized(OPERATIONS.ingestion)

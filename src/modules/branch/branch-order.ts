@@ -1,0 +1,80 @@
+/** What ordering needs of a branch record: its key and its parent's. */
+export interface TreeRecord {
+  code: string;
+  parentCode?: string | null;
+}
+
+export interface TreeProblem {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export interface BranchOrder {
+  /** Every record's index, each after the record of its parent when that is in the list. */
+  order: number[];
+  /** Records that cannot be written whatever the tree holds, by index. */
+  problems: Map<number, TreeProblem>;
+}
+
+/**
+ * Orders branch records so that a parent is written before its children, whatever order a
+ * file or a batch lists them in, keeping the given order otherwise. A code listed twice is
+ * ambiguous (which one is the branch?): the later records are refused. Records whose parents
+ * lead back to themselves within the list would form a cycle, and are refused too.
+ */
+export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder {
+  const problems = new Map<number, TreeProblem>();
+  const byCode = new Map<string, number>();
+  records.forEach((record, i) => {
+    const code = record.code.trim();
+    const first = byCode.get(code);
+    if (first === undefined) byCode.set(code, i);
+    else {
+      problems.set(i, {
+        field: 'code',
+        rule: 'DUPLICATE_IN_BATCH',
+        message: `code ${code} is listed more than once (first at ${first})`,
+      });
+    }
+  });
+  const parentOf = (i: number): number | undefined => {
+    const parent = records[i].parentCode?.trim();
+    return parent ? byCode.get(parent) : undefined;
+  };
+
+  const order: number[] = [];
+  const placed = new Set<number>();
+  for (const start of records.keys()) {
+    if (placed.has(start)) continue;
+    if (problems.has(start)) {
+      placed.add(start);
+      order.push(start);
+      continue;
+    }
+    const chain: number[] = [];
+    const onChain = new Set<number>();
+    let at: number | undefined = start;
+    while (at !== undefined && !placed.has(at) && !onChain.has(at)) {
+      chain.push(at);
+      onChain.add(at);
+      at = parentOf(at);
+    }
+    if (at !== undefined && onChain.has(at)) {
+      const cycle = chain.slice(chain.indexOf(at));
+      const codes = [...cycle, at].map((i) => records[i].code.trim()).join(' -> ');
+      for (const i of cycle) {
+        problems.set(i, {
+          field: 'parentCode',
+          rule: 'CYCLE',
+          message: `the records make a cycle: ${codes}`,
+        });
+      }
+    }
+    for (const i of chain.reverse()) {
+      placed.add(i);
+      order.push(i);
+    }
+  }
+  return { order, problems };
+}

@@ -1,0 +1,158 @@
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { OPERATIONS } from '../../auth/access';
+import type { Caller } from '../../auth/roles';
+import { compiledValue } from '../../graphql/compiled';
+import type { RequestContext } from '../../graphql/context';
+import { ConnectionArgs } from '../../graphql/connection';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import type { LookupSource } from '../../read/read-session';
+import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
+import { BranchRuleError, type BranchChangeContext } from './branch.service';
+import { BranchConnection, BranchHistoryConnection, BranchStatus, BranchView } from './branch.type';
+
+const lookupBy = (column: 'id' | 'code'): LookupSource => ({
+  type: () => BranchView,
+  keyType: column === 'id' ? 'uuid' : 'text',
+  source: (b, key) => ({
+    where: [`${b.col(column)} = ${key}${column === 'id' ? '::uuid' : ''}`],
+  }),
+});
+const BRANCH_BY = { id: lookupBy('id'), code: lookupBy('code') };
+
+/** Who changes the tree, for its history: the token's subject and role, and why. */
+function changeBy(caller: Caller, operation: string, note?: string): BranchChangeContext {
+  return {
+    actor: `${caller.subject} (${caller.role})`,
+    reason: note?.trim() ? `${operation}: ${note.trim()}` : operation,
+  };
+}
+
+/** The typed error of a broken tree rule, naming the input field and the rule. */
+function asApiError(error: unknown): unknown {
+  if (!(error instanceof BranchRuleError)) return error;
+  const [first] = error.problems;
+  const details = { field: `input.${first.field}`, rule: first.rule };
+  if (error.kind === 'not_found') return new NotFoundError(first.message);
+  if (error.kind === 'conflict') return new ConflictError(first.message, details);
+  return new BadUserInputError(first.message, details);
+}
+
+/**
+ * The organisation tree: reading it, and the administrators' changes to it. Loading it in
+ * bulk is `ingestBranches` (IngestionResolver) or `npm run branches:load`.
+ */
+@Resolver(() => BranchView)
+export class BranchResolver {
+  @Authorized(OPERATIONS.branchRead)
+  @Query(() => BranchConnection, {
+    description: 'The organisation tree in path order: each branch before the branches under it.',
+  })
+  branches(
+    @Args() args: BranchesArgs,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    return context.read.connection(
+      info,
+      {
+        type: () => BranchView,
+        source: (b) => {
+          const where: string[] = [];
+          if (args.under !== undefined && args.under !== null) {
+            where.push(`exists (select 1 from branch root where root.code = ${b.param(args.under, 'text')}
+              and (${b.col('path')} = root.path or ${b.col('path')} like root.path || '.%'))`);
+          }
+          if (args.status?.length) {
+            const closed = `${b.col('validTo')} is not null`;
+            if (!args.status.includes(BranchStatus.OPEN)) where.push(closed);
+            if (!args.status.includes(BranchStatus.CLOSED)) where.push(`not (${closed})`);
+          }
+          return { where };
+        },
+        orderBy: (b) => [{ sql: b.col('path'), type: 'text', direction: 'asc' }],
+      },
+      { first: args.first, after: args.after },
+    );
+  }
+
+  @Authorized(OPERATIONS.branchRead)
+  @Query(() => BranchView, { nullable: true, description: 'A branch by code.' })
+  branch(
+    @Arg('code', () => String) code: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    return context.read.lookup(info, BRANCH_BY.code, code.trim());
+  }
+
+  @FieldResolver(() => BranchHistoryConnection)
+  history(
+    @Root() root: BranchView,
+    @Args() _args: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return compiledValue(root, info);
+  }
+
+  @Authorized(OPERATIONS.branchAdmin)
+  @Mutation(() => BranchView, { description: 'Renames a branch; its code stays.' })
+  async renameBranch(
+    @Arg('input', () => RenameBranchInput) input: RenameBranchInput,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const id = await context.services.branches
+      .rename(changeBy(context.caller, 'renameBranch', input.note), input.code, input.name)
+      .catch((error: unknown) => Promise.reject(asApiError(error)));
+    return context.read.lookup(info, BRANCH_BY.id, id);
+  }
+
+  @Authorized(OPERATIONS.branchAdmin)
+  @Mutation(() => BranchView, {
+    description:
+      'Moves a branch, with everything under it, under another parent: from then on its ' +
+      "customers count in the new parent's subtree (marketing filters, exports, summaries).",
+  })
+  async moveBranch(
+    @Arg('input', () => MoveBranchInput) input: MoveBranchInput,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const id = await context.services.branches
+      .move(changeBy(context.caller, 'moveBranch', input.note), input.code, input.parentCode)
+      .catch((error: unknown) => Promise.reject(asApiError(error)));
+    return context.read.lookup(info, BRANCH_BY.id, id);
+  }
+
+  @Authorized(OPERATIONS.branchAdmin)
+  @Mutation(() => BranchView, {
+    description:
+      'Closes a branch that has no open branch under it, moving its active customers to ' +
+      'moveCustomersTo when it has any.',
+  })
+  async closeBranch(
+    @Arg('input', () => CloseBranchInput) input: CloseBranchInput,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const id = await context.services.branches
+      .close(changeBy(context.caller, 'closeBranch', input.note), input.code, {
+        on: input.on,
+        moveCustomersTo: input.moveCustomersTo,
+      })
+      .catch((error: unknown) => Promise.reject(asApiError(error)));
+    return context.read.lookup(info, BRANCH_BY.id, id);
+  }
+}

@@ -1,0 +1,407 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { BusinessClock } from '../../time/clock';
+import { BRANCH_CODE, BRANCH_LEVELS, BranchLevel } from './branch.entity';
+import type { TreeProblem } from './branch-order';
+
+/** Who changes the tree and why, recorded with every version in `branch_history`. */
+export interface BranchChangeContext {
+  /** The caller ("subject (role)") or the loader ("cli:user"). */
+  actor: string;
+  /** The operation, and the caller's note when given. */
+  reason: string;
+}
+
+/** A branch as a record (from a source system or a file) states it. */
+export interface BranchRecord {
+  code: string;
+  name: string;
+  level: BranchLevel;
+  parentCode?: string | null;
+  validFrom?: string | null;
+  validTo?: string | null;
+}
+
+export type BranchWrite = 'CREATED' | 'UPDATED' | 'UNCHANGED';
+
+/** How a broken rule is reported: the caller's input, the stored state, or a missing branch. */
+export type BranchRuleKind = 'input' | 'conflict' | 'not_found';
+
+/** One or more broken tree rules, each naming the field it concerns and a stable rule code. */
+export class BranchRuleError extends Error {
+  constructor(
+    readonly kind: BranchRuleKind,
+    readonly problems: TreeProblem[],
+  ) {
+    super(problems.map((p) => `${p.field}: ${p.rule}: ${p.message}`).join('; '));
+  }
+}
+
+const rule = (kind: BranchRuleKind, field: string, code: string, message: string) =>
+  new BranchRuleError(kind, [{ field, rule: code, message }]);
+
+/**
+ * The database's tree rules (migration Migration20261130120000), by the constraint name its
+ * triggers raise with: the field each concerns and the rule code the API reports.
+ */
+const TREE_CONSTRAINTS: Record<string, { field: string; rule: string; kind: BranchRuleKind }> = {
+  branch_cycle: { field: 'parentCode', rule: 'CYCLE', kind: 'input' },
+  branch_level: { field: 'level', rule: 'LEVEL_MISMATCH', kind: 'input' },
+  branch_one_head_office: { field: 'parentCode', rule: 'ONE_HEAD_OFFICE', kind: 'input' },
+  branch_period_check: { field: 'validTo', rule: 'PERIOD', kind: 'input' },
+  branch_code_check: { field: 'code', rule: 'CODE_FORMAT', kind: 'input' },
+  branch_name_check: { field: 'name', rule: 'REQUIRED', kind: 'input' },
+  branch_parent_closed: { field: 'parentCode', rule: 'PARENT_CLOSED', kind: 'conflict' },
+  branch_open_children: { field: 'validTo', rule: 'OPEN_CHILDREN', kind: 'conflict' },
+  branch_active_customers: { field: 'validTo', rule: 'ACTIVE_CUSTOMERS', kind: 'conflict' },
+  customer_branch_open: { field: 'moveCustomersTo', rule: 'BRANCH_CLOSED', kind: 'conflict' },
+};
+
+/** The rule a database error on a tree write broke, or undefined for any other error. */
+export function treeRuleOf(error: unknown): BranchRuleError | undefined {
+  const { constraint, message } = error as { constraint?: string; message?: string };
+  const known = constraint ? TREE_CONSTRAINTS[constraint] : undefined;
+  if (!known) return undefined;
+  // Knex puts the statement before the database's own words.
+  const text = (message ?? '').split(' - ').pop()!;
+  return rule(known.kind, known.field, known.rule, text);
+}
+
+interface StoredBranch {
+  id: string;
+  code: string;
+  name: string;
+  level: BranchLevel;
+  path: string;
+  parent_id: string | null;
+  valid_from: string;
+  valid_to: string | null;
+  successor_id: string | null;
+}
+
+const NEXT_LEVEL = (level: BranchLevel): BranchLevel | undefined =>
+  BRANCH_LEVELS[BRANCH_LEVELS.indexOf(level) + 1];
+
+/**
+ * The organisation tree's writes: loading it from records, and renaming, moving and
+ * closing branches. The tree's rules live in the database, which every writer meets; this
+ * service checks what it can say better first (formats, dates, missing branches), writes
+ * with plain SQL (a move rewrites a whole subtree in the database, which entities held in
+ * an identity map would not see) and turns the database's refusals into named rules.
+ */
+export class BranchService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: BusinessClock,
+  ) {}
+
+  /**
+   * Writes one branch as a record states it, in the caller's transaction: `validTo` absent
+   * means open (a closed branch is reopened), `validFrom` absent keeps the stored day (today
+   * for a new branch). Resending the same record changes nothing and records no version.
+   */
+  async write(
+    em: EntityManager,
+    change: BranchChangeContext,
+    record: BranchRecord,
+  ): Promise<{ status: BranchWrite; id: string }> {
+    const code = record.code.trim();
+    const name = record.name.trim();
+    const parentCode = record.parentCode?.trim() || undefined;
+    const problems: TreeProblem[] = [];
+    if (!BRANCH_CODE.test(code)) {
+      problems.push({
+        field: 'code',
+        rule: 'CODE_FORMAT',
+        message: 'a code is 1 to 32 letters, digits or hyphens',
+      });
+    }
+    if (!name) problems.push({ field: 'name', rule: 'REQUIRED', message: 'must not be blank' });
+    if (parentCode === code) {
+      problems.push({
+        field: 'parentCode',
+        rule: 'CYCLE',
+        message: 'a branch cannot be its own parent',
+      });
+    }
+    problems.push(
+      ...this.periodProblems(record.validFrom ?? undefined, record.validTo ?? undefined),
+    );
+    if (problems.length) throw new BranchRuleError('input', problems);
+
+    const existing = await this.find(em, code, true);
+    const parent = parentCode ? await this.find(em, parentCode) : undefined;
+    if (parentCode && !parent) {
+      throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', `no branch has the code ${parentCode}`);
+    }
+    const validFrom = record.validFrom ?? existing?.valid_from ?? this.clock.today();
+    const validTo = record.validTo ?? null;
+    const period = this.periodProblems(validFrom, validTo ?? undefined);
+    if (period.length) throw new BranchRuleError('input', period);
+
+    await this.describe(em, change);
+    if (!existing) {
+      const id = randomUUID();
+      const now = this.clock.now().toISOString();
+      await this.run(() =>
+        em.execute(
+          `insert into branch (id, created_at, updated_at, code, name, level, parent_id, path,
+             valid_from, valid_to)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            id,
+            now,
+            now,
+            code,
+            name,
+            record.level,
+            parent?.id ?? null,
+            parent ? `${parent.path}.${code}` : code,
+            validFrom,
+            validTo,
+          ],
+        ),
+      );
+      return { status: 'CREATED', id };
+    }
+    const same =
+      existing.name === name &&
+      existing.level === record.level &&
+      existing.parent_id === (parent?.id ?? null) &&
+      existing.valid_from === validFrom &&
+      existing.valid_to === validTo;
+    if (same) return { status: 'UNCHANGED', id: existing.id };
+    await this.update(em, existing.id, {
+      name,
+      level: record.level,
+      parent_id: parent?.id ?? null,
+      valid_from: validFrom,
+      valid_to: validTo,
+      // A reopened branch serves its own customers again.
+      successor_id: validTo === null ? null : existing.successor_id,
+    });
+    return { status: 'UPDATED', id: existing.id };
+  }
+
+  /** Gives a branch a new name; its code, and so its meaning, stay. */
+  rename(change: BranchChangeContext, code: string, name: string): Promise<string> {
+    return this.em.transactional(async (em) => {
+      const branch = await this.existing(em, code);
+      const trimmed = name.trim();
+      if (!trimmed) throw rule('input', 'name', 'REQUIRED', 'must not be blank');
+      if (trimmed !== branch.name) {
+        await this.describe(em, change);
+        await this.update(em, branch.id, { name: trimmed });
+      }
+      return branch.id;
+    });
+  }
+
+  /**
+   * Puts a branch under another parent, one level below it. Its subtree goes with it, paths
+   * and levels alike: from the commit on, its customers count under the new parent's
+   * subtree and no longer under the old one's.
+   */
+  move(change: BranchChangeContext, code: string, parentCode: string): Promise<string> {
+    return this.em.transactional(async (em) => {
+      const branch = await this.existing(em, code);
+      const parent = await this.find(em, parentCode.trim());
+      if (!parent) {
+        throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', `no branch has the code ${parentCode}`);
+      }
+      if (parent.id === branch.parent_id) return branch.id;
+      const level = NEXT_LEVEL(parent.level);
+      if (!level) {
+        throw rule(
+          'input',
+          'parentCode',
+          'LEVEL_MISMATCH',
+          `${parent.code} is ${parent.level}, the lowest level: no branch goes under it`,
+        );
+      }
+      await this.describe(em, change);
+      await this.update(
+        em,
+        branch.id,
+        { parent_id: parent.id, level },
+        { LEVEL_MISMATCH: 'parentCode' },
+      );
+      return branch.id;
+    });
+  }
+
+  /**
+   * Closes a branch on a day (today by default; not a later day). A branch with open
+   * branches under it, or with active customers, stays open, unless `moveCustomersTo`
+   * names an open branch: its active customers then move there in the same transaction,
+   * and it becomes the closed branch's successor, to which later records naming the closed
+   * branch resolve. Closing a closed branch again changes nothing.
+   */
+  close(
+    change: BranchChangeContext,
+    code: string,
+    options: { on?: string; moveCustomersTo?: string },
+  ): Promise<string> {
+    return this.em.transactional(async (em) => {
+      const branch = await this.existing(em, code);
+      const on = options.on ?? this.clock.today();
+      const period = this.periodProblems(branch.valid_from, on, 'on');
+      if (period.length) throw new BranchRuleError('input', period);
+      if (branch.valid_to) {
+        if ((options.on ?? branch.valid_to) === branch.valid_to && !options.moveCustomersTo) {
+          return branch.id;
+        }
+        throw rule(
+          'conflict',
+          'code',
+          'ALREADY_CLOSED',
+          `${branch.code} closed on ${branch.valid_to}`,
+        );
+      }
+      let successor: StoredBranch | undefined;
+      if (options.moveCustomersTo) {
+        const target = options.moveCustomersTo.trim();
+        successor = await this.find(em, target);
+        if (!successor) {
+          throw rule(
+            'input',
+            'moveCustomersTo',
+            'UNKNOWN_BRANCH',
+            `no branch has the code ${target}`,
+          );
+        }
+        if (successor.id === branch.id) {
+          throw rule(
+            'input',
+            'moveCustomersTo',
+            'SAME_BRANCH',
+            'customers must move to another branch',
+          );
+        }
+        if (successor.valid_to) {
+          throw rule(
+            'conflict',
+            'moveCustomersTo',
+            'BRANCH_CLOSED',
+            `${successor.code} closed on ${successor.valid_to}`,
+          );
+        }
+      }
+      let moved = 0;
+      if (successor) {
+        // Writers of customers wait for the closing (see the branch_tree_check trigger), and
+        // taking the lock before moving them keeps two closings from deadlocking.
+        await em.execute('lock table customer in share row exclusive mode');
+        const result = await this.run(() =>
+          em.execute<{ moved: number }[]>(
+            `with moved as (
+               update customer set branch_id = ?, updated_at = ?, version = version + 1
+               where branch_id = ? and status = 'ACTIVE' returning 1)
+             select count(*)::int as moved from moved`,
+            [successor!.id, this.clock.now().toISOString(), branch.id],
+          ),
+        );
+        moved = result[0].moved;
+      }
+      await this.describe(em, {
+        ...change,
+        reason: successor
+          ? `${change.reason} (${moved} active customers moved to ${successor.code})`
+          : change.reason,
+      });
+      await this.update(
+        em,
+        branch.id,
+        { valid_to: on, successor_id: successor?.id ?? null },
+        { OPEN_CHILDREN: 'code', ACTIVE_CUSTOMERS: 'moveCustomersTo', PERIOD: 'on' },
+      );
+      return branch.id;
+    });
+  }
+
+  private async existing(em: EntityManager, code: string): Promise<StoredBranch> {
+    const branch = await this.find(em, code.trim(), true);
+    if (!branch)
+      throw rule('not_found', 'code', 'UNKNOWN_BRANCH', `no branch has the code ${code}`);
+    return branch;
+  }
+
+  /** A branch by code; `lock` holds it against other writers of the tree until commit. */
+  private async find(
+    em: EntityManager,
+    code: string,
+    lock = false,
+  ): Promise<StoredBranch | undefined> {
+    const [row] = await em.execute<StoredBranch[]>(
+      `select id, code, name, level, path, parent_id, valid_from::text as valid_from,
+         valid_to::text as valid_to, successor_id
+       from branch where code = ?${lock ? ' for no key update' : ''}`,
+      [code],
+    );
+    return row;
+  }
+
+  private periodProblems(
+    validFrom: string | undefined,
+    validTo: string | undefined,
+    field = 'validTo',
+  ) {
+    const problems: TreeProblem[] = [];
+    if (validTo && validTo > this.clock.today()) {
+      problems.push({
+        field,
+        rule: 'FUTURE_DATE',
+        message: `a branch closes on the day it is recorded closed or earlier, not on ${validTo}`,
+      });
+    }
+    if (validFrom && validTo && validTo < validFrom) {
+      problems.push({
+        field,
+        rule: 'PERIOD',
+        message: `the branch opened on ${validFrom}: it cannot close on ${validTo}`,
+      });
+    }
+    return problems;
+  }
+
+  /** Tells the history trigger who is changing the tree, when (business time) and why. */
+  private async describe(em: EntityManager, change: BranchChangeContext): Promise<void> {
+    await em.execute(
+      `select set_config('cif.actor', ?, true), set_config('cif.at', ?, true),
+         set_config('cif.reason', ?, true)`,
+      [change.actor, this.clock.now().toISOString(), change.reason],
+    );
+  }
+
+  private async update(
+    em: EntityManager,
+    id: string,
+    values: Partial<Omit<StoredBranch, 'id' | 'code' | 'path'>>,
+    /** The field to name for a broken rule, by rule code, when not the record's own. */
+    fields: Record<string, string> = {},
+  ): Promise<void> {
+    const columns = Object.keys(values);
+    await this.run(
+      () =>
+        em.execute(
+          `update branch set ${columns.map((c) => `${c} = ?`).join(', ')}, updated_at = ? where id = ?`,
+          [...Object.values(values), this.clock.now().toISOString(), id],
+        ),
+      fields,
+    );
+  }
+
+  /** Runs a write, turning the tree rules the database enforces into named rules. */
+  private async run<T>(write: () => Promise<T>, fields: Record<string, string> = {}): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      const broken = treeRuleOf(error);
+      if (!broken) throw error;
+      throw new BranchRuleError(
+        broken.kind,
+        broken.problems.map((p) => ({ ...p, field: fields[p.rule] ?? p.field })),
+      );
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Role } from '../../src/auth/roles';
+import { parseBranchFile } from '../../src/modules/branch/branch-file';
+import { loadBranchRows } from '../../src/modules/branch/branch-loader';
+import { customerRecord, INGEST_CUSTOMERS, nextNumber } from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const ROOT = path.resolve(__dirname, '../..');
+const EXAMPLE = path.join(ROOT, 'examples/branches.csv');
+const read = (file: string) => fs.readFileSync(file, 'utf8');
+
+/** Runs `npm run branches:load` as a user would, on the hub's database. */
+async function loadCommand(hub: TestHub, args: string[]) {
+  const run = promisify(execFile);
+  return run(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'src/cli/branches.ts', ...args],
+    { cwd: ROOT, env: { ...process.env, DATABASE_URL: hub.databaseUrl } },
+  ).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}
+
+describe('loading the organisation from a file, on a hub without demo data', () => {
+  let hub: TestHub;
+
+  beforeEach(async () => {
+    hub = await startTestHub();
+  });
+  afterEach(() => hub.close());
+
+  it('reads the example as CSV and as NDJSON alike', () => {
+    const csv = parseBranchFile(read(EXAMPLE), 'csv');
+    const ndjson = parseBranchFile(read(EXAMPLE.replace('.csv', '.ndjson')), 'ndjson');
+    expect(csv.map((r) => r.record)).toEqual(ndjson.map((r) => r.record));
+    expect(csv.every((r) => r.problems.length === 0)).toBe(true);
+    expect(csv[0]).toMatchObject({ line: 2, record: { code: '0000', parentCode: null } });
+  });
+
+  it('loads the example tree, after which customers can be ingested into it', async () => {
+    const rows = parseBranchFile(read(EXAMPLE), 'csv');
+    const change = { actor: 'test-loader', reason: 'branches:load branches.csv' };
+    const progress: number[] = [];
+    const first = await loadBranchRows(hub.app.services.em.fork(), hub.clock, rows, {
+      change,
+      batchSize: 7,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(first.map((o) => o.status)).toEqual(rows.map(() => 'CREATED'));
+    expect(progress).toEqual([0, 7, 14, rows.length]);
+    const tree = await hub.gql(
+      `{ branches(first: 100) { totalCount nodes { code path status validFrom validTo } } }`,
+      {},
+      Role.FRONTLINE,
+    );
+    expect(tree.data!.branches.totalCount).toBe(rows.length);
+    expect(tree.data!.branches.nodes).toContainEqual({
+      code: '320583',
+      path: '0000.3200.3205.320583',
+      status: 'CLOSED',
+      validFrom: '2005-01-01',
+      validTo: '2024-12-31',
+    });
+
+    const again = await loadBranchRows(hub.app.services.em.fork(), hub.clock, rows, { change });
+    expect(again.map((o) => o.status)).toEqual(rows.map(() => 'UNCHANGED'));
+
+    const customers = await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(nextNumber(), { branchCode: '320115' })],
+    });
+    expect(customers.data!.ingestCustomers.records[0]).toMatchObject({ status: 'CREATED' });
+  });
+
+  it('runs as a command: a dry run writes nothing, and a bad line is named without stopping the rest', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-branches-'));
+    const file = path.join(dir, 'branches.csv');
+    fs.writeFileSync(file, `${read(EXAMPLE).trimEnd()}\n3299,错误,COUNTY,3200,,\n`);
+    try {
+      const dry = await loadCommand(hub, [file, '--dry-run']);
+      expect(dry.code).toBe(1);
+      expect(dry.stdout).toMatch(
+        /Checked \(nothing written\) 21 branches .* 20 created, 0 updated, 0 unchanged, 1 rejected/,
+      );
+      expect(await hub.sql('select count(*)::int as n from branch')).toEqual([{ n: 0 }]);
+
+      const loaded = await loadCommand(hub, [file]);
+      expect(loaded.code).toBe(1);
+      expect(loaded.stderr).toContain(`${file}:22 3299: level LEVEL_MISMATCH:`);
+      expect(loaded.stdout).toMatch(
+        /Loaded 21 branches .* 20 created, 0 updated, 0 unchanged, 1 rejected/,
+      );
+      const [{ n, changed_by }] = await hub.sql(
+        `select count(*)::int as n, min(changed_by) as changed_by from branch_history`,
+      );
+      expect(n).toBe(20);
+      expect(changed_by).toMatch(/^cli:/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

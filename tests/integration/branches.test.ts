@@ -1,0 +1,492 @@
+import { Role } from '../../src/auth/roles';
+import { addDays } from '../../src/time/clock';
+import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
+import { countStatements } from '../setup/statements';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const INGEST_BRANCHES = `mutation ($records: [BranchRecordInput!]!) {
+  ingestBranches(records: $records) {
+    accepted rejected records { index key status id errors { field rule message } } } }`;
+
+const BRANCH = `query ($code: String!) { branch(code: $code) {
+  code name level path status validFrom validTo parent { code } successor { code }
+  children { code }
+  history(first: 20) { totalCount nodes { code name level path changes changedBy reason
+    recordedAt supersededAt validTo parent { code } } }
+} }`;
+
+const MOVE = `mutation ($input: MoveBranchInput!) { moveBranch(input: $input) { code path level } }`;
+const CLOSE = `mutation ($input: CloseBranchInput!) {
+  closeBranch(input: $input) { code status validTo successor { code } } }`;
+const RENAME = `mutation ($input: RenameBranchInput!) { renameBranch(input: $input) { code name } }`;
+
+const SEGMENT = `query ($filter: MarketingCustomerFilter) {
+  marketingCustomers(filter: $filter, first: 100) { totalCount nodes { cifNo branch { code } } } }`;
+
+type Outcome = {
+  index: number;
+  key: string;
+  status: string;
+  id: string | null;
+  errors: { field: string; rule: string; message: string }[];
+};
+
+/** A province, a city under it and a county under the city, with codes of their own. */
+function treeRecords(n: number) {
+  const province = { code: `P${n}`, name: `省${n}`, level: 'PROVINCIAL', parentCode: '0000' };
+  const city = { code: `C${n}`, name: `市${n}`, level: 'CITY', parentCode: province.code };
+  const county = { code: `X${n}`, name: `县${n}`, level: 'COUNTY', parentCode: city.code };
+  return { province, city, county };
+}
+
+describe('the organisation tree', () => {
+  let hub: TestHub;
+
+  const ingest = async (records: Record<string, unknown>[], role: Role = Role.INGEST) => {
+    const res = await hub.gql(INGEST_BRANCHES, { records }, role);
+    expect(res.errors).toBeUndefined();
+    return res.data!.ingestBranches as { accepted: number; rejected: number; records: Outcome[] };
+  };
+  const branch = async (code: string, role: Role = Role.ADMIN) => {
+    const res = await hub.gql(BRANCH, { code }, role);
+    expect(res.errors).toBeUndefined();
+    return res.data!.branch;
+  };
+  const statuses = (result: { records: Outcome[] }) => result.records.map((r) => r.status);
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+  });
+  afterAll(() => hub.close());
+
+  describe('ingestion', () => {
+    it('creates a tree sent children first, leaves it alone when resent, moves and closes branches', async () => {
+      const n = nextNumber();
+      const { province, city, county } = treeRecords(n);
+      const other = { code: `Q${n}`, name: `另一省${n}`, level: 'PROVINCIAL', parentCode: '0000' };
+      const batch = [county, city, province, other];
+
+      const created = await ingest(batch);
+      expect(created).toMatchObject({ accepted: 4, rejected: 0 });
+      expect(created.records.map((r) => [r.index, r.key, r.status])).toEqual([
+        [0, county.code, 'CREATED'],
+        [1, city.code, 'CREATED'],
+        [2, province.code, 'CREATED'],
+        [3, other.code, 'CREATED'],
+      ]);
+      const before = await branch(county.code);
+      expect(before).toMatchObject({
+        path: `0000.${province.code}.${city.code}.${county.code}`,
+        status: 'OPEN',
+        validFrom: hub.clock.today(),
+        parent: { code: city.code },
+      });
+      expect(before.history.nodes).toEqual([
+        expect.objectContaining({
+          changes: ['CREATED'],
+          changedBy: 'test-ingest (ingest)',
+          reason: 'ingestBranches',
+          supersededAt: null,
+        }),
+      ]);
+
+      const again = await ingest(batch);
+      expect(statuses(again)).toEqual(['UNCHANGED', 'UNCHANGED', 'UNCHANGED', 'UNCHANGED']);
+      expect((await branch(county.code)).history.totalCount).toBe(1);
+
+      const moved = await ingest([{ ...city, parentCode: other.code }]);
+      expect(statuses(moved)).toEqual(['UPDATED']);
+      const cityAfter = await branch(city.code);
+      expect(cityAfter).toMatchObject({ path: `0000.${other.code}.${city.code}` });
+      expect(cityAfter.history.nodes.map((v: { changes: string[] }) => v.changes)).toEqual([
+        ['MOVED'],
+        ['CREATED'],
+      ]);
+      // The subtree moved with it, and its history says why its path changed.
+      const countyAfter = await branch(county.code);
+      expect(countyAfter.path).toBe(`0000.${other.code}.${city.code}.${county.code}`);
+      expect(countyAfter.history.nodes[0]).toMatchObject({
+        changes: ['PATH_CHANGED'],
+        path: countyAfter.path,
+        parent: { code: city.code },
+      });
+      expect(countyAfter.history.nodes[1]).toMatchObject({
+        path: before.path,
+        supersededAt: countyAfter.history.nodes[0].recordedAt,
+      });
+      expect((await branch(province.code)).children).toEqual([]);
+
+      const today = hub.clock.today();
+      const closed = await ingest([{ ...county, validTo: today }]);
+      expect(statuses(closed)).toEqual(['UPDATED']);
+      const countyClosed = await branch(county.code);
+      expect(countyClosed).toMatchObject({ status: 'CLOSED', validTo: today });
+      expect(countyClosed.history.nodes[0].changes).toEqual(['CLOSED']);
+      expect(statuses(await ingest([{ ...county, validTo: today }]))).toEqual(['UNCHANGED']);
+    });
+
+    it('names the field and the rule of cycles and levels out of step with the parent', async () => {
+      const n = nextNumber();
+      const { province, city, county } = treeRecords(n);
+      expect((await ingest([province, city, county])).accepted).toBe(3);
+
+      const result = await ingest([
+        // Under its own grandchild: a cycle, though COUNTY would be one below a CITY.
+        { ...province, parentCode: county.code, level: 'COUNTY' },
+        // A city straight under the head office.
+        { code: `C${n}b`, name: '市', level: 'CITY', parentCode: '0000' },
+        // Two new branches, each the other's parent.
+        { code: `A${n}`, name: 'A', level: 'CITY', parentCode: `B${n}` },
+        { code: `B${n}`, name: 'B', level: 'CITY', parentCode: `A${n}` },
+        // A second head office.
+        { code: `H${n}`, name: '另一总公司', level: 'HEAD_OFFICE' },
+        // Nothing under a county.
+        { code: `V${n}`, name: '村', level: 'COUNTY', parentCode: county.code },
+        // A parent nobody knows.
+        { code: `U${n}`, name: 'U', level: 'CITY', parentCode: `nowhere${n}` },
+      ]);
+      expect(result).toMatchObject({ accepted: 0, rejected: 7 });
+      expect(result.records.map((r) => r.errors.map((e) => [e.field, e.rule]))).toEqual([
+        [['parentCode', 'CYCLE']],
+        [['level', 'LEVEL_MISMATCH']],
+        [['parentCode', 'CYCLE']],
+        [['parentCode', 'CYCLE']],
+        [['parentCode', 'ONE_HEAD_OFFICE']],
+        [['level', 'LEVEL_MISMATCH']],
+        [['parentCode', 'UNKNOWN_BRANCH']],
+      ]);
+      expect(result.records[0].errors[0].message).toBe(
+        `branch ${province.code} cannot go under ${county.code}, which lies under it (0000.${province.code}.${city.code}.${county.code})`,
+      );
+      expect(result.records[1].errors[0].message).toMatch(/must|is CITY, but a branch under 0000/);
+      expect((await branch(province.code)).path).toBe(`0000.${province.code}`);
+
+      const move = await hub.gql(MOVE, {
+        input: { code: province.code, parentCode: city.code },
+      });
+      expect(move.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.parentCode',
+        rule: 'CYCLE',
+      });
+      const tooDeep = await hub.gql(MOVE, { input: { code: city.code, parentCode: '3201' } });
+      // Under a CITY the city becomes a COUNTY, and its county would fall off the tree.
+      expect(tooDeep.errors![0].extensions).toMatchObject({
+        field: 'input.parentCode',
+        rule: 'LEVEL_MISMATCH',
+      });
+    });
+
+    it('refuses malformed records whole, and dates that break the branch period', async () => {
+      const n = nextNumber();
+      const today = hub.clock.today();
+      const result = await ingest([
+        { code: `bad.code${n}`, name: ' ', level: 'CITY', parentCode: '3200' },
+        { code: `F${n}`, name: 'F', level: 'CITY', parentCode: '3200', validTo: addDays(today, 1) },
+        {
+          code: `G${n}`,
+          name: 'G',
+          level: 'CITY',
+          parentCode: '3200',
+          validFrom: today,
+          validTo: addDays(today, -1),
+        },
+        { code: `D${n}`, name: 'D1', level: 'CITY', parentCode: '3200' },
+        { code: `D${n}`, name: 'D2', level: 'CITY', parentCode: '3200' },
+      ]);
+      expect(result.records.map((r) => r.errors.map((e) => [e.field, e.rule]))).toEqual([
+        [
+          ['code', 'CODE_FORMAT'],
+          ['name', 'REQUIRED'],
+        ],
+        [['validTo', 'FUTURE_DATE']],
+        [['validTo', 'PERIOD']],
+        [],
+        [['code', 'DUPLICATE_IN_BATCH']],
+      ]);
+    });
+  });
+
+  describe('the database', () => {
+    it('keeps the tree whoever writes to it', async () => {
+      const n = nextNumber();
+      const { province, city, county } = treeRecords(n);
+      await ingest([province, city, county]);
+      const refused = async (sql: string) => {
+        const error = await hub.sql(sql).then(
+          () => undefined,
+          (e: { constraint?: string }) => e,
+        );
+        return error?.constraint;
+      };
+      expect(
+        await refused(`update branch set parent_id = (select id from branch where code = '${county.code}')
+          where code = '${province.code}'`),
+      ).toBe('branch_cycle');
+      expect(
+        await refused(`update branch set level = 'CITY' where code = '${province.code}'`),
+      ).toBe('branch_level');
+      expect(await refused(`update branch set code = 'Z${n}' where code = '${city.code}'`)).toBe(
+        'branch_code_immutable',
+      );
+      expect(
+        await refused(`update branch set valid_to = valid_from where code = '${city.code}'`),
+      ).toBe('branch_open_children');
+      expect(
+        await refused(`insert into branch (id, code, name, level, parent_id, path)
+          values (gen_random_uuid(), 'Y${n}', 'Y', 'CITY', (select id from branch where code = '${province.code}'), 'wrong')`),
+      ).toBeUndefined();
+      // The path is the database's to set.
+      const [{ path }] = await hub.sql(`select path from branch where code = 'Y${n}'`);
+      expect(path).toBe(`0000.${province.code}.Y${n}`);
+      const [{ changed_by }] = await hub.sql(
+        `select changed_by from branch_history where code = 'Y${n}'`,
+      );
+      expect(changed_by).toMatch(/^database:/);
+    });
+  });
+
+  describe('moving a branch', () => {
+    it("moves its customers out of the old subtree's marketing list and into the new one's", async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const other = { code: `Q${n}`, name: `另一省${n}`, level: 'PROVINCIAL', parentCode: '0000' };
+      await ingest([province, city, other]);
+      const customers = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, {
+            branchCode: city.code,
+            marketingConsent: { given: true, at: '2026-01-05T10:00:00Z', channel: 'APP' },
+          }),
+        ],
+      });
+      const [{ cif_no: cifNo }] = await hub.sql(`select cif_no from customer where id = $1`, [
+        customers.data!.ingestCustomers.records[0].id,
+      ]);
+      const listed = async (branchCode: string) => {
+        const res = await hub.gql(SEGMENT, { filter: { branchCode } }, Role.MARKETING);
+        expect(res.errors).toBeUndefined();
+        return res.data!.marketingCustomers.nodes.map((c: { cifNo: string }) => c.cifNo);
+      };
+      expect(await listed(province.code)).toEqual([cifNo]);
+      expect(await listed(other.code)).toEqual([]);
+
+      const moved = await hub.gql(MOVE, {
+        input: { code: city.code, parentCode: other.code, note: 'approval 2026-17' },
+      });
+      expect(moved.errors).toBeUndefined();
+      expect(moved.data!.moveBranch).toEqual({
+        code: city.code,
+        path: `0000.${other.code}.${city.code}`,
+        level: 'CITY',
+      });
+
+      expect(await listed(province.code)).toEqual([]);
+      expect(await listed(other.code)).toEqual([cifNo]);
+      expect(await listed(city.code)).toEqual([cifNo]);
+      const history = (await branch(city.code)).history.nodes;
+      expect(history[0]).toMatchObject({
+        changes: ['MOVED'],
+        changedBy: 'test-admin (admin)',
+        reason: 'moveBranch: approval 2026-17',
+        parent: { code: other.code },
+      });
+      expect(history[1]).toMatchObject({ path: `0000.${province.code}.${city.code}` });
+    });
+
+    it('takes the levels of its subtree along to its new depth', async () => {
+      const n = nextNumber();
+      const { province, city, county } = treeRecords(n);
+      await ingest([province, city, county]);
+      const res = await hub.gql(MOVE, { input: { code: city.code, parentCode: '0000' } });
+      expect(res.data!.moveBranch).toEqual({
+        code: city.code,
+        path: `0000.${city.code}`,
+        level: 'PROVINCIAL',
+      });
+      const countyAfter = await branch(county.code);
+      expect(countyAfter).toMatchObject({
+        level: 'CITY',
+        path: `0000.${city.code}.${county.code}`,
+      });
+      expect(countyAfter.history.nodes[0].changes).toEqual(['PATH_CHANGED', 'LEVEL_CHANGED']);
+      // A record that says so is now in step; the old level no longer is.
+      expect(statuses(await ingest([{ ...county, level: 'CITY' }]))).toEqual(['UNCHANGED']);
+      expect((await ingest([county])).records[0].errors[0]).toMatchObject({
+        field: 'level',
+        rule: 'LEVEL_MISMATCH',
+      });
+    });
+  });
+
+  describe('closing a branch', () => {
+    it('moves its active customers to a successor, to which later records naming it resolve', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const neighbour = {
+        code: `N${n}`,
+        name: `邻市${n}`,
+        level: 'CITY',
+        parentCode: province.code,
+      };
+      await ingest([province, city, neighbour]);
+      const record = customerRecord(n, { branchCode: city.code });
+      const ingested = await hub.gql(INGEST_CUSTOMERS, { records: [record] });
+      const customerId = ingested.data!.ingestCustomers.records[0].id;
+      const branchOf = async (id: string) =>
+        (
+          await hub.sql(
+            `select b.code from customer c join branch b on b.id = c.branch_id where c.id = $1`,
+            [id],
+          )
+        )[0].code;
+
+      const withCustomers = await hub.gql(CLOSE, { input: { code: city.code } });
+      expect(withCustomers.errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        field: 'input.moveCustomersTo',
+        rule: 'ACTIVE_CUSTOMERS',
+      });
+      expect(withCustomers.errors![0].message).toMatch(/1 active customers/);
+      const withChildren = await hub.gql(CLOSE, { input: { code: province.code } });
+      expect(withChildren.errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        field: 'input.code',
+        rule: 'OPEN_CHILDREN',
+      });
+      expect(
+        (await hub.gql(CLOSE, { input: { code: city.code, moveCustomersTo: city.code } }))
+          .errors![0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'SAME_BRANCH' });
+      expect(
+        (await hub.gql(CLOSE, { input: { code: `none${n}` } })).errors![0].extensions.code,
+      ).toBe('NOT_FOUND');
+
+      const today = hub.clock.today();
+      const closed = await hub.gql(CLOSE, {
+        input: { code: city.code, moveCustomersTo: neighbour.code },
+      });
+      expect(closed.errors).toBeUndefined();
+      expect(closed.data!.closeBranch).toEqual({
+        code: city.code,
+        status: 'CLOSED',
+        validTo: today,
+        successor: { code: neighbour.code },
+      });
+      expect(await branchOf(customerId)).toBe(neighbour.code);
+      expect((await branch(city.code)).history.nodes[0]).toMatchObject({
+        changes: ['CLOSED'],
+        reason: `closeBranch (1 active customers moved to ${neighbour.code})`,
+      });
+      // Again: nothing to do.
+      expect((await hub.gql(CLOSE, { input: { code: city.code } })).errors).toBeUndefined();
+
+      // Source systems learn late: records naming the closed branch land at its successor.
+      const resent = await hub.gql(INGEST_CUSTOMERS, {
+        records: [record, customerRecord(nextNumber(), { branchCode: city.code })],
+      });
+      const [again, newcomer] = resent.data!.ingestCustomers.records;
+      expect(again.status).toBe('UNCHANGED');
+      expect(newcomer.status).toBe('CREATED');
+      expect(await branchOf(customerId)).toBe(neighbour.code);
+      expect(await branchOf(newcomer.id)).toBe(neighbour.code);
+
+      // And no writer can put an active customer there.
+      const error = await hub
+        .sql(
+          `update customer set branch_id = (select id from branch where code = '${city.code}') where id = $1`,
+          [customerId],
+        )
+        .catch((e: { constraint?: string }) => e);
+      expect((error as { constraint?: string }).constraint).toBe('customer_branch_open');
+
+      // Reopened by its record: it serves its own customers again.
+      expect(statuses(await ingest([city]))).toEqual(['UPDATED']);
+      expect(await branch(city.code)).toMatchObject({ status: 'OPEN', successor: null });
+    });
+
+    it('refuses a customer record for a closed branch that nobody succeeds', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      await ingest([province, { ...city, validTo: hub.clock.today() }]);
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(n, { branchCode: city.code })],
+      });
+      expect(res.data!.ingestCustomers.records[0].errors).toEqual([
+        expect.objectContaining({ field: 'branchCode', rule: 'BRANCH_CLOSED' }),
+      ]);
+    });
+  });
+
+  describe('access', () => {
+    it('lets every role read the tree, the ingest role load it, and only administrators change it by hand', async () => {
+      const n = nextNumber();
+      const { province } = treeRecords(n);
+      const forbidden = await hub.gql(INGEST_BRANCHES, { records: [province] }, Role.FRONTLINE);
+      expect(forbidden.errors![0].extensions.code).toBe('FORBIDDEN');
+      expect((await ingest([province], Role.INGEST)).accepted).toBe(1);
+      for (const role of [Role.INGEST, Role.STEWARD]) {
+        const rename = await hub.gql(RENAME, { input: { code: province.code, name: 'x' } }, role);
+        expect(rename.errors![0].extensions.code).toBe('FORBIDDEN');
+      }
+      const renamed = await hub.gql(RENAME, { input: { code: province.code, name: `新名${n}` } });
+      expect(renamed.data!.renameBranch).toEqual({ code: province.code, name: `新名${n}` });
+
+      const tree = `{ branches(under: "${province.code}") { totalCount nodes { code name } } }`;
+      for (const role of [Role.FRONTLINE, Role.UNDERWRITING, Role.MARKETING, Role.INGEST]) {
+        const res = await hub.gql(tree, {}, role);
+        expect(res.data!.branches).toEqual({
+          totalCount: 1,
+          nodes: [{ code: province.code, name: `新名${n}` }],
+        });
+      }
+      // Who changed the tree, and why, is for stewards and administrators.
+      const history = `{ branch(code: "${province.code}") { history { nodes { changedBy } } } }`;
+      expect((await hub.gql(history, {}, Role.MARKETING)).errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        field: 'Branch.history',
+      });
+      expect((await hub.gql(history, {}, Role.STEWARD)).data!.branch.history.nodes).toHaveLength(2);
+    });
+  });
+
+  describe('reading the tree', () => {
+    it('reads a page of branches with parents, children and history in one statement', async () => {
+      const n = nextNumber();
+      const { province, city, county } = treeRecords(n);
+      await ingest([province, city, county]);
+      const { result, statements } = await countStatements(() =>
+        hub.gql(
+          `query ($under: String!) { branches(under: $under, first: 10) { totalCount
+            nodes { code level path status parent { code } children { code children { code } }
+              history(first: 5) { totalCount nodes { changes path } } } } }`,
+          { under: province.code },
+        ),
+      );
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.branches.nodes.map((b: { path: string }) => b.path)).toEqual([
+        `0000.${province.code}`,
+        `0000.${province.code}.${city.code}`,
+        `0000.${province.code}.${city.code}.${county.code}`,
+      ]);
+      expect(statements).toHaveLength(1);
+    });
+
+    it('filters open and closed branches', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      await ingest([province, { ...city, validTo: hub.clock.today() }]);
+      const codes = async (status: string[]) =>
+        (
+          await hub.gql(
+            `query ($under: String!, $status: [BranchStatus!]) { branches(under: $under, status: $status) { nodes { code } } }`,
+            { under: province.code, status },
+          )
+        ).data!.branches.nodes.map((b: { code: string }) => b.code);
+      expect(await codes(['OPEN'])).toEqual([province.code]);
+      expect(await codes(['CLOSED'])).toEqual([city.code]);
+      expect(await codes(['OPEN', 'CLOSED'])).toEqual([province.code, city.code]);
+    });
+  });
+});
