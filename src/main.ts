@@ -124,8 +124,10 @@ async function seedIfEmpty(
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    // An organisation loaded into an empty database (npm run branches:load) is the insurer's
+    // own: demo data would have to bring the demo's branches beside it.
     const { rows } = await client.query<{ any: boolean }>(
-      'select exists (select 1 from customer) as any',
+      'select exists (select 1 from customer) or exists (select 1 from branch) as any',
     );
     if (rows[0].any || customers === 0) return;
     const started = Date.now();
