@@ -1,7 +1,9 @@
+import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import { addDays } from '../../src/time/clock';
 import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
 import { countStatements } from '../setup/statements';
+import { lockWaits } from '../setup/waiting';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 const INGEST_BRANCHES = `mutation ($records: [BranchRecordInput!]!) {
@@ -244,6 +246,57 @@ describe('the organisation tree', () => {
         `select changed_by from branch_history where code = 'Y${n}'`,
       );
       expect(changed_by).toMatch(/^database:/);
+    });
+  });
+
+  describe('concurrent writers', () => {
+    const session = async () => {
+      const client = new Client({ connectionString: hub.databaseUrl });
+      await client.connect();
+      return client;
+    };
+
+    it('sees a branch written under a parent that another transaction closes meanwhile', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      await ingest([province]);
+      const writer = await session();
+      try {
+        await writer.query('begin');
+        await writer.query(
+          `insert into branch (id, code, name, level, parent_id, path)
+           values (gen_random_uuid(), $1, $2, 'CITY', (select id from branch where code = $3), '')`,
+          [city.code, city.name, province.code],
+        );
+        const closing = hub.gql(CLOSE, { input: { code: province.code } });
+        await lockWaits(hub, 1, 'the closing');
+        await writer.query('commit');
+        expect((await closing).errors![0].extensions).toMatchObject({ rule: 'OPEN_CHILDREN' });
+      } finally {
+        await writer.end();
+      }
+      expect(await branch(province.code)).toMatchObject({ status: 'OPEN' });
+    });
+
+    it('sees a closing that commits while a branch is written under it', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      await ingest([province]);
+      const closer = await session();
+      try {
+        await closer.query('begin');
+        await closer.query(`update branch set valid_to = valid_from where code = $1`, [
+          province.code,
+        ]);
+        const writing = ingest([city]);
+        await lockWaits(hub, 1, 'the branch written under it');
+        await closer.query('commit');
+        expect((await writing).records[0].errors).toEqual([
+          expect.objectContaining({ field: 'parentCode', rule: 'PARENT_CLOSED' }),
+        ]);
+      } finally {
+        await closer.end();
+      }
     });
   });
 

@@ -33,10 +33,11 @@ export const BRANCH_CODE = /^[0-9A-Za-z-]{1,32}$/;
  * down ("0000.3200.3201"), so a subtree is one prefix match on an index instead of a
  * recursive query on every marketing filter.
  *
- * The tree is kept by the database (migration Migration20261130120000): triggers compute
- * `path`, refuse cycles, levels out of step with the parent, an open branch under a closed
- * one and the closing of a branch that still has open children or active customers; a move
- * rewrites the subtree's paths and levels; every change is recorded in `branch_history`.
+ * The tree is kept by the database (migrations Migration20261130120000 and 130000):
+ * triggers compute `path`, refuse cycles, levels out of step with the parent, an open branch
+ * under a closed one and the closing of a branch that still has open children or active
+ * customers, and lock the parent against a concurrent closing or move; a move rewrites the
+ * subtree's paths and levels; every change is recorded in `branch_history`.
  * A code never changes, and a branch is never deleted: it closes (`valid_to`).
  */
 @Entity({ tableName: 'branch' })
