@@ -87,6 +87,7 @@ export class IngestionService {
         if (problem) throw new RecordRejected([problem]);
         return ingestBranch(em, branches, change, record);
       },
+      'branch',
     );
     const outcomes = result.records
       .map((outcome) => ({ ...outcome, index: ordered[outcome.index].index }))
