@@ -36,6 +36,14 @@ function readmeTableKeys(): string[] {
   return [...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)`/gm)].map((match) => match[1]).sort();
 }
 
+/** Keys in the environment of docker-compose.yml's `hub` service. */
+function composeHubKeys(): string[] {
+  const compose = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  const hub = compose.split(/^ {2}hub:$/m)[1]?.split(/^ {2}\S/m)[0] ?? '';
+  const environment = hub.split(/^ {4}environment:$/m)[1]?.split(/^ {4}\S/m)[0] ?? '';
+  return [...environment.matchAll(/^ {6}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]).sort();
+}
+
 describe('the configuration documents', () => {
   const keys = keysRead();
 
@@ -54,5 +62,18 @@ describe('the configuration documents', () => {
 
   it("list every key parseConfig reads in README's configuration table", () => {
     expect(keys.filter((key) => !readmeTableKeys().includes(key))).toEqual([]);
+  });
+
+  it("list in README's configuration table only keys that something reads", () => {
+    const known = [...keys, ...TOOLING_KEYS];
+    expect(readmeTableKeys().filter((key) => !known.includes(key))).toEqual([]);
+  });
+
+  it("pass every key that applies to the container to docker-compose.yml's hub", () => {
+    // The image has no embedded PostgreSQL, and its data folder is fixed by the image.
+    const notInContainer = ['EMBEDDED_PG_PORT', 'DATA_DIR'];
+    expect(
+      keys.filter((key) => !notInContainer.includes(key) && !composeHubKeys().includes(key)),
+    ).toEqual([]);
   });
 });
