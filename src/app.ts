@@ -138,7 +138,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     server,
     worker,
     migrate: async () => {
-      await orm.getMigrator().up();
+      // Replicas starting together take turns: the first applies what is pending, the
+      // others then find nothing to do. The lock is a session's, so no statement timeout.
+      const lock = await pool.connect();
+      try {
+        await lock.query('set statement_timeout = 0');
+        await lock.query(`select pg_advisory_lock(hashtext('cif_hub_migrations'))`);
+        await orm.getMigrator().up();
+      } finally {
+        await lock
+          .query(`select pg_advisory_unlock(hashtext('cif_hub_migrations'))`)
+          .then(() => lock.query('reset statement_timeout'))
+          .then(
+            () => lock.release(),
+            (error: Error) => lock.release(error),
+          );
+      }
       await ensureActiveRuleSets(pool, ruleSets, clock);
       const abandoned = await activations.failAbandoned();
       if (abandoned) logger.warn('activation jobs found abandoned, marked FAILED', { abandoned });

@@ -8,7 +8,10 @@ import {
   nextNumber,
   residentId,
 } from '../setup/factories';
-import { startTestHub, type TestHub } from '../setup/test-app';
+import { createApp } from '../../src/app';
+import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
+import type { Logger } from '../../src/logger';
+import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
 const PROFILE = `query Profile($by: CustomerLookup!) {
   customer(by: $by) { cifNo name contactPoints { value } policies { totalCount } } }`;
@@ -274,5 +277,37 @@ describe('running the hub in production', () => {
         await hub.close();
       }
     });
+  });
+
+  it('lets replicas that start together on an empty database take turns migrating it', async () => {
+    const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
+    const name = `cif_hub_t_replicas_${process.pid}_${Date.now()}`;
+    await createDatabase(adminUrl, name);
+    const url = databaseUrl(adminUrl, name);
+    const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const replicas = await Promise.all(
+      [1, 2].map(() =>
+        createApp({
+          config: { dbPoolSize: 2, maxBodyBytes: 1024 * 1024, env: 'test' },
+          databaseUrl: url,
+          secrets: TEST_SECRETS,
+          logger: silent,
+        }),
+      ),
+    );
+    try {
+      await Promise.all(replicas.map((replica) => replica.migrate()));
+      const applied = await replicas[0]!.services.pool.query(
+        'select name, count(*)::int as n from mikro_orm_migrations group by name having count(*) > 1',
+      );
+      expect(applied.rows).toEqual([]);
+      const ready = await replicas[1]!.services.pool.query(
+        `select count(*)::int as n from rule_set_version where status = 'ACTIVE'`,
+      );
+      expect(ready.rows[0].n).toBe(2);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+      await dropDatabase(adminUrl, name);
+    }
   });
 });
