@@ -15,11 +15,10 @@ import {
 import { loadBranchRows } from '../modules/branch/branch-loader';
 import { BusinessClock } from '../time/clock';
 import { progressBar } from './progress';
+import { runCommand, UsageError } from './run';
 
 const USAGE =
   'usage: npm run branches:load -- <file.csv|file.ndjson> [--format csv|ndjson] [--dry-run]';
-
-class UsageError extends Error {}
 
 interface Args {
   file: string;
@@ -99,18 +98,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`${error.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    if (error instanceof BranchFileError || error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    console.error(error);
-    process.exit(1);
-  },
-);
+runCommand(() => main(process.argv.slice(2)), {
+  usage: USAGE,
+  known: [
+    [BranchFileError, 2],
+    [ConfigError, 2],
+  ],
+});

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../db/orm.config';
 import { withDatabase } from './with-database';
+import { runCommand } from './run';
 
 /**
  * `up`: applies pending migrations to DATABASE_URL. `create`: writes a migration for the difference between the entities and the migrated
@@ -47,10 +48,4 @@ async function main(command: string | undefined): Promise<number> {
   });
 }
 
-main(process.argv[2]).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runCommand(() => main(process.argv[2]));

@@ -8,14 +8,13 @@ import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
 import { progressBar } from './progress';
+import { runCommand, UsageError } from './run';
 
 const DEFAULT_CUSTOMERS = 10_000;
 const USAGE =
   `usage: npm run seed -- [--customers N] [--day YYYY-MM-DD]` +
   `  (N from 1 to ${MAX_SEED_CUSTOMERS}, default ${DEFAULT_CUSTOMERS};` +
   ` the day seeded on, default today in the business time zone)`;
-
-class UsageError extends Error {}
 
 interface Args {
   customers: number;
@@ -101,14 +100,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`${error.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  },
-);
+runCommand(() => main(process.argv.slice(2)), { usage: USAGE, known: [[ConfigError, 1]] });

@@ -7,6 +7,7 @@ import { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import { ensureActiveRuleSets } from '../modules/tier/rule-set-version.service';
 import { TierService } from '../modules/tier/tier.service';
 import { progressBar } from './progress';
+import { runCommand } from './run';
 
 /**
  * `npm run tiers:recompute`: every active customer's tier under the active tier rule set, as of
@@ -40,10 +41,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  },
-);
+runCommand(main, { known: [[ConfigError, 1]] });

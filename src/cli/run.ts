@@ -1,0 +1,31 @@
+/** A command line the command cannot act on: printed with the command's usage, exit 2. */
+export class UsageError extends Error {}
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Runs a command's `main` and exits with the code it resolves to. A UsageError prints its
+ * message and `usage` (exit 2); an error of a `known` class prints only its message, with
+ * that class's exit code; anything else prints whole (exit 1).
+ */
+export function runCommand(
+  main: () => Promise<number>,
+  options: { usage?: string; known?: [ErrorClass, number][] } = {},
+): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        console.error(options.usage ? `${error.message}\n${options.usage}` : error.message);
+        process.exit(2);
+      }
+      const known = options.known?.find(([type]) => error instanceof type);
+      if (known) {
+        console.error((error as Error).message);
+        process.exit(known[1]);
+      }
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
