@@ -30,6 +30,8 @@ export const OPERATIONS = {
   ruleSetAdmin: [ADMIN],
   /** Eligibility decisions at report time, recorded. */
   eligibility: [FRONTLINE, ADMIN],
+  /** The audit log: who revealed, merged, activated, decided, ingested and exported what. */
+  auditRead: [ADMIN],
 } satisfies Record<string, Role[]>;
 
 export type Operation = keyof typeof OPERATIONS;

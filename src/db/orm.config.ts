@@ -20,6 +20,7 @@ import { RuleSetVersion } from '../modules/tier/rule-set-version.entity';
 import { TierRecomputeQueue } from '../modules/tier/recompute-queue.entity';
 import { RuleSetActivation } from '../modules/tier/rule-set-activation.entity';
 import { TierAssignment } from '../modules/tier/tier-assignment.entity';
+import { AuditEvent } from '../modules/audit/audit-event.entity';
 
 export const ENTITIES = [
   Branch,
@@ -38,6 +39,7 @@ export const ENTITIES = [
   TierRecomputeQueue,
   RuleSetActivation,
   EligibilityDecision,
+  AuditEvent,
 ];
 
 // migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,

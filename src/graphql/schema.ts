@@ -10,6 +10,7 @@ import { PolicyResolver } from '../modules/policy/policy.resolver';
 import { VehicleResolver } from '../modules/vehicle/vehicle.resolver';
 import { EligibilityResolver } from '../modules/entitlement/eligibility.resolver';
 import { RuleSetVersionResolver } from '../modules/tier/rule-set-version.resolver';
+import { AuditResolver } from '../modules/audit/audit.resolver';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -23,6 +24,7 @@ export const RESOLVERS = [
   IngestionResolver,
   RuleSetVersionResolver,
   EligibilityResolver,
+  AuditResolver,
 ] as const;
 
 /** The schema the code declares; `schema/schema.graphql` is this, printed. */

@@ -1,0 +1,30 @@
+import type { RootSource } from '../../read/compiler';
+import { AuditEventView, type AuditEventFilter } from './audit.type';
+
+/** The audit entries a filter selects, newest first. */
+export function auditEvents(filter: AuditEventFilter = {}): RootSource {
+  return {
+    type: () => AuditEventView,
+    source: (e) => {
+      const where: string[] = [];
+      const equal = (property: string, value: string | undefined) => {
+        if (value !== undefined && value !== null)
+          where.push(`${e.col(property)} = ${e.param(value, 'text')}`);
+      };
+      if (filter.actions?.length)
+        where.push(`${e.col('action')} = any(${e.param(filter.actions, 'text[]')})`);
+      equal('actorSubject', filter.actorSubject);
+      equal('targetType', filter.targetType);
+      equal('targetId', filter.targetId);
+      equal('requestId', filter.requestId);
+      if (filter.from)
+        where.push(`${e.col('occurredAt')} >= ${e.param(filter.from, 'timestamptz')}`);
+      if (filter.to) where.push(`${e.col('occurredAt')} < ${e.param(filter.to, 'timestamptz')}`);
+      return { where };
+    },
+    orderBy: (e) => [
+      { sql: e.col('occurredAt'), type: 'timestamptz', direction: 'desc' },
+      { sql: e.col('id'), type: 'numeric', direction: 'desc' },
+    ],
+  };
+}
