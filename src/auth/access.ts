@@ -85,6 +85,18 @@ export const FIELDS = {
   branchHistory: {
     full: [STEWARD, ADMIN],
   },
+  /**
+   * What campaigns have no business with: claims, risk scores, tier history, eligibility
+   * decisions (and who took them), vehicles' identities, and other customers through a
+   * policy's parties. Minimum necessary access (PIPL art. 6).
+   */
+  claims: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  riskScores: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  tierHistory: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  eligibilityDecisions: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  vehicleIdentity: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  policyParties: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  identityDocuments: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   /** Source systems' raw payloads carry everything unmasked. */
   sourceAttributes: {
     full: [STEWARD, ADMIN],
