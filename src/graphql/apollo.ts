@@ -48,11 +48,13 @@ export function formatError(logger: Logger) {
     if (outage) {
       const unavailable = new ServiceUnavailableError(outage);
       logger.warn('database unavailable', { reason: outage, path: formatted.path });
+      // The status is the observe plugin's to set here; `http` is no payload.
+      const { http: _http, ...unavailableExtensions } = unavailable.extensions;
       return {
         message: unavailable.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: unavailable.extensions,
+        extensions: unavailableExtensions,
       };
     }
     const correlationId = randomUUID();

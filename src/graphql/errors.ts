@@ -63,6 +63,8 @@ export enum UnavailableReason {
   STATEMENT_TIMEOUT = 'STATEMENT_TIMEOUT',
   POOL_EXHAUSTED = 'POOL_EXHAUSTED',
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  /** The token issuer's key set (JWKS) could not be fetched: the token may well be good. */
+  KEYS_UNAVAILABLE = 'KEYS_UNAVAILABLE',
 }
 
 /** Seconds a client is asked to wait before retrying a SERVICE_UNAVAILABLE. */
@@ -73,7 +75,13 @@ export class ServiceUnavailableError extends AppError {
     readonly reason: UnavailableReason,
     message = SERVICE_UNAVAILABLE_MESSAGES[reason],
   ) {
-    super(ErrorCode.SERVICE_UNAVAILABLE, message, { reason, retryAfter: RETRY_AFTER_SECONDS });
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, {
+      reason,
+      retryAfter: RETRY_AFTER_SECONDS,
+      // Apollo answers with this status when the request fails before execution (while the
+      // caller is authenticated), and strips it from the payload.
+      http: { status: 503, headers: new Map([['retry-after', String(RETRY_AFTER_SECONDS)]]) },
+    });
   }
 }
 
@@ -82,6 +90,7 @@ const SERVICE_UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
   STATEMENT_TIMEOUT: 'The database did not answer in time; retry later',
   POOL_EXHAUSTED: 'Every database connection is busy; retry later',
   REQUEST_TIMEOUT: 'The request took too long; retry later',
+  KEYS_UNAVAILABLE: 'The keys that verify tokens cannot be fetched; retry later',
 };
 
 /** The checked value, or BAD_USER_INPUT naming `field` and the first rule it broke. */
