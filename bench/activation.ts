@@ -4,6 +4,7 @@ import { createApp } from '../src/app';
 import { Role } from '../src/auth/roles';
 import { parseConfig } from '../src/config/config';
 import { createLogger } from '../src/logger';
+import { newPiiKeyring } from '../src/modules/customer/pii-cipher';
 import { DEFAULT_TIER_RULE_SET } from '../src/modules/tier/rule-set/default-rule-set';
 import { ensureActiveRuleSets } from '../src/modules/tier/rule-set-version.service';
 import { BusinessClock } from '../src/time/clock';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     secrets: {
       jwtSecret: randomBytes(32).toString('hex'),
       piiHashKey: randomBytes(32).toString('hex'),
+      piiEncryptionKeys: newPiiKeyring('bench'),
+      piiEncryptionKeyId: 'bench',
     },
     logger: createLogger('warn'),
   });

@@ -8,6 +8,7 @@ import { signToken } from '../src/auth/tokens';
 import { parseConfig } from '../src/config/config';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { createLogger } from '../src/logger';
+import { newPiiKeyring } from '../src/modules/customer/pii-cipher';
 
 /**
  * What clients see during a database outage: an embedded PostgreSQL of its own behind the
@@ -32,7 +33,12 @@ async function main(): Promise<void> {
   const start = () =>
     startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port, database: 'cif_hub' });
   let pg = await start();
-  const secrets = { jwtSecret: 'x'.repeat(32), piiHashKey: 'y'.repeat(32) };
+  const secrets = {
+    jwtSecret: 'x'.repeat(32),
+    piiHashKey: 'y'.repeat(32),
+    piiEncryptionKeys: newPiiKeyring('bench'),
+    piiEncryptionKeyId: 'bench',
+  };
   const app = await createApp({
     config,
     databaseUrl: pg.url,

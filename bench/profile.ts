@@ -9,6 +9,7 @@ import { signToken } from '../src/auth/tokens';
 import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
 import { seedDemoData } from '../seeds/demo-data';
 import { parseConfig } from '../src/config/config';
+import { newPiiKeyring } from '../src/modules/customer/pii-cipher';
 import { BusinessClock } from '../src/time/clock';
 
 /**
@@ -28,6 +29,7 @@ const seconds = arg('seconds', 30);
 const secrets = {
   jwtSecret: randomBytes(32).toString('hex'),
   piiHashKey: 'bench-pii-hash-key-0123456789abcdef',
+  piiEncryptionKeys: newPiiKeyring('bench'),
 };
 
 const PROFILE = `query Profile($cifNo: String!) {
@@ -105,6 +107,7 @@ async function main() {
       PORT: String(port),
       JWT_SECRET: secrets.jwtSecret,
       PII_HASH_KEY: secrets.piiHashKey,
+      PII_ENCRYPTION_KEYS: secrets.piiEncryptionKeys,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config/config';
+import type { Secrets } from './config/secrets';
 import { ormOptions } from './db/orm.config';
 import { createPool } from './db/pg';
 import { BusinessClock } from './time/clock';
@@ -12,6 +13,7 @@ import type { AppServices } from './graphql/context';
 import { buildAppSchema } from './graphql/schema';
 import { createHttpServer } from './http/server';
 import type { Logger } from './logger';
+import { PiiCipher } from './modules/customer/pii-cipher';
 import { PiiHasher } from './modules/customer/pii-hasher';
 import { ReadCompiler } from './read/compiler';
 import { ReadExecutor } from './read/read-session';
@@ -38,7 +40,7 @@ export interface AppOptions {
       >
     >;
   databaseUrl: string;
-  secrets: { jwtSecret: string; piiHashKey: string };
+  secrets: Secrets;
   logger: Logger;
   /** Business time; defaults to the real time in `config.businessTimeZone`. */
   clock?: BusinessClock;
@@ -116,6 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     activations,
     reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata())),
     hasher: new PiiHasher(secrets.piiHashKey),
+    cipher: new PiiCipher(secrets.piiEncryptionKeys, secrets.piiEncryptionKeyId),
     jwtSecret: secrets.jwtSecret,
     logger,
     metrics,

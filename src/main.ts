@@ -5,7 +5,7 @@ import { createApp, type App } from './app';
 import { ROLES } from './auth/roles';
 import { signToken } from './auth/tokens';
 import { ConfigError, parseConfig } from './config/config';
-import { loadOrCreateSecrets } from './config/secrets';
+import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 
@@ -79,12 +79,7 @@ async function main(): Promise<void> {
     openDatabase(config, (message) => console.log(message)),
     (d) => (opened.database = d),
   );
-  const stored =
-    config.jwtSecret && config.piiHashKey ? undefined : loadOrCreateSecrets(config.dataDir);
-  const secrets = {
-    jwtSecret: config.jwtSecret ?? stored!.jwtSecret,
-    piiHashKey: config.piiHashKey ?? stored!.piiHashKey,
-  };
+  const secrets = resolveSecrets(config);
 
   const app = await step(
     createApp({ config, databaseUrl: database.url, secrets, logger }),

@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { isCalendarDay, MAX_SEED_CUSTOMERS, seedDemoData } from '../../seeds/demo-data';
 import { ConfigError, parseConfig } from '../config/config';
-import { loadOrCreateSecrets } from '../config/secrets';
+import { resolveSecrets } from '../config/secrets';
 import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
@@ -63,7 +63,7 @@ async function main(args: string[]): Promise<number> {
     } finally {
       await orm.close();
     }
-    const piiHashKey = config.piiHashKey ?? loadOrCreateSecrets(config.dataDir).piiHashKey;
+    const { piiHashKey } = resolveSecrets(config);
 
     const client = new Client({ connectionString: url });
     await client.connect();

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parsePiiKeyring } from '../modules/customer/pii-cipher';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../time/clock';
 
 /** Everything the process reads from its environment, parsed once at start-up. */
@@ -14,6 +15,10 @@ export interface Config {
   /** Secrets: required in production, generated and kept under `dataDir` otherwise. */
   jwtSecret?: string;
   piiHashKey?: string;
+  /** AES-256-GCM keyring for personal data at rest, "id:base64key,..." (pii-cipher.ts). */
+  piiEncryptionKeys?: string;
+  /** The keyring's key that new values are encrypted under. */
+  piiEncryptionKeyId?: string;
   seedDemo: boolean;
   demoCustomers: number;
   maxBodyBytes: number;
@@ -93,6 +98,7 @@ export function parseConfig(env: Env = process.env): Config {
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 200),
     jwtSecret: secret('JWT_SECRET'),
     piiHashKey: secret('PII_HASH_KEY'),
+    ...piiKeyring(env, problems),
     seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
     demoCustomers: int('DEMO_CUSTOMERS', 10_000, 0, 10_000_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -114,7 +120,37 @@ export function parseConfig(env: Env = process.env): Config {
     if (!config.databaseUrl) problems.push('DATABASE_URL is required in production');
     if (!config.jwtSecret) problems.push('JWT_SECRET is required in production');
     if (!config.piiHashKey) problems.push('PII_HASH_KEY is required in production');
+    if (!config.piiEncryptionKeys) problems.push('PII_ENCRYPTION_KEYS is required in production');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * PII_ENCRYPTION_KEYS and the id of its active key (PII_ENCRYPTION_KEY_ID, which may be left
+ * out when the keyring holds one key). Problems name the rule, never the key material.
+ */
+function piiKeyring(
+  env: Env,
+  problems: string[],
+): Pick<Config, 'piiEncryptionKeys' | 'piiEncryptionKeyId'> {
+  const keys = env.PII_ENCRYPTION_KEYS || undefined;
+  const keyId = env.PII_ENCRYPTION_KEY_ID || undefined;
+  if (!keys) {
+    if (keyId) problems.push('PII_ENCRYPTION_KEY_ID needs PII_ENCRYPTION_KEYS');
+    return {};
+  }
+  let ids: string[];
+  try {
+    ids = [...parsePiiKeyring(keys).keys()];
+  } catch (error) {
+    problems.push(`PII_ENCRYPTION_KEYS: ${(error as Error).message}`);
+    return {};
+  }
+  if (!keyId && ids.length > 1) {
+    problems.push('PII_ENCRYPTION_KEY_ID is required when PII_ENCRYPTION_KEYS holds several keys');
+  } else if (keyId && !ids.includes(keyId)) {
+    problems.push(`PII_ENCRYPTION_KEY_ID must name a key of PII_ENCRYPTION_KEYS, got "${keyId}"`);
+  }
+  return { piiEncryptionKeys: keys, piiEncryptionKeyId: keyId ?? ids[0] };
 }

@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import type { BusinessClock } from '../time/clock';
 import { BranchService } from '../modules/branch/branch.service';
 import { CustomerLookupService } from '../modules/customer/customer-lookup.service';
+import type { PiiCipher } from '../modules/customer/pii-cipher';
 import type { PiiHasher } from '../modules/customer/pii-hasher';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
 import { MarketingService } from '../modules/marketing/marketing.service';
@@ -27,6 +28,8 @@ export interface AppServices {
   tiers: TierService;
   activations: RuleSetActivations;
   hasher: PiiHasher;
+  /** Encrypts and decrypts personal data at rest (identity numbers, contact values). */
+  cipher: PiiCipher;
   jwtSecret: string;
   logger: Logger;
   metrics: Metrics;

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import { signToken } from '../../src/auth/tokens';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
-import { TEST_SECRETS } from '../setup/test-app';
+import { TEST_SECRETS, TEST_SECRETS_ENV } from '../setup/test-app';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
@@ -101,8 +101,7 @@ describe('the compiled production build', () => {
       env: nodeEnv({
         NODE_ENV: 'production',
         DATABASE_URL: url,
-        JWT_SECRET: TEST_SECRETS.jwtSecret,
-        PII_HASH_KEY: TEST_SECRETS.piiHashKey,
+        ...TEST_SECRETS_ENV,
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: dataDir,

@@ -11,7 +11,7 @@ import {
   insertPortfolio,
   nextNumber,
 } from '../setup/factories';
-import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
+import { startTestHub, TEST_SECRETS_ENV, type TestHub } from '../setup/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -83,8 +83,7 @@ async function startHub(databaseUrl: string, extra: Record<string, string> = {})
     NODE_ENV: 'test',
     SEED_DEMO: 'false',
     TIER_WORKER_INTERVAL_MS: '0',
-    JWT_SECRET: TEST_SECRETS.jwtSecret,
-    PII_HASH_KEY: TEST_SECRETS.piiHashKey,
+    ...TEST_SECRETS_ENV,
     LOG_LEVEL: 'info',
     ...extra,
   });

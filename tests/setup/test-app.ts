@@ -13,6 +13,16 @@ import { templateName } from './global-setup';
 export const TEST_SECRETS = {
   jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
   piiHashKey: 'test-pii-hash-key-that-is-long-enough-0123456789',
+  piiEncryptionKeys: `test1:${Buffer.alloc(32, 't').toString('base64')}`,
+  piiEncryptionKeyId: 'test1',
+};
+
+/** TEST_SECRETS as the environment of a hub or a command run as a process. */
+export const TEST_SECRETS_ENV = {
+  JWT_SECRET: TEST_SECRETS.jwtSecret,
+  PII_HASH_KEY: TEST_SECRETS.piiHashKey,
+  PII_ENCRYPTION_KEYS: TEST_SECRETS.piiEncryptionKeys,
+  PII_ENCRYPTION_KEY_ID: TEST_SECRETS.piiEncryptionKeyId,
 };
 
 export interface GraphQLResponse<T = Record<string, any>> {
