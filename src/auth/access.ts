@@ -9,6 +9,35 @@ import { Role } from './roles';
 
 const { FRONTLINE, UNDERWRITING, MARKETING, STEWARD, INGEST, ADMIN } = Role;
 
+/** Why someone needs a personal value unmasked; every reveal records its purpose. */
+export enum RevealPurpose {
+  /** A claim handler calls or writes to the customer about a claim. */
+  CLAIM_CONTACT = 'CLAIM_CONTACT',
+  /** A call-centre agent calls the customer back about their policies. */
+  SERVICE_CALLBACK = 'SERVICE_CALLBACK',
+  /** Checking the identity document a customer presents against the record. */
+  IDENTITY_VERIFICATION = 'IDENTITY_VERIFICATION',
+  /** An underwriter checks a risk against external sources. */
+  UNDERWRITING_CHECK = 'UNDERWRITING_CHECK',
+  /** A data steward corrects or de-duplicates a record. */
+  DATA_CORRECTION = 'DATA_CORRECTION',
+}
+
+/** What can be revealed: identity document numbers and contact values. */
+export type RevealField = 'identityNumber' | 'contactValue';
+
+/**
+ * Which role may state which purpose, and what that purpose may unmask. Administrators and
+ * marketing reveal nothing: running the hub and running campaigns need no one's full number.
+ */
+export const REVEALS: Record<RevealPurpose, { roles: Role[]; fields: RevealField[] }> = {
+  CLAIM_CONTACT: { roles: [FRONTLINE], fields: ['contactValue'] },
+  SERVICE_CALLBACK: { roles: [FRONTLINE], fields: ['contactValue'] },
+  IDENTITY_VERIFICATION: { roles: [FRONTLINE, UNDERWRITING], fields: ['identityNumber'] },
+  UNDERWRITING_CHECK: { roles: [UNDERWRITING], fields: ['identityNumber', 'contactValue'] },
+  DATA_CORRECTION: { roles: [STEWARD], fields: ['identityNumber', 'contactValue'] },
+};
+
 export const OPERATIONS = {
   /** One customer's profile: the front line, underwriting, and data stewards. */
   customerLookup: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN],
@@ -32,6 +61,8 @@ export const OPERATIONS = {
   eligibility: [FRONTLINE, ADMIN],
   /** The audit log: who revealed, merged, activated, decided, ingested and exported what. */
   auditRead: [ADMIN],
+  /** An unmasked personal value, for a purpose: the roles REVEALS names. */
+  reveal: [...new Set(Object.values(REVEALS).flatMap((r) => r.roles))],
 } satisfies Record<string, Role[]>;
 
 export type Operation = keyof typeof OPERATIONS;
