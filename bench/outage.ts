@@ -46,11 +46,16 @@ async function main(): Promise<void> {
     logger: createLogger('error'),
   });
   await app.migrate();
+  // Tokens name an open branch: an organisation of one, the head office.
+  await app.services.pool.query(
+    `insert into branch (id, code, name, level, path)
+     values (gen_random_uuid(), '0000', 'Head office', 'HEAD_OFFICE', '0000')`,
+  );
   const url = await app.listen(0, '127.0.0.1');
   const token = signToken(
     secrets.jwtSecret,
     { subject: 'bench', role: Role.ADMIN, branchCode: '0000' },
-    '1h',
+    3600,
   );
 
   type Sample = { at: number; status: number; code: string; ms: number };

@@ -1,16 +1,15 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Role } from '../src/auth/roles';
-import { signToken } from '../src/auth/tokens';
 import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
 import { seedDemoData } from '../seeds/demo-data';
 import { parseConfig } from '../src/config/config';
 import { newPiiKeyring } from '../src/modules/customer/pii-cipher';
 import { BusinessClock } from '../src/time/clock';
+import { startTestIssuer } from '../tests/setup/jwks';
 
 /**
  * Front-line profile throughput: seeds a database (once; it is kept for later runs),
@@ -27,7 +26,6 @@ const customers = arg('customers', 200_000);
 const connections = arg('connections', 16);
 const seconds = arg('seconds', 30);
 const secrets = {
-  jwtSecret: randomBytes(32).toString('hex'),
   piiHashKey: 'bench-pii-hash-key-0123456789abcdef',
   piiEncryptionKeys: newPiiKeyring('bench'),
 };
@@ -98,6 +96,8 @@ async function main() {
   await db.end();
 
   const port = 4100 + Math.floor(Math.random() * 500);
+  // Production verifies tokens against an identity provider's JWKS: a local one stands in.
+  const issuer = await startTestIssuer();
   const hub = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: path.resolve(__dirname, '..'),
     env: {
@@ -105,7 +105,7 @@ async function main() {
       NODE_ENV: 'production',
       DATABASE_URL: url,
       PORT: String(port),
-      JWT_SECRET: secrets.jwtSecret,
+      ...issuer.env,
       PII_HASH_KEY: secrets.piiHashKey,
       PII_ENCRYPTION_KEYS: secrets.piiEncryptionKeys,
       LOG_LEVEL: 'warn',
@@ -115,11 +115,7 @@ async function main() {
   await new Promise<void>((resolve) =>
     hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
   );
-  const token = signToken(
-    secrets.jwtSecret,
-    { subject: 'bench', role: Role.FRONTLINE, branchCode: '0000' },
-    '1h',
-  );
+  const token = await issuer.sign({ subject: 'bench', role: Role.FRONTLINE, branchCode: '0000' });
   let i = 0;
   const options = {
     url: `http://127.0.0.1:${port}/graphql`,

@@ -3,6 +3,8 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
+import { Authenticator } from './auth/authenticator';
+import { DEFAULT_TOKEN_SETTINGS, TokenVerifier } from './auth/tokens';
 import type { Config } from './config/config';
 import type { Secrets } from './config/secrets';
 import { ormOptions } from './db/orm.config';
@@ -37,6 +39,7 @@ export interface AppOptions {
         | 'requestTimeoutMs'
         | 'dbPoolWaitMs'
         | 'shutdownGraceMs'
+        | 'tokens'
       >
     >;
   databaseUrl: string;
@@ -119,7 +122,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata())),
     hasher: new PiiHasher(secrets.piiHashKey),
     cipher: new PiiCipher(secrets.piiEncryptionKeys, secrets.piiEncryptionKeyId),
-    jwtSecret: secrets.jwtSecret,
+    authenticator: new Authenticator(
+      new TokenVerifier(config.tokens ?? DEFAULT_TOKEN_SETTINGS, secrets.jwtSecret, logger),
+      orm.em,
+    ),
     logger,
     metrics,
   };

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { seedDemoData } from '../seeds/demo-data';
 import { createApp, type App } from './app';
 import { ROLES } from './auth/roles';
-import { signToken } from './auth/tokens';
+import { signToken, type TokenSettings } from './auth/tokens';
 import { ConfigError, parseConfig } from './config/config';
 import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
@@ -95,17 +95,36 @@ async function main(): Promise<void> {
 
   console.log(`\ncif-hub is ready at ${url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   if (config.env !== 'production') {
-    console.log('\nDevelopment tokens (send as Authorization: Bearer <token>), valid 30 days:');
-    for (const role of ROLES) {
-      const token = signToken(
-        secrets.jwtSecret,
-        { subject: `dev-${role}`, role, branchCode: '0000' },
-        '30d',
-      );
-      console.log(`  ${role.padEnd(12)} ${token}`);
-    }
+    if (secrets.jwtSecret) await printDevelopmentTokens(app, secrets.jwtSecret, config.tokens);
     console.log(`\nTry, with the frontline token:\n${exampleQuery(await exampleCustomer(app))}\n`);
     console.log('Press Ctrl-C to stop.');
+  }
+}
+
+/** A token per role at the head office, as long-lived as tokens may be. */
+async function printDevelopmentTokens(app: App, secret: string, rules: TokenSettings) {
+  // Tokens must name an open branch: the demo's head office, or the organisation loaded.
+  const { rows } = await app.services.pool.query<{ code: string }>(
+    'select code from branch where parent_id is null and valid_to is null',
+  );
+  const branchCode = rows[0]?.code;
+  if (!branchCode) {
+    console.log('\nNo organisation yet: load one (npm run branches:load) for tokens to name.');
+    return;
+  }
+  const hours = Number((rules.maxLifetimeSeconds / 3600).toFixed(2));
+  console.log(
+    `\nDevelopment tokens of branch ${branchCode} (send as Authorization: Bearer <token>), ` +
+      `valid ${hours} h (JWT_MAX_LIFETIME_SECONDS):`,
+  );
+  for (const role of ROLES) {
+    const token = signToken(
+      secret,
+      { subject: `dev-${role}`, role, branchCode },
+      rules.maxLifetimeSeconds,
+      rules,
+    );
+    console.log(`  ${role.padEnd(12)} ${token}`);
   }
 }
 

@@ -1,37 +1,166 @@
-import jwt from 'jsonwebtoken';
-import { UnauthenticatedError } from '../graphql/errors';
+import { createHmac } from 'node:crypto';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  UnavailableReason,
+} from '../graphql/errors';
+import type { Logger } from '../logger';
 import { ROLES, type Caller, type Role } from './roles';
 
-const ISSUER = 'cif-hub';
-const ALGORITHM = 'HS256';
+/** The algorithms a JWKS may sign with; HS256 is for development and tests only. */
+export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
+export type JwksAlgorithm = (typeof JWKS_ALGORITHMS)[number];
+const SECRET_ALGORITHM = 'HS256';
 
-/** Signs a caller's token; the hub issues these itself only in development. */
-export function signToken(secret: string, caller: Caller, expiresIn: jwt.SignOptions['expiresIn']) {
-  return jwt.sign({ role: caller.role, branch: caller.branchCode }, secret, {
-    algorithm: ALGORITHM,
-    issuer: ISSUER,
-    subject: caller.subject,
-    expiresIn,
-  });
+/** What a token must say to be accepted, whoever signed it. */
+export interface TokenRules {
+  issuer: string;
+  audience: string;
+  /** The longest a token may live, in seconds, from its `iat` (or from now, without one). */
+  maxLifetimeSeconds: number;
 }
 
-/** The caller named by an `Authorization: Bearer` header, or UNAUTHENTICATED. */
-export function callerFromHeader(secret: string, header: string | undefined): Caller {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!match) throw new UnauthenticatedError('Send Authorization: Bearer <token>');
-  let claims: jwt.JwtPayload;
-  try {
-    claims = jwt.verify(match[1], secret, {
-      algorithms: [ALGORITHM],
-      issuer: ISSUER,
-    }) as jwt.JwtPayload;
-  } catch (error) {
-    const reason = error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid';
-    throw new UnauthenticatedError(`The bearer token is ${reason}`);
-  }
-  const role = claims.role as Role;
-  if (!ROLES.includes(role) || typeof claims.branch !== 'string' || !claims.sub) {
-    throw new UnauthenticatedError('The bearer token lacks a known role, a branch or a subject');
-  }
-  return { subject: claims.sub, role, branchCode: claims.branch };
+/** How tokens are verified: config.ts reads these from the environment. */
+export interface TokenSettings extends TokenRules {
+  /** The issuer's key set. Without one, HS256 with the hub's secret (never in production). */
+  jwksUrl?: string;
+  jwksAlgorithms: JwksAlgorithm[];
+  /** How soon after a fetch of the key set a token naming an unknown `kid` may fetch it again. */
+  jwksCooldownMs: number;
 }
+
+export const DEFAULT_TOKEN_SETTINGS: TokenSettings = {
+  issuer: 'cif-hub',
+  audience: 'cif-hub',
+  maxLifetimeSeconds: 12 * 60 * 60,
+  jwksAlgorithms: [...JWKS_ALGORITHMS],
+  jwksCooldownMs: 30_000,
+};
+
+/** Clocks of the issuer and the hub may differ by this much, for `exp`, `nbf` and `iat`. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** What a verified token says about its caller; the branch is checked by the caller of this. */
+export type TokenClaims = Pick<Caller, 'subject' | 'role' | 'branchCode'>;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Signs an HS256 token. The hub issues tokens itself only in development (the tokens printed
+ * at start) and in tests; synchronous, unlike jose's signer, so that helpers stay simple.
+ */
+export function signToken(
+  secret: string,
+  caller: TokenClaims,
+  lifetimeSeconds: number,
+  rules: Pick<TokenRules, 'issuer' | 'audience'> = DEFAULT_TOKEN_SETTINGS,
+): string {
+  const iat = nowSeconds();
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = `${part({ alg: SECRET_ALGORITHM, typ: 'JWT' })}.${part({
+    sub: caller.subject,
+    role: caller.role,
+    branch: caller.branchCode,
+    iss: rules.issuer,
+    aud: rules.audience,
+    iat,
+    exp: iat + lifetimeSeconds,
+  })}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+/** Verifies bearer tokens with jose: signature, algorithm, issuer, audience, expiry, lifetime. */
+export class TokenVerifier {
+  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly algorithms: string[];
+
+  constructor(
+    private readonly rules: TokenSettings,
+    /** The HS256 secret, used only without a JWKS. */
+    secret: string | undefined,
+    private readonly logger: Logger,
+  ) {
+    if (rules.jwksUrl) {
+      // Cached; a token naming a kid the cached set lacks fetches the set again (at most
+      // once per cooldown), so the issuer can rotate keys without a restart of the hub.
+      this.key = createRemoteJWKSet(new URL(rules.jwksUrl), {
+        cooldownDuration: rules.jwksCooldownMs,
+      });
+      this.algorithms = [...rules.jwksAlgorithms];
+    } else if (secret) {
+      this.key = new TextEncoder().encode(secret);
+      this.algorithms = [SECRET_ALGORITHM];
+    } else {
+      throw new Error('Tokens need a JWKS URL or an HS256 secret to be verified with');
+    }
+  }
+
+  /** The claims of a valid token; UNAUTHENTICATED saying what is wrong with any other. */
+  async verify(token: string): Promise<TokenClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
+        algorithms: this.algorithms,
+        issuer: this.rules.issuer,
+        audience: this.rules.audience,
+        requiredClaims: ['exp'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      }));
+    } catch (error) {
+      throw this.refusal(error);
+    }
+    // An `iat` in the future would stretch the lifetime: it counts from now at the latest.
+    const now = nowSeconds();
+    const lifetime = payload.exp! - Math.min(payload.iat ?? now, now);
+    if (lifetime > this.rules.maxLifetimeSeconds) {
+      throw refused(
+        `lives ${lifetime} s, longer than the ${this.rules.maxLifetimeSeconds} s allowed`,
+      );
+    }
+    const { sub, role, branch } = payload;
+    if (typeof sub !== 'string' || !sub) throw refused('has no subject (sub)');
+    if (!ROLES.includes(role as Role)) {
+      throw refused(`has no known role: role is one of ${ROLES.join(', ')}`);
+    }
+    if (typeof branch !== 'string' || !branch) throw refused('has no branch');
+    return { subject: sub, role: role as Role, branchCode: branch };
+  }
+
+  private refusal(error: unknown): Error {
+    if (error instanceof errors.JWTExpired) return refused('has expired (exp)');
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      const { claim, reason } = error;
+      if (reason === 'missing') return refused(`has no ${claim} claim`);
+      if (claim === 'nbf') return refused('is not valid yet (nbf)');
+      if (claim === 'iss') return refused(`was not issued by ${this.rules.issuer} (iss)`);
+      if (claim === 'aud') return refused(`is not meant for ${this.rules.audience} (aud)`);
+      return refused(`has an invalid ${claim} claim`);
+    }
+    if (error instanceof errors.JOSEAlgNotAllowed) {
+      return refused(`is not signed with ${this.algorithms.join(' or ')} (alg)`);
+    }
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      return refused('has a signature that does not verify');
+    }
+    if (error instanceof errors.JWKSNoMatchingKey) {
+      return refused('is signed with a key the key set does not hold (kid)');
+    }
+    if (
+      error instanceof errors.JWKSMultipleMatchingKeys ||
+      error instanceof errors.JWSInvalid ||
+      error instanceof errors.JWTInvalid ||
+      error instanceof errors.JOSENotSupported
+    ) {
+      return refused('is malformed');
+    }
+    // Anything else is the key set that could not be fetched or read: the token may be good.
+    if (typeof this.key === 'function') {
+      this.logger.warn('token keys unavailable', { error: String(error) });
+      return new ServiceUnavailableError(UnavailableReason.KEYS_UNAVAILABLE);
+    }
+    return error as Error;
+  }
+}
+
+const refused = (what: string) => new UnauthenticatedError(`The bearer token ${what}`);

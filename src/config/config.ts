@@ -1,4 +1,10 @@
 import path from 'node:path';
+import {
+  DEFAULT_TOKEN_SETTINGS,
+  JWKS_ALGORITHMS,
+  type JwksAlgorithm,
+  type TokenSettings,
+} from '../auth/tokens';
 import { parsePiiKeyring } from '../modules/customer/pii-cipher';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../time/clock';
 
@@ -13,6 +19,7 @@ export interface Config {
   embeddedPostgresPort: number;
   dbPoolSize: number;
   /** Secrets: required in production, generated and kept under `dataDir` otherwise. */
+  /** HS256 key of development and test tokens; production verifies against a JWKS instead. */
   jwtSecret?: string;
   piiHashKey?: string;
   /** AES-256-GCM keyring for personal data at rest, "id:base64key,..." (pii-cipher.ts). */
@@ -37,6 +44,8 @@ export interface Config {
   tierChunkSize: number;
   /** IANA zone whose calendar days are business dates (src/time/clock.ts). */
   businessTimeZone: string;
+  /** How bearer tokens are verified: keys, issuer, audience, lifetime (src/auth/tokens.ts). */
+  tokens: TokenSettings;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +119,24 @@ export function parseConfig(env: Env = process.env): Config {
     dbPoolWaitMs: int('DB_POOL_WAIT_MS', 5_000, 1, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     businessTimeZone: env.BUSINESS_TIME_ZONE || DEFAULT_BUSINESS_TIME_ZONE,
+    tokens: {
+      jwksUrl: jwksUrl(env, nodeEnv, problems),
+      jwksAlgorithms: jwksAlgorithms(env, problems),
+      jwksCooldownMs: int(
+        'JWT_JWKS_COOLDOWN_MS',
+        DEFAULT_TOKEN_SETTINGS.jwksCooldownMs,
+        0,
+        3_600_000,
+      ),
+      issuer: env.JWT_ISSUER || DEFAULT_TOKEN_SETTINGS.issuer,
+      audience: env.JWT_AUDIENCE || DEFAULT_TOKEN_SETTINGS.audience,
+      maxLifetimeSeconds: int(
+        'JWT_MAX_LIFETIME_SECONDS',
+        DEFAULT_TOKEN_SETTINGS.maxLifetimeSeconds,
+        60,
+        30 * 24 * 60 * 60,
+      ),
+    },
   };
   if (!isTimeZone(config.businessTimeZone)) {
     problems.push(
@@ -118,7 +145,15 @@ export function parseConfig(env: Env = process.env): Config {
   }
   if (nodeEnv === 'production') {
     if (!config.databaseUrl) problems.push('DATABASE_URL is required in production');
-    if (!config.jwtSecret) problems.push('JWT_SECRET is required in production');
+    // Production trusts the insurer's identity provider only, never a secret of its own.
+    if (!config.tokens.jwksUrl) problems.push('JWT_JWKS_URL is required in production');
+    if (!env.JWT_ISSUER) problems.push('JWT_ISSUER is required in production');
+    if (!env.JWT_AUDIENCE) problems.push('JWT_AUDIENCE is required in production');
+    if (config.jwtSecret) {
+      problems.push(
+        'JWT_SECRET must not be set in production: tokens are verified with JWT_JWKS_URL',
+      );
+    }
     if (!config.piiHashKey) problems.push('PII_HASH_KEY is required in production');
     if (!config.piiEncryptionKeys) problems.push('PII_ENCRYPTION_KEYS is required in production');
   }
@@ -153,4 +188,45 @@ function piiKeyring(
     problems.push(`PII_ENCRYPTION_KEY_ID must name a key of PII_ENCRYPTION_KEYS, got "${keyId}"`);
   }
   return { piiEncryptionKeys: keys, piiEncryptionKeyId: keyId ?? ids[0] };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * JWT_JWKS_URL: an https:// URL. Plain http:// would let whoever sits on the path hand the
+ * hub keys of their own; production allows it only to a loopback address (a local sidecar).
+ */
+function jwksUrl(env: Env, nodeEnv: Config['env'], problems: string[]): string | undefined {
+  const raw = env.JWT_JWKS_URL || undefined;
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`JWT_JWKS_URL must be an https:// URL, got "${raw}"`);
+    return undefined;
+  }
+  const local =
+    url.protocol === 'http:' && (nodeEnv !== 'production' || LOOPBACK.has(url.hostname));
+  if (url.protocol !== 'https:' && !local) {
+    problems.push(
+      `JWT_JWKS_URL must be an https:// URL${nodeEnv === 'production' ? ' (http:// only to a loopback address)' : ''}, got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+/** JWT_ALGORITHMS: the ones a JWKS may sign with, comma-separated. */
+function jwksAlgorithms(env: Env, problems: string[]): JwksAlgorithm[] {
+  const raw = env.JWT_ALGORITHMS;
+  if (!raw) return DEFAULT_TOKEN_SETTINGS.jwksAlgorithms;
+  const given = raw.split(',').map((a) => a.trim());
+  const known = given.filter((a): a is JwksAlgorithm =>
+    (JWKS_ALGORITHMS as readonly string[]).includes(a),
+  );
+  if (known.length !== given.length || known.length === 0) {
+    problems.push(`JWT_ALGORITHMS must list some of ${JWKS_ALGORITHMS.join(', ')}, got "${raw}"`);
+    return DEFAULT_TOKEN_SETTINGS.jwksAlgorithms;
+  }
+  return known;
 }

@@ -5,7 +5,8 @@ import { newPiiKeyring } from '../modules/customer/pii-cipher';
 import type { Config } from './config';
 
 export interface Secrets {
-  jwtSecret: string;
+  /** HS256 key of tokens; absent when tokens are verified against a JWKS (production). */
+  jwtSecret?: string;
   piiHashKey: string;
   /** The PII keyring, "id:base64key,..." (src/modules/customer/pii-cipher.ts). */
   piiEncryptionKeys: string;
@@ -22,8 +23,10 @@ const newPiiSecrets = () => ({
 
 /** The configured secrets, and for those not configured, the ones kept under `dataDir`. */
 export function resolveSecrets(config: Config): Secrets {
+  // Tokens verified against a JWKS need no secret of the hub's: none is kept or made.
+  const withJwtSecret = !config.tokens.jwksUrl;
   const configured = {
-    jwtSecret: config.jwtSecret,
+    ...(withJwtSecret ? { jwtSecret: config.jwtSecret } : {}),
     piiHashKey: config.piiHashKey,
     piiEncryptionKeys: config.piiEncryptionKeys,
     piiEncryptionKeyId: config.piiEncryptionKeyId,
@@ -44,7 +47,7 @@ export function resolveSecrets(config: Config): Secrets {
         piiEncryptionKeyId: stored.piiEncryptionKeyId,
       };
   return {
-    jwtSecret: config.jwtSecret ?? stored.jwtSecret,
+    jwtSecret: withJwtSecret ? (config.jwtSecret ?? stored.jwtSecret) : undefined,
     piiHashKey: config.piiHashKey ?? stored.piiHashKey,
     ...keyring,
   };

@@ -21,6 +21,7 @@ import { TierRecomputeQueue } from '../modules/tier/recompute-queue.entity';
 import { RuleSetActivation } from '../modules/tier/rule-set-activation.entity';
 import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 import { AuditEvent } from '../modules/audit/audit-event.entity';
+import { ApiKey } from '../modules/api-key/api-key.entity';
 
 export const ENTITIES = [
   Branch,
@@ -40,6 +41,7 @@ export const ENTITIES = [
   RuleSetActivation,
   EligibilityDecision,
   AuditEvent,
+  ApiKey,
 ];
 
 // migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
-import { callerFromHeader } from '../auth/tokens';
+import type { Authenticator } from '../auth/authenticator';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
 import type { BusinessClock } from '../time/clock';
@@ -30,7 +30,8 @@ export interface AppServices {
   hasher: PiiHasher;
   /** Encrypts and decrypts personal data at rest (identity numbers, contact values). */
   cipher: PiiCipher;
-  jwtSecret: string;
+  /** Who is calling: a verified token or API key, and the caller's branch. */
+  authenticator: Authenticator;
   logger: Logger;
   metrics: Metrics;
 }
@@ -52,11 +53,11 @@ export interface RequestContext {
   };
 }
 
-export function createContext(
+export async function createContext(
   app: AppServices,
   request: { authorization?: string; requestId: string },
-): RequestContext {
-  const caller = callerFromHeader(app.jwtSecret, request.authorization);
+): Promise<RequestContext> {
+  const caller = await app.authenticator.caller(request.authorization);
   // Writes get their own identity map: a shared one could show one request's customer
   // to another.
   const em = app.em.fork();
@@ -69,7 +70,7 @@ export function createContext(
       branches: new BranchService(em, app.clock),
       customerLookup: new CustomerLookupService(app.hasher),
       marketing: new MarketingService(app.ruleSets, app.clock),
-      ingestion: new IngestionService(em, app.hasher, app.clock, app.metrics),
+      ingestion: new IngestionService(em, app.hasher, app.clock, app.metrics, caller.sourceSystem),
       ruleSetVersions: new RuleSetVersionService(em, app.tiers, app.ruleSets, app.activations),
       eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
     },

@@ -143,7 +143,7 @@ export function createHttpServer(
     const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
       context: async () =>
-        (seen.context = createContext(app, {
+        (seen.context = await createContext(app, {
           authorization: headers.get('authorization'),
           requestId,
         })),
@@ -183,7 +183,10 @@ export function createHttpServer(
     requestId: string,
     seen: Seen,
   ) => {
-    seen.context = createContext(app, { authorization: request.headers.authorization, requestId });
+    seen.context = await createContext(app, {
+      authorization: request.headers.authorization,
+      requestId,
+    });
     const { format, exported } = await exportSegment(seen.context, options.schema, url, response);
     metrics.exportedRows.inc({ format }, exported);
   };

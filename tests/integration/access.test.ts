@@ -26,12 +26,12 @@ describe('callers and roles', () => {
     const forged = signToken(
       'another-secret-that-is-long-enough-0123456789',
       { subject: 'x', role: Role.ADMIN, branchCode: '0000' },
-      '1h',
+      3600,
     );
     const expired = signToken(
       TEST_SECRETS.jwtSecret,
       { subject: 'x', role: Role.ADMIN, branchCode: '0000' },
-      -10,
+      -120,
     );
     for (const headers of [
       {} as Record<string, string>,

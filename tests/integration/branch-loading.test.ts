@@ -30,7 +30,7 @@ describe('loading the organisation from a file, on a hub without demo data', () 
   let hub: TestHub;
 
   beforeEach(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ headOffice: false });
   });
   afterEach(() => hub.close());
 

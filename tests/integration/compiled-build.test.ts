@@ -7,9 +7,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
-import { signToken } from '../../src/auth/tokens';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
-import { TEST_SECRETS, TEST_SECRETS_ENV } from '../setup/test-app';
+import { HEAD_OFFICE, insertBranches } from '../setup/factories';
+import { startTestIssuer } from '../setup/jwks';
+import { TEST_SECRETS_ENV } from '../setup/test-app';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
@@ -93,6 +94,13 @@ describe('the compiled production build', () => {
   it('serves GraphQL under plain node in production mode, then stops on SIGTERM with 0', async () => {
     const url = await emptyDatabase();
     await migrate(url);
+    // Production takes tokens from an identity provider, naming an existing branch.
+    const issuer = await startTestIssuer();
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await insertBranches({ sql: async (text, values) => (await client.query(text, values)).rows }, [
+      HEAD_OFFICE,
+    ]).finally(() => client.end());
     const port = await freePort();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-hub-compiled-'));
     let output = '';
@@ -102,6 +110,9 @@ describe('the compiled production build', () => {
         NODE_ENV: 'production',
         DATABASE_URL: url,
         ...TEST_SECRETS_ENV,
+        // Production verifies the identity provider's tokens and has no secret of its own.
+        JWT_SECRET: '',
+        ...issuer.env,
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: dataDir,
@@ -129,11 +140,11 @@ describe('the compiled production build', () => {
 
       // Input types, arguments and object types all come from decorator metadata: a build
       // that lost it fails to build the schema, or answers this with a validation error.
-      const token = signToken(
-        TEST_SECRETS.jwtSecret,
-        { subject: 'compiled-build-test', role: Role.STEWARD, branchCode: '0000' },
-        '1h',
-      );
+      const token = await issuer.sign({
+        subject: 'compiled-build-test',
+        role: Role.STEWARD,
+        branchCode: HEAD_OFFICE[0],
+      });
       const response = await fetch(`${base}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -148,6 +159,7 @@ describe('the compiled production build', () => {
       if (hub.exitCode === null) hub.kill('SIGTERM');
       code = await exited;
       fs.rmSync(dataDir, { recursive: true, force: true });
+      await issuer.close();
     }
     expect({ code, output }).toEqual({ code: 0, output });
   }, 90_000);

@@ -7,6 +7,7 @@ import { Role } from '../../src/auth/roles';
 import { signToken } from '../../src/auth/tokens';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../src/logger';
+import { HEAD_OFFICE, insertBranches } from '../setup/factories';
 import { TEST_SECRETS } from '../setup/test-app';
 
 const freePort = () =>
@@ -69,8 +70,8 @@ describe('a database outage under load', () => {
   const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
   const token = signToken(
     TEST_SECRETS.jwtSecret,
-    { subject: 'load', role: Role.ADMIN, branchCode: '0000' },
-    '1h',
+    { subject: 'load', role: Role.ADMIN, branchCode: HEAD_OFFICE[0] },
+    3600,
   );
 
   beforeAll(async () => {
@@ -93,6 +94,11 @@ describe('a database outage under load', () => {
       logger: silent,
     });
     await app.migrate();
+    // The token's branch must exist.
+    await insertBranches(
+      { sql: async (text, values) => (await app.services.pool.query(text, values)).rows },
+      [HEAD_OFFICE],
+    );
     url = await app.listen(0, '127.0.0.1');
   }, 60_000);
 

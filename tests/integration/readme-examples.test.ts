@@ -96,7 +96,7 @@ describe('the README examples, on the demo data of a fresh start', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ headOffice: false });
     const client = new Client({ connectionString: hub.databaseUrl });
     await client.connect();
     try {

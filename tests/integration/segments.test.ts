@@ -31,7 +31,7 @@ describe('marketing segments by tier, on the demo data', () => {
       .map((l) => JSON.parse(l));
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ headOffice: false });
     const client = new Client({ connectionString: hub.databaseUrl });
     await client.connect();
     await seedDemoData(client, {

@@ -66,11 +66,19 @@ export const BRANCHES = [
   ['3301', 'Hangzhou', 'CITY', '3300', '0000.3300.3301'],
 ] as const;
 
-export async function insertBranches(hub: TestHub): Promise<void> {
-  for (const [code, name, level, parent, path] of BRANCHES) {
+/** The branch every test hub's database starts with (see startTestHub). */
+export const HEAD_OFFICE = BRANCHES[0];
+
+/** Branches (all of BRANCHES by default), parents first; those already there are kept. */
+export async function insertBranches(
+  hub: Pick<TestHub, 'sql'>,
+  branches: readonly (typeof BRANCHES)[number][] = BRANCHES,
+): Promise<void> {
+  for (const [code, name, level, parent, path] of branches) {
     await hub.sql(
       `insert into branch (id, code, name, level, parent_id, path)
-       values (gen_random_uuid(), $1, $2, $3, (select id from branch where code = $4), $5)`,
+       values (gen_random_uuid(), $1, $2, $3, (select id from branch where code = $4), $5)
+       on conflict (code) do nothing`,
       [code, name, level, parent, path],
     );
   }

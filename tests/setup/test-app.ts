@@ -8,6 +8,7 @@ import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-
 import { BusinessClock } from '../../src/time/clock';
 import type { Logger } from '../../src/logger';
 import { ensureActiveRuleSets } from '../../src/modules/tier/rule-set-version.service';
+import { HEAD_OFFICE, insertBranches } from './factories';
 import { templateName } from './global-setup';
 
 export const TEST_SECRETS = {
@@ -64,6 +65,11 @@ export async function startTestHub(
     databaseUrl?: string;
     /** Settings beyond the tests' defaults: time limits, pool size... */
     config?: Partial<AppOptions['config']>;
+    /**
+     * false: an own database without the head office (branch 0000) that `token` names by
+     * default, for tests that load or seed a whole organisation into an empty database.
+     */
+    headOffice?: boolean;
   } = {},
 ): Promise<TestHub> {
   const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
@@ -98,8 +104,11 @@ export async function startTestHub(
   const endpoint = await app.listen(0, '127.0.0.1');
   const client = createClient(url, clock.zone);
   await client.connect();
-  const token = (role: Role, branchCode = '0000') =>
-    signToken(TEST_SECRETS.jwtSecret, { subject: `test-${role}`, role, branchCode }, '1h');
+  const sql: TestHub['sql'] = async (text, values) => (await client.query(text, values)).rows;
+  // Tokens must name an existing branch: every test database has the head office.
+  if (own && options.headOffice !== false) await insertBranches({ sql }, [HEAD_OFFICE]);
+  const token = (role: Role, branchCode = HEAD_OFFICE[0]) =>
+    signToken(TEST_SECRETS.jwtSecret, { subject: `test-${role}`, role, branchCode }, 3600);
   return {
     app,
     clock,
@@ -119,9 +128,7 @@ export async function startTestHub(
       const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
       return { status: response.status, ...body } as GraphQLResponse<any>;
     },
-    async sql(text, values) {
-      return (await client.query(text, values)).rows;
-    },
+    sql,
     async close() {
       await client.end();
       await app.close();

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
+import type { SourceSystem } from '../customer/customer.enums';
 import type { PiiHasher } from '../customer/pii-hasher';
 import type { BusinessClock } from '../../time/clock';
 import type { Metrics } from '../../observability/metrics';
@@ -16,7 +17,7 @@ import type {
   RiskScoreRecordInput,
 } from './ingestion.input';
 import { RecordStatus, type IngestionResult, type RecordOutcome } from './ingestion.type';
-import { databaseRejection, RecordRejected } from './record-errors';
+import { databaseRejection, RecordRejected, reject } from './record-errors';
 import { ingestPolicy } from './policy.ingester';
 import { ingestRiskScore } from './risk-score.ingester';
 
@@ -35,26 +36,28 @@ export class IngestionService {
     private readonly hasher: PiiHasher,
     private readonly clock: BusinessClock,
     private readonly metrics?: Metrics,
+    /** The one source system the caller may send records of (an API key's); any when unset. */
+    private readonly sourceSystem?: SourceSystem,
   ) {}
 
   customers(records: CustomerRecordInput[]): Promise<IngestionResult> {
     return this.batch(
       records,
       (r) => `${r.sourceSystem}:${r.sourceKey}`,
-      (em, r) => ingestCustomer(em, this.hasher, r),
+      this.ownSystemOnly((em, r) => ingestCustomer(em, this.hasher, r)),
       'customer',
     );
   }
 
   policies(records: PolicyRecordInput[]): Promise<IngestionResult> {
-    return this.batch(records, (r) => r.policyNo, ingestPolicy, 'policy');
+    return this.batch(records, (r) => r.policyNo, this.ownSystemOnly(ingestPolicy), 'policy');
   }
 
   claims(records: ClaimRecordInput[]): Promise<IngestionResult> {
     return this.batch(
       records,
       (r) => r.claimNo,
-      (em, r) => ingestClaim(em, this.clock, r),
+      this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r)),
       'claim',
     );
   }
@@ -63,7 +66,7 @@ export class IngestionService {
     return this.batch(
       records,
       (r) => `${r.sourceSystem}:${r.sourceKey}`,
-      ingestRiskScore,
+      this.ownSystemOnly(ingestRiskScore),
       'risk_score',
     );
   }
@@ -93,6 +96,24 @@ export class IngestionService {
       .map((outcome) => ({ ...outcome, index: ordered[outcome.index].index }))
       .sort((a, b) => a.index - b.index);
     return { ...result, records: outcomes };
+  }
+
+  /** A caller bound to a source system sends that system's records, each checked alone. */
+  private ownSystemOnly<R extends { sourceSystem: SourceSystem }>(
+    ingestOne: IngestOne<R>,
+  ): IngestOne<R> {
+    const own = this.sourceSystem;
+    if (!own) return ingestOne;
+    return (em, record) => {
+      if (record.sourceSystem !== own) {
+        reject(
+          'sourceSystem',
+          'SOURCE_SYSTEM_MISMATCH',
+          `this API key sends ${own} records only, got ${record.sourceSystem}`,
+        );
+      }
+      return ingestOne(em, record);
+    };
   }
 
   private async batch<R>(

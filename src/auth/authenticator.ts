@@ -1,0 +1,106 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { outageOf } from '../db/outage';
+import { ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
+import { ApiKeyService } from '../modules/api-key/api-key.service';
+import { Branch, BRANCH_CODE } from '../modules/branch/branch.entity';
+import { Role, type Caller } from './roles';
+import type { TokenVerifier } from './tokens';
+
+/**
+ * How long a branch found for a caller is trusted before it is read again: a branch closed
+ * or moved meanwhile takes this long to reach callers already seen. Unknown codes are never
+ * cached, so a branch created a moment ago is found at once.
+ */
+const BRANCH_CACHE_MS = 30_000;
+
+interface CallerBranch {
+  path: string;
+  open: boolean;
+}
+
+/** `Authorization: Bearer <token>`, or `ApiKey <key>` for a source system. */
+const AUTHORIZATION = /^(Bearer|ApiKey)\s+(\S+)$/i;
+
+/**
+ * Who is calling, from the Authorization header: a verified token or a known, unrevoked API
+ * key, naming a branch that exists and is open. Any other request is UNAUTHENTICATED, with
+ * a message that says what is wrong and never repeats the credential.
+ */
+export class Authenticator {
+  private readonly branches = new Map<
+    string,
+    { until: number; branch: Promise<CallerBranch | undefined> }
+  >();
+
+  constructor(
+    private readonly tokens: TokenVerifier,
+    private readonly em: EntityManager,
+  ) {}
+
+  async caller(authorization: string | undefined): Promise<Caller> {
+    const [, scheme, credential] = AUTHORIZATION.exec(authorization ?? '') ?? [];
+    if (!scheme) {
+      throw new UnauthenticatedError(
+        'Send Authorization: Bearer <token>, or ApiKey <key> from a source system',
+      );
+    }
+    if (scheme.toLowerCase() === 'apikey') return this.apiKeyCaller(credential);
+    const claims = await this.tokens.verify(credential);
+    const branchPath = await this.openBranch(claims.branchCode, 'The bearer token');
+    return { ...claims, branchPath };
+  }
+
+  private async apiKeyCaller(key: string): Promise<Caller> {
+    const holder = await unavailableOnOutage(new ApiKeyService(this.em.fork()).holderOf(key));
+    if (!holder) throw new UnauthenticatedError('The API key is not known');
+    if (holder.revoked) throw new UnauthenticatedError('The API key has been revoked');
+    return {
+      subject: `api-key:${holder.id}`,
+      role: Role.INGEST,
+      branchCode: holder.branchCode,
+      branchPath: await this.openBranch(holder.branchCode, 'The API key'),
+      sourceSystem: holder.sourceSystem,
+    };
+  }
+
+  /** The path of the caller's branch, which must exist and be open. */
+  private async openBranch(code: string, credential: string): Promise<string> {
+    // Checked before it is repeated in a message or looked up.
+    if (!BRANCH_CODE.test(code)) {
+      throw new UnauthenticatedError(`${credential} names no valid branch code`);
+    }
+    const branch = await this.branch(code);
+    if (!branch)
+      throw new UnauthenticatedError(`${credential} names branch ${code}, which does not exist`);
+    if (!branch.open)
+      throw new UnauthenticatedError(`${credential} names branch ${code}, which is closed`);
+    return branch.path;
+  }
+
+  private branch(code: string): Promise<CallerBranch | undefined> {
+    const now = Date.now();
+    const cached = this.branches.get(code);
+    if (cached && cached.until > now) return cached.branch;
+    // Callers of one branch arriving together share one lookup.
+    const entry = {
+      until: now + BRANCH_CACHE_MS,
+      branch: unavailableOnOutage(
+        this.em.fork().findOne(Branch, { code }, { fields: ['path', 'validTo'] }),
+      ).then((found) => (found ? { path: found.path, open: !found.validTo } : undefined)),
+    };
+    const forget = () => this.branches.get(code) === entry && this.branches.delete(code);
+    entry.branch.then((found) => found || forget(), forget);
+    this.branches.set(code, entry);
+    return entry.branch;
+  }
+}
+
+/** A database outage while authenticating is the hub's, not the caller's: 503, not 401. */
+async function unavailableOnOutage<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const outage = outageOf(error);
+    throw outage ? new ServiceUnavailableError(outage) : error;
+  }
+}
