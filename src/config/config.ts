@@ -18,9 +18,12 @@ export interface Config {
   dataDir: string;
   embeddedPostgresPort: number;
   dbPoolSize: number;
-  /** Secrets: required in production, generated and kept under `dataDir` otherwise. */
-  /** HS256 key of development and test tokens; production verifies against a JWKS instead. */
+  /**
+   * HS256 key of development and test tokens, generated and kept under `dataDir` when not
+   * given. Production verifies tokens against a JWKS and refuses it.
+   */
   jwtSecret?: string;
+  /** Secrets: required in production, generated and kept under `dataDir` otherwise. */
   piiHashKey?: string;
   /** AES-256-GCM keyring for personal data at rest, "id:base64key,..." (pii-cipher.ts). */
   piiEncryptionKeys?: string;
