@@ -7,7 +7,7 @@ import { Role } from '../src/auth/roles';
 import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
 import { seedDemoData } from '../seeds/demo-data';
 import { parseConfig } from '../src/config/config';
-import { newPiiKeyring } from '../src/modules/customer/pii-cipher';
+import { newPiiKeyring, PiiCipher } from '../src/modules/customer/pii-cipher';
 import { BusinessClock } from '../src/time/clock';
 import { startTestIssuer } from '../tests/setup/jwks';
 
@@ -64,6 +64,7 @@ async function prepareDatabase(): Promise<string> {
     await seedDemoData(db, {
       customers,
       piiHashKey: secrets.piiHashKey,
+      cipher: new PiiCipher(secrets.piiEncryptionKeys, 'bench'),
       today: clock.today(),
       timeZone: clock.zone,
     });

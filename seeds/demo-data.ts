@@ -1,4 +1,7 @@
 import type { Client, ClientBase } from 'pg';
+import type { PiiCipher } from '../src/modules/customer/pii-cipher';
+import { PiiHasher } from '../src/modules/customer/pii-hasher';
+import { PiiSealer } from '../src/modules/customer/pii-sealer';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../src/time/clock';
 import { detachKeysAndIndexes, SEEDED_TABLES, type Detached } from './load/keys';
 import { pipeline, runAll } from './load/pipeline';
@@ -6,7 +9,7 @@ import { seedPlan, WORK_TABLES } from './load/plan';
 import { chunkSchema, dropAbandonedSchemas, prepareSession, SESSION_TABLES } from './load/session';
 import { isCalendarDay, seedTime } from './sql/seed-time';
 import { branchesSql } from './tables/branches';
-import { MAX_SEED_CUSTOMERS } from './tables/customers';
+import { MAX_SEED_CUSTOMERS, sealCustomerWork } from './tables/customers';
 import type { RowSet } from './tables/row-set';
 
 /*
@@ -18,7 +21,8 @@ import type { RowSet } from './tables/row-set';
  *
  * Deterministic: every value derives from a row's index (hashint8extended seeded per purpose,
  * md5, fixed permutations) and every date and time from the day seeded on, so the same
- * customer count, key and day give byte-identical data on every run.
+ * customer count, key and day give byte-identical data on every run, but for ciphertexts:
+ * identity numbers and contact values are encrypted in Node, each under a random IV.
  */
 
 export { isCalendarDay, MAX_SEED_CUSTOMERS };
@@ -26,6 +30,8 @@ export { isCalendarDay, MAX_SEED_CUSTOMERS };
 export interface SeedOptions {
   customers: number;
   piiHashKey: string;
+  /** Encrypts identity numbers and contact values (the key never enters the database). */
+  cipher: PiiCipher;
   /**
    * The business day seeded on, `YYYY-MM-DD`: the business clock's today, so that the demo
    * shows cover in force, recent claims and fresh scores. Policies, claims and scores are
@@ -81,6 +87,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
   const total = options.customers;
   const time = seedTime(options.today, options.timeZone ?? DEFAULT_BUSINESS_TIME_ZONE);
   const plan = seedPlan(time);
+  const sealer = new PiiSealer(new PiiHasher(options.piiHashKey), options.cipher);
   const seeded = await client.query<{ any: boolean }>(
     'select exists (select 1 from customer) or exists (select 1 from branch) as any',
   );
@@ -129,6 +136,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
     }
     const create = helper ? 'create unlogged table' : 'create temp table';
     for (const sql of plan.work(create, chunks[n].lo, chunks[n].hi)) await db.query(sql);
+    await sealCustomerWork(db, create, sealer);
     for (const rows of plan.finalRows) {
       await db.query(`${create} ${staged(rows, n)} (${rows.columns}) as ${rows.select}`);
     }

@@ -150,6 +150,7 @@ async function seedIfEmpty(
     const counts = await seedDemoData(client, {
       customers,
       piiHashKey,
+      cipher: app.services.cipher,
       today: clock.today(),
       timeZone: clock.zone,
     });

@@ -13,7 +13,7 @@ import type { RowSet } from '../tables/row-set';
 import { COUNT_PLATES_SQL, vehicleRows, vehicleWorkSql } from '../tables/vehicles';
 
 /** The working tables of a chunk, in the order `work` fills them. */
-export const WORK_TABLES = ['s_cust', 's_veh', 's_pol', 's_claim'];
+export const WORK_TABLES = ['s_cust', 's_veh', 's_pol', 's_claim', 's_sealed'];
 
 /** What a seed on one day runs: the generators' statements, in the order the load needs. */
 export interface SeedPlan {

@@ -4,7 +4,6 @@ import {
   VerificationStatus,
 } from '../../src/modules/customer/customer.enums';
 import { pick, weighted } from '../sql/draws';
-import { hmacSql } from '../sql/hmac';
 import { TAG, uuidSql } from '../sql/ids';
 import { DAY, type SeedTime } from '../sql/seed-time';
 import { lit } from '../sql/values';
@@ -13,8 +12,8 @@ import type { RowSet } from './row-set';
 interface ContactSpec {
   kind: ContactKind;
   slot: number;
-  /** The column of s_cust that holds the value; customers without one get no contact point. */
-  value: string;
+  /** The value's columns in s_sealed (`<column>_cipher`...); customers without one get none. */
+  column: string;
   statuses: [VerificationStatus, number][];
   methods: [VerificationMethod, number][];
 }
@@ -23,7 +22,7 @@ const CONTACTS: ContactSpec[] = [
   {
     kind: ContactKind.MOBILE,
     slot: 0,
-    value: 'c.mobile',
+    column: 'mobile',
     // Contact authenticity: branches report 93% and aim at 99.5% of mobiles verified.
     statuses: [
       [VerificationStatus.VERIFIED, 85],
@@ -38,7 +37,7 @@ const CONTACTS: ContactSpec[] = [
   {
     kind: ContactKind.EMAIL,
     slot: 1,
-    value: 'c.email',
+    column: 'email',
     statuses: [
       [VerificationStatus.VERIFIED, 40],
       [VerificationStatus.UNVERIFIED, 58],
@@ -49,7 +48,7 @@ const CONTACTS: ContactSpec[] = [
   {
     kind: ContactKind.ADDRESS,
     slot: 2,
-    value: 'c.street_address',
+    column: 'street_address',
     statuses: [
       [VerificationStatus.VERIFIED, 15],
       [VerificationStatus.UNVERIFIED, 85],
@@ -63,24 +62,27 @@ export function contactPointRows(time: SeedTime): RowSet {
   const key = 'c.i * 4 + k.slot';
   const bySlot = (choose: (spec: ContactSpec) => string) =>
     `case k.slot ${CONTACTS.map((spec) => `when ${spec.slot} then ${choose(spec)}`).join(' ')} end`;
-  const kinds = CONTACTS.map((spec) => `(${spec.slot}, ${lit(spec.kind)}, ${spec.value})`);
+  const kinds = CONTACTS.map(
+    ({ slot, kind, column: v }) =>
+      `(${slot}, ${lit(kind)}, s.${v}_cipher, s.${v}_masked, s.${v}_hash)`,
+  );
   const verified = `v.status <> ${lit(VerificationStatus.UNVERIFIED)}`;
   return {
     table: 'contact_point',
-    columns: `id, created_at, updated_at, customer_id, kind, value, value_hash, "primary",
-      verification_status, verification_method, verified_at`,
+    columns: `id, created_at, updated_at, customer_id, kind, value_cipher, value_masked,
+      value_hash, "primary", verification_status, verification_method, verified_at`,
     select: `select ${uuidSql(TAG.contactPoint, key)}, ${time.now}, ${time.now}, c.id, k.kind,
-    k.value, ${hmacSql('k.kind', 'k.value')}, k.kind = ${lit(ContactKind.MOBILE)}, v.status,
+    k.cipher, k.masked, k.hash, k.kind = ${lit(ContactKind.MOBILE)}, v.status,
     case when ${verified}
       then ${bySlot((spec) => weighted(key, 'verificationMethod', spec.methods))} end,
     case when ${verified}
       then ${time.now} - (3600 + ${pick(key, 'verifiedAt', 2 * 365 * DAY)})
         * interval '1 second' end
-  from s_cust c
-  cross join lateral (values ${kinds.join(', ')}) as k(slot, kind, value)
+  from s_cust c join s_sealed s on s.i = c.i
+  cross join lateral (values ${kinds.join(', ')}) as k(slot, kind, cipher, masked, hash)
   cross join lateral (
     select ${bySlot((spec) => weighted(key, 'verification', spec.statuses))} as status) v
-  where k.value is not null
+  where k.cipher is not null
   order by c.i, k.slot`,
   };
 }

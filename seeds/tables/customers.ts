@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import {
   ConsentChannel,
   ContactKind,
@@ -7,6 +8,7 @@ import {
   IdentityDocumentType,
   SourceSystem,
 } from '../../src/modules/customer/customer.enums';
+import type { PiiSealer } from '../../src/modules/customer/pii-sealer';
 import { MARKETS } from '../reference/branches';
 import {
   COMMUNITIES,
@@ -200,34 +202,87 @@ export const customerRows = (time: SeedTime): RowSet => ({
   from s_cust order by i`,
 });
 
+/** The columns of s_cust holding personal values, and the kind each is sealed as. */
+const PERSONAL_VALUES: {
+  column: string;
+  kind: (row: Record<string, string>) => IdentityDocumentType | ContactKind;
+}[] = [
+  { column: 'doc_number', kind: (row) => row.doc_type as IdentityDocumentType },
+  { column: 'mobile', kind: () => ContactKind.MOBILE },
+  { column: 'email', kind: () => ContactKind.EMAIL },
+  { column: 'street_address', kind: () => ContactKind.ADDRESS },
+];
+
+/**
+ * Seals the chunk's personal values into the working table s_sealed, by customer index:
+ * `<column>_cipher`, `_masked` and `_hash` for each column of PERSONAL_VALUES. Encryption
+ * needs the key, which stays in Node: the values go out, and come back sealed as arrays
+ * joined through unnest, one round trip each way per chunk.
+ */
+export async function sealCustomerWork(
+  db: ClientBase,
+  create: string,
+  sealer: PiiSealer,
+): Promise<void> {
+  const { rows } = await db.query<Record<string, string>>(
+    `select i, doc_type, ${PERSONAL_VALUES.map((v) => v.column).join(', ')} from s_cust order by i`,
+  );
+  const arrays: unknown[][] = [rows.map((row) => row.i)];
+  const columns = ['i bigint'];
+  const unnested = ['$1::bigint[]'];
+  for (const { column, kind } of PERSONAL_VALUES) {
+    const sealed = rows.map((row) =>
+      row[column] === null ? null : sealer.seal(kind(row), row[column]),
+    );
+    arrays.push(
+      sealed.map((s) => s?.cipher ?? null),
+      sealed.map((s) => s?.masked ?? null),
+      sealed.map((s) => s?.hash ?? null),
+    );
+    columns.push(`${column}_cipher text`, `${column}_masked text`, `${column}_hash bytea`);
+    const n = unnested.length;
+    unnested.push(`$${n + 1}::text[]`, `$${n + 2}::text[]`, `$${n + 3}::bytea[]`);
+  }
+  await db.query(`${create} s_sealed (${columns.join(', ')})`);
+  await db.query(`insert into s_sealed select * from unnest(${unnested.join(', ')})`, arrays);
+}
+
 export const identityDocumentRows = (time: SeedTime): RowSet => ({
   table: 'identity_document',
-  columns: 'id, created_at, updated_at, customer_id, type, number, number_hash, checksum_exception',
+  columns: `id, created_at, updated_at, customer_id, type, number_cipher, number_masked,
+    number_hash, checksum_exception`,
   select: `select ${uuidSql(TAG.identityDocument, 'c.i')}, ${time.now}, ${time.now}, c.id,
-    c.doc_type, c.doc_number, ${hmacSql('c.doc_type', 'c.doc_number')}, false
-  from s_cust c order by c.i`,
+    c.doc_type, s.doc_number_cipher, s.doc_number_masked, s.doc_number_hash, false
+  from s_cust c join s_sealed s on s.i = c.i order by c.i`,
 });
 
-/** Each customer as the source system that first sent it would have: one record apiece. */
+/**
+ * Each customer as the source system that first sent it would have: one record apiece,
+ * with its identity number and mobile masked, as ingestion keeps them.
+ */
 export const sourceRecordRows = (time: SeedTime): RowSet => ({
   table: 'source_record',
   columns: `id, created_at, updated_at, source_system, source_key, customer_id, attributes,
     content_hash, received_at`,
-  // The content hash digests the attributes' values: as deterministic as their JSON, cheaper.
+  // The content hash digests the attributes' values, keyed as ingestion's is: as
+  // deterministic as their JSON, cheaper.
   select: `select ${uuidSql(TAG.sourceRecord, 'r.i')}, ${time.now}, ${time.now},
     r.source_system, r.source_key, r.id, r.attributes, r.content_hash, ${time.now}
   from (
     select c.i, c.id, c.source_system, c.source_key,
-      md5(concat_ws('|', c.source_system, c.source_key, c.kind, c.name, c.gender, c.birth_date,
-        c.branch_code, c.doc_type, c.doc_number, c.mobile)) as content_hash,
+      encode(${hmacSql(
+        lit('SOURCE_RECORD'),
+        `concat_ws('|', c.source_system, c.source_key, c.kind, c.name, c.gender,
+          c.birth_date, c.branch_code, c.doc_type, c.doc_number, c.mobile)`,
+      )}, 'hex') as content_hash,
       jsonb_strip_nulls(jsonb_build_object('sourceSystem', c.source_system,
         'sourceKey', c.source_key, 'kind', c.kind, 'name', c.name, 'gender', c.gender,
         'birthDate', c.birth_date, 'branchCode', c.branch_code,
         'identityDocuments', jsonb_build_array(
-          jsonb_build_object('type', c.doc_type, 'number', c.doc_number)),
+          jsonb_build_object('type', c.doc_type, 'number', s.doc_number_masked)),
         'contactPoints', jsonb_build_array(
-          jsonb_build_object('kind', ${lit(ContactKind.MOBILE)}, 'value', c.mobile))))
+          jsonb_build_object('kind', ${lit(ContactKind.MOBILE)}, 'value', s.mobile_masked))))
         as attributes
-    from s_cust c offset 0) r
+    from s_cust c join s_sealed s on s.i = c.i offset 0) r
   order by r.i`,
 });

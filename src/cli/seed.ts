@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { isCalendarDay, MAX_SEED_CUSTOMERS, seedDemoData } from '../../seeds/demo-data';
 import { ConfigError, parseConfig } from '../config/config';
 import { resolveSecrets } from '../config/secrets';
+import { PiiCipher } from '../modules/customer/pii-cipher';
 import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
@@ -63,7 +64,7 @@ async function main(args: string[]): Promise<number> {
     } finally {
       await orm.close();
     }
-    const { piiHashKey } = resolveSecrets(config);
+    const { piiHashKey, piiEncryptionKeys, piiEncryptionKeyId } = resolveSecrets(config);
 
     const client = new Client({ connectionString: url });
     await client.connect();
@@ -76,6 +77,7 @@ async function main(args: string[]): Promise<number> {
       const counts = await seedDemoData(client, {
         customers,
         piiHashKey,
+        cipher: new PiiCipher(piiEncryptionKeys, piiEncryptionKeyId),
         today,
         timeZone: clock.zone,
         onProgress: progressBar(process.stderr),

@@ -1,4 +1,5 @@
 import { Role } from '../../src/auth/roles';
+import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import {
   autoPolicyRecord,
   claimRecord,
@@ -14,7 +15,7 @@ import {
   riskScoreRecord,
   vin,
 } from '../setup/factories';
-import { startTestHub, type TestHub } from '../setup/test-app';
+import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
 const counts = (hub: TestHub) =>
   hub.sql(`select
@@ -235,9 +236,11 @@ describe('ingestion from source systems', () => {
 
   it('writes a record whole or not at all when the database refuses part of it', async () => {
     // A rule only the database knows, failing on the last row the record writes.
+    const hasher = new PiiHasher(TEST_SECRETS.piiHashKey);
+    const refusedHash = hasher.digest('EMAIL', 'refused@example.cn').toString('hex');
     await hub.sql(`create function refuse_test_contact() returns trigger language plpgsql as $$
       begin
-        if new.value = 'refused@example.cn' then
+        if new.value_hash = '\\x${refusedHash}'::bytea then
           raise exception 'refused' using errcode = 'check_violation', constraint = 'contact_point_test_rule';
         end if;
         return new;
@@ -269,8 +272,8 @@ describe('ingestion from source systems', () => {
         await hub.sql(`select 1 from source_record where source_key = $1`, [`PA-${r}`]),
       ).toEqual([]);
       const docs = await hub.sql(
-        `select count(*)::int as n from identity_document where number = $1`,
-        [residentId(r)],
+        `select count(*)::int as n from identity_document where number_hash = $1`,
+        [hasher.digest('RESIDENT_ID', residentId(r))],
       );
       expect(docs).toEqual([{ n: 0 }]);
       expect(

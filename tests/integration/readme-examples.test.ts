@@ -6,6 +6,7 @@ import { Role } from '../../src/auth/roles';
 import { parseConfig } from '../../src/config/config';
 import { seedDemoData } from '../../seeds/demo-data';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
+import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 
 /**
  * The README's examples, as a new user runs them on a fresh `npm start`: the demo data as
@@ -104,6 +105,7 @@ describe('the README examples, on the demo data of a fresh start', () => {
         // What `npm start` seeds without configuration.
         customers: parseConfig({}).demoCustomers,
         piiHashKey: TEST_SECRETS.piiHashKey,
+        cipher: new PiiCipher(TEST_SECRETS.piiEncryptionKeys, TEST_SECRETS.piiEncryptionKeyId),
         today: hub.clock.today(),
         timeZone: hub.clock.zone,
       });

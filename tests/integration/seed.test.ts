@@ -5,7 +5,9 @@ import { createClient } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import { ClaimStatus } from '../../src/modules/claim/claim.enums';
 import { IdentityDocumentType } from '../../src/modules/customer/customer.enums';
+import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
+import { maskPii } from '../../src/modules/customer/pii-masks';
 import { LineOfBusiness, SalesChannel } from '../../src/modules/policy/policy.enums';
 import { RiskLevel } from '../../src/modules/risk/risk.enums';
 import { metricsQuery } from '../../src/modules/tier/metrics.sql';
@@ -20,9 +22,11 @@ import {
   checkVin,
 } from '../../src/validation';
 import { templateName } from '../setup/global-setup';
+import { TEST_SECRETS } from '../setup/test-app';
 
 const ADMIN_URL = process.env.CIF_TEST_ADMIN_URL!;
 const KEY = 'seed-test-key-0123456789-abcdefghijklmnopqrstuvwxyz';
+const CIPHER = new PiiCipher(TEST_SECRETS.piiEncryptionKeys, TEST_SECRETS.piiEncryptionKeyId);
 // Small, for a busy 2-core machine, yet enough for every status, line, channel and tier.
 const CUSTOMERS = 400;
 const clock = new BusinessClock();
@@ -75,6 +79,7 @@ function seeded(
         const counts = await seedDemoData(client, {
           customers,
           piiHashKey: key,
+          cipher: CIPHER,
           today: day,
           timeZone: clock.zone,
           connect: helped ? connect : undefined,
@@ -90,13 +95,29 @@ async function rows<T>(db: { client: Client }, sql: string, values?: unknown[]):
   return (await db.client.query(sql, values)).rows as T[];
 }
 
-/** Digests of the tables whose rows carry the seed's dates, to compare two seeds by. */
+/** Rows whose `column` holds a ciphertext, with the plain value in its place. */
+async function decrypted<T extends Record<string, unknown>>(
+  db: { client: Client },
+  column: keyof T & string,
+  sql: string,
+): Promise<T[]> {
+  return (await rows<T>(db, sql)).map((row) => ({
+    ...row,
+    [column]: CIPHER.decrypt(row[column] as string),
+  }));
+}
+
+/**
+ * Digests of the tables whose rows carry the seed's dates, to compare two seeds by: all
+ * but the ciphertexts, whose IVs are random (their plain values are checked apart).
+ */
 async function digests(db: Seeded): Promise<Record<string, string>> {
   const tables = ['customer', 'contact_point', 'vehicle', 'policy', 'policy_party', 'claim'];
+  const row = `(to_jsonb(t) - 'value_cipher')::text`;
   const [digest] = await rows<Record<string, string>>(
     db,
     `select ${[...tables, 'risk_score']
-      .map((t) => `(select md5(string_agg(t::text, '|' order by t::text)) from ${t} t) as ${t}`)
+      .map((t) => `(select md5(string_agg(${row}, '|' order by ${row})) from ${t} t) as ${t}`)
       .join(', ')}`,
   );
   return digest;
@@ -133,7 +154,12 @@ describe('seeding demo data', () => {
   it('refuses a day that is not on the calendar, before writing anything', async () => {
     const { client } = await freshDatabase();
     await expect(
-      seedDemoData(client, { customers: 10, piiHashKey: KEY, today: '2027-02-29' }),
+      seedDemoData(client, {
+        customers: 10,
+        piiHashKey: KEY,
+        cipher: CIPHER,
+        today: '2027-02-29',
+      }),
     ).rejects.toThrow("today must be a calendar date as YYYY-MM-DD, got '2027-02-29'");
     const [{ count }] = (await client.query('select count(*) from branch')).rows;
     expect(count).toBe('0');
@@ -150,9 +176,10 @@ describe('seeding demo data', () => {
   });
 
   it('gives individuals valid resident IDs that agree with their birth date and sex', async () => {
-    const ids = await rows<{ number: string; birth_date: string; gender: string }>(
+    const ids = await decrypted<{ number: string; birth_date: string; gender: string }>(
       first,
-      `select d.number, to_char(c.birth_date, 'YYYY-MM-DD') as birth_date, c.gender
+      'number',
+      `select d.number_cipher as number, to_char(c.birth_date, 'YYYY-MM-DD') as birth_date, c.gender
       from identity_document d join customer c on c.id = d.customer_id
       where d.type = '${IdentityDocumentType.RESIDENT_ID}'`,
     );
@@ -168,9 +195,10 @@ describe('seeding demo data', () => {
   });
 
   it('gives organisations valid credit codes without checksum exceptions', async () => {
-    const codes = await rows<{ number: string }>(
+    const codes = await decrypted<{ number: string }>(
       first,
-      `select number from identity_document
+      'number',
+      `select number_cipher as number from identity_document
       where type = '${IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE}'`,
     );
     expect(codes.length).toBeGreaterThan(0);
@@ -183,14 +211,19 @@ describe('seeding demo data', () => {
     }
   });
 
-  it('hashes every document number and contact value as PiiHasher does', async () => {
+  it('encrypts, masks and hashes every document number and contact value', async () => {
     const hasher = new PiiHasher(KEY);
-    const hashed = await rows<{ kind: string; value: string; hash: Buffer }>(
+    const sealed = await rows<{ kind: string; cipher: string; masked: string; hash: Buffer }>(
       first,
-      `select type as kind, number as value, number_hash as hash from identity_document
-      union all select kind, value, value_hash from contact_point`,
+      `select type as kind, number_cipher as cipher, number_masked as masked,
+        number_hash as hash from identity_document
+      union all select kind, value_cipher, value_masked, value_hash from contact_point`,
     );
-    for (const { kind, value, hash } of hashed) {
+    expect(sealed.length).toBeGreaterThan(CUSTOMERS * 2);
+    for (const { kind, cipher, masked, hash } of sealed) {
+      const value = CIPHER.decrypt(cipher);
+      expect(cipher).not.toContain(value);
+      expect(masked).toBe(maskPii(kind as never, value));
       expect(hash.equals(hasher.digest(kind, value))).toBe(true);
     }
   });
@@ -199,9 +232,10 @@ describe('seeding demo data', () => {
     const longKey = 'k'.repeat(100);
     const small = await seeded(TODAY, { customers: 20, key: longKey });
     const hasher = new PiiHasher(longKey);
-    const docs = await rows<{ type: string; number: string; number_hash: Buffer }>(
+    const docs = await decrypted<{ type: string; number: string; number_hash: Buffer }>(
       small,
-      'select type, number, number_hash from identity_document',
+      'number',
+      'select type, number_cipher as number, number_hash from identity_document',
     );
     expect(docs).toHaveLength(20);
     for (const doc of docs) {
@@ -210,9 +244,10 @@ describe('seeding demo data', () => {
   }, 60_000);
 
   it('writes valid, distinct mobile numbers, one primary mobile per customer', async () => {
-    const mobiles = await rows<{ value: string; primary: boolean }>(
+    const mobiles = await decrypted<{ value: string; primary: boolean }>(
       first,
-      `select value, "primary" from contact_point where kind = 'MOBILE'`,
+      'value',
+      `select value_cipher as value, "primary" from contact_point where kind = 'MOBILE'`,
     );
     expect(mobiles).toHaveLength(CUSTOMERS);
     for (const mobile of mobiles) {

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import { seedDemoData } from '../../seeds/demo-data';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
+import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 
 const TIERS = ['DIAMOND', 'GOLD', 'SILVER', 'BLUE', 'STANDARD', 'WATCH'];
 
@@ -37,6 +38,7 @@ describe('marketing segments by tier, on the demo data', () => {
     await seedDemoData(client, {
       customers: 3000,
       piiHashKey: TEST_SECRETS.piiHashKey,
+      cipher: new PiiCipher(TEST_SECRETS.piiEncryptionKeys, TEST_SECRETS.piiEncryptionKeyId),
       today: hub.clock.today(),
       timeZone: hub.clock.zone,
     });

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { ContactKind, IdentityDocumentType } from '../../src/modules/customer/customer.enums';
+import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
+import { PiiSealer } from '../../src/modules/customer/pii-sealer';
+import { maskSourceAttributes } from '../../src/modules/ingestion/customer.ingester';
 import { addDays } from '../../src/time/clock';
 import { checkMobile, checkPlate, checkResidentId, checkVin } from '../../src/validation';
 import { TEST_SECRETS, type TestHub } from './test-app';
@@ -326,14 +330,18 @@ async function insertRows(hub: TestHub, table: string, rows: Record<string, unkn
  * The portfolio of `ingestPortfolio` (the same records, keys and values) written straight
  * into the tables, one statement per table, for fixtures that need many customers and test
  * the read path rather than ingestion: 100 customers take a few hundredths of a second
- * instead of ingestion's tens of seconds on a busy machine. Identity numbers and mobiles
- * get their digests from `PiiHasher` with the test key, so lookups find them; the tables'
+ * instead of ingestion's tens of seconds on a busy machine. Identity numbers and contact
+ * values are sealed by `PiiSealer` with the test keys, as ingestion seals them (encrypted,
+ * masked, hashed: lookups find them), and masked in the source records; the tables'
  * triggers queue every customer for a tier recompute, as ingestion does. The rows carry no
  * ingestion content hash: resending one of these records through ingestion updates it
  * rather than finding it unchanged. Returns the customers' CIF numbers.
  */
 export async function insertPortfolio(hub: TestHub, count: number, from = 1): Promise<string[]> {
-  const hasher = new PiiHasher(TEST_SECRETS.piiHashKey);
+  const sealer = new PiiSealer(
+    new PiiHasher(TEST_SECRETS.piiHashKey),
+    new PiiCipher(TEST_SECRETS.piiEncryptionKeys, TEST_SECRETS.piiEncryptionKeyId),
+  );
   const hex = (digest: Buffer) => `\\x${digest.toString('hex')}`;
   const branchIds = new Map(
     (await hub.sql<{ code: string; id: string }>('select code, id from branch')).map((b) => [
@@ -399,13 +407,17 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
     hub,
     'identity_document',
     portfolio.flatMap(({ customer: c, ids }) =>
-      c.identityDocuments.map((d) => ({
-        id: randomUUID(),
-        customer_id: ids.customer,
-        type: d.type,
-        number: d.number,
-        number_hash: hex(hasher.digest(d.type, d.number)),
-      })),
+      c.identityDocuments.map((d) => {
+        const sealed = sealer.seal(d.type as IdentityDocumentType, d.number);
+        return {
+          id: randomUUID(),
+          customer_id: ids.customer,
+          type: d.type,
+          number_cipher: sealed.cipher,
+          number_masked: sealed.masked,
+          number_hash: hex(sealed.hash),
+        };
+      }),
     ),
   );
   await insertRows(
@@ -415,12 +427,14 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
       c.contactPoints.map((p: Record<string, string | undefined>) => {
         const mobile = p.kind === 'MOBILE' ? checkMobile(p.value!) : undefined;
         const value = mobile?.ok ? mobile.value.normalized : p.value!.toLowerCase();
+        const sealed = sealer.seal(p.kind as ContactKind, value);
         return {
           id: randomUUID(),
           customer_id: ids.customer,
           kind: p.kind,
-          value,
-          value_hash: hex(hasher.digest(p.kind!, value)),
+          value_cipher: sealed.cipher,
+          value_masked: sealed.masked,
+          value_hash: hex(sealed.hash),
           primary: p.kind === 'MOBILE',
           verification_status: p.verificationStatus ?? 'UNVERIFIED',
           verification_method: p.verificationMethod ?? null,
@@ -437,7 +451,7 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
       source_system: c.sourceSystem,
       source_key: c.sourceKey,
       customer_id: ids.customer,
-      attributes: c,
+      attributes: maskSourceAttributes(c),
       content_hash: 'inserted by a test factory',
       received_at: hub.clock.now().toISOString(),
     })),

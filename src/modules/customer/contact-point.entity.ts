@@ -5,13 +5,18 @@ import type { Customer } from './customer.entity';
 
 /**
  * A way to reach the customer, with the proof that it does (contact authenticity is a
- * regulator-watched indicator). Mobiles are found through `valueHash`, like documents.
+ * regulator-watched indicator). The value is stored encrypted and masked, like document
+ * numbers; mobiles are found through `valueHash`.
  */
 @Entity({ tableName: 'contact_point' })
 @Index({ name: 'contact_point_value_hash_idx', properties: ['kind', 'valueHash'] })
 @Check({
   name: 'contact_point_verified_check',
   expression: `verification_status = 'UNVERIFIED' or (verification_method is not null and verified_at is not null)`,
+})
+@Check({
+  name: 'contact_point_sealed_check',
+  expression: `(value_cipher is null) <> (legacy_value is null) and (value_cipher is null) = (value_masked is null)`,
 })
 export class ContactPoint extends BaseEntity<'verificationStatus' | 'primary'> {
   @ManyToOne('Customer', { deleteRule: 'cascade' })
@@ -21,8 +26,19 @@ export class ContactPoint extends BaseEntity<'verificationStatus' | 'primary'> {
   @Enum({ items: () => ContactKind, type: 'text' })
   kind!: ContactKind;
 
-  @Property({ type: 'text' })
-  value!: string;
+  /**
+   * PiiCipher's "v1.<keyId>.<...>". Null in the database only beside a `legacyValue`, which the
+   * hub seals before it serves: every writer gives it, with the masked form.
+   */
+  @Property({ type: 'text', nullable: true })
+  valueCipher!: string;
+
+  @Property({ type: 'text', nullable: true })
+  valueMasked!: string;
+
+  /** A value stored in plain text before encryption at rest: see IdentityDocument. */
+  @Property({ type: 'text', nullable: true, lazy: true })
+  legacyValue?: string;
 
   @Property({ type: 'blob' })
   valueHash!: Buffer;

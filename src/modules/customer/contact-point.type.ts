@@ -16,8 +16,11 @@ export class ContactPointView {
   @Column()
   kind!: ContactKind;
 
-  @Field(() => String, { description: 'Masked (138****5678) for all but data stewards.' })
-  @Column({ access: FIELDS.contactValue })
+  @Field(() => String, {
+    description:
+      'Masked (138****5678, z***@example.com, 江苏省南京市***). The whole value: reveal.',
+  })
+  @Column({ property: 'valueMasked', access: FIELDS.contactValue })
   value!: string;
 
   @Field(() => Boolean)

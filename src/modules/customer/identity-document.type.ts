@@ -16,9 +16,10 @@ export class IdentityDocumentView {
   type!: IdentityDocumentType;
 
   @Field(() => String, {
-    description: 'Masked (110105********002X) for all but data stewards; refused to marketing.',
+    description:
+      'Masked to the last 4 characters (**************002X); refused to marketing. The whole number: reveal.',
   })
-  @Column({ access: FIELDS.identityNumber })
+  @Column({ property: 'numberMasked', access: FIELDS.identityNumber })
   number!: string;
 
   @Field(() => Boolean, {

@@ -11,7 +11,8 @@ import {
 } from '../customer/customer.enums';
 import { IdentityDocument } from '../customer/identity-document.entity';
 import { checkDocument } from '../customer/identity-rules';
-import type { PiiHasher } from '../customer/pii-hasher';
+import { maskPii } from '../customer/pii-masks';
+import type { PiiSealer, SealedValue } from '../customer/pii-sealer';
 import { SourceRecord } from '../customer/source-record.entity';
 import type { ContactPointInput, CustomerRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
@@ -22,12 +23,12 @@ import { findOpenBranch } from './references';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 interface NormalizedContact extends ContactPointInput {
-  hash: Buffer;
+  sealed: SealedValue;
 }
 
 function normalizeContacts(
   errors: RecordErrors,
-  hasher: PiiHasher,
+  sealer: PiiSealer,
   contacts: ContactPointInput[],
 ): NormalizedContact[] {
   return contacts.flatMap((contact, i) => {
@@ -56,7 +57,7 @@ function normalizeContacts(
       );
     }
     return [
-      { ...contact, value, verificationStatus: status, hash: hasher.digest(contact.kind, value) },
+      { ...contact, value, verificationStatus: status, sealed: sealer.seal(contact.kind, value) },
     ];
   });
 }
@@ -68,7 +69,7 @@ function normalizeContacts(
  */
 export async function ingestCustomer(
   em: EntityManager,
-  hasher: PiiHasher,
+  sealer: PiiSealer,
   record: CustomerRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
@@ -97,11 +98,11 @@ export async function ingestCustomer(
           errors.add(
             'birthDate',
             'ID_BIRTH_DATE_MISMATCH',
-            `the resident ID says ${id.value.birthDate}`,
+            'differs from the birth date in the resident ID',
           );
         }
         if (gender && gender !== id.value.gender) {
-          errors.add('gender', 'ID_GENDER_MISMATCH', `the resident ID says ${id.value.gender}`);
+          errors.add('gender', 'ID_GENDER_MISMATCH', 'differs from the sex in the resident ID');
         }
         birthDate ??= id.value.birthDate;
         gender ??= id.value.gender as Gender;
@@ -114,9 +115,9 @@ export async function ingestCustomer(
         'a credit code belongs to an organisation',
       );
     }
-    return [{ ...doc, ...checked, hash: hasher.digest(doc.type, checked.number) }];
+    return [{ ...doc, ...checked, sealed: sealer.seal(doc.type, checked.number) }];
   });
-  const contacts = normalizeContacts(errors, hasher, record.contactPoints ?? []);
+  const contacts = normalizeContacts(errors, sealer, record.contactPoints ?? []);
   const branch = await findOpenBranch(em, errors, 'branchCode', record.branchCode);
   errors.throwIfAny();
 
@@ -125,9 +126,11 @@ export async function ingestCustomer(
     gender,
     birthDate,
     identityDocuments: documents.map(({ type, number }) => ({ type, number })),
-    contactPoints: contacts.map(({ hash: _hash, ...c }) => c),
+    contactPoints: contacts.map(({ sealed: _sealed, ...c }) => c),
   };
-  const hash = contentHash(normalized);
+  // Keyed: a plain digest of a record whose other fields are stored could be brute-forced
+  // back to the identity number and the mobile, whose masks leave few digits to guess.
+  const hash = sealer.hasher.digest('SOURCE_RECORD', contentHash(normalized)).toString('hex');
   const existing = await em.findOne(
     SourceRecord,
     { sourceSystem: record.sourceSystem, sourceKey: record.sourceKey },
@@ -140,7 +143,7 @@ export async function ingestCustomer(
   for (const doc of documents) {
     const found = await em.findOne(
       IdentityDocument,
-      { type: doc.type, numberHash: doc.hash },
+      { type: doc.type, numberHash: doc.sealed.hash },
       { populate: ['customer'] },
     );
     if (found) holders.add(found.customer);
@@ -182,12 +185,13 @@ export async function ingestCustomer(
 
   const held = created ? [] : await em.find(IdentityDocument, { customer });
   for (const doc of documents) {
-    if (held.some((h) => h.type === doc.type && h.numberHash.equals(doc.hash))) continue;
+    if (held.some((h) => h.type === doc.type && h.numberHash.equals(doc.sealed.hash))) continue;
     em.create(IdentityDocument, {
       customer,
       type: doc.type,
-      number: doc.number,
-      numberHash: doc.hash,
+      numberCipher: doc.sealed.cipher,
+      numberMasked: doc.sealed.masked,
+      numberHash: doc.sealed.hash,
       checksumException: doc.checksumException,
     });
   }
@@ -196,15 +200,16 @@ export async function ingestCustomer(
   const hasPrimaryMobile = reachable.some((c) => c.kind === ContactKind.MOBILE && c.primary);
   contacts.forEach((contact, i) => {
     const known = reachable.find(
-      (c) => c.kind === contact.kind && c.valueHash.equals(contact.hash),
+      (c) => c.kind === contact.kind && c.valueHash.equals(contact.sealed.hash),
     );
     const point =
       known ??
       em.create(ContactPoint, {
         customer,
         kind: contact.kind,
-        value: contact.value,
-        valueHash: contact.hash,
+        valueCipher: contact.sealed.cipher,
+        valueMasked: contact.sealed.masked,
+        valueHash: contact.sealed.hash,
         primary:
           contact.kind === ContactKind.MOBILE &&
           !hasPrimaryMobile &&
@@ -220,7 +225,10 @@ export async function ingestCustomer(
     }
   });
 
-  const attributes = JSON.parse(JSON.stringify(normalized)) as Record<string, unknown>;
+  const attributes = JSON.parse(JSON.stringify(maskSourceAttributes(normalized))) as Record<
+    string,
+    unknown
+  >;
   if (existing) {
     existing.customer = customer;
     existing.attributes = attributes;
@@ -238,4 +246,25 @@ export async function ingestCustomer(
   }
   await em.flush();
   return { status: created ? RecordStatus.CREATED : RecordStatus.UPDATED, id: customer.id };
+}
+
+/**
+ * A customer record as it is kept in source_record.attributes: as sent, but for identity
+ * numbers and contact values, masked as every role reads them. The ciphertext lives in the
+ * documents and contact points; a raw payload keeps no second, plain copy.
+ */
+export function maskSourceAttributes<
+  R extends {
+    identityDocuments?: { type: string; number: string }[];
+    contactPoints?: { kind: string; value: string }[];
+  },
+>(record: R): R {
+  return {
+    ...record,
+    identityDocuments: record.identityDocuments?.map((d) => ({
+      ...d,
+      number: maskPii(d.type, d.number),
+    })),
+    contactPoints: record.contactPoints?.map((c) => ({ ...c, value: maskPii(c.kind, c.value) })),
+  };
 }

@@ -1,0 +1,117 @@
+import type { Pool } from 'pg';
+import type { ContactKind, IdentityDocumentType } from './customer.enums';
+import type { PiiSealer } from './pii-sealer';
+
+type SealedKind = IdentityDocumentType | ContactKind;
+
+/** Where personal values are kept sealed, table by table (see the entities). */
+const SEALED_TABLES = [
+  {
+    table: 'identity_document',
+    kind: 'type',
+    cipher: 'number_cipher',
+    masked: 'number_masked',
+    legacy: 'legacy_number',
+  },
+  {
+    table: 'contact_point',
+    kind: 'kind',
+    cipher: 'value_cipher',
+    masked: 'value_masked',
+    legacy: 'legacy_value',
+  },
+] as const;
+
+/** Rows per transaction unless configured (PII_ROTATION_BATCH_SIZE). */
+export const DEFAULT_ROTATION_BATCH_SIZE = 1000;
+export const MAX_ROTATION_BATCH_SIZE = 100_000;
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface RotationBatch {
+  table: string;
+  /** Values re-encrypted or sealed by this batch, committed. */
+  rows: number;
+  /** Of the table so far in this run. */
+  done: number;
+  /** Of the table when the run began (other writers may add to it meanwhile). */
+  total: number;
+}
+
+/**
+ * Brings every stored personal value under the active key: values under another key are
+ * re-encrypted, and plain values from before encryption at rest (`legacy_` columns) are
+ * encrypted, masked and emptied. In batches of `batchSize` rows in id order, one
+ * transaction each. The progress is the rows' own key ids: a run stopped anywhere, even
+ * killed, is resumed by running again. Digests do not change: the HMAC key is another.
+ */
+export class PiiRotation {
+  constructor(
+    private readonly pool: Pool,
+    private readonly sealer: PiiSealer,
+  ) {}
+
+  /** `legacyOnly`: only seal plain values, leaving other keys' values as they are. */
+  async run(options: {
+    batchSize: number;
+    legacyOnly?: boolean;
+    onBatch?: (batch: RotationBatch) => void;
+  }): Promise<{ table: string; rows: number }[]> {
+    const { cipher } = this.sealer;
+    const totals = [];
+    for (const t of SEALED_TABLES) {
+      const pending = options.legacyOnly
+        ? `${t.legacy} is not null`
+        : `(${t.legacy} is not null or split_part(${t.cipher}, '.', 2) <> $1::text)`;
+      const key = options.legacyOnly ? [] : [cipher.activeKeyId];
+      const {
+        rows: [{ total }],
+      } = await this.pool.query<{ total: number }>(
+        `select count(*)::int as total from ${t.table} where ${pending}`,
+        key,
+      );
+      let done = 0;
+      let after = FIRST_ID;
+      for (;;) {
+        const client = await this.pool.connect();
+        let rows: { id: string; kind: SealedKind; cipher: string | null; legacy: string | null }[];
+        try {
+          await client.query('begin');
+          const n = key.length;
+          ({ rows } = await client.query(
+            `select id, ${t.kind} as kind, ${t.cipher} as cipher, ${t.legacy} as legacy
+             from ${t.table} where id > $${n + 1}::uuid and ${pending}
+             order by id limit $${n + 2}::int for update`,
+            [...key, after, options.batchSize],
+          ));
+          // A legacy value is masked now too; a rotated one keeps its mask, as its value.
+          const sealed = rows.map((row) =>
+            row.legacy === null
+              ? { cipher: cipher.encrypt(cipher.decrypt(row.cipher!)), masked: null }
+              : this.sealer.seal(row.kind, row.legacy),
+          );
+          await client.query(
+            `update ${t.table} t set ${t.cipher} = u.cipher,
+               ${t.masked} = coalesce(u.masked, t.${t.masked}), ${t.legacy} = null
+             from unnest($1::uuid[], $2::text[], $3::text[]) as u(id, cipher, masked)
+             where t.id = u.id`,
+            [rows.map((r) => r.id), sealed.map((s) => s.cipher), sealed.map((s) => s.masked)],
+          );
+          await client.query('commit');
+        } catch (error) {
+          await client.query('rollback').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1].id;
+        done += rows.length;
+        options.onBatch?.({ table: t.table, rows: rows.length, done, total });
+        if (rows.length < options.batchSize) break;
+      }
+      totals.push({ table: t.table, rows: done });
+    }
+    return totals;
+  }
+}
