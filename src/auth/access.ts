@@ -102,7 +102,7 @@ export const FIELDS = {
     masked: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN],
     mask: STORED_MASK,
   },
-  /** Contact values, masked for everyone (138****5678, z***@example.com, 江苏省南京市***). */
+  /** Contact values, masked for everyone (138****5678, z***@example.com, 江苏省***). */
   contactValue: {
     full: [],
     masked: [FRONTLINE, UNDERWRITING, MARKETING, STEWARD, ADMIN],

@@ -45,7 +45,7 @@ describe('the front-line profile', () => {
     expect(c.gender).toBe('MALE');
     expect(c.branch).toEqual({ code: '3201', name: 'Nanjing', parent: { code: '3200' } });
     expect(c.identityDocuments).toEqual([
-      { type: 'RESIDENT_ID', number: `320102********${residentId(1).slice(-4)}` },
+      { type: 'RESIDENT_ID', number: `**************${residentId(1).slice(-4)}` },
     ]);
     const mobile = c.contactPoints.find((p: { kind: string }) => p.kind === 'MOBILE');
     expect(mobile).toMatchObject({

@@ -17,8 +17,7 @@ export class ContactPointView {
   kind!: ContactKind;
 
   @Field(() => String, {
-    description:
-      'Masked (138****5678, z***@example.com, 江苏省南京市***). The whole value: reveal.',
+    description: 'Masked (138****5678, z***@example.com, 江苏省***). The whole value: reveal.',
   })
   @Column({ property: 'valueMasked', access: FIELDS.contactValue })
   value!: string;

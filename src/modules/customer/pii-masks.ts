@@ -17,7 +17,8 @@ export function maskDocumentNumber(_type: IdentityDocumentType, number: string):
 /**
  * What every role reads of a contact value: a mobile its carrier prefix and last 4 (the
  * middle 4 name the number's home area), an e-mail address its first character and the
- * domain, an address its first 6 characters (province and city) and no more than half.
+ * domain, an address its first 3 characters (the province, 江苏省) and no more than a third:
+ * a district named in full (北京市朝阳区) is an identity number's region code.
  */
 export function maskContactValue(kind: ContactKind, value: string): string {
   const chars = [...value];
@@ -29,7 +30,7 @@ export function maskContactValue(kind: ContactKind, value: string): string {
       return `${chars[0] ?? ''}***${at > 0 ? value.slice(at) : ''}`;
     }
     case ContactKind.ADDRESS:
-      return `${chars.slice(0, Math.min(6, Math.floor(chars.length / 2))).join('')}***`;
+      return `${chars.slice(0, Math.min(3, Math.floor(chars.length / 3))).join('')}***`;
   }
 }
 
