@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import { evaluationQuery, metricsOf } from '../../src/modules/tier/tier-engine';
@@ -11,9 +9,8 @@ import {
   insertPortfolio,
   nextNumber,
 } from '../setup/factories';
+import { run } from '../setup/process';
 import { startTestHub, TEST_SECRETS_ENV, type TestHub } from '../setup/test-app';
-
-const ROOT = path.resolve(__dirname, '../..');
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -22,56 +19,6 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
-
-/** A process of the project's, with what it printed and how it ended. */
-function run(script: string, env: Record<string, string>) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', script],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const listeners: (() => void)[] = [];
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    exited,
-    output: () => output,
-    /** Resolves once the output matches `pattern`; fails if the process ends first. */
-    printed(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`never printed ${pattern}:\n${output}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          if (!pattern.test(output)) return;
-          clearTimeout(timer);
-          resolve();
-        };
-        listeners.push(check);
-        void exited.then(() => {
-          clearTimeout(timer);
-          if (pattern.test(output)) resolve();
-          else reject(new Error(`exited before printing ${pattern}:\n${output}`));
-        });
-        check();
-      });
-    },
-  };
-}
 
 /** The hub as operations run it, on `databaseUrl`, without demo data or tier worker. */
 async function startHub(databaseUrl: string, extra: Record<string, string> = {}) {

@@ -1,0 +1,213 @@
+import { Client } from 'pg';
+import { Role } from '../../src/auth/roles';
+import { newPiiKeyring, PiiCipher } from '../../src/modules/customer/pii-cipher';
+import {
+  customerRecord,
+  INGEST_CUSTOMERS,
+  insertBranches,
+  insertPortfolio,
+  mobile,
+  nextNumber,
+  residentId,
+} from '../setup/factories';
+import { run } from '../setup/process';
+import { startTestHub, TEST_SECRETS, TEST_SECRETS_ENV, type TestHub } from '../setup/test-app';
+
+const OLD = new PiiCipher(TEST_SECRETS.piiEncryptionKeys, TEST_SECRETS.piiEncryptionKeyId);
+const NEW_KEYRING = `${TEST_SECRETS.piiEncryptionKeys},${newPiiKeyring('test2')}`;
+const NEW = new PiiCipher(NEW_KEYRING, 'test2');
+
+interface Sealed {
+  id: string;
+  cipher: string;
+  masked: string;
+  hash: Buffer;
+}
+
+/** Every sealed value, by table, in id order. */
+async function sealedValues(hub: TestHub): Promise<Record<string, Sealed[]>> {
+  return {
+    identity_document: await hub.sql<Sealed>(
+      `select id, number_cipher as cipher, number_masked as masked, number_hash as hash
+       from identity_document order by id`,
+    ),
+    contact_point: await hub.sql<Sealed>(
+      `select id, value_cipher as cipher, value_masked as masked, value_hash as hash
+       from contact_point order by id`,
+    ),
+  };
+}
+
+const keyIds = (values: Sealed[]) => new Set(values.map((v) => v.cipher.split('.')[1]));
+
+describe('personal data at rest', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+  });
+  afterAll(() => hub.close());
+
+  it('keeps no identity number, mobile, e-mail or address in plain text in any table', async () => {
+    const n = nextNumber();
+    const record = customerRecord(n, {
+      contactPoints: [
+        { kind: 'MOBILE', value: mobile(n) },
+        { kind: 'EMAIL', value: `plain.${n}@example.cn` },
+        { kind: 'ADDRESS', value: `江苏省南京市玄武区中山路${n}号` },
+      ],
+    });
+    const res = await hub.gql(INGEST_CUSTOMERS, { records: [record] });
+    expect(res.data!.ingestCustomers.records[0].status).toBe('CREATED');
+    const plain = [residentId(n), mobile(n), `plain.${n}@example.cn`, `中山路${n}号`];
+    const tables = await hub.sql<{ name: string }>(
+      `select c.oid::regclass::text as name from pg_class c
+       where c.relkind in ('r', 'p') and c.relnamespace = 'public'::regnamespace`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['identity_document', 'contact_point', 'source_record']),
+    );
+    for (const { name } of tables) {
+      const found = await hub.sql(`select 1 from ${name} t where t::text like any($1::text[])`, [
+        plain.map((value) => `%${value}%`),
+      ]);
+      expect({ table: name, rows: found.length }).toEqual({ table: name, rows: 0 });
+    }
+    // What is there instead: ciphertexts that open to the values, and masks.
+    const [doc] = await hub.sql<{ number_cipher: string; number_masked: string }>(
+      `select d.number_cipher, d.number_masked from identity_document d
+       join source_record s on s.customer_id = d.customer_id where s.source_key = $1`,
+      [record.sourceKey],
+    );
+    expect(OLD.decrypt(doc!.number_cipher)).toBe(residentId(n));
+    expect(doc!.number_masked).toBe(`**************${residentId(n).slice(-4)}`);
+    const [source] = await hub.sql<{ attributes: Record<string, any> }>(
+      'select attributes from source_record where source_key = $1',
+      [record.sourceKey],
+    );
+    expect(source!.attributes.identityDocuments).toEqual([
+      { type: 'RESIDENT_ID', number: doc!.number_masked },
+    ]);
+    expect(source!.attributes.contactPoints.map((c: { value: string }) => c.value)).toEqual([
+      `${mobile(n).slice(0, 3)}****${mobile(n).slice(-4)}`,
+      'p***@example.cn',
+      '江苏省***',
+    ]);
+  });
+
+  it('seals values stored in plain text before encryption at rest when the hub starts', async () => {
+    const [cifNo] = await insertPortfolio(hub, 1, nextNumber());
+    const [contact] = await hub.sql<{ id: string; value_cipher: string; value_masked: string }>(
+      `select cp.id, cp.value_cipher, cp.value_masked from contact_point cp
+       join customer c on c.id = cp.customer_id where c.cif_no = $1 and cp.kind = 'MOBILE'`,
+      [cifNo],
+    );
+    const value = OLD.decrypt(contact!.value_cipher);
+    // As Migration20261201400000 leaves a row written before it.
+    await hub.sql(
+      `update contact_point set legacy_value = $2, value_cipher = null, value_masked = null
+       where id = $1`,
+      [contact!.id, value],
+    );
+    await hub.app.migrate();
+    const [after] = await hub.sql<{ value_cipher: string; value_masked: string; legacy: null }>(
+      'select value_cipher, value_masked, legacy_value as legacy from contact_point where id = $1',
+      [contact!.id],
+    );
+    expect(after!.legacy).toBeNull();
+    expect(OLD.decrypt(after!.value_cipher)).toBe(value);
+    expect(after!.value_masked).toBe(contact!.value_masked);
+    expect(hub.logs).toContainEqual({
+      level: 'info',
+      message: 'plain personal values encrypted',
+      fields: { table: 'contact_point', rows: 1 },
+    });
+  });
+
+  describe('key rotation (npm run pii:rotate)', () => {
+    let before: Record<string, Sealed[]>;
+    let cifNos: string[];
+    let ns: number[];
+
+    const rotate = () =>
+      run('src/cli/pii-rotate.ts', {
+        ...TEST_SECRETS_ENV,
+        NODE_ENV: 'test',
+        DATABASE_URL: hub.databaseUrl,
+        PII_ENCRYPTION_KEYS: NEW_KEYRING,
+        PII_ENCRYPTION_KEY_ID: 'test2',
+        PII_ROTATION_BATCH_SIZE: '20',
+      });
+
+    beforeAll(async () => {
+      const from = nextNumber();
+      // 120 documents and 240 contact points: 6 and 12 batches of 20.
+      cifNos = await insertPortfolio(hub, 120, from);
+      ns = Array.from({ length: 120 }, (_, i) => from + i);
+      for (let i = 1; i < 120; i++) nextNumber();
+      before = await sealedValues(hub);
+    }, 60_000);
+
+    it('resumes after being killed mid-way, ends with every value under the new key, and lookups still find them', async () => {
+      // A writer holding one contact point keeps the run waiting at that row's batch, after
+      // it has committed batches before it: there it is killed.
+      const holder = new Client({ connectionString: hub.databaseUrl });
+      await holder.connect();
+      const held = before.contact_point[Math.floor(before.contact_point.length / 2)]!.id;
+      await holder.query('begin');
+      await holder.query('select 1 from contact_point where id = $1 for update', [held]);
+      let firstRun: ReturnType<typeof rotate> | undefined;
+      try {
+        firstRun = rotate();
+        await firstRun.printed(/contact_point: \d+\/\d+ under key test2/, 60_000);
+        firstRun.child.kill('SIGKILL');
+        expect(await firstRun.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      } finally {
+        firstRun?.child.kill('SIGKILL');
+        await holder.query('rollback');
+        await holder.end();
+      }
+      const killed = await sealedValues(hub);
+      expect(keyIds(killed.identity_document)).toEqual(new Set(['test2']));
+      expect(keyIds(killed.contact_point)).toEqual(new Set(['test1', 'test2']));
+
+      const second = rotate();
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+      expect(second.output()).toMatch(/Every personal value is under key test2/);
+      const after = await sealedValues(hub);
+      for (const table of ['identity_document', 'contact_point']) {
+        expect(keyIds(after[table]!)).toEqual(new Set(['test2']));
+        expect(after[table]!.map((v) => v.id)).toEqual(before[table]!.map((v) => v.id));
+        after[table]!.forEach((value, i) => {
+          const was = before[table]![i]!;
+          expect(NEW.decrypt(value.cipher)).toBe(OLD.decrypt(was.cipher));
+          expect([value.masked, value.hash]).toEqual([was.masked, was.hash]);
+        });
+      }
+      // Nothing left: a third run has nothing to do.
+      const third = rotate();
+      expect(await third.exited).toEqual({ code: 0, signal: null });
+      expect(third.output()).toMatch(/: 0 identity_document, 0 contact_point re-encrypted/);
+
+      // The blind index is keyed apart (PII_HASH_KEY): lookups find the same customers.
+      const lookup = `query ($by: CustomerLookup!) { customer(by: $by) { cifNo
+        identityDocuments { number } } }`;
+      for (const i of [0, 59, 119]) {
+        const n = ns[i]!;
+        const byId = await hub.gql(
+          lookup,
+          { by: { identityDocument: { type: 'RESIDENT_ID', number: residentId(n) } } },
+          Role.FRONTLINE,
+        );
+        expect(byId.errors).toBeUndefined();
+        expect(byId.data!.customer).toEqual({
+          cifNo: cifNos[i],
+          identityDocuments: [{ number: `**************${residentId(n).slice(-4)}` }],
+        });
+        const byMobile = await hub.gql(lookup, { by: { mobile: mobile(n) } }, Role.FRONTLINE);
+        expect(byMobile.data!.customer.cifNo).toBe(cifNos[i]);
+      }
+    }, 180_000);
+  });
+});
