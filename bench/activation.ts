@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
     const started = Date.now();
     const job = await activations.start(
-      { subject: 'bench', role: Role.ADMIN, branchCode: '0000', branchPath: '0000' },
+      { subject: 'bench', role: Role.ADMIN, branchCode: '0000' },
       draft.id,
     );
     console.log(

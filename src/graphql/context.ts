@@ -17,6 +17,7 @@ import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { TierService } from '../modules/tier/tier.service';
 import type { RuleSetActivations } from '../modules/tier/rule-set-activation.service';
 import { ReadSession, type ReadExecutor } from '../read/read-session';
+import { actorOf, AuditLog, type AuditEntry } from '../modules/audit/audit-log';
 
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
@@ -43,6 +44,8 @@ export interface RequestContext {
   /** What the request log and the metrics record of this request (see observability/). */
   observed: { operation?: string; errorCodes: string[] };
   read: ReadSession;
+  /** Records an audit entry as this request's caller, on its own connection. */
+  audit(entry: AuditEntry): Promise<void>;
   services: {
     branches: BranchService;
     customerLookup: CustomerLookupService;
@@ -66,6 +69,8 @@ export async function createContext(
     caller,
     observed: { errorCodes: [] },
     read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
+    audit: (entry) =>
+      new AuditLog(app.clock).record(app.pool, actorOf(caller, request.requestId), entry),
     services: {
       branches: new BranchService(em, app.clock),
       customerLookup: new CustomerLookupService(app.hasher),

@@ -11,6 +11,7 @@ import { VehicleResolver } from '../modules/vehicle/vehicle.resolver';
 import { EligibilityResolver } from '../modules/entitlement/eligibility.resolver';
 import { RuleSetVersionResolver } from '../modules/tier/rule-set-version.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
+import { RevealResolver } from '../modules/customer/reveal.resolver';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -25,6 +26,7 @@ export const RESOLVERS = [
   RuleSetVersionResolver,
   EligibilityResolver,
   AuditResolver,
+  RevealResolver,
 ] as const;
 
 /** The schema the code declares; `schema/schema.graphql` is this, printed. */

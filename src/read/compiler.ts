@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { visibility, type FieldAccess } from '../auth/access';
-import type { Role } from '../auth/roles';
+import type { Viewer } from '../auth/rows';
 import { BadUserInputError, ForbiddenError } from '../graphql/errors';
 import { decodeCursor, PAGE_SIZE } from './cursor';
 import {
@@ -31,7 +31,7 @@ const TEXT_SCALARS = new Set(['Decimal', 'BigInt']);
 
 /** What one statement is being built for. */
 export interface Statement extends SelectionContext {
-  role: Role;
+  viewer: Viewer;
   context: ReadContext;
   params: Params;
   /** Table aliases are numbered per statement so that equal queries give equal SQL text. */
@@ -95,7 +95,7 @@ export class ReadCompiler {
   ): { sql: string } {
     const type = this.typeOf(root.type());
     const scope = this.scope(type.spec, statement);
-    const src = root.source(scope);
+    const src = this.seen(statement, type, scope, root.source(scope));
     const json = this.objectJson(statement, type, selectionSets, scope, 'root');
     return {
       sql: `(select ${json} from ${src.from ?? `${scope.table} ${scope.alias}`}${where(src.where)} limit 1)`,
@@ -113,7 +113,7 @@ export class ReadCompiler {
     const type = this.typeOf(root.type());
     if (!root.orderBy) throw new Error(`root connection ${path} needs an order`);
     return this.connectionJson(statement, type, selectionSets, args, path, (child) => ({
-      src: root.source(child),
+      src: this.seen(statement, type, child, root.source(child)),
       order: root.orderBy!(child),
     }));
   }
@@ -126,9 +126,16 @@ export class ReadCompiler {
     statement: Statement,
     root: RootSource,
   ): { from: string; where: string; row: SqlScope } {
-    const row = this.scope(this.typeOf(root.type()).spec, statement);
-    const src = root.source(row);
+    const type = this.typeOf(root.type());
+    const row = this.scope(type.spec, statement);
+    const src = this.seen(statement, type, row, root.source(row));
     return { from: src.from ?? `${row.table} ${row.alias}`, where: where(src.where), row };
+  }
+
+  /** `src` narrowed to the rows the caller may see (the type's row rule). */
+  private seen(statement: Statement, type: ResolvedType, row: SqlScope, src: SourceSql): SourceSql {
+    const rule = type.spec.rows?.(row, statement.viewer) ?? [];
+    return rule.length ? { ...src, where: [...src.where, ...rule] } : src;
   }
 
   private typeOf(target: Function): ResolvedType {
@@ -173,10 +180,11 @@ export class ReadCompiler {
     typeName: string,
     fieldName: string,
   ): 'full' | 'masked' {
-    const seen = visibility(access, statement.role);
+    const { role } = statement.viewer;
+    const seen = visibility(access, role);
     if (seen === 'denied') {
-      throw new ForbiddenError(`Role ${statement.role} may not read ${typeName}.${fieldName}`, {
-        role: statement.role,
+      throw new ForbiddenError(`Role ${role} may not read ${typeName}.${fieldName}`, {
+        role,
         field: `${typeName}.${fieldName}`,
       });
     }
@@ -202,7 +210,7 @@ export class ReadCompiler {
     const target = this.typeOf(spec.type());
     const selections = subSelections(nodes);
     const relate = (child: SqlScope) => ({
-      src: spec.source(row, child, args, statement.context),
+      src: this.seen(statement, target, child, spec.source(row, child, args, statement.context)),
       order: spec.orderBy?.(child, args) ?? [],
     });
     if (spec.kind === 'connection') {

@@ -1,5 +1,6 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { FieldAccess } from '../auth/access';
+import type { RowRule } from '../auth/rows';
 import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { SqlScope } from './sql-scope';
 import type { BusinessClock } from '../time/clock';
@@ -64,6 +65,8 @@ export interface ReadTypeSpec {
   target: Function;
   /** The entity whose table and columns the fields name; absent for derived rows. */
   entity?: () => EntityClass<object>;
+  /** Which rows a caller may see, wherever this type is read (src/auth/rows.ts). */
+  rows?: RowRule;
   fields: Map<string, FieldSpec>;
 }
 
@@ -82,10 +85,15 @@ export function readTypeSpecs(): ReadonlyMap<Function, ReadTypeSpec> {
   return specs;
 }
 
-/** Binds an API class to the entity it reads from. */
-export function ReadsFrom(entity: () => EntityClass<object>): ClassDecorator {
+/** Binds an API class to the entity it reads from, and to the rule on its rows. */
+export function ReadsFrom(
+  entity: () => EntityClass<object>,
+  options: { rows?: RowRule } = {},
+): ClassDecorator {
   return (target) => {
-    specOf(target).entity = entity;
+    const spec = specOf(target);
+    spec.entity = entity;
+    spec.rows = options.rows;
   };
 }
 

@@ -115,9 +115,24 @@ export class ReadSession {
     return this.executor.rows<T>(text, statement.params.values);
   }
 
+  /**
+   * Which of `ids` (rows of a read type) the caller may see, by the same row rule as every
+   * read: for writes and reveals, which must treat an unseen record as a missing one.
+   */
+  async seenIds(type: () => Function, ids: readonly string[]): Promise<Set<string>> {
+    const rows = await this.aggregate<{ id: string }>(
+      {
+        type,
+        source: (row) => ({ where: [`${row.col('id')} = any(${row.param(ids, 'uuid[]')})`] }),
+      },
+      ({ from, where, row }) => `select ${row.col('id')}::text as id from ${from}${where}`,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   private statement(info?: GraphQLResolveInfo): Statement {
     return {
-      role: this.caller.role,
+      viewer: { role: this.caller.role, branchPath: this.caller.branchPath },
       context: this.context,
       params: new Params(),
       aliases: 0,

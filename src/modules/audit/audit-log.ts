@@ -1,6 +1,7 @@
 import type { Caller } from '../../auth/roles';
 import type { BusinessClock } from '../../time/clock';
-import type { AuditAction } from './audit-event.entity';
+import type { RequiredEntityData } from '@mikro-orm/core';
+import type { AuditAction, AuditEvent } from './audit-event.entity';
 
 /** Who acted: a request's caller, with its correlation id, or a command-line job. */
 export interface AuditActor {
@@ -25,49 +26,53 @@ interface Queryable {
   query(text: string, values: unknown[]): Promise<unknown>;
 }
 
-const COLUMNS = [
-  'occurred_at',
-  'action',
-  'actor_subject',
-  'actor_role',
-  'actor_branch',
-  'request_id',
-  'target_type',
-  'target_id',
-  'purpose',
-  'details',
-] as const;
-
 /**
- * Writes audit entries on the connection of the work they record, so that an entry commits
- * with its work or not at all.
+ * Writes audit entries within the work they record, so that an entry commits with its work
+ * or not at all: on the work's pg connection (`record`), or as entities flushed with it by
+ * MikroORM (`entity`).
  */
 export class AuditLog {
   constructor(private readonly clock: BusinessClock) {}
 
+  entity(actor: AuditActor, entry: AuditEntry): RequiredEntityData<AuditEvent> {
+    return {
+      occurredAt: this.clock.now(),
+      action: entry.action,
+      actorSubject: actor.subject,
+      actorRole: actor.role,
+      actorBranch: actor.branchCode,
+      requestId: actor.requestId,
+      targetType: entry.target.type,
+      targetId: entry.target.id,
+      purpose: entry.purpose,
+      details: entry.details ?? {},
+    };
+  }
+
   async record(db: Queryable, actor: AuditActor, ...entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const at = this.clock.now();
     const values: unknown[] = [];
     const rows = entries.map((entry) => {
-      const row = [
-        at,
-        entry.action,
-        actor.subject,
-        actor.role,
-        actor.branchCode,
-        actor.requestId ?? null,
-        entry.target.type,
-        entry.target.id ?? null,
-        entry.purpose ?? null,
-        JSON.stringify(entry.details ?? {}),
+      const row = this.entity(actor, entry);
+      const columns = [
+        row.occurredAt,
+        row.action,
+        row.actorSubject,
+        row.actorRole,
+        row.actorBranch,
+        row.requestId ?? null,
+        row.targetType,
+        row.targetId ?? null,
+        row.purpose ?? null,
+        JSON.stringify(row.details),
       ];
-      values.push(...row);
-      const offset = values.length - row.length;
-      return `(${row.map((_, i) => `$${offset + i + 1}`).join(', ')})`;
+      values.push(...columns);
+      const offset = values.length - columns.length;
+      return `(${columns.map((_, i) => `$${offset + i + 1}`).join(', ')})`;
     });
     await db.query(
-      `insert into audit_event (${COLUMNS.join(', ')}) values ${rows.join(', ')}`,
+      `insert into audit_event (occurred_at, action, actor_subject, actor_role, actor_branch,
+        request_id, target_type, target_id, purpose, details) values ${rows.join(', ')}`,
       values,
     );
   }

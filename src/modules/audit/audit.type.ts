@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ROWS } from '../../auth/rows';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
 import { Column, ReadsFrom } from '../../read/read-model';
@@ -7,7 +8,7 @@ import { AuditAction, AuditEvent } from './audit-event.entity';
 registerEnumType(AuditAction, { name: 'AuditAction' });
 
 @ObjectType('AuditEvent', { description: 'One entry of the append-only audit log.' })
-@ReadsFrom(() => AuditEvent)
+@ReadsFrom(() => AuditEvent, { rows: ROWS.auditEvent })
 export class AuditEventView {
   @Field(() => ID)
   @Column()

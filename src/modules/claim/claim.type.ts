@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ROWS } from '../../auth/rows';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -46,7 +47,7 @@ export class ClaimStageView {
 }
 
 @ObjectType('Claim')
-@ReadsFrom(() => Claim)
+@ReadsFrom(() => Claim, { rows: ROWS.claim })
 export class ClaimView {
   @Field(() => ID)
   @Column()
@@ -64,7 +65,10 @@ export class ClaimView {
   })
   policy!: Nested<PolicyView>;
 
-  @Field(() => CustomerView)
+  @Field(() => CustomerView, {
+    nullable: true,
+    description: "Null when the claimant is outside the caller's branch.",
+  })
   @Related({
     kind: 'one',
     type: () => CustomerView,

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ROWS } from '../../auth/rows';
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Connection } from '../../graphql/connection';
@@ -46,7 +47,7 @@ const anyOf = (row: SqlScope, column: string, values: unknown, type: string) =>
     : [];
 
 @ObjectType('Customer', { description: 'The golden record of one real person or organisation.' })
-@ReadsFrom(() => Customer)
+@ReadsFrom(() => Customer, { rows: ROWS.customer })
 export class CustomerView {
   @Field(() => ID)
   @Column()
@@ -114,6 +115,7 @@ export class CustomerView {
 
   @Field(() => [IdentityDocumentView])
   @Related({
+    access: FIELDS.identityDocuments,
     kind: 'many',
     type: () => IdentityDocumentView,
     source: (customer, doc) => ({ where: [`${doc.col('customer')} = ${customer.col('id')}`] }),
@@ -171,6 +173,7 @@ export class CustomerView {
 
   @Field(() => ClaimConnection, { description: "Claims on the customer's policies." })
   @Related({
+    access: FIELDS.claims,
     kind: 'connection',
     type: () => ClaimView,
     source: (customer, claim, args: Args) => ({
@@ -199,6 +202,7 @@ export class CustomerView {
 
   @Field(() => [RiskScoreView], { description: 'The latest customer score of each stage.' })
   @Related({
+    access: FIELDS.riskScores,
     kind: 'many',
     type: () => RiskScoreView,
     source: (customer, score) => ({
@@ -211,6 +215,7 @@ export class CustomerView {
 
   @Field(() => RiskScoreConnection, { description: 'Every customer score, newest first.' })
   @Related({
+    access: FIELDS.riskScores,
     kind: 'connection',
     type: () => RiskScoreView,
     source: (customer, score, args: Args) => ({
@@ -228,6 +233,7 @@ export class CustomerView {
 
   @Field(() => RiskHistoryView, { description: 'Claims and loss ratio over all its policies.' })
   @Related({
+    access: FIELDS.riskScores,
     kind: 'one',
     type: () => RiskHistoryView,
     source: (customer, history, args: Args, context) => ({
@@ -262,6 +268,7 @@ export class CustomerView {
 
   @Field(() => TierAssignmentConnection, { description: 'Every tier change, newest first.' })
   @Related({
+    access: FIELDS.tierHistory,
     kind: 'connection',
     type: () => TierAssignmentView,
     source: (customer, assignment) => ({
@@ -300,6 +307,7 @@ export class CustomerView {
 
   @Field(() => EligibilityDecisionConnection, { description: 'Recorded decisions, newest first.' })
   @Related({
+    access: FIELDS.eligibilityDecisions,
     kind: 'connection',
     type: () => EligibilityDecisionView,
     source: (customer, decision) => ({

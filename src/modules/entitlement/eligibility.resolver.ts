@@ -4,6 +4,7 @@ import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { IdArg } from '../../graphql/id-arg';
 import type { LookupSource } from '../../read/read-session';
+import { actorOf } from '../audit/audit-log';
 import { EligibilityRequest } from './eligibility.input';
 import { EligibilityDecisionView } from './entitlement.type';
 
@@ -26,7 +27,8 @@ export class EligibilityResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
     const id = await context.services.eligibility.decide(
-      context.caller,
+      actorOf(context.caller, context.requestId),
+      context.read,
       input.customerId,
       input.service,
       input.claim,

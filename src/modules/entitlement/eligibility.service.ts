@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
-import type { Caller } from '../../auth/roles';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { AuditLog, type AuditActor } from '../audit/audit-log';
+import type { ReadSession } from '../../read/read-session';
 import { BadUserInputError, NotFoundError, validOrThrow } from '../../graphql/errors';
 import { checkUuid } from '../../validation';
 import { Customer } from '../customer/customer.entity';
+import { CustomerView } from '../customer/customer.type';
 import type { ActiveRuleSets } from '../tier/active-rule-sets';
 import { RuleSetVersion } from '../tier/rule-set-version.entity';
 import { EligibilityDecision } from './eligibility-decision.entity';
@@ -126,8 +129,12 @@ export class EligibilityService {
     private readonly clock: BusinessClock,
   ) {}
 
+  private readonly audit = new AuditLog(this.clock);
+
+  /** Decides and records, with its audit entry; a customer the caller may not see is missing. */
   async decide(
-    caller: Caller,
+    actor: AuditActor,
+    read: ReadSession,
     customerId: string,
     serviceCode: string,
     claim: ClaimContext,
@@ -144,9 +151,9 @@ export class EligibilityService {
         { field: 'service', rule: 'UNKNOWN_SERVICE' },
       );
     }
-    const customer = await this.em.findOne(Customer, {
-      id: validOrThrow('customerId', checkUuid(customerId)),
-    });
+    const id = validOrThrow('customerId', checkUuid(customerId));
+    const seen = await read.seenIds(() => CustomerView, [id]);
+    const customer = seen.has(id) ? await this.em.findOne(Customer, { id }) : null;
     if (!customer) throw new NotFoundError(`no customer ${customerId}`);
     const { rows } = await this.pool.query<{
       tier: string;
@@ -206,8 +213,16 @@ export class EligibilityService {
         ? this.em.getReference(RuleSetVersion, assignment.rule_set_version_id)
         : undefined,
       entitlementRuleSetVersion: this.em.getReference(RuleSetVersion, rules.id),
-      decidedBy: `${caller.subject} (${caller.role})`,
+      decidedBy: `${actor.subject} (${actor.role})`,
     });
+    this.em.create(
+      AuditEvent,
+      this.audit.entity(actor, {
+        action: AuditAction.ELIGIBILITY_DECISION,
+        target: { type: 'Customer', id: customer.id },
+        details: { decision: decision.id, service: serviceCode, allowed },
+      }),
+    );
     await this.em.flush();
     return decision.id;
   }

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ROWS } from '../../auth/rows';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -132,7 +133,7 @@ export class DecisionReasonView {
 @ObjectType('EligibilityDecision', {
   description: 'Whether a customer may have a service for a claim, decided and recorded.',
 })
-@ReadsFrom(() => EligibilityDecision)
+@ReadsFrom(() => EligibilityDecision, { rows: ROWS.eligibilityDecision })
 export class EligibilityDecisionView {
   @Field(() => ID)
   @Column()

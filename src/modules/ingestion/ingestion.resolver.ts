@@ -8,6 +8,7 @@ import {
   PolicyRecordInput,
   RiskScoreRecordInput,
 } from './ingestion.input';
+import { actorOf } from '../audit/audit-log';
 import { IngestionResult } from './ingestion.type';
 import { MAX_BATCH } from './ingestion.service';
 
@@ -21,7 +22,10 @@ export class IngestionResolver {
     @Arg('records', () => [CustomerRecordInput]) records: CustomerRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.customers(records);
+    return context.services.ingestion.customers(
+      actorOf(context.caller, context.requestId),
+      records,
+    );
   }
 
   @Authorized(OPERATIONS.ingestion)
@@ -30,7 +34,7 @@ export class IngestionResolver {
     @Arg('records', () => [PolicyRecordInput]) records: PolicyRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.policies(records);
+    return context.services.ingestion.policies(actorOf(context.caller, context.requestId), records);
   }
 
   @Authorized(OPERATIONS.ingestion)
@@ -39,7 +43,7 @@ export class IngestionResolver {
     @Arg('records', () => [ClaimRecordInput]) records: ClaimRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.claims(records);
+    return context.services.ingestion.claims(actorOf(context.caller, context.requestId), records);
   }
 
   @Authorized(OPERATIONS.branchIngestion)
@@ -54,10 +58,14 @@ export class IngestionResolver {
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
     const { subject, role } = context.caller;
-    return context.services.ingestion.branches(records, {
-      actor: `${subject} (${role})`,
-      reason: 'ingestBranches',
-    });
+    return context.services.ingestion.branches(
+      actorOf(context.caller, context.requestId),
+      records,
+      {
+        actor: `${subject} (${role})`,
+        reason: 'ingestBranches',
+      },
+    );
   }
 
   @Authorized(OPERATIONS.ingestion)
@@ -66,6 +74,9 @@ export class IngestionResolver {
     @Arg('records', () => [RiskScoreRecordInput]) records: RiskScoreRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.riskScores(records);
+    return context.services.ingestion.riskScores(
+      actorOf(context.caller, context.requestId),
+      records,
+    );
   }
 }

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { AuditLog, type AuditActor } from '../audit/audit-log';
 import type { SourceSystem } from '../customer/customer.enums';
 import type { PiiHasher } from '../customer/pii-hasher';
 import type { BusinessClock } from '../../time/clock';
@@ -40,8 +42,11 @@ export class IngestionService {
     private readonly sourceSystem?: SourceSystem,
   ) {}
 
-  customers(records: CustomerRecordInput[]): Promise<IngestionResult> {
+  private readonly audit = new AuditLog(this.clock);
+
+  customers(actor: AuditActor, records: CustomerRecordInput[]): Promise<IngestionResult> {
     return this.batch(
+      actor,
       records,
       (r) => `${r.sourceSystem}:${r.sourceKey}`,
       this.ownSystemOnly((em, r) => ingestCustomer(em, this.hasher, r)),
@@ -49,12 +54,19 @@ export class IngestionService {
     );
   }
 
-  policies(records: PolicyRecordInput[]): Promise<IngestionResult> {
-    return this.batch(records, (r) => r.policyNo, this.ownSystemOnly(ingestPolicy), 'policy');
+  policies(actor: AuditActor, records: PolicyRecordInput[]): Promise<IngestionResult> {
+    return this.batch(
+      actor,
+      records,
+      (r) => r.policyNo,
+      this.ownSystemOnly(ingestPolicy),
+      'policy',
+    );
   }
 
-  claims(records: ClaimRecordInput[]): Promise<IngestionResult> {
+  claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
     return this.batch(
+      actor,
       records,
       (r) => r.claimNo,
       this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r)),
@@ -62,8 +74,9 @@ export class IngestionService {
     );
   }
 
-  riskScores(records: RiskScoreRecordInput[]): Promise<IngestionResult> {
+  riskScores(actor: AuditActor, records: RiskScoreRecordInput[]): Promise<IngestionResult> {
     return this.batch(
+      actor,
       records,
       (r) => `${r.sourceSystem}:${r.sourceKey}`,
       this.ownSystemOnly(ingestRiskScore),
@@ -76,6 +89,7 @@ export class IngestionService {
    * order the batch lists them in; outcomes come back in the batch's order.
    */
   async branches(
+    actor: AuditActor,
     records: BranchRecordInput[],
     change: BranchChangeContext,
   ): Promise<IngestionResult> {
@@ -83,6 +97,7 @@ export class IngestionService {
     const branches = new BranchService(this.em, this.clock);
     const ordered = order.map((index) => ({ index, record: records[index] }));
     const result = await this.batch(
+      actor,
       ordered,
       ({ record }) => record.code.trim(),
       (em, { index, record }) => {
@@ -117,6 +132,7 @@ export class IngestionService {
   }
 
   private async batch<R>(
+    actor: AuditActor,
     records: R[],
     keyOf: (record: R) => string,
     ingestOne: IngestOne<R>,
@@ -145,10 +161,24 @@ export class IngestionService {
           outcomes.push({ index, key, status: RecordStatus.REJECTED, errors });
         }
       }
+      batch.create(
+        AuditEvent,
+        this.audit.entity(actor, {
+          action: AuditAction.INGESTION_BATCH,
+          target: { type: kind },
+          details: { records: outcomes.length, ...countBy(outcomes, (o) => o.status) },
+        }),
+      );
     });
     for (const outcome of outcomes)
       this.metrics?.ingestedRecords.inc({ kind, outcome: outcome.status });
     const rejected = outcomes.filter((o) => o.status === RecordStatus.REJECTED).length;
     return { accepted: outcomes.length - rejected, rejected, records: outcomes };
   }
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
 }

@@ -71,8 +71,9 @@ export class MarketingService {
         field: 'filter.consentGiven',
       });
     }
-    // Marketing must never see a customer without consent, whatever the filter says.
-    const consent = caller.role === Role.MARKETING ? true : filter.consentGiven;
+    // Marketing never sees a customer without consent: the row rule (src/auth/rows.ts)
+    // holds it here as everywhere, and asking for the opposite is refused outright.
+    const consent = filter.consentGiven;
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
     const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
 

@@ -9,6 +9,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
+import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RequestContext } from '../../graphql/context';
 import type { MarketingCustomerFilter } from './marketing.input';
@@ -71,8 +72,14 @@ const CSV_COLUMNS = [
   'email',
 ] as const;
 
+/**
+ * A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return before
+ * one) as a formula: such text, a name a source system let through say, is prefixed with an
+ * apostrophe so that it opens as text (OWASP "CSV injection").
+ */
 const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
+  let text = value === null || value === undefined ? '' : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
@@ -141,6 +148,11 @@ export async function exportSegment(
     FIRST_PAGE,
     MAX_EXPORT_PAGE_SIZE,
   );
+  await context.audit({
+    action: AuditAction.SEGMENT_EXPORT,
+    target: { type: 'Customer' },
+    details: { format, filter, after: after ?? null, customers: page.totalCount },
+  });
   response.writeHead(200, {
     'content-type':
       format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',

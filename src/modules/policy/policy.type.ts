@@ -1,4 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import { FIELDS } from '../../auth/access';
+import { ROWS } from '../../auth/rows';
 import { LocalDateResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -19,7 +21,10 @@ export class PolicyPartyView {
   @Column()
   role!: PartyRole;
 
-  @Field(() => CustomerView)
+  @Field(() => CustomerView, {
+    nullable: true,
+    description: "Null when the party is outside the caller's branch or segment.",
+  })
   @Related({
     kind: 'one',
     type: () => CustomerView,
@@ -29,7 +34,7 @@ export class PolicyPartyView {
 }
 
 @ObjectType('Policy')
-@ReadsFrom(() => Policy)
+@ReadsFrom(() => Policy, { rows: ROWS.policy })
 export class PolicyView {
   @Field(() => ID)
   @Column()
@@ -89,6 +94,7 @@ export class PolicyView {
 
   @Field(() => [PolicyPartyView])
   @Related({
+    access: FIELDS.policyParties,
     kind: 'many',
     type: () => PolicyPartyView,
     source: (policy, party) => ({ where: [`${party.col('policy')} = ${policy.col('id')}`] }),
@@ -109,6 +115,7 @@ export class PolicyView {
 
   @Field(() => ClaimConnection)
   @Related({
+    access: FIELDS.claims,
     kind: 'connection',
     type: () => ClaimView,
     source: (policy, claim) => ({ where: [`${claim.col('policy')} = ${policy.col('id')}`] }),

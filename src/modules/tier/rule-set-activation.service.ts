@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { Caller } from '../../auth/roles';
+import { AuditAction } from '../audit/audit-event.entity';
+import { AuditLog, type AuditActor } from '../audit/audit-log';
 import { ConflictError } from '../../graphql/errors';
 import type { Logger } from '../../logger';
 import type { BusinessClock } from '../../time/clock';
@@ -41,7 +42,7 @@ export class RuleSetActivations {
    * Records the job and starts it; the version must be a valid draft (checked before). One
    * activation runs at a time: another one is refused with CONFLICT while it runs.
    */
-  async start(caller: Caller, versionId: string): Promise<string> {
+  async start(actor: AuditActor, versionId: string): Promise<string> {
     await this.failAbandoned();
     const id = randomUUID();
     const client = await this.pool.connect();
@@ -61,8 +62,13 @@ export class RuleSetActivations {
       await client.query(
         `insert into rule_set_activation (id, rule_set_version_id, requested_by, created_at, updated_at)
          values ($1, $2, $3, $4, $4)`,
-        [id, versionId, `${caller.subject} (${caller.role})`, this.clock.now()],
+        [id, versionId, `${actor.subject} (${actor.role})`, this.clock.now()],
       );
+      await new AuditLog(this.clock).record(client, actor, {
+        action: AuditAction.RULE_SET_ACTIVATION,
+        target: { type: 'RuleSetVersion', id: versionId },
+        details: { activation: id },
+      });
       await client.query('commit');
     } catch (error) {
       await this.release(client, id, true);

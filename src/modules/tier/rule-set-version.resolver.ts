@@ -4,6 +4,7 @@ import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { IdArg } from '../../graphql/id-arg';
+import { actorOf } from '../audit/audit-log';
 import { RuleSetKind, RuleSetVersionStatus } from './rule-set-version.entity';
 import type { LookupSource } from '../../read/read-session';
 import {
@@ -108,7 +109,10 @@ export class RuleSetVersionResolver {
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    const job = await context.services.ruleSetVersions.activate(context.caller, id);
+    const job = await context.services.ruleSetVersions.activate(
+      actorOf(context.caller, context.requestId),
+      id,
+    );
     return context.read.lookup(info, ACTIVATION_BY_ID, job);
   }
 

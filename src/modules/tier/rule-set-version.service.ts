@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Caller } from '../../auth/roles';
+import type { AuditActor } from '../audit/audit-log';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
 import { DEFAULT_ENTITLEMENT_RULE_SET } from '../entitlement/rule-set/default-rule-set';
 import { validateEntitlementRuleSet } from '../entitlement/rule-set/validate';
@@ -156,8 +157,8 @@ export class RuleSetVersionService {
    * Starts activating a valid draft as a job and returns the job's id at once: a tier
    * activation recomputes every customer (see RuleSetActivations).
    */
-  async activate(caller: Caller, id: string): Promise<string> {
+  async activate(actor: AuditActor, id: string): Promise<string> {
     await this.validDraft(id);
-    return this.activations.start(caller, id);
+    return this.activations.start(actor, id);
   }
 }

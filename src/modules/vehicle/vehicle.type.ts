@@ -1,4 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import { FIELDS } from '../../auth/access';
+import { ROWS } from '../../auth/rows';
 import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
 import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
@@ -6,18 +8,18 @@ import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
 import { Vehicle, VehicleUse } from './vehicle.entity';
 
 @ObjectType('Vehicle', { description: 'A vehicle by VIN; its history survives changes of owner.' })
-@ReadsFrom(() => Vehicle)
+@ReadsFrom(() => Vehicle, { rows: ROWS.vehicle })
 export class VehicleView {
   @Field(() => ID)
   @Column()
   id!: string;
 
   @Field(() => String)
-  @Column()
+  @Column({ access: FIELDS.vehicleIdentity })
   vin!: string;
 
   @Field(() => String, { nullable: true })
-  @Column()
+  @Column({ access: FIELDS.vehicleIdentity })
   plate?: string;
 
   @Field(() => VehicleUse)
@@ -30,6 +32,7 @@ export class VehicleView {
 
   @Field(() => [RiskScoreView], { description: 'The latest score of each stage.' })
   @Related({
+    access: FIELDS.riskScores,
     kind: 'many',
     type: () => RiskScoreView,
     source: (vehicle, score) => ({
@@ -42,6 +45,7 @@ export class VehicleView {
 
   @Field(() => RiskHistoryView, { description: 'Claims and loss ratio over all its policies.' })
   @Related({
+    access: FIELDS.riskScores,
     kind: 'one',
     type: () => RiskHistoryView,
     source: (vehicle, history, args, context) => ({

@@ -1,0 +1,219 @@
+import { Role } from '../../src/auth/roles';
+import {
+  autoPolicyRecord,
+  cifNumbers,
+  claimRecord,
+  customerRecord,
+  INGEST_CLAIMS,
+  INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  insertBranches,
+  nextNumber,
+  vin,
+} from '../setup/factories';
+import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
+
+/**
+ * Row rules at every depth: branch scope for every role, consent for marketing, relations
+ * marketing may not follow. Customers: A in Nanjing (3201, consenting) holding a policy on
+ * which B in Hangzhou (3301, not consenting) is insured, with a claim; C in Wuxi (3202,
+ * consenting) alone.
+ */
+describe('who sees which records, wherever they appear', () => {
+  let hub: TestHub;
+  let a: string, b: string, c: string;
+  let policyNo: string;
+  let vinA: string;
+
+  const as = async (role: Role, branch: string, query: string, variables = {}) => {
+    const response = await fetch(hub.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(role, branch)}`,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
+  };
+  const exportAs = async (role: Role, branch: string) => {
+    const url = `${hub.url.replace('/graphql', '/export/customers')}?format=ndjson`;
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${hub.token(role, branch)}` },
+    });
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    return {
+      total: Number(response.headers.get('x-total-count')),
+      cifs: lines.filter((l) => l.customer).map((l) => l.customer.cifNo as string),
+    };
+  };
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+    const [na, nb, nc] = [nextNumber() * 2, nextNumber() * 2 + 1, nextNumber() * 2];
+    const ingested = await hub.gql(INGEST_CUSTOMERS, {
+      records: [
+        customerRecord(na, { branchCode: '3201' }),
+        customerRecord(nb, { branchCode: '3301' }),
+        customerRecord(nc, { branchCode: '3202', name: '=1+2' }),
+      ],
+    });
+    [a, b, c] = await cifNumbers(
+      hub,
+      ingested.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
+    );
+    const policy = autoPolicyRecord(na, a, {
+      parties: [
+        { role: 'POLICYHOLDER', customer: { cifNo: a } },
+        { role: 'INSURED', customer: { cifNo: b } },
+      ],
+    });
+    policyNo = policy.policyNo;
+    vinA = vin(na);
+    await hub.gql(INGEST_POLICIES, { records: [policy] });
+    await hub.gql(INGEST_CLAIMS, { records: [claimRecord(na, policyNo)] });
+  });
+  afterAll(() => hub.close());
+
+  const lookup = (cif: string) => `{ customer(by: { cifNo: "${cif}" }) { cifNo name } }`;
+
+  it('answers a lookup outside the branch exactly as one of a customer that does not exist', async () => {
+    const inside = await as(Role.STEWARD, '3201', lookup(a));
+    expect(inside.data!.customer.cifNo).toBe(a);
+    const outside = await as(Role.STEWARD, '3201', lookup(b));
+    const missing = await as(Role.STEWARD, '3201', lookup('C9999999999'));
+    expect(outside).toEqual(missing);
+    expect(outside.data!.customer).toBeNull();
+    // The province sees its cities; the head office sees everyone.
+    expect((await as(Role.FRONTLINE, '3200', lookup(c))).data!.customer.cifNo).toBe(c);
+    expect((await as(Role.FRONTLINE, '0000', lookup(b))).data!.customer.cifNo).toBe(b);
+  });
+
+  it('hides a party of another branch nested under a policy, and its claims through it', async () => {
+    const query = `{ customer(by: { cifNo: "${a}" }) {
+      policies { totalCount nodes { policyNo parties { role customer { cifNo } } } }
+      claims { totalCount nodes { claimNo claimant { cifNo } } } } }`;
+    const nanjing = await as(Role.FRONTLINE, '3201', query);
+    expect(nanjing.errors).toBeUndefined();
+    const parties = nanjing.data!.customer.policies.nodes[0].parties;
+    expect(parties).toEqual([
+      { role: 'POLICYHOLDER', customer: { cifNo: a } },
+      { role: 'INSURED', customer: null },
+    ]);
+    // From Hangzhou, B's policy is seen through B, and A is the one hidden.
+    const hangzhou = await as(
+      Role.UNDERWRITING,
+      '3301',
+      `{ customer(by: { cifNo: "${b}" }) { policies { totalCount nodes { parties { customer { cifNo } } } } } }`,
+    );
+    expect(hangzhou.data!.customer.policies.totalCount).toBe(1);
+    expect(
+      hangzhou.data!.customer.policies.nodes[0].parties.map(
+        (p: { customer: { cifNo: string } | null }) => p.customer?.cifNo ?? null,
+      ),
+    ).toEqual([null, b]);
+    // Wuxi sees neither the policy nor the vehicle on it.
+    const vehicle = await as(Role.FRONTLINE, '3202', `{ vehicle(vin: "${vinA}") { use } }`);
+    expect(vehicle.data!.vehicle).toBeNull();
+    const vehicleNanjing = await as(Role.FRONTLINE, '3201', `{ vehicle(vin: "${vinA}") { use } }`);
+    expect(vehicleNanjing.data!.vehicle).toEqual({ use: 'FAMILY_PRIVATE' });
+  });
+
+  it('shows marketing only consenting customers of its subtree, in lists, counts, summaries and exports', async () => {
+    const list = `{ marketingCustomers(first: 100) { totalCount nodes { cifNo } } }`;
+    const ours = (cifs: string[]) => cifs.filter((cif) => [a, b, c].includes(cif)).sort();
+    const jiangsu = await as(Role.MARKETING, '3200', list);
+    expect(
+      ours(jiangsu.data!.marketingCustomers.nodes.map((n: { cifNo: string }) => n.cifNo)),
+    ).toEqual([a, c].sort());
+    const nanjing = await as(Role.MARKETING, '3201', list);
+    expect(nanjing.data!.marketingCustomers.totalCount).toBe(
+      (
+        await hub.sql(
+          `select count(*)::int as n from customer cu join branch br on br.id = cu.branch_id
+         where br.path like '0000.3200.3201%' and cu.marketing_consent and cu.status = 'ACTIVE'`,
+        )
+      )[0].n,
+    );
+    // B never consented: not even the head office's marketing sees B.
+    const country = await as(Role.MARKETING, '0000', list);
+    expect(
+      ours(country.data!.marketingCustomers.nodes.map((n: { cifNo: string }) => n.cifNo)),
+    ).toEqual([a, c].sort());
+    const summary = await as(
+      Role.MARKETING,
+      '3202',
+      `{ tierSegmentSummary(byBranch: true) { branchCode customers } }`,
+    );
+    expect(
+      summary.data!.tierSegmentSummary.every(
+        (row: { branchCode: string }) => row.branchCode === '3202',
+      ),
+    ).toBe(true);
+    const exported = await exportAs(Role.MARKETING, '3202');
+    expect(exported.cifs).toContain(c);
+    expect(exported.cifs).not.toContain(a);
+    expect(exported.total).toBe(exported.cifs.length);
+  });
+
+  it('exports a formula-looking name as text, not as a formula', async () => {
+    const url = `${hub.url.replace('/graphql', '/export/customers')}?format=csv`;
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${hub.token(Role.MARKETING, '3202')}` },
+    });
+    const row = (await response.text()).split('\n').find((line) => line.includes(c))!;
+    expect(row.split(',')[2]).toBe("'=1+2");
+  });
+
+  it.each([
+    ['policies { nodes { parties { customer { cifNo } } } }', 'Policy.parties'],
+    ['claims { totalCount }', 'Customer.claims'],
+    ['policies { nodes { claims { totalCount } } }', 'Policy.claims'],
+    ['riskScores { totalCount }', 'Customer.riskScores'],
+    ['latestRiskScores { score }', 'Customer.latestRiskScores'],
+    ['tierHistory { totalCount }', 'Customer.tierHistory'],
+    ['eligibilityDecisions { totalCount }', 'Customer.eligibilityDecisions'],
+    ['vehicles { vin }', 'Vehicle.vin'],
+    ['policies { nodes { vehicle { plate } } }', 'Vehicle.plate'],
+    ['identityDocuments { type }', 'Customer.identityDocuments'],
+  ])('refuses marketing %s at depth', async (selection, field) => {
+    const response = await as(
+      Role.MARKETING,
+      '0000',
+      `{ marketingCustomers(first: 5) { nodes { cifNo ${selection} } } }`,
+    );
+    expect(response.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', field });
+    expect(response.data?.marketingCustomers ?? null).toBeNull();
+  });
+
+  it('treats a decision on a customer outside the branch as one on a missing customer', async () => {
+    const accidentAt = new Date(hub.clock.now().getTime() - 86_400_000).toISOString();
+    const decide = `mutation ($id: ID!) { decideEligibility(input: {
+      customerId: $id, service: "ON_SITE_SURVEY",
+      claim: { accidentAt: "${accidentAt}", singleParty: true, injury: false, amount: "1000.00" } }) { id } }`;
+    const [idA] = (
+      await hub.sql<{ id: string }>('select id from customer where cif_no = $1', [a])
+    ).map((r) => r.id);
+    const outside = await as(Role.FRONTLINE, '3301', decide, { id: idA });
+    expect(outside.errors![0].extensions.code).toBe('NOT_FOUND');
+    const missing = await as(Role.FRONTLINE, '3301', decide, {
+      id: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(missing.errors![0].extensions.code).toBe('NOT_FOUND');
+    const inside = await as(Role.FRONTLINE, '3201', decide, { id: idA });
+    expect(inside.errors).toBeUndefined();
+    const audited = await hub.sql(
+      `select actor_branch, target_id from audit_event
+       where action = 'ELIGIBILITY_DECISION' and details->>'decision' = $1`,
+      [inside.data!.decideEligibility.id],
+    );
+    expect(audited).toEqual([{ actor_branch: '3201', target_id: idA }]);
+    const read = `{ eligibilityDecision(id: "${inside.data!.decideEligibility.id}") { id } }`;
+    expect((await as(Role.FRONTLINE, '3301', read)).data!.eligibilityDecision).toBeNull();
+    expect((await as(Role.FRONTLINE, '3200', read)).data!.eligibilityDecision).not.toBeNull();
+  });
+});

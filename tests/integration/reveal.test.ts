@@ -1,0 +1,143 @@
+import { Role } from '../../src/auth/roles';
+import {
+  cifNumbers,
+  customerRecord,
+  INGEST_CUSTOMERS,
+  insertBranches,
+  nextNumber,
+} from '../setup/factories';
+import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
+
+const REVEAL = `mutation ($purpose: RevealPurpose!, $target: RevealTarget!) {
+  reveal(purpose: $purpose, target: $target) { id value purpose auditEventId } }`;
+
+describe('revealing a personal value, for a purpose', () => {
+  let hub: TestHub;
+  let record: ReturnType<typeof customerRecord>;
+  let documentId: string;
+  let mobileId: string;
+
+  const as = async (role: Role, branch: string, variables: Record<string, unknown>) => {
+    const response = await fetch(hub.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(role, branch)}`,
+      },
+      body: JSON.stringify({ query: REVEAL, variables }),
+    });
+    return (await response.json()) as Omit<GraphQLResponse, 'status'>;
+  };
+  const reveals = async () =>
+    (
+      await hub.sql<{ n: number }>(
+        `select count(*)::int as n from audit_event where action = 'PII_REVEAL'`,
+      )
+    )[0].n;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+    record = customerRecord(nextNumber(), { branchCode: '3201' });
+    const ingested = await hub.gql(INGEST_CUSTOMERS, { records: [record] });
+    const [cif] = await cifNumbers(hub, [ingested.data!.ingestCustomers.records[0].id]);
+    const profile = await hub.gql(
+      `{ customer(by: { cifNo: "${cif}" }) { identityDocuments { id number } contactPoints { id kind value } } }`,
+      {},
+      Role.STEWARD,
+    );
+    documentId = profile.data!.customer.identityDocuments[0].id;
+    mobileId = profile.data!.customer.contactPoints.find(
+      (c: { kind: string }) => c.kind === 'MOBILE',
+    ).id;
+    // Read without a reveal, everyone gets the mask.
+    expect(profile.data!.customer.identityDocuments[0].number).not.toBe(
+      record.identityDocuments[0].number,
+    );
+  });
+  afterAll(() => hub.close());
+
+  it('gives the value for a purpose the role may state, and audits who, why and what', async () => {
+    const before = await reveals();
+    const mobile = await as(Role.FRONTLINE, '3201', {
+      purpose: 'CLAIM_CONTACT',
+      target: { contactPointId: mobileId },
+    });
+    expect(mobile.errors).toBeUndefined();
+    expect(mobile.data!.reveal).toMatchObject({
+      id: mobileId,
+      value: record.contactPoints[0].value,
+      purpose: 'CLAIM_CONTACT',
+    });
+    const number = await as(Role.STEWARD, '3200', {
+      purpose: 'DATA_CORRECTION',
+      target: { identityDocumentId: documentId },
+    });
+    expect(number.data!.reveal.value).toBe(record.identityDocuments[0].number);
+    expect(await reveals()).toBe(before + 2);
+    const [entry] = await hub.sql(
+      `select actor_subject, actor_role, actor_branch, target_type, target_id, purpose, details
+       from audit_event where id = $1`,
+      [mobile.data!.reveal.auditEventId],
+    );
+    expect(entry).toMatchObject({
+      actor_subject: 'test-frontline',
+      actor_role: 'frontline',
+      actor_branch: '3201',
+      target_type: 'ContactPoint',
+      target_id: mobileId,
+      purpose: 'CLAIM_CONTACT',
+    });
+    expect(JSON.stringify(entry)).not.toContain(record.contactPoints[0].value);
+  });
+
+  it.each([
+    [Role.MARKETING, 'CLAIM_CONTACT', 'contactPointId', 'FORBIDDEN'],
+    [Role.ADMIN, 'DATA_CORRECTION', 'identityDocumentId', 'FORBIDDEN'],
+    [Role.FRONTLINE, 'DATA_CORRECTION', 'identityDocumentId', 'FORBIDDEN'],
+    [Role.FRONTLINE, 'CLAIM_CONTACT', 'identityDocumentId', 'FORBIDDEN'],
+    [Role.UNDERWRITING, 'CLAIM_CONTACT', 'contactPointId', 'FORBIDDEN'],
+  ])('refuses %s revealing for %s (%s) and audits nothing', async (role, purpose, key, code) => {
+    const before = await reveals();
+    const target = { [key]: key === 'contactPointId' ? mobileId : documentId };
+    const res = await as(role, '0000', { purpose, target });
+    expect(res.errors![0].extensions.code).toBe(code);
+    expect(res.data).toBeNull();
+    expect(await reveals()).toBe(before);
+  });
+
+  it('answers for a record outside the branch as for one that does not exist', async () => {
+    const outside = await as(Role.FRONTLINE, '3301', {
+      purpose: 'CLAIM_CONTACT',
+      target: { contactPointId: mobileId },
+    });
+    const missing = await as(Role.FRONTLINE, '3301', {
+      purpose: 'CLAIM_CONTACT',
+      target: { contactPointId: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(outside.errors![0].extensions.code).toBe('NOT_FOUND');
+    expect(missing.errors![0].extensions.code).toBe('NOT_FOUND');
+    expect(outside.errors![0].message.replace(mobileId, 'ID')).toBe(
+      missing.errors![0].message.replace('00000000-0000-4000-8000-000000000000', 'ID'),
+    );
+  });
+
+  it('names one target, by a well-formed id', async () => {
+    const both = await as(Role.STEWARD, '0000', {
+      purpose: 'DATA_CORRECTION',
+      target: { contactPointId: mobileId, identityDocumentId: documentId },
+    });
+    expect(both.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      rule: 'EXACTLY_ONE',
+    });
+    const malformed = await as(Role.STEWARD, '0000', {
+      purpose: 'DATA_CORRECTION',
+      target: { contactPointId: 'not-a-uuid' },
+    });
+    expect(malformed.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'target.contactPointId',
+    });
+  });
+});
