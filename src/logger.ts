@@ -6,7 +6,8 @@ export type Level = 'debug' | 'info' | 'warn' | 'error';
 /**
  * What the hub logs through. Fields are data about the event (ids, codes, counts,
  * durations), never personal data: no names, identity numbers, contacts, query variables
- * or tokens. The keys named in REDACTED are masked should one slip in.
+ * or tokens. Errors (an Error, or its text under `error`) are logged without the values they
+ * quote; the keys named in REDACTED are masked should one slip in.
  */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -15,7 +16,79 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const REDACTED = ['authorization', 'variables', 'query', 'token', '*.authorization', '*.variables'];
+const PII_KEYS = ['number', 'mobile', 'email', 'address', 'attributes'];
+// pg's detail, where and internal query quote rows and statements; bindings are parameters.
+const DRIVER_KEYS = ['detail', 'where', 'internalQuery', 'bindings', 'parameters', 'sql'];
+const REDACTED = [
+  'authorization',
+  'variables',
+  'query',
+  'token',
+  ...[...PII_KEYS, ...DRIVER_KEYS].flatMap((key) => [key, `*.${key}`]),
+  '*.authorization',
+  '*.variables',
+];
+
+const SQL_STATEMENT = /^((?:\w+: )?)(?:select|insert|update|delete|with)\b[\s\S]* - /i;
+const EMAIL = /[^\s@"'(),;<>]+@[^\s@"'(),;<>]+\.[A-Za-z]{2,}/g;
+
+/**
+ * An error's text without the values it may quote, for logs and responses: MikroORM (through
+ * knex) prefixes the failing SQL with its parameters inlined and appends PostgreSQL's detail
+ * and hint (which quote the row: "Key (...)=(...)"); PostgreSQL quotes a rejected input at
+ * the end of some messages, graphql-js a variable's ("cannot represent ... value: 1374…",
+ * `Value "…" does not exist`); and long digit runs or e-mail addresses are masked wherever
+ * they come from.
+ */
+export function withoutValues(text: string): string {
+  const frames = text.search(/\n\s+at /);
+  let head = frames === -1 ? text : text.slice(0, frames);
+  head = head.split(/\n - (?:detail|hint):/)[0];
+  const statement = head.match(SQL_STATEMENT);
+  if (statement) head = statement[1] + head.slice(statement[0].length);
+  head = head
+    .replace(/ value: [\s\S]*$/, ' value')
+    .replace(/\bValue "(?:[^"\\]|\\.)*" does not/g, 'The value does not')
+    .replace(/: "[^"]*"$/, ': "…"')
+    .replace(/\d{7,}[Xx]?/g, '[digits]')
+    .replace(EMAIL, '[e-mail]');
+  return frames === -1 ? head : head + text.slice(frames);
+}
+
+/** An error as log fields: its kind, the database's code and constraint, where it was thrown. */
+export function errorFields(error: Error): Record<string, unknown> {
+  const e = error as Error & Record<string, unknown>;
+  const database = typeof e.severity === 'string' && typeof e.routine === 'string';
+  const frames = e.stack?.search(/\n\s+at /) ?? -1;
+  return {
+    name: e.name,
+    message: withoutValues(e.message),
+    ...(database
+      ? { code: e.code, constraint: e.constraint, table: e.table, column: e.column }
+      : {}),
+    stack: frames === -1 ? undefined : e.stack!.slice(frames + 1),
+    cause: e.cause instanceof Error ? errorFields(e.cause) : undefined,
+  };
+}
+
+/** An `error` field however a caller gave it: an Error, its text, or parts of it. */
+function loggedError(value: unknown): unknown {
+  if (value instanceof Error) return errorFields(value);
+  if (typeof value === 'string') return withoutValues(value);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, loggedError(v)]));
+  }
+  return value;
+}
+
+function safeFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key,
+      key === 'error' || value instanceof Error ? loggedError(value) : value,
+    ]),
+  );
+}
 
 /** One JSON object per line on stdout (pino): what log shippers expect. */
 export function createLogger(minimum: Level, destination?: pino.DestinationStream): Logger {
@@ -31,9 +104,9 @@ export function createLogger(minimum: Level, destination?: pino.DestinationStrea
     destination,
   );
   return {
-    debug: (message, fields = {}) => log.debug(fields, message),
-    info: (message, fields = {}) => log.info(fields, message),
-    warn: (message, fields = {}) => log.warn(fields, message),
-    error: (message, fields = {}) => log.error(fields, message),
+    debug: (message, fields = {}) => log.debug(safeFields(fields), message),
+    info: (message, fields = {}) => log.info(safeFields(fields), message),
+    warn: (message, fields = {}) => log.warn(safeFields(fields), message),
+    error: (message, fields = {}) => log.error(safeFields(fields), message),
   };
 }

@@ -24,8 +24,7 @@ export function checkCreditCode(input: string): Checked<{ normalized: string }> 
   if (badIndex !== -1) {
     return reject(
       'CREDIT_CODE_FORMAT',
-      `character ${badIndex + 1} '${characters[badIndex]}' is not allowed ` +
-        '(I, O, Z, S and V never occur)',
+      `character ${badIndex + 1} is not allowed (I, O, Z, S and V never occur)`,
     );
   }
   // GB 32100-2015: positions 3-8 are the GB/T 2260 administrative division code.
@@ -39,16 +38,14 @@ export function checkCreditCode(input: string): Checked<{ normalized: string }> 
   if (code[16] !== expectedOrganisationCheck) {
     warnings.push({
       rule: 'CREDIT_CODE_CHECKSUM_EXCEPTION',
-      message:
-        `organisation code check character (position 17) should be ` +
-        `${expectedOrganisationCheck}, got ${code[16]}`,
+      message: 'the organisation code check character (position 17) does not match',
     });
   }
   const expectedCheck = creditCodeCheck(code.slice(0, 17));
   if (code[17] !== expectedCheck) {
     warnings.push({
       rule: 'CREDIT_CODE_CHECKSUM_EXCEPTION',
-      message: `check character (position 18) should be ${expectedCheck}, got ${code[17]}`,
+      message: 'the check character (position 18) does not match the first 17',
     });
   }
   return { ok: true, value: { normalized: code }, warnings };

@@ -1,6 +1,9 @@
 import { Checked, reject } from './result';
 
-/** Validates a mainland China mobile number and reduces it to its bare 11 digits. */
+/**
+ * Validates a mainland China mobile number and reduces it to its bare 11 digits. Messages
+ * quote none of its digits: they travel in responses and logs.
+ */
 export function checkMobile(input: string): Checked<{ normalized: string }> {
   const compact = input.trim().replace(/[\s-]/g, '');
   // ITU-T E.164: 86 is China's country code, dialled after + or the international prefix 00.
@@ -18,10 +21,7 @@ export function checkMobile(input: string): Checked<{ normalized: string }> {
   }
   // MIIT numbering plan: mobile numbers are 1 followed by a network digit of 3-9.
   if (!/^1[3-9]/.test(national)) {
-    return reject(
-      'MOBILE_FORMAT',
-      `must start with 1 followed by a digit 3-9, got ${national.slice(0, 2)}`,
-    );
+    return reject('MOBILE_FORMAT', 'must start with 1 followed by a digit 3-9');
   }
   return { ok: true, value: { normalized: national }, warnings: [] };
 }

@@ -16,7 +16,10 @@ const EARLIEST_BIRTH_DATE = '1900-01-01';
 // so a server running in UTC must not reject someone born after midnight in Beijing.
 const CHINA_STANDARD_TIME_OFFSET_MS = 8 * 60 * 60 * 1000;
 
-/** Validates a PRC resident identity number, upgrading legacy 15-digit numbers to 18. */
+/**
+ * Validates a PRC resident identity number, upgrading legacy 15-digit numbers to 18. Messages
+ * name the part and the rule, never the number's digits: they travel in responses and logs.
+ */
 export function checkResidentId(input: string, today: Date = new Date()): Checked<ResidentId> {
   const id = input.trim().toUpperCase();
   if (id.length !== 18 && id.length !== 15) {
@@ -54,7 +57,7 @@ export function checkResidentId(input: string, today: Date = new Date()): Checke
   if (!upgradedFrom15 && id[17] !== expectedCheck) {
     violations.push({
       rule: 'ID_CHECKSUM',
-      message: `check character should be ${expectedCheck}, got ${id[17]}`,
+      message: 'the check character does not match the first 17 characters',
     });
   }
   if (violations.length > 0) {
@@ -80,20 +83,20 @@ function checkCharacter(body: string): string {
 function checkBirthDate(birthDate: string, today: Date): string | undefined {
   // ISO 8601 dates of equal width compare correctly as strings.
   if (birthDate < EARLIEST_BIRTH_DATE) {
-    return `birth date ${birthDate} is before ${EARLIEST_BIRTH_DATE}`;
+    return `the birth date (characters 7-14) is before ${EARLIEST_BIRTH_DATE}`;
   }
   // GB 11643-1999 takes the birth date code from GB/T 7408, so it must be a real Gregorian date;
   // Date.UTC rolls impossible ones such as 02-29 in a common year over into the next month.
   const [year, month, day] = birthDate.split('-').map(Number);
   const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return `birth date ${birthDate} is not a real calendar date`;
+    return 'the birth date (characters 7-14) is not a real calendar date';
   }
   const todayInChina = new Date(today.getTime() + CHINA_STANDARD_TIME_OFFSET_MS)
     .toISOString()
     .slice(0, 10);
   if (birthDate > todayInChina) {
-    return `birth date ${birthDate} is in the future`;
+    return 'the birth date (characters 7-14) is in the future';
   }
   return undefined;
 }

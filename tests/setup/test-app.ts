@@ -6,7 +6,7 @@ import { signToken } from '../../src/auth/tokens';
 import { createClient } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import { BusinessClock } from '../../src/time/clock';
-import type { Logger } from '../../src/logger';
+import { createLogger } from '../../src/logger';
 import { ensureActiveRuleSets } from '../../src/modules/tier/rule-set-version.service';
 import { HEAD_OFFICE, insertBranches } from './factories';
 import { templateName } from './global-setup';
@@ -38,7 +38,7 @@ export interface TestHub {
   clock: BusinessClock;
   url: string;
   databaseUrl: string;
-  /** What the hub logged, instead of printing it among the test results. */
+  /** What the hub logged (its JSON lines, parsed), instead of printing it among the results. */
   logs: { level: string; message: string; fields?: Record<string, unknown> }[];
   token(role: Role, branchCode?: string): string;
   gql<T = Record<string, any>>(
@@ -78,14 +78,13 @@ export async function startTestHub(
   if (own) await createDatabase(adminUrl, name, templateName());
   const url = options.sharing?.databaseUrl ?? options.databaseUrl ?? databaseUrl(adminUrl, name);
   const logs: TestHub['logs'] = [];
-  const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    logs.push({ level, message, fields });
-  const logger: Logger = {
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
+  // The hub's own logger, its lines kept instead of printed: tests see what production writes.
+  const logger = createLogger('debug', {
+    write(line: string) {
+      const { level, message, time: _time, ...fields } = JSON.parse(line);
+      logs.push({ level, message, ...(Object.keys(fields).length ? { fields } : {}) });
+    },
+  });
   const clock = new BusinessClock();
   const app = await createApp({
     clock,

@@ -39,17 +39,17 @@ describe('checkMobile', () => {
     });
 
     it.each([
-      ['second digit 2', '12812345678', '12'],
-      ['second digit 0', '10812345678', '10'],
-      ['a first digit other than 1', '23812345678', '23'],
-      ['11 digits starting 86, which is not taken as a prefix', '86138123456', '86'],
-    ])('%s', (_, input, start) => {
+      ['second digit 2', '12812345678'],
+      ['second digit 0', '10812345678'],
+      ['a first digit other than 1', '23812345678'],
+      ['11 digits starting 86, which is not taken as a prefix', '86138123456'],
+    ])('%s, without quoting the digits', (_, input) => {
       expect(checkMobile(input)).toEqual({
         ok: false,
         violations: [
           {
             rule: 'MOBILE_FORMAT',
-            message: `must start with 1 followed by a digit 3-9, got ${start}`,
+            message: 'must start with 1 followed by a digit 3-9',
           },
         ],
       });

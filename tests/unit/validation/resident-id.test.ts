@@ -75,7 +75,10 @@ describe('checkResidentId', () => {
       expect(checkResidentId('110105490229002', TODAY)).toEqual({
         ok: false,
         violations: [
-          { rule: 'ID_BIRTH_DATE', message: 'birth date 1949-02-29 is not a real calendar date' },
+          {
+            rule: 'ID_BIRTH_DATE',
+            message: 'the birth date (characters 7-14) is not a real calendar date',
+          },
         ],
       });
     });
@@ -90,7 +93,12 @@ describe('checkResidentId', () => {
     it('a wrong check character, naming the expected one', () => {
       expect(checkResidentId('110105194912310025', TODAY)).toEqual({
         ok: false,
-        violations: [{ rule: 'ID_CHECKSUM', message: 'check character should be X, got 5' }],
+        violations: [
+          {
+            rule: 'ID_CHECKSUM',
+            message: 'the check character does not match the first 17 characters',
+          },
+        ],
       });
     });
 
@@ -116,7 +124,10 @@ describe('checkResidentId', () => {
       expect(checkResidentId('110105199902290013', TODAY)).toEqual({
         ok: false,
         violations: [
-          { rule: 'ID_BIRTH_DATE', message: 'birth date 1999-02-29 is not a real calendar date' },
+          {
+            rule: 'ID_BIRTH_DATE',
+            message: 'the birth date (characters 7-14) is not a real calendar date',
+          },
         ],
       });
     });
@@ -129,7 +140,9 @@ describe('checkResidentId', () => {
     it('a birth date in the future', () => {
       expect(checkResidentId('110105202406020019', TODAY)).toEqual({
         ok: false,
-        violations: [{ rule: 'ID_BIRTH_DATE', message: 'birth date 2024-06-02 is in the future' }],
+        violations: [
+          { rule: 'ID_BIRTH_DATE', message: 'the birth date (characters 7-14) is in the future' },
+        ],
       });
     });
 
@@ -137,7 +150,10 @@ describe('checkResidentId', () => {
       expect(checkResidentId('110105189912310015', TODAY)).toEqual({
         ok: false,
         violations: [
-          { rule: 'ID_BIRTH_DATE', message: 'birth date 1899-12-31 is before 1900-01-01' },
+          {
+            rule: 'ID_BIRTH_DATE',
+            message: 'the birth date (characters 7-14) is before 1900-01-01',
+          },
         ],
       });
     });

@@ -1,0 +1,212 @@
+import { Role } from '../../src/auth/roles';
+import { checkResidentId } from '../../src/validation';
+import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+/**
+ * A resident ID of region 110105 born on `birth` (YYYYMMDD), with the check character that
+ * fits the rest: valid, unless the birth date itself is not.
+ */
+function residentIdBornOn(birth: string, sequence: string): string {
+  for (const check of '0123456789X') {
+    const id = `110105${birth}${sequence}${check}`;
+    const checked = checkResidentId(id);
+    if (checked.ok || checked.violations.every((v) => v.rule !== 'ID_CHECKSUM')) return id;
+  }
+  throw new Error(`no check character completes ${birth}`);
+}
+
+/** The same ID with another check character: well formed, wrong. */
+const wrongCheck = (id: string) => id.slice(0, 17) + (id.endsWith('7') ? '8' : '7');
+
+const IDS = {
+  wrongCheck: wrongCheck(residentIdBornOn('19790823', '417')),
+  impossibleBirth: residentIdBornOn('19791332', '417'),
+  mismatched: residentIdBornOn('19860214', '523'),
+  unknown: residentIdBornOn('19910607', '631'),
+  unknownBranch: residentIdBornOn('19720319', '745'),
+  internal: residentIdBornOn('19650930', '859'),
+};
+const MOBILES = {
+  badNetwork: '12748260519',
+  // Two mobiles masked alike (135****0519).
+  twin: '13548260519',
+  otherTwin: '13577770519',
+  unknown: '13948261357',
+  asNumber: '15948262468',
+  unknownBranch: '18648263579',
+};
+const EMAILS = { bad: 'liu.wen@example', unknownBranch: 'zhou.min@example.cn' };
+const ADDRESSES = { unknownBranch: '北京市朝阳区建国路88号院3号楼' };
+
+/** What must appear nowhere: each value, and the parts a mask hides. */
+const SECRETS = [
+  ...Object.values(IDS).flatMap((id) => [
+    id,
+    id.slice(0, 14),
+    `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,
+  ]),
+  ...Object.values(MOBILES).flatMap((mobile) => [mobile, mobile.slice(3)]),
+  ...Object.values(EMAILS),
+  ...Object.values(ADDRESSES),
+];
+
+const LOOKUP = `query ($by: CustomerLookup!) { customer(by: $by) { cifNo } }`;
+
+describe('personal data in logs and error messages', () => {
+  let hub: TestHub;
+  /** The response bodies of the test running, as sent. */
+  let responses: string[];
+  const send = async (query: string, variables: Record<string, unknown>, role: Role) => {
+    const res = await hub.gql(query, variables, role);
+    responses.push(JSON.stringify(res));
+    return res;
+  };
+
+  beforeEach(() => {
+    responses = [];
+  });
+
+  /** None of the values, nor the parts masks hide, in a response or in any log line. */
+  afterEach(() => {
+    expect(responses.length).toBeGreaterThan(0);
+    const lines = hub.logs.map((line) => JSON.stringify(line));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const secret of SECRETS) {
+      expect({ secret, found: [...responses, ...lines].filter((t) => t.includes(secret)) }).toEqual(
+        { secret, found: [] },
+      );
+    }
+  });
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+  });
+  afterAll(() => hub.close());
+
+  it('rejects bad ingestion records naming fields and rules, not values', async () => {
+    const records = [
+      customerRecord(nextNumber(), {
+        identityDocuments: [{ type: 'RESIDENT_ID', number: IDS.wrongCheck }],
+      }),
+      customerRecord(nextNumber(), {
+        identityDocuments: [{ type: 'RESIDENT_ID', number: IDS.impossibleBirth }],
+      }),
+      customerRecord(nextNumber(), {
+        identityDocuments: [{ type: 'RESIDENT_ID', number: IDS.mismatched }],
+        birthDate: '1986-02-15',
+      }),
+      customerRecord(nextNumber(), {
+        contactPoints: [
+          { kind: 'MOBILE', value: MOBILES.badNetwork },
+          { kind: 'EMAIL', value: EMAILS.bad },
+        ],
+      }),
+      customerRecord(nextNumber(), {
+        branchCode: '9999',
+        identityDocuments: [{ type: 'RESIDENT_ID', number: IDS.unknownBranch }],
+        contactPoints: [
+          { kind: 'MOBILE', value: MOBILES.unknownBranch },
+          { kind: 'EMAIL', value: EMAILS.unknownBranch },
+          { kind: 'ADDRESS', value: ADDRESSES.unknownBranch },
+        ],
+      }),
+    ];
+    const res = await send(INGEST_CUSTOMERS, { records }, Role.INGEST);
+    const outcomes = res.data!.ingestCustomers.records;
+    expect(outcomes.map((o: { status: string }) => o.status)).toEqual(
+      Array(records.length).fill('REJECTED'),
+    );
+    expect(
+      outcomes.map((o: { errors: { rule: string }[] }) => o.errors.map((e) => e.rule)),
+    ).toEqual([
+      ['ID_CHECKSUM'],
+      ['ID_BIRTH_DATE'],
+      ['ID_BIRTH_DATE_MISMATCH'],
+      ['MOBILE_FORMAT', 'EMAIL_FORMAT'],
+      ['UNKNOWN_BRANCH'],
+    ]);
+  });
+
+  it('refuses bad lookups by field and rule, and answers unknown ones with null', async () => {
+    const bad = [
+      { identityDocument: { type: 'RESIDENT_ID', number: IDS.wrongCheck } },
+      { identityDocument: { type: 'RESIDENT_ID', number: IDS.impossibleBirth } },
+      { mobile: MOBILES.badNetwork },
+      { id: MOBILES.unknown },
+    ];
+    for (const by of bad) {
+      const res = await send(LOOKUP, { by }, Role.FRONTLINE);
+      expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
+    for (const by of [
+      { identityDocument: { type: 'RESIDENT_ID', number: IDS.unknown } },
+      { mobile: MOBILES.unknown },
+    ]) {
+      const res = await send(LOOKUP, { by }, Role.FRONTLINE);
+      expect(res.data).toEqual({ customer: null });
+    }
+  });
+
+  it('refuses variables of the wrong shape without quoting them', async () => {
+    const wrong = [
+      { mobile: Number(MOBILES.asNumber) },
+      { identityDocument: { number: IDS.unknown } },
+      { mobile: MOBILES.unknown, phone: MOBILES.asNumber },
+    ];
+    for (const by of wrong) {
+      const res = await send(LOOKUP, { by }, Role.FRONTLINE);
+      expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+    const record = customerRecord(nextNumber(), {
+      identityDocuments: [{ number: IDS.unknown }],
+      contactPoints: [{ kind: 'MOBILE', value: MOBILES.unknown }],
+    });
+    const res = await send(INGEST_CUSTOMERS, { records: [record] }, Role.INGEST);
+    expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('rejects a record the database refuses by constraint, and logs a failure without its SQL', async () => {
+    // A rule only the database knows: no two customers' mobiles end alike.
+    await hub.sql(
+      `create unique index pii_logs_test_mobile on contact_point (value_masked) where kind = 'MOBILE'`,
+    );
+    // And a failure it does not explain: any customer born on 30 September 1965.
+    await hub.sql(`create function pii_logs_test_refuse() returns trigger language plpgsql as $$
+      begin
+        if new.birth_date = '1965-09-30' then raise exception 'refused by a test'; end if;
+        return new;
+      end $$`);
+    await hub.sql(`create trigger pii_logs_test_refuse before insert on customer
+      for each row execute function pii_logs_test_refuse()`);
+    try {
+      const [a, b] = [nextNumber(), nextNumber()];
+      const twins = [
+        customerRecord(a, { contactPoints: [{ kind: 'MOBILE', value: MOBILES.twin }] }),
+        customerRecord(b, { contactPoints: [{ kind: 'MOBILE', value: MOBILES.otherTwin }] }),
+      ];
+      const res = await send(INGEST_CUSTOMERS, { records: twins }, Role.INGEST);
+      expect(res.data!.ingestCustomers.records[1]).toMatchObject({
+        status: 'REJECTED',
+        errors: [{ field: 'pii_logs_test_mobile', rule: 'UNIQUE' }],
+      });
+      const record = customerRecord(nextNumber(), {
+        name: '王芳',
+        identityDocuments: [{ type: 'RESIDENT_ID', number: IDS.internal }],
+      });
+      const failed = await send(INGEST_CUSTOMERS, { records: [record] }, Role.INGEST);
+      const correlationId = failed.errors![0].extensions.correlationId;
+      expect(failed.errors![0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+      const logged = hub.logs.find((l) => l.fields?.correlationId === correlationId);
+      expect(JSON.stringify(logged)).toMatch(/refused by a test/);
+      for (const secret of ['王芳', '1965-09-30', 'insert into']) {
+        expect(JSON.stringify(logged)).not.toContain(secret);
+      }
+    } finally {
+      await hub.sql('drop index pii_logs_test_mobile');
+      await hub.sql('drop trigger pii_logs_test_refuse on customer');
+      await hub.sql('drop function pii_logs_test_refuse()');
+    }
+  });
+});

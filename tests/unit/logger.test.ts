@@ -1,0 +1,85 @@
+import { createLogger, withoutValues } from '../../src/logger';
+
+const ID = '11010519790823417X';
+
+/** What a logger writes, parsed line by line. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('debug', {
+    write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  return { logger, lines };
+}
+
+describe('logging without personal data', () => {
+  it('drops the SQL and the row MikroORM puts around a database error', () => {
+    const message =
+      `insert into "identity_document" ("number") values ('${ID}') - duplicate key value ` +
+      `violates unique constraint "identity_document_type_hash_unique"\n - detail: Key (number)=(${ID}) already exists.`;
+    expect(withoutValues(message)).toBe(
+      'duplicate key value violates unique constraint "identity_document_type_hash_unique"',
+    );
+    expect(withoutValues(`DriverException: select * from customer where id = '${ID}' - boom`)).toBe(
+      'DriverException: boom',
+    );
+  });
+
+  it('drops the input PostgreSQL and graphql-js quote, digit runs and e-mail addresses', () => {
+    expect(withoutValues(`invalid input syntax for type uuid: "${ID}"`)).toBe(
+      'invalid input syntax for type uuid: "…"',
+    );
+    expect(withoutValues('String cannot represent a non string value: 13748260519')).toBe(
+      'String cannot represent a non string value',
+    );
+    expect(withoutValues('Value "13748260519" does not exist in "ContactKind" enum.')).toBe(
+      'The value does not exist in "ContactKind" enum.',
+    );
+    expect(withoutValues(`no customer ${ID} for liu.wen@example.cn`)).toBe(
+      'no customer [digits] for [e-mail]',
+    );
+    expect(withoutValues('relation "risk_score" does not exist')).toBe(
+      'relation "risk_score" does not exist',
+    );
+  });
+
+  it('logs an error by kind, code, constraint and frames, without its values', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(
+      new Error(`insert into "contact_point" values ('13748260519') - duplicate key value`),
+      {
+        severity: 'ERROR',
+        routine: '_bt_check_unique',
+        code: '23505',
+        constraint: 'contact_point_value_hash_idx',
+        detail: 'Key (value)=(13748260519) already exists.',
+      },
+    );
+    logger.error('unexpected error', { correlationId: 'c1', error });
+    logger.warn('as text', { error: String(error) });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('13748260519');
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      message: 'unexpected error',
+      correlationId: 'c1',
+      error: {
+        name: 'Error',
+        message: 'duplicate key value',
+        code: '23505',
+        constraint: 'contact_point_value_hash_idx',
+      },
+    });
+    expect((lines[0]!.error as { stack: string }).stack).toMatch(/^\s+at /);
+    expect(lines[1]).toMatchObject({ error: 'Error: duplicate key value' });
+  });
+
+  it('masks fields named like personal data, should a caller pass one', () => {
+    const { logger, lines } = capture();
+    logger.info('oops', { mobile: '13748260519', record: { number: ID }, count: 3 });
+    expect(lines[0]).toMatchObject({
+      mobile: '[redacted]',
+      record: { number: '[redacted]' },
+      count: 3,
+    });
+  });
+});
