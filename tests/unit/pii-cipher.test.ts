@@ -1,3 +1,4 @@
+import { ConfigError, parseConfig } from '../../src/config/config';
 import { newPiiKeyring, parsePiiKeyring, PiiCipher } from '../../src/modules/customer/pii-cipher';
 
 const OLD = newPiiKeyring('2025a');
@@ -85,5 +86,47 @@ describe('parsing a keyring', () => {
     }
     expect(error?.message).toContain(message);
     expect(error?.message).not.toContain(OLD.split(':')[1]);
+  });
+});
+
+describe('configuring the keys', () => {
+  const parse = (env: Record<string, string>) => {
+    try {
+      return { config: parseConfig(env) };
+    } catch (error) {
+      return { problems: (error as ConfigError).problems };
+    }
+  };
+
+  it('takes the only key of a keyring as the active one', () => {
+    expect(parse({ PII_ENCRYPTION_KEYS: OLD }).config).toMatchObject({
+      piiEncryptionKeys: OLD,
+      piiEncryptionKeyId: '2025a',
+    });
+  });
+
+  it('needs the active key named among several, and named right', () => {
+    expect(parse({ PII_ENCRYPTION_KEYS: `${OLD},${NEW}` }).problems).toEqual([
+      'PII_ENCRYPTION_KEY_ID is required when PII_ENCRYPTION_KEYS holds several keys',
+    ]);
+    expect(
+      parse({ PII_ENCRYPTION_KEYS: `${OLD},${NEW}`, PII_ENCRYPTION_KEY_ID: '2024a' }).problems,
+    ).toEqual(['PII_ENCRYPTION_KEY_ID must name a key of PII_ENCRYPTION_KEYS, got "2024a"']);
+    expect(
+      parse({ PII_ENCRYPTION_KEYS: `${OLD},${NEW}`, PII_ENCRYPTION_KEY_ID: '2026a' }).config,
+    ).toMatchObject({ piiEncryptionKeyId: '2026a' });
+  });
+
+  it('reports a bad key without printing it', () => {
+    const [problem] = parse({ PII_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }).problems!;
+    expect(problem).toBe(
+      'PII_ENCRYPTION_KEYS: key k1 must be 32 bytes in base64 (openssl rand -base64 32)',
+    );
+  });
+
+  it('requires a keyring in production', () => {
+    expect(parse({ NODE_ENV: 'production' }).problems).toContain(
+      'PII_ENCRYPTION_KEYS is required in production',
+    );
   });
 });
