@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const outageSeconds = arg('outage', 30);
   const clients = arg('clients', 4);
   const port = arg('port', 54399);
-  const config = { ...parseConfig({}), dbPoolSize: 10 };
+  // One subject under steady load: the per-caller rate limit would answer for the database.
+  const config = { ...parseConfig({}), dbPoolSize: 10, rateLimitPerMinute: 0 };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-hub-outage-bench-'));
   fs.chmodSync(dir, 0o755);
   const start = () =>

@@ -5,20 +5,25 @@ import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { Authenticator } from './auth/authenticator';
 import { DEFAULT_TOKEN_SETTINGS, TokenVerifier } from './auth/tokens';
-import type { Config } from './config/config';
+import { PRODUCTION_TRUSTED_DOCUMENT_ROLES, type Config } from './config/config';
 import type { Secrets } from './config/secrets';
 import { ormOptions } from './db/orm.config';
 import { createPool } from './db/pg';
 import { BusinessClock } from './time/clock';
 import { createApollo } from './graphql/apollo';
+import { DEFAULT_LIMITS, type GraphQLLimits } from './graphql/limits';
+import { CallerRateLimit, DEFAULT_RATE_LIMIT_PER_MINUTE } from './http/rate-limit';
+import { TrustedDocuments } from './modules/trusted-document/trusted-documents';
 import type { AppServices } from './graphql/context';
 import { buildAppSchema } from './graphql/schema';
 import { createHttpServer } from './http/server';
 import type { Logger } from './logger';
 import { PiiCipher } from './modules/customer/pii-cipher';
 import { PiiHasher } from './modules/customer/pii-hasher';
+import { DEFAULT_ROTATION_BATCH_SIZE, PiiRotation } from './modules/customer/pii-rotation';
+import { PiiSealer } from './modules/customer/pii-sealer';
 import { ReadCompiler } from './read/compiler';
-import { ReadExecutor } from './read/read-session';
+import { DEFAULT_PREPARED_STATEMENTS, ReadExecutor } from './read/read-session';
 import { ActiveRuleSets, RULE_SET_CHANNEL } from './modules/tier/active-rule-sets';
 import { RuleSetActivations } from './modules/tier/rule-set-activation.service';
 import { ChannelListener } from './db/notifications';
@@ -40,8 +45,16 @@ export interface AppOptions {
         | 'dbPoolWaitMs'
         | 'shutdownGraceMs'
         | 'tokens'
+        | 'piiRotationBatchSize'
+        | 'introspection'
+        | 'rateLimitPerMinute'
+        | 'preparedStatementsPerConnection'
+        | 'trustedDocumentRoles'
       >
-    >;
+    > & {
+      /** Limits not given keep their defaults (src/graphql/limits/settings.ts). */
+      graphqlLimits?: Partial<GraphQLLimits>;
+    };
   databaseUrl: string;
   secrets: Secrets;
   logger: Logger;
@@ -112,6 +125,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   await activationListener.start();
   const schema = await buildAppSchema();
+  const production = config.env === 'production';
+  const graphqlLimits: GraphQLLimits = { ...DEFAULT_LIMITS, ...config.graphqlLimits };
   const services: AppServices = {
     clock,
     em: orm.em,
@@ -119,7 +134,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     ruleSets,
     tiers,
     activations,
-    reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata())),
+    reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata()), {
+      maxPrepared: config.preparedStatementsPerConnection ?? DEFAULT_PREPARED_STATEMENTS,
+      timer: () => metrics.querySeconds.startTimer({ pool: 'read' }),
+    }),
+    trustedDocuments: new TrustedDocuments(pool, schema, graphqlLimits, {
+      roles: config.trustedDocumentRoles ?? (production ? PRODUCTION_TRUSTED_DOCUMENT_ROLES : []),
+    }),
     hasher: new PiiHasher(secrets.piiHashKey),
     cipher: new PiiCipher(secrets.piiEncryptionKeys, secrets.piiEncryptionKeyId),
     authenticator: new Authenticator(
@@ -130,7 +151,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
   };
   const worker = new TierWorker(tiers, ruleSets, logger);
-  const apollo = createApollo(schema, logger, config.env !== 'production', metrics);
+  const apollo = createApollo(schema, logger, !production, metrics, {
+    limits: graphqlLimits,
+    introspection: config.introspection ?? !production,
+    hideSchemaDetails: production,
+  });
   await apollo.start();
   const readiness = new Readiness(probe, orm);
   const server = createHttpServer(apollo, services, {
@@ -138,6 +163,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     requestTimeoutMs: config.requestTimeoutMs ?? 0,
     schema,
     ready: () => readiness.check(),
+    limits: graphqlLimits,
+    rateLimit: new CallerRateLimit(config.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
   });
 
   return {
@@ -154,6 +181,18 @@ export async function createApp(options: AppOptions): Promise<App> {
         await lock.query('set statement_timeout = 0');
         await lock.query(`select pg_advisory_lock(hashtext('cif_hub_migrations'))`);
         await orm.getMigrator().up();
+        // Values stored in plain text before encryption at rest are sealed before the hub
+        // serves: reads need their masks, and the plain copies must go.
+        const sealed = await new PiiRotation(
+          pool,
+          new PiiSealer(services.hasher, services.cipher),
+        ).run({
+          batchSize: config.piiRotationBatchSize ?? DEFAULT_ROTATION_BATCH_SIZE,
+          legacyOnly: true,
+        });
+        for (const { table, rows } of sealed) {
+          if (rows) logger.info('plain personal values encrypted', { table, rows });
+        }
       } finally {
         await lock
           .query(`select pg_advisory_unlock(hashtext('cif_hub_migrations'))`)

@@ -6,6 +6,14 @@ import {
   type TokenSettings,
 } from '../auth/tokens';
 import { parsePiiKeyring } from '../modules/customer/pii-cipher';
+import {
+  DEFAULT_ROTATION_BATCH_SIZE,
+  MAX_ROTATION_BATCH_SIZE,
+} from '../modules/customer/pii-rotation';
+import { ROLES, Role } from '../auth/roles';
+import { LIMIT_SETTINGS, type GraphQLLimits } from '../graphql/limits/settings';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../http/rate-limit';
+import { DEFAULT_PREPARED_STATEMENTS } from '../read/read-session';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../time/clock';
 
 /** Everything the process reads from its environment, parsed once at start-up. */
@@ -29,6 +37,8 @@ export interface Config {
   piiEncryptionKeys?: string;
   /** The keyring's key that new values are encrypted under. */
   piiEncryptionKeyId?: string;
+  /** Rows per transaction of `npm run pii:rotate` and of sealing legacy values at start-up. */
+  piiRotationBatchSize: number;
   seedDemo: boolean;
   demoCustomers: number;
   maxBodyBytes: number;
@@ -47,6 +57,16 @@ export interface Config {
   tierChunkSize: number;
   /** IANA zone whose calendar days are business dates (src/time/clock.ts). */
   businessTimeZone: string;
+  /** Depth, aliases, directives, tokens, document size, cost (src/graphql/limits). */
+  graphqlLimits: GraphQLLimits;
+  /** Whether `__schema` and `__type` are answered: by default not in production. */
+  introspection: boolean;
+  /** Requests a minute per caller (token subject, else client address); 0 turns it off. */
+  rateLimitPerMinute: number;
+  /** Prepared statements the read path keeps on each connection (least recently used go). */
+  preparedStatementsPerConnection: number;
+  /** Roles that may run registered (trusted) documents only. */
+  trustedDocumentRoles: Role[];
   /** How bearer tokens are verified: keys, issuer, audience, lifetime (src/auth/tokens.ts). */
   tokens: TokenSettings;
 }
@@ -111,6 +131,12 @@ export function parseConfig(env: Env = process.env): Config {
     jwtSecret: secret('JWT_SECRET'),
     piiHashKey: secret('PII_HASH_KEY'),
     ...piiKeyring(env, problems),
+    piiRotationBatchSize: int(
+      'PII_ROTATION_BATCH_SIZE',
+      DEFAULT_ROTATION_BATCH_SIZE,
+      1,
+      MAX_ROTATION_BATCH_SIZE,
+    ),
     seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
     demoCustomers: int('DEMO_CUSTOMERS', 10_000, 0, 10_000_000),
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -121,6 +147,21 @@ export function parseConfig(env: Env = process.env): Config {
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 0, 3_600_000),
     dbPoolWaitMs: int('DB_POOL_WAIT_MS', 5_000, 1, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    graphqlLimits: Object.fromEntries(
+      Object.entries(LIMIT_SETTINGS).map(([key, setting]) => [
+        key,
+        int(setting.env, setting.default, setting.min, setting.max),
+      ]),
+    ) as unknown as GraphQLLimits,
+    introspection: bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 0, 1_000_000),
+    preparedStatementsPerConnection: int(
+      'PREPARED_STATEMENTS_PER_CONNECTION',
+      DEFAULT_PREPARED_STATEMENTS,
+      0,
+      100_000,
+    ),
+    trustedDocumentRoles: roleList(env, 'TRUSTED_DOCUMENT_ROLES', problems, nodeEnv),
     businessTimeZone: env.BUSINESS_TIME_ZONE || DEFAULT_BUSINESS_TIME_ZONE,
     tokens: {
       jwksUrl: jwksUrl(env, nodeEnv, problems),
@@ -232,4 +273,21 @@ function jwksAlgorithms(env: Env, problems: string[]): JwksAlgorithm[] {
     return DEFAULT_TOKEN_SETTINGS.jwksAlgorithms;
   }
   return known;
+}
+
+/** Front-line apps and source systems run registered documents only, in production. */
+export const PRODUCTION_TRUSTED_DOCUMENT_ROLES: readonly Role[] = [Role.FRONTLINE, Role.INGEST];
+
+/** TRUSTED_DOCUMENT_ROLES: roles, comma-separated, or `none`. */
+function roleList(env: Env, key: string, problems: string[], nodeEnv: Config['env']): Role[] {
+  const raw = env[key]?.trim();
+  if (!raw) return nodeEnv === 'production' ? [...PRODUCTION_TRUSTED_DOCUMENT_ROLES] : [];
+  if (raw.toLowerCase() === 'none') return [];
+  const given = raw.split(',').map((role) => role.trim());
+  const unknown = given.filter((role) => !(ROLES as readonly string[]).includes(role));
+  if (unknown.length) {
+    problems.push(`${key} must list roles among ${ROLES.join(', ')}, or be none; got "${raw}"`);
+    return [];
+  }
+  return given as Role[];
 }

@@ -22,6 +22,7 @@ import { RuleSetActivation } from '../modules/tier/rule-set-activation.entity';
 import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { ApiKey } from '../modules/api-key/api-key.entity';
+import { TrustedDocument } from '../modules/trusted-document/trusted-document.entity';
 
 export const ENTITIES = [
   Branch,
@@ -42,6 +43,7 @@ export const ENTITIES = [
   EligibilityDecision,
   AuditEvent,
   ApiKey,
+  TrustedDocument,
 ];
 
 // migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,

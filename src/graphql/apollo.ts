@@ -10,26 +10,45 @@ import { outageOf } from '../db/outage';
 import type { Metrics } from '../observability/metrics';
 import { ERROR_CODES, ErrorCode, RETRY_AFTER_SECONDS, ServiceUnavailableError } from './errors';
 import { jitGateway } from './jit-executor';
+import { documentLimitsRule, limitsPlugin, type GraphQLLimits } from './limits';
 
 /** Apollo's own codes for a request it could not run: all the caller's doing. */
 const CALLER_MISTAKES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** "Did you mean …?": names of fields, types and values the schema has. */
+const SUGGESTION = / ?Did you mean(.+?)\?/g;
+
 /**
  * Errors leave in one closed set of codes. Anything unexpected is logged with a
- * correlation id and reaches the client as that id alone: no stack, no SQL.
+ * correlation id and reaches the client as that id alone: no stack, no SQL. With
+ * `hideSchemaDetails` (production), no message suggests names the schema has.
  */
-export function formatError(logger: Logger) {
+export function formatError(logger: Logger, options: { hideSchemaDetails?: boolean } = {}) {
+  const format = formatErrorShowingSchema(logger);
+  if (!options.hideSchemaDetails) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return { ...result, message: result.message.replace(SUGGESTION, '') };
+  };
+}
+
+function formatErrorShowingSchema(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? '');
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     if (CALLER_MISTAKES.has(code)) {
+      // A limit reported by a validation rule (limits/document.ts) keeps its own code.
+      const limit = error instanceof GraphQLError ? error.originalError : undefined;
+      const own = limit instanceof GraphQLError ? String(limit.extensions.code) : '';
+      if (ERROR_CODES.has(own) && own !== ErrorCode.INTERNAL_SERVER_ERROR) {
+        return { ...formatted, extensions: { ...extensions, code: own } };
+      }
       return {
         ...formatted,
         extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason: code },
@@ -104,17 +123,40 @@ function observe(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   };
 }
 
+/** The hardened endpoint's settings (README, "Production limits"). */
+export interface ApolloHardening {
+  limits: GraphQLLimits;
+  /** Whether `__schema` and `__type` may be asked; off in production by default. */
+  introspection: boolean;
+  /** No "Did you mean …?" in errors: production. */
+  hideSchemaDetails: boolean;
+}
+
 export function createApollo(
   schema: GraphQLSchema,
   logger: Logger,
   landingPage: boolean,
   metrics: Metrics,
+  hardening: ApolloHardening,
 ) {
   return new ApolloServer<RequestContext>({
     gateway: jitGateway(schema),
-    formatError: formatError(logger),
+    formatError: formatError(logger, { hideSchemaDetails: hardening.hideSchemaDetails }),
     includeStacktraceInErrorResponses: false,
+    introspection: hardening.introspection,
+    hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetails,
+    // A text/plain, form or multipart POST never reaches Apollo (src/http/server.ts answers
+    // 415); a GET must carry a header a browser form cannot send.
+    csrfPrevention: true,
+    // Trusted documents stand in for Apollo's automatic persisted queries, which would let
+    // any caller register any document (src/http/server.ts resolves the hash first).
+    persistedQueries: false,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: hardening.limits.maxTokens },
+    validationRules: [documentLimitsRule(hardening.limits)],
     plugins: [
+      // First: its willSendResponse trims a refused response before `observe` reads it.
+      limitsPlugin<RequestContext>(hardening.limits),
       observe(metrics),
       // It wraps every field resolver, which costs most on the largest lists.
       ApolloServerPluginCacheControlDisabled(),

@@ -9,15 +9,18 @@ import { BranchService } from '../modules/branch/branch.service';
 import { CustomerLookupService } from '../modules/customer/customer-lookup.service';
 import type { PiiCipher } from '../modules/customer/pii-cipher';
 import type { PiiHasher } from '../modules/customer/pii-hasher';
+import { PiiSealer } from '../modules/customer/pii-sealer';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
 import { MarketingService } from '../modules/marketing/marketing.service';
 import { EligibilityService } from '../modules/entitlement/eligibility.service';
+import { RevealService } from '../modules/customer/reveal.service';
 import { RuleSetVersionService } from '../modules/tier/rule-set-version.service';
 import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { TierService } from '../modules/tier/tier.service';
 import type { RuleSetActivations } from '../modules/tier/rule-set-activation.service';
 import { ReadSession, type ReadExecutor } from '../read/read-session';
 import { actorOf, AuditLog, type AuditEntry } from '../modules/audit/audit-log';
+import type { TrustedDocuments } from '../modules/trusted-document/trusted-documents';
 
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
@@ -35,6 +38,8 @@ export interface AppServices {
   authenticator: Authenticator;
   logger: Logger;
   metrics: Metrics;
+  /** Registered documents, and the roles that may run nothing else. */
+  trustedDocuments: TrustedDocuments;
 }
 
 /** One per request; the tests build theirs the same way. */
@@ -53,6 +58,8 @@ export interface RequestContext {
     ingestion: IngestionService;
     ruleSetVersions: RuleSetVersionService;
     eligibility: EligibilityService;
+    reveal: RevealService;
+    trustedDocuments: TrustedDocuments;
   };
 }
 
@@ -75,9 +82,17 @@ export async function createContext(
       branches: new BranchService(em, app.clock),
       customerLookup: new CustomerLookupService(app.hasher),
       marketing: new MarketingService(app.ruleSets, app.clock),
-      ingestion: new IngestionService(em, app.hasher, app.clock, app.metrics, caller.sourceSystem),
+      ingestion: new IngestionService(
+        em,
+        new PiiSealer(app.hasher, app.cipher),
+        app.clock,
+        app.metrics,
+        caller.sourceSystem,
+      ),
       ruleSetVersions: new RuleSetVersionService(em, app.tiers, app.ruleSets, app.activations),
       eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
+      reveal: new RevealService(em, app.cipher, app.clock),
+      trustedDocuments: app.trustedDocuments,
     },
   };
 }

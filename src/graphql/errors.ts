@@ -11,6 +11,20 @@ export enum ErrorCode {
   /** Retryable: the database is unreachable or too slow right now (HTTP 503, Retry-After). */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** A GraphQL limit (depth, aliases, directives, cost) was exceeded (HTTP 400); see src/graphql/limits. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** The document is longer than allowed, in bytes or in tokens (HTTP 400). */
+  DOCUMENT_TOO_LARGE = 'DOCUMENT_TOO_LARGE',
+  /** The request body is larger than MAX_BODY_BYTES (HTTP 413). */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** A POST body that is not application/json in UTF-8 (HTTP 415). */
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** The caller sent more requests than RATE_LIMIT_PER_MINUTE (HTTP 429, Retry-After). */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** The caller's role may run registered (trusted) documents only (HTTP 403). */
+  TRUSTED_DOCUMENT_REQUIRED = 'TRUSTED_DOCUMENT_REQUIRED',
+  /** The request named a document hash that is not registered, or revoked (HTTP 400). */
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
 }
 
 export const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));

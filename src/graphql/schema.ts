@@ -12,6 +12,7 @@ import { EligibilityResolver } from '../modules/entitlement/eligibility.resolver
 import { RuleSetVersionResolver } from '../modules/tier/rule-set-version.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { RevealResolver } from '../modules/customer/reveal.resolver';
+import { TrustedDocumentResolver } from '../modules/trusted-document/trusted-document.resolver';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -27,6 +28,7 @@ export const RESOLVERS = [
   EligibilityResolver,
   AuditResolver,
   RevealResolver,
+  TrustedDocumentResolver,
 ] as const;
 
 /** The schema the code declares; `schema/schema.graphql` is this, printed. */

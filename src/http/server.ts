@@ -9,9 +9,25 @@ import {
   ServiceUnavailableError,
   UnavailableReason,
 } from '../graphql/errors';
+import {
+  BadRequestError,
+  PayloadTooLargeError,
+  sourceLimitError,
+  type GraphQLLimits,
+} from '../graphql/limits';
 import { outageOf } from '../db/outage';
 import { exportSegment } from '../modules/marketing/segment-export';
+import type { RequestedDocument } from '../modules/trusted-document/trusted-documents';
 import type { ReadinessResult } from '../observability/probes';
+import {
+  discardBody,
+  mediaTypeError,
+  nestsDeeperThan,
+  readBody,
+  takeRequestedDocument,
+  takeRequestedDocumentFromSearch,
+} from './edge';
+import type { CallerRateLimit } from './rate-limit';
 
 const HTTP_STATUS: Record<string, number> = {
   [ErrorCode.BAD_USER_INPUT]: 400,
@@ -20,16 +36,26 @@ const HTTP_STATUS: Record<string, number> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.QUERY_TOO_COMPLEX]: 400,
+  [ErrorCode.DOCUMENT_TOO_LARGE]: 400,
+  [ErrorCode.PERSISTED_QUERY_NOT_FOUND]: 400,
+  [ErrorCode.TRUSTED_DOCUMENT_REQUIRED]: 403,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.RATE_LIMITED]: 429,
 };
 
-/** The code of a response that failed before GraphQL ran (a bad token, a body too large). */
+/** The code of a response that failed before GraphQL ran, when nothing recorded one. */
 const CODE_OF_STATUS: Record<number, string> = {
   400: ErrorCode.BAD_USER_INPUT,
   401: ErrorCode.UNAUTHENTICATED,
   403: ErrorCode.FORBIDDEN,
   404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.BAD_USER_INPUT,
   409: ErrorCode.CONFLICT,
-  413: ErrorCode.BAD_USER_INPUT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.RATE_LIMITED,
   503: ErrorCode.SERVICE_UNAVAILABLE,
 };
 
@@ -45,31 +71,16 @@ const ROUTES: Record<string, string> = {
 /** A caller's correlation id is kept when it is a plain token of reasonable length. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-class PayloadTooLarge extends Error {}
+/** Levels the JSON envelope adds around a variable's value: the body, then `variables`. */
+const ENVELOPE_DEPTH = 2;
 
 /** What a request showed of itself, for its log line and metrics. */
 interface Seen {
   context?: RequestContext;
   /** The operation name the body asked for, when the request failed before Apollo read it. */
   operationName?: string;
-}
-
-function readBody(request: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new PayloadTooLarge());
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+  /** The code of a refusal before GraphQL ran (the edge, authentication, rate limit...). */
+  code?: string;
 }
 
 function send(
@@ -82,23 +93,37 @@ function send(
   response.end(JSON.stringify(body));
 }
 
-/** A closed-set error as a response, with the status its code stands for. */
+/** A closed-set error as a response, with the status (and headers) its code stands for. */
 function sendError(response: http.ServerResponse, error: GraphQLError) {
-  const { http: _http, ...extensions } = error.extensions;
+  const { http: head, ...extensions } = error.extensions as {
+    http?: { status?: number; headers?: Iterable<[string, string]> };
+    code?: unknown;
+  };
   const code = String(extensions.code);
+  const headers: Record<string, string> = Object.fromEntries(head?.headers ?? []);
+  if (code === ErrorCode.SERVICE_UNAVAILABLE) {
+    headers['retry-after'] ??= String(RETRY_AFTER_SECONDS);
+  }
   send(
     response,
-    HTTP_STATUS[code] ?? 500,
+    head?.status ?? HTTP_STATUS[code] ?? 500,
     { errors: [{ message: error.message, extensions }] },
-    code === ErrorCode.SERVICE_UNAVAILABLE ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {},
+    headers,
   );
 }
 
 /**
- * The HTTP layer: node:http straight into Apollo's executeHTTPGraphQLRequest, with a body
- * limit and a request time limit. Measured here: a framework in between costs 0.2-0.3 ms
- * on every request. Every response carries `x-request-id`; every request leaves one log
- * line and its metrics.
+ * The HTTP layer: node:http straight into Apollo's executeHTTPGraphQLRequest. Measured
+ * here: a framework in between costs 0.2-0.3 ms on every request. Every response carries
+ * `x-request-id`; every request leaves one log line and its metrics.
+ *
+ * Before GraphQL sees a request (README, "Production limits"): GET and POST only; a POST
+ * body must be JSON in UTF-8 (415), within MAX_BODY_BYTES (413, from Content-Length up
+ * front and counted as it streams), one JSON object (a batch, an array, is 400), not nested
+ * beyond the variable depth limit; its document within the size and token limits. Then the
+ * caller is authenticated and rate-limited, and a restricted role's request must name a
+ * trusted document; Apollo then checks CSRF headers, parses, validates (depth, aliases,
+ * directives), checks the input and the cost, and runs it within the request time limit.
  */
 export function createHttpServer(
   apollo: ApolloServer<RequestContext>,
@@ -109,9 +134,42 @@ export function createHttpServer(
     requestTimeoutMs: number;
     schema: GraphQLSchema;
     ready: () => Promise<ReadinessResult>;
+    limits: GraphQLLimits;
+    rateLimit: CallerRateLimit;
   },
 ): http.Server {
   const { logger, metrics } = app;
+
+  /** Answers a request refused before GraphQL ran, and records why. */
+  const refuse = (response: http.ServerResponse, error: GraphQLError, seen: Seen) => {
+    seen.code = String(error.extensions.code);
+    metrics.errors.inc({ code: seen.code });
+    sendError(response, error);
+  };
+
+  /**
+   * The request's context: the caller authenticated, then counted against the rate limit,
+   * by token subject, or by client address when authentication failed.
+   */
+  const admit = async (
+    request: http.IncomingMessage,
+    authorization: string | undefined,
+    requestId: string,
+    seen: Seen,
+  ): Promise<RequestContext> => {
+    let context: RequestContext;
+    try {
+      context = await createContext(app, { authorization, requestId });
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === ErrorCode.UNAUTHENTICATED) {
+        await options.rateLimit.consume(`address:${request.socket.remoteAddress ?? 'unknown'}`);
+      }
+      throw error;
+    }
+    seen.context = context;
+    await options.rateLimit.consume(`subject:${context.caller.subject}`);
+    return context;
+  };
 
   const graphql = async (
     request: http.IncomingMessage,
@@ -120,33 +178,110 @@ export function createHttpServer(
     requestId: string,
     seen: Seen,
   ) => {
+    const method = request.method ?? 'GET';
+    if (method !== 'GET' && method !== 'POST') {
+      discardBody(request);
+      refuse(
+        response,
+        new BadRequestError(
+          `${method} is not supported: use POST (or GET for queries)`,
+          'METHOD',
+          405,
+        ),
+        seen,
+      );
+      return;
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    let body: unknown;
-    if (request.method === 'POST') {
-      const text = await readBody(request, options.maxBodyBytes);
-      try {
-        body = text ? JSON.parse(text) : {};
-        const name = (body as { operationName?: unknown } | null)?.operationName;
-        if (typeof name === 'string') seen.operationName = name;
-      } catch {
-        send(response, 400, {
-          errors: [
-            { message: 'The request body is not JSON', extensions: { code: 'BAD_USER_INPUT' } },
-          ],
-        });
+    const httpGraphQLRequest = { method, headers, search: url.search, body: undefined as unknown };
+    let requested: RequestedDocument;
+    const params = new URLSearchParams(url.search);
+    if (method === 'POST') {
+      const unsupported = mediaTypeError(request.headers);
+      const declared = Number(request.headers['content-length'] ?? 0);
+      const refusal =
+        unsupported ??
+        (declared > options.maxBodyBytes
+          ? new PayloadTooLargeError(options.maxBodyBytes)
+          : undefined);
+      if (refusal) {
+        discardBody(request);
+        refuse(response, refusal, seen);
         return;
       }
+      let body: unknown;
+      try {
+        const text = await readBody(request, options.maxBodyBytes);
+        if (nestsDeeperThan(text, options.limits.maxVariableDepth + ENVELOPE_DEPTH)) {
+          throw new BadRequestError(
+            `The body nests lists and objects deeper than the variables may (${options.limits.maxVariableDepth} levels, GRAPHQL_MAX_VARIABLE_DEPTH)`,
+            'NESTING_DEPTH',
+          );
+        }
+        try {
+          body = text ? JSON.parse(text) : {};
+        } catch {
+          throw new BadRequestError('The request body is not JSON', 'MALFORMED_JSON');
+        }
+        if (Array.isArray(body)) {
+          throw new BadRequestError(
+            'Batched requests (a JSON array) are not accepted: send one operation per request',
+            'BATCH_NOT_SUPPORTED',
+          );
+        }
+        if (typeof body !== 'object' || body === null) {
+          throw new BadRequestError(
+            'The request body must be a JSON object: { query, variables, operationName, extensions }',
+            'NOT_AN_OBJECT',
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        refuse(response, error, seen);
+        return;
+      }
+      const fields = body as Record<string, unknown>;
+      if (typeof fields.operationName === 'string') seen.operationName = fields.operationName;
+      requested = takeRequestedDocument(fields);
+      httpGraphQLRequest.body = fields;
+    } else {
+      seen.operationName = params.get('operationName') ?? undefined;
+      requested = takeRequestedDocumentFromSearch(params);
+      httpGraphQLRequest.search = `?${params}`;
+    }
+    const tooLarge =
+      requested.query !== undefined ? sourceLimitError(requested.query, options.limits) : undefined;
+    if (tooLarge) {
+      refuse(response, tooLarge, seen);
+      return;
     }
     const execution = apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: async () =>
-        (seen.context = await createContext(app, {
-          authorization: headers.get('authorization'),
-          requestId,
-        })),
+      httpGraphQLRequest,
+      context: async () => {
+        try {
+          const context = await admit(request, headers.get('authorization'), requestId, seen);
+          const query = await app.trustedDocuments.documentFor(context.caller.role, requested);
+          // Apollo reads the operation out of the request only once the context is built.
+          if (query !== requested.query) {
+            if (method === 'POST')
+              (httpGraphQLRequest.body as Record<string, unknown>).query = query;
+            else {
+              params.set('query', query!);
+              httpGraphQLRequest.search = `?${params}`;
+            }
+          }
+          return context;
+        } catch (error) {
+          if (error instanceof GraphQLError) {
+            seen.code = String(error.extensions.code);
+            metrics.errors.inc({ code: seen.code });
+          }
+          throw error;
+        }
+      },
     });
     let timer: NodeJS.Timeout | undefined;
     const result = options.requestTimeoutMs
@@ -175,7 +310,7 @@ export function createHttpServer(
     }
   };
 
-  /** Bulk export over plain HTTP, with the same bearer tokens and error codes as GraphQL. */
+  /** Bulk export over plain HTTP, with the same bearer tokens, limits and error codes as GraphQL. */
   const exportRoute = async (
     request: http.IncomingMessage,
     response: http.ServerResponse,
@@ -183,11 +318,8 @@ export function createHttpServer(
     requestId: string,
     seen: Seen,
   ) => {
-    seen.context = await createContext(app, {
-      authorization: request.headers.authorization,
-      requestId,
-    });
-    const { format, exported } = await exportSegment(seen.context, options.schema, url, response);
+    const context = await admit(request, request.headers.authorization, requestId, seen);
+    const { format, exported } = await exportSegment(context, options.schema, url, response);
     metrics.exportedRows.inc({ format }, exported);
   };
 
@@ -206,7 +338,9 @@ export function createHttpServer(
       const context = seen.context;
       const codes = context?.observed.errorCodes ?? [];
       const outcome =
-        codes[0] ?? (status < 400 ? 'ok' : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
+        codes[0] ??
+        seen.code ??
+        (status < 400 ? 'ok' : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
       const operation =
         route === 'graphql'
           ? metrics.operation(context?.observed.operation ?? seen.operationName)
@@ -267,17 +401,6 @@ export function createHttpServer(
       }
       send(response, 404, { error: 'Not found: the API is at /graphql' });
     } catch (error) {
-      if (error instanceof PayloadTooLarge) {
-        send(response, 413, {
-          errors: [
-            {
-              message: `The body exceeds ${options.maxBodyBytes} bytes`,
-              extensions: { code: 'BAD_USER_INPUT' },
-            },
-          ],
-        });
-        return;
-      }
       const outage = outageOf(error);
       const known =
         error instanceof GraphQLError && HTTP_STATUS[String(error.extensions.code)]
@@ -286,7 +409,8 @@ export function createHttpServer(
             ? new ServiceUnavailableError(outage)
             : undefined;
       if (known) {
-        seen.context?.observed.errorCodes.push(String(known.extensions.code));
+        if (seen.context) seen.context.observed.errorCodes.push(String(known.extensions.code));
+        else seen.code = String(known.extensions.code);
         if (response.headersSent) response.destroy();
         else sendError(response, known);
         return;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { PAGE_SIZE } from './cursor';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { ReadCompiler, RootSource, Statement } from './compiler';
 import type { Args, ReadContext, SourceSql } from './read-model';
@@ -15,20 +15,80 @@ export interface LookupSource {
   source: (row: SqlScope, key: string) => SourceSql;
 }
 
+/** Prepared statements a read connection keeps by default (PREPARED_STATEMENTS_PER_CONNECTION). */
+export const DEFAULT_PREPARED_STATEMENTS = 200;
+
+/** node-postgres's own record of the statements a connection has prepared, by name. */
+type PreparedByPg = Record<string, string>;
+
 /**
  * Runs compiled statements as named prepared statements: PostgreSQL plans each query
- * shape once per connection instead of once per request.
+ * shape once per connection instead of once per request. Each connection keeps at most
+ * `maxPrepared` of them: to make room, the least recently used is DEALLOCATEd, so that a
+ * stream of distinct selections cannot grow a session without bound. With 0, nothing is
+ * prepared (every statement is planned anew).
  */
 export class ReadExecutor {
+  /** Per pooled connection, the names it has prepared, least recently used first. */
+  private readonly prepared = new WeakMap<PoolClient, Map<string, true>>();
+  private readonly maxPrepared: number;
+  /** Starts timing a statement (the wait for a connection included); returns its stop. */
+  private readonly timer?: () => () => void;
+
   constructor(
     private readonly pool: Pool,
     readonly compiler: ReadCompiler,
-  ) {}
+    options: { maxPrepared?: number; timer?: () => () => void } = {},
+  ) {
+    this.maxPrepared = options.maxPrepared ?? DEFAULT_PREPARED_STATEMENTS;
+    this.timer = options.timer;
+  }
 
   async rows<T>(text: string, values: unknown[]): Promise<T[]> {
+    const done = this.timer?.();
+    let client: PoolClient | undefined;
+    let failed: Error | undefined;
+    try {
+      client = await this.pool.connect();
+      const name = await this.prepare(client, text);
+      const result = await client.query(name ? { name, text, values } : { text, values });
+      // Named once it ran: a statement that failed leaves with its connection (below).
+      if (name) this.prepared.get(client)!.set(name, true);
+      return result.rows as T[];
+    } catch (error) {
+      failed = error as Error;
+      throw error;
+    } finally {
+      // As pool.query does: a connection whose statement failed is closed, not reused.
+      client?.release(failed);
+      done?.();
+    }
+  }
+
+  /** The name to run `text` under on `client`, room made for it; undefined: unnamed. */
+  private async prepare(client: PoolClient, text: string): Promise<string | undefined> {
+    if (this.maxPrepared === 0) return undefined;
+    const byPg = (client as unknown as { connection?: { parsedStatements?: PreparedByPg } })
+      .connection?.parsedStatements;
+    // A node-postgres that keeps no such record could not be told of an eviction.
+    if (!byPg) return undefined;
     const name = `read_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    const result = await this.pool.query({ name, text, values });
-    return result.rows as T[];
+    let names = this.prepared.get(client);
+    if (!names) {
+      names = new Map();
+      this.prepared.set(client, names);
+    }
+    if (names.delete(name)) {
+      names.set(name, true);
+      return name;
+    }
+    while (names.size >= this.maxPrepared) {
+      const oldest = names.keys().next().value!;
+      names.delete(oldest);
+      delete byPg[oldest];
+      await client.query(`deallocate ${oldest}`);
+    }
+    return name;
   }
 }
 

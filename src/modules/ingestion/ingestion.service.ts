@@ -3,7 +3,7 @@ import { BadUserInputError } from '../../graphql/errors';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import type { SourceSystem } from '../customer/customer.enums';
-import type { PiiHasher } from '../customer/pii-hasher';
+import type { PiiSealer } from '../customer/pii-sealer';
 import type { BusinessClock } from '../../time/clock';
 import type { Metrics } from '../../observability/metrics';
 import { orderBranchRecords } from '../branch/branch-order';
@@ -19,7 +19,7 @@ import type {
   RiskScoreRecordInput,
 } from './ingestion.input';
 import { RecordStatus, type IngestionResult, type RecordOutcome } from './ingestion.type';
-import { databaseRejection, RecordRejected, reject } from './record-errors';
+import { databaseRejection, RecordRejected, reject, rejectUnstorableText } from './record-errors';
 import { ingestPolicy } from './policy.ingester';
 import { ingestRiskScore } from './risk-score.ingester';
 
@@ -35,7 +35,7 @@ type IngestOne<R> = (em: EntityManager, record: R) => Promise<{ status: RecordSt
 export class IngestionService {
   constructor(
     private readonly em: EntityManager,
-    private readonly hasher: PiiHasher,
+    private readonly sealer: PiiSealer,
     private readonly clock: BusinessClock,
     private readonly metrics?: Metrics,
     /** The one source system the caller may send records of (an API key's); any when unset. */
@@ -49,7 +49,7 @@ export class IngestionService {
       actor,
       records,
       (r) => `${r.sourceSystem}:${r.sourceKey}`,
-      this.ownSystemOnly((em, r) => ingestCustomer(em, this.hasher, r)),
+      this.ownSystemOnly((em, r) => ingestCustomer(em, this.sealer, r)),
       'customer',
     );
   }
@@ -106,6 +106,7 @@ export class IngestionService {
         return ingestBranch(em, branches, change, record);
       },
       'branch',
+      ({ record }) => record,
     );
     const outcomes = result.records
       .map((outcome) => ({ ...outcome, index: ordered[outcome.index].index }))
@@ -138,6 +139,8 @@ export class IngestionService {
     ingestOne: IngestOne<R>,
     /** The metrics label of what is ingested. */
     kind = 'record',
+    /** The record as the caller sent it, for the checks every record gets. */
+    sent: (record: R) => unknown = (record) => record,
   ): Promise<IngestionResult> {
     if (records.length > MAX_BATCH) {
       throw new BadUserInputError(
@@ -153,6 +156,7 @@ export class IngestionService {
       for (const [index, record] of records.entries()) {
         const key = keyOf(record);
         try {
+          rejectUnstorableText(sent(record));
           const result = await batch.transactional((savepoint) => ingestOne(savepoint, record));
           outcomes.push({ index, key, ...result, errors: [] });
         } catch (error) {

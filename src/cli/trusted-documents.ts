@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ConfigError, parseConfig } from '../config/config';
+import { openDatabase } from '../db/database';
+import { ormOptions } from '../db/orm.config';
+import { createPool } from '../db/pg';
+import { buildAppSchema } from '../graphql/schema';
+import { ManifestError, parseManifest } from '../modules/trusted-document/manifest';
+import {
+  TrustedDocumentRejected,
+  TrustedDocuments,
+  type RegisterOutcome,
+} from '../modules/trusted-document/trusted-documents';
+import { runCommand, UsageError } from './run';
+
+const USAGE = 'usage: npm run documents:register -- <manifest.json> [--dry-run]';
+
+function parseArgs(args: string[]): { file: string; dryRun: boolean } {
+  let file: string | undefined;
+  let dryRun = false;
+  for (const arg of args) {
+    if (arg === '--dry-run') dryRun = true;
+    else if (arg.startsWith('--')) throw new UsageError(`unknown argument '${arg}'`);
+    else if (file) throw new UsageError('give one manifest');
+    else file = arg;
+  }
+  if (!file) throw new UsageError('give the manifest to register');
+  return { file, dryRun };
+}
+
+/**
+ * `npm run documents:register -- manifest.json`: registers the operations of an Apollo
+ * persisted-query manifest as trusted documents, at deploy time, before the clients that
+ * send their hashes. Idempotent: registering the same manifest again changes nothing, and
+ * restores a revoked document it lists. Each document must validate against this build's
+ * schema and document limits; one that does not is printed and the command exits 1 (the
+ * others are registered). With --dry-run, checks every operation and writes nothing.
+ */
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (!fs.existsSync(args.file)) throw new UsageError(`no file ${args.file}`);
+  const operations = parseManifest(fs.readFileSync(args.file, 'utf8'));
+  const config = parseConfig();
+  const schema = await buildAppSchema();
+  const database = await openDatabase(config, (message) => console.error(message));
+  try {
+    const orm = await MikroORM.init(ormOptions(database.url, 1));
+    const pool = createPool(database.url, 1);
+    try {
+      await orm.getMigrator().up();
+      const documents = new TrustedDocuments(pool, schema, config.graphqlLimits, { roles: [] });
+      const counts: Record<RegisterOutcome | 'REJECTED', number> = {
+        CREATED: 0,
+        UNCHANGED: 0,
+        REACTIVATED: 0,
+        REJECTED: 0,
+      };
+      const by = `cli:${os.userInfo().username}`;
+      for (const [i, operation] of operations.entries()) {
+        try {
+          if (args.dryRun) {
+            const problem = documents.problem(operation.body);
+            if (problem) throw new TrustedDocumentRejected(problem);
+            continue;
+          }
+          const { outcome } = await documents.register(operation.body, {
+            name: operation.name,
+            by,
+          });
+          counts[outcome]++;
+        } catch (error) {
+          if (!(error instanceof TrustedDocumentRejected)) throw error;
+          counts.REJECTED++;
+          console.error(
+            `${args.file} operations[${i}] ${operation.name || '(unnamed)'}: ${error.message}`,
+          );
+        }
+      }
+      console.log(
+        args.dryRun
+          ? `Checked ${operations.length} operations of ${args.file} (nothing written): ${counts.REJECTED} rejected`
+          : `Registered ${operations.length} operations of ${args.file}: ${counts.CREATED} created, ` +
+              `${counts.UNCHANGED} unchanged, ${counts.REACTIVATED} reactivated, ${counts.REJECTED} rejected`,
+      );
+      return counts.REJECTED ? 1 : 0;
+    } finally {
+      await pool.end();
+      await orm.close();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+runCommand(() => main(process.argv.slice(2)), {
+  usage: USAGE,
+  known: [
+    [ManifestError, 2],
+    [ConfigError, 2],
+  ],
+});

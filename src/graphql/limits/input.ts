@@ -1,0 +1,239 @@
+import {
+  coerceInputValue,
+  GraphQLError,
+  isInputType,
+  isNonNullType,
+  Kind,
+  print,
+  typeFromAST,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValueNode,
+} from 'graphql';
+import { withoutValues } from '../../logger';
+
+/** What is wrong with one input value, and where: `by.cifNo`, `records[3].name`. */
+export interface InputProblem {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+/** An unpaired UTF-16 surrogate: not a character, and not storable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text PostgreSQL cannot store as given: NUL (text and jsonb refuse it; the statement would
+ * fail as an internal error) and lone surrogates (node-postgres would silently store U+FFFD).
+ */
+export function textProblem(text: string, field: string): InputProblem | undefined {
+  if (text.includes('\u0000')) {
+    return {
+      field,
+      rule: 'CONTROL_CHARACTER',
+      message: `${field}: contains a NUL character (U+0000)`,
+    };
+  }
+  if (LONE_SURROGATE.test(text)) {
+    return {
+      field,
+      rule: 'LONE_SURROGATE',
+      message: `${field}: contains an unpaired UTF-16 surrogate, which is not a character`,
+    };
+  }
+  return undefined;
+}
+
+const pathOf = (parent: string, key: string | number) =>
+  typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+
+/**
+ * The first problem of a JSON value (a variable, a record): nesting deeper than
+ * `maxDepth`, or, with `text`, a string or an object key `textProblem` refuses. Iterative:
+ * a value nested 100,000 deep costs a walk, not the stack.
+ */
+export function valueProblem(
+  value: unknown,
+  root: string,
+  options: { maxDepth: number; text: boolean },
+): InputProblem | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [
+    { value, path: root, depth: 0 },
+  ];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (typeof item.value === 'string') {
+      const problem = options.text ? textProblem(item.value, item.path) : undefined;
+      if (problem) return problem;
+      continue;
+    }
+    if (item.value === null || typeof item.value !== 'object') continue;
+    const depth = item.depth + 1;
+    if (depth > options.maxDepth) {
+      return {
+        field: item.path,
+        rule: 'NESTING_DEPTH',
+        message: `${item.path}: nests lists and objects deeper than ${options.maxDepth} levels (GRAPHQL_MAX_VARIABLE_DEPTH)`,
+      };
+    }
+    if (Array.isArray(item.value)) {
+      for (let i = item.value.length - 1; i >= 0; i--) {
+        stack.push({ value: item.value[i], path: pathOf(item.path, i), depth });
+      }
+    } else {
+      const entries = Object.entries(item.value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i];
+        const path = pathOf(item.path, key);
+        const problem = options.text ? textProblem(key, path) : undefined;
+        if (problem) return problem;
+        stack.push({ value: child, path, depth });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Root mutation fields whose `records` are validated record by record: a record with text
+ * the database cannot store is rejected on its own (src/modules/ingestion), not the batch.
+ */
+const PER_RECORD_FIELD = /^ingest[A-Z]/;
+const PER_RECORD_ARGUMENT = 'records';
+
+function perRecordArguments(operation: OperationDefinitionNode): Set<ArgumentNode> {
+  const exempt = new Set<ArgumentNode>();
+  if (operation.operation !== 'mutation') return exempt;
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || !PER_RECORD_FIELD.test(selection.name.value)) continue;
+    for (const argument of selection.arguments ?? []) {
+      if (argument.name.value === PER_RECORD_ARGUMENT) exempt.add(argument);
+    }
+  }
+  return exempt;
+}
+
+/** The first string literal of an argument value that `textProblem` refuses. */
+function literalProblem(value: ValueNode, field: string): InputProblem | undefined {
+  switch (value.kind) {
+    case Kind.STRING:
+      return textProblem(value.value, field);
+    case Kind.LIST:
+      for (const [i, item] of value.values.entries()) {
+        const problem = literalProblem(item, pathOf(field, i));
+        if (problem) return problem;
+      }
+      return undefined;
+    case Kind.OBJECT:
+      for (const item of value.fields) {
+        const path = pathOf(field, item.name.value);
+        const problem = textProblem(item.name.value, path) ?? literalProblem(item.value, path);
+        if (problem) return problem;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What the operation's input breaks, before anything runs:
+ * 1. a variable nested deeper than `maxVariableDepth` (NESTING_DEPTH);
+ * 2. a variable that does not coerce to its type: wrong type, an Int beyond 32 bits, null
+ *    or missing for a non-null type, an unknown enum value (VARIABLE_TYPE, or the rule a
+ *    scalar names), with the path inside the variable;
+ * 3. text PostgreSQL cannot store, in variables and in string literals of arguments
+ *    (CONTROL_CHARACTER, LONE_SURROGATE), except in the ingestion mutations' records.
+ */
+export function inputProblem(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: { maxVariableDepth: number },
+): InputProblem | undefined {
+  const exemptArguments = perRecordArguments(operation);
+  // Variables used only inside per-record arguments are checked record by record.
+  const checkedText = new Set<string>();
+  const literals: { value: ValueNode; field: string }[] = [];
+  visit(document, {
+    VariableDefinition: () => false,
+    Argument(node) {
+      if (exemptArguments.has(node)) return false;
+      literals.push({ value: node.value, field: node.name.value });
+      visit(node.value, {
+        Variable(variable) {
+          checkedText.add(variable.name.value);
+        },
+      });
+      return false;
+    },
+  });
+
+  const definitions = operation.variableDefinitions ?? [];
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    if (!Object.hasOwn(variables, name)) continue;
+    const problem = valueProblem(variables[name], name, {
+      maxDepth: limits.maxVariableDepth,
+      text: false,
+    });
+    if (problem) return problem;
+  }
+
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (!type || !isInputType(type)) continue;
+    const given = Object.hasOwn(variables, name);
+    if (!given || variables[name] === null) {
+      if (isNonNullType(type) && !(definition.defaultValue && !given)) {
+        return {
+          field: name,
+          rule: 'VARIABLE_TYPE',
+          message: `Variable "$${name}" of non-null type "${print(definition.type)}" must be given, and not null`,
+        };
+      }
+      continue;
+    }
+    let first: InputProblem | undefined;
+    coerceInputValue(variables[name], type, (path, _invalid, error) => {
+      if (first) return;
+      const field = path.reduce<string>((parent, key) => pathOf(parent, key), name);
+      first = {
+        field,
+        rule: ruleOf(error),
+        message: `Variable "$${name}" got an invalid value${
+          path.length ? ` at "${field}"` : ''
+        }: ${withoutValues(error.message)}`,
+      };
+    });
+    if (first) return first;
+  }
+
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    if (!checkedText.has(name) || !Object.hasOwn(variables, name)) continue;
+    const problem = valueProblem(variables[name], name, {
+      maxDepth: limits.maxVariableDepth,
+      text: true,
+    });
+    if (problem) return problem;
+  }
+  for (const { value, field } of literals) {
+    const problem = literalProblem(value, field);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** The rule a scalar named for its refusal (e.g. DECIMAL_FORMAT), else VARIABLE_TYPE. */
+function ruleOf(error: GraphQLError): string {
+  for (let e: unknown = error; e instanceof GraphQLError; e = e.originalError) {
+    if (typeof e.extensions?.rule === 'string') return e.extensions.rule;
+  }
+  return 'VARIABLE_TYPE';
+}
