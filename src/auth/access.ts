@@ -61,6 +61,8 @@ export const OPERATIONS = {
   eligibility: [FRONTLINE, ADMIN],
   /** The audit log: who revealed, merged, activated, decided, ingested and exported what. */
   auditRead: [ADMIN],
+  /** Which documents the roles held to trusted documents may run. */
+  trustedDocumentAdmin: [ADMIN],
   /** An unmasked personal value, for a purpose: the roles REVEALS names. */
   reveal: [...new Set(Object.values(REVEALS).flatMap((r) => r.roles))],
 } satisfies Record<string, Role[]>;

@@ -108,6 +108,23 @@ describe('the audit log', () => {
     });
   });
 
+  it('records a change to the trusted documents', async () => {
+    const res = await post(
+      Role.ADMIN,
+      `mutation ($input: TrustedDocumentInput!) { registerTrustedDocument(input: $input) {
+        outcome trustedDocument { hash } } }`,
+      { input: { document: `query AuditProbe${nextNumber()} { __typename }` } },
+    );
+    const { hash } = res.data!.registerTrustedDocument.trustedDocument;
+    const [entry] = await events({ actions: ['TRUSTED_DOCUMENT_CHANGE'], targetId: hash });
+    expect(entry).toMatchObject({
+      actorRole: 'admin',
+      requestId: res.requestId,
+      targetType: 'TrustedDocument',
+      details: { outcome: 'CREATED' },
+    });
+  });
+
   it('is read by administrators only, filtered and newest first', async () => {
     for (const role of [
       Role.FRONTLINE,

@@ -8,6 +8,8 @@ export enum AuditAction {
   ELIGIBILITY_DECISION = 'ELIGIBILITY_DECISION',
   INGESTION_BATCH = 'INGESTION_BATCH',
   SEGMENT_EXPORT = 'SEGMENT_EXPORT',
+  /** A trusted document registered, restored or revoked. */
+  TRUSTED_DOCUMENT_CHANGE = 'TRUSTED_DOCUMENT_CHANGE',
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { Role, type Caller } from '../../auth/roles';
+import { OPERATIONS } from '../../auth/access';
+import type { Caller } from '../../auth/roles';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, NotFoundError } from '../../graphql/errors';
 import {
@@ -7,16 +8,14 @@ import {
   TrustedDocumentRegistrationView,
   TrustedDocumentView,
 } from './trusted-document.type';
+import { AuditAction } from '../audit/audit-event.entity';
 import { parseDocumentId, TrustedDocumentRejected } from './trusted-documents';
-
-/** Only administrators manage the set of trusted documents. */
-const ADMINS = [Role.ADMIN];
 
 const by = (caller: Caller) => `${caller.subject} (${caller.role})`;
 
 @Resolver()
 export class TrustedDocumentResolver {
-  @Authorized(ADMINS)
+  @Authorized(OPERATIONS.trustedDocumentAdmin)
   @Query(() => [TrustedDocumentView], {
     description: 'The registered documents, newest first; revoked ones too when asked.',
   })
@@ -27,7 +26,7 @@ export class TrustedDocumentResolver {
     return context.services.trustedDocuments.list({ includeRevoked });
   }
 
-  @Authorized(ADMINS)
+  @Authorized(OPERATIONS.trustedDocumentAdmin)
   @Mutation(() => TrustedDocumentRegistrationView, {
     description:
       'Registers a document (idempotent; a revoked one is restored). It must validate against the schema and the document limits.',
@@ -41,6 +40,11 @@ export class TrustedDocumentResolver {
         name: input.name,
         by: by(context.caller),
       });
+      await context.audit({
+        action: AuditAction.TRUSTED_DOCUMENT_CHANGE,
+        target: { type: 'TrustedDocument', id: record.hash },
+        details: { outcome, name: record.name ?? null },
+      });
       return { outcome, trustedDocument: record };
     } catch (error) {
       if (!(error instanceof TrustedDocumentRejected)) throw error;
@@ -51,7 +55,7 @@ export class TrustedDocumentResolver {
     }
   }
 
-  @Authorized(ADMINS)
+  @Authorized(OPERATIONS.trustedDocumentAdmin)
   @Mutation(() => TrustedDocumentView, {
     description: 'Revokes a document: requests naming its hash are refused from then on.',
   })
@@ -68,6 +72,11 @@ export class TrustedDocumentResolver {
     }
     const record = await context.services.trustedDocuments.revoke(key, by(context.caller));
     if (!record) throw new NotFoundError(`No document is registered under ${key}`);
+    await context.audit({
+      action: AuditAction.TRUSTED_DOCUMENT_CHANGE,
+      target: { type: 'TrustedDocument', id: key },
+      details: { outcome: 'REVOKED' },
+    });
     return record;
   }
 }
