@@ -23,15 +23,17 @@ export class Migration20261201400000 extends Migration {
       this.addSql(`alter table "${table}" add constraint ${table}_sealed_check check ((${value}_cipher is null) <> (legacy_${value} is null) and (${value}_cipher is null) = (${value}_masked is null));`);
     }
 
-    // Re-encrypting a contact under another key changes nothing a tier depends on: only a
-    // change to the rest of the row queues its customer, or a key rotation would queue all.
+    // Re-encrypting or sealing a contact changes nothing a tier depends on: an update that
+    // changes its sealed value and nothing else queues no one, or a key rotation would queue
+    // every customer. Any other update queues as before, one that changes nothing included.
     this.addSql(`create function tier_queue_contact_update() returns trigger language plpgsql as $$
         begin
           insert into tier_recompute_queue (customer_id, reason)
           select distinct n.customer_id, tg_argv[0] from new_rows n join old_rows o on o.id = n.id
           where n.customer_id is not null
-            and to_jsonb(n) - '{value_cipher,value_masked,legacy_value,updated_at}'::text[]
-              is distinct from to_jsonb(o) - '{value_cipher,value_masked,legacy_value,updated_at}'::text[]
+            and not (n.value_cipher is distinct from o.value_cipher
+              and to_jsonb(n) - '{value_cipher,value_masked,legacy_value}'::text[]
+                = to_jsonb(o) - '{value_cipher,value_masked,legacy_value}'::text[])
           order by n.customer_id
           on conflict (customer_id) do update set reason = excluded.reason,
             enqueued_at = excluded.enqueued_at, enqueued_xid = excluded.enqueued_xid;
