@@ -28,11 +28,10 @@ export const MAX_ROTATION_BATCH_SIZE = 100_000;
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
+/** Progress after a committed batch. */
 export interface RotationBatch {
   table: string;
-  /** Values re-encrypted or sealed by this batch, committed. */
-  rows: number;
-  /** Of the table so far in this run. */
+  /** Values of the table re-encrypted or sealed so far in this run. */
   done: number;
   /** Of the table when the run began (other writers may add to it meanwhile). */
   total: number;
@@ -107,7 +106,7 @@ export class PiiRotation {
         if (rows.length === 0) break;
         after = rows[rows.length - 1].id;
         done += rows.length;
-        options.onBatch?.({ table: t.table, rows: rows.length, done, total });
+        options.onBatch?.({ table: t.table, done, total });
         if (rows.length < options.batchSize) break;
       }
       totals.push({ table: t.table, rows: done });
