@@ -17,6 +17,11 @@ import { startTestIssuer } from '../tests/setup/jwks';
  * starts the hub in a child process and loads it over loopback with autocannon.
  *
  *   npm run bench -- --customers 200000 --connections 16 --seconds 30
+ *
+ * With --branch-scope it prices the row rules (src/auth/rows.ts): on the customers of the
+ * largest city branch, it alternates rounds of a head-office token (no row rule applies)
+ * and of the city's own token (every customer, policy, claim and vehicle read is checked
+ * against the branch subtree), same hub, same keys, same answers.
  */
 
 const arg = (name: string, fallback: number) => {
@@ -26,6 +31,8 @@ const arg = (name: string, fallback: number) => {
 const customers = arg('customers', 200_000);
 const connections = arg('connections', 16);
 const seconds = arg('seconds', 30);
+const rounds = arg('rounds', 3);
+const branchScope = process.argv.includes('--branch-scope');
 const secrets = {
   piiHashKey: 'bench-pii-hash-key-0123456789abcdef',
   piiEncryptionKeys: newPiiKeyring('bench'),
@@ -92,8 +99,20 @@ async function main() {
   const url = await prepareDatabase();
   const db = new Client({ connectionString: url });
   await db.connect();
+  const city = branchScope
+    ? (
+        await db.query<{ code: string }>(
+          `select b.code from customer c join branch b on b.id = c.branch_id
+           where b.level = 'CITY' group by b.code order by count(*) desc limit 1`,
+        )
+      ).rows[0]!.code
+    : undefined;
   const cifs = (
-    await db.query<{ cif_no: string }>('select cif_no from customer order by random() limit 5000')
+    await db.query<{ cif_no: string }>(
+      `select c.cif_no from customer c join branch b on b.id = c.branch_id
+       where $1::text is null or b.code = $1 order by random() limit 5000`,
+      [city ?? null],
+    )
   ).rows.map((r) => r.cif_no);
   await db.end();
 
@@ -119,7 +138,13 @@ async function main() {
   await new Promise<void>((resolve) =>
     hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
   );
-  const token = await issuer.sign({ subject: 'bench', role: Role.FRONTLINE, branchCode: '0000' });
+  const tokens = new Map<string, string>();
+  for (const branchCode of city ? ['0000', city] : ['0000']) {
+    tokens.set(
+      branchCode,
+      await issuer.sign({ subject: 'bench', role: Role.FRONTLINE, branchCode }),
+    );
+  }
   // In production the front line runs registered documents only, named by hash.
   const hash = createHash('sha256').update(PROFILE).digest('hex');
   const registry = new Client({ connectionString: url });
@@ -131,7 +156,7 @@ async function main() {
   );
   await registry.end();
   let i = 0;
-  const options = {
+  const options = (token: string) => ({
     url: `http://127.0.0.1:${port}/graphql`,
     connections,
     duration: seconds,
@@ -149,15 +174,35 @@ async function main() {
         }),
       },
     ],
-  };
-  await autocannon({ ...options, duration: 5 }); // warm-up: JIT, prepared statements, caches
-  const result = await autocannon(options);
+  });
+  const results = new Map<string, autocannon.Result[]>();
+  for (const [branchCode, token] of tokens) {
+    // Warm-up: JIT, prepared statements, caches.
+    await autocannon({ ...options(token), duration: 5 });
+    results.set(branchCode, []);
+  }
+  for (let round = 0; round < (city ? rounds : 1); round += 1) {
+    for (const [branchCode, token] of tokens) {
+      results.get(branchCode)!.push(await autocannon(options(token)));
+    }
+  }
   hub.kill('SIGTERM');
-  console.log(
-    `front-line profile, ${customers} customers, ${connections} connections, ${seconds} s: ` +
-      `${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
-      `${result.non2xx} non-2xx, ${result.errors} errors`,
-  );
+  for (const [branchCode, runs] of results) {
+    const mean = (pick: (r: autocannon.Result) => number) =>
+      runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
+    const scope = city
+      ? branchCode === '0000'
+        ? ', head-office token'
+        : `, token of ${branchCode}`
+      : '';
+    console.log(
+      `front-line profile${scope}, ${customers} customers${city ? ` (keys of ${city})` : ''}, ` +
+        `${connections} connections, ${runs.length} x ${seconds} s: ` +
+        `${mean((r) => r.requests.average).toFixed(0)} req/s, p50 ${mean((r) => r.latency.p50).toFixed(0)} ms, ` +
+        `p99 ${mean((r) => r.latency.p99).toFixed(0)} ms, ` +
+        `${runs.reduce((n, r) => n + r.non2xx, 0)} non-2xx, ${runs.reduce((n, r) => n + r.errors, 0)} errors`,
+    );
+  }
   process.exit(0);
 }
 
