@@ -12,9 +12,11 @@ export function accessTables(): string {
   return [operationTable(), fieldTable(), revealTable()].join('\n\n');
 }
 
+/** A Markdown table with its columns padded, as Prettier writes one (the format check). */
 function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 const code = (names: string[]) => names.map((n) => `\`${n}\``).join(', ');

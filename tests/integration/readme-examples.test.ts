@@ -55,6 +55,7 @@ const ROLE_OF: Record<string, Role> = {
   LoadBranches: Role.INGEST,
   Organisation: Role.FRONTLINE,
   FrontLineProfile: Role.FRONTLINE,
+  RevealMobile: Role.FRONTLINE,
   UnderwritingHistory: Role.UNDERWRITING,
   RenewalCampaign: Role.MARKETING,
   IngestCustomers: Role.INGEST,
@@ -80,6 +81,11 @@ type Answers = Record<string, Record<string, any>>;
  */
 const CHAINED: Record<string, (answers: Answers) => Record<string, unknown>> = {
   DocumentFreeClaim: (a) => ({ customerId: a.FrontLineTier?.customer.id }),
+  RevealMobile: (a) => ({
+    contactPointId: a.FrontLineProfile?.customer.contactPoints.find(
+      (c: { kind: string }) => c.kind === 'MOBILE',
+    )?.id,
+  }),
   DraftTierRuleSet: (a) => {
     if (!a.ActiveTierRuleSet) return { document: undefined };
     // "Edit the document, e.g. set the first HIGH value rule to premium12m >= 6000".
