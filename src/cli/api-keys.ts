@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import os from 'node:os';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import { ConfigError, parseConfig } from '../config/config';
-import { openDatabase } from '../db/database';
-import { ormOptions } from '../db/orm.config';
 import { ApiKeyService, type ApiKeySummary } from '../modules/api-key/api-key.service';
 import { SourceSystem } from '../modules/customer/customer.enums';
-import { BusinessClock } from '../time/clock';
+import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
 
 const SOURCE_SYSTEMS = Object.values(SourceSystem);
@@ -70,39 +67,28 @@ const describe = (key: ApiKeySummary) =>
  */
 async function main(argv: string[]): Promise<number> {
   const command = parseArgs(argv);
-  const config = parseConfig();
-  const clock = new BusinessClock(config.businessTimeZone);
-  const database = await openDatabase(config, (message) => console.error(message));
-  try {
-    const orm = await MikroORM.init(ormOptions(database.url, 2, clock.zone));
-    try {
-      await orm.getMigrator().up();
-      const keys = new ApiKeyService(orm.em.fork());
-      const actor = `cli:${os.userInfo().username}`;
-      if (command.name === 'create') {
-        const { apiKey, key } = await keys.create(
-          {
-            name: command.keyName,
-            sourceSystem: command.sourceSystem,
-            branchCode: command.branchCode,
-          },
-          actor,
-        );
-        console.error(`Created ${describe(apiKey)}`);
-        console.error('The key, shown this once (send it as Authorization: ApiKey <key>):');
-        console.log(key);
-      } else if (command.name === 'revoke') {
-        console.log(describe(await keys.revoke(command.id, actor)));
-      } else {
-        for (const apiKey of await keys.list()) console.log(describe(apiKey));
-      }
-      return 0;
-    } finally {
-      await orm.close();
+  return withMigratedDatabase(parseConfig(), async ({ orm }) => {
+    const keys = new ApiKeyService(orm.em.fork());
+    const actor = `cli:${os.userInfo().username}`;
+    if (command.name === 'create') {
+      const { apiKey, key } = await keys.create(
+        {
+          name: command.keyName,
+          sourceSystem: command.sourceSystem,
+          branchCode: command.branchCode,
+        },
+        actor,
+      );
+      console.error(`Created ${describe(apiKey)}`);
+      console.error('The key, shown this once (send it as Authorization: ApiKey <key>):');
+      console.log(key);
+    } else if (command.name === 'revoke') {
+      console.log(describe(await keys.revoke(command.id, actor)));
+    } else {
+      for (const apiKey of await keys.list()) console.log(describe(apiKey));
     }
-  } finally {
-    await database.stop();
-  }
+    return 0;
+  });
 }
 
 runCommand(() => main(process.argv.slice(2)), {

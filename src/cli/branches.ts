@@ -2,10 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, parseConfig } from '../config/config';
-import { openDatabase } from '../db/database';
-import { ormOptions } from '../db/orm.config';
 import {
   BranchFileError,
   formatOfFile,
@@ -13,8 +10,8 @@ import {
   type BranchFileFormat,
 } from '../modules/branch/branch-file';
 import { loadBranchRows } from '../modules/branch/branch-loader';
-import { BusinessClock } from '../time/clock';
 import { progressBar } from './progress';
+import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
 
 const USAGE =
@@ -59,43 +56,32 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (!fs.existsSync(args.file)) throw new UsageError(`no file ${args.file}`);
   const rows = parseBranchFile(fs.readFileSync(args.file, 'utf8'), args.format);
-  const config = parseConfig();
-  const clock = new BusinessClock(config.businessTimeZone);
   const started = Date.now();
-  const database = await openDatabase(config, (message) => console.error(message));
-  try {
-    const orm = await MikroORM.init(ormOptions(database.url, 2, clock.zone));
-    try {
-      await orm.getMigrator().up();
-      const outcomes = await loadBranchRows(orm.em.fork(), clock, rows, {
-        change: {
-          actor: `cli:${os.userInfo().username}`,
-          reason: `branches:load ${path.basename(args.file)}`,
-        },
-        dryRun: args.dryRun,
-        onProgress: progressBar(process.stderr),
-      });
-      const count = (status: string) => outcomes.filter((o) => o.status === status).length;
-      for (const outcome of outcomes.filter((o) => o.status === 'REJECTED')) {
-        for (const p of outcome.problems) {
-          console.error(
-            `${args.file}:${outcome.line} ${outcome.code || '(no code)'}: ${p.field} ${p.rule}: ${p.message}`,
-          );
-        }
+  return withMigratedDatabase(parseConfig(), async ({ orm, clock }) => {
+    const outcomes = await loadBranchRows(orm.em.fork(), clock, rows, {
+      change: {
+        actor: `cli:${os.userInfo().username}`,
+        reason: `branches:load ${path.basename(args.file)}`,
+      },
+      dryRun: args.dryRun,
+      onProgress: progressBar(process.stderr),
+    });
+    const count = (status: string) => outcomes.filter((o) => o.status === status).length;
+    for (const outcome of outcomes.filter((o) => o.status === 'REJECTED')) {
+      for (const p of outcome.problems) {
+        console.error(
+          `${args.file}:${outcome.line} ${outcome.code || '(no code)'}: ${p.field} ${p.rule}: ${p.message}`,
+        );
       }
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(
-        `${args.dryRun ? 'Checked (nothing written)' : 'Loaded'} ${outcomes.length} branches from ` +
-          `${args.file}: ${count('CREATED')} created, ${count('UPDATED')} updated, ` +
-          `${count('UNCHANGED')} unchanged, ${count('REJECTED')} rejected, in ${seconds} s`,
-      );
-      return count('REJECTED') ? 1 : 0;
-    } finally {
-      await orm.close();
     }
-  } finally {
-    await database.stop();
-  }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      `${args.dryRun ? 'Checked (nothing written)' : 'Loaded'} ${outcomes.length} branches from ` +
+        `${args.file}: ${count('CREATED')} created, ${count('UPDATED')} updated, ` +
+        `${count('UNCHANGED')} unchanged, ${count('REJECTED')} rejected, in ${seconds} s`,
+    );
+    return count('REJECTED') ? 1 : 0;
+  });
 }
 
 runCommand(() => main(process.argv.slice(2)), {

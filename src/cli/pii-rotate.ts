@@ -1,15 +1,12 @@
 import 'reflect-metadata';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, parseConfig } from '../config/config';
 import { resolveSecrets } from '../config/secrets';
-import { openDatabase } from '../db/database';
-import { ormOptions } from '../db/orm.config';
 import { createPool } from '../db/pg';
 import { PiiCipher } from '../modules/customer/pii-cipher';
 import { PiiHasher } from '../modules/customer/pii-hasher';
 import { MAX_ROTATION_BATCH_SIZE, PiiRotation } from '../modules/customer/pii-rotation';
 import { PiiSealer } from '../modules/customer/pii-sealer';
-import { BusinessClock } from '../time/clock';
+import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
 
 const USAGE =
@@ -43,36 +40,29 @@ async function main(argv: string[]): Promise<number> {
   const { batchSize } = parseArgs(argv, config.piiRotationBatchSize);
   const secrets = resolveSecrets(config);
   const cipher = new PiiCipher(secrets.piiEncryptionKeys, secrets.piiEncryptionKeyId);
-  const database = await openDatabase(config, (m) => console.error(m));
-  const clock = new BusinessClock(config.businessTimeZone);
-  const pool = createPool(database.url, 2, clock.zone);
-  try {
-    const orm = await MikroORM.init(ormOptions(database.url, 1, clock.zone));
+  return withMigratedDatabase(config, async ({ url, clock }) => {
+    const pool = createPool(url, 2, clock.zone);
     try {
-      await orm.getMigrator().up();
+      const started = Date.now();
+      const rotation = new PiiRotation(
+        pool,
+        new PiiSealer(new PiiHasher(secrets.piiHashKey), cipher),
+      );
+      const totals = await rotation.run({
+        batchSize,
+        onBatch: ({ table, done, total }) =>
+          console.log(`${table}: ${done}/${total} under key ${cipher.activeKeyId}`),
+      });
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(
+        `Every personal value is under key ${cipher.activeKeyId}: ` +
+          `${totals.map((t) => `${t.rows} ${t.table}`).join(', ')} re-encrypted in ${seconds} s`,
+      );
+      return 0;
     } finally {
-      await orm.close();
+      await pool.end();
     }
-    const started = Date.now();
-    const rotation = new PiiRotation(
-      pool,
-      new PiiSealer(new PiiHasher(secrets.piiHashKey), cipher),
-    );
-    const totals = await rotation.run({
-      batchSize,
-      onBatch: ({ table, done, total }) =>
-        console.log(`${table}: ${done}/${total} under key ${cipher.activeKeyId}`),
-    });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(
-      `Every personal value is under key ${cipher.activeKeyId}: ` +
-        `${totals.map((t) => `${t.rows} ${t.table}`).join(', ')} re-encrypted in ${seconds} s`,
-    );
-    return 0;
-  } finally {
-    await pool.end();
-    await database.stop();
-  }
+  });
 }
 
 runCommand(() => main(process.argv.slice(2)), { usage: USAGE, known: [[ConfigError, 1]] });

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, parseConfig } from '../config/config';
-import { openDatabase } from '../db/database';
-import { ormOptions } from '../db/orm.config';
 import { createPool } from '../db/pg';
 import { buildAppSchema } from '../graphql/schema';
 import { ManifestError, parseManifest } from '../modules/trusted-document/manifest';
@@ -13,6 +10,7 @@ import {
   TrustedDocuments,
   type RegisterOutcome,
 } from '../modules/trusted-document/trusted-documents';
+import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
 
 const USAGE = 'usage: npm run documents:register -- <manifest.json> [--dry-run]';
@@ -44,12 +42,9 @@ async function main(argv: string[]): Promise<number> {
   const operations = parseManifest(fs.readFileSync(args.file, 'utf8'));
   const config = parseConfig();
   const schema = await buildAppSchema();
-  const database = await openDatabase(config, (message) => console.error(message));
-  try {
-    const orm = await MikroORM.init(ormOptions(database.url, 1));
-    const pool = createPool(database.url, 1);
+  return withMigratedDatabase(config, async ({ url, clock }) => {
+    const pool = createPool(url, 1, clock.zone);
     try {
-      await orm.getMigrator().up();
       const documents = new TrustedDocuments(pool, schema, config.graphqlLimits, { roles: [] });
       const counts: Record<RegisterOutcome | 'REJECTED', number> = {
         CREATED: 0,
@@ -87,11 +82,8 @@ async function main(argv: string[]): Promise<number> {
       return counts.REJECTED ? 1 : 0;
     } finally {
       await pool.end();
-      await orm.close();
     }
-  } finally {
-    await database.stop();
-  }
+  });
 }
 
 runCommand(() => main(process.argv.slice(2)), {
