@@ -209,10 +209,13 @@ export class ReadCompiler {
     }
     const target = this.typeOf(spec.type());
     const selections = subSelections(nodes);
-    const relate = (child: SqlScope) => ({
-      src: this.seen(statement, target, child, spec.source(row, child, args, statement.context)),
-      order: spec.orderBy?.(child, args) ?? [],
-    });
+    const relate = (child: SqlScope) => {
+      const src = spec.source(row, child, args, statement.context);
+      return {
+        src: spec.seenWithParent ? src : this.seen(statement, target, child, src),
+        order: spec.orderBy?.(child, args) ?? [],
+      };
+    };
     if (spec.kind === 'connection') {
       return this.connectionJson(statement, target, selections, args, path, relate);
     }

@@ -57,6 +57,12 @@ export interface RelationField extends FieldBase {
   orderBy?: (child: SqlScope, args: Args) => OrderKey[];
   /** For plain lists: how many items at most (lists of a bounded kind only). */
   limit?: number;
+  /**
+   * The related rows are seen whenever the parent row is, by the row rules' own definition
+   * (a seen customer's policies, a seen policy's claims and vehicle): their rule is not
+   * checked again. Never for a relation that can reach other customers' records.
+   */
+  seenWithParent?: true;
 }
 
 export type FieldSpec = ColumnField | ExpressionField | RelationField;

@@ -59,6 +59,7 @@ export class ClaimView {
 
   @Field(() => PolicyView)
   @Related({
+    seenWithParent: true,
     kind: 'one',
     type: () => PolicyView,
     source: (claim, policy) => ({ where: [`${policy.col('id')} = ${claim.col('policy')}`] }),

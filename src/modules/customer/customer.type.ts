@@ -158,6 +158,7 @@ export class CustomerView {
 
   @Field(() => PolicyConnection, { description: 'Policies on which the customer is a party.' })
   @Related({
+    seenWithParent: true,
     kind: 'connection',
     type: () => PolicyView,
     source: (customer, policy, args: Args) => ({
@@ -173,6 +174,7 @@ export class CustomerView {
 
   @Field(() => ClaimConnection, { description: "Claims on the customer's policies." })
   @Related({
+    seenWithParent: true,
     access: FIELDS.claims,
     kind: 'connection',
     type: () => ClaimView,
@@ -189,6 +191,7 @@ export class CustomerView {
 
   @Field(() => [VehicleView], { description: "Vehicles on the customer's policies." })
   @Related({
+    seenWithParent: true,
     kind: 'many',
     type: () => VehicleView,
     source: (customer, vehicle) => ({

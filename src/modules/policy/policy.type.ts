@@ -107,6 +107,7 @@ export class PolicyView {
 
   @Field(() => VehicleView, { nullable: true, description: 'For auto policies.' })
   @Related({
+    seenWithParent: true,
     kind: 'one',
     type: () => VehicleView,
     source: (policy, vehicle) => ({ where: [`${vehicle.col('id')} = ${policy.col('vehicle')}`] }),
@@ -115,6 +116,7 @@ export class PolicyView {
 
   @Field(() => ClaimConnection)
   @Related({
+    seenWithParent: true,
     access: FIELDS.claims,
     kind: 'connection',
     type: () => ClaimView,
