@@ -120,9 +120,9 @@ function sendError(response: http.ServerResponse, error: GraphQLError) {
  * Before GraphQL sees a request (README, "Production limits"): GET and POST only; a POST
  * body must be JSON in UTF-8 (415), within MAX_BODY_BYTES (413, from Content-Length up
  * front and counted as it streams), one JSON object (a batch, an array, is 400), not nested
- * beyond the variable depth limit; its document within the size and token limits. Then the
- * caller is authenticated and rate-limited, and a restricted role's request must name a
- * trusted document; Apollo then checks CSRF headers, parses, validates (depth, aliases,
+ * beyond the variable depth limit; its document within the size and token limits. The caller
+ * is authenticated and rate-limited from the headers, before the body is read; a restricted
+ * role's request must name a trusted document; Apollo then checks CSRF headers, parses, validates (depth, aliases,
  * directives), checks the input and the cost, and runs it within the request time limit.
  */
 export function createHttpServer(
@@ -212,6 +212,19 @@ export function createHttpServer(
         refuse(response, refusal, seen);
         return;
       }
+    }
+    // Who is calling, from the headers alone: a caller refused here (no or a bad credential,
+    // over its rate) costs no buffering, no parsing and no scanning of its body.
+    let context: RequestContext;
+    try {
+      context = await admit(request, request.headers.authorization, requestId, seen);
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      if (method === 'POST') discardBody(request);
+      refuse(response, error, seen);
+      return;
+    }
+    if (method === 'POST') {
       let body: unknown;
       try {
         const text = await readBody(request, options.maxBodyBytes);
@@ -262,7 +275,6 @@ export function createHttpServer(
       httpGraphQLRequest,
       context: async () => {
         try {
-          const context = await admit(request, headers.get('authorization'), requestId, seen);
           const query = await app.trustedDocuments.documentFor(context.caller.role, requested);
           // Apollo reads the operation out of the request only once the context is built.
           if (query !== requested.query) {
