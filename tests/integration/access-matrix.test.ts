@@ -13,10 +13,11 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
-import { OPERATIONS, visibility, type FieldAccess } from '../../src/auth/access';
+import { OPERATIONS, visibility } from '../../src/auth/access';
 import { ROLES, Role } from '../../src/auth/roles';
 import { readTypeSpecs } from '../../src/read/read-model';
 import { ingestPortfolio, insertBranches, nextNumber } from '../setup/factories';
+import { accessOf } from '../setup/access';
 import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
 
 /**
@@ -58,15 +59,6 @@ function call(field: GraphQLField<unknown, unknown>, kind: 'query' | 'mutation')
     : '';
   const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
   return `${kind} { ${field.name}${args}${selection} }`;
-}
-
-function accessOf(typeName: string, field: string): FieldAccess | undefined {
-  const target = getMetadataStorage().objectTypes.find((t) => t.name === typeName)?.target;
-  for (let c = target; c && c !== Object; c = Object.getPrototypeOf(c)) {
-    const spec = readTypeSpecs().get(c);
-    if (spec?.fields.has(field)) return spec.fields.get(field)!.access;
-  }
-  return undefined;
 }
 
 interface Step {

@@ -7,10 +7,8 @@ import {
   type GraphQLOutputType,
   type GraphQLSchema,
 } from 'graphql';
-import { getMetadataStorage } from 'type-graphql';
-import { visibility, type FieldAccess } from '../../src/auth/access';
+import { visibility } from '../../src/auth/access';
 import { ROLES, Role } from '../../src/auth/roles';
-import { readTypeSpecs } from '../../src/read/read-model';
 import { checkResidentId } from '../../src/validation';
 import {
   autoPolicyRecord,
@@ -25,6 +23,7 @@ import {
   nextNumber,
   riskScoreRecord,
 } from '../setup/factories';
+import { accessOf } from '../setup/access';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 /**
@@ -57,16 +56,6 @@ const ROOTS = (fixture: {
   eligibilityDecision: `(id: "${fixture.decisionId}")`,
   auditEvents: '(first: 50)',
 });
-
-/** The read-model access of each GraphQL type's fields, through the classes behind them. */
-function accessOf(typeName: string, field: string): FieldAccess | undefined {
-  const target = getMetadataStorage().objectTypes.find((t) => t.name === typeName)?.target;
-  for (let c = target; c && c !== Object; c = Object.getPrototypeOf(c)) {
-    const spec = readTypeSpecs().get(c);
-    if (spec?.fields.has(field)) return spec.fields.get(field)!.access;
-  }
-  return undefined;
-}
 
 const reaches = (from: GraphQLNamedType, to: string, seen = new Set<string>()): boolean => {
   if (!isObjectType(from) || seen.has(from.name)) return false;
