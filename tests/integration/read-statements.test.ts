@@ -1,5 +1,5 @@
 import { Role } from '../../src/auth/roles';
-import { insertBranches, insertPortfolio } from '../setup/factories';
+import { insertBranches, insertPortfolio, vin } from '../setup/factories';
 import { countStatements } from '../setup/statements';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -93,6 +93,115 @@ describe('the read path', () => {
       open: { totalCount: 1 },
       closed: { totalCount: 0 },
     });
+  });
+
+  /** Every query a client of each kind sends, with the statements it may take at most. */
+  const CLIENT_QUERIES: [string, Role, string, (c: string[]) => Record<string, unknown>][] = [
+    [
+      'the front-line profile',
+      Role.FRONTLINE,
+      `query ($cifNo: String!) { customer(by: { cifNo: $cifNo }) {
+        cifNo name birthDate branch { code } identityDocuments { type number }
+        contactPoints { kind value verificationStatus }
+        policies(status: [IN_FORCE]) { totalCount nodes { policyNo vehicle { plate } parties { customer { cifNo } } } }
+        claims { nodes { claimNo status stages { stage at } } }
+        latestRiskScores { stage level firedRules { code weight } }
+        tier { tier reasons } entitlements { service status reasons } } }`,
+      (c) => ({ cifNo: c[0] }),
+    ],
+    [
+      "a customer's risk history",
+      Role.UNDERWRITING,
+      `query ($cifNo: String!) { customer(by: { cifNo: $cifNo }) {
+        riskHistory { claimCount3y lifetimeLossRatio policyYears { year incurred } }
+        riskScores { totalCount nodes { stage score firedRules { code } } } } }`,
+      (c) => ({ cifNo: c[1] }),
+    ],
+    [
+      "a vehicle's risk history",
+      Role.UNDERWRITING,
+      `query ($vin: String!) { vehicle(vin: $vin) { plate use
+        riskHistory { claimCount3y policyYears { year } } latestRiskScores { level } } }`,
+      () => ({ vin: vin(1) }),
+    ],
+    [
+      'a segment page',
+      Role.MARKETING,
+      `{ marketingCustomers(first: 50, filter: { tiers: ["STANDARD", "BLUE", "SILVER", "GOLD"] }) {
+        totalCount nodes { cifNo tier { tier } policies(status: [IN_FORCE]) { nodes { policyNo } } }
+        pageInfo { hasNextPage endCursor } } }`,
+      () => ({}),
+    ],
+    [
+      'the tier segment summary',
+      Role.MARKETING,
+      '{ tierSegmentSummary(byBranch: true) { tier branchCode customers } }',
+      () => ({}),
+    ],
+    [
+      'the tier transition summary',
+      Role.MARKETING,
+      '{ tierTransitionSummary(since: "2020-01-01", byBranch: true) { fromTier toTier customers } }',
+      () => ({}),
+    ],
+  ];
+
+  it.each(CLIENT_QUERIES)('reads %s in one statement', async (_name, role, query, variables) => {
+    await hub.gql('{ __typename }', {}, role);
+    const { result, statements } = await countStatements(() =>
+      hub.gql(query, variables(cifs), role),
+    );
+    expect(result.errors).toBeUndefined();
+    // A lookup found what it looked for (a summary may be empty: nobody's tier moved yet).
+    expect(Object.values(result.data!)[0]).not.toBeNull();
+    expect(statements).toHaveLength(1);
+  });
+
+  it('reads a recorded eligibility decision in one statement', async () => {
+    const [{ id }] = await hub.sql<{ id: string }>('select id from customer where cif_no = $1', [
+      cifs[2],
+    ]);
+    const decided = await hub.gql(
+      `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) { id } }`,
+      {
+        input: {
+          customerId: id,
+          service: 'ROADSIDE_RESCUE',
+          claim: {
+            amount: '800.00',
+            singleParty: true,
+            injury: false,
+            accidentAt: new Date(hub.clock.now().getTime() - 86_400_000).toISOString(),
+          },
+        },
+      },
+      Role.FRONTLINE,
+    );
+    expect(decided.errors).toBeUndefined();
+    const { result, statements } = await countStatements(() =>
+      hub.gql(
+        `{ eligibilityDecision(id: "${decided.data!.decideEligibility.id}") {
+          service allowed reasons { code } tier } }`,
+        {},
+        Role.FRONTLINE,
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toHaveLength(1);
+  });
+
+  it('exports a segment page in one statement, and audits the export once', async () => {
+    await hub.gql('{ __typename }', {}, Role.MARKETING);
+    const { result, statements } = await countStatements(async () => {
+      const response = await fetch(
+        `${hub.url.replace('/graphql', '/export/customers')}?format=ndjson&pageSize=1000`,
+        { headers: { authorization: `Bearer ${hub.token(Role.MARKETING)}` } },
+      );
+      return (await response.text()).trim().split('\n');
+    });
+    expect(result.length).toBeGreaterThan(1);
+    expect(statements.filter((s) => /insert into audit_event/.test(s))).toHaveLength(1);
+    expect(statements.filter((s) => !/insert into audit_event/.test(s))).toHaveLength(1);
   });
 
   it('pages through a connection with cursors, each customer once', async () => {
