@@ -21,6 +21,7 @@ import {
   INGEST_RISK_SCORES,
   insertBranches,
   nextNumber,
+  recordDecision,
   riskScoreRecord,
 } from '../setup/factories';
 import { accessOf } from '../setup/access';
@@ -151,25 +152,8 @@ describe('masks that cannot be recombined', () => {
     await hub.gql(INGEST_CLAIMS, { records: [claim] });
     await hub.gql(INGEST_RISK_SCORES, { records: scores });
     await hub.app.services.tiers.drainQueue();
-    const decided = await hub.gql(
-      `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) { id } }`,
-      {
-        input: {
-          customerId: id,
-          service: 'ROADSIDE_RESCUE',
-          claim: {
-            amount: '800.00',
-            singleParty: true,
-            injury: false,
-            accidentAt: '2026-05-10T02:00:00Z',
-            accidentPlace: '南京市鼓楼区',
-          },
-        },
-      },
-      Role.FRONTLINE,
-    );
-    expect(decided.errors).toBeUndefined();
-    roots = ROOTS({ id, vin: policy.vehicle.vin, decisionId: decided.data!.decideEligibility.id });
+    const decisionId = await recordDecision(hub, id);
+    roots = ROOTS({ id, vin: policy.vehicle.vin, decisionId });
     sent = [customer, policy, claim, scores];
   });
   afterAll(() => hub.close());

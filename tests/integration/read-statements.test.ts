@@ -1,5 +1,5 @@
 import { Role } from '../../src/auth/roles';
-import { insertBranches, insertPortfolio, vin } from '../setup/factories';
+import { insertBranches, insertPortfolio, recordDecision, vin } from '../setup/factories';
 import { countStatements } from '../setup/statements';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -161,26 +161,10 @@ describe('the read path', () => {
     const [{ id }] = await hub.sql<{ id: string }>('select id from customer where cif_no = $1', [
       cifs[2],
     ]);
-    const decided = await hub.gql(
-      `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) { id } }`,
-      {
-        input: {
-          customerId: id,
-          service: 'ROADSIDE_RESCUE',
-          claim: {
-            amount: '800.00',
-            singleParty: true,
-            injury: false,
-            accidentAt: new Date(hub.clock.now().getTime() - 86_400_000).toISOString(),
-          },
-        },
-      },
-      Role.FRONTLINE,
-    );
-    expect(decided.errors).toBeUndefined();
+    const decision = await recordDecision(hub, id);
     const { result, statements } = await countStatements(() =>
       hub.gql(
-        `{ eligibilityDecision(id: "${decided.data!.decideEligibility.id}") {
+        `{ eligibilityDecision(id: "${decision}") {
           service allowed reasons { code } tier } }`,
         {},
         Role.FRONTLINE,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Role } from '../../src/auth/roles';
 import type { ContactKind, IdentityDocumentType } from '../../src/modules/customer/customer.enums';
 import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
@@ -546,4 +547,30 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
     ),
   );
   return cifNos;
+}
+
+/**
+ * An eligibility decision recorded by the front line for `customerId`, on a small
+ * single-party claim of the day before; its id.
+ */
+export async function recordDecision(hub: TestHub, customerId: string): Promise<string> {
+  const decided = await hub.gql(
+    `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) { id } }`,
+    {
+      input: {
+        customerId,
+        service: 'ROADSIDE_RESCUE',
+        claim: {
+          amount: '800.00',
+          singleParty: true,
+          injury: false,
+          accidentAt: new Date(hub.clock.now().getTime() - 86_400_000).toISOString(),
+          accidentPlace: '南京市鼓楼区',
+        },
+      },
+    },
+    Role.FRONTLINE,
+  );
+  if (decided.errors) throw new Error(JSON.stringify(decided.errors));
+  return decided.data!.decideEligibility.id;
 }
