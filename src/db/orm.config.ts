@@ -23,6 +23,10 @@ import { TierAssignment } from '../modules/tier/tier-assignment.entity';
 import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { ApiKey } from '../modules/api-key/api-key.entity';
 import { TrustedDocument } from '../modules/trusted-document/trusted-document.entity';
+import { SourceIdentifier } from '../modules/golden/source-identifier.entity';
+import { MatchReview } from '../modules/golden/match-review.entity';
+import { MatchDecision } from '../modules/golden/match-decision.entity';
+import { CustomerMerge } from '../modules/golden/customer-merge.entity';
 
 export const ENTITIES = [
   Branch,
@@ -44,6 +48,10 @@ export const ENTITIES = [
   AuditEvent,
   ApiKey,
   TrustedDocument,
+  SourceIdentifier,
+  MatchReview,
+  MatchDecision,
+  CustomerMerge,
 ];
 
 // migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,

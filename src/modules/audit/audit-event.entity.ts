@@ -10,6 +10,11 @@ export enum AuditAction {
   SEGMENT_EXPORT = 'SEGMENT_EXPORT',
   /** A trusted document registered, restored or revoked. */
   TRUSTED_DOCUMENT_CHANGE = 'TRUSTED_DOCUMENT_CHANGE',
+  /** Two customers became one, by matching or by a steward. */
+  CUSTOMER_MERGE = 'CUSTOMER_MERGE',
+  CUSTOMER_UNMERGE = 'CUSTOMER_UNMERGE',
+  /** A steward's verdict on a pair of source records (a review task, a do-not-merge). */
+  MATCH_DECISION = 'MATCH_DECISION',
 }
 
 /**

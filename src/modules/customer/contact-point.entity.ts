@@ -2,6 +2,7 @@ import { Check, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikr
 import { BaseEntity } from '../../db/base.entity';
 import { ContactKind, VerificationMethod, VerificationStatus } from './customer.enums';
 import type { Customer } from './customer.entity';
+import type { SourceRecord } from './source-record.entity';
 
 /**
  * A way to reach the customer, with the proof that it does (contact authenticity is a
@@ -18,10 +19,15 @@ import type { Customer } from './customer.entity';
   name: 'contact_point_sealed_check',
   expression: `(value_cipher is null) <> (legacy_value is null) and (value_cipher is null) = (value_masked is null)`,
 })
-export class ContactPoint extends BaseEntity<'verificationStatus' | 'primary'> {
+export class ContactPoint extends BaseEntity<'verificationStatus' | 'primary' | 'generic'> {
   @ManyToOne('Customer', { deleteRule: 'cascade' })
   @Index()
   customer!: Rel<Customer>;
+
+  /** The source record that supplied it (lineage); null for rows loaded before matching. */
+  @ManyToOne('SourceRecord', { nullable: true, deleteRule: 'set null' })
+  @Index()
+  sourceRecord?: Rel<SourceRecord>;
 
   @Enum({ items: () => ContactKind, type: 'text' })
   kind!: ContactKind;
@@ -45,6 +51,13 @@ export class ContactPoint extends BaseEntity<'verificationStatus' | 'primary'> {
 
   @Property({ type: 'boolean', default: false })
   primary: boolean = false;
+
+  /**
+   * The value is shared by many unrelated customers (a dealer's or an agent's phone): it is
+   * no evidence of identity, and it does not reach this customer (contact authenticity).
+   */
+  @Property({ type: 'boolean', default: false })
+  generic: boolean = false;
 
   @Enum({ items: () => VerificationStatus, type: 'text', default: VerificationStatus.UNVERIFIED })
   verificationStatus: VerificationStatus = VerificationStatus.UNVERIFIED;

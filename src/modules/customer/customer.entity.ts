@@ -29,7 +29,7 @@ import { IdentityDocument } from './identity-document.entity';
   name: 'customer_consent_check',
   expression: 'not marketing_consent or consent_at is not null',
 })
-export class Customer extends BaseEntity<'status' | 'marketingConsent' | 'version'> {
+export class Customer extends BaseEntity<'status' | 'marketingConsent' | 'version' | 'lineage'> {
   @Property({ type: 'text', unique: true })
   cifNo!: string;
 
@@ -66,6 +66,13 @@ export class Customer extends BaseEntity<'status' | 'marketingConsent' | 'versio
 
   @Property({ type: 'integer', version: true })
   version!: number;
+
+  /**
+   * Which source record supplied each golden field, by field name (survivorship). Empty for
+   * customers loaded before matching existed.
+   */
+  @Property({ type: 'json', default: '{}' })
+  lineage: Record<string, string> = {};
 
   @OneToMany(() => IdentityDocument, (d) => d.customer)
   identityDocuments = new Collection<IdentityDocument>(this);

@@ -2,6 +2,7 @@ import { Check, Entity, Enum, Index, ManyToOne, Property, Unique, type Rel } fro
 import { BaseEntity } from '../../db/base.entity';
 import { IdentityDocumentType } from './customer.enums';
 import type { Customer } from './customer.entity';
+import type { SourceRecord } from './source-record.entity';
 
 /**
  * An identity document. The number is stored encrypted (`numberCipher`) and masked
@@ -19,6 +20,11 @@ export class IdentityDocument extends BaseEntity<'checksumException'> {
   @ManyToOne('Customer', { deleteRule: 'cascade' })
   @Index()
   customer!: Rel<Customer>;
+
+  /** The source record that supplied it (lineage); null for rows loaded before matching. */
+  @ManyToOne('SourceRecord', { nullable: true, deleteRule: 'set null' })
+  @Index()
+  sourceRecord?: Rel<SourceRecord>;
 
   @Enum({ items: () => IdentityDocumentType, type: 'text' })
   type!: IdentityDocumentType;

@@ -1,6 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, Property, Unique, type Rel } from '@mikro-orm/core';
 import { BaseEntity } from '../../db/base.entity';
-import { SourceSystem } from './customer.enums';
+import type { Branch } from '../branch/branch.entity';
+import { ConsentChannel, CustomerKind, Gender, SourceSystem } from './customer.enums';
 import type { Customer } from './customer.entity';
 
 /**
@@ -9,6 +10,8 @@ import type { Customer } from './customer.entity';
  */
 @Entity({ tableName: 'source_record' })
 @Unique({ name: 'source_record_system_key_unique', properties: ['sourceSystem', 'sourceKey'] })
+@Index({ name: 'source_record_name_birth_idx', properties: ['nameKey', 'birthDate'] })
+@Index({ name: 'source_record_pinyin_birth_idx', properties: ['namePinyin', 'birthDate'] })
 export class SourceRecord extends BaseEntity {
   @Enum({ items: () => SourceSystem, type: 'text' })
   sourceSystem!: SourceSystem;
@@ -29,4 +32,42 @@ export class SourceRecord extends BaseEntity {
 
   @Property({ type: 'datetime' })
   receivedAt!: Date;
+
+  // What the source said, as columns: survivorship picks golden fields from them and
+  // matching blocks and compares on them. Null on records kept before matching existed.
+  @Enum({ items: () => CustomerKind, type: 'text', nullable: true })
+  kind?: CustomerKind;
+
+  @Property({ type: 'text', nullable: true })
+  name?: string;
+
+  /** The name folded for matching (NFC, simplified characters, no spaces): a blocking key. */
+  @Property({ type: 'text', nullable: true })
+  nameKey?: string;
+
+  /** Toneless pinyin syllables, sorted: 陈静, 陳靜 and "Jing Chen" share it. */
+  @Property({ type: 'text', nullable: true })
+  namePinyin?: string;
+
+  @Enum({ items: () => Gender, type: 'text', nullable: true })
+  gender?: Gender;
+
+  @Property({ type: 'date', nullable: true })
+  birthDate?: string;
+
+  @ManyToOne('Branch', { nullable: true, deleteRule: 'restrict' })
+  branch?: Rel<Branch>;
+
+  @Property({ type: 'boolean', nullable: true })
+  marketingConsent?: boolean;
+
+  @Property({ type: 'datetime', nullable: true })
+  consentAt?: Date;
+
+  @Enum({ items: () => ConsentChannel, type: 'text', nullable: true })
+  consentChannel?: ConsentChannel;
+
+  /** Why the record sits with its customer: the strongest comparison that put it there. */
+  @Property({ type: 'json', nullable: true })
+  linkEvidence?: Record<string, unknown>;
 }
