@@ -1,0 +1,327 @@
+import { residentIdRelation } from './identifiers';
+import { foldText, NameForms } from './names';
+import {
+  agreementWeight,
+  ComparisonField,
+  DEFAULT_THRESHOLDS,
+  disagreementWeight,
+  MatchThresholds,
+  nameU,
+  partialWeight,
+  PINYIN_HOMOPHONES,
+  REGISTERED_NAME,
+} from './weights';
+
+export interface MatchRecord {
+  /** A source record id. */
+  id: string;
+  kind: 'INDIVIDUAL' | 'ORGANISATION';
+  name: NameForms;
+  /** YYYY-MM-DD */
+  birthDate?: string;
+  gender?: 'MALE' | 'FEMALE';
+  /** Plain, normalised numbers (resident IDs already upgraded to 18 characters). */
+  documents: { type: string; number: string }[];
+  /** 11 digits. */
+  mobiles: string[];
+  /** Lower-case. */
+  emails: string[];
+  /** As sent: compare folds them as it folds names. */
+  addresses: string[];
+}
+
+export interface MatchContext {
+  /** How many source records carry this name key (term frequency). */
+  nameFrequency(key: string): number;
+  /** How many source records there are. */
+  totalRecords: number;
+  /** A mobile or e-mail that many unrelated customers share (a dealer's phone): never evidence. */
+  isGeneric(kind: 'MOBILE' | 'EMAIL', value: string): boolean;
+}
+
+export type Outcome = 'AGREE' | 'PARTIAL' | 'DISAGREE' | 'MISSING' | 'GENERIC';
+
+export interface Evidence {
+  field: ComparisonField;
+  outcome: Outcome;
+  weight: number;
+  /** Why, for a data steward: never an identity number, a mobile, an e-mail or a name. */
+  detail: string;
+}
+
+export type MatchRule =
+  'SAME_DOCUMENT' | 'LEGACY_ID' | 'ID_TYPO' | 'PROBABILISTIC' | 'CONFLICTING_DOCUMENT' | 'KIND';
+
+export interface Comparison {
+  /**
+   * The rule that decided. LEGACY_ID is never returned: resident IDs arrive upgraded to 18
+   * characters, so a legacy number that matches its upgrade is a SAME_DOCUMENT.
+   */
+  rule: MatchRule;
+  /** The sum of the evidence weights (finite, so that it survives JSON). */
+  score: number;
+  decision: 'LINK' | 'REVIEW' | 'NONE';
+  evidence: Evidence[];
+}
+
+// The document type whose numbers tell customers of each kind apart: one number per person
+// (GB 11643) or per organisation (GB 32100) for life. A passport is renewed under a new number,
+// so two different passports say nothing.
+const IDENTIFYING_DOCUMENT = {
+  INDIVIDUAL: 'RESIDENT_ID',
+  ORGANISATION: 'UNIFIED_SOCIAL_CREDIT_CODE',
+} as const;
+
+const DOCUMENT_LABELS: Record<string, string> = {
+  RESIDENT_ID: 'resident ID',
+  UNIFIED_SOCIAL_CREDIT_CODE: 'credit code',
+  PASSPORT: 'passport',
+  HK_MACAO_PERMIT: 'Hong Kong/Macao permit',
+  TAIWAN_PERMIT: 'Taiwan permit',
+};
+
+/**
+ * Whether two source records describe the same customer, with the evidence. Identity
+ * documents decide first; the rest is a Fellegi-Sunter score (see weights.ts). Symmetric,
+ * pure and deterministic.
+ */
+export function compare(
+  a: MatchRecord,
+  b: MatchRecord,
+  context: MatchContext,
+  thresholds: MatchThresholds = DEFAULT_THRESHOLDS,
+): Comparison {
+  if (a.kind !== b.kind) {
+    return { rule: 'KIND', score: 0, decision: 'NONE', evidence: [] };
+  }
+  // Sorted so that a pair sharing two documents names the same one both ways round.
+  const shared = a.documents
+    .filter((x) => b.documents.some((y) => x.type === y.type && x.number === y.number))
+    .sort((x, y) => x.type.localeCompare(y.type))[0];
+  if (shared) {
+    return decided('SAME_DOCUMENT', 'LINK', {
+      field: 'identityDocument',
+      outcome: 'AGREE',
+      weight: agreementWeight('identityDocument'),
+      detail: `same ${DOCUMENT_LABELS[shared.type] ?? 'document'}`,
+    });
+  }
+
+  const identifying = IDENTIFYING_DOCUMENT[a.kind];
+  const numbersA = numbersOf(a, identifying);
+  const numbersB = numbersOf(b, identifying);
+  const typo = identifying === 'RESIDENT_ID' ? keyingError(numbersA, numbersB) : undefined;
+  const evidence = [
+    compareNames(a, b, context),
+    ...(a.kind === 'INDIVIDUAL' ? [compareBirthDates(a, b), compareGenders(a, b)] : []),
+    compareContacts('mobile', 'MOBILE', a.mobiles, b.mobiles, context),
+    compareContacts('email', 'EMAIL', a.emails, b.emails, context),
+    compareAddresses(a.addresses, b.addresses),
+  ];
+  const conflicting: Evidence = {
+    field: 'identityDocument',
+    outcome: 'DISAGREE',
+    weight: disagreementWeight('identityDocument'),
+    detail: `different ${DOCUMENT_LABELS[identifying]}s`,
+  };
+  if (typo) {
+    // A keying error explains the difference only for the same person: name and birth date
+    // must say so. Otherwise the two numbers are two people's.
+    const outcome = (field: ComparisonField) => evidence.find((e) => e.field === field)?.outcome;
+    const sameName = outcome('name') === 'AGREE' || outcome('name') === 'PARTIAL';
+    if (!sameName || outcome('birthDate') !== 'AGREE') {
+      return decided('CONFLICTING_DOCUMENT', 'NONE', conflicting);
+    }
+    return scored('ID_TYPO', thresholds, [
+      ...evidence,
+      {
+        field: 'identityDocument',
+        outcome: 'PARTIAL',
+        weight: partialWeight('identityDocument'),
+        detail:
+          typo === 'CHECK_CHARACTER' ? 'check character differs' : 'adjacent characters swapped',
+      },
+    ]);
+  }
+  if (numbersA.length > 0 && numbersB.length > 0) {
+    return decided('CONFLICTING_DOCUMENT', 'NONE', conflicting);
+  }
+  return scored('PROBABILISTIC', thresholds, [
+    ...evidence,
+    { field: 'identityDocument', outcome: 'MISSING', weight: 0, detail: 'no common document' },
+  ]);
+}
+
+function decided(rule: MatchRule, decision: Comparison['decision'], evidence: Evidence) {
+  return { rule, score: evidence.weight, decision, evidence: [evidence] };
+}
+
+function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence[]): Comparison {
+  const score = evidence.reduce((sum, e) => sum + e.weight, 0);
+  const decision =
+    score >= thresholds.link ? 'LINK' : score >= thresholds.review ? 'REVIEW' : 'NONE';
+  return { rule, score, decision, evidence };
+}
+
+function numbersOf(record: MatchRecord, type: string): string[] {
+  return record.documents.filter((d) => d.type === type).map((d) => d.number);
+}
+
+/** The keying error that relates some number of one side to some of the other, if any. */
+function keyingError(as: string[], bs: string[]) {
+  const relations = as.flatMap((x) => bs.map((y) => residentIdRelation(x, y)));
+  // Sorted so that a customer holding several numbers gives the same answer both ways round.
+  return relations.filter((r) => r === 'CHECK_CHARACTER' || r === 'TRANSPOSITION').sort()[0];
+}
+
+function missing(field: ComparisonField): Evidence {
+  return { field, outcome: 'MISSING', weight: 0, detail: 'missing on one side' };
+}
+
+function disagree(field: ComparisonField, detail: string): Evidence {
+  return { field, outcome: 'DISAGREE', weight: disagreementWeight(field), detail };
+}
+
+function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Evidence {
+  if (a.name.key === '' || b.name.key === '') return missing('name');
+  const total = context.totalRecords;
+  if (a.name.key === b.name.key && a.kind === 'ORGANISATION') {
+    return {
+      field: 'name',
+      outcome: 'AGREE',
+      weight: Math.log2(REGISTERED_NAME.m / REGISTERED_NAME.u),
+      detail: 'same registered name',
+    };
+  }
+  if (a.name.key === b.name.key) {
+    const u = nameU(context.nameFrequency(a.name.key), total);
+    return {
+      field: 'name',
+      outcome: 'AGREE',
+      weight: agreementWeight('name', u),
+      detail: `name frequency 1 in ${Math.round(1 / u).toLocaleString('en-US')}`,
+    };
+  }
+  if (a.name.pinyin !== '' && a.name.pinyin === b.name.pinyin) {
+    // The commoner spelling bounds how many strangers share the sound.
+    const frequency = Math.max(
+      context.nameFrequency(a.name.key),
+      context.nameFrequency(b.name.key),
+    );
+    const u = Math.min(1, PINYIN_HOMOPHONES * nameU(frequency, total));
+    return {
+      field: 'name',
+      outcome: 'PARTIAL',
+      weight: partialWeight('name', u),
+      detail: 'pinyin',
+    };
+  }
+  return disagree('name', 'different names');
+}
+
+function compareBirthDates(a: MatchRecord, b: MatchRecord): Evidence {
+  if (!a.birthDate || !b.birthDate) return missing('birthDate');
+  if (a.birthDate === b.birthDate) {
+    return {
+      field: 'birthDate',
+      outcome: 'AGREE',
+      weight: agreementWeight('birthDate'),
+      detail: 'same birth date',
+    };
+  }
+  const near = nearDate(a.birthDate, b.birthDate);
+  return near
+    ? { field: 'birthDate', outcome: 'PARTIAL', weight: partialWeight('birthDate'), detail: near }
+    : disagree('birthDate', 'different birth dates');
+}
+
+/** The keying error that turns one YYYY-MM-DD into the other, if it is a common one. */
+function nearDate(x: string, y: string): string | undefined {
+  const [year, month, day] = x.split('-');
+  if (`${year}-${day}-${month}` === y) return 'day and month swapped';
+  const digitsX = x.replace(/-/g, '');
+  const digitsY = y.replace(/-/g, '');
+  const differing = [...digitsX].filter((c, i) => c !== digitsY[i]).length;
+  return differing === 1 ? 'one digit differs' : undefined;
+}
+
+function compareGenders(a: MatchRecord, b: MatchRecord): Evidence {
+  if (!a.gender || !b.gender) return missing('gender');
+  return a.gender === b.gender
+    ? {
+        field: 'gender',
+        outcome: 'AGREE',
+        weight: agreementWeight('gender'),
+        detail: 'same gender',
+      }
+    : disagree('gender', 'different genders');
+}
+
+function compareContacts(
+  field: 'mobile' | 'email',
+  kind: 'MOBILE' | 'EMAIL',
+  as: string[],
+  bs: string[],
+  context: MatchContext,
+): Evidence {
+  // A generic value (a dealer's phone) is not the customer's own: it neither links nor
+  // separates, so it is left out before comparing.
+  const ownA = as.filter((v) => !context.isGeneric(kind, v));
+  const ownB = bs.filter((v) => !context.isGeneric(kind, v));
+  if (ownA.some((v) => ownB.includes(v))) {
+    return { field, outcome: 'AGREE', weight: agreementWeight(field), detail: `same ${field}` };
+  }
+  if (ownA.length > 0 && ownB.length > 0) return disagree(field, `different ${field}s`);
+  if (as.some((v) => bs.includes(v))) {
+    return { field, outcome: 'GENERIC', weight: 0, detail: `${field} shared by many customers` };
+  }
+  return missing(field);
+}
+
+// Folding runs opencc over the whole address; a pipeline compares one record against many,
+// so the folded forms are kept. Bounded: cleared rather than grown without limit.
+const foldedAddresses = new Map<string, string>();
+const FOLDED_ADDRESSES_KEPT = 100_000;
+
+function foldAddress(address: string): string {
+  let folded = foldedAddresses.get(address);
+  if (folded === undefined) {
+    // Sources punctuate and space addresses at will ('3幢 201室', '3-201').
+    folded = foldText(address).replace(/[\s\p{P}]+/gu, '');
+    if (foldedAddresses.size >= FOLDED_ADDRESSES_KEPT) foldedAddresses.clear();
+    foldedAddresses.set(address, folded);
+  }
+  return folded;
+}
+
+// Shorter tails ('1号') are too common to mean one household.
+const SHORTEST_ADDRESS_TAIL = 8;
+
+function compareAddresses(as: string[], bs: string[]): Evidence {
+  if (as.length === 0 || bs.length === 0) return missing('address');
+  const foldedA = as.map(foldAddress);
+  const foldedB = bs.map(foldAddress);
+  if (foldedA.some((x) => foldedB.includes(x))) {
+    return {
+      field: 'address',
+      outcome: 'AGREE',
+      weight: agreementWeight('address'),
+      detail: 'same address',
+    };
+  }
+  // A source that drops the province and city keeps the tail of the full address.
+  const tail = foldedA.some((x) =>
+    foldedB.some((y) => {
+      const [shorter, longer] = x.length < y.length ? [x, y] : [y, x];
+      return shorter.length >= SHORTEST_ADDRESS_TAIL && longer.endsWith(shorter);
+    }),
+  );
+  return tail
+    ? {
+        field: 'address',
+        outcome: 'PARTIAL',
+        weight: partialWeight('address'),
+        detail: 'one address ends the other',
+      }
+    : disagree('address', 'different addresses');
+}

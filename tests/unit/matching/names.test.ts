@@ -1,0 +1,46 @@
+import { nameForms } from '../../../src/modules/matching/names';
+
+describe('nameForms', () => {
+  describe('of a person', () => {
+    it('gives simplified and traditional spellings one key', () => {
+      expect(nameForms('INDIVIDUAL', '陳靜')).toEqual(nameForms('INDIVIDUAL', '陈静'));
+      expect(nameForms('INDIVIDUAL', '陈静')).toEqual({ key: '陈静', pinyin: 'chen jing' });
+    });
+
+    it('gives the pinyin spellings, in either order and case, the pinyin of the characters', () => {
+      for (const latin of ['Chen Jing', 'JING CHEN', ' chen  jing ']) {
+        expect(nameForms('INDIVIDUAL', latin).pinyin).toBe('chen jing');
+      }
+      expect(nameForms('INDIVIDUAL', 'Chen Jing').key).toBe('chenjing');
+    });
+
+    it('reads a two-character given name as one romanised word', () => {
+      expect(nameForms('INDIVIDUAL', '陈小明').pinyin).toBe('chen xiaoming');
+      expect(nameForms('INDIVIDUAL', 'Xiaoming Chen').pinyin).toBe('chen xiaoming');
+      expect(nameForms('INDIVIDUAL', 'Hsiao-Ming Chen').pinyin).toBe('chen hsiaoming');
+    });
+
+    it('reads compound surnames and surname readings of polyphonic characters', () => {
+      expect(nameForms('INDIVIDUAL', '欧阳娜娜').pinyin).toBe('nana ouyang');
+      expect(nameForms('INDIVIDUAL', '单雄信').pinyin).toBe('shan xiongxin');
+      expect(nameForms('INDIVIDUAL', '吕布').pinyin).toBe(nameForms('INDIVIDUAL', 'Lü Bu').pinyin);
+    });
+
+    it('drops spaces, full-width spaces and middle dots from the key', () => {
+      expect(nameForms('INDIVIDUAL', '王　伟').key).toBe('王伟');
+      expect(nameForms('INDIVIDUAL', '买买提·艾力')).toEqual({
+        key: '买买提艾力',
+        pinyin: 'aili maimaiti',
+      });
+      expect(nameForms('INDIVIDUAL', '买买提・艾力').key).toBe('买买提艾力');
+    });
+  });
+
+  describe('of an organisation', () => {
+    it('folds full-width brackets and traditional characters, keeping the legal form', () => {
+      const forms = nameForms('ORGANISATION', '華通物流（上海）有限公司');
+      expect(forms).toEqual({ key: '华通物流(上海)有限公司', pinyin: '' });
+      expect(nameForms('ORGANISATION', '华通物流 (上海) 有限公司')).toEqual(forms);
+    });
+  });
+});
