@@ -1,0 +1,189 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SourceSystem } from '../customer/customer.enums';
+
+/**
+ * How far each source system is trusted for who a customer is. Policy administration
+ * holds the contract, checked against the identity document at underwriting; claims
+ * checks identity at payment; the app's accounts are real-name verified; agents, dealers
+ * and the call centre type what they are told, and the call centre most hastily.
+ */
+export const SOURCE_TRUST: Record<SourceSystem, number> = {
+  [SourceSystem.POLICY_ADMIN]: 7,
+  [SourceSystem.CLAIMS]: 6,
+  [SourceSystem.APP]: 5,
+  [SourceSystem.WECHAT]: 4,
+  [SourceSystem.AGENCY]: 3,
+  [SourceSystem.DEALER]: 2,
+  [SourceSystem.CALL_CENTRE]: 1,
+};
+
+/** The golden fields survivorship picks, each with the source record that supplied it. */
+export const GOLDEN_FIELDS = ['name', 'gender', 'birthDate', 'branch', 'marketingConsent'] as const;
+export type GoldenField = (typeof GOLDEN_FIELDS)[number];
+
+const trustCase = `case sr.source_system ${Object.entries(SOURCE_TRUST)
+  .map(([system, trust]) => `when '${system}' then ${trust}`)
+  .join(' ')} else 0 end`;
+
+/**
+ * The order in which a customer's source records win a field: a record that proves who it
+ * is (an identity document, or a verified contact point) before one that does not; then
+ * the more trusted source; then the more recent; then the id, so that ties never depend on
+ * the order rows come in.
+ */
+const RANKED = `ranked as (
+    select sr.*, row_number() over (
+      partition by sr.customer_id
+      order by exists (select 1 from source_identifier si where si.source_record_id = sr.id
+                         and (si.kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
+                              or si.verification_status = 'VERIFIED')) desc,
+               ${trustCase} desc, sr.received_at desc, sr.id) as rank
+    from source_record sr
+    where sr.customer_id in (select id from targets) and sr.kind is not null)`;
+
+/** The first record in rank order whose `column` is set, per customer. */
+const pick = (column: string) =>
+  `(select distinct on (customer_id) customer_id, id, ${column} from ranked
+     where ${column} is not null order by customer_id, rank)`;
+
+/**
+ * Recomputes the golden record of these customers from their source records, in a fixed
+ * number of statements whatever their number: the fields (SOURCE_TRUST, verification and
+ * recency decide; consent is the customer's latest word, so recency alone), their lineage,
+ * and the identity documents and contact points, which are the union of what the records
+ * carry (multi-valued attributes are never overwritten). A document or contact point that
+ * no record carries any more goes, unless it predates matching (no lineage). Customers
+ * without source records keep what they have.
+ */
+export async function recomputeGolden(
+  em: EntityManager,
+  customerIds: string[],
+  options: { genericHolders: number },
+): Promise<void> {
+  if (customerIds.length === 0) return;
+  const ids = JSON.stringify([...new Set(customerIds)]);
+  const targets = `targets as (
+      select distinct sr.customer_id as id from source_record sr
+      where sr.customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+        and sr.kind is not null)`;
+
+  await em.execute(
+    `with ${targets}, ${RANKED},
+     name as ${pick('name')}, gender as ${pick('gender')}, birth as ${pick('birth_date')},
+     branch as ${pick('branch_id')},
+     consent as (select distinct on (customer_id) customer_id, id, marketing_consent,
+                   consent_at, consent_channel from ranked where consent_at is not null
+                 order by customer_id, consent_at desc, rank)
+     update customer c set
+       name = name.name,
+       gender = case when c.kind = 'INDIVIDUAL' then gender.gender end,
+       birth_date = case when c.kind = 'INDIVIDUAL' then birth.birth_date end,
+       branch_id = coalesce(branch.branch_id, c.branch_id),
+       marketing_consent = coalesce(consent.marketing_consent, false),
+       consent_at = consent.consent_at,
+       consent_channel = consent.consent_channel,
+       lineage = jsonb_strip_nulls(jsonb_build_object(
+         'name', name.id, 'gender', gender.id, 'birthDate', birth.id, 'branch', branch.id,
+         'marketingConsent', consent.id)),
+       updated_at = now()
+     from targets
+       join name on name.customer_id = targets.id
+       left join gender on gender.customer_id = targets.id
+       left join birth on birth.customer_id = targets.id
+       left join branch on branch.customer_id = targets.id
+       left join consent on consent.customer_id = targets.id
+     where c.id = targets.id`,
+    [ids],
+  );
+
+  // Each value once per customer, from its best-ranked record; a verification is the
+  // latest one any record reports.
+  const carried = `carried as (
+      select distinct on (r.customer_id, si.kind, si.value_hash)
+        r.customer_id, r.id as source_record_id, si.kind, si.value_hash, si.value_cipher,
+        si.value_masked, si.checksum_exception
+      from ranked r join source_identifier si on si.source_record_id = r.id
+      order by r.customer_id, si.kind, si.value_hash, r.rank)`;
+
+  await em.execute(
+    `with ${targets}, ${RANKED}, ${carried}
+     insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
+       number_masked, number_hash, checksum_exception)
+     select gen_random_uuid(), customer_id, source_record_id, kind, value_cipher, value_masked,
+       value_hash, checksum_exception
+     from carried where kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
+       -- a resident ID whose check character is wrong is a hint for matching, not a document
+       and not (kind = 'RESIDENT_ID' and checksum_exception)
+     on conflict (type, number_hash) do update set customer_id = excluded.customer_id,
+       source_record_id = excluded.source_record_id, updated_at = now()`,
+    [ids],
+  );
+  await em.execute(
+    `with ${targets}
+     delete from identity_document d using targets
+     where d.customer_id = targets.id and d.source_record_id is not null and not exists (
+       select 1 from source_record sr join source_identifier si on si.source_record_id = sr.id
+       where sr.customer_id = d.customer_id and si.kind = d.type and si.value_hash = d.number_hash)`,
+    [ids],
+  );
+
+  await em.execute(
+    `with ${targets}
+     delete from contact_point p using targets
+     where p.customer_id = targets.id and p.source_record_id is not null and not exists (
+       select 1 from source_record sr join source_identifier si on si.source_record_id = sr.id
+       where sr.customer_id = p.customer_id and si.kind = p.kind and si.value_hash = p.value_hash)`,
+    [ids],
+  );
+  await em.execute(
+    `with ${targets}, ${RANKED}, ${carried},
+     verified as (
+       select distinct on (r.customer_id, si.kind, si.value_hash) r.customer_id, si.kind,
+         si.value_hash, si.verification_status, si.verification_method, si.verified_at
+       from ranked r join source_identifier si on si.source_record_id = r.id
+       where si.verification_status <> 'UNVERIFIED'
+       order by r.customer_id, si.kind, si.value_hash, si.verified_at desc, r.rank),
+     golden as (
+       select c.*, coalesce(v.verification_status, 'UNVERIFIED') as verification_status,
+         v.verification_method, v.verified_at,
+         (select count(distinct sr.name_key) from source_identifier si
+            join source_record sr on sr.id = si.source_record_id
+          where si.kind = c.kind and si.value_hash = c.value_hash) >= ? as generic
+       from carried c left join verified v using (customer_id, kind, value_hash)
+       where c.kind in ('MOBILE', 'EMAIL', 'ADDRESS')),
+     updated as (
+       update contact_point p set source_record_id = g.source_record_id,
+         verification_status = g.verification_status,
+         verification_method = g.verification_method, verified_at = g.verified_at,
+         generic = g.generic, updated_at = now()
+       from golden g
+       where p.customer_id = g.customer_id and p.kind = g.kind and p.value_hash = g.value_hash
+       returning p.customer_id, p.kind, p.value_hash)
+     insert into contact_point (id, customer_id, source_record_id, kind, value_cipher,
+       value_masked, value_hash, verification_status, verification_method, verified_at, generic)
+     select gen_random_uuid(), g.customer_id, g.source_record_id, g.kind, g.value_cipher,
+       g.value_masked, g.value_hash, g.verification_status, g.verification_method,
+       g.verified_at, g.generic
+     from golden g
+     where not exists (select 1 from contact_point p where p.customer_id = g.customer_id
+                         and p.kind = g.kind and p.value_hash = g.value_hash)`,
+    [ids, options.genericHolders],
+  );
+  // One primary mobile per customer: the one kept if it is still there, else the mobile
+  // of the best-ranked record that is not a shared (generic) number.
+  await em.execute(
+    `with ${targets}, ${RANKED},
+     choice as (
+       select distinct on (p.customer_id) p.customer_id, p.id
+       from contact_point p join targets on targets.id = p.customer_id
+         left join ranked r on r.id = p.source_record_id
+       where p.kind = 'MOBILE'
+       order by p.customer_id, (p."primary" and not p.generic) desc, p.generic,
+         p.verification_status = 'VERIFIED' desc, r.rank nulls last, p.id)
+     update contact_point p set "primary" = (p.id = choice.id)
+     from choice
+     where p.customer_id = choice.customer_id and p.kind = 'MOBILE'
+       and p."primary" is distinct from (p.id = choice.id)`,
+    [ids],
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * How common a Chinese personal name is in the population, for the term-frequency weight of
+ * a name agreement. A national distribution, not the hub's own counts alone: in a young or
+ * small file every name looks rare (王伟 seen once weighs like 司马懿之), and a weight
+ * read from the live counts would change with every record loaded, which would make the
+ * result depend on the order records arrive in. The hub's own counts still raise a name
+ * that is common in the insurer's book (see CustomerBatch.context).
+ */
+
+/**
+ * The most common full names, holders per 100,000 people. Source: 公安部户政管理研究中心,
+ * 《二〇一九年全国姓名报告》 (the ten most common names, about 230,000 to 295,000 holders
+ * each among 1.4 billion), rounded.
+ */
+const FULL_NAMES: Record<string, number> = {
+  张伟: 21,
+  王伟: 20.6,
+  王芳: 19.2,
+  李伟: 18.6,
+  李娜: 18.3,
+  张敏: 17,
+  李静: 16.8,
+  王静: 16.7,
+  刘伟: 16.6,
+  王秀英: 16.5,
+};
+
+/**
+ * Surnames' shares of the population, per cent. Source: 公安部户政管理研究中心,
+ * 《二〇二〇年全国姓名报告》 (the 20 most common surnames hold about 55% of people), rounded;
+ * two-character surnames are rare.
+ */
+const SURNAMES: Record<string, number> = {
+  王: 7.1,
+  李: 7.0,
+  张: 6.7,
+  刘: 5.1,
+  陈: 4.6,
+  杨: 3.2,
+  赵: 2.4,
+  黄: 2.4,
+  周: 2.1,
+  吴: 2.0,
+  徐: 1.7,
+  孙: 1.5,
+  胡: 1.3,
+  朱: 1.3,
+  高: 1.2,
+  林: 1.2,
+  何: 1.2,
+  郭: 1.1,
+  马: 1.1,
+  罗: 0.9,
+};
+
+/** Any other single-character surname, per cent (about 45% spread over some 400 surnames). */
+const OTHER_SURNAME = 0.1;
+
+/**
+ * The given names most often chosen (the same reports list them among the top names), per
+ * cent of people; any other given name of one character 0.05%, of two characters 0.005%
+ * (chosen: given names spread far more widely than surnames).
+ */
+const GIVEN_NAMES: Record<string, number> = {
+  伟: 0.9,
+  芳: 0.6,
+  娜: 0.6,
+  敏: 0.55,
+  静: 0.55,
+  秀英: 0.5,
+  丽: 0.45,
+  强: 0.45,
+  磊: 0.4,
+  军: 0.4,
+  洋: 0.35,
+  勇: 0.35,
+  艳: 0.35,
+  杰: 0.35,
+  娟: 0.3,
+  涛: 0.3,
+  明: 0.3,
+  超: 0.3,
+  秀兰: 0.3,
+  霞: 0.3,
+  平: 0.3,
+  刚: 0.3,
+  桂英: 0.25,
+};
+
+const HAN = /^\p{Script=Han}{2,4}$/u;
+
+/**
+ * The share of people holding this name key (simplified characters, no spaces), or
+ * undefined for what is no Chinese personal name (Latin script, an organisation).
+ */
+export function nameShare(key: string): number | undefined {
+  if (!HAN.test(key)) return undefined;
+  const known = FULL_NAMES[key];
+  if (known !== undefined) return known / 100_000;
+  const surnameShare = SURNAMES[key[0]] ?? OTHER_SURNAME;
+  const given = key.slice(1);
+  const givenShare = GIVEN_NAMES[given] ?? (given.length === 1 ? 0.05 : 0.005);
+  return (surnameShare / 100) * (givenShare / 100);
+}
