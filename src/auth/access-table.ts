@@ -1,4 +1,5 @@
 import { getMetadataStorage } from 'type-graphql';
+import { markdownTable as table } from '../cli/markdown-table';
 import { readTypeSpecs } from '../read/read-model';
 import { FIELDS, OPERATIONS, REVEALS, visibility, type FieldAccess } from './access';
 import { ROLES } from './roles';
@@ -10,13 +11,6 @@ import { ROLES } from './roles';
  */
 export function accessTables(): string {
   return [operationTable(), fieldTable(), revealTable()].join('\n\n');
-}
-
-/** A Markdown table with its columns padded, as Prettier writes one (the format check). */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 const code = (names: string[]) => names.map((n) => `\`${n}\``).join(', ');

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { accessTables } from '../auth/access-table';
 import { buildAppSchema } from '../graphql/schema';
+import { fieldRuleRows } from '../modules/ingestion/field-rules';
+import { markdownTable } from './markdown-table';
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema/schema.graphql');
 export const README_FILE = path.resolve(__dirname, '../../README.md');
@@ -13,29 +15,65 @@ export async function printAppSchema(): Promise<string> {
   return `# Generated from the code by \`npm run schema\`: do not edit.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
 }
 
-const TABLES_START = '<!-- access tables: generated from src/auth by `npm run schema` -->';
-const TABLES_END = '<!-- end of access tables -->';
+/** README's sections written from declarations in the code, each between its markers. */
+const SECTIONS = [
+  {
+    start: '<!-- access tables: generated from src/auth by `npm run schema` -->',
+    end: '<!-- end of access tables -->',
+    text: accessTables,
+  },
+  {
+    start:
+      '<!-- ingestion field rules: generated from src/modules/ingestion/field-rules.ts by `npm run schema` -->',
+    end: '<!-- end of ingestion field rules -->',
+    text: fieldRuleTable,
+  },
+];
 
-/** `readme` with the access tables between their markers as the code declares them. */
-export async function withAccessTables(readme: string): Promise<string> {
+function fieldRuleTable(): string {
+  const yes = (flag: boolean) => (flag ? 'yes' : '—');
+  return markdownTable(
+    [
+      'field',
+      'at most (characters)',
+      'full-width digits and letters read as ASCII',
+      'not blank',
+      'also',
+    ],
+    fieldRuleRows().map((r) => [
+      `\`${r.field}\`${r.variant ? ` (${r.variant})` : ''}`,
+      r.max === undefined ? '—' : String(r.max),
+      yes(r.asciiDigitsAndLetters),
+      yes(r.notBlank),
+      r.also ?? '—',
+    ]),
+  );
+}
+
+/** `readme` with its generated sections as the code declares them. */
+export async function withGeneratedSections(readme: string): Promise<string> {
+  // Every resolver, object and input type registers its declarations on import.
   await buildAppSchema();
-  const start = readme.indexOf(TABLES_START);
-  const end = readme.indexOf(TABLES_END);
-  if (start < 0 || end < start) {
-    throw new Error(`README.md must hold the markers ${TABLES_START} and ${TABLES_END}`);
+  let text = readme;
+  for (const { start, end, text: generate } of SECTIONS) {
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from < 0 || to < from)
+      throw new Error(`README.md must hold the markers ${start} and ${end}`);
+    text = `${text.slice(0, from + start.length)}\n\n${generate()}\n\n${text.slice(to)}`;
   }
-  return `${readme.slice(0, start + TABLES_START.length)}\n\n${accessTables()}\n\n${readme.slice(end)}`;
+  return text;
 }
 
 /**
- * Writes what is generated from the code (schema/schema.graphql and README's access
- * tables), or with --check fails when either differs from the code.
+ * Writes what is generated from the code (schema/schema.graphql and README's generated
+ * sections), or with --check fails when either differs from the code.
  */
 async function main(check: boolean): Promise<number> {
   const readme = fs.readFileSync(README_FILE, 'utf8');
   const generated = [
     { file: SCHEMA_FILE, text: await printAppSchema() },
-    { file: README_FILE, text: await withAccessTables(readme) },
+    { file: README_FILE, text: await withGeneratedSections(readme) },
   ];
   if (check) {
     const stale = generated.filter(
@@ -47,7 +85,7 @@ async function main(check: boolean): Promise<number> {
       );
     }
     if (stale.length) return 1;
-    console.log('schema/schema.graphql and the README access tables match the code.');
+    console.log('schema/schema.graphql and the README generated sections match the code.');
     return 0;
   }
   fs.mkdirSync(path.dirname(SCHEMA_FILE), { recursive: true });

@@ -6,7 +6,7 @@ import { PolicyParty } from '../policy/policy-party.entity';
 import { Policy } from '../policy/policy.entity';
 import type { ClaimRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, nonNegative, notBlank, RecordErrors } from './record-errors';
+import { contentHash, nonNegative, RecordErrors } from './record-errors';
 import { findCustomer } from './references';
 import type { BusinessClock } from '../../time/clock';
 
@@ -20,15 +20,16 @@ const STAGES = [
   'closedAt',
 ] as const;
 
-/** Upserts a claim by its number, on a policy the hub already holds. */
+/**
+ * Upserts a claim by its number, on a policy the hub already holds. The record has met its
+ * field rules (normalizeRecord): its text is trimmed and well-formed.
+ */
 export async function ingestClaim(
   em: EntityManager,
   clock: BusinessClock,
   record: ClaimRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
-  notBlank(errors, 'claimNo', record.claimNo);
-  notBlank(errors, 'accidentPlace', record.accidentPlace);
   nonNegative(errors, 'reserve', record.reserve);
   nonNegative(errors, 'paidAmount', record.paidAmount);
   errors.require(
@@ -58,7 +59,7 @@ export async function ingestClaim(
     'REQUIRED',
     'a closed claim needs its closing time',
   );
-  const policy = await em.findOne(Policy, { policyNo: record.policyNo.trim() });
+  const policy = await em.findOne(Policy, { policyNo: record.policyNo });
   errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', `no policy ${record.policyNo} is known`);
   if (policy) {
     // Cover runs over business days: 00:30 Beijing on the first day is inside it.
@@ -84,14 +85,14 @@ export async function ingestClaim(
   errors.throwIfAny();
 
   const hash = contentHash(record);
-  const existing = await em.findOne(Claim, { claimNo: record.claimNo.trim() });
+  const existing = await em.findOne(Claim, { claimNo: record.claimNo });
   if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
   const values = {
-    claimNo: record.claimNo.trim(),
+    claimNo: record.claimNo,
     policy: policy!,
     claimant: claimant!,
     accidentAt: record.accidentAt,
-    accidentPlace: record.accidentPlace.trim(),
+    accidentPlace: record.accidentPlace,
     reportChannel: record.reportChannel,
     reportedAt: record.reportedAt,
     registeredAt: record.registeredAt,

@@ -16,16 +16,17 @@ import {
 import { LineOfBusiness, PartyRole, PolicyStatus, SalesChannel } from '../policy/policy.enums';
 import { RiskLevel, RiskStage } from '../risk/risk.enums';
 import { VehicleUse } from '../vehicle/vehicle.entity';
+import { RuledField } from './field-rules';
 
 @InputType('CustomerRef', { description: 'A customer by CIF number or by a source key.' })
 export class CustomerRef {
-  @Field(() => String, { nullable: true })
+  @RuledField('CustomerRef.cifNo', { nullable: true })
   cifNo?: string;
 
   @Field(() => SourceSystem, { nullable: true })
   sourceSystem?: SourceSystem;
 
-  @Field(() => String, { nullable: true })
+  @RuledField('CustomerRef.sourceKey', { nullable: true })
   sourceKey?: string;
 }
 
@@ -34,7 +35,7 @@ export class IdentityDocumentInput {
   @Field(() => IdentityDocumentType)
   type!: IdentityDocumentType;
 
-  @Field(() => String)
+  @RuledField('IdentityDocumentInput.number')
   number!: string;
 }
 
@@ -43,7 +44,7 @@ export class ContactPointInput {
   @Field(() => ContactKind)
   kind!: ContactKind;
 
-  @Field(() => String)
+  @RuledField('ContactPointInput.value')
   value!: string;
 
   @Field(() => VerificationStatus, { nullable: true })
@@ -73,22 +74,22 @@ export class CustomerRecordInput {
   @Field(() => SourceSystem)
   sourceSystem!: SourceSystem;
 
-  @Field(() => String)
+  @RuledField('CustomerRecordInput.sourceKey')
   sourceKey!: string;
 
   @Field(() => CustomerKind)
   kind!: CustomerKind;
 
-  @Field(() => String)
+  @RuledField('CustomerRecordInput.name')
   name!: string;
 
   @Field(() => Gender, { nullable: true })
   gender?: Gender;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @RuledField('CustomerRecordInput.birthDate', { nullable: true })
   birthDate?: string;
 
-  @Field(() => String)
+  @RuledField('CustomerRecordInput.branchCode')
   branchCode!: string;
 
   @Field(() => [IdentityDocumentInput], { nullable: true })
@@ -103,10 +104,10 @@ export class CustomerRecordInput {
 
 @InputType('VehicleInput')
 export class VehicleInput {
-  @Field(() => String)
+  @RuledField('VehicleInput.vin')
   vin!: string;
 
-  @Field(() => String, { nullable: true })
+  @RuledField('VehicleInput.plate', { nullable: true })
   plate?: string;
 
   @Field(() => VehicleUse)
@@ -133,19 +134,19 @@ export class PolicyRecordInput {
   @Field(() => SourceSystem)
   sourceSystem!: SourceSystem;
 
-  @Field(() => String)
+  @RuledField('PolicyRecordInput.policyNo')
   policyNo!: string;
 
   @Field(() => LineOfBusiness)
   line!: LineOfBusiness;
 
-  @Field(() => String)
+  @RuledField('PolicyRecordInput.productCode')
   productCode!: string;
 
   @Field(() => SalesChannel)
   channel!: SalesChannel;
 
-  @Field(() => String)
+  @RuledField('PolicyRecordInput.branchCode')
   branchCode!: string;
 
   @Field(() => LocalDateResolver)
@@ -163,7 +164,7 @@ export class PolicyRecordInput {
   @Field(() => PolicyStatus)
   status!: PolicyStatus;
 
-  @Field(() => String, { nullable: true })
+  @RuledField('PolicyRecordInput.renewsPolicyNo', { nullable: true })
   renewsPolicyNo?: string;
 
   @Field(() => [PolicyPartyInput])
@@ -178,10 +179,10 @@ export class ClaimRecordInput {
   @Field(() => SourceSystem)
   sourceSystem!: SourceSystem;
 
-  @Field(() => String)
+  @RuledField('ClaimRecordInput.claimNo')
   claimNo!: string;
 
-  @Field(() => String)
+  @RuledField('ClaimRecordInput.policyNo')
   policyNo!: string;
 
   @Field(() => CustomerRef, { nullable: true, description: 'The policyholder if absent.' })
@@ -190,7 +191,7 @@ export class ClaimRecordInput {
   @Field(() => DateTimeResolver)
   accidentAt!: Date;
 
-  @Field(() => String)
+  @RuledField('ClaimRecordInput.accidentPlace')
   accidentPlace!: string;
 
   @Field(() => ReportChannel)
@@ -250,19 +251,19 @@ export class RiskSubjectInput {
   @Field(() => CustomerRef, { nullable: true })
   customer?: CustomerRef;
 
-  @Field(() => String, { nullable: true })
+  @RuledField('RiskSubjectInput.claimNo', { nullable: true })
   claimNo?: string;
 
-  @Field(() => String, { nullable: true })
+  @RuledField('RiskSubjectInput.vin', { nullable: true })
   vin?: string;
 }
 
 @InputType('FiredRuleInput')
 export class FiredRuleInput {
-  @Field(() => String)
+  @RuledField('FiredRuleInput.code')
   code!: string;
 
-  @Field(() => String)
+  @RuledField('FiredRuleInput.description')
   description!: string;
 
   @Field(() => DecimalScalar)
@@ -274,7 +275,7 @@ export class RiskScoreRecordInput {
   @Field(() => SourceSystem)
   sourceSystem!: SourceSystem;
 
-  @Field(() => String)
+  @RuledField('RiskScoreRecordInput.sourceKey')
   sourceKey!: string;
 
   @Field(() => RiskSubjectInput)
@@ -283,10 +284,10 @@ export class RiskScoreRecordInput {
   @Field(() => RiskStage)
   stage!: RiskStage;
 
-  @Field(() => String)
+  @RuledField('RiskScoreRecordInput.model')
   model!: string;
 
-  @Field(() => String)
+  @RuledField('RiskScoreRecordInput.modelVersion')
   modelVersion!: string;
 
   @Field(() => DecimalScalar)
@@ -309,16 +310,19 @@ export class RiskScoreRecordInput {
     'keeps its stored first day (today for a new branch).',
 })
 export class BranchRecordInput {
-  @Field(() => String, { description: '1 to 32 letters, digits or hyphens; never reused.' })
+  @RuledField('BranchRecordInput.code', { description: 'Never reused.' })
   code!: string;
 
-  @Field(() => String)
+  @RuledField('BranchRecordInput.name')
   name!: string;
 
   @Field(() => BranchLevel, { description: "One level below the parent's." })
   level!: BranchLevel;
 
-  @Field(() => String, { nullable: true, description: 'None for the head office only.' })
+  @RuledField('BranchRecordInput.parentCode', {
+    nullable: true,
+    description: 'None for the head office only.',
+  })
   parentCode?: string | null;
 
   @Field(() => LocalDateResolver, { nullable: true, description: 'The first day open.' })

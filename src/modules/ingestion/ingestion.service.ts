@@ -1,3 +1,4 @@
+import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
@@ -11,6 +12,8 @@ import { BranchService, type BranchChangeContext } from '../branch/branch.servic
 import { ingestBranch } from './branch.ingester';
 import { ingestClaim } from './claim.ingester';
 import { ingestCustomer } from './customer.ingester';
+import { normalizeRecord } from './field-rules';
+import { lockKeys } from './key-locks';
 import type {
   BranchRecordInput,
   ClaimRecordInput,
@@ -18,14 +21,28 @@ import type {
   PolicyRecordInput,
   RiskScoreRecordInput,
 } from './ingestion.input';
-import { RecordStatus, type IngestionResult, type RecordOutcome } from './ingestion.type';
-import { databaseRejection, RecordRejected, reject, rejectUnstorableText } from './record-errors';
+import {
+  RecordStatus,
+  type IngestionResult,
+  type RecordError,
+  type RecordOutcome,
+} from './ingestion.type';
+import { databaseRejection, RecordRejected, reject } from './record-errors';
 import { ingestPolicy } from './policy.ingester';
 import { ingestRiskScore } from './risk-score.ingester';
 
 export const MAX_BATCH = 1000;
 
 type IngestOne<R> = (em: EntityManager, record: R) => Promise<{ status: RecordStatus; id: string }>;
+
+/** The input type of each kind of record, whose field rules every record meets first. */
+const RECORD_TYPES = {
+  customer: 'CustomerRecordInput',
+  policy: 'PolicyRecordInput',
+  claim: 'ClaimRecordInput',
+  risk_score: 'RiskScoreRecordInput',
+  branch: 'BranchRecordInput',
+} as const;
 
 /**
  * Batched upserts from source systems. Each record runs in its own savepoint inside the
@@ -93,25 +110,15 @@ export class IngestionService {
     records: BranchRecordInput[],
     change: BranchChangeContext,
   ): Promise<IngestionResult> {
-    const { order, problems } = orderBranchRecords(records);
     const branches = new BranchService(this.em, this.clock);
-    const ordered = order.map((index) => ({ index, record: records[index] }));
-    const result = await this.batch(
+    return this.batch(
       actor,
-      ordered,
-      ({ record }) => record.code.trim(),
-      (em, { index, record }) => {
-        const problem = problems.get(index);
-        if (problem) throw new RecordRejected([problem]);
-        return ingestBranch(em, branches, change, record);
-      },
+      records,
+      (r) => r.code,
+      (em, r) => ingestBranch(em, branches, change, r),
       'branch',
-      ({ record }) => record,
+      orderBranchRecords,
     );
-    const outcomes = result.records
-      .map((outcome) => ({ ...outcome, index: ordered[outcome.index].index }))
-      .sort((a, b) => a.index - b.index);
-    return { ...result, records: outcomes };
   }
 
   /** A caller bound to a source system sends that system's records, each checked alone. */
@@ -132,15 +139,21 @@ export class IngestionService {
     };
   }
 
-  private async batch<R>(
+  private async batch<R extends object>(
     actor: AuditActor,
     records: R[],
     keyOf: (record: R) => string,
     ingestOne: IngestOne<R>,
-    /** The metrics label of what is ingested. */
-    kind = 'record',
-    /** The record as the caller sent it, for the checks every record gets. */
-    sent: (record: R) => unknown = (record) => record,
+    /** What is ingested: its input type, and its metrics label. */
+    kind: keyof typeof RECORD_TYPES,
+    /**
+     * The order to write the records in, and those refused whatever the database holds;
+     * outcomes come back in the batch's order.
+     */
+    plan: (records: R[]) => { order: number[]; problems: Map<number, RecordError> } = (all) => ({
+      order: [...all.keys()],
+      problems: new Map(),
+    }),
   ): Promise<IngestionResult> {
     if (records.length > MAX_BATCH) {
       throw new BadUserInputError(
@@ -151,33 +164,84 @@ export class IngestionService {
         },
       );
     }
-    const outcomes: RecordOutcome[] = [];
-    await this.em.transactional(async (batch) => {
-      for (const [index, record] of records.entries()) {
-        const key = keyOf(record);
-        try {
-          rejectUnstorableText(sent(record));
-          const result = await batch.transactional((savepoint) => ingestOne(savepoint, record));
-          outcomes.push({ index, key, ...result, errors: [] });
-        } catch (error) {
-          const errors = error instanceof RecordRejected ? error.errors : databaseRejection(error);
-          if (!errors) throw error;
-          outcomes.push({ index, key, status: RecordStatus.REJECTED, errors });
+    const normalized = records.map((record) =>
+      normalizeRecord(RECORD_TYPES[kind], record, this.clock),
+    );
+    const { order, problems } = plan(normalized.map((n) => n.record));
+    const writable = order.filter((i) => !normalized[i]!.errors.length && !problems.has(i));
+    const write = () =>
+      this.em.transactional(async (batch) => {
+        await lockKeys(
+          batch,
+          writable.map((i) => `${kind}:${keyOf(normalized[i]!.record)}`),
+        );
+        const outcomes: RecordOutcome[] = [];
+        for (const index of order) {
+          const { record, errors: broken } = normalized[index]!;
+          const key = keyOf(record);
+          try {
+            const problem = problems.get(index);
+            if (broken.length || problem)
+              throw new RecordRejected([...broken, ...(problem ? [problem] : [])]);
+            const result = await alone(batch, (em) => ingestOne(em, record));
+            outcomes.push({ index, key, ...result, errors: [] });
+          } catch (error) {
+            const errors =
+              error instanceof RecordRejected ? error.errors : databaseRejection(error);
+            if (!errors) throw error;
+            outcomes.push({ index, key, status: RecordStatus.REJECTED, errors });
+          }
         }
-      }
-      batch.create(
-        AuditEvent,
-        this.audit.entity(actor, {
-          action: AuditAction.INGESTION_BATCH,
-          target: { type: kind },
-          details: { records: outcomes.length, ...countBy(outcomes, (o) => o.status) },
-        }),
-      );
-    });
+        batch.create(
+          AuditEvent,
+          this.audit.entity(actor, {
+            action: AuditAction.INGESTION_BATCH,
+            target: { type: kind },
+            details: { records: outcomes.length, ...countBy(outcomes, (o) => o.status) },
+          }),
+        );
+        return outcomes;
+      });
+    const outcomes = await untilNoDeadlock(write);
+    outcomes.sort((a, b) => a.index - b.index);
     for (const outcome of outcomes)
       this.metrics?.ingestedRecords.inc({ kind, outcome: outcome.status });
     const rejected = outcomes.filter((o) => o.status === RecordStatus.REJECTED).length;
     return { accepted: outcomes.length - rejected, rejected, records: outcomes };
+  }
+}
+
+/**
+ * Runs one record in a savepoint of the batch's transaction, with an identity map of its
+ * own: a record that changes an entity and is then rejected takes the change with it, where
+ * a shared map would hand it to the next record's flush. A unique key that another batch
+ * inserted at the same time (its insert made ours wait, then win) is there to read once that
+ * batch committed: the record runs once more, and updates the row or finds it unchanged.
+ */
+async function alone<T>(batch: EntityManager, run: (em: EntityManager) => Promise<T>): Promise<T> {
+  const once = () => batch.fork({ keepTransactionContext: true }).transactional(run);
+  try {
+    return await once();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) return once();
+    throw error;
+  }
+}
+
+const BATCH_ATTEMPTS = 3;
+
+/**
+ * Two batches that write the same keys in crossing orders deadlock, and PostgreSQL aborts
+ * one. Running the victim's record again cannot help (its batch still holds the keys the
+ * other one waits for), so the whole batch runs again, once the other has gone on.
+ */
+async function untilNoDeadlock<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof DeadlockException) || attempt === BATCH_ATTEMPTS) throw error;
+    }
   }
 }
 

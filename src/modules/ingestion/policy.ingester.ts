@@ -6,7 +6,7 @@ import { Policy } from '../policy/policy.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, nonNegative, notBlank, RecordErrors } from './record-errors';
+import { contentHash, nonNegative, RecordErrors } from './record-errors';
 import { findBranch, findCustomer } from './references';
 
 function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
@@ -21,14 +21,15 @@ function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
   };
 }
 
-/** Upserts a policy by its number, with its parties and, for auto lines, its vehicle. */
+/**
+ * Upserts a policy by its number, with its parties and, for auto lines, its vehicle. The
+ * record has met its field rules (normalizeRecord): its text is trimmed and well-formed.
+ */
 export async function ingestPolicy(
   em: EntityManager,
   record: PolicyRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
-  notBlank(errors, 'policyNo', record.policyNo);
-  notBlank(errors, 'productCode', record.productCode);
   nonNegative(errors, 'premium', record.premium);
   nonNegative(errors, 'sumInsured', record.sumInsured);
   errors.require(
@@ -59,7 +60,7 @@ export async function ingestPolicy(
     if (customer) parties.push({ role: party.role, customer });
   }
   const renews = record.renewsPolicyNo
-    ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo.trim() })
+    ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo })
     : undefined;
   errors.require(
     renews !== null,
@@ -70,7 +71,7 @@ export async function ingestPolicy(
   errors.throwIfAny();
 
   const hash = contentHash(record);
-  const existing = await em.findOne(Policy, { policyNo: record.policyNo.trim() });
+  const existing = await em.findOne(Policy, { policyNo: record.policyNo });
   if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
 
   let vehicleEntity: Vehicle | undefined;
@@ -83,9 +84,9 @@ export async function ingestPolicy(
     vehicleEntity.newEnergy = vehicle.newEnergy;
   }
   const values = {
-    policyNo: record.policyNo.trim(),
+    policyNo: record.policyNo,
     line: record.line,
-    productCode: record.productCode.trim(),
+    productCode: record.productCode,
     channel: record.channel,
     branch: branch!,
     effectiveDate: record.effectiveDate,

@@ -5,7 +5,6 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
-import { valueProblem } from '../../graphql/limits/input';
 import type { Checked } from '../../validation';
 import type { RecordError } from './ingestion.type';
 
@@ -42,15 +41,6 @@ export class RecordErrors {
 
 export function reject(field: string, rule: string, message: string): never {
   throw new RecordRejected([{ field, rule, message }]);
-}
-
-/**
- * Text PostgreSQL cannot store (a NUL, an unpaired surrogate) rejects its record only,
- * naming the field: the endpoint refuses such text everywhere else (src/graphql/limits).
- */
-export function rejectUnstorableText(record: unknown): void {
-  const problem = valueProblem(record, '', { maxDepth: 64, text: true });
-  if (problem) reject(problem.field, problem.rule, problem.message);
 }
 
 /**

@@ -6,20 +6,19 @@ import { RiskScore } from '../risk/risk-score.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { RiskScoreRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, nonNegative, notBlank, RecordErrors, reject } from './record-errors';
+import { contentHash, nonNegative, RecordErrors, reject } from './record-errors';
 import { findCustomer } from './references';
 
-/** Appends a score. Scores are history: a source key once written never changes. */
+/**
+ * Appends a score. Scores are history: a source key once written never changes. The record
+ * has met its field rules (normalizeRecord): its text is trimmed and well-formed.
+ */
 export async function ingestRiskScore(
   em: EntityManager,
   record: RiskScoreRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
-  notBlank(errors, 'sourceKey', record.sourceKey);
-  notBlank(errors, 'model', record.model);
-  notBlank(errors, 'modelVersion', record.modelVersion);
   nonNegative(errors, 'score', record.score);
-  record.firedRules.forEach((rule, i) => notBlank(errors, `firedRules[${i}].code`, rule.code));
   const { customer: customerRef, claimNo, vin } = record.subject;
   const given = [customerRef, claimNo, vin].filter((v) => v !== undefined && v !== null).length;
   errors.require(
@@ -35,7 +34,7 @@ export async function ingestRiskScore(
     subject.customer = await findCustomer(em, errors, 'subject.customer', customerRef);
     subject.subjectType = RiskSubjectType.CUSTOMER;
   } else if (given === 1 && claimNo) {
-    subject.claim = (await em.findOne(Claim, { claimNo: claimNo.trim() })) ?? undefined;
+    subject.claim = (await em.findOne(Claim, { claimNo })) ?? undefined;
     errors.require(
       !!subject.claim,
       'subject.claimNo',
@@ -79,8 +78,8 @@ export async function ingestRiskScore(
     claim: subject.claim,
     vehicle: subject.vehicle,
     stage: record.stage,
-    model: record.model.trim(),
-    modelVersion: record.modelVersion.trim(),
+    model: record.model,
+    modelVersion: record.modelVersion,
     score: record.score,
     level: record.level,
     firedRules: record.firedRules.map(({ code, description, weight }) => ({

@@ -1,0 +1,346 @@
+import { LocalDateResolver } from 'graphql-scalars';
+import { Field, getMetadataStorage, type FieldOptions } from 'type-graphql';
+import { textProblem } from '../../graphql/limits/input';
+import type { BusinessClock } from '../../time/clock';
+import { BRANCH_CODE } from '../branch/branch.entity';
+import type { ContactKind } from '../customer/customer.enums';
+import type { RecordError } from './ingestion.type';
+
+/**
+ * Text in a field. Every kind is normalised to NFC, trimmed of whitespace and invisible
+ * characters at both ends, refused with a control character in it, and limited to `max`
+ * characters (code points) after that.
+ * - code: an identifier; full-width digits and letters (as an IME types them) read as ASCII,
+ *   so that ＰＣＡ１２ finds PCA12.
+ * - name: free text that must say something (a name, a place, an address).
+ * - text: free text that may be empty.
+ */
+interface TextRule {
+  type: 'code' | 'name' | 'text';
+  max: number;
+  /** A shape the value must have, checked last, with the rule it reports. */
+  format?: { pattern: RegExp; rule: string; says: string };
+}
+
+/** A birth date, from MIN_BIRTH_DATE to today in the business time zone. */
+interface BirthDateRule {
+  type: 'birthDate';
+}
+
+/** Text whose rule depends on a sibling field, e.g. a contact value on its kind. */
+interface VariantRule {
+  type: 'variant';
+  on: string;
+  rules: Record<string, TextRule>;
+}
+
+type FieldRule = TextRule | BirthDateRule | VariantRule;
+
+const code = (max: number, format?: TextRule['format']): TextRule => ({
+  type: 'code',
+  max,
+  format,
+});
+const name = (max: number): TextRule => ({ type: 'name', max });
+const text = (max: number): TextRule => ({ type: 'text', max });
+const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
+
+/** Before 1900 is a typing error or a placeholder (1800-01-01), never a customer. */
+const MIN_BIRTH_DATE = '1900-01-01';
+
+/**
+ * The rules of every ingested field, by input type and field: the only place they are
+ * declared. normalizeRecord applies them, RuledField writes them into the GraphQL
+ * descriptions, and `npm run schema` into README's "Ingestion field rules".
+ */
+export const FIELD_RULES = {
+  'CustomerRef.cifNo': code(16),
+  'CustomerRef.sourceKey': code(64),
+  'IdentityDocumentInput.number': code(32),
+  'ContactPointInput.value': {
+    type: 'variant',
+    on: 'kind',
+    // RFC 5321: a forward path holds at most 256 octets, two of them the angle brackets.
+    rules: { MOBILE: code(32), EMAIL: text(254), ADDRESS: name(200) } satisfies Record<
+      ContactKind,
+      TextRule
+    >,
+  },
+  'CustomerRecordInput.sourceKey': code(64),
+  'CustomerRecordInput.name': name(100),
+  'CustomerRecordInput.birthDate': BIRTH_DATE,
+  'CustomerRecordInput.branchCode': code(32),
+  'VehicleInput.vin': code(32),
+  'VehicleInput.plate': code(16),
+  'PolicyRecordInput.policyNo': code(40),
+  'PolicyRecordInput.productCode': code(32),
+  'PolicyRecordInput.branchCode': code(32),
+  'PolicyRecordInput.renewsPolicyNo': code(40),
+  'ClaimRecordInput.claimNo': code(40),
+  'ClaimRecordInput.policyNo': code(40),
+  'ClaimRecordInput.accidentPlace': name(200),
+  'RiskSubjectInput.claimNo': code(40),
+  'RiskSubjectInput.vin': code(32),
+  'FiredRuleInput.code': code(64),
+  'FiredRuleInput.description': text(500),
+  'RiskScoreRecordInput.sourceKey': code(64),
+  'RiskScoreRecordInput.model': code(64),
+  'RiskScoreRecordInput.modelVersion': code(32),
+  'BranchRecordInput.code': code(32, {
+    pattern: BRANCH_CODE,
+    rule: 'CODE_FORMAT',
+    says: 'letters, digits or hyphens',
+  }),
+  'BranchRecordInput.name': name(100),
+  'BranchRecordInput.parentCode': code(32),
+} as const satisfies Record<string, FieldRule>;
+
+export type RuledFieldKey = keyof typeof FIELD_RULES;
+
+const ruleOf = (key: string): FieldRule | undefined =>
+  (FIELD_RULES as Record<string, FieldRule>)[key];
+
+/** What each ruled field's declaration says: the input class and whether it may be null. */
+const declared = new Map<string, { target: Function; required: boolean }>();
+
+/**
+ * `@Field` of a field that has a rule in FIELD_RULES: its type (text, or a date for a birth
+ * date) and its description come from the rule; `options.description` follows the rule's.
+ */
+export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): PropertyDecorator {
+  const rule: FieldRule = FIELD_RULES[key];
+  const required = !options.nullable;
+  const description = [describeRule(rule, required), options.description].filter(Boolean).join(' ');
+  const field = Field(() => (rule.type === 'birthDate' ? LocalDateResolver : String), {
+    ...options,
+    description,
+  });
+  return (target, property) => {
+    if (key.slice(key.indexOf('.') + 1) !== property) {
+      throw new Error(`@RuledField('${key}') decorates ${String(property)}`);
+    }
+    declared.set(key, { target: target.constructor, required });
+    field(target, property);
+  };
+}
+
+const FULL_WIDTH_AS_ASCII = 'full-width digits and letters read as ASCII';
+const BIRTH_DATES = `from ${MIN_BIRTH_DATE} to today in the business time zone`;
+const ALL_TEXT =
+  'Characters are code points, counted after NFC normalisation and trimming; no control characters.';
+
+/** A required field must say something, unless it is free text that may be empty. */
+const mayNotBeBlank = (rule: TextRule, required: boolean) => required && rule.type !== 'text';
+
+/** What a text rule asks beyond the rules all text follows. */
+function clauses(rule: TextRule, required: boolean): string[] {
+  return [
+    `at most ${rule.max} characters`,
+    ...(rule.type === 'code' ? [FULL_WIDTH_AS_ASCII] : []),
+    ...(rule.format ? [rule.format.says] : []),
+    ...(mayNotBeBlank(rule, required) ? ['not blank'] : []),
+  ];
+}
+
+const sentence = (parts: string[]) => `${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}.`;
+
+function describeRule(rule: FieldRule, required: boolean): string {
+  switch (rule.type) {
+    case 'birthDate':
+      return sentence([BIRTH_DATES]);
+    case 'variant':
+      return [
+        ...Object.entries(rule.rules).map(([variant, r]) =>
+          sentence([`${variant}: ${clauses(r, required).join('; ')}`]),
+        ),
+        ALL_TEXT,
+      ].join(' ');
+    default:
+      return `${sentence(clauses(rule, required))} ${ALL_TEXT}`;
+  }
+}
+
+/** One line of README's field rule table. */
+export interface FieldRuleRow {
+  field: string;
+  /** The sibling's value the rule is for, e.g. `kind MOBILE`. */
+  variant?: string;
+  /** At most this many characters; none for a date. */
+  max?: number;
+  /** Full-width digits and letters read as ASCII. */
+  asciiDigitsAndLetters: boolean;
+  notBlank: boolean;
+  /** A format or a range the value must have. */
+  also?: string;
+}
+
+/**
+ * The rules as README rows, one per variant. Needs the input types loaded (build the schema
+ * first): a rule that no field declares is an error, so the table cannot list a dead rule.
+ */
+export function fieldRuleRows(): FieldRuleRow[] {
+  const row = (
+    field: string,
+    rule: TextRule,
+    required: boolean,
+    variant?: string,
+  ): FieldRuleRow => ({
+    field,
+    variant,
+    max: rule.max,
+    asciiDigitsAndLetters: rule.type === 'code',
+    notBlank: mayNotBeBlank(rule, required),
+    also: rule.format?.says,
+  });
+  return Object.entries(FIELD_RULES).flatMap(
+    ([field, rule]: [string, FieldRule]): FieldRuleRow[] => {
+      const declaration = declared.get(field);
+      if (!declaration) throw new Error(`FIELD_RULES has ${field}, which no @RuledField declares`);
+      switch (rule.type) {
+        case 'birthDate':
+          return [{ field, asciiDigitsAndLetters: false, notBlank: false, also: BIRTH_DATES }];
+        case 'variant':
+          return Object.entries(rule.rules).map(([variant, r]) =>
+            row(field, r, declaration.required, `${rule.on} ${variant}`),
+          );
+        default:
+          return [row(field, rule, declaration.required)];
+      }
+    },
+  );
+}
+
+interface FieldPlan {
+  name: string;
+  key: string;
+  required: boolean;
+  rule?: FieldRule;
+  /** The input type of a nested input (a list of them when the value is a list). */
+  nested?: string;
+}
+
+const plans = new Map<string, FieldPlan[]>();
+
+/**
+ * The fields of an input type as its class declares them (type-graphql's metadata), each
+ * with its rule. A text field without a rule, or a rule its field does not declare with
+ * RuledField, is a programming error: it fails the first record of the type, in every test.
+ */
+function planOf(typeName: string): FieldPlan[] {
+  const known = plans.get(typeName);
+  if (known) return known;
+  const storage = getMetadataStorage();
+  const type = storage.inputTypes.find((t) => t.name === typeName);
+  if (!type) throw new Error(`${typeName} is not an input type`);
+  const plan = storage.fields
+    .filter((f) => f.target === type.target)
+    .map((f): FieldPlan => {
+      const key = `${typeName}.${f.name}`;
+      const rule = ruleOf(key);
+      const returned = f.getType();
+      if (returned === String && !rule) {
+        throw new Error(`${key} is text without a rule in FIELD_RULES`);
+      }
+      if (rule && declared.get(key)?.target !== type.target) {
+        throw new Error(`${key} has a rule in FIELD_RULES but is not declared with @RuledField`);
+      }
+      const nested = storage.inputTypes.find((t) => t.target === returned)?.name;
+      return { name: f.name, key, required: !f.typeOptions.nullable, rule, nested };
+    });
+  plans.set(typeName, plan);
+  return plan;
+}
+
+// C0 (including tab and line breaks: no ingested field holds lines), DEL and C1.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// Whitespace (U+3000 and U+FEFF among it), format characters (zero-width space and joiners,
+// word joiner, bidi marks) and the other default-ignorable code points (Hangul fillers,
+// variation selectors): nothing a reader sees, so nothing a value may start or end with,
+// nor consist of.
+const INVISIBLE_EDGES =
+  /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+$/gu;
+// U+FF10-FF19, FF21-FF3A and FF41-FF5A sit 0xFEE0 above ASCII's digits and letters.
+const FULL_WIDTH = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g;
+
+const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+function normalizeText(
+  rule: TextRule,
+  value: string,
+  field: string,
+  required: boolean,
+  errors: RecordError[],
+): string {
+  const unstorable = textProblem(value, field);
+  if (unstorable) {
+    errors.push(unstorable);
+    return value;
+  }
+  let normalized = value.normalize('NFC');
+  if (rule.type === 'code') {
+    normalized = normalized.replace(FULL_WIDTH, (c) =>
+      String.fromCharCode(c.charCodeAt(0) - 0xfee0),
+    );
+  }
+  normalized = normalized.replace(INVISIBLE_EDGES, '');
+  const control = CONTROL.exec(normalized);
+  const length = [...normalized].length;
+  const problem: Omit<RecordError, 'field'> | undefined = control
+    ? {
+        rule: 'CONTROL_CHARACTER',
+        message: `${field}: contains a control character (${hex(control[0])})`,
+      }
+    : !normalized && mayNotBeBlank(rule, required)
+      ? { rule: 'REQUIRED', message: 'must not be blank (invisible characters do not count)' }
+      : length > rule.max
+        ? { rule: 'MAX_LENGTH', message: `must be at most ${rule.max} characters, got ${length}` }
+        : normalized && rule.format && !rule.format.pattern.test(normalized)
+          ? { rule: rule.format.rule, message: `must be ${rule.format.says}` }
+          : undefined;
+  if (problem) errors.push({ field, ...problem });
+  return normalized;
+}
+
+/**
+ * A record as the hub stores it, with what it breaks: every text field of the record and of
+ * its nested inputs normalised by its FIELD_RULES rule, every problem reported with its path
+ * (`name`, `identityDocuments[0].number`, `contactPoints[1].value`). The record given is not
+ * changed. A record with errors must not be written: its text may not even be storable.
+ */
+export function normalizeRecord<R extends object>(
+  typeName: string,
+  record: R,
+  clock: BusinessClock,
+): { record: R; errors: RecordError[] } {
+  const errors: RecordError[] = [];
+  const walk = (type: string, value: Record<string, unknown>, path: string) => {
+    const copy = { ...value };
+    for (const field of planOf(type)) {
+      const given = value[field.name];
+      if (given === undefined || given === null) continue;
+      const at = path ? `${path}.${field.name}` : field.name;
+      const { rule, nested } = field;
+      if (nested) {
+        copy[field.name] = Array.isArray(given)
+          ? given.map((item, i) => walk(nested, item, `${at}[${i}]`))
+          : walk(nested, given as Record<string, unknown>, at);
+      } else if (rule?.type === 'birthDate') {
+        const today = clock.today();
+        if ((given as string) < MIN_BIRTH_DATE || (given as string) > today) {
+          errors.push({
+            field: at,
+            rule: 'BIRTH_DATE_RANGE',
+            message: `must be from ${MIN_BIRTH_DATE} to today (${today})`,
+          });
+        }
+      } else if (rule) {
+        const textRule = rule.type === 'variant' ? rule.rules[value[rule.on] as string] : rule;
+        if (textRule)
+          copy[field.name] = normalizeText(textRule, given as string, at, field.required, errors);
+      }
+    }
+    return copy;
+  };
+  return { record: walk(typeName, record as Record<string, unknown>, '') as R, errors };
+}

@@ -1,0 +1,328 @@
+import { addDays } from '../../src/time/clock';
+import {
+  autoPolicyRecord,
+  cifNumbers,
+  claimRecord,
+  customerRecord,
+  INGEST_CLAIMS,
+  INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  INGEST_RISK_SCORES,
+  insertBranches,
+  nextNumber,
+  plate,
+  riskScoreRecord,
+  vin,
+} from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+const INGEST_BRANCHES = `mutation ($records: [BranchRecordInput!]!) {
+  ingestBranches(records: $records) { records { status errors { field rule } } } }`;
+
+interface Outcome {
+  status: string;
+  id?: string;
+  errors: { field: string; rule: string }[];
+}
+
+function outcomesOf(res: { data?: Record<string, any>; errors?: unknown[] }): Outcome[] {
+  if (!res.data) throw new Error(`the batch failed: ${JSON.stringify(res.errors)}`);
+  return (Object.values(res.data)[0] as { records: Outcome[] }).records;
+}
+
+/** Each outcome as the one [field, rule] it was rejected for, or 'accepted'. */
+const verdicts = (res: { data?: Record<string, any> }) =>
+  outcomesOf(res).map((o) =>
+    o.status === 'REJECTED' ? o.errors.map((e) => [e.field, e.rule]) : 'accepted',
+  );
+
+/** ASCII letters and digits as an IME types them in full width (U+FF21...). */
+const fullWidth = (text: string) =>
+  text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+
+const INVISIBLE = '\u200b\u200c\u200d\u2060\ufeff\u3000 \u3164';
+
+describe('ingestion records one by one', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+  });
+  afterAll(() => hub.close());
+
+  /** New customers, with their record numbers and CIF numbers. */
+  async function customers(count: number): Promise<{ n: number; cifNo: string }[]> {
+    const ns = Array.from({ length: count }, () => nextNumber());
+    const res = await hub.gql(INGEST_CUSTOMERS, { records: ns.map((n) => customerRecord(n)) });
+    const cifs = await cifNumbers(
+      hub,
+      outcomesOf(res).map((o) => o.id!),
+    );
+    return ns.map((n, i) => ({ n, cifNo: cifs[i]! }));
+  }
+
+  describe('field rules', () => {
+    it('reject a customer record for its name, its birth date or a contact, and only that record', async () => {
+      const ns = Array.from({ length: 8 }, () => nextNumber());
+      const tomorrow = addDays(hub.clock.today(), 1);
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(ns[0]!, { name: `Rene\u0301 ${ns[0]}` }),
+          customerRecord(ns[1]!, { name: '王'.repeat(10_000) }),
+          customerRecord(ns[2]!, { name: INVISIBLE }),
+          customerRecord(ns[3]!, { birthDate: '1800-01-01' }),
+          customerRecord(ns[4]!, { birthDate: tomorrow }),
+          customerRecord(ns[5]!, { name: `A\u0007B` }),
+          customerRecord(ns[6]!, {
+            contactPoints: [
+              { kind: 'MOBILE', value: `139${String(ns[6]).padStart(8, '0')}` },
+              { kind: 'EMAIL', value: `${'c'.repeat(250)}@example.cn` },
+            ],
+          }),
+          customerRecord(ns[7]!),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        'accepted',
+        [['name', 'MAX_LENGTH']],
+        [['name', 'REQUIRED']],
+        [['birthDate', 'BIRTH_DATE_RANGE']],
+        [['birthDate', 'BIRTH_DATE_RANGE']],
+        [['name', 'CONTROL_CHARACTER']],
+        [['contactPoints[1].value', 'MAX_LENGTH']],
+        'accepted',
+      ]);
+      const [nfc] = outcomesOf(res);
+      expect(await hub.sql(`select name from customer where id = $1`, [nfc!.id])).toEqual([
+        { name: `René ${ns[0]}` },
+      ]);
+    });
+
+    it('reject a policy, a claim or a score for a field of its own or of a nested input', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const { policyNo } = autoPolicyRecord(n, cifNo);
+      const ps = Array.from({ length: 7 }, () => nextNumber());
+      const policies = await hub.gql(INGEST_POLICIES, {
+        records: [
+          autoPolicyRecord(n, cifNo),
+          autoPolicyRecord(ps[0]!, cifNo, { policyNo: `P${'1'.repeat(40)}` }),
+          autoPolicyRecord(ps[1]!, cifNo, { productCode: INVISIBLE }),
+          autoPolicyRecord(ps[2]!, cifNo, { productCode: 'CA\u00002026' }),
+          autoPolicyRecord(ps[3]!, cifNo, {
+            parties: [
+              { role: 'POLICYHOLDER', customer: { cifNo: `${cifNo}\u0085` } },
+              { role: 'INSURED', customer: { cifNo } },
+            ],
+          }),
+          autoPolicyRecord(ps[4]!, cifNo, {
+            vehicle: { vin: `${vin(ps[4]!)}\ud800`, use: 'FAMILY_PRIVATE' },
+          }),
+          autoPolicyRecord(ps[5]!, cifNo, { branchCode: '32\u007f01' }),
+          autoPolicyRecord(ps[6]!, cifNo),
+        ],
+      });
+      expect(verdicts(policies)).toEqual([
+        'accepted',
+        [['policyNo', 'MAX_LENGTH']],
+        [['productCode', 'REQUIRED']],
+        [['productCode', 'CONTROL_CHARACTER']],
+        [['parties[0].customer.cifNo', 'CONTROL_CHARACTER']],
+        [['vehicle.vin', 'LONE_SURROGATE']],
+        [['branchCode', 'CONTROL_CHARACTER']],
+        'accepted',
+      ]);
+
+      const cs = Array.from({ length: 4 }, () => nextNumber());
+      const claims = await hub.gql(INGEST_CLAIMS, {
+        records: [
+          claimRecord(cs[0]!, policyNo, { accidentPlace: '南京市'.repeat(3_400) }),
+          claimRecord(cs[1]!, policyNo, { accidentPlace: INVISIBLE }),
+          claimRecord(cs[2]!, policyNo, { accidentPlace: '南京市\n玄武区' }),
+          claimRecord(cs[3]!, policyNo, { accidentPlace: `  Cafe\u0301 ${cs[3]}\u200b ` }),
+        ],
+      });
+      expect(verdicts(claims)).toEqual([
+        [['accidentPlace', 'MAX_LENGTH']],
+        [['accidentPlace', 'REQUIRED']],
+        [['accidentPlace', 'CONTROL_CHARACTER']],
+        'accepted',
+      ]);
+      expect(
+        await hub.sql(`select accident_place from claim where claim_no = $1`, [
+          claimRecord(cs[3]!, '').claimNo,
+        ]),
+      ).toEqual([{ accident_place: `Café ${cs[3]}` }]);
+
+      const { claimNo } = claimRecord(cs[3]!, '');
+      const scores = await hub.gql(INGEST_RISK_SCORES, {
+        records: [
+          riskScoreRecord(
+            nextNumber(),
+            { claimNo },
+            {
+              firedRules: [{ code: 'R017', description: 'x'.repeat(501), weight: '30' }],
+            },
+          ),
+          riskScoreRecord(nextNumber(), { claimNo }, { modelVersion: INVISIBLE }),
+          riskScoreRecord(
+            nextNumber(),
+            { claimNo: fullWidth(claimNo) },
+            { model: fullWidth('rules-v3') },
+          ),
+        ],
+      });
+      expect(verdicts(scores)).toEqual([
+        [['firedRules[0].description', 'MAX_LENGTH']],
+        [['modelVersion', 'REQUIRED']],
+        'accepted',
+      ]);
+    });
+
+    it('read full-width digits and letters in identifiers as ASCII', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const ascii = autoPolicyRecord(n, cifNo);
+      const sent = autoPolicyRecord(n, fullWidth(cifNo), {
+        policyNo: `\u3000${fullWidth(ascii.policyNo)}\u200b`,
+        productCode: fullWidth(ascii.productCode),
+        vehicle: { vin: fullWidth(vin(n)), plate: fullWidth(plate(n)), use: 'FAMILY_PRIVATE' },
+      });
+      const first = await hub.gql(INGEST_POLICIES, { records: [sent] });
+      expect(outcomesOf(first)).toEqual([expect.objectContaining({ status: 'CREATED' })]);
+      expect(
+        await hub.sql(
+          `select p.policy_no, p.product_code, v.vin, v.plate from policy p
+           join vehicle v on v.id = p.vehicle_id where p.id = $1`,
+          [outcomesOf(first)[0]!.id],
+        ),
+      ).toEqual([
+        { policy_no: ascii.policyNo, product_code: 'CA-2026', vin: vin(n), plate: plate(n) },
+      ]);
+      // The same record in ASCII is the same content.
+      const again = await hub.gql(INGEST_POLICIES, { records: [ascii] });
+      expect(outcomesOf(again)).toEqual([expect.objectContaining({ status: 'UNCHANGED' })]);
+    });
+
+    it('hold branch records to the same rules, the tree order aside', async () => {
+      const n = nextNumber();
+      const res = await hub.gql(INGEST_BRANCHES, {
+        records: [
+          { code: `B${n}-2`, name: 'Child', level: 'COUNTY', parentCode: fullWidth(`B${n}`) },
+          { code: fullWidth(`B${n}`), name: `Xuanwu ${n}`, level: 'CITY', parentCode: '3200' },
+          { code: `B${n}-3`, name: INVISIBLE, level: 'CITY', parentCode: '3200' },
+        ],
+      });
+      expect(verdicts(res)).toEqual(['accepted', 'accepted', [['name', 'REQUIRED']]]);
+      expect(
+        await hub.sql(`select code from branch where code like $1 order by code`, [`B${n}%`]),
+      ).toEqual([{ code: `B${n}` }, { code: `B${n}-2` }]);
+    });
+  });
+
+  describe('a rejected record', () => {
+    it('changes nothing, in memory or in the database, that a later record could write', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const first = await hub.gql(INGEST_POLICIES, { records: [autoPolicyRecord(n, cifNo)] });
+      expect(outcomesOf(first).map((o) => o.status)).toEqual(['CREATED']);
+
+      // The database refuses a policy under this product after the record changed the car.
+      await hub.sql(`create function refuse_test_policy() returns trigger language plpgsql as $$
+        begin
+          if new.product_code = 'REFUSED' then
+            raise exception 'refused' using errcode = 'check_violation', constraint = 'policy_test_rule';
+          end if;
+          return new;
+        end $$`);
+      await hub.sql(
+        `create trigger refuse_test_policy before insert or update on policy for each row execute function refuse_test_policy()`,
+      );
+      try {
+        const [other, third] = [nextNumber(), nextNumber()];
+        const res = await hub.gql(INGEST_POLICIES, {
+          records: [
+            // Loads the car into the batch.
+            autoPolicyRecord(n, cifNo, { premium: '5000.00' }),
+            // Changes the same car, then is refused.
+            autoPolicyRecord(other, cifNo, {
+              productCode: 'REFUSED',
+              vehicle: { vin: vin(n), plate: plate(other), use: 'OPERATING' },
+            }),
+            autoPolicyRecord(third, cifNo),
+          ],
+        });
+        expect(outcomesOf(res).map((o) => [o.status, o.errors])).toEqual([
+          ['UPDATED', []],
+          ['REJECTED', [expect.objectContaining({ field: 'policy_test_rule', rule: 'CHECK' })]],
+          ['CREATED', []],
+        ]);
+        expect(await hub.sql(`select plate, use from vehicle where vin = $1`, [vin(n)])).toEqual([
+          { plate: plate(n), use: 'FAMILY_PRIVATE' },
+        ]);
+        expect(
+          await hub.sql(`select policy_no from policy where policy_no = any($1) order by 1`, [
+            [autoPolicyRecord(other, '').policyNo, autoPolicyRecord(third, '').policyNo],
+          ]),
+        ).toEqual([{ policy_no: autoPolicyRecord(third, '').policyNo }]);
+      } finally {
+        await hub.sql('drop trigger refuse_test_policy on policy');
+        await hub.sql('drop function refuse_test_policy');
+      }
+    });
+  });
+
+  describe('batches sent at the same time', () => {
+    const settled = (...responses: { data?: Record<string, any> }[]) =>
+      responses.flatMap(outcomesOf).filter((o) => o.status === 'REJECTED' || o.errors.length);
+
+    it('write each policy and claim they share once, and reject none of them', async () => {
+      for (let round = 0; round < 3; round++) {
+        const holders = await customers(7);
+        const policies = holders.map(({ n, cifNo }) => autoPolicyRecord(n, cifNo));
+        const claims = holders.map(({ n }) => claimRecord(n, autoPolicyRecord(n, '').policyNo));
+        // Five keys in common, in crossing orders: each batch soon holds a key the other
+        // needs next.
+        expect(
+          settled(
+            ...(await Promise.all([
+              hub.gql(INGEST_POLICIES, { records: policies.slice(0, 6) }),
+              hub.gql(INGEST_POLICIES, { records: policies.slice(1).reverse() }),
+            ])),
+          ),
+        ).toEqual([]);
+        expect(
+          settled(
+            ...(await Promise.all([
+              hub.gql(INGEST_CLAIMS, { records: claims.slice(0, 6) }),
+              hub.gql(INGEST_CLAIMS, { records: claims.slice(1) }),
+            ])),
+          ),
+        ).toEqual([]);
+        const rows = await hub.sql(
+          `select (select count(*) from policy where policy_no = any($1))::int as policies,
+                  (select count(*) from claim where claim_no = any($2))::int as claims`,
+          [policies.map((p) => p.policyNo), claims.map((c) => c.claimNo)],
+        );
+        expect(rows).toEqual([{ policies: 7, claims: 7 }]);
+      }
+    }, 60_000);
+
+    it('write a car two new policies share once, and reject neither policy', async () => {
+      for (let round = 0; round < 5; round++) {
+        const [{ n, cifNo }] = await customers(1);
+        const car = { vehicle: { vin: vin(n), plate: plate(n), use: 'FAMILY_PRIVATE' } };
+        const [a, b] = [nextNumber(), nextNumber()];
+        const responses = await Promise.all([
+          hub.gql(INGEST_POLICIES, { records: [autoPolicyRecord(a, cifNo, car)] }),
+          hub.gql(INGEST_POLICIES, { records: [autoPolicyRecord(b, cifNo, car)] }),
+        ]);
+        expect(responses.flatMap(outcomesOf).map((o) => o.status)).toEqual(['CREATED', 'CREATED']);
+        expect(
+          await hub.sql(
+            `select count(distinct p.vehicle_id)::int as cars from policy p where p.policy_no = any($1)`,
+            [[autoPolicyRecord(a, '').policyNo, autoPolicyRecord(b, '').policyNo]],
+          ),
+        ).toEqual([{ cars: 1 }]);
+      }
+    });
+  });
+});
