@@ -311,7 +311,12 @@ export function generateLabelledRecords(options: GeneratorOptions): { records: L
     const sequence = (sequences.get(record.sourceSystem) ?? 0) + 1;
     sequences.set(record.sourceSystem, sequence);
     const sourceKey = `${record.sourceSystem.toLowerCase()}-${String(sequence).padStart(7, '0')}`;
-    records.push({ cluster, record: { ...record, sourceKey, branchCode: '0000' } });
+    // Absent fields are left out, as a source system's JSON leaves them out.
+    const present = Object.entries(record).filter(([, value]) => value !== undefined);
+    records.push({
+      cluster,
+      record: { ...(Object.fromEntries(present) as typeof record), sourceKey, branchCode: '0000' },
+    });
   };
 
   const people: Person[] = [];
@@ -369,8 +374,12 @@ export function generateLabelledRecords(options: GeneratorOptions): { records: L
     const hard = Object.values(variants).some(Boolean);
     const count = Math.max(hard ? 2 : 1, draw.weighted(RECORD_COUNTS));
     const sources = sourcesOf(draw, PERSON_SOURCES, count);
-    // The variant goes on one record other than the first, so another record shows the truth.
-    const variantAt = draw.int(1, count - 1 || 1);
+    // A variant goes on one record other than the first, so another record shows the truth;
+    // a mistyped ID on one from a system that records IDs.
+    const variantAt = draw.int(1, count - 1);
+    const typoAt = variants.idTypo
+      ? sources.findIndex((s, n) => n > 0 && PROFILES[s].document > 0)
+      : -1;
     const legacy = person.birthDate < '1984' && draw.chance(RATES.legacyId);
     // The sale records what the customer later uses elsewhere: the e-mail their app account
     // is registered under (the e-policy went there), the own mobile that the call centre and
@@ -388,7 +397,7 @@ export function generateLabelledRecords(options: GeneratorOptions): { records: L
               mobile: sale.mobile ? 1 : PROFILES[source].mobile,
             }
           : PROFILES[source];
-      const withId = draw.chance(profile.document) || (variants.idTypo && n === variantAt);
+      const withId = draw.chance(profile.document) || n === typoAt;
       let name = person.surname + person.given;
       if (n === variantAt) {
         if (variants.traditional) name = toTraditional(name);
@@ -396,7 +405,7 @@ export function generateLabelledRecords(options: GeneratorOptions): { records: L
         if (variants.homophone) name = homophoneOf(name);
       }
       let id = person.residentId;
-      if (withId && variants.idTypo && n === variantAt) id = mistype(draw, id);
+      if (n === typoAt) id = mistype(draw, id);
       else if (withId && legacy && (source === 'AGENCY' || source === 'CLAIMS')) {
         id = id.slice(0, 6) + id.slice(8, 17);
       }
@@ -441,8 +450,9 @@ export function generateLabelledRecords(options: GeneratorOptions): { records: L
     const count = Math.max(renamed ? 2 : 1, draw.weighted(RECORD_COUNTS));
     sourcesOf(draw, ORGANISATION_SOURCES, count).forEach((source, n) => {
       const profile = PROFILES[source];
-      // The former name lives on in the oldest record, which the credit code ties to the rest.
-      const former = organisation.formerName !== undefined && n === count - 1;
+      // The sale is the oldest record: it keeps the former name, which only the credit code
+      // ties to the rest.
+      const former = organisation.formerName !== undefined && n === 0;
       const withCode = former || draw.chance(profile.document);
       const name = former ? organisation.formerName! : organisation.name;
       emit(organisation.cluster, {

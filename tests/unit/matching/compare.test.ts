@@ -1,0 +1,404 @@
+import { generateLabelledRecords } from '../../../bench/matching/generate';
+import { genericContacts, matchRecordOf } from '../../../src/modules/matching/cluster';
+import {
+  compare,
+  Comparison,
+  MatchContext,
+  MatchRecord,
+} from '../../../src/modules/matching/compare';
+import { upgradeLegacyResidentId } from '../../../src/modules/matching/identifiers';
+import { nameForms } from '../../../src/modules/matching/names';
+
+// Valid GB 11643 numbers: a man born 1987-11-25 and the standard's sample, a woman born
+// 1949-12-31 (legacy form 110105491231002).
+const ID = '352229198711253453';
+const OTHER_ID = '11010519491231002X';
+
+let sequence = 0;
+function person(name: string, fields: Partial<Omit<MatchRecord, 'name'>> = {}): MatchRecord {
+  return {
+    id: `record-${++sequence}`,
+    kind: 'INDIVIDUAL',
+    name: nameForms('INDIVIDUAL', name),
+    documents: [],
+    mobiles: [],
+    emails: [],
+    addresses: [],
+    ...fields,
+  };
+}
+
+function organisation(name: string, fields: Partial<Omit<MatchRecord, 'name'>> = {}) {
+  return {
+    ...person(name, fields),
+    kind: 'ORGANISATION' as const,
+    name: nameForms('ORGANISATION', name),
+  };
+}
+
+const residentId = (number: string) => [{ type: 'RESIDENT_ID', number }];
+const creditCode = (number: string) => [{ type: 'UNIFIED_SOCIAL_CREDIT_CODE', number }];
+
+/**
+ * A file of 20,000 records in which 王伟 is common (1 record in 100), 陈静 less so (1 in
+ * 2,000) and every other name rare; `generic` are dealers' phones.
+ */
+function context(generic: string[] = []): MatchContext {
+  const frequencies: Record<string, number> = { 王伟: 200, 陈静: 10 };
+  return {
+    nameFrequency: (key) => frequencies[key] ?? 1,
+    totalRecords: 20_000,
+    isGeneric: (_kind, value) => generic.includes(value),
+  };
+}
+
+/** Compares both ways round, checks they agree, and returns one. */
+function both(a: MatchRecord, b: MatchRecord, ctx = context()): Comparison {
+  const forward = compare(a, b, ctx);
+  const backward = compare(b, a, ctx);
+  expect(backward.score).toBe(forward.score);
+  expect(backward.decision).toBe(forward.decision);
+  expect(backward.rule).toBe(forward.rule);
+  return forward;
+}
+
+const outcome = (comparison: Comparison, field: string) =>
+  comparison.evidence.find((e) => e.field === field);
+
+describe('compare', () => {
+  describe('identity documents decide first', () => {
+    it('links records sharing a resident ID, whatever the names', () => {
+      const result = both(
+        person('王伟', { documents: residentId(ID) }),
+        person('Wang Wei', { documents: residentId(ID), birthDate: '1987-11-25' }),
+      );
+      expect(result).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'LINK' });
+      expect(result.score).toBeGreaterThan(30);
+      expect(Number.isFinite(result.score)).toBe(true);
+      expect(result.evidence).toEqual([
+        expect.objectContaining({ outcome: 'AGREE', detail: 'same resident ID' }),
+      ]);
+    });
+
+    it('links a legacy 15-digit ID to its 18-character upgrade', () => {
+      const result = both(
+        person('李娜', { documents: residentId(upgradeLegacyResidentId('110105491231002')) }),
+        person('李娜', { documents: residentId(OTHER_ID) }),
+      );
+      expect(result).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'LINK' });
+    });
+
+    it('keeps apart people with a common name and birth date whose IDs differ', () => {
+      const result = both(
+        person('王伟', {
+          documents: residentId(ID),
+          birthDate: '1987-11-25',
+          gender: 'MALE',
+          addresses: ['上海市浦东新区张江路88号'],
+        }),
+        person('王伟', {
+          documents: residentId('352229198711250011'),
+          birthDate: '1987-11-25',
+          gender: 'MALE',
+          addresses: ['上海市浦东新区张江路88号'],
+        }),
+      );
+      expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
+    });
+
+    it('never links records of different kinds', () => {
+      const result = both(
+        person('华通物流有限公司', { documents: residentId(ID) }),
+        organisation('华通物流有限公司', { documents: residentId(ID) }),
+      );
+      expect(result).toEqual({ rule: 'KIND', score: 0, decision: 'NONE', evidence: [] });
+    });
+  });
+
+  describe('a mistyped resident ID', () => {
+    const holder = { birthDate: '1987-11-25', gender: 'MALE' as const };
+
+    it.each([
+      ['a wrong check character', '352229198711253454', 'check character differs'],
+      ['two adjacent characters swapped', '352229198711254353', 'adjacent characters swapped'],
+    ])('links on %s when name and birth date agree', (_case, typo, detail) => {
+      const result = both(
+        person('陈静', { ...holder, documents: residentId(ID) }),
+        person('陈静', { ...holder, documents: residentId(typo) }),
+      );
+      expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'LINK' });
+      expect(outcome(result, 'identityDocument')).toMatchObject({ outcome: 'PARTIAL', detail });
+    });
+
+    it('links on the pinyin of the name too', () => {
+      const result = both(
+        person('陈静', { birthDate: '1987-11-25', documents: residentId(ID) }),
+        person('Chen Jing', {
+          birthDate: '1987-11-25',
+          documents: residentId('352229198711253454'),
+        }),
+      );
+      expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'LINK' });
+    });
+
+    it('goes to review when gender and mobile conflict', () => {
+      const result = both(
+        person('王伟', { ...holder, documents: residentId(ID), mobiles: ['13800138000'] }),
+        person('王伟', {
+          ...holder,
+          gender: 'FEMALE',
+          documents: residentId('352229198711253454'),
+          mobiles: ['13900139000'],
+        }),
+      );
+      expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'REVIEW' });
+    });
+
+    it('is a different person when the names differ', () => {
+      const result = both(
+        person('陈静', { ...holder, documents: residentId(ID) }),
+        person('刘洋', { ...holder, documents: residentId('352229198711253454') }),
+      );
+      expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
+    });
+  });
+
+  describe('without a common document', () => {
+    it('links a call-centre record (name and mobile) to the policy, even for a common name', () => {
+      const result = both(
+        person('王伟', { mobiles: ['13800138000'] }),
+        person('王伟', {
+          documents: residentId(ID),
+          birthDate: '1987-11-25',
+          gender: 'MALE',
+          mobiles: ['13800138000'],
+        }),
+      );
+      expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'LINK' });
+    });
+
+    it('links an app record (name and e-mail) to the policy', () => {
+      const result = both(
+        person('王伟', { emails: ['wangwei1987@163.com'] }),
+        person('王伟', { documents: residentId(ID), emails: ['wangwei1987@163.com'] }),
+      );
+      expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'LINK' });
+    });
+
+    it('links a traditional-character spelling as the same name', () => {
+      const result = both(
+        person('陳靜', { mobiles: ['13800138000'] }),
+        person('陈静', { mobiles: ['13800138000'] }),
+      );
+      expect(outcome(result, 'name')).toMatchObject({ outcome: 'AGREE' });
+      expect(result.decision).toBe('LINK');
+    });
+
+    it('counts a pinyin spelling or a homophone as partial agreement, short of a link alone', () => {
+      for (const spelling of ['Chen Jing', 'JING CHEN', '陈晶']) {
+        const result = both(
+          person(spelling, { birthDate: '1987-11-25', mobiles: ['13800138000'] }),
+          person('陈静', { birthDate: '1987-11-25', mobiles: ['13800138000'] }),
+        );
+        const name = outcome(result, 'name')!;
+        expect(name).toMatchObject({ outcome: 'PARTIAL', detail: 'pinyin' });
+        expect(name.weight).toBeGreaterThan(0);
+        expect(name.weight).toBeLessThan(
+          outcome(both(person('陈静'), person('陈静')), 'name')!.weight,
+        );
+        expect(result.decision).toBe('LINK');
+      }
+    });
+
+    it('sends namesakes with one birth date but different mobiles to review at most', () => {
+      const result = both(
+        person('王伟', { birthDate: '1980-05-01', gender: 'MALE', mobiles: ['13800138000'] }),
+        person('王伟', {
+          documents: residentId(ID),
+          birthDate: '1980-05-01',
+          gender: 'MALE',
+          mobiles: ['13900139000'],
+          addresses: ['北京市朝阳区建设路1号'],
+        }),
+      );
+      expect(result.decision).not.toBe('LINK');
+      expect(outcome(result, 'mobile')).toMatchObject({ outcome: 'DISAGREE' });
+    });
+
+    it('sends namesakes with one birth date and nothing else to review, not to a link', () => {
+      const result = both(
+        person('王伟', { birthDate: '1980-05-01', gender: 'MALE' }),
+        person('王伟', { birthDate: '1980-05-01', gender: 'MALE' }),
+      );
+      expect(result.decision).toBe('REVIEW');
+    });
+
+    it('does not link family members sharing a mobile and an address', () => {
+      const home = {
+        mobiles: ['13800138000'],
+        addresses: ['上海市浦东新区张江路88号翠苑3幢201室'],
+      };
+      const father = person('王建国', { ...home, birthDate: '1960-03-02', gender: 'MALE' });
+      const mother = person('王秀英', { ...home, birthDate: '1962-07-19', gender: 'FEMALE' });
+      // The call centre and a claim know the son by name, mobile and address only.
+      const son = person('王浩然', { ...home, gender: 'MALE' });
+      for (const [a, b] of [
+        [father, mother],
+        [father, son],
+        [mother, son],
+      ]) {
+        const result = both(a, b);
+        expect(result.decision).not.toBe('LINK');
+        expect(outcome(result, 'name')).toMatchObject({ outcome: 'DISAGREE' });
+      }
+    });
+
+    it('gives a generic mobile (a dealer phone) no weight either way', () => {
+      const dealer = '13700137000';
+      const ctx = context([dealer]);
+      const result = both(
+        person('刘洋', { mobiles: [dealer] }),
+        person('张敏', { mobiles: [dealer] }),
+        ctx,
+      );
+      expect(outcome(result, 'mobile')).toEqual({
+        field: 'mobile',
+        outcome: 'GENERIC',
+        weight: 0,
+        detail: 'mobile shared by many customers',
+      });
+      expect(result.decision).toBe('NONE');
+      // Nor does it stand against the customer's own number.
+      const own = both(
+        person('刘洋', { mobiles: [dealer] }),
+        person('刘洋', { mobiles: ['13800138000'] }),
+        ctx,
+      );
+      expect(outcome(own, 'mobile')).toMatchObject({ outcome: 'MISSING', weight: 0 });
+    });
+
+    it('weighs a common name less than a rare one', () => {
+      const common = outcome(both(person('王伟'), person('王伟')), 'name')!;
+      const rarer = outcome(both(person('陈静'), person('陈静')), 'name')!;
+      const rare = outcome(both(person('诸葛翊'), person('诸葛翊')), 'name')!;
+      expect(common.weight).toBeLessThan(rarer.weight);
+      expect(rarer.weight).toBeLessThan(rare.weight);
+      expect(common.detail).toBe('name frequency 1 in 100');
+      expect(rarer.detail).toBe('name frequency 1 in 2,000');
+    });
+
+    it('counts a swapped day and month or one wrong digit as a small plus', () => {
+      const agree = outcome(
+        both(
+          person('陈静', { birthDate: '1987-03-05' }),
+          person('陈静', { birthDate: '1987-03-05' }),
+        ),
+        'birthDate',
+      )!;
+      for (const [typo, detail] of [
+        ['1987-05-03', 'day and month swapped'],
+        ['1987-03-06', 'one digit differs'],
+      ]) {
+        const partial = outcome(
+          both(person('陈静', { birthDate: '1987-03-05' }), person('陈静', { birthDate: typo })),
+          'birthDate',
+        )!;
+        expect(partial).toMatchObject({ outcome: 'PARTIAL', detail });
+        expect(partial.weight).toBeGreaterThan(0);
+        expect(partial.weight).toBeLessThan(agree.weight / 2);
+      }
+      const far = outcome(
+        both(
+          person('陈静', { birthDate: '1987-03-05' }),
+          person('陈静', { birthDate: '1990-11-25' }),
+        ),
+        'birthDate',
+      )!;
+      expect(far).toMatchObject({ outcome: 'DISAGREE' });
+      expect(far.weight).toBeLessThan(0);
+    });
+
+    it('counts a gender disagreement strongly against', () => {
+      const result = both(
+        person('王伟', { gender: 'MALE', mobiles: ['13800138000'] }),
+        person('王伟', { gender: 'FEMALE', mobiles: ['13800138000'] }),
+      );
+      expect(outcome(result, 'gender')!.weight).toBeLessThan(-5);
+      // A common name and a mobile link; a conflicting gender sends them to a steward.
+      expect(result.decision).toBe('REVIEW');
+    });
+
+    it('folds an address written without its province and city into a partial agreement', () => {
+      const result = both(
+        person('陈静', { addresses: ['上海市浦东新区张江路88号翠苑3幢201室'] }),
+        person('陈静', { addresses: ['浦东新区 张江路88号 翠苑3幢201室'] }),
+      );
+      expect(outcome(result, 'address')).toMatchObject({ outcome: 'PARTIAL' });
+    });
+  });
+
+  describe('organisations', () => {
+    const code = '91310115MA1H7X8Y2U';
+
+    it('links the old and the new name under one credit code', () => {
+      const result = both(
+        organisation('上海华通物流有限公司', { documents: creditCode(code) }),
+        organisation('华通供应链管理（上海）有限公司', { documents: creditCode(code) }),
+      );
+      expect(result).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'LINK' });
+      expect(result.evidence[0].detail).toBe('same credit code');
+    });
+
+    it('keeps apart two organisations of one name with different credit codes', () => {
+      const result = both(
+        organisation('华通物流有限公司', { documents: creditCode(code) }),
+        organisation('华通物流有限公司', { documents: creditCode('91440300MA5DC0XW1K') }),
+      );
+      expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
+    });
+
+    it('links one registered name written with either brackets when a mobile agrees', () => {
+      const result = both(
+        organisation('华通物流（上海）有限公司', { mobiles: ['13800138000'] }),
+        organisation('华通物流(上海)有限公司', {
+          documents: creditCode(code),
+          mobiles: ['13800138000'],
+        }),
+      );
+      expect(outcome(result, 'name')).toMatchObject({
+        outcome: 'AGREE',
+        detail: 'same registered name',
+      });
+      expect(result.decision).toBe('LINK');
+      expect(result.evidence.map((e) => e.field)).not.toContain('birthDate');
+    });
+  });
+
+  describe('on generated records', () => {
+    const { records } = generateLabelledRecords({ people: 600, organisations: 60, seed: 7 });
+    const matchRecords = records.map((r, i) => matchRecordOf(String(i), r.record));
+    const ctx: MatchContext = {
+      nameFrequency: () => 1,
+      totalRecords: matchRecords.length,
+      isGeneric: genericContacts(matchRecords),
+    };
+    const pairs = matchRecords
+      .slice(0, 200)
+      .flatMap((a, i) => matchRecords.slice(i + 1, i + 40).map((b) => [a, b] as const));
+
+    it('is symmetric', () => {
+      const asymmetric = pairs.filter(([a, b]) => {
+        const [forward, backward] = [compare(a, b, ctx), compare(b, a, ctx)];
+        return forward.score !== backward.score || forward.decision !== backward.decision;
+      });
+      expect(asymmetric).toEqual([]);
+    });
+
+    it('never puts an identity number, a mobile or an e-mail into the evidence', () => {
+      const details = new Set(
+        pairs.flatMap(([a, b]) => compare(a, b, ctx).evidence.map((e) => e.detail)),
+      );
+      expect([...details].filter((detail) => /\d{5}|@/.test(detail))).toEqual([]);
+    });
+  });
+});
