@@ -83,14 +83,17 @@ describe('ingestion records one by one', () => {
           customerRecord(ns[7]!),
         ],
       });
+      // Customer records may report more of what they break besides (the resident ID's
+      // birth date, say): the field rule must be among the reasons.
+      const brokenBy = (field: string, rule: string) => expect.arrayContaining([[field, rule]]);
       expect(verdicts(res)).toEqual([
         'accepted',
-        [['name', 'MAX_LENGTH']],
-        [['name', 'REQUIRED']],
-        [['birthDate', 'BIRTH_DATE_RANGE']],
-        [['birthDate', 'BIRTH_DATE_RANGE']],
-        [['name', 'CONTROL_CHARACTER']],
-        [['contactPoints[1].value', 'MAX_LENGTH']],
+        brokenBy('name', 'MAX_LENGTH'),
+        brokenBy('name', 'REQUIRED'),
+        brokenBy('birthDate', 'BIRTH_DATE_RANGE'),
+        brokenBy('birthDate', 'BIRTH_DATE_RANGE'),
+        brokenBy('name', 'CONTROL_CHARACTER'),
+        brokenBy('contactPoints[1].value', 'MAX_LENGTH'),
         'accepted',
       ]);
       const [nfc] = outcomesOf(res);

@@ -212,7 +212,6 @@ export function fieldRuleRows(): FieldRuleRow[] {
 
 interface FieldPlan {
   name: string;
-  key: string;
   required: boolean;
   rule?: FieldRule;
   /** The input type of a nested input (a list of them when the value is a list). */
@@ -245,7 +244,7 @@ function planOf(typeName: string): FieldPlan[] {
         throw new Error(`${key} has a rule in FIELD_RULES but is not declared with @RuledField`);
       }
       const nested = storage.inputTypes.find((t) => t.target === returned)?.name;
-      return { name: f.name, key, required: !f.typeOptions.nullable, rule, nested };
+      return { name: f.name, required: !f.typeOptions.nullable, rule, nested };
     });
   plans.set(typeName, plan);
   return plan;
