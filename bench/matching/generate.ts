@@ -254,7 +254,6 @@ interface Person {
   given: string;
   gender: Gender;
   birthDate: string;
-  region: (typeof REGIONS)[number];
   residentId: string;
   mobile: string;
   secondMobile?: string;
@@ -338,25 +337,23 @@ export function generateLabelledRecords(options: GeneratorOptions): { records: L
     let { surname, given } = model ?? drawName(draw, gender);
     if (household) {
       surname = household.surname;
-      // A household's members have different given names.
-      while (people.slice(-3).some((p) => p.surname === surname && p.given === given)) {
-        given = drawName(draw, gender).given;
-      }
+      // A household's members have different given names, from the common ones.
+      const givenNames = gender === Gender.MALE ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES;
+      do given = draw.zipf(givenNames);
+      while (people.slice(-3).some((p) => p.surname === surname && p.given === given));
     }
     const birthDate = model?.birthDate ?? drawBirthDate(draw);
     const residentId = unique(() =>
       residentIdOf(region[0], birthDate, model?.gender ?? gender, draw),
     );
-    const personalMobile = household?.mobile ?? mobile();
     people.push({
       cluster: `person-${i}`,
       surname,
       given,
       gender: model?.gender ?? gender,
       birthDate,
-      region,
       residentId,
-      mobile: personalMobile,
+      mobile: household?.mobile ?? mobile(),
       secondMobile: draw.chance(RATES.secondMobile) ? mobile() : undefined,
       email: unique(() => emailOf(draw, surname + given)),
       address: household?.address ?? address(region, true),

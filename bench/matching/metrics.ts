@@ -23,8 +23,8 @@ function pairsOfGroups(groups: Iterable<string>): number {
  * Pairwise precision and recall of a clustering against the truth, both keyed by record.
  * A pair is correct when both clusterings put its records together, so the correct pairs are
  * counted from the sizes of the (true cluster, predicted cluster) intersections: linear in
- * the records, never over all n² pairs. An empty side scores 1 (nothing claimed, nothing
- * missed). Records missing from `predicted` count as singletons.
+ * the records, never over all n² pairs. The records scored are those of `truth`; one
+ * missing from `predicted` stands alone. No pairs to find or claim scores 1.
  */
 export function pairwiseScores(
   truth: Map<string, string>,

@@ -8,7 +8,6 @@ import {
   MatchThresholds,
   nameU,
   partialWeight,
-  PINYIN_HOMOPHONES,
   REGISTERED_NAME,
 } from './weights';
 
@@ -208,7 +207,7 @@ function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Ev
       context.nameFrequency(a.name.key),
       context.nameFrequency(b.name.key),
     );
-    const u = Math.min(1, PINYIN_HOMOPHONES * nameU(frequency, total));
+    const u = nameU(frequency, total);
     return {
       field: 'name',
       outcome: 'PARTIAL',

@@ -32,26 +32,31 @@ export const COMPARISONS: Record<ComparisonField, Probabilities> = {
     // weights, "Frequency-based matching in Fellegi-Sunter model", 1989); this is its floor.
     u: 1e-6,
     source:
-      'm: generator (about 5% of sources spell the name in pinyin or with a homophone, ' +
-      '2% mistype it); u: the name frequency, floored at one person in a million so that a ' +
-      'name seen once in a large file does not outweigh a birth date and a mobile together',
+      'm: generator (2% of people have a record in pinyin and 1% one with a homophone, ' +
+      'which agree only partially), less 1% for other misspellings; u: the name frequency, ' +
+      'floored at one person in a million so that a name seen once in a large file does not ' +
+      'outweigh a birth date and a mobile together',
   },
   birthDate: {
     m: 0.96,
     // Customers' birth dates spread over about 55 years of 365.25 days.
     u: 5e-5,
-    source: 'm: generator (3% of records carry a mistyped date); u: 1 / (55 × 365.25) days',
+    source:
+      'm: generator (3% of the records without an ID, which would correct it, mistype the ' +
+      'date); u: 1 / (55 × 365.25) days',
   },
   gender: {
     m: 0.99,
     u: 0.5,
-    source: 'm: generator (1% of records carry the wrong gender); u: two sexes, evenly split',
+    source:
+      'm: generator (1% of the records without an ID carry the wrong gender); u: two sexes, ' +
+      'evenly split',
   },
   mobile: {
     m: 0.95,
     u: 1e-6,
     source:
-      'm: generator (10% of customers give a source another number); u: chosen, not ' +
+      'm: generator (6% of customers give half their sources a second number); u: chosen, not ' +
       'measured: members of one household share a number far more often than strangers ' +
       '(whom u alone would make ~1e-8); the household is told apart by the name',
   },
@@ -59,15 +64,15 @@ export const COMPARISONS: Record<ComparisonField, Probabilities> = {
     m: 0.95,
     u: 1e-6,
     source:
-      'm: generator (15% of customers give another address); u: chosen: an address is ' +
-      'personal, shared by a household less often than a mobile',
+      'm: chosen below the generator (one address per customer) for customers who change ' +
+      'it; u: chosen: an address is personal, shared by a household less often than a mobile',
   },
   address: {
     m: 0.6,
     u: 1e-3,
     source:
-      'm: generator (sources write one address in several forms); u: chosen: a household, ' +
-      'and tenants of shared flats, share an address',
+      'm: generator (where 30% of records drop the province and city, 58% of pairs agree in ' +
+      'full); u: chosen: a household, and tenants of shared flats, share an address',
   },
   identityDocument: {
     m: 0.97,
@@ -95,9 +100,11 @@ export const REGISTERED_NAME: Probabilities = {
 export const PARTIAL_AGREEMENTS: Partial<Record<ComparisonField, Probabilities>> = {
   name: {
     m: 0.06,
-    // Times the larger of the two names' frequencies: see PINYIN_HOMOPHONES.
+    // The floor, as for full agreement; compare takes the commoner of the two names' frequency.
     u: 1e-6,
-    source: 'm: generator; u: the name frequency times the homophones of its pinyin',
+    source:
+      'm: generator (pinyin and homophone spellings); u: the frequency of the commoner ' +
+      'spelling, as the strangers who share the sound mostly share that spelling too',
   },
   birthDate: {
     m: 0.03,
@@ -106,11 +113,12 @@ export const PARTIAL_AGREEMENTS: Partial<Record<ComparisonField, Probabilities>>
     source: 'm: generator; u: about 30 neighbouring dates × the birth date u',
   },
   address: {
-    m: 0.2,
+    m: 0.3,
     u: 3e-3,
     source:
-      'm: generator (a source drops the province and city); u: chosen: three times the ' +
-      'full agreement, as a shorter address is shared by more households',
+      'm: generator (42% of pairs have one address without its province and city), less ' +
+      'some for customers who move; u: chosen: three times the full agreement, as a shorter ' +
+      'address is shared by more households',
   },
   identityDocument: {
     m: 0.02,
@@ -118,17 +126,11 @@ export const PARTIAL_AGREEMENTS: Partial<Record<ComparisonField, Probabilities>>
     source:
       'm: generator (2% keying errors); u: chosen, not measured. Two valid numbers are never ' +
       'one check character or one transposition apart, but a mistyped number can sit on the ' +
-      "wrong person's record (the policyholder's on the insured's): about 7.6 bits, so that " +
+      "wrong person's record (the policyholder's on the insured's): about 8 bits, so that " +
       'agreeing name and birth date link while a conflicting gender and mobile send the pair ' +
       'to review',
   },
 };
-
-/**
- * How many names on average share one toneless pinyin spelling (wang wei: 王伟, 王威, 汪伟,
- * 王玮, ...). Chosen: the pinyin of a common name is shared by several character names.
- */
-export const PINYIN_HOMOPHONES = 1;
 
 const log2 = Math.log2;
 
