@@ -59,6 +59,8 @@ export const OPERATIONS = {
   ruleSetAdmin: [ADMIN],
   /** Eligibility decisions at report time, recorded. */
   eligibility: [FRONTLINE, ADMIN],
+  /** Reviewing uncertain matches, merging and unmerging customers, keeping records apart. */
+  stewardship: [STEWARD, ADMIN],
   /** The audit log: who revealed, merged, activated, decided, ingested and exported what. */
   auditRead: [ADMIN],
   /** Which documents the roles held to trusted documents may run. */
@@ -130,6 +132,8 @@ export const FIELDS = {
   vehicleIdentity: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   policyParties: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   identityDocuments: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  /** A customer's merges: what was joined, by whom and why; for undoing them. */
+  customerMerges: { full: [STEWARD, ADMIN] },
   /** Source systems' raw payloads, as sent but for identity numbers and contacts (masked). */
   sourceAttributes: {
     full: [STEWARD, ADMIN],

@@ -64,6 +64,19 @@ function seenPolicy(row: SqlScope, policyId: string, viewer: Viewer): string[] {
   ];
 }
 
+/** Each of the source records `recordIds` is with a customer the viewer sees. */
+function seenRecords(row: SqlScope, recordIds: string[], viewer: Viewer): string[] {
+  return recordIds.flatMap((recordId, i) => {
+    const record = row.sibling(`vsr${i}`, 'SourceRecord');
+    const conditions = seenCustomer(record, record.col('customer'), viewer);
+    if (conditions.length === 0) return [];
+    return [
+      `exists (select 1 from ${record.table} vsr${i} where ${record.col('id')} = ${recordId}
+        and ${conditions.join(' and ')})`,
+    ];
+  });
+}
+
 export const ROWS = {
   customer: (customer, viewer) => customerConditions(customer, viewer),
   policy: (policy, viewer) => seenPolicy(policy, policy.col('id'), viewer),
@@ -80,6 +93,21 @@ export const ROWS = {
   },
   eligibilityDecision: (decision, viewer) =>
     seenCustomer(decision, decision.col('customer'), viewer),
+  /**
+   * A pair of source records for a steward (a review task, a decision) is seen when both
+   * their customers are: deciding it merges or separates them.
+   */
+  matchReview: (review, viewer) =>
+    seenRecords(review, [review.col('recordA'), review.col('recordB')], viewer),
+  matchDecision: (decision, viewer) =>
+    seenRecords(decision, [decision.col('recordA'), decision.col('recordB')], viewer),
+  /** A merge is seen with either of its customers. */
+  customerMerge: (merge, viewer) => {
+    const either = [merge.col('survivor'), merge.col('absorbed')].map((id) =>
+      seenCustomer(merge, id, viewer),
+    );
+    return either[0]!.length ? [`(${either.map((c) => c.join(' and ')).join(' or ')})`] : [];
+  },
   /** Administrators of a branch see what was done from their branch and below. */
   auditEvent: (event, viewer) => {
     if (seesEveryBranch(viewer)) return [];

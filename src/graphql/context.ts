@@ -14,6 +14,7 @@ import { IngestionService } from '../modules/ingestion/ingestion.service';
 import { MarketingService } from '../modules/marketing/marketing.service';
 import { EligibilityService } from '../modules/entitlement/eligibility.service';
 import { RevealService } from '../modules/customer/reveal.service';
+import { StewardshipService } from '../modules/stewardship/stewardship.service';
 import { RuleSetVersionService } from '../modules/tier/rule-set-version.service';
 import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { TierService } from '../modules/tier/tier.service';
@@ -60,6 +61,7 @@ export interface RequestContext {
     eligibility: EligibilityService;
     reveal: RevealService;
     trustedDocuments: TrustedDocuments;
+    stewardship: StewardshipService;
   };
 }
 
@@ -93,6 +95,7 @@ export async function createContext(
       eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
       reveal: new RevealService(em, app.cipher, app.clock),
       trustedDocuments: app.trustedDocuments,
+      stewardship: new StewardshipService(em, app.clock),
     },
   };
 }

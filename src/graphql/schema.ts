@@ -13,6 +13,7 @@ import { RuleSetVersionResolver } from '../modules/tier/rule-set-version.resolve
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { RevealResolver } from '../modules/customer/reveal.resolver';
 import { TrustedDocumentResolver } from '../modules/trusted-document/trusted-document.resolver';
+import { StewardshipResolver } from '../modules/stewardship/stewardship.resolver';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   AuditResolver,
   RevealResolver,
   TrustedDocumentResolver,
+  StewardshipResolver,
 ] as const;
 
 /** The schema the code declares; `schema/schema.graphql` is this, printed. */

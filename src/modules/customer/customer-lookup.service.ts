@@ -2,7 +2,8 @@ import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { checkMobile, checkPlate, checkUuid, checkVin } from '../../validation';
 import { ContactKind } from './customer.enums';
-import { CustomerView } from './customer.type';
+import type { SqlScope } from '../../read/sql-scope';
+import { CustomerView, RESOLVED_FROM } from './customer.type';
 import { checkDocument } from './identity-rules';
 import type { PiiHasher } from './pii-hasher';
 import type { CustomerLookup } from './customer.input';
@@ -25,17 +26,32 @@ function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
   };
 }
 
+/**
+ * The customer `named` (a condition on `m`) selects, or the survivor it was merged into
+ * (merged_into always names an unmerged customer), with the merged-away id as RESOLVED_FROM.
+ */
+function followingMerges(c: SqlScope, named: (m: SqlScope) => string) {
+  const m = c.sibling('m', 'Customer');
+  const s = c.sibling('s', 'Customer');
+  return {
+    from: `(select s.*, nullif(${m.col('id')}, ${s.col('id')}) as ${RESOLVED_FROM}
+      from ${c.table} m join ${c.table} s on ${s.col('id')} = coalesce(${m.col('mergedInto')}, ${m.col('id')})
+      where ${named(m)}) ${c.alias}`,
+    where: [],
+  };
+}
+
 /** Each lookup key as SQL over the customer row `c` and the bound key `k`. */
 const LOOKUPS = {
   id: {
     type: customer,
     keyType: 'uuid',
-    source: (c, k) => ({ where: [`${c.col('id')} = ${k}::uuid`] }),
+    source: (c, k) => followingMerges(c, (m) => `${m.col('id')} = ${k}::uuid`),
   },
   cifNo: {
     type: customer,
     keyType: 'text',
-    source: (c, k) => ({ where: [`${c.col('cifNo')} = ${k}`] }),
+    source: (c, k) => followingMerges(c, (m) => `${m.col('cifNo')} = ${k}`),
   },
   identityDocument: {
     type: customer,

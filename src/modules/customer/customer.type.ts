@@ -36,6 +36,13 @@ import { Customer } from './customer.entity';
 import { ConsentChannel, CustomerKind, CustomerStatus, Gender } from './customer.enums';
 import { IdentityDocumentView } from './identity-document.type';
 import { SourceRecordView } from './source-record.type';
+import { CustomerMergeView } from '../stewardship/stewardship.type';
+
+/**
+ * The column a lookup by a merged-away customer's id or CIF number adds to the survivor's
+ * row it returns (src/modules/customer/customer-lookup.service.ts): that customer's id.
+ */
+export const RESOLVED_FROM = 'resolved_from';
 
 /** The ids of the policies on which the customer is a party, as SQL. */
 export const customerPolicyIds = (customer: SqlScope) =>
@@ -112,6 +119,34 @@ export class CustomerView {
   @Field(() => Int, { description: 'Optimistic-lock version: send it back with edits.' })
   @Column()
   version!: number;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Set when the lookup named a customer since merged into this one: that customer. Its id and CIF number keep finding this customer.',
+  })
+  // Only a lookup's row carries the column; any other row reads null.
+  @Expression((customer) => `(to_jsonb(${customer.alias}) ->> '${RESOLVED_FROM}')::uuid`)
+  resolvedFrom?: string;
+
+  @Field(() => [CustomerMergeView], {
+    description: 'Merges this customer took part in, newest first: data stewards only.',
+  })
+  @Related({
+    access: FIELDS.customerMerges,
+    kind: 'many',
+    type: () => CustomerMergeView,
+    source: (customer, merge) => ({
+      where: [
+        `(${merge.col('survivor')} = ${customer.col('id')} or ${merge.col('absorbed')} = ${customer.col('id')})`,
+      ],
+    }),
+    orderBy: (merge) => [
+      { sql: merge.col('mergedAt'), type: 'timestamptz', direction: 'desc' },
+      { sql: merge.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  })
+  merges!: CustomerMergeView[];
 
   @Field(() => [IdentityDocumentView])
   @Related({

@@ -1,0 +1,78 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MatchVerdict } from '../golden/match-decision.entity';
+
+export interface DecisionRequest {
+  /** Two source records, in any order: the decision keeps them in id order. */
+  records: [string, string];
+  verdict: MatchVerdict;
+  decidedBy: string;
+  reason: string;
+}
+
+export interface SavedDecision {
+  id: string;
+  /** The decision on the same pair that this one replaced, as it was; null if none. */
+  replaced: Record<string, unknown> | null;
+}
+
+/**
+ * Records steward decisions between pairs of source records, one statement for all: a new
+ * decision on a pair replaces the old one (one decision per pair), which comes back so that
+ * a merge can restore it when undone. Results are in the order of `decisions`.
+ */
+export async function recordDecisions(
+  em: EntityManager,
+  at: Date,
+  decisions: DecisionRequest[],
+): Promise<SavedDecision[]> {
+  if (decisions.length === 0) return [];
+  const rows = await em.execute<(SavedDecision & { n: number })[]>(
+    `with asked as (select * from jsonb_to_recordset(?::jsonb)
+         as d(n int, x uuid, y uuid, verdict text, decided_by text, reason text)),
+     pair as (select n, least(x, y) as a, greatest(x, y) as b, verdict, decided_by, reason from asked),
+     prior as (select d.* from match_decision d join pair p on d.record_a_id = p.a and d.record_b_id = p.b),
+     saved as (insert into match_decision (id, record_a_id, record_b_id, verdict, decided_by, decided_at, reason)
+       select gen_random_uuid(), a, b, verdict, decided_by, ?::timestamptz, reason from pair
+       on conflict (record_a_id, record_b_id) do update set verdict = excluded.verdict,
+         decided_by = excluded.decided_by, decided_at = excluded.decided_at,
+         reason = excluded.reason, updated_at = excluded.decided_at
+       returning id, record_a_id, record_b_id)
+     select p.n, s.id, (select to_jsonb(prior) from prior
+         where prior.record_a_id = p.a and prior.record_b_id = p.b) as replaced
+     from pair p join saved s on s.record_a_id = p.a and s.record_b_id = p.b`,
+    [
+      JSON.stringify(
+        decisions.map((d, n) => ({
+          n,
+          x: d.records[0],
+          y: d.records[1],
+          verdict: d.verdict,
+          decided_by: d.decidedBy,
+          reason: d.reason,
+        })),
+      ),
+      at.toISOString(),
+    ],
+  );
+  const byIndex = new Map(rows.map((r) => [r.n, { id: r.id, replaced: r.replaced }]));
+  return decisions.map((_, n) => byIndex.get(n)!);
+}
+
+/**
+ * Each customer's representative source record: its earliest, by arrival then id (the
+ * record that created it, for customers created by ingestion). Customers without a source
+ * record are absent.
+ */
+export async function earliestRecords(
+  em: EntityManager,
+  customerIds: string[],
+): Promise<Map<string, string>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await em.execute<{ customer_id: string; id: string }[]>(
+    `select distinct on (customer_id) customer_id, id from source_record
+     where customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+     order by customer_id, received_at, id`,
+    [JSON.stringify([...new Set(customerIds)])],
+  );
+  return new Map(rows.map((r) => [r.customer_id, r.id]));
+}

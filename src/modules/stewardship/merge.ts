@@ -1,0 +1,669 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import type { BusinessClock } from '../../time/clock';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { AuditLog, type AuditActor } from '../audit/audit-log';
+import { CustomerStatus } from '../customer/customer.enums';
+import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
+import { MatchVerdict } from '../golden/match-decision.entity';
+import { ReviewStatus } from '../golden/match-review.entity';
+import { DEFAULT_GENERIC_HOLDERS } from '../golden/match-settings';
+import { recomputeGolden } from '../golden/survivorship';
+import { earliestRecords, recordDecisions, type SavedDecision } from './decisions';
+
+/**
+ * What a merge does with the rows behind one foreign key to `customer`:
+ * - `move`: the absorbed customer's rows go to the survivor;
+ * - `close`: the rows stay with the absorbed customer, those matching `where` changed by
+ *   `also` (its open tier assignment ends);
+ * - `requeue`: nothing changes; the survivor is queued;
+ * - `keep`: history that names the customers as they were.
+ * Every change of `move` and `close` is journaled, for the unmerge.
+ */
+export type MergeHandling = 'move' | 'close' | 'requeue' | 'keep';
+
+export interface CustomerReference {
+  table: string;
+  /** The column that references `customer`. */
+  column: string;
+  merge: MergeHandling;
+  /** What identifies a row (`id` unless given). */
+  key?: string[];
+  /** `close`: which of the absorbed customer's rows change (SQL over the row `t`). */
+  where?: string;
+  /**
+   * Other columns the merge changes, each with the SQL of its new value over the row `t`
+   * and its pair `old` (`old.survivor_id`); `:at` is the merge instant. Journaled.
+   */
+  also?: Record<string, string>;
+  /**
+   * Bookkeeping the merge and the unmerge both stamp, as any write would (when the row
+   * last changed, its optimistic-lock version): not journaled, never put back.
+   */
+  stamps?: ('updated_at' | 'version')[];
+}
+
+/**
+ * Every foreign key to `customer` and what a merge does with it: declared once, here, and
+ * held equal to the database's foreign keys by a test, so that a table that comes to refer
+ * to customers cannot be forgotten by merges.
+ */
+export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
+  { table: 'source_record', column: 'customer_id', merge: 'move', stamps: ['updated_at'] },
+  { table: 'identity_document', column: 'customer_id', merge: 'move', stamps: ['updated_at'] },
+  {
+    table: 'contact_point',
+    column: 'customer_id',
+    merge: 'move',
+    // The survivor keeps its primary contact of each kind: one primary per kind.
+    also: {
+      primary: `t."primary" and not exists (select 1 from contact_point s
+        where s.customer_id = old.survivor_id and s.kind = t.kind and s."primary")`,
+    },
+    stamps: ['updated_at'],
+  },
+  // A party is a (policy, customer, role) key: a role both customers hold on one policy is
+  // the survivor's already, and the absorbed customer's row is dropped, journaled whole.
+  { table: 'policy_party', column: 'customer_id', merge: 'move', key: ['policy_id', 'role'] },
+  { table: 'claim', column: 'claimant_id', merge: 'move', stamps: ['updated_at', 'version'] },
+  { table: 'risk_score', column: 'customer_id', merge: 'move', stamps: ['updated_at'] },
+  { table: 'eligibility_decision', column: 'customer_id', merge: 'move', stamps: ['updated_at'] },
+  // A tier is computed from one customer's data, and its history answers "which tier on
+  // that day": moved, the absorbed customer's periods would overlap the survivor's and give
+  // it two tiers on past days (tier as of a date, segment counts, transitions). So the
+  // absorbed customer keeps its history, its open period ending at the merge, and the
+  // survivor is recomputed from everything it now holds.
+  {
+    table: 'tier_assignment',
+    column: 'customer_id',
+    merge: 'close',
+    where: 't.valid_to is null',
+    also: { valid_to: `greatest(:at::timestamptz, t.valid_from)` },
+  },
+  // Customers merged into the absorbed one earlier now point at the survivor: merged_into
+  // always names an unmerged customer, so a merged-away id resolves in one step.
+  {
+    table: 'customer',
+    column: 'merged_into_id',
+    merge: 'move',
+    stamps: ['updated_at', 'version'],
+  },
+  // The tier worker skips customers that are not active: an absorbed customer's entry is
+  // harmless, and the survivor is queued by the merge.
+  { table: 'tier_recompute_queue', column: 'customer_id', merge: 'requeue' },
+  { table: 'customer_merge', column: 'survivor_id', merge: 'keep' },
+  { table: 'customer_merge', column: 'absorbed_id', merge: 'keep' },
+];
+
+const CHANGED = CUSTOMER_REFERENCES.filter((r) => r.merge === 'move' || r.merge === 'close');
+
+const keyOf = (table: string) => CHANGED.find((r) => r.table === table)?.key ?? ['id'];
+
+/** The customer columns a merge (status) or survivorship (golden fields) may rewrite. */
+const CUSTOMER_COLUMNS = [
+  'status',
+  'merged_into_id',
+  'name',
+  'gender',
+  'birth_date',
+  'branch_id',
+  'marketing_consent',
+  'consent_at',
+  'consent_channel',
+  'lineage',
+] as const;
+
+type Rows = Record<string, unknown>[];
+
+/** What `customer_merge.journal` holds: enough to put back everything the merge changed. */
+export interface MergeJournal {
+  version: 1;
+  /** Per table, each row the merge changed: its key and the values it replaced. */
+  changed: Record<string, Rows>;
+  /** Rows the merge deleted (a policy role the survivor held too), whole. */
+  removed: Record<string, Rows>;
+  /** Both customers' own columns before the merge. */
+  customers: { survivor: Record<string, unknown>; absorbed: Record<string, unknown> };
+  /** The SAME_CUSTOMER decision a steward merge recorded, and the one it replaced. */
+  decision?: SavedDecision;
+}
+
+export interface MergeRequest {
+  survivorId: string;
+  absorbedId: string;
+  kind: MergeKind;
+  /** The comparison that joined them (automatic merges). */
+  evidence?: object;
+  mergedBy: string;
+  reason?: string;
+  /**
+   * STEWARD merges: the two source records the SAME_CUSTOMER decision is about (a review
+   * task's pair); by default the earliest record of each customer.
+   */
+  decisionRecords?: [string, string];
+}
+
+export interface MergeOptions {
+  /** Who the audit log names; by default `mergedBy` (or `by`) as a system actor. */
+  actor?: AuditActor;
+  /** Survivorship's setting (MatchSettings.genericHolders); its default otherwise. */
+  genericHolders?: number;
+}
+
+const systemActor = (subject: string): AuditActor => ({
+  subject,
+  role: 'system',
+  branchCode: 'system',
+});
+
+const recomputeCustomers = (em: EntityManager, ids: string[], options: MergeOptions) =>
+  recomputeGolden(em, ids, { genericHolders: options.genericHolders ?? DEFAULT_GENERIC_HOLDERS });
+
+const stampSql = (stamp: 'updated_at' | 'version') =>
+  stamp === 'version' ? 'version = t.version + 1' : 'updated_at = :at::timestamptz';
+
+/**
+ * Runs `text`, its `:name` placeholders bound from `named` (each written with its cast):
+ * MikroORM's em.execute takes `?` only, which long statements make hard to follow.
+ */
+async function run<T extends object>(
+  em: EntityManager,
+  text: string,
+  named: Record<string, unknown>,
+): Promise<T[]> {
+  const values: unknown[] = [];
+  const pattern = new RegExp(`:(${Object.keys(named).join('|')})\\b`, 'g');
+  const sql = text.replace(pattern, (_, name: string) => {
+    values.push(named[name]);
+    return '?';
+  });
+  return em.execute<T[]>(sql, values);
+}
+
+const PAIRS = `pairs as (select * from jsonb_to_recordset(:pairs::jsonb)
+  as p(merge_id uuid, survivor_id uuid, absorbed_id uuid))`;
+
+interface LockedCustomer {
+  id: string;
+  kind: string;
+  status: CustomerStatus;
+  merged_into_id: string | null;
+  /** CUSTOMER_COLUMNS as PostgreSQL writes them in JSON (dates as dates). */
+  own: Record<string, unknown>;
+}
+
+/** Locks the customers in id order, so that two merges never wait on each other in a cycle. */
+async function lockCustomers(
+  em: EntityManager,
+  ids: string[],
+): Promise<Map<string, LockedCustomer>> {
+  const own = CUSTOMER_COLUMNS.map((c) => `'${c}', ${c}`).join(', ');
+  const rows = await run<LockedCustomer>(
+    em,
+    `select id, kind, status, merged_into_id, jsonb_build_object(${own}) as own
+     from customer where id in (select value::uuid from jsonb_array_elements_text(:ids::jsonb))
+     order by id for update`,
+    { ids: JSON.stringify([...new Set(ids)]) },
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+function checkMerges(merges: MergeRequest[], customers: Map<string, LockedCustomer>): void {
+  const absorbed = new Set<string>();
+  const survivors = new Set(merges.map((m) => m.survivorId));
+  merges.forEach((merge, i) => {
+    const field = merges.length > 1 ? `merges[${i}]` : 'absorbedId';
+    if (merge.survivorId === merge.absorbedId) {
+      throw new BadUserInputError(`${field}: a customer cannot absorb itself`, {
+        field,
+        rule: 'SAME_CUSTOMER',
+      });
+    }
+    // One step per customer per batch: a chain (A into B, B into C) takes two batches.
+    if (absorbed.has(merge.absorbedId) || survivors.has(merge.absorbedId)) {
+      throw new BadUserInputError(
+        `${field}: customer ${merge.absorbedId} is absorbed twice, or absorbed and absorbing, in one batch`,
+        { field, rule: 'OVERLAPPING_MERGES' },
+      );
+    }
+    absorbed.add(merge.absorbedId);
+    for (const id of [merge.survivorId, merge.absorbedId]) {
+      const customer = customers.get(id);
+      if (!customer) throw new NotFoundError(`no customer ${id}`);
+      if (customer.status === CustomerStatus.MERGED) {
+        throw new ConflictError(
+          `customer ${id} was merged into ${customer.merged_into_id}: merge that one instead`,
+          { field, rule: 'ALREADY_MERGED', mergedInto: customer.merged_into_id },
+        );
+      }
+    }
+    if (customers.get(merge.survivorId)!.kind !== customers.get(merge.absorbedId)!.kind) {
+      throw new ConflictError(`${field}: a person and an organisation are never one customer`, {
+        field,
+        rule: 'KIND_MISMATCH',
+      });
+    }
+  });
+}
+
+/** Per merge id, per table, the rows journaled. */
+type Journaled = Map<string, Record<string, Rows>>;
+
+function collect(into: Journaled, table: string, rows: { merge_id: string; rows: Rows }[]) {
+  for (const row of rows) {
+    const tables = into.get(row.merge_id) ?? {};
+    tables[table] = row.rows;
+    into.set(row.merge_id, tables);
+  }
+}
+
+/** One statement per table, whatever the number of pairs: see CUSTOMER_REFERENCES. */
+async function changeRows(
+  em: EntityManager,
+  pairs: string,
+  at: string,
+): Promise<{ changed: Journaled; removed: Journaled }> {
+  const changed: Journaled = new Map();
+  const removed: Journaled = new Map();
+  const dropped = await run<{ merge_id: string; rows: Rows }>(
+    em,
+    `with ${PAIRS},
+     gone as (delete from policy_party t using pairs p
+       where t.customer_id = p.absorbed_id and exists (select 1 from policy_party s
+         where s.policy_id = t.policy_id and s.role = t.role and s.customer_id = p.survivor_id)
+       returning p.merge_id, t.*)
+     select merge_id, jsonb_agg(to_jsonb(gone) - 'merge_id' order by policy_id, role) as rows
+     from gone group by merge_id`,
+    { pairs },
+  );
+  collect(removed, 'policy_party', dropped);
+  for (const ref of CHANGED) {
+    const key = keyOf(ref.table);
+    const also = Object.entries(ref.also ?? {});
+    const journaled = [...key, ref.column, ...also.map(([column]) => column)];
+    const sets = [
+      ...(ref.merge === 'move' ? [`${ref.column} = old.survivor_id`] : []),
+      ...also.map(([column, sql]) => `"${column}" = ${sql}`),
+      ...(ref.stamps ?? []).map(stampSql),
+    ];
+    const rows = await run<{ merge_id: string; rows: Rows }>(
+      em,
+      `with ${PAIRS},
+       old as (select p.merge_id, p.survivor_id, ${journaled.map((c) => `t."${c}"`).join(', ')}
+         from ${ref.table} t join pairs p on t.${ref.column} = p.absorbed_id
+         ${ref.where ? `where ${ref.where}` : ''}),
+       changed as (update ${ref.table} t set ${sets.join(', ')}
+         from old where ${key.map((c) => `t."${c}" = old."${c}"`).join(' and ')}
+         returning old.*)
+       select merge_id, jsonb_agg(to_jsonb(changed) - 'merge_id' - 'survivor_id'
+           order by ${key.map((c) => `"${c}"`).join(', ')}) as rows
+       from changed group by merge_id`,
+      { pairs, at },
+    );
+    collect(changed, ref.table, rows);
+  }
+  return { changed, removed };
+}
+
+/**
+ * Records SAME_CUSTOMER for steward merges, between the records given or the earliest
+ * record of each customer, replacing any decision on that pair (kept in the journal).
+ */
+async function recordSameCustomer(
+  em: EntityManager,
+  merges: { id: string; request: MergeRequest }[],
+  at: Date,
+): Promise<Map<string, SavedDecision>> {
+  const steward = merges.filter((m) => m.request.kind === MergeKind.STEWARD);
+  const earliest = await earliestRecords(
+    em,
+    steward
+      .filter((m) => !m.request.decisionRecords)
+      .flatMap((m) => [m.request.survivorId, m.request.absorbedId]),
+  );
+  const decided = steward.flatMap(({ id, request }) => {
+    const [x, y] = request.decisionRecords ?? [
+      earliest.get(request.survivorId),
+      earliest.get(request.absorbedId),
+    ];
+    // A customer without a source record leaves matching nothing to respect.
+    return x && y ? [{ id, records: [x, y] as [string, string], request }] : [];
+  });
+  const saved = await recordDecisions(
+    em,
+    at,
+    decided.map(({ records, request }) => ({
+      records,
+      verdict: MatchVerdict.SAME_CUSTOMER,
+      decidedBy: request.mergedBy,
+      reason: request.reason ?? '',
+    })),
+  );
+  return new Map(decided.map(({ id }, i) => [id, saved[i]!]));
+}
+
+/** Queues customers for a tier recompute, in id order as the queue triggers do. */
+async function queueTiers(em: EntityManager, ids: string[], reason: string): Promise<void> {
+  await em.execute(
+    `insert into tier_recompute_queue (customer_id, reason)
+     select distinct value::uuid, ? from jsonb_array_elements_text(?::jsonb) order by 1
+     on conflict (customer_id) do update set reason = excluded.reason,
+       enqueued_at = excluded.enqueued_at, enqueued_xid = excluded.enqueued_xid`,
+    [reason, JSON.stringify(ids)],
+  );
+}
+
+/** What the audit log says of journaled rows: counts and keys, never values. */
+const rowKeys = (tables: Record<string, Rows>) =>
+  Object.fromEntries(
+    Object.entries(tables).map(([table, rows]) => [
+      table,
+      {
+        count: rows.length,
+        ids: rows.map((r) =>
+          keyOf(table)
+            .map((k) => String(r[k]))
+            .join(':'),
+        ),
+      },
+    ]),
+  );
+
+/**
+ * Merges each absorbed customer into its survivor, inside the caller's transaction, in a
+ * fixed number of statements whatever the number of merges: the rows behind every foreign
+ * key to the absorbed customer are moved or closed as CUSTOMER_REFERENCES says, journaled
+ * with the values they held so that `unmergeCustomers` puts them back; the absorbed
+ * customer becomes MERGED into the survivor; open review tasks whose records are now one
+ * customer's are SUPERSEDED; the survivors' golden records are recomputed and their tiers
+ * queued; each merge is audited (counts and row keys, never personal values). A steward
+ * merge records SAME_CUSTOMER between the two customers' records too. Returns the merge
+ * ids, in the order of `merges`.
+ */
+export async function mergeCustomers(
+  em: EntityManager,
+  clock: BusinessClock,
+  merges: MergeRequest[],
+  options: MergeOptions = {},
+): Promise<string[]> {
+  if (merges.length === 0) return [];
+  const now = clock.now();
+  const at = now.toISOString();
+  const customers = await lockCustomers(
+    em,
+    merges.flatMap((m) => [m.survivorId, m.absorbedId]),
+  );
+  checkMerges(merges, customers);
+  const planned = merges.map((request) => ({ id: randomUUID(), request }));
+  const pairs = JSON.stringify(
+    planned.map(({ id, request }) => ({
+      merge_id: id,
+      survivor_id: request.survivorId,
+      absorbed_id: request.absorbedId,
+    })),
+  );
+  const decisions = await recordSameCustomer(em, planned, now);
+  const { changed, removed } = await changeRows(em, pairs, at);
+  await run(
+    em,
+    `with ${PAIRS}
+     update customer t set
+       status = case when t.id = p.absorbed_id then '${CustomerStatus.MERGED}' else t.status end,
+       merged_into_id = case when t.id = p.absorbed_id then p.survivor_id else t.merged_into_id end,
+       ${stampSql('updated_at')}, ${stampSql('version')}
+     from pairs p where t.id = p.absorbed_id or t.id = p.survivor_id`,
+    { pairs, at },
+  );
+  await run(
+    em,
+    `with ${PAIRS}
+     update match_review r set status = '${ReviewStatus.SUPERSEDED}', updated_at = :at::timestamptz
+     from source_record a, source_record b
+     where r.status = '${ReviewStatus.OPEN}' and a.id = r.record_a_id and b.id = r.record_b_id
+       and a.customer_id = b.customer_id and a.customer_id in (select survivor_id from pairs)`,
+    { pairs, at },
+  );
+  const own = (id: string) => customers.get(id)!.own;
+  await em.insertMany(
+    CustomerMerge,
+    planned.map(({ id, request }) => {
+      const journal: MergeJournal = {
+        version: 1,
+        changed: changed.get(id) ?? {},
+        removed: removed.get(id) ?? {},
+        customers: { survivor: own(request.survivorId), absorbed: own(request.absorbedId) },
+        ...(decisions.has(id) ? { decision: decisions.get(id) } : {}),
+      };
+      return {
+        id,
+        survivor: request.survivorId,
+        absorbed: request.absorbedId,
+        kind: request.kind,
+        evidence: request.evidence as Record<string, unknown> | undefined,
+        mergedBy: request.mergedBy,
+        mergedAt: now,
+        reason: request.reason,
+        journal: journal as unknown as Record<string, unknown>,
+        createdAt: now,
+        updatedAt: now,
+      };
+    }),
+  );
+  const survivors = [...new Set(merges.map((m) => m.survivorId))];
+  await recomputeCustomers(em, survivors, options);
+  await queueTiers(em, survivors, 'merge');
+  const audit = new AuditLog(clock);
+  await em.insertMany(
+    AuditEvent,
+    planned.map(({ id, request }) =>
+      audit.entity(options.actor ?? systemActor(request.mergedBy), {
+        action: AuditAction.CUSTOMER_MERGE,
+        target: { type: 'Customer', id: request.survivorId },
+        purpose: request.reason,
+        details: {
+          merge: id,
+          kind: request.kind,
+          survivor: request.survivorId,
+          absorbed: request.absorbedId,
+          changed: rowKeys(changed.get(id) ?? {}),
+          removed: rowKeys(removed.get(id) ?? {}),
+          ...(decisions.has(id) ? { decision: decisions.get(id)!.id } : {}),
+        },
+      }),
+    ),
+  );
+  return planned.map((p) => p.id);
+}
+
+export interface UnmergeResult {
+  survivorId: string;
+  absorbedId: string;
+  /** Per table, the rows put back, of those journaled (the rest had moved on since). */
+  restored: Record<string, { restored: number; journaled: number }>;
+  /** The decision recorded or removed so that matching respects the unmerge. */
+  decision?: { id: string; verdict: MatchVerdict; removed?: boolean };
+}
+
+interface MergeRow {
+  id: string;
+  survivor_id: string;
+  absorbed_id: string;
+  kind: MergeKind;
+  journal: MergeJournal;
+  unmerged_at: Date | null;
+}
+
+/**
+ * Undoes one merge inside the caller's transaction. The journaled rows that are where the
+ * merge left them get back the values they held (moved rows return to the absorbed
+ * customer, its closed tier reopens), the rows it dropped come back, both customers get
+ * back their own columns (the absorbed one is active again), both golden records are
+ * recomputed from their source records, both tiers are queued, and the unmerge is audited.
+ * Rows that reached the survivor after the merge stay with it, as do rows moved on since.
+ *
+ * A merge on top, the survivor since absorbed by a third customer, is refused (CONFLICT,
+ * MERGED_SINCE, naming that merge): the rows sit with the third customer, and only undoing
+ * the later merge first brings them back where this journal finds them.
+ *
+ * So that matching does not join the two again, undoing an automatic merge records
+ * DIFFERENT_CUSTOMERS between the earliest source record of each; undoing a steward merge
+ * removes the SAME_CUSTOMER decision it recorded (restoring the one that replaced),
+ * leaving the pair to matching and review.
+ */
+export async function unmergeCustomers(
+  em: EntityManager,
+  clock: BusinessClock,
+  mergeId: string,
+  by: string,
+  reason: string,
+  options: MergeOptions = {},
+): Promise<UnmergeResult> {
+  const now = clock.now();
+  const at = now.toISOString();
+  const [merge] = await run<MergeRow>(
+    em,
+    `select id, survivor_id, absorbed_id, kind, journal, unmerged_at from customer_merge
+     where id = :id::uuid for update`,
+    { id: mergeId },
+  );
+  if (!merge) throw new NotFoundError(`no merge ${mergeId}`);
+  if (merge.unmerged_at) {
+    throw new ConflictError(`merge ${mergeId} was undone already`, {
+      field: 'mergeId',
+      rule: 'ALREADY_UNMERGED',
+    });
+  }
+  const { survivor_id: survivor, absorbed_id: absorbed, journal } = merge;
+  const customers = await lockCustomers(em, [survivor, absorbed]);
+  if (customers.get(survivor)?.status === CustomerStatus.MERGED) {
+    const [later] = await run<{ id: string }>(
+      em,
+      `select id from customer_merge where absorbed_id = :survivor::uuid and unmerged_at is null
+       order by merged_at desc limit 1`,
+      { survivor },
+    );
+    throw new ConflictError(
+      `customer ${survivor} has since been merged into ${customers.get(survivor)!.merged_into_id}: undo merge ${later?.id} first`,
+      { field: 'mergeId', rule: 'MERGED_SINCE', laterMerge: later?.id },
+    );
+  }
+  const restored: UnmergeResult['restored'] = {};
+  for (const ref of CHANGED) {
+    const rows = journal.changed[ref.table] ?? [];
+    if (rows.length === 0) continue;
+    const key = keyOf(ref.table);
+    const sets = [
+      ...(ref.merge === 'move' ? [`${ref.column} = j.${ref.column}`] : []),
+      ...Object.keys(ref.also ?? {}).map((column) => `"${column}" = j."${column}"`),
+      ...(ref.stamps ?? []).map(stampSql),
+    ];
+    const [{ n }] = (await run<{ n: number }>(
+      em,
+      `with back as (update ${ref.table} t set ${sets.join(', ')}
+         from jsonb_populate_recordset(null::${ref.table}, :journal::jsonb) j
+         where ${key.map((c) => `t."${c}" = j."${c}"`).join(' and ')}
+           and t.${ref.column} = :holder::uuid
+         returning 1)
+       select count(*)::int as n from back`,
+      {
+        journal: JSON.stringify(rows),
+        holder: ref.merge === 'move' ? survivor : absorbed,
+        at,
+      },
+    )) as [{ n: number }];
+    restored[ref.table] = { restored: n, journaled: rows.length };
+  }
+  const dropped = journal.removed.policy_party ?? [];
+  if (dropped.length) {
+    const [{ n }] = (await run<{ n: number }>(
+      em,
+      `with back as (insert into policy_party (policy_id, customer_id, role)
+         select policy_id, customer_id, role
+         from jsonb_populate_recordset(null::policy_party, :journal::jsonb)
+         on conflict do nothing returning 1)
+       select count(*)::int as n from back`,
+      { journal: JSON.stringify(dropped) },
+    )) as [{ n: number }];
+    const moved = restored.policy_party ?? { restored: 0, journaled: 0 };
+    restored.policy_party = {
+      restored: moved.restored + n,
+      journaled: moved.journaled + dropped.length,
+    };
+  }
+  // The customers' own columns as they were: survivorship below recomputes the golden
+  // ones of a customer whose records carry them; these stand for one whose records do not.
+  try {
+    await run(
+      em,
+      `update customer t set ${CUSTOMER_COLUMNS.map((c) => `${c} = j.${c}`).join(', ')},
+         ${stampSql('updated_at')}, ${stampSql('version')}
+       from jsonb_populate_recordset(null::customer, :journal::jsonb) j where t.id = j.id`,
+      {
+        journal: JSON.stringify([
+          { ...journal.customers.survivor, id: survivor, status: customers.get(survivor)!.status },
+          { ...journal.customers.absorbed, id: absorbed, merged_into_id: null },
+        ]),
+        at,
+      },
+    );
+  } catch (error) {
+    if ((error as { constraint?: string }).constraint !== 'customer_branch_open') throw error;
+    throw new ConflictError(
+      `customer ${absorbed}'s branch has closed since the merge: move the customer to an open branch first`,
+      { field: 'mergeId', rule: 'BRANCH_CLOSED' },
+    );
+  }
+  const decision = await undoDecision(em, merge, by, reason, now);
+  await run(
+    em,
+    `update customer_merge set unmerged_at = :at::timestamptz, unmerged_by = :by,
+       unmerge_reason = :reason, updated_at = :at::timestamptz where id = :id::uuid`,
+    { at, by, reason, id: mergeId },
+  );
+  await recomputeCustomers(em, [survivor, absorbed], options);
+  await queueTiers(em, [survivor, absorbed], 'unmerge');
+  await em.insertMany(AuditEvent, [
+    new AuditLog(clock).entity(options.actor ?? systemActor(by), {
+      action: AuditAction.CUSTOMER_UNMERGE,
+      target: { type: 'Customer', id: absorbed },
+      purpose: reason,
+      details: { merge: mergeId, kind: merge.kind, survivor, absorbed, restored, decision },
+    }),
+  ]);
+  return { survivorId: survivor, absorbedId: absorbed, restored, decision };
+}
+
+async function undoDecision(
+  em: EntityManager,
+  merge: MergeRow,
+  by: string,
+  reason: string,
+  at: Date,
+): Promise<UnmergeResult['decision']> {
+  if (merge.kind === MergeKind.AUTOMATIC) {
+    const earliest = await earliestRecords(em, [merge.survivor_id, merge.absorbed_id]);
+    const x = earliest.get(merge.survivor_id);
+    const y = earliest.get(merge.absorbed_id);
+    if (!x || !y) return undefined;
+    const [saved] = await recordDecisions(em, at, [
+      { records: [x, y], verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decidedBy: by, reason },
+    ]);
+    return { id: saved!.id, verdict: MatchVerdict.DIFFERENT_CUSTOMERS };
+  }
+  const recorded = merge.journal.decision;
+  if (!recorded) return undefined;
+  // Only while it is still the merge's: a steward may have decided otherwise since.
+  await em.execute(`delete from match_decision where id = ?::uuid and verdict = ?`, [
+    recorded.id,
+    MatchVerdict.SAME_CUSTOMER,
+  ]);
+  if (recorded.replaced) {
+    await em.execute(
+      `insert into match_decision select * from jsonb_populate_record(null::match_decision, ?::jsonb)
+       on conflict (record_a_id, record_b_id) do nothing`,
+      [JSON.stringify(recorded.replaced)],
+    );
+  }
+  return { id: recorded.id, verdict: MatchVerdict.SAME_CUSTOMER, removed: true };
+}

@@ -1,0 +1,166 @@
+import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { OPERATIONS } from '../../auth/access';
+import type { RequestContext } from '../../graphql/context';
+import { ConnectionArgs } from '../../graphql/connection';
+import { IdArg } from '../../graphql/id-arg';
+import type { RootSource } from '../../read/compiler';
+import type { LookupSource } from '../../read/read-session';
+import { actorOf } from '../audit/audit-log';
+import { ReviewStatus } from '../golden/match-review.entity';
+import {
+  CustomerMergeView,
+  MatchDecisionView,
+  MatchReviewConnection,
+  MatchReviewView,
+} from './stewardship.type';
+
+const byId = (type: () => Function): LookupSource => ({
+  type,
+  keyType: 'uuid',
+  source: (row, key) => ({ where: [`${row.col('id')} = ${key}::uuid`] }),
+});
+
+const REVIEW_BY_ID = byId(() => MatchReviewView);
+const MERGE_BY_ID = byId(() => CustomerMergeView);
+const DECISION_BY_ID = byId(() => MatchDecisionView);
+
+/** Review tasks of a status, the strongest first, then the oldest. */
+function reviewQueue(status: ReviewStatus): RootSource {
+  return {
+    type: () => MatchReviewView,
+    source: (r) => ({ where: [`${r.col('status')} = ${r.param(status, 'text')}`] }),
+    orderBy: (r) => [
+      // As numeric: a cursor carries it as exact decimal text, never in exponent form.
+      { sql: `${r.col('score')}::numeric`, type: 'numeric', direction: 'desc' },
+      { sql: r.col('createdAt'), type: 'timestamptz', direction: 'asc' },
+      { sql: r.col('id'), type: 'uuid', direction: 'asc' },
+    ],
+  };
+}
+
+const REASON = { description: 'Why: kept with the decision and in the audit log.' };
+
+/** Data stewards: the review queue, merges and unmerges, decisions that keep records apart. */
+@Resolver()
+export class StewardshipResolver {
+  @Authorized(OPERATIONS.stewardship)
+  @Query(() => MatchReviewConnection, {
+    description: 'Review tasks, the highest score first, then the oldest.',
+  })
+  matchReviews(
+    @Arg('status', () => ReviewStatus, { defaultValue: ReviewStatus.OPEN }) status: ReviewStatus,
+    @Args() page: ConnectionArgs,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    return context.read.connection(info, reviewQueue(status), {
+      first: page.first,
+      after: page.after,
+    });
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Query(() => CustomerMergeView, { nullable: true, description: 'One merge.' })
+  customerMerge(
+    @IdArg('id') id: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    return context.read.lookup(info, MERGE_BY_ID, id);
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Mutation(() => MatchReviewView, {
+    description:
+      'The two records are one customer: their customers are merged (the older survives) and SAME_CUSTOMER is recorded.',
+  })
+  async approveMatchReview(
+    @IdArg('id') id: string,
+    @Arg('reason', () => String, REASON) reason: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const actor = actorOf(context.caller, context.requestId);
+    await context.services.stewardship.approveReview(actor, context.read, id, reason);
+    return context.read.lookup(info, REVIEW_BY_ID, id);
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Mutation(() => MatchReviewView, {
+    description: 'The two records are different customers: DIFFERENT_CUSTOMERS is recorded.',
+  })
+  async rejectMatchReview(
+    @IdArg('id') id: string,
+    @Arg('reason', () => String, REASON) reason: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const actor = actorOf(context.caller, context.requestId);
+    await context.services.stewardship.rejectReview(actor, context.read, id, reason);
+    return context.read.lookup(info, REVIEW_BY_ID, id);
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Mutation(() => CustomerMergeView, {
+    description: 'Merges absorbedId into survivorId (force-merge), recorded as SAME_CUSTOMER.',
+  })
+  async mergeCustomers(
+    @IdArg('survivorId') survivorId: string,
+    @IdArg('absorbedId') absorbedId: string,
+    @Arg('reason', () => String, REASON) reason: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const merge = await context.services.stewardship.merge(
+      actorOf(context.caller, context.requestId),
+      context.read,
+      survivorId,
+      absorbedId,
+      reason,
+    );
+    return context.read.lookup(info, MERGE_BY_ID, merge);
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Mutation(() => CustomerMergeView, {
+    description:
+      'Undoes a merge exactly: the rows it moved go back and the absorbed customer is active again.',
+  })
+  async unmergeCustomers(
+    @IdArg('mergeId') mergeId: string,
+    @Arg('reason', () => String, REASON) reason: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const merge = await context.services.stewardship.unmerge(
+      actorOf(context.caller, context.requestId),
+      context.read,
+      mergeId,
+      reason,
+    );
+    return context.read.lookup(info, MERGE_BY_ID, merge);
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Mutation(() => MatchDecisionView, {
+    description:
+      'Do-not-merge: matching never joins the two customers; open review tasks between them are rejected.',
+  })
+  async markDifferentCustomers(
+    @IdArg('customerIdA') customerIdA: string,
+    @IdArg('customerIdB') customerIdB: string,
+    @Arg('reason', () => String, REASON) reason: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const decision = await context.services.stewardship.markDifferent(
+      actorOf(context.caller, context.requestId),
+      context.read,
+      customerIdA,
+      customerIdB,
+      reason,
+    );
+    return context.read.lookup(info, DECISION_BY_ID, decision);
+  }
+}

@@ -1,0 +1,361 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  BadUserInputError,
+  ConflictError,
+  NotFoundError,
+  validOrThrow,
+} from '../../graphql/errors';
+import type { ReadSession } from '../../read/read-session';
+import type { BusinessClock } from '../../time/clock';
+import { checkUuid } from '../../validation';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { AuditLog, type AuditActor, type AuditEntry } from '../audit/audit-log';
+import { CustomerView } from '../customer/customer.type';
+import { MergeKind } from '../golden/customer-merge.entity';
+import { MatchVerdict } from '../golden/match-decision.entity';
+import { ReviewStatus } from '../golden/match-review.entity';
+import { earliestRecords, recordDecisions } from './decisions';
+import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
+import { CustomerMergeView, MatchReviewView } from './stewardship.type';
+
+/** A steward's reason is kept with the decision and in the audit log. */
+const MAX_REASON = 1000;
+
+function reasonOf(reason: string): string {
+  const text = reason.trim();
+  if (!text) {
+    throw new BadUserInputError('reason: must not be blank', { field: 'reason', rule: 'REQUIRED' });
+  }
+  if (text.length > MAX_REASON) {
+    throw new BadUserInputError(`reason: at most ${MAX_REASON} characters`, {
+      field: 'reason',
+      rule: 'TOO_LONG',
+    });
+  }
+  return text;
+}
+
+/** How decisions and merges name who took them. */
+const byOf = (actor: AuditActor) => `${actor.subject} (${actor.role})`;
+
+interface LockedReview {
+  id: string;
+  status: ReviewStatus;
+  record_a_id: string;
+  record_b_id: string;
+  score: number;
+  rule: string;
+  customer_a: string;
+  customer_b: string;
+}
+
+/**
+ * The data steward's side of matching: review tasks approved or rejected, customers merged
+ * by hand, merges undone, customers kept apart. Every write is one transaction with its
+ * audit entries; a record or customer the caller may not see is answered as a missing one.
+ */
+export class StewardshipService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: BusinessClock,
+    /** Survivorship's settings (the matching configuration). */
+    private readonly golden: Pick<MergeOptions, 'genericHolders'> = {},
+  ) {}
+
+  private readonly audit = new AuditLog(this.clock);
+
+  /** Force-merge: `absorbedId` into `survivorId`, recorded as SAME_CUSTOMER. Returns the merge id. */
+  async merge(
+    actor: AuditActor,
+    read: ReadSession,
+    survivorId: string,
+    absorbedId: string,
+    reason: string,
+  ): Promise<string> {
+    const why = reasonOf(reason);
+    await this.seeCustomers(read, ['survivorId', survivorId], ['absorbedId', absorbedId]);
+    return this.em.transactional(async (em) => {
+      const [mergeId] = await mergeCustomers(
+        em,
+        this.clock,
+        [{ survivorId, absorbedId, kind: MergeKind.STEWARD, mergedBy: byOf(actor), reason: why }],
+        { ...this.golden, actor },
+      );
+      await this.record(em, actor, {
+        action: AuditAction.MATCH_DECISION,
+        target: { type: 'Customer', id: survivorId },
+        purpose: why,
+        details: {
+          verdict: MatchVerdict.SAME_CUSTOMER,
+          customers: [survivorId, absorbedId],
+          merge: mergeId,
+        },
+      });
+      return mergeId!;
+    });
+  }
+
+  /** Undoes a merge (see unmergeCustomers). Returns the merge id. */
+  async unmerge(actor: AuditActor, read: ReadSession, mergeId: string, reason: string) {
+    const why = reasonOf(reason);
+    const id = validOrThrow('mergeId', checkUuid(mergeId));
+    const seen = await read.seenIds(() => CustomerMergeView, [id]);
+    if (!seen.has(id)) throw new NotFoundError(`no merge ${id}`);
+    await this.em.transactional((em) =>
+      unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor }),
+    );
+    return id;
+  }
+
+  /**
+   * Do-not-merge: DIFFERENT_CUSTOMERS between the earliest source record of each customer,
+   * so that matching never joins them, directly or through others; open review tasks
+   * between their records are rejected with it. Returns the decision id.
+   */
+  async markDifferent(
+    actor: AuditActor,
+    read: ReadSession,
+    customerIdA: string,
+    customerIdB: string,
+    reason: string,
+  ): Promise<string> {
+    const why = reasonOf(reason);
+    await this.seeCustomers(read, ['customerIdA', customerIdA], ['customerIdB', customerIdB]);
+    return this.em.transactional(async (em) => {
+      const customers = await em.execute<{ id: string; current: string }[]>(
+        `select id, coalesce(merged_into_id, id) as current from customer
+         where id in (?::uuid, ?::uuid) for share`,
+        [customerIdA, customerIdB],
+      );
+      const current = new Map(customers.map((c) => [c.id, c.current]));
+      const [a, b] = [current.get(customerIdA)!, current.get(customerIdB)!];
+      if (a === b) {
+        throw new ConflictError('the two are one customer now: undo the merge first', {
+          field: 'customerIdB',
+          rule: 'ALREADY_ONE_CUSTOMER',
+        });
+      }
+      const earliest = await earliestRecords(em, [a, b]);
+      const records = [earliest.get(a), earliest.get(b)];
+      if (!records[0] || !records[1]) {
+        throw new ConflictError(
+          'a customer without source records gives matching nothing to keep apart',
+          {
+            field: records[0] ? 'customerIdB' : 'customerIdA',
+            rule: 'NO_SOURCE_RECORD',
+          },
+        );
+      }
+      const at = this.clock.now();
+      const [decision] = await recordDecisions(em, at, [
+        {
+          records: records as [string, string],
+          verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+          decidedBy: byOf(actor),
+          reason: why,
+        },
+      ]);
+      const rejected = await em.execute<{ id: string }[]>(
+        `update match_review r set status = ?, decided_by = ?, decided_at = ?::timestamptz,
+           reason = ?, updated_at = ?::timestamptz
+         from source_record x, source_record y
+         where r.status = ? and x.id = r.record_a_id and y.id = r.record_b_id
+           and ((x.customer_id = ?::uuid and y.customer_id = ?::uuid)
+             or (x.customer_id = ?::uuid and y.customer_id = ?::uuid))
+         returning r.id`,
+        [
+          ReviewStatus.REJECTED,
+          byOf(actor),
+          at.toISOString(),
+          why,
+          at.toISOString(),
+          ReviewStatus.OPEN,
+          a,
+          b,
+          b,
+          a,
+        ],
+      );
+      await this.record(em, actor, {
+        action: AuditAction.MATCH_DECISION,
+        target: { type: 'Customer', id: a },
+        purpose: why,
+        details: {
+          verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+          customers: [a, b],
+          records,
+          decision: decision!.id,
+          reviewsRejected: rejected.map((r) => r.id),
+        },
+      });
+      return decision!.id;
+    });
+  }
+
+  /**
+   * The two records are one customer: their customers are merged (STEWARD), the older one
+   * (by creation, then CIF number) surviving, and SAME_CUSTOMER is recorded between them.
+   */
+  async approveReview(actor: AuditActor, read: ReadSession, reviewId: string, reason: string) {
+    const why = reasonOf(reason);
+    return this.decideReview(actor, read, reviewId, why, async (em, review) => {
+      const at = this.clock.now();
+      await this.closeReview(em, review.id, ReviewStatus.APPROVED, actor, why, at);
+      let merge: string | undefined;
+      let decision: string | undefined;
+      let survivor = review.customer_a;
+      let absorbed = review.customer_b;
+      if (review.customer_a === review.customer_b) {
+        // Already one customer (merged since the task was opened): the verdict stands alone.
+        const [saved] = await recordDecisions(em, at, [
+          {
+            records: [review.record_a_id, review.record_b_id],
+            verdict: MatchVerdict.SAME_CUSTOMER,
+            decidedBy: byOf(actor),
+            reason: why,
+          },
+        ]);
+        decision = saved!.id;
+      } else {
+        const [older] = await em.execute<{ id: string }[]>(
+          `select id from customer where id in (?::uuid, ?::uuid) order by created_at, cif_no limit 1`,
+          [review.customer_a, review.customer_b],
+        );
+        survivor = older!.id;
+        absorbed = survivor === review.customer_a ? review.customer_b : review.customer_a;
+        [merge] = await mergeCustomers(
+          em,
+          this.clock,
+          [
+            {
+              survivorId: survivor,
+              absorbedId: absorbed,
+              kind: MergeKind.STEWARD,
+              evidence: { review: review.id, rule: review.rule, score: review.score },
+              mergedBy: byOf(actor),
+              reason: why,
+              decisionRecords: [review.record_a_id, review.record_b_id],
+            },
+          ],
+          { ...this.golden, actor },
+        );
+      }
+      return {
+        verdict: MatchVerdict.SAME_CUSTOMER,
+        ...(merge ? { merge, survivor, absorbed } : { decision }),
+      };
+    });
+  }
+
+  /** The two records are different customers: DIFFERENT_CUSTOMERS, never proposed again. */
+  async rejectReview(actor: AuditActor, read: ReadSession, reviewId: string, reason: string) {
+    const why = reasonOf(reason);
+    return this.decideReview(actor, read, reviewId, why, async (em, review) => {
+      if (review.customer_a === review.customer_b) {
+        throw new ConflictError('the two records are with one customer now: undo the merge first', {
+          field: 'id',
+          rule: 'ALREADY_ONE_CUSTOMER',
+        });
+      }
+      const at = this.clock.now();
+      await this.closeReview(em, review.id, ReviewStatus.REJECTED, actor, why, at);
+      const [saved] = await recordDecisions(em, at, [
+        {
+          records: [review.record_a_id, review.record_b_id],
+          verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+          decidedBy: byOf(actor),
+          reason: why,
+        },
+      ]);
+      return { verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decision: saved!.id };
+    });
+  }
+
+  /**
+   * Locks an open task the caller sees, applies `decide` and audits the verdict, in one
+   * transaction; a task already decided is refused (CONFLICT, ALREADY_DECIDED). Returns the
+   * task's id.
+   */
+  private async decideReview(
+    actor: AuditActor,
+    read: ReadSession,
+    reviewId: string,
+    reason: string,
+    decide: (em: EntityManager, review: LockedReview) => Promise<Record<string, unknown>>,
+  ): Promise<string> {
+    const id = validOrThrow('id', checkUuid(reviewId));
+    const seen = await read.seenIds(() => MatchReviewView, [id]);
+    if (!seen.has(id)) throw new NotFoundError(`no review task ${id}`);
+    return this.em.transactional(async (em) => {
+      const [review] = await em.execute<LockedReview[]>(
+        `select r.id, r.status, r.record_a_id, r.record_b_id, r.score, r.rule,
+           a.customer_id as customer_a, b.customer_id as customer_b
+         from match_review r join source_record a on a.id = r.record_a_id
+           join source_record b on b.id = r.record_b_id
+         where r.id = ?::uuid for update of r`,
+        [id],
+      );
+      if (!review) throw new NotFoundError(`no review task ${id}`);
+      if (review.status !== ReviewStatus.OPEN) {
+        throw new ConflictError(`review task ${id} is ${review.status}: decided already`, {
+          field: 'id',
+          rule: 'ALREADY_DECIDED',
+          status: review.status,
+        });
+      }
+      const details = await decide(em, review);
+      await this.record(em, actor, {
+        action: AuditAction.MATCH_DECISION,
+        target: { type: 'MatchReview', id },
+        purpose: reason,
+        details: {
+          ...details,
+          records: [review.record_a_id, review.record_b_id],
+          rule: review.rule,
+          score: review.score,
+        },
+      });
+      return id;
+    });
+  }
+
+  private async closeReview(
+    em: EntityManager,
+    id: string,
+    status: ReviewStatus,
+    actor: AuditActor,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    await em.execute(
+      `update match_review set status = ?, decided_by = ?, decided_at = ?::timestamptz,
+         reason = ?, updated_at = ?::timestamptz where id = ?::uuid`,
+      [status, byOf(actor), at.toISOString(), reason, at.toISOString(), id],
+    );
+  }
+
+  /**
+   * Two different customers, both seen by the caller, else BAD_USER_INPUT or NOT_FOUND
+   * naming the argument: `[argument, id]` each.
+   */
+  private async seeCustomers(
+    read: ReadSession,
+    ...named: [[string, string], [string, string]]
+  ): Promise<void> {
+    const ids = named.map(([field, id]) => validOrThrow(field, checkUuid(id)));
+    if (ids[0] === ids[1]) {
+      throw new BadUserInputError(`${named[1][0]}: name two different customers`, {
+        field: named[1][0],
+        rule: 'SAME_CUSTOMER',
+      });
+    }
+    const seen = await read.seenIds(() => CustomerView, ids);
+    named.forEach(([field], i) => {
+      if (!seen.has(ids[i]!)) throw new NotFoundError(`${field}: no customer ${ids[i]}`);
+    });
+  }
+
+  private async record(em: EntityManager, actor: AuditActor, entry: AuditEntry): Promise<void> {
+    await em.insertMany(AuditEvent, [this.audit.entity(actor, entry)]);
+  }
+}

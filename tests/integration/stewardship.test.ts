@@ -1,0 +1,623 @@
+import { randomUUID } from 'node:crypto';
+import { Role } from '../../src/auth/roles';
+import { MergeKind } from '../../src/modules/golden/customer-merge.entity';
+import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/golden/match-settings';
+import { recomputeGolden } from '../../src/modules/golden/survivorship';
+import {
+  CUSTOMER_REFERENCES,
+  mergeCustomers,
+  unmergeCustomers,
+} from '../../src/modules/stewardship/merge';
+import { insertBranches, insertPortfolio, nextNumber, recordDecision } from '../setup/factories';
+import { countStatements } from '../setup/statements';
+import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
+
+const MERGE = `mutation ($survivor: ID!, $absorbed: ID!, $reason: String!) {
+  mergeCustomers(survivorId: $survivor, absorbedId: $absorbed, reason: $reason) {
+    id kind mergedBy reason survivor { id } absorbed { id status } changes { table changed removed } } }`;
+const UNMERGE = `mutation ($id: ID!, $reason: String!) {
+  unmergeCustomers(mergeId: $id, reason: $reason) { id unmergedAt unmergedBy unmergeReason } }`;
+const LOOKUP = `query ($by: CustomerLookup!) { customer(by: $by) { id cifNo status resolvedFrom } }`;
+const REVIEWS = `query ($status: ReviewStatus, $first: Int, $after: String) {
+  matchReviews(status: $status, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id score rule status createdAt decidedBy decidedAt reason
+      evidence { field outcome weight detail }
+      recordA { id sourceSystem sourceKey receivedAt } recordB { id sourceSystem sourceKey receivedAt }
+      customerA { id cifNo } customerB { id cifNo } } } }`;
+const EVENTS = `query ($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 50) {
+  nodes { action actorSubject actorRole targetType targetId purpose details } } }`;
+
+const REASON = 'same person: ID card and mobile checked by phone';
+
+describe('stewardship', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+  });
+  afterAll(() => hub.close());
+
+  const ok = <T = Record<string, any>>(res: GraphQLResponse<T>): T => {
+    expect(res.errors).toBeUndefined();
+    return res.data!;
+  };
+
+  /** As a caller of another branch (hub.gql's tokens are the head office's). */
+  const asBranch = async (role: Role, branch: string, query: string, variables: object) => {
+    const response = await fetch(hub.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(role, branch)}`,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as Omit<GraphQLResponse, 'status'>;
+  };
+
+  /**
+   * `count` customers of the portfolio factory (a policy, a claim, scores each), whose source
+   * records say what their customer holds, as the matching migration backfilled them, with
+   * golden records and tiers computed from them: the state matching maintains.
+   */
+  async function customers(count: number): Promise<{ id: string; cifNo: string }[]> {
+    const from = nextNumber();
+    for (let i = 1; i < count; i += 1) nextNumber();
+    const cifNos = await insertPortfolio(hub, count, from);
+    const rows = await hub.sql<{ id: string; cif_no: string }>(
+      `select id, cif_no from customer where cif_no = any($1) order by cif_no`,
+      [cifNos],
+    );
+    const ids = rows.map((r) => r.id);
+    await hub.sql(
+      `update source_record sr set kind = c.kind, name = c.name, name_key = c.name,
+         gender = c.gender, birth_date = c.birth_date, branch_id = c.branch_id,
+         marketing_consent = c.marketing_consent, consent_at = c.consent_at,
+         consent_channel = c.consent_channel
+       from customer c where c.id = sr.customer_id and c.id = any($1)`,
+      [ids],
+    );
+    await hub.sql(
+      `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked)
+       select sr.id, d.type, d.number_hash, d.number_cipher, d.number_masked
+       from identity_document d join source_record sr using (customer_id) where d.customer_id = any($1)`,
+      [ids],
+    );
+    await hub.sql(
+      `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked,
+         verification_status, verification_method, verified_at)
+       select sr.id, p.kind, p.value_hash, p.value_cipher, p.value_masked,
+         p.verification_status, p.verification_method, p.verified_at
+       from contact_point p join source_record sr using (customer_id) where p.customer_id = any($1)`,
+      [ids],
+    );
+    await hub.app.orm.em
+      .fork()
+      .transactional((em) => recomputeGolden(em, ids, { genericHolders: DEFAULT_GENERIC_HOLDERS }));
+    await hub.app.services.tiers.drainQueue();
+    return rows.map((r) => ({ id: r.id, cifNo: r.cif_no }));
+  }
+
+  const merge = async (survivor: string, absorbed: string, reason = REASON) =>
+    ok(await hub.gql(MERGE, { survivor, absorbed, reason }, Role.STEWARD)).mergeCustomers;
+
+  /**
+   * Every row that refers to these customers, table by table (every table a merge moves),
+   * the customers' own rows and the decisions on their records, without the bookkeeping
+   * columns a merge and an unmerge stamp (updated_at, version).
+   */
+  async function snapshot(ids: string[]): Promise<Record<string, unknown[]>> {
+    const rows = async (table: string, where: string, values: unknown[]) =>
+      (
+        await hub.sql<{ row: unknown }>(
+          `select to_jsonb(t) - 'updated_at' - 'version' as row from ${table} t
+           where ${where} order by (to_jsonb(t) - 'updated_at' - 'version')::text`,
+          values,
+        )
+      ).map((r) => r.row);
+    const state: Record<string, unknown[]> = {
+      customer: await rows('customer', 'id = any($1)', [ids]),
+      match_decision: await rows(
+        'match_decision',
+        `exists (select 1 from source_record sr where sr.customer_id = any($1)
+           and sr.id in (t.record_a_id, t.record_b_id))`,
+        [ids],
+      ),
+    };
+    for (const ref of CUSTOMER_REFERENCES.filter((r) => r.merge === 'move')) {
+      state[`${ref.table}.${ref.column}`] = await rows(ref.table, `${ref.column} = any($1)`, [ids]);
+    }
+    return state;
+  }
+
+  describe('merging customers', () => {
+    it('declares what a merge does with every foreign key to customer', async () => {
+      const keys = await hub.sql<{ table: string; column: string }>(
+        `select c.conrelid::regclass::text as table, a.attname as column
+         from pg_constraint c
+         join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
+         where c.contype = 'f' and c.confrelid = 'customer'::regclass
+         order by 1, 2`,
+      );
+      const names = (refs: { table: string; column: string }[]) =>
+        refs.map(({ table, column }) => `${table}.${column}`).sort();
+      expect(names([...CUSTOMER_REFERENCES])).toEqual(names(keys));
+    });
+
+    it('moves every row of the absorbed customer to the survivor, and an unmerge restores exactly what was', async () => {
+      const [a, b, x] = await customers(3);
+      // B is also a holder on A's policy (a role both hold), and X was merged into B before.
+      await hub.sql(
+        `insert into policy_party (policy_id, customer_id, role)
+         select policy_id, $2, role from policy_party where customer_id = $1 and role = 'POLICYHOLDER'`,
+        [a!.id, b!.id],
+      );
+      await recordDecision(hub, b!.id);
+      const earlier = await merge(b!.id, x!.id);
+      await hub.app.services.tiers.drainQueue();
+      const before = await snapshot([a!.id, b!.id, x!.id]);
+
+      hub.clock.set(new Date(Date.now() + 60_000));
+      try {
+        const merged = await merge(a!.id, b!.id);
+        expect(merged).toMatchObject({
+          kind: 'STEWARD',
+          mergedBy: 'test-steward (steward)',
+          reason: REASON,
+          survivor: { id: a!.id },
+          absorbed: { id: b!.id, status: 'MERGED' },
+        });
+        const moved = Object.fromEntries(
+          merged.changes.map((m: { table: string }) => [m.table, m]),
+        );
+        expect(moved).toMatchObject({
+          source_record: { changed: 2, removed: 0 },
+          claim: { changed: 2 },
+          policy_party: { changed: 4, removed: 1 },
+          eligibility_decision: { changed: 1 },
+          customer: { changed: 1 },
+          // B's open tier ended; its history stays B's.
+          tier_assignment: { changed: 1, removed: 0 },
+        });
+        expect(await snapshot([a!.id, b!.id, x!.id])).not.toEqual(before);
+        const [rowsOfB] = await hub.sql<{ n: number }>(
+          `select (select count(*) from source_record where customer_id = $1)
+            + (select count(*) from policy_party where customer_id = $1)
+            + (select count(*) from claim where claimant_id = $1)
+            + (select count(*) from risk_score where customer_id = $1)
+            + (select count(*) from identity_document where customer_id = $1)
+            + (select count(*) from contact_point where customer_id = $1)
+            + (select count(*) from eligibility_decision where customer_id = $1) as n`,
+          [b!.id],
+        );
+        expect(Number(rowsOfB!.n)).toBe(0);
+        // X, merged into B before, now points at A: a merged-away id resolves in one step.
+        const [chained] = await hub.sql(`select merged_into_id from customer where id = $1`, [
+          x!.id,
+        ]);
+        expect(chained).toEqual({ merged_into_id: a!.id });
+        // B's tier ended at the merge and its history stays B's: A has one tier on any day.
+        const [tiersOfB] = await hub.sql(
+          `select count(*)::int as periods, count(*) filter (where valid_to is null)::int as open
+           from tier_assignment where customer_id = $1`,
+          [b!.id],
+        );
+        expect(tiersOfB).toEqual({ periods: expect.any(Number), open: 0 });
+        expect(tiersOfB!.periods).toBeGreaterThan(0);
+        const queued = await hub.sql(
+          `select customer_id from tier_recompute_queue where customer_id = $1`,
+          [a!.id],
+        );
+        expect(queued).toHaveLength(1);
+        // The earlier merge cannot be undone while its survivor is merged away.
+        const refused = await hub.gql(UNMERGE, { id: earlier.id, reason: 'wrong' }, Role.STEWARD);
+        expect(refused.errors?.[0]?.extensions).toMatchObject({
+          code: 'CONFLICT',
+          rule: 'MERGED_SINCE',
+          laterMerge: merged.id,
+        });
+
+        const undone = ok(
+          await hub.gql(UNMERGE, { id: merged.id, reason: 'two brothers' }, Role.STEWARD),
+        ).unmergeCustomers;
+        expect(undone).toMatchObject({
+          id: merged.id,
+          unmergedBy: 'test-steward (steward)',
+          unmergeReason: 'two brothers',
+        });
+        expect(await snapshot([a!.id, b!.id, x!.id])).toEqual(before);
+        const again = await hub.gql(UNMERGE, { id: merged.id, reason: 'again' }, Role.STEWARD);
+        expect(again.errors?.[0]?.extensions).toMatchObject({ rule: 'ALREADY_UNMERGED' });
+      } finally {
+        hub.clock.set(undefined);
+      }
+    });
+
+    it('merges many pairs in as many statements as one pair', async () => {
+      const pairs = await customers(10);
+      const run = (n: number) =>
+        countStatements(() =>
+          hub.app.orm.em.fork().transactional((em) =>
+            mergeCustomers(
+              em,
+              hub.clock,
+              Array.from({ length: n }, (_, i) => ({
+                survivorId: pairs[2 * i + (n === 1 ? 0 : 2)]!.id,
+                absorbedId: pairs[2 * i + (n === 1 ? 1 : 3)]!.id,
+                kind: MergeKind.AUTOMATIC,
+                mergedBy: 'matching',
+              })),
+            ),
+          ),
+        );
+      const one = await run(1);
+      const four = await run(4);
+      expect(one.result).toHaveLength(1);
+      expect(four.result).toHaveLength(4);
+      expect(four.statements).toHaveLength(one.statements.length);
+    });
+
+    it('undoes an automatic merge with a do-not-merge decision, and a steward merge by removing its own', async () => {
+      const [a, b, c, d] = await customers(4);
+      const records = new Map(
+        (
+          await hub.sql<{ customer_id: string; id: string }>(
+            `select distinct on (customer_id) customer_id, id from source_record
+             where customer_id = any($1) order by customer_id, received_at, id`,
+            [[a!.id, b!.id, c!.id, d!.id]],
+          )
+        ).map((r) => [r.customer_id, r.id]),
+      );
+      const [automatic] = await hub.app.orm.em.fork().transactional((em) =>
+        mergeCustomers(em, hub.clock, [
+          {
+            survivorId: a!.id,
+            absorbedId: b!.id,
+            kind: MergeKind.AUTOMATIC,
+            evidence: { rule: 'identity document' },
+            mergedBy: 'matching',
+          },
+        ]),
+      );
+      await hub.app.orm.em
+        .fork()
+        .transactional((em) => unmergeCustomers(em, hub.clock, automatic!, 'matching', 'a twin'));
+      // Between each customer's first record: after a merge both are the survivor's.
+      const decisionsOf = (x: string, y: string) =>
+        hub.sql(
+          `select verdict, reason from match_decision
+           where record_a_id = least($1::uuid, $2::uuid) and record_b_id = greatest($1::uuid, $2::uuid)`,
+          [records.get(x), records.get(y)],
+        );
+      expect(await decisionsOf(a!.id, b!.id)).toEqual([
+        { verdict: 'DIFFERENT_CUSTOMERS', reason: 'a twin' },
+      ]);
+
+      const steward = await merge(c!.id, d!.id);
+      expect(await decisionsOf(c!.id, d!.id)).toEqual([
+        { verdict: 'SAME_CUSTOMER', reason: REASON },
+      ]);
+      ok(await hub.gql(UNMERGE, { id: steward.id, reason: 'not the same' }, Role.STEWARD));
+      expect(await decisionsOf(c!.id, d!.id)).toEqual([]);
+    });
+  });
+
+  describe('a merged-away customer', () => {
+    it('is found by its id and CIF number as the survivor, saying which customer was asked for', async () => {
+      const [a, b] = await customers(2);
+      const merged = await merge(a!.id, b!.id);
+      for (const by of [{ id: b!.id }, { cifNo: b!.cifNo }]) {
+        const found = ok(await hub.gql(LOOKUP, { by }, Role.FRONTLINE)).customer;
+        expect(found).toEqual({
+          id: a!.id,
+          cifNo: a!.cifNo,
+          status: 'ACTIVE',
+          resolvedFrom: b!.id,
+        });
+      }
+      const survivor = ok(await hub.gql(LOOKUP, { by: { id: a!.id } }, Role.FRONTLINE)).customer;
+      expect(survivor.resolvedFrom).toBeNull();
+      // The steward finds the merge on either customer, to undo it.
+      const merges = ok(
+        await hub.gql(
+          `query ($by: CustomerLookup!) { customer(by: $by) { merges { id kind survivor { id } absorbed { id } } } }`,
+          { by: { cifNo: b!.cifNo } },
+          Role.STEWARD,
+        ),
+      ).customer.merges;
+      expect(merges).toEqual([
+        { id: merged.id, kind: 'STEWARD', survivor: { id: a!.id }, absorbed: { id: b!.id } },
+      ]);
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'not the same' }, Role.STEWARD));
+      const again = ok(await hub.gql(LOOKUP, { by: { id: b!.id } }, Role.FRONTLINE)).customer;
+      expect(again).toEqual({ id: b!.id, cifNo: b!.cifNo, status: 'ACTIVE', resolvedFrom: null });
+    });
+  });
+
+  describe('the review queue', () => {
+    /** A review task between the first source records of two customers. */
+    async function review(
+      x: string,
+      y: string,
+      score: number,
+      createdAt: Date,
+    ): Promise<{ id: string; records: string[] }> {
+      const id = randomUUID();
+      const [row] = await hub.sql<{ a: string; b: string }>(
+        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence, created_at)
+         select $1, least(rx.id, ry.id), greatest(rx.id, ry.id), $4, 'name+birth date', $5, $6
+         from source_record rx, source_record ry where rx.customer_id = $2 and ry.customer_id = $3
+         returning record_a_id as a, record_b_id as b`,
+        [
+          id,
+          x,
+          y,
+          score,
+          JSON.stringify([
+            { field: 'name', outcome: 'AGREE', weight: 11.2, detail: 'same pinyin' },
+            { field: 'birthDate', outcome: 'AGREE', weight: 4.5 },
+            { field: 'mobile', outcome: 'DISAGREE', weight: -3.3 },
+          ]),
+          createdAt,
+        ],
+      );
+      return { id, records: [row!.a, row!.b] };
+    }
+
+    it('lists open tasks by score, then age, with their evidence, records and customers', async () => {
+      const [a, b, c, d] = await customers(4);
+      const now = hub.clock.now().getTime();
+      const day = 86_400_000;
+      const older = await review(a!.id, b!.id, 12.4, new Date(now - 2 * day));
+      const newer = await review(c!.id, d!.id, 12.4, new Date(now - day));
+      const best = await review(a!.id, c!.id, 17.25, new Date(now));
+      const mine = new Set([older.id, newer.id, best.id]);
+      const ids: string[] = [];
+      let after: string | undefined;
+      let first: Record<string, any> | undefined;
+      // Page by page, two at a time: the cursor keeps the order.
+      for (;;) {
+        const page = ok(
+          await hub.gql(REVIEWS, { status: 'OPEN', first: 2, after }, Role.STEWARD),
+        ).matchReviews;
+        for (const node of page.nodes) {
+          if (!mine.has(node.id)) continue;
+          ids.push(node.id);
+          if (node.id === best.id) first = node;
+        }
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor;
+      }
+      expect(ids).toEqual([best.id, older.id, newer.id]);
+      // A page is one statement, records, customers and evidence included (the caller's
+      // branch already known, as in read-statements.test.ts).
+      const { statements } = await countStatements(() =>
+        hub.gql(REVIEWS, { first: 20 }, Role.STEWARD),
+      );
+      expect(statements).toHaveLength(1);
+      expect(first).toMatchObject({
+        score: 17.25,
+        rule: 'name+birth date',
+        status: 'OPEN',
+        decidedBy: null,
+        evidence: [
+          { field: 'name', outcome: 'AGREE', weight: 11.2, detail: 'same pinyin' },
+          { field: 'birthDate', outcome: 'AGREE', weight: 4.5, detail: null },
+          { field: 'mobile', outcome: 'DISAGREE', weight: -3.3, detail: null },
+        ],
+        recordA: { id: best.records[0], sourceSystem: 'POLICY_ADMIN' },
+        recordB: { id: best.records[1], sourceSystem: 'POLICY_ADMIN' },
+      });
+      const customersOf = [first!.customerA.id, first!.customerB.id].sort();
+      expect(customersOf).toEqual([a!.id, c!.id].sort());
+    });
+
+    it('merges the two customers when a steward approves, and refuses a task already decided', async () => {
+      const [a, b] = await customers(2);
+      const task = await review(b!.id, a!.id, 14, hub.clock.now());
+      const approved = ok(
+        await hub.gql(
+          `mutation ($id: ID!, $reason: String!) { approveMatchReview(id: $id, reason: $reason) {
+            status decidedBy decidedAt reason customerA { id } customerB { id } } }`,
+          { id: task.id, reason: REASON },
+          Role.STEWARD,
+        ),
+      ).approveMatchReview;
+      // The older customer survives: both were created together, so the lower CIF number.
+      expect(approved).toMatchObject({
+        status: 'APPROVED',
+        decidedBy: 'test-steward (steward)',
+        reason: REASON,
+        customerA: { id: a!.id },
+        customerB: { id: a!.id },
+      });
+      const [absorbed] = await hub.sql(
+        `select status, merged_into_id from customer where id = $1`,
+        [b!.id],
+      );
+      expect(absorbed).toEqual({ status: 'MERGED', merged_into_id: a!.id });
+      const [decision] = await hub.sql(
+        `select verdict from match_decision where record_a_id = $1 and record_b_id = $2`,
+        task.records,
+      );
+      expect(decision).toEqual({ verdict: 'SAME_CUSTOMER' });
+      for (const mutation of ['approveMatchReview', 'rejectMatchReview']) {
+        const again = await hub.gql(
+          `mutation ($id: ID!) { ${mutation}(id: $id, reason: "second look") { status } }`,
+          { id: task.id },
+          Role.STEWARD,
+        );
+        expect(again.errors?.[0]?.extensions).toMatchObject({
+          code: 'CONFLICT',
+          rule: 'ALREADY_DECIDED',
+          status: 'APPROVED',
+        });
+      }
+      const events = ok(
+        await hub.gql(EVENTS, { filter: { targetType: 'MatchReview', targetId: task.id } }),
+      ).auditEvents.nodes;
+      expect(events).toEqual([
+        expect.objectContaining({
+          action: 'MATCH_DECISION',
+          actorSubject: 'test-steward',
+          actorRole: 'steward',
+          purpose: REASON,
+          details: expect.objectContaining({
+            verdict: 'SAME_CUSTOMER',
+            survivor: a!.id,
+            absorbed: b!.id,
+            records: task.records,
+          }),
+        }),
+      ]);
+    });
+
+    it('records a do-not-merge when a steward rejects', async () => {
+      const [a, b] = await customers(2);
+      const task = await review(a!.id, b!.id, 11, hub.clock.now());
+      const rejected = ok(
+        await hub.gql(
+          `mutation ($id: ID!, $reason: String!) { rejectMatchReview(id: $id, reason: $reason) {
+            status decidedBy reason } }`,
+          { id: task.id, reason: 'father and son' },
+          Role.STEWARD,
+        ),
+      ).rejectMatchReview;
+      expect(rejected).toEqual({
+        status: 'REJECTED',
+        decidedBy: 'test-steward (steward)',
+        reason: 'father and son',
+      });
+      const [decision] = await hub.sql(
+        `select verdict, reason from match_decision where record_a_id = $1 and record_b_id = $2`,
+        task.records,
+      );
+      expect(decision).toEqual({ verdict: 'DIFFERENT_CUSTOMERS', reason: 'father and son' });
+      const [customer] = await hub.sql(`select status from customer where id = $1`, [b!.id]);
+      expect(customer).toEqual({ status: 'ACTIVE' });
+      const [event] = ok(
+        await hub.gql(EVENTS, { filter: { targetType: 'MatchReview', targetId: task.id } }),
+      ).auditEvents.nodes;
+      expect(event).toMatchObject({
+        action: 'MATCH_DECISION',
+        details: { verdict: 'DIFFERENT_CUSTOMERS', records: task.records },
+      });
+    });
+  });
+
+  describe('keeping customers apart', () => {
+    it('records DIFFERENT_CUSTOMERS between their records, rejects open tasks between them, and audits it', async () => {
+      const [a, b] = await customers(2);
+      const [task] = await hub.sql<{ id: string }>(
+        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+         select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 13, 'mobile', '[]'
+         from source_record x, source_record y where x.customer_id = $1 and y.customer_id = $2
+         returning id`,
+        [a!.id, b!.id],
+      );
+      const decision = ok(
+        await hub.gql(
+          `mutation ($a: ID!, $b: ID!, $reason: String!) {
+            markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: $reason) {
+              id verdict reason decidedBy recordA { id } recordB { id } } }`,
+          { a: a!.id, b: b!.id, reason: 'household sharing a phone' },
+          Role.STEWARD,
+        ),
+      ).markDifferentCustomers;
+      expect(decision).toMatchObject({
+        verdict: 'DIFFERENT_CUSTOMERS',
+        reason: 'household sharing a phone',
+        decidedBy: 'test-steward (steward)',
+      });
+      const [status] = await hub.sql(`select status, decided_by from match_review where id = $1`, [
+        task!.id,
+      ]);
+      expect(status).toEqual({ status: 'REJECTED', decided_by: 'test-steward (steward)' });
+      const [event] = ok(
+        await hub.gql(EVENTS, { filter: { actions: ['MATCH_DECISION'], targetId: a!.id } }),
+      ).auditEvents.nodes;
+      expect(event).toMatchObject({
+        actorSubject: 'test-steward',
+        purpose: 'household sharing a phone',
+        details: {
+          verdict: 'DIFFERENT_CUSTOMERS',
+          customers: [a!.id, b!.id],
+          decision: decision.id,
+          reviewsRejected: [task!.id],
+        },
+      });
+    });
+  });
+
+  describe('access', () => {
+    it('lets only stewards and administrators merge, review and read merges, with a reason', async () => {
+      const [a, b] = await customers(2);
+      for (const role of [Role.FRONTLINE, Role.UNDERWRITING, Role.MARKETING, Role.INGEST]) {
+        const res = await hub.gql(
+          MERGE,
+          { survivor: a!.id, absorbed: b!.id, reason: REASON },
+          role,
+        );
+        expect(res.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+      }
+      const merges = await hub.gql(
+        `query ($by: CustomerLookup!) { customer(by: $by) { merges { id } } }`,
+        { by: { id: a!.id } },
+        Role.FRONTLINE,
+      );
+      expect(merges.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        field: 'Customer.merges',
+      });
+      const blank = await hub.gql(
+        MERGE,
+        { survivor: a!.id, absorbed: b!.id, reason: '  ' },
+        Role.STEWARD,
+      );
+      expect(blank.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'reason',
+        rule: 'REQUIRED',
+      });
+      // The customers are Nanjing's (3201): a Wuxi (3202) steward does not see them.
+      const elsewhere = await asBranch(Role.STEWARD, '3202', MERGE, {
+        survivor: a!.id,
+        absorbed: b!.id,
+        reason: REASON,
+      });
+      expect(elsewhere.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+      const [{ status }] = await hub.sql<{ status: string }>(
+        `select status from customer where id = $1`,
+        [b!.id],
+      );
+      expect(status).toBe('ACTIVE');
+    });
+
+    it("shows a branch's stewards the review tasks whose two customers they see", async () => {
+      const [a, b] = await customers(2);
+      const [task] = await hub.sql<{ id: string }>(
+        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+         select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 12, 'mobile', '[]'
+         from source_record x, source_record y where x.customer_id = $1 and y.customer_id = $2
+         returning id`,
+        [a!.id, b!.id],
+      );
+      const listed = async (branch: string) => {
+        const res = await asBranch(Role.STEWARD, branch, REVIEWS, { first: 100 });
+        expect(res.errors).toBeUndefined();
+        return res.data!.matchReviews.nodes.some((n: { id: string }) => n.id === task!.id);
+      };
+      expect(await listed('3201')).toBe(true);
+      expect(await listed('3202')).toBe(false);
+      const refused = await asBranch(
+        Role.STEWARD,
+        '3202',
+        `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "same") { id } }`,
+        { id: task!.id },
+      );
+      expect(refused.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+    });
+  });
+});
