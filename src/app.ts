@@ -32,6 +32,7 @@ import { Metrics } from './observability/metrics';
 import { observeQueries, ormPoolStats, Readiness } from './observability/probes';
 import { TierWorker } from './modules/tier/tier-worker';
 import { ensureActiveRuleSets } from './modules/tier/rule-set-version.service';
+import { DEFAULT_MATCH_SETTINGS } from './modules/matching/settings';
 
 export interface AppOptions {
   config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'> &
@@ -50,6 +51,7 @@ export interface AppOptions {
         | 'rateLimitPerMinute'
         | 'preparedStatementsPerConnection'
         | 'trustedDocumentRoles'
+        | 'matching'
       >
     > & {
       /** Limits not given keep their defaults (src/graphql/limits/settings.ts). */
@@ -141,6 +143,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     trustedDocuments: new TrustedDocuments(pool, schema, graphqlLimits, {
       roles: config.trustedDocumentRoles ?? (production ? PRODUCTION_TRUSTED_DOCUMENT_ROLES : []),
     }),
+    matching: config.matching ?? DEFAULT_MATCH_SETTINGS,
     hasher: new PiiHasher(secrets.piiHashKey),
     cipher: new PiiCipher(secrets.piiEncryptionKeys, secrets.piiEncryptionKeyId),
     authenticator: new Authenticator(

@@ -134,6 +134,11 @@ export const FIELDS = {
   identityDocuments: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   /** A customer's merges: what was joined, by whom and why; for undoing them. */
   customerMerges: { full: [STEWARD, ADMIN] },
+  /**
+   * Which source records make up a customer and why matching put them together (the
+   * evidence), and which record supplied each golden field: for stewards and underwriting.
+   */
+  matchEvidence: { full: [UNDERWRITING, STEWARD, ADMIN] },
   /** Source systems' raw payloads, as sent but for identity numbers and contacts (masked). */
   sourceAttributes: {
     full: [STEWARD, ADMIN],

@@ -15,6 +15,12 @@ import { LIMIT_SETTINGS, type GraphQLLimits } from '../graphql/limits/settings';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../http/rate-limit';
 import { DEFAULT_PREPARED_STATEMENTS } from '../read/read-session';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../time/clock';
+import {
+  DEFAULT_GENERIC_HOLDERS,
+  DEFAULT_NAME_POPULATION,
+  type MatchSettings,
+} from '../modules/matching/settings';
+import { DEFAULT_THRESHOLDS } from '../modules/matching/weights';
 
 /** Everything the process reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -69,6 +75,8 @@ export interface Config {
   trustedDocumentRoles: Role[];
   /** How bearer tokens are verified: keys, issuer, audience, lifetime (src/auth/tokens.ts). */
   tokens: TokenSettings;
+  /** When source records are one customer (src/modules/ingestion/customer-batch.ts). */
+  matching: MatchSettings;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +97,16 @@ export function parseConfig(env: Env = process.env): Config {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${key} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const num = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      problems.push(`${key} must be a number from ${min} to ${max}, got "${raw}"`);
       return fallback;
     }
     return value;
@@ -163,6 +181,14 @@ export function parseConfig(env: Env = process.env): Config {
     ),
     trustedDocumentRoles: roleList(env, 'TRUSTED_DOCUMENT_ROLES', problems, nodeEnv),
     businessTimeZone: env.BUSINESS_TIME_ZONE || DEFAULT_BUSINESS_TIME_ZONE,
+    matching: {
+      thresholds: {
+        link: num('MATCH_LINK_THRESHOLD', DEFAULT_THRESHOLDS.link, -100, 100),
+        review: num('MATCH_REVIEW_THRESHOLD', DEFAULT_THRESHOLDS.review, -100, 100),
+      },
+      genericHolders: int('MATCH_GENERIC_HOLDERS', DEFAULT_GENERIC_HOLDERS, 2, 1_000_000),
+      namePopulation: int('MATCH_NAME_POPULATION', DEFAULT_NAME_POPULATION, 1, 2_000_000_000),
+    },
     tokens: {
       jwksUrl: jwksUrl(env, nodeEnv, problems),
       jwksAlgorithms: jwksAlgorithms(env, problems),
@@ -186,6 +212,9 @@ export function parseConfig(env: Env = process.env): Config {
     problems.push(
       `BUSINESS_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, got "${config.businessTimeZone}"`,
     );
+  }
+  if (config.matching.thresholds.review > config.matching.thresholds.link) {
+    problems.push('MATCH_REVIEW_THRESHOLD must not be above MATCH_LINK_THRESHOLD');
   }
   if (nodeEnv === 'production') {
     if (!config.databaseUrl) problems.push('DATABASE_URL is required in production');

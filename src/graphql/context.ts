@@ -4,6 +4,7 @@ import type { Caller } from '../auth/roles';
 import type { Authenticator } from '../auth/authenticator';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
+import type { MatchSettings } from '../modules/matching/settings';
 import type { BusinessClock } from '../time/clock';
 import { BranchService } from '../modules/branch/branch.service';
 import { CustomerLookupService } from '../modules/customer/customer-lookup.service';
@@ -41,6 +42,8 @@ export interface AppServices {
   metrics: Metrics;
   /** Registered documents, and the roles that may run nothing else. */
   trustedDocuments: TrustedDocuments;
+  /** When source records are one customer. */
+  matching: MatchSettings;
 }
 
 /** One per request; the tests build theirs the same way. */
@@ -90,12 +93,15 @@ export async function createContext(
         app.clock,
         app.metrics,
         caller.sourceSystem,
+        app.matching,
       ),
       ruleSetVersions: new RuleSetVersionService(em, app.tiers, app.ruleSets, app.activations),
       eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
       reveal: new RevealService(em, app.cipher, app.clock),
       trustedDocuments: app.trustedDocuments,
-      stewardship: new StewardshipService(em, app.clock),
+      stewardship: new StewardshipService(em, app.clock, {
+        genericHolders: app.matching.genericHolders,
+      }),
     },
   };
 }

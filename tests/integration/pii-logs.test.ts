@@ -115,13 +115,15 @@ describe('personal data in logs and error messages', () => {
     ];
     const res = await send(INGEST_CUSTOMERS, { records }, Role.INGEST);
     const outcomes = res.data!.ingestCustomers.records;
-    expect(outcomes.map((o: { status: string }) => o.status)).toEqual(
-      Array(records.length).fill('REJECTED'),
-    );
+    // A mistyped check character alone is kept for matching, with a warning (not shown here).
+    expect(outcomes.map((o: { status: string }) => o.status)).toEqual([
+      'CREATED',
+      ...Array(records.length - 1).fill('REJECTED'),
+    ]);
     expect(
       outcomes.map((o: { errors: { rule: string }[] }) => o.errors.map((e) => e.rule)),
     ).toEqual([
-      ['ID_CHECKSUM'],
+      [],
       ['ID_BIRTH_DATE'],
       ['ID_BIRTH_DATE_MISMATCH'],
       ['MOBILE_FORMAT', 'EMAIL_FORMAT'],
@@ -178,7 +180,7 @@ describe('personal data in logs and error messages', () => {
         if new.birth_date = '1965-09-30' then raise exception 'refused by a test'; end if;
         return new;
       end $$`);
-    await hub.sql(`create trigger pii_logs_test_refuse before insert on customer
+    await hub.sql(`create trigger pii_logs_test_refuse before insert or update on customer
       for each row execute function pii_logs_test_refuse()`);
     try {
       const [a, b] = [nextNumber(), nextNumber()];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/auth/roles';
 import { MergeKind } from '../../src/modules/golden/customer-merge.entity';
-import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/golden/match-settings';
+import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/matching/settings';
 import { recomputeGolden } from '../../src/modules/golden/survivorship';
 import {
   CUSTOMER_REFERENCES,

@@ -4,7 +4,7 @@ import type { ContactKind, IdentityDocumentType } from '../../src/modules/custom
 import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import { PiiSealer } from '../../src/modules/customer/pii-sealer';
-import { maskSourceAttributes } from '../../src/modules/ingestion/customer.ingester';
+import { maskSourceAttributes } from '../../src/modules/ingestion/customer-records';
 import { addDays } from '../../src/time/clock';
 import { checkMobile, checkPlate, checkResidentId, checkVin } from '../../src/validation';
 import { TEST_SECRETS, type TestHub } from './test-app';

@@ -26,6 +26,13 @@ export class ContactPointView {
   @Column()
   primary!: boolean;
 
+  @Field(() => Boolean, {
+    description:
+      "Shared by many unrelated customers (a dealer's or an agent's phone): no evidence of who the customer is, and no way to reach them (contact authenticity).",
+  })
+  @Column()
+  generic!: boolean;
+
   @Field(() => VerificationStatus)
   @Column()
   verificationStatus!: VerificationStatus;

@@ -5,6 +5,8 @@ import { FIELDS } from '../../auth/access';
 import { Connection } from '../../graphql/connection';
 import {
   Column,
+  DerivedColumn,
+  DerivedRow,
   Expression,
   ReadsFrom,
   Related,
@@ -52,6 +54,23 @@ const anyOf = (row: SqlScope, column: string, values: unknown, type: string) =>
   Array.isArray(values) && values.length
     ? [`${column} = any(${row.param(values, `${type}[]`)})`]
     : [];
+
+@ObjectType('FieldLineage', { description: 'Where one golden field came from.' })
+@DerivedRow()
+export class FieldLineageView {
+  @Field(() => String, { description: 'name, gender, birthDate, branch or marketingConsent.' })
+  @DerivedColumn('field')
+  field!: string;
+
+  @Field(() => SourceRecordView)
+  @Related({
+    seenWithParent: true,
+    kind: 'one',
+    type: () => SourceRecordView,
+    source: (item, record) => ({ where: [`${record.col('id')} = ${item.alias}.record_id::uuid`] }),
+  })
+  sourceRecord!: Nested<SourceRecordView>;
+}
 
 @ObjectType('Customer', { description: 'The golden record of one real person or organisation.' })
 @ReadsFrom(() => Customer, { rows: ROWS.customer })
@@ -176,11 +195,14 @@ export class CustomerView {
   })
   contactPoints!: ContactPointView[];
 
-  @Field(() => [SourceRecordView], { description: 'Data stewards only.' })
+  @Field(() => [SourceRecordView], {
+    description:
+      'What each source system said, and why matching put it here: stewards and underwriting.',
+  })
   @Related({
     kind: 'many',
     type: () => SourceRecordView,
-    access: FIELDS.sourceAttributes,
+    access: FIELDS.matchEvidence,
     source: (customer, record) => ({
       where: [`${record.col('customer')} = ${customer.col('id')}`],
     }),
@@ -190,6 +212,22 @@ export class CustomerView {
     ],
   })
   sourceRecords!: SourceRecordView[];
+
+  @Field(() => [FieldLineageView], {
+    description:
+      'Which source record supplied each golden field (survivorship): stewards and underwriting.',
+  })
+  @Related({
+    kind: 'many',
+    type: () => FieldLineageView,
+    access: FIELDS.matchEvidence,
+    source: (customer, item) => ({
+      from: `jsonb_each_text(${customer.col('lineage')}) as ${item.alias}(field, record_id)`,
+      where: [],
+    }),
+    orderBy: (item) => [{ sql: `${item.alias}.field`, type: 'text', direction: 'asc' }],
+  })
+  lineage!: FieldLineageView[];
 
   @Field(() => PolicyConnection, { description: 'Policies on which the customer is a party.' })
   @Related({

@@ -1,7 +1,8 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
-import { Column, ReadsFrom } from '../../read/read-model';
+import { Column, Expression, ReadsFrom, Related } from '../../read/read-model';
+import { MatchEvidenceView } from '../stewardship/stewardship.type';
 import { SourceSystem } from './customer.enums';
 import { SourceRecord } from './source-record.entity';
 
@@ -23,6 +24,37 @@ export class SourceRecordView {
   @Field(() => DateTimeResolver)
   @Column()
   receivedAt!: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why matching put the record with its customer: SAME_DOCUMENT, ID_TYPO, PROBABILISTIC or STEWARD (a steward merged them). Null for a customer of one record.',
+  })
+  @Expression((record) => `${record.col('linkEvidence')}->>'rule'`)
+  linkRule?: string;
+
+  @Field(() => Float, { nullable: true, description: 'The total weight of that link.' })
+  @Expression((record) => `(${record.col('linkEvidence')}->>'score')::float8`)
+  linkScore?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The record it was linked with, as SYSTEM:key.',
+  })
+  @Expression((record) => `${record.col('linkEvidence')}->>'with'`)
+  linkedWith?: string;
+
+  @Field(() => [MatchEvidenceView], { description: 'The comparisons behind the link.' })
+  @Related({
+    kind: 'many',
+    type: () => MatchEvidenceView,
+    source: (record, item) => ({
+      from: `jsonb_array_elements(coalesce(${record.col('linkEvidence')}->'evidence', '[]')) with ordinality as ${item.alias}(e, n)`,
+      where: [],
+    }),
+    orderBy: (item) => [{ sql: `${item.alias}.n`, type: 'int', direction: 'asc' }],
+  })
+  linkEvidence!: MatchEvidenceView[];
 
   @Field(() => JSONObjectResolver, { description: 'As sent, unmasked: data stewards only.' })
   @Column({ access: FIELDS.sourceAttributes })

@@ -11,9 +11,11 @@ import { orderBranchRecords } from '../branch/branch-order';
 import { BranchService, type BranchChangeContext } from '../branch/branch.service';
 import { ingestBranch } from './branch.ingester';
 import { ingestClaim } from './claim.ingester';
-import { ingestCustomer } from './customer.ingester';
+import { CustomerBatch, openBranches, unknownBranch, type BatchOutcome } from './customer-batch';
+import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
 import { normalizeRecord } from './field-rules';
 import { lockKeys } from './key-locks';
+import { DEFAULT_MATCH_SETTINGS, type MatchSettings } from '../matching/settings';
 import type {
   BranchRecordInput,
   ClaimRecordInput,
@@ -57,18 +59,79 @@ export class IngestionService {
     private readonly metrics?: Metrics,
     /** The one source system the caller may send records of (an API key's); any when unset. */
     private readonly sourceSystem?: SourceSystem,
+    private readonly matching: MatchSettings = DEFAULT_MATCH_SETTINGS,
   ) {}
 
   private readonly audit = new AuditLog(this.clock);
 
-  customers(actor: AuditActor, records: CustomerRecordInput[]): Promise<IngestionResult> {
-    return this.batch(
-      actor,
-      records,
-      (r) => `${r.sourceSystem}:${r.sourceKey}`,
-      this.ownSystemOnly((em, r) => ingestCustomer(em, this.sealer, r)),
-      'customer',
+  /**
+   * Customer records, set-based: every record is checked on its own, then the batch is
+   * matched and written in a fixed number of statements (CustomerBatch).
+   */
+  async customers(actor: AuditActor, records: CustomerRecordInput[]): Promise<IngestionResult> {
+    checkBatchSize(records);
+    const outcomes: RecordOutcome[] = [];
+    const prepared: PreparedCustomer[] = [];
+    const keys = new Set<string>();
+    const normalized = records.map((r) => normalizeRecord(RECORD_TYPES.customer, r, this.clock));
+    const branches = await openBranches(
+      this.em,
+      normalized.map((n) => n.record.branchCode?.trim()).filter((code) => code),
     );
+    normalized.forEach(({ record, errors }, index) => {
+      const key = `${record.sourceSystem}:${record.sourceKey}`;
+      const own = this.sourceSystem;
+      if (own && record.sourceSystem !== own) {
+        errors.push({
+          field: 'sourceSystem',
+          rule: 'SOURCE_SYSTEM_MISMATCH',
+          message: `this API key sends ${own} records only, got ${record.sourceSystem}`,
+        });
+      }
+      if (keys.has(key)) {
+        errors.push({
+          field: 'sourceKey',
+          rule: 'DUPLICATE_KEY',
+          message: 'an earlier record of this batch has the same source system and key',
+        });
+      }
+      keys.add(key);
+      const checked = prepareCustomerRecord(
+        this.sealer,
+        record,
+        index,
+        branches.get(record.branchCode?.trim()) ?? { error: unknownBranch(record.branchCode) },
+      );
+      if (errors.length || Array.isArray(checked)) {
+        const all = [...errors, ...(Array.isArray(checked) ? checked : [])];
+        outcomes.push({ index, key, status: RecordStatus.REJECTED, errors: all, warnings: [] });
+      } else prepared.push(checked);
+    });
+    const written = await untilNoDeadlock(() =>
+      this.em.transactional(async (em) => {
+        const results = await this.writeCustomers(em, actor, prepared);
+        const batchOutcomes = prepared.map((r): RecordOutcome => {
+          const result = results.get(r.index)!;
+          const key = `${r.sourceSystem}:${r.sourceKey}`;
+          return 'errors' in result
+            ? { index: r.index, key, status: result.status, errors: result.errors, warnings: [] }
+            : {
+                index: r.index,
+                key,
+                status: result.status,
+                id: result.id,
+                errors: [],
+                warnings: result.warnings,
+              };
+        });
+        em.create(
+          AuditEvent,
+          this.audit.entity(actor, batchAudit('customer', [...outcomes, ...batchOutcomes])),
+        );
+        return batchOutcomes;
+      }),
+    );
+    return this.result('customer', [...outcomes, ...written]);
   }
 
   policies(actor: AuditActor, records: PolicyRecordInput[]): Promise<IngestionResult> {
@@ -119,6 +182,48 @@ export class IngestionService {
       'branch',
       orderBranchRecords,
     );
+  }
+
+  /**
+   * Writes the records in a savepoint. A rule only the database knows (a constraint, a
+   * trigger) fails a whole statement, not a record: the batch is then halved until the
+   * records it refuses stand alone, rejected with the rule's name, and the rest are written.
+   */
+  private async writeCustomers(
+    em: EntityManager,
+    actor: AuditActor,
+    records: PreparedCustomer[],
+  ): Promise<Map<number, BatchOutcome>> {
+    try {
+      return await em.transactional((savepoint) =>
+        new CustomerBatch(
+          savepoint,
+          this.sealer,
+          this.clock,
+          this.matching,
+          `${actor.subject} (${actor.role})`,
+        ).write(records),
+      );
+    } catch (error) {
+      const errors = databaseRejection(error);
+      if (!errors) throw error;
+      if (records.length === 1) {
+        return new Map([[records[0].index, { status: RecordStatus.REJECTED, errors }]]);
+      }
+      const half = Math.ceil(records.length / 2);
+      return new Map([
+        ...(await this.writeCustomers(em, actor, records.slice(0, half))),
+        ...(await this.writeCustomers(em, actor, records.slice(half))),
+      ]);
+    }
+  }
+
+  private result(kind: keyof typeof RECORD_TYPES, outcomes: RecordOutcome[]): IngestionResult {
+    outcomes.sort((a, b) => a.index - b.index);
+    for (const outcome of outcomes)
+      this.metrics?.ingestedRecords.inc({ kind, outcome: outcome.status });
+    const rejected = outcomes.filter((o) => o.status === RecordStatus.REJECTED).length;
+    return { accepted: outcomes.length - rejected, rejected, records: outcomes };
   }
 
   /** A caller bound to a source system sends that system's records, each checked alone. */
@@ -184,12 +289,12 @@ export class IngestionService {
             if (broken.length || problem)
               throw new RecordRejected([...broken, ...(problem ? [problem] : [])]);
             const result = await alone(batch, (em) => ingestOne(em, record));
-            outcomes.push({ index, key, ...result, errors: [] });
+            outcomes.push({ index, key, ...result, errors: [], warnings: [] });
           } catch (error) {
             const errors =
               error instanceof RecordRejected ? error.errors : databaseRejection(error);
             if (!errors) throw error;
-            outcomes.push({ index, key, status: RecordStatus.REJECTED, errors });
+            outcomes.push({ index, key, status: RecordStatus.REJECTED, errors, warnings: [] });
           }
         }
         batch.create(
@@ -226,6 +331,27 @@ async function alone<T>(batch: EntityManager, run: (em: EntityManager) => Promis
     if (error instanceof UniqueConstraintViolationException) return once();
     throw error;
   }
+}
+
+function checkBatchSize(records: unknown[]): void {
+  if (records.length > MAX_BATCH) {
+    throw new BadUserInputError(
+      `a batch holds at most ${MAX_BATCH} records, got ${records.length}`,
+      {
+        field: 'records',
+        rule: 'BATCH_SIZE',
+      },
+    );
+  }
+}
+
+/** The audit entry of a batch: what was sent, and how many records came out how. */
+function batchAudit(kind: string, outcomes: RecordOutcome[]) {
+  return {
+    action: AuditAction.INGESTION_BATCH,
+    target: { type: kind },
+    details: { records: outcomes.length, ...countBy(outcomes, (o) => o.status) },
+  };
 }
 
 const BATCH_ATTEMPTS = 3;

@@ -37,8 +37,14 @@ export class RecordOutcome {
   })
   id?: string;
 
-  @Field(() => [RecordError])
+  @Field(() => [RecordError], { description: 'Why the record was rejected; empty otherwise.' })
   errors!: RecordError[];
+
+  @Field(() => [RecordError], {
+    description:
+      'What was accepted but deserves a look at the source, e.g. USCC_CHECKSUM for an early credit code.',
+  })
+  warnings!: RecordError[];
 }
 
 @ObjectType('IngestionResult')

@@ -34,6 +34,10 @@ export class RecordErrors {
     if (!condition) this.add(field, rule, message);
   }
 
+  list(): RecordError[] {
+    return [...this.errors];
+  }
+
   throwIfAny(): void {
     if (this.errors.length) throw new RecordRejected(this.errors);
   }

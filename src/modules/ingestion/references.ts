@@ -42,32 +42,3 @@ export async function findBranch(
   if (!branch) errors.add(field, 'UNKNOWN_BRANCH', `no branch has the code ${code}`);
   return branch ?? undefined;
 }
-
-/**
- * The branch a customer record puts its customer in: an open branch. A closed branch's
- * customers went to its successor when it closed, and records that still name it (source
- * systems learn of a reorganisation late) resolve there too; a closed branch without an open
- * successor is refused.
- */
-export async function findOpenBranch(
-  em: EntityManager,
-  errors: RecordErrors,
-  field: string,
-  code: string,
-): Promise<Branch | undefined> {
-  let branch = await findBranch(em, errors, field, code);
-  // Successors form a chain when branches close in turn; a loop is impossible (each was
-  // open when it became one) but a bound costs nothing.
-  for (let hops = 0; branch?.validTo && branch.successor && hops < 32; hops++) {
-    branch = (await em.findOne(Branch, { id: branch.successor.id })) ?? undefined;
-  }
-  if (branch?.validTo) {
-    errors.add(
-      field,
-      'BRANCH_CLOSED',
-      `branch ${branch.code} closed on ${branch.validTo} and no open branch succeeds it`,
-    );
-    return undefined;
-  }
-  return branch;
-}

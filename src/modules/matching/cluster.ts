@@ -1,9 +1,11 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
 import { checkMobile } from '../../validation';
-import { compare, MatchContext, MatchRecord } from './compare';
+import { compare, type Comparison, type MatchContext, type MatchRecord } from './compare';
 import { upgradeLegacyResidentId } from './identifiers';
+import { expectedHolders } from './name-frequency';
 import { nameForms } from './names';
-import { MatchThresholds } from './weights';
+import { DEFAULT_GENERIC_HOLDERS, DEFAULT_NAME_POPULATION } from './settings';
+import { DEFAULT_THRESHOLDS, type MatchThresholds } from './weights';
 
 /**
  * The comparable form of a source record as it arrives. Numbers are only tidied, not
@@ -53,103 +55,242 @@ export function genericContacts(records: MatchRecord[], minNames = 5): MatchCont
   return (kind, value) => generic.has(`${kind}:${value}`);
 }
 
-/**
- * The keys under which two records are worth comparing: one agreeing key makes a candidate
- * pair. Each catches a kind of duplicate the others miss (a call-centre record has only a name
- * and a mobile; a mistyped check character leaves the first 17 characters).
- */
-export function blockingKeys(record: MatchRecord, isGeneric: MatchContext['isGeneric']): string[] {
-  const { key, pinyin } = record.name;
-  const birth = record.birthDate;
-  return [
-    ...(birth ? [`name:${key}|${birth}`] : []),
-    ...(birth && pinyin ? [`pinyin:${pinyin}|${birth}`] : []),
-    ...(record.kind === 'ORGANISATION' ? [`organisation:${key}`] : []),
-    ...record.documents.map((d) => `document:${d.type}|${d.number}`),
-    ...record.documents
-      .filter((d) => d.type === 'RESIDENT_ID')
-      .map((d) => `idBody:${d.number.slice(0, 17)}`),
-    ...record.mobiles.filter((v) => !isGeneric('MOBILE', v)).map((v) => `mobile:${v}`),
-    ...record.emails.filter((v) => !isGeneric('EMAIL', v)).map((v) => `email:${v}`),
-  ];
+/** A source record as clustering sees it. */
+export interface ClusterRecord {
+  /** The source record id. */
+  id: string;
+  /** `SYSTEM:key`: the order ties are broken in, the same however the records arrived. */
+  key: string;
+  match: MatchRecord;
 }
 
-/** Groups ids joined by edges, directly or through others; each id maps to its group's id. */
-export function singleLinkage(ids: string[], edges: [string, string][]): Map<string, string> {
-  const parent = new Map(ids.map((id) => [id, id]));
-  const root = (id: string): string => {
-    let r = id;
-    while (parent.get(r) !== r) r = parent.get(r)!;
-    // Path compression keeps later look-ups short on long chains.
-    for (let next = id; next !== r;) {
-      const up = parent.get(next)!;
-      parent.set(next, r);
-      next = up;
-    }
-    return r;
-  };
-  for (const [a, b] of edges) {
-    const [ra, rb] = [root(a), root(b)];
-    // The smaller id wins, so that the grouping does not depend on the edges' order.
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+/** A steward's decision on two records (match_decision). */
+export interface StewardVerdict {
+  a: string;
+  b: string;
+  verdict: 'SAME_CUSTOMER' | 'DIFFERENT_CUSTOMERS';
+}
+
+/** A compared pair: the two record ids in key order, and the comparison. */
+export interface ScoredPair {
+  a: string;
+  b: string;
+  comparison: Comparison;
+  /** A steward said SAME_CUSTOMER: linked whatever the comparison says. */
+  forced?: boolean;
+}
+
+export interface Clusters {
+  /** Record ids, grouped: each group is one customer. */
+  groups: string[][];
+  /** Per record, the strongest link that holds it in its group (none for a group of one). */
+  links: Map<string, ScoredPair>;
+  /** Pairs in different groups that scored for review, the best pair per two groups. */
+  reviews: ScoredPair[];
+  /** How many pairs were compared. */
+  comparisons: number;
+}
+
+/**
+ * The keys under which two records are worth comparing: one agreeing key makes a candidate
+ * pair. Each catches a kind of duplicate the others miss (a call-centre record has only a
+ * name and a mobile; a mistyped check character leaves the first 17 characters). Plain
+ * values, in memory only; the database finds candidates by the same keys, hashed (see
+ * customer-batch.ts). Generic contact values are no evidence and block nothing.
+ */
+export function blockingKeys(record: MatchRecord, isGeneric: MatchContext['isGeneric']): string[] {
+  const keys = record.documents.flatMap((d) =>
+    d.type === 'RESIDENT_ID'
+      ? [`doc:${d.type}:${d.number}`, `body:${d.number.slice(0, 17)}`]
+      : [`doc:${d.type}:${d.number}`],
+  );
+  for (const m of record.mobiles) if (!isGeneric('MOBILE', m)) keys.push(`mobile:${m}`);
+  for (const e of record.emails) if (!isGeneric('EMAIL', e)) keys.push(`email:${e}`);
+  if (record.kind === 'ORGANISATION') keys.push(`org:${record.name.key}`);
+  else if (record.birthDate) {
+    // The year, not the day: a day and month swapped, or a mistyped day, still meet.
+    const year = record.birthDate.slice(0, 4);
+    keys.push(`name:${record.name.key}|${year}`);
+    if (record.name.pinyin) keys.push(`pinyin:${record.name.pinyin}|${year}`);
   }
-  return new Map(ids.map((id) => [id, root(id)]));
+  return keys;
+}
+
+/**
+ * Groups records into customers: the connected components of the pairs that link
+ * (single linkage), where a steward's SAME_CUSTOMER always links, and DIFFERENT_CUSTOMERS
+ * or two different identity documents keep two records apart however they are connected. Pairs are taken strongest first,
+ * ties by key, so the result depends on the records and the decisions only, never on the
+ * order they came in: that is what makes matching sequence neutral.
+ */
+export function cluster(
+  records: ClusterRecord[],
+  verdicts: StewardVerdict[],
+  context: MatchContext,
+  thresholds: MatchThresholds,
+): Clusters {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const ordered = (x: string, y: string): [string, string] =>
+    byId.get(x)!.key <= byId.get(y)!.key ? [x, y] : [y, x];
+
+  const blocks = new Map<string, string[]>();
+  for (const record of records) {
+    for (const key of blockingKeys(record.match, (k, v) => context.isGeneric(k, v))) {
+      const block = blocks.get(key);
+      if (block) block.push(record.id);
+      else blocks.set(key, [record.id]);
+    }
+  }
+  const pairs = new Map<string, ScoredPair>();
+  for (const block of blocks.values()) {
+    for (let i = 0; i < block.length; i++) {
+      for (let j = i + 1; j < block.length; j++) {
+        const [a, b] = ordered(block[i], block[j]);
+        const id = `${a} ${b}`;
+        if (pairs.has(id)) continue;
+        pairs.set(id, {
+          a,
+          b,
+          comparison: compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds),
+        });
+      }
+    }
+  }
+
+  const groups = new Groups(records.map((r) => r.id));
+  for (const v of verdicts) {
+    if (!byId.has(v.a) || !byId.has(v.b)) continue;
+    if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b);
+  }
+  // Two records with different identity documents are two customers, whatever joins them:
+  // a name and birth date shared with both must not make them one.
+  for (const pair of pairs.values()) {
+    if (pair.comparison.rule === 'CONFLICTING_DOCUMENT') groups.keepApart(pair.a, pair.b);
+  }
+  // A shared document is proof: it outranks any score.
+  const strongestFirst = (x: ScoredPair, y: ScoredPair) =>
+    Number(y.comparison.rule === 'SAME_DOCUMENT') - Number(x.comparison.rule === 'SAME_DOCUMENT') ||
+    y.comparison.score - x.comparison.score ||
+    byId.get(x.a)!.key.localeCompare(byId.get(y.a)!.key) ||
+    byId.get(x.b)!.key.localeCompare(byId.get(y.b)!.key);
+  const forced: ScoredPair[] = verdicts
+    .filter((v) => v.verdict === 'SAME_CUSTOMER' && byId.has(v.a) && byId.has(v.b))
+    .map((v) => {
+      const [a, b] = ordered(v.a, v.b);
+      const comparison = compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds);
+      return { a, b, comparison, forced: true };
+    });
+  const linking = [
+    ...forced,
+    ...[...pairs.values()].filter((p) => p.comparison.decision === 'LINK').sort(strongestFirst),
+  ];
+  for (const pair of linking) groups.join(pair.a, pair.b);
+  const links = new Map<string, ScoredPair>();
+  for (const pair of linking) {
+    if (groups.root(pair.a) !== groups.root(pair.b)) continue;
+    for (const id of [pair.a, pair.b]) if (!links.has(id)) links.set(id, pair);
+  }
+
+  const reviews = new Map<string, ScoredPair>();
+  for (const pair of [...pairs.values()].sort(strongestFirst)) {
+    if (pair.comparison.decision === 'NONE') continue;
+    const [ga, gb] = [groups.root(pair.a), groups.root(pair.b)];
+    if (ga === gb || groups.apart(ga, gb)) continue;
+    const id = ga < gb ? `${ga} ${gb}` : `${gb} ${ga}`;
+    if (!reviews.has(id)) reviews.set(id, pair);
+  }
+  return { groups: groups.list(), links, reviews: [...reviews.values()], comparisons: pairs.size };
+}
+
+/** Union-find over record ids that refuses to join two groups a steward kept apart. */
+class Groups {
+  private readonly parent = new Map<string, string>();
+  private readonly members = new Map<string, string[]>();
+  private readonly apartFrom = new Map<string, Set<string>>();
+
+  constructor(ids: string[]) {
+    for (const id of ids) {
+      this.parent.set(id, id);
+      this.members.set(id, [id]);
+    }
+  }
+
+  root(id: string): string {
+    let root = id;
+    while (this.parent.get(root) !== root) root = this.parent.get(root)!;
+    this.parent.set(id, root);
+    return root;
+  }
+
+  keepApart(a: string, b: string): void {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ]) {
+      const set = this.apartFrom.get(x) ?? new Set<string>();
+      set.add(y);
+      this.apartFrom.set(x, set);
+    }
+  }
+
+  /** Whether some record of one group was kept apart from some record of the other. */
+  apart(rootA: string, rootB: string): boolean {
+    const [small, other] =
+      this.members.get(rootA)!.length <= this.members.get(rootB)!.length
+        ? [rootA, rootB]
+        : [rootB, rootA];
+    return this.members
+      .get(small)!
+      .some((id) => [...(this.apartFrom.get(id) ?? [])].some((y) => this.root(y) === other));
+  }
+
+  /** Joins the groups of a and b; false when they were one already or must stay apart. */
+  join(a: string, b: string): boolean {
+    const [ra, rb] = [this.root(a), this.root(b)];
+    if (ra === rb || this.apart(ra, rb)) return false;
+    const [big, small] =
+      this.members.get(ra)!.length >= this.members.get(rb)!.length ? [ra, rb] : [rb, ra];
+    this.parent.set(small, big);
+    this.members.get(big)!.push(...this.members.get(small)!);
+    this.members.delete(small);
+    return true;
+  }
+
+  list(): string[][] {
+    return [...this.members.values()];
+  }
 }
 
 export interface InMemoryResolution {
-  /** Each record id → its customer's id (the smallest record id in the group). */
+  /** Each record id → its customer's id (a record id of the group). */
   clusters: Map<string, string>;
   comparisons: number;
   reviews: number;
 }
 
 /**
- * Resolves a batch of records against each other without a database: the candidate pairs of
- * the blocking keys, compared, and the LINK decisions grouped by single linkage. For tests
- * and benchmarks of the matching rules; the hub's pipeline keeps its counts in PostgreSQL.
+ * Resolves records against each other without a database, by the rules the hub's pipeline
+ * applies (the same context, blocking and clustering; the pipeline keeps its counts in
+ * PostgreSQL). For tests and benchmarks of the matching rules.
  */
 export function resolveInMemory(
-  records: MatchRecord[],
-  thresholds?: MatchThresholds,
+  records: (MatchRecord & { key?: string })[],
+  thresholds: MatchThresholds = DEFAULT_THRESHOLDS,
 ): InMemoryResolution {
-  const frequencies = new Map<string, number>();
-  for (const r of records) frequencies.set(r.name.key, (frequencies.get(r.name.key) ?? 0) + 1);
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.name.key, (counts.get(r.name.key) ?? 0) + 1);
   const context: MatchContext = {
-    nameFrequency: (key) => frequencies.get(key) ?? 0,
-    totalRecords: records.length,
-    isGeneric: genericContacts(records),
+    nameFrequency: (key) => expectedHolders(key, counts.get(key) ?? 0, DEFAULT_NAME_POPULATION),
+    totalRecords: DEFAULT_NAME_POPULATION,
+    isGeneric: genericContacts(records, DEFAULT_GENERIC_HOLDERS),
   };
-  const blocks = new Map<string, number[]>();
-  records.forEach((record, i) => {
-    for (const key of blockingKeys(record, context.isGeneric)) {
-      const block = blocks.get(key) ?? [];
-      block.push(i);
-      blocks.set(key, block);
-    }
-  });
-  const seen = new Set<number>();
-  const edges: [string, string][] = [];
-  let reviews = 0;
-  for (const block of blocks.values()) {
-    for (let x = 0; x < block.length; x++) {
-      for (let y = x + 1; y < block.length; y++) {
-        const [i, j] = [block[x], block[y]];
-        // Records share several keys more often than not: each pair is compared once.
-        const pair = i * records.length + j;
-        if (seen.has(pair)) continue;
-        seen.add(pair);
-        const { decision } = compare(records[i], records[j], context, thresholds);
-        if (decision === 'LINK') edges.push([records[i].id, records[j].id]);
-        if (decision === 'REVIEW') reviews++;
-      }
-    }
-  }
-  return {
-    clusters: singleLinkage(
-      records.map((r) => r.id),
-      edges,
-    ),
-    comparisons: seen.size,
-    reviews,
-  };
+  const result = cluster(
+    records.map((r) => ({ id: r.id, key: r.key ?? r.id, match: r })),
+    [],
+    context,
+    thresholds,
+  );
+  const clusters = new Map<string, string>();
+  for (const group of result.groups) for (const id of group) clusters.set(id, group[0]);
+  return { clusters, comparisons: result.comparisons, reviews: result.reviews.length };
 }

@@ -102,3 +102,20 @@ export function nameShare(key: string): number | undefined {
   const givenShare = GIVEN_NAMES[given] ?? (given.length === 1 ? 0.05 : 0.005);
   return (surnameShare / 100) * (givenShare / 100);
 }
+
+/**
+ * How many of `population` records are expected to bear this name: its national share, or
+ * the file's own count where that is higher (a name common in the insurer's book), in
+ * power-of-two buckets so that it moves as seldom as the count doubles. The file's count is
+ * not taken against the live total: a weight that moved with every record loaded would
+ * make the result depend on the order the records arrive in.
+ */
+export function expectedHolders(key: string, count: number, population: number): number {
+  return Math.max(
+    2 ** Math.floor(Math.log2(Math.max(1, count))),
+    (nameShare(key) ?? 0) * population,
+  );
+}
+
+/** The power-of-two bucket of a name's count: re-evaluation follows its changes. */
+export const countBucket = (count: number) => (count <= 0 ? -1 : Math.floor(Math.log2(count)));

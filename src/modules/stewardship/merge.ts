@@ -8,7 +8,7 @@ import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
-import { DEFAULT_GENERIC_HOLDERS } from '../golden/match-settings';
+import { DEFAULT_GENERIC_HOLDERS } from '../matching/settings';
 import { recomputeGolden } from '../golden/survivorship';
 import { earliestRecords, recordDecisions, type SavedDecision } from './decisions';
 

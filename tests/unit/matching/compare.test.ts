@@ -1,3 +1,5 @@
+import { expectedHolders } from '../../../src/modules/matching/name-frequency';
+import { DEFAULT_NAME_POPULATION } from '../../../src/modules/matching/settings';
 import { generateLabelledRecords } from '../../../bench/matching/generate';
 import { genericContacts, matchRecordOf } from '../../../src/modules/matching/cluster';
 import {
@@ -40,14 +42,14 @@ const residentId = (number: string) => [{ type: 'RESIDENT_ID', number }];
 const creditCode = (number: string) => [{ type: 'UNIFIED_SOCIAL_CREDIT_CODE', number }];
 
 /**
- * A file of 20,000 records in which 王伟 is common (1 record in 100), 陈静 less so (1 in
- * 2,000) and every other name rare; `generic` are dealers' phones.
+ * A file weighed as the hub weighs it (name-frequency.ts): 王伟 at its national share (about
+ * 2 in 10,000), 陈静 a little more common still by its characters, every rare name at the
+ * floor; `generic` are dealers' phones.
  */
 function context(generic: string[] = []): MatchContext {
-  const frequencies: Record<string, number> = { 王伟: 200, 陈静: 10 };
   return {
-    nameFrequency: (key) => frequencies[key] ?? 1,
-    totalRecords: 20_000,
+    nameFrequency: (key) => expectedHolders(key, 1, DEFAULT_NAME_POPULATION),
+    totalRecords: DEFAULT_NAME_POPULATION,
     isGeneric: (_kind, value) => generic.includes(value),
   };
 }
@@ -279,12 +281,12 @@ describe('compare', () => {
 
     it('weighs a common name less than a rare one', () => {
       const common = outcome(both(person('王伟'), person('王伟')), 'name')!;
-      const rarer = outcome(both(person('陈静'), person('陈静')), 'name')!;
+      const rarer = outcome(both(person('陈静怡'), person('陈静怡')), 'name')!;
       const rare = outcome(both(person('诸葛翊'), person('诸葛翊')), 'name')!;
       expect(common.weight).toBeLessThan(rarer.weight);
       expect(rarer.weight).toBeLessThan(rare.weight);
-      expect(common.detail).toBe('name frequency 1 in 100');
-      expect(rarer.detail).toBe('name frequency 1 in 2,000');
+      expect(common.detail).toBe('name frequency 1 in 4,854');
+      expect(rarer.detail).toBe('name frequency 1 in 434,783');
     });
 
     it('counts a swapped day and month or one wrong digit as a small plus', () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_THRESHOLDS, type MatchThresholds } from '../matching/weights';
+import { DEFAULT_THRESHOLDS, type MatchThresholds } from './weights';
 
 /** How matching decides: configuration (the MATCH_* settings). */
 export interface MatchSettings {

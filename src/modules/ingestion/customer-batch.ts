@@ -1,0 +1,864 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import type { BusinessClock } from '../../time/clock';
+import { CustomerKind } from '../customer/customer.enums';
+import type { PiiSealer } from '../customer/pii-sealer';
+import { blockingKeys, cluster, type ClusterRecord, type ScoredPair } from '../matching/cluster';
+import { MergeKind } from '../golden/customer-merge.entity';
+import type { MatchVerdict } from '../golden/match-decision.entity';
+import type { IdentifierKind } from '../golden/source-identifier.entity';
+import { recomputeGolden } from '../golden/survivorship';
+import type { MatchContext, MatchRecord } from '../matching/compare';
+import { countBucket, expectedHolders } from '../matching/name-frequency';
+import { nameForms } from '../matching/names';
+import type { MatchSettings } from '../matching/settings';
+import { mergeCustomers } from '../stewardship/merge';
+import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
+import { RecordStatus, type RecordError } from './ingestion.type';
+
+export type BatchOutcome =
+  | { status: RecordStatus; id: string; warnings: RecordError[] }
+  | { status: RecordStatus.REJECTED; errors: RecordError[] };
+
+/** A source record as it sits with its customer now: what the customer plan weighs. */
+interface Holding {
+  id: string;
+  key: string;
+  /** When the hub first received the record. */
+  since: string;
+  customerId: string;
+  customerCreated: string;
+  cifNo: string;
+}
+
+interface Existing extends Holding {
+  contentHash: string;
+}
+
+interface StoredRecord extends Holding {
+  branchId: string;
+  name: string;
+  match: MatchRecord;
+  nameKey: string | null;
+  namePinyin: string | null;
+  evidence: unknown;
+}
+
+const hex = (b: Buffer) => b.toString('hex');
+const keyOf = (r: { sourceSystem: string; sourceKey: string }) =>
+  `${r.sourceSystem}:${r.sourceKey}`;
+const json = (value: unknown) => JSON.stringify(value);
+
+/**
+ * One batch of customer records, set-based: staged, matched and written in a fixed number
+ * of statements whatever its size. Matching re-evaluates the batch's neighbourhood (every
+ * record sharing a blocking key with a record of the batch, every record of their
+ * customers) and regroups it; see clustering.ts for why the result does not depend on the
+ * order records arrive in. Concurrent batches that touch the same keys or the same people
+ * take the same advisory locks, in the same order, so one waits for the other.
+ */
+export class CustomerBatch {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sealer: PiiSealer,
+    private readonly clock: BusinessClock,
+    private readonly settings: MatchSettings,
+    private readonly mergedBy: string,
+  ) {}
+
+  async write(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
+    const outcomes = new Map<number, BatchOutcome>();
+    if (records.length === 0) return outcomes;
+    await this.lock(records);
+
+    const existing = await this.existing(records);
+    const active = records.filter((r) => {
+      const stored = existing.get(keyOf(r));
+      if (stored?.contentHash !== r.contentHash) return true;
+      outcomes.set(r.index, {
+        status: RecordStatus.UNCHANGED,
+        id: stored.customerId,
+        warnings: r.warnings,
+      });
+      return false;
+    });
+    if (active.length === 0) return outcomes;
+
+    const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
+    const generic = await this.genericValues(
+      active,
+      [...existing.values()].map((e) => e.id),
+    );
+    const crossed = await this.nameBucketsCrossed(
+      active,
+      [...existing.values()].map((e) => e.id),
+    );
+    const neighbourhood = await this.neighbourhood(active, ids, generic, crossed);
+    const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
+    const context = await this.context(stored, active);
+
+    const byKey = new Map<string, ClusterRecord>();
+    for (const s of stored) byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
+    for (const r of active) {
+      const id = ids.get(r.index)!;
+      byKey.set(keyOf(r), { id, key: keyOf(r), match: matchRecordOf(id, r) });
+    }
+    const regionRecords = [...byKey.values()];
+    const verdicts = await this.verdicts(regionRecords.map((r) => r.id));
+    const clusters = cluster(regionRecords, verdicts, context, this.settings.thresholds);
+
+    const seeds = new Map<string, NewCustomer>();
+    for (const s of stored) {
+      seeds.set(s.id, {
+        id: '',
+        kind: s.match.kind as CustomerKind,
+        name: s.name,
+        branch: s.branchId,
+      });
+    }
+    for (const r of active) {
+      seeds.set(ids.get(r.index)!, {
+        id: '',
+        kind: r.kind,
+        name: r.name,
+        branch: r.branchId!,
+      });
+    }
+    // Customers are numbered in the order the batch lists their first record.
+    const position = new Map(active.map((r) => [ids.get(r.index)!, r.index]));
+    const groups = clusters.groups
+      .map((group) => ({ group, at: Math.min(...group.map((id) => position.get(id) ?? Infinity)) }))
+      .sort((x, y) => x.at - y.at)
+      .map(({ group }) => group);
+    // The batch's own records were with customers too: those count where they stay.
+    const held: Holding[] = [...stored, ...active.flatMap((r) => existing.get(keyOf(r)) ?? [])];
+    const plan = planCustomers(groups, held, seeds, new Set(ids.values()));
+    await this.createCustomers(plan.created);
+    if (plan.merges.length) {
+      await mergeCustomers(
+        this.em,
+        this.clock,
+        plan.merges.map((m) => ({
+          survivorId: m.survivor,
+          absorbedId: m.absorbed,
+          kind: MergeKind.AUTOMATIC,
+          evidence: evidenceBetween(clusters.links, plan.customerOf, held, m),
+          mergedBy: this.mergedBy,
+          reason: 'matching',
+        })),
+      );
+    }
+    await this.writeRecords(active, ids, plan.customerOf, clusters.links, byKey);
+    await this.regroup(stored, plan.customerOf, clusters.links, byKey, new Set(ids.values()));
+    await recomputeGolden(this.em, [...plan.touched], this.settings);
+    await this.reviews(
+      clusters.reviews,
+      regionRecords.map((r) => r.id),
+    );
+
+    const created = new Set(active.filter((r) => !existing.has(keyOf(r))).map((r) => r.index));
+    for (const r of active) {
+      outcomes.set(r.index, {
+        status: created.has(r.index) ? RecordStatus.CREATED : RecordStatus.UPDATED,
+        id: plan.customerOf.get(ids.get(r.index)!)!,
+        warnings: r.warnings,
+      });
+    }
+    return outcomes;
+  }
+
+  /**
+   * Advisory locks on every key the batch could decide on: its source keys, identifiers and
+   * name blocks. Taken in one statement in hash order, so two batches never deadlock.
+   */
+  private async lock(records: PreparedCustomer[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const r of records) {
+      keys.add(`record:${keyOf(r)}`);
+      for (const key of blockingKeys(matchRecordOf('', r), () => false)) keys.add(key);
+      // The plain values never leave the process: the lock names their digests.
+      for (const i of r.identifiers) keys.add(`${i.kind}:${hex(i.hash)}`);
+    }
+    const digests = [...keys].map((k) =>
+      k.startsWith('record:') ? k : hex(this.sealer.hasher.digest('LOCK', k)),
+    );
+    await this.em.execute(
+      `select count(pg_advisory_xact_lock(h)) from (
+         select distinct hashtextextended(value, 0) as h from jsonb_array_elements_text(?::jsonb)
+         order by 1) keys`,
+      [json(digests)],
+    );
+  }
+
+  private async existing(records: PreparedCustomer[]): Promise<Map<string, Existing>> {
+    const rows = await this.em.execute<
+      {
+        id: string;
+        source_system: string;
+        source_key: string;
+        customer_id: string;
+        content_hash: string;
+        since: string;
+        customer_created: string;
+        cif_no: string;
+      }[]
+    >(
+      `select sr.id, sr.source_system, sr.source_key, sr.customer_id, sr.content_hash,
+         sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no
+       from source_record sr join customer c on c.id = sr.customer_id
+       join jsonb_to_recordset(?::jsonb) k(s text, k text) on sr.source_system = k.s and sr.source_key = k.k`,
+      [json(records.map((r) => ({ s: r.sourceSystem, k: r.sourceKey })))],
+    );
+    return new Map(
+      rows.map((row) => {
+        const key = `${row.source_system}:${row.source_key}`;
+        return [
+          key,
+          {
+            id: row.id,
+            key,
+            customerId: row.customer_id,
+            contentHash: row.content_hash,
+            since: row.since,
+            customerCreated: row.customer_created,
+            cifNo: row.cif_no,
+          },
+        ];
+      }),
+    );
+  }
+
+  /**
+   * The batch's mobiles and e-mails that are generic once the batch is in, and whether each
+   * was before: a value that turns generic (or stops being) changes every comparison it
+   * was in, so its carriers are re-evaluated. Counted as distinct names among the records
+   * carrying the value.
+   */
+  private async genericValues(
+    records: PreparedCustomer[],
+    replaced: string[],
+  ): Promise<Map<string, { before: boolean; after: boolean }>> {
+    const values = records.flatMap((r) =>
+      r.identifiers
+        .filter((i) => i.kind === 'MOBILE' || i.kind === 'EMAIL')
+        .map((i) => ({ kind: i.kind, hash: hex(i.hash), name: r.names.key })),
+    );
+    if (values.length === 0) return new Map();
+    const rows = await this.em.execute<
+      { kind: string; hash: string; before: number; after: number }[]
+    >(
+      `with batch as (select * from jsonb_to_recordset(?::jsonb) b(kind text, hash text, name text)),
+       wanted as (select distinct kind, decode(hash, 'hex') as value_hash from batch),
+       carriers as (
+         select si.kind, si.value_hash, sr.name_key as name, sr.id = any(?::uuid[]) as replaced
+         from wanted w
+         join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
+         join source_record sr on sr.id = si.source_record_id)
+       select kind, encode(value_hash, 'hex') as hash,
+         count(distinct name)::int as before,
+         count(distinct name) filter (where not replaced or batch)::int as after
+       from (select kind, value_hash, name, replaced, false as batch from carriers
+             union all
+             select kind, decode(hash, 'hex'), name, false, true from batch) all_carriers
+       group by kind, value_hash`,
+      [json(values), pgArray(replaced)],
+    );
+    const holders = this.settings.genericHolders;
+    return new Map(
+      rows.map((row) => [
+        `${row.kind}:${row.hash}`,
+        { before: row.before >= holders, after: row.after >= holders },
+      ]),
+    );
+  }
+
+  /**
+   * Name keys whose frequency bucket (a power of two) the batch moves: their weight in
+   * every comparison changes, so every record bearing them is re-evaluated. Buckets make
+   * that rare: a name is re-evaluated as often as its count doubles.
+   */
+  private async nameBucketsCrossed(
+    records: PreparedCustomer[],
+    replaced: string[],
+  ): Promise<string[]> {
+    const keys = [...new Set(records.map((r) => r.names.key))];
+    const rows = await this.em.execute<{ name_key: string; others: number; old: number }[]>(
+      `select name_key, count(*) filter (where not (id = any(?::uuid[])))::int as others,
+         count(*) filter (where id = any(?::uuid[]))::int as old
+       from source_record where name_key in (select jsonb_array_elements_text(?::jsonb))
+       group by name_key`,
+      [pgArray(replaced), pgArray(replaced), json(keys)],
+    );
+    const added = new Map<string, number>();
+    for (const r of records) added.set(r.names.key, (added.get(r.names.key) ?? 0) + 1);
+    return keys.filter((key) => {
+      const row = rows.find((r) => r.name_key === key);
+      const others = row?.others ?? 0;
+      return countBucket(others + (row?.old ?? 0)) !== countBucket(others + (added.get(key) ?? 0));
+    });
+  }
+
+  /**
+   * The customers whose grouping the batch can change: those holding a record that shares
+   * a blocking key with a record of the batch (by digest for identifiers), the batch's own
+   * records' customers, and those bearing a name or value whose weight moved. Locked, in id
+   * order, for the rest of the transaction.
+   */
+  private async neighbourhood(
+    records: PreparedCustomer[],
+    ids: Map<number, string>,
+    generic: Map<string, { before: boolean; after: boolean }>,
+    crossedNames: string[],
+  ): Promise<string[]> {
+    const identifiers = records.flatMap((r) =>
+      r.identifiers
+        .filter((i) => i.kind !== 'ADDRESS')
+        .filter((i) => {
+          const g = generic.get(`${i.kind}:${hex(i.hash)}`);
+          return !g || !g.before || !g.after;
+        })
+        .map((i) => ({
+          kind: i.kind,
+          hash: hex(i.hash),
+          body: i.bodyHash ? hex(i.bodyHash) : null,
+        })),
+    );
+    const names = records
+      .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birthDate)
+      .map((r) => ({ key: r.names.key, pinyin: r.names.pinyin, birth: r.birthDate }));
+    const organisations = records
+      .filter((r) => r.kind === CustomerKind.ORGANISATION)
+      .map((r) => r.names.key);
+    const rows = await this.em.execute<{ customer_id: string }[]>(
+      `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b
+                    from jsonb_to_recordset(?::jsonb) i(kind text, hash text, body text)),
+       names as (select key, pinyin, date_trunc('year', birth)::date as year_start,
+                   (date_trunc('year', birth) + interval '1 year - 1 day')::date as year_end
+                 from jsonb_to_recordset(?::jsonb) n(key text, pinyin text, birth date)),
+       found as (
+         select si.source_record_id as id from ids join source_identifier si
+           on si.kind = ids.kind and si.value_hash = ids.h
+         union select si.source_record_id from ids join source_identifier si on si.body_hash = ids.b
+         union select sr.id from names join source_record sr
+           on sr.name_key = names.key and sr.birth_date between names.year_start and names.year_end
+         union select sr.id from names join source_record sr
+           on sr.name_pinyin = names.pinyin
+             and sr.birth_date between names.year_start and names.year_end
+         union select sr.id from source_record sr
+           where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
+         union select sr.id from source_record sr
+           where sr.name_key in (select jsonb_array_elements_text(?::jsonb))
+         union select unnest(?::uuid[]))
+       select distinct sr.customer_id from found join source_record sr on sr.id = found.id
+       order by 1`,
+      [
+        json(identifiers),
+        json(names),
+        json(organisations),
+        json(crossedNames),
+        pgArray([...ids.values()]),
+      ],
+    );
+    const customers = rows.map((r) => r.customer_id);
+    await this.em.execute(
+      `select count(*) from (select id from customer where id = any(?::uuid[]) order by id for update) locked`,
+      [pgArray(customers)],
+    );
+    return customers;
+  }
+
+  /** Every source record of these customers, with what matching compares, decrypted. */
+  private async storedRecords(customers: string[], batchIds: string[]): Promise<StoredRecord[]> {
+    if (customers.length === 0) return [];
+    const rows = await this.em.execute<
+      {
+        id: string;
+        source_system: string;
+        source_key: string;
+        customer_id: string;
+        branch_id: string;
+        since: string;
+        customer_created: string;
+        cif_no: string;
+        kind: CustomerKind;
+        name: string;
+        name_key: string | null;
+        name_pinyin: string | null;
+        gender: 'MALE' | 'FEMALE' | null;
+        birth_date: string | null;
+        link_evidence: unknown;
+        identifiers: { kind: IdentifierKind; cipher: string }[];
+      }[]
+    >(
+      `select sr.id, sr.source_system, sr.source_key, sr.customer_id,
+         coalesce(sr.branch_id, c.branch_id) as branch_id, sr.created_at::text as since,
+         c.created_at::text as customer_created,
+         c.cif_no, coalesce(sr.kind, c.kind) as kind, coalesce(sr.name, c.name) as name, sr.name_key,
+         sr.name_pinyin, sr.gender, sr.birth_date::text, sr.link_evidence,
+         coalesce((select json_agg(json_build_object('kind', si.kind, 'cipher', si.value_cipher))
+                   from source_identifier si where si.source_record_id = sr.id), '[]') as identifiers
+       from source_record sr join customer c on c.id = sr.customer_id
+       where sr.customer_id = any(?::uuid[]) and not (sr.id = any(?::uuid[]))`,
+      [pgArray(customers), pgArray(batchIds)],
+    );
+    return rows.map((row) => {
+      const plain = row.identifiers.map((i) => ({
+        kind: i.kind,
+        value: this.sealer.cipher.decrypt(i.cipher),
+      }));
+      const values = (kind: string) => plain.filter((i) => i.kind === kind).map((i) => i.value);
+      return {
+        id: row.id,
+        key: `${row.source_system}:${row.source_key}`,
+        customerId: row.customer_id,
+        branchId: row.branch_id,
+        since: row.since,
+        customerCreated: row.customer_created,
+        cifNo: row.cif_no,
+        nameKey: row.name_key,
+        namePinyin: row.name_pinyin,
+        evidence: row.link_evidence,
+        name: row.name,
+        match: {
+          id: row.id,
+          kind: row.kind,
+          name: nameForms(row.kind, row.name),
+          birthDate: row.birth_date ?? undefined,
+          gender: row.gender ?? undefined,
+          documents: plain
+            .filter((i) => !CONTACT_KINDS.has(i.kind))
+            .map((i) => ({ type: i.kind, number: i.value })),
+          mobiles: values('MOBILE'),
+          emails: values('EMAIL'),
+          addresses: values('ADDRESS'),
+        },
+      };
+    });
+  }
+
+  /**
+   * What comparisons weigh against, as the database will hold it once the batch is in:
+   * name frequencies (in power-of-two buckets) and generic values, for every name and
+   * value in the neighbourhood.
+   */
+  private async context(
+    stored: StoredRecord[],
+    records: PreparedCustomer[],
+  ): Promise<MatchContext> {
+    const names = [
+      ...new Set([...stored.map((s) => s.match.name.key), ...records.map((r) => r.names.key)]),
+    ];
+    const contacts = new Map<string, { kind: 'MOBILE' | 'EMAIL'; value: string }>();
+    for (const s of stored) {
+      for (const value of s.match.mobiles)
+        contacts.set(`MOBILE:${value}`, { kind: 'MOBILE', value });
+      for (const value of s.match.emails) contacts.set(`EMAIL:${value}`, { kind: 'EMAIL', value });
+    }
+    for (const r of records) {
+      for (const i of r.identifiers) {
+        if (i.kind === 'MOBILE' || i.kind === 'EMAIL')
+          contacts.set(`${i.kind}:${i.value}`, { kind: i.kind, value: i.value });
+      }
+    }
+    const hashes = [...contacts.values()].map((c) => ({
+      kind: c.kind,
+      hash: hex(this.sealer.hasher.digest(c.kind, c.value)),
+      id: `${c.kind}:${c.value}`,
+    }));
+    const batchIds = records.map((r) => keyOf(r));
+    const [frequencies, holders] = await Promise.all([
+      this.em.execute<{ name_key: string; n: number }[]>(
+        `select name_key, count(*)::int as n from source_record
+         where name_key in (select jsonb_array_elements_text(?::jsonb))
+           and not (source_system || ':' || source_key = any(?::text[]))
+         group by name_key`,
+        [json(names), pgArray(batchIds)],
+      ),
+      this.em.execute<{ kind: string; hash: string; names: string[] }[]>(
+        `with wanted as (select kind, decode(hash, 'hex') as value_hash, hash
+                         from jsonb_to_recordset(?::jsonb) w(kind text, hash text))
+         select w.kind, w.hash, array_agg(distinct sr.name_key) as names
+         from wanted w join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
+           join source_record sr on sr.id = si.source_record_id
+         where not (sr.source_system || ':' || sr.source_key = any(?::text[]))
+         group by w.kind, w.hash`,
+        [json(hashes), pgArray(batchIds)],
+      ),
+    ]);
+    const frequency = new Map(frequencies.map((f) => [f.name_key, f.n]));
+    for (const r of records) frequency.set(r.names.key, (frequency.get(r.names.key) ?? 0) + 1);
+    const carriers = new Map(holders.map((h) => [`${h.kind}:${h.hash}`, new Set(h.names)]));
+    for (const r of records) {
+      for (const i of r.identifiers) {
+        const id = `${i.kind}:${hex(i.hash)}`;
+        const set = carriers.get(id) ?? new Set<string>();
+        set.add(r.names.key);
+        carriers.set(id, set);
+      }
+    }
+    const genericValues = new Set(
+      hashes
+        .filter(
+          (h) => (carriers.get(`${h.kind}:${h.hash}`)?.size ?? 0) >= this.settings.genericHolders,
+        )
+        .map((h) => h.id),
+    );
+    return {
+      nameFrequency: (key) =>
+        expectedHolders(key, frequency.get(key) ?? 0, this.settings.namePopulation),
+      totalRecords: this.settings.namePopulation,
+      isGeneric: (kind, value) => genericValues.has(`${kind}:${value}`),
+    };
+  }
+
+  private async verdicts(ids: string[]) {
+    const rows = await this.em.execute<
+      { record_a_id: string; record_b_id: string; verdict: MatchVerdict }[]
+    >(
+      `select record_a_id, record_b_id, verdict from match_decision
+       where record_a_id = any(?::uuid[]) or record_b_id = any(?::uuid[])`,
+      [pgArray(ids), pgArray(ids)],
+    );
+    return rows.map((r) => ({ a: r.record_a_id, b: r.record_b_id, verdict: r.verdict }));
+  }
+
+  private async createCustomers(created: NewCustomer[]): Promise<void> {
+    if (created.length === 0) return;
+    await this.em.execute(
+      `insert into customer (id, cif_no, kind, name, branch_id)
+       select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), c.kind, c.name, c.branch
+       from jsonb_to_recordset(?::jsonb) c(id uuid, kind text, name text, branch uuid, n int)
+       order by c.n`,
+      [json(created.map((c, n) => ({ ...c, n })))],
+    );
+  }
+
+  private async writeRecords(
+    records: PreparedCustomer[],
+    ids: Map<number, string>,
+    customerOf: Map<string, string>,
+    links: Map<string, ScoredPair>,
+    byKey: Map<string, ClusterRecord>,
+  ): Promise<void> {
+    const keyById = new Map([...byKey.values()].map((r) => [r.id, r.key]));
+    const now = this.clock.now().toISOString();
+    await this.em.execute(
+      `insert into source_record (id, created_at, updated_at, source_system, source_key, customer_id,
+         attributes, content_hash, received_at, kind, name, name_key, name_pinyin, gender,
+         birth_date, branch_id, marketing_consent, consent_at, consent_channel, link_evidence)
+       select r.id, ?, ?, r.source_system, r.source_key, r.customer_id, r.attributes, r.content_hash,
+         ?, r.kind, r.name, r.name_key, r.name_pinyin, r.gender, r.birth_date, r.branch_id,
+         r.marketing_consent, r.consent_at, r.consent_channel, r.link_evidence
+       from jsonb_to_recordset(?::jsonb) r(id uuid, source_system text, source_key text,
+         customer_id uuid, attributes jsonb, content_hash text, kind text, name text, name_key text,
+         name_pinyin text, gender text, birth_date date, branch_id uuid, marketing_consent boolean,
+         consent_at timestamptz, consent_channel text, link_evidence jsonb)
+       order by r.source_system, r.source_key
+       on conflict (source_system, source_key) do update set customer_id = excluded.customer_id,
+         attributes = excluded.attributes, content_hash = excluded.content_hash,
+         received_at = excluded.received_at, kind = excluded.kind, name = excluded.name,
+         name_key = excluded.name_key, name_pinyin = excluded.name_pinyin, gender = excluded.gender,
+         birth_date = excluded.birth_date, branch_id = excluded.branch_id,
+         marketing_consent = excluded.marketing_consent, consent_at = excluded.consent_at,
+         consent_channel = excluded.consent_channel, link_evidence = excluded.link_evidence,
+         updated_at = excluded.updated_at`,
+      [
+        now,
+        now,
+        now,
+        json(
+          records.map((r) => {
+            const id = ids.get(r.index)!;
+            return {
+              id,
+              source_system: r.sourceSystem,
+              source_key: r.sourceKey,
+              customer_id: customerOf.get(id),
+              attributes: r.attributes,
+              content_hash: r.contentHash,
+              kind: r.kind,
+              name: r.name,
+              name_key: r.names.key,
+              name_pinyin: r.names.pinyin || null,
+              gender: r.gender ?? null,
+              birth_date: r.birthDate ?? null,
+              branch_id: r.branchId,
+              marketing_consent: r.consent?.given ?? null,
+              consent_at: r.consent?.at ?? null,
+              consent_channel: r.consent?.channel ?? null,
+              link_evidence: linkEvidence(links.get(id), id, keyById),
+            };
+          }),
+        ),
+      ],
+    );
+    const batchIds = records.map((r) => ids.get(r.index)!);
+    await this.em.execute(`delete from source_identifier where source_record_id = any(?::uuid[])`, [
+      pgArray(batchIds),
+    ]);
+    await this.em.execute(
+      `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked,
+         body_hash, checksum_exception, verification_status, verification_method, verified_at)
+       select i.record, i.kind, decode(i.hash, 'hex'), i.cipher, i.masked, decode(i.body, 'hex'),
+         i.suspect, i.status, i.method, i.verified_at
+       from jsonb_to_recordset(?::jsonb) i(record uuid, kind text, hash text, cipher text,
+         masked text, body text, suspect boolean, status text, method text, verified_at timestamptz)`,
+      [
+        json(
+          records.flatMap((r) =>
+            r.identifiers.map((i) => ({
+              record: ids.get(r.index),
+              kind: i.kind,
+              hash: hex(i.hash),
+              cipher: i.cipher,
+              masked: i.masked,
+              body: i.bodyHash ? hex(i.bodyHash) : null,
+              suspect: i.checksumException,
+              status: i.verificationStatus,
+              method: i.verificationMethod ?? null,
+              verified_at: i.verifiedAt ?? null,
+            })),
+          ),
+        ),
+      ],
+    );
+  }
+
+  /**
+   * The neighbourhood's other records, where regrouping moved them or changed why they
+   * are there; and the pinyin of records kept before matching, filled in as they come by.
+   */
+  private async regroup(
+    stored: StoredRecord[],
+    customerOf: Map<string, string>,
+    links: Map<string, ScoredPair>,
+    byKey: Map<string, ClusterRecord>,
+    batch: Set<string>,
+  ): Promise<void> {
+    const keyById = new Map([...byKey.values()].map((r) => [r.id, r.key]));
+    const changes = stored
+      .filter((s) => !batch.has(s.id))
+      .map((s) => ({
+        id: s.id,
+        customer_id: customerOf.get(s.id)!,
+        link_evidence: linkEvidence(links.get(s.id), s.id, keyById),
+        name_key: s.match.name.key,
+        name_pinyin: s.match.name.pinyin || null,
+        was: s,
+      }))
+      .filter(
+        (c) =>
+          c.customer_id !== c.was.customerId ||
+          json(c.link_evidence) !== json(c.was.evidence ?? null) ||
+          c.name_key !== c.was.nameKey ||
+          c.name_pinyin !== c.was.namePinyin,
+      )
+      .map(({ was: _was, ...c }) => c);
+    if (changes.length === 0) return;
+    await this.em.execute(
+      `update source_record sr set customer_id = c.customer_id, link_evidence = c.link_evidence,
+         name_key = c.name_key, name_pinyin = c.name_pinyin, updated_at = now()
+       from jsonb_to_recordset(?::jsonb) c(id uuid, customer_id uuid, link_evidence jsonb,
+         name_key text, name_pinyin text)
+       where sr.id = c.id`,
+      [json(changes)],
+    );
+  }
+
+  /**
+   * Review tasks: the neighbourhood's pairs that scored between the thresholds and sit in
+   * different customers. A task matching has since settled either way is superseded; one a
+   * steward decided stays as decided.
+   */
+  private async reviews(pairs: ScoredPair[], region: string[]): Promise<void> {
+    await this.em.execute(
+      `with proposed as (
+         select * from jsonb_to_recordset(?::jsonb) p(a uuid, b uuid, score float8, rule text, evidence jsonb)),
+       superseded as (
+         update match_review m set status = 'SUPERSEDED', updated_at = now()
+         where m.status = 'OPEN' and (m.record_a_id = any(?::uuid[]) or m.record_b_id = any(?::uuid[]))
+           and not exists (select 1 from proposed p where p.a = m.record_a_id and p.b = m.record_b_id))
+       insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+       select gen_random_uuid(), a, b, score, rule, evidence from proposed order by a, b
+       on conflict (record_a_id, record_b_id) do update set score = excluded.score,
+         rule = excluded.rule, evidence = excluded.evidence, updated_at = now(),
+         status = case when match_review.status = 'SUPERSEDED' then 'OPEN' else match_review.status end
+       where match_review.status in ('OPEN', 'SUPERSEDED')`,
+      [
+        json(
+          pairs.map((p) => {
+            const [a, b] = p.a < p.b ? [p.a, p.b] : [p.b, p.a];
+            return {
+              a,
+              b,
+              score: p.comparison.score,
+              rule: p.comparison.rule,
+              evidence: p.comparison.evidence,
+            };
+          }),
+        ),
+        pgArray(region),
+        pgArray(region),
+      ],
+    );
+  }
+}
+
+/** A customer that matching creates: survivorship fills it in from its records. */
+interface NewCustomer {
+  id: string;
+  kind: CustomerKind;
+  name: string;
+  branch: string;
+}
+
+interface CustomerPlan {
+  /** Record id → the customer it ends with. */
+  customerOf: Map<string, string>;
+  created: NewCustomer[];
+  merges: { survivor: string; absorbed: string }[];
+  /** Customers whose golden record must be recomputed. */
+  touched: Set<string>;
+}
+
+/**
+ * Which customer each group of records is. A customer stays with the group holding most
+ * of its records (ties: the group with its earliest record); a group that several
+ * customers stay with keeps the oldest, and the others are merged into it; a group no
+ * customer stays with is a new customer. Ids handed out keep resolving either way.
+ */
+function planCustomers(
+  groups: string[][],
+  held: Holding[],
+  seeds: Map<string, NewCustomer>,
+  batchIds: Set<string>,
+): CustomerPlan {
+  const storedById = new Map(held.map((s) => [s.id, s]));
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
+
+  const byCustomer = new Map<string, Holding[]>();
+  for (const s of held) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
+  const homes = new Map<number, Holding[]>();
+  for (const records of byCustomer.values()) {
+    const counts = new Map<number, number>();
+    for (const r of records)
+      counts.set(groupOf.get(r.id)!, (counts.get(groupOf.get(r.id)!) ?? 0) + 1);
+    // The customer stays where its first record is: the id follows what it was made for.
+    const first = [...records].sort(
+      (x, y) => x.since.localeCompare(y.since) || x.key.localeCompare(y.key),
+    )[0];
+    const home = [...counts.entries()].sort(
+      ([ga, na], [gb, nb]) =>
+        nb - na || Number(gb === groupOf.get(first.id)) - Number(ga === groupOf.get(first.id)),
+    )[0][0];
+    homes.set(home, [...(homes.get(home) ?? []), first]);
+  }
+
+  const plan: CustomerPlan = { customerOf: new Map(), created: [], merges: [], touched: new Set() };
+  groups.forEach((group, i) => {
+    const staying = (homes.get(i) ?? []).sort(
+      (x, y) =>
+        x.customerCreated.localeCompare(y.customerCreated) || x.cifNo.localeCompare(y.cifNo),
+    );
+    let customer: string;
+    if (staying.length === 0) {
+      customer = randomUUID();
+      const seed = seeds.get(group.find((id) => batchIds.has(id)) ?? group[0])!;
+      plan.created.push({ ...seed, id: customer });
+    } else {
+      customer = staying[0].customerId;
+      for (const other of staying.slice(1)) {
+        plan.merges.push({ survivor: customer, absorbed: other.customerId });
+      }
+    }
+    for (const id of group) {
+      plan.customerOf.set(id, customer);
+      const was = storedById.get(id)?.customerId;
+      if (was !== customer || batchIds.has(id)) {
+        plan.touched.add(customer);
+        if (was) plan.touched.add(was);
+      }
+    }
+  });
+  for (const m of plan.merges) plan.touched.delete(m.absorbed);
+  return plan;
+}
+
+/** The link that holds a record with its customer, as stored on it and read by stewards. */
+function linkEvidence(pair: ScoredPair | undefined, id: string, keyById: Map<string, string>) {
+  if (!pair) return null;
+  const other = pair.a === id ? pair.b : pair.a;
+  return {
+    rule: pair.forced ? 'STEWARD' : pair.comparison.rule,
+    score: pair.comparison.score,
+    with: keyById.get(other),
+    evidence: pair.comparison.evidence,
+  };
+}
+
+/** The strongest link between a survivor's records and an absorbed customer's. */
+function evidenceBetween(
+  links: Map<string, ScoredPair>,
+  customerOf: Map<string, string>,
+  held: Holding[],
+  merge: { survivor: string; absorbed: string },
+) {
+  const was = new Map(held.map((s) => [s.id, s.customerId]));
+  const pair = [...links.values()]
+    .filter((p) => customerOf.get(p.a) === merge.survivor && customerOf.get(p.b) === merge.survivor)
+    .filter((p) => [p.a, p.b].some((id) => was.get(id) === merge.absorbed))
+    .sort((x, y) => y.comparison.score - x.comparison.score)[0];
+  return pair
+    ? {
+        rule: pair.forced ? 'STEWARD' : pair.comparison.rule,
+        score: pair.comparison.score,
+        evidence: pair.comparison.evidence,
+      }
+    : undefined;
+}
+
+/** Each branch code's open branch: a closed one's successor, as source systems learn late. */
+export async function openBranches(
+  em: EntityManager,
+  codes: string[],
+): Promise<Map<string, { id?: string; error?: RecordError }>> {
+  const rows = await em.execute<
+    { asked: string; id: string; code: string; valid_to: string | null }[]
+  >(
+    `with recursive asked as (select value as code from jsonb_array_elements_text(?::jsonb)),
+     chain as (
+       select a.code as asked, b.id, b.code, b.valid_to, b.successor_id, 0 as hops
+       from asked a join branch b on b.code = a.code
+       union all
+       select c.asked, b.id, b.code, b.valid_to, b.successor_id, c.hops + 1
+       from chain c join branch b on b.id = c.successor_id
+       where c.valid_to is not null and c.hops < 32)
+     select distinct on (asked) asked, id, code, valid_to::text from chain
+     order by asked, hops desc`,
+    [json([...new Set(codes)])],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.asked,
+      row.valid_to
+        ? {
+            error: {
+              field: 'branchCode',
+              rule: 'BRANCH_CLOSED',
+              message: `branch ${row.code} closed on ${row.valid_to} and no open branch succeeds it`,
+            },
+          }
+        : { id: row.id },
+    ]),
+  );
+}
+
+export function unknownBranch(code: string): RecordError {
+  return { field: 'branchCode', rule: 'UNKNOWN_BRANCH', message: `no branch has the code ${code}` };
+}
+
+/** A PostgreSQL array literal of ids (uuids and keys hold no quotes or commas). */
+function pgArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/(["\\])/g, '\\$1')}"`).join(',')}}`;
+}

@@ -1,0 +1,300 @@
+import { checkMobile, checkResidentId } from '../../validation';
+import {
+  ContactKind,
+  CustomerKind,
+  IdentityDocumentType,
+  VerificationStatus,
+  type ConsentChannel,
+  type Gender,
+  type SourceSystem,
+  type VerificationMethod,
+} from '../customer/customer.enums';
+import { checkDocument } from '../customer/identity-rules';
+import { maskPii } from '../customer/pii-masks';
+import type { PiiSealer } from '../customer/pii-sealer';
+import type { IdentifierKind } from '../golden/source-identifier.entity';
+import type { MatchRecord } from '../matching/compare';
+import { nameForms, type NameForms } from '../matching/names';
+import type { CustomerRecordInput } from './ingestion.input';
+import type { RecordError } from './ingestion.type';
+import { contentHash, notBlank, RecordErrors } from './record-errors';
+
+// RFC 5322 is far wider; this is the shape mail systems here accept.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** One identity document or contact point of a record, checked, normalised and sealed. */
+export interface PreparedIdentifier {
+  kind: IdentifierKind;
+  /** Normalised plain value: kept in memory for comparison, never stored or logged. */
+  value: string;
+  hash: Buffer;
+  cipher: string;
+  masked: string;
+  /** A resident ID's first 17 characters, hashed: finds a typo in the check character. */
+  bodyHash?: Buffer;
+  checksumException: boolean;
+  verificationStatus: VerificationStatus;
+  verificationMethod?: VerificationMethod;
+  verifiedAt?: Date;
+}
+
+/** A customer record that passed every check: what the batch stages, matches and writes. */
+export interface PreparedCustomer {
+  index: number;
+  sourceSystem: SourceSystem;
+  sourceKey: string;
+  kind: CustomerKind;
+  name: string;
+  names: NameForms;
+  gender?: Gender;
+  birthDate?: string;
+  branchCode: string;
+  /** The open branch the code resolves to (openBranches). */
+  branchId?: string;
+  consent?: { given: boolean; at: Date; channel: ConsentChannel };
+  identifiers: PreparedIdentifier[];
+  /** As kept in source_record.attributes: masked, never a plain copy of a sealed value. */
+  attributes: Record<string, unknown>;
+  /** Keyed digest of the normalised record: a resent, unchanged record is a no-op. */
+  contentHash: string;
+  /** Accepted, but worth the sender's attention (a credit code's legal checksum exception). */
+  warnings: RecordError[];
+}
+
+/** The identity documents a matcher compares are the valid ones; a suspect one is a hint. */
+export function matchRecordOf(id: string, record: PreparedCustomer): MatchRecord {
+  const values = (kind: IdentifierKind) =>
+    record.identifiers.filter((i) => i.kind === kind).map((i) => i.value);
+  return {
+    id,
+    kind: record.kind,
+    name: record.names,
+    birthDate: record.birthDate,
+    gender: record.gender,
+    documents: record.identifiers
+      .filter((i) => !CONTACT_KINDS.has(i.kind))
+      .map((i) => ({ type: i.kind, number: i.value })),
+    mobiles: values(ContactKind.MOBILE),
+    emails: values(ContactKind.EMAIL),
+    addresses: values(ContactKind.ADDRESS),
+  };
+}
+
+export const CONTACT_KINDS = new Set<IdentifierKind>(Object.values(ContactKind));
+
+/**
+ * Checks and normalises one customer record on its own: no database, no state shared with
+ * the batch's other records. Every problem is reported, with its field path and rule.
+ */
+export function prepareCustomerRecord(
+  sealer: PiiSealer,
+  record: CustomerRecordInput,
+  index: number,
+  branch: { id?: string; error?: RecordError },
+): PreparedCustomer | RecordError[] {
+  const errors = new RecordErrors();
+  if (branch.error) errors.add(branch.error.field, branch.error.rule, branch.error.message);
+  const warnings: RecordError[] = [];
+  notBlank(errors, 'sourceKey', record.sourceKey);
+  notBlank(errors, 'name', record.name);
+  const individual = record.kind === CustomerKind.INDIVIDUAL;
+  if (!individual && (record.gender || record.birthDate)) {
+    errors.add('kind', 'ORGANISATION_ATTRIBUTES', 'an organisation has no gender or birth date');
+  }
+  let { gender, birthDate } = record;
+  const identifiers: PreparedIdentifier[] = [];
+
+  (record.identityDocuments ?? []).forEach((doc, i) => {
+    const field = `identityDocuments[${i}]`;
+    if (doc.type === IdentityDocumentType.RESIDENT_ID && !individual) {
+      errors.add(`${field}.type`, 'DOCUMENT_KIND', 'a resident ID belongs to an individual');
+    }
+    if (doc.type === IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE && individual) {
+      errors.add(`${field}.type`, 'DOCUMENT_KIND', 'a credit code belongs to an organisation');
+    }
+    const resident = doc.type === IdentityDocumentType.RESIDENT_ID;
+    const suspect = resident ? suspectCheckCharacter(doc.number) : undefined;
+    if (suspect) {
+      // Agents mistype the last character: the number still tells matching who this is,
+      // but it is no identity document of the golden record until a source sends it right.
+      warnings.push({
+        field: `${field}.number`,
+        rule: 'ID_CHECKSUM',
+        message:
+          'the check character does not match the first 17 characters: kept for matching only',
+      });
+      identifiers.push(sealed(sealer, doc.type, suspect, true));
+      return;
+    }
+    const checked = errors.check(`${field}.number`, checkDocument(doc.type, doc.number));
+    if (!checked) return;
+    if (checked.checksumException) {
+      warnings.push({
+        field: `${field}.number`,
+        rule: 'USCC_CHECKSUM',
+        message:
+          'the check character does not match: kept as an early credit code issued before the check was enforced',
+      });
+    }
+    if (resident) {
+      // The GB 11643 number carries the birth date and the sex: they must agree.
+      const id = checkResidentId(checked.number);
+      if (id.ok) {
+        if (birthDate && birthDate !== id.value.birthDate) {
+          errors.add(
+            'birthDate',
+            'ID_BIRTH_DATE_MISMATCH',
+            'differs from the birth date in the resident ID',
+          );
+        }
+        if (gender && gender !== id.value.gender) {
+          errors.add('gender', 'ID_GENDER_MISMATCH', 'differs from the sex in the resident ID');
+        }
+        birthDate ??= id.value.birthDate;
+        gender ??= id.value.gender as Gender;
+      }
+    }
+    identifiers.push(sealed(sealer, doc.type, checked.number, checked.checksumException));
+  });
+
+  (record.contactPoints ?? []).forEach((contact, i) => {
+    const field = `contactPoints[${i}]`;
+    let value = contact.value.trim();
+    if (contact.kind === ContactKind.MOBILE) {
+      const mobile = errors.check(`${field}.value`, checkMobile(value));
+      if (!mobile) return;
+      value = mobile.normalized;
+    } else if (contact.kind === ContactKind.EMAIL) {
+      value = value.toLowerCase();
+      if (!EMAIL.test(value)) {
+        errors.add(`${field}.value`, 'EMAIL_FORMAT', 'is not an e-mail address');
+        return;
+      }
+    } else if (value === '') {
+      errors.add(`${field}.value`, 'REQUIRED', 'must not be blank');
+      return;
+    }
+    const status = contact.verificationStatus ?? VerificationStatus.UNVERIFIED;
+    if (
+      status !== VerificationStatus.UNVERIFIED &&
+      (!contact.verificationMethod || !contact.verifiedAt)
+    ) {
+      errors.add(
+        `${field}.verificationMethod`,
+        'VERIFICATION_EVIDENCE',
+        'a verified or failed contact needs the method and the time of verification',
+      );
+    }
+    const identifier = sealed(sealer, contact.kind, value, false);
+    identifier.verificationStatus = status;
+    if (status !== VerificationStatus.UNVERIFIED) {
+      identifier.verificationMethod = contact.verificationMethod;
+      identifier.verifiedAt = contact.verifiedAt;
+    }
+    identifiers.push(identifier);
+  });
+
+  const problems = errors.list();
+  if (problems.length) return problems;
+
+  // The same value twice in one record is one identifier.
+  const unique = identifiers.filter(
+    (x, i) => identifiers.findIndex((y) => y.kind === x.kind && y.hash.equals(x.hash)) === i,
+  );
+  const name = record.name.trim();
+  const normalized = {
+    ...record,
+    sourceKey: record.sourceKey.trim(),
+    name,
+    gender,
+    birthDate,
+    identityDocuments: unique
+      .filter((i) => !CONTACT_KINDS.has(i.kind))
+      .map((i) => ({ type: i.kind, number: i.value })),
+    contactPoints: unique
+      .filter((i) => CONTACT_KINDS.has(i.kind))
+      .map((i) => ({
+        kind: i.kind,
+        value: i.value,
+        verificationStatus: i.verificationStatus,
+        verificationMethod: i.verificationMethod,
+        verifiedAt: i.verifiedAt,
+      })),
+  };
+  return {
+    index,
+    sourceSystem: record.sourceSystem,
+    sourceKey: normalized.sourceKey,
+    kind: record.kind,
+    name,
+    names: nameForms(record.kind, name),
+    gender: individual ? gender : undefined,
+    birthDate: individual ? birthDate : undefined,
+    branchCode: record.branchCode.trim(),
+    branchId: branch.id,
+    consent: record.marketingConsent,
+    identifiers: unique,
+    attributes: JSON.parse(JSON.stringify(maskSourceAttributes(normalized))) as Record<
+      string,
+      unknown
+    >,
+    // Keyed: a plain digest of a record whose other fields are stored could be brute-forced
+    // back to the identity number and the mobile, whose masks leave few digits to guess.
+    contentHash: sealer.hasher.digest('SOURCE_RECORD', contentHash(normalized)).toString('hex'),
+    warnings,
+  };
+}
+
+/**
+ * An 18-character resident ID whose only fault is its check character, normalised; else
+ * undefined (a valid number, or one with other faults, which checkDocument reports).
+ */
+function suspectCheckCharacter(input: string): string | undefined {
+  const checked = checkResidentId(input);
+  if (checked.ok || !checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return undefined;
+  const number = input.trim().toUpperCase();
+  return /^\d{17}[\dX]$/.test(number) ? number : undefined;
+}
+
+function sealed(
+  sealer: PiiSealer,
+  kind: IdentifierKind,
+  value: string,
+  checksumException: boolean,
+): PreparedIdentifier {
+  const seal = sealer.seal(kind, value);
+  return {
+    kind,
+    value,
+    hash: seal.hash,
+    cipher: seal.cipher,
+    masked: seal.masked,
+    bodyHash:
+      kind === IdentityDocumentType.RESIDENT_ID
+        ? sealer.hasher.digest('RESIDENT_ID_BODY', value.slice(0, 17))
+        : undefined,
+    checksumException,
+    verificationStatus: VerificationStatus.UNVERIFIED,
+  };
+}
+
+/**
+ * A customer record as it is kept in source_record.attributes: as sent, but for identity
+ * numbers and contact values, masked as every role reads them. The ciphertext lives in the
+ * source identifiers; a raw payload keeps no second, plain copy.
+ */
+export function maskSourceAttributes<
+  R extends {
+    identityDocuments?: { type: string; number: string }[];
+    contactPoints?: { kind: string; value: string }[];
+  },
+>(record: R): R {
+  return {
+    ...record,
+    identityDocuments: record.identityDocuments?.map((d) => ({
+      ...d,
+      number: maskPii(d.type, d.number),
+    })),
+    contactPoints: record.contactPoints?.map((c) => ({ ...c, value: maskPii(c.kind, c.value) })),
+  };
+}

@@ -1,0 +1,486 @@
+import { Role } from '../../src/auth/roles';
+import { addDays } from '../../src/time/clock';
+import { checkResidentId } from '../../src/validation';
+import { INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+
+/**
+ * Matching against real PostgreSQL: each test builds its own people, born on days of their
+ * own (one per record number) so that no two tests share a name-and-birth-date block.
+ */
+
+const INGEST = INGEST_CUSTOMERS.replace(
+  'errors { field rule message }',
+  'errors { field rule message } warnings { field rule }',
+);
+
+/** A birth date no other test uses, as YYYY-MM-DD. */
+const birthOf = (n: number) => addDays('1950-01-01', n * 7);
+
+/** A valid 18-character resident ID born on `birth`, with a sequence of its own. */
+function residentIdOf(n: number, birth: string, male = true): string {
+  const seq = String((n % 450) * 2 + (male ? 1 : 2)).padStart(3, '0');
+  const body = `110105${birth.replaceAll('-', '')}${seq}`;
+  for (const c of '0123456789X') if (checkResidentId(body + c).ok) return body + c;
+  throw new Error('no check character');
+}
+
+/** The 15-digit number the 18-character one was upgraded from (born in the 1900s). */
+const legacyOf = (id: string) => id.slice(0, 6) + id.slice(8, 17);
+
+/** The same number with a wrong check character. */
+const mistyped = (id: string) => id.slice(0, 17) + (id[17] === '1' ? '2' : '1');
+
+const mobileOf = (n: number) => `137${String(n).padStart(8, '0')}`;
+
+interface Person {
+  sourceSystem?: string;
+  sourceKey?: string;
+  kind?: string;
+  name: string;
+  gender?: string;
+  birthDate?: string;
+  identityDocuments?: { type: string; number: string }[];
+  contactPoints?: { kind: string; value: string }[];
+  branchCode?: string;
+}
+
+const record = (p: Person) => ({
+  sourceSystem: 'POLICY_ADMIN',
+  kind: 'INDIVIDUAL',
+  branchCode: '3201',
+  ...p,
+  sourceKey: p.sourceKey ?? `K-${nextNumber()}`,
+});
+
+describe('matching source records into golden records', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await insertBranches(hub);
+  });
+  afterAll(() => hub.close());
+
+  const ingest = async (...people: Person[]) => {
+    const res = await hub.gql(INGEST, { records: people.map(record) });
+    expect(res.errors).toBeUndefined();
+    return res.data!.ingestCustomers.records as {
+      status: string;
+      id: string;
+      key: string;
+      errors: { field: string; rule: string }[];
+      warnings: { field: string; rule: string }[];
+    }[];
+  };
+
+  const customerOf = async (system: string, key: string) =>
+    (
+      await hub.sql<{ customer_id: string }>(
+        `select customer_id from source_record where source_system = $1 and source_key = $2`,
+        [system, key],
+      )
+    )[0]?.customer_id;
+
+  it('links one person across sources by document, legacy number and a mistyped check character', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const id = residentIdOf(n, birth);
+    const [pa] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: '陈静怡',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+    });
+    const [claims, agency] = await ingest(
+      {
+        sourceSystem: 'CLAIMS',
+        sourceKey: `CL-${n}`,
+        name: '陳靜怡',
+        identityDocuments: [{ type: 'RESIDENT_ID', number: legacyOf(id) }],
+      },
+      {
+        sourceSystem: 'AGENCY',
+        sourceKey: `AG-${n}`,
+        name: '陈静怡',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: mistyped(id) }],
+      },
+    );
+    expect(claims).toMatchObject({ status: 'CREATED', id: pa.id });
+    expect(agency).toMatchObject({ status: 'CREATED', id: pa.id });
+    expect(agency.warnings).toEqual([
+      { field: 'identityDocuments[0].number', rule: 'ID_CHECKSUM' },
+    ]);
+
+    const rules = await hub.sql<{ source_system: string; rule: string }>(
+      `select source_system, link_evidence->>'rule' as rule from source_record
+       where customer_id = $1 order by source_system`,
+      [pa.id],
+    );
+    expect(rules).toEqual([
+      { source_system: 'AGENCY', rule: 'ID_TYPO' },
+      { source_system: 'CLAIMS', rule: 'SAME_DOCUMENT' },
+      { source_system: 'POLICY_ADMIN', rule: 'SAME_DOCUMENT' },
+    ]);
+    // The mistyped number helps matching but is no document of the golden record.
+    const documents = await hub.sql(`select type from identity_document where customer_id = $1`, [
+      pa.id,
+    ]);
+    expect(documents).toEqual([{ type: 'RESIDENT_ID' }]);
+  });
+
+  it('links traditional, simplified and pinyin spellings when birth date and mobile agree', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const mobile = mobileOf(n);
+    const [pa, app, wechat] = await ingest(
+      {
+        sourceKey: `PA-${n}`,
+        name: '欧阳娜娜',
+        gender: 'FEMALE',
+        birthDate: birth,
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+      {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        name: 'Ouyang Nana',
+        birthDate: birth,
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+      {
+        sourceSystem: 'WECHAT',
+        sourceKey: `WX-${n}`,
+        name: '歐陽娜娜',
+        birthDate: birth,
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+    );
+    expect(app.id).toBe(pa.id);
+    expect(wechat.id).toBe(pa.id);
+    const evidence = await hub.sql<{ rule: string; fields: string[] }>(
+      `select link_evidence->>'rule' as rule,
+         array(select e->>'field' from jsonb_array_elements(link_evidence->'evidence') e
+               where (e->>'weight')::float8 > 0 order by 1) as fields
+       from source_record where source_system = 'APP' and source_key = $1`,
+      [`APP-${n}`],
+    );
+    expect(evidence).toEqual([{ rule: 'PROBABILISTIC', fields: ['birthDate', 'mobile', 'name'] }]);
+  });
+
+  it('keeps apart people who share a common name and birth date, and a family sharing a mobile', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const [a, b, bare] = await ingest(
+      {
+        name: '王伟',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+      },
+      {
+        name: '王伟',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, birth) }],
+      },
+      { sourceSystem: 'CALL_CENTRE', name: '王伟', birthDate: birth },
+    );
+    expect(new Set([a.id, b.id, bare.id]).size).toBe(3);
+
+    const shared = mobileOf(n);
+    const address = '北京市朝阳区建国路88号3单元502';
+    const family = await ingest(
+      {
+        name: '张建国',
+        gender: 'MALE',
+        birthDate: birthOf(n + 1),
+        contactPoints: [
+          { kind: 'MOBILE', value: shared },
+          { kind: 'ADDRESS', value: address },
+        ],
+      },
+      {
+        name: '张晓明',
+        gender: 'MALE',
+        birthDate: birthOf(n + 2),
+        contactPoints: [
+          { kind: 'MOBILE', value: shared },
+          { kind: 'ADDRESS', value: address },
+        ],
+      },
+      {
+        name: '李秀英',
+        gender: 'FEMALE',
+        birthDate: birthOf(n + 3),
+        contactPoints: [
+          { kind: 'MOBILE', value: shared },
+          { kind: 'ADDRESS', value: address },
+        ],
+      },
+    );
+    expect(new Set(family.map((r) => r.id)).size).toBe(3);
+    const flagged = await hub.sql(
+      `select generic from contact_point where customer_id = any($1) and kind = 'MOBILE'`,
+      [family.map((r) => r.id)],
+    );
+    // Three names are a household, not a dealer: the number is still their own.
+    expect(flagged).toEqual([{ generic: false }, { generic: false }, { generic: false }]);
+  });
+
+  it("flags a dealer's mobile on many customers as generic and never links on it", async () => {
+    const n = nextNumber();
+    const dealer = mobileOf(n);
+    const names = ['赵磊', '钱芳', '孙涛', '周敏', '吴强', '郑丽'];
+    const sold = await ingest(
+      ...names.map((name, i) => ({
+        sourceSystem: 'DEALER',
+        name,
+        birthDate: birthOf(n + i),
+        contactPoints: [{ kind: 'MOBILE', value: dealer }],
+      })),
+    );
+    expect(new Set(sold.map((r) => r.id)).size).toBe(names.length);
+    const flags = await hub.sql<{ generic: boolean }>(
+      `select generic from contact_point where customer_id = any($1)`,
+      [sold.map((r) => r.id)],
+    );
+    expect(flags).toHaveLength(names.length);
+    expect(flags.every((f) => f.generic)).toBe(true);
+
+    // The same name and birth date as a customer of the dealer, on the dealer's phone only:
+    // no identity evidence at all, so no automatic link.
+    const [again] = await ingest({
+      sourceSystem: 'DEALER',
+      name: names[0],
+      contactPoints: [{ kind: 'MOBILE', value: dealer }],
+    });
+    expect(sold.map((r) => r.id)).not.toContain(again.id);
+  });
+
+  it('asks a steward about a pair between the thresholds and keeps them apart meanwhile', async () => {
+    const n = nextNumber();
+    // The same rare name, and birth dates with day and month swapped: likely one person,
+    // not certainly.
+    const name = `司马${String.fromCodePoint(0x4e00 + (n % 2000))}之`;
+    const [pa, callCentre] = await ingest(
+      {
+        sourceKey: `PA-${n}`,
+        name,
+        gender: 'MALE',
+        birthDate: '1972-03-11',
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, '1972-03-11') }],
+      },
+      { sourceSystem: 'CALL_CENTRE', sourceKey: `CC-${n}`, name, birthDate: '1972-11-03' },
+    );
+    const reviews = await hub.sql<{ score: number; status: string }>(
+      `select score, status from match_review m
+       join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+       where $1 in (a.customer_id, b.customer_id)`,
+      [pa.id],
+    );
+    expect(callCentre.id).not.toBe(pa.id);
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0].status).toBe('OPEN');
+  });
+
+  it('computes the golden record from its sources: trust decides, and each field names its source', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const id = residentIdOf(n, birth);
+    const [pa] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: '刘洋',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+      branchCode: '3201',
+    });
+    // A dealer's record with the same number and another name and branch renames nobody.
+    const [dealer] = await ingest({
+      sourceSystem: 'DEALER',
+      sourceKey: `DL-${n}`,
+      name: '刘阳',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+      branchCode: '3202',
+      contactPoints: [{ kind: 'EMAIL', value: `liu${n}@example.cn` }],
+    });
+    expect(dealer.id).toBe(pa.id);
+    const [golden] = await hub.sql<{
+      name: string;
+      branch: string;
+      lineage: Record<string, string>;
+    }>(
+      `select c.name, b.code as branch, c.lineage from customer c join branch b on b.id = c.branch_id
+       where c.id = $1`,
+      [pa.id],
+    );
+    const paRecord = await hub.sql<{ id: string }>(
+      `select id from source_record where source_system = 'POLICY_ADMIN' and source_key = $1`,
+      [`PA-${n}`],
+    );
+    expect(golden).toMatchObject({ name: '刘洋', branch: '3201' });
+    expect(golden.lineage).toMatchObject({ name: paRecord[0].id, branch: paRecord[0].id });
+    // Multi-valued attributes are the union: the dealer's e-mail joins the golden record.
+    const contacts = await hub.sql(
+      `select kind, source_record_id is not null as traced from contact_point where customer_id = $1`,
+      [pa.id],
+    );
+    expect(contacts).toEqual([{ kind: 'EMAIL', traced: true }]);
+
+    const res = await hub.gql(
+      `query ($id: ID!) { customer(by: { id: $id }) { name lineage { field sourceRecord { sourceSystem sourceKey } } } }`,
+      { id: pa.id },
+      Role.STEWARD,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.customer.lineage).toEqual(
+      expect.arrayContaining([
+        { field: 'name', sourceRecord: { sourceSystem: 'POLICY_ADMIN', sourceKey: `PA-${n}` } },
+        {
+          field: 'birthDate',
+          sourceRecord: { sourceSystem: 'POLICY_ADMIN', sourceKey: `PA-${n}` },
+        },
+      ]),
+    );
+  });
+
+  it('rejects a bad record without writing any of it, and accepts the rest of the batch', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const id = residentIdOf(n, birth);
+    const [pa] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: '黄磊',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+    });
+    const [before, renaming, nul, after] = await ingest(
+      { name: '何晴', birthDate: birthOf(n + 1) },
+      {
+        sourceSystem: 'POLICY_ADMIN',
+        sourceKey: `PA-${n}-2`,
+        name: '黄晓磊',
+        identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        contactPoints: [{ kind: 'MOBILE', value: '12' }],
+      },
+      { name: '何\u0000晴', birthDate: birthOf(n + 2) },
+      { name: '何冰', birthDate: birthOf(n + 3) },
+    );
+    expect([before.status, renaming.status, nul.status, after.status]).toEqual([
+      'CREATED',
+      'REJECTED',
+      'REJECTED',
+      'CREATED',
+    ]);
+    expect(nul.errors.map((e) => `${e.field} ${e.rule}`)).toEqual(['name CONTROL_CHARACTER']);
+    const [golden] = await hub.sql(`select name from customer where id = $1`, [pa.id]);
+    expect(golden).toEqual({ name: '黄磊' });
+    expect(await customerOf('POLICY_ADMIN', `PA-${n}-2`)).toBeUndefined();
+  });
+
+  it('warns of a credit code kept under the legal checksum exception', async () => {
+    const n = nextNumber();
+    const [org] = await ingest({
+      kind: 'ORGANISATION',
+      name: `测试贸易有限公司${n}`,
+      identityDocuments: [{ type: 'UNIFIED_SOCIAL_CREDIT_CODE', number: '91350100M000100Y4X' }],
+    });
+    expect(org.status).toBe('CREATED');
+    expect(org.warnings).toEqual([{ field: 'identityDocuments[0].number', rule: 'USCC_CHECKSUM' }]);
+  });
+
+  it('ends with one customer when two systems send the same new person at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const n = nextNumber();
+      const birth = birthOf(n);
+      const id = residentIdOf(n, birth);
+      const send = (system: string) =>
+        ingest({
+          sourceSystem: system,
+          sourceKey: `${system}-${n}`,
+          name: '郭靖',
+          identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        });
+      const [[a], [b]] = await Promise.all([send('POLICY_ADMIN'), send('CLAIMS')]);
+      expect([a.status, b.status]).toEqual(['CREATED', 'CREATED']);
+      expect(a.id).toBe(b.id);
+      const customers = await hub.sql(
+        `select distinct customer_id from source_record where source_key like $1`,
+        [`%-${n}`],
+      );
+      expect(customers).toHaveLength(1);
+    }
+  });
+
+  it('answers overlapping concurrent batches of the same keys with UNCHANGED or UPDATED, never REJECTED', async () => {
+    const base = nextNumber();
+    const people = Array.from({ length: 20 }, (_, i) => ({
+      sourceKey: `OV-${base}-${i}`,
+      name: `并发${base}号${i}`,
+      birthDate: birthOf(base + i),
+    }));
+    const first = ingest(...people.slice(0, 15));
+    const second = ingest(...people.slice(5).map((p) => ({ ...p, gender: 'MALE' })));
+    const [x, y] = await Promise.all([first, second]);
+    for (const outcome of [...x, ...y])
+      expect(['CREATED', 'UPDATED', 'UNCHANGED']).toContain(outcome.status);
+    const rows = await hub.sql<{ n: number }>(
+      `select count(*)::int as n from source_record where source_key like $1`,
+      [`OV-${base}-%`],
+    );
+    expect(rows).toEqual([{ n: 20 }]);
+  });
+
+  it('never links again a pair a steward said are different customers', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const mobile = mobileOf(n);
+    const [pa, app] = await ingest(
+      {
+        sourceKey: `PA-${n}`,
+        name: '上官婉儿',
+        birthDate: birth,
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+      {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        name: '上官婉儿',
+        birthDate: birth,
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+    );
+    expect(app.id).toBe(pa.id);
+    await hub.sql(
+      `insert into match_decision (id, record_a_id, record_b_id, verdict, decided_by, decided_at, reason)
+       select gen_random_uuid(), least(a.id, b.id), greatest(a.id, b.id), 'DIFFERENT_CUSTOMERS', 'steward', now(), 'twins'
+       from source_record a, source_record b
+       where a.source_key = $1 and b.source_key = $2`,
+      [`PA-${n}`, `APP-${n}`],
+    );
+    // Any change re-evaluates the neighbourhood, which now keeps them apart...
+    const [changed] = await ingest({
+      sourceSystem: 'APP',
+      sourceKey: `APP-${n}`,
+      name: '上官婉儿',
+      birthDate: birth,
+      gender: 'FEMALE',
+      contactPoints: [{ kind: 'MOBILE', value: mobile }],
+    });
+    expect(changed.status).toBe('UPDATED');
+    const paNow = await customerOf('POLICY_ADMIN', `PA-${n}`);
+    expect(changed.id).not.toBe(paNow);
+    // One of them keeps the id handed out; the other is a customer of its own.
+    expect([paNow, changed.id]).toContain(pa.id);
+    // ...and so does a third record that agrees with both.
+    const [third] = await ingest({
+      sourceSystem: 'WECHAT',
+      sourceKey: `WX-${n}`,
+      name: '上官婉儿',
+      birthDate: birth,
+      contactPoints: [{ kind: 'MOBILE', value: mobile }],
+    });
+    const customers = new Set([
+      await customerOf('POLICY_ADMIN', `PA-${n}`),
+      await customerOf('APP', `APP-${n}`),
+      third.id,
+    ]);
+    expect(customers.size).toBe(2);
+  });
+});
