@@ -1,16 +1,15 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Role } from '../src/auth/roles';
-import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
-import { seedDemoData } from '../seeds/demo-data';
-import { parseConfig } from '../src/config/config';
-import { newPiiKeyring, PiiCipher } from '../src/modules/customer/pii-cipher';
-import { BusinessClock } from '../src/time/clock';
 import { startTestIssuer } from '../tests/setup/jwks';
+import {
+  arg,
+  BENCH_SECRETS as secrets,
+  registerDocument,
+  seededDatabase,
+  startHub,
+} from './harness';
 
 /**
  * Front-line profile throughput: seeds a database (once; it is kept for later runs),
@@ -24,19 +23,11 @@ import { startTestIssuer } from '../tests/setup/jwks';
  * against the branch subtree), same hub, same keys, same answers.
  */
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const customers = arg('customers', 200_000);
 const connections = arg('connections', 16);
 const seconds = arg('seconds', 30);
 const rounds = arg('rounds', 3);
 const branchScope = process.argv.includes('--branch-scope');
-const secrets = {
-  piiHashKey: 'bench-pii-hash-key-0123456789abcdef',
-  piiEncryptionKeys: newPiiKeyring('bench'),
-};
 
 const PROFILE = `query Profile($cifNo: String!) {
   customer(by: { cifNo: $cifNo }) {
@@ -52,51 +43,8 @@ const PROFILE = `query Profile($cifNo: String!) {
   }
 }`;
 
-async function prepareDatabase(): Promise<string> {
-  const server = await startScratchServer();
-  const name = `cif_hub_bench_${customers}`;
-  const url = databaseUrl(server.adminUrl, name);
-  const client = new Client({ connectionString: server.adminUrl });
-  await client.connect();
-  const exists = (await client.query('select 1 from pg_database where datname = $1', [name]))
-    .rowCount;
-  await client.end();
-  if (!exists) {
-    await createDatabase(server.adminUrl, name);
-    await run(['src/cli/migrations.ts', 'up'], { DATABASE_URL: url });
-    const db = new Client({ connectionString: url });
-    await db.connect();
-    const started = Date.now();
-    console.log(`Seeding ${customers} customers into ${name}...`);
-    const clock = new BusinessClock(parseConfig().businessTimeZone);
-    await seedDemoData(db, {
-      customers,
-      piiHashKey: secrets.piiHashKey,
-      cipher: new PiiCipher(secrets.piiEncryptionKeys, 'bench'),
-      today: clock.today(),
-      timeZone: clock.zone,
-    });
-    console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await db.end();
-  }
-  return url;
-}
-
-function run(args: string[], env: Record<string, string>) {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ...args], {
-      cwd: path.resolve(__dirname, '..'),
-      env: { ...process.env, ...env },
-      stdio: 'inherit',
-    });
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`)),
-    );
-  });
-}
-
 async function main() {
-  const url = await prepareDatabase();
+  const url = await seededDatabase(customers, secrets);
   const db = new Client({ connectionString: url });
   await db.connect();
   const city = branchScope
@@ -116,28 +64,9 @@ async function main() {
   ).rows.map((r) => r.cif_no);
   await db.end();
 
-  const port = 4100 + Math.floor(Math.random() * 500);
   // Production verifies tokens against an identity provider's JWKS: a local one stands in.
   const issuer = await startTestIssuer();
-  const hub = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: path.resolve(__dirname, '..'),
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: url,
-      PORT: String(port),
-      ...issuer.env,
-      PII_HASH_KEY: secrets.piiHashKey,
-      PII_ENCRYPTION_KEYS: secrets.piiEncryptionKeys,
-      LOG_LEVEL: 'warn',
-      // One subject at hundreds of requests a second: the per-caller limit is not measured.
-      RATE_LIMIT_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) =>
-    hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
-  );
+  const hub = await startHub(url, secrets, issuer.env);
   const tokens = new Map<string, string>();
   for (const branchCode of city ? ['0000', city] : ['0000']) {
     tokens.set(
@@ -146,18 +75,10 @@ async function main() {
     );
   }
   // In production the front line runs registered documents only, named by hash.
-  const hash = createHash('sha256').update(PROFILE).digest('hex');
-  const registry = new Client({ connectionString: url });
-  await registry.connect();
-  await registry.query(
-    `insert into trusted_document (hash, document, name, registered_by)
-     values ($1, $2, 'FrontLineProfile', 'bench') on conflict (hash) do update set revoked_at = null`,
-    [hash, PROFILE],
-  );
-  await registry.end();
+  const hash = await registerDocument(url, 'FrontLineProfile', PROFILE);
   let i = 0;
   const options = (token: string) => ({
-    url: `http://127.0.0.1:${port}/graphql`,
+    url: hub.endpoint,
     connections,
     duration: seconds,
     method: 'POST' as const,
@@ -186,7 +107,7 @@ async function main() {
       results.get(branchCode)!.push(await autocannon(options(token)));
     }
   }
-  hub.kill('SIGTERM');
+  hub.stop();
   for (const [branchCode, runs] of results) {
     const mean = (pick: (r: autocannon.Result) => number) =>
       runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;

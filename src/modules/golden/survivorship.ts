@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { boundSql, pgArray } from '../../db/bound-sql';
 import { SourceSystem } from '../customer/customer.enums';
 
 /**
@@ -39,7 +40,7 @@ const RANKED = `ranked as (
                               or si.verification_status = 'VERIFIED')) desc,
                ${trustCase} desc, sr.received_at desc, sr.id) as rank
     from source_record sr
-    where sr.customer_id in (select id from targets) and sr.kind is not null)`;
+    where sr.customer_id = any(array(select id from targets)) and sr.kind is not null)`;
 
 /** The first record in rank order whose `column` is set, per customer. */
 const pick = (column: string) =>
@@ -61,13 +62,15 @@ export async function recomputeGolden(
   options: { genericHolders: number },
 ): Promise<void> {
   if (customerIds.length === 0) return;
-  const ids = JSON.stringify([...new Set(customerIds)]);
-  const targets = `targets as (
+  const ids = pgArray([...new Set(customerIds)]);
+  // Materialized, and read back as an array: the planner then probes the indexes of these
+  // few customers instead of joining whole tables.
+  const targets = `targets as materialized (
       select distinct sr.customer_id as id from source_record sr
-      where sr.customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
-        and sr.kind is not null)`;
+      where sr.customer_id = any(?::uuid[]) and sr.kind is not null)`;
 
-  await em.execute(
+  await boundSql(
+    em,
     `with ${targets}, ${RANKED},
      name as ${pick('name')}, gender as ${pick('gender')}, birth as ${pick('birth_date')},
      branch as ${pick('branch_id')},
@@ -97,28 +100,37 @@ export async function recomputeGolden(
   );
 
   // Each value once per customer, from its best-ranked record; a verification is the
-  // latest one any record reports.
+  // latest one any record reports. Lateral: the few records' identifiers by index, never a
+  // scan of everyone's.
   const carried = `carried as (
       select distinct on (r.customer_id, si.kind, si.value_hash)
-        r.customer_id, r.id as source_record_id, si.kind, si.value_hash, si.value_cipher,
-        si.value_masked, si.checksum_exception
-      from ranked r join source_identifier si on si.source_record_id = r.id
+        r.customer_id, r.id as source_record_id, r.received_at, si.kind, si.value_hash,
+        si.value_cipher, si.value_masked, si.checksum_exception
+      from ranked r cross join lateral (
+        select * from source_identifier where source_record_id = r.id) si
       order by r.customer_id, si.kind, si.value_hash, r.rank)`;
 
-  await em.execute(
+  await boundSql(
+    em,
     `with ${targets}, ${RANKED}, ${carried}
      insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
        number_masked, number_hash, checksum_exception)
      select gen_random_uuid(), customer_id, source_record_id, kind, value_cipher, value_masked,
        value_hash, checksum_exception
-     from carried where kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
-       -- a resident ID whose check character is wrong is a hint for matching, not a document
-       and not (kind = 'RESIDENT_ID' and checksum_exception)
+     from (
+       -- A document is one holder's: where records of two customers (kept apart by a
+       -- steward) both carry it, the customer of the earliest record holds it.
+       select distinct on (kind, value_hash) * from carried
+       where kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
+         -- a resident ID whose check character is wrong is a hint for matching, no document
+         and not (kind = 'RESIDENT_ID' and checksum_exception)
+       order by kind, value_hash, received_at, source_record_id) documents
      on conflict (type, number_hash) do update set customer_id = excluded.customer_id,
        source_record_id = excluded.source_record_id, updated_at = now()`,
     [ids],
   );
-  await em.execute(
+  await boundSql(
+    em,
     `with ${targets}
      delete from identity_document d using targets
      where d.customer_id = targets.id and d.source_record_id is not null and not exists (
@@ -127,7 +139,8 @@ export async function recomputeGolden(
     [ids],
   );
 
-  await em.execute(
+  await boundSql(
+    em,
     `with ${targets}
      delete from contact_point p using targets
      where p.customer_id = targets.id and p.source_record_id is not null and not exists (
@@ -135,12 +148,14 @@ export async function recomputeGolden(
        where sr.customer_id = p.customer_id and si.kind = p.kind and si.value_hash = p.value_hash)`,
     [ids],
   );
-  await em.execute(
+  await boundSql(
+    em,
     `with ${targets}, ${RANKED}, ${carried},
      verified as (
        select distinct on (r.customer_id, si.kind, si.value_hash) r.customer_id, si.kind,
          si.value_hash, si.verification_status, si.verification_method, si.verified_at
-       from ranked r join source_identifier si on si.source_record_id = r.id
+       from ranked r cross join lateral (
+        select * from source_identifier where source_record_id = r.id) si
        where si.verification_status <> 'UNVERIFIED'
        order by r.customer_id, si.kind, si.value_hash, si.verified_at desc, r.rank),
      golden as (
@@ -171,7 +186,8 @@ export async function recomputeGolden(
   );
   // One primary mobile per customer: the one kept if it is still there, else the mobile
   // of the best-ranked record that is not a shared (generic) number.
-  await em.execute(
+  await boundSql(
+    em,
     `with ${targets}, ${RANKED},
      choice as (
        select distinct on (p.customer_id) p.customer_id, p.id

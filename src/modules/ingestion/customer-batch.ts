@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { boundSql, pgArray } from '../../db/bound-sql';
 import { randomUUID } from 'node:crypto';
 import type { BusinessClock } from '../../time/clock';
+import type { AuditActor } from '../audit/audit-log';
 import { CustomerKind } from '../customer/customer.enums';
 import type { PiiSealer } from '../customer/pii-sealer';
 import { blockingKeys, cluster, type ClusterRecord, type ScoredPair } from '../matching/cluster';
@@ -63,7 +65,8 @@ export class CustomerBatch {
     private readonly sealer: PiiSealer,
     private readonly clock: BusinessClock,
     private readonly settings: MatchSettings,
-    private readonly mergedBy: string,
+    /** Who sent the batch: the audit log names them for the merges matching makes. */
+    private readonly actor: AuditActor,
   ) {}
 
   async write(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
@@ -143,9 +146,10 @@ export class CustomerBatch {
           absorbedId: m.absorbed,
           kind: MergeKind.AUTOMATIC,
           evidence: evidenceBetween(clusters.links, plan.customerOf, held, m),
-          mergedBy: this.mergedBy,
+          mergedBy: `${this.actor.subject} (${this.actor.role})`,
           reason: 'matching',
         })),
+        { actor: this.actor, genericHolders: this.settings.genericHolders },
       );
     }
     await this.writeRecords(active, ids, plan.customerOf, clusters.links, byKey);
@@ -182,7 +186,8 @@ export class CustomerBatch {
     const digests = [...keys].map((k) =>
       k.startsWith('record:') ? k : hex(this.sealer.hasher.digest('LOCK', k)),
     );
-    await this.em.execute(
+    await boundSql(
+      this.em,
       `select count(pg_advisory_xact_lock(h)) from (
          select distinct hashtextextended(value, 0) as h from jsonb_array_elements_text(?::jsonb)
          order by 1) keys`,
@@ -191,7 +196,7 @@ export class CustomerBatch {
   }
 
   private async existing(records: PreparedCustomer[]): Promise<Map<string, Existing>> {
-    const rows = await this.em.execute<
+    const rows = await boundSql<
       {
         id: string;
         source_system: string;
@@ -203,6 +208,7 @@ export class CustomerBatch {
         cif_no: string;
       }[]
     >(
+      this.em,
       `select sr.id, sr.source_system, sr.source_key, sr.customer_id, sr.content_hash,
          sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no
        from source_record sr join customer c on c.id = sr.customer_id
@@ -244,9 +250,8 @@ export class CustomerBatch {
         .map((i) => ({ kind: i.kind, hash: hex(i.hash), name: r.names.key })),
     );
     if (values.length === 0) return new Map();
-    const rows = await this.em.execute<
-      { kind: string; hash: string; before: number; after: number }[]
-    >(
+    const rows = await boundSql<{ kind: string; hash: string; before: number; after: number }[]>(
+      this.em,
       `with batch as (select * from jsonb_to_recordset(?::jsonb) b(kind text, hash text, name text)),
        wanted as (select distinct kind, decode(hash, 'hex') as value_hash from batch),
        carriers as (
@@ -282,7 +287,8 @@ export class CustomerBatch {
     replaced: string[],
   ): Promise<string[]> {
     const keys = [...new Set(records.map((r) => r.names.key))];
-    const rows = await this.em.execute<{ name_key: string; others: number; old: number }[]>(
+    const rows = await boundSql<{ name_key: string; others: number; old: number }[]>(
+      this.em,
       `select name_key, count(*) filter (where not (id = any(?::uuid[])))::int as others,
          count(*) filter (where id = any(?::uuid[]))::int as old
        from source_record where name_key in (select jsonb_array_elements_text(?::jsonb))
@@ -329,7 +335,8 @@ export class CustomerBatch {
     const organisations = records
       .filter((r) => r.kind === CustomerKind.ORGANISATION)
       .map((r) => r.names.key);
-    const rows = await this.em.execute<{ customer_id: string }[]>(
+    const rows = await boundSql<{ customer_id: string }[]>(
+      this.em,
       `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b
                     from jsonb_to_recordset(?::jsonb) i(kind text, hash text, body text)),
        names as (select key, pinyin, date_trunc('year', birth)::date as year_start,
@@ -360,7 +367,8 @@ export class CustomerBatch {
       ],
     );
     const customers = rows.map((r) => r.customer_id);
-    await this.em.execute(
+    await boundSql(
+      this.em,
       `select count(*) from (select id from customer where id = any(?::uuid[]) order by id for update) locked`,
       [pgArray(customers)],
     );
@@ -370,7 +378,7 @@ export class CustomerBatch {
   /** Every source record of these customers, with what matching compares, decrypted. */
   private async storedRecords(customers: string[], batchIds: string[]): Promise<StoredRecord[]> {
     if (customers.length === 0) return [];
-    const rows = await this.em.execute<
+    const rows = await boundSql<
       {
         id: string;
         source_system: string;
@@ -390,6 +398,7 @@ export class CustomerBatch {
         identifiers: { kind: IdentifierKind; cipher: string }[];
       }[]
     >(
+      this.em,
       `select sr.id, sr.source_system, sr.source_key, sr.customer_id,
          coalesce(sr.branch_id, c.branch_id) as branch_id, sr.created_at::text as since,
          c.created_at::text as customer_created,
@@ -467,14 +476,16 @@ export class CustomerBatch {
     }));
     const batchIds = records.map((r) => keyOf(r));
     const [frequencies, holders] = await Promise.all([
-      this.em.execute<{ name_key: string; n: number }[]>(
+      boundSql<{ name_key: string; n: number }[]>(
+        this.em,
         `select name_key, count(*)::int as n from source_record
          where name_key in (select jsonb_array_elements_text(?::jsonb))
            and not (source_system || ':' || source_key = any(?::text[]))
          group by name_key`,
         [json(names), pgArray(batchIds)],
       ),
-      this.em.execute<{ kind: string; hash: string; names: string[] }[]>(
+      boundSql<{ kind: string; hash: string; names: string[] }[]>(
+        this.em,
         `with wanted as (select kind, decode(hash, 'hex') as value_hash, hash
                          from jsonb_to_recordset(?::jsonb) w(kind text, hash text))
          select w.kind, w.hash, array_agg(distinct sr.name_key) as names
@@ -512,9 +523,10 @@ export class CustomerBatch {
   }
 
   private async verdicts(ids: string[]) {
-    const rows = await this.em.execute<
+    const rows = await boundSql<
       { record_a_id: string; record_b_id: string; verdict: MatchVerdict }[]
     >(
+      this.em,
       `select record_a_id, record_b_id, verdict from match_decision
        where record_a_id = any(?::uuid[]) or record_b_id = any(?::uuid[])`,
       [pgArray(ids), pgArray(ids)],
@@ -524,7 +536,8 @@ export class CustomerBatch {
 
   private async createCustomers(created: NewCustomer[]): Promise<void> {
     if (created.length === 0) return;
-    await this.em.execute(
+    await boundSql(
+      this.em,
       `insert into customer (id, cif_no, kind, name, branch_id)
        select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), c.kind, c.name, c.branch
        from jsonb_to_recordset(?::jsonb) c(id uuid, kind text, name text, branch uuid, n int)
@@ -542,7 +555,8 @@ export class CustomerBatch {
   ): Promise<void> {
     const keyById = new Map([...byKey.values()].map((r) => [r.id, r.key]));
     const now = this.clock.now().toISOString();
-    await this.em.execute(
+    await boundSql(
+      this.em,
       `insert into source_record (id, created_at, updated_at, source_system, source_key, customer_id,
          attributes, content_hash, received_at, kind, name, name_key, name_pinyin, gender,
          birth_date, branch_id, marketing_consent, consent_at, consent_channel, link_evidence)
@@ -593,10 +607,13 @@ export class CustomerBatch {
       ],
     );
     const batchIds = records.map((r) => ids.get(r.index)!);
-    await this.em.execute(`delete from source_identifier where source_record_id = any(?::uuid[])`, [
-      pgArray(batchIds),
-    ]);
-    await this.em.execute(
+    await boundSql(
+      this.em,
+      `delete from source_identifier where source_record_id = any(?::uuid[])`,
+      [pgArray(batchIds)],
+    );
+    await boundSql(
+      this.em,
       `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked,
          body_hash, checksum_exception, verification_status, verification_method, verified_at)
        select i.record, i.kind, decode(i.hash, 'hex'), i.cipher, i.masked, decode(i.body, 'hex'),
@@ -655,7 +672,8 @@ export class CustomerBatch {
       )
       .map(({ was: _was, ...c }) => c);
     if (changes.length === 0) return;
-    await this.em.execute(
+    await boundSql(
+      this.em,
       `update source_record sr set customer_id = c.customer_id, link_evidence = c.link_evidence,
          name_key = c.name_key, name_pinyin = c.name_pinyin, updated_at = now()
        from jsonb_to_recordset(?::jsonb) c(id uuid, customer_id uuid, link_evidence jsonb,
@@ -671,7 +689,8 @@ export class CustomerBatch {
    * steward decided stays as decided.
    */
   private async reviews(pairs: ScoredPair[], region: string[]): Promise<void> {
-    await this.em.execute(
+    await boundSql(
+      this.em,
       `with proposed as (
          select * from jsonb_to_recordset(?::jsonb) p(a uuid, b uuid, score float8, rule text, evidence jsonb)),
        superseded as (
@@ -823,9 +842,10 @@ export async function openBranches(
   em: EntityManager,
   codes: string[],
 ): Promise<Map<string, { id?: string; error?: RecordError }>> {
-  const rows = await em.execute<
+  const rows = await boundSql<
     { asked: string; id: string; code: string; valid_to: string | null }[]
   >(
+    em,
     `with recursive asked as (select value as code from jsonb_array_elements_text(?::jsonb)),
      chain as (
        select a.code as asked, b.id, b.code, b.valid_to, b.successor_id, 0 as hops
@@ -856,9 +876,4 @@ export async function openBranches(
 
 export function unknownBranch(code: string): RecordError {
   return { field: 'branchCode', rule: 'UNKNOWN_BRANCH', message: `no branch has the code ${code}` };
-}
-
-/** A PostgreSQL array literal of ids (uuids and keys hold no quotes or commas). */
-function pgArray(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/(["\\])/g, '\\$1')}"`).join(',')}}`;
 }

@@ -196,13 +196,7 @@ export class IngestionService {
   ): Promise<Map<number, BatchOutcome>> {
     try {
       return await em.transactional((savepoint) =>
-        new CustomerBatch(
-          savepoint,
-          this.sealer,
-          this.clock,
-          this.matching,
-          `${actor.subject} (${actor.role})`,
-        ).write(records),
+        new CustomerBatch(savepoint, this.sealer, this.clock, this.matching, actor).write(records),
       );
     } catch (error) {
       const errors = databaseRejection(error);

@@ -28,8 +28,13 @@ export async function findCustomer(
       )?.customer;
   if (!customer) {
     errors.add(field, 'UNKNOWN_CUSTOMER', 'no customer is known under this reference');
+    return undefined;
   }
-  return customer ?? undefined;
+  // A merged-away customer's number still names the customer, now the survivor (merges
+  // point merged_into at the final survivor).
+  return customer.mergedInto
+    ? ((await em.findOne(Customer, { id: customer.mergedInto.id })) ?? undefined)
+    : customer;
 }
 
 export async function findBranch(

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { Client } from 'pg';
+import { seedDemoData } from '../seeds/demo-data';
+import { parseConfig } from '../src/config/config';
+import { PiiCipher } from '../src/modules/customer/pii-cipher';
+import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
+import { BusinessClock } from '../src/time/clock';
+
+/** The keys a benchmark's hub runs with (the seed seals and digests with the same). */
+export interface BenchSecrets {
+  piiHashKey: string;
+  piiEncryptionKeys: string;
+}
+
+/**
+ * Fixed keys: a seeded database is kept between runs, and what one run sealed the next
+ * must open. Benchmark data only.
+ */
+export const BENCH_SECRETS: BenchSecrets = {
+  piiHashKey: 'bench-pii-hash-key-0123456789abcdef',
+  piiEncryptionKeys: `bench:${createHash('sha256').update('cif-hub bench').digest('base64')}`,
+};
+
+export const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+/** A database seeded with `customers` demo customers, made once and kept for later runs. */
+export async function seededDatabase(customers: number, secrets: BenchSecrets): Promise<string> {
+  const server = await startScratchServer();
+  // v2: seeded with the fixed keys and the matching columns; older seeds are not reused.
+  const name = `cif_hub_bench_v2_${customers}`;
+  const url = databaseUrl(server.adminUrl, name);
+  const client = new Client({ connectionString: server.adminUrl });
+  await client.connect();
+  const exists = (await client.query('select 1 from pg_database where datname = $1', [name]))
+    .rowCount;
+  await client.end();
+  if (!exists) {
+    await createDatabase(server.adminUrl, name);
+    await migrate(url);
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const started = Date.now();
+    console.log(`Seeding ${customers} customers into ${name}...`);
+    const clock = new BusinessClock(parseConfig().businessTimeZone);
+    await seedDemoData(db, {
+      customers,
+      piiHashKey: secrets.piiHashKey,
+      cipher: new PiiCipher(secrets.piiEncryptionKeys, 'bench'),
+      today: clock.today(),
+      timeZone: clock.zone,
+    });
+    console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await db.end();
+  }
+  return url;
+}
+
+/** A fresh, migrated, empty database; `drop()` removes it. */
+export async function emptyDatabase(name: string) {
+  const server = await startScratchServer();
+  const url = databaseUrl(server.adminUrl, name);
+  const admin = new Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists "${name}" with (force)`);
+  await admin.end();
+  await createDatabase(server.adminUrl, name);
+  await migrate(url);
+  return {
+    url,
+    async drop() {
+      const client = new Client({ connectionString: server.adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists "${name}" with (force)`);
+      await client.end();
+    },
+  };
+}
+
+function migrate(url: string) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'src/cli/migrations.ts', 'up'],
+      {
+        cwd: path.resolve(__dirname, '..'),
+        env: { ...process.env, DATABASE_URL: url },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`migrations exited ${code}`)),
+    );
+  });
+}
+
+/** The hub in production mode in a child process, on a port of its own. */
+export async function startHub(
+  url: string,
+  secrets: BenchSecrets,
+  env: Record<string, string>,
+): Promise<{ endpoint: string; stop(): void }> {
+  const port = 4100 + Math.floor(Math.random() * 500);
+  const hub = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      PORT: String(port),
+      ...env,
+      PII_HASH_KEY: secrets.piiHashKey,
+      PII_ENCRYPTION_KEYS: secrets.piiEncryptionKeys,
+      LOG_LEVEL: 'warn',
+      // One subject at hundreds of requests a second: the per-caller limit is not measured.
+      RATE_LIMIT_PER_MINUTE: '0',
+      // Recomputing tiers is not what these benchmarks measure.
+      TIER_WORKER_INTERVAL_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) =>
+    hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
+  );
+  return { endpoint: `http://127.0.0.1:${port}/graphql`, stop: () => hub.kill('SIGTERM') };
+}
+
+/**
+ * Registers a document as trusted (production runs the front line and the feeds on
+ * registered documents only) and returns its hash, the name requests give it by.
+ */
+export async function registerDocument(url: string, name: string, document: string) {
+  const hash = createHash('sha256').update(document).digest('hex');
+  const registry = new Client({ connectionString: url });
+  await registry.connect();
+  await registry.query(
+    `insert into trusted_document (hash, document, name, registered_by)
+     values ($1, $2, $3, 'bench') on conflict (hash) do update set revoked_at = null`,
+    [hash, document, name],
+  );
+  await registry.end();
+  return hash;
+}
