@@ -76,26 +76,41 @@ export async function recomputeGolden(
      branch as ${pick('branch_id')},
      consent as (select distinct on (customer_id) customer_id, id, marketing_consent,
                    consent_at, consent_channel from ranked where consent_at is not null
-                 order by customer_id, consent_at desc, rank)
+                 order by customer_id, consent_at desc, rank),
+     golden as (
+       select targets.id, name.name,
+         gender.gender, birth.birth_date, branch.branch_id,
+         coalesce(consent.marketing_consent, false) as marketing_consent,
+         consent.consent_at, consent.consent_channel,
+         jsonb_strip_nulls(jsonb_build_object(
+           'name', name.id, 'gender', gender.id, 'birthDate', birth.id, 'branch', branch.id,
+           'marketingConsent', consent.id)) as lineage
+       from targets
+         join name on name.customer_id = targets.id
+         left join gender on gender.customer_id = targets.id
+         left join birth on birth.customer_id = targets.id
+         left join branch on branch.customer_id = targets.id
+         left join consent on consent.customer_id = targets.id)
      update customer c set
-       name = name.name,
-       gender = case when c.kind = 'INDIVIDUAL' then gender.gender end,
-       birth_date = case when c.kind = 'INDIVIDUAL' then birth.birth_date end,
-       branch_id = coalesce(branch.branch_id, c.branch_id),
-       marketing_consent = coalesce(consent.marketing_consent, false),
-       consent_at = consent.consent_at,
-       consent_channel = consent.consent_channel,
-       lineage = jsonb_strip_nulls(jsonb_build_object(
-         'name', name.id, 'gender', gender.id, 'birthDate', birth.id, 'branch', branch.id,
-         'marketingConsent', consent.id)),
+       name = g.name,
+       gender = case when c.kind = 'INDIVIDUAL' then g.gender end,
+       birth_date = case when c.kind = 'INDIVIDUAL' then g.birth_date end,
+       branch_id = coalesce(g.branch_id, c.branch_id),
+       marketing_consent = g.marketing_consent,
+       consent_at = g.consent_at,
+       consent_channel = g.consent_channel,
+       lineage = g.lineage,
        updated_at = now()
-     from targets
-       join name on name.customer_id = targets.id
-       left join gender on gender.customer_id = targets.id
-       left join birth on birth.customer_id = targets.id
-       left join branch on branch.customer_id = targets.id
-       left join consent on consent.customer_id = targets.id
-     where c.id = targets.id`,
+     from golden g
+     -- Only what changes: a rewrite of the same values is a dead row and a queued recompute.
+     where c.id = g.id
+       and (c.name, c.gender, c.birth_date, c.branch_id, c.marketing_consent, c.consent_at,
+            c.consent_channel, c.lineage)
+         is distinct from
+           (g.name, case when c.kind = 'INDIVIDUAL' then g.gender end,
+            case when c.kind = 'INDIVIDUAL' then g.birth_date end,
+            coalesce(g.branch_id, c.branch_id), g.marketing_consent, g.consent_at,
+            g.consent_channel, g.lineage)`,
     [ids],
   );
 
@@ -126,7 +141,9 @@ export async function recomputeGolden(
          and not (kind = 'RESIDENT_ID' and checksum_exception)
        order by kind, value_hash, received_at, source_record_id) documents
      on conflict (type, number_hash) do update set customer_id = excluded.customer_id,
-       source_record_id = excluded.source_record_id, updated_at = now()`,
+       source_record_id = excluded.source_record_id, updated_at = now()
+     where (identity_document.customer_id, identity_document.source_record_id)
+       is distinct from (excluded.customer_id, excluded.source_record_id)`,
     [ids],
   );
   await boundSql(
@@ -173,6 +190,11 @@ export async function recomputeGolden(
          generic = g.generic, updated_at = now()
        from golden g
        where p.customer_id = g.customer_id and p.kind = g.kind and p.value_hash = g.value_hash
+         and (p.source_record_id, p.verification_status, p.verification_method,
+              p.verified_at, p.generic)
+           is distinct from
+             (g.source_record_id, g.verification_status, g.verification_method,
+              g.verified_at, g.generic)
        returning p.customer_id, p.kind, p.value_hash)
      insert into contact_point (id, customer_id, source_record_id, kind, value_cipher,
        value_masked, value_hash, verification_status, verification_method, verified_at, generic)
