@@ -47,9 +47,10 @@ const RECORD_TYPES = {
 } as const;
 
 /**
- * Batched upserts from source systems. Each record runs in its own savepoint inside the
- * batch's transaction: a rejected record leaves nothing behind and does not stop the
- * others, and an accepted one is written whole.
+ * Batched upserts from source systems: a rejected record leaves nothing behind and does not
+ * stop the others, and an accepted one is written whole. Customer records are matched and
+ * written set-based (CustomerBatch); the others run one by one, each in its own savepoint
+ * inside the batch's transaction.
  */
 export class IngestionService {
   constructor(
@@ -254,15 +255,7 @@ export class IngestionService {
       problems: new Map(),
     }),
   ): Promise<IngestionResult> {
-    if (records.length > MAX_BATCH) {
-      throw new BadUserInputError(
-        `a batch holds at most ${MAX_BATCH} records, got ${records.length}`,
-        {
-          field: 'records',
-          rule: 'BATCH_SIZE',
-        },
-      );
-    }
+    checkBatchSize(records);
     const normalized = records.map((record) =>
       normalizeRecord(RECORD_TYPES[kind], record, this.clock),
     );
@@ -291,22 +284,10 @@ export class IngestionService {
             outcomes.push({ index, key, status: RecordStatus.REJECTED, errors, warnings: [] });
           }
         }
-        batch.create(
-          AuditEvent,
-          this.audit.entity(actor, {
-            action: AuditAction.INGESTION_BATCH,
-            target: { type: kind },
-            details: { records: outcomes.length, ...countBy(outcomes, (o) => o.status) },
-          }),
-        );
+        batch.create(AuditEvent, this.audit.entity(actor, batchAudit(kind, outcomes)));
         return outcomes;
       });
-    const outcomes = await untilNoDeadlock(write);
-    outcomes.sort((a, b) => a.index - b.index);
-    for (const outcome of outcomes)
-      this.metrics?.ingestedRecords.inc({ kind, outcome: outcome.status });
-    const rejected = outcomes.filter((o) => o.status === RecordStatus.REJECTED).length;
-    return { accepted: outcomes.length - rejected, rejected, records: outcomes };
+    return this.result(kind, await untilNoDeadlock(write));
   }
 }
 
