@@ -50,12 +50,15 @@ const ROOTS = (fixture: {
   id: string;
   vin: string;
   decisionId: string;
+  mergeId: string;
 }): Record<string, string> => ({
   customer: `(by: { id: "${fixture.id}" })`,
   marketingCustomers: '(first: 5)',
   vehicle: `(vin: "${fixture.vin}")`,
   eligibilityDecision: `(id: "${fixture.decisionId}")`,
   auditEvents: '(first: 50)',
+  customerMerge: `(id: "${fixture.mergeId}")`,
+  matchReviews: '(first: 5)',
 });
 
 const reaches = (from: GraphQLNamedType, to: string, seen = new Set<string>()): boolean => {
@@ -153,7 +156,30 @@ describe('masks that cannot be recombined', () => {
     await hub.gql(INGEST_RISK_SCORES, { records: scores });
     await hub.app.services.tiers.drainQueue();
     const decisionId = await recordDecision(hub, id);
-    roots = ROOTS({ id, vin: policy.vehicle.vin, decisionId });
+    // A call-centre customer merged into this one, so that the merge reaches the customer
+    // too; the policy record outranks it, so the golden fields stay this customer's.
+    const m = nextNumber();
+    const other = await hub.gql(INGEST_CUSTOMERS, {
+      records: [
+        customerRecord(m, {
+          sourceSystem: 'CALL_CENTRE',
+          sourceKey: `CC-${m}`,
+          identityDocuments: [],
+          contactPoints: [],
+        }),
+      ],
+    });
+    const merged = await hub.gql(
+      `mutation ($survivor: ID!, $absorbed: ID!) {
+         mergeCustomers(survivorId: $survivor, absorbedId: $absorbed, reason: "one person") { id } }`,
+      { survivor: id, absorbed: other.data!.ingestCustomers.records[0].id },
+    );
+    roots = ROOTS({
+      id,
+      vin: policy.vehicle.vin,
+      decisionId,
+      mergeId: merged.data!.mergeCustomers.id,
+    });
     sent = [customer, policy, claim, scores];
   });
   afterAll(() => hub.close());
