@@ -2,6 +2,7 @@ import type { Client, ClientBase } from 'pg';
 import type { PiiCipher } from '../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../src/modules/customer/pii-hasher';
 import { PiiSealer } from '../src/modules/customer/pii-sealer';
+import type { NameForms } from '../src/modules/matching/names';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../src/time/clock';
 import { detachKeysAndIndexes, SEEDED_TABLES, type Detached } from './load/keys';
 import { pipeline, runAll } from './load/pipeline';
@@ -9,8 +10,9 @@ import { seedPlan, WORK_TABLES } from './load/plan';
 import { chunkSchema, dropAbandonedSchemas, prepareSession, SESSION_TABLES } from './load/session';
 import { isCalendarDay, seedTime } from './sql/seed-time';
 import { branchesSql } from './tables/branches';
-import { MAX_SEED_CUSTOMERS, sealCustomerWork } from './tables/customers';
+import { MAX_SEED_CUSTOMERS, nameCustomerWork, sealCustomerWork } from './tables/customers';
 import type { RowSet } from './tables/row-set';
+import { sourceIdentifierSequenceSql } from './tables/source-identifiers';
 
 /*
  * Demo data for a large Chinese P&C insurer, mostly auto business, written set-based: each
@@ -88,6 +90,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
   const time = seedTime(options.today, options.timeZone ?? DEFAULT_BUSINESS_TIME_ZONE);
   const plan = seedPlan(time);
   const sealer = new PiiSealer(new PiiHasher(options.piiHashKey), options.cipher);
+  const names = new Map<string, NameForms>();
   const seeded = await client.query<{ any: boolean }>(
     'select exists (select 1 from customer) or exists (select 1 from branch) as any',
   );
@@ -137,6 +140,8 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
     const create = helper ? 'create unlogged table' : 'create temp table';
     for (const sql of plan.work(create, chunks[n].lo, chunks[n].hi)) await db.query(sql);
     await sealCustomerWork(db, create, sealer);
+    await nameCustomerWork(db, create, names);
+    for (const sql of plan.sealedWork(create)) await db.query(sql);
     for (const rows of plan.finalRows) {
       await db.query(`${create} ${staged(rows, n)} (${rows.columns}) as ${rows.select}`);
     }
@@ -185,6 +190,7 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
     );
     await runAll(client, detached.keys, step('keys', detached.keys.length));
     await client.query(`select setval('cif_no_seq', ${total})`);
+    await client.query(sourceIdentifierSequenceSql(total));
     if (helper) {
       // They hold for every row written from now on; the rows already written are checked
       // after the commit.

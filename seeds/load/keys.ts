@@ -6,6 +6,7 @@ export const SEEDED_TABLES = [
   'identity_document',
   'contact_point',
   'source_record',
+  'source_identifier',
   'vehicle',
   'policy',
   'policy_party',

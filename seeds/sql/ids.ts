@@ -33,3 +33,16 @@ export function uuidSql(tag: number, key: string): string {
   return `('${prefix}' || lpad(to_hex(${key}), 10, '0') || '8' || ${random('a', 3)}
     || '8' || ${random('b', 15)})::uuid`;
 }
+
+// A customer's personal values have a slot each: its contact points 0 to 2 (contacts.ts),
+// its identity document 3.
+const VALUE_SLOTS = 4;
+export const DOCUMENT_SLOT = 3;
+
+/**
+ * SQL: the key of the personal value in `slot` of customer `i`, which its draws are made
+ * on. Source identifiers take it as their bigint id, in insertion order as the uuids are.
+ */
+export function valueKey(i: string | number, slot: string | number): string {
+  return `(${i} * ${VALUE_SLOTS} + ${slot})`;
+}

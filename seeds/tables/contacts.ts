@@ -4,7 +4,7 @@ import {
   VerificationStatus,
 } from '../../src/modules/customer/customer.enums';
 import { pick, weighted } from '../sql/draws';
-import { TAG, uuidSql } from '../sql/ids';
+import { TAG, uuidSql, valueKey } from '../sql/ids';
 import { DAY, type SeedTime } from '../sql/seed-time';
 import { lit } from '../sql/values';
 import type { RowSet } from './row-set';
@@ -57,9 +57,13 @@ const CONTACTS: ContactSpec[] = [
   },
 ];
 
-/** All of a chunk's contact points, in one statement (and one run of the insert trigger). */
-export function contactPointRows(time: SeedTime): RowSet {
-  const key = 'c.i * 4 + k.slot';
+/**
+ * Works out the chunk's contact points into the working table s_contact, sealed and with
+ * their verification: the customers' contact points and their source records' identifiers
+ * are written from it alike.
+ */
+export function contactWorkSql(time: SeedTime, create: string): string {
+  const key = valueKey('c.i', 'k.slot');
   const bySlot = (choose: (spec: ContactSpec) => string) =>
     `case k.slot ${CONTACTS.map((spec) => `when ${spec.slot} then ${choose(spec)}`).join(' ')} end`;
   const kinds = CONTACTS.map(
@@ -67,22 +71,29 @@ export function contactPointRows(time: SeedTime): RowSet {
       `(${slot}, ${lit(kind)}, s.${v}_cipher, s.${v}_masked, s.${v}_hash)`,
   );
   const verified = `v.status <> ${lit(VerificationStatus.UNVERIFIED)}`;
-  return {
-    table: 'contact_point',
-    columns: `id, created_at, updated_at, customer_id, kind, value_cipher, value_masked,
-      value_hash, "primary", verification_status, verification_method, verified_at`,
-    select: `select ${uuidSql(TAG.contactPoint, key)}, ${time.now}, ${time.now}, c.id, k.kind,
-    k.cipher, k.masked, k.hash, k.kind = ${lit(ContactKind.MOBILE)}, v.status,
+  return `${create} s_contact as
+  select ${key} as key, c.id as customer_id, c.source_record_id, k.kind, k.cipher, k.masked,
+    k.hash, v.status,
     case when ${verified}
-      then ${bySlot((spec) => weighted(key, 'verificationMethod', spec.methods))} end,
+      then ${bySlot((spec) => weighted(key, 'verificationMethod', spec.methods))} end as method,
     case when ${verified}
       then ${time.now} - (3600 + ${pick(key, 'verifiedAt', 2 * 365 * DAY)})
-        * interval '1 second' end
+        * interval '1 second' end as verified_at
   from s_cust c join s_sealed s on s.i = c.i
   cross join lateral (values ${kinds.join(', ')}) as k(slot, kind, cipher, masked, hash)
   cross join lateral (
     select ${bySlot((spec) => weighted(key, 'verification', spec.statuses))} as status) v
-  where k.cipher is not null
-  order by c.i, k.slot`,
-  };
+  where k.cipher is not null`;
 }
+
+/** All of a chunk's contact points, in one statement (and one run of the insert trigger). */
+export const contactPointRows = (time: SeedTime): RowSet => ({
+  table: 'contact_point',
+  columns: `id, created_at, updated_at, customer_id, kind, value_cipher, value_masked,
+    value_hash, "primary", verification_status, verification_method, verified_at,
+    source_record_id`,
+  select: `select ${uuidSql(TAG.contactPoint, 'key')}, ${time.now}, ${time.now}, customer_id,
+    kind, cipher, masked, hash, kind = ${lit(ContactKind.MOBILE)}, status, method, verified_at,
+    source_record_id
+  from s_contact order by key`,
+});

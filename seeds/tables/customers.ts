@@ -9,6 +9,8 @@ import {
   SourceSystem,
 } from '../../src/modules/customer/customer.enums';
 import type { PiiSealer } from '../../src/modules/customer/pii-sealer';
+import type { GoldenField } from '../../src/modules/golden/survivorship';
+import { nameForms, type NameForms } from '../../src/modules/matching/names';
 import { MARKETS } from '../reference/branches';
 import {
   COMMUNITIES,
@@ -77,6 +79,10 @@ const OLDEST_BIRTH_DAYS_AGO = 28_063;
 const BIRTH_DAYS = 20_089;
 const BIRTH_SLOTS = BIRTH_DAYS * 500;
 
+// What ingestion digests a resident ID's first 17 characters as (customer-records.ts): a
+// record whose check character is a typo finds the seeded customer by it.
+const RESIDENT_ID_BODY = 'RESIDENT_ID_BODY';
+
 /** The permutations stay one-to-one up to here (the birth slots, 10,044,500, run out first). */
 export const MAX_SEED_CUSTOMERS = 10_000_000;
 
@@ -98,6 +104,7 @@ export function customerWorkSql(time: SeedTime, create: string, lo: number, hi: 
   return `${create} s_cust as
 with base as materialized (
   select ${i} as i, ${isIndividual(i)} as individual, ${chance(i, 'male', 51)} as male,
+    ${chance(i, 'consent', 60)} as consent,
     1 + ${pick(i, 'surname', SURNAMES.length)} as surname_no,
     ${weightedIndex(
       i,
@@ -151,7 +158,8 @@ bodies as materialized (
         || (1 + ${pick('p.i', 'officeFloor', 30)}) || '层' end as street_address
   from people p
 )
-select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
+select b.i, ${uuidSql(TAG.customer, 'b.i')} as id,
+  ${uuidSql(TAG.sourceRecord, 'b.i')} as source_record_id, b.individual,
   case when b.individual then ${lit(CustomerKind.INDIVIDUAL)}
     else ${lit(CustomerKind.ORGANISATION)} end as kind,
   case when b.individual then
@@ -165,21 +173,25 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
   b.market, b.branch_id, b.branch_code, b.plate_ids,
   case when ${chance('b.i', 'deceased', 0.4)} then ${lit(CustomerStatus.DECEASED)}
     else ${lit(CustomerStatus.ACTIVE)} end as status,
-  ${chance('b.i', 'consent', 60)} as consent,
-  ${weighted('b.i', 'consentChannel', [
+  b.consent,
+  case when b.consent then ${weighted('b.i', 'consentChannel', [
     [ConsentChannel.APP, 30],
     [ConsentChannel.WECHAT, 30],
     [ConsentChannel.AGENT, 20],
     [ConsentChannel.CALL_CENTRE, 12],
     [ConsentChannel.PAPER, 8],
-  ])} as consent_channel,
-  ${time.now} - (3600 + ${pick('b.i', 'consentAt', 3 * 365 * DAY)}) * interval '1 second'
-    as consent_at,
+  ])} end as consent_channel,
+  case when b.consent
+    then ${time.now} - (3600 + ${pick('b.i', 'consentAt', 3 * 365 * DAY)}) * interval '1 second'
+    end as consent_at,
   case when b.individual then ${lit(IdentityDocumentType.RESIDENT_ID)}
     else ${lit(IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE)} end as doc_type,
   case when b.individual then ${withCheckCharacterSql('b.id_bytes', RESIDENT_ID_CHECK)}
     else ${withCheckCharacterSql('b.credit_bytes', CREDIT_CODE_CHECK)}
     end as doc_number,
+  case when b.individual
+    then ${hmacSql(lit(RESIDENT_ID_BODY), `convert_from(b.id_bytes, 'UTF8')`)} end
+    as doc_body_hash,
   b.mobile, b.email, b.street_address,
   case when b.individual
     then ${weighted('b.i', 'vehicles', VEHICLES_PER_INDIVIDUAL)}
@@ -190,15 +202,29 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id, b.individual,
 from bodies b`;
 }
 
+/**
+ * Which source record each golden field came from (survivorship's lineage): a seeded
+ * customer's one record gave every field the customer has.
+ */
+const LINEAGE: Record<GoldenField, string> = {
+  name: 'true',
+  gender: 'gender is not null',
+  birthDate: 'birth_date is not null',
+  branch: 'true',
+  marketingConsent: 'consent',
+};
+
 export const customerRows = (time: SeedTime): RowSet => ({
   table: 'customer',
   columns: `id, created_at, updated_at, cif_no, kind, name, gender, birth_date, branch_id,
-    status, marketing_consent, consent_at, consent_channel`,
+    status, marketing_consent, consent_at, consent_channel, lineage`,
   // CIF numbers follow the index rather than nextval, which an earlier, rolled-back attempt
   // may have advanced; the sequence is set past them at the end.
   select: `select id, ${time.now}, ${time.now}, 'C' || lpad(i::text, 10, '0'), kind, name,
-    gender, birth_date, branch_id, status, consent,
-    case when consent then consent_at end, case when consent then consent_channel end
+    gender, birth_date, branch_id, status, consent, consent_at, consent_channel,
+    jsonb_strip_nulls(jsonb_build_object(${Object.entries(LINEAGE)
+      .map(([field, has]) => `${lit(field)}, case when ${has} then source_record_id end`)
+      .join(', ')}))
   from s_cust order by i`,
 });
 
@@ -250,26 +276,63 @@ export async function sealCustomerWork(
 export const identityDocumentRows = (time: SeedTime): RowSet => ({
   table: 'identity_document',
   columns: `id, created_at, updated_at, customer_id, type, number_cipher, number_masked,
-    number_hash, checksum_exception`,
+    number_hash, checksum_exception, source_record_id`,
   select: `select ${uuidSql(TAG.identityDocument, 'c.i')}, ${time.now}, ${time.now}, c.id,
-    c.doc_type, s.doc_number_cipher, s.doc_number_masked, s.doc_number_hash, false
+    c.doc_type, s.doc_number_cipher, s.doc_number_masked, s.doc_number_hash, false,
+    c.source_record_id
   from s_cust c join s_sealed s on s.i = c.i order by c.i`,
 });
 
 /**
+ * Fills the working table s_name with the chunk's names in the forms matching compares
+ * (`nameForms`, as ingestion stores them on source records). Pinyin needs Node's dictionary:
+ * the distinct names go out, their forms come back in one statement. `known` keeps the forms
+ * from chunk to chunk: the name pools make a few thousand names in all.
+ */
+export async function nameCustomerWork(
+  db: ClientBase,
+  create: string,
+  known: Map<string, NameForms>,
+): Promise<void> {
+  const { rows } = await db.query<{ kind: CustomerKind; name: string }>(
+    'select distinct kind, name from s_cust',
+  );
+  const forms = rows.map(({ kind, name }) => {
+    const id = `${kind}:${name}`;
+    if (!known.has(id)) known.set(id, nameForms(kind, name));
+    return known.get(id)!;
+  });
+  await db.query(`${create} s_name (kind text, name text, name_key text, name_pinyin text)`);
+  await db.query(
+    'insert into s_name select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])',
+    [
+      rows.map((row) => row.kind),
+      rows.map((row) => row.name),
+      forms.map((form) => form.key),
+      forms.map((form) => form.pinyin || null),
+    ],
+  );
+}
+
+/**
  * Each customer as the source system that first sent it would have: one record apiece,
- * with its identity number and mobile masked, as ingestion keeps them.
+ * saying what the customer holds (the golden record is its survivorship), with its identity
+ * number and mobile masked in the attributes, as ingestion keeps them.
  */
 export const sourceRecordRows = (time: SeedTime): RowSet => ({
   table: 'source_record',
   columns: `id, created_at, updated_at, source_system, source_key, customer_id, attributes,
-    content_hash, received_at`,
+    content_hash, received_at, kind, name, name_key, name_pinyin, gender, birth_date, branch_id,
+    marketing_consent, consent_at, consent_channel`,
   // The content hash digests the attributes' values, keyed as ingestion's is: as
   // deterministic as their JSON, cheaper.
-  select: `select ${uuidSql(TAG.sourceRecord, 'r.i')}, ${time.now}, ${time.now},
-    r.source_system, r.source_key, r.id, r.attributes, r.content_hash, ${time.now}
+  select: `select r.source_record_id, ${time.now}, ${time.now},
+    r.source_system, r.source_key, r.id, r.attributes, r.content_hash, ${time.now}, r.kind,
+    r.name, n.name_key, n.name_pinyin, r.gender, r.birth_date, r.branch_id,
+    case when r.consent then true end, r.consent_at, r.consent_channel
   from (
-    select c.i, c.id, c.source_system, c.source_key,
+    select c.i, c.id, c.source_record_id, c.source_system, c.source_key, c.kind, c.name,
+      c.gender, c.birth_date, c.branch_id, c.consent, c.consent_at, c.consent_channel,
       encode(${hmacSql(
         lit('SOURCE_RECORD'),
         `concat_ws('|', c.source_system, c.source_key, c.kind, c.name, c.gender,
@@ -284,5 +347,6 @@ export const sourceRecordRows = (time: SeedTime): RowSet => ({
           jsonb_build_object('kind', ${lit(ContactKind.MOBILE)}, 'value', s.mobile_masked))))
         as attributes
     from s_cust c join s_sealed s on s.i = c.i offset 0) r
+  join s_name n on n.kind = r.kind and n.name = r.name
   order by r.i`,
 });

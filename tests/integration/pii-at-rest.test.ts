@@ -35,6 +35,10 @@ async function sealedValues(hub: TestHub): Promise<Record<string, Sealed[]>> {
       `select id, value_cipher as cipher, value_masked as masked, value_hash as hash
        from contact_point order by id`,
     ),
+    source_identifier: await hub.sql<Sealed>(
+      `select id, value_cipher as cipher, value_masked as masked, value_hash as hash
+       from source_identifier order by id`,
+    ),
   };
 }
 
@@ -142,7 +146,8 @@ describe('personal data at rest', () => {
 
     beforeAll(async () => {
       const from = nextNumber();
-      // 120 documents and 240 contact points: 6 and 12 batches of 20.
+      // 120 documents, 240 contact points and their 360 source identifiers: 6, 12 and 18
+      // batches of 20.
       cifNos = await insertPortfolio(hub, 120, from);
       ns = Array.from({ length: 120 }, (_, i) => from + i);
       for (let i = 1; i < 120; i++) nextNumber();
@@ -172,12 +177,13 @@ describe('personal data at rest', () => {
       const killed = await sealedValues(hub);
       expect(keyIds(killed.identity_document)).toEqual(new Set(['test2']));
       expect(keyIds(killed.contact_point)).toEqual(new Set(['test1', 'test2']));
+      expect(keyIds(killed.source_identifier)).toEqual(new Set(['test1']));
 
       const second = rotate();
       expect(await second.exited).toEqual({ code: 0, signal: null });
       expect(second.output()).toMatch(/Every personal value is under key test2/);
       const after = await sealedValues(hub);
-      for (const table of ['identity_document', 'contact_point']) {
+      for (const table of ['identity_document', 'contact_point', 'source_identifier']) {
         expect(keyIds(after[table]!)).toEqual(new Set(['test2']));
         expect(after[table]!.map((v) => v.id)).toEqual(before[table]!.map((v) => v.id));
         after[table]!.forEach((value, i) => {
@@ -191,7 +197,9 @@ describe('personal data at rest', () => {
       // Nothing left: a third run has nothing to do.
       const third = rotate();
       expect(await third.exited).toEqual({ code: 0, signal: null });
-      expect(third.output()).toMatch(/: 0 identity_document, 0 contact_point re-encrypted/);
+      expect(third.output()).toMatch(
+        /: 0 identity_document, 0 contact_point, 0 source_identifier re-encrypted/,
+      );
 
       // The blind index is keyed apart (PII_HASH_KEY): lookups find the same customers.
       const lookup = `query ($by: CustomerLookup!) { customer(by: $by) { cifNo

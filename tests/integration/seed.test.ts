@@ -8,6 +8,9 @@ import { IdentityDocumentType } from '../../src/modules/customer/customer.enums'
 import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import { maskPii } from '../../src/modules/customer/pii-masks';
+import { recomputeGolden } from '../../src/modules/golden/survivorship';
+import { nameForms } from '../../src/modules/matching/names';
+import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/matching/settings';
 import { LineOfBusiness, SalesChannel } from '../../src/modules/policy/policy.enums';
 import { RiskLevel } from '../../src/modules/risk/risk.enums';
 import { metricsQuery } from '../../src/modules/tier/metrics.sql';
@@ -21,8 +24,9 @@ import {
   checkResidentId,
   checkVin,
 } from '../../src/validation';
+import { INGEST_CUSTOMERS } from '../setup/factories';
 import { templateName } from '../setup/global-setup';
-import { TEST_SECRETS } from '../setup/test-app';
+import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
 const ADMIN_URL = process.env.CIF_TEST_ADMIN_URL!;
 const KEY = 'seed-test-key-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -112,7 +116,16 @@ async function decrypted<T extends Record<string, unknown>>(
  * but the ciphertexts, whose IVs are random (their plain values are checked apart).
  */
 async function digests(db: Seeded): Promise<Record<string, string>> {
-  const tables = ['customer', 'contact_point', 'vehicle', 'policy', 'policy_party', 'claim'];
+  const tables = [
+    'customer',
+    'contact_point',
+    'source_record',
+    'source_identifier',
+    'vehicle',
+    'policy',
+    'policy_party',
+    'claim',
+  ];
   const row = `(to_jsonb(t) - 'value_cipher')::text`;
   const [digest] = await rows<Record<string, string>>(
     db,
@@ -317,6 +330,189 @@ describe('seeding demo data', () => {
       expect((await rows<Record<string, string>>(db, schema))[0]).toEqual(expected);
     }
   }, 60_000);
+});
+
+describe('the source records of the demo', () => {
+  let first: Seeded;
+
+  beforeAll(async () => {
+    first = await seeded(TODAY);
+  }, 60_000);
+
+  it('gives each customer one source record that says what the customer holds', async () => {
+    const records = await rows<{
+      kind: 'INDIVIDUAL' | 'ORGANISATION';
+      name: string;
+      name_key: string;
+      name_pinyin: string | null;
+      differs: boolean;
+      lineage: Record<string, string>;
+      expected: Record<string, string>;
+    }>(
+      first,
+      `select sr.kind, sr.name, sr.name_key, sr.name_pinyin,
+        (sr.kind, sr.name, sr.gender, sr.birth_date, sr.branch_id, sr.consent_at,
+          sr.consent_channel, coalesce(sr.marketing_consent, false))
+          is distinct from (c.kind, c.name, c.gender, c.birth_date, c.branch_id, c.consent_at,
+          c.consent_channel, c.marketing_consent) as differs,
+        c.lineage, jsonb_strip_nulls(jsonb_build_object('name', sr.id, 'branch', sr.id,
+          'gender', case when c.gender is not null then sr.id end,
+          'birthDate', case when c.birth_date is not null then sr.id end,
+          'marketingConsent', case when c.consent_at is not null then sr.id end)) as expected
+      from customer c join source_record sr on sr.customer_id = c.id`,
+    );
+    expect(records).toHaveLength(CUSTOMERS);
+    for (const record of records) {
+      const forms = nameForms(record.kind, record.name);
+      expect(record).toMatchObject({
+        name_key: forms.key,
+        name_pinyin: forms.pinyin || null,
+        differs: false,
+        lineage: record.expected,
+      });
+    }
+    expect(records.filter((r) => r.name_pinyin !== null).length).toBeGreaterThan(CUSTOMERS * 0.85);
+    const [lineage] = await rows<{ documents: string; contacts: string; unlinked: string }>(
+      first,
+      `select
+        (select count(*) from identity_document d join source_record sr
+          on sr.id = d.source_record_id and sr.customer_id = d.customer_id) as documents,
+        (select count(*) from contact_point p join source_record sr
+          on sr.id = p.source_record_id and sr.customer_id = p.customer_id) as contacts,
+        (select count(*) from identity_document where source_record_id is null)
+          + (select count(*) from contact_point where source_record_id is null) as unlinked`,
+    );
+    expect(Number(lineage.documents)).toBe(CUSTOMERS);
+    expect(Number(lineage.contacts)).toBeGreaterThan(CUSTOMERS * 2);
+    expect(lineage.unlinked).toBe('0');
+  });
+
+  it("gives each source record its customer's documents and contact points as identifiers", async () => {
+    const [difference] = await rows<{ missing: string; extra: string; identifiers: string }>(
+      first,
+      `with golden as (
+        select source_record_id, type as kind, number_hash as hash, number_cipher as cipher,
+          number_masked as masked, checksum_exception, 'UNVERIFIED' as verification_status,
+          null as verification_method, null::timestamptz as verified_at
+        from identity_document
+        union all
+        select source_record_id, kind, value_hash, value_cipher, value_masked, false,
+          verification_status, verification_method, verified_at
+        from contact_point),
+      identifiers as (
+        select source_record_id, kind, value_hash, value_cipher, value_masked,
+          checksum_exception, verification_status, verification_method, verified_at
+        from source_identifier)
+      select (select count(*) from (table golden except table identifiers) g) as missing,
+        (select count(*) from (table identifiers except table golden) i) as extra,
+        (select count(*) from source_identifier) as identifiers`,
+    );
+    expect(difference).toMatchObject({ missing: '0', extra: '0' });
+    expect(Number(difference.identifiers)).toBeGreaterThan(CUSTOMERS * 3);
+
+    // A resident ID's body is digested as ingestion digests it, to find a mistyped check
+    // character; other identifiers have none.
+    const hasher = new PiiHasher(KEY);
+    const bodies = await decrypted<{ kind: string; value: string; body_hash: Buffer | null }>(
+      first,
+      'value',
+      'select kind, value_cipher as value, body_hash from source_identifier',
+    );
+    for (const { kind, value, body_hash } of bodies) {
+      expect({ kind, body: body_hash?.toString('hex') ?? null }).toEqual({
+        kind,
+        body:
+          kind === IdentityDocumentType.RESIDENT_ID
+            ? hasher.digest('RESIDENT_ID_BODY', value.slice(0, 17)).toString('hex')
+            : null,
+      });
+    }
+    const [sequence] = await rows<{ ahead: boolean }>(
+      first,
+      `select nextval(pg_get_serial_sequence('source_identifier', 'id'))
+        > (select max(id) from source_identifier) as ahead`,
+    );
+    expect(sequence.ahead).toBe(true);
+  });
+
+  describe('as matching reads them', () => {
+    let hub: TestHub;
+
+    beforeAll(async () => {
+      // Seeded with the test hub's keys: the hub digests and opens what was seeded.
+      const db = await seeded(TODAY, { customers: 50, key: TEST_SECRETS.piiHashKey });
+      hub = await startTestHub({ databaseUrl: databaseUrl(ADMIN_URL, db.name) });
+    }, 60_000);
+    afterAll(() => hub?.close());
+
+    it('give back the golden records as seeded when survivorship recomputes them', async () => {
+      const golden = async () => ({
+        customers: await hub.sql(`select to_jsonb(c) - 'updated_at' - 'version' as row
+          from customer c order by id`),
+        documents: await hub.sql(`select to_jsonb(d) - 'updated_at' as row
+          from identity_document d order by id`),
+        contacts: await hub.sql(`select to_jsonb(p) - 'updated_at' as row
+          from contact_point p order by id`),
+      });
+      const before = await golden();
+      const ids = before.customers.map((c) => c.row.id as string);
+      await hub.app.orm.em
+        .fork()
+        .transactional((em) =>
+          recomputeGolden(em, ids, { genericHolders: DEFAULT_GENERIC_HOLDERS }),
+        );
+      expect(await golden()).toEqual(before);
+    });
+
+    it('join a record from another source system with a seeded resident ID to its customer', async () => {
+      const [seededCustomer] = await hub.sql<{
+        id: string;
+        name: string;
+        branch_code: string;
+        number_cipher: string;
+        source_system: string;
+      }>(
+        `select c.id, c.name, b.code as branch_code, d.number_cipher, sr.source_system
+        from customer c join branch b on b.id = c.branch_id
+        join identity_document d on d.customer_id = c.id and d.type = 'RESIDENT_ID'
+        join source_record sr on sr.customer_id = c.id
+        order by c.cif_no limit 1`,
+      );
+      const contacts = await hub.sql(
+        'select id, kind from contact_point where customer_id = $1 order by id',
+        [seededCustomer.id],
+      );
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          {
+            sourceSystem: seededCustomer.source_system === 'CLAIMS' ? 'APP' : 'CLAIMS',
+            sourceKey: 'SEED-TEST-1',
+            kind: 'INDIVIDUAL',
+            name: seededCustomer.name,
+            branchCode: seededCustomer.branch_code,
+            identityDocuments: [
+              { type: 'RESIDENT_ID', number: CIPHER.decrypt(seededCustomer.number_cipher) },
+            ],
+          },
+        ],
+      });
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.ingestCustomers.records).toEqual([
+        expect.objectContaining({ status: 'CREATED', id: seededCustomer.id }),
+      ]);
+      // Survivorship kept what the seeded record gave: the same document and contact points.
+      const [documents] = await hub.sql<{ count: string }>(
+        'select count(*) from identity_document where customer_id = $1',
+        [seededCustomer.id],
+      );
+      expect(documents.count).toBe('1');
+      expect(
+        await hub.sql('select id, kind from contact_point where customer_id = $1 order by id', [
+          seededCustomer.id,
+        ]),
+      ).toEqual(contacts);
+    });
+  });
 });
 
 describe.each(DAYS)('the demo seeded on %s', (day) => {

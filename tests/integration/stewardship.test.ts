@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/auth/roles';
 import { MergeKind } from '../../src/modules/golden/customer-merge.entity';
-import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/matching/settings';
-import { recomputeGolden } from '../../src/modules/golden/survivorship';
 import {
   CUSTOMER_REFERENCES,
   mergeCustomers,
@@ -58,9 +56,9 @@ describe('stewardship', () => {
   };
 
   /**
-   * `count` customers of the portfolio factory (a policy, a claim, scores each), whose source
-   * records say what their customer holds, as the matching migration backfilled them, with
-   * golden records and tiers computed from them: the state matching maintains.
+   * `count` customers of the portfolio factory (a policy, a claim, scores each), as matching
+   * leaves them (source records that say what their customer holds, the golden records
+   * computed from them), with tiers computed.
    */
   async function customers(count: number): Promise<{ id: string; cifNo: string }[]> {
     const from = nextNumber();
@@ -70,32 +68,6 @@ describe('stewardship', () => {
       `select id, cif_no from customer where cif_no = any($1) order by cif_no`,
       [cifNos],
     );
-    const ids = rows.map((r) => r.id);
-    await hub.sql(
-      `update source_record sr set kind = c.kind, name = c.name, name_key = c.name,
-         gender = c.gender, birth_date = c.birth_date, branch_id = c.branch_id,
-         marketing_consent = c.marketing_consent, consent_at = c.consent_at,
-         consent_channel = c.consent_channel
-       from customer c where c.id = sr.customer_id and c.id = any($1)`,
-      [ids],
-    );
-    await hub.sql(
-      `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked)
-       select sr.id, d.type, d.number_hash, d.number_cipher, d.number_masked
-       from identity_document d join source_record sr using (customer_id) where d.customer_id = any($1)`,
-      [ids],
-    );
-    await hub.sql(
-      `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked,
-         verification_status, verification_method, verified_at)
-       select sr.id, p.kind, p.value_hash, p.value_cipher, p.value_masked,
-         p.verification_status, p.verification_method, p.verified_at
-       from contact_point p join source_record sr using (customer_id) where p.customer_id = any($1)`,
-      [ids],
-    );
-    await hub.app.orm.em
-      .fork()
-      .transactional((em) => recomputeGolden(em, ids, { genericHolders: DEFAULT_GENERIC_HOLDERS }));
     await hub.app.services.tiers.drainQueue();
     return rows.map((r) => ({ id: r.id, cifNo: r.cif_no }));
   }

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/auth/roles';
-import type { ContactKind, IdentityDocumentType } from '../../src/modules/customer/customer.enums';
+import type {
+  ContactKind,
+  CustomerKind,
+  IdentityDocumentType,
+} from '../../src/modules/customer/customer.enums';
 import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import { PiiSealer } from '../../src/modules/customer/pii-sealer';
-import { maskSourceAttributes } from '../../src/modules/ingestion/customer-records';
+import type { IdentifierKind } from '../../src/modules/golden/source-identifier.entity';
+import { GOLDEN_FIELDS } from '../../src/modules/golden/survivorship';
+import { CONTACT_KINDS, maskSourceAttributes } from '../../src/modules/ingestion/customer-records';
+import { nameForms } from '../../src/modules/matching/names';
 import { addDays } from '../../src/time/clock';
 import { checkMobile, checkPlate, checkResidentId, checkVin } from '../../src/validation';
 import { TEST_SECRETS, type TestHub } from './test-app';
@@ -331,12 +338,14 @@ async function insertRows(hub: TestHub, table: string, rows: Record<string, unkn
  * The portfolio of `ingestPortfolio` (the same records, keys and values) written straight
  * into the tables, one statement per table, for fixtures that need many customers and test
  * the read path rather than ingestion: 100 customers take a few hundredths of a second
- * instead of ingestion's tens of seconds on a busy machine. Identity numbers and contact
- * values are sealed by `PiiSealer` with the test keys, as ingestion seals them (encrypted,
- * masked, hashed: lookups find them), and masked in the source records; the tables'
- * triggers queue every customer for a tier recompute, as ingestion does. The rows carry no
- * ingestion content hash: resending one of these records through ingestion updates it
- * rather than finding it unchanged. Returns the customers' CIF numbers.
+ * instead of ingestion's tens of seconds on a busy machine. The rows are those ingestion
+ * leaves: a source record per customer saying what it holds (name forms, identifiers
+ * sealed, resident IDs' bodies digested) that matching finds, the golden record with its
+ * lineage, identity numbers and contact values sealed by `PiiSealer` with the test keys
+ * (encrypted, masked, hashed: lookups find them) and masked in the source records; the
+ * tables' triggers queue every customer for a tier recompute, as ingestion does. The rows
+ * carry no ingestion content hash: resending one of these records through ingestion updates
+ * it rather than finding it unchanged. Returns the customers' CIF numbers.
  */
 export async function insertPortfolio(hub: TestHub, count: number, from = 1): Promise<string[]> {
   const sealer = new PiiSealer(
@@ -364,10 +373,41 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
     const customer = customerRecord(n);
     const policy = autoPolicyRecord(n, cifNos[i]!);
     const claim = claimRecord(n, policy.policyNo);
+    const resident = checkResidentId(customer.identityDocuments[0]!.number);
+    if (!resident.ok)
+      throw new Error(`factory resident ID ${customer.identityDocuments[0]!.number} is invalid`);
+    // As customer-records.ts prepares them: normalised, sealed, a resident ID's body digested.
+    const identifiers = [
+      ...customer.identityDocuments.map((d) => ({
+        kind: d.type as IdentifierKind,
+        sealed: sealer.seal(d.type as IdentityDocumentType, d.number),
+        body:
+          d.type === 'RESIDENT_ID'
+            ? sealer.hasher.digest('RESIDENT_ID_BODY', d.number.slice(0, 17))
+            : null,
+        status: 'UNVERIFIED',
+        method: null,
+        verifiedAt: null,
+      })),
+      ...customer.contactPoints.map((p: Record<string, string | undefined>) => {
+        const mobile = p.kind === 'MOBILE' ? checkMobile(p.value!) : undefined;
+        const value = mobile?.ok ? mobile.value.normalized : p.value!.toLowerCase();
+        return {
+          kind: p.kind as IdentifierKind,
+          sealed: sealer.seal(p.kind as ContactKind, value),
+          body: null,
+          status: p.verificationStatus ?? 'UNVERIFIED',
+          method: p.verificationMethod ?? null,
+          verifiedAt: p.verifiedAt ?? null,
+        };
+      }),
+    ];
     return {
       n,
       cifNo: cifNos[i]!,
       customer,
+      person: { gender: resident.value.gender, birthDate: resident.value.birthDate },
+      identifiers,
       policy,
       claim,
       scores: [
@@ -378,7 +418,12 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
           { stage: 'UNDERWRITING', level: 'LOW', score: '12' },
         ),
       ],
-      ids: { customer: randomUUID(), policy: randomUUID(), vehicle: randomUUID() },
+      ids: {
+        customer: randomUUID(),
+        sourceRecord: randomUUID(),
+        policy: randomUUID(),
+        vehicle: randomUUID(),
+      },
       claimId: randomUUID(),
     };
   });
@@ -386,17 +431,39 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
   await insertRows(
     hub,
     'customer',
-    portfolio.map(({ customer: c, cifNo, ids }) => {
-      const id = checkResidentId(c.identityDocuments[0]!.number);
-      if (!id.ok)
-        throw new Error(`factory resident ID ${c.identityDocuments[0]!.number} is invalid`);
+    portfolio.map(({ customer: c, person, cifNo, ids }) => ({
+      id: ids.customer,
+      cif_no: cifNo,
+      kind: c.kind,
+      name: c.name,
+      gender: person.gender,
+      birth_date: person.birthDate,
+      branch_id: branchIds.get(c.branchCode),
+      marketing_consent: c.marketingConsent.given,
+      consent_at: c.marketingConsent.at,
+      consent_channel: c.marketingConsent.channel,
+      lineage: Object.fromEntries(GOLDEN_FIELDS.map((field) => [field, ids.sourceRecord])),
+    })),
+  );
+  await insertRows(
+    hub,
+    'source_record',
+    portfolio.map(({ customer: c, person, ids }) => {
+      const names = nameForms(c.kind as CustomerKind, c.name);
       return {
-        id: ids.customer,
-        cif_no: cifNo,
+        id: ids.sourceRecord,
+        source_system: c.sourceSystem,
+        source_key: c.sourceKey,
+        customer_id: ids.customer,
+        attributes: maskSourceAttributes({ ...c, ...person }),
+        content_hash: 'inserted by a test factory',
+        received_at: hub.clock.now().toISOString(),
         kind: c.kind,
         name: c.name,
-        gender: id.value.gender,
-        birth_date: id.value.birthDate,
+        name_key: names.key,
+        name_pinyin: names.pinyin || null,
+        gender: person.gender,
+        birth_date: person.birthDate,
         branch_id: branchIds.get(c.branchCode),
         marketing_consent: c.marketingConsent.given,
         consent_at: c.marketingConsent.at,
@@ -406,56 +473,58 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
   );
   await insertRows(
     hub,
+    'source_identifier',
+    portfolio.flatMap(({ identifiers, ids }) =>
+      identifiers.map((i) => ({
+        source_record_id: ids.sourceRecord,
+        kind: i.kind,
+        value_hash: hex(i.sealed.hash),
+        value_cipher: i.sealed.cipher,
+        value_masked: i.sealed.masked,
+        body_hash: i.body && hex(i.body),
+        verification_status: i.status,
+        verification_method: i.method,
+        verified_at: i.verifiedAt,
+      })),
+    ),
+  );
+  await insertRows(
+    hub,
     'identity_document',
-    portfolio.flatMap(({ customer: c, ids }) =>
-      c.identityDocuments.map((d) => {
-        const sealed = sealer.seal(d.type as IdentityDocumentType, d.number);
-        return {
+    portfolio.flatMap(({ identifiers, ids }) =>
+      identifiers
+        .filter((i) => !CONTACT_KINDS.has(i.kind))
+        .map((i) => ({
           id: randomUUID(),
           customer_id: ids.customer,
-          type: d.type,
-          number_cipher: sealed.cipher,
-          number_masked: sealed.masked,
-          number_hash: hex(sealed.hash),
-        };
-      }),
+          source_record_id: ids.sourceRecord,
+          type: i.kind,
+          number_cipher: i.sealed.cipher,
+          number_masked: i.sealed.masked,
+          number_hash: hex(i.sealed.hash),
+        })),
     ),
   );
   await insertRows(
     hub,
     'contact_point',
-    portfolio.flatMap(({ customer: c, ids }) =>
-      c.contactPoints.map((p: Record<string, string | undefined>) => {
-        const mobile = p.kind === 'MOBILE' ? checkMobile(p.value!) : undefined;
-        const value = mobile?.ok ? mobile.value.normalized : p.value!.toLowerCase();
-        const sealed = sealer.seal(p.kind as ContactKind, value);
-        return {
+    portfolio.flatMap(({ identifiers, ids }) =>
+      identifiers
+        .filter((i) => CONTACT_KINDS.has(i.kind))
+        .map((i) => ({
           id: randomUUID(),
           customer_id: ids.customer,
-          kind: p.kind,
-          value_cipher: sealed.cipher,
-          value_masked: sealed.masked,
-          value_hash: hex(sealed.hash),
-          primary: p.kind === 'MOBILE',
-          verification_status: p.verificationStatus ?? 'UNVERIFIED',
-          verification_method: p.verificationMethod ?? null,
-          verified_at: p.verifiedAt ?? null,
-        };
-      }),
+          source_record_id: ids.sourceRecord,
+          kind: i.kind,
+          value_cipher: i.sealed.cipher,
+          value_masked: i.sealed.masked,
+          value_hash: hex(i.sealed.hash),
+          primary: i.kind === 'MOBILE',
+          verification_status: i.status,
+          verification_method: i.method,
+          verified_at: i.verifiedAt,
+        })),
     ),
-  );
-  await insertRows(
-    hub,
-    'source_record',
-    portfolio.map(({ customer: c, ids }) => ({
-      id: randomUUID(),
-      source_system: c.sourceSystem,
-      source_key: c.sourceKey,
-      customer_id: ids.customer,
-      attributes: maskSourceAttributes(c),
-      content_hash: 'inserted by a test factory',
-      received_at: hub.clock.now().toISOString(),
-    })),
   );
   await insertRows(
     hub,

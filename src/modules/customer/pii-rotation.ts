@@ -4,10 +4,25 @@ import type { PiiSealer } from './pii-sealer';
 
 type SealedKind = IdentityDocumentType | ContactKind;
 
-/** Where personal values are kept sealed, table by table (see the entities). */
-const SEALED_TABLES = [
+/** Below every id of its type: where a run starts. */
+const FIRST_ID = { uuid: '00000000-0000-0000-0000-000000000000', bigint: '0' };
+
+/**
+ * Where personal values are kept sealed, table by table (see the entities), with the type
+ * of the table's id; `legacy` names the column of plain values from before encryption at
+ * rest, in the tables that had values then.
+ */
+const SEALED_TABLES: {
+  table: string;
+  id: keyof typeof FIRST_ID;
+  kind: string;
+  cipher: string;
+  masked: string;
+  legacy?: string;
+}[] = [
   {
     table: 'identity_document',
+    id: 'uuid',
     kind: 'type',
     cipher: 'number_cipher',
     masked: 'number_masked',
@@ -15,18 +30,26 @@ const SEALED_TABLES = [
   },
   {
     table: 'contact_point',
+    id: 'uuid',
     kind: 'kind',
     cipher: 'value_cipher',
     masked: 'value_masked',
     legacy: 'legacy_value',
   },
-] as const;
+  {
+    // What each source record gave, sealed as the golden rows are. It came after
+    // encryption at rest: no plain values.
+    table: 'source_identifier',
+    id: 'bigint',
+    kind: 'kind',
+    cipher: 'value_cipher',
+    masked: 'value_masked',
+  },
+];
 
 /** Rows per transaction unless configured (PII_ROTATION_BATCH_SIZE). */
 export const DEFAULT_ROTATION_BATCH_SIZE = 1000;
 export const MAX_ROTATION_BATCH_SIZE = 100_000;
-
-const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Progress after a committed batch. */
 export interface RotationBatch {
@@ -59,9 +82,13 @@ export class PiiRotation {
     const { cipher } = this.sealer;
     const totals = [];
     for (const t of SEALED_TABLES) {
+      if (options.legacyOnly && !t.legacy) continue;
+      const stale = `split_part(${t.cipher}, '.', 2) <> $1::text`;
       const pending = options.legacyOnly
         ? `${t.legacy} is not null`
-        : `(${t.legacy} is not null or split_part(${t.cipher}, '.', 2) <> $1::text)`;
+        : t.legacy
+          ? `(${t.legacy} is not null or ${stale})`
+          : stale;
       const key = options.legacyOnly ? [] : [cipher.activeKeyId];
       const {
         rows: [{ total }],
@@ -70,7 +97,7 @@ export class PiiRotation {
         key,
       );
       let done = 0;
-      let after = FIRST_ID;
+      let after = FIRST_ID[t.id];
       for (;;) {
         const client = await this.pool.connect();
         let rows: { id: string; kind: SealedKind; cipher: string | null; legacy: string | null }[];
@@ -78,8 +105,8 @@ export class PiiRotation {
           await client.query('begin');
           const n = key.length;
           ({ rows } = await client.query(
-            `select id, ${t.kind} as kind, ${t.cipher} as cipher, ${t.legacy} as legacy
-             from ${t.table} where id > $${n + 1}::uuid and ${pending}
+            `select id, ${t.kind} as kind, ${t.cipher} as cipher, ${t.legacy ?? 'null'} as legacy
+             from ${t.table} where id > $${n + 1}::${t.id} and ${pending}
              order by id limit $${n + 2}::int for update`,
             [...key, after, options.batchSize],
           ));
@@ -91,8 +118,9 @@ export class PiiRotation {
           );
           await client.query(
             `update ${t.table} t set ${t.cipher} = u.cipher,
-               ${t.masked} = coalesce(u.masked, t.${t.masked}), ${t.legacy} = null
-             from unnest($1::uuid[], $2::text[], $3::text[]) as u(id, cipher, masked)
+               ${t.masked} = coalesce(u.masked, t.${t.masked})
+               ${t.legacy ? `, ${t.legacy} = null` : ''}
+             from unnest($1::${t.id}[], $2::text[], $3::text[]) as u(id, cipher, masked)
              where t.id = u.id`,
             [rows.map((r) => r.id), sealed.map((s) => s.cipher), sealed.map((s) => s.masked)],
           );
