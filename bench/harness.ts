@@ -31,8 +31,8 @@ export const arg = (name: string, fallback: number): number => {
 /** A database seeded with `customers` demo customers, made once and kept for later runs. */
 export async function seededDatabase(customers: number, secrets: BenchSecrets): Promise<string> {
   const server = await startScratchServer();
-  // v2: seeded with the fixed keys and the matching columns; older seeds are not reused.
-  const name = `cif_hub_bench_v2_${customers}`;
+  // v3: seeded with the fixed keys and the matching columns; older seeds are not reused.
+  const name = `cif_hub_bench_v3_${customers}`;
   const url = databaseUrl(server.adminUrl, name);
   const client = new Client({ connectionString: server.adminUrl });
   await client.connect();

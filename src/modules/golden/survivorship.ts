@@ -115,14 +115,14 @@ export async function recomputeGolden(
   );
 
   // Each value once per customer, from its best-ranked record; a verification is the
-  // latest one any record reports. Lateral: the few records' identifiers by index, never a
-  // scan of everyone's.
+  // latest one any record reports. Lateral, fenced by `offset 0` so that the planner keeps
+  // it: the few records' identifiers by index, never a scan of everyone's.
   const carried = `carried as (
       select distinct on (r.customer_id, si.kind, si.value_hash)
         r.customer_id, r.id as source_record_id, r.received_at, si.kind, si.value_hash,
         si.value_cipher, si.value_masked, si.checksum_exception
       from ranked r cross join lateral (
-        select * from source_identifier where source_record_id = r.id) si
+        select * from source_identifier where source_record_id = r.id offset 0) si
       order by r.customer_id, si.kind, si.value_hash, r.rank)`;
 
   await boundSql(
@@ -172,7 +172,7 @@ export async function recomputeGolden(
        select distinct on (r.customer_id, si.kind, si.value_hash) r.customer_id, si.kind,
          si.value_hash, si.verification_status, si.verification_method, si.verified_at
        from ranked r cross join lateral (
-        select * from source_identifier where source_record_id = r.id) si
+        select * from source_identifier where source_record_id = r.id offset 0) si
        where si.verification_status <> 'UNVERIFIED'
        order by r.customer_id, si.kind, si.value_hash, si.verified_at desc, r.rank),
      golden as (
