@@ -146,25 +146,20 @@ export async function recomputeGolden(
        is distinct from (excluded.customer_id, excluded.source_record_id)`,
     [ids],
   );
-  await boundSql(
-    em,
-    `with ${targets}
-     delete from identity_document d using targets
-     where d.customer_id = targets.id and d.source_record_id is not null and not exists (
-       select 1 from source_record sr join source_identifier si on si.source_record_id = sr.id
-       where sr.customer_id = d.customer_id and si.kind = d.type and si.value_hash = d.number_hash)`,
-    [ids],
-  );
-
-  await boundSql(
-    em,
-    `with ${targets}
-     delete from contact_point p using targets
-     where p.customer_id = targets.id and p.source_record_id is not null and not exists (
-       select 1 from source_record sr join source_identifier si on si.source_record_id = sr.id
-       where sr.customer_id = p.customer_id and si.kind = p.kind and si.value_hash = p.value_hash)`,
-    [ids],
-  );
+  // A document or contact point no record of its customer carries any more goes, unless it
+  // predates matching (no lineage).
+  const unbacked = (table: string, kind: string, hash: string) =>
+    boundSql(
+      em,
+      `with ${targets}
+       delete from ${table} t using targets
+       where t.customer_id = targets.id and t.source_record_id is not null and not exists (
+         select 1 from source_record sr join source_identifier si on si.source_record_id = sr.id
+         where sr.customer_id = t.customer_id and si.kind = t.${kind} and si.value_hash = t.${hash})`,
+      [ids],
+    );
+  await unbacked('identity_document', 'type', 'number_hash');
+  await unbacked('contact_point', 'kind', 'value_hash');
   await boundSql(
     em,
     `with ${targets}, ${RANKED}, ${carried},
