@@ -27,6 +27,7 @@ import { SourceIdentifier } from '../modules/golden/source-identifier.entity';
 import { MatchReview } from '../modules/golden/match-review.entity';
 import { MatchDecision } from '../modules/golden/match-decision.entity';
 import { CustomerMerge } from '../modules/golden/customer-merge.entity';
+import { NameCount } from '../modules/golden/name-count.entity';
 
 export const ENTITIES = [
   Branch,
@@ -52,6 +53,7 @@ export const ENTITIES = [
   MatchReview,
   MatchDecision,
   CustomerMerge,
+  NameCount,
 ];
 
 // migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,

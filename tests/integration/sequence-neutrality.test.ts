@@ -48,7 +48,9 @@ describe('sequence neutrality', () => {
     );
     let first: string | undefined;
     for (let order = 0; order < ORDERS; order++) {
-      await hub.sql('truncate customer, source_record, match_review, match_decision cascade');
+      await hub.sql(
+        'truncate customer, source_record, match_review, match_decision, name_count cascade',
+      );
       const draw = shuffler(order + 1);
       const shuffled = draw.shuffle(records.map((r) => r.record));
       for (let at = 0; at < shuffled.length;) {
@@ -61,6 +63,11 @@ describe('sequence neutrality', () => {
         `select array_agg(source_system || ':' || source_key order by source_system, source_key) as keys
          from source_record group by customer_id`,
       );
+      // The name counts the database keeps are the counts.
+      expect(
+        await hub.sql(`select name_key, records from name_count where records > 0
+                       except select name_key, count(*)::int from source_record group by 1`),
+      ).toEqual([]);
       const clusters = rows.map((r) => r.keys.join(' ')).sort();
       const grouping = clusters.join('\n');
       if (first === undefined) {

@@ -35,6 +35,8 @@ interface Holding {
 
 interface Existing extends Holding {
   contentHash: string;
+  /** The name key the record bore until this batch. */
+  nameKey: string | null;
 }
 
 interface StoredRecord extends Holding {
@@ -97,13 +99,10 @@ export class CustomerBatch {
       active,
       [...existing.values()].map((e) => e.id),
     );
-    const crossed = await this.nameBucketsCrossed(
-      active,
-      [...existing.values()].map((e) => e.id),
-    );
+    const crossed = await this.nameBucketsCrossed(active, existing);
     const neighbourhood = await this.neighbourhood(active, ids, generic, crossed);
     const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
-    const context = await this.context(stored, active);
+    const context = await this.context(stored, active, existing);
 
     const byKey = new Map<string, ClusterRecord>();
     for (const s of stored) byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
@@ -208,6 +207,7 @@ export class CustomerBatch {
         source_key: string;
         customer_id: string;
         content_hash: string;
+        name_key: string | null;
         since: string;
         customer_created: string;
         cif_no: string;
@@ -215,7 +215,7 @@ export class CustomerBatch {
     >(
       this.em,
       `select sr.id, sr.source_system, sr.source_key, sr.customer_id, sr.content_hash,
-         sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no
+         sr.name_key, sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no
        from source_record sr join customer c on c.id = sr.customer_id
        join jsonb_to_recordset(?::jsonb) k(s text, k text) on sr.source_system = k.s and sr.source_key = k.k`,
       [json(records.map((r) => ({ s: r.sourceSystem, k: r.sourceKey })))],
@@ -230,6 +230,7 @@ export class CustomerBatch {
             key,
             customerId: row.customer_id,
             contentHash: row.content_hash,
+            nameKey: row.name_key,
             since: row.since,
             customerCreated: row.customer_created,
             cifNo: row.cif_no,
@@ -283,30 +284,46 @@ export class CustomerBatch {
   }
 
   /**
+   * Records per name key (name_count, kept by the database) as they stand, and as they will
+   * once the batch is in: its records' old names out, their new names in.
+   */
+  private async nameCounts(
+    keys: string[],
+    records: PreparedCustomer[],
+    existing: Map<string, Existing>,
+  ): Promise<{ now: Map<string, number>; after: Map<string, number> }> {
+    const rows = await boundSql<{ name_key: string; records: number }[]>(
+      this.em,
+      `select name_key, records from name_count where name_key = any(?::text[])`,
+      [pgArray([...new Set(keys)])],
+    );
+    const now = new Map(rows.map((r) => [r.name_key, r.records]));
+    const after = new Map(now);
+    for (const r of records) {
+      const old = existing.get(keyOf(r))?.nameKey;
+      if (old) after.set(old, (after.get(old) ?? 0) - 1);
+      after.set(r.names.key, (after.get(r.names.key) ?? 0) + 1);
+    }
+    return { now, after };
+  }
+
+  /**
    * Name keys whose frequency bucket (a power of two) the batch moves: their weight in
    * every comparison changes, so every record bearing them is re-evaluated. Buckets make
    * that rare: a name is re-evaluated as often as its count doubles.
    */
   private async nameBucketsCrossed(
     records: PreparedCustomer[],
-    replaced: string[],
+    existing: Map<string, Existing>,
   ): Promise<string[]> {
-    const keys = [...new Set(records.map((r) => r.names.key))];
-    const rows = await boundSql<{ name_key: string; others: number; old: number }[]>(
-      this.em,
-      `select name_key, count(*) filter (where not (id = any(?::uuid[])))::int as others,
-         count(*) filter (where id = any(?::uuid[]))::int as old
-       from source_record where name_key in (select jsonb_array_elements_text(?::jsonb))
-       group by name_key`,
-      [pgArray(replaced), pgArray(replaced), json(keys)],
+    const keys = [
+      ...records.map((r) => r.names.key),
+      ...records.flatMap((r) => existing.get(keyOf(r))?.nameKey ?? []),
+    ];
+    const { now, after } = await this.nameCounts(keys, records, existing);
+    return [...new Set(keys)].filter(
+      (key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0),
     );
-    const added = new Map<string, number>();
-    for (const r of records) added.set(r.names.key, (added.get(r.names.key) ?? 0) + 1);
-    return keys.filter((key) => {
-      const row = rows.find((r) => r.name_key === key);
-      const others = row?.others ?? 0;
-      return countBucket(others + (row?.old ?? 0)) !== countBucket(others + (added.get(key) ?? 0));
-    });
   }
 
   /**
@@ -458,6 +475,7 @@ export class CustomerBatch {
   private async context(
     stored: StoredRecord[],
     records: PreparedCustomer[],
+    existing: Map<string, Existing>,
   ): Promise<MatchContext> {
     const names = [
       ...new Set([...stored.map((s) => s.match.name.key), ...records.map((r) => r.names.key)]),
@@ -480,29 +498,18 @@ export class CustomerBatch {
       id: `${c.kind}:${c.value}`,
     }));
     const batchIds = records.map((r) => keyOf(r));
-    const [frequencies, holders] = await Promise.all([
-      boundSql<{ name_key: string; n: number }[]>(
-        this.em,
-        `select name_key, count(*)::int as n from source_record
-         where name_key in (select jsonb_array_elements_text(?::jsonb))
-           and not (source_system || ':' || source_key = any(?::text[]))
-         group by name_key`,
-        [json(names), pgArray(batchIds)],
-      ),
-      boundSql<{ kind: string; hash: string; names: string[] }[]>(
-        this.em,
-        `with wanted as (select kind, decode(hash, 'hex') as value_hash, hash
-                         from jsonb_to_recordset(?::jsonb) w(kind text, hash text))
-         select w.kind, w.hash, array_agg(distinct sr.name_key) as names
-         from wanted w join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
-           join source_record sr on sr.id = si.source_record_id
-         where not (sr.source_system || ':' || sr.source_key = any(?::text[]))
-         group by w.kind, w.hash`,
-        [json(hashes), pgArray(batchIds)],
-      ),
-    ]);
-    const frequency = new Map(frequencies.map((f) => [f.name_key, f.n]));
-    for (const r of records) frequency.set(r.names.key, (frequency.get(r.names.key) ?? 0) + 1);
+    const { after: frequency } = await this.nameCounts(names, records, existing);
+    const holders = await boundSql<{ kind: string; hash: string; names: string[] }[]>(
+      this.em,
+      `with wanted as (select kind, decode(hash, 'hex') as value_hash, hash
+                       from jsonb_to_recordset(?::jsonb) w(kind text, hash text))
+       select w.kind, w.hash, array_agg(distinct sr.name_key) as names
+       from wanted w join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
+         join source_record sr on sr.id = si.source_record_id
+       where not (sr.source_system || ':' || sr.source_key = any(?::text[]))
+       group by w.kind, w.hash`,
+      [json(hashes), pgArray(batchIds)],
+    );
     const carriers = new Map(holders.map((h) => [`${h.kind}:${h.hash}`, new Set(h.names)]));
     for (const r of records) {
       for (const i of r.identifiers) {
