@@ -93,7 +93,8 @@ function pinyinOf(folded: string): string {
       pinyin(word, { toneType: 'none', type: 'array', v: true, surname: i === 0 ? 'head' : 'off' })
         .join('')
         .replace(/ü/g, 'v')
-        .replace(/[^a-z]/g, ''),
+        // Digits stay: 客户12 and 客户345 are different names, whatever their pinyin.
+        .replace(/[^a-z0-9]/g, ''),
     )
     .filter((word) => word !== '')
     .sort()

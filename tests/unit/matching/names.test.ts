@@ -1,6 +1,12 @@
 import { nameForms } from '../../../src/modules/matching/names';
 
 describe('nameForms', () => {
+  it('keeps the digits of a name in its pinyin: 客户12 and 客户345 are two names', () => {
+    expect(nameForms('INDIVIDUAL', '客户12').pinyin).not.toBe(
+      nameForms('INDIVIDUAL', '客户345').pinyin,
+    );
+  });
+
   describe('of a person', () => {
     it('gives simplified and traditional spellings one key', () => {
       expect(nameForms('INDIVIDUAL', '陳靜')).toEqual(nameForms('INDIVIDUAL', '陈静'));
