@@ -401,8 +401,9 @@ describe('matching source records into golden records', () => {
       expect([a.status, b.status]).toEqual(['CREATED', 'CREATED']);
       expect(a.id).toBe(b.id);
       const customers = await hub.sql(
-        `select distinct customer_id from source_record where source_key like $1`,
-        [`%-${n}`],
+        `select distinct customer_id from source_record
+         where (source_system, source_key) in (('POLICY_ADMIN', $1), ('CLAIMS', $2))`,
+        [`POLICY_ADMIN-${n}`, `CLAIMS-${n}`],
       );
       expect(customers).toHaveLength(1);
     }
