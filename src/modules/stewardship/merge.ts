@@ -4,6 +4,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/e
 import type { BusinessClock } from '../../time/clock';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
+import { boundSql } from '../../db/bound-sql';
 import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
@@ -164,8 +165,9 @@ const stampSql = (stamp: 'updated_at' | 'version') =>
   stamp === 'version' ? 'version = t.version + 1' : 'updated_at = :at::timestamptz';
 
 /**
- * Runs `text`, its `:name` placeholders bound from `named` (each written with its cast):
- * MikroORM's em.execute takes `?` only, which long statements make hard to follow.
+ * Runs `text`, its `:name` placeholders bound from `named` (each written with its cast) and
+ * sent apart from the text (boundSql): a merge of many pairs carries their journal as JSON,
+ * which em.execute would inline into the SQL.
  */
 async function run<T extends object>(
   em: EntityManager,
@@ -178,7 +180,7 @@ async function run<T extends object>(
     values.push(named[name]);
     return '?';
   });
-  return em.execute<T[]>(sql, values);
+  return boundSql<T[]>(em, sql, values);
 }
 
 const PAIRS = `pairs as (select * from jsonb_to_recordset(:pairs::jsonb)
@@ -345,7 +347,8 @@ async function recordSameCustomer(
 
 /** Queues customers for a tier recompute, in id order as the queue triggers do. */
 async function queueTiers(em: EntityManager, ids: string[], reason: string): Promise<void> {
-  await em.execute(
+  await boundSql(
+    em,
     `insert into tier_recompute_queue (customer_id, reason)
      select distinct value::uuid, ? from jsonb_array_elements_text(?::jsonb) order by 1
      on conflict (customer_id) do update set reason = excluded.reason,
@@ -654,12 +657,13 @@ async function undoDecision(
   const recorded = merge.journal.decision;
   if (!recorded) return undefined;
   // Only while it is still the merge's: a steward may have decided otherwise since.
-  await em.execute(`delete from match_decision where id = ?::uuid and verdict = ?`, [
+  await boundSql(em, `delete from match_decision where id = ?::uuid and verdict = ?`, [
     recorded.id,
     MatchVerdict.SAME_CUSTOMER,
   ]);
   if (recorded.replaced) {
-    await em.execute(
+    await boundSql(
+      em,
       `insert into match_decision select * from jsonb_populate_record(null::match_decision, ?::jsonb)
        on conflict (record_a_id, record_b_id) do nothing`,
       [JSON.stringify(recorded.replaced)],
