@@ -22,11 +22,17 @@ export function pgConfig(
 }
 
 export function createPool(url: string, max: number, zone?: string, limits: DbLimits = {}): Pool {
-  return new Pool({
+  const pool = new Pool({
     ...pgConfig(url, zone, limits),
     max,
     ...(limits.poolWaitMs ? { connectionTimeoutMillis: limits.poolWaitMs } : {}),
   });
+  // The pool reports an idle connection's failure as its own 'error'; a checked-out one,
+  // between two statements of a transaction, would throw from an unheard 'error' event
+  // and end the process when the server goes away. Its next statement fails instead, and
+  // the holder releases it as broken.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 export function createClient(

@@ -129,6 +129,18 @@ describe('a database outage under load', () => {
   };
   const probe = async (route: string) => (await fetch(new URL(route, url))).status;
 
+  it('survives the server ending a connection that a transaction holds between statements', async () => {
+    const pool = app.services.pool;
+    const held = await pool.connect();
+    const { rows } = await held.query<{ pid: number }>('select pg_backend_pid() as pid');
+    await pool.query('select pg_terminate_backend($1)', [rows[0].pid]);
+    // The server's goodbye arrives while no statement runs: nothing may throw from it.
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(held.query('select 1')).rejects.toThrow();
+    held.release(true);
+    expect((await ask()).status).toBe(200);
+  });
+
   it('fails fast with 503 SERVICE_UNAVAILABLE, turns readiness red, and recovers without a restart', async () => {
     expect((await ask()).status).toBe(200);
     const samples: Sample[] = [];
