@@ -13,7 +13,7 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: every dependency, then `tsc` (it emits the decorator metadata type-graphql and
-# MikroORM read at run time; esbuild-style transpilers do not).
+# MikroORM read at run time; esbuild-style transpilers do not) and the console's Vite build.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -23,6 +23,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY seeds ./seeds
 COPY migrations ./migrations
+# The web console (Vite): its sources, and the README whose examples the explorer shows.
+COPY console ./console
+COPY README.md ./
 RUN npm run build
 
 # --- deps: production dependencies only (no compiler, no test tools, no embedded PostgreSQL).
@@ -39,6 +42,7 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 COPY package.json ./
 # The official image's unprivileged `node` user. It owns only the data folder: outside
 # production the hub writes development secrets there when they are not given; the code

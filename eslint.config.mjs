@@ -1,10 +1,12 @@
 // @ts-check
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'dist/', '.data/', 'coverage/', 'schema/']),
+  globalIgnores(['node_modules/', 'dist/', '.data/', 'coverage/', 'schema/', 'console/dist/']),
   {
     files: [
       'src/**/*.ts',
@@ -33,6 +35,16 @@ export default defineConfig(
     },
   },
   {
+    // The web console: React in the browser, built by Vite (console/vite.config.mts).
+    files: ['console/**/*.{ts,tsx,mts}'],
+    extends: [
+      js.configs.recommended,
+      tseslint.configs.recommended,
+      reactHooks.configs.flat['recommended-latest'],
+    ],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Tests read GraphQL responses, whose shape is the query's: `any` is their honest type.
     files: ['tests/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
@@ -56,7 +68,9 @@ export default defineConfig(
     },
   },
   {
+    // ESM scripts run by node (console/build.mjs) and this file.
     files: ['**/*.mjs'],
     extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
   },
 );

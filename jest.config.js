@@ -12,6 +12,8 @@ const swc = {
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
+  // The browser tests run once, on their own (npm run test:e2e, jest.e2e.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/e2e/'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
   globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',

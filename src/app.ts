@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { Authenticator } from './auth/authenticator';
@@ -48,6 +49,7 @@ export interface AppOptions {
         | 'tokens'
         | 'piiRotationBatchSize'
         | 'introspection'
+        | 'consoleDir'
         | 'rateLimitPerMinute'
         | 'preparedStatementsPerConnection'
         | 'trustedDocumentRoles'
@@ -154,9 +156,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
   };
   const worker = new TierWorker(tiers, ruleSets, logger);
-  const apollo = createApollo(schema, logger, !production, metrics, {
+  const introspection = config.introspection ?? !production;
+  const apollo = createApollo(schema, logger, metrics, {
     limits: graphqlLimits,
-    introspection: config.introspection ?? !production,
+    introspection,
     hideSchemaDetails: production,
   });
   await apollo.start();
@@ -168,6 +171,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ready: () => readiness.check(),
     limits: graphqlLimits,
     rateLimit: new CallerRateLimit(config.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
+    console: { dir: config.consoleDir ?? path.resolve('console/dist'), explorer: introspection },
   });
 
   return {

@@ -7,6 +7,7 @@ import { signToken, type TokenSettings } from './auth/tokens';
 import { ConfigError, parseConfig } from './config/config';
 import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
+import { CONSOLE_PATH } from './http/console';
 import { createLogger } from './logger';
 
 const exampleQuery = (cifNo: string) => `{ customer(by: { cifNo: "${cifNo}" }) {
@@ -94,9 +95,12 @@ async function main(): Promise<void> {
   if (requested) await shutdown(requested);
 
   console.log(`\ncif-hub is ready at ${url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const consoleUrl = new URL(CONSOLE_PATH + '/', url).href;
+  console.log(`The console: ${consoleUrl} (sign in with a token)`);
   if (config.env !== 'production') {
     if (secrets.jwtSecret) await printDevelopmentTokens(app, secrets.jwtSecret, config.tokens);
     console.log(`\nTry, with the frontline token:\n${exampleQuery(await exampleCustomer(app))}\n`);
+    console.log(`or open ${consoleUrl} and paste a token above.\n`);
     console.log('Press Ctrl-C to stop.');
   }
 }

@@ -67,6 +67,8 @@ export interface Config {
   graphqlLimits: GraphQLLimits;
   /** Whether `__schema` and `__type` are answered: by default not in production. */
   introspection: boolean;
+  /** The web console's built files, served at /console (console/dist, `npm run console:build`). */
+  consoleDir: string;
   /** Requests a minute per caller (token subject, else client address); 0 turns it off. */
   rateLimitPerMinute: number;
   /** Prepared statements the read path keeps on each connection (least recently used go). */
@@ -172,6 +174,8 @@ export function parseConfig(env: Env = process.env): Config {
       ]),
     ) as unknown as GraphQLLimits,
     introspection: bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    // Beside the code, as npm run console:build writes it (the image copies it there too).
+    consoleDir: path.resolve('console/dist'),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 0, 1_000_000),
     preparedStatementsPerConnection: int(
       'PREPARED_STATEMENTS_PER_CONNECTION',

@@ -1,6 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -135,7 +137,6 @@ export interface ApolloHardening {
 export function createApollo(
   schema: GraphQLSchema,
   logger: Logger,
-  landingPage: boolean,
   metrics: Metrics,
   hardening: ApolloHardening,
 ) {
@@ -160,7 +161,9 @@ export function createApollo(
       observe(metrics),
       // It wraps every field resolver, which costs most on the largest lists.
       ApolloServerPluginCacheControlDisabled(),
-      ...(landingPage ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
+      // Apollo's landing pages load their editor from a CDN, which closed networks cannot
+      // reach: a browser asking for /graphql is sent to the console's explorer instead.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

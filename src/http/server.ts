@@ -27,6 +27,7 @@ import {
   takeRequestedDocument,
   takeRequestedDocumentFromSearch,
 } from './edge';
+import { CONSOLE_PATH, serveConsole, type ConsoleSettings } from './console';
 import type { CallerRateLimit } from './rate-limit';
 
 const HTTP_STATUS: Record<string, number> = {
@@ -67,6 +68,12 @@ const ROUTES: Record<string, string> = {
   '/readyz': 'readyz',
   '/metrics': 'metrics',
 };
+
+/** A browser opening /graphql by hand: it wants a page, not a GraphQL response. */
+const asksForPage = (request: http.IncomingMessage, url: URL) =>
+  request.method === 'GET' &&
+  !url.searchParams.has('query') &&
+  (request.headers.accept ?? '').split(',')[0]?.trim() === 'text/html';
 
 /** A caller's correlation id is kept when it is a plain token of reasonable length. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -136,6 +143,7 @@ export function createHttpServer(
     ready: () => Promise<ReadinessResult>;
     limits: GraphQLLimits;
     rateLimit: CallerRateLimit;
+    console: ConsoleSettings;
   },
 ): http.Server {
   const { logger, metrics } = app;
@@ -341,7 +349,11 @@ export function createHttpServer(
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     response.setHeader('x-request-id', requestId);
-    const route = ROUTES[url.pathname] ?? 'other';
+    const route =
+      ROUTES[url.pathname] ??
+      (url.pathname === CONSOLE_PATH || url.pathname.startsWith(`${CONSOLE_PATH}/`)
+        ? 'console'
+        : 'other');
     const seen: Seen = {};
     response.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -361,9 +373,12 @@ export function createHttpServer(
         metrics.requests.inc({ operation, outcome });
         metrics.requestSeconds.observe({ operation, outcome }, seconds);
       }
-      // Probes and scrapes come every few seconds: logged only when asked for debug.
+      // Probes and scrapes come every few seconds, and a console page load fetches a dozen
+      // files: logged only when asked for debug.
       const level =
-        route === 'healthz' || route === 'readyz' || route === 'metrics' ? 'debug' : 'info';
+        route === 'healthz' || route === 'readyz' || route === 'metrics' || route === 'console'
+          ? 'debug'
+          : 'info';
       logger[level]('request', {
         requestId,
         method: request.method,
@@ -408,8 +423,21 @@ export function createHttpServer(
           await exportRoute(request, response, url, requestId, seen);
           return;
         case 'graphql':
+          if (asksForPage(request, url)) {
+            response.writeHead(302, { location: `${CONSOLE_PATH}/#/explorer` });
+            response.end();
+            return;
+          }
           await graphql(request, response, url, requestId, seen);
           return;
+        case 'console':
+          serveConsole(request, response, url.pathname, options.console);
+          return;
+      }
+      if (url.pathname === '/' && request.method === 'GET') {
+        response.writeHead(302, { location: `${CONSOLE_PATH}/` });
+        response.end();
+        return;
       }
       send(response, 404, { error: 'Not found: the API is at /graphql' });
     } catch (error) {

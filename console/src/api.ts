@@ -1,0 +1,44 @@
+/** The hub's GraphQL endpoint, on the origin that served the console. */
+const ENDPOINT = '/graphql';
+
+export interface ApiErrorDetail {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+/** A GraphQL answer with errors: the first one's code decides what the screen says. */
+export class ApiError extends Error {
+  constructor(readonly errors: ApiErrorDetail[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
+  get code(): string | undefined {
+    return this.errors[0]?.extensions?.code;
+  }
+}
+
+/** Runs an operation as the signed-in caller; any error in the answer is thrown. */
+export async function gql<T>(
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await fetch(ENDPOINT, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: ApiErrorDetail[] };
+  if (body.errors?.length) throw new ApiError(body.errors);
+  return body.data as T;
+}
+
+/** What the hub allows the console (src/http/console.ts). */
+export interface ConsoleSettings {
+  explorer: boolean;
+}
+
+export async function loadSettings(): Promise<ConsoleSettings> {
+  const response = await fetch('settings.json');
+  return (await response.json()) as ConsoleSettings;
+}

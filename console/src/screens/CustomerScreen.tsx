@@ -1,0 +1,241 @@
+import { useState } from 'react';
+import { ApiError, gql } from '../api';
+import { RiskHistoryChart, type ScorePoint } from '../components/charts';
+import { LookupForm, type Lookup } from '../components/LookupForm';
+import { Masked } from '../components/Masked';
+import type { Session } from '../session';
+
+// What the front line and underwriting both may read (src/auth/access.ts): no source
+// records, no merges.
+const PROFILE = `query CustomerProfile($by: CustomerLookup!) { customer(by: $by) {
+  id cifNo name kind status resolvedFrom birthDate branch { code name }
+  tier { tier riskClass valueClass reasons validFrom ruleSetVersion { version } }
+  entitlements { service name status level reasons }
+  identityDocuments { id type number }
+  contactPoints { id kind value primary verificationStatus }
+  policies(first: 20) { totalCount nodes { policyNo line status effectiveDate expiryDate premium vehicle { plate vin } } }
+  claims(first: 20) { totalCount nodes { claimNo status reportedAt incurred stages { stage at } } }
+  riskScores(first: 100) { nodes { scoredAt score stage level } }
+  riskHistory { claimCount3y claimFreeYears lifetimeLossRatio }
+} }`;
+
+interface Profile {
+  id: string;
+  cifNo: string;
+  name: string;
+  kind: string;
+  status: string;
+  resolvedFrom: string | null;
+  birthDate: string | null;
+  branch: { code: string; name: string };
+  tier: {
+    tier: string;
+    riskClass: string;
+    valueClass: string;
+    reasons: string[];
+    validFrom: string;
+    ruleSetVersion: { version: number };
+  } | null;
+  entitlements: {
+    service: string;
+    name: string;
+    status: string;
+    level: string;
+    reasons: string[];
+  }[];
+  identityDocuments: { id: string; type: string; number: string }[];
+  contactPoints: {
+    id: string;
+    kind: string;
+    value: string;
+    primary: boolean;
+    verificationStatus: string;
+  }[];
+  policies: {
+    totalCount: number;
+    nodes: {
+      policyNo: string;
+      line: string;
+      status: string;
+      effectiveDate: string;
+      expiryDate: string;
+      premium: string;
+      vehicle: { plate: string; vin: string } | null;
+    }[];
+  };
+  claims: {
+    totalCount: number;
+    nodes: {
+      claimNo: string;
+      status: string;
+      reportedAt: string;
+      incurred: string;
+      stages: { stage: string; at: string }[];
+    }[];
+  };
+  riskScores: { nodes: ScorePoint[] };
+  riskHistory: { claimCount3y: number; claimFreeYears: number; lifetimeLossRatio: string | null };
+}
+
+const day = (at: string) => at.slice(0, 10);
+
+/** One customer's profile, as the front line and underwriting read it. */
+export function CustomerScreen({ session }: { session: Session }) {
+  const [customer, setCustomer] = useState<Profile | null>();
+  const [error, setError] = useState<string>();
+
+  const find = async (by: Lookup) => {
+    setError(undefined);
+    try {
+      const data = await gql<{ customer: Profile | null }>(session.token, PROFILE, { by });
+      setCustomer(data.customer);
+    } catch (e) {
+      setCustomer(undefined);
+      setError(e instanceof ApiError ? `${e.code ?? 'ERROR'}: ${e.message}` : String(e));
+    }
+  };
+
+  return (
+    <section className="customer">
+      <h1>Customers</h1>
+      <LookupForm onFind={find} />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {customer === null && <p role="status">No customer has this key.</p>}
+      {customer && (
+        <article data-testid="profile" data-customer-id={customer.id}>
+          <h2>
+            {customer.name} <small>{customer.cifNo}</small>
+          </h2>
+          <p>
+            {customer.kind} · {customer.status} · branch {customer.branch.name} (
+            {customer.branch.code}){customer.birthDate && ` · born ${customer.birthDate}`}
+            {customer.resolvedFrom &&
+              ` · found through ${customer.resolvedFrom}, merged into this customer`}
+          </p>
+          <div className="cards">
+            <div className="card" data-testid="tier">
+              <h3>Tier</h3>
+              {customer.tier ? (
+                <>
+                  <p className="big">{customer.tier.tier}</p>
+                  <p>
+                    {customer.tier.riskClass} × {customer.tier.valueClass}, since{' '}
+                    {day(customer.tier.validFrom)} (rules v{customer.tier.ruleSetVersion.version})
+                  </p>
+                  <ul>
+                    {customer.tier.reasons.map((r, i) => (
+                      <li key={i}>{r}</li>
+                    ))}
+                  </ul>
+                </>
+              ) : (
+                <p>Not classified yet.</p>
+              )}
+            </div>
+            <div className="card">
+              <h3>Entitlements</h3>
+              <ul>
+                {customer.entitlements.map((e) => (
+                  <li key={e.service}>
+                    <strong>{e.name}</strong> {e.status} {e.level}
+                    <br />
+                    <small>{e.reasons.join('; ')}</small>
+                  </li>
+                ))}
+              </ul>
+            </div>
+            <div className="card">
+              <h3>Documents and contacts</h3>
+              <ul>
+                {customer.identityDocuments.map((d) => (
+                  <li key={d.id}>
+                    {d.type}{' '}
+                    <Masked session={session} field="identityNumber" id={d.id} masked={d.number} />
+                  </li>
+                ))}
+                {customer.contactPoints.map((c) => (
+                  <li key={c.id}>
+                    {c.kind} {c.primary && '(primary)'}{' '}
+                    <Masked session={session} field="contactValue" id={c.id} masked={c.value} />{' '}
+                    <small>{c.verificationStatus}</small>
+                  </li>
+                ))}
+              </ul>
+            </div>
+            <div className="card">
+              <h3>Risk history</h3>
+              <p>
+                claims in 3 years: {customer.riskHistory.claimCount3y} · claim-free years:{' '}
+                {customer.riskHistory.claimFreeYears} · lifetime loss ratio:{' '}
+                {customer.riskHistory.lifetimeLossRatio ?? '—'}
+              </p>
+            </div>
+          </div>
+          <h3>Policies ({customer.policies.totalCount})</h3>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">policy</th>
+                <th scope="col">line</th>
+                <th scope="col">status</th>
+                <th scope="col">cover</th>
+                <th scope="col">premium</th>
+                <th scope="col">vehicle</th>
+              </tr>
+            </thead>
+            <tbody>
+              {customer.policies.nodes.map((p) => (
+                <tr key={p.policyNo}>
+                  <td>{p.policyNo}</td>
+                  <td>{p.line}</td>
+                  <td>{p.status}</td>
+                  <td>
+                    {p.effectiveDate} – {p.expiryDate}
+                  </td>
+                  <td className="number">{p.premium}</td>
+                  <td>{p.vehicle ? `${p.vehicle.plate} ${p.vehicle.vin}` : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>Claims ({customer.claims.totalCount})</h3>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">claim</th>
+                <th scope="col">status</th>
+                <th scope="col">reported</th>
+                <th scope="col">incurred</th>
+                <th scope="col">stages</th>
+              </tr>
+            </thead>
+            <tbody>
+              {customer.claims.nodes.map((c) => (
+                <tr key={c.claimNo}>
+                  <td>{c.claimNo}</td>
+                  <td>{c.status}</td>
+                  <td>{day(c.reportedAt)}</td>
+                  <td className="number">{c.incurred}</td>
+                  <td>
+                    <ol className="stages">
+                      {c.stages.map((s, i) => (
+                        <li key={i}>
+                          {s.stage} <small>{day(s.at)}</small>
+                        </li>
+                      ))}
+                    </ol>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <RiskHistoryChart scores={customer.riskScores.nodes} />
+        </article>
+      )}
+    </section>
+  );
+}

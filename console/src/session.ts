@@ -1,0 +1,78 @@
+/** The roles of src/auth/roles.ts. */
+export type Role = 'frontline' | 'underwriting' | 'marketing' | 'steward' | 'ingest' | 'admin';
+
+export interface Session {
+  token: string;
+  role: Role;
+  subject: string;
+  branch: string;
+  /** Seconds since the epoch. */
+  expires: number;
+}
+
+const KEY = 'cif-hub-console-token';
+
+/**
+ * What a token says about its caller, read without verifying it: the console only picks
+ * which screens to offer. The hub verifies the token on every request and decides.
+ */
+export function readToken(token: string): Session | undefined {
+  const part = token.trim().split('.')[1];
+  if (!part) return undefined;
+  try {
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims = JSON.parse(json) as { role?: Role; sub?: string; branch?: string; exp?: number };
+    if (!claims.role || !claims.sub) return undefined;
+    return {
+      token: token.trim(),
+      role: claims.role,
+      subject: claims.sub,
+      branch: claims.branch ?? '',
+      expires: claims.exp ?? 0,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+// The tab's session storage: a bearer token should not outlive the tab it was pasted into.
+export function storedSession(): Session | undefined {
+  const token = sessionStorage.getItem(KEY);
+  const session = token ? readToken(token) : undefined;
+  return session && session.expires * 1000 > Date.now() ? session : undefined;
+}
+
+export function keepSession(session: Session | undefined): void {
+  if (session) sessionStorage.setItem(KEY, session.token);
+  else sessionStorage.removeItem(KEY);
+}
+
+export type ScreenId = 'customers' | 'reviews' | 'rules' | 'explorer';
+
+/** Which role opens which screen: the operations each screen calls (src/auth/access.ts). */
+export const SCREENS: { id: ScreenId; title: string; roles: Role[] }[] = [
+  { id: 'customers', title: 'Customers', roles: ['frontline', 'underwriting', 'steward', 'admin'] },
+  { id: 'reviews', title: 'Review queue', roles: ['steward', 'admin'] },
+  { id: 'rules', title: 'Rule sets', roles: ['admin'] },
+  {
+    id: 'explorer',
+    title: 'Query explorer',
+    roles: ['frontline', 'underwriting', 'marketing', 'steward', 'ingest', 'admin'],
+  },
+];
+
+export type RevealField = 'identityNumber' | 'contactValue';
+
+/** Who may state which purpose, and what it unmasks (REVEALS in src/auth/access.ts). */
+const REVEALS: Record<string, { roles: Role[]; fields: RevealField[] }> = {
+  CLAIM_CONTACT: { roles: ['frontline'], fields: ['contactValue'] },
+  SERVICE_CALLBACK: { roles: ['frontline'], fields: ['contactValue'] },
+  IDENTITY_VERIFICATION: { roles: ['frontline', 'underwriting'], fields: ['identityNumber'] },
+  UNDERWRITING_CHECK: { roles: ['underwriting'], fields: ['identityNumber', 'contactValue'] },
+  DATA_CORRECTION: { roles: ['steward'], fields: ['identityNumber', 'contactValue'] },
+};
+
+export const revealPurposes = (role: Role, field: RevealField): string[] =>
+  Object.entries(REVEALS)
+    .filter(([, r]) => r.roles.includes(role) && r.fields.includes(field))
+    .map(([purpose]) => purpose);

@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { Role } from '../../src/auth/roles';
+import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
+import { addDays } from '../../src/time/clock';
+import {
+  INGEST_RISK_SCORES,
+  ingestTwoYearCustomer,
+  insertBranches,
+  insertPortfolio,
+  nextNumber,
+  riskScoreRecord,
+} from '../setup/factories';
+import { startTestHub, type TestHub } from '../setup/test-app';
+import {
+  describeInBrowser,
+  launchBrowser,
+  openConsole,
+  openScreen,
+  screenshot,
+  signIn,
+  type ConsolePage,
+} from './browser';
+
+const BUILT = path.resolve(__dirname, '../../console/dist/index.html');
+
+/** The number a matrix cell shows, from current tier `from` to new tier `to`. */
+const cell = (scope: ReturnType<Page['getByTestId']>, from: string, to: string) =>
+  scope.locator(`td[data-from="${from}"][data-to="${to}"]`);
+
+describeInBrowser('the console', () => {
+  let browser: Browser;
+  let hub: TestHub;
+  const opened: ConsolePage[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(BUILT)) {
+      throw new Error(`${BUILT} is missing: run npm run console:build (npm run test:e2e does)`);
+    }
+    [browser, hub] = await Promise.all([launchBrowser(), startTestHub()]);
+    await insertBranches(hub);
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((c) => c.close()));
+    await browser?.close();
+    await hub?.close();
+  });
+
+  /** A console page of its own for each test; the outside network is blocked on all. */
+  const consoleOf = async (on: TestHub = hub) => {
+    const page = await openConsole(browser, on);
+    opened.push(page);
+    return page;
+  };
+
+  /** Two customers of the portfolio factory, with tiers, and an open review task between them. */
+  async function reviewTask(score: number) {
+    const from = nextNumber();
+    nextNumber();
+    const cifNos = await insertPortfolio(hub, 2, from);
+    const customers = await hub.sql<{ id: string; cif_no: string }>(
+      'select id, cif_no from customer where cif_no = any($1) order by cif_no',
+      [cifNos],
+    );
+    await hub.app.services.tiers.drainQueue();
+    const id = randomUUID();
+    await hub.sql(
+      `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence, created_at)
+       select $1, least(rx.id, ry.id), greatest(rx.id, ry.id), $4, 'name+birth date', $5, $6
+       from source_record rx, source_record ry where rx.customer_id = $2 and ry.customer_id = $3`,
+      [
+        id,
+        customers[0]!.id,
+        customers[1]!.id,
+        score,
+        JSON.stringify([
+          { field: 'name', outcome: 'AGREE', weight: 11.2, detail: 'same pinyin' },
+          { field: 'birthDate', outcome: 'AGREE', weight: 4.5 },
+          { field: 'mobile', outcome: 'DISAGREE', weight: -3.3 },
+        ]),
+        hub.clock.now(),
+      ],
+    );
+    return { id, customers: customers.map((c) => ({ id: c.id, cifNo: c.cif_no })) };
+  }
+
+  it('loads every screen from the hub alone, with the network to the outside blocked', async () => {
+    const { page, outside, errors } = await consoleOf();
+    await page.getByLabel('Bearer token').waitFor();
+    await screenshot(page, 'sign-in');
+    await signIn(page, hub, Role.ADMIN);
+    for (const screen of ['customers', 'reviews', 'rules']) {
+      await openScreen(page, screen);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+    }
+    await openScreen(page, 'explorer');
+    // The schema arrived by introspection once the explorer offers its fields.
+    await page.locator('.graphiql-container').waitFor();
+    await page.getByRole('button', { name: /execute query/i }).waitFor();
+    expect(outside).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('runs a query in the explorer with the signed-in token', async () => {
+    const { page, outside } = await consoleOf();
+    const token = await signIn(page, hub, Role.FRONTLINE);
+    await openScreen(page, 'explorer');
+    const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    // Typed text would get Monaco's closing brackets; inserted text is taken as it is.
+    await page.keyboard.insertText('query Branch { branch(code: "0000") { code name } }');
+    const sent = page.waitForRequest(
+      (r) => r.url().endsWith('/graphql') && (r.postData() ?? '').includes('query Branch'),
+    );
+    await page.getByRole('button', { name: /execute query/i }).click();
+    const request = await sent;
+    expect(request.headers().authorization).toBe(`Bearer ${token}`);
+    const answer = await (await request.response())!.json();
+    expect(answer).toEqual({ data: { branch: { code: '0000', name: expect.any(String) } } });
+    await page.locator('.graphiql-response').getByText('"code"').first().waitFor();
+    await screenshot(page, 'explorer');
+    expect(outside).toEqual([]);
+  });
+
+  it('shows an administrator what a tier draft does, as a matrix chart with its counts', async () => {
+    // A database of its own: the simulation counts every customer there.
+    const rules = await startTestHub();
+    try {
+      await insertBranches(rules);
+      // Premiums from 2,000 to 7,000 CNY over two years of cover, in two cities: high value
+      // from 5,000 today, from 3,000 in the draft.
+      for (let i = 0; i < 6; i += 1) {
+        await ingestTwoYearCustomer(rules, rules.clock.today(), {
+          premium: `${2000 + i * 1000}.00`,
+          branchCode: i % 2 ? '3201' : '3301',
+        });
+      }
+      await rules.app.services.tiers.drainQueue();
+      const { page, outside } = await consoleOf(rules);
+      await signIn(page, rules, Role.ADMIN);
+      await openScreen(page, 'rules');
+      await page.getByRole('button', { name: /New draft from active version/ }).click();
+
+      const draft = structuredClone(DEFAULT_TIER_RULE_SET) as any;
+      draft.valueClasses.find((c: { code: string }) => c.code === 'HIGH').when[0].all[0].value =
+        3000;
+      // First a mistake, to see the validator's problem next to its path.
+      const broken = structuredClone(draft);
+      broken.tiers[0].rank = 'first';
+      await replaceEditorText(page, JSON.stringify(broken, null, 2));
+      await page.getByPlaceholder('why this change').fill('High value from 3,000 CNY');
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      const problem = page.getByRole('list', { name: 'Problems' }).locator('li').first();
+      await expect(problem.getAttribute('data-path')).resolves.toBe('tiers[0].rank');
+      // The editor draws only the lines in view: the problem's path brings its line there.
+      await problem.getByRole('button').click();
+      await page.locator('.cm-lintRange-error').first().waitFor();
+      await screenshot(page, 'rule-set-problems');
+
+      await replaceEditorText(page, JSON.stringify(draft, null, 2));
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page
+        .getByRole('status')
+        .getByText(/saved: valid/)
+        .waitFor();
+      await page.getByRole('button', { name: 'Simulate' }).click();
+
+      const overall = page.getByTestId('transition-matrix').first();
+      await overall.waitFor();
+      const simulated = await rules.gql(
+        `query ($id: ID!) { simulateTierRuleSet(id: $id) { fromTier toTier customers } }`,
+        { id: await latestDraft(rules) },
+      );
+      expect(simulated.data!.simulateTierRuleSet).toEqual(
+        expect.arrayContaining([{ fromTier: 'SILVER', toTier: 'DIAMOND', customers: 2 }]),
+      );
+      // Every number the API gives is the number shown, and nothing else is shown.
+      for (const t of simulated.data!.simulateTierRuleSet) {
+        await expect(cell(overall, t.fromTier, t.toTier).textContent()).resolves.toBe(
+          String(t.customers),
+        );
+      }
+      const shown = await overall
+        .locator('td[data-customers]')
+        .evaluateAll((cells) =>
+          cells.reduce((n, c) => n + Number(c.getAttribute('data-customers')), 0),
+        );
+      expect(shown).toBe(6);
+      await expect(overall.locator('canvas').count()).resolves.toBe(1);
+
+      await page.getByLabel('Branch', { exact: true }).selectOption('3201');
+      const branch = page.getByTestId('transition-matrix').nth(1);
+      await expect(cell(branch, 'SILVER', 'DIAMOND').textContent()).resolves.toBe('1');
+      await expect(cell(branch, 'DIAMOND', 'DIAMOND').textContent()).resolves.toBe('2');
+      await page.getByTestId('segment-summary').locator('canvas').waitFor();
+      await screenshot(page, 'rule-sets');
+      expect(outside).toEqual([]);
+    } finally {
+      await rules.close();
+    }
+  });
+
+  it('lets a steward approve a review task, merging the two customers, and unmerge them', async () => {
+    const task = await reviewTask(19.5);
+    const [a, b] = task.customers;
+    const { page, outside } = await consoleOf();
+    await signIn(page, hub, Role.STEWARD);
+    await openScreen(page, 'reviews');
+    await page.locator(`tr[data-review="${task.id}"] button`).click();
+    const shown = page.getByTestId('review-task');
+    await expect(shown.getByTestId('evidence-total').textContent()).resolves.toBe('12.40');
+    const sides = await shown
+      .locator('[data-customer-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-customer-id')));
+    expect(sides.sort()).toEqual([a!.id, b!.id].sort());
+    // Masked until revealed for a purpose, and the reveal is audited.
+    const masked = shown.getByTestId('side-A').locator('.masked').first();
+    await masked.getByRole('button', { name: 'Reveal' }).click();
+    await shown.getByTestId('side-A').locator('.revealed').first().waitFor();
+    const audited = await hub.sql(
+      `select 1 from audit_event where action = 'PII_REVEAL' and actor_subject = 'test-steward'`,
+    );
+    expect(audited.length).toBeGreaterThan(0);
+    await screenshot(page, 'review-queue');
+
+    await shown.getByPlaceholder('what you checked').fill('same person: ID card checked by phone');
+    await shown.getByRole('button', { name: 'Approve: merge' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Approved/)
+      .waitFor();
+    const merged = await hub.sql(
+      'select id, status, merged_into_id from customer where id = any($1) order by cif_no',
+      [[a!.id, b!.id]],
+    );
+    expect(merged).toEqual([
+      { id: a!.id, status: 'ACTIVE', merged_into_id: null },
+      { id: b!.id, status: 'MERGED', merged_into_id: a!.id },
+    ]);
+
+    await page.getByLabel('Key value').fill(a!.cifNo);
+    await page.getByRole('button', { name: 'Find' }).click();
+    const history = page.getByTestId('merge-history');
+    await history.getByText(b!.cifNo).waitFor();
+    await history.getByLabel('Unmerge reason').fill('two people after all');
+    await screenshot(page, 'merge-history');
+    await history.getByRole('button', { name: 'Unmerge' }).click();
+    await history.getByText(/undone/).waitFor();
+    const apart = await hub.sql('select status from customer where id = any($1)', [[a!.id, b!.id]]);
+    expect(apart).toEqual([{ status: 'ACTIVE' }, { status: 'ACTIVE' }]);
+    expect(outside).toEqual([]);
+  });
+
+  it('shows the front line a profile with tier, claims and the risk scores over time', async () => {
+    const [cifNo] = await insertPortfolio(hub, 1, nextNumber());
+    await hub.app.services.tiers.drainQueue();
+    const today = hub.clock.today();
+    const scores = [120, 60, 30].map((days, i) =>
+      riskScoreRecord(
+        nextNumber(),
+        { customer: { cifNo } },
+        {
+          stage: 'UNDERWRITING',
+          score: `${40 + i * 15}.0`,
+          level: i === 2 ? 'HIGH' : 'MEDIUM',
+          scoredAt: `${addDays(today, -days)}T09:00:00Z`,
+        },
+      ),
+    );
+    const ingested = await hub.gql(INGEST_RISK_SCORES, { records: scores });
+    expect(ingested.data!.ingestRiskScores.rejected).toBe(0);
+
+    const { page, outside } = await consoleOf();
+    await signIn(page, hub, Role.FRONTLINE);
+    await openScreen(page, 'customers');
+    await page.getByLabel('Key value').fill(cifNo!);
+    await page.getByRole('button', { name: 'Find' }).click();
+    const profile = page.getByTestId('profile');
+    await profile.getByTestId('tier').locator('.big').waitFor();
+    await profile.getByTestId('risk-history').locator('canvas').waitFor();
+    await expect(
+      profile.getByTestId('risk-history').locator('tbody tr').count(),
+    ).resolves.toBeGreaterThanOrEqual(3);
+    await screenshot(page, 'customer');
+    expect(outside).toEqual([]);
+  });
+
+  it('keeps marketing out of the review queue and the rule editor, as the API does', async () => {
+    const { page } = await consoleOf();
+    await signIn(page, hub, Role.MARKETING);
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await expect(nav.getByRole('link').allTextContents()).resolves.toEqual(['Query explorer']);
+    for (const [screen, title] of [
+      ['reviews', 'review queue'],
+      ['rules', 'rule sets'],
+    ]) {
+      await openScreen(page, screen!);
+      await page.getByRole('alert').getByText(`cannot open the ${title}`).waitFor();
+    }
+    await screenshot(page, 'refused');
+    const reviews = await hub.gql('{ matchReviews { totalCount } }', {}, Role.MARKETING);
+    expect(reviews.errors![0]!.extensions.code).toBe('FORBIDDEN');
+    const draft = await hub.gql(
+      `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id } }`,
+      { input: { kind: 'TIER', document: DEFAULT_TIER_RULE_SET, note: 'x' } },
+      Role.MARKETING,
+    );
+    expect(draft.errors![0]!.extensions.code).toBe('FORBIDDEN');
+  });
+});
+
+/** The tier draft saved last: the valid one, after the broken one. */
+async function latestDraft(hub: TestHub): Promise<string> {
+  const [row] = await hub.sql<{ id: string }>(
+    `select id from rule_set_version where kind = 'TIER' and status = 'DRAFT'
+     order by version desc limit 1`,
+  );
+  return row!.id;
+}
+
+/** Replaces the JSON editor's text as a paste would. */
+async function replaceEditorText(page: Page, text: string): Promise<void> {
+  await page.locator('.json-editor .cm-content').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
+}
