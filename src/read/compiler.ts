@@ -1,4 +1,4 @@
-import type { MetadataStorage } from '@mikro-orm/core';
+import type { EntityClass, MetadataStorage } from '@mikro-orm/core';
 import {
   getArgumentValues,
   getNamedType,
@@ -45,6 +45,18 @@ export interface RootSource {
   type: () => Function;
   source: (row: SqlScope) => SourceSql;
   orderBy?: (row: SqlScope) => OrderKey[];
+  /**
+   * Where a connection's totalCount comes from instead of counting the rows: the rows of
+   * `entity` matching `source`, their `column` summed. The type's row rule narrows them as it
+   * narrows the rows, so their columns must carry the names and meaning of the row's
+   * columns that the rule and `source` name. Given only when `source` selects exactly the
+   * counts of the rows that `RootSource.source` selects.
+   */
+  counts?: {
+    entity: () => EntityClass<object>;
+    column: string;
+    source: (counts: SqlScope) => SourceSql;
+  };
 }
 
 interface ResolvedType {
@@ -112,10 +124,27 @@ export class ReadCompiler {
   ): string {
     const type = this.typeOf(root.type());
     if (!root.orderBy) throw new Error(`root connection ${path} needs an order`);
-    return this.connectionJson(statement, type, selectionSets, args, path, (child) => ({
-      src: this.seen(statement, type, child, root.source(child)),
-      order: root.orderBy!(child),
-    }));
+    const { counts } = root;
+    const total =
+      counts &&
+      (() => {
+        const row = this.scopeOf(counts.entity().name, statement);
+        const src = this.seen(statement, type, row, counts.source(row));
+        const from = src.from ?? `${row.table} ${row.alias}`;
+        return `(select coalesce(sum(${row.col(counts.column)}), 0) from ${from}${where(src.where)})`;
+      });
+    return this.connectionJson(
+      statement,
+      type,
+      selectionSets,
+      args,
+      path,
+      (child) => ({
+        src: this.seen(statement, type, child, root.source(child)),
+        order: root.orderBy!(child),
+      }),
+      total,
+    );
   }
 
   /**
@@ -145,7 +174,11 @@ export class ReadCompiler {
   }
 
   private scope(spec: ReadTypeSpec, statement: Statement): SqlScope {
-    const meta = spec.entity ? this.metadata.get(spec.entity().name) : undefined;
+    return this.scopeOf(spec.entity?.().name, statement);
+  }
+
+  private scopeOf(entityName: string | undefined, statement: Statement): SqlScope {
+    const meta = entityName ? this.metadata.get(entityName) : undefined;
     statement.aliases += 1;
     return new SqlScope(`t${statement.aliases}`, meta, statement.params, this.metadata);
   }
@@ -238,6 +271,7 @@ export class ReadCompiler {
     args: Args,
     path: string,
     relate: (child: SqlScope) => { src: SourceSql; order: OrderKey[] },
+    total?: () => string,
   ): string {
     const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
     if (!Number.isInteger(first) || first < 0 || first > statement.maxPageSize) {
@@ -264,7 +298,7 @@ export class ReadCompiler {
     for (const [key, nodes] of connectionFields) {
       const name = nodes[0].name.value;
       if (name === 'totalCount') {
-        pairs.push([key, `(select count(*) from ${from}${where(src.where)})`]);
+        pairs.push([key, total?.() ?? `(select count(*) from ${from}${where(src.where)})`]);
       } else if (name === 'pageInfo') {
         const info = collectFields('PageInfo', subSelections(nodes), statement);
         const infoPairs: [string, string][] = [];
@@ -371,7 +405,16 @@ function buildObject(pairs: [string, string][]): string {
 }
 
 function leaf(sql: string, type: GraphQLNamedType): string {
+  if (type.name === 'DateTime') return instantSql(sql);
   return TEXT_SCALARS.has(type.name) ? `(${sql})::text` : sql;
+}
+
+/**
+ * An instant as the DateTime scalar writes it (UTC, milliseconds), so that a page the
+ * export streams straight from PostgreSQL says what the GraphQL API says.
+ */
+function instantSql(sql: string): string {
+  return `to_char((${sql}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 function cursorOf(order: OrderKey[]): string {
