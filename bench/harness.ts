@@ -5,7 +5,11 @@ import { Client } from 'pg';
 import { seedDemoData } from '../seeds/demo-data';
 import { parseConfig } from '../src/config/config';
 import { PiiCipher } from '../src/modules/customer/pii-cipher';
+import { createPool } from '../src/db/pg';
 import { createDatabase, databaseUrl, startScratchServer } from '../src/db/scratch-server';
+import { ActiveRuleSets } from '../src/modules/tier/active-rule-sets';
+import { ensureActiveRuleSets } from '../src/modules/tier/rule-set-version.service';
+import { TierService } from '../src/modules/tier/tier.service';
 import { BusinessClock } from '../src/time/clock';
 
 /** The keys a benchmark's hub runs with (the seed seals and digests with the same). */
@@ -29,7 +33,11 @@ export const arg = (name: string, fallback: number): number => {
 };
 
 /** A database seeded with `customers` demo customers, made once and kept for later runs. */
-export async function seededDatabase(customers: number, secrets: BenchSecrets): Promise<string> {
+export async function seededDatabase(
+  customers: number,
+  secrets: BenchSecrets,
+  onSeeded?: (seconds: number) => void,
+): Promise<string> {
   const server = await startScratchServer();
   // v3: seeded with the fixed keys and the matching columns; older seeds are not reused.
   const name = `cif_hub_bench_v3_${customers}`;
@@ -54,10 +62,30 @@ export async function seededDatabase(customers: number, secrets: BenchSecrets): 
       today: clock.today(),
       timeZone: clock.zone,
     });
-    console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`Seeded in ${seconds.toFixed(1)} s`);
+    onSeeded?.(seconds);
     await db.end();
   }
   return url;
+}
+
+/**
+ * Every active customer's tier under the active rule set, as `npm run tiers:recompute`
+ * computes it nightly; returns the seconds it took.
+ */
+export async function computeTiers(url: string): Promise<{ seconds: number; evaluated: number }> {
+  const clock = new BusinessClock(parseConfig().businessTimeZone);
+  const pool = createPool(url, 3, clock.zone);
+  try {
+    const ruleSets = new ActiveRuleSets(pool);
+    await ensureActiveRuleSets(pool, ruleSets, clock);
+    const started = Date.now();
+    const { evaluated } = await new TierService(pool, ruleSets, clock).recomputeAll();
+    return { seconds: (Date.now() - started) / 1000, evaluated };
+  } finally {
+    await pool.end();
+  }
 }
 
 /** A fresh, migrated, empty database; `drop()` removes it. */
@@ -103,7 +131,7 @@ export async function startHub(
   url: string,
   secrets: BenchSecrets,
   env: Record<string, string>,
-): Promise<{ endpoint: string; stop(): void }> {
+): Promise<{ endpoint: string; pid: number; stop(): void }> {
   const port = 4100 + Math.floor(Math.random() * 500);
   const hub = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: path.resolve(__dirname, '..'),
@@ -126,7 +154,11 @@ export async function startHub(
   await new Promise<void>((resolve) =>
     hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
   );
-  return { endpoint: `http://127.0.0.1:${port}/graphql`, stop: () => hub.kill('SIGTERM') };
+  return {
+    endpoint: `http://127.0.0.1:${port}/graphql`,
+    pid: hub.pid!,
+    stop: () => hub.kill('SIGTERM'),
+  };
 }
 
 /**

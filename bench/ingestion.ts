@@ -219,11 +219,14 @@ function asRecord(s: Seeded, overrides: Partial<CustomerRecordInput> = {}): Cust
   } as CustomerRecordInput;
 }
 
-async function throughput(customers: number, batches: number) {
-  const url = await seededDatabase(customers, secrets);
-  const seeded = await seededRecords(url, batches * BATCH);
+/**
+ * Sends `batches` batches of the mix below to a hub on the seeded file at `url`, and, with
+ * `singles`, that many single-record upserts one after the other; returns the rates.
+ */
+export async function ingestMix(url: string, batches: number, singles = 0) {
+  const seeded = await seededRecords(url, batches * BATCH + singles);
   const { records: fresh } = generateLabelledRecords({
-    people: Math.round(batches * BATCH * 0.4),
+    people: Math.round(batches * BATCH * 0.4) + singles,
     organisations: Math.round(batches * BATCH * 0.02),
     seed: Date.now() % 100_000,
   });
@@ -234,6 +237,7 @@ async function throughput(customers: number, batches: number) {
     // The mix of a day's feed: 40% new people (some of them duplicates of each other across
     // sources, as the generator draws them), 20% changed records of known customers, 20%
     // unchanged resends, 20% known customers seen by another source system.
+    const run = Date.now().toString(36);
     const mix: CustomerRecordInput[][] = [];
     let s = 0;
     let f = 0;
@@ -243,14 +247,14 @@ async function throughput(customers: number, batches: number) {
         const slot = i % 5;
         if (slot <= 1 && f < fresh.length) {
           const record = fresh[f++].record;
-          batch.push({ ...record, sourceKey: `B${b}-${record.sourceKey}` });
+          batch.push({ ...record, sourceKey: `B${run}-${b}-${record.sourceKey}` });
           continue;
         }
         const known = seeded[s++ % seeded.length];
         if (slot === 2) {
           batch.push(
             asRecord(known, {
-              contactPoints: [{ kind: 'EMAIL', value: `changed.${s}@example.cn` }],
+              contactPoints: [{ kind: 'EMAIL', value: `changed.${run}.${s}@example.cn` }],
             } as Partial<CustomerRecordInput>),
           );
         } else if (slot === 3) batch.push(asRecord(known));
@@ -280,41 +284,55 @@ async function throughput(customers: number, batches: number) {
     }
     const seconds = (Date.now() - started) / 1000;
 
-    const singles: number[] = [];
-    for (let i = 0; i < 300; i++) {
+    const latencies: number[] = [];
+    for (let i = 0; i < singles; i++) {
       const known = seeded[(s + i) % seeded.length];
       const record =
         i % 2
           ? asRecord(known, {
               sourceSystem: 'APP',
-              sourceKey: `APP-${known.sourceKey}-${i}`,
+              sourceKey: `APP-${known.sourceKey}-${run}-${i}`,
             } as Partial<CustomerRecordInput>)
-          : { ...fresh[(f + i) % fresh.length].record, sourceKey: `S${i}-${Date.now()}` };
+          : { ...fresh[(f + i) % fresh.length].record, sourceKey: `S${i}-${run}` };
       const at = process.hrtime.bigint();
       await post(feed, [record]);
-      singles.push(Number(process.hrtime.bigint() - at) / 1e6);
+      latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
     }
-    singles.sort((a, b) => a - b);
-    console.log(
-      `throughput: ${sent} records in ${batches} batches of ${BATCH} against ${customers} ` +
-        `seeded customers: ${seconds.toFixed(1)} s, ${(sent / seconds).toFixed(0)} records/s\n` +
-        `  outcomes ${JSON.stringify(outcomes)}\n` +
-        `  single-record upsert and resolve (300, sequential): p50 ${percentile(singles, 50).toFixed(1)} ms, ` +
-        `p99 ${percentile(singles, 99).toFixed(1)} ms`,
-    );
+    latencies.sort((a, b) => a - b);
+    return {
+      sent,
+      seconds,
+      recordsPerSecond: sent / seconds,
+      outcomes,
+      singleP50: singles ? percentile(latencies, 50) : undefined,
+      singleP99: singles ? percentile(latencies, 99) : undefined,
+    };
   } finally {
     hub.stop();
     await issuer.close();
   }
 }
 
+async function throughput(customers: number, batches: number) {
+  const url = await seededDatabase(customers, secrets);
+  const result = await ingestMix(url, batches, 300);
+  console.log(
+    `throughput: ${result.sent} records in ${batches} batches of ${BATCH} against ${customers} ` +
+      `seeded customers: ${result.seconds.toFixed(1)} s, ${result.recordsPerSecond.toFixed(0)} records/s\n` +
+      `  outcomes ${JSON.stringify(result.outcomes)}\n` +
+      `  single-record upsert and resolve (300, sequential): p50 ${result.singleP50!.toFixed(1)} ms, ` +
+      `p99 ${result.singleP99!.toFixed(1)} ms`,
+  );
+}
+
 const main = process.argv.includes('--accuracy')
   ? () => accuracy(arg('records', 100_000))
   : () => throughput(arg('customers', 1_000_000), arg('batches', 60));
 
-main()
-  .then(() => process.exit(0))
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+if (require.main === module)
+  main()
+    .then(() => process.exit(0))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });

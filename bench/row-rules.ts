@@ -10,12 +10,13 @@ import {
   seededDatabase,
   startHub,
 } from './harness';
+import { SHAPES } from './shapes';
 
 /**
- * Front-line profile throughput: seeds a database (once; it is kept for later runs),
+ * The price of row rules on the front-line profile: seeds a database (once; it is kept for later runs),
  * starts the hub in a child process and loads it over loopback with autocannon.
  *
- *   npm run bench -- --customers 200000 --connections 16 --seconds 30
+ *   npm run bench:row-rules -- --customers 200000 --connections 16 --seconds 30 --branch-scope
  *
  * With --branch-scope it prices the row rules (src/auth/rows.ts): on the customers of the
  * largest city branch, it alternates rounds of a head-office token (no row rule applies)
@@ -29,19 +30,7 @@ const seconds = arg('seconds', 30);
 const rounds = arg('rounds', 3);
 const branchScope = process.argv.includes('--branch-scope');
 
-const PROFILE = `query Profile($cifNo: String!) {
-  customer(by: { cifNo: $cifNo }) {
-    cifNo name gender birthDate branch { code name }
-    identityDocuments { type number }
-    contactPoints { kind value verificationStatus }
-    policies(status: [IN_FORCE], first: 10) {
-      totalCount
-      nodes { policyNo line premium expiryDate vehicle { plate vin newEnergy } }
-    }
-    claims(first: 5) { nodes { claimNo status reserve incurred stages { stage at } } }
-    latestRiskScores { stage level score modelVersion firedRules { code weight } }
-  }
-}`;
+const PROFILE = SHAPES.find((s) => s.name === 'profile')!.document;
 
 async function main() {
   const url = await seededDatabase(customers, secrets);
@@ -55,13 +44,13 @@ async function main() {
         )
       ).rows[0]!.code
     : undefined;
-  const cifs = (
-    await db.query<{ cif_no: string }>(
-      `select c.cif_no from customer c join branch b on b.id = c.branch_id
+  const ids = (
+    await db.query<{ id: string }>(
+      `select c.id from customer c join branch b on b.id = c.branch_id
        where $1::text is null or b.code = $1 order by random() limit 5000`,
       [city ?? null],
     )
-  ).rows.map((r) => r.cif_no);
+  ).rows.map((r) => r.id);
   await db.end();
 
   // Production verifies tokens against an identity provider's JWKS: a local one stands in.
@@ -90,7 +79,7 @@ async function main() {
           ...request,
           body: JSON.stringify({
             extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
-            variables: { cifNo: cifs[i++ % cifs.length] },
+            variables: { id: ids[i++ % ids.length] },
           }),
         }),
       },
