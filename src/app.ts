@@ -84,31 +84,34 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? new BusinessClock(config.businessTimeZone);
   const limits = { statementTimeoutMs: config.statementTimeoutMs, poolWaitMs: config.dbPoolWaitMs };
   const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, limits));
-  // A pool of plain connections beside MikroORM's: the read path runs named prepared
-  // statements and the tier jobs run set-based SQL, neither of which the ORM can.
+  // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the
+  // read path runs named prepared statements on generic plans (src/db/pg.ts), which the
+  // jobs' statements must not get.
   const pool = createPool(databaseUrl, config.dbPoolSize, clock.zone, limits);
+  const readPool = createPool(databaseUrl, config.dbPoolSize, clock.zone, {
+    ...limits,
+    genericPlans: true,
+  });
   // Readiness has a connection of its own: a busy pool is not a database outage.
   const probe = createPool(databaseUrl, 1, clock.zone, {
     statementTimeoutMs: 2_000,
     poolWaitMs: 2_000,
   });
+  const stats = (p: typeof pool) => () => ({
+    inUse: p.totalCount - p.idleCount,
+    idle: p.idleCount,
+    waiting: p.waitingCount,
+  });
   const metrics = new Metrics({
-    pools: {
-      read: () => ({
-        inUse: pool.totalCount - pool.idleCount,
-        idle: pool.idleCount,
-        waiting: pool.waitingCount,
-      }),
-      orm: () => ormPoolStats(orm),
-    },
+    pools: { read: stats(readPool), jobs: stats(pool), orm: () => ormPoolStats(orm) },
     queueDepth: async () =>
       (await probe.query<{ n: number }>('select count(*)::int as n from tier_recompute_queue'))
         .rows[0].n,
   });
-  observeQueries(pool, metrics);
+  observeQueries(pool, metrics, 'jobs');
   let closing = false;
   // On Ctrl-C the embedded PostgreSQL gets the signal too and may drop connections first.
-  for (const p of [pool, probe]) {
+  for (const p of [pool, readPool, probe]) {
     p.on(
       'error',
       (error) => closing || logger.warn('idle connection failed', { error: String(error) }),
@@ -138,7 +141,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ruleSets,
     tiers,
     activations,
-    reads: new ReadExecutor(pool, new ReadCompiler(schema, orm.getMetadata()), {
+    reads: new ReadExecutor(readPool, new ReadCompiler(schema, orm.getMetadata()), {
       maxPrepared: config.preparedStatementsPerConnection ?? DEFAULT_PREPARED_STATEMENTS,
       timer: () => metrics.querySeconds.startTimer({ pool: 'read' }),
     }),
@@ -240,7 +243,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await activationListener.stop();
       await apollo.stop();
       await within(activations.idle());
-      await Promise.all([pool.end(), probe.end()]);
+      await Promise.all([pool.end(), readPool.end(), probe.end()]);
       await orm.close();
     },
   };

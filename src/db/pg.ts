@@ -7,6 +7,14 @@ export interface DbLimits {
   statementTimeoutMs?: number;
   /** How long a request waits for a free pooled connection before it is refused. */
   poolWaitMs?: number;
+  /**
+   * Plan each prepared statement once for all parameter values. PostgreSQL otherwise keeps
+   * re-planning a compiled read (its `unnest($1::uuid[])` keys hide how few rows come):
+   * 2.3 ms of planning for 2 ms of execution per front-line profile, against 0.03 ms and
+   * 0.4 ms on one generic plan. For statements whose best plan does not depend on their
+   * values only: never for set-based jobs.
+   */
+  genericPlans?: boolean;
 }
 
 /**
@@ -18,7 +26,11 @@ export function pgConfig(
   zone = DEFAULT_BUSINESS_TIME_ZONE,
   limits: DbLimits = {},
 ): PoolConfig {
-  return { connectionString: url, options: sessionOptions(zone, limits.statementTimeoutMs) };
+  const options = sessionOptions(zone, limits.statementTimeoutMs);
+  return {
+    connectionString: url,
+    options: limits.genericPlans ? `${options} -c plan_cache_mode=force_generic_plan` : options,
+  };
 }
 
 export function createPool(url: string, max: number, zone?: string, limits: DbLimits = {}): Pool {

@@ -6,10 +6,10 @@ import { outageOf } from '../db/outage';
 import type { Metrics, PoolStats } from './metrics';
 
 /** Times every statement of `pool` into the query latency histogram. */
-export function observeQueries(pool: Pool, metrics: Metrics): void {
+export function observeQueries(pool: Pool, metrics: Metrics, label: string): void {
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   (pool as unknown as { query: typeof query }).query = (...args: unknown[]) => {
-    const done = metrics.querySeconds.startTimer({ pool: 'read' });
+    const done = metrics.querySeconds.startTimer({ pool: label });
     const result = query(...args);
     // Only the promise form is used in the hub; a callback form passes through untimed.
     if (result && typeof result.then === 'function') {
