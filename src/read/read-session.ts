@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { PAGE_SIZE } from './cursor';
 import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { ReadCompiler, RootSource, Statement } from './compiler';
 import type { Args, ReadContext, SourceSql } from './read-model';
+import { variablesIn } from './selection';
 import { Params, type SqlScope } from './sql-scope';
 
 /** A lookup by one key (an id, a policy number...), batched across aliases of a request. */
@@ -14,6 +15,16 @@ export interface LookupSource {
   keyType: 'text' | 'uuid';
   source: (row: SqlScope, key: string) => SourceSql;
 }
+
+/** A compiled lookup: its SQL, the values of its parameters after the keys, and both as one key. */
+interface CompiledLookup {
+  text: string;
+  values: unknown[];
+  shape: string;
+}
+
+/** Compiled lookups kept per selection node; past this many variants a node starts afresh. */
+const COMPILED_PER_NODE = 64;
 
 /** Prepared statements a read connection keeps by default (PREPARED_STATEMENTS_PER_CONNECTION). */
 export const DEFAULT_PREPARED_STATEMENTS = 200;
@@ -31,6 +42,17 @@ type PreparedByPg = Record<string, string>;
 export class ReadExecutor {
   /** Per pooled connection, the names it has prepared, least recently used first. */
   private readonly prepared = new WeakMap<PoolClient, Map<string, true>>();
+  /** Statement names by SQL text, so a text is hashed once. */
+  private readonly names = new Map<string, string>();
+  /**
+   * Lookups compiled so far, by the parsed document's field node (the document cache keeps
+   * it while the document is in use) and by lookup kind, then by everything else the SQL
+   * depends on: compiling the front-line profile took a third of the hub's CPU per request.
+   */
+  private readonly lookups = new WeakMap<
+    FieldNode,
+    Map<LookupSource, Map<string, CompiledLookup>>
+  >();
   private readonly maxPrepared: number;
   /** Starts timing a statement (the wait for a connection included); returns its stop. */
   private readonly timer?: () => () => void;
@@ -72,7 +94,12 @@ export class ReadExecutor {
       .connection?.parsedStatements;
     // A node-postgres that keeps no such record could not be told of an eviction.
     if (!byPg) return undefined;
-    const name = `read_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    let name = this.names.get(text);
+    if (!name) {
+      if (this.names.size >= this.maxPrepared * 4) this.names.clear();
+      name = `read_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      this.names.set(text, name);
+    }
     let names = this.prepared.get(client);
     if (!names) {
       names = new Map();
@@ -90,6 +117,32 @@ export class ReadExecutor {
     }
     return name;
   }
+
+  /** The compiled lookup of `node` for `key` (see `lookups`), compiled by `compile` once. */
+  compiledLookup(
+    node: FieldNode,
+    lookup: LookupSource,
+    key: string,
+    compile: () => CompiledLookup,
+  ): CompiledLookup {
+    let byLookup = this.lookups.get(node);
+    if (!byLookup) {
+      byLookup = new Map();
+      this.lookups.set(node, byLookup);
+    }
+    let byKey = byLookup.get(lookup);
+    if (!byKey) {
+      byKey = new Map();
+      byLookup.set(lookup, byKey);
+    }
+    let compiled = byKey.get(key);
+    if (!compiled) {
+      compiled = compile();
+      if (byKey.size >= COMPILED_PER_NODE) byKey.clear();
+      byKey.set(key, compiled);
+    }
+    return compiled;
+  }
 }
 
 /** The read path of one request: compiles what `info` selects and runs it. */
@@ -104,6 +157,28 @@ export class ReadSession {
 
   /** One row by key; equal selections under several aliases share one statement. */
   lookup(info: GraphQLResolveInfo, lookup: LookupSource, key: string): Promise<unknown> {
+    const { text, values, shape } = this.executor.compiledLookup(
+      info.fieldNodes[0],
+      lookup,
+      this.compiledKey(info),
+      () => this.compileLookup(info, lookup),
+    );
+    let loader = this.loaders.get(shape);
+    if (!loader) {
+      loader = new DataLoader(async (batch) => {
+        const rows = await this.executor.rows<{ key: string; data: unknown }>(text, [
+          batch,
+          ...values,
+        ]);
+        const byKey = new Map(rows.map((r) => [r.key, r.data]));
+        return batch.map((k) => byKey.get(k) ?? null);
+      });
+      this.loaders.set(shape, loader);
+    }
+    return loader.load(key);
+  }
+
+  private compileLookup(info: GraphQLResolveInfo, lookup: LookupSource): CompiledLookup {
     const statement = this.statement(info);
     const keys = statement.params.add(null, `${lookup.keyType}[]`);
     const root: RootSource = {
@@ -112,21 +187,27 @@ export class ReadSession {
     };
     const { sql } = this.executor.compiler.object(statement, root, selections(info));
     const text = `select k.key::text as key, ${sql} as data from unnest(${keys}) as k(key)`;
-    const shape = `${text}\n${JSON.stringify(statement.params.values.slice(1))}`;
-    let loader = this.loaders.get(shape);
-    if (!loader) {
-      const values = statement.params.values;
-      loader = new DataLoader(async (batch) => {
-        const rows = await this.executor.rows<{ key: string; data: unknown }>(text, [
-          batch,
-          ...values.slice(1),
-        ]);
-        const byKey = new Map(rows.map((r) => [r.key, r.data]));
-        return batch.map((k) => byKey.get(k) ?? null);
-      });
-      this.loaders.set(shape, loader);
-    }
-    return loader.load(key);
+    const values = statement.params.values.slice(1);
+    return { text, values, shape: `${text}\n${JSON.stringify(values)}` };
+  }
+
+  /**
+   * Everything a compiled selection depends on beyond the document: the caller's role and
+   * branch, the business day, the active rule versions and the variables it reads.
+   */
+  private compiledKey(info: GraphQLResolveInfo): string {
+    const { ruleSets, clock } = this.context;
+    return JSON.stringify([
+      this.caller.role,
+      this.caller.branchPath,
+      clock.today(),
+      ruleSets.tier?.id,
+      ruleSets.entitlement?.id,
+      info.fieldNodes.length,
+      ...info.fieldNodes.flatMap((node) =>
+        variablesIn(node, info.fragments).map((name) => info.variableValues[name]),
+      ),
+    ]);
   }
 
   /** A page of rows as a Relay connection. */

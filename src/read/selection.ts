@@ -2,6 +2,7 @@ import {
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   getDirectiveValues,
+  visit,
   type FieldNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
@@ -57,4 +58,35 @@ export function collectFields(
 /** The merged sub-selections of all the nodes of one response key. */
 export function subSelections(nodes: readonly FieldNode[]): SelectionSetNode[] {
   return nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+}
+
+const variablesByNode = new WeakMap<FieldNode, string[]>();
+
+/**
+ * The variables that a field's selection (its fragments included) reads: what a compiled
+ * selection depends on beyond the document, where the field's own arguments do not count.
+ */
+export function variablesIn(
+  node: FieldNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+): string[] {
+  let names = variablesByNode.get(node);
+  if (!names) {
+    const found = new Set<string>();
+    const spread = new Set<string>();
+    const walk = (selectionSet: SelectionSetNode) =>
+      visit(selectionSet, {
+        Variable: (variable) => void found.add(variable.name.value),
+        FragmentSpread: (fragment) => {
+          const name = fragment.name.value;
+          if (spread.has(name) || !fragments[name]) return;
+          spread.add(name);
+          walk(fragments[name].selectionSet);
+        },
+      });
+    if (node.selectionSet) walk(node.selectionSet);
+    names = [...found].sort();
+    variablesByNode.set(node, names);
+  }
+  return names;
 }

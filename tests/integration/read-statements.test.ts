@@ -283,6 +283,41 @@ describe('the read path', () => {
     expect(statements).toHaveLength(1);
   });
 
+  it('reuses a compiled selection only for the same role, variables and business day', async () => {
+    const query = `query ($by: CustomerLookup!, $status: [PolicyStatus!]) { customer(by: $by) {
+      cifNo identityDocuments { type } policies(status: $status) { totalCount } } }`;
+    const ask = (role: Role, status: string[], cifNo = cifs[0]) =>
+      hub.gql(query, { by: { cifNo }, status }, role);
+    const inForce = await ask(Role.FRONTLINE, ['IN_FORCE']);
+    expect(inForce.data!.customer.policies.totalCount).toBe(1);
+    // The same document with another value of a variable the selection reads.
+    expect((await ask(Role.FRONTLINE, ['EXPIRED'])).data!.customer.policies.totalCount).toBe(0);
+    // Another customer, the same compiled statement.
+    expect((await ask(Role.FRONTLINE, ['IN_FORCE'], cifs[1])).data!.customer.cifNo).toBe(cifs[1]);
+    // Marketing may not read identity documents: compiled for frontline, refused to marketing.
+    const refused = await ask(Role.MARKETING, ['IN_FORCE']);
+    expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await ask(Role.FRONTLINE, ['IN_FORCE'])).data).toEqual(inForce.data);
+    // A new business day: what was compiled with the day before's date is not reused.
+    const history = async () =>
+      (
+        await hub.gql(
+          `query ($by: CustomerLookup!) { customer(by: $by) { riskHistory { asOf } } }`,
+          { by: { cifNo: cifs[0] } },
+          Role.UNDERWRITING,
+        )
+      ).data!.customer.riskHistory.asOf;
+    const today = hub.clock.today();
+    expect(await history()).toBe(today);
+    hub.clock.set(new Date(hub.clock.now().getTime() + 3 * 86_400_000));
+    try {
+      expect(await history()).toBe(hub.clock.today());
+      expect(hub.clock.today()).not.toBe(today);
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
   it('keeps aliases of one field with different arguments apart', async () => {
     const res = await hub.gql(
       `query ($by: CustomerLookup!) { customer(by: $by) {
