@@ -28,6 +28,7 @@ import { MatchReview } from '../modules/golden/match-review.entity';
 import { MatchDecision } from '../modules/golden/match-decision.entity';
 import { CustomerMerge } from '../modules/golden/customer-merge.entity';
 import { NameCount } from '../modules/golden/name-count.entity';
+import { SegmentCount } from '../modules/marketing/segment-count.entity';
 
 export const ENTITIES = [
   Branch,
@@ -54,6 +55,7 @@ export const ENTITIES = [
   MatchDecision,
   CustomerMerge,
   NameCount,
+  SegmentCount,
 ];
 
 // migrations/ beside src/: the repository's TypeScript sources under ts-node and the tests,

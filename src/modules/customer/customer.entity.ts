@@ -29,6 +29,13 @@ import { IdentityDocument } from './identity-document.entity';
   name: 'customer_consent_check',
   expression: 'not marketing_consent or consent_at is not null',
 })
+// A campaign segment (a tier, consenting, a branch subtree) pages by CIF number: one range of
+// this index per tier, the branch checked on each entry. The subtree cannot lead the key,
+// as its branches' ranges would come out one after another instead of in CIF order.
+@Index({
+  name: 'customer_segment_idx',
+  expression: `create index "customer_segment_idx" on "customer" ("current_tier", "marketing_consent", "cif_no") include ("branch_id") where "status" = 'ACTIVE'`,
+})
 export class Customer extends BaseEntity<'status' | 'marketingConsent' | 'version' | 'lineage'> {
   @Property({ type: 'text', unique: true })
   cifNo!: string;
@@ -63,6 +70,14 @@ export class Customer extends BaseEntity<'status' | 'marketingConsent' | 'versio
 
   @Enum({ items: () => ConsentChannel, type: 'text', nullable: true })
   consentChannel?: ConsentChannel;
+
+  /**
+   * The tier of the open tier assignment, kept by the database (triggers on tier_assignment,
+   * Migration20261201800000), never written by the application: segments filter and page on
+   * it through customer_segment_idx, and it keys the segment counts (segment_count).
+   */
+  @Property({ type: 'text', nullable: true })
+  currentTier?: string;
 
   @Property({ type: 'integer', version: true })
   version!: number;

@@ -153,6 +153,14 @@ export class RuleSetActivations {
       committed = true;
       this.logger.info('rule set version activated', { job: id, ...result });
       await this.ruleSets.refresh();
+      if (kind === RuleSetKind.TIER) {
+        await this.tiers.settleActivation().catch((error: unknown) =>
+          this.logger.warn('activated; the segment counts and statistics settle later', {
+            job: id,
+            error: String(error),
+          }),
+        );
+      }
     } catch (error) {
       if (committed) {
         this.logger.error('activated, but could not reload the rules here', {

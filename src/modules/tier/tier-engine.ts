@@ -84,6 +84,15 @@ export async function recomputeTiers(
   // The statements below reach the assignments through this array of ids (an index probe
   // per customer); a join lets the planner scan the whole, ever-growing history instead.
   const evaluatedIds = `a.customer_id = any(array(select customer_id from tier_evaluation))`;
+  // The customers whose tier changes: the assignment triggers below rewrite their current
+  // tier. Locked first, in id order, as merges lock customers before the assignments they
+  // close, so that a merge and a recompute never wait on each other in a cycle.
+  await client.query(
+    `select 1 from customer c join tier_evaluation e on e.customer_id = c.id
+     where c.id = any(array(select customer_id from tier_evaluation))
+       and c.current_tier is distinct from e.tier
+     order by c.id for no key update of c`,
+  );
   let skipped: string[] = [];
   if (snapshot) {
     // Metrics from an older snapshot must not overwrite what a later recompute wrote, nor
@@ -116,20 +125,28 @@ export async function recomputeTiers(
   ).rows;
   // Reasons are words, the costliest part: written only for the rows that change.
   const reasons = reasonTextsSql(ruleSet.document, rowColumn('e'));
-  await client.query(
-    `update tier_assignment a set valid_to = $2::timestamptz
-     from tier_evaluation e
-     where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
-       and (a.tier, a.risk_class, a.value_class, a.rule_set_version_id)
-         is distinct from (e.tier, e.risk_class, e.value_class, $1::uuid)`,
-    [ruleSet.id, now],
-  );
-  const inserted = await client.query(
-    `insert into tier_assignment
+  const insert = `insert into tier_assignment
        (customer_id, rule_set_version_id, tier, risk_class, value_class, metrics, reasons, cause, valid_from)
      select e.customer_id, $1::uuid, e.tier, e.risk_class, e.value_class, e.metrics_json,
-       ${reasons}, $3, $2::timestamptz
-     from tier_evaluation e
+       ${reasons}, $3, $2::timestamptz`;
+  // A period ends and the next one opens in one statement, so that the assignment triggers
+  // see only the outcome: a customer's current tier is written once when the tier changes,
+  // and not at all when only the classes or the rule version do (an activation would
+  // otherwise rewrite every customer twice). Each new row is joined to the update's output
+  // row for its customer, so it is written after the period it follows has ended.
+  const replaced = await client.query(
+    `with ended as (
+       update tier_assignment a set valid_to = $2::timestamptz
+       from tier_evaluation e
+       where ${evaluatedIds} and a.valid_to is null and a.customer_id = e.customer_id
+         and (a.tier, a.risk_class, a.value_class, a.rule_set_version_id)
+           is distinct from (e.tier, e.risk_class, e.value_class, $1::uuid)
+       returning a.customer_id)
+     ${insert} from tier_evaluation e join ended on ended.customer_id = e.customer_id`,
+    [ruleSet.id, now, cause],
+  );
+  const opened = await client.query(
+    `${insert} from tier_evaluation e
      left join lateral (select 1 as open from tier_assignment a
        where a.customer_id = e.customer_id and a.valid_to is null) current on true
      where current.open is null
@@ -152,7 +169,7 @@ export async function recomputeTiers(
   );
   return {
     evaluated: (evaluated.rowCount ?? 0) - skipped.length,
-    changed: inserted.rowCount ?? 0,
+    changed: (replaced.rowCount ?? 0) + (opened.rowCount ?? 0),
     skipped,
   };
 }

@@ -41,6 +41,7 @@ export class TierWorker {
       await this.ruleSets.refresh();
       const batch = 500;
       while (!this.stopping && (await this.tiers.drainQueue(batch)) === batch);
+      await this.tiers.foldSegmentCounts();
       if (this.unavailable) this.logger.info('tier worker: the database is back');
       this.unavailable = false;
     } catch (error) {
