@@ -27,8 +27,11 @@ const seesEveryBranch = (viewer: Viewer) => !viewer.branchPath.includes('.');
 function inSubtree(row: SqlScope, branchId: string, viewer: Viewer): string {
   const branch = row.sibling('vb', 'Branch');
   const path = row.param(viewer.branchPath, 'text');
-  return `exists (select 1 from ${branch.table} vb where ${branch.col('id')} = ${branchId}
-    and (${branch.col('path')} = ${path} or ${branch.col('path')} like ${path} || '.%'))`;
+  // The subtree's branches as an array, read once per statement rather than joined: a
+  // generic plan cannot know how many branches a subtree holds, and joined from an
+  // estimated one, a segment page read every customer of each branch and sorted them.
+  return `${branchId} = any(array(select ${branch.col('id')} from ${branch.table} vb
+    where ${branch.col('path')} = ${path} or ${branch.col('path')} like ${path} || '.%'))`;
 }
 
 /** Conditions on the customer row `customer` (a scope on the customer table). */

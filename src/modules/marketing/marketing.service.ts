@@ -9,6 +9,7 @@ import { textLiteral } from '../tier/rule-set/compile';
 import { assignmentAt, endOfDay, startOfDay } from '../tier/tier.type';
 import type { BusinessClock } from '../../time/clock';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
+import { SegmentCount } from './segment-count.entity';
 
 const MAX_DAYS = 3660;
 
@@ -76,19 +77,52 @@ export class MarketingService {
     const consent = filter.consentGiven;
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
     const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
+    // Tiers held now are the customer's current tier; tiers on a past date need the history.
+    const current = filter.tiers?.length && !filter.tierAsOf ? filter.tiers : undefined;
+
+    /** Conditions on what a customer and a segment count (SegmentCount) both carry. */
+    const counted = (c: SqlScope): string[] => {
+      const where = [`${c.col('status')} = '${CustomerStatus.ACTIVE}'`];
+      if (consent !== undefined)
+        where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
+      if (filter.branchCode) {
+        // An array, not a join: the planner, which cannot know how many branches a code's
+        // subtree holds, then keeps to the ordered index range instead of a branch at a time.
+        const code = c.param(filter.branchCode, 'text');
+        where.push(`${c.col('branch')} = any(array(select b.id from branch b, branch root
+            where root.code = ${code} and (b.path = root.path or b.path like root.path || '.%')))`);
+      }
+      if (current) {
+        // One tier as a plain equality: the index then yields the tier's customers in CIF
+        // order, where any() over an array would have them sorted after reading them all.
+        where.push(
+          current.length === 1
+            ? `${c.col('currentTier')} = ${c.param(current[0], 'text')}`
+            : `${c.col('currentTier')} = any(${c.param(current, 'text[]')})`,
+        );
+      }
+      return where;
+    };
+    const onlyCounted =
+      current !== undefined &&
+      !filter.lines?.length &&
+      !filter.channels?.length &&
+      expiring === undefined &&
+      (filter.hasClaims === undefined || filter.hasClaims === null) &&
+      !filter.tierChange;
 
     return {
       type: () => CustomerView,
       orderBy: (c) => [{ sql: c.col('cifNo'), type: 'text', direction: 'asc' }],
+      ...(onlyCounted && {
+        counts: {
+          entity: () => SegmentCount,
+          column: 'customers',
+          source: (s: SqlScope) => ({ where: counted(s) }),
+        },
+      }),
       source: (c: SqlScope) => {
-        const where = [`${c.col('status')} = '${CustomerStatus.ACTIVE}'`];
-        if (consent !== undefined)
-          where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
-        if (filter.branchCode) {
-          const code = c.param(filter.branchCode, 'text');
-          where.push(`${c.col('branch')} in (select b.id from branch b, branch root
-            where root.code = ${code} and (b.path = root.path or b.path like root.path || '.%'))`);
-        }
+        const where = counted(c);
         const policy: string[] = [];
         if (filter.lines?.length) policy.push(`p.line = any(${c.param(filter.lines, 'text[]')})`);
         if (filter.channels?.length) {
@@ -108,8 +142,8 @@ export class MarketingService {
             where pp.customer_id = ${c.col('id')} and cl.status not in ('REJECTED', 'WITHDRAWN')
               and cl.accident_at >= ${startOfDay(`${c.param(this.clock.today(), 'date')} - ${c.param(claimsWindow, 'int')}`)})`);
         }
-        if (filter.tiers?.length) {
-          const at = filter.tierAsOf ? endOfDay(c.param(filter.tierAsOf, 'date')) : undefined;
+        if (filter.tiers?.length && filter.tierAsOf) {
+          const at = endOfDay(c.param(filter.tierAsOf, 'date'));
           where.push(`exists (select 1 from tier_assignment ta where ta.customer_id = ${c.col('id')}
             and ta.tier = any(${c.param(filter.tiers, 'text[]')}) and ${assignmentAt('ta', at)})`);
         }
