@@ -131,9 +131,11 @@ export async function startHub(
   url: string,
   secrets: BenchSecrets,
   env: Record<string, string>,
-): Promise<{ endpoint: string; pid: number; stop(): void }> {
+  nodeArgs: string[] = [],
+): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
   const port = 4100 + Math.floor(Math.random() * 500);
-  const hub = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const args = [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const hub = spawn(process.execPath, args, {
     cwd: path.resolve(__dirname, '..'),
     env: {
       ...process.env,
@@ -157,7 +159,11 @@ export async function startHub(
   return {
     endpoint: `http://127.0.0.1:${port}/graphql`,
     pid: hub.pid!,
-    stop: () => hub.kill('SIGTERM'),
+    stop: async () => {
+      const exited = new Promise((resolve) => hub.once('exit', resolve));
+      hub.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 

@@ -139,7 +139,7 @@ async function accuracy(records: number) {
         `  ${customers} golden records; review queue ${open} open tasks`,
     );
   } finally {
-    hub.stop();
+    await hub.stop();
     await issuer.close();
     await db.drop();
   }
@@ -308,7 +308,7 @@ export async function ingestMix(url: string, batches: number, singles = 0) {
       singleP99: singles ? percentile(latencies, 99) : undefined,
     };
   } finally {
-    hub.stop();
+    await hub.stop();
     await issuer.close();
   }
 }

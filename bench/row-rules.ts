@@ -96,7 +96,7 @@ async function main() {
       results.get(branchCode)!.push(await autocannon(options(token)));
     }
   }
-  hub.stop();
+  await hub.stop();
   for (const [branchCode, runs] of results) {
     const mean = (pick: (r: autocannon.Result) => number) =>
       runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
