@@ -137,16 +137,22 @@ const RISK_HISTORY_SQL = `select json_build_object('data', json_build_object(
       ${riskHistory('array(select p.id from policy p where p.vehicle_id = v.id)')})
     from vehicle v where v.vin = $2)))::text as body`;
 
-/** Consenting active customers of a tier under a branch, by CIF number after a cursor. */
-const SEGMENT_ROWS = `from customer c
-  join tier_assignment a on a.customer_id = c.id and a.valid_to is null and a.tier = $1
-  where c.status = 'ACTIVE' and c.marketing_consent
-    and c.branch_id in (select b.id from branch b, branch root
-      where root.code = $2 and (b.path = root.path or b.path like root.path || '.%'))`;
+/** The branches under the branch of code $2, itself included. */
+const SUBTREE = `array(select b.id from branch b, branch root
+  where root.code = $2 and (b.path = root.path or b.path like root.path || '.%'))`;
+
+/**
+ * Consenting active customers of a tier under a branch, on the hub's segment design: the
+ * current tier on the customer (customer_segment_idx) and the counts in segment_count.
+ */
+const SEGMENT_ROWS = `from customer c where c.status = 'ACTIVE' and c.marketing_consent
+  and c.current_tier = $1 and c.branch_id = any(${SUBTREE})`;
 
 const SEGMENT_PAGE_SQL = `select json_build_object('data', json_build_object('marketingCustomers',
   json_build_object(
-    'totalCount', (select count(*) ${SEGMENT_ROWS}),
+    'totalCount', (select coalesce(sum(s.customers), 0) from segment_count s
+      where s.current_tier = $1 and s.status = 'ACTIVE' and s.marketing_consent
+        and s.branch_id = any(${SUBTREE})),
     'pageInfo', json_build_object('hasNextPage', count(*) > 50,
       'endCursor', (array_agg(${cursor('p.cif_no')} order by p.cif_no desc) filter (where p.rn <= 50))[1]),
     'nodes', coalesce(json_agg(json_build_object('cifNo', p.cif_no, 'name', p.name,
@@ -158,7 +164,7 @@ const SEGMENT_PAGE_SQL = `select json_build_object('data', json_build_object('ma
             and q.id in (select pp.policy_id from policy_party pp where pp.customer_id = p.id)
             order by q.expiry_date desc, q.id limit 20) q), '[]')))
       order by p.cif_no) filter (where p.rn <= 50), '[]'))))::text as body
-  from (select c.id, c.cif_no, c.name, a.tier, row_number() over (order by c.cif_no) as rn
+  from (select c.id, c.cif_no, c.name, c.current_tier as tier, row_number() over (order by c.cif_no) as rn
     ${SEGMENT_ROWS} and ($3::text is null or c.cif_no > $3)
     order by c.cif_no limit 51) p`;
 
