@@ -58,7 +58,8 @@ export class ReadExecutor {
   private readonly timer?: () => () => void;
 
   constructor(
-    private readonly pool: Pool,
+    /** Connections on generic plans (app.ts): the compiled reads' own. */
+    readonly pool: Pool,
     readonly compiler: ReadCompiler,
     options: { maxPrepared?: number; timer?: () => () => void } = {},
   ) {

@@ -554,18 +554,23 @@ describe('a stream of distinct selections', () => {
           expect(res.errors).toBeUndefined();
         }
       }
-      // The pool has one connection: this runs on the same session as the reads.
-      const { rows } = await hub.app.services.pool.query<{ n: number }>(
+      // The read pool has one connection: this runs on the same session as the reads.
+      const reads = hub.app.services.reads.pool;
+      const { rows } = await reads.query<{ n: number }>(
         `select count(*)::int as n from pg_prepared_statements where name like 'read\\_%'`,
       );
       expect(rows[0].n).toBe(5);
+      // Planned once for all values; the jobs' connections plan each statement as usual.
+      const mode = `select current_setting('plan_cache_mode') as mode`;
+      expect((await reads.query(mode)).rows[0].mode).toBe('force_generic_plan');
+      expect((await hub.app.services.pool.query(mode)).rows[0].mode).toBe('auto');
       // What is still prepared keeps answering; what was evicted is prepared again.
       for (const field of fields) {
         expect(
           (await hub.gql(`{ branches(first: 1) { nodes { ${field} } } }`)).errors,
         ).toBeUndefined();
       }
-      const after = await hub.app.services.pool.query<{ n: number }>(
+      const after = await reads.query<{ n: number }>(
         `select count(*)::int as n from pg_prepared_statements where name like 'read\\_%'`,
       );
       expect(after.rows[0].n).toBe(5);
