@@ -289,9 +289,15 @@ export class ReadCompiler {
       ? [keysetCondition(order, decodeCursor(after, order, `${path}.after`), statement.params)]
       : [];
     const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
-    const cursorSql = cursorOf(order);
 
-    const innerColumns = [`row_number() over (order by ${orderSql}) as rn`, `${cursorSql} as c`];
+    const innerColumns = [`row_number() over (order by ${orderSql}) as rn`];
+    // Encoding a cursor costs more than reading most columns: only when one is asked for.
+    let cursors = false;
+    const cursor = () => {
+      if (!cursors) innerColumns.push(`${cursorOf(order)} as c`);
+      cursors = true;
+      return 'p.c';
+    };
     const pageRows = `filter (where p.rn <= ${firstSql})`;
     const pairs: [string, string][] = [];
     const connectionFields = collectFields(this.connectionTypeName(type), selectionSets, statement);
@@ -303,14 +309,14 @@ export class ReadCompiler {
         const info = collectFields('PageInfo', subSelections(nodes), statement);
         const infoPairs: [string, string][] = [];
         for (const [infoKey, infoNodes] of info) {
-          const infoSql: Record<string, string> = {
-            hasNextPage: `count(*) > ${firstSql}`,
-            hasPreviousPage: after ? 'true' : 'false',
-            startCursor: `(array_agg(p.c order by p.rn) ${pageRows})[1]`,
-            endCursor: `(array_agg(p.c order by p.rn desc) ${pageRows})[1]`,
-            __typename: `'PageInfo'`,
+          const infoSql: Record<string, () => string> = {
+            hasNextPage: () => `count(*) > ${firstSql}`,
+            hasPreviousPage: () => (after ? 'true' : 'false'),
+            startCursor: () => `(array_agg(${cursor()} order by p.rn) ${pageRows})[1]`,
+            endCursor: () => `(array_agg(${cursor()} order by p.rn desc) ${pageRows})[1]`,
+            __typename: () => `'PageInfo'`,
           };
-          infoPairs.push([infoKey, infoSql[infoNodes[0].name.value]]);
+          infoPairs.push([infoKey, infoSql[infoNodes[0].name.value]()]);
         }
         pairs.push([key, buildObject(infoPairs)]);
       } else if (name === 'edges' || name === 'nodes') {
@@ -332,7 +338,7 @@ export class ReadCompiler {
             statement,
           )) {
             const edgeField = edgeNodes[0].name.value;
-            if (edgeField === 'cursor') edgePairs.push([edgeKey, 'p.c']);
+            if (edgeField === 'cursor') edgePairs.push([edgeKey, cursor()]);
             else if (edgeField === 'node')
               edgePairs.push([edgeKey, itemJson(subSelections(edgeNodes))]);
             else edgePairs.push([edgeKey, `'${edgeType}'`]);
