@@ -109,7 +109,8 @@ export async function emptyDatabase(name: string) {
   };
 }
 
-function migrate(url: string) {
+/** Applies the committed migrations, as the hub does at start. */
+export function migrate(url: string) {
   return new Promise<void>((resolve, reject) => {
     const child = spawn(
       process.execPath,

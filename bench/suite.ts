@@ -13,6 +13,7 @@ import {
   arg,
   BENCH_SECRETS as secrets,
   computeTiers,
+  migrate,
   registerDocument,
   seededDatabase,
   startHub,
@@ -312,6 +313,8 @@ async function main() {
   const config = parseConfig();
   const jobs: Record<string, number> = {};
   const url = await seededDatabase(customers, secrets, (s) => (jobs.seedSeconds = s));
+  // A kept database may predate a migration that the recompute relies on.
+  await migrate(url);
   const tiers = await computeTiers(url);
   jobs.tierRecomputeSeconds = tiers.seconds;
   console.log(`Tiers of ${tiers.evaluated} customers recomputed in ${tiers.seconds.toFixed(1)} s`);
