@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
@@ -207,10 +208,13 @@ async function exportAll(pool: Pool, response: http.ServerResponse) {
     if (!page.lines) break;
     exported += page.rows;
     if (!response.write(page.lines)) {
-      await new Promise((resolve) => {
-        response.once('drain', resolve);
-        response.once('close', resolve);
-      });
+      const waits = new AbortController();
+      const { signal } = waits;
+      await Promise.race([
+        once(response, 'drain', { signal }),
+        once(response, 'close', { signal }),
+      ]);
+      waits.abort();
     }
     if (page.rows < 1000) break;
     after = page.last;

@@ -162,8 +162,12 @@ export async function exportSegment(
   let closed = false;
   response.on('close', () => (closed = true));
   const write = async (chunk: string) => {
-    if (!response.write(chunk))
-      await Promise.race([once(response, 'drain'), once(response, 'close')]);
+    if (response.write(chunk)) return;
+    // The wait that loses the race is taken off too: a long export waits thousands of times.
+    const waits = new AbortController();
+    const { signal } = waits;
+    await Promise.race([once(response, 'drain', { signal }), once(response, 'close', { signal })]);
+    waits.abort();
   };
   if (format === 'csv') await write(`${CSV_COLUMNS.join(',')}\n`);
   let exported = 0;
