@@ -85,12 +85,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const limits = { statementTimeoutMs: config.statementTimeoutMs, poolWaitMs: config.dbPoolWaitMs };
   const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, limits));
   // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the
-  // read path runs named prepared statements on generic plans (src/db/pg.ts), which the
+  // read path runs named prepared statements on generic plans without JIT (src/db/pg.ts), which the
   // jobs' statements must not get.
   const pool = createPool(databaseUrl, config.dbPoolSize, clock.zone, limits);
   const readPool = createPool(databaseUrl, config.dbPoolSize, clock.zone, {
     ...limits,
-    genericPlans: true,
+    compiledReads: true,
   });
   // Readiness has a connection of its own: a busy pool is not a database outage.
   const probe = createPool(databaseUrl, 1, clock.zone, {

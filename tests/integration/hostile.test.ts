@@ -561,8 +561,8 @@ describe('a stream of distinct selections', () => {
       );
       expect(rows[0].n).toBe(5);
       // Planned once for all values; the jobs' connections plan each statement as usual.
-      const mode = `select current_setting('plan_cache_mode') as mode`;
-      expect((await reads.query(mode)).rows[0].mode).toBe('force_generic_plan');
+      const mode = `select current_setting('plan_cache_mode') as mode, current_setting('jit') as jit`;
+      expect((await reads.query(mode)).rows[0]).toEqual({ mode: 'force_generic_plan', jit: 'off' });
       expect((await hub.app.services.pool.query(mode)).rows[0].mode).toBe('auto');
       // What is still prepared keeps answering; what was evicted is prepared again.
       for (const field of fields) {
