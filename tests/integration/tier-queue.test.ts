@@ -77,6 +77,18 @@ describe('the tier recompute queue', () => {
 
     expect(await queued(customer)).toEqual([{ reason: 'claim' }]);
     expect(await openTier(customer)).toEqual(['BLUE']);
+    // PostgreSQL ends the killed worker's session only when it next reads from its socket,
+    // after the statement it was blocked in: until then that session holds the entry it took,
+    // and a worker skips it (as the next tick would pick it up).
+    for (const deadline = Date.now() + 20_000; ;) {
+      const free = await hub.sql(
+        `select 1 from tier_recompute_queue where customer_id = $1 for update skip locked`,
+        [customer.id],
+      );
+      if (free.length) break;
+      if (Date.now() > deadline) throw new Error('the killed worker kept its queue entry for 20 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await hub.app.services.tiers.drainQueue();
     expect(await openTier(customer)).toEqual(['WATCH']);
     expect(await queued(customer)).toEqual([]);
