@@ -190,22 +190,23 @@ const EXPORT_PAGE_SQL = `select string_agg(json_build_object('cursor', ${cursor(
     and ($1::text is null or c.cif_no > $1) order by c.cif_no limit 1000) e
   join branch b on b.id = e.branch_id`;
 
-/** Streams the whole export page by page, each page sent before the next is read. */
+/**
+ * Streams the whole export page by page, reading the next page while it writes this one
+ * (as the hub does), each page sent before the one after it is read.
+ */
 async function exportAll(pool: Pool, response: http.ServerResponse) {
   response.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
   let closed = false;
   response.on('close', () => (closed = true));
-  let after: string | null = null;
+  type ExportPage = { lines: string | null; last: string; rows: number };
+  const read = async (after: string | null): Promise<ExportPage> =>
+    (await pool.query<ExportPage>({ name: 'export', text: EXPORT_PAGE_SQL, values: [after] }))
+      .rows[0];
   let exported = 0;
-  while (!closed) {
-    const { rows }: { rows: { lines: string | null; last: string; rows: number }[] } =
-      await pool.query({
-        name: 'export',
-        text: EXPORT_PAGE_SQL,
-        values: [after],
-      });
-    const page: { lines: string | null; last: string; rows: number } = rows[0];
-    if (!page.lines) break;
+  let page = await read(null);
+  while (!closed && page.lines) {
+    const next = page.rows === 1000 ? read(page.last) : undefined;
+    next?.catch(() => undefined);
     exported += page.rows;
     if (!response.write(page.lines)) {
       const waits = new AbortController();
@@ -216,8 +217,8 @@ async function exportAll(pool: Pool, response: http.ServerResponse) {
       ]);
       waits.abort();
     }
-    if (page.rows < 1000) break;
-    after = page.last;
+    if (!next) break;
+    page = await next;
   }
   if (!closed) response.end(`${JSON.stringify({ end: true, exported })}\n`);
 }
