@@ -36,57 +36,56 @@ export function asOfSql(row: SqlScope, asOf: unknown, context: ReadContext): str
 
 /**
  * One row of indicators over the policies `policyIds` (SQL yielding policy ids) as of
- * `asOf`; it also carries `policy_ids` and `as_of` for the per-year breakdown.
+ * `asOf`, with its per-year breakdown in `years` (see `policyYearRows`). Each policy and
+ * its claims are read once, for the totals and the years alike: read apart, they doubled
+ * the database's work for an underwriting history.
  */
 export function riskHistoryRow(policyIds: string, asOf: string, alias: string): string {
-  return `(select ${asOf} as as_of, pol.policy_ids,
-      cl.claims_1y as claim_count_1y,
-      cl.claims_3y as claim_count_3y,
-      cl.claims_5y as claim_count_5y,
-      case when po.first_cover is null then 0
-        else extract(year from age(${asOf}, coalesce(cl.last_accident, po.first_cover)))::int end
+  return `(select ${asOf} as as_of, t.*,
+      case when t.first_cover is null then 0
+        else extract(year from age(${asOf}, coalesce(t.last_accident, t.first_cover)))::int end
         as claim_free_years,
-      coalesce(po.written, 0.00) as written_premium,
-      coalesce(po.earned, 0.00) as earned_premium,
-      coalesce(cl.paid, 0.00) as paid,
-      coalesce(cl.incurred, 0.00) as incurred,
-      case when coalesce(po.earned, 0) = 0 then null
-        else round(coalesce(cl.incurred, 0) / po.earned, 4) end as loss_ratio,
-      cl.last_accident
-    from (select array(${policyIds}) as policy_ids) pol
-    cross join lateral (select sum(p.premium) as written,
-        sum(${EARNED_PREMIUM('p', asOf)}) as earned,
-        min(p.effective_date) as first_cover
-      from policy p where p.id = any(pol.policy_ids) and p.effective_date <= ${asOf}) po
-    cross join lateral (select
-        count(*) filter (where c.accident_at::date > ${asOf} - interval '1 year') as claims_1y,
-        count(*) filter (where c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
-        count(*) filter (where c.accident_at::date > ${asOf} - interval '5 years') as claims_5y,
-        max(c.accident_at)::date as last_accident,
-        sum(c.paid_amount) as paid,
-        sum(${INCURRED('c')}) as incurred
-      from claim c
-      where c.policy_id = any(pol.policy_ids) and ${COUNTED_CLAIM('c')}
-        and c.accident_at::date <= ${asOf}) cl) ${alias}`;
+      case when t.earned_premium = 0 then null
+        else round(t.incurred / t.earned_premium, 4) end as loss_ratio
+    from (with pc as (select p.effective_date, p.premium,
+          ${EARNED_PREMIUM('p', asOf)} as earned,
+          p.effective_date <= ${asOf} as covered, k.*
+        from policy p cross join lateral (select count(*) as claims,
+            count(*) filter (where c.accident_at::date > ${asOf} - interval '1 year') as claims_1y,
+            count(*) filter (where c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
+            count(*) filter (where c.accident_at::date > ${asOf} - interval '5 years') as claims_5y,
+            max(c.accident_at)::date as last_accident,
+            coalesce(sum(c.paid_amount), 0.00) as paid,
+            coalesce(sum(${INCURRED('c')}), 0.00) as incurred
+          from claim c where c.policy_id = p.id and ${COUNTED_CLAIM('c')}
+            and c.accident_at::date <= ${asOf}) k
+        where p.id = any(array(${policyIds})))
+      select coalesce(sum(pc.premium) filter (where pc.covered), 0.00) as written_premium,
+        coalesce(sum(pc.earned) filter (where pc.covered), 0.00) as earned_premium,
+        min(pc.effective_date) filter (where pc.covered) as first_cover,
+        coalesce(sum(pc.claims_1y), 0)::int as claim_count_1y,
+        coalesce(sum(pc.claims_3y), 0)::int as claim_count_3y,
+        coalesce(sum(pc.claims_5y), 0)::int as claim_count_5y,
+        max(pc.last_accident) as last_accident,
+        coalesce(sum(pc.paid), 0.00) as paid,
+        coalesce(sum(pc.incurred), 0.00) as incurred,
+        (select coalesce(jsonb_agg(y), '[]'::jsonb) from (
+            select extract(year from pc.effective_date)::int as year,
+              count(*)::int as policy_count,
+              sum(pc.premium) as written_premium,
+              sum(pc.earned) as earned_premium,
+              sum(pc.claims)::int as claim_count,
+              sum(pc.paid) as paid,
+              sum(pc.incurred) as incurred
+            from pc where pc.covered group by 1) y) as years
+      from pc) t) ${alias}`;
 }
 
 /** Per underwriting year (the year a policy period starts), over a risk-history row. */
 export function policyYearRows(history: string, alias: string): string {
   return `(select y.*, case when y.earned_premium = 0 then null
         else round(y.incurred / y.earned_premium, 4) end as loss_ratio
-    from (select extract(year from p.effective_date)::int as year,
-        count(*) as policy_count,
-        sum(p.premium) as written_premium,
-        sum(${EARNED_PREMIUM('p', `${history}.as_of`)}) as earned_premium,
-        sum(c.claims) as claim_count,
-        sum(c.paid) as paid,
-        sum(c.incurred) as incurred
-      from policy p
-      cross join lateral (select count(*) as claims,
-          coalesce(sum(cl.paid_amount), 0.00) as paid,
-          coalesce(sum(${INCURRED('cl')}), 0.00) as incurred
-        from claim cl where cl.policy_id = p.id and ${COUNTED_CLAIM('cl')}
-          and cl.accident_at::date <= ${history}.as_of) c
-      where p.id = any(${history}.policy_ids) and p.effective_date <= ${history}.as_of
-      group by 1) y) ${alias}`;
+    from jsonb_to_recordset(${history}.years) as y(year int, policy_count int,
+      written_premium numeric, earned_premium numeric, claim_count int, paid numeric,
+      incurred numeric)) ${alias}`;
 }
