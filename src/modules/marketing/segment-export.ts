@@ -184,6 +184,9 @@ export async function exportSegment(
       : undefined;
     // Read for nothing when the client has gone; its failure then has no one to tell.
     next?.catch(() => undefined);
+    // One turn of the event loop, so that the statement is on its way before the page is
+    // serialised: otherwise it would wait for the serialisation it should overlap.
+    if (next) await new Promise((resolve) => setImmediate(resolve));
     const lines = page.edges.map(({ cursor, node }) =>
       format === 'csv' ? csvRow(cursor, node) : `${JSON.stringify({ cursor, customer: node })}\n`,
     );
