@@ -17,6 +17,7 @@ import {
   registerDocument,
   seededDatabase,
   startHub,
+  vacuumAnalyze,
 } from './harness';
 import { ingestMix } from './ingestion';
 import { SHAPES, type Keys, type Shape } from './shapes';
@@ -318,6 +319,7 @@ async function main() {
   const tiers = await computeTiers(url);
   jobs.tierRecomputeSeconds = tiers.seconds;
   console.log(`Tiers of ${tiers.evaluated} customers recomputed in ${tiers.seconds.toFixed(1)} s`);
+  jobs.vacuumAnalyzeSeconds = await vacuumAnalyze(url);
 
   const keys = await drawKeys(url, 2000);
   const issuer: TestIssuer = await startTestIssuer();
