@@ -77,14 +77,7 @@ describeInBrowser('the console', () => {
       `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence, created_at)
        select $1, least(rx.id, ry.id), greatest(rx.id, ry.id), $4, 'name+birth date', $5, $6
        from source_record rx, source_record ry where rx.customer_id = $2 and ry.customer_id = $3`,
-      [
-        id,
-        customers[0]!.id,
-        customers[1]!.id,
-        score,
-        JSON.stringify(evidence),
-        hub.clock.now(),
-      ],
+      [id, customers[0]!.id, customers[1]!.id, score, JSON.stringify(evidence), hub.clock.now()],
     );
     return { id, customers: customers.map((c) => ({ id: c.id, cifNo: c.cif_no })) };
   }
