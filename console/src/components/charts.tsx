@@ -9,6 +9,7 @@ import {
   Title,
   Tooltip,
 } from 'chart.js';
+import type { ReactNode } from 'react';
 import { Bar, Line } from 'react-chartjs-2';
 
 ChartJS.register(
@@ -37,6 +38,47 @@ export interface Transition {
 
 /** A customer without a tier yet (never classified) has no current tier. */
 const NONE = '(none)';
+
+/** A table of one cell per row and column, its rows and columns headed. */
+function CrossTable({
+  caption,
+  corner,
+  rows,
+  columns,
+  cell,
+  className,
+}: {
+  caption: string;
+  corner: string;
+  rows: string[];
+  columns: string[];
+  cell: (row: string, column: string) => ReactNode;
+  className?: string;
+}) {
+  return (
+    <table className={className}>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{corner}</th>
+          {columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r}>
+            <th scope="row">{r}</th>
+            {columns.map((c) => cell(r, c))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /**
  * Customers moving from each current tier to each new tier: a stacked bar per current tier,
@@ -85,40 +127,27 @@ export function TransitionMatrix({
           }}
         />
       </div>
-      <table className="matrix">
-        <caption>{caption}: customers per current tier (rows) and new tier (columns)</caption>
-        <thead>
-          <tr>
-            <th scope="col">current \ new</th>
-            {to.map((t) => (
-              <th scope="col" key={t}>
-                {t}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {from.map((f) => (
-            <tr key={f}>
-              <th scope="row">{f}</th>
-              {to.map((t) => {
-                const n = count(f, t);
-                return (
-                  <td
-                    key={t}
-                    data-from={f}
-                    data-to={t}
-                    data-customers={n}
-                    className={n && f !== t ? 'moved' : undefined}
-                  >
-                    {n}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <CrossTable
+        className="matrix"
+        caption={`${caption}: customers per current tier (rows) and new tier (columns)`}
+        corner={'current \\ new'}
+        rows={from}
+        columns={to}
+        cell={(f, t) => {
+          const n = count(f, t);
+          return (
+            <td
+              key={t}
+              data-from={f}
+              data-to={t}
+              data-customers={n}
+              className={n && f !== t ? 'moved' : undefined}
+            >
+              {n}
+            </td>
+          );
+        }}
+      />
     </figure>
   );
 }
@@ -160,31 +189,17 @@ export function SegmentChart({ counts, tiers }: { counts: SegmentCount[]; tiers:
           }}
         />
       </div>
-      <table>
-        <caption>Customers per branch (rows) and tier (columns)</caption>
-        <thead>
-          <tr>
-            <th scope="col">branch</th>
-            {order.map((t) => (
-              <th scope="col" key={t}>
-                {t}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {branches.map((b) => (
-            <tr key={b}>
-              <th scope="row">{b}</th>
-              {order.map((t) => (
-                <td key={t} data-branch={b} data-tier={t}>
-                  {count(b, t)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <CrossTable
+        caption="Customers per branch (rows) and tier (columns)"
+        corner="branch"
+        rows={branches}
+        columns={order}
+        cell={(b, t) => (
+          <td key={t} data-branch={b} data-tier={t}>
+            {count(b, t)}
+          </td>
+        )}
+      />
     </figure>
   );
 }
