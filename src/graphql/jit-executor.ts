@@ -18,6 +18,9 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     async load() {
       return {
         executor: async (request) => {
+          // Apollo found no operation to run (a name the document lacks, or none among
+          // several); graphql-jit would run the only one there is regardless.
+          if (!request.operation) return { errors: [unresolvedOperation(request.operationName)] };
           // Apollo caches parsed documents, so the same query text arrives as the same object.
           let byOperation = compiled.get(request.document);
           if (!byOperation) {
@@ -71,6 +74,15 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
     originalError: original ?? error,
     extensions: (original as GraphQLError | undefined)?.extensions,
   });
+}
+
+/** graphql-js's words; Apollo answers them as OPERATION_RESOLUTION_FAILURE (HTTP 400). */
+function unresolvedOperation(name: string | null | undefined): GraphQLError {
+  return new GraphQLError(
+    name
+      ? `Unknown operation named "${name}".`
+      : 'Must provide operation name if query contains multiple operations.',
+  );
 }
 
 /**

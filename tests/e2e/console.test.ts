@@ -109,6 +109,9 @@ describeInBrowser('the console', () => {
     await page.keyboard.press('Delete');
     // Typed text would get Monaco's closing brackets; inserted text is taken as it is.
     await page.keyboard.insertText('query Branch { branch(code: "0000") { code name } }');
+    // GraphiQL reads the operation's name from the text a moment later (the tab takes it): a
+    // click before then would send the name of the example the tab held.
+    await page.locator('.graphiql-tab-active', { hasText: 'Branch' }).waitFor();
     const sent = page.waitForRequest(
       (r) => r.url().endsWith('/graphql') && (r.postData() ?? '').includes('query Branch'),
     );
@@ -116,7 +119,12 @@ describeInBrowser('the console', () => {
     const request = await sent;
     expect(request.headers().authorization).toBe(`Bearer ${token}`);
     const answer = await (await request.response())!.json();
-    expect(answer).toEqual({ data: { branch: { code: '0000', name: expect.any(String) } } });
+    // The hub's error lines ride along, so that a failure shows its cause, not only its id.
+    const failures = hub.logs.filter((line) => line.level === 'error');
+    expect({ answer, failures }).toEqual({
+      answer: { data: { branch: { code: '0000', name: expect.any(String) } } },
+      failures: [],
+    });
     await page.locator('.graphiql-response').getByText('"code"').first().waitFor();
     await screenshot(page, 'explorer');
     expect(outside).toEqual([]);

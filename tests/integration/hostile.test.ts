@@ -396,6 +396,28 @@ const CASES: HostileCase[] = [
     extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
   },
   {
+    // What an editor sends when its operation name lags behind the text just typed.
+    name: 'an operation name the document does not hold',
+    send: (hub) =>
+      post(
+        hub,
+        JSON.stringify({
+          query: 'query Branch { branch(code: "0000") { code } }',
+          operationName: 'Profile',
+        }),
+      ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { reason: 'OPERATION_RESOLUTION_FAILURE' },
+  },
+  {
+    name: 'two operations and no operation name',
+    send: (hub) => postQuery(hub, 'query A { __typename } query B { __typename }'),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { reason: 'OPERATION_RESOLUTION_FAILURE' },
+  },
+  {
     name: 'introspection',
     send: (hub) => postQuery(hub, '{ __schema { types { name fields { name } } } }'),
     status: 400,
