@@ -6,7 +6,6 @@ import { BranchResolver } from '../modules/branch/branch.resolver';
 import { CustomerResolver } from '../modules/customer/customer.resolver';
 import { IngestionResolver } from '../modules/ingestion/ingestion.resolver';
 import { MarketingResolver } from '../modules/marketing/marketing.resolver';
-import { PolicyResolver } from '../modules/policy/policy.resolver';
 import { VehicleResolver } from '../modules/vehicle/vehicle.resolver';
 import { EligibilityResolver } from '../modules/entitlement/eligibility.resolver';
 import { RuleSetVersionResolver } from '../modules/tier/rule-set-version.resolver';
@@ -17,12 +16,12 @@ import { StewardshipResolver } from '../modules/stewardship/stewardship.resolver
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
+import { relationArgumentResolvers } from './relation-arguments';
 
 export const RESOLVERS = [
   BranchResolver,
   CustomerResolver,
   VehicleResolver,
-  PolicyResolver,
   MarketingResolver,
   IngestionResolver,
   RuleSetVersionResolver,
@@ -36,7 +35,7 @@ export const RESOLVERS = [
 /** The schema the code declares; `schema/schema.graphql` is this, printed. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: RESOLVERS,
+    resolvers: [...RESOLVERS, ...relationArgumentResolvers()],
     authChecker: RoleAuthChecker,
     validate: false,
   });

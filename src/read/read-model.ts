@@ -43,18 +43,34 @@ export interface ColumnField extends FieldBase {
   property: string;
 }
 
+/** A field without arguments: one that took some would be a relation, which declares them. */
 export interface ExpressionField extends FieldBase {
   kind: 'expression';
-  sql: (scope: SqlScope, args: Args, context: ReadContext) => string;
+  sql: (scope: SqlScope, context: ReadContext) => string;
 }
 
-export interface RelationField extends FieldBase {
+/** A type-graphql `@ArgsType()` class. */
+export type ArgsClass<A extends object> = new () => A;
+
+/** What every connection takes (ConnectionArgs): its page. */
+export interface PageArgs {
+  first?: number;
+  after?: string;
+}
+
+export interface RelationField<A extends object = Args> extends FieldBase {
   kind: 'one' | 'many' | 'connection';
   /** The API class of the related items. */
   type: () => Function;
-  source: (parent: SqlScope, child: SqlScope, args: Args, context: ReadContext) => SourceSql;
+  /**
+   * The field's arguments, declared here only: the schema takes them from this class
+   * (src/graphql/relation-arguments.ts), and `source` and `orderBy` get their values,
+   * typed by it. A connection's include its page.
+   */
+  args?: () => ArgsClass<A>;
+  source: (parent: SqlScope, child: SqlScope, args: A, context: ReadContext) => SourceSql;
   /** For lists and connections; the last key must be unique so that cursors are stable. */
-  orderBy?: (child: SqlScope, args: Args) => OrderKey[];
+  orderBy?: (child: SqlScope, args: A) => OrderKey[];
   /** For plain lists: how many items at most (lists of a bounded kind only). */
   limit?: number;
   /**
@@ -135,10 +151,18 @@ export function Expression(
   return fieldDecorator(() => ({ kind: 'expression', sql, access: options.access }));
 }
 
-export function Related(
-  spec: Omit<RelationField, 'access'> & { access?: FieldAccess },
+type RelationSpec<A extends object> = Omit<RelationField<A>, 'access' | 'kind' | 'args'> & {
+  access?: FieldAccess;
+} & (
+    | { kind: 'connection'; args: () => ArgsClass<A & PageArgs> }
+    | { kind: 'one' | 'many'; args?: () => ArgsClass<A> }
+  );
+
+/** Rows of another type: one, a list, or a connection (paged, with its arguments). */
+export function Related<A extends object = Record<never, never>>(
+  spec: RelationSpec<A>,
 ): PropertyDecorator {
-  return fieldDecorator(() => spec);
+  return fieldDecorator(() => spec as unknown as RelationField);
 }
 
 /** A column of a derived row (an aggregate or a JSON record set) by its SQL name. */

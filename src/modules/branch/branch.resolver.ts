@@ -1,26 +1,13 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Info,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
 import type { Caller } from '../../auth/roles';
-import { compiledValue } from '../../graphql/compiled';
 import type { RequestContext } from '../../graphql/context';
-import { ConnectionArgs } from '../../graphql/connection';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
 import { BranchRuleError, type BranchChangeContext } from './branch.service';
-import { BranchConnection, BranchHistoryConnection, BranchStatus, BranchView } from './branch.type';
+import { BranchConnection, BranchStatus, BranchView } from './branch.type';
 
 const lookupBy = (column: 'id' | 'code'): LookupSource => ({
   type: () => BranchView,
@@ -95,15 +82,6 @@ export class BranchResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
     return context.read.lookup(info, BRANCH_BY.code, code.trim());
-  }
-
-  @FieldResolver(() => BranchHistoryConnection)
-  history(
-    @Root() root: BranchView,
-    @Args() _args: ConnectionArgs,
-    @Info() info: GraphQLResolveInfo,
-  ) {
-    return compiledValue(root, info);
   }
 
   @Authorized(OPERATIONS.branchAdmin)

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
-import { Connection } from '../../graphql/connection';
+import { Connection, ConnectionArgs } from '../../graphql/connection';
 import { Column, Expression, ReadsFrom, Related, type Nested } from '../../read/read-model';
 import { Branch, BranchLevel } from './branch.entity';
 import { BranchChange, BranchHistory } from './branch-history.entity';
@@ -90,6 +90,7 @@ export class BranchView {
   @Related({
     kind: 'connection',
     type: () => BranchVersionView,
+    args: () => ConnectionArgs,
     access: FIELDS.branchHistory,
     source: (branch, version) => ({
       where: [`${version.col('branch')} = ${branch.col('id')}`],

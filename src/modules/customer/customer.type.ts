@@ -2,7 +2,8 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
-import { Connection } from '../../graphql/connection';
+import { AsOfArgs } from '../../graphql/common.args';
+import { Connection, ConnectionArgs } from '../../graphql/connection';
 import {
   Column,
   DerivedColumn,
@@ -10,7 +11,6 @@ import {
   Expression,
   ReadsFrom,
   Related,
-  type Args,
   type Nested,
 } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
@@ -34,6 +34,7 @@ import {
   TierAssignmentView,
 } from '../tier/tier.type';
 import { ContactPointView } from './contact-point.type';
+import { CustomerClaimsArgs, CustomerPoliciesArgs, RiskScoresArgs } from './customer.args';
 import { Customer } from './customer.entity';
 import { ConsentChannel, CustomerKind, CustomerStatus, Gender } from './customer.enums';
 import { IdentityDocumentView } from './identity-document.type';
@@ -50,10 +51,8 @@ export const RESOLVED_FROM = 'resolved_from';
 export const customerPolicyIds = (customer: SqlScope) =>
   `select pp.policy_id from policy_party pp where pp.customer_id = ${customer.col('id')}`;
 
-const anyOf = (row: SqlScope, column: string, values: unknown, type: string) =>
-  Array.isArray(values) && values.length
-    ? [`${column} = any(${row.param(values, `${type}[]`)})`]
-    : [];
+const anyOf = (row: SqlScope, column: string, values: readonly string[] | undefined | null) =>
+  values?.length ? [`${column} = any(${row.param(values, 'text[]')})`] : [];
 
 @ObjectType('FieldLineage', { description: 'Where one golden field came from.' })
 @DerivedRow()
@@ -234,11 +233,12 @@ export class CustomerView {
     seenWithParent: true,
     kind: 'connection',
     type: () => PolicyView,
-    source: (customer, policy, args: Args) => ({
+    args: () => CustomerPoliciesArgs,
+    source: (customer, policy, args) => ({
       where: [
         `${policy.col('id')} in (${customerPolicyIds(customer)})`,
-        ...anyOf(policy, policy.col('status'), args.status, 'text'),
-        ...anyOf(policy, policy.col('line'), args.line, 'text'),
+        ...anyOf(policy, policy.col('status'), args.status),
+        ...anyOf(policy, policy.col('line'), args.line),
       ],
     }),
     orderBy: (policy) => policyOrder(policy),
@@ -251,7 +251,8 @@ export class CustomerView {
     access: FIELDS.claims,
     kind: 'connection',
     type: () => ClaimView,
-    source: (customer, claim, args: Args) => ({
+    args: () => CustomerClaimsArgs,
+    source: (customer, claim, args) => ({
       where: [
         `${claim.col('policy')} in (${customerPolicyIds(customer)})`,
         ...(args.open === true ? [OPEN_CLAIM(claim)] : []),
@@ -294,10 +295,11 @@ export class CustomerView {
     access: FIELDS.riskScores,
     kind: 'connection',
     type: () => RiskScoreView,
-    source: (customer, score, args: Args) => ({
+    args: () => RiskScoresArgs,
+    source: (customer, score, args) => ({
       where: [
         `${score.col('customer')} = ${customer.col('id')}`,
-        ...anyOf(score, score.col('stage'), args.stage, 'text'),
+        ...anyOf(score, score.col('stage'), args.stage),
       ],
     }),
     orderBy: (score) => [
@@ -312,7 +314,8 @@ export class CustomerView {
     access: FIELDS.riskScores,
     kind: 'one',
     type: () => RiskHistoryView,
-    source: (customer, history, args: Args, context) => ({
+    args: () => AsOfArgs,
+    source: (customer, history, args, context) => ({
       from: riskHistoryRow(
         customerPolicyIds(customer),
         asOfSql(customer, args.asOf, context),
@@ -330,7 +333,8 @@ export class CustomerView {
   @Related({
     kind: 'one',
     type: () => TierAssignmentView,
-    source: (customer, assignment, args: Args) => ({
+    args: () => AsOfArgs,
+    source: (customer, assignment, args) => ({
       where: [
         `${assignment.col('customer')} = ${customer.col('id')}`,
         assignmentAt(
@@ -347,6 +351,7 @@ export class CustomerView {
     access: FIELDS.tierHistory,
     kind: 'connection',
     type: () => TierAssignmentView,
+    args: () => ConnectionArgs,
     source: (customer, assignment) => ({
       where: [`${assignment.col('customer')} = ${customer.col('id')}`],
     }),
@@ -386,6 +391,7 @@ export class CustomerView {
     access: FIELDS.eligibilityDecisions,
     kind: 'connection',
     type: () => EligibilityDecisionView,
+    args: () => ConnectionArgs,
     source: (customer, decision) => ({
       where: [`${decision.col('customer')} = ${customer.col('id')}`],
     }),

@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
 import { ROWS } from '../../auth/rows';
 import { LocalDateResolver } from 'graphql-scalars';
-import { Connection } from '../../graphql/connection';
+import { Connection, ConnectionArgs } from '../../graphql/connection';
 import { DecimalScalar } from '../../graphql/scalars';
 import { Column, ReadsFrom, Related, type OrderKey, type Nested } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
@@ -120,6 +120,7 @@ export class PolicyView {
     access: FIELDS.claims,
     kind: 'connection',
     type: () => ClaimView,
+    args: () => ConnectionArgs,
     source: (policy, claim) => ({ where: [`${claim.col('policy')} = ${policy.col('id')}`] }),
     orderBy: (claim) => claimOrder(claim),
   })

@@ -30,7 +30,7 @@ export const EARNED_PREMIUM = (policy: string, asOf: string) => `case
       / (${policy}.expiry_date - ${policy}.effective_date + 1), 0), 1), 2) end`;
 
 /** `asOf` as SQL: the argument bound as a date, or the business clock's today. */
-export function asOfSql(row: SqlScope, asOf: unknown, context: ReadContext): string {
+export function asOfSql(row: SqlScope, asOf: string | undefined, context: ReadContext): string {
   return row.param(asOf || context.clock.today(), 'date');
 }
 

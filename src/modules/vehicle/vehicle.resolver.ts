@@ -1,23 +1,10 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Info,
-  Query,
-  Resolver,
-  Root,
-} from 'type-graphql';
+import { Arg, Authorized, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
-import { AsOfArgs } from '../../graphql/common.args';
-import { compiledValue } from '../../graphql/compiled';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { checkPlate, checkVin } from '../../validation';
-import { RiskHistoryView } from '../risk/risk-history.type';
 import { VehicleView } from './vehicle.type';
 
 const byColumn = (property: 'vin' | 'plate'): LookupSource => ({
@@ -51,14 +38,5 @@ export class VehicleResolver {
       ? validOrThrow('vin', checkVin(vin))
       : validOrThrow('plate', checkPlate(plate!));
     return context.read.lookup(info, VEHICLE_BY[vin ? 'vin' : 'plate'], normalized);
-  }
-
-  @FieldResolver(() => RiskHistoryView)
-  riskHistory(
-    @Root() root: VehicleView,
-    @Args() _args: AsOfArgs,
-    @Info() info: GraphQLResolveInfo,
-  ) {
-    return compiledValue(root, info);
   }
 }

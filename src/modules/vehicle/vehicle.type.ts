@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
+import { AsOfArgs } from '../../graphql/common.args';
 import { ROWS } from '../../auth/rows';
 import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
 import { RiskHistoryView } from '../risk/risk-history.type';
@@ -48,6 +49,7 @@ export class VehicleView {
     access: FIELDS.riskScores,
     kind: 'one',
     type: () => RiskHistoryView,
+    args: () => AsOfArgs,
     source: (vehicle, history, args, context) => ({
       from: riskHistoryRow(
         `select p.id from policy p where p.vehicle_id = ${vehicle.col('id')}`,
