@@ -74,8 +74,10 @@ export async function createContext(
 ): Promise<RequestContext> {
   const caller = await app.authenticator.caller(request.authorization);
   // Writes get their own identity map: a shared one could show one request's customer
-  // to another.
-  const em = app.em.fork();
+  // to another. Forked, like each service, only when the request needs it: most reads
+  // need none, and building them all cost as much as authenticating.
+  let forked: EntityManager | undefined;
+  const em = () => (forked ??= app.em.fork());
   return {
     requestId: request.requestId,
     caller,
@@ -83,25 +85,45 @@ export async function createContext(
     read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
     audit: (entry) =>
       new AuditLog(app.clock).record(app.pool, actorOf(caller, request.requestId), entry),
-    services: {
-      branches: new BranchService(em, app.clock),
-      customerLookup: new CustomerLookupService(app.hasher),
-      marketing: new MarketingService(app.ruleSets, app.clock),
-      ingestion: new IngestionService(
-        em,
-        new PiiSealer(app.hasher, app.cipher),
-        app.clock,
-        app.metrics,
-        caller.sourceSystem,
-        app.matching,
-      ),
-      ruleSetVersions: new RuleSetVersionService(em, app.tiers, app.ruleSets, app.activations),
-      eligibility: new EligibilityService(em, app.pool, app.ruleSets, app.clock),
-      reveal: new RevealService(em, app.cipher, app.clock),
-      trustedDocuments: app.trustedDocuments,
-      stewardship: new StewardshipService(em, app.clock, {
-        genericHolders: app.matching.genericHolders,
-      }),
-    },
+    services: lazily<RequestContext['services']>({
+      branches: () => new BranchService(em(), app.clock),
+      customerLookup: () => new CustomerLookupService(app.hasher),
+      marketing: () => new MarketingService(app.ruleSets, app.clock),
+      ingestion: () =>
+        new IngestionService(
+          em(),
+          new PiiSealer(app.hasher, app.cipher),
+          app.clock,
+          app.metrics,
+          caller.sourceSystem,
+          app.matching,
+        ),
+      ruleSetVersions: () =>
+        new RuleSetVersionService(em(), app.tiers, app.ruleSets, app.activations),
+      eligibility: () => new EligibilityService(em(), app.pool, app.ruleSets, app.clock),
+      reveal: () => new RevealService(em(), app.cipher, app.clock),
+      trustedDocuments: () => app.trustedDocuments,
+      stewardship: () =>
+        new StewardshipService(em(), app.clock, {
+          genericHolders: app.matching.genericHolders,
+        }),
+    }),
   };
+}
+
+/** An object whose properties are built by `make`, each on its first read. */
+function lazily<T extends object>(make: { [K in keyof T]: () => T[K] }): T {
+  const built = {} as T;
+  for (const key of Object.keys(make) as (keyof T)[]) {
+    Object.defineProperty(built, key, {
+      enumerable: true,
+      get() {
+        const value = make[key]();
+        Object.defineProperty(built, key, { value, enumerable: true });
+        return value;
+      },
+      configurable: true,
+    });
+  }
+  return built;
 }

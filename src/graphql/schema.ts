@@ -1,5 +1,5 @@
 import './enums';
-import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { GraphQLObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { RoleAuthChecker } from '../auth/auth-checker';
 import { BranchResolver } from '../modules/branch/branch.resolver';
@@ -44,8 +44,11 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 }
 
 /**
- * Values of read types arrive keyed by response key from the read compiler: their fields
- * without a resolver of their own read that key instead of the field name.
+ * Values of read types arrive keyed by response key from the read compiler: every field of
+ * theirs reads that key instead of the field name, with a plain resolver in place of
+ * type-graphql's, which would run its middleware for each value (no field of a read type
+ * has any: access is the compiler's). type-graphql only declared relation fields'
+ * arguments (relation-arguments.ts).
  */
 function resolveCompiledFields(schema: GraphQLSchema): void {
   const readNames = new Set<string>(connectionTypeNames);
@@ -53,9 +56,11 @@ function resolveCompiledFields(schema: GraphQLSchema): void {
   for (const type of getMetadataStorage().objectTypes) {
     if (targets.has(type.target)) readNames.add(type.name);
   }
+  const resolve: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) =>
+    compiledValue(source, info);
   for (const name of readNames) {
     const type = schema.getType(name);
     if (!(type instanceof GraphQLObjectType)) continue;
-    for (const field of Object.values(type.getFields())) field.resolve ??= compiledValue;
+    for (const field of Object.values(type.getFields())) field.resolve = resolve;
   }
 }

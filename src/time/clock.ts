@@ -11,6 +11,8 @@
  */
 export class BusinessClock {
   private pinned?: number;
+  /** The last day `today` found, and the instants it spans: asked on every request. */
+  private current?: { day: string; from: number; until: number };
   private readonly dayFormat: Intl.DateTimeFormat;
   private readonly partsFormat: Intl.DateTimeFormat;
 
@@ -40,7 +42,18 @@ export class BusinessClock {
 
   /** Today's business day, as `YYYY-MM-DD`. */
   today(): string {
-    return this.dayOf(this.now());
+    const now = this.pinned ?? Date.now();
+    const current = this.current;
+    if (current && now >= current.from && now < current.until) return current.day;
+    const day = this.dayOf(new Date(now));
+    const from = this.instantAt(day).getTime();
+    const until = this.instantAt(addDays(day, 1)).getTime();
+    // Kept only where the span is certain: a zone whose midnight a clock change skips
+    // gets no span, and asks the formatter every time.
+    if (from <= now && now < until && this.dayOf(new Date(until - 1)) === day) {
+      this.current = { day, from, until };
+    }
+    return day;
   }
 
   /** The business day an instant falls on, as `YYYY-MM-DD`. */

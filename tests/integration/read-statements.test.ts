@@ -321,6 +321,7 @@ describe('the read path', () => {
   it('keeps aliases of one field with different arguments apart', async () => {
     const res = await hub.gql(
       `query ($by: CustomerLookup!) { customer(by: $by) {
+        number: cifNo cif: cifNo
         inForce: policies(status: [IN_FORCE]) { totalCount }
         expired: policies(status: [EXPIRED]) { totalCount }
         open: claims(open: true) { totalCount }
@@ -329,6 +330,8 @@ describe('the read path', () => {
       Role.FRONTLINE,
     );
     expect(res.data!.customer).toEqual({
+      number: cifs[0],
+      cif: cifs[0],
       inForce: { totalCount: 1 },
       expired: { totalCount: 0 },
       open: { totalCount: 1 },

@@ -12,6 +12,33 @@ describe('the business clock', () => {
     beijing.set(undefined);
   });
 
+  it('turns the day at the zone midnight, to the millisecond, wherever the clock moves', () => {
+    const clock = new BusinessClock('Asia/Shanghai');
+    const walk = [
+      ['2026-12-31T15:59:59.999Z', '2026-12-31'],
+      ['2026-12-31T16:00:00.000Z', '2027-01-01'],
+      ['2026-12-31T15:59:59.999Z', '2026-12-31'],
+      ['2027-01-01T15:59:59.999Z', '2027-01-01'],
+      ['2027-01-01T16:00:00.000Z', '2027-01-02'],
+      ['2026-06-15T03:00:00.000Z', '2026-06-15'],
+    ];
+    for (const [instant, day] of walk) {
+      clock.set(instant);
+      expect([instant, clock.today()]).toEqual([instant, day]);
+    }
+    // Where a clock change skips midnight (Santiago, 2026-09-06), the day still turns right.
+    const santiago = new BusinessClock('America/Santiago');
+    for (const [instant, day] of [
+      ['2026-09-06T03:59:59.999Z', '2026-09-05'],
+      ['2026-09-06T04:00:00.000Z', '2026-09-06'],
+      ['2026-09-06T05:00:00.000Z', '2026-09-06'],
+    ]) {
+      santiago.set(instant);
+      expect([instant, santiago.today()]).toEqual([instant, santiago.dayOf(new Date(instant))]);
+      expect(santiago.today()).toBe(day);
+    }
+  });
+
   it('turns a business wall-clock time into the instant', () => {
     expect(beijing.instantAt('2027-01-01', '00:30').toISOString()).toBe('2026-12-31T16:30:00.000Z');
     expect(beijing.minuteOfDay(new Date('2026-12-31T16:30:00Z'))).toBe(30);
