@@ -432,6 +432,26 @@ describe('the read path', () => {
     expect(busy.statements).toHaveLength(1);
   });
 
+  it('reads the root fields of one operation in one statement, each as it reads alone', async () => {
+    const both = `query ($cifNo: String!, $vin: String!) {
+      customer(by: { cifNo: $cifNo }) { cifNo riskHistory { claimCount3y policyYears { year } } }
+      vehicle(vin: $vin) { vin riskHistory { claimCount3y policyYears { year policyCount } } }
+      branch(code: "0000") { code }
+    }`;
+    const variables = { cifNo: built.busy.cifNo, vin: vin(BUSY_CARS[0]!) };
+    const together = await measure(both, variables, Role.UNDERWRITING);
+    expect(together.statements).toHaveLength(1);
+    const apart = await Promise.all(
+      [
+        'query ($cifNo: String!) { customer(by: { cifNo: $cifNo }) { cifNo riskHistory { claimCount3y policyYears { year } } } }',
+        'query ($vin: String!) { vehicle(vin: $vin) { vin riskHistory { claimCount3y policyYears { year policyCount } } } }',
+        '{ branch(code: "0000") { code } }',
+      ].map((query) => measure(query, variables, Role.UNDERWRITING)),
+    );
+    expect(together.data).toEqual(Object.assign({}, ...apart.map((a) => a.data)));
+    expect(together.data.vehicle.riskHistory.claimCount3y).toBe(2);
+  });
+
   it('finds a vehicle by plate in one statement', async () => {
     const { data, statements } = await measure(
       VEHICLE_BY_PLATE,
