@@ -200,6 +200,26 @@ describe('segment counts and pages', () => {
     await expectBalanced();
   });
 
+  it('leaves fresh statistics after a full recompute, and vacuums where autovacuum is off', async () => {
+    await customer('3201');
+    await hub.app.services.tiers.recomputeAll();
+    const [{ autovacuum }] = await hub.sql<{ autovacuum: boolean }>(
+      `select current_setting('autovacuum')::boolean as autovacuum`,
+    );
+    const tables = await hub.sql(
+      `select relname, last_analyze is not null as analyzed, last_vacuum is not null as vacuumed
+       from pg_stat_user_tables where relname in ('customer', 'tier_assignment', 'segment_count')
+       order by relname`,
+    );
+    expect(tables).toEqual(
+      ['customer', 'segment_count', 'tier_assignment'].map((relname) => ({
+        relname,
+        analyzed: true,
+        vacuumed: !autovacuum,
+      })),
+    );
+  });
+
   it('follows consent, branch and status changes', async () => {
     const withdrawing = await customer('3201');
     const moving = await customer('3201');
