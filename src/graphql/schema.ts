@@ -13,6 +13,7 @@ import { AuditResolver } from '../modules/audit/audit.resolver';
 import { RevealResolver } from '../modules/customer/reveal.resolver';
 import { TrustedDocumentResolver } from '../modules/trusted-document/trusted-document.resolver';
 import { StewardshipResolver } from '../modules/stewardship/stewardship.resolver';
+import { relationKey, withInheritedFields } from '../read/compiler';
 import { readTypeSpecs } from '../read/read-model';
 import { compiledValue } from './compiled';
 import { connectionTypeNames } from './connection';
@@ -44,23 +45,32 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 }
 
 /**
- * Values of read types arrive keyed by response key from the read compiler: every field of
- * theirs reads that key instead of the field name, with a plain resolver in place of
- * type-graphql's, which would run its middleware for each value (no field of a read type
- * has any: access is the compiler's). type-graphql only declared relation fields'
- * arguments (relation-arguments.ts).
+ * Values of read types arrive from the read compiler keyed for the executor (`graphql` keys,
+ * src/read/compiler.ts): a leaf field by its name, read inline by graphql-jit with no
+ * resolver; a relation by its response key, which a plain resolver reads. The wrappers of
+ * connections are keyed by response key throughout. These replace type-graphql's resolvers,
+ * which would run its middleware for each value (no field of a read type has any: access
+ * is the compiler's); type-graphql only declared relation arguments (relation-arguments.ts).
  */
 function resolveCompiledFields(schema: GraphQLSchema): void {
-  const readNames = new Set<string>(connectionTypeNames);
-  const targets = new Set(readTypeSpecs().keys());
-  for (const type of getMetadataStorage().objectTypes) {
-    if (targets.has(type.target)) readNames.add(type.name);
-  }
-  const resolve: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) =>
+  const specs = readTypeSpecs();
+  const relation: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) =>
+    (source as Record<string, unknown>)[relationKey(String(info.path.key))];
+  const wrapper: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) =>
     compiledValue(source, info);
-  for (const name of readNames) {
-    const type = schema.getType(name);
-    if (!(type instanceof GraphQLObjectType)) continue;
-    for (const field of Object.values(type.getFields())) field.resolve = resolve;
+  for (const type of getMetadataStorage().objectTypes) {
+    const own = specs.get(type.target);
+    const graphql = schema.getType(type.name);
+    if (!own || !(graphql instanceof GraphQLObjectType)) continue;
+    const spec = withInheritedFields(own);
+    for (const field of Object.values(graphql.getFields())) {
+      const kind = spec.fields.get(field.name)?.kind;
+      field.resolve = kind === 'column' || kind === 'expression' ? undefined : relation;
+    }
+  }
+  for (const name of connectionTypeNames) {
+    const graphql = schema.getType(name);
+    if (!(graphql instanceof GraphQLObjectType)) continue;
+    for (const field of Object.values(graphql.getFields())) field.resolve = wrapper;
   }
 }

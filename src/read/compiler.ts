@@ -38,7 +38,18 @@ export interface Statement extends SelectionContext {
   aliases: number;
   /** The largest page a connection may be asked for: bulk exports go beyond the API's. */
   maxPageSize: number;
+  /**
+   * How a read type's values are keyed. `graphql` (for the executor, see resolveCompiledFields
+   * in src/graphql/schema.ts): a leaf by its field name, which the executor reads inline with
+   * no resolver (a leaf takes no arguments, so its aliases share one value); a relation by
+   * `$` and its response key, which aliases with different arguments need. `response`: all
+   * by response key, for callers that read the values themselves (exports).
+   */
+  keys: 'graphql' | 'response';
 }
+
+/** The key of a relation's value under `graphql` keys; no GraphQL name starts with `$`. */
+export const relationKey = (responseKey: string) => `$${responseKey}`;
 
 /** A root row source: what a query field reads before its selection is applied. */
 export interface RootSource {
@@ -191,6 +202,8 @@ export class ReadCompiler {
     path: string,
   ): string {
     const pairs: [string, string][] = [];
+    const byName = statement.keys === 'graphql';
+    const leaves = new Set<string>();
     for (const [key, nodes] of collectFields(type.graphql.name, selectionSets, statement)) {
       const name = nodes[0].name.value;
       if (name === '__typename') {
@@ -201,8 +214,15 @@ export class ReadCompiler {
       const spec = type.spec.fields.get(name)!;
       const fieldPath = `${path}.${key}`;
       const seen = this.checkAccess(statement, spec.access, type.graphql.name, name);
+      const leaf = spec.kind === 'column' || spec.kind === 'expression';
+      if (byName && leaf && leaves.has(name)) continue;
+      if (leaf) leaves.add(name);
       const args = getArgumentValues(field, nodes[0], statement.variables) as Args;
-      pairs.push([key, this.fieldSql(statement, field, spec, seen, args, nodes, row, fieldPath)]);
+      const jsonKey = !byName ? key : leaf ? name : relationKey(key);
+      pairs.push([
+        jsonKey,
+        this.fieldSql(statement, field, spec, seen, args, nodes, row, fieldPath),
+      ]);
     }
     return buildObject(pairs);
   }
@@ -362,7 +382,7 @@ export class ReadCompiler {
 }
 
 /** A read type's fields with those it inherits from read-mapped base classes. */
-function withInheritedFields(spec: ReadTypeSpec): ReadTypeSpec {
+export function withInheritedFields(spec: ReadTypeSpec): ReadTypeSpec {
   const fields = new Map(spec.fields);
   for (
     let base = Object.getPrototypeOf(spec.target);

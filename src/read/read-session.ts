@@ -240,7 +240,7 @@ export class ReadSession {
     maxPageSize: number,
   ): Promise<T> {
     return this.page(
-      { ...this.statement(), maxPageSize },
+      { ...this.statement(), maxPageSize, keys: 'response' },
       root,
       args,
       selection,
@@ -331,6 +331,7 @@ export class ReadSession {
       params: new Params(),
       aliases: 0,
       maxPageSize: PAGE_SIZE.max,
+      keys: 'graphql',
       fragments: info?.fragments ?? {},
       variables: info?.variableValues ?? {},
     };

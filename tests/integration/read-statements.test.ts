@@ -318,6 +318,23 @@ describe('the read path', () => {
     }
   });
 
+  it('keeps a relation apart from a leaf whose name it takes as its alias', async () => {
+    const res = await hub.gql(
+      `query ($by: CustomerLookup!) { customer(by: $by) {
+        cifNo: policies(status: [IN_FORCE]) { totalCount }
+        number: cifNo
+        name: cifNo
+      } }`,
+      { by: { cifNo: cifs[0] } },
+      Role.FRONTLINE,
+    );
+    expect(res.data!.customer).toEqual({
+      cifNo: { totalCount: 1 },
+      number: cifs[0],
+      name: cifs[0],
+    });
+  });
+
   it('keeps aliases of one field with different arguments apart', async () => {
     const res = await hub.gql(
       `query ($by: CustomerLookup!) { customer(by: $by) {
