@@ -1,7 +1,6 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { Args, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { readTypeSpecs } from '../read/read-model';
-import { compiledValue } from './compiled';
+import { relationValue } from './compiled';
 
 let declared: Function[] | undefined;
 
@@ -21,8 +20,7 @@ export function relationArgumentResolvers(): Function[] {
     const resolver = { [`${spec.target.name}Arguments`]: class {} }[`${spec.target.name}Arguments`];
     for (const { name, args } of fields) {
       Object.defineProperty(resolver.prototype, name, {
-        value: (root: unknown, _args: unknown, info: GraphQLResolveInfo) =>
-          compiledValue(root, info),
+        value: relationValue,
         configurable: true,
         writable: true,
       });

@@ -1,5 +1,5 @@
 import './enums';
-import { GraphQLObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { RoleAuthChecker } from '../auth/auth-checker';
 import { BranchResolver } from '../modules/branch/branch.resolver';
@@ -13,9 +13,9 @@ import { AuditResolver } from '../modules/audit/audit.resolver';
 import { RevealResolver } from '../modules/customer/reveal.resolver';
 import { TrustedDocumentResolver } from '../modules/trusted-document/trusted-document.resolver';
 import { StewardshipResolver } from '../modules/stewardship/stewardship.resolver';
-import { relationKey, withInheritedFields } from '../read/compiler';
+import { withInheritedFields } from '../read/compiler';
 import { readTypeSpecs } from '../read/read-model';
-import { compiledValue } from './compiled';
+import { relationValue, wrapperValue } from './compiled';
 import { connectionTypeNames } from './connection';
 import { relationArgumentResolvers } from './relation-arguments';
 
@@ -54,10 +54,6 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
  */
 function resolveCompiledFields(schema: GraphQLSchema): void {
   const specs = readTypeSpecs();
-  const relation: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) =>
-    (source as Record<string, unknown>)[relationKey(String(info.path.key))];
-  const wrapper: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) =>
-    compiledValue(source, info);
   for (const type of getMetadataStorage().objectTypes) {
     const own = specs.get(type.target);
     const graphql = schema.getType(type.name);
@@ -65,12 +61,12 @@ function resolveCompiledFields(schema: GraphQLSchema): void {
     const spec = withInheritedFields(own);
     for (const field of Object.values(graphql.getFields())) {
       const kind = spec.fields.get(field.name)?.kind;
-      field.resolve = kind === 'column' || kind === 'expression' ? undefined : relation;
+      field.resolve = kind === 'column' || kind === 'expression' ? undefined : relationValue;
     }
   }
   for (const name of connectionTypeNames) {
     const graphql = schema.getType(name);
     if (!(graphql instanceof GraphQLObjectType)) continue;
-    for (const field of Object.values(graphql.getFields())) field.resolve = wrapper;
+    for (const field of Object.values(graphql.getFields())) field.resolve = wrapperValue;
   }
 }
