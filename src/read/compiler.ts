@@ -21,6 +21,7 @@ import {
   type OrderKey,
   type ReadContext,
   type ReadTypeSpec,
+  type RelationField,
   type SourceSql,
 } from './read-model';
 import { collectFields, subSelections, type SelectionContext } from './selection';
@@ -271,12 +272,57 @@ export class ReadCompiler {
     if (spec.kind === 'connection') {
       return this.connectionJson(statement, target, selections, args, path, relate);
     }
+    const onParent =
+      spec.kind === 'one' && this.onParentJson(statement, spec, target, args, nodes, row);
+    if (onParent) return onParent;
     const child = this.scope(target.spec, statement);
     const { src, order } = relate(child);
     const from = src.from ?? `${child.table} ${child.alias}`;
     const json = this.objectJson(statement, target, selections, child, path);
     if (spec.kind === 'one') return `(select ${json} from ${from}${where(src.where)} limit 1)`;
     return listJson(json, from, src.where, order, spec.limit);
+  }
+
+  /**
+   * A `one` relation read from the parent row's copies of its columns (RelationField.onParent),
+   * when the selection asks for nothing else; undefined otherwise. Its row rule would go
+   * unchecked, so only where the related rows are seen with the parent or have no rule.
+   */
+  private onParentJson(
+    statement: Statement,
+    spec: RelationField,
+    target: ResolvedType,
+    args: Args,
+    nodes: FieldNode[],
+    row: SqlScope,
+  ): string | undefined {
+    const copies = spec.onParent?.(row, args);
+    if (!copies || !(spec.seenWithParent || !target.spec.rows)) return undefined;
+    const pairs: [string, string][] = [];
+    const fields = target.graphql.getFields();
+    for (const [key, fieldNodes] of collectFields(
+      target.graphql.name,
+      subSelections(nodes),
+      statement,
+    )) {
+      const name = fieldNodes[0].name.value;
+      if (name === '__typename') {
+        pairs.push([key, `'${target.graphql.name}'`]);
+        continue;
+      }
+      const sql = copies.fields[name];
+      const access = target.spec.fields.get(name)?.access;
+      if (sql === undefined) return undefined;
+      // A masked field needs the related row's scope for its mask: read the row.
+      if (this.checkAccess(statement, access, target.graphql.name, name) === 'masked') {
+        return undefined;
+      }
+      pairs.push([
+        statement.keys === 'graphql' ? name : key,
+        leaf(sql, getNamedType(fields[name].type)),
+      ]);
+    }
+    return `(case when ${copies.exists} then ${buildObject(pairs)} end)`;
   }
 
   /**

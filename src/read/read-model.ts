@@ -74,6 +74,15 @@ export interface RelationField<A extends object = Args> extends FieldBase {
   /** For plain lists: how many items at most (lists of a bounded kind only). */
   limit?: number;
   /**
+   * For `one`: columns of the related row that the parent row also holds, kept equal by the
+   * database, by field name, and whether the related row exists. A selection of only these
+   * is read from the parent with no join; `undefined` where these arguments need the row.
+   */
+  onParent?: (
+    parent: SqlScope,
+    args: A,
+  ) => { exists: string; fields: Record<string, string> } | undefined;
+  /**
    * The related rows are seen whenever the parent row is, by the row rules' own definition
    * (a seen customer's policies, a seen policy's claims and vehicle): their rule is not
    * checked again. Never for a relation that can reach other customers' records.

@@ -118,6 +118,32 @@ describe('tier assignments', () => {
     expect(beforeAny.data!.customer.tier).toBeNull();
   });
 
+  it('answers the tier alone (read from the customer row) as the open assignment, before the first and after a change', async () => {
+    const customer = await diamondCustomer();
+    const alone = async () => {
+      const res = await hub.gql(
+        `query ($cifNo: String!) { customer(by: { cifNo: $cifNo }) {
+          tier { __typename tier } full: tier { tier cause } } }`,
+        { cifNo: customer.cifNo },
+        Role.FRONTLINE,
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.customer;
+    };
+    expect(await alone()).toEqual({ tier: null, full: null });
+    await hub.app.services.tiers.drainQueue();
+    expect(await alone()).toEqual({
+      tier: { __typename: 'TierAssignment', tier: 'DIAMOND' },
+      full: { tier: 'DIAMOND', cause: 'CHANGE' },
+    });
+    await reportCostlyClaim(customer);
+    await hub.app.services.tiers.drainQueue();
+    expect(await alone()).toEqual({
+      tier: { __typename: 'TierAssignment', tier: 'WATCH' },
+      full: { tier: 'WATCH', cause: 'CHANGE' },
+    });
+  });
+
   it('withholds the fast tracks from a high-risk customer with the reason, and keeps standard service', async () => {
     const customer = await diamondCustomer();
     await reportCostlyClaim(customer);

@@ -343,6 +343,15 @@ export class CustomerView {
         ),
       ],
     }),
+    // The open assignment's tier is on the customer row (kept by trigger), and campaign
+    // segments list it: their pages then skip a lookup per customer.
+    onParent: (customer, args) =>
+      args.asOf
+        ? undefined
+        : {
+            exists: `${customer.col('currentTier')} is not null`,
+            fields: { tier: customer.col('currentTier') },
+          },
   })
   tier?: Nested<TierAssignmentView>;
 
