@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { LocalDateResolver } from 'graphql-scalars';
 
 const DECIMAL = /^-?\d{1,16}(\.\d{1,6})?$/;
 
@@ -33,4 +34,20 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     }
     throw invalid(ast.kind === Kind.STRING || ast.kind === Kind.INT ? ast.value : ast.kind);
   },
+});
+
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * graphql-scalars' LocalDate, with the same name, description and input checks. Its
+ * output check builds a Date per value to reject days like 2020-02-30, which were a tenth
+ * of a segment page's executor time; the dates it writes out come from PostgreSQL `date`
+ * columns, real days by construction, so a value of the right form passes as it is.
+ */
+export const LocalDateScalar = new GraphQLScalarType<string, string>({
+  ...LocalDateResolver.toConfig(),
+  serialize: (value) =>
+    typeof value === 'string' && LOCAL_DATE.test(value)
+      ? value
+      : (LocalDateResolver.serialize(value) as string),
 });

@@ -1,5 +1,5 @@
+import { LocalDateScalar } from '../../graphql/scalars';
 import { ArgsType, Field, InputType } from 'type-graphql';
-import { LocalDateResolver } from 'graphql-scalars';
 import { ConnectionArgs } from '../../graphql/connection';
 import { BranchStatus } from './branch.type';
 
@@ -46,7 +46,7 @@ export class CloseBranchInput {
   @Field(() => String)
   code!: string;
 
-  @Field(() => LocalDateResolver, {
+  @Field(() => LocalDateScalar, {
     nullable: true,
     description: 'The day it closes (open up to the day before): today by default, not later.',
   })

@@ -1,5 +1,6 @@
+import { LocalDateScalar } from '../../graphql/scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
+import { DateTimeResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
 import { Column, Expression, ReadsFrom, Related, type Nested } from '../../read/read-model';
@@ -43,11 +44,11 @@ export class BranchView {
   @Expression((b) => `case when ${b.col('validTo')} is null then 'OPEN' else 'CLOSED' end`)
   status!: BranchStatus;
 
-  @Field(() => LocalDateResolver, { description: 'The first business day the branch is open.' })
+  @Field(() => LocalDateScalar, { description: 'The first business day the branch is open.' })
   @Column()
   validFrom!: string;
 
-  @Field(() => LocalDateResolver, {
+  @Field(() => LocalDateScalar, {
     nullable: true,
     description: 'The business day the branch closed: it was open up to the day before.',
   })
@@ -133,11 +134,11 @@ export class BranchVersionView {
   })
   parent?: Nested<BranchView>;
 
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateScalar)
   @Column()
   validFrom!: string;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDateScalar, { nullable: true })
   @Column()
   validTo?: string;
 

@@ -1,6 +1,7 @@
+import { LocalDateScalar } from '../../graphql/scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
-import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
+import { DateTimeResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
@@ -94,7 +95,7 @@ export class CustomerView {
   @Column()
   gender?: Gender;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: 'Refused to marketing.' })
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Refused to marketing.' })
   @Column({ access: FIELDS.birthDate })
   birthDate?: string;
 

@@ -1,4 +1,4 @@
-import { LocalDateResolver } from 'graphql-scalars';
+import { LocalDateScalar } from '../../graphql/scalars';
 import { Field, getMetadataStorage, type FieldOptions } from 'type-graphql';
 import { textProblem } from '../../graphql/limits/input';
 import type { BusinessClock } from '../../time/clock';
@@ -111,7 +111,7 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
   const rule: FieldRule = FIELD_RULES[key];
   const required = !options.nullable;
   const description = [describeRule(rule, required), options.description].filter(Boolean).join(' ');
-  const field = Field(() => (rule.type === 'birthDate' ? LocalDateResolver : String), {
+  const field = Field(() => (rule.type === 'birthDate' ? LocalDateScalar : String), {
     ...options,
     description,
   });

@@ -1,6 +1,6 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DateTimeResolver } from 'graphql-scalars';
+import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { BranchLevel } from '../branch/branch.entity';
 import { ClaimStatus, FastTrack, ReportChannel } from '../claim/claim.enums';
 import {
@@ -149,10 +149,10 @@ export class PolicyRecordInput {
   @RuledField('PolicyRecordInput.branchCode')
   branchCode!: string;
 
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateScalar)
   effectiveDate!: string;
 
-  @Field(() => LocalDateResolver, { description: 'The last day covered.' })
+  @Field(() => LocalDateScalar, { description: 'The last day covered.' })
   expiryDate!: string;
 
   @Field(() => DecimalScalar)
@@ -325,10 +325,10 @@ export class BranchRecordInput {
   })
   parentCode?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: 'The first day open.' })
+  @Field(() => LocalDateScalar, { nullable: true, description: 'The first day open.' })
   validFrom?: string | null;
 
-  @Field(() => LocalDateResolver, {
+  @Field(() => LocalDateScalar, {
     nullable: true,
     description: 'The day the branch closed (open up to the day before); today or earlier.',
   })

@@ -1,5 +1,5 @@
+import { LocalDateScalar } from '../../graphql/scalars';
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
-import { LocalDateResolver } from 'graphql-scalars';
 import { LineOfBusiness, SalesChannel } from '../policy/policy.enums';
 
 export enum TierMove {
@@ -16,7 +16,7 @@ registerEnumType(TierMove, {
     'Customers whose tier changed since a date, e.g. moved down from GOLD since 2026-07-01.',
 })
 export class TierChangeFilter {
-  @Field(() => LocalDateResolver, {
+  @Field(() => LocalDateScalar, {
     description: 'Changes from the start of this date (Beijing time).',
   })
   since!: string;
@@ -69,7 +69,7 @@ export class MarketingCustomerFilter {
   @Field(() => [String], { nullable: true, description: 'Tier codes, e.g. ["GOLD", "DIAMOND"].' })
   tiers?: string[];
 
-  @Field(() => LocalDateResolver, {
+  @Field(() => LocalDateScalar, {
     nullable: true,
     description: 'Match tiers as held at the end of this date (Beijing time); now by default.',
   })

@@ -1,10 +1,10 @@
+import { LocalDateScalar } from '../../graphql/scalars';
 import { Arg, Args, Authorized, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
 import { CustomerConnection } from '../customer/customer.type';
-import { LocalDateResolver } from 'graphql-scalars';
 import { TierTransitionView } from '../tier/rule-set-admin.type';
 import { MarketingCustomerFilter } from './marketing.input';
 import { TierSegmentCountView } from './marketing.type';
@@ -32,7 +32,7 @@ export class MarketingResolver {
     @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
     filter: MarketingCustomerFilter | undefined,
     @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
-    @Arg('asOf', () => LocalDateResolver, {
+    @Arg('asOf', () => LocalDateScalar, {
       nullable: true,
       description: 'Tiers at the end of this date.',
     })
@@ -52,7 +52,7 @@ export class MarketingResolver {
   tierTransitionSummary(
     @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
     filter: MarketingCustomerFilter | undefined,
-    @Arg('since', () => LocalDateResolver) since: string,
+    @Arg('since', () => LocalDateScalar) since: string,
     @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
     @Ctx() context: RequestContext,
   ): Promise<TierTransitionView[]> {

@@ -1,9 +1,8 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
 import { ROWS } from '../../auth/rows';
-import { LocalDateResolver } from 'graphql-scalars';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { Column, ReadsFrom, Related, type OrderKey, type Nested } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 import { BranchView } from '../branch/branch.type';
@@ -64,11 +63,11 @@ export class PolicyView {
   })
   branch!: Nested<BranchView>;
 
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateScalar)
   @Column()
   effectiveDate!: string;
 
-  @Field(() => LocalDateResolver, { description: 'The last day covered.' })
+  @Field(() => LocalDateScalar, { description: 'The last day covered.' })
   @Column()
   expiryDate!: string;
 

@@ -1,6 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { LocalDateResolver } from 'graphql-scalars';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { DerivedColumn, DerivedRow, Related } from '../../read/read-model';
 import { policyYearRows } from './risk-history.sql';
 
@@ -60,7 +59,7 @@ export class PolicyYearView extends LossFigures {
 })
 @DerivedRow()
 export class RiskHistoryView extends LossFigures {
-  @Field(() => LocalDateResolver)
+  @Field(() => LocalDateScalar)
   @DerivedColumn('as_of')
   asOf!: string;
 
@@ -92,7 +91,7 @@ export class RiskHistoryView extends LossFigures {
   @DerivedColumn('claim_free_years')
   claimFreeYears!: number;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDateScalar, { nullable: true })
   @DerivedColumn('last_accident')
   lastAccidentDate?: string;
 
