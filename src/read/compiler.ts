@@ -126,13 +126,17 @@ export class ReadCompiler {
     };
   }
 
-  /** The JSON of a connection over the rows of `root`. */
+  /**
+   * The JSON of a connection over the rows of `root`. `onKeyset` learns where among the
+   * parameters the cursor's values sit, so that another page can reuse the SQL.
+   */
   connection(
     statement: Statement,
     root: RootSource,
     args: Args,
     selectionSets: readonly SelectionSetNode[],
     path: string,
+    onKeyset?: (at: number, order: OrderKey[]) => void,
   ): string {
     const type = this.typeOf(root.type());
     if (!root.orderBy) throw new Error(`root connection ${path} needs an order`);
@@ -156,6 +160,7 @@ export class ReadCompiler {
         order: root.orderBy!(child),
       }),
       total,
+      onKeyset,
     );
   }
 
@@ -337,6 +342,7 @@ export class ReadCompiler {
     path: string,
     relate: (child: SqlScope) => { src: SourceSql; order: OrderKey[] },
     total?: () => string,
+    onKeyset?: (at: number, order: OrderKey[]) => void,
   ): string {
     const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
     if (!Number.isInteger(first) || first < 0 || first > statement.maxPageSize) {
@@ -350,6 +356,7 @@ export class ReadCompiler {
     const from = src.from ?? `${child.table} ${child.alias}`;
     const firstSql = statement.params.add(first, 'int');
     const after = args.after as string | undefined;
+    if (after) onKeyset?.(statement.params.values.length, order);
     const keyset = after
       ? [keysetCondition(order, decodeCursor(after, order, `${path}.after`), statement.params)]
       : [];

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
-import { PAGE_SIZE } from './cursor';
+import {
+  getArgumentValues,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
+import { decodeCursor, PAGE_SIZE } from './cursor';
 import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { ReadCompiler, RootSource, Statement } from './compiler';
-import type { Args, ReadContext, SourceSql } from './read-model';
+import type { Args, OrderKey, ReadContext, SourceSql } from './read-model';
 import { variablesIn } from './selection';
 import { Params, type SqlScope } from './sql-scope';
 
@@ -23,8 +28,21 @@ interface CompiledLookup {
   shape: string;
 }
 
-/** Compiled lookups kept per selection node; past this many variants a node starts afresh. */
+/**
+ * A compiled page: its SQL and parameter values, and where the values of its cursor sit
+ * among them (`after` changes from page to page; the SQL does not).
+ */
+interface CompiledPage {
+  text: string;
+  values: unknown[];
+  keyset?: { at: number; order: OrderKey[] };
+}
+
+/** Compiled reads kept per selection node; past this many variants a node starts afresh. */
 const COMPILED_PER_NODE = 64;
+
+/** What a page is compiled as, for the compiled reads' cache (beside each LookupSource). */
+const PAGE = {};
 
 /** Prepared statements a read connection keeps by default (PREPARED_STATEMENTS_PER_CONNECTION). */
 export const DEFAULT_PREPARED_STATEMENTS = 200;
@@ -45,14 +63,12 @@ export class ReadExecutor {
   /** Statement names by SQL text, so a text is hashed once. */
   private readonly names = new Map<string, string>();
   /**
-   * Lookups compiled so far, by the parsed document's field node (the document cache keeps
-   * it while the document is in use) and by lookup kind, then by everything else the SQL
-   * depends on: compiling the front-line profile took a third of the hub's CPU per request.
+   * Reads compiled so far, by the parsed document's field node (the document cache keeps
+   * it while the document is in use) and by kind (a LookupSource, or PAGE), then by
+   * everything else the SQL depends on: compiling the front-line profile took a third of
+   * the hub's CPU per request.
    */
-  private readonly lookups = new WeakMap<
-    FieldNode,
-    Map<LookupSource, Map<string, CompiledLookup>>
-  >();
+  private readonly compiledReads = new WeakMap<FieldNode, Map<object, Map<string, unknown>>>();
   private readonly maxPrepared: number;
   /** Starts timing a statement (the wait for a connection included); returns its stop. */
   private readonly timer?: () => () => void;
@@ -119,24 +135,19 @@ export class ReadExecutor {
     return name;
   }
 
-  /** The compiled lookup of `node` for `key` (see `lookups`), compiled by `compile` once. */
-  compiledLookup(
-    node: FieldNode,
-    lookup: LookupSource,
-    key: string,
-    compile: () => CompiledLookup,
-  ): CompiledLookup {
-    let byLookup = this.lookups.get(node);
-    if (!byLookup) {
-      byLookup = new Map();
-      this.lookups.set(node, byLookup);
+  /** The read of `node` as `kind` for `key` (see `compiledReads`), compiled by `compile` once. */
+  compiled<T>(node: FieldNode, kind: object, key: string, compile: () => T): T {
+    let byKind = this.compiledReads.get(node);
+    if (!byKind) {
+      byKind = new Map();
+      this.compiledReads.set(node, byKind);
     }
-    let byKey = byLookup.get(lookup);
+    let byKey = byKind.get(kind);
     if (!byKey) {
       byKey = new Map();
-      byLookup.set(lookup, byKey);
+      byKind.set(kind, byKey);
     }
-    let compiled = byKey.get(key);
+    let compiled = byKey.get(key) as T | undefined;
     if (!compiled) {
       compiled = compile();
       if (byKey.size >= COMPILED_PER_NODE) byKey.clear();
@@ -177,7 +188,7 @@ export class ReadSession {
 
   /** One row by key; equal selections under several aliases share one statement. */
   lookup(info: GraphQLResolveInfo, lookup: LookupSource, key: string): Promise<unknown> {
-    const { text, values, shape } = this.executor.compiledLookup(
+    const { text, values, shape } = this.executor.compiled(
       info.fieldNodes[0],
       lookup,
       this.compiledKey(info),
@@ -227,9 +238,41 @@ export class ReadSession {
     ]);
   }
 
-  /** A page of rows as a Relay connection. */
-  connection(info: GraphQLResolveInfo, root: RootSource, args: Args): Promise<unknown> {
-    return this.page(this.statement(info), root, args, selections(info), info.fieldName);
+  /**
+   * A page of rows as a Relay connection. `root` must follow from the field's arguments,
+   * the caller and the read context alone: its SQL is compiled once for them all, for
+   * every cursor.
+   */
+  async connection(info: GraphQLResolveInfo, root: RootSource, args: Args): Promise<unknown> {
+    const after = args.after as string | undefined | null;
+    const field = info.parentType.getFields()[info.fieldName];
+    const { after: _cursor, ...others } = getArgumentValues(
+      field,
+      info.fieldNodes[0],
+      info.variableValues,
+    );
+    const key = `${this.compiledKey(info)}\n${JSON.stringify(others)}\n${Boolean(after)}`;
+    const page = this.executor.compiled(info.fieldNodes[0], PAGE, key, (): CompiledPage => {
+      const statement = this.statement(info);
+      let keyset: CompiledPage['keyset'];
+      const sql = this.executor.compiler.connection(
+        statement,
+        root,
+        args,
+        selections(info),
+        info.fieldName,
+        (at, order) => (keyset = { at, order }),
+      );
+      return { text: pageText(sql), values: statement.params.values, keyset };
+    });
+    let values = page.values;
+    if (page.keyset && after) {
+      const { at, order } = page.keyset;
+      values = [...values];
+      values.splice(at, order.length, ...decodeCursor(after, order, `${info.fieldName}.after`));
+    }
+    const [row] = await this.run(page.text, values);
+    return row.data;
   }
 
   /** A page of `root` with a selection of the caller's own, beyond the API's page size. */
@@ -256,9 +299,7 @@ export class ReadSession {
     path: string,
   ): Promise<unknown> {
     const sql = this.executor.compiler.connection(statement, root, args, selection, path);
-    const [row] = await this.run(`select null::text as key, ${sql} as data`, [
-      ...statement.params.values,
-    ]);
+    const [row] = await this.run(pageText(sql), [...statement.params.values]);
     return row.data;
   }
 
@@ -337,6 +378,9 @@ export class ReadSession {
     };
   }
 }
+
+/** A page's statement: one row, keyed as every compiled read is (ReadSession.run). */
+const pageText = (sql: string) => `select null::text as key, ${sql} as data`;
 
 function selections(info: GraphQLResolveInfo) {
   return info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));

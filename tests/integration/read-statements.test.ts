@@ -640,6 +640,46 @@ describe('the read path', () => {
     expect(seen).toEqual(everyone.sort());
   });
 
+  it('reuses a compiled page for every cursor, and only for the same filter', async () => {
+    const query = `query ($filter: MarketingCustomerFilter!, $first: Int!, $after: String) {
+      marketingCustomers(filter: $filter, first: $first, after: $after) {
+        totalCount nodes { cifNo } pageInfo { hasNextPage endCursor } } }`;
+    const pages = async (filter: Record<string, unknown>, first: number) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const res: any = await hub.gql(query, { filter, first, after }, Role.MARKETING);
+        expect(res.errors).toBeUndefined();
+        seen.push(...res.data.marketingCustomers.nodes.map((n: { cifNo: string }) => n.cifNo));
+        if (!res.data.marketingCustomers.pageInfo.hasNextPage) return seen;
+        after = res.data.marketingCustomers.pageInfo.endCursor;
+      }
+    };
+    const cifNos = async (options: Parameters<typeof segment>[0]) =>
+      (await segment(options)).map((r) => r.cif_no);
+    const nanjing = { tiers: SEGMENT_TIERS, branchCode: '3200' };
+    expect(await pages(nanjing, 7)).toEqual(
+      await cifNos({ branchPath: '0000.3200', tiers: SEGMENT_TIERS }),
+    );
+    // The same document: another tier, another subtree, another page size.
+    expect(await pages({ tiers: ['BLUE'], branchCode: '3200' }, 7)).toEqual(
+      await cifNos({ branchPath: '0000.3200', tiers: ['BLUE'] }),
+    );
+    expect(await pages({ branchCode: '3300' }, 3)).toEqual(
+      await cifNos({ branchPath: '0000.3300' }),
+    );
+    // A cursor it did not produce is refused on the compiled page too.
+    const forged = await hub.gql(
+      query,
+      { filter: nanjing, first: 7, after: 'bm9wZQ' },
+      Role.MARKETING,
+    );
+    expect(forged.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      rule: 'CURSOR_FORMAT',
+    });
+  });
+
   it('refuses a page larger than the maximum and a cursor it did not produce', async () => {
     const big = await hub.gql('{ marketingCustomers(first: 101) { totalCount } }', {}, Role.ADMIN);
     expect(big.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'PAGE_SIZE' });
