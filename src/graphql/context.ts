@@ -23,6 +23,7 @@ import type { RuleSetActivations } from '../modules/tier/rule-set-activation.ser
 import { ReadSession, type ReadExecutor } from '../read/read-session';
 import { actorOf, AuditLog, type AuditEntry } from '../modules/audit/audit-log';
 import type { TrustedDocuments } from '../modules/trusted-document/trusted-documents';
+import type { RawJsonParts } from './raw-json';
 
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
@@ -53,6 +54,11 @@ export interface RequestContext {
   /** What the request log and the metrics record of this request (see observability/). */
   observed: { operation?: string; errorCodes: string[] };
   read: ReadSession;
+  /**
+   * Where the executor leaves the JSON text of compiled reads for the response body; set by
+   * the HTTP layer, which splices it in (src/graphql/raw-json.ts).
+   */
+  rawJson?: RawJsonParts;
   /** Records an audit entry as this request's caller, on its own connection. */
   audit(entry: AuditEntry): Promise<void>;
   services: {

@@ -1,7 +1,9 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { RequestContext } from './context';
 import { BadUserInputError } from './errors';
+import { runCompiledReads } from './raw-json';
 
 /**
  * Runs operations through graphql-jit, which compiles each document once into a function:
@@ -21,6 +23,22 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
           // Apollo found no operation to run (a name the document lacks, or none among
           // several); graphql-jit would run the only one there is regardless.
           if (!request.operation) return { errors: [unresolvedOperation(request.operationName)] };
+          const { rawJson } = request.context as Partial<RequestContext>;
+          const compiledReads =
+            rawJson &&
+            (await runCompiledReads(
+              schema,
+              request.document,
+              request.operation,
+              request.request.variables ?? {},
+              request.context,
+              rawJson,
+            ));
+          if (compiledReads) {
+            return 'data' in compiledReads
+              ? compiledReads
+              : { errors: compiledReads.errors!.map(variableError) };
+          }
           // Apollo caches parsed documents, so the same query text arrives as the same object.
           let byOperation = compiled.get(request.document);
           if (!byOperation) {

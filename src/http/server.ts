@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createContext, type AppServices, type RequestContext } from '../graphql/context';
+import { RawJsonParts } from '../graphql/raw-json';
 import {
   ErrorCode,
   RETRY_AFTER_SECONDS,
@@ -279,6 +280,7 @@ export function createHttpServer(
       refuse(response, tooLarge, seen);
       return;
     }
+    const rawJson = (context.rawJson = new RawJsonParts());
     const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: async () => {
@@ -323,7 +325,7 @@ export function createHttpServer(
     for (const [key, value] of result.headers) responseHeaders[key] = value;
     response.writeHead(result.status ?? 200, responseHeaders);
     if (result.body.kind === 'complete') {
-      response.end(result.body.string);
+      response.end(rawJson.splice(result.body.string));
     } else {
       for await (const chunk of result.body.asyncIterator) response.write(chunk);
       response.end();

@@ -11,6 +11,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { ReadCompiler, RootSource, Statement } from './compiler';
 import type { Args, OrderKey, ReadContext, SourceSql } from './read-model';
+import { RawJson, wantsRawJson } from '../graphql/raw-json';
 import { variablesIn } from './selection';
 import { Params, type SqlScope } from './sql-scope';
 
@@ -187,7 +188,7 @@ export class ReadSession {
   ) {}
 
   /** One row by key; equal selections under several aliases share one statement. */
-  lookup(info: GraphQLResolveInfo, lookup: LookupSource, key: string): Promise<unknown> {
+  async lookup(info: GraphQLResolveInfo, lookup: LookupSource, key: string): Promise<unknown> {
     const { text, values, shape } = this.executor.compiled(
       info.fieldNodes[0],
       lookup,
@@ -203,7 +204,7 @@ export class ReadSession {
       });
       this.loaders.set(shape, loader);
     }
-    return loader.load(key);
+    return answer(info, await loader.load(key));
   }
 
   private compileLookup(info: GraphQLResolveInfo, lookup: LookupSource): CompiledLookup {
@@ -214,7 +215,7 @@ export class ReadSession {
       source: (row) => lookup.source(row, `k.key`),
     };
     const { sql } = this.executor.compiler.object(statement, root, selections(info));
-    const text = `select k.key::text as key, ${sql} as data from unnest(${keys}) as k(key)`;
+    const text = `select k.key::text as key, ${data(info, sql)} from unnest(${keys}) as k(key)`;
     const values = statement.params.values.slice(1);
     return { text, values, shape: `${text}\n${JSON.stringify(values)}` };
   }
@@ -229,6 +230,7 @@ export class ReadSession {
       this.caller.role,
       this.caller.branchPath,
       clock.today(),
+      wantsRawJson(info),
       ruleSets.tier?.id,
       ruleSets.entitlement?.id,
       info.fieldNodes.length,
@@ -263,7 +265,7 @@ export class ReadSession {
         info.fieldName,
         (at, order) => (keyset = { at, order }),
       );
-      return { text: pageText(sql), values: statement.params.values, keyset };
+      return { text: pageText(data(info, sql)), values: statement.params.values, keyset };
     });
     let values = page.values;
     if (page.keyset && after) {
@@ -272,7 +274,7 @@ export class ReadSession {
       values.splice(at, order.length, ...decodeCursor(after, order, `${info.fieldName}.after`));
     }
     const [row] = await this.run(page.text, values);
-    return row.data;
+    return answer(info, row.data);
   }
 
   /** A page of `root` with a selection of the caller's own, beyond the API's page size. */
@@ -299,7 +301,7 @@ export class ReadSession {
     path: string,
   ): Promise<unknown> {
     const sql = this.executor.compiler.connection(statement, root, args, selection, path);
-    const [row] = await this.run(pageText(sql), [...statement.params.values]);
+    const [row] = await this.run(pageText(`${sql} as data`), [...statement.params.values]);
     return row.data;
   }
 
@@ -372,7 +374,8 @@ export class ReadSession {
       params: new Params(),
       aliases: 0,
       maxPageSize: PAGE_SIZE.max,
-      keys: 'graphql',
+      // JSON text goes out as it is: keyed as the response is.
+      keys: info && wantsRawJson(info) ? 'response' : 'graphql',
       fragments: info?.fragments ?? {},
       variables: info?.variableValues ?? {},
     };
@@ -380,7 +383,15 @@ export class ReadSession {
 }
 
 /** A page's statement: one row, keyed as every compiled read is (ReadSession.run). */
-const pageText = (sql: string) => `select null::text as key, ${sql} as data`;
+const pageText = (data: string) => `select null::text as key, ${data}`;
+
+/** The data column of a read for `info`: JSON text where the executor asks for RawJson. */
+const data = (info: GraphQLResolveInfo, sql: string) =>
+  wantsRawJson(info) ? `(${sql})::text as data` : `${sql} as data`;
+
+/** A read's value as the executor asked for it: RawJson from JSON text, or as it came. */
+const answer = (info: GraphQLResolveInfo, value: unknown) =>
+  wantsRawJson(info) && typeof value === 'string' ? new RawJson(value) : value;
 
 function selections(info: GraphQLResolveInfo) {
   return info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));

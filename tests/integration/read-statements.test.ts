@@ -469,6 +469,66 @@ describe('the read path', () => {
     expect(together.data.vehicle.riskHistory.claimCount3y).toBe(2);
   });
 
+  it("answers compiled reads with PostgreSQL's JSON text, the same answer the executor gives", async () => {
+    const post = async (query: string, variables: Record<string, unknown>, role: Role) => {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.token(role)}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.text();
+    };
+    // A root __typename is no compiled read: the executor then runs the whole operation.
+    const viaExecutor = (query: string) => query.replace('{', '{ __typename ');
+    const cases: [string, Record<string, unknown>, Role][] = [
+      [FRONTLINE_PROFILE, { by: { cifNo: built.busy.cifNo } }, Role.FRONTLINE],
+      [FRONTLINE_PROFILE, { by: { cifNo: built.busy.cifNo } }, Role.MARKETING],
+      [
+        PROFILES,
+        { a: { cifNo: cifs[0] }, b: { cifNo: 'C404' }, c: { cifNo: cifs[2] } },
+        Role.ADMIN,
+      ],
+      [DEEP_PAGE, { first: 30 }, Role.ADMIN],
+      [SEGMENT_PAGE, { filter: { tiers: SEGMENT_TIERS, branchCode: '3200' } }, Role.MARKETING],
+      [CUSTOMER_RISK_HISTORY, { cifNo: built.busy.cifNo }, Role.UNDERWRITING],
+      [VEHICLE_RISK_HISTORY, { vin: vin(BUSY_CARS[0]!) }, Role.UNDERWRITING],
+      [VEHICLE_BY_PLATE, { plate: 'not a plate' }, Role.UNDERWRITING],
+      [
+        'query ($first: Int!) { marketingCustomers(first: $first) { totalCount } }',
+        { first: 1000 },
+        Role.MARKETING,
+      ],
+      [
+        'query ($first: Int!) { marketingCustomers(first: $first) { totalCount } }',
+        { first: 'x' },
+        Role.MARKETING,
+      ],
+    ];
+    const outline = (body: string) => {
+      const { data, errors } = JSON.parse(body);
+      const { __typename, ...fields } = data ?? {};
+      return {
+        data: data && fields,
+        errors: errors?.map((e: { path?: string[]; extensions: { code: string } }) => ({
+          path: e.path,
+          code: e.extensions.code,
+        })),
+      };
+    };
+    for (const [query, variables, role] of cases) {
+      const text = await post(query, variables, role);
+      expect({ query, role, ...outline(text) }).toEqual({
+        query,
+        role,
+        ...outline(await post(viaExecutor(query), variables, role)),
+      });
+      // json_build_object's own spacing: the text went out as PostgreSQL wrote it.
+      const { data } = JSON.parse(text);
+      if (Object.values(data ?? {}).some((v) => v !== null)) expect(text).toContain('" : ');
+      expect(text).not.toContain('\\u0000');
+    }
+  });
+
   it('finds a vehicle by plate in one statement', async () => {
     const { data, statements } = await measure(
       VEHICLE_BY_PLATE,

@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { Caller } from '../../auth/roles';
 import type { RequestContext } from '../../graphql/context';
@@ -43,6 +44,7 @@ function asApiError(error: unknown): unknown {
 @Resolver(() => BranchView)
 export class BranchResolver {
   @Authorized(OPERATIONS.branchRead)
+  @CompiledRead()
   @Query(() => BranchConnection, {
     description: 'The organisation tree in path order: each branch before the branches under it.',
   })
@@ -75,6 +77,7 @@ export class BranchResolver {
   }
 
   @Authorized(OPERATIONS.branchRead)
+  @CompiledRead()
   @Query(() => BranchView, { nullable: true, description: 'A branch by code.' })
   branch(
     @Arg('code', () => String) code: string,

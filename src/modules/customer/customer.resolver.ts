@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { CustomerLookup } from './customer.input';
@@ -12,6 +13,7 @@ import { CustomerView } from './customer.type';
 @Resolver(() => CustomerView)
 export class CustomerResolver {
   @Authorized(OPERATIONS.customerLookup)
+  @CompiledRead()
   @Query(() => CustomerView, { nullable: true, description: 'One customer, by any one key.' })
   customer(
     @Arg('by', () => CustomerLookup) by: CustomerLookup,

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { IdArg } from '../../graphql/id-arg';
@@ -37,6 +38,7 @@ export class EligibilityResolver {
   }
 
   @Authorized(OPERATIONS.eligibility)
+  @CompiledRead()
   @Query(() => EligibilityDecisionView, { nullable: true, description: 'A recorded decision.' })
   eligibilityDecision(
     @IdArg('id') id: string,

@@ -1,6 +1,7 @@
 import { LocalDateScalar } from '../../graphql/scalars';
 import { Arg, Args, Authorized, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
@@ -12,6 +13,7 @@ import { TierSegmentCountView } from './marketing.type';
 @Resolver()
 export class MarketingResolver {
   @Authorized(OPERATIONS.marketingList)
+  @CompiledRead()
   @Query(() => CustomerConnection, { description: 'A campaign segment of active customers.' })
   marketingCustomers(
     @Arg('filter', () => MarketingCustomerFilter, { nullable: true })

@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
@@ -45,6 +46,7 @@ const REASON = { description: 'Why: kept with the decision and in the audit log.
 @Resolver()
 export class StewardshipResolver {
   @Authorized(OPERATIONS.stewardship)
+  @CompiledRead()
   @Query(() => MatchReviewConnection, {
     description: 'Review tasks, the highest score first, then the oldest.',
   })
@@ -61,6 +63,7 @@ export class StewardshipResolver {
   }
 
   @Authorized(OPERATIONS.stewardship)
+  @CompiledRead()
   @Query(() => CustomerMergeView, { nullable: true, description: 'One merge.' })
   customerMerge(
     @IdArg('id') id: string,

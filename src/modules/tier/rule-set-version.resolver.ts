@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
@@ -24,6 +25,7 @@ const ACTIVATION_BY_ID: LookupSource = {
 @Resolver()
 export class RuleSetVersionResolver {
   @Authorized(OPERATIONS.ruleSetRead)
+  @CompiledRead()
   @Query(() => RuleSetVersionConnection, { description: 'Rule versions, newest first.' })
   ruleSetVersions(
     @Arg('kind', () => RuleSetKind) kind: RuleSetKind,
@@ -117,6 +119,7 @@ export class RuleSetVersionResolver {
   }
 
   @Authorized(OPERATIONS.ruleSetAdmin)
+  @CompiledRead()
   @Query(() => RuleSetActivationView, { nullable: true, description: 'An activation job.' })
   ruleSetActivation(
     @IdArg('id') id: string,

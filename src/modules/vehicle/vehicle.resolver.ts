@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
@@ -21,6 +22,7 @@ const VEHICLE_BY = { vin: byColumn('vin'), plate: byColumn('plate') };
 @Resolver(() => VehicleView)
 export class VehicleResolver {
   @Authorized(OPERATIONS.vehicleLookup)
+  @CompiledRead()
   @Query(() => VehicleView, { nullable: true, description: 'A vehicle by VIN or by plate.' })
   vehicle(
     @Ctx() context: RequestContext,
