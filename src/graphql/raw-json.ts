@@ -43,19 +43,29 @@ export const wantsRawJson = (info: GraphQLResolveInfo) => info.rootValue === RAW
  * no value of the result can: every root field of the operation is one of these texts.
  */
 export class RawJsonParts {
-  private readonly nonce = randomUUID();
   private readonly parts: string[] = [];
+  /** Drawn with the first part: a response with no compiled read needs none. */
+  private nonce?: string;
 
   add(json: RawJson): string {
+    this.nonce ??= randomUUID();
     this.parts.push(json.text);
-    return `\u0000${this.nonce}:${this.parts.length - 1}`;
+    return this.marker(this.parts.length - 1);
   }
 
   /** `body` with each marker, as JSON.stringify wrote it, replaced by its text. */
   splice(body: string): string {
-    if (!this.parts.length) return body;
-    const marker = new RegExp(`"\\\\u0000${this.nonce}:(\\d+)"`, 'g');
-    return body.replace(marker, (_, i: string) => this.parts[Number(i)]);
+    let spliced = body;
+    this.parts.forEach((text, i) => {
+      const marker = JSON.stringify(this.marker(i));
+      const at = spliced.indexOf(marker);
+      if (at >= 0) spliced = spliced.slice(0, at) + text + spliced.slice(at + marker.length);
+    });
+    return spliced;
+  }
+
+  private marker(part: number): string {
+    return `\u0000${this.nonce}:${part}`;
   }
 }
 
