@@ -128,7 +128,8 @@ export class ReadCompiler {
 
   /**
    * The JSON of a connection over the rows of `root`. `onKeyset` learns where among the
-   * parameters the cursor's values sit, so that another page can reuse the SQL.
+   * parameters the cursor's values sit, so that another page can reuse the SQL. With
+   * `lines`, its edges (or nodes) are one string of JSON texts, one a line (NDJSON).
    */
   connection(
     statement: Statement,
@@ -136,7 +137,7 @@ export class ReadCompiler {
     args: Args,
     selectionSets: readonly SelectionSetNode[],
     path: string,
-    onKeyset?: (at: number, order: OrderKey[]) => void,
+    options: { onKeyset?: (at: number, order: OrderKey[]) => void; lines?: boolean } = {},
   ): string {
     const type = this.typeOf(root.type());
     if (!root.orderBy) throw new Error(`root connection ${path} needs an order`);
@@ -160,7 +161,7 @@ export class ReadCompiler {
         order: root.orderBy!(child),
       }),
       total,
-      onKeyset,
+      options,
     );
   }
 
@@ -342,7 +343,10 @@ export class ReadCompiler {
     path: string,
     relate: (child: SqlScope) => { src: SourceSql; order: OrderKey[] },
     total?: () => string,
-    onKeyset?: (at: number, order: OrderKey[]) => void,
+    {
+      onKeyset,
+      lines,
+    }: { onKeyset?: (at: number, order: OrderKey[]) => void; lines?: boolean } = {},
   ): string {
     const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
     if (!Number.isInteger(first) || first < 0 || first > statement.maxPageSize) {
@@ -417,7 +421,12 @@ export class ReadCompiler {
           }
           item = buildObject(edgePairs);
         }
-        pairs.push([key, `coalesce(json_agg(${item} order by p.rn) ${pageRows}, '[]'::json)`]);
+        pairs.push([
+          key,
+          lines
+            ? `coalesce(string_agg((${item})::text, E'\\n' order by p.rn) ${pageRows}, '')`
+            : `coalesce(json_agg(${item} order by p.rn) ${pageRows}, '[]'::json)`,
+        ]);
       } else {
         pairs.push([key, `'${this.connectionTypeName(type)}'`]);
       }

@@ -263,7 +263,7 @@ export class ReadSession {
         args,
         selections(info),
         info.fieldName,
-        (at, order) => (keyset = { at, order }),
+        { onKeyset: (at, order) => (keyset = { at, order }) },
       );
       return { text: pageText(data(info, sql)), values: statement.params.values, keyset };
     });
@@ -277,19 +277,23 @@ export class ReadSession {
     return answer(info, row.data);
   }
 
-  /** A page of `root` with a selection of the caller's own, beyond the API's page size. */
+  /**
+   * A page of `root` with a selection of the caller's own, beyond the API's page size; with
+   * `lines`, its edges are NDJSON text (see ReadCompiler.connection).
+   */
   bulkPage<T>(
     root: RootSource,
     args: Args,
     selection: readonly SelectionSetNode[],
-    maxPageSize: number,
+    options: { maxPageSize: number; lines?: boolean },
   ): Promise<T> {
     return this.page(
-      { ...this.statement(), maxPageSize, keys: 'response' },
+      { ...this.statement(), maxPageSize: options.maxPageSize, keys: 'response' },
       root,
       args,
       selection,
       'export',
+      options.lines,
     ) as Promise<T>;
   }
 
@@ -299,8 +303,11 @@ export class ReadSession {
     args: Args,
     selection: readonly SelectionSetNode[],
     path: string,
+    lines?: boolean,
   ): Promise<unknown> {
-    const sql = this.executor.compiler.connection(statement, root, args, selection, path);
+    const sql = this.executor.compiler.connection(statement, root, args, selection, path, {
+      lines,
+    });
     const [row] = await this.run(pageText(`${sql} as data`), [...statement.params.values]);
     return row.data;
   }
