@@ -127,9 +127,8 @@ export class ReadCompiler {
   }
 
   /**
-   * The JSON of a connection over the rows of `root`. `onKeyset` learns where among the
-   * parameters the cursor's values sit, so that another page can reuse the SQL. With
-   * `lines`, its edges (or nodes) are one string of JSON texts, one a line (NDJSON).
+   * The JSON of a connection over the rows of `root`. `options.onKeyset` lets another page
+   * reuse the SQL with its own cursor.
    */
   connection(
     statement: Statement,
@@ -137,7 +136,7 @@ export class ReadCompiler {
     args: Args,
     selectionSets: readonly SelectionSetNode[],
     path: string,
-    options: { onKeyset?: (at: number, order: OrderKey[]) => void; lines?: boolean } = {},
+    options: PageOptions = {},
   ): string {
     const type = this.typeOf(root.type());
     if (!root.orderBy) throw new Error(`root connection ${path} needs an order`);
@@ -162,6 +161,28 @@ export class ReadCompiler {
       }),
       total,
       options,
+    );
+  }
+
+  /**
+   * The cursor of the `rows`-th row of `root` after `after` (null: fewer rows are left), read
+   * from the row keys alone: where the next page of that many rows ends, found ahead of
+   * reading it.
+   */
+  pageEnd(statement: Statement, root: RootSource, after: string | undefined, rows: number): string {
+    const type = this.typeOf(root.type());
+    if (!root.orderBy) throw new Error('a page end needs an order');
+    const row = this.scope(type.spec, statement);
+    const src = this.seen(statement, type, row, root.source(row));
+    const order = root.orderBy(row);
+    const keyset = after
+      ? [keysetCondition(order, decodeCursor(after, order, 'after'), statement.params)]
+      : [];
+    const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
+    const skip = statement.params.add(rows - 1, 'int');
+    return (
+      `select ${cursorOf(order)} as cursor from ${src.from ?? `${row.table} ${row.alias}`}` +
+      `${where([...src.where, ...keyset])} order by ${orderSql} offset ${skip} limit 1`
     );
   }
 
@@ -343,10 +364,7 @@ export class ReadCompiler {
     path: string,
     relate: (child: SqlScope) => { src: SourceSql; order: OrderKey[] },
     total?: () => string,
-    {
-      onKeyset,
-      lines,
-    }: { onKeyset?: (at: number, order: OrderKey[]) => void; lines?: boolean } = {},
+    { onKeyset, lines, until }: PageOptions = {},
   ): string {
     const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
     if (!Number.isInteger(first) || first < 0 || first > statement.maxPageSize) {
@@ -364,6 +382,10 @@ export class ReadCompiler {
     const keyset = after
       ? [keysetCondition(order, decodeCursor(after, order, `${path}.after`), statement.params)]
       : [];
+    if (until) {
+      const last = decodeCursor(until, order, `${path}.until`);
+      keyset.push(`not ${keysetCondition(order, last, statement.params)}`);
+    }
     const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
 
     const innerColumns = [`row_number() over (order by ${orderSql}) as rn`];
@@ -441,6 +463,16 @@ export class ReadCompiler {
   private connectionTypeName(type: ResolvedType): string {
     return `${type.graphql.name}Connection`;
   }
+}
+
+/** How a page is read beyond its arguments (ReadCompiler.connection). */
+export interface PageOptions {
+  /** Learns where among the parameters the cursor's values sit. */
+  onKeyset?: (at: number, order: OrderKey[]) => void;
+  /** Edges (or nodes) as one string of JSON texts, one a line (NDJSON). */
+  lines?: boolean;
+  /** A cursor the page ends at, its row included: a range found ahead (pageEnd). */
+  until?: string;
 }
 
 /** A read type's fields with those it inherits from read-mapped base classes. */

@@ -9,7 +9,7 @@ import {
 import { decodeCursor, PAGE_SIZE } from './cursor';
 import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../auth/roles';
-import type { ReadCompiler, RootSource, Statement } from './compiler';
+import type { PageOptions, ReadCompiler, RootSource, Statement } from './compiler';
 import type { Args, OrderKey, ReadContext, SourceSql } from './read-model';
 import { RawJson, wantsRawJson } from '../graphql/raw-json';
 import { variablesIn } from './selection';
@@ -281,35 +281,25 @@ export class ReadSession {
    * A page of `root` with a selection of the caller's own, beyond the API's page size; with
    * `lines`, its edges are NDJSON text (see ReadCompiler.connection).
    */
-  bulkPage<T>(
+  async bulkPage<T>(
     root: RootSource,
     args: Args,
     selection: readonly SelectionSetNode[],
-    options: { maxPageSize: number; lines?: boolean },
+    options: { maxPageSize: number } & Pick<PageOptions, 'lines' | 'until'>,
   ): Promise<T> {
-    return this.page(
-      { ...this.statement(), maxPageSize: options.maxPageSize, keys: 'response' },
-      root,
-      args,
-      selection,
-      'export',
-      options.lines,
-    ) as Promise<T>;
+    const { maxPageSize, ...page } = options;
+    const statement: Statement = { ...this.statement(), maxPageSize, keys: 'response' };
+    const sql = this.executor.compiler.connection(statement, root, args, selection, 'export', page);
+    const [row] = await this.run(pageText(`${sql} as data`), statement.params.values);
+    return row.data as T;
   }
 
-  private async page(
-    statement: Statement,
-    root: RootSource,
-    args: Args,
-    selection: readonly SelectionSetNode[],
-    path: string,
-    lines?: boolean,
-  ): Promise<unknown> {
-    const sql = this.executor.compiler.connection(statement, root, args, selection, path, {
-      lines,
-    });
-    const [row] = await this.run(pageText(`${sql} as data`), [...statement.params.values]);
-    return row.data;
+  /** Where a bulk page of `rows` rows after `after` ends (see ReadCompiler.pageEnd). */
+  async bulkPageEnd(root: RootSource, after: string | undefined, rows: number) {
+    const statement = this.statement();
+    const text = this.executor.compiler.pageEnd(statement, root, after, rows);
+    const [row] = await this.executor.rows<{ cursor: string }>(text, statement.params.values);
+    return row?.cursor ?? null;
   }
 
   /**

@@ -663,17 +663,25 @@ describe('the read path', () => {
     expect(reads).toHaveLength(1);
   });
 
-  it('exports a filtered segment in one statement per page', async () => {
+  it("exports a filtered segment in one statement per page and one finding each next page's end", async () => {
     const filter = JSON.stringify({ tiers: SEGMENT_TIERS, branchCode: '3200' });
     const expected = (await segment({ branchPath: '0000.3200', tiers: SEGMENT_TIERS })).map(
       (r) => r.cif_no,
     );
-    const { cifNos, audits, reads } = await exportLines(
-      `format=ndjson&pageSize=20&filter=${encodeURIComponent(filter)}`,
-    );
-    expect(cifNos).toEqual(expected);
-    expect(audits).toHaveLength(1);
-    expect(reads).toHaveLength(Math.ceil(expected.length / 20));
+    for (const size of [20, 7, expected.length, expected.length - 1]) {
+      const { cifNos, audits, reads } = await exportLines(
+        `format=ndjson&pageSize=${size}&filter=${encodeURIComponent(filter)}`,
+      );
+      expect(cifNos).toEqual(expected);
+      expect(audits).toHaveLength(1);
+      const ends = reads.filter((s) => / offset /.test(s));
+      const pages = reads.length - ends.length;
+      // A segment of whole pages reads an empty one after its last.
+      expect([Math.ceil(expected.length / size), Math.floor(expected.length / size) + 1]).toContain(
+        pages,
+      );
+      expect(ends).toHaveLength(pages - 1);
+    }
   });
 
   it('pages through a connection with cursors, each customer once', async () => {

@@ -60,7 +60,7 @@ interface ExportedCustomer {
   contactPoints: { kind: string; value: string; verificationStatus: string }[];
 }
 
-interface Page {
+export interface Page {
   totalCount?: number;
   /** NDJSON: the lines; CSV: the rows. */
   edges: string | { cursor: string; node: ExportedCustomer }[];
@@ -154,10 +154,15 @@ export async function exportSegment(
   const source = context.services.marketing.segment(context.caller, filter);
 
   const after = url.searchParams.get('after') ?? undefined;
-  const read = (args: { first: number; after?: string }, selections: SelectionSetNode[]) =>
+  const read = (
+    args: { first: number; after?: string },
+    selections: SelectionSetNode[],
+    until?: string,
+  ) =>
     context.read.bulkPage<Page>(source, args, selections, {
       maxPageSize: MAX_EXPORT_PAGE_SIZE,
       lines: format === 'ndjson',
+      until,
     });
   let page = await read({ first: pageSize, after }, PAGES[format].first);
   await context.audit({
@@ -183,17 +188,12 @@ export async function exportSegment(
   };
   if (format === 'csv') await write(`${CSV_COLUMNS.join(',')}\n`);
   let exported = 0;
+  const ranges = pagesAfter(page, {
+    read: (start, until) =>
+      read({ first: pageSize, after: start }, PAGES[format].next, until ?? undefined),
+    end: (start) => context.read.bulkPageEnd(source, start, pageSize),
+  });
   for (;;) {
-    // The next page is read while this one is written: the database and the serialisation
-    // then overlap instead of taking turns. One page ahead at most, so memory stays flat.
-    const next = page.pageInfo.hasNextPage
-      ? read({ first: pageSize, after: page.pageInfo.endCursor! }, PAGES[format].next)
-      : undefined;
-    // Read for nothing when the client has gone; its failure then has no one to tell.
-    next?.catch(() => undefined);
-    // One turn of the event loop, so that the statement is on its way before the page is
-    // serialised: otherwise it would wait for the serialisation it should overlap.
-    if (next) await new Promise((resolve) => setImmediate(resolve));
     const { edges } = page;
     if (typeof edges === 'string') {
       if (edges) {
@@ -204,12 +204,59 @@ export async function exportSegment(
       await write(edges.map(({ cursor, node }) => csvRow(cursor, node)).join(''));
       exported += edges.length;
     }
-    if (closed || !next) break;
-    page = await next;
+    if (closed) break;
+    const next = await ranges.next();
+    if (next.done) break;
+    page = next.value;
   }
   if (!closed && format === 'ndjson') await write(`${JSON.stringify({ end: true, exported })}\n`);
   response.end();
   return { format, exported };
+}
+
+/** Pages read at once: the database builds this many while the hub writes one. */
+const PAGES_AHEAD = 2;
+
+/**
+ * The pages after `first`, PAGES_AHEAD of them read at once. A page waiting for the one
+ * before it to end left a core idle: here the end of each next range of a page's rows is
+ * found ahead by a statement that reads only their keys (`end`, null when fewer are left),
+ * and the range is then read up to that end, rows written into it meanwhile included. The
+ * last range is open, and goes on as pages do. At most PAGES_AHEAD pages are held.
+ */
+export async function* pagesAfter(
+  first: Page,
+  source: {
+    read: (start: string, until: string | null) => Promise<Page>;
+    end: (start: string) => Promise<string | null>;
+  },
+): AsyncGenerator<Page> {
+  let start = first.pageInfo.hasNextPage ? first.pageInfo.endCursor : null;
+  const ahead: { page: Promise<Page>; until: string | null }[] = [];
+  for (;;) {
+    while (start !== null && ahead.length < PAGES_AHEAD) {
+      const until = await source.end(start);
+      const page = source.read(start, until);
+      // Read for nothing when the client has gone; its failure then has no one to tell.
+      page.catch(() => undefined);
+      ahead.push({ page, until });
+      start = until;
+    }
+    const range = ahead.shift();
+    if (!range) return;
+    let page = await range.page;
+    yield page;
+    while (page.pageInfo.hasNextPage) {
+      // The open range grew meanwhile: it goes on as ranges.
+      if (range.until === null) {
+        start = page.pageInfo.endCursor;
+        break;
+      }
+      // Rows written into the range meanwhile: the rest of it.
+      page = await source.read(page.pageInfo.endCursor!, range.until);
+      yield page;
+    }
+  }
 }
 
 /** The filter as the GraphQL API would coerce it, with the same errors. */
