@@ -152,7 +152,8 @@ export async function startHub(
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
-  const port = 4100 + Math.floor(Math.random() * 500);
+  // Clear of the ports fetch() refuses to reach (4190 among them: "bad port").
+  const port = 4200 + Math.floor(Math.random() * 500);
   const args = [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'];
   const hub = spawn(process.execPath, args, {
     cwd: path.resolve(__dirname, '..'),
