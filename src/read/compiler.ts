@@ -501,17 +501,12 @@ function listJson(
   limit: number | undefined,
 ): string {
   const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
-  // With no limit, the aggregate sorts on its own: no sorted subquery to sort again.
-  if (!limit) {
-    const aggregate = `json_agg(${json}${orderSql ? ` order by ${orderSql}` : ''})`;
-    return `(select coalesce(${aggregate}, '[]'::json) from ${from}${where(conditions)})`;
-  }
   const keys = order.map((k, i) => `${k.sql} as o${i}`);
   const aggOrder = order.map((k, i) => `l.o${i} ${k.direction}`).join(', ');
   const inner =
     `select ${[`${json} as j`, ...keys].join(', ')} from ${from}${where(conditions)}` +
     (orderSql ? ` order by ${orderSql}` : '') +
-    ` limit ${limit}`;
+    (limit ? ` limit ${limit}` : '');
   return `(select coalesce(json_agg(l.j${aggOrder ? ` order by ${aggOrder}` : ''}), '[]'::json) from (${inner}) l)`;
 }
 
