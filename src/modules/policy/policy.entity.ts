@@ -16,6 +16,12 @@ import { LineOfBusiness, PolicyStatus, SalesChannel } from './policy.enums';
   expression: `vehicle_id is not null or (line <> 'COMPULSORY_AUTO' and line <> 'COMMERCIAL_AUTO')`,
 })
 @Index({ name: 'policy_expiry_idx', properties: ['expiryDate'] })
+// A customer's policies are listed by id from policy_party (segment pages list fifty
+// customers' in force): this answers the list without reading the table.
+@Index({
+  name: 'policy_listing_idx',
+  expression: `create index "policy_listing_idx" on "policy" ("id") include ("status", "expiry_date", "line", "policy_no")`,
+})
 export class Policy extends BaseEntity<'version'> {
   @Property({ type: 'text', unique: true })
   policyNo!: string;
