@@ -75,13 +75,23 @@ interface RootField {
   field: GraphQLField<unknown, unknown>;
 }
 
-/** Per operation: its root fields, when every one is a compiled read; null otherwise. */
-const plans = new WeakMap<OperationDefinitionNode, RootField[] | null>();
+interface Plan {
+  fields: RootField[];
+  /** The document's fragments, for the resolvers' `info`. */
+  fragments: Record<string, FragmentDefinitionNode>;
+}
 
-function planOf(schema: GraphQLSchema, operation: OperationDefinitionNode): RootField[] | null {
-  let plan = plans.get(operation);
-  if (plan !== undefined) return plan;
-  plan = [];
+/** Per operation: its root fields, when every one is a compiled read; null otherwise. */
+const plans = new WeakMap<OperationDefinitionNode, Plan | null>();
+
+function planOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): Plan | null {
+  const known = plans.get(operation);
+  if (known !== undefined) return known;
+  let plan: RootField[] | null = [];
   const query = schema.getQueryType()!;
   const byKey = new Map<string, RootField>();
   for (const selection of operation.selectionSet.selections) {
@@ -101,9 +111,17 @@ function planOf(schema: GraphQLSchema, operation: OperationDefinitionNode): Root
     else byKey.set(key, { key, nodes: [selection], field });
   }
   if (plan) plan = [...byKey.values()];
-  if (operation.operation !== 'query' || !plan?.length) plan = null;
-  plans.set(operation, plan);
-  return plan;
+  if (operation.operation !== 'query' || !plan?.length) {
+    plans.set(operation, null);
+    return null;
+  }
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  const planned = { fields: plan, fragments };
+  plans.set(operation, planned);
+  return planned;
 }
 
 /**
@@ -123,21 +141,18 @@ export async function runCompiledReads(
 ): Promise<
   { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] } | undefined
 > {
-  const plan = planOf(schema, operation);
+  const plan = planOf(schema, document, operation);
   if (!plan) return undefined;
+  const { fields, fragments } = plan;
   const variables = getVariableValues(schema, operation.variableDefinitions ?? [], inputs, {
     maxErrors: 50,
   });
   if (variables.errors) return { errors: variables.errors };
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-  }
   const query = schema.getQueryType()!;
   const errors: GraphQLError[] = [];
   let nulled = false;
   const values = await Promise.all(
-    plan.map(async ({ key, nodes, field }) => {
+    fields.map(async ({ key, nodes, field }) => {
       const path = { prev: undefined, key, typename: query.name };
       try {
         const args = getArgumentValues(field, nodes[0], variables.coerced);
@@ -169,6 +184,6 @@ export async function runCompiledReads(
       }
     }),
   );
-  const data = nulled ? null : Object.fromEntries(plan.map(({ key }, i) => [key, values[i]]));
+  const data = nulled ? null : Object.fromEntries(fields.map(({ key }, i) => [key, values[i]]));
   return { data, errors: errors.length ? errors : undefined };
 }

@@ -170,19 +170,16 @@ export class ReadCompiler {
    * reading it.
    */
   pageEnd(statement: Statement, root: RootSource, after: string | undefined, rows: number): string {
-    const type = this.typeOf(root.type());
     if (!root.orderBy) throw new Error('a page end needs an order');
-    const row = this.scope(type.spec, statement);
-    const src = this.seen(statement, type, row, root.source(row));
+    const { from, where: conditions, row } = this.rowSource(statement, root);
     const order = root.orderBy(row);
     const keyset = after
-      ? [keysetCondition(order, decodeCursor(after, order, 'after'), statement.params)]
-      : [];
-    const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
+      ? `${conditions ? ' and' : ' where'} ${keysetCondition(order, decodeCursor(after, order, 'after'), statement.params)}`
+      : '';
     const skip = statement.params.add(rows - 1, 'int');
     return (
-      `select ${cursorOf(order)} as cursor from ${src.from ?? `${row.table} ${row.alias}`}` +
-      `${where([...src.where, ...keyset])} order by ${orderSql} offset ${skip} limit 1`
+      `select ${cursorOf(order)} as cursor from ${from}${conditions}${keyset}` +
+      ` order by ${orderList(order)} offset ${skip} limit 1`
     );
   }
 
@@ -386,7 +383,7 @@ export class ReadCompiler {
       const last = decodeCursor(until, order, `${path}.until`);
       keyset.push(`not ${keysetCondition(order, last, statement.params)}`);
     }
-    const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
+    const orderSql = orderList(order);
 
     const innerColumns = [`row_number() over (order by ${orderSql}) as rn`];
     // Encoding a cursor costs more than reading most columns: only when one is asked for.
@@ -500,7 +497,7 @@ function listJson(
   order: OrderKey[],
   limit: number | undefined,
 ): string {
-  const orderSql = order.map((k) => `${k.sql} ${k.direction}`).join(', ');
+  const orderSql = orderList(order);
   const keys = order.map((k, i) => `${k.sql} as o${i}`);
   const aggOrder = order.map((k, i) => `l.o${i} ${k.direction}`).join(', ');
   const inner =
@@ -534,6 +531,11 @@ function leaf(sql: string, type: GraphQLNamedType): string {
  */
 function instantSql(sql: string): string {
   return `to_char((${sql}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** The keys as an ORDER BY list, each in its own direction. */
+function orderList(order: OrderKey[]): string {
+  return order.map((k) => `${k.sql} ${k.direction}`).join(', ');
 }
 
 function cursorOf(order: OrderKey[]): string {
