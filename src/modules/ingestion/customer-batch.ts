@@ -5,7 +5,13 @@ import type { BusinessClock } from '../../time/clock';
 import type { AuditActor } from '../audit/audit-log';
 import { CustomerKind } from '../customer/customer.enums';
 import type { PiiSealer } from '../customer/pii-sealer';
-import { blockingKeys, cluster, type ClusterRecord, type ScoredPair } from '../matching/cluster';
+import {
+  cluster,
+  datesSharingBlocks,
+  lockingKeys,
+  type ClusterRecord,
+  type ScoredPair,
+} from '../matching/cluster';
 import { MergeKind } from '../golden/customer-merge.entity';
 import type { MatchVerdict } from '../golden/match-decision.entity';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
@@ -183,7 +189,7 @@ export class CustomerBatch {
     const keys = new Set<string>();
     for (const r of records) {
       keys.add(`record:${keyOf(r)}`);
-      for (const key of blockingKeys(matchRecordOf('', r), () => false)) keys.add(key);
+      for (const key of lockingKeys(matchRecordOf('', r))) keys.add(key);
       // The plain values never leave the process: the lock names their digests.
       for (const i of r.identifiers) keys.add(`${i.kind}:${hex(i.hash)}`);
     }
@@ -353,7 +359,11 @@ export class CustomerBatch {
     );
     const names = records
       .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birthDate)
-      .map((r) => ({ key: r.names.key, pinyin: r.names.pinyin, birth: r.birthDate }));
+      .map((r) => ({
+        key: r.names.key,
+        pinyin: r.names.pinyin,
+        ...datesSharingBlocks(r.birthDate!),
+      }));
     const organisations = records
       .filter((r) => r.kind === CustomerKind.ORGANISATION)
       .map((r) => r.names.key);
@@ -361,18 +371,21 @@ export class CustomerBatch {
       this.em,
       `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b
                     from jsonb_to_recordset(?::jsonb) i(kind text, hash text, body text)),
-       names as (select key, pinyin, date_trunc('year', birth)::date as year_start,
-                   (date_trunc('year', birth) + interval '1 year - 1 day')::date as year_end
-                 from jsonb_to_recordset(?::jsonb) n(key text, pinyin text, birth date)),
+       names as (select * from jsonb_to_recordset(?::jsonb)
+                   n(key text, pinyin text, "from" date, "to" date, days jsonb)),
+       days as (select key, pinyin, day::date from names, jsonb_array_elements_text(days) day),
        found as (
          select si.source_record_id as id from ids join source_identifier si
            on si.kind = ids.kind and si.value_hash = ids.h
          union select si.source_record_id from ids join source_identifier si on si.body_hash = ids.b
          union select sr.id from names join source_record sr
-           on sr.name_key = names.key and sr.birth_date between names.year_start and names.year_end
+           on sr.name_key = names.key and sr.birth_date between names."from" and names."to"
+         union select sr.id from days join source_record sr
+           on sr.name_key = days.key and sr.birth_date = days.day
          union select sr.id from names join source_record sr
-           on sr.name_pinyin = names.pinyin
-             and sr.birth_date between names.year_start and names.year_end
+           on sr.name_pinyin = names.pinyin and sr.birth_date between names."from" and names."to"
+         union select sr.id from days join source_record sr
+           on sr.name_pinyin = days.pinyin and sr.birth_date = days.day
          union select sr.id from source_record sr
            where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
          union select sr.id from source_record sr

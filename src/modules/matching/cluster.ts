@@ -99,6 +99,27 @@ export interface Clusters {
  * customer-batch.ts). Generic contact values are no evidence and block nothing.
  */
 export function blockingKeys(record: MatchRecord, isGeneric: MatchContext['isGeneric']): string[] {
+  return keysOf(record, isGeneric, birthDateBlocks);
+}
+
+/**
+ * What a batch locks so that batches that could share a block run one after the other: the
+ * blocking keys, a name's date blocks widened to its year (one lock where its blocks would
+ * take three; a batch takes thousands).
+ */
+export function lockingKeys(record: MatchRecord): string[] {
+  return keysOf(
+    record,
+    () => false,
+    (date) => [date.slice(0, 4)],
+  );
+}
+
+function keysOf(
+  record: MatchRecord,
+  isGeneric: MatchContext['isGeneric'],
+  dateBlocks: (date: string) => string[],
+): string[] {
   const keys = record.documents.flatMap((d) =>
     d.type === 'RESIDENT_ID'
       ? [`doc:${d.type}:${d.number}`, `body:${d.number.slice(0, 17)}`]
@@ -108,12 +129,48 @@ export function blockingKeys(record: MatchRecord, isGeneric: MatchContext['isGen
   for (const e of record.emails) if (!isGeneric('EMAIL', e)) keys.push(`email:${e}`);
   if (record.kind === 'ORGANISATION') keys.push(`org:${record.name.key}`);
   else if (record.birthDate) {
-    // The year, not the day: a day and month swapped, or a mistyped day, still meet.
-    const year = record.birthDate.slice(0, 4);
-    keys.push(`name:${record.name.key}|${year}`);
-    if (record.name.pinyin) keys.push(`pinyin:${record.name.pinyin}|${year}`);
+    for (const block of dateBlocks(record.birthDate)) {
+      keys.push(`name:${record.name.key}|${block}`);
+      if (record.name.pinyin) keys.push(`pinyin:${record.name.pinyin}|${block}`);
+    }
   }
   return keys;
+}
+
+/**
+ * The blocks a birth date puts a name in: its month, its day of the month in its year, and
+ * the pair of its month and day (when they can be swapped). Two dates share a block exactly
+ * when they are equal or compare could call them near (a mistyped digit of the month or the
+ * day, or the two swapped): the whole year would put a namesake born any day of it in the
+ * block, and a common name then meets dozens of strangers in every batch.
+ */
+export function birthDateBlocks(date: string): string[] {
+  const [year, month, day] = date.split('-');
+  const blocks = [`${year}-${month}`, `${year}-*-${day}`];
+  if (Number(day) <= 12 && day !== month) blocks.push(`${year}~${[month, day].sort().join('~')}`);
+  return blocks;
+}
+
+/**
+ * The dates that share a block of {@link birthDateBlocks} with this one, as the database
+ * looks them up: the whole month, and single days (the same day of the other months, and the
+ * day and month swapped).
+ */
+export function datesSharingBlocks(date: string): { from: string; to: string; days: string[] } {
+  const [year, month, day] = date.split('-').map(Number);
+  const iso = (m: number, d: number) => {
+    const at = new Date(Date.UTC(year, m - 1, d));
+    return at.getUTCMonth() === m - 1 ? at.toISOString().slice(0, 10) : undefined;
+  };
+  const days = Array.from({ length: 12 }, (_, i) =>
+    i + 1 === month ? undefined : iso(i + 1, day),
+  );
+  if (day <= 12 && day !== month) days.push(iso(day, month));
+  return {
+    from: iso(month, 1)!,
+    to: new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10),
+    days: days.filter((d): d is string => d !== undefined),
+  };
 }
 
 /**
@@ -192,8 +249,8 @@ export function cluster(
   }
 
   const reviews = new Map<string, ScoredPair>();
-  for (const pair of [...pairs.values()].sort(strongestFirst)) {
-    if (pair.comparison.decision === 'NONE') continue;
+  const scored = [...pairs.values()].filter((p) => p.comparison.decision !== 'NONE');
+  for (const pair of scored.sort(strongestFirst)) {
     const [ga, gb] = [groups.root(pair.a), groups.root(pair.b)];
     if (ga === gb || groups.apart(ga, gb)) continue;
     const id = ga < gb ? `${ga} ${gb}` : `${gb} ${ga}`;
