@@ -39,8 +39,9 @@ export async function seededDatabase(
   onSeeded?: (seconds: number) => void,
 ): Promise<string> {
   const server = await startScratchServer();
-  // v3: seeded with the fixed keys and the matching columns; older seeds are not reused.
-  const name = `cif_hub_bench_v3_${customers}`;
+  // v4: names that rarely repeat, as real ones (v3 had a few thousand names in all, each
+  // on hundreds of customers); older seeds are not reused.
+  const name = `cif_hub_bench_v4_${customers}`;
   const url = databaseUrl(server.adminUrl, name);
   const client = new Client({ connectionString: server.adminUrl });
   await client.connect();

@@ -18,7 +18,7 @@ import {
   MALE_GIVEN_NAMES,
   ROADS,
   SURNAMES,
-  TRADE_NAMES,
+  TRADE_CHARACTERS,
 } from '../../seeds/reference/names';
 import { MOBILE_PREFIXES } from '../../seeds/reference/numbering';
 
@@ -162,8 +162,6 @@ const HOMOPHONES: Record<string, string> = {
   磊: '蕾',
   辉: '徽',
 };
-// Characters of the seed trade names, recombined so that organisation names rarely repeat.
-const TRADE_CHARACTERS = [...new Set(TRADE_NAMES.join(''))];
 const DIGITS = '0123456789';
 
 /** mulberry32 (Tommy Ettinger, public domain): fast, 32-bit state, good enough for test data. */

@@ -132,6 +132,17 @@ export const INDUSTRIES = [
   '纺织',
   '商贸',
 ];
+/**
+ * The characters of the names above. Most people's given name, and most companies' trade
+ * name, is none of the common ones listed: two of these characters make one that rarely
+ * repeats, as registered names never do.
+ */
+const characters = (names: readonly string[]) => [...new Set(names.join(''))];
+export const MALE_GIVEN_CHARACTERS = characters(MALE_GIVEN_NAMES);
+export const FEMALE_GIVEN_CHARACTERS = characters(FEMALE_GIVEN_NAMES);
+export const TRADE_CHARACTERS = characters(TRADE_NAMES);
+/** Legal forms of a company (公司法): 有限公司 and 有限责任公司 are the same form, both in use. */
+export const COMPANY_FORMS = ['有限公司', '有限责任公司', '股份有限公司'];
 export const ROADS = [
   '中山路',
   '人民路',

@@ -15,13 +15,16 @@ import { MARKETS } from '../reference/branches';
 import {
   COMMUNITIES,
   EMAIL_DOMAINS,
+  COMPANY_FORMS,
+  FEMALE_GIVEN_CHARACTERS,
   FEMALE_GIVEN_NAMES,
   INDUSTRIES,
+  MALE_GIVEN_CHARACTERS,
   MALE_GIVEN_NAMES,
   OFFICE_BUILDINGS,
   ROADS,
   SURNAMES,
-  TRADE_NAMES,
+  TRADE_CHARACTERS,
 } from '../reference/names';
 import { MOBILE_PREFIXES } from '../reference/numbering';
 import {
@@ -166,10 +169,19 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id,
     case when b.male then ${lit(Gender.MALE)} else ${lit(Gender.FEMALE)} end end as gender,
   b.birth_date,
   case when b.individual then (${sqlArray(SURNAMES.map(([hanzi]) => hanzi))})[b.surname_no]
-      || case when b.male then ${oneOf('b.i', 'givenName', MALE_GIVEN_NAMES)}
-        else ${oneOf('b.i', 'givenName', FEMALE_GIVEN_NAMES)} end
-    else b.city || ${oneOf('b.i', 'tradeName', TRADE_NAMES)}
-      || ${oneOf('b.i', 'industry', INDUSTRIES)} || '有限公司' end as name,
+      -- A third of people bear one of the common given names: 王伟 stays common (about one
+      -- person in 5,000, as nationally), and the rest spread over tens of thousands of names.
+      || case when ${chance('b.i', 'commonGivenName', 33)} then
+          case when b.male then ${oneOf('b.i', 'givenName', MALE_GIVEN_NAMES)}
+            else ${oneOf('b.i', 'givenName', FEMALE_GIVEN_NAMES)} end
+        when b.male then ${oneOf('b.i', 'givenFirst', MALE_GIVEN_CHARACTERS)}
+          || ${oneOf('b.i', 'givenSecond', MALE_GIVEN_CHARACTERS)}
+        else ${oneOf('b.i', 'givenFirst', FEMALE_GIVEN_CHARACTERS)}
+          || ${oneOf('b.i', 'givenSecond', FEMALE_GIVEN_CHARACTERS)} end
+    else b.city || ${oneOf('b.i', 'tradeFirst', TRADE_CHARACTERS)}
+      || ${oneOf('b.i', 'tradeSecond', TRADE_CHARACTERS)}
+      || ${oneOf('b.i', 'industry', INDUSTRIES)} || ${oneOf('b.i', 'companyForm', COMPANY_FORMS)}
+    end as name,
   b.market, b.branch_id, b.branch_code, b.plate_ids,
   case when ${chance('b.i', 'deceased', 0.4)} then ${lit(CustomerStatus.DECEASED)}
     else ${lit(CustomerStatus.ACTIVE)} end as status,
@@ -287,7 +299,8 @@ export const identityDocumentRows = (time: SeedTime): RowSet => ({
  * Fills the working table s_name with the chunk's names in the forms matching compares
  * (`nameForms`, as ingestion stores them on source records). Pinyin needs Node's dictionary:
  * the distinct names go out, their forms come back in one statement. `known` keeps the forms
- * from chunk to chunk: the name pools make a few thousand names in all.
+ * from chunk to chunk: a name recurs across chunks (at a million customers, about 150,000
+ * distinct names).
  */
 export async function nameCustomerWork(
   db: ClientBase,
