@@ -428,6 +428,43 @@ describe('matching source records into golden records', () => {
     expect(rows).toEqual([{ n: 20 }]);
   });
 
+  it('takes three full batches and two single records at once (the lock table holds ~12,000 locks)', async () => {
+    const n = nextNumber();
+    // Born before any other test's people, one a day, so that their numbers are their own.
+    const batch = (b: number) =>
+      Array.from({ length: 1000 }, (_, i) => {
+        const birth = addDays('1920-01-01', b * 1000 + i);
+        return {
+          name: `锁表${n}-${b}-${i}`,
+          birthDate: birth,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+          contactPoints: [
+            {
+              kind: 'MOBILE',
+              value: `139${String(n % 1000).padStart(3, '0')}${b}${String(i).padStart(4, '0')}`,
+            },
+          ],
+        };
+      });
+    const single = (system: string) => ({
+      sourceSystem: system,
+      sourceKey: `LT-${system}-${n}`,
+      name: '黄蓉',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birthOf(n), false) }],
+    });
+    const results = await Promise.all([
+      ingest(...batch(0)),
+      ingest(single('POLICY_ADMIN')),
+      ingest(...batch(1)),
+      ingest(single('CLAIMS')),
+      ingest(...batch(2)),
+    ]);
+    const statuses = new Set(results.flat().map((r) => r.status));
+    expect([...statuses]).toEqual(['CREATED']);
+    expect(results.flat()).toHaveLength(3002);
+    expect(results[1][0].id).toBe(results[3][0].id);
+  });
+
   it('never links again a pair a steward said are different customers', async () => {
     const n = nextNumber();
     const birth = birthOf(n);

@@ -54,6 +54,11 @@ interface StoredRecord extends Holding {
   evidence: unknown;
 }
 
+/** More keys than this, and a batch locks the whole matching space instead (see lock()). */
+export const BATCH_KEYS_LOCKED = 2_000;
+/** The advisory lock of the whole matching space: a key's lock is the hash of its text. */
+const MATCHING_SPACE = `hashtextextended('matching space', 0)`;
+
 const hex = (b: Buffer) => b.toString('hex');
 const keyOf = (r: { sourceSystem: string; sourceKey: string }) =>
   `${r.sourceSystem}:${r.sourceKey}`;
@@ -65,7 +70,8 @@ const json = (value: unknown) => JSON.stringify(value);
  * record sharing a blocking key with a record of the batch, every record of their
  * customers) and regroups it; see clustering.ts for why the result does not depend on the
  * order records arrive in. Concurrent batches that touch the same keys or the same people
- * take the same advisory locks, in the same order, so one waits for the other.
+ * take the same advisory locks, in the same order, so one waits for the other; a large
+ * batch takes one lock that excludes every other batch instead (see lock()).
  */
 export class CustomerBatch {
   constructor(
@@ -184,6 +190,13 @@ export class CustomerBatch {
   /**
    * Advisory locks on every key the batch could decide on: its source keys, identifiers and
    * name blocks. Taken in one statement in hash order, so two batches never deadlock.
+   *
+   * Each lock is an entry of PostgreSQL's shared lock table, which holds about 12,000 at
+   * default settings (max_locks_per_transaction × max_connections) for the whole server: a
+   * batch of 1,000 records has 5,000 to 8,000 keys, and three at once ran out of it. So a batch
+   * with more than BATCH_KEYS_LOCKED keys locks the whole matching space (one lock, held
+   * alone), and every smaller one first locks it shared. Large batches meet on some common
+   * name in nearly every pair anyway, so they lose little of running at once.
    */
   private async lock(records: PreparedCustomer[]): Promise<void> {
     const keys = new Set<string>();
@@ -193,6 +206,13 @@ export class CustomerBatch {
       // The plain values never leave the process: the lock names their digests.
       for (const i of r.identifiers) keys.add(`${i.kind}:${hex(i.hash)}`);
     }
+    if (keys.size > BATCH_KEYS_LOCKED) {
+      await boundSql(this.em, `select pg_advisory_xact_lock(${MATCHING_SPACE})`);
+      return;
+    }
+    // Alone first: a batch holding keys while it waits for the space would close a cycle
+    // with a large batch waiting for it.
+    await boundSql(this.em, `select pg_advisory_xact_lock_shared(${MATCHING_SPACE})`);
     const digests = [...keys].map((k) =>
       k.startsWith('record:') ? k : hex(this.sealer.hasher.digest('LOCK', k)),
     );
