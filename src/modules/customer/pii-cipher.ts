@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from 'node:crypto';
 
 const FORMAT = 'v1';
 const IV_BYTES = 12;
@@ -54,8 +54,22 @@ export class PiiCipher {
     }
   }
 
+  // Random IVs drawn from a pool filled 4 kB at a time: one call to the system's random
+  // source per 341 values, where a batch of 1,000 records seals about 2,300.
+  private readonly ivPool = Buffer.alloc(IV_BYTES * 341);
+  private ivAt = this.ivPool.length;
+
+  private nextIv(): Buffer {
+    if (this.ivAt === this.ivPool.length) {
+      randomFillSync(this.ivPool);
+      this.ivAt = 0;
+    }
+    this.ivAt += IV_BYTES;
+    return Buffer.from(this.ivPool.subarray(this.ivAt - IV_BYTES, this.ivAt));
+  }
+
   encrypt(plain: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.nextIv();
     const header = `${FORMAT}.${this.activeKeyId}`;
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
     // The header is authenticated too: a value relabelled with another key id fails to open.
