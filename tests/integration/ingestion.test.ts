@@ -130,6 +130,50 @@ describe('ingestion from source systems', () => {
     expect(rows).toEqual([{ cif_no: cifNo, sources: 2 }]);
   });
 
+  it('keeps the values an updated record still carries, drops the others and takes new ones', async () => {
+    const n = nextNumber();
+    const identifiers = () =>
+      hub.sql<{ id: string; kind: string; verified_at: Date | null }>(
+        `select si.id, si.kind, si.verified_at from source_identifier si
+         join source_record sr on sr.id = si.source_record_id
+         where sr.source_system = 'POLICY_ADMIN' and sr.source_key = $1 order by si.kind`,
+        [`PA-${n}`],
+      );
+    const contacts = (customerId: string) =>
+      hub.sql<{ kind: string; verified_at: Date | null }>(
+        `select kind, verified_at from contact_point where customer_id = $1 order by kind`,
+        [customerId],
+      );
+    const first = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const customerId = first.data!.ingestCustomers.records[0].id as string;
+    const before = await identifiers();
+    expect(before.map((i) => i.kind)).toEqual(['EMAIL', 'MOBILE', 'RESIDENT_ID']);
+    const [mobile] = customerRecord(n).contactPoints;
+
+    // The e-mail goes, an address comes, the mobile's verification is renewed.
+    const resent = customerRecord(n, {
+      contactPoints: [
+        { ...mobile, verifiedAt: '2026-06-01T08:00:00Z' },
+        { kind: 'ADDRESS', value: `江苏省南京市中山路${n}号` },
+      ],
+    });
+    const second = await hub.gql(INGEST_CUSTOMERS, { records: [resent] });
+    expect(second.data!.ingestCustomers.records[0]).toMatchObject({
+      status: 'UPDATED',
+      id: customerId,
+    });
+    const after = await identifiers();
+    expect(after.map((i) => i.kind)).toEqual(['ADDRESS', 'MOBILE', 'RESIDENT_ID']);
+    const kept = (rows: typeof before, kind: string) => rows.find((i) => i.kind === kind)!;
+    expect(kept(after, 'RESIDENT_ID').id).toBe(kept(before, 'RESIDENT_ID').id);
+    expect(kept(after, 'MOBILE').id).toBe(kept(before, 'MOBILE').id);
+    expect(kept(after, 'MOBILE').verified_at).toEqual(new Date('2026-06-01T08:00:00Z'));
+    expect(await contacts(customerId)).toEqual([
+      { kind: 'ADDRESS', verified_at: null },
+      { kind: 'MOBILE', verified_at: new Date('2026-06-01T08:00:00Z') },
+    ]);
+  });
+
   it('rejects bad records with every reason and accepts the rest of the batch', async () => {
     const [b, g, o] = [nextNumber(), nextNumber(), nextNumber()];
     // A region code starting with 0 (a typo in the check character alone is kept: matching.test.ts).

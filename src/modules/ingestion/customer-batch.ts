@@ -661,20 +661,38 @@ export class CustomerBatch {
         ),
       ],
     );
-    const batchIds = records.map((r) => ids.get(r.index)!);
+    // Only what changed: a value the record no longer carries goes, a new one comes, and one
+    // it carried before keeps its row (and its sealing, which key rotation renews) unless
+    // what is said about it changed. Rewriting every value of an updated record cost four
+    // index entries each, into indexes far larger than memory.
     await boundSql(
       this.em,
-      `delete from source_identifier where source_record_id = any(?::uuid[])`,
-      [pgArray(batchIds)],
-    );
-    await boundSql(
-      this.em,
-      `insert into source_identifier (source_record_id, kind, value_hash, value_cipher, value_masked,
-         body_hash, checksum_exception, verification_status, verification_method, verified_at)
-       select i.record, i.kind, decode(i.hash, 'hex'), i.cipher, i.masked, decode(i.body, 'hex'),
-         i.suspect, i.status, i.method, i.verified_at
-       from jsonb_to_recordset(?::jsonb) i(record uuid, kind text, hash text, cipher text,
-         masked text, body text, suspect boolean, status text, method text, verified_at timestamptz)`,
+      `with batch as (
+         select i.record, i.kind, decode(i.hash, 'hex') as value_hash, i.cipher, i.masked,
+           decode(i.body, 'hex') as body_hash, i.suspect, i.status, i.method, i.verified_at
+         from jsonb_to_recordset(?::jsonb) i(record uuid, kind text, hash text, cipher text,
+           masked text, body text, suspect boolean, status text, method text,
+           verified_at timestamptz)),
+       gone as (
+         delete from source_identifier si where si.source_record_id = any(?::uuid[])
+           and not exists (select 1 from batch b where b.record = si.source_record_id
+                             and b.kind = si.kind and b.value_hash = si.value_hash))
+       insert into source_identifier as si (source_record_id, kind, value_hash, value_cipher,
+         value_masked, body_hash, checksum_exception, verification_status, verification_method,
+         verified_at)
+       select record, kind, value_hash, cipher, masked, body_hash, suspect, status, method,
+         verified_at
+       from batch
+       on conflict (source_record_id, kind, value_hash) do update set
+         value_cipher = excluded.value_cipher, value_masked = excluded.value_masked,
+         body_hash = excluded.body_hash, checksum_exception = excluded.checksum_exception,
+         verification_status = excluded.verification_status,
+         verification_method = excluded.verification_method, verified_at = excluded.verified_at
+       where (si.value_masked, si.body_hash, si.checksum_exception, si.verification_status,
+              si.verification_method, si.verified_at)
+         is distinct from
+             (excluded.value_masked, excluded.body_hash, excluded.checksum_exception,
+              excluded.verification_status, excluded.verification_method, excluded.verified_at)`,
       [
         json(
           records.flatMap((r) =>
@@ -692,6 +710,7 @@ export class CustomerBatch {
             })),
           ),
         ),
+        pgArray(records.map((r) => ids.get(r.index)!)),
       ],
     );
   }
