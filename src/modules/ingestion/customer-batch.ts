@@ -107,9 +107,12 @@ export class CustomerBatch {
     if (active.length === 0) return outcomes;
 
     const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
+    // Replaced: the records the active ones rewrite. An unchanged resend stays as it is, and
+    // counting it out made a shared value look as if it stopped being generic, pulling all
+    // its carriers into the neighbourhood.
     const generic = await this.genericValues(
       active,
-      [...existing.values()].map((e) => e.id),
+      active.flatMap((r) => existing.get(keyOf(r))?.id ?? []),
     );
     const crossed = await this.nameBucketsCrossed(active, existing);
     const neighbourhood = await this.neighbourhood(active, ids, generic, crossed);
