@@ -435,6 +435,9 @@ describe('matching source records into golden records', () => {
       Array.from({ length: 1000 }, (_, i) => {
         const birth = addDays('1920-01-01', b * 1000 + i);
         return {
+          // Keys of their own: a record without one takes a number, and other tests' people
+          // are born on days counted from theirs.
+          sourceKey: `LT-${n}-${b}-${i}`,
           name: `锁表${n}-${b}-${i}`,
           birthDate: birth,
           identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
