@@ -8,7 +8,8 @@ import { detachKeysAndIndexes, SEEDED_TABLES, type Detached } from './load/keys'
 import { pipeline, runAll } from './load/pipeline';
 import { seedPlan, WORK_TABLES } from './load/plan';
 import { chunkSchema, dropAbandonedSchemas, prepareSession, SESSION_TABLES } from './load/session';
-import { isCalendarDay, seedTime } from './sql/seed-time';
+import { isCalendarDay } from '../src/time/clock';
+import { seedTime } from './sql/seed-time';
 import { branchesSql } from './tables/branches';
 import { MAX_SEED_CUSTOMERS, nameCustomerWork, sealCustomerWork } from './tables/customers';
 import type { RowSet } from './tables/row-set';

@@ -1,4 +1,3 @@
-import { addDays } from '../../src/time/clock';
 import { lit } from './values';
 
 // Times of day and the gaps between events are counted in seconds.
@@ -29,10 +28,4 @@ export function seedTime(today: string, zone: string): SeedTime {
   const instant = (day: string, seconds: string | number) =>
     `(((${day}) + (${seconds}) * interval '1 second') at time zone ${lit(zone)})`;
   return { today: date, now: instant(date, 0), year: Number(today.slice(0, 4)), instant };
-}
-
-/** Whether `day` is a real calendar date written `YYYY-MM-DD` (2027-02-29 is not). */
-export function isCalendarDay(day: string): boolean {
-  // addDays rolls an impossible date over into the next month, which then differs.
-  return /^\d{4}-\d{2}-\d{2}$/.test(day) && addDays(day, 0) === day;
 }

@@ -120,6 +120,12 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(y!, m! - 1, d! + n)).toISOString().slice(0, 10);
 }
 
+/** Whether `day` is a real calendar date written `YYYY-MM-DD` (2027-02-29 is not). */
+export function isCalendarDay(day: string): boolean {
+  // addDays rolls an impossible date over into the next month, which then differs.
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) && addDays(day, 0) === day;
+}
+
 /**
  * Connection settings that make a PostgreSQL session count days in the business zone,
  * for node-pg's `options` (the startup packet, so no extra round trip per connection).

@@ -55,7 +55,7 @@ interface StoredRecord extends Holding {
 }
 
 /** More keys than this, and a batch locks the whole matching space instead (see lock()). */
-export const BATCH_KEYS_LOCKED = 2_000;
+const BATCH_KEYS_LOCKED = 2_000;
 /** The advisory lock of the whole matching space: a key's lock is the hash of its text. */
 const MATCHING_SPACE = `hashtextextended('matching space', 0)`;
 

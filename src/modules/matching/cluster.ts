@@ -1,4 +1,5 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
+import { addDays, isCalendarDay } from '../../time/clock';
 import { checkMobile } from '../../validation';
 import { compare, type Comparison, type MatchContext, type MatchRecord } from './compare';
 import { upgradeLegacyResidentId } from './identifiers';
@@ -157,20 +158,13 @@ export function birthDateBlocks(date: string): string[] {
  * day and month swapped).
  */
 export function datesSharingBlocks(date: string): { from: string; to: string; days: string[] } {
-  const [year, month, day] = date.split('-').map(Number);
-  const iso = (m: number, d: number) => {
-    const at = new Date(Date.UTC(year, m - 1, d));
-    return at.getUTCMonth() === m - 1 ? at.toISOString().slice(0, 10) : undefined;
-  };
-  const days = Array.from({ length: 12 }, (_, i) =>
-    i + 1 === month ? undefined : iso(i + 1, day),
-  );
-  if (day <= 12 && day !== month) days.push(iso(day, month));
-  return {
-    from: iso(month, 1)!,
-    to: new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10),
-    days: days.filter((d): d is string => d !== undefined),
-  };
+  const [year, month, day] = date.split('-');
+  const months = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
+  const days = months.filter((m) => m !== month).map((m) => `${year}-${m}-${day}`);
+  if (Number(day) <= 12 && day !== month) days.push(`${year}-${day}-${month}`);
+  const from = `${year}-${month}-01`;
+  const nextMonth = `${addDays(from, 31).slice(0, 8)}01`;
+  return { from, to: addDays(nextMonth, -1), days: days.filter(isCalendarDay) };
 }
 
 /**

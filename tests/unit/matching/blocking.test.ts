@@ -5,13 +5,14 @@ import {
 } from '../../../src/modules/matching/cluster';
 import { compare, type MatchRecord } from '../../../src/modules/matching/compare';
 import { nameForms } from '../../../src/modules/matching/names';
+import { addDays } from '../../../src/time/clock';
 
 const DATES = ['1987-03-05', '1987-05-03', '1987-11-11', '2000-02-29', '1999-12-31', '1990-01-31'];
 
 function daysOf(year: number): string[] {
   const days: string[] = [];
-  for (let at = Date.UTC(year, 0, 1); new Date(at).getUTCFullYear() === year; at += 86_400_000)
-    days.push(new Date(at).toISOString().slice(0, 10));
+  for (let day = `${year}-01-01`; day.startsWith(String(year)); day = addDays(day, 1))
+    days.push(day);
   return days;
 }
 
