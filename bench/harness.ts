@@ -146,13 +146,19 @@ export function migrate(url: string) {
   });
 }
 
-/** The hub in production mode in a child process, on a port of its own. */
+/**
+ * The hub in production mode in a child process, on a port of its own. With `--cpu-prof` on
+ * the benchmark's command line, it writes a V8 CPU profile (open it in Chrome's DevTools)
+ * under bench/results/profiles when it stops.
+ */
 export async function startHub(
   url: string,
   secrets: BenchSecrets,
   env: Record<string, string>,
-  nodeArgs: string[] = [],
 ): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
+  const nodeArgs = process.argv.includes('--cpu-prof')
+    ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(__dirname, 'results/profiles')]
+    : [];
   // Clear of the ports fetch() refuses to reach (4190 among them: "bad port").
   const port = 4200 + Math.floor(Math.random() * 500);
   const args = [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'];

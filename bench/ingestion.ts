@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import { Client } from 'pg';
 import { Role } from '../src/auth/roles';
 import { PiiCipher } from '../src/modules/customer/pii-cipher';
@@ -37,11 +36,6 @@ const INGEST = `mutation ($records: [CustomerRecordInput!]!) {
   ingestCustomers(records: $records) { accepted rejected records { status } } }`;
 
 const BATCH = 1000;
-
-/** `--cpu-prof`: the hub writes a CPU profile to bench/results/profiles when it stops. */
-const hubArgs = process.argv.includes('--cpu-prof')
-  ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(__dirname, 'results/profiles')]
-  : [];
 
 interface Feed {
   endpoint: string;
@@ -98,7 +92,7 @@ async function accuracy(records: number) {
     values (gen_random_uuid(), '0000', 'Head office', 'HEAD_OFFICE', '0000')`);
   await setup.end();
   const issuer = await startTestIssuer();
-  const hub = await startHub(db.url, secrets, issuer.env, hubArgs);
+  const hub = await startHub(db.url, secrets, issuer.env);
   try {
     const feed = await feedOf(db.url, hub.endpoint, issuer);
     const started = Date.now();
@@ -238,7 +232,7 @@ export async function ingestMix(url: string, batches: number, singles = 0) {
     seed: Date.now() % 100_000,
   });
   const issuer = await startTestIssuer();
-  const hub = await startHub(url, secrets, issuer.env, hubArgs);
+  const hub = await startHub(url, secrets, issuer.env);
   try {
     const feed = await feedOf(url, hub.endpoint, issuer);
     // The mix of a day's feed: 40% new people (some of them duplicates of each other across

@@ -43,8 +43,6 @@ const rounds = arg('rounds', 3);
 const checks = arg('check', 200);
 const exportRows = arg('export-rows', 100_000);
 const ingestBatches = arg('ingest-batches', 10);
-/** Writes a V8 CPU profile of the hub (open it in Chrome's DevTools) under bench/results/. */
-const profileHub = process.argv.includes('--cpu-prof');
 const only = process.argv.includes('--only')
   ? process.argv[process.argv.indexOf('--only') + 1].split(',')
   : undefined;
@@ -323,12 +321,7 @@ async function main() {
 
   const keys = await drawKeys(url, 2000);
   const issuer: TestIssuer = await startTestIssuer();
-  const hub = await startHub(
-    url,
-    secrets,
-    issuer.env,
-    profileHub ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(__dirname, 'results/profiles')] : [],
-  );
+  const hub = await startHub(url, secrets, issuer.env);
   const baseline = await startBaseline(url, config.dbPoolSize, config.businessTimeZone);
   const tokens = new Map<Role, string>();
   const hashes = new Map<string, string>();
