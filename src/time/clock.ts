@@ -120,10 +120,17 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(y!, m! - 1, d! + n)).toISOString().slice(0, 10);
 }
 
+/** How many days month `month` (1–12) of `year` has, in the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
 /** Whether `day` is a real calendar date written `YYYY-MM-DD` (2027-02-29 is not). */
 export function isCalendarDay(day: string): boolean {
-  // addDays rolls an impossible date over into the next month, which then differs.
-  return /^\d{4}-\d{2}-\d{2}$/.test(day) && addDays(day, 0) === day;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  const [y, m, d] = day.split('-').map(Number);
+  return m! >= 1 && m! <= 12 && d! >= 1 && d! <= daysInMonth(y!, m!);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
-import { addDays, isCalendarDay } from '../../time/clock';
+import { daysInMonth, isCalendarDay } from '../../time/clock';
 import { checkMobile } from '../../validation';
 import { compare, type Comparison, type MatchContext, type MatchRecord } from './compare';
 import { upgradeLegacyResidentId } from './identifiers';
@@ -152,19 +152,23 @@ export function birthDateBlocks(date: string): string[] {
   return blocks;
 }
 
+const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
+
 /**
  * The dates that share a block of {@link birthDateBlocks} with this one, as the database
  * looks them up: the whole month, and single days (the same day of the other months, and the
  * day and month swapped).
  */
 export function datesSharingBlocks(date: string): { from: string; to: string; days: string[] } {
-  const [year, month, day] = date.split('-');
-  const months = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
-  const days = months.filter((m) => m !== month).map((m) => `${year}-${m}-${day}`);
+  const [year, month, day] = date.split('-') as [string, string, string];
+  const days = MONTHS.filter((m) => m !== month).map((m) => `${year}-${m}-${day}`);
   if (Number(day) <= 12 && day !== month) days.push(`${year}-${day}-${month}`);
-  const from = `${year}-${month}-01`;
-  const nextMonth = `${addDays(from, 31).slice(0, 8)}01`;
-  return { from, to: addDays(nextMonth, -1), days: days.filter(isCalendarDay) };
+  const last = daysInMonth(Number(year), Number(month));
+  return {
+    from: `${year}-${month}-01`,
+    to: `${year}-${month}-${last}`,
+    days: days.filter(isCalendarDay),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { addDays, BusinessClock, isTimeZone } from '../../../src/time/clock';
+import { addDays, BusinessClock, isCalendarDay, isTimeZone } from '../../../src/time/clock';
 
 describe('the business clock', () => {
   const beijing = new BusinessClock('Asia/Shanghai');
@@ -70,5 +70,31 @@ describe('the business clock', () => {
   it('adds calendar days across month and year ends', () => {
     expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
     expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
+  });
+
+  it('knows which dates exist, leap days included, as the calendar does', () => {
+    // Every day of four centuries, each way: the days addDays walks through exist, and a
+    // day written out of range (the 0th, the 30th of February, month 13) does not.
+    for (let day = '1900-01-01'; day < '2300-01-01'; day = addDays(day, 1)) {
+      expect(isCalendarDay(day)).toBe(true);
+      if (day.endsWith('-01')) {
+        const before = addDays(day, -1);
+        expect(isCalendarDay(`${before.slice(0, 8)}${Number(before.slice(8)) + 1}`)).toBe(false);
+      }
+    }
+    for (const day of ['2028-02-29', '2000-02-29', '2027-12-31'])
+      expect(isCalendarDay(day)).toBe(true);
+    for (const day of [
+      '2027-02-29',
+      '1900-02-29',
+      '2100-02-29',
+      '2027-04-31',
+      '2027-00-10',
+      '2027-13-01',
+      '2027-01-00',
+      '2027-1-01',
+      '20270101',
+    ])
+      expect(isCalendarDay(day)).toBe(false);
   });
 });
