@@ -29,7 +29,8 @@ import { pairwiseScores } from './matching/metrics';
  *     against a seeded file of that many customers (made once, kept), sends a realistic
  *     mix: new people, changed records and unchanged resends of seeded customers, and
  *     duplicates of seeded customers from another source system; prints the sustained rate
- *     and the p50/p99 of single-record upserts.
+ *     and the p50/p99 of single-record upserts. `--feeders 2` sends two batches at a time, as
+ *     a source system that does not wait for one answer before sending the next batch.
  */
 
 const INGEST = `mutation ($records: [CustomerRecordInput!]!) {
@@ -224,7 +225,7 @@ function asRecord(s: Seeded, overrides: Partial<CustomerRecordInput> = {}): Cust
  * Sends `batches` batches of the mix below to a hub on the seeded file at `url`, and, with
  * `singles`, that many single-record upserts one after the other; returns the rates.
  */
-export async function ingestMix(url: string, batches: number, singles = 0) {
+export async function ingestMix(url: string, batches: number, singles = 0, feeders = 1) {
   const seeded = await seededRecords(url, batches * BATCH + singles);
   const { records: fresh } = generateLabelledRecords({
     people: Math.round(batches * BATCH * 0.4) + singles,
@@ -274,15 +275,20 @@ export async function ingestMix(url: string, batches: number, singles = 0) {
     const outcomes: Record<string, number> = {};
     const started = Date.now();
     let sent = 0;
-    for (const batch of mix) {
-      const result = await post(feed, batch);
-      for (const r of result.records) outcomes[r.status] = (outcomes[r.status] ?? 0) + 1;
-      sent += batch.length;
-      if (sent % 10_000 === 0) {
-        const rate = sent / ((Date.now() - started) / 1000);
-        process.stderr.write(`  ${sent} records, ${rate.toFixed(0)} records/s\n`);
+    let next = 0;
+    const feeder = async () => {
+      while (next < mix.length) {
+        const batch = mix[next++];
+        const result = await post(feed, batch);
+        for (const r of result.records) outcomes[r.status] = (outcomes[r.status] ?? 0) + 1;
+        sent += batch.length;
+        if (sent % 10_000 === 0) {
+          const rate = sent / ((Date.now() - started) / 1000);
+          process.stderr.write(`  ${sent} records, ${rate.toFixed(0)} records/s\n`);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: feeders }, feeder));
     const seconds = (Date.now() - started) / 1000;
 
     const latencies: number[] = [];
@@ -319,10 +325,12 @@ async function throughput(customers: number, batches: number) {
   // As autovacuum would have done by now: earlier runs' dead rows (name counts are
   // rewritten by every record) otherwise slow this one down (see vacuumAnalyze).
   const vacuumed = await vacuumAnalyze(url);
-  const result = await ingestMix(url, batches, 300);
+  const feeders = arg('feeders', 1);
+  const result = await ingestMix(url, batches, 300, feeders);
   console.log(
     `throughput: ${result.sent} records in ${batches} batches of ${BATCH} against ${customers} ` +
-      `seeded customers: ${result.seconds.toFixed(1)} s, ${result.recordsPerSecond.toFixed(0)} records/s\n` +
+      `seeded customers, ${feeders} feeder${feeders > 1 ? 's' : ''}: ` +
+      `${result.seconds.toFixed(1)} s, ${result.recordsPerSecond.toFixed(0)} records/s\n` +
       `  outcomes ${JSON.stringify(result.outcomes)}\n` +
       `  single-record upsert and resolve (300, sequential): p50 ${result.singleP50!.toFixed(1)} ms, ` +
       `p99 ${result.singleP99!.toFixed(1)} ms\n` +
