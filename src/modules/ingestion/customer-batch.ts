@@ -119,7 +119,7 @@ export class CustomerBatch {
     const crossed = await this.nameBucketsCrossed(active, existing);
     const neighbourhood = await this.neighbourhood(active, ids, generic, crossed);
     const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
-    const context = await this.context(stored, active, existing);
+    const context = await this.context(stored, active, existing, generic);
 
     const byKey = new Map<string, ClusterRecord>();
     for (const s of stored) byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
@@ -529,6 +529,7 @@ export class CustomerBatch {
     stored: StoredRecord[],
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
+    batchValues: Map<string, { before: boolean; after: boolean }>,
   ): Promise<MatchContext> {
     const names = [
       ...new Set([...stored.map((s) => s.match.name.key), ...records.map((r) => r.names.key)]),
@@ -547,6 +548,9 @@ export class CustomerBatch {
       }
     }
     const hashes = [...contacts].map(([id, { kind, hash }]) => ({ kind, hash, id }));
+    // The batch's own values were counted as they will be once it is in (genericValues): only
+    // the rest of the neighbourhood's are looked up.
+    const others = hashes.filter((h) => !batchValues.has(`${h.kind}:${h.hash}`));
     const batchIds = records.map((r) => keyOf(r));
     const { after: frequency } = await this.nameCounts(names, records, existing);
     const holders = await boundSql<{ kind: string; hash: string; names: string[] }[]>(
@@ -558,23 +562,16 @@ export class CustomerBatch {
          join source_record sr on sr.id = si.source_record_id
        where not (sr.source_system || ':' || sr.source_key = any(?::text[]))
        group by w.kind, w.hash`,
-      [json(hashes), pgArray(batchIds)],
+      [json(others), pgArray(batchIds)],
     );
-    const carriers = new Map(holders.map((h) => [`${h.kind}:${h.hash}`, new Set(h.names)]));
-    for (const r of records) {
-      for (const i of r.identifiers) {
-        const id = `${i.kind}:${hex(i.hash)}`;
-        const set = carriers.get(id) ?? new Set<string>();
-        set.add(r.names.key);
-        carriers.set(id, set);
-      }
-    }
+    const generic = new Set(
+      holders
+        .filter((h) => h.names.length >= this.settings.genericHolders)
+        .map((h) => `${h.kind}:${h.hash}`),
+    );
+    for (const [id, { after }] of batchValues) if (after) generic.add(id);
     const genericValues = new Set(
-      hashes
-        .filter(
-          (h) => (carriers.get(`${h.kind}:${h.hash}`)?.size ?? 0) >= this.settings.genericHolders,
-        )
-        .map((h) => h.id),
+      hashes.filter((h) => generic.has(`${h.kind}:${h.hash}`)).map((h) => h.id),
     );
     return {
       nameFrequency: (key) =>
