@@ -240,7 +240,10 @@ export async function ingestMix(url: string, batches: number, singles = 0, feede
     const feed = await feedOf(url, hub.endpoint, issuer);
     // The mix of a day's feed: 40% new people (some of them duplicates of each other across
     // sources, as the generator draws them), 20% changed records of known customers, 20%
-    // unchanged resends, 20% known customers seen by another source system.
+    // unchanged resends, 20% known customers seen by another source system. A resend is a
+    // record the feed sent two batches before: a seeded customer sent again is a change,
+    // since the seed stores its records in another form than a source system sends them
+    // (the first two batches, which have nothing to resend yet, send those).
     const run = Date.now().toString(36);
     const mix: CustomerRecordInput[][] = [];
     let s = 0;
@@ -261,7 +264,7 @@ export async function ingestMix(url: string, batches: number, singles = 0, feede
               contactPoints: [{ kind: 'EMAIL', value: `changed.${run}.${s}@example.cn` }],
             } as Partial<CustomerRecordInput>),
           );
-        } else if (slot === 3) batch.push(asRecord(known));
+        } else if (slot === 3) batch.push(b >= 2 ? mix[b - 2]![i - 2]! : asRecord(known));
         else
           batch.push(
             asRecord(known, {
