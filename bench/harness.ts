@@ -115,10 +115,10 @@ export async function vacuumAnalyze(url: string): Promise<number> {
 export async function databaseCopy(seededUrl: string, name: string) {
   const server = await startScratchServer();
   const template = new URL(seededUrl).pathname.slice(1);
+  await dropDatabase(server.adminUrl, name);
   const admin = new Client({ connectionString: server.adminUrl });
   await admin.connect();
   try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
     // A file copy: the default strategy writes the whole file to the WAL, several times slower.
     await admin.query(`create database "${name}" template "${template}" strategy file_copy`);
   } finally {
@@ -126,34 +126,28 @@ export async function databaseCopy(seededUrl: string, name: string) {
   }
   return {
     url: databaseUrl(server.adminUrl, name),
-    async drop() {
-      const client = new Client({ connectionString: server.adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    },
+    drop: () => dropDatabase(server.adminUrl, name),
   };
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** A fresh, migrated, empty database; `drop()` removes it. */
 export async function emptyDatabase(name: string) {
   const server = await startScratchServer();
   const url = databaseUrl(server.adminUrl, name);
-  const admin = new Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.end();
+  await dropDatabase(server.adminUrl, name);
   await createDatabase(server.adminUrl, name);
   await migrate(url);
-  return {
-    url,
-    async drop() {
-      const client = new Client({ connectionString: server.adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    },
-  };
+  return { url, drop: () => dropDatabase(server.adminUrl, name) };
 }
 
 /** Applies the committed migrations, as the hub does at start. */
