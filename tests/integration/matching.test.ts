@@ -282,6 +282,73 @@ describe('matching source records into golden records', () => {
     expect(reviews[0].status).toBe('OPEN');
   });
 
+  it("keeps one primary mobile: the customer's own, kept while a record carries it", async () => {
+    const n = nextNumber();
+    const dealer = mobileOf(n);
+    const names = ['冯刚', '陈静', '褚明', '卫东', '蒋欣', '沈涛'];
+    await ingest(
+      ...names.map((name, i) => ({
+        sourceSystem: 'DEALER',
+        name,
+        birthDate: birthOf(n + i),
+        contactPoints: [{ kind: 'MOBILE', value: dealer }],
+      })),
+    );
+    const birth = birthOf(n + 10);
+    const id = residentIdOf(n + 10, birth);
+    const own = { kind: 'MOBILE', value: mobileOf(n + 1) };
+    const viaDealer = {
+      sourceSystem: 'DEALER',
+      sourceKey: `DL-${n}`,
+      name: '韩梅',
+      birthDate: birth,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+    };
+    const [first] = await ingest({
+      ...viaDealer,
+      contactPoints: [{ kind: 'MOBILE', value: dealer }, own],
+    });
+    const mobiles = () =>
+      hub.sql<{ from: string; generic: boolean; primary: boolean }>(
+        `select sr.source_system as from, p.generic, p."primary" from contact_point p
+           join source_record sr on sr.id = p.source_record_id
+         where p.customer_id = $1 and p.kind = 'MOBILE' order by p.generic, sr.source_system`,
+        [first.id],
+      );
+    // The dealer's number is on the record too, but it is everyone's: the other one leads.
+    expect(await mobiles()).toEqual([
+      { from: 'DEALER', generic: false, primary: true },
+      { from: 'DEALER', generic: true, primary: false },
+    ]);
+
+    // A more trusted source's number joins the customer; the primary one stays.
+    const [policy] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: '韩梅',
+      birthDate: birth,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 2) }],
+    });
+    expect(policy.id).toBe(first.id);
+    expect(await mobiles()).toEqual([
+      { from: 'DEALER', generic: false, primary: true },
+      { from: 'POLICY_ADMIN', generic: false, primary: false },
+      { from: 'DEALER', generic: true, primary: false },
+    ]);
+
+    // The dealer's record no longer carries the customer's own number: it goes, and the
+    // best-ranked record's number that is not shared becomes primary.
+    const [resent] = await ingest({
+      ...viaDealer,
+      contactPoints: [{ kind: 'MOBILE', value: dealer }],
+    });
+    expect(resent).toMatchObject({ status: 'UPDATED', id: first.id });
+    expect(await mobiles()).toEqual([
+      { from: 'POLICY_ADMIN', generic: false, primary: true },
+      { from: 'DEALER', generic: true, primary: false },
+    ]);
+  });
+
   it('computes the golden record from its sources: trust decides, and each field names its source', async () => {
     const n = nextNumber();
     const birth = birthOf(n);
