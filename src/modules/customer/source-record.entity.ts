@@ -1,4 +1,13 @@
-import { Entity, Enum, Index, ManyToOne, Property, Unique, type Rel } from '@mikro-orm/core';
+import {
+  DeferMode,
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  Property,
+  Unique,
+  type Rel,
+} from '@mikro-orm/core';
 import { BaseEntity } from '../../db/base.entity';
 import type { Branch } from '../branch/branch.entity';
 import { ConsentChannel, CustomerKind, Gender, SourceSystem } from './customer.enums';
@@ -19,7 +28,9 @@ export class SourceRecord extends BaseEntity {
   @Property({ type: 'text' })
   sourceKey!: string;
 
-  @ManyToOne('Customer', { deleteRule: 'restrict' })
+  // Deferrable: a batch writes its records before the customers they make, so that each new
+  // customer is written once, with its golden record (see recomputeGolden).
+  @ManyToOne('Customer', { deleteRule: 'restrict', deferMode: DeferMode.INITIALLY_IMMEDIATE })
   @Index()
   customer!: Rel<Customer>;
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { boundSql, pgArray } from '../../db/bound-sql';
-import { SourceSystem } from '../customer/customer.enums';
+import { type CustomerKind, SourceSystem } from '../customer/customer.enums';
 
 /**
  * How far each source system is trusted for who a customer is. Policy administration
@@ -17,6 +17,14 @@ export const SOURCE_TRUST: Record<SourceSystem, number> = {
   [SourceSystem.DEALER]: 2,
   [SourceSystem.CALL_CENTRE]: 1,
 };
+
+/** A customer that matching makes: survivorship writes it, from its records where it can. */
+export interface NewCustomer {
+  id: string;
+  kind: CustomerKind;
+  name: string;
+  branch: string;
+}
 
 /** The golden fields survivorship picks, each with the source record that supplied it. */
 export const GOLDEN_FIELDS = ['name', 'gender', 'birthDate', 'branch', 'marketingConsent'] as const;
@@ -54,7 +62,8 @@ const pick = (column: string) =>
  * identity documents and contact points, which are the union of what the records carry
  * (multi-valued attributes are never overwritten). A document or contact point that no
  * record carries any more goes, unless it predates matching (no lineage). Customers
- * without source records keep what they have.
+ * without source records keep what they have; a new one without records of the matching era
+ * is written as matching made it.
  *
  * One statement, so that the customers' records are found and ranked once: as six
  * statements each ranked them again, about a third of the time they took. Its parts all see
@@ -64,7 +73,11 @@ const pick = (column: string) =>
 export async function recomputeGolden(
   em: EntityManager,
   customerIds: string[],
-  options: { genericHolders: number },
+  options: {
+    genericHolders: number;
+    /** Customers that matching made, not written yet: written here, once, as computed. */
+    created?: NewCustomer[];
+  },
 ): Promise<void> {
   if (customerIds.length === 0) return;
   // Whether any record of the row's customer still carries the row's value.
@@ -99,6 +112,19 @@ export async function recomputeGolden(
          left join birth on birth.customer_id = targets.id
          left join branch on branch.customer_id = targets.id
          left join consent on consent.customer_id = targets.id),
+     created as (select * from jsonb_to_recordset(?::jsonb)
+                   c(id uuid, kind text, name text, branch uuid, n int)),
+     -- Numbered in the order matching lists them.
+     customers_made as (
+       insert into customer (id, cif_no, kind, name, gender, birth_date, branch_id,
+         marketing_consent, consent_at, consent_channel, lineage)
+       select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), c.kind,
+         coalesce(g.name, c.name), case when c.kind = 'INDIVIDUAL' then g.gender end,
+         case when c.kind = 'INDIVIDUAL' then g.birth_date end, coalesce(g.branch_id, c.branch),
+         coalesce(g.marketing_consent, false), g.consent_at, g.consent_channel,
+         coalesce(g.lineage, '{}')
+       from created c left join golden g using (id)
+       order by c.n),
      customers as (
        update customer c set
          name = g.name,
@@ -220,6 +246,10 @@ export async function recomputeGolden(
      select id, customer_id, source_record_id, kind, value_cipher, value_masked, value_hash,
        verification_status, verification_method, verified_at, generic, "primary"
      from final where new`,
-    [pgArray([...new Set(customerIds)]), options.genericHolders],
+    [
+      pgArray([...new Set(customerIds)]),
+      JSON.stringify((options.created ?? []).map((c, n) => ({ ...c, n }))),
+      options.genericHolders,
+    ],
   );
 }

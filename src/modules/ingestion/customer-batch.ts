@@ -15,7 +15,7 @@ import {
 import { MergeKind } from '../golden/customer-merge.entity';
 import type { MatchVerdict } from '../golden/match-decision.entity';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
-import { recomputeGolden } from '../golden/survivorship';
+import { recomputeGolden, type NewCustomer } from '../golden/survivorship';
 import type { MatchContext, MatchRecord } from '../matching/compare';
 import { countBucket, expectedHolders } from '../matching/name-frequency';
 import { nameForms } from '../matching/names';
@@ -92,7 +92,12 @@ export class CustomerBatch {
     // see how few rows a JSON or array parameter holds: at some sizes of file it prefers to
     // scan whole tables, and the costs it then expects switch on JIT compilation, which took
     // longer (about 0.5 s a statement) than the statements. For this transaction, neither.
-    await boundSql(this.em, 'set local enable_seqscan = off; set local jit = off');
+    // Records are written before the customers matching makes for them (see recomputeGolden).
+    await boundSql(
+      this.em,
+      `set local enable_seqscan = off; set local jit = off;
+       set constraints source_record_customer_id_foreign deferred`,
+    );
     await this.lock(records);
 
     const existing = await this.existing(records);
@@ -157,7 +162,6 @@ export class CustomerBatch {
     // The batch's own records were with customers too: those count where they stay.
     const held: Holding[] = [...stored, ...active.flatMap((r) => existing.get(keyOf(r)) ?? [])];
     const plan = planCustomers(groups, held, seeds, new Set(ids.values()));
-    await this.createCustomers(plan.created);
     if (plan.merges.length) {
       await mergeCustomers(
         this.em,
@@ -175,7 +179,7 @@ export class CustomerBatch {
     }
     await this.writeRecords(active, ids, plan.customerOf, clusters.links, byKey);
     await this.regroup(stored, plan.customerOf, clusters.links, byKey, new Set(ids.values()));
-    await recomputeGolden(this.em, [...plan.touched], this.settings);
+    await recomputeGolden(this.em, [...plan.touched], { ...this.settings, created: plan.created });
     await this.reviews(
       clusters.reviews,
       regionRecords.map((r) => r.id),
@@ -593,18 +597,6 @@ export class CustomerBatch {
     return rows.map((r) => ({ a: r.record_a_id, b: r.record_b_id, verdict: r.verdict }));
   }
 
-  private async createCustomers(created: NewCustomer[]): Promise<void> {
-    if (created.length === 0) return;
-    await boundSql(
-      this.em,
-      `insert into customer (id, cif_no, kind, name, branch_id)
-       select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), c.kind, c.name, c.branch
-       from jsonb_to_recordset(?::jsonb) c(id uuid, kind text, name text, branch uuid, n int)
-       order by c.n`,
-      [json(created.map((c, n) => ({ ...c, n })))],
-    );
-  }
-
   private async writeRecords(
     records: PreparedCustomer[],
     ids: Map<number, string>,
@@ -799,14 +791,6 @@ export class CustomerBatch {
       ],
     );
   }
-}
-
-/** A customer that matching creates: survivorship fills it in from its records. */
-interface NewCustomer {
-  id: string;
-  kind: CustomerKind;
-  name: string;
-  branch: string;
 }
 
 interface CustomerPlan {
