@@ -1,5 +1,6 @@
 import { residentIdRelation } from './identifiers';
 import { foldText, NameForms } from './names';
+import { remembered } from './remembered';
 import {
   agreementWeight,
   ComparisonField,
@@ -277,21 +278,12 @@ function compareContacts(
   return missing(field);
 }
 
-// Folding runs opencc over the whole address; a pipeline compares one record against many,
-// so the folded forms are kept. Bounded: cleared rather than grown without limit.
-const foldedAddresses = new Map<string, string>();
-const FOLDED_ADDRESSES_KEPT = 100_000;
-
-function foldAddress(address: string): string {
-  let folded = foldedAddresses.get(address);
-  if (folded === undefined) {
-    // Sources punctuate and space addresses at will ('3幢 201室', '3-201').
-    folded = foldText(address).replace(/[\s\p{P}]+/gu, '');
-    if (foldedAddresses.size >= FOLDED_ADDRESSES_KEPT) foldedAddresses.clear();
-    foldedAddresses.set(address, folded);
-  }
-  return folded;
-}
+// Folding runs opencc over the whole address; a pipeline compares one record against many.
+const foldAddress = remembered(
+  // Sources punctuate and space addresses at will ('3幢 201室', '3-201').
+  (address) => foldText(address).replace(/[\s\p{P}]+/gu, ''),
+  100_000,
+);
 
 // Shorter tails ('1号') are too common to mean one household.
 const SHORTEST_ADDRESS_TAIL = 8;

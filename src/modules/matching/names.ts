@@ -1,5 +1,6 @@
 import { Converter } from 'opencc-js/t2cn';
 import { pinyin } from 'pinyin-pro';
+import { remembered } from './remembered';
 
 export interface NameForms {
   /**
@@ -34,11 +35,20 @@ export function foldText(text: string): string {
   return toSimplified(text.normalize('NFKC')).toLowerCase();
 }
 
+const NAMES_KEPT = 100_000;
+const formsOf = (individual: boolean) =>
+  remembered((name): NameForms => {
+    const folded = foldText(name.trim());
+    const key = folded.replace(SEPARATORS, '');
+    // Shared by every record bearing the name: frozen, so that none can change it for all.
+    return Object.freeze({ key, pinyin: individual ? pinyinOf(folded) : '' });
+  }, NAMES_KEPT);
+const individualForms = formsOf(true);
+const organisationForms = formsOf(false);
+
 /** The comparable forms of a customer's name; see {@link NameForms}. */
 export function nameForms(kind: 'INDIVIDUAL' | 'ORGANISATION', name: string): NameForms {
-  const folded = foldText(name.trim());
-  const key = folded.replace(SEPARATORS, '');
-  return { key, pinyin: kind === 'INDIVIDUAL' ? pinyinOf(folded) : '' };
+  return kind === 'INDIVIDUAL' ? individualForms(name) : organisationForms(name);
 }
 
 // Two-character surnames (复姓) still in use; every other Han name starts with a one-character
