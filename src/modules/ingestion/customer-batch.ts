@@ -52,8 +52,6 @@ interface StoredRecord extends Holding {
   nameKey: string | null;
   namePinyin: string | null;
   evidence: unknown;
-  /** Its mobiles and e-mails with their stored digests, which weights look up. */
-  contacts: { kind: 'MOBILE' | 'EMAIL'; value: string; hash: string }[];
 }
 
 /** More keys than this, and a batch locks the whole matching space instead (see lock()). */
@@ -444,7 +442,10 @@ export class CustomerBatch {
     return customers;
   }
 
-  /** Every source record of these customers, with what matching compares, decrypted. */
+  /**
+   * Every source record of these customers, with what matching compares: decrypted, but for
+   * mobiles and e-mails, which it compares by digest (see matchRecordOf).
+   */
   private async storedRecords(customers: string[], batchIds: string[]): Promise<StoredRecord[]> {
     if (customers.length === 0) return [];
     const rows = await boundSql<
@@ -464,7 +465,7 @@ export class CustomerBatch {
         gender: 'MALE' | 'FEMALE' | null;
         birth_date: string | null;
         link_evidence: unknown;
-        identifiers: { kind: IdentifierKind; cipher: string; hash: string }[];
+        identifiers: { kind: IdentifierKind; cipher: string | null; hash: string }[];
       }[]
     >(
       this.em,
@@ -473,20 +474,21 @@ export class CustomerBatch {
          c.created_at::text as customer_created,
          c.cif_no, coalesce(sr.kind, c.kind) as kind, coalesce(sr.name, c.name) as name, sr.name_key,
          sr.name_pinyin, sr.gender, sr.birth_date::text, sr.link_evidence,
-         coalesce((select json_agg(json_build_object('kind', si.kind, 'cipher', si.value_cipher,
-                                                      'hash', encode(si.value_hash, 'hex')))
+         coalesce((select json_agg(json_build_object('kind', si.kind,
+                     'cipher', case when si.kind not in ('MOBILE', 'EMAIL') then si.value_cipher end,
+                     'hash', encode(si.value_hash, 'hex')))
                    from source_identifier si where si.source_record_id = sr.id), '[]') as identifiers
        from source_record sr join customer c on c.id = sr.customer_id
        where sr.customer_id = any(?::uuid[]) and not (sr.id = any(?::uuid[]))`,
       [pgArray(customers), pgArray(batchIds)],
     );
     return rows.map((row) => {
-      const plain = row.identifiers.map((i) => ({
-        kind: i.kind,
-        value: this.sealer.cipher.decrypt(i.cipher),
-        hash: i.hash,
-      }));
+      const plain = row.identifiers.flatMap(({ kind, cipher }) =>
+        cipher === null ? [] : [{ kind, value: this.sealer.cipher.decrypt(cipher) }],
+      );
       const values = (kind: string) => plain.filter((i) => i.kind === kind).map((i) => i.value);
+      const digests = (kind: string) =>
+        row.identifiers.filter((i) => i.kind === kind).map((i) => i.hash);
       return {
         id: row.id,
         key: `${row.source_system}:${row.source_key}`,
@@ -498,9 +500,6 @@ export class CustomerBatch {
         nameKey: row.name_key,
         namePinyin: row.name_pinyin,
         evidence: row.link_evidence,
-        contacts: plain.flatMap(({ kind, value, hash }) =>
-          kind === 'MOBILE' || kind === 'EMAIL' ? [{ kind, value, hash }] : [],
-        ),
         name: row.name,
         match: {
           id: row.id,
@@ -516,8 +515,8 @@ export class CustomerBatch {
           documents: plain
             .filter((i) => !CONTACT_KINDS.has(i.kind))
             .map((i) => ({ type: i.kind, number: i.value })),
-          mobiles: values('MOBILE'),
-          emails: values('EMAIL'),
+          mobiles: digests('MOBILE'),
+          emails: digests('EMAIL'),
           addresses: values('ADDRESS'),
         },
       };
@@ -538,23 +537,21 @@ export class CustomerBatch {
     const names = [
       ...new Set([...stored.map((s) => s.match.name.key), ...records.map((r) => r.names.key)]),
     ];
-    // Digests as stored and as sealed: hashing every value of the neighbourhood again cost
-    // about 30 ms a batch, inside the transaction that holds the matching lock.
-    const contacts = new Map<string, { kind: string; hash: string }>();
-    for (const s of stored) {
-      for (const { kind, value, hash } of s.contacts)
-        contacts.set(`${kind}:${value}`, { kind, hash });
+    // Mobiles and e-mails are compared by digest (matchRecordOf, storedRecords).
+    const hashes = new Map<string, { kind: string; hash: string }>();
+    const add = (kind: string, hash: string) => hashes.set(`${kind}:${hash}`, { kind, hash });
+    for (const { match } of stored) {
+      for (const hash of match.mobiles) add('MOBILE', hash);
+      for (const hash of match.emails) add('EMAIL', hash);
     }
     for (const r of records) {
       for (const i of r.identifiers) {
-        if (i.kind === 'MOBILE' || i.kind === 'EMAIL')
-          contacts.set(`${i.kind}:${i.value}`, { kind: i.kind, hash: hex(i.hash) });
+        if (i.kind === 'MOBILE' || i.kind === 'EMAIL') add(i.kind, hex(i.hash));
       }
     }
-    const hashes = [...contacts].map(([id, { kind, hash }]) => ({ kind, hash, id }));
     // The batch's own values were counted as they will be once it is in (genericValues): only
     // the rest of the neighbourhood's are looked up.
-    const others = hashes.filter((h) => !batchValues.has(`${h.kind}:${h.hash}`));
+    const others = [...hashes].filter(([id]) => !batchValues.has(id)).map(([, h]) => h);
     const batchIds = records.map((r) => keyOf(r));
     const { after: frequency } = await this.nameCounts(names, records, existing);
     const holders = await boundSql<{ kind: string; hash: string; names: string[] }[]>(
@@ -574,14 +571,11 @@ export class CustomerBatch {
         .map((h) => `${h.kind}:${h.hash}`),
     );
     for (const [id, { after }] of batchValues) if (after) generic.add(id);
-    const genericValues = new Set(
-      hashes.filter((h) => generic.has(`${h.kind}:${h.hash}`)).map((h) => h.id),
-    );
     return {
       nameFrequency: (key) =>
         expectedHolders(key, frequency.get(key) ?? 0, this.settings.namePopulation),
       totalRecords: this.settings.namePopulation,
-      isGeneric: (kind, value) => genericValues.has(`${kind}:${value}`),
+      isGeneric: (kind, hash) => generic.has(`${kind}:${hash}`),
     };
   }
 

@@ -61,10 +61,16 @@ export interface PreparedCustomer {
   warnings: RecordError[];
 }
 
-/** The identity documents a matcher compares are the valid ones; a suspect one is a hint. */
+/**
+ * The identity documents a matcher compares are the valid ones; a suspect one is a hint.
+ * Mobiles and e-mails are compared for equality only, so by their digests (hex), which the
+ * neighbourhood's stored records give without decrypting their values.
+ */
 export function matchRecordOf(id: string, record: PreparedCustomer): MatchRecord {
   const values = (kind: IdentifierKind) =>
     record.identifiers.filter((i) => i.kind === kind).map((i) => i.value);
+  const digests = (kind: IdentifierKind) =>
+    record.identifiers.filter((i) => i.kind === kind).map((i) => i.hash.toString('hex'));
   return {
     id,
     kind: record.kind,
@@ -74,8 +80,8 @@ export function matchRecordOf(id: string, record: PreparedCustomer): MatchRecord
     documents: record.identifiers
       .filter((i) => !CONTACT_KINDS.has(i.kind))
       .map((i) => ({ type: i.kind, number: i.value })),
-    mobiles: values(ContactKind.MOBILE),
-    emails: values(ContactKind.EMAIL),
+    mobiles: digests(ContactKind.MOBILE),
+    emails: digests(ContactKind.EMAIL),
     addresses: values(ContactKind.ADDRESS),
   };
 }
