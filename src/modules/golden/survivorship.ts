@@ -80,11 +80,13 @@ export async function recomputeGolden(
   },
 ): Promise<void> {
   if (customerIds.length === 0) return;
-  // Whether any record of the row's customer still carries the row's value.
+  // Whether any record of the row's customer still carries the row's value: looked up from
+  // the customer's few records, as a dealer's number has thousands of carriers.
   const backed = (row: string, kind: string, hash: string) =>
-    `exists (select 1 from source_record sr join source_identifier si on si.source_record_id = sr.id
-             where sr.customer_id = ${row}.customer_id and si.kind = ${row}.${kind}
-               and si.value_hash = ${row}.${hash})`;
+    `exists (select 1 from source_identifier si
+             where si.source_record_id = any(array(
+                     select sr.id from source_record sr where sr.customer_id = ${row}.customer_id))
+               and si.kind = ${row}.${kind} and si.value_hash = ${row}.${hash})`;
   await boundSql(
     em,
     // Materialized, and read back as an array: the planner then probes the indexes of these
@@ -193,14 +195,20 @@ export async function recomputeGolden(
         select * from source_identifier where source_record_id = r.id offset 0) si
        where si.verification_status <> 'UNVERIFIED'
        order by r.customer_id, si.kind, si.value_hash, si.verified_at desc, r.rank),
-     said as (
-       select c.*, coalesce(v.verification_status, 'UNVERIFIED') as verification_status,
-         v.verification_method, v.verified_at,
+     -- Counted once a value, not once a customer carrying it: a dealer's number is on
+     -- thousands of records, and on many customers of one batch.
+     holders as (
+       select kind, value_hash,
          (select count(distinct sr.name_key) from source_identifier si
             join source_record sr on sr.id = si.source_record_id
-          where si.kind = c.kind and si.value_hash = c.value_hash) >= ? as generic
+          where si.kind = v.kind and si.value_hash = v.value_hash) >= ? as generic
+       from (select distinct kind, value_hash from carried
+             where kind in ('MOBILE', 'EMAIL', 'ADDRESS')) v),
+     said as (
+       select c.*, coalesce(v.verification_status, 'UNVERIFIED') as verification_status,
+         v.verification_method, v.verified_at, h.generic
        from carried c left join verified v using (customer_id, kind, value_hash)
-       where c.kind in ('MOBILE', 'EMAIL', 'ADDRESS')),
+         join holders h using (kind, value_hash)),
      -- The contact points as the statement leaves them: those kept, with what the records
      -- say of them now, and the new ones.
      contacts as materialized (
