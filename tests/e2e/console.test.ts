@@ -105,14 +105,22 @@ describeInBrowser('the console', () => {
     await openScreen(page, 'explorer');
     const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
     const query = 'query Branch { branch(code: "0000") { code name } }';
-    // The tab's example can land in the editor after the select-all that should have cleared
-    // it (seen once in CI: the example and the query, sent as two operations): the text is
-    // entered again until the editor holds the query alone.
+    // The tab's example lands in the editor some time after the screen shows, and once in CI
+    // after the select-all that should have cleared it (the example and the query were sent
+    // as two operations). So: wait for the example to settle, replace it, and check that the
+    // editor holds the query alone, again right before sending.
     const lines = page.locator('.graphiql-query-editor .view-lines').first();
+    const text = async () => ((await lines.textContent()) ?? '').replace(/[\s\u00a0]/g, '');
+    let shown = '';
+    for (let poll = 0; poll < 50; poll++) {
+      const now = await text();
+      if (now !== '' && now === shown) break;
+      shown = now;
+      await page.waitForTimeout(150);
+    }
     const holdsQuery = async () => {
       for (let poll = 0; poll < 20; poll++) {
-        const text = (await lines.textContent()) ?? '';
-        if (text.replace(/[\s\u00a0]/g, '') === query.replace(/\s/g, '')) return true;
+        if ((await text()) === query.replace(/\s/g, '')) return true;
         await page.waitForTimeout(100);
       }
       return false;
@@ -123,11 +131,18 @@ describeInBrowser('the console', () => {
       await page.keyboard.press('Delete');
       // Typed text would get Monaco's closing brackets; inserted text is taken as it is.
       await page.keyboard.insertText(query);
-      if ((await holdsQuery()) || attempt === 3) break;
+      if (!(await holdsQuery()) && attempt < 3) continue;
+      // GraphiQL reads the operation's name from the text a moment later (the tab takes it): a
+      // click before then would send the name of the example the tab held. The exact title:
+      // an example is named LoadBranches. An edit made while GraphiQL still sets itself up
+      // (the schema arriving) can go unread: then the text is entered again.
+      const named = await page
+        .locator('.graphiql-tab-active button[title="Branch"]')
+        .waitFor({ timeout: attempt < 3 ? 3000 : 30_000 })
+        .then(() => true)
+        .catch(() => false);
+      if ((named && (await holdsQuery())) || attempt === 3) break;
     }
-    // GraphiQL reads the operation's name from the text a moment later (the tab takes it): a
-    // click before then would send the name of the example the tab held.
-    await page.locator('.graphiql-tab-active', { hasText: 'Branch' }).waitFor();
     const sent = page.waitForRequest(
       (r) => r.url().endsWith('/graphql') && (r.postData() ?? '').includes('query Branch'),
     );
