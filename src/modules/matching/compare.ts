@@ -22,9 +22,12 @@ export interface MatchRecord {
   gender?: 'MALE' | 'FEMALE';
   /** Plain, normalised numbers (resident IDs already upgraded to 18 characters). */
   documents: { type: string; number: string }[];
-  /** 11 digits. */
+  /**
+   * Compared for equality only: 11 digits, or, in ingestion, their keyed digests (hex), so
+   * that the neighbourhood's need not be decrypted. One form per comparison run.
+   */
   mobiles: string[];
-  /** Lower-case. */
+  /** Lower-case, or their keyed digests, as mobiles. */
   emails: string[];
   /** As sent: compare folds them as it folds names. */
   addresses: string[];
@@ -35,7 +38,10 @@ export interface MatchContext {
   nameFrequency(key: string): number;
   /** How many source records there are. */
   totalRecords: number;
-  /** A mobile or e-mail that many unrelated customers share (a dealer's phone): never evidence. */
+  /**
+   * A mobile or e-mail (in the records' form, see MatchRecord) that many unrelated customers
+   * share (a dealer's phone): never evidence.
+   */
   isGeneric(kind: 'MOBILE' | 'EMAIL', value: string): boolean;
 }
 
