@@ -15,6 +15,7 @@ import {
   riskScoreRecord,
   vin,
 } from '../setup/factories';
+import { countStatements } from '../setup/statements';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
 const counts = (hub: TestHub) =>
@@ -128,6 +129,21 @@ describe('ingestion from source systems', () => {
       [outcome.id],
     );
     expect(rows).toEqual([{ cif_no: cifNo, sources: 2 }]);
+  });
+
+  it('plans the statements of a record upsert once, not at every request', async () => {
+    const upsert = (n: number) =>
+      countStatements(() => hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] }));
+    const first = await upsert(nextNumber());
+    const second = await upsert(nextNumber());
+    for (const run of [first, second]) {
+      expect(run.result.data!.ingestCustomers.records[0].status).toBe('CREATED');
+    }
+    // Every statement with parameters is a named prepared statement, which the second
+    // request reuses: parsing and planning them anew took longer than running them.
+    expect(second.unprepared).toEqual([]);
+    expect(second.prepared.length).toBeGreaterThanOrEqual(10);
+    expect(second.prepared.filter((name) => !first.prepared.includes(name))).toEqual([]);
   });
 
   it('keeps the values an updated record still carries, drops the others and takes new ones', async () => {
