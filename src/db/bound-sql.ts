@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
  * once per connection and planned once PostgreSQL finds a generic plan as good as its
  * custom ones: matching's statements are long, and parsing and planning them took about
  * 8 ms of a single-record upsert, twice what running them took. Texts are fixed, so a
- * connection holds a few dozen of them.
+ * connection holds a few dozen of them. A generic plan does not hash `x = any(?)` against
+ * an array parameter: where that filters many rows, write `x in (select unnest(?))`, which
+ * it hashes (a dealer's number on 5,000 records: 55 against 18 ms a batch).
  */
 export async function boundSql<Rows extends unknown[] = Record<string, unknown>[]>(
   em: EntityManager,

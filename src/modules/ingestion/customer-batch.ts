@@ -294,7 +294,8 @@ export class CustomerBatch {
       `with batch as (select * from jsonb_to_recordset(?::jsonb) b(kind text, hash text, name text)),
        wanted as (select distinct kind, decode(hash, 'hex') as value_hash from batch),
        carriers as (
-         select si.kind, si.value_hash, sr.name_key as name, sr.id = any(?::uuid[]) as replaced
+         select si.kind, si.value_hash, sr.name_key as name,
+           sr.id in (select unnest(?::uuid[])) as replaced
          from wanted w
          join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
          join source_record sr on sr.id = si.source_record_id)
@@ -479,7 +480,7 @@ export class CustomerBatch {
                      'hash', encode(si.value_hash, 'hex')))
                    from source_identifier si where si.source_record_id = sr.id), '[]') as identifiers
        from source_record sr join customer c on c.id = sr.customer_id
-       where sr.customer_id = any(?::uuid[]) and not (sr.id = any(?::uuid[]))`,
+       where sr.customer_id = any(?::uuid[]) and sr.id not in (select unnest(?::uuid[]))`,
       [pgArray(customers), pgArray(batchIds)],
     );
     return rows.map((row) => {
@@ -552,7 +553,8 @@ export class CustomerBatch {
     // The batch's own values were counted as they will be once it is in (genericValues): only
     // the rest of the neighbourhood's are looked up.
     const others = [...hashes].filter(([id]) => !batchValues.has(id)).map(([, h]) => h);
-    const batchIds = records.map((r) => keyOf(r));
+    // The batch's records as the database holds them now (new ones are not there yet).
+    const batchIds = records.flatMap((r) => existing.get(keyOf(r))?.id ?? []);
     const { after: frequency } = await this.nameCounts(names, records, existing);
     const holders = await boundSql<{ kind: string; hash: string; names: string[] }[]>(
       this.em,
@@ -561,7 +563,7 @@ export class CustomerBatch {
        select w.kind, w.hash, array_agg(distinct sr.name_key) as names
        from wanted w join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
          join source_record sr on sr.id = si.source_record_id
-       where not (sr.source_system || ':' || sr.source_key = any(?::text[]))
+       where sr.id not in (select unnest(?::uuid[]))
        group by w.kind, w.hash`,
       [json(others), pgArray(batchIds)],
     );
