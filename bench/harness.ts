@@ -202,9 +202,11 @@ export async function startHub(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve) =>
-    hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
-  );
+  // A hub that cannot start (its port taken, say) exits: the benchmark stops, not waits.
+  await new Promise<void>((resolve, reject) => {
+    hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    hub.once('exit', (code) => reject(new Error(`the hub exited (${code}) before it was ready`)));
+  });
   return {
     endpoint: `http://127.0.0.1:${port}/graphql`,
     pid: hub.pid!,
