@@ -47,7 +47,7 @@ interface Feed {
   hash: string;
 }
 
-async function post({ endpoint, token, hash }: Feed, records: unknown[]) {
+export async function post({ endpoint, token, hash }: Feed, records: unknown[]) {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -66,7 +66,7 @@ async function post({ endpoint, token, hash }: Feed, records: unknown[]) {
   return body.data.ingestCustomers;
 }
 
-async function feedOf(
+export async function feedOf(
   url: string,
   endpoint: string,
   issuer: Awaited<ReturnType<typeof startTestIssuer>>,
