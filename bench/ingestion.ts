@@ -277,6 +277,7 @@ export async function ingestMix(url: string, batches: number, singles = 0, feede
     }
     // Warm-up: JIT, plans, caches.
     await post(feed, mix[0].slice(0, 100));
+    const locksBefore = await matchingLocks(hub.endpoint);
     const outcomes: Record<string, number> = {};
     const started = Date.now();
     let sent = 0;
@@ -295,6 +296,11 @@ export async function ingestMix(url: string, batches: number, singles = 0, feede
     };
     await Promise.all(Array.from({ length: feeders }, feeder));
     const seconds = (Date.now() - started) / 1000;
+    const locksAfter = await matchingLocks(hub.endpoint);
+    const perBatch = (phase: 'wait' | 'held') =>
+      ((locksAfter[phase].sum - locksBefore[phase].sum) /
+        (locksAfter[phase].count - locksBefore[phase].count)) *
+      1000;
 
     const latencies: number[] = [];
     for (let i = 0; i < singles; i++) {
@@ -316,6 +322,8 @@ export async function ingestMix(url: string, batches: number, singles = 0, feede
       seconds,
       recordsPerSecond: sent / seconds,
       outcomes,
+      lockWaitMs: perBatch('wait'),
+      lockHeldMs: perBatch('held'),
       singleP50: singles ? percentile(latencies, 50) : undefined,
       singleP99: singles ? percentile(latencies, 99) : undefined,
     };
@@ -323,6 +331,20 @@ export async function ingestMix(url: string, batches: number, singles = 0, feede
     await hub.stop();
     await issuer.close();
   }
+}
+
+/** The hub's matching-lock histogram (its /metrics), summed over scopes, per phase. */
+async function matchingLocks(endpoint: string) {
+  const text = await (await fetch(new URL('/metrics', endpoint))).text();
+  const total = (phase: string, part: 'sum' | 'count') =>
+    text
+      .split('\n')
+      .filter((l) =>
+        l.startsWith(`cif_hub_ingestion_matching_lock_seconds_${part}{phase="${phase}"`),
+      )
+      .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+  const phase = (name: string) => ({ sum: total(name, 'sum'), count: total(name, 'count') });
+  return { wait: phase('wait'), held: phase('held') };
 }
 
 async function throughput(customers: number, batches: number) {
@@ -339,6 +361,10 @@ async function throughput(customers: number, batches: number) {
       `seeded customers, ${feeders} feeder${feeders > 1 ? 's' : ''}: ` +
       `${result.seconds.toFixed(1)} s, ${result.recordsPerSecond.toFixed(0)} records/s\n` +
       `  outcomes ${JSON.stringify(result.outcomes)}\n` +
+      `  matching locks: held ${result.lockHeldMs.toFixed(0)} ms a batch until written, ` +
+      `waited for ${result.lockWaitMs.toFixed(0)} ms (means); batches of ${BATCH} lock the whole ` +
+      `matching space, so no number of feeders passes ` +
+      `${((BATCH / result.lockHeldMs) * 1000).toFixed(0)} records/s\n` +
       `  single-record upsert and resolve (300, sequential): p50 ${result.singleP50!.toFixed(1)} ms, ` +
       `p99 ${result.singleP99!.toFixed(1)} ms\n` +
       `  (VACUUM (ANALYZE) of the seeded file: ${vacuumed.toFixed(1)} s; ` +

@@ -62,6 +62,17 @@ export class Metrics {
     help: 'Ingested records by kind and outcome (CREATED, UPDATED, UNCHANGED, REJECTED).',
     labelNames: ['kind', 'outcome'],
   });
+  readonly matchingLockSeconds = new Histogram({
+    name: 'cif_hub_ingestion_matching_lock_seconds',
+    help:
+      'Customer batches waiting for the matching locks (phase wait) and holding them until ' +
+      'the batch is written (phase held; its commit follows). Batches that share keys run ' +
+      'one after another, so held bounds their rate. scope: keys, or space for a batch that ' +
+      'locks the whole matching space.',
+    labelNames: ['phase', 'scope'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly tierRecomputed = this.counter({
     name: 'cif_hub_tier_recomputed_customers_total',
     help: 'Customers whose tier was recomputed, by cause (CHANGE, SCHEDULE, ACTIVATION).',

@@ -146,6 +146,30 @@ describe('ingestion from source systems', () => {
     expect(second.prepared.filter((name) => !first.prepared.includes(name))).toEqual([]);
   });
 
+  it('reports how long customer batches wait for the matching locks and hold them', async () => {
+    const count = async (phase: string) => {
+      const text = await (await fetch(new URL('/metrics', hub.url))).text();
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(
+            `cif_hub_ingestion_matching_lock_seconds_count{phase="${phase}",scope="keys"}`,
+          ),
+        );
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const before = { wait: await count('wait'), held: await count('held') };
+    const res = await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(nextNumber()), customerRecord(nextNumber())],
+    });
+    expect(res.data!.ingestCustomers.accepted).toBe(2);
+    // One batch, one lock: the records are matched and written together.
+    expect({ wait: await count('wait'), held: await count('held') }).toEqual({
+      wait: before.wait + 1,
+      held: before.held + 1,
+    });
+  });
+
   it('keeps the values an updated record still carries, drops the others and takes new ones', async () => {
     const n = nextNumber();
     const identifiers = () =>

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { boundSql, pgArray } from '../../db/bound-sql';
 import { randomUUID } from 'node:crypto';
 import type { BusinessClock } from '../../time/clock';
+import type { Metrics } from '../../observability/metrics';
 import type { AuditActor } from '../audit/audit-log';
 import { CustomerKind } from '../customer/customer.enums';
 import type { PiiSealer } from '../customer/pii-sealer';
@@ -81,11 +82,11 @@ export class CustomerBatch {
     private readonly settings: MatchSettings,
     /** Who sent the batch: the audit log names them for the merges matching makes. */
     private readonly actor: AuditActor,
+    private readonly metrics?: Metrics,
   ) {}
 
   async write(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
-    const outcomes = new Map<number, BatchOutcome>();
-    if (records.length === 0) return outcomes;
+    if (records.length === 0) return new Map();
     // Every statement of a batch reads a neighbourhood through its keys. The planner cannot
     // see how few rows a JSON or array parameter holds: at some sizes of file it prefers to
     // scan whole tables, and the costs it then expects switch on JIT compilation, which took
@@ -96,8 +97,19 @@ export class CustomerBatch {
       `set local enable_seqscan = off; set local jit = off;
        set constraints source_record_customer_id_foreign deferred`,
     );
-    await this.lock(records);
+    const waiting = this.metrics?.matchingLockSeconds.startTimer({ phase: 'wait' });
+    const scope = await this.lock(records);
+    waiting?.({ scope });
+    const holding = this.metrics?.matchingLockSeconds.startTimer({ phase: 'held', scope });
+    try {
+      return await this.matchAndWrite(records);
+    } finally {
+      holding?.();
+    }
+  }
 
+  private async matchAndWrite(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
+    const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(records);
     const active = records.filter((r) => {
       const stored = existing.get(keyOf(r));
@@ -205,7 +217,7 @@ export class CustomerBatch {
    * alone), and every smaller one first locks it shared. Large batches meet on some common
    * name in nearly every pair anyway, so they lose little of running at once.
    */
-  private async lock(records: PreparedCustomer[]): Promise<void> {
+  private async lock(records: PreparedCustomer[]): Promise<'space' | 'keys'> {
     const keys = new Set<string>();
     for (const r of records) {
       keys.add(`record:${keyOf(r)}`);
@@ -215,7 +227,7 @@ export class CustomerBatch {
     }
     if (keys.size > BATCH_KEYS_LOCKED) {
       await boundSql(this.em, `select pg_advisory_xact_lock(${MATCHING_SPACE})`);
-      return;
+      return 'space';
     }
     // Alone first: a batch holding keys while it waits for the space would close a cycle
     // with a large batch waiting for it.
@@ -230,6 +242,7 @@ export class CustomerBatch {
          order by 1) keys`,
       [json(digests)],
     );
+    return 'keys';
   }
 
   private async existing(records: PreparedCustomer[]): Promise<Map<string, Existing>> {

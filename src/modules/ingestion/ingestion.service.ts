@@ -205,7 +205,14 @@ export class IngestionService {
   ): Promise<Map<number, BatchOutcome>> {
     try {
       return await em.transactional((savepoint) =>
-        new CustomerBatch(savepoint, this.sealer, this.clock, this.matching, actor).write(records),
+        new CustomerBatch(
+          savepoint,
+          this.sealer,
+          this.clock,
+          this.matching,
+          actor,
+          this.metrics,
+        ).write(records),
       );
     } catch (error) {
       const errors = databaseRejection(error);
