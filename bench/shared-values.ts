@@ -86,7 +86,8 @@ async function ingestBatches(url: string) {
   const batches = arg('batches', 10);
   const size = arg('batch-size', 200);
   const { records } = generateLabelledRecords({
-    people: Math.round(2 * (batches + 1) * size * 0.8),
+    // Each person has one to four records: more than the batches need.
+    people: 2 * (batches + 1) * size,
     organisations: 0,
     seed: Date.now() % 100_000,
   });
