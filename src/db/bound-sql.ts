@@ -23,11 +23,8 @@ export async function boundSql<Rows extends unknown[] = Record<string, unknown>[
   const knex = em.getTransactionContext() ?? em.getConnection().getKnex();
   try {
     const query = knex.raw(text, params);
-    const result = (await (params.length
-      ? query.options({ name: statementName(text) })
-      : query)) as {
-      rows: Rows;
-    };
+    const named = params.length ? query.options({ name: statementName(text) }) : query;
+    const result = (await named) as { rows: Rows };
     return result.rows;
   } catch (error) {
     // As em.execute would throw it: a UniqueConstraintViolationException, a DeadlockException...
