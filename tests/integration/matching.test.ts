@@ -256,6 +256,70 @@ describe('matching source records into golden records', () => {
     expect(sold.map((r) => r.id)).not.toContain(again.id);
   });
 
+  it('re-evaluates the carriers of a mobile when it turns generic or stops being, batch by batch', async () => {
+    const n = nextNumber();
+    const mobile = mobileOf(n);
+    const birth = birthOf(n);
+    // Two namesakes whose one shared piece of identity evidence is the mobile.
+    const pair = { name: '王伟', gender: 'MALE', birthDate: birth };
+    const withMobile = { contactPoints: [{ kind: 'MOBILE', value: mobile }] };
+    const [own, viaDealer] = await ingest(
+      { ...pair, ...withMobile, sourceKey: `PA-${n}` },
+      { ...pair, ...withMobile, sourceSystem: 'DEALER', sourceKey: `DL-${n}` },
+    );
+    expect(viaDealer.id).toBe(own.id);
+
+    const state = async () => ({
+      apart:
+        (await customerOf('POLICY_ADMIN', `PA-${n}`)) !== (await customerOf('DEALER', `DL-${n}`)),
+      flags: (
+        await hub.sql<{ generic: boolean }>(
+          `select distinct p.generic from contact_point p
+           join source_record sr on sr.customer_id = p.customer_id
+           where sr.source_key in ($1, $2) or sr.source_key like $3`,
+          [`PA-${n}`, `DL-${n}`, `DS-${n}-%`],
+        )
+      ).map((r) => r.generic),
+    });
+
+    const reviewsOfPair = () =>
+      hub.sql<{ status: string }>(
+        `select m.status from match_review m join source_record a on a.id = m.record_a_id
+         join source_record b on b.id = m.record_b_id
+         where a.source_key in ($1, $2) and b.source_key in ($1, $2)`,
+        [`PA-${n}`, `DL-${n}`],
+      );
+
+    // The dealer sells to four more people, one batch each: the fifth name makes it generic.
+    const sold = ['赵甲娜', '钱乙娜', '孙丙娜', '李丁娜'];
+    for (const [i, name] of sold.entries()) {
+      await ingest({
+        sourceSystem: 'DEALER',
+        sourceKey: `DS-${n}-${i}`,
+        name,
+        gender: 'FEMALE',
+        birthDate: birthOf(n + 1 + i),
+        ...withMobile,
+      });
+    }
+    // As if the dealer's sales had come first: the namesakes are apart, a steward is asked,
+    // and every carrier's contact point, sent before or after, says the number is shared.
+    expect(await state()).toEqual({ apart: true, flags: [true] });
+    expect(await reviewsOfPair()).toEqual([{ status: 'OPEN' }]);
+
+    // One sale corrected to another number: four names, no longer generic.
+    await ingest({
+      sourceSystem: 'DEALER',
+      sourceKey: `DS-${n}-0`,
+      name: sold[0],
+      gender: 'FEMALE',
+      birthDate: birthOf(n + 1),
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 1) }],
+    });
+    expect(await state()).toEqual({ apart: false, flags: [false] });
+    expect(await reviewsOfPair()).toEqual([{ status: 'SUPERSEDED' }]);
+  });
+
   it('asks a steward about a pair between the thresholds and keeps them apart meanwhile', async () => {
     const n = nextNumber();
     // The same rare name, and birth dates with day and month swapped: likely one person,

@@ -1,5 +1,6 @@
 import { generateLabelledRecords } from '../../bench/matching/generate';
 import { pairwiseScores } from '../../bench/matching/metrics';
+import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/matching/settings';
 import { INGEST_CUSTOMERS, insertBranches } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -67,6 +68,17 @@ describe('sequence neutrality', () => {
       expect(
         await hub.sql(`select name_key, records from name_count where records > 0
                        except select name_key, count(*)::int from source_record group by 1`),
+      ).toEqual([]);
+      // And a contact point is generic exactly when its value is, whenever it turned so.
+      expect(
+        await hub.sql(
+          `select p.kind, p.generic from contact_point p
+           where p.kind in ('MOBILE', 'EMAIL') and p.generic <> (
+             (select count(distinct sr.name_key) from source_identifier si
+                join source_record sr on sr.id = si.source_record_id
+              where si.kind = p.kind and si.value_hash = p.value_hash) >= $1)`,
+          [DEFAULT_GENERIC_HOLDERS],
+        ),
       ).toEqual([]);
       const clusters = rows.map((r) => r.keys.join(' ')).sort();
       const grouping = clusters.join('\n');

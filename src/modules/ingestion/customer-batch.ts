@@ -55,6 +55,14 @@ interface StoredRecord extends Holding {
   evidence: unknown;
 }
 
+/** A mobile or e-mail the batch brings or drops, and whether it is generic before and after. */
+interface SharedValue {
+  kind: string;
+  hash: string;
+  before: boolean;
+  after: boolean;
+}
+
 /** More keys than this, and a batch locks the whole matching space instead (see lock()). */
 const BATCH_KEYS_LOCKED = 2_000;
 /** The advisory lock of the whole matching space: a key's lock is the hash of its text. */
@@ -172,6 +180,11 @@ export class CustomerBatch {
     // The batch's own records were with customers too: those count where they stay.
     const held: Holding[] = [...stored, ...active.flatMap((r) => existing.get(keyOf(r)) ?? [])];
     const plan = planCustomers(groups, held, seeds, new Set(ids.values()));
+    const flipped = [...generic.values()].filter((g) => g.before !== g.after);
+    for (const id of await this.carriersOf(flipped)) {
+      const customer = plan.customerOf.get(id);
+      if (customer) plan.touched.add(customer);
+    }
     if (plan.merges.length) {
       await mergeCustomers(
         this.em,
@@ -287,33 +300,39 @@ export class CustomerBatch {
   }
 
   /**
-   * The batch's mobiles and e-mails that are generic once the batch is in, and whether each
-   * was before: a value that turns generic (or stops being) changes every comparison it
-   * was in, so its carriers are re-evaluated. Counted as distinct names among the records
-   * carrying the value.
+   * The mobiles and e-mails the batch brings or drops, whether each is generic once the
+   * batch is in, and whether it was before: a value that turns generic (or stops being)
+   * changes every comparison it was in, so its carriers are re-evaluated. Counted as distinct
+   * names among the records carrying the value; the batch's own records count as they are
+   * now in `before`, and as the batch has them in `after`.
    */
   private async genericValues(
     records: PreparedCustomer[],
     replaced: string[],
-  ): Promise<Map<string, { before: boolean; after: boolean }>> {
+  ): Promise<Map<string, SharedValue>> {
     const values = records.flatMap((r) =>
       r.identifiers
         .filter((i) => i.kind === 'MOBILE' || i.kind === 'EMAIL')
         .map((i) => ({ kind: i.kind, hash: hex(i.hash), name: r.names.key })),
     );
-    if (values.length === 0) return new Map();
+    if (values.length === 0 && replaced.length === 0) return new Map();
     const rows = await boundSql<{ kind: string; hash: string; before: number; after: number }[]>(
       this.em,
       `with batch as (select * from jsonb_to_recordset(?::jsonb) b(kind text, hash text, name text)),
-       wanted as (select distinct kind, decode(hash, 'hex') as value_hash from batch),
+       replaced as (select unnest(?::uuid[]) as id),
+       -- A value an updated record drops can stop being generic: it is counted too.
+       wanted as (select distinct kind, decode(hash, 'hex') as value_hash from batch
+                  union select si.kind, si.value_hash from source_identifier si
+                  where si.source_record_id in (select id from replaced)
+                    and si.kind in ('MOBILE', 'EMAIL')),
        carriers as (
          select si.kind, si.value_hash, sr.name_key as name,
-           sr.id in (select unnest(?::uuid[])) as replaced
+           sr.id in (select id from replaced) as replaced
          from wanted w
          join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
          join source_record sr on sr.id = si.source_record_id)
        select kind, encode(value_hash, 'hex') as hash,
-         count(distinct name)::int as before,
+         count(distinct name) filter (where not batch)::int as before,
          count(distinct name) filter (where not replaced or batch)::int as after
        from (select kind, value_hash, name, replaced, false as batch from carriers
              union all
@@ -325,9 +344,31 @@ export class CustomerBatch {
     return new Map(
       rows.map((row) => [
         `${row.kind}:${row.hash}`,
-        { before: row.before >= holders, after: row.after >= holders },
+        {
+          kind: row.kind,
+          hash: row.hash,
+          before: row.before >= holders,
+          after: row.after >= holders,
+        },
       ]),
     );
+  }
+
+  /**
+   * The records carrying a value that turns generic or stops being: their contact points
+   * say so once their customers' golden records are recomputed, whether or not the batch
+   * regroups them.
+   */
+  private async carriersOf(values: SharedValue[]): Promise<string[]> {
+    if (values.length === 0) return [];
+    const rows = await boundSql<{ id: string }[]>(
+      this.em,
+      `select distinct si.source_record_id as id
+       from jsonb_to_recordset(?::jsonb) v(kind text, hash text)
+         join source_identifier si on si.kind = v.kind and si.value_hash = decode(v.hash, 'hex')`,
+      [json(values.map(({ kind, hash }) => ({ kind, hash })))],
+    );
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -382,22 +423,28 @@ export class CustomerBatch {
   private async neighbourhood(
     records: PreparedCustomer[],
     ids: Map<number, string>,
-    generic: Map<string, { before: boolean; after: boolean }>,
+    generic: Map<string, SharedValue>,
     crossedNames: string[],
   ): Promise<string[]> {
-    const identifiers = records.flatMap((r) =>
-      r.identifiers
-        .filter((i) => i.kind !== 'ADDRESS')
-        .filter((i) => {
-          const g = generic.get(`${i.kind}:${hex(i.hash)}`);
-          return !g || !g.before || !g.after;
-        })
-        .map((i) => ({
-          kind: i.kind,
-          hash: hex(i.hash),
-          body: i.bodyHash ? hex(i.bodyHash) : null,
-        })),
-    );
+    const identifiers = [
+      ...records.flatMap((r) =>
+        r.identifiers
+          .filter((i) => i.kind !== 'ADDRESS')
+          .filter((i) => {
+            const g = generic.get(`${i.kind}:${hex(i.hash)}`);
+            return !g || !g.before || !g.after;
+          })
+          .map((i) => ({
+            kind: i.kind as string,
+            hash: hex(i.hash),
+            body: i.bodyHash ? hex(i.bodyHash) : null,
+          })),
+      ),
+      // A value an updated record drops, when that ends its being generic.
+      ...[...generic.values()]
+        .filter((g) => g.before !== g.after)
+        .map(({ kind, hash }) => ({ kind, hash, body: null })),
+    ];
     const names = records
       .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birthDate)
       .map((r) => ({
@@ -546,7 +593,7 @@ export class CustomerBatch {
     stored: StoredRecord[],
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
-    batchValues: Map<string, { before: boolean; after: boolean }>,
+    batchValues: Map<string, SharedValue>,
   ): Promise<MatchContext> {
     const names = [
       ...new Set([...stored.map((s) => s.match.name.key), ...records.map((r) => r.names.key)]),
