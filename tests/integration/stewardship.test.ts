@@ -415,6 +415,45 @@ describe('stewardship', () => {
         task.records,
       );
       expect(decision).toEqual({ verdict: 'SAME_CUSTOMER' });
+      // Each record of the pair is held by the steward's link to the other, with the task's
+      // comparison as its evidence; the merge undone, neither holds the other.
+      const links = async () =>
+        ok(
+          await hub.gql(
+            `query ($by: CustomerLookup!) { customer(by: $by) { sourceRecords {
+              id sourceSystem sourceKey linkRule linkScore linkedWith linkEvidence { field weight } } } }`,
+            { by: { id: a!.id } },
+            Role.STEWARD,
+          ),
+        ).customer.sourceRecords as Record<string, any>[];
+      const pair = await links();
+      expect(pair).toHaveLength(2);
+      const keyOf = (r: Record<string, any>) => `${r.sourceSystem}:${r.sourceKey}`;
+      for (const [record, other] of [pair, [...pair].reverse()]) {
+        expect(record).toMatchObject({
+          linkRule: 'STEWARD',
+          linkScore: 14,
+          linkedWith: keyOf(other!),
+          linkEvidence: [
+            { field: 'name', weight: 11.2 },
+            { field: 'birthDate', weight: 4.5 },
+            { field: 'mobile', weight: -3.3 },
+          ],
+        });
+      }
+      const [{ id: mergeId }] = await hub.sql<{ id: string }>(
+        `select id from customer_merge where absorbed_id = $1`,
+        [b!.id],
+      );
+      ok(await hub.gql(UNMERGE, { id: mergeId, reason: 'not the same' }, Role.STEWARD));
+      expect(await links()).toEqual([
+        expect.objectContaining({
+          linkRule: null,
+          linkScore: null,
+          linkedWith: null,
+          linkEvidence: [],
+        }),
+      ]);
       for (const mutation of ['approveMatchReview', 'rejectMatchReview']) {
         const again = await hub.gql(
           `mutation ($id: ID!) { ${mutation}(id: $id, reason: "second look") { status } }`,

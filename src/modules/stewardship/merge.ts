@@ -128,6 +128,11 @@ export interface MergeJournal {
   customers: { survivor: Record<string, unknown>; absorbed: Record<string, unknown> };
   /** The SAME_CUSTOMER decision a steward merge recorded, and the one it replaced. */
   decision?: SavedDecision;
+  /**
+   * Both customers' source records and the link each had (`link_evidence`): the merge, or
+   * the batch around it, links them anew. Absent from merges journaled before it was kept.
+   */
+  links?: Rows;
 }
 
 export interface MergeRequest {
@@ -316,7 +321,7 @@ async function recordSameCustomer(
   em: EntityManager,
   merges: { id: string; request: MergeRequest }[],
   at: Date,
-): Promise<Map<string, SavedDecision>> {
+): Promise<Map<string, SavedDecision & { records: [string, string] }>> {
   const steward = merges.filter((m) => m.request.kind === MergeKind.STEWARD);
   const earliest = await earliestRecords(
     em,
@@ -342,7 +347,48 @@ async function recordSameCustomer(
       reason: request.reason ?? '',
     })),
   );
-  return new Map(decided.map(({ id }, i) => [id, saved[i]!]));
+  return new Map(decided.map(({ id, records }, i) => [id, { ...saved[i]!, records }]));
+}
+
+/** Per merge, both customers' source records with the link each holds them by. */
+async function currentLinks(em: EntityManager, pairs: string): Promise<Map<string, Rows>> {
+  const rows = await run<{ merge_id: string; rows: Rows }>(
+    em,
+    `with ${PAIRS}
+     select p.merge_id, jsonb_agg(jsonb_build_object('id', sr.id, 'link_evidence', sr.link_evidence)
+         order by sr.id) as rows
+     from pairs p join source_record sr on sr.customer_id in (p.survivor_id, p.absorbed_id)
+     group by p.merge_id`,
+    { pairs },
+  );
+  return new Map(rows.map((r) => [r.merge_id, r.rows]));
+}
+
+/**
+ * A steward merge links the two records of its SAME_CUSTOMER decision as a batch would
+ * once it re-evaluates them (rule STEWARD, with the other record), with the comparison of
+ * the review task on that pair where there is one.
+ */
+async function linkDecided(
+  em: EntityManager,
+  decided: [string, string][],
+  at: string,
+): Promise<void> {
+  if (decided.length === 0) return;
+  await run(
+    em,
+    `with decided as (select * from jsonb_to_recordset(:decided::jsonb) d(x uuid, y uuid)),
+     ends as (select x as id, y as other from decided union all select y, x from decided)
+     update source_record sr set link_evidence = jsonb_strip_nulls(jsonb_build_object(
+         'rule', 'STEWARD', 'score', r.score, 'with', o.source_system || ':' || o.source_key,
+         'evidence', coalesce(r.evidence, '[]'::jsonb))),
+       updated_at = :at::timestamptz
+     from ends e join source_record o on o.id = e.other
+       left join match_review r
+         on r.record_a_id = least(e.id, e.other) and r.record_b_id = greatest(e.id, e.other)
+     where sr.id = e.id`,
+    { decided: JSON.stringify(decided.map(([x, y]) => ({ x, y }))), at },
+  );
 }
 
 /** Queues customers for a tier recompute, in id order as the queue triggers do. */
@@ -406,8 +452,14 @@ export async function mergeCustomers(
       absorbed_id: request.absorbedId,
     })),
   );
+  const links = await currentLinks(em, pairs);
   const decisions = await recordSameCustomer(em, planned, now);
   const { changed, removed } = await changeRows(em, pairs, at);
+  await linkDecided(
+    em,
+    [...decisions.values()].map((d) => d.records),
+    at,
+  );
   await run(
     em,
     `with ${PAIRS}
@@ -437,6 +489,7 @@ export async function mergeCustomers(
         removed: removed.get(id) ?? {},
         customers: { survivor: own(request.survivorId), absorbed: own(request.absorbedId) },
         ...(decisions.has(id) ? { decision: decisions.get(id) } : {}),
+        links: links.get(id) ?? [],
       };
       return {
         id,
@@ -617,6 +670,15 @@ export async function unmergeCustomers(
       { field: 'mergeId', rule: 'BRANCH_CLOSED' },
     );
   }
+  // Each record linked as it was, where it is back with the customer it was linked in.
+  await run(
+    em,
+    `update source_record sr set link_evidence = j.link_evidence, updated_at = :at::timestamptz
+     from jsonb_to_recordset(:links::jsonb) j(id uuid, link_evidence jsonb)
+     where sr.id = j.id and sr.customer_id in (:survivor::uuid, :absorbed::uuid)
+       and sr.link_evidence is distinct from j.link_evidence`,
+    { links: JSON.stringify(journal.links ?? []), survivor, absorbed, at },
+  );
   const decision = await undoDecision(em, merge, by, reason, now);
   await run(
     em,
