@@ -456,7 +456,9 @@ describe('matching source records into golden records', () => {
     expect(contacts).toEqual([{ kind: 'EMAIL', traced: true }]);
 
     const res = await hub.gql(
-      `query ($id: ID!) { customer(by: { id: $id }) { name lineage { field sourceRecord { sourceSystem sourceKey } } } }`,
+      `query ($id: ID!) { customer(by: { id: $id }) { name lineage { field sourceRecord { sourceSystem sourceKey } }
+        identityDocuments { type sourceRecord { sourceSystem sourceKey } }
+        contactPoints { kind sourceRecord { sourceSystem sourceKey } } } }`,
       { id: pa.id },
       Role.STEWARD,
     );
@@ -470,6 +472,13 @@ describe('matching source records into golden records', () => {
         },
       ]),
     );
+    // The document from the earliest record that carries it, the e-mail from the dealer's.
+    expect(res.data!.customer.identityDocuments).toEqual([
+      { type: 'RESIDENT_ID', sourceRecord: { sourceSystem: 'POLICY_ADMIN', sourceKey: `PA-${n}` } },
+    ]);
+    expect(res.data!.customer.contactPoints).toEqual([
+      { kind: 'EMAIL', sourceRecord: { sourceSystem: 'DEALER', sourceKey: `DL-${n}` } },
+    ]);
   });
 
   it('rejects a bad record without writing any of it, and accepts the rest of the batch', async () => {
