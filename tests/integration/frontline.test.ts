@@ -2,6 +2,10 @@ import { Role } from '../../src/auth/roles';
 import { customerRecord, ingestPortfolio, insertBranches, residentId } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
+/** As a Chinese input method types digits and letters. */
+const fullWidth = (text: string) =>
+  text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+
 const PROFILE = `query ($by: CustomerLookup!) {
   customer(by: $by) {
     cifNo name kind gender birthDate
@@ -93,6 +97,10 @@ describe('the front-line profile', () => {
       { mobile: '+86 139-0000-0002' },
       { policyNo: 'PCA00000002' },
       { plate: '苏A00002' },
+      // Typed with a Chinese input method: full-width digits and letters are the same keys.
+      { mobile: fullWidth('13900000002') },
+      { identityDocument: { type: 'RESIDENT_ID', number: fullWidth(residentId(2)) } },
+      { plate: fullWidth('苏A00002') },
     ];
     for (const by of keys) {
       const res = await hub.gql(

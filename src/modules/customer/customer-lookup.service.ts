@@ -1,6 +1,6 @@
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
-import { checkMobile, checkPlate, checkUuid, checkVin } from '../../validation';
+import { checkMobile, checkPlate, checkUuid, checkVin, halfWidth } from '../../validation';
 import { ContactKind } from './customer.enums';
 import type { SqlScope } from '../../read/sql-scope';
 import { CustomerView, RESOLVED_FROM } from './customer.type';
@@ -93,7 +93,9 @@ const LOOKUPS = {
 export class CustomerLookupService {
   constructor(private readonly hasher: PiiHasher) {}
 
-  resolve(by: CustomerLookup): { lookup: LookupSource; key: string } {
+  resolve(asked: CustomerLookup): { lookup: LookupSource; key: string } {
+    // Keys as ingestion stores them: typed in full width, they are the same keys.
+    const by = normalizeKeys(asked);
     const given = Object.entries(by).filter(([, value]) => value !== undefined && value !== null);
     if (given.length !== 1) {
       throw new BadUserInputError('by: give exactly one of its keys', {
@@ -122,4 +124,21 @@ export class CustomerLookupService {
       key: validOrThrow('by.plate', checkPlate(by.plate!)).normalized,
     };
   }
+}
+
+function normalizeKeys(by: CustomerLookup): CustomerLookup {
+  const code = (value?: string | null) =>
+    value === undefined || value === null ? undefined : halfWidth(value.normalize('NFC'));
+  return {
+    id: by.id,
+    cifNo: code(by.cifNo),
+    mobile: code(by.mobile),
+    policyNo: code(by.policyNo),
+    vin: code(by.vin),
+    plate: code(by.plate),
+    identityDocument: by.identityDocument && {
+      type: by.identityDocument.type,
+      number: code(by.identityDocument.number)!,
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { LocalDateScalar } from '../../graphql/scalars';
 import { Field, getMetadataStorage, type FieldOptions } from 'type-graphql';
 import { textProblem } from '../../graphql/limits/input';
 import type { BusinessClock } from '../../time/clock';
+import { halfWidth } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
@@ -259,8 +260,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 // nor consist of.
 const INVISIBLE_EDGES =
   /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+$/gu;
-// U+FF10-FF19, FF21-FF3A and FF41-FF5A sit 0xFEE0 above ASCII's digits and letters.
-const FULL_WIDTH = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g;
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -277,11 +276,7 @@ function normalizeText(
     return value;
   }
   let normalized = value.normalize('NFC');
-  if (rule.type === 'code') {
-    normalized = normalized.replace(FULL_WIDTH, (c) =>
-      String.fromCharCode(c.charCodeAt(0) - 0xfee0),
-    );
-  }
+  if (rule.type === 'code') normalized = halfWidth(normalized);
   normalized = normalized.replace(INVISIBLE_EDGES, '');
   const control = CONTROL.exec(normalized);
   const length = [...normalized].length;
