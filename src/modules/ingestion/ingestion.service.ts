@@ -88,6 +88,9 @@ export class IngestionService {
       // event loop for a quarter of a second, stalling the batch whose statements are in
       // flight, and so the database, where the two could overlap.
       if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      // A record that breaks a field rule is reported with those problems only: the other
+      // checks would report the same field again (a blank name, an ID of 40 characters).
+      const wellFormed = errors.length === 0;
       const key = `${record.sourceSystem}:${record.sourceKey}`;
       const own = this.sourceSystem;
       if (own && record.sourceSystem !== own) {
@@ -105,12 +108,14 @@ export class IngestionService {
         });
       }
       keys.add(key);
-      const checked = prepareCustomerRecord(
-        this.sealer,
-        record,
-        index,
-        branches.get(record.branchCode?.trim()) ?? { error: unknownBranch(record.branchCode) },
-      );
+      const checked = wellFormed
+        ? prepareCustomerRecord(
+            this.sealer,
+            record,
+            index,
+            branches.get(record.branchCode?.trim()) ?? { error: unknownBranch(record.branchCode) },
+          )
+        : [];
       if (errors.length || Array.isArray(checked)) {
         const all = [...errors, ...(Array.isArray(checked) ? checked : [])];
         outcomes.push({ index, key, status: RecordStatus.REJECTED, errors: all, warnings: [] });
