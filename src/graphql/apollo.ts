@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics';
 import { ERROR_CODES, ErrorCode, RETRY_AFTER_SECONDS, ServiceUnavailableError } from './errors';
 import { jitGateway } from './jit-executor';
 import { documentLimitsRule, limitsPlugin, type GraphQLLimits } from './limits';
+import { literalMistake } from './literal-path';
 
 /** Apollo's own codes for a request it could not run: all the caller's doing. */
 const CALLER_MISTAKES = new Set([
@@ -53,7 +54,12 @@ function formatErrorShowingSchema(logger: Logger) {
       }
       return {
         ...formatted,
-        extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason: code },
+        extensions: {
+          ...extensions,
+          code: ErrorCode.BAD_USER_INPUT,
+          reason: code,
+          ...literalMistake(error),
+        },
       };
     }
     const original = unwrapResolverError(error);

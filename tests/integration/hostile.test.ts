@@ -381,6 +381,39 @@ const CASES: HostileCase[] = [
     code: 'BAD_USER_INPUT',
     extensions: { field: 'kind', rule: 'VARIABLE_TYPE' },
   },
+  ...(
+    [
+      ['an unknown enum value written inline', 'kind: ALIEN, name: "王芳"', 'records[1].kind'],
+      [
+        'a null written inline for a required field',
+        'kind: INDIVIDUAL, name: null',
+        'records[1].name',
+      ],
+      ['a required field left out inline', 'kind: INDIVIDUAL', 'records[1].name'],
+      [
+        'an impossible date written inline',
+        'kind: INDIVIDUAL, name: "王芳", birthDate: "1999-02-31"',
+        'records[1].birthDate',
+      ],
+      [
+        'an unknown field written inline',
+        'kind: INDIVIDUAL, name: "王芳", shoeSize: 42',
+        'records[1].shoeSize',
+      ],
+    ] as const
+  ).map(([name, second, field]): HostileCase => ({
+    name,
+    send: (hub) =>
+      postQuery(
+        hub,
+        `mutation { ingestCustomers(records: [
+             { sourceSystem: APP, sourceKey: "K-1", branchCode: "3201", kind: INDIVIDUAL, name: "王芳" },
+             { sourceSystem: APP, sourceKey: "K-2", branchCode: "3201", ${second} }]) { accepted } }`,
+      ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { field, rule: 'LITERAL_TYPE' },
+  })),
   {
     name: 'a nested-connection cost bomb (customers → policies → parties → customer, twice, under a 100-page)',
     send: (hub) =>
