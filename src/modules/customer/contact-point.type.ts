@@ -1,8 +1,8 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
-import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
-import { SourceRecordView } from './source-record.type';
+import { Column, ReadsFrom, type Nested } from '../../read/read-model';
+import { CarriedBy, type SourceRecordView } from './source-record.type';
 import { ContactPoint } from './contact-point.entity';
 import { ContactKind, VerificationMethod, VerificationStatus } from './customer.enums';
 
@@ -46,17 +46,6 @@ export class ContactPointView {
   @Column()
   verifiedAt?: Date;
 
-  @Field(() => SourceRecordView, {
-    nullable: true,
-    description:
-      'The source record that carries it (lineage; null for one loaded before matching): stewards and underwriting.',
-  })
-  @Related({
-    access: FIELDS.matchEvidence,
-    seenWithParent: true,
-    kind: 'one',
-    type: () => SourceRecordView,
-    source: (point, record) => ({ where: [`${record.col('id')} = ${point.col('sourceRecord')}`] }),
-  })
+  @CarriedBy()
   sourceRecord?: Nested<SourceRecordView>;
 }

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
-import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
-import { SourceRecordView } from './source-record.type';
+import { Column, ReadsFrom, type Nested } from '../../read/read-model';
+import { CarriedBy, type SourceRecordView } from './source-record.type';
 import { IdentityDocumentType } from './customer.enums';
 import { IdentityDocument } from './identity-document.entity';
 
@@ -29,19 +29,6 @@ export class IdentityDocumentView {
   @Column()
   checksumException!: boolean;
 
-  @Field(() => SourceRecordView, {
-    nullable: true,
-    description:
-      'The source record that carries it (lineage; null for one loaded before matching): stewards and underwriting.',
-  })
-  @Related({
-    access: FIELDS.matchEvidence,
-    seenWithParent: true,
-    kind: 'one',
-    type: () => SourceRecordView,
-    source: (document, record) => ({
-      where: [`${record.col('id')} = ${document.col('sourceRecord')}`],
-    }),
-  })
+  @CarriedBy()
   sourceRecord?: Nested<SourceRecordView>;
 }

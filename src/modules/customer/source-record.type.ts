@@ -60,3 +60,26 @@ export class SourceRecordView {
   @Column({ access: FIELDS.sourceAttributes })
   attributes!: Record<string, unknown>;
 }
+
+/**
+ * `sourceRecord` of a golden row that a source record carries (a contact point, an identity
+ * document): its lineage, under the rule that guards the match evidence.
+ */
+export function CarriedBy(): PropertyDecorator {
+  const related = Related({
+    access: FIELDS.matchEvidence,
+    seenWithParent: true,
+    kind: 'one',
+    type: () => SourceRecordView,
+    source: (row, record) => ({ where: [`${record.col('id')} = ${row.col('sourceRecord')}`] }),
+  });
+  const field = Field(() => SourceRecordView, {
+    nullable: true,
+    description:
+      'The source record that carries it (lineage; null for one loaded before matching): stewards and underwriting.',
+  });
+  return (target, key) => {
+    related(target, key);
+    field(target, key);
+  };
+}
