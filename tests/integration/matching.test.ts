@@ -320,6 +320,58 @@ describe('matching source records into golden records', () => {
     expect(await reviewsOfPair()).toEqual([{ status: 'SUPERSEDED' }]);
   });
 
+  it('keeps two resident IDs in two customers when a third record bridges them, in any order', async () => {
+    // P and Q are two people (two resident IDs). R is P by name, birth date and mobile, and
+    // Q by passport: whichever way R joins, P and Q never become one customer.
+    for (const order of [['P', 'Q', 'R'], ['R', 'P', 'Q'], ['Q', 'R', 'P'], ['PQR']]) {
+      const n = nextNumber();
+      const [birthP, birthQ] = [birthOf(n), birthOf(n + 1)];
+      const passport = { type: 'PASSPORT', number: `E${String(n).padStart(8, '0')}` };
+      const people: Record<string, Person> = {
+        P: {
+          sourceKey: `P-${n}`,
+          name: '公孙无忌',
+          gender: 'MALE',
+          birthDate: birthP,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birthP) }],
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+        },
+        Q: {
+          sourceKey: `Q-${n}`,
+          name: '闻人子羽',
+          gender: 'MALE',
+          birthDate: birthQ,
+          identityDocuments: [
+            { type: 'RESIDENT_ID', number: residentIdOf(n + 1, birthQ) },
+            passport,
+          ],
+        },
+        R: {
+          sourceSystem: 'DEALER',
+          sourceKey: `R-${n}`,
+          name: '公孙无忌',
+          gender: 'MALE',
+          birthDate: birthP,
+          identityDocuments: [passport],
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+        },
+      };
+      for (const batch of order) await ingest(...[...batch].map((k) => people[k]!));
+      const [p, q, r] = await Promise.all([
+        customerOf('POLICY_ADMIN', `P-${n}`),
+        customerOf('POLICY_ADMIN', `Q-${n}`),
+        customerOf('DEALER', `R-${n}`),
+      ]);
+      // The shared passport is proof: R is Q's, and P stays apart.
+      expect({ order, pq: p === q, rq: r === q }).toEqual({ order, pq: false, rq: true });
+      const documents = await hub.sql(
+        `select count(*)::int as ids from identity_document where customer_id = $1 and type = 'RESIDENT_ID'`,
+        [q],
+      );
+      expect(documents).toEqual([{ ids: 1 }]);
+    }
+  });
+
   it('asks a steward about a pair between the thresholds and keeps them apart meanwhile', async () => {
     const n = nextNumber();
     // The same rare name, and birth dates with day and month swapped: likely one person,

@@ -1,7 +1,13 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
 import { daysInMonth, isCalendarDay } from '../../time/clock';
 import { checkMobile } from '../../validation';
-import { compare, type Comparison, type MatchContext, type MatchRecord } from './compare';
+import {
+  compare,
+  IDENTIFYING_DOCUMENT,
+  type Comparison,
+  type MatchContext,
+  type MatchRecord,
+} from './compare';
 import { upgradeLegacyResidentId } from './identifiers';
 import { expectedHolders } from './name-frequency';
 import { nameForms } from './names';
@@ -212,7 +218,27 @@ export function cluster(
     }
   }
 
-  const groups = new Groups(records.map((r) => r.id));
+  // Two records with different identity documents are two customers whatever joins them,
+  // directly or through others: a group is not joined to another where a record of each
+  // holds such a document and the two compare as CONFLICTING_DOCUMENT (a keying error with
+  // agreeing name and birth date does not). Only records holding one are compared here.
+  const documented = new Set(
+    records
+      .filter((r) => r.match.documents.some((d) => d.type === IDENTIFYING_DOCUMENT[r.match.kind]))
+      .map((r) => r.id),
+  );
+  const conflicts = (x: string, y: string) => {
+    if (!documented.has(x) || !documented.has(y)) return false;
+    const [a, b] = ordered(x, y);
+    const known = pairs.get(`${a} ${b}`);
+    const comparison =
+      known?.comparison ?? compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds);
+    return comparison.rule === 'CONFLICTING_DOCUMENT';
+  };
+  const groups = new Groups(
+    records.map((r) => r.id),
+    conflicts,
+  );
   for (const v of verdicts) {
     if (!byId.has(v.a) || !byId.has(v.b)) continue;
     if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b);
@@ -263,7 +289,11 @@ class Groups {
   private readonly members = new Map<string, string[]>();
   private readonly apartFrom = new Map<string, Set<string>>();
 
-  constructor(ids: string[]) {
+  constructor(
+    ids: string[],
+    /** Two records that may never be one customer, whatever joins them. */
+    private readonly conflicts: (a: string, b: string) => boolean = () => false,
+  ) {
     for (const id of ids) {
       this.parent.set(id, id);
       this.members.set(id, [id]);
@@ -303,6 +333,13 @@ class Groups {
   join(a: string, b: string): boolean {
     const [ra, rb] = [this.root(a), this.root(b)];
     if (ra === rb || this.apart(ra, rb)) return false;
+    for (const x of this.members.get(ra)!) {
+      const y = this.members.get(rb)!.find((other) => this.conflicts(x, other));
+      if (y !== undefined) {
+        this.keepApart(x, y);
+        return false;
+      }
+    }
     const [big, small] =
       this.members.get(ra)!.length >= this.members.get(rb)!.length ? [ra, rb] : [rb, ra];
     this.parent.set(small, big);

@@ -73,7 +73,7 @@ export interface Comparison {
 // The document type whose numbers tell customers of each kind apart: one number per person
 // (GB 11643) or per organisation (GB 32100) for life. A passport is renewed under a new number,
 // so two different passports say nothing.
-const IDENTIFYING_DOCUMENT = {
+export const IDENTIFYING_DOCUMENT = {
   INDIVIDUAL: 'RESIDENT_ID',
   ORGANISATION: 'UNIFIED_SOCIAL_CREDIT_CODE',
 } as const;
