@@ -386,7 +386,7 @@ describe('stewardship', () => {
       expect(customersOf).toEqual([a!.id, c!.id].sort());
     });
 
-    it('merges the two customers when a steward approves, and refuses a task already decided', async () => {
+    it('merges the two customers when a steward approves, refuses a task already decided, and opens it again when the merge is undone', async () => {
       const [a, b] = await customers(2);
       const task = await review(b!.id, a!.id, 14, hub.clock.now());
       const approved = ok(
@@ -441,19 +441,6 @@ describe('stewardship', () => {
           ],
         });
       }
-      const [{ id: mergeId }] = await hub.sql<{ id: string }>(
-        `select id from customer_merge where absorbed_id = $1`,
-        [b!.id],
-      );
-      ok(await hub.gql(UNMERGE, { id: mergeId, reason: 'not the same' }, Role.STEWARD));
-      expect(await links()).toEqual([
-        expect.objectContaining({
-          linkRule: null,
-          linkScore: null,
-          linkedWith: null,
-          linkEvidence: [],
-        }),
-      ]);
       for (const mutation of ['approveMatchReview', 'rejectMatchReview']) {
         const again = await hub.gql(
           `mutation ($id: ID!) { ${mutation}(id: $id, reason: "second look") { status } }`,
@@ -483,6 +470,25 @@ describe('stewardship', () => {
           }),
         }),
       ]);
+      const [{ id: mergeId }] = await hub.sql<{ id: string }>(
+        `select id from customer_merge where absorbed_id = $1`,
+        [b!.id],
+      );
+      ok(await hub.gql(UNMERGE, { id: mergeId, reason: 'not the same' }, Role.STEWARD));
+      expect(await links()).toEqual([
+        expect.objectContaining({
+          linkRule: null,
+          linkScore: null,
+          linkedWith: null,
+          linkEvidence: [],
+        }),
+      ]);
+      // And the task is open again, as before the merge: the approval stays in the audit log.
+      const [reopened] = await hub.sql(
+        `select status, decided_by, reason from match_review where id = $1`,
+        [task.id],
+      );
+      expect(reopened).toEqual({ status: 'OPEN', decided_by: null, reason: null });
     });
 
     it('records a do-not-merge when a steward rejects', async () => {

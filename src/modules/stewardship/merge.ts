@@ -126,8 +126,11 @@ export interface MergeJournal {
   removed: Record<string, Rows>;
   /** Both customers' own columns before the merge. */
   customers: { survivor: Record<string, unknown>; absorbed: Record<string, unknown> };
-  /** The SAME_CUSTOMER decision a steward merge recorded, and the one it replaced. */
-  decision?: SavedDecision;
+  /**
+   * The SAME_CUSTOMER decision a steward merge recorded, the one it replaced, and its two
+   * records (absent from merges journaled before they were kept).
+   */
+  decision?: SavedDecision & { records?: [string, string] };
   /**
    * Both customers' source records and the link each had (`link_evidence`): the merge, or
    * the batch around it, links them anew. Absent from merges journaled before it was kept.
@@ -718,6 +721,19 @@ async function undoDecision(
   }
   const recorded = merge.journal.decision;
   if (!recorded) return undefined;
+  // A review task approved into this merge is open again, as it was before the merge: the
+  // steward's approval stays in the audit log.
+  if (recorded.records) {
+    const [x, y] = recorded.records;
+    await boundSql(
+      em,
+      `update match_review set status = ?, decided_by = null, decided_at = null, reason = null,
+         updated_at = ?::timestamptz
+       where record_a_id = least(?::uuid, ?::uuid) and record_b_id = greatest(?::uuid, ?::uuid)
+         and status = ?`,
+      [ReviewStatus.OPEN, at.toISOString(), x, y, x, y, ReviewStatus.APPROVED],
+    );
+  }
   // Only while it is still the merge's: a steward may have decided otherwise since.
   await boundSql(em, `delete from match_decision where id = ?::uuid and verdict = ?`, [
     recorded.id,
