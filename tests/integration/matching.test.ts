@@ -372,6 +372,78 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it('re-evaluates what shares a key with the carriers of a value that turns generic, as if it had been generic all along', async () => {
+    const outcome = async (dealerFirst: boolean) => {
+      const n = nextNumber();
+      const birth = birthOf(n);
+      const [mobile, email] = [mobileOf(n), `zw${n}@example.cn`];
+      const pa = `PA-${n}`;
+      const [dl, app] = [`DL-${n}`, `APP-${n}`];
+      // Two namesakes: the first's record at policy administration, the second's at the app
+      // (another resident ID, a woman's); the dealer's record is the second's (same e-mail,
+      // though it says male) but carries the dealer's own number, which the first gave too.
+      // Until the number is generic, the dealer's record is closer to the first.
+      const namesakes: Person[] = [
+        {
+          sourceKey: pa,
+          name: '张伟',
+          gender: 'MALE',
+          birthDate: birth,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+          contactPoints: [{ kind: 'MOBILE', value: mobile }],
+        },
+        {
+          sourceSystem: 'DEALER',
+          sourceKey: dl,
+          name: '张伟',
+          gender: 'MALE',
+          birthDate: birth,
+          contactPoints: [
+            { kind: 'MOBILE', value: mobile },
+            { kind: 'EMAIL', value: email },
+          ],
+        },
+        {
+          sourceSystem: 'APP',
+          sourceKey: app,
+          name: '张伟',
+          birthDate: birth,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, birth, false) }],
+          contactPoints: [{ kind: 'EMAIL', value: email }],
+        },
+      ];
+      const sales: Person[] = ['孙丽', '周强', '吴敏', '徐杰'].map((name, i) => ({
+        sourceSystem: 'DEALER',
+        sourceKey: `DS-${n}-${i}`,
+        name,
+        birthDate: birthOf(n + 1 + i),
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      }));
+      for (const person of dealerFirst ? [...sales, ...namesakes] : [...namesakes, ...sales]) {
+        await ingest(person);
+      }
+      const [first, dealer, second] = await Promise.all([
+        customerOf('POLICY_ADMIN', pa),
+        customerOf('DEALER', dl),
+        customerOf('APP', app),
+      ]);
+      const reviews = await hub.sql<{ open: number }>(
+        `select count(*)::int as open from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+         where m.status = 'OPEN' and a.source_key in ($1, $2, $3)`,
+        [pa, dl, app],
+      );
+      return {
+        dealerWithFirst: dealer === first,
+        dealerWithSecond: dealer === second,
+        openReviews: reviews[0]!.open,
+      };
+    };
+    const dealerFirst = await outcome(true);
+    expect(dealerFirst).toEqual({ dealerWithFirst: false, dealerWithSecond: true, openReviews: 0 });
+    expect(await outcome(false)).toEqual(dealerFirst);
+  });
+
   it('asks a steward about a pair between the thresholds and keeps them apart meanwhile', async () => {
     const n = nextNumber();
     // The same rare name, and birth dates with day and month swapped: likely one person,

@@ -63,6 +63,13 @@ interface SharedValue {
   after: boolean;
 }
 
+/** What neighbourhood() looks up besides the batch's own records' keys. */
+interface BlockingKeys {
+  identifiers: { kind: string; hash: string; body: string | null }[];
+  names: { key: string; pinyin: string; birthDate: string }[];
+  organisations: string[];
+}
+
 /** More keys than this, and a batch locks the whole matching space instead (see lock()). */
 const BATCH_KEYS_LOCKED = 2_000;
 /** The advisory lock of the whole matching space: a key's lock is the hash of its text. */
@@ -140,7 +147,18 @@ export class CustomerBatch {
       active.flatMap((r) => existing.get(keyOf(r))?.id ?? []),
     );
     const crossed = await this.nameBucketsCrossed(active, existing);
-    const neighbourhood = await this.neighbourhood(active, ids, generic, crossed);
+    // A value that turns generic or stops being changes every comparison of its carriers:
+    // they are re-evaluated as the batch's own records are, with what shares a key with them.
+    const carriers = await this.carriersOf(
+      [...generic.values()].filter((g) => g.before !== g.after),
+    );
+    const neighbourhood = await this.neighbourhood(
+      active,
+      ids,
+      generic,
+      crossed,
+      await this.blockingKeysOf(carriers),
+    );
     const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
     const context = await this.context(stored, active, existing, generic);
 
@@ -180,8 +198,7 @@ export class CustomerBatch {
     // The batch's own records were with customers too: those count where they stay.
     const held: Holding[] = [...stored, ...active.flatMap((r) => existing.get(keyOf(r)) ?? [])];
     const plan = planCustomers(groups, held, seeds, new Set(ids.values()));
-    const flipped = [...generic.values()].filter((g) => g.before !== g.after);
-    for (const id of await this.carriersOf(flipped)) {
+    for (const id of carriers) {
       const customer = plan.customerOf.get(id);
       if (customer) plan.touched.add(customer);
     }
@@ -372,6 +389,47 @@ export class CustomerBatch {
   }
 
   /**
+   * The keys stored records block under, as neighbourhood() takes a batch's: identity
+   * documents, and mobiles and e-mails that are not generic (a dealer's number would bring
+   * in its thousands of carriers); names with birth dates, organisations' names.
+   */
+  private async blockingKeysOf(recordIds: string[]): Promise<BlockingKeys> {
+    if (recordIds.length === 0) return { identifiers: [], names: [], organisations: [] };
+    const rows = await boundSql<
+      {
+        kind: CustomerKind;
+        name_key: string | null;
+        name_pinyin: string | null;
+        birth_date: string | null;
+        identifiers: { kind: string; hash: string; body: string | null }[];
+      }[]
+    >(
+      this.em,
+      `select sr.kind, sr.name_key, sr.name_pinyin, sr.birth_date::text,
+         coalesce((select json_agg(json_build_object('kind', si.kind,
+                     'hash', encode(si.value_hash, 'hex'), 'body', encode(si.body_hash, 'hex')))
+                   from source_identifier si
+                   where si.source_record_id = sr.id and si.kind <> 'ADDRESS'
+                     and (si.kind not in ('MOBILE', 'EMAIL')
+                          or (select count(distinct o.name_key) from source_identifier h
+                                join source_record o on o.id = h.source_record_id
+                              where h.kind = si.kind and h.value_hash = si.value_hash) < ?)),
+                  '[]') as identifiers
+       from source_record sr where sr.id in (select unnest(?::uuid[])) and sr.name_key is not null`,
+      [this.settings.genericHolders, pgArray(recordIds)],
+    );
+    return {
+      identifiers: rows.flatMap((r) => r.identifiers),
+      names: rows
+        .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birth_date)
+        .map((r) => ({ key: r.name_key!, pinyin: r.name_pinyin ?? '', birthDate: r.birth_date! })),
+      organisations: rows
+        .filter((r) => r.kind === CustomerKind.ORGANISATION)
+        .map((r) => r.name_key!),
+    };
+  }
+
+  /**
    * Records per name key (name_count, kept by the database) as they stand, and as they will
    * once the batch is in: its records' old names out, their new names in.
    */
@@ -425,8 +483,10 @@ export class CustomerBatch {
     ids: Map<number, string>,
     generic: Map<string, SharedValue>,
     crossedNames: string[],
+    also: BlockingKeys,
   ): Promise<string[]> {
     const identifiers = [
+      ...also.identifiers,
       ...records.flatMap((r) =>
         r.identifiers
           .filter((i) => i.kind !== 'ADDRESS')
@@ -445,16 +505,16 @@ export class CustomerBatch {
         .filter((g) => g.before !== g.after)
         .map(({ kind, hash }) => ({ kind, hash, body: null })),
     ];
-    const names = records
-      .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birthDate)
-      .map((r) => ({
-        key: r.names.key,
-        pinyin: r.names.pinyin,
-        ...datesSharingBlocks(r.birthDate!),
-      }));
-    const organisations = records
-      .filter((r) => r.kind === CustomerKind.ORGANISATION)
-      .map((r) => r.names.key);
+    const names = [
+      ...records
+        .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birthDate)
+        .map((r) => ({ key: r.names.key, pinyin: r.names.pinyin, birthDate: r.birthDate! })),
+      ...also.names,
+    ].map(({ birthDate, ...name }) => ({ ...name, ...datesSharingBlocks(birthDate) }));
+    const organisations = [
+      ...records.filter((r) => r.kind === CustomerKind.ORGANISATION).map((r) => r.names.key),
+      ...also.organisations,
+    ];
     const rows = await boundSql<{ customer_id: string }[]>(
       this.em,
       `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b
