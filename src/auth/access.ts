@@ -61,6 +61,11 @@ export const OPERATIONS = {
   eligibility: [FRONTLINE, ADMIN],
   /** Reviewing uncertain matches, merging and unmerging customers, keeping records apart. */
   stewardship: [STEWARD, ADMIN],
+  /**
+   * Reading the review tasks and their evidence: stewards decide them, underwriting weighs
+   * an uncertain identity as it weighs a link's evidence (matchEvidence).
+   */
+  matchReviewRead: [UNDERWRITING, STEWARD, ADMIN],
   /** The audit log: who revealed, merged, activated, decided, ingested and exported what. */
   auditRead: [ADMIN],
   /** Which documents the roles held to trusted documents may run. */

@@ -491,6 +491,40 @@ describe('stewardship', () => {
       expect(reopened).toEqual({ status: 'OPEN', decided_by: null, reason: null });
     });
 
+    it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {
+      const [a, b] = await customers(2);
+      const task = await review(a!.id, b!.id, 19.5, hub.clock.now());
+      const read = async (role: Role) => {
+        const found: Record<string, any>[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const res = await hub.gql(REVIEWS, { first: 50, after }, role);
+          if (res.errors) return res.errors[0]!.extensions;
+          const page = res.data!.matchReviews;
+          found.push(...page.nodes.filter((node: { id: string }) => node.id === task.id));
+          if (!page.pageInfo.hasNextPage) return found;
+          after = page.pageInfo.endCursor;
+        }
+      };
+      expect(await read(Role.UNDERWRITING)).toEqual([
+        expect.objectContaining({
+          score: 19.5,
+          evidence: expect.arrayContaining([
+            { field: 'name', outcome: 'AGREE', weight: 11.2, detail: 'same pinyin' },
+          ]),
+        }),
+      ]);
+      for (const role of [Role.FRONTLINE, Role.MARKETING, Role.INGEST]) {
+        expect(await read(role)).toMatchObject({ code: 'FORBIDDEN' });
+      }
+      const decided = await hub.gql(
+        `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "looks the same") { status } }`,
+        { id: task.id },
+        Role.UNDERWRITING,
+      );
+      expect(decided.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    });
+
     it('records a do-not-merge when a steward rejects', async () => {
       const [a, b] = await customers(2);
       const task = await review(a!.id, b!.id, 11, hub.clock.now());

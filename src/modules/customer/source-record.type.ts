@@ -56,7 +56,10 @@ export class SourceRecordView {
   })
   linkEvidence!: MatchEvidenceView[];
 
-  @Field(() => JSONObjectResolver, { description: 'As sent, unmasked: data stewards only.' })
+  @Field(() => JSONObjectResolver, {
+    description:
+      'As sent, with mobiles, e-mails and document numbers masked as everywhere: data stewards only.',
+  })
   @Column({ access: FIELDS.sourceAttributes })
   attributes!: Record<string, unknown>;
 }

@@ -45,7 +45,7 @@ const REASON = { description: 'Why: kept with the decision and in the audit log.
 /** Data stewards: the review queue, merges and unmerges, decisions that keep records apart. */
 @Resolver()
 export class StewardshipResolver {
-  @Authorized(OPERATIONS.stewardship)
+  @Authorized(OPERATIONS.matchReviewRead)
   @CompiledRead()
   @Query(() => MatchReviewConnection, {
     description: 'Review tasks, the highest score first, then the oldest.',
