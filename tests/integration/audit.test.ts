@@ -1,7 +1,13 @@
 import { Role } from '../../src/auth/roles';
 import { DEFAULT_ENTITLEMENT_RULE_SET } from '../../src/modules/entitlement/rule-set/default-rule-set';
 import { activateAndWait } from '../setup/activation';
-import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
+import {
+  customerRecord,
+  INGEST_CUSTOMERS,
+  insertBranches,
+  nextNumber,
+  nextNumbers,
+} from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 const EVENTS = `query ($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 50) {
@@ -53,7 +59,7 @@ describe('the audit log', () => {
   });
 
   it('records an ingestion batch with its caller, request and counts, and no personal data', async () => {
-    const n = nextNumber();
+    const n = nextNumbers(2);
     const good = customerRecord(n);
     const res = await post(Role.INGEST, INGEST_CUSTOMERS, {
       records: [good, { ...customerRecord(n + 1), name: '' }],

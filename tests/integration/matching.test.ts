@@ -1,7 +1,7 @@
 import { Role } from '../../src/auth/roles';
 import { addDays } from '../../src/time/clock';
 import { checkResidentId } from '../../src/validation';
-import { INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
+import { INGEST_CUSTOMERS, insertBranches, nextNumber, nextNumbers } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 /**
@@ -169,7 +169,7 @@ describe('matching source records into golden records', () => {
   });
 
   it('keeps apart people who share a common name and birth date, and a family sharing a mobile', async () => {
-    const n = nextNumber();
+    const n = nextNumbers(4);
     const birth = birthOf(n);
     const [a, b, bare] = await ingest(
       {
@@ -227,7 +227,7 @@ describe('matching source records into golden records', () => {
   });
 
   it("flags a dealer's mobile on many customers as generic and never links on it", async () => {
-    const n = nextNumber();
+    const n = nextNumbers(6);
     const dealer = mobileOf(n);
     const names = ['赵磊', '钱芳', '孙涛', '周敏', '吴强', '郑丽'];
     const sold = await ingest(
@@ -257,7 +257,7 @@ describe('matching source records into golden records', () => {
   });
 
   it('re-evaluates the carriers of a mobile when it turns generic or stops being, batch by batch', async () => {
-    const n = nextNumber();
+    const n = nextNumbers(5);
     const mobile = mobileOf(n);
     const birth = birthOf(n);
     // Two namesakes whose one shared piece of identity evidence is the mobile.
@@ -324,7 +324,7 @@ describe('matching source records into golden records', () => {
     // P and Q are two people (two resident IDs). R is P by name, birth date and mobile, and
     // Q by passport: whichever way R joins, P and Q never become one customer.
     for (const order of [['P', 'Q', 'R'], ['R', 'P', 'Q'], ['Q', 'R', 'P'], ['PQR']]) {
-      const n = nextNumber();
+      const n = nextNumbers(2);
       const [birthP, birthQ] = [birthOf(n), birthOf(n + 1)];
       const passport = { type: 'PASSPORT', number: `E${String(n).padStart(8, '0')}` };
       const people: Record<string, Person> = {
@@ -374,7 +374,7 @@ describe('matching source records into golden records', () => {
 
   it('re-evaluates what shares a key with the carriers of a value that turns generic, as if it had been generic all along', async () => {
     const outcome = async (dealerFirst: boolean) => {
-      const n = nextNumber();
+      const n = nextNumbers(5);
       const birth = birthOf(n);
       const [mobile, email] = [mobileOf(n), `zw${n}@example.cn`];
       const pa = `PA-${n}`;
@@ -471,7 +471,7 @@ describe('matching source records into golden records', () => {
   });
 
   it("keeps one primary mobile: the customer's own, kept while a record carries it", async () => {
-    const n = nextNumber();
+    const n = nextNumbers(11);
     const dealer = mobileOf(n);
     const names = ['冯刚', '陈静', '褚明', '卫东', '蒋欣', '沈涛'];
     await ingest(
@@ -606,7 +606,7 @@ describe('matching source records into golden records', () => {
   });
 
   it('rejects a bad record without writing any of it, and accepts the rest of the batch', async () => {
-    const n = nextNumber();
+    const n = nextNumbers(4);
     const birth = birthOf(n);
     const id = residentIdOf(n, birth);
     const [pa] = await ingest({

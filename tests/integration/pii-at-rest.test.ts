@@ -8,6 +8,7 @@ import {
   insertPortfolio,
   mobile,
   nextNumber,
+  nextNumbers,
   residentId,
 } from '../setup/factories';
 import { run } from '../setup/process';
@@ -145,12 +146,11 @@ describe('personal data at rest', () => {
       });
 
     beforeAll(async () => {
-      const from = nextNumber();
+      const from = nextNumbers(120);
       // 120 documents, 240 contact points and their 360 source identifiers: 6, 12 and 18
       // batches of 20.
       cifNos = await insertPortfolio(hub, 120, from);
       ns = Array.from({ length: 120 }, (_, i) => from + i);
-      for (let i = 1; i < 120; i++) nextNumber();
       before = await sealedValues(hub);
       await hub.sql('delete from tier_recompute_queue');
     }, 60_000);

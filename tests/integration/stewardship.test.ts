@@ -6,7 +6,7 @@ import {
   mergeCustomers,
   unmergeCustomers,
 } from '../../src/modules/stewardship/merge';
-import { insertBranches, insertPortfolio, nextNumber, recordDecision } from '../setup/factories';
+import { insertBranches, insertPortfolio, nextNumbers, recordDecision } from '../setup/factories';
 import { countStatements } from '../setup/statements';
 import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
 
@@ -61,8 +61,7 @@ describe('stewardship', () => {
    * computed from them), with tiers computed.
    */
   async function customers(count: number): Promise<{ id: string; cifNo: string }[]> {
-    const from = nextNumber();
-    for (let i = 1; i < count; i += 1) nextNumber();
+    const from = nextNumbers(count);
     const cifNos = await insertPortfolio(hub, count, from);
     const rows = await hub.sql<{ id: string; cif_no: string }>(
       `select id, cif_no from customer where cif_no = any($1) order by cif_no`,

@@ -65,8 +65,16 @@ let lastNumber = 0;
  * file has its own module state and its own database).
  */
 export function nextNumber(): number {
-  lastNumber += 1;
-  return lastNumber;
+  return nextNumbers(1);
+}
+
+/**
+ * The first of `count` consecutive record numbers that no earlier call returned, for a test
+ * whose people are n, n + 1, ... n + count - 1: a number it only adds to must be its own too.
+ */
+export function nextNumbers(count: number): number {
+  lastNumber += count;
+  return lastNumber - count + 1;
 }
 
 export const BRANCHES = [
