@@ -649,6 +649,61 @@ describe('matching source records into golden records', () => {
     expect(org.warnings).toEqual([{ field: 'identityDocuments[0].number', rule: 'USCC_CHECKSUM' }]);
   });
 
+  it('re-evaluates what shares a key with a record that a change splits off, until nothing moves', async () => {
+    // X and D are namesakes born years apart (two resident IDs). Y, with no birth date, is
+    // X by mobile and address and D by e-mail; X wins, and D cannot join them. When X's record
+    // drops the mobile and address, Y is free to join D, as if X had never carried them.
+    const outcome = async (updateLast: boolean) => {
+      const n = nextNumbers(2);
+      // Ten years apart: no birth-date block of one holds the other.
+      const [birthX, birthD] = [birthOf(n), addDays(birthOf(n + 1), 7 * 523)];
+      const shared = [
+        { kind: 'MOBILE', value: mobileOf(n) },
+        { kind: 'ADDRESS', value: `南京市玄武区长江路${n}号` },
+      ];
+      const x = (carries: boolean): Person => ({
+        sourceKey: `X-${n}`,
+        name: '欧阳明远',
+        birthDate: birthX,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birthX) }],
+        contactPoints: carries ? shared : [],
+      });
+      const d: Person = {
+        sourceKey: `D-${n}`,
+        name: '欧阳明远',
+        birthDate: birthD,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, birthD) }],
+        contactPoints: [{ kind: 'EMAIL', value: `oymy${n}@example.cn` }],
+      };
+      const y: Person = {
+        sourceSystem: 'APP',
+        sourceKey: `Y-${n}`,
+        name: '欧阳明远',
+        contactPoints: [...shared, { kind: 'EMAIL', value: `oymy${n}@example.cn` }],
+      };
+      if (updateLast) {
+        await ingest(x(true), d, y);
+        const [before, withX] = await Promise.all([
+          customerOf('APP', `Y-${n}`),
+          customerOf('POLICY_ADMIN', `X-${n}`),
+        ]);
+        expect(before).toBe(withX);
+        await ingest(x(false));
+      } else {
+        await ingest(x(false), d, y);
+      }
+      const [cx, cd, cy] = await Promise.all([
+        customerOf('POLICY_ADMIN', `X-${n}`),
+        customerOf('POLICY_ADMIN', `D-${n}`),
+        customerOf('APP', `Y-${n}`),
+      ]);
+      return { xd: cx === cd, xy: cx === cy, dy: cd === cy };
+    };
+    const expected = { xd: false, xy: false, dy: true };
+    expect(await outcome(false)).toEqual(expected);
+    expect(await outcome(true)).toEqual(expected);
+  });
+
   it('ends with one customer when two systems send the same new person at the same moment', async () => {
     for (let round = 0; round < 5; round++) {
       const n = nextNumber();

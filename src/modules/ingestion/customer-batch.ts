@@ -63,6 +63,17 @@ interface SharedValue {
   after: boolean;
 }
 
+/** A batch's records as matching regroups them: what region() starts from. */
+interface BatchRegion {
+  records: PreparedCustomer[];
+  /** Each record's id (a new record's is made for it). */
+  ids: Map<number, string>;
+  existing: Map<string, Existing>;
+  generic: Map<string, SharedValue>;
+  /** Name keys whose frequency bucket the batch moves. */
+  crossed: string[];
+}
+
 /** What neighbourhood() looks up besides the batch's own records' keys. */
 interface BlockingKeys {
   identifiers: { kind: string; hash: string; body: string | null }[];
@@ -152,25 +163,23 @@ export class CustomerBatch {
     const carriers = await this.carriersOf(
       [...generic.values()].filter((g) => g.before !== g.after),
     );
-    const neighbourhood = await this.neighbourhood(
-      active,
-      ids,
-      generic,
-      crossed,
-      await this.blockingKeysOf(carriers),
-    );
-    const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
-    const context = await this.context(stored, active, existing, generic);
-
-    const byKey = new Map<string, ClusterRecord>();
-    for (const s of stored) byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
-    for (const r of active) {
-      const id = ids.get(r.index)!;
-      byKey.set(keyOf(r), { id, key: keyOf(r), match: matchRecordOf(id, r) });
+    const batch = { records: active, ids, existing, generic, crossed };
+    // A stored record that regrouping splits off its customer may now join what shares a key
+    // with it outside the neighbourhood (what its old companions kept apart): its keys join
+    // the neighbourhood and the region is clustered again, until nothing more splits off.
+    const expanded = new Set(carriers);
+    const batchHeld = active.flatMap((r) => existing.get(keyOf(r)) ?? []);
+    let region = await this.region(batch, [...expanded]);
+    for (;;) {
+      const loose = splitOff(region.stored, batchHeld, region.clusters.groups).filter(
+        (id) => !expanded.has(id),
+      );
+      if (loose.length === 0) break;
+      for (const id of loose) expanded.add(id);
+      region = await this.region(batch, [...expanded]);
     }
+    const { stored, byKey, clusters } = region;
     const regionRecords = [...byKey.values()];
-    const verdicts = await this.verdicts(regionRecords.map((r) => r.id));
-    const clusters = cluster(regionRecords, verdicts, context, this.settings.thresholds);
 
     const seeds = new Map<string, NewCustomer>();
     for (const s of stored) {
@@ -196,7 +205,7 @@ export class CustomerBatch {
       .sort((x, y) => x.at - y.at)
       .map(({ group }) => group);
     // The batch's own records were with customers too: those count where they stay.
-    const held: Holding[] = [...stored, ...active.flatMap((r) => existing.get(keyOf(r)) ?? [])];
+    const held: Holding[] = [...stored, ...batchHeld];
     const plan = planCustomers(groups, held, seeds, new Set(ids.values()));
     for (const id of carriers) {
       const customer = plan.customerOf.get(id);
@@ -234,6 +243,33 @@ export class CustomerBatch {
       });
     }
     return outcomes;
+  }
+
+  /**
+   * The batch's region clustered: the neighbourhood of its records (and of the stored records
+   * in `expanded`, as if they were the batch's), every record of its customers.
+   */
+  private async region(batch: BatchRegion, expanded: string[]) {
+    const { records, ids, existing, generic, crossed } = batch;
+    const neighbourhood = await this.neighbourhood(
+      records,
+      ids,
+      generic,
+      crossed,
+      await this.blockingKeysOf(expanded),
+    );
+    const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
+    const context = await this.context(stored, records, existing, generic);
+    const byKey = new Map<string, ClusterRecord>();
+    for (const s of stored) byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
+    for (const r of records) {
+      const id = ids.get(r.index)!;
+      byKey.set(keyOf(r), { id, key: keyOf(r), match: matchRecordOf(id, r) });
+    }
+    const regionRecords = [...byKey.values()];
+    const verdicts = await this.verdicts(regionRecords.map((r) => r.id));
+    const clusters = cluster(regionRecords, verdicts, context, this.settings.thresholds);
+    return { stored, byKey, clusters };
   }
 
   /**
@@ -924,6 +960,22 @@ interface CustomerPlan {
  * customers stay with keeps the oldest, and the others are merged into it; a group no
  * customer stays with is a new customer. Ids handed out keep resolving either way.
  */
+/**
+ * Stored records whose customer's records (the batch's among them, where they were held)
+ * the groups part: each part may now join records its old companions kept apart.
+ */
+function splitOff(stored: StoredRecord[], batchHeld: Holding[], groups: string[][]): string[] {
+  const groupOf = new Map<string, number>();
+  groups.forEach((group, i) => group.forEach((id) => groupOf.set(id, i)));
+  const parts = new Map<string, Set<number>>();
+  for (const s of [...stored, ...batchHeld]) {
+    const seen = parts.get(s.customerId) ?? new Set<number>();
+    seen.add(groupOf.get(s.id)!);
+    parts.set(s.customerId, seen);
+  }
+  return stored.filter((s) => parts.get(s.customerId)!.size > 1).map((s) => s.id);
+}
+
 function planCustomers(
   groups: string[][],
   held: Holding[],
