@@ -305,6 +305,29 @@ describe('stewardship', () => {
       const again = ok(await hub.gql(LOOKUP, { by: { id: b!.id } }, Role.FRONTLINE)).customer;
       expect(again).toEqual({ id: b!.id, cifNo: b!.cifNo, status: 'ACTIVE', resolvedFrom: null });
     });
+    it('refuses to merge a merged-away customer, naming the argument that holds it', async () => {
+      const [a, b, c, d] = await customers(4);
+      await merge(b!.id, a!.id);
+      await merge(c!.id, b!.id);
+      const refusal = async (survivor: string, absorbed: string) =>
+        (await hub.gql(MERGE, { survivor, absorbed, reason: REASON }, Role.STEWARD)).errors?.[0];
+      const asSurvivor = await refusal(b!.id, d!.id);
+      expect(asSurvivor?.extensions).toMatchObject({
+        code: 'CONFLICT',
+        field: 'survivorId',
+        rule: 'ALREADY_MERGED',
+        mergedInto: c!.id,
+      });
+      expect(asSurvivor?.message).toContain('merge that one instead');
+      expect((await refusal(d!.id, b!.id))?.extensions).toMatchObject({
+        field: 'absorbedId',
+        rule: 'ALREADY_MERGED',
+      });
+      // Already inside the survivor: nothing to do, and nothing else to merge instead.
+      const inside = await refusal(c!.id, b!.id);
+      expect(inside?.extensions).toMatchObject({ field: 'absorbedId', rule: 'ALREADY_MERGED' });
+      expect(inside?.message).toBe(`absorbedId: customer ${b!.id} is already merged into ${c!.id}`);
+    });
   });
 
   describe('the review queue', () => {

@@ -955,12 +955,6 @@ interface CustomerPlan {
 }
 
 /**
- * Which customer each group of records is. A customer stays with the group holding most
- * of its records (ties: the group with its earliest record); a group that several
- * customers stay with keeps the oldest, and the others are merged into it; a group no
- * customer stays with is a new customer. Ids handed out keep resolving either way.
- */
-/**
  * Stored records whose customer's records (the batch's among them, where they were held)
  * the groups part: each part may now join records its old companions kept apart.
  */
@@ -976,6 +970,12 @@ function splitOff(stored: StoredRecord[], batchHeld: Holding[], groups: string[]
   return stored.filter((s) => parts.get(s.customerId)!.size > 1).map((s) => s.id);
 }
 
+/**
+ * Which customer each group of records is. A customer stays with the group holding most
+ * of its records (ties: the group with its earliest record); a group that several
+ * customers stay with keeps the oldest, and the others are merged into it; a group no
+ * customer stays with is a new customer. Ids handed out keep resolving either way.
+ */
 function planCustomers(
   groups: string[][],
   held: Holding[],

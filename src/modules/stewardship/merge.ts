@@ -223,6 +223,8 @@ function checkMerges(merges: MergeRequest[], customers: Map<string, LockedCustom
   const absorbed = new Set<string>();
   const survivors = new Set(merges.map((m) => m.survivorId));
   merges.forEach((merge, i) => {
+    const path = (argument: keyof MergeRequest) =>
+      merges.length > 1 ? `merges[${i}].${argument}` : argument;
     const field = merges.length > 1 ? `merges[${i}]` : 'absorbedId';
     if (merge.survivorId === merge.absorbedId) {
       throw new BadUserInputError(`${field}: a customer cannot absorb itself`, {
@@ -238,13 +240,20 @@ function checkMerges(merges: MergeRequest[], customers: Map<string, LockedCustom
       );
     }
     absorbed.add(merge.absorbedId);
-    for (const id of [merge.survivorId, merge.absorbedId]) {
+    for (const [argument, other] of [
+      ['survivorId', merge.absorbedId],
+      ['absorbedId', merge.survivorId],
+    ] as const) {
+      const id = merge[argument];
       const customer = customers.get(id);
       if (!customer) throw new NotFoundError(`no customer ${id}`);
       if (customer.status === CustomerStatus.MERGED) {
+        const into = customer.merged_into_id;
         throw new ConflictError(
-          `customer ${id} was merged into ${customer.merged_into_id}: merge that one instead`,
-          { field, rule: 'ALREADY_MERGED', mergedInto: customer.merged_into_id },
+          into === other
+            ? `${path(argument)}: customer ${id} is already merged into ${into}`
+            : `${path(argument)}: customer ${id} was merged into ${into}: merge that one instead`,
+          { field: path(argument), rule: 'ALREADY_MERGED', mergedInto: into },
         );
       }
     }
