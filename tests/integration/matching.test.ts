@@ -470,6 +470,45 @@ describe('matching source records into golden records', () => {
     expect(reviews[0].status).toBe('OPEN');
   });
 
+  it('keeps a review task open when a record that shares a value with only one of its pair arrives', async () => {
+    // Two namesakes with a common name, birth date and sex (just under the link threshold)
+    // make a task; a stranger on the second one's mobile makes another. Both stand, whichever
+    // comes first.
+    const tasks = async (strangerFirst: boolean) => {
+      const n = nextNumber();
+      const [birth, mobile] = [birthOf(n), mobileOf(n)];
+      const first = { sourceKey: `W1-${n}`, name: '李娜', gender: 'FEMALE', birthDate: birth };
+      const second = {
+        sourceSystem: 'CLAIMS',
+        sourceKey: `W2-${n}`,
+        name: '李娜',
+        gender: 'FEMALE',
+        birthDate: birth,
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      };
+      const stranger = {
+        sourceSystem: 'APP',
+        sourceKey: `Y-${n}`,
+        name: '路人乙',
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      };
+      for (const person of strangerFirst ? [stranger, first, second] : [first, second, stranger]) {
+        await ingest(person);
+      }
+      const open = await hub.sql<{ pair: string }>(
+        `select least(a.source_key, b.source_key) || ' ' || greatest(a.source_key, b.source_key)
+           as pair
+         from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+         where $1 in (a.source_key, b.source_key) and m.status = 'OPEN' order by 1`,
+        [`W2-${n}`],
+      );
+      return open.map((r) => r.pair.replaceAll(`-${n}`, ''));
+    };
+    expect(await tasks(true)).toEqual(['W1 W2', 'W2 Y']);
+    expect(await tasks(false)).toEqual(['W1 W2', 'W2 Y']);
+  });
+
   it("keeps one primary mobile: the customer's own, kept while a record carries it", async () => {
     const n = nextNumbers(11);
     const dealer = mobileOf(n);

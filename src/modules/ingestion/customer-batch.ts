@@ -576,11 +576,22 @@ export class CustomerBatch {
            where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
          union select sr.id from source_record sr
            where sr.name_key in (select jsonb_array_elements_text(?::jsonb))
-         union select unnest(?::uuid[]))
+         union select unnest(?::uuid[])),
        -- As an array: the planner then probes the key for these few ids, where a join
        -- read the whole table (a second a batch at a million records).
-       select distinct sr.customer_id from source_record sr
-       where sr.id = any(array(select id from found))
+       near as (select distinct sr.customer_id from source_record sr
+                where sr.id = any(array(select id from found))),
+       -- And the customers their records have open review tasks with: regrouping replaces
+       -- the region's tasks, and one whose other record it left out would be lost.
+       held as (select sr.id from source_record sr
+                where sr.customer_id = any(array(select customer_id from near)))
+       select customer_id from near
+       union select sr.customer_id from held join match_review m
+           on m.record_a_id = held.id and m.status = 'OPEN'
+         join source_record sr on sr.id = m.record_b_id
+       union select sr.customer_id from held join match_review m
+           on m.record_b_id = held.id and m.status = 'OPEN'
+         join source_record sr on sr.id = m.record_a_id
        order by 1`,
       [
         json(identifiers),
