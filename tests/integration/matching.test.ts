@@ -470,12 +470,12 @@ describe('matching source records into golden records', () => {
     expect(reviews[0].status).toBe('OPEN');
   });
 
-  it('keeps a review task open when a record that shares a value with only one of its pair arrives', async () => {
+  it('keeps a review task open while its pair qualifies, whatever else arrives, and supersedes it when a change ends that', async () => {
     // Two namesakes with a common name, birth date and sex (just under the link threshold)
     // make a task; a stranger on the second one's mobile makes another. Both stand, whichever
-    // comes first.
-    const tasks = async (strangerFirst: boolean) => {
-      const n = nextNumber();
+    // comes first, until the second one's record changes name and birth date.
+    const run = async (strangerFirst: boolean) => {
+      const n = nextNumbers(2);
       const [birth, mobile] = [birthOf(n), mobileOf(n)];
       const first = { sourceKey: `W1-${n}`, name: '李娜', gender: 'FEMALE', birthDate: birth };
       const second = {
@@ -492,21 +492,27 @@ describe('matching source records into golden records', () => {
         name: '路人乙',
         contactPoints: [{ kind: 'MOBILE', value: mobile }],
       };
+      const openTasks = async () => {
+        const open = await hub.sql<{ pair: string }>(
+          `select least(a.source_key, b.source_key) || ' ' || greatest(a.source_key, b.source_key)
+             as pair
+           from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+           where $1 in (a.source_key, b.source_key) and m.status = 'OPEN' order by 1`,
+          [`W2-${n}`],
+        );
+        return open.map((r) => r.pair.replaceAll(`-${n}`, ''));
+      };
       for (const person of strangerFirst ? [stranger, first, second] : [first, second, stranger]) {
         await ingest(person);
       }
-      const open = await hub.sql<{ pair: string }>(
-        `select least(a.source_key, b.source_key) || ' ' || greatest(a.source_key, b.source_key)
-           as pair
-         from match_review m
-         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
-         where $1 in (a.source_key, b.source_key) and m.status = 'OPEN' order by 1`,
-        [`W2-${n}`],
-      );
-      return open.map((r) => r.pair.replaceAll(`-${n}`, ''));
+      const before = await openTasks();
+      await ingest({ ...second, name: '周芷若', birthDate: birthOf(n + 1) });
+      return { before, after: await openTasks() };
     };
-    expect(await tasks(true)).toEqual(['W1 W2', 'W2 Y']);
-    expect(await tasks(false)).toEqual(['W1 W2', 'W2 Y']);
+    for (const strangerFirst of [true, false]) {
+      expect(await run(strangerFirst)).toEqual({ before: ['W1 W2', 'W2 Y'], after: ['W2 Y'] });
+    }
   });
 
   it("keeps one primary mobile: the customer's own, kept while a record carries it", async () => {

@@ -72,6 +72,8 @@ interface BatchRegion {
   generic: Map<string, SharedValue>;
   /** Name keys whose frequency bucket the batch moves. */
   crossed: string[];
+  /** Stored records carrying a value that turns generic or stops being. */
+  carriers: string[];
 }
 
 /** What neighbourhood() looks up besides the batch's own records' keys. */
@@ -163,7 +165,7 @@ export class CustomerBatch {
     const carriers = await this.carriersOf(
       [...generic.values()].filter((g) => g.before !== g.after),
     );
-    const batch = { records: active, ids, existing, generic, crossed };
+    const batch = { records: active, ids, existing, generic, crossed, carriers };
     // A stored record that regrouping splits off its customer may now join what shares a key
     // with it outside the neighbourhood (what its old companions kept apart): its keys join
     // the neighbourhood and the region is clustered again, until nothing more splits off.
@@ -250,12 +252,13 @@ export class CustomerBatch {
    * in `expanded`, as if they were the batch's), every record of its customers.
    */
   private async region(batch: BatchRegion, expanded: string[]) {
-    const { records, ids, existing, generic, crossed } = batch;
+    const { records, ids, existing, generic, crossed, carriers } = batch;
     const neighbourhood = await this.neighbourhood(
       records,
       ids,
       generic,
       crossed,
+      carriers,
       await this.blockingKeysOf(expanded),
     );
     const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
@@ -519,6 +522,7 @@ export class CustomerBatch {
     ids: Map<number, string>,
     generic: Map<string, SharedValue>,
     crossedNames: string[],
+    carriers: string[],
     also: BlockingKeys,
   ): Promise<string[]> {
     const identifiers = [
@@ -559,6 +563,11 @@ export class CustomerBatch {
                    (date_trunc('year', "from") + interval '1 year - 1 day')::date as year_end
                  from jsonb_to_recordset(?::jsonb)
                    n(key text, pinyin text, "from" date, "to" date, days date[])),
+       -- Records whose comparisons the batch changes: its own, the carriers of a value that
+       -- flips, the bearers of a name whose weight moves.
+       changed as (select unnest(?::uuid[]) as id
+         union select sr.id from source_record sr
+           where sr.name_key in (select jsonb_array_elements_text(?::jsonb))),
        found as (
          select si.source_record_id as id from ids join source_identifier si
            on si.kind = ids.kind and si.value_hash = ids.h
@@ -574,31 +583,27 @@ export class CustomerBatch {
              and (sr.birth_date between names."from" and names."to" or sr.birth_date = any(names.days))
          union select sr.id from source_record sr
            where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
-         union select sr.id from source_record sr
-           where sr.name_key in (select jsonb_array_elements_text(?::jsonb))
-         union select unnest(?::uuid[])),
+         union select id from changed),
        -- As an array: the planner then probes the key for these few ids, where a join
        -- read the whole table (a second a batch at a million records).
        near as (select distinct sr.customer_id from source_record sr
-                where sr.id = any(array(select id from found))),
-       -- And the customers their records have open review tasks with: regrouping replaces
-       -- the region's tasks, and one whose other record it left out would be lost.
-       held as (select sr.id from source_record sr
-                where sr.customer_id = any(array(select customer_id from near)))
+                where sr.id = any(array(select id from found)))
        select customer_id from near
-       union select sr.customer_id from held join match_review m
-           on m.record_a_id = held.id and m.status = 'OPEN'
+       -- And the customers those records have open review tasks with: regrouping replaces
+       -- the tasks between the region's records, and such a task must be among them.
+       union select sr.customer_id from changed join match_review m
+           on m.record_a_id = changed.id and m.status = 'OPEN'
          join source_record sr on sr.id = m.record_b_id
-       union select sr.customer_id from held join match_review m
-           on m.record_b_id = held.id and m.status = 'OPEN'
+       union select sr.customer_id from changed join match_review m
+           on m.record_b_id = changed.id and m.status = 'OPEN'
          join source_record sr on sr.id = m.record_a_id
        order by 1`,
       [
         json(identifiers),
         json(names),
-        json(organisations),
+        pgArray([...ids.values(), ...carriers]),
         json(crossedNames),
-        pgArray([...ids.values()]),
+        json(organisations),
       ],
     );
     const customers = rows.map((r) => r.customer_id);
@@ -918,8 +923,9 @@ export class CustomerBatch {
 
   /**
    * Review tasks: the neighbourhood's pairs that scored between the thresholds and sit in
-   * different customers. A task matching has since settled either way is superseded; one a
-   * steward decided stays as decided.
+   * different customers. A task between two of the region's records that matching no longer
+   * proposes is superseded; one with a record outside stands (neither record changed, or its
+   * other record would be in the region); one a steward decided stays as decided.
    */
   private async reviews(pairs: ScoredPair[], region: string[]): Promise<void> {
     await boundSql(
@@ -928,7 +934,7 @@ export class CustomerBatch {
          select * from jsonb_to_recordset(?::jsonb) p(a uuid, b uuid, score float8, rule text, evidence jsonb)),
        superseded as (
          update match_review m set status = 'SUPERSEDED', updated_at = now()
-         where m.status = 'OPEN' and (m.record_a_id = any(?::uuid[]) or m.record_b_id = any(?::uuid[]))
+         where m.status = 'OPEN' and m.record_a_id = any(?::uuid[]) and m.record_b_id = any(?::uuid[])
            and not exists (select 1 from proposed p where p.a = m.record_a_id and p.b = m.record_b_id))
        insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
        select gen_random_uuid(), a, b, score, rule, evidence from proposed order by a, b
