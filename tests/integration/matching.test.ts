@@ -444,6 +444,45 @@ describe('matching source records into golden records', () => {
     expect(await outcome(false)).toEqual(dealerFirst);
   });
 
+  it('links a mistyped number to its holder even when another name carries the number too', async () => {
+    // An alias record carries the same resident ID under another name (the number proves
+    // it is the holder's). The agency's mistyped number under the holder's name and birth
+    // date is the holder's too: the alias's name does not make it someone else's.
+    for (const order of [['H', 'A', 'T'], ['T', 'H', 'A'], ['A', 'T', 'H'], ['HAT']]) {
+      const n = nextNumber();
+      const birth = birthOf(n);
+      const id = residentIdOf(n, birth);
+      const people: Record<string, Person> = {
+        H: {
+          sourceKey: `H-${n}`,
+          name: '沈浩然',
+          birthDate: birth,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        },
+        A: {
+          sourceSystem: 'CLAIMS',
+          sourceKey: `A-${n}`,
+          name: '曹志刚',
+          identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        },
+        T: {
+          sourceSystem: 'AGENCY',
+          sourceKey: `T-${n}`,
+          name: '沈浩然',
+          birthDate: birth,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: mistyped(id) }],
+        },
+      };
+      for (const batch of order) await ingest(...[...batch].map((k) => people[k]!));
+      const customers = await Promise.all([
+        customerOf('POLICY_ADMIN', `H-${n}`),
+        customerOf('CLAIMS', `A-${n}`),
+        customerOf('AGENCY', `T-${n}`),
+      ]);
+      expect({ order, customers: new Set(customers).size }).toEqual({ order, customers: 1 });
+    }
+  });
+
   it('asks a steward about a pair between the thresholds and keeps them apart meanwhile', async () => {
     const n = nextNumber();
     // The same rare name, and birth dates with day and month swapped: likely one person,

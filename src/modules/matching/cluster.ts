@@ -220,8 +220,8 @@ export function cluster(
 
   // Two records with different identity documents are two customers whatever joins them,
   // directly or through others: a group is not joined to another where a record of each
-  // holds such a document and the two compare as CONFLICTING_DOCUMENT (a keying error with
-  // agreeing name and birth date does not). Only records holding one are compared here.
+  // holds such a document and the two compare as CONFLICTING_DOCUMENT (a keying error does
+  // not: the mistyped number is nobody's). Only records holding one are compared here.
   const documented = new Set(
     records
       .filter((r) => r.match.documents.some((d) => d.type === IDENTIFYING_DOCUMENT[r.match.kind]))

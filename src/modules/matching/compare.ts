@@ -131,14 +131,14 @@ export function compare(
     detail: `different ${DOCUMENT_LABELS[identifying]}s`,
   };
   if (typo) {
-    // A keying error explains the difference only for the same person: name and birth date
-    // must say so. Otherwise the two numbers are two people's.
+    // One of the two numbers fails its check (GB 11643's check character catches every
+    // single wrong character and every swap of two adjacent ones), so it is nobody's number:
+    // no conflict, but the rule's strong evidence only where name and birth date say that
+    // the keying error is the one difference. Otherwise the pair is scored as any other.
     const outcome = (field: ComparisonField) => evidence.find((e) => e.field === field)?.outcome;
     const sameName = outcome('name') === 'AGREE' || outcome('name') === 'PARTIAL';
-    if (!sameName || outcome('birthDate') !== 'AGREE') {
-      return decided('CONFLICTING_DOCUMENT', 'NONE', conflicting);
-    }
-    return scored('ID_TYPO', thresholds, [
+    const rule = sameName && outcome('birthDate') === 'AGREE' ? 'ID_TYPO' : 'PROBABILISTIC';
+    return scored(rule, thresholds, [
       ...evidence,
       {
         field: 'identityDocument',

@@ -156,12 +156,21 @@ describe('compare', () => {
       expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'REVIEW' });
     });
 
-    it('is a different person when the names differ', () => {
+    it("asks a steward when the names differ: a mistyped number is nobody else's", () => {
       const result = both(
         person('陈静', { ...holder, documents: residentId(ID) }),
         person('刘洋', { ...holder, documents: residentId('352229198711253454') }),
       );
-      expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
+      expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'REVIEW' });
+      expect(outcome(result, 'identityDocument')).toMatchObject({ outcome: 'PARTIAL' });
+    });
+
+    it('links on a name and a mobile when the birth date is missing', () => {
+      const result = both(
+        person('陈静', { ...holder, documents: residentId(ID), mobiles: ['13800138000'] }),
+        person('陈静', { documents: residentId('352229198711253454'), mobiles: ['13800138000'] }),
+      );
+      expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'LINK' });
     });
   });
 
