@@ -1,6 +1,6 @@
 import { Role } from '../../src/auth/roles';
 import { addDays } from '../../src/time/clock';
-import { checkResidentId } from '../../src/validation';
+import { checkCreditCode, checkResidentId } from '../../src/validation';
 import { INGEST_CUSTOMERS, insertBranches, nextNumber, nextNumbers } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -731,6 +731,40 @@ describe('matching source records into golden records', () => {
     });
     expect(org.status).toBe('CREATED');
     expect(org.warnings).toEqual([{ field: 'identityDocuments[0].number', rule: 'USCC_CHECKSUM' }]);
+  });
+
+  it('links a credit code with a wrong check character to the organisation of its registered name', async () => {
+    const n = nextNumber();
+    const body = `91320100MA${String(n).padStart(6, '0')}`;
+    const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+    const valid = [...alphabet]
+      .flatMap((c17) => [...alphabet].map((c18) => body + c17 + c18))
+      .find((code) => {
+        const checked = checkCreditCode(code);
+        return checked.ok && checked.warnings.length === 0;
+      })!;
+    const mistyped = valid.slice(0, 17) + (valid[17] === 'A' ? 'B' : 'A');
+    const name = `宁远${n}物流有限公司`;
+    const organisation = (system: string, code: string) => ({
+      sourceSystem: system,
+      sourceKey: `ORG-${n}`,
+      kind: 'ORGANISATION',
+      name,
+      identityDocuments: [{ type: 'UNIFIED_SOCIAL_CREDIT_CODE', number: code }],
+    });
+    const [registered, typed] = await ingest(
+      organisation('POLICY_ADMIN', valid),
+      organisation('APP', mistyped),
+    );
+    expect(typed).toMatchObject({ status: 'CREATED', id: registered.id });
+    expect(typed.warnings).toEqual([
+      { field: 'identityDocuments[0].number', rule: 'USCC_CHECKSUM' },
+    ]);
+    const [rule] = await hub.sql<{ rule: string }>(
+      `select link_evidence->>'rule' as rule from source_record where source_system = 'APP' and source_key = $1`,
+      [`ORG-${n}`],
+    );
+    expect(rule).toEqual({ rule: 'ID_TYPO' });
   });
 
   it('re-evaluates what shares a key with a record that a change splits off, until nothing moves', async () => {

@@ -1,4 +1,4 @@
-import { residentIdRelation } from './identifiers';
+import { keyingRelation } from './identifiers';
 import { foldText, NameForms } from './names';
 import { remembered } from './remembered';
 import {
@@ -116,7 +116,7 @@ export function compare(
   const identifying = IDENTIFYING_DOCUMENT[a.kind];
   const numbersA = numbersOf(a, identifying);
   const numbersB = numbersOf(b, identifying);
-  const typo = identifying === 'RESIDENT_ID' ? keyingError(numbersA, numbersB) : undefined;
+  const typo = keyingError(numbersA, numbersB);
   const evidence = [
     compareNames(a, b, context),
     ...(a.kind === 'INDIVIDUAL' ? [compareBirthDates(a, b), compareGenders(a, b)] : []),
@@ -131,13 +131,14 @@ export function compare(
     detail: `different ${DOCUMENT_LABELS[identifying]}s`,
   };
   if (typo) {
-    // One of the two numbers fails its check (GB 11643's check character catches every
-    // single wrong character and every swap of two adjacent ones), so it is nobody's number:
-    // no conflict, but the rule's strong evidence only where name and birth date say that
-    // the keying error is the one difference. Otherwise the pair is scored as any other.
+    // One of the two numbers fails its check (see keyingRelation), so it is nobody's number:
+    // no conflict, but the rule's strong evidence only where the name (and a person's birth
+    // date) say that the keying error is the one difference. Otherwise the pair is scored as
+    // any other.
     const outcome = (field: ComparisonField) => evidence.find((e) => e.field === field)?.outcome;
     const sameName = outcome('name') === 'AGREE' || outcome('name') === 'PARTIAL';
-    const rule = sameName && outcome('birthDate') === 'AGREE' ? 'ID_TYPO' : 'PROBABILISTIC';
+    const sameBirth = a.kind === 'ORGANISATION' || outcome('birthDate') === 'AGREE';
+    const rule = sameName && sameBirth ? 'ID_TYPO' : 'PROBABILISTIC';
     return scored(rule, thresholds, [
       ...evidence,
       {
@@ -175,7 +176,7 @@ function numbersOf(record: MatchRecord, type: string): string[] {
 
 /** The keying error that relates some number of one side to some of the other, if any. */
 function keyingError(as: string[], bs: string[]) {
-  const relations = as.flatMap((x) => bs.map((y) => residentIdRelation(x, y)));
+  const relations = as.flatMap((x) => bs.map((y) => keyingRelation(x, y)));
   // Sorted so that a customer holding several numbers gives the same answer both ways round.
   return relations.filter((r) => r === 'CHECK_CHARACTER' || r === 'TRANSPOSITION').sort()[0];
 }

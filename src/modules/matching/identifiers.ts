@@ -11,15 +11,16 @@ export function upgradeLegacyResidentId(id: string): string {
   return checked.ok ? checked.value.normalized : id;
 }
 
-export type ResidentIdRelation = 'SAME' | 'CHECK_CHARACTER' | 'TRANSPOSITION' | 'DIFFERENT';
+export type KeyingRelation = 'SAME' | 'CHECK_CHARACTER' | 'TRANSPOSITION' | 'DIFFERENT';
 
 /**
- * How two 18-character resident IDs relate. CHECK_CHARACTER: the first 17 agree and the last
- * differs; TRANSPOSITION: one swap of two adjacent characters, anywhere, makes them equal.
- * GB 11643's MOD 11-2 check catches both errors, so at most one of such a pair is a valid
- * number: the other is a keying error, never a second person.
+ * How two 18-character resident IDs, or two credit codes, relate. CHECK_CHARACTER: the first
+ * 17 agree and the last differs; TRANSPOSITION: one swap of two adjacent characters,
+ * anywhere, makes them equal. GB 11643's MOD 11-2 check and GB 32100's MOD 31 check catch
+ * both errors, so at most one of such a pair is a valid number: the other is a keying error,
+ * never a second person or organisation.
  */
-export function residentIdRelation(a: string, b: string): ResidentIdRelation {
+export function keyingRelation(a: string, b: string): KeyingRelation {
   if (a === b) return 'SAME';
   if (a.length !== b.length) return 'DIFFERENT';
   const first = [...a].findIndex((c, i) => c !== b[i]);

@@ -368,6 +368,22 @@ describe('compare', () => {
       expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
     });
 
+    it.each([
+      ['a wrong check character', '91310115MA1H7X8Y2A'],
+      ['two adjacent characters swapped', '91310115MA1H7X8Y2U'.replace('X8', '8X')],
+    ])('links one registered name whose credit code has %s', (_case, typo) => {
+      const result = both(
+        organisation('华通物流有限公司', { documents: creditCode(code) }),
+        organisation('华通物流有限公司', { documents: creditCode(typo) }),
+      );
+      expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'LINK' });
+      const other = both(
+        organisation('华通物流有限公司', { documents: creditCode(code) }),
+        organisation('申通快递有限公司', { documents: creditCode(typo) }),
+      );
+      expect(other).toMatchObject({ rule: 'PROBABILISTIC', decision: 'NONE' });
+    });
+
     it('links one registered name written with either brackets when a mobile agrees', () => {
       const result = both(
         organisation('华通物流（上海）有限公司', { mobiles: ['13800138000'] }),

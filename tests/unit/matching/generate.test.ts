@@ -1,8 +1,5 @@
 import { generateLabelledRecords } from '../../../bench/matching/generate';
-import {
-  residentIdRelation,
-  upgradeLegacyResidentId,
-} from '../../../src/modules/matching/identifiers';
+import { keyingRelation, upgradeLegacyResidentId } from '../../../src/modules/matching/identifiers';
 import { checkCreditCode, checkResidentId } from '../../../src/validation';
 
 describe('generateLabelledRecords', () => {
@@ -45,7 +42,7 @@ describe('generateLabelledRecords', () => {
         (v) =>
           v.cluster === cluster &&
           ['CHECK_CHARACTER', 'TRANSPOSITION'].includes(
-            residentIdRelation(upgradeLegacyResidentId(v.number), number),
+            keyingRelation(upgradeLegacyResidentId(v.number), number),
           ),
       ),
     );

@@ -1,7 +1,4 @@
-import {
-  residentIdRelation,
-  upgradeLegacyResidentId,
-} from '../../../src/modules/matching/identifiers';
+import { keyingRelation, upgradeLegacyResidentId } from '../../../src/modules/matching/identifiers';
 
 // The GB 11643-1999 sample: a woman born 1949-12-31, check character X.
 const SAMPLE = '11010519491231002X';
@@ -19,25 +16,25 @@ describe('upgradeLegacyResidentId', () => {
   });
 });
 
-describe('residentIdRelation', () => {
+describe('keyingRelation', () => {
   it('tells the same number', () => {
-    expect(residentIdRelation(SAMPLE, SAMPLE)).toBe('SAME');
+    expect(keyingRelation(SAMPLE, SAMPLE)).toBe('SAME');
   });
 
   it('tells a wrong check character', () => {
-    expect(residentIdRelation(SAMPLE, '110105194912310025')).toBe('CHECK_CHARACTER');
+    expect(keyingRelation(SAMPLE, '110105194912310025')).toBe('CHECK_CHARACTER');
   });
 
   it('tells two adjacent characters swapped, anywhere, both ways round', () => {
-    expect(residentIdRelation(SAMPLE, '10110519491231002X')).toBe('TRANSPOSITION');
-    expect(residentIdRelation('110105194912310200', '110105194912312000')).toBe('TRANSPOSITION');
-    expect(residentIdRelation(SAMPLE, '1101051949123100X2')).toBe('TRANSPOSITION');
-    expect(residentIdRelation('1101051949123100X2', SAMPLE)).toBe('TRANSPOSITION');
+    expect(keyingRelation(SAMPLE, '10110519491231002X')).toBe('TRANSPOSITION');
+    expect(keyingRelation('110105194912310200', '110105194912312000')).toBe('TRANSPOSITION');
+    expect(keyingRelation(SAMPLE, '1101051949123100X2')).toBe('TRANSPOSITION');
+    expect(keyingRelation('1101051949123100X2', SAMPLE)).toBe('TRANSPOSITION');
   });
 
   it('tells different numbers, including a swap that is not adjacent or two errors', () => {
-    expect(residentIdRelation(SAMPLE, '352229198711253453')).toBe('DIFFERENT');
-    expect(residentIdRelation(SAMPLE, '11010519491231200X')).toBe('DIFFERENT');
-    expect(residentIdRelation(SAMPLE, '101105194912310025')).toBe('DIFFERENT');
+    expect(keyingRelation(SAMPLE, '352229198711253453')).toBe('DIFFERENT');
+    expect(keyingRelation(SAMPLE, '11010519491231200X')).toBe('DIFFERENT');
+    expect(keyingRelation(SAMPLE, '101105194912310025')).toBe('DIFFERENT');
   });
 });
