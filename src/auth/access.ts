@@ -133,6 +133,12 @@ export const FIELDS = {
   claims: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   riskScores: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   tierHistory: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
+  /**
+   * What a tier or a customer's services were decided on: claim counts, incurred amounts and
+   * risk levels, in figures and in words, and the services a risk gate withholds. Campaigns
+   * get the tier and its classes, not the claims and scores behind them, wherever they appear.
+   */
+  decisionBasis: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   eligibilityDecisions: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   vehicleIdentity: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   policyParties: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },

@@ -376,6 +376,7 @@ export class CustomerView {
     description: 'The services of the current tier, each granted or withheld by a risk gate.',
   })
   @Related({
+    access: FIELDS.decisionBasis,
     kind: 'many',
     type: () => EntitlementView,
     source: (customer, entitlement, _args, { ruleSets }) => {

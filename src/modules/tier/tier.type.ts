@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { FIELDS } from '../../auth/access';
 import { Connection } from '../../graphql/connection';
 import { DecimalScalar } from '../../graphql/scalars';
 import {
@@ -125,11 +126,12 @@ export class TierAssignmentView {
   valueClass!: string;
 
   @Field(() => [String], { description: 'In plain words, e.g. "no claim in 36 months".' })
-  @Column()
+  @Column({ access: FIELDS.decisionBasis })
   reasons!: string[];
 
   @Field(() => TierMetricsView, { description: 'The metric values it was decided on.' })
   @Related({
+    access: FIELDS.decisionBasis,
     kind: 'one',
     type: () => TierMetricsView,
     source: (assignment, metrics) => ({
