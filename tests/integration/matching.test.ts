@@ -689,6 +689,40 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
+  it('rejects a record carrying two resident IDs, naming the second', async () => {
+    const n = nextNumbers(2);
+    const birth = birthOf(n);
+    const [first, second] = [residentIdOf(n, birth), residentIdOf(n + 1, birth)];
+    const [two, same] = await ingest(
+      {
+        name: '两证人',
+        identityDocuments: [
+          { type: 'PASSPORT', number: `E${String(n).padStart(8, '0')}` },
+          { type: 'RESIDENT_ID', number: first },
+          { type: 'RESIDENT_ID', number: second },
+        ],
+      },
+      {
+        name: '同证人',
+        // The legacy number is the same resident ID: one number, written twice.
+        identityDocuments: [
+          { type: 'RESIDENT_ID', number: first },
+          { type: 'RESIDENT_ID', number: legacyOf(first) },
+        ],
+      },
+    );
+    expect(two).toMatchObject({
+      status: 'REJECTED',
+      errors: [
+        expect.objectContaining({
+          field: 'identityDocuments[2].number',
+          rule: 'CONFLICTING_DOCUMENT',
+        }),
+      ],
+    });
+    expect(same.status).toBe('CREATED');
+  });
+
   it('rejects a bad record without writing any of it, and accepts the rest of the batch', async () => {
     const n = nextNumbers(4);
     const birth = birthOf(n);

@@ -109,6 +109,11 @@ export function prepareCustomerRecord(
   }
   let { gender, birthDate } = record;
   const identifiers: PreparedIdentifier[] = [];
+  // The one number a person (GB 11643) or an organisation (GB 32100) holds for life.
+  const identifying = individual
+    ? IdentityDocumentType.RESIDENT_ID
+    : IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE;
+  let identifyingAt: { field: string; number: string } | undefined;
 
   (record.identityDocuments ?? []).forEach((doc, i) => {
     const field = `identityDocuments[${i}]`;
@@ -134,6 +139,17 @@ export function prepareCustomerRecord(
     }
     const checked = errors.check(`${field}.number`, checkDocument(doc.type, doc.number));
     if (!checked) return;
+    if (doc.type === identifying) {
+      if (identifyingAt && identifyingAt.number !== checked.number) {
+        errors.add(
+          `${field}.number`,
+          'CONFLICTING_DOCUMENT',
+          `differs from ${identifyingAt.field}: one ${individual ? 'person' : 'organisation'} holds one such number`,
+        );
+        return;
+      }
+      identifyingAt ??= { field: `${field}.number`, number: checked.number };
+    }
     if (checked.checksumException) {
       warnings.push({
         field: `${field}.number`,
