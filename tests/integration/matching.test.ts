@@ -483,6 +483,48 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it('links two different misspellings of one resident ID to their holder, in any order', async () => {
+    // T has the wrong check character, W two adjacent digits swapped: the two numbers differ
+    // in three places, but neither passes its check, so they are no proof of two people.
+    for (const order of [['H', 'T', 'W'], ['W', 'T', 'H'], ['T', 'W', 'H'], ['HTW']]) {
+      const n = nextNumber();
+      const birth = birthOf(n);
+      // A woman's sequence number 012 (the first argument only picks it): 102 once swapped.
+      const id = residentIdOf(5, birth, false);
+      const swapped = id.slice(0, 14) + id[15] + id[14] + id.slice(16);
+      const holder = { name: '王芳', gender: 'FEMALE', birthDate: birth };
+      const people: Record<string, Person> = {
+        H: {
+          ...holder,
+          sourceKey: `H-${n}`,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        },
+        T: {
+          ...holder,
+          sourceSystem: 'APP',
+          sourceKey: `T-${n}`,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: mistyped(id) }],
+        },
+        W: {
+          ...holder,
+          sourceSystem: 'AGENCY',
+          sourceKey: `W-${n}`,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: swapped }],
+        },
+      };
+      for (const batch of order) {
+        const outcomes = await ingest(...[...batch].map((k) => people[k]!));
+        expect(outcomes.map((o) => o.status)).toEqual([...batch].map(() => 'CREATED'));
+      }
+      const customers = await Promise.all([
+        customerOf('POLICY_ADMIN', `H-${n}`),
+        customerOf('APP', `T-${n}`),
+        customerOf('AGENCY', `W-${n}`),
+      ]);
+      expect({ order, customers: new Set(customers).size }).toEqual({ order, customers: 1 });
+    }
+  });
+
   it('asks a steward about a pair between the thresholds and keeps them apart meanwhile', async () => {
     const n = nextNumber();
     // The same rare name, and birth dates with day and month swapped: likely one person,
@@ -689,29 +731,29 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
-  it('rejects a record carrying two resident IDs, naming the second', async () => {
+  it('rejects a record carrying two resident IDs, naming the second, mistyped or not', async () => {
     const n = nextNumbers(2);
     const birth = birthOf(n);
     const [first, second] = [residentIdOf(n, birth), residentIdOf(n + 1, birth)];
-    const [two, same] = await ingest(
-      {
+    const outcomes = await ingest(
+      ...[
+        [first, second],
+        [first, mistyped(second)],
+        [mistyped(first), second],
+        // One number, written twice: as its legacy form, or mistyped.
+        [first, legacyOf(first)],
+        [first, mistyped(first)],
+      ].map(([a, b], i) => ({
+        sourceKey: `TWO-${n}-${i}`,
         name: '两证人',
         identityDocuments: [
           { type: 'PASSPORT', number: `E${String(n).padStart(8, '0')}` },
-          { type: 'RESIDENT_ID', number: first },
-          { type: 'RESIDENT_ID', number: second },
+          { type: 'RESIDENT_ID', number: a! },
+          { type: 'RESIDENT_ID', number: b! },
         ],
-      },
-      {
-        name: '同证人',
-        // The legacy number is the same resident ID: one number, written twice.
-        identityDocuments: [
-          { type: 'RESIDENT_ID', number: first },
-          { type: 'RESIDENT_ID', number: legacyOf(first) },
-        ],
-      },
+      })),
     );
-    expect(two).toMatchObject({
+    const conflict = {
       status: 'REJECTED',
       errors: [
         expect.objectContaining({
@@ -719,8 +761,13 @@ describe('matching source records into golden records', () => {
           rule: 'CONFLICTING_DOCUMENT',
         }),
       ],
-    });
-    expect(same.status).toBe('CREATED');
+    };
+    expect(outcomes.slice(0, 3)).toEqual([
+      expect.objectContaining(conflict),
+      expect.objectContaining(conflict),
+      expect.objectContaining(conflict),
+    ]);
+    expect(outcomes.slice(3).map((o) => o.status)).toEqual(['CREATED', 'CREATED']);
   });
 
   it('rejects a bad record without writing any of it, and accepts the rest of the batch', async () => {

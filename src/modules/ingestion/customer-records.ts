@@ -14,6 +14,7 @@ import { maskPii } from '../customer/pii-masks';
 import type { PiiSealer } from '../customer/pii-sealer';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
 import type { MatchRecord } from '../matching/compare';
+import { keyingRelation } from '../matching/identifiers';
 import { nameForms, type NameForms } from '../matching/names';
 import type { CustomerRecordInput } from './ingestion.input';
 import type { RecordError } from './ingestion.type';
@@ -109,12 +110,25 @@ export function prepareCustomerRecord(
   }
   let { gender, birthDate } = record;
   const identifiers: PreparedIdentifier[] = [];
-  // The one number a person (GB 11643) or an organisation (GB 32100) holds for life.
+  // The one number a person (GB 11643) or an organisation (GB 32100) holds for life: another
+  // in the same record is someone else's, unless it is the first one mistyped.
   const identifying = individual
     ? IdentityDocumentType.RESIDENT_ID
     : IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE;
   let identifyingAt: { field: string; number: string } | undefined;
-
+  const oneIdentifying = (field: string, number: string): boolean => {
+    if (identifyingAt && keyingRelation(identifyingAt.number, number) === 'DIFFERENT') {
+      const holder = individual ? 'person' : 'organisation';
+      errors.add(
+        field,
+        'CONFLICTING_DOCUMENT',
+        `differs from ${identifyingAt.field}: one ${holder} holds one such number`,
+      );
+      return false;
+    }
+    identifyingAt ??= { field, number };
+    return true;
+  };
   (record.identityDocuments ?? []).forEach((doc, i) => {
     const field = `identityDocuments[${i}]`;
     if (doc.type === IdentityDocumentType.RESIDENT_ID && !individual) {
@@ -134,22 +148,15 @@ export function prepareCustomerRecord(
         message:
           'the check character does not match the first 17 characters: kept for matching only',
       });
+      // Which character is wrong is unknown (a swap fails the same check), so the birth date
+      // and the sex it seems to carry are not held against the record's.
+      if (!oneIdentifying(`${field}.number`, suspect)) return;
       identifiers.push(sealed(sealer, doc.type, suspect, true));
       return;
     }
     const checked = errors.check(`${field}.number`, checkDocument(doc.type, doc.number));
     if (!checked) return;
-    if (doc.type === identifying) {
-      if (identifyingAt && identifyingAt.number !== checked.number) {
-        errors.add(
-          `${field}.number`,
-          'CONFLICTING_DOCUMENT',
-          `differs from ${identifyingAt.field}: one ${individual ? 'person' : 'organisation'} holds one such number`,
-        );
-        return;
-      }
-      identifyingAt ??= { field: `${field}.number`, number: checked.number };
-    }
+    if (doc.type === identifying && !oneIdentifying(`${field}.number`, checked.number)) return;
     if (checked.checksumException) {
       warnings.push({
         field: `${field}.number`,
@@ -159,9 +166,9 @@ export function prepareCustomerRecord(
       });
     }
     if (resident) {
-      // The GB 11643 number carries the birth date and the sex: they must agree.
       const id = checkResidentId(checked.number);
       if (id.ok) {
+        // The GB 11643 number carries the birth date and the sex: they must agree.
         if (birthDate && birthDate !== id.value.birthDate) {
           errors.add(
             'birthDate',

@@ -1,3 +1,4 @@
+import { checkCreditCode, checkResidentId } from '../../validation';
 import { keyingRelation } from './identifiers';
 import { foldText, NameForms } from './names';
 import { remembered } from './remembered';
@@ -150,8 +151,17 @@ export function compare(
       },
     ]);
   }
-  if (numbersA.length > 0 && numbersB.length > 0) {
+  if (numbersA.some(passesCheck(identifying)) && numbersB.some(passesCheck(identifying))) {
     return decided('CONFLICTING_DOCUMENT', 'NONE', conflicting);
+  }
+  if (numbersA.length > 0 && numbersB.length > 0) {
+    // Two different numbers, one failing its check: unlikely one holder's, but the failing
+    // one is a keying error of some number (perhaps a third spelling of the other's), so no
+    // proof of two.
+    return scored('PROBABILISTIC', thresholds, [
+      ...evidence,
+      { ...conflicting, detail: `${conflicting.detail}, one failing its check` },
+    ]);
   }
   return scored('PROBABILISTIC', thresholds, [
     ...evidence,
@@ -169,6 +179,12 @@ function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence
     score >= thresholds.link ? 'LINK' : score >= thresholds.review ? 'REVIEW' : 'NONE';
   return { rule, score, decision, evidence };
 }
+
+/** Whether a resident ID or credit code passes its check (an early credit code does not). */
+const passesCheck = (type: string) => (number: string) => {
+  const checked = type === 'RESIDENT_ID' ? checkResidentId(number) : checkCreditCode(number);
+  return checked.ok && checked.warnings.length === 0;
+};
 
 function numbersOf(record: MatchRecord, type: string): string[] {
   return record.documents.filter((d) => d.type === type).map((d) => d.number);

@@ -99,7 +99,7 @@ describe('compare', () => {
           addresses: ['上海市浦东新区张江路88号'],
         }),
         person('王伟', {
-          documents: residentId('352229198711250011'),
+          documents: residentId('352229198711250017'),
           birthDate: '1987-11-25',
           gender: 'MALE',
           addresses: ['上海市浦东新区张江路88号'],
@@ -171,6 +171,21 @@ describe('compare', () => {
         person('陈静', { documents: residentId('352229198711253454'), mobiles: ['13800138000'] }),
       );
       expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'LINK' });
+    });
+  });
+
+  describe('two different numbers, one failing its check', () => {
+    it('scores them as any pair, the numbers disagreeing: no proof of two people', () => {
+      // A wrong check character and a swap of the same number: three places apart.
+      const result = both(
+        person('陈静', { birthDate: '1987-11-25', documents: residentId('352229198711253454') }),
+        person('陈静', { birthDate: '1987-11-25', documents: residentId('352229198711254353') }),
+      );
+      expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'REVIEW' });
+      expect(outcome(result, 'identityDocument')).toMatchObject({
+        outcome: 'DISAGREE',
+        detail: 'different resident IDs, one failing its check',
+      });
     });
   });
 
@@ -349,7 +364,7 @@ describe('compare', () => {
   });
 
   describe('organisations', () => {
-    const code = '91310115MA1H7X8Y2U';
+    const code = '91310115MA1H7X8Y15';
 
     it('links the old and the new name under one credit code', () => {
       const result = both(
@@ -363,14 +378,14 @@ describe('compare', () => {
     it('keeps apart two organisations of one name with different credit codes', () => {
       const result = both(
         organisation('华通物流有限公司', { documents: creditCode(code) }),
-        organisation('华通物流有限公司', { documents: creditCode('91440300MA5DC0XW1K') }),
+        organisation('华通物流有限公司', { documents: creditCode('91440300MA5DC0XW50') }),
       );
       expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
     });
 
     it.each([
-      ['a wrong check character', '91310115MA1H7X8Y2A'],
-      ['two adjacent characters swapped', '91310115MA1H7X8Y2U'.replace('X8', '8X')],
+      ['a wrong check character', '91310115MA1H7X8Y1A'],
+      ['two adjacent characters swapped', '91310115MA1H7X8Y15'.replace('X8', '8X')],
     ])('links one registered name whose credit code has %s', (_case, typo) => {
       const result = both(
         organisation('华通物流有限公司', { documents: creditCode(code) }),
