@@ -733,8 +733,8 @@ describe('matching source records into golden records', () => {
 
   it('rejects a record carrying two resident IDs, naming the second, mistyped or not', async () => {
     const n = nextNumbers(2);
-    const birth = birthOf(n);
-    const [first, second] = [residentIdOf(n, birth), residentIdOf(n + 1, birth)];
+    // Born a week apart: the two numbers are more than one keying error apart.
+    const [first, second] = [residentIdOf(n, birthOf(n)), residentIdOf(n + 1, birthOf(n + 1))];
     const outcomes = await ingest(
       ...[
         [first, second],
