@@ -226,6 +226,33 @@ describe('matching source records into golden records', () => {
     expect(flagged).toEqual([{ generic: false }, { generic: false }, { generic: false }]);
   });
 
+  it('never links twins sharing a birth date, a mobile and an address: it asks a steward', async () => {
+    const n = nextNumber();
+    const twin = (name: string) => ({
+      sourceSystem: 'APP',
+      name,
+      gender: 'MALE',
+      birthDate: birthOf(n),
+      contactPoints: [
+        { kind: 'MOBILE', value: mobileOf(n) },
+        { kind: 'ADDRESS', value: `江苏省南京市秦淮区龙蟠中路${n}号` },
+      ],
+    });
+    // Together the shared fields outweigh the different given names, so only the rule that
+    // different names are never linked automatically keeps them apart; in either order.
+    const [first] = await ingest(twin('陈浩然'));
+    const [second] = await ingest(twin('陈浩宇'));
+    expect(second.id).not.toBe(first.id);
+    const reviews = await hub.sql<{ score: number; status: string }>(
+      `select score, status from match_review m
+       join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+       where a.customer_id = any($1) and b.customer_id = any($1)`,
+      [[first.id, second.id]],
+    );
+    expect(reviews).toEqual([{ score: expect.any(Number), status: 'OPEN' }]);
+    expect(reviews[0].score).toBeGreaterThan(28);
+  });
+
   it("flags a dealer's mobile on many customers as generic and never links on it", async () => {
     const n = nextNumbers(6);
     const dealer = mobileOf(n);

@@ -175,8 +175,17 @@ function decided(rule: MatchRule, decision: Comparison['decision'], evidence: Ev
 
 function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence[]): Comparison {
   const score = evidence.reduce((sum, e) => sum + e.weight, 0);
+  // The weights are summed as if the fields were independent, and within a household or a
+  // company group they are not: twins share a birth date, a mobile and an address, group
+  // companies a phone, an e-mail and an office. Only the name tells them apart, so different
+  // names are never linked without a steward, whatever the rest adds up to.
+  const namesDiffer = evidence.some((e) => e.field === 'name' && e.outcome === 'DISAGREE');
   const decision =
-    score >= thresholds.link ? 'LINK' : score >= thresholds.review ? 'REVIEW' : 'NONE';
+    score >= thresholds.link && !namesDiffer
+      ? 'LINK'
+      : score >= thresholds.review
+        ? 'REVIEW'
+        : 'NONE';
   return { rule, score, decision, evidence };
 }
 
