@@ -94,6 +94,23 @@ describe('the tier recompute queue', () => {
     expect(await queued(customer)).toEqual([]);
   });
 
+  it('gives a tier to a new customer with nothing but a name and a document, and requeues a branch move', async () => {
+    const n = nextNumber();
+    const send = (branchCode: string) =>
+      hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(n, { contactPoints: [], branchCode })],
+      });
+    const created = await send('3201');
+    const customer = { id: created.data!.ingestCustomers.records[0].id as string };
+    expect(await queued(customer)).toEqual([{ reason: 'customer' }]);
+    await hub.app.services.tiers.drainQueue();
+    expect(await openTier(customer)).toEqual(['BLUE']);
+
+    // Its branch's rules decide its tier: a move queues it again.
+    await send('3202');
+    expect(await queued(customer)).toEqual([{ reason: 'customer' }]);
+  });
+
   it('drains it in the background once started', async () => {
     const customer = await newCustomer();
     // A second source record of the same person adds a contact: a tier input changed.
