@@ -668,6 +668,79 @@ describe('stewardship', () => {
       expect(status).toBe('ACTIVE');
     });
 
+    it('answers a merged-away id as its survivor in every write: missing where the survivor is out of sight', async () => {
+      const [here, absorbed, survivor] = await customers(3);
+      await merge(survivor!.id, absorbed!.id);
+      // The survivor is Wuxi's (3202) now; the other two are Nanjing's (3201).
+      await hub.sql(
+        `update customer set branch_id = (select id from branch where code = '3202')
+        where id = $1`,
+        [survivor!.id],
+      );
+      const counts = () =>
+        hub.sql<{ decisions: number; eligibility: number }>(
+          `select (select count(*)::int from match_decision) as decisions,
+             (select count(*)::int from eligibility_decision) as eligibility`,
+        );
+      const before = await counts();
+
+      const claim = {
+        amount: '800.00',
+        singleParty: true,
+        injury: false,
+        accidentAt: new Date(hub.clock.now().getTime() - 86_400_000).toISOString(),
+      };
+      const DECIDE = `mutation ($input: EligibilityRequest!) {
+        decideEligibility(input: $input) { id tier } }`;
+      const attempts = [
+        [
+          Role.STEWARD,
+          `mutation ($a: ID!, $b: ID!) {
+            markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+          { a: here!.id, b: absorbed!.id },
+          'customerIdB',
+        ],
+        [
+          Role.STEWARD,
+          MERGE,
+          { survivor: here!.id, absorbed: absorbed!.id, reason: REASON },
+          'absorbedId',
+        ],
+        [
+          Role.STEWARD,
+          MERGE,
+          { survivor: absorbed!.id, absorbed: here!.id, reason: REASON },
+          'survivorId',
+        ],
+        [
+          Role.FRONTLINE,
+          DECIDE,
+          { input: { customerId: absorbed!.id, service: 'ROADSIDE_RESCUE', claim } },
+          'customerId',
+        ],
+      ] as const;
+      for (const [role, query, variables, field] of attempts) {
+        const res = await asBranch(role, '3201', query, variables);
+        expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+        expect(res.errors?.[0]?.message).toBe(`${field}: no customer ${absorbed!.id}`);
+        // Nothing names the customer the caller may not see.
+        expect(JSON.stringify(res)).not.toContain(survivor!.id);
+      }
+      expect(await counts()).toEqual(before);
+
+      // Where the survivor is seen, the decision is the survivor's, under its tier.
+      const decided = await hub.gql(
+        DECIDE,
+        { input: { customerId: absorbed!.id, service: 'ROADSIDE_RESCUE', claim } },
+        Role.FRONTLINE,
+      );
+      const [row] = await hub.sql<{ customer_id: string; tier: string }>(
+        `select customer_id, tier from eligibility_decision where id = $1`,
+        [ok(decided).decideEligibility.id],
+      );
+      expect(row).toEqual({ customer_id: survivor!.id, tier: expect.any(String) });
+    });
+
     it("shows a branch's stewards the review tasks whose two customers they see", async () => {
       const [a, b] = await customers(2);
       const [task] = await hub.sql<{ id: string }>(

@@ -3,10 +3,10 @@ import type { Pool } from 'pg';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import type { ReadSession } from '../../read/read-session';
-import { BadUserInputError, NotFoundError, validOrThrow } from '../../graphql/errors';
+import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import { checkUuid } from '../../validation';
 import { Customer } from '../customer/customer.entity';
-import { CustomerView } from '../customer/customer.type';
+import { currentCustomers } from '../customer/current-customers';
 import type { ActiveRuleSets } from '../tier/active-rule-sets';
 import { RuleSetVersion } from '../tier/rule-set-version.entity';
 import { EligibilityDecision } from './eligibility-decision.entity';
@@ -151,10 +151,11 @@ export class EligibilityService {
         { field: 'service', rule: 'UNKNOWN_SERVICE' },
       );
     }
-    const id = validOrThrow('customerId', checkUuid(customerId));
-    const seen = await read.seenIds(() => CustomerView, [id]);
-    const customer = seen.has(id) ? await this.em.findOne(Customer, { id }) : null;
-    if (!customer) throw new NotFoundError(`no customer ${customerId}`);
+    // A merged-away id is decided for its survivor, whose tier it is now.
+    const [id] = await currentCustomers(this.em, read, [
+      ['customerId', validOrThrow('customerId', checkUuid(customerId))],
+    ]);
+    const customer = await this.em.findOneOrFail(Customer, { id });
     const { rows } = await this.pool.query<{
       tier: string;
       rule_set_version_id: string;
@@ -162,7 +163,7 @@ export class EligibilityService {
     }>(
       `select a.tier, a.rule_set_version_id, ${withheldSql(rules.document, '$2::text', 'a')} as withheld
        from tier_assignment a where a.customer_id = $1 and a.valid_to is null`,
-      [customerId, serviceCode],
+      [id, serviceCode],
     );
     const assignment = rows[0];
     const grant =

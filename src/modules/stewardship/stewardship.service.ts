@@ -10,7 +10,7 @@ import type { BusinessClock } from '../../time/clock';
 import { checkUuid } from '../../validation';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor, type AuditEntry } from '../audit/audit-log';
-import { CustomerView } from '../customer/customer.type';
+import { currentCustomers } from '../customer/current-customers';
 import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
@@ -335,8 +335,9 @@ export class StewardshipService {
   }
 
   /**
-   * Two different customers, both seen by the caller, else BAD_USER_INPUT or NOT_FOUND
-   * naming the argument: `[argument, id]` each.
+   * Two different customers, each seen by the caller as it stands now (a merged-away id as
+   * its survivor, see currentCustomers), else BAD_USER_INPUT or NOT_FOUND naming the
+   * argument: `[argument, id]` each.
    */
   private async seeCustomers(
     read: ReadSession,
@@ -349,10 +350,11 @@ export class StewardshipService {
         rule: 'SAME_CUSTOMER',
       });
     }
-    const seen = await read.seenIds(() => CustomerView, ids);
-    named.forEach(([field], i) => {
-      if (!seen.has(ids[i]!)) throw new NotFoundError(`${field}: no customer ${ids[i]}`);
-    });
+    await currentCustomers(
+      this.em,
+      read,
+      named.map(([field], i) => [field, ids[i]!] as const),
+    );
   }
 
   private async record(em: EntityManager, actor: AuditActor, entry: AuditEntry): Promise<void> {
