@@ -6,7 +6,7 @@ import {
 import { unwrapResolverError } from '@apollo/server/errors';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import type { Logger } from '../logger';
+import { withoutValues, type Logger } from '../logger';
 import type { RequestContext } from './context';
 import { outageOf } from '../db/outage';
 import type { Metrics } from '../observability/metrics';
@@ -46,14 +46,24 @@ function formatErrorShowingSchema(logger: Logger) {
     const code = String(formatted.extensions?.code ?? '');
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     if (CALLER_MISTAKES.has(code)) {
-      // A limit reported by a validation rule (limits/document.ts) keeps its own code.
-      const limit = error instanceof GraphQLError ? error.originalError : undefined;
-      const own = limit instanceof GraphQLError ? String(limit.extensions.code) : '';
+      // graphql-js quotes the value it refused, which may be an identity number or a mobile
+      // written into the document.
+      const message = withoutValues(formatted.message);
+      // A limit reported by a validation rule (limits/document.ts), or a scalar's refusal of
+      // a literal (DECIMAL_FORMAT, with where the literal sits), keeps its own code and rule.
+      const cause = error instanceof GraphQLError ? error.originalError : undefined;
+      const own = cause instanceof GraphQLError ? String(cause.extensions.code) : '';
       if (ERROR_CODES.has(own) && own !== ErrorCode.INTERNAL_SERVER_ERROR) {
-        return { ...formatted, extensions: { ...extensions, code: own } };
+        const mistake = literalMistake(error);
+        return {
+          ...formatted,
+          message,
+          extensions: { ...extensions, code: own, ...(mistake && { field: mistake.field }) },
+        };
       }
       return {
         ...formatted,
+        message,
         extensions: {
           ...extensions,
           code: ErrorCode.BAD_USER_INPUT,

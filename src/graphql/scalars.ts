@@ -1,13 +1,14 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { LocalDateResolver } from 'graphql-scalars';
 
 const DECIMAL = /^-?\d{1,16}(\.\d{1,6})?$/;
 
-const invalid = (value: unknown) =>
-  new GraphQLError(
-    `Decimal must be a string of digits with an optional fraction, e.g. "1234.56"; got ${JSON.stringify(value)}`,
-    { extensions: { code: 'BAD_USER_INPUT', rule: 'DECIMAL_FORMAT' } },
-  );
+// The refused value is not repeated: an amount field may be given any number by mistake.
+const invalid = (literal?: ValueNode) =>
+  new GraphQLError('Decimal must be a string of digits with an optional fraction, e.g. "1234.56"', {
+    nodes: literal,
+    extensions: { code: 'BAD_USER_INPUT', rule: 'DECIMAL_FORMAT' },
+  });
 
 /**
  * Money and ratios travel as decimal strings: a JSON number is read into a binary float
@@ -18,11 +19,11 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
   description: 'An exact decimal number as a string, e.g. "1234.56". Never a binary float.',
   serialize(value) {
     if (typeof value === 'string' && DECIMAL.test(value)) return value;
-    throw invalid(value);
+    throw invalid();
   },
   parseValue(value) {
     if (typeof value === 'string' && DECIMAL.test(value.trim())) return value.trim();
-    throw invalid(value);
+    throw invalid();
   },
   parseLiteral(ast) {
     // Literals arrive as source text, so even 1234.56 is exact here.
@@ -32,7 +33,7 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     ) {
       return ast.value;
     }
-    throw invalid(ast.kind === Kind.STRING || ast.kind === Kind.INT ? ast.value : ast.kind);
+    throw invalid(ast);
   },
 });
 

@@ -169,6 +169,46 @@ describe('personal data in logs and error messages', () => {
     expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
+  it('refuses values written into the document or an export filter without quoting them', async () => {
+    const written = [
+      [`{ customer(by: { cifNo: ${MOBILES.asNumber} }) { cifNo } }`, Role.FRONTLINE],
+      [
+        `{ customer(by: { cifNo: "C1" }) { tier(asOf: "${IDS.unknown}") { tier } } }`,
+        Role.FRONTLINE,
+      ],
+      [
+        `mutation { ingestCustomers(records: [{ sourceSystem: APP, sourceKey: "K", kind: INDIVIDUAL,
+          name: "王芳", branchCode: "3201", contactPoints: [{ kind: MOBILE, value: ${MOBILES.asNumber} }] }])
+          { accepted } }`,
+        Role.INGEST,
+      ],
+      [
+        `mutation { decideEligibility(input: { customerId: "00000000-0000-4000-8000-000000000000",
+          service: "ROADSIDE_RESCUE", claim: { amount: "${MOBILES.asNumber}.1234567", singleParty: true,
+          injury: false, accidentAt: "2026-07-14T11:40:00+08:00" } }) { id } }`,
+        Role.FRONTLINE,
+      ],
+    ] as const;
+    for (const [query, role] of written) {
+      const res = await send(query, {}, role);
+      expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
+    // The Decimal's own rule, and where the literal sits.
+    expect(JSON.parse(responses[3]!).errors[0].extensions).toMatchObject({
+      rule: 'DECIMAL_FORMAT',
+      field: 'input.claim.amount',
+    });
+
+    for (const filter of [{ tierAsOf: IDS.unknown }, { expiringWithinDays: MOBILES.asNumber }]) {
+      const url = `${hub.url.replace('/graphql', '/export/customers')}?${new URLSearchParams({ format: 'csv', filter: JSON.stringify(filter) })}`;
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${hub.token(Role.MARKETING)}` },
+      });
+      expect(response.status).toBe(400);
+      responses.push(await response.text());
+    }
+  });
+
   it('rejects a record the database refuses by constraint, and logs a failure without its SQL', async () => {
     // A rule only the database knows: no two customers' mobiles end alike.
     await hub.sql(

@@ -11,6 +11,7 @@ import {
 import { OPERATIONS } from '../../auth/access';
 import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
+import { withoutValues } from '../../logger';
 import type { RequestContext } from '../../graphql/context';
 import type { MarketingCustomerFilter } from './marketing.input';
 
@@ -271,7 +272,7 @@ function parseFilter(schema: GraphQLSchema, raw: string | null): MarketingCustom
   const type = schema.getType('MarketingCustomerFilter') as GraphQLInputObjectType;
   return coerceInputValue(value, type, (path, _invalid, error) => {
     throw new BadUserInputError(
-      `filter${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${error.message}`,
+      `filter${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${withoutValues(error.message)}`,
       {
         field: ['filter', ...path].join('.'),
         rule: 'FILTER',
