@@ -6,7 +6,15 @@ import {
   mergeCustomers,
   unmergeCustomers,
 } from '../../src/modules/stewardship/merge';
-import { insertBranches, insertPortfolio, nextNumbers, recordDecision } from '../setup/factories';
+import {
+  customerRecord,
+  INGEST_CUSTOMERS,
+  insertBranches,
+  insertPortfolio,
+  nextNumbers,
+  recordDecision,
+  residentId,
+} from '../setup/factories';
 import { countStatements } from '../setup/statements';
 import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
 
@@ -622,6 +630,96 @@ describe('stewardship', () => {
         },
       });
     });
+  });
+
+  it('overrules the do-not-merge decision between two customers it merges, and restores it when undone', async () => {
+    const n = nextNumbers(3);
+    const ingest = async (...records: Record<string, unknown>[]) =>
+      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
+        id: string;
+        status: string;
+      }[];
+    // No documents: only the steward's decision keeps A and B apart.
+    const record = (k: number, overrides: Record<string, unknown> = {}) =>
+      customerRecord(k, { identityDocuments: [], ...overrides });
+    const [a] = await ingest(record(n));
+    const [b] = await ingest(record(n + 1));
+    ok(
+      await hub.gql(
+        `mutation ($a: ID!, $b: ID!) {
+          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+        { a: a!.id, b: b!.id },
+        Role.STEWARD,
+      ),
+    );
+    // A second record of B's customer, then B's own resent later: the decision is no longer
+    // between the customers' earliest records, which a merge would otherwise decide on.
+    const [c] = await ingest(record(n + 1, { sourceSystem: 'CLAIMS' }));
+    expect(c!.id).toBe(b!.id);
+    hub.clock.set(new Date(hub.clock.now().getTime() + 3_600_000));
+    try {
+      await ingest(record(n + 1, { gender: 'FEMALE' }));
+      const merged = await merge(a!.id, b!.id);
+      const decisions = () =>
+        hub.sql<{ verdict: string }>(
+          `select d.verdict from match_decision d join source_record x on x.id = d.record_a_id
+           join source_record y on y.id = d.record_b_id
+           where x.source_key in ($1, $2) and y.source_key in ($1, $2)`,
+          [`PA-${n}`, `PA-${n + 1}`],
+        );
+      expect(await decisions()).toEqual([{ verdict: 'SAME_CUSTOMER' }]);
+
+      // A change to one of the records re-evaluates them: they stay one customer.
+      const [again] = await ingest(record(n, { gender: 'MALE' }));
+      expect(again).toMatchObject({ status: 'UPDATED', id: a!.id });
+      const holders = await hub.sql<{ customer_id: string }>(
+        `select distinct customer_id from source_record where source_key in ($1, $2)`,
+        [`PA-${n}`, `PA-${n + 1}`],
+      );
+      expect(holders).toEqual([{ customer_id: a!.id }]);
+
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+      expect(await decisions()).toEqual([{ verdict: 'DIFFERENT_CUSTOMERS' }]);
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
+  it('keeps customers holding two resident IDs together once a steward merged them, through re-evaluation', async () => {
+    const n = nextNumbers(2);
+    const ingest = async (...records: Record<string, unknown>[]) =>
+      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
+        id: string;
+        status: string;
+      }[];
+    // One person under two numbers (a corrected birth date, say): matching keeps them apart.
+    const [d] = await ingest(customerRecord(n));
+    const [e] = await ingest(
+      customerRecord(n, {
+        sourceKey: `PA-${n}-2`,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentId(n + 1) }],
+      }),
+    );
+    expect(e!.id).not.toBe(d!.id);
+    await merge(d!.id, e!.id);
+    // A change to either record, and a new record under either number, stay with the merge.
+    const [changed] = await ingest(
+      customerRecord(n, {
+        sourceKey: `PA-${n}-2`,
+        contactPoints: [{ kind: 'EMAIL', value: `other${n}@example.cn` }],
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentId(n + 1) }],
+      }),
+    );
+    const [later] = await ingest(
+      customerRecord(n + 1, { sourceSystem: 'CLAIMS', name: `客户${n}` }),
+    );
+    expect(changed).toMatchObject({ status: 'UPDATED', id: d!.id });
+    expect(later).toMatchObject({ status: 'CREATED', id: d!.id });
+    const holders = await hub.sql<{ customer_id: string }>(
+      `select distinct customer_id from source_record where source_key like $1`,
+      [`%-${n}%`],
+    );
+    expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
   describe('access', () => {

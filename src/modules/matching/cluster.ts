@@ -235,18 +235,30 @@ export function cluster(
       known?.comparison ?? compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds);
     return comparison.rule === 'CONFLICTING_DOCUMENT';
   };
+  // One identifying document held by both: after a steward joined two numbers into one
+  // customer, a record bearing either of them still belongs with it.
+  const shareDocument = (x: string, y: string) =>
+    documented.has(x) &&
+    documented.has(y) &&
+    byId
+      .get(x)!
+      .match.documents.some((d) =>
+        byId.get(y)!.match.documents.some((e) => e.type === d.type && e.number === d.number),
+      );
   const groups = new Groups(
     records.map((r) => r.id),
     conflicts,
+    shareDocument,
   );
   for (const v of verdicts) {
     if (!byId.has(v.a) || !byId.has(v.b)) continue;
-    if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b);
+    if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b, 'verdict');
   }
   // Two records with different identity documents are two customers, whatever joins them:
   // a name and birth date shared with both must not make them one.
   for (const pair of pairs.values()) {
-    if (pair.comparison.rule === 'CONFLICTING_DOCUMENT') groups.keepApart(pair.a, pair.b);
+    if (pair.comparison.rule === 'CONFLICTING_DOCUMENT')
+      groups.keepApart(pair.a, pair.b, 'document');
   }
   // A shared document is proof: it outranks any score.
   const strongestFirst = (x: ScoredPair, y: ScoredPair) =>
@@ -265,7 +277,7 @@ export function cluster(
     ...forced,
     ...[...pairs.values()].filter((p) => p.comparison.decision === 'LINK').sort(strongestFirst),
   ];
-  for (const pair of linking) groups.join(pair.a, pair.b);
+  for (const pair of linking) groups.join(pair.a, pair.b, pair.forced);
   const links = new Map<string, ScoredPair>();
   for (const pair of linking) {
     if (groups.root(pair.a) !== groups.root(pair.b)) continue;
@@ -283,16 +295,27 @@ export function cluster(
   return { groups: groups.list(), links, reviews: [...reviews.values()], comparisons: pairs.size };
 }
 
-/** Union-find over record ids that refuses to join two groups a steward kept apart. */
+/**
+ * Union-find over record ids that refuses to join two groups a steward kept apart, or two
+ * whose records hold different identity documents. A steward's SAME_CUSTOMER overrules the
+ * documents (a merge of two customers holding two numbers is the steward's call), and so
+ * does a document the two groups share: what a steward joined stays joined, and a record
+ * bearing either number joins it.
+ */
 class Groups {
   private readonly parent = new Map<string, string>();
   private readonly members = new Map<string, string[]>();
-  private readonly apartFrom = new Map<string, Set<string>>();
+  private readonly apartFrom = {
+    verdict: new Map<string, Set<string>>(),
+    document: new Map<string, Set<string>>(),
+  };
 
   constructor(
     ids: string[],
     /** Two records that may never be one customer, whatever joins them. */
     private readonly conflicts: (a: string, b: string) => boolean = () => false,
+    /** Two records that hold one identity document. */
+    private readonly shareDocument: (a: string, b: string) => boolean = () => false,
   ) {
     for (const id of ids) {
       this.parent.set(id, id);
@@ -307,45 +330,66 @@ class Groups {
     return root;
   }
 
-  keepApart(a: string, b: string): void {
+  /** `verdict`: a steward's DIFFERENT_CUSTOMERS; `document`: different identity documents. */
+  keepApart(a: string, b: string, why: 'verdict' | 'document'): void {
+    const apart = this.apartFrom[why];
     for (const [x, y] of [
       [a, b],
       [b, a],
     ]) {
-      const set = this.apartFrom.get(x) ?? new Set<string>();
+      const set = apart.get(x) ?? new Set<string>();
       set.add(y);
-      this.apartFrom.set(x, set);
+      apart.set(x, set);
     }
   }
 
   /** Whether some record of one group was kept apart from some record of the other. */
-  apart(rootA: string, rootB: string): boolean {
+  apart(rootA: string, rootB: string, why?: 'verdict' | 'document'): boolean {
     const [small, other] =
       this.members.get(rootA)!.length <= this.members.get(rootB)!.length
         ? [rootA, rootB]
         : [rootB, rootA];
+    const maps = why ? [this.apartFrom[why]] : [this.apartFrom.verdict, this.apartFrom.document];
     return this.members
       .get(small)!
-      .some((id) => [...(this.apartFrom.get(id) ?? [])].some((y) => this.root(y) === other));
+      .some((id) =>
+        maps.some((apart) => [...(apart.get(id) ?? [])].some((y) => this.root(y) === other)),
+      );
   }
 
-  /** Joins the groups of a and b; false when they were one already or must stay apart. */
-  join(a: string, b: string): boolean {
+  /**
+   * Joins the groups of a and b; false when they were one already or must stay apart.
+   * `forced`: a steward's SAME_CUSTOMER, which only a steward's DIFFERENT_CUSTOMERS stops.
+   */
+  join(a: string, b: string, forced = false): boolean {
     const [ra, rb] = [this.root(a), this.root(b)];
-    if (ra === rb || this.apart(ra, rb)) return false;
-    for (const x of this.members.get(ra)!) {
-      const y = this.members.get(rb)!.find((other) => this.conflicts(x, other));
-      if (y !== undefined) {
-        this.keepApart(x, y);
-        return false;
-      }
-    }
+    if (ra === rb || this.apart(ra, rb, 'verdict')) return false;
+    if (!forced && this.documentsDiffer(ra, rb) && !this.share(ra, rb)) return false;
     const [big, small] =
       this.members.get(ra)!.length >= this.members.get(rb)!.length ? [ra, rb] : [rb, ra];
     this.parent.set(small, big);
     this.members.get(big)!.push(...this.members.get(small)!);
     this.members.delete(small);
     return true;
+  }
+
+  /** Whether the groups hold different identity documents (noted, for reviews). */
+  private documentsDiffer(rootA: string, rootB: string): boolean {
+    if (this.apart(rootA, rootB, 'document')) return true;
+    for (const x of this.members.get(rootA)!) {
+      const y = this.members.get(rootB)!.find((other) => this.conflicts(x, other));
+      if (y !== undefined) {
+        this.keepApart(x, y, 'document');
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a record of each group holds one document: then their numbers are reconciled. */
+  private share(rootA: string, rootB: string): boolean {
+    const others = this.members.get(rootB)!;
+    return this.members.get(rootA)!.some((x) => others.some((y) => this.shareDocument(x, y)));
   }
 
   list(): string[][] {

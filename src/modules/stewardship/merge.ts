@@ -326,6 +326,58 @@ async function changeRows(
 }
 
 /**
+ * A do-not-merge decision (DIFFERENT_CUSTOMERS) between a record of each customer would split
+ * the merged customer at the next re-evaluation (a steward's SAME_CUSTOMER overrules
+ * different identity documents, not a steward's DIFFERENT_CUSTOMERS). The merge is the
+ * steward's newer word on the pair, so its SAME_CUSTOMER is recorded on that pair instead,
+ * replacing it (unmerge restores it). Two such decisions, or one beside the review task's
+ * own pair, are refused (CONFLICT, DIFFERENT_CUSTOMERS): the merge would overrule a decision
+ * it does not name.
+ */
+async function settleStewardMerges(
+  em: EntityManager,
+  planned: { id: string; request: MergeRequest }[],
+  pairs: string,
+): Promise<void> {
+  const rows = await run<{
+    merge_id: string;
+    decisions: { records: [string, string]; decided_by: string }[];
+  }>(
+    em,
+    `with ${PAIRS}
+     select p.merge_id,
+       coalesce((select jsonb_agg(jsonb_build_object('records', array[d.record_a_id, d.record_b_id],
+             'decided_by', d.decided_by) order by d.record_a_id, d.record_b_id)
+           from source_record x join source_record y on y.customer_id = p.absorbed_id
+             join match_decision d on d.record_a_id = least(x.id, y.id)
+               and d.record_b_id = greatest(x.id, y.id)
+           where x.customer_id = p.survivor_id and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}'),
+         '[]') as decisions
+     from pairs p`,
+    { pairs },
+  );
+  const byMerge = new Map(rows.map((r) => [r.merge_id, r.decisions]));
+  planned.forEach(({ id, request }, i) => {
+    if (request.kind !== MergeKind.STEWARD) return;
+    const decisions = byMerge.get(id)!;
+    const field = planned.length > 1 ? `merges[${i}]` : 'absorbedId';
+    const named = request.decisionRecords;
+    const others = decisions.filter(
+      (d) => !named || !(named.includes(d.records[0]) && named.includes(d.records[1])),
+    );
+    if (others.length > (named ? 0 : 1)) {
+      throw new ConflictError(
+        `${field}: ${others.length === 1 ? 'a do-not-merge decision stands' : `${others.length} do-not-merge decisions stand`} between records of the two customers ` +
+          `(${others.map((d) => `${d.records.join(' and ')}, by ${d.decided_by}`).join('; ')}): ` +
+          'a merge overrules at most the one it is recorded on',
+        { field, rule: 'DIFFERENT_CUSTOMERS' },
+      );
+    }
+    if (!named && others.length === 1) request.decisionRecords = others[0]!.records;
+  });
+}
+
+/**
  * Records SAME_CUSTOMER for steward merges, between the records given or the earliest
  * record of each customer, replacing any decision on that pair (kept in the journal).
  */
@@ -456,7 +508,8 @@ export async function mergeCustomers(
     merges.flatMap((m) => [m.survivorId, m.absorbedId]),
   );
   checkMerges(merges, customers);
-  const planned = merges.map((request) => ({ id: randomUUID(), request }));
+  // Copies: settleStewardMerges() may choose a steward merge's decision records.
+  const planned = merges.map((request) => ({ id: randomUUID(), request: { ...request } }));
   const pairs = JSON.stringify(
     planned.map(({ id, request }) => ({
       merge_id: id,
@@ -465,6 +518,7 @@ export async function mergeCustomers(
     })),
   );
   const links = await currentLinks(em, pairs);
+  await settleStewardMerges(em, planned, pairs);
   const decisions = await recordSameCustomer(em, planned, now);
   const { changed, removed } = await changeRows(em, pairs, at);
   await linkDecided(
