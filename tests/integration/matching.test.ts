@@ -226,6 +226,53 @@ describe('matching source records into golden records', () => {
     expect(flagged).toEqual([{ generic: false }, { generic: false }, { generic: false }]);
   });
 
+  it("counts one person's spellings as one holder of a family's mobile, and links them", async () => {
+    const n = nextNumbers(3);
+    const mobile = mobileOf(n);
+    const birth = birthOf(n);
+    const her = (sourceSystem: string, name: string) => ({
+      sourceSystem,
+      name,
+      gender: 'FEMALE',
+      birthDate: birth,
+      contactPoints: [{ kind: 'MOBILE', value: mobile }],
+    });
+    const records = await ingest(
+      {
+        ...her('POLICY_ADMIN', '陈静'),
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth, false) }],
+      },
+      her('APP', '陳靜'),
+      her('AGENCY', 'CHEN JING'),
+      her('WECHAT', 'Jing Chen'),
+      her('DEALER', 'Chén Jìng'),
+      her('CALL_CENTRE', 'ChenJing'),
+      {
+        sourceSystem: 'CLAIMS',
+        name: '王强',
+        gender: 'MALE',
+        birthDate: birthOf(n + 1),
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+      {
+        sourceSystem: 'APP',
+        name: '王小明',
+        gender: 'MALE',
+        birthDate: birthOf(n + 2),
+        contactPoints: [{ kind: 'MOBILE', value: mobile }],
+      },
+    );
+    const ids = records.map((r) => r.id);
+    expect(new Set(ids.slice(0, 6))).toEqual(new Set([ids[0]]));
+    expect(new Set(ids).size).toBe(3);
+    // Three people, not eight names: the number is still the family's own.
+    const flagged = await hub.sql<{ generic: boolean }>(
+      `select distinct generic from contact_point where customer_id = any($1) and kind = 'MOBILE'`,
+      [ids],
+    );
+    expect(flagged).toEqual([{ generic: false }]);
+  });
+
   it('never links twins sharing a birth date, a mobile and an address: it asks a steward', async () => {
     const n = nextNumber();
     const twin = (name: string) => ({

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { boundSql, pgArray } from '../../db/bound-sql';
 import { type CustomerKind, SourceSystem } from '../customer/customer.enums';
+import { holderSql } from '../matching/names';
 
 /**
  * How far each source system is trusted for who a customer is. Policy administration
@@ -199,7 +200,7 @@ export async function recomputeGolden(
      -- thousands of records, and on many customers of one batch.
      holders as (
        select kind, value_hash,
-         (select count(distinct sr.name_key) from source_identifier si
+         (select count(distinct ${holderSql('sr')}) from source_identifier si
             join source_record sr on sr.id = si.source_record_id
           where si.kind = v.kind and si.value_hash = v.value_hash) >= ? as generic
        from (select distinct kind, value_hash from carried

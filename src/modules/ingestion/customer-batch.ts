@@ -19,7 +19,7 @@ import type { IdentifierKind } from '../golden/source-identifier.entity';
 import { recomputeGolden, type NewCustomer } from '../golden/survivorship';
 import type { MatchContext, MatchRecord } from '../matching/compare';
 import { countBucket, expectedHolders } from '../matching/name-frequency';
-import { nameForms } from '../matching/names';
+import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
 import { mergeCustomers } from '../stewardship/merge';
 import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
@@ -369,7 +369,7 @@ export class CustomerBatch {
     const values = records.flatMap((r) =>
       r.identifiers
         .filter((i) => i.kind === 'MOBILE' || i.kind === 'EMAIL')
-        .map((i) => ({ kind: i.kind, hash: hex(i.hash), name: r.names.key })),
+        .map((i) => ({ kind: i.kind, hash: hex(i.hash), name: holderOf(r.names) })),
     );
     if (values.length === 0 && replaced.length === 0) return new Map();
     const rows = await boundSql<{ kind: string; hash: string; before: number; after: number }[]>(
@@ -382,7 +382,7 @@ export class CustomerBatch {
                   where si.source_record_id in (select id from replaced)
                     and si.kind in ('MOBILE', 'EMAIL')),
        carriers as (
-         select si.kind, si.value_hash, sr.name_key as name,
+         select si.kind, si.value_hash, ${holderSql('sr')} as name,
            sr.id in (select id from replaced) as replaced
          from wanted w
          join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
@@ -450,7 +450,7 @@ export class CustomerBatch {
                    from source_identifier si
                    where si.source_record_id = sr.id and si.kind <> 'ADDRESS'
                      and (si.kind not in ('MOBILE', 'EMAIL')
-                          or (select count(distinct o.name_key) from source_identifier h
+                          or (select count(distinct ${holderSql('o')}) from source_identifier h
                                 join source_record o on o.id = h.source_record_id
                               where h.kind = si.kind and h.value_hash = si.value_hash) < ?)),
                   '[]') as identifiers
@@ -732,7 +732,7 @@ export class CustomerBatch {
       this.em,
       `with wanted as (select kind, decode(hash, 'hex') as value_hash, hash
                        from jsonb_to_recordset(?::jsonb) w(kind text, hash text))
-       select w.kind, w.hash, array_agg(distinct sr.name_key) as names
+       select w.kind, w.hash, array_agg(distinct ${holderSql('sr')}) as names
        from wanted w join source_identifier si on si.kind = w.kind and si.value_hash = w.value_hash
          join source_record sr on sr.id = si.source_record_id
        where sr.id not in (select unnest(?::uuid[]))

@@ -10,7 +10,7 @@ import {
 } from './compare';
 import { upgradeLegacyResidentId } from './identifiers';
 import { expectedHolders } from './name-frequency';
-import { nameForms } from './names';
+import { holderOf, nameForms } from './names';
 import { DEFAULT_GENERIC_HOLDERS, DEFAULT_NAME_POPULATION } from './settings';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './weights';
 
@@ -41,8 +41,8 @@ export function matchRecordOf(id: string, record: CustomerRecordInput): MatchRec
 }
 
 /**
- * A mobile or e-mail is generic when records under at least `minNames` different names carry
- * it: a dealer or an agent who puts their own phone on every customer they sign up. A
+ * A mobile or e-mail is generic when records under at least `minNames` different names (holders,
+ * see holderOf) carry it: a dealer or an agent who puts their own phone on every customer they sign up. A
  * household of up to `minNames - 1` sharing a phone stays evidence.
  */
 export function genericContacts(records: MatchRecord[], minNames = 5): MatchContext['isGeneric'] {
@@ -54,7 +54,7 @@ export function genericContacts(records: MatchRecord[], minNames = 5): MatchCont
     ];
     for (const value of values) {
       const seen = names.get(value) ?? new Set();
-      seen.add(record.name.key);
+      seen.add(holderOf(record.name));
       names.set(value, seen);
     }
   }

@@ -46,6 +46,18 @@ const formsOf = (individual: boolean) =>
 const individualForms = formsOf(true);
 const organisationForms = formsOf(false);
 
+/**
+ * Who carries a value, for telling a dealer's phone (carried under many names) from a
+ * household's: one person under any spelling of their name (陈静, 陳靜, 'Jing Chen') is one
+ * holder. Two people whose names sound alike count as one, which only delays a value's
+ * turning generic.
+ */
+export const holderOf = (forms: NameForms): string => forms.pinyin || forms.key;
+
+/** {@link holderOf} of the source_record row `alias`, in SQL (name_pinyin is null for ''). */
+export const holderSql = (alias: string): string =>
+  `coalesce(${alias}.name_pinyin, ${alias}.name_key)`;
+
 /** The comparable forms of a customer's name; see {@link NameForms}. */
 export function nameForms(kind: 'INDIVIDUAL' | 'ORGANISATION', name: string): NameForms {
   return kind === 'INDIVIDUAL' ? individualForms(name) : organisationForms(name);
@@ -78,14 +90,51 @@ export const COMPOUND_SURNAMES = [
 
 const HAN = /^\p{Script=Han}+$/u;
 
+// The commonest surnames (公安部户政管理研究中心's name reports), which romanised names are
+// cut at when their words do not say where the surname ends ('ChenJing', 'ZHANG SAN FENG').
+const COMMON_SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶' +
+  '程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺' +
+  '顾毛郝龚邵万钱严覃武戴莫孔向汤';
+const SURNAME_SOUNDS = new Set(
+  [...COMPOUND_SURNAMES, ...COMMON_SURNAMES].map((surname) =>
+    pinyin(surname, { toneType: 'none', type: 'array', v: true, surname: 'head' }).join(''),
+  ),
+);
+const LONGEST_SURNAME_SOUND = Math.max(...[...SURNAME_SOUNDS].map((s) => s.length));
+
+/**
+ * A romanised name's surname and given name, each one word, as a Han name is read: its own
+ * words if there are two; else cut after a surname at the start (or, for 'SAN FENG ZHANG',
+ * at the end).
+ */
+function romanisedWords(words: string[]): string[] {
+  if (words.length === 2) return words;
+  if (words.length === 1) {
+    const [word] = words;
+    for (let length = Math.min(LONGEST_SURNAME_SOUND, word.length - 1); length > 0; length--) {
+      if (SURNAME_SOUNDS.has(word.slice(0, length)))
+        return [word.slice(0, length), word.slice(length)];
+    }
+    return words;
+  }
+  if (SURNAME_SOUNDS.has(words[0])) return [words[0], words.slice(1).join('')];
+  if (SURNAME_SOUNDS.has(words.at(-1)!)) return [words.slice(0, -1).join(''), words.at(-1)!];
+  return words;
+}
+
 /**
  * The pinyin words of a name, sorted. Romanised names are written surname and given name as
  * one word each ('Chen Xiaoming', 'XIAOMING CHEN'), so a Han name is read the same way; a name
  * written with separators (买买提·艾力) keeps its own words.
  */
 function pinyinOf(folded: string): string {
-  // Apostrophes and hyphens join syllables inside one word: "Xi'an", 'Hsiao-Ming'.
-  const words = folded
+  let words = folded
+    // Tone marks go ('Chén Jìng'); ü is written v, as below.
+    .normalize('NFD')
+    .replace(/u\u0308/g, 'v')
+    .replace(/\p{M}/gu, '')
+    // Apostrophes and hyphens join syllables inside one word: "Xi'an", 'Hsiao-Ming'.
     .replace(/['\u2019-]/g, '')
     .split(/[\s\p{P}\p{S}]+/u)
     .filter((word) => word !== '');
@@ -95,6 +144,9 @@ function pinyinOf(folded: string): string {
     if (first.length > surnameLength) {
       words.splice(0, 1, first.slice(0, surnameLength), first.slice(surnameLength));
     }
+  } else if (words.length > 0 && words.every((word) => /^[a-z]+$/.test(word))) {
+    // Passports write lü and nü as LYU and NYU.
+    words = romanisedWords(words.map((word) => word.replace(/^([ln])yu$/, '$1v')));
   }
   return words
     .map((word, i) =>

@@ -20,6 +20,23 @@ describe('nameForms', () => {
       expect(nameForms('INDIVIDUAL', 'Chen Jing').key).toBe('chenjing');
     });
 
+    it('reads romanised names with tone marks, without spaces, or with the given name split', () => {
+      for (const latin of ['Chén Jìng', 'ChenJing', 'CHENJING', 'chen-jing']) {
+        expect(nameForms('INDIVIDUAL', latin).pinyin).toBe('chen jing');
+      }
+      for (const latin of ['ZHANG SAN FENG', 'Zhang San-feng', 'Zhāng Sānfēng', 'SAN FENG ZHANG']) {
+        expect(nameForms('INDIVIDUAL', latin).pinyin).toBe(
+          nameForms('INDIVIDUAL', '张三丰').pinyin,
+        );
+      }
+      expect(nameForms('INDIVIDUAL', 'OuyangNana').pinyin).toBe('nana ouyang');
+      // Passports write 吕 LYU.
+      for (const latin of ['LYU BU', 'LV BU', 'Lǚ Bù']) {
+        expect(nameForms('INDIVIDUAL', latin).pinyin).toBe(nameForms('INDIVIDUAL', '吕布').pinyin);
+      }
+      expect(nameForms('INDIVIDUAL', 'John Smith').pinyin).toBe('john smith');
+    });
+
     it('reads a two-character given name as one romanised word', () => {
       expect(nameForms('INDIVIDUAL', '陈小明').pinyin).toBe('chen xiaoming');
       expect(nameForms('INDIVIDUAL', 'Xiaoming Chen').pinyin).toBe('chen xiaoming');
