@@ -632,6 +632,27 @@ describe('stewardship', () => {
     });
   });
 
+  it('supersedes the open review tasks between the two customers it merges, and opens them again when undone', async () => {
+    const [a, b] = await customers(2);
+    const [task] = await hub.sql<{ id: string }>(
+      `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+       select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 20, 'PROBABILISTIC', '[]'
+       from source_record x, source_record y where x.customer_id = $1 and y.customer_id = $2
+       limit 1 returning id`,
+      [a!.id, b!.id],
+    );
+    const status = async () =>
+      (
+        await hub.sql<{ status: string }>(`select status from match_review where id = $1`, [
+          task!.id,
+        ])
+      )[0]!.status;
+    const merged = await merge(a!.id, b!.id);
+    expect(await status()).toBe('SUPERSEDED');
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await status()).toBe('OPEN');
+  });
+
   it('overrules the do-not-merge decision between two customers it merges, and restores it when undone', async () => {
     const n = nextNumbers(3);
     const ingest = async (...records: Record<string, unknown>[]) =>

@@ -136,6 +136,11 @@ export interface MergeJournal {
    * the batch around it, links them anew. Absent from merges journaled before it was kept.
    */
   links?: Rows;
+  /**
+   * The open review tasks between the two customers, which the merge superseded and an
+   * unmerge opens again. Absent from merges journaled before they were kept.
+   */
+  superseded?: string[];
 }
 
 export interface MergeRequest {
@@ -414,6 +419,23 @@ async function recordSameCustomer(
   return new Map(decided.map(({ id, records }, i) => [id, { ...saved[i]!, records }]));
 }
 
+/** Per merge, the open review tasks between a record of each customer. */
+async function reviewsBetween(em: EntityManager, pairs: string): Promise<Map<string, string[]>> {
+  const rows = await run<{ merge_id: string; ids: string[] }>(
+    em,
+    `with ${PAIRS}
+     select p.merge_id, array_agg(r.id order by r.id)::text[] as ids
+     from pairs p join source_record a on a.customer_id in (p.survivor_id, p.absorbed_id)
+       join match_review r on r.record_a_id = a.id
+       join source_record b on b.id = r.record_b_id
+         and b.customer_id in (p.survivor_id, p.absorbed_id) and b.customer_id <> a.customer_id
+     where r.status = '${ReviewStatus.OPEN}'
+     group by p.merge_id`,
+    { pairs },
+  );
+  return new Map(rows.map((r) => [r.merge_id, r.ids]));
+}
+
 /** Per merge, both customers' source records with the link each holds them by. */
 async function currentLinks(em: EntityManager, pairs: string): Promise<Map<string, Rows>> {
   const rows = await run<{ merge_id: string; rows: Rows }>(
@@ -518,6 +540,7 @@ export async function mergeCustomers(
     })),
   );
   const links = await currentLinks(em, pairs);
+  const superseded = await reviewsBetween(em, pairs);
   await settleStewardMerges(em, planned, pairs);
   const decisions = await recordSameCustomer(em, planned, now);
   const { changed, removed } = await changeRows(em, pairs, at);
@@ -556,6 +579,7 @@ export async function mergeCustomers(
         customers: { survivor: own(request.survivorId), absorbed: own(request.absorbedId) },
         ...(decisions.has(id) ? { decision: decisions.get(id) } : {}),
         links: links.get(id) ?? [],
+        superseded: superseded.get(id) ?? [],
       };
       return {
         id,
@@ -746,6 +770,16 @@ export async function unmergeCustomers(
     { links: JSON.stringify(journal.links ?? []), survivor, absorbed, at },
   );
   const decision = await undoDecision(em, merge, by, reason, now);
+  // The tasks the merge superseded are open again where their records are apart again.
+  await run(
+    em,
+    `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
+     from source_record a, source_record b
+     where r.id in (select value::uuid from jsonb_array_elements_text(:ids::jsonb))
+       and r.status = '${ReviewStatus.SUPERSEDED}'
+       and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id`,
+    { ids: JSON.stringify(journal.superseded ?? []), at },
+  );
   await run(
     em,
     `update customer_merge set unmerged_at = :at::timestamptz, unmerged_by = :by,
