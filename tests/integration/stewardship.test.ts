@@ -789,7 +789,7 @@ describe('stewardship', () => {
 
     it('answers a merged-away id as its survivor in every write: missing where the survivor is out of sight', async () => {
       const [here, absorbed, survivor] = await customers(3);
-      await merge(survivor!.id, absorbed!.id);
+      const merged = await merge(survivor!.id, absorbed!.id);
       // The survivor is Wuxi's (3202) now; the other two are Nanjing's (3201).
       await hub.sql(
         `update customer set branch_id = (select id from branch where code = '3202')
@@ -846,6 +846,14 @@ describe('stewardship', () => {
         expect(JSON.stringify(res)).not.toContain(survivor!.id);
       }
       expect(await counts()).toEqual(before);
+      // The merge is read with the absorbed customer, and undone only by who sees both.
+      const undo = await asBranch(Role.STEWARD, '3201', UNMERGE, { id: merged.id, reason: REASON });
+      expect(undo.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+      const [{ unmerged_at }] = await hub.sql<{ unmerged_at: Date | null }>(
+        `select unmerged_at from customer_merge where id = $1`,
+        [merged.id],
+      );
+      expect(unmerged_at).toBeNull();
 
       // Where the survivor is seen, the decision is the survivor's, under its tier.
       const decided = await hub.gql(

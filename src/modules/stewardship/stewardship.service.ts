@@ -11,6 +11,7 @@ import { checkUuid } from '../../validation';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor, type AuditEntry } from '../audit/audit-log';
 import { currentCustomers } from '../customer/current-customers';
+import { CustomerView } from '../customer/customer.type';
 import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
@@ -101,6 +102,17 @@ export class StewardshipService {
     const id = validOrThrow('mergeId', checkUuid(mergeId));
     const seen = await read.seenIds(() => CustomerMergeView, [id]);
     if (!seen.has(id)) throw new NotFoundError(`no merge ${id}`);
+    // A merge is read with either of its customers, and undone only by a caller who sees
+    // both: undoing it changes both.
+    const [merge] = await this.em.execute<{ survivor_id: string; absorbed_id: string }[]>(
+      `select survivor_id, absorbed_id from customer_merge where id = ?::uuid`,
+      [id],
+    );
+    const customers = await read.seenIds(
+      () => CustomerView,
+      [merge!.survivor_id, merge!.absorbed_id],
+    );
+    if (customers.size < 2) throw new NotFoundError(`no merge ${id}`);
     await this.em.transactional((em) =>
       unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor }),
     );
