@@ -989,7 +989,8 @@ function splitOff(stored: StoredRecord[], batchHeld: Holding[], groups: string[]
 
 /**
  * Which customer each group of records is. A customer stays with the group holding most
- * of its records (ties: the group with its earliest record); a group that several
+ * of its records that the batch did not change, or of all its records where it changed
+ * every one (ties: the group with the earliest of them); a group that several
  * customers stay with keeps the oldest, and the others are merged into it; a group no
  * customer stays with is a new customer. Ids handed out keep resolving either way.
  */
@@ -1006,7 +1007,12 @@ function planCustomers(
   const byCustomer = new Map<string, Holding[]>();
   for (const s of held) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
   const homes = new Map<number, Holding[]>();
-  for (const records of byCustomer.values()) {
+  for (const held of byCustomer.values()) {
+    // What the batch left as it was decides: a record the batch changed is what moved, and
+    // the id stays with the records that did not (a record sent anew with another person's
+    // details must not take its customer's id to that person).
+    const unchanged = held.filter((r) => !batchIds.has(r.id));
+    const records = unchanged.length > 0 ? unchanged : held;
     const counts = new Map<number, number>();
     for (const r of records)
       counts.set(groupOf.get(r.id)!, (counts.get(groupOf.get(r.id)!) ?? 0) + 1);
