@@ -300,6 +300,79 @@ describe('matching source records into golden records', () => {
     expect(reviews[0].score).toBeGreaterThan(28);
   });
 
+  it('keeps the ids with the records that stayed when a record moves to another person and back', async () => {
+    const n = nextNumbers(2);
+    const [pBirth, qBirth] = [birthOf(n), birthOf(n + 1)];
+    const p = {
+      name: `禚${String.fromCodePoint(0x4e00 + (n % 2000))}晞`,
+      gender: 'MALE',
+      birthDate: pBirth,
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+    };
+    const q = {
+      name: `郦${String.fromCodePoint(0x4e00 + (n % 2000))}瑀`,
+      gender: 'FEMALE',
+      birthDate: qBirth,
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 1) }],
+    };
+    // X, from the app, has no ID: it is P's record, then Q's, then P's again.
+    const x = (person: Person) => ({ ...person, sourceSystem: 'APP', sourceKey: `X-${n}` });
+    await ingest(x(p));
+    const [pa, qa] = await ingest(
+      {
+        ...p,
+        sourceKey: `P-${n}`,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, pBirth) }],
+      },
+      {
+        ...q,
+        sourceKey: `Q-${n}`,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, qBirth, false) }],
+      },
+    );
+    const [toQ] = await ingest(x(q));
+    expect(toQ.id).toBe(qa.id);
+    expect(await customerOf('POLICY_ADMIN', `P-${n}`)).toBe(pa.id);
+    const [toP] = await ingest(x(p));
+    expect(toP.id).toBe(pa.id);
+    expect(await customerOf('POLICY_ADMIN', `Q-${n}`)).toBe(qa.id);
+    // Nobody was merged into anybody.
+    const merges = await hub.sql(
+      `select 1 from customer_merge where survivor_id = any($1) or absorbed_id = any($1)`,
+      [[pa.id, qa.id]],
+    );
+    expect(merges).toEqual([]);
+  });
+
+  it('keeps a contact point once when a split customer is merged again', async () => {
+    const n = nextNumbers(5);
+    const mobile = mobileOf(n);
+    const unique = String.fromCodePoint(0x4e00 + (n % 2000));
+    const own = (sourceSystem: string) => ({
+      sourceSystem,
+      name: `卞${unique}琛`,
+      gender: 'MALE',
+      contactPoints: [{ kind: 'MOBILE', value: mobile }],
+    });
+    const dealer = (i: number, value = mobile) => ({
+      sourceSystem: 'DEALER',
+      sourceKey: `D-${n}-${i}`,
+      name: `${'赵钱孙李'[i]}${unique}${i}`,
+      birthDate: birthOf(n + i + 1),
+      contactPoints: [{ kind: 'MOBILE', value }],
+    });
+    const [a, b] = await ingest(own('APP'), own('WECHAT'), dealer(0), dealer(1), dealer(2));
+    expect(b.id).toBe(a.id);
+    // A fifth name makes the number a dealer's: the two records part...
+    await ingest(dealer(3));
+    expect(await customerOf('WECHAT', b.key.split(':')[1]!)).not.toBe(a.id);
+    // ...and join again when it is the fourth name's only once more.
+    await ingest(dealer(3, mobileOf(n + 4)));
+    expect(await customerOf('WECHAT', b.key.split(':')[1]!)).toBe(a.id);
+    const contacts = await hub.sql(`select kind from contact_point where customer_id = $1`, [a.id]);
+    expect(contacts).toEqual([{ kind: 'MOBILE' }]);
+  });
+
   it("flags a dealer's mobile on many customers as generic and never links on it", async () => {
     const n = nextNumbers(6);
     const dealer = mobileOf(n);

@@ -184,9 +184,13 @@ export async function recomputeGolden(
          -- held above by another of these customers: one statement changes a row once
          and not exists (select 1 from documents d
                          where d.kind = t.type and d.value_hash = t.number_hash)),
+     -- A merge moves the absorbed customer's contact points beside the survivor's: a value
+     -- both held is kept once (the primary, else the oldest row).
      existing as materialized (
-       select p.*, p.source_record_id is not null
-                   and not ${backed('p', 'kind', 'value_hash')} as gone
+       select p.*, (p.source_record_id is not null
+                    and not ${backed('p', 'kind', 'value_hash')})
+                   or row_number() over (partition by p.customer_id, p.kind, p.value_hash
+                                         order by p."primary" desc, p.created_at, p.id) > 1 as gone
        from contact_point p join targets on targets.id = p.customer_id),
      contacts_gone as (delete from contact_point p using existing e where p.id = e.id and e.gone),
      verified as (
