@@ -101,10 +101,15 @@ export function compare(
   if (a.kind !== b.kind) {
     return { rule: 'KIND', score: 0, decision: 'NONE', evidence: [] };
   }
-  // Sorted so that a pair sharing two documents names the same one both ways round.
-  const shared = a.documents
-    .filter((x) => b.documents.some((y) => x.type === y.type && x.number === y.number))
-    .sort((x, y) => x.type.localeCompare(y.type))[0];
+  // Sorted so that a pair sharing two documents names the same one both ways round. A
+  // resident ID failing its check is nobody's number (a keying error, perhaps copied from
+  // the policyholder's record onto the insured's): sharing it is evidence, not proof.
+  const common = a.documents.filter((x) =>
+    b.documents.some((y) => x.type === y.type && x.number === y.number),
+  );
+  const mistyped = (d: { type: string; number: string }) =>
+    d.type === 'RESIDENT_ID' && !passesCheck(d.type)(d.number);
+  const shared = common.filter((d) => !mistyped(d)).sort((x, y) => x.type.localeCompare(y.type))[0];
   if (shared) {
     return decided('SAME_DOCUMENT', 'LINK', {
       field: 'identityDocument',
@@ -117,7 +122,7 @@ export function compare(
   const identifying = IDENTIFYING_DOCUMENT[a.kind];
   const numbersA = numbersOf(a, identifying);
   const numbersB = numbersOf(b, identifying);
-  const typo = keyingError(numbersA, numbersB);
+  const typo = common.some(mistyped) ? 'SAME_MISTYPED' : keyingError(numbersA, numbersB);
   const evidence = [
     compareNames(a, b, context),
     ...(a.kind === 'INDIVIDUAL' ? [compareBirthDates(a, b), compareGenders(a, b)] : []),
@@ -146,8 +151,11 @@ export function compare(
         field: 'identityDocument',
         outcome: 'PARTIAL',
         weight: partialWeight('identityDocument'),
-        detail:
-          typo === 'CHECK_CHARACTER' ? 'check character differs' : 'adjacent characters swapped',
+        detail: {
+          CHECK_CHARACTER: 'check character differs',
+          TRANSPOSITION: 'adjacent characters swapped',
+          SAME_MISTYPED: 'same number, failing its check',
+        }[typo],
       },
     ]);
   }

@@ -90,37 +90,58 @@ export const COMPOUND_SURNAMES = [
 
 const HAN = /^\p{Script=Han}+$/u;
 
-// The commonest surnames (公安部户政管理研究中心's name reports), which romanised names are
-// cut at when their words do not say where the surname ends ('ChenJing', 'ZHANG SAN FENG').
-const COMMON_SURNAMES =
-  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶' +
-  '程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺' +
-  '顾毛郝龚邵万钱严覃武戴莫孔向汤';
-const SURNAME_SOUNDS = new Set(
-  [...COMPOUND_SURNAMES, ...COMMON_SURNAMES].map((surname) =>
-    pinyin(surname, { toneType: 'none', type: 'array', v: true, surname: 'head' }).join(''),
-  ),
+// A pinyin syllable: an initial (or none) and a final. A few combinations it admits do not
+// occur; it only has to cut romanised names where their words do not.
+const SYLLABLE =
+  /^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ui|ve|ue|er|a|o|e|i|u|v)$/;
+
+/** A word cut into pinyin syllables, longest first ('luanyi' → luan yi), if it is pinyin. */
+function syllables(word: string): string[] | undefined {
+  if (word === '') return [];
+  for (let length = Math.min(6, word.length); length > 0; length--) {
+    const head = word.slice(0, length);
+    if (!SYLLABLE.test(head)) continue;
+    const rest = syllables(word.slice(length));
+    if (rest) return [head, ...rest];
+  }
+  return undefined;
+}
+
+const soundOf = (surname: string) =>
+  pinyin(surname, { toneType: 'none', type: 'array', v: true, surname: 'head' }).join('');
+
+// Two-syllable surnames, as romanised: a word that starts with one is cut after it.
+const COMPOUND_SOUNDS = new Set(COMPOUND_SURNAMES.map(soundOf));
+
+// The commonest surnames (公安部户政管理研究中心's name reports): a name written given name
+// first ('SAN FENG ZHANG') ends with one.
+const COMMON_SOUNDS = new Set(
+  [
+    ...('王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶' +
+      '程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺' +
+      '顾毛郝龚邵万钱严覃武戴莫孔向汤'),
+  ].map(soundOf),
 );
-const LONGEST_SURNAME_SOUND = Math.max(...[...SURNAME_SOUNDS].map((s) => s.length));
 
 /**
  * A romanised name's surname and given name, each one word, as a Han name is read: its own
- * words if there are two; else cut after a surname at the start (or, for 'SAN FENG ZHANG',
- * at the end).
+ * words if there are two; one word is cut after its first syllable (or a two-syllable
+ * surname: 'ChenJing', 'OuyangNana'); more words keep the first as the surname and join the
+ * rest ('ZHANG SAN FENG'), unless only the last is a common surname ('SAN FENG ZHANG').
  */
 function romanisedWords(words: string[]): string[] {
   if (words.length === 2) return words;
   if (words.length === 1) {
-    const [word] = words;
-    for (let length = Math.min(LONGEST_SURNAME_SOUND, word.length - 1); length > 0; length--) {
-      if (SURNAME_SOUNDS.has(word.slice(0, length)))
-        return [word.slice(0, length), word.slice(length)];
-    }
-    return words;
+    const cut = syllables(words[0]);
+    if (!cut || cut.length < 2) return words;
+    const length = cut.length > 2 && COMPOUND_SOUNDS.has(cut[0] + cut[1]) ? 2 : 1;
+    return [cut.slice(0, length).join(''), cut.slice(length).join('')];
   }
-  if (SURNAME_SOUNDS.has(words[0])) return [words[0], words.slice(1).join('')];
-  if (SURNAME_SOUNDS.has(words.at(-1)!)) return [words.slice(0, -1).join(''), words.at(-1)!];
-  return words;
+  const surname = (word: string) => COMPOUND_SOUNDS.has(word) || COMMON_SOUNDS.has(word);
+  if (!surname(words[0]) && surname(words.at(-1)!)) {
+    return [words.slice(0, -1).join(''), words.at(-1)!];
+  }
+  return [words[0], words.slice(1).join('')];
 }
 
 /**
@@ -146,7 +167,7 @@ function pinyinOf(folded: string): string {
     }
   } else if (words.length > 0 && words.every((word) => /^[a-z]+$/.test(word))) {
     // Passports write lü and nü as LYU and NYU.
-    words = romanisedWords(words.map((word) => word.replace(/^([ln])yu$/, '$1v')));
+    words = romanisedWords(words.map((word) => word.replace(/^([ln])yu/, '$1v')));
   }
   return words
     .map((word, i) =>

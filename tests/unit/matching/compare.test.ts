@@ -143,6 +143,24 @@ describe('compare', () => {
       expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'LINK' });
     });
 
+    it('is no proof when two records share it: a copied keying error links only a matching name', () => {
+      const typo = '352229198711253454';
+      const same = both(
+        person('陈静', { ...holder, documents: residentId(typo) }),
+        person('陈静', { ...holder, documents: residentId(typo) }),
+      );
+      expect(same).toMatchObject({ rule: 'ID_TYPO', decision: 'LINK' });
+      expect(outcome(same, 'identityDocument')).toMatchObject({
+        outcome: 'PARTIAL',
+        detail: 'same number, failing its check',
+      });
+      const other = both(
+        person('陈静', { ...holder, documents: residentId(typo) }),
+        person('周建国', { documents: residentId(typo) }),
+      );
+      expect(other).toMatchObject({ rule: 'PROBABILISTIC', decision: 'NONE' });
+    });
+
     it('goes to review when gender and mobile conflict', () => {
       const result = both(
         person('王伟', { ...holder, documents: residentId(ID), mobiles: ['13800138000'] }),

@@ -30,8 +30,18 @@ describe('nameForms', () => {
         );
       }
       expect(nameForms('INDIVIDUAL', 'OuyangNana').pinyin).toBe('nana ouyang');
+      // Any surname, cut where its syllable ends: not only the common ones.
+      for (const [han, latin] of [
+        ['栾翊', 'LUANYI'],
+        ['笪卓', 'DAZHUO'],
+        ['笪卓胜', 'DA ZHUO SHENG'],
+        ['阚恒', 'KanHeng'],
+        ['吕展桥', 'LYUZHANQIAO'],
+      ]) {
+        expect(nameForms('INDIVIDUAL', latin).pinyin).toBe(nameForms('INDIVIDUAL', han).pinyin);
+      }
       // Passports write 吕 LYU.
-      for (const latin of ['LYU BU', 'LV BU', 'Lǚ Bù']) {
+      for (const latin of ['LYU BU', 'LV BU', 'Lǚ Bù', 'LYUBU']) {
         expect(nameForms('INDIVIDUAL', latin).pinyin).toBe(nameForms('INDIVIDUAL', '吕布').pinyin);
       }
       expect(nameForms('INDIVIDUAL', 'John Smith').pinyin).toBe('john smith');
