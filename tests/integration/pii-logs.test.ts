@@ -1,6 +1,15 @@
 import { Role } from '../../src/auth/roles';
 import { checkResidentId } from '../../src/validation';
-import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
+import {
+  customerRecord,
+  INGEST_CLAIMS,
+  INGEST_CUSTOMERS,
+  INGEST_RISK_SCORES,
+  insertBranches,
+  nextNumber,
+  reportedClaimRecord,
+  riskScoreRecord,
+} from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 /**
@@ -207,6 +216,50 @@ describe('personal data in logs and error messages', () => {
       expect(response.status).toBe(400);
       responses.push(await response.text());
     }
+  });
+
+  it('refuses unknown references without repeating them', async () => {
+    const customers = await send(
+      INGEST_CUSTOMERS,
+      { records: [customerRecord(nextNumber(), { branchCode: MOBILES.unknown })] },
+      Role.INGEST,
+    );
+    expect(customers.data!.ingestCustomers.records[0].errors).toEqual([
+      { field: 'branchCode', rule: 'UNKNOWN_BRANCH', message: 'no branch has this code' },
+    ]);
+    const claims = await send(
+      INGEST_CLAIMS,
+      { records: [reportedClaimRecord(nextNumber(), IDS.unknown, '2026-05-10', '100.00')] },
+      Role.INGEST,
+    );
+    expect(claims.data!.ingestClaims.records[0].errors[0]).toMatchObject({
+      rule: 'UNKNOWN_POLICY',
+    });
+    const scores = await send(
+      INGEST_RISK_SCORES,
+      { records: [riskScoreRecord(nextNumber(), { claimNo: EMAILS.bad })] },
+      Role.INGEST,
+    );
+    expect(scores.data!.ingestRiskScores.records[0].errors[0]).toMatchObject({
+      field: 'subject.claimNo',
+    });
+    const decided = await send(
+      `mutation ($input: EligibilityRequest!) { decideEligibility(input: $input) { id } }`,
+      {
+        input: {
+          customerId: '00000000-0000-4000-8000-000000000000',
+          service: IDS.unknown,
+          claim: {
+            amount: '1.00',
+            singleParty: true,
+            injury: false,
+            accidentAt: '2026-07-14T11:40:00+08:00',
+          },
+        },
+      },
+      Role.FRONTLINE,
+    );
+    expect(decided.errors![0].extensions).toMatchObject({ rule: 'UNKNOWN_SERVICE' });
   });
 
   it('rejects a record the database refuses by constraint, and logs a failure without its SQL', async () => {

@@ -60,7 +60,7 @@ export class ApiKeyService {
     }
     const branch = await this.em.findOne(Branch, { code: input.branchCode });
     if (!branch) {
-      throw new BadUserInputError(`branchCode: no branch has the code ${input.branchCode}`, {
+      throw new BadUserInputError('branchCode: no branch has this code', {
         field: 'branchCode',
         rule: 'UNKNOWN_BRANCH',
       });

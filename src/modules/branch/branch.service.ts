@@ -132,7 +132,7 @@ export class BranchService {
     const existing = await this.find(em, code, true);
     const parent = parentCode ? await this.find(em, parentCode) : undefined;
     if (parentCode && !parent) {
-      throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', `no branch has the code ${parentCode}`);
+      throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
     }
     const validFrom = record.validFrom ?? existing?.valid_from ?? this.clock.today();
     const validTo = record.validTo ?? null;
@@ -207,7 +207,7 @@ export class BranchService {
       const branch = await this.existing(em, code);
       const parent = await this.find(em, parentCode.trim());
       if (!parent) {
-        throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', `no branch has the code ${parentCode}`);
+        throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
       }
       if (parent.id === branch.parent_id) return branch.id;
       const level = NEXT_LEVEL(parent.level);
@@ -263,12 +263,7 @@ export class BranchService {
         const target = options.moveCustomersTo.trim();
         successor = await this.find(em, target);
         if (!successor) {
-          throw rule(
-            'input',
-            'moveCustomersTo',
-            'UNKNOWN_BRANCH',
-            `no branch has the code ${target}`,
-          );
+          throw rule('input', 'moveCustomersTo', 'UNKNOWN_BRANCH', 'no branch has this code');
         }
         if (successor.id === branch.id) {
           throw rule(
@@ -321,8 +316,7 @@ export class BranchService {
 
   private async existing(em: EntityManager, code: string): Promise<StoredBranch> {
     const branch = await this.find(em, code.trim(), true);
-    if (!branch)
-      throw rule('not_found', 'code', 'UNKNOWN_BRANCH', `no branch has the code ${code}`);
+    if (!branch) throw rule('not_found', 'code', 'UNKNOWN_BRANCH', 'no branch has this code');
     return branch;
   }
 

@@ -147,7 +147,7 @@ export class EligibilityService {
     const service = rules.document.services.find((s) => s.code === serviceCode);
     if (!service) {
       throw new BadUserInputError(
-        `service ${serviceCode} is not in entitlement rules v${rules.version}; known: ${rules.document.services.map((s) => s.code).join(', ')}`,
+        `the service is not in entitlement rules v${rules.version}; known: ${rules.document.services.map((s) => s.code).join(', ')}`,
         { field: 'service', rule: 'UNKNOWN_SERVICE' },
       );
     }

@@ -60,7 +60,7 @@ export async function ingestClaim(
     'a closed claim needs its closing time',
   );
   const policy = await em.findOne(Policy, { policyNo: record.policyNo });
-  errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', `no policy ${record.policyNo} is known`);
+  errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', 'no policy with this number is known');
   if (policy) {
     // Cover runs over business days: 00:30 Beijing on the first day is inside it.
     const accident = clock.dayOf(record.accidentAt);

@@ -1127,6 +1127,9 @@ export async function openBranches(
   );
 }
 
-export function unknownBranch(code: string): RecordError {
-  return { field: 'branchCode', rule: 'UNKNOWN_BRANCH', message: `no branch has the code ${code}` };
-}
+/** Refuses a branch code no branch has, without repeating it (it may be anything). */
+export const UNKNOWN_BRANCH: RecordError = {
+  field: 'branchCode',
+  rule: 'UNKNOWN_BRANCH',
+  message: 'no branch has this code',
+};

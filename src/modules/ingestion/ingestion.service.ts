@@ -12,7 +12,7 @@ import { orderBranchRecords } from '../branch/branch-order';
 import { BranchService, type BranchChangeContext } from '../branch/branch.service';
 import { ingestBranch } from './branch.ingester';
 import { ingestClaim } from './claim.ingester';
-import { CustomerBatch, openBranches, unknownBranch, type BatchOutcome } from './customer-batch';
+import { CustomerBatch, openBranches, UNKNOWN_BRANCH, type BatchOutcome } from './customer-batch';
 import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
 import { normalizeRecord } from './field-rules';
 import { lockKeys } from './key-locks';
@@ -113,7 +113,7 @@ export class IngestionService {
             this.sealer,
             record,
             index,
-            branches.get(record.branchCode?.trim()) ?? { error: unknownBranch(record.branchCode) },
+            branches.get(record.branchCode?.trim()) ?? { error: UNKNOWN_BRANCH },
           )
         : [];
       if (errors.length || Array.isArray(checked)) {

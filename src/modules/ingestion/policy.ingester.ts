@@ -66,7 +66,7 @@ export async function ingestPolicy(
     renews !== null,
     'renewsPolicyNo',
     'UNKNOWN_POLICY',
-    `no policy ${record.renewsPolicyNo} is known`,
+    'no policy with this number is known',
   );
   errors.throwIfAny();
 

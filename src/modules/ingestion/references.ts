@@ -44,6 +44,6 @@ export async function findBranch(
   code: string,
 ): Promise<Branch | undefined> {
   const branch = await em.findOne(Branch, { code: code.trim() });
-  if (!branch) errors.add(field, 'UNKNOWN_BRANCH', `no branch has the code ${code}`);
+  if (!branch) errors.add(field, 'UNKNOWN_BRANCH', 'no branch has this code');
   return branch ?? undefined;
 }

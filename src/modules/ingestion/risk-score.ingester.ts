@@ -39,7 +39,7 @@ export async function ingestRiskScore(
       !!subject.claim,
       'subject.claimNo',
       'UNKNOWN_CLAIM',
-      `no claim ${claimNo} is known`,
+      'no claim with this number is known',
     );
     subject.subjectType = RiskSubjectType.CLAIM;
   } else if (given === 1 && vin) {
@@ -51,7 +51,7 @@ export async function ingestRiskScore(
       !checked || !!subject.vehicle,
       'subject.vin',
       'UNKNOWN_VEHICLE',
-      `no vehicle ${vin} is known`,
+      'no vehicle with this VIN is known',
     );
     subject.subjectType = RiskSubjectType.VEHICLE;
   }

@@ -45,6 +45,10 @@ describe('nameForms', () => {
         expect(nameForms('INDIVIDUAL', latin).pinyin).toBe(nameForms('INDIVIDUAL', '吕布').pinyin);
       }
       expect(nameForms('INDIVIDUAL', 'John Smith').pinyin).toBe('john smith');
+      // Given names in another order are another name: twins are often named so.
+      expect(nameForms('INDIVIDUAL', 'Puyang Ming Hua').pinyin).not.toBe(
+        nameForms('INDIVIDUAL', 'Puyang Hua Ming').pinyin,
+      );
     });
 
     it('reads a two-character given name as one romanised word', () => {
