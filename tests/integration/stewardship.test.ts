@@ -632,6 +632,29 @@ describe('stewardship', () => {
     });
   });
 
+  it('answers stewards merging three customers into each other at once with one merge and conflicts', async () => {
+    for (let round = 0; round < 6; round++) {
+      const [a, b, c] = await customers(3);
+      const results = await Promise.all(
+        [
+          [a!, b!],
+          [b!, c!],
+          [c!, a!],
+        ].map(([survivor, absorbed]) =>
+          hub.gql(
+            MERGE,
+            { survivor: survivor.id, absorbed: absorbed.id, reason: REASON },
+            Role.STEWARD,
+          ),
+        ),
+      );
+      const codes = results.map((r) => (r.errors ? r.errors[0]!.extensions.code : 'OK')).sort();
+      // Whichever goes first, the others find a customer merged away: never a server error.
+      expect(codes.filter((code) => code === 'OK').length).toBeGreaterThan(0);
+      expect(codes.every((code) => code === 'OK' || code === 'CONFLICT')).toBe(true);
+    }
+  });
+
   it('supersedes the open review tasks between the two customers it merges, and opens them again when undone', async () => {
     const [a, b] = await customers(2);
     const [task] = await hub.sql<{ id: string }>(

@@ -19,6 +19,9 @@ import { earliestRecords, recordDecisions } from './decisions';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
 
+/** How often a steward's operation is tried when deadlocks abort it. */
+const DEADLOCK_ATTEMPTS = 3;
+
 /** A steward's reason is kept with the decision and in the audit log. */
 const MAX_REASON = 1000;
 
@@ -75,7 +78,7 @@ export class StewardshipService {
   ): Promise<string> {
     const why = reasonOf(reason);
     await this.seeCustomers(read, ['survivorId', survivorId], ['absorbedId', absorbedId]);
-    return this.em.transactional(async (em) => {
+    return this.transaction(async (em) => {
       const [mergeId] = await mergeCustomers(
         em,
         this.clock,
@@ -113,7 +116,7 @@ export class StewardshipService {
       [merge!.survivor_id, merge!.absorbed_id],
     );
     if (customers.size < 2) throw new NotFoundError(`no merge ${id}`);
-    await this.em.transactional((em) =>
+    await this.transaction((em) =>
       unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor }),
     );
     return id;
@@ -133,7 +136,7 @@ export class StewardshipService {
   ): Promise<string> {
     const why = reasonOf(reason);
     await this.seeCustomers(read, ['customerIdA', customerIdA], ['customerIdB', customerIdB]);
-    return this.em.transactional(async (em) => {
+    return this.transaction(async (em) => {
       const customers = await em.execute<{ id: string; current: string }[]>(
         `select id, coalesce(merged_into_id, id) as current from customer
          where id in (?::uuid, ?::uuid) for share`,
@@ -298,7 +301,7 @@ export class StewardshipService {
     const id = validOrThrow('id', checkUuid(reviewId));
     const seen = await read.seenIds(() => MatchReviewView, [id]);
     if (!seen.has(id)) throw new NotFoundError(`no review task ${id}`);
-    return this.em.transactional(async (em) => {
+    return this.transaction(async (em) => {
       const [review] = await em.execute<LockedReview[]>(
         `select r.id, r.status, r.record_a_id, r.record_b_id, r.score, r.rule,
            a.customer_id as customer_a, b.customer_id as customer_b
@@ -367,6 +370,23 @@ export class StewardshipService {
       read,
       named.map(([field], i) => [field, ids[i]!] as const),
     );
+  }
+
+  /**
+   * One transaction, run again when PostgreSQL breaks a deadlock by aborting it: stewards
+   * merging customers into each other at the same moment (A into B, B into C, C into A) can
+   * close a cycle of row locks, and the one aborted has changed nothing.
+   */
+  private async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.em.transactional(work);
+      } catch (error) {
+        if (attempt === DEADLOCK_ATTEMPTS || (error as { code?: string }).code !== '40P01') {
+          throw error;
+        }
+      }
+    }
   }
 
   private async record(em: EntityManager, actor: AuditActor, entry: AuditEntry): Promise<void> {
