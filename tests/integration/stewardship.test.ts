@@ -655,6 +655,52 @@ describe('stewardship', () => {
     }
   });
 
+  it('takes along, when undone, the records that joined the merged customer for the absorbed one', async () => {
+    const n = nextNumbers(2);
+    const ingest = async (...records: Record<string, unknown>[]) =>
+      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
+        id: string;
+      }[];
+    const [d] = await ingest(customerRecord(n));
+    const [e] = await ingest(customerRecord(n + 1));
+    const merged = await merge(d!.id, e!.id);
+    // A claims record under E's number arrives while they are one customer.
+    const [later] = await ingest(
+      customerRecord(n + 1, { sourceSystem: 'CLAIMS', contactPoints: [] }),
+    );
+    expect(later!.id).toBe(d!.id);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    const holders = await hub.sql<{ source_system: string; customer_id: string }>(
+      `select source_system, customer_id from source_record where source_key = $1 order by 1`,
+      [`PA-${n + 1}`],
+    );
+    expect(holders).toEqual([
+      { source_system: 'CLAIMS', customer_id: e!.id },
+      { source_system: 'POLICY_ADMIN', customer_id: e!.id },
+    ]);
+  });
+
+  it('decides and links on the survivor’s own records, so that merges undone out of order leave nothing stale', async () => {
+    const [a, b, c] = await customers(3);
+    const first = await merge(a!.id, b!.id);
+    const second = await merge(a!.id, c!.id);
+    ok(await hub.gql(UNMERGE, { id: first.id, reason: REASON }, Role.STEWARD));
+    const decisions = await hub.sql<{ customers: string[] }>(
+      `select array[x.customer_id, y.customer_id]::text[] as customers from match_decision d
+       join source_record x on x.id = d.record_a_id join source_record y on y.id = d.record_b_id
+       where x.customer_id = any($1) or y.customer_id = any($1)`,
+      [[a!.id, b!.id, c!.id]],
+    );
+    // The second merge's SAME_CUSTOMER is between A's own record and C's, both in A still.
+    expect(decisions).toEqual([{ customers: [a!.id, a!.id] }]);
+    ok(await hub.gql(UNMERGE, { id: second.id, reason: REASON }, Role.STEWARD));
+    const links = await hub.sql<{ customer_id: string; link: unknown }>(
+      `select customer_id, link_evidence as link from source_record where customer_id = any($1)`,
+      [[a!.id, b!.id, c!.id]],
+    );
+    expect(links.every((r) => r.link === null)).toBe(true);
+  });
+
   it('supersedes the open review tasks between the two customers it merges, and opens them again when undone', async () => {
     const [a, b] = await customers(2);
     const [task] = await hub.sql<{ id: string }>(

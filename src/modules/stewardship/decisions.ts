@@ -60,8 +60,10 @@ export async function recordDecisions(
 
 /**
  * Each customer's representative source record: its earliest, by arrival then id (the
- * record that created it, for customers created by ingestion). Customers without a source
- * record are absent.
+ * record that created it, for customers created by ingestion), of its own records where it
+ * has any: not one that a merge standing now moved in from an absorbed customer, which an
+ * unmerge would take away from the decision made on it. Customers without a source record
+ * are absent.
  */
 export async function earliestRecords(
   em: EntityManager,
@@ -69,9 +71,14 @@ export async function earliestRecords(
 ): Promise<Map<string, string>> {
   if (customerIds.length === 0) return new Map();
   const rows = await em.execute<{ customer_id: string; id: string }[]>(
-    `select distinct on (customer_id) customer_id, id from source_record
-     where customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
-     order by customer_id, received_at, id`,
+    `select distinct on (sr.customer_id) sr.customer_id, sr.id from source_record sr
+     where sr.customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+     order by sr.customer_id,
+       exists (select 1 from customer_merge m
+               cross join jsonb_array_elements(m.journal->'changed'->'source_record') moved
+               where m.survivor_id = sr.customer_id and m.unmerged_at is null
+                 and moved->>'id' = sr.id::text),
+       sr.received_at, sr.id`,
     [JSON.stringify([...new Set(customerIds)])],
   );
   return new Map(rows.map((r) => [r.customer_id, r.id]));

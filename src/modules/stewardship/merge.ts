@@ -769,6 +769,39 @@ export async function unmergeCustomers(
        and sr.link_evidence is distinct from j.link_evidence`,
     { links: JSON.stringify(journal.links ?? []), survivor, absorbed, at },
   );
+  // Records that joined the merged customer since, linked to one that is back with the
+  // absorbed customer (or to one that follows it), go with it: what they were matched to.
+  // (Merges journaled before links were kept cannot tell them.)
+  if (journal.links) {
+    await run(
+      em,
+      `with recursive journaled as (
+       select (value->>'id')::uuid as id from jsonb_array_elements(:links::jsonb)),
+     later as (
+       select sr.id, sr.link_evidence->>'with' as linked from source_record sr
+       where sr.customer_id = :survivor::uuid and sr.id not in (select id from journaled)),
+     follows(id, key) as (
+       select l.id, o.source_system || ':' || o.source_key from later l
+         join source_record o on o.customer_id = :absorbed::uuid
+           and o.source_system || ':' || o.source_key = l.linked
+       union
+       select l.id, f.key from later l join follows f on true
+         join source_record o on o.id = f.id and o.source_system || ':' || o.source_key = l.linked)
+     update source_record sr set customer_id = :absorbed::uuid, updated_at = :at::timestamptz
+     where sr.id in (select id from follows)`,
+      { links: JSON.stringify(journal.links), survivor, absorbed, at },
+    );
+  }
+  // A link naming a record that is with another customer now (undoing merges out of order
+  // takes a record away from the one linked to it) says nothing true: dropped.
+  await run(
+    em,
+    `update source_record sr set link_evidence = null, updated_at = :at::timestamptz
+     where sr.customer_id in (:survivor::uuid, :absorbed::uuid) and sr.link_evidence->>'with' is not null
+       and not exists (select 1 from source_record o where o.customer_id = sr.customer_id
+         and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
+    { survivor, absorbed, at },
+  );
   const decision = await undoDecision(em, merge, by, reason, now);
   // The tasks the merge superseded are open again where their records are apart again.
   await run(
