@@ -121,14 +121,16 @@ function observe(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ response, contextValue, operationName }) {
+        async willSendResponse({ response, contextValue, operation }) {
           const codes =
             response.body.kind === 'single'
               ? (response.body.singleResult.errors ?? []).map((e) =>
                   String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR),
                 )
               : [];
-          contextValue.observed.operation = operationName ?? undefined;
+          // The name of the operation that ran, not the one asked for: a name the document
+          // does not hold is the caller's text, which may be anything.
+          contextValue.observed.operation = operation?.name?.value;
           contextValue.observed.errorCodes.push(...codes);
           for (const code of codes) metrics.errors.inc({ code });
           if (codes.includes(ErrorCode.SERVICE_UNAVAILABLE)) {

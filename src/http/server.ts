@@ -17,6 +17,7 @@ import {
   type GraphQLLimits,
 } from '../graphql/limits';
 import { outageOf } from '../db/outage';
+import { withoutValues } from '../logger';
 import { exportSegment } from '../modules/marketing/segment-export';
 import type { RequestedDocument } from '../modules/trusted-document/trusted-documents';
 import type { ReadinessResult } from '../observability/probes';
@@ -369,7 +370,13 @@ export function createHttpServer(
         (status < 400 ? 'ok' : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
       const operation =
         route === 'graphql'
-          ? metrics.operation(context?.observed.operation ?? seen.operationName)
+          ? // The operation that ran; before Apollo read the request, the name it asked for,
+            // which is the caller's text (a digit run may be an ID number).
+            metrics.operation(
+              context
+                ? context.observed.operation
+                : seen.operationName && withoutValues(seen.operationName),
+            )
           : undefined;
       if (operation) {
         metrics.requests.inc({ operation, outcome });

@@ -260,6 +260,18 @@ describe('personal data in logs and error messages', () => {
       Role.FRONTLINE,
     );
     expect(decided.errors![0].extensions).toMatchObject({ rule: 'UNKNOWN_SERVICE' });
+
+    // An operation name the document does not hold is not logged as the operation.
+    const named = await fetch(hub.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(Role.FRONTLINE)}`,
+      },
+      body: JSON.stringify({ query: '{ __typename }', operationName: `x${MOBILES.unknown}` }),
+    });
+    expect(named.status).toBe(400);
+    responses.push(await named.text());
   });
 
   it('rejects a record the database refuses by constraint, and logs a failure without its SQL', async () => {
