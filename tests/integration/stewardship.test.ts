@@ -775,6 +775,46 @@ describe('stewardship', () => {
     }
   });
 
+  it('refuses to approve a task whose customers a do-not-merge decision on another pair keeps apart', async () => {
+    const n = nextNumbers(2);
+    const ingest = async (...records: Record<string, unknown>[]) =>
+      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
+        id: string;
+      }[];
+    const record = (k: number, overrides: Record<string, unknown> = {}) =>
+      customerRecord(k, { identityDocuments: [], ...overrides });
+    const [a] = await ingest(record(n));
+    const [b] = await ingest(record(n + 1));
+    ok(
+      await hub.gql(
+        `mutation ($a: ID!, $b: ID!) {
+          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+        { a: a!.id, b: b!.id },
+        Role.STEWARD,
+      ),
+    );
+    const [c] = await ingest(record(n + 1, { sourceSystem: 'CLAIMS' }));
+    expect(c!.id).toBe(b!.id);
+    const [task] = await hub.sql<{ id: string }>(
+      `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+       select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 20, 'PROBABILISTIC', '[]'
+       from source_record x, source_record y
+       where x.source_key = $1 and y.source_key = $2 and y.source_system = 'CLAIMS'
+       returning id`,
+      [`PA-${n}`, `PA-${n + 1}`],
+    );
+    const approved = await hub.gql(
+      `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "same") { id } }`,
+      { id: task!.id },
+      Role.STEWARD,
+    );
+    expect(approved.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'id',
+      rule: 'DIFFERENT_CUSTOMERS',
+    });
+  });
+
   it('keeps customers holding two resident IDs together once a steward merged them, through re-evaluation', async () => {
     const n = nextNumbers(2);
     const ingest = async (...records: Record<string, unknown>[]) =>

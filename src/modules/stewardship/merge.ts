@@ -163,6 +163,8 @@ export interface MergeOptions {
   actor?: AuditActor;
   /** Survivorship's setting (MatchSettings.genericHolders); its default otherwise. */
   genericHolders?: number;
+  /** The caller's argument a refusal of one merge names: `absorbedId`, or a review task's `id`. */
+  argument?: string;
 }
 
 const systemActor = (subject: string): AuditActor => ({
@@ -343,6 +345,7 @@ async function settleStewardMerges(
   em: EntityManager,
   planned: { id: string; request: MergeRequest }[],
   pairs: string,
+  argument = 'absorbedId',
 ): Promise<void> {
   const rows = await run<{
     merge_id: string;
@@ -365,7 +368,7 @@ async function settleStewardMerges(
   planned.forEach(({ id, request }, i) => {
     if (request.kind !== MergeKind.STEWARD) return;
     const decisions = byMerge.get(id)!;
-    const field = planned.length > 1 ? `merges[${i}]` : 'absorbedId';
+    const field = planned.length > 1 ? `merges[${i}]` : argument;
     const named = request.decisionRecords;
     const others = decisions.filter(
       (d) => !named || !(named.includes(d.records[0]) && named.includes(d.records[1])),
@@ -541,7 +544,7 @@ export async function mergeCustomers(
   );
   const links = await currentLinks(em, pairs);
   const superseded = await reviewsBetween(em, pairs);
-  await settleStewardMerges(em, planned, pairs);
+  await settleStewardMerges(em, planned, pairs, options.argument);
   const decisions = await recordSameCustomer(em, planned, now);
   const { changed, removed } = await changeRows(em, pairs, at);
   await linkDecided(

@@ -252,7 +252,7 @@ export class StewardshipService {
               decisionRecords: [review.record_a_id, review.record_b_id],
             },
           ],
-          { ...this.golden, actor },
+          { ...this.golden, actor, argument: 'id' },
         );
       }
       return {
