@@ -249,6 +249,13 @@ describe('stewardship', () => {
           )
         ).map((r) => [r.customer_id, r.id]),
       );
+      // A task between them, which the merge supersedes...
+      const [task] = await hub.sql<{ id: string }>(
+        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+         select gen_random_uuid(), least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), 20,
+           'PROBABILISTIC', '[]' returning id`,
+        [records.get(a!.id), records.get(b!.id)],
+      );
       const [automatic] = await hub.app.orm.em.fork().transactional((em) =>
         mergeCustomers(em, hub.clock, [
           {
@@ -263,6 +270,10 @@ describe('stewardship', () => {
       await hub.app.orm.em
         .fork()
         .transactional((em) => unmergeCustomers(em, hub.clock, automatic!, 'matching', 'a twin'));
+      // ...and which stays superseded: the two are different customers now, never proposed.
+      expect(await hub.sql(`select status from match_review where id = $1`, [task!.id])).toEqual([
+        { status: 'SUPERSEDED' },
+      ]);
       // Between each customer's first record: after a merge both are the survivor's.
       const decisionsOf = (x: string, y: string) =>
         hub.sql(

@@ -242,7 +242,7 @@ function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Ev
       detail: `name frequency 1 in ${Math.round(1 / u).toLocaleString('en-US')}`,
     };
   }
-  if (a.name.pinyin !== '' && a.name.pinyin === b.name.pinyin) {
+  if (a.name.pinyin !== '' && a.name.pinyin === b.name.pinyin && !otherLength(a.name, b.name)) {
     // The commoner spelling bounds how many strangers share the sound.
     const frequency = Math.max(
       context.nameFrequency(a.name.key),
@@ -257,6 +257,16 @@ function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Ev
     };
   }
   return disagree('name', 'different names');
+}
+
+const HAN_NAME = /^\p{Script=Han}+$/u;
+
+/**
+ * Two Han names of different lengths are no homophones, whatever their pinyin words say:
+ * 王西安 reads wang xi'an, 王先 wang xian.
+ */
+function otherLength(a: NameForms, b: NameForms): boolean {
+  return HAN_NAME.test(a.key) && HAN_NAME.test(b.key) && [...a.key].length !== [...b.key].length;
 }
 
 function compareBirthDates(a: MatchRecord, b: MatchRecord): Evidence {

@@ -806,16 +806,20 @@ export async function unmergeCustomers(
     { survivor, absorbed, at },
   );
   const decision = await undoDecision(em, merge, by, reason, now);
-  // The tasks the merge superseded are open again where their records are apart again.
-  await run(
-    em,
-    `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
-     from source_record a, source_record b
-     where r.id in (select value::uuid from jsonb_array_elements_text(:ids::jsonb))
-       and r.status = '${ReviewStatus.SUPERSEDED}'
-       and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id`,
-    { ids: JSON.stringify(journal.superseded ?? []), at },
-  );
+  // The tasks a steward's merge superseded are open again where their records are apart
+  // again. Undoing an automatic merge records that the two are different customers, which
+  // no task may propose again: its tasks stay superseded.
+  if (merge.kind === MergeKind.STEWARD) {
+    await run(
+      em,
+      `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
+       from source_record a, source_record b
+       where r.id in (select value::uuid from jsonb_array_elements_text(:ids::jsonb))
+         and r.status = '${ReviewStatus.SUPERSEDED}'
+         and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id`,
+      { ids: JSON.stringify(journal.superseded ?? []), at },
+    );
+  }
   await run(
     em,
     `update customer_merge set unmerged_at = :at::timestamptz, unmerged_by = :by,

@@ -238,6 +238,15 @@ describe('compare', () => {
       expect(result.decision).toBe('LINK');
     });
 
+    it('never reads two Han names of different lengths as one sound (王先, 王西安)', () => {
+      const result = both(
+        person('王先', { birthDate: '1978-09-21', mobiles: ['13812120001'] }),
+        person('王西安', { birthDate: '1978-09-21', mobiles: ['13812120001'] }),
+      );
+      expect(outcome(result, 'name')).toMatchObject({ outcome: 'DISAGREE' });
+      expect(result.decision).not.toBe('LINK');
+    });
+
     it('counts a pinyin spelling or a homophone as partial agreement, short of a link alone', () => {
       for (const spelling of ['Chen Jing', 'JING CHEN', '陈晶']) {
         const result = both(
