@@ -82,6 +82,59 @@ describe('stewardship', () => {
   const merge = async (survivor: string, absorbed: string, reason = REASON) =>
     ok(await hub.gql(MERGE, { survivor, absorbed, reason }, Role.STEWARD)).mergeCustomers;
 
+  /** An open review task between two source records (matching's scores aside); its id. */
+  const openTask = async (recordA: string, recordB: string, score = 20) =>
+    (
+      await hub.sql<{ id: string }>(
+        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
+         select gen_random_uuid(), least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), $3,
+           'PROBABILISTIC', '[]' returning id`,
+        [recordA, recordB, score],
+      )
+    )[0]!.id;
+
+  /** The first source record of each customer, by id. */
+  const firstRecords = async (...customerIds: string[]) =>
+    new Map(
+      (
+        await hub.sql<{ customer_id: string; id: string }>(
+          `select distinct on (customer_id) customer_id, id from source_record
+           where customer_id = any($1) order by customer_id, received_at, id`,
+          [customerIds],
+        )
+      ).map((r) => [r.customer_id, r.id]),
+    );
+
+  const ingest = async (...records: Record<string, unknown>[]) =>
+    ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
+      id: string;
+      status: string;
+    }[];
+
+  /** Record `k` of the factory without documents: only matching's scores hold it. */
+  const undocumented = (k: number, overrides: Record<string, unknown> = {}) =>
+    customerRecord(k, { identityDocuments: [], ...overrides });
+
+  /**
+   * Customers A (record n) and B (record n + 1) that a steward said are different, B with a
+   * second record (CLAIMS) that joined it: no documents, so only the decision keeps them apart.
+   */
+  async function keptApart(n: number) {
+    const [a] = await ingest(undocumented(n));
+    const [b] = await ingest(undocumented(n + 1));
+    ok(
+      await hub.gql(
+        `mutation ($a: ID!, $b: ID!) {
+          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+        { a: a!.id, b: b!.id },
+        Role.STEWARD,
+      ),
+    );
+    const [c] = await ingest(undocumented(n + 1, { sourceSystem: 'CLAIMS' }));
+    expect(c!.id).toBe(b!.id);
+    return { a: a!, b: b! };
+  }
+
   /**
    * Every row that refers to these customers, table by table (every table a merge moves),
    * the customers' own rows and the decisions on their records, without the bookkeeping
@@ -240,22 +293,9 @@ describe('stewardship', () => {
 
     it('undoes an automatic merge with a do-not-merge decision, and a steward merge by removing its own', async () => {
       const [a, b, c, d] = await customers(4);
-      const records = new Map(
-        (
-          await hub.sql<{ customer_id: string; id: string }>(
-            `select distinct on (customer_id) customer_id, id from source_record
-             where customer_id = any($1) order by customer_id, received_at, id`,
-            [[a!.id, b!.id, c!.id, d!.id]],
-          )
-        ).map((r) => [r.customer_id, r.id]),
-      );
+      const records = await firstRecords(a!.id, b!.id, c!.id, d!.id);
       // A task between them, which the merge supersedes...
-      const [task] = await hub.sql<{ id: string }>(
-        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
-         select gen_random_uuid(), least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), 20,
-           'PROBABILISTIC', '[]' returning id`,
-        [records.get(a!.id), records.get(b!.id)],
-      );
+      const task = await openTask(records.get(a!.id)!, records.get(b!.id)!);
       const [automatic] = await hub.app.orm.em.fork().transactional((em) =>
         mergeCustomers(em, hub.clock, [
           {
@@ -271,7 +311,7 @@ describe('stewardship', () => {
         .fork()
         .transactional((em) => unmergeCustomers(em, hub.clock, automatic!, 'matching', 'a twin'));
       // ...and which stays superseded: the two are different customers now, never proposed.
-      expect(await hub.sql(`select status from match_review where id = $1`, [task!.id])).toEqual([
+      expect(await hub.sql(`select status from match_review where id = $1`, [task])).toEqual([
         { status: 'SUPERSEDED' },
       ]);
       // Between each customer's first record: after a merge both are the survivor's.
@@ -602,13 +642,8 @@ describe('stewardship', () => {
   describe('keeping customers apart', () => {
     it('records DIFFERENT_CUSTOMERS between their records, rejects open tasks between them, and audits it', async () => {
       const [a, b] = await customers(2);
-      const [task] = await hub.sql<{ id: string }>(
-        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
-         select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 13, 'mobile', '[]'
-         from source_record x, source_record y where x.customer_id = $1 and y.customer_id = $2
-         returning id`,
-        [a!.id, b!.id],
-      );
+      const records = await firstRecords(a!.id, b!.id);
+      const task = await openTask(records.get(a!.id)!, records.get(b!.id)!, 13);
       const decision = ok(
         await hub.gql(
           `mutation ($a: ID!, $b: ID!, $reason: String!) {
@@ -624,7 +659,7 @@ describe('stewardship', () => {
         decidedBy: 'test-steward (steward)',
       });
       const [status] = await hub.sql(`select status, decided_by from match_review where id = $1`, [
-        task!.id,
+        task,
       ]);
       expect(status).toEqual({ status: 'REJECTED', decided_by: 'test-steward (steward)' });
       const [event] = ok(
@@ -637,7 +672,7 @@ describe('stewardship', () => {
           verdict: 'DIFFERENT_CUSTOMERS',
           customers: [a!.id, b!.id],
           decision: decision.id,
-          reviewsRejected: [task!.id],
+          reviewsRejected: [task],
         },
       });
     });
@@ -668,10 +703,6 @@ describe('stewardship', () => {
 
   it('takes along, when undone, the records that joined the merged customer for the absorbed one', async () => {
     const n = nextNumbers(2);
-    const ingest = async (...records: Record<string, unknown>[]) =>
-      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
-        id: string;
-      }[];
     const [d] = await ingest(customerRecord(n));
     const [e] = await ingest(customerRecord(n + 1));
     const merged = await merge(d!.id, e!.id);
@@ -714,18 +745,11 @@ describe('stewardship', () => {
 
   it('supersedes the open review tasks between the two customers it merges, and opens them again when undone', async () => {
     const [a, b] = await customers(2);
-    const [task] = await hub.sql<{ id: string }>(
-      `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
-       select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 20, 'PROBABILISTIC', '[]'
-       from source_record x, source_record y where x.customer_id = $1 and y.customer_id = $2
-       limit 1 returning id`,
-      [a!.id, b!.id],
-    );
+    const records = await firstRecords(a!.id, b!.id);
+    const task = await openTask(records.get(a!.id)!, records.get(b!.id)!);
     const status = async () =>
       (
-        await hub.sql<{ status: string }>(`select status from match_review where id = $1`, [
-          task!.id,
-        ])
+        await hub.sql<{ status: string }>(`select status from match_review where id = $1`, [task])
       )[0]!.status;
     const merged = await merge(a!.id, b!.id);
     expect(await status()).toBe('SUPERSEDED');
@@ -734,33 +758,14 @@ describe('stewardship', () => {
   });
 
   it('overrules the do-not-merge decision between two customers it merges, and restores it when undone', async () => {
-    const n = nextNumbers(3);
-    const ingest = async (...records: Record<string, unknown>[]) =>
-      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
-        id: string;
-        status: string;
-      }[];
-    // No documents: only the steward's decision keeps A and B apart.
-    const record = (k: number, overrides: Record<string, unknown> = {}) =>
-      customerRecord(k, { identityDocuments: [], ...overrides });
-    const [a] = await ingest(record(n));
-    const [b] = await ingest(record(n + 1));
-    ok(
-      await hub.gql(
-        `mutation ($a: ID!, $b: ID!) {
-          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
-        { a: a!.id, b: b!.id },
-        Role.STEWARD,
-      ),
-    );
-    // A second record of B's customer, then B's own resent later: the decision is no longer
-    // between the customers' earliest records, which a merge would otherwise decide on.
-    const [c] = await ingest(record(n + 1, { sourceSystem: 'CLAIMS' }));
-    expect(c!.id).toBe(b!.id);
+    const n = nextNumbers(2);
+    // B's own record resent later: the decision is no longer between the customers'
+    // earliest records, which a merge would otherwise decide on.
+    const { a, b } = await keptApart(n);
     hub.clock.set(new Date(hub.clock.now().getTime() + 3_600_000));
     try {
-      await ingest(record(n + 1, { gender: 'FEMALE' }));
-      const merged = await merge(a!.id, b!.id);
+      await ingest(undocumented(n + 1, { gender: 'FEMALE' }));
+      const merged = await merge(a.id, b.id);
       const decisions = () =>
         hub.sql<{ verdict: string }>(
           `select d.verdict from match_decision d join source_record x on x.id = d.record_a_id
@@ -771,13 +776,13 @@ describe('stewardship', () => {
       expect(await decisions()).toEqual([{ verdict: 'SAME_CUSTOMER' }]);
 
       // A change to one of the records re-evaluates them: they stay one customer.
-      const [again] = await ingest(record(n, { gender: 'MALE' }));
-      expect(again).toMatchObject({ status: 'UPDATED', id: a!.id });
+      const [again] = await ingest(undocumented(n, { gender: 'MALE' }));
+      expect(again).toMatchObject({ status: 'UPDATED', id: a.id });
       const holders = await hub.sql<{ customer_id: string }>(
         `select distinct customer_id from source_record where source_key in ($1, $2)`,
         [`PA-${n}`, `PA-${n + 1}`],
       );
-      expect(holders).toEqual([{ customer_id: a!.id }]);
+      expect(holders).toEqual([{ customer_id: a.id }]);
 
       ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
       expect(await decisions()).toEqual([{ verdict: 'DIFFERENT_CUSTOMERS' }]);
@@ -788,35 +793,16 @@ describe('stewardship', () => {
 
   it('refuses to approve a task whose customers a do-not-merge decision on another pair keeps apart', async () => {
     const n = nextNumbers(2);
-    const ingest = async (...records: Record<string, unknown>[]) =>
-      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
-        id: string;
-      }[];
-    const record = (k: number, overrides: Record<string, unknown> = {}) =>
-      customerRecord(k, { identityDocuments: [], ...overrides });
-    const [a] = await ingest(record(n));
-    const [b] = await ingest(record(n + 1));
-    ok(
-      await hub.gql(
-        `mutation ($a: ID!, $b: ID!) {
-          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
-        { a: a!.id, b: b!.id },
-        Role.STEWARD,
-      ),
-    );
-    const [c] = await ingest(record(n + 1, { sourceSystem: 'CLAIMS' }));
-    expect(c!.id).toBe(b!.id);
-    const [task] = await hub.sql<{ id: string }>(
-      `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
-       select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 20, 'PROBABILISTIC', '[]'
-       from source_record x, source_record y
-       where x.source_key = $1 and y.source_key = $2 and y.source_system = 'CLAIMS'
-       returning id`,
+    await keptApart(n);
+    const [{ x, y }] = await hub.sql<{ x: string; y: string }>(
+      `select x.id as x, y.id as y from source_record x, source_record y
+       where x.source_key = $1 and y.source_key = $2 and y.source_system = 'CLAIMS'`,
       [`PA-${n}`, `PA-${n + 1}`],
     );
+    const task = await openTask(x, y);
     const approved = await hub.gql(
       `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "same") { id } }`,
-      { id: task!.id },
+      { id: task },
       Role.STEWARD,
     );
     expect(approved.errors?.[0]?.extensions).toMatchObject({
@@ -828,11 +814,6 @@ describe('stewardship', () => {
 
   it('keeps customers holding two resident IDs together once a steward merged them, through re-evaluation', async () => {
     const n = nextNumbers(2);
-    const ingest = async (...records: Record<string, unknown>[]) =>
-      ok(await hub.gql(INGEST_CUSTOMERS, { records }, Role.INGEST)).ingestCustomers.records as {
-        id: string;
-        status: string;
-      }[];
     // One person under two numbers (a corrected birth date, say): matching keeps them apart.
     const [d] = await ingest(customerRecord(n));
     const [e] = await ingest(
@@ -990,17 +971,12 @@ describe('stewardship', () => {
 
     it("shows a branch's stewards the review tasks whose two customers they see", async () => {
       const [a, b] = await customers(2);
-      const [task] = await hub.sql<{ id: string }>(
-        `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
-         select gen_random_uuid(), least(x.id, y.id), greatest(x.id, y.id), 12, 'mobile', '[]'
-         from source_record x, source_record y where x.customer_id = $1 and y.customer_id = $2
-         returning id`,
-        [a!.id, b!.id],
-      );
+      const records = await firstRecords(a!.id, b!.id);
+      const task = await openTask(records.get(a!.id)!, records.get(b!.id)!, 12);
       const listed = async (branch: string) => {
         const res = await asBranch(Role.STEWARD, branch, REVIEWS, { first: 100 });
         expect(res.errors).toBeUndefined();
-        return res.data!.matchReviews.nodes.some((n: { id: string }) => n.id === task!.id);
+        return res.data!.matchReviews.nodes.some((n: { id: string }) => n.id === task);
       };
       expect(await listed('3201')).toBe(true);
       expect(await listed('3202')).toBe(false);
@@ -1008,7 +984,7 @@ describe('stewardship', () => {
         Role.STEWARD,
         '3202',
         `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "same") { id } }`,
-        { id: task!.id },
+        { id: task },
       );
       expect(refused.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
     });
