@@ -29,6 +29,12 @@ import { IdentityDocument } from './identity-document.entity';
   name: 'customer_consent_check',
   expression: 'not marketing_consent or consent_at is not null',
 })
+// Merges rewrite (and lock) the customers merged into the one they absorb: found by index,
+// not by a scan of every customer.
+@Index({
+  name: 'customer_merged_into_idx',
+  expression: `create index "customer_merged_into_idx" on "customer" ("merged_into_id") where "merged_into_id" is not null`,
+})
 // A campaign segment (a tier, consenting, a branch subtree) pages by CIF number: one range of
 // this index per tier, the branch checked on each entry. The subtree cannot lead the key,
 // as its branches' ranges would come out one after another instead of in CIF order. It

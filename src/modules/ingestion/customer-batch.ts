@@ -19,6 +19,7 @@ import type { IdentifierKind } from '../golden/source-identifier.entity';
 import { recomputeGolden, type NewCustomer } from '../golden/survivorship';
 import type { MatchContext, MatchRecord } from '../matching/compare';
 import { countBucket, expectedHolders } from '../matching/name-frequency';
+import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
 import { mergeCustomers } from '../stewardship/merge';
@@ -85,8 +86,6 @@ interface BlockingKeys {
 
 /** More keys than this, and a batch locks the whole matching space instead (see lock()). */
 const BATCH_KEYS_LOCKED = 2_000;
-/** The advisory lock of the whole matching space: a key's lock is the hash of its text. */
-const MATCHING_SPACE = `hashtextextended('matching space', 0)`;
 
 const hex = (b: Buffer) => b.toString('hex');
 const keyOf = (r: { sourceSystem: string; sourceKey: string }) =>

@@ -11,6 +11,7 @@ import { checkUuid } from '../../validation';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor, type AuditEntry } from '../audit/audit-log';
 import { currentCustomers } from '../customer/current-customers';
+import { MATCHING_SPACE } from '../matching/matching-space';
 import { CustomerView } from '../customer/customer.type';
 import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
@@ -18,9 +19,6 @@ import { ReviewStatus } from '../golden/match-review.entity';
 import { earliestRecords, recordDecisions } from './decisions';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
-
-/** How often a steward's operation is tried when deadlocks abort it. */
-const DEADLOCK_ATTEMPTS = 3;
 
 /** A steward's reason is kept with the decision and in the audit log. */
 const MAX_REASON = 1000;
@@ -373,20 +371,16 @@ export class StewardshipService {
   }
 
   /**
-   * One transaction, run again when PostgreSQL breaks a deadlock by aborting it: stewards
-   * merging customers into each other at the same moment (A into B, B into C, C into A) can
-   * close a cycle of row locks, and the one aborted has changed nothing.
+   * One transaction, holding the whole matching space (see MATCHING_SPACE): stewards
+   * merging customers into each other at the same moment (A into B, B into C, C into A)
+   * deadlocked, each merge rewriting customers merged into the one it absorbs, and a batch's
+   * automatic merges rewrite them too.
    */
   private async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.em.transactional(work);
-      } catch (error) {
-        if (attempt === DEADLOCK_ATTEMPTS || (error as { code?: string }).code !== '40P01') {
-          throw error;
-        }
-      }
-    }
+    return this.em.transactional(async (em) => {
+      await em.execute(`select pg_advisory_xact_lock(${MATCHING_SPACE})`);
+      return work(em);
+    });
   }
 
   private async record(em: EntityManager, actor: AuditActor, entry: AuditEntry): Promise<void> {
