@@ -1,6 +1,6 @@
 import { checkCreditCode, checkResidentId } from '../../validation';
 import { keyingRelation } from './identifiers';
-import { foldText, NameForms } from './names';
+import { foldText, HAN, NameForms } from './names';
 import { remembered } from './remembered';
 import {
   agreementWeight,
@@ -259,14 +259,12 @@ function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Ev
   return disagree('name', 'different names');
 }
 
-const HAN_NAME = /^\p{Script=Han}+$/u;
-
 /**
  * Two Han names of different lengths are no homophones, whatever their pinyin words say:
  * 王西安 reads wang xi'an, 王先 wang xian.
  */
 function otherLength(a: NameForms, b: NameForms): boolean {
-  return HAN_NAME.test(a.key) && HAN_NAME.test(b.key) && [...a.key].length !== [...b.key].length;
+  return HAN.test(a.key) && HAN.test(b.key) && [...a.key].length !== [...b.key].length;
 }
 
 function compareBirthDates(a: MatchRecord, b: MatchRecord): Evidence {

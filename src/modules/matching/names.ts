@@ -88,7 +88,8 @@ export const COMPOUND_SURNAMES = [
   '澹台',
 ];
 
-const HAN = /^\p{Script=Han}+$/u;
+/** A name written in Han characters only. */
+export const HAN = /^\p{Script=Han}+$/u;
 
 // A pinyin syllable: an initial (or none) and a final. A few combinations it admits do not
 // occur; it only has to cut romanised names where their words do not.
