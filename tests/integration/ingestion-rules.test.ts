@@ -139,18 +139,20 @@ describe('ingestion records one by one', () => {
         'accepted',
       ]);
 
-      const cs = Array.from({ length: 4 }, () => nextNumber());
+      const cs = Array.from({ length: 5 }, () => nextNumber());
       const claims = await hub.gql(INGEST_CLAIMS, {
         records: [
           claimRecord(cs[0]!, policyNo, { accidentPlace: '南京市'.repeat(3_400) }),
           claimRecord(cs[1]!, policyNo, { accidentPlace: INVISIBLE }),
           claimRecord(cs[2]!, policyNo, { accidentPlace: '南京市\n玄武区' }),
+          claimRecord(cs[4]!, policyNo, { accidentPlace: '南京市\u2028玄武区' }),
           claimRecord(cs[3]!, policyNo, { accidentPlace: `  Cafe\u0301 ${cs[3]}\u200b ` }),
         ],
       });
       expect(verdicts(claims)).toEqual([
         [['accidentPlace', 'MAX_LENGTH']],
         [['accidentPlace', 'REQUIRED']],
+        [['accidentPlace', 'CONTROL_CHARACTER']],
         [['accidentPlace', 'CONTROL_CHARACTER']],
         'accepted',
       ]);

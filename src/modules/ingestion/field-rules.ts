@@ -251,9 +251,10 @@ function planOf(typeName: string): FieldPlan[] {
   return plan;
 }
 
-// C0 (including tab and line breaks: no ingested field holds lines), DEL and C1.
+// C0 (including tab and line breaks: no ingested field holds lines), DEL, C1, and the
+// Unicode line and paragraph separators, line breaks too.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 // Whitespace (U+3000 and U+FEFF among it), format characters (zero-width space and joiners,
 // word joiner, bidi marks) and the other default-ignorable code points (Hangul fillers,
 // variation selectors): nothing a reader sees, so nothing a value may start or end with,
