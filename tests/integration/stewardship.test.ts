@@ -7,13 +7,20 @@ import {
   unmergeCustomers,
 } from '../../src/modules/stewardship/merge';
 import {
+  autoPolicyRecord,
+  cifNumbers,
+  claimRecord,
   customerRecord,
+  INGEST_CLAIMS,
   INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  INGEST_RISK_SCORES,
   insertBranches,
   insertPortfolio,
   nextNumbers,
   recordDecision,
   residentId,
+  riskScoreRecord,
 } from '../setup/factories';
 import { countStatements } from '../setup/statements';
 import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
@@ -720,6 +727,68 @@ describe('stewardship', () => {
       { source_system: 'CLAIMS', customer_id: e!.id },
       { source_system: 'POLICY_ADMIN', customer_id: e!.id },
     ]);
+  });
+
+  it('gives back, when undone, the policies, claims and scores written for the absorbed customer while merged', async () => {
+    const n = nextNumbers(4);
+    const [d] = await ingest(customerRecord(n));
+    const [e] = await ingest(customerRecord(n + 1));
+    const [cifD, cifE] = await cifNumbers(hub, [d!.id, e!.id]);
+    const merged = await merge(d!.id, e!.id);
+    // While they are one customer: a policy of E's (by CIF number), its claim (no claimant
+    // given: the policyholder's), a score of E's by source key, and a policy of D's.
+    const ofE = autoPolicyRecord(n + 1, cifE!);
+    const ofD = autoPolicyRecord(n + 2, cifD!);
+    for (const [query, records] of [
+      [INGEST_POLICIES, [ofE, ofD]],
+      [INGEST_CLAIMS, [claimRecord(n + 1, ofE.policyNo), claimRecord(n + 2, ofD.policyNo)]],
+      [
+        INGEST_RISK_SCORES,
+        [
+          riskScoreRecord(
+            n + 1,
+            { customer: { sourceSystem: 'POLICY_ADMIN', sourceKey: `PA-${n + 1}` } },
+            { sourceKey: `RS-MERGED-${n + 1}` },
+          ),
+        ],
+      ],
+    ] as const) {
+      const [outcome] = Object.values(ok(await hub.gql(query, { records }, Role.INGEST)));
+      expect(outcome.records.flatMap((r: { errors: unknown[] }) => r.errors)).toEqual([]);
+    }
+    const holders = () =>
+      hub.sql<{ what: string; customer_id: string }>(
+        `select p.policy_no || ' ' || pp.role as what, pp.customer_id from policy_party pp
+           join policy p on p.id = pp.policy_id where p.policy_no = any($1)
+         union all select claim_no, claimant_id from claim where claim_no = any($2)
+         union all select source_key, customer_id from risk_score where source_key = $3
+         order by 1`,
+        [
+          [ofE.policyNo, ofD.policyNo],
+          [claimRecord(n + 1, '').claimNo, claimRecord(n + 2, '').claimNo],
+          `RS-MERGED-${n + 1}`,
+        ],
+      );
+    expect(new Set((await holders()).map((h) => h.customer_id))).toEqual(new Set([d!.id]));
+
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await holders()).toEqual([
+      { what: claimRecord(n + 1, '').claimNo, customer_id: e!.id },
+      { what: claimRecord(n + 2, '').claimNo, customer_id: d!.id },
+      { what: `${ofE.policyNo} INSURED`, customer_id: e!.id },
+      { what: `${ofE.policyNo} POLICYHOLDER`, customer_id: e!.id },
+      { what: `${ofD.policyNo} INSURED`, customer_id: d!.id },
+      { what: `${ofD.policyNo} POLICYHOLDER`, customer_id: d!.id },
+      { what: `RS-MERGED-${n + 1}`, customer_id: e!.id },
+    ]);
+    const [event] = ok(
+      await hub.gql(
+        EVENTS,
+        { filter: { actions: ['CUSTOMER_UNMERGE'], targetId: e!.id } },
+        Role.ADMIN,
+      ),
+    ).auditEvents.nodes;
+    expect(event.details.followed).toEqual({ policy_party: 2, claim: 1, risk_score: 1 });
   });
 
   it('decides and links on the survivor’s own records, so that merges undone out of order leave nothing stale', async () => {

@@ -43,6 +43,13 @@ export class Claim extends BaseEntity<
   @Index()
   claimant!: Rel<Customer>;
 
+  /**
+   * The reference the claim's record gave for its claimant, or its policyholder's
+   * (referenceKey): an unmerge follows it back.
+   */
+  @Property({ type: 'text', nullable: true })
+  claimantRef?: string;
+
   @Property({ type: 'datetime' })
   accidentAt!: Date;
 

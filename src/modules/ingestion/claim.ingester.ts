@@ -7,7 +7,7 @@ import { Policy } from '../policy/policy.entity';
 import type { ClaimRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
 import { contentHash, nonNegative, RecordErrors } from './record-errors';
-import { findCustomer } from './references';
+import { findCustomer, referenceKey } from './references';
 import type { BusinessClock } from '../../time/clock';
 
 const STAGES = [
@@ -71,17 +71,17 @@ export async function ingestClaim(
       `the accident is outside the policy period ${policy.effectiveDate} to ${policy.expiryDate}`,
     );
   }
+  const holder =
+    !record.claimant && policy
+      ? await em.findOne(
+          PolicyParty,
+          { policy, role: PartyRole.POLICYHOLDER },
+          { populate: ['customer'] },
+        )
+      : undefined;
   const claimant = record.claimant
     ? await findCustomer(em, errors, 'claimant', record.claimant)
-    : policy
-      ? (
-          await em.findOne(
-            PolicyParty,
-            { policy, role: PartyRole.POLICYHOLDER },
-            { populate: ['customer'] },
-          )
-        )?.customer
-      : undefined;
+    : holder?.customer;
   errors.throwIfAny();
 
   const hash = contentHash(record);
@@ -91,6 +91,7 @@ export async function ingestClaim(
     claimNo: record.claimNo,
     policy: policy!,
     claimant: claimant!,
+    claimantRef: record.claimant ? referenceKey(record.claimant) : holder?.customerRef,
     accidentAt: record.accidentAt,
     accidentPlace: record.accidentPlace,
     reportChannel: record.reportChannel,

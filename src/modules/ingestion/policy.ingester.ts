@@ -7,7 +7,7 @@ import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
 import { contentHash, nonNegative, RecordErrors } from './record-errors';
-import { findBranch, findCustomer } from './references';
+import { findBranch, findCustomer, referenceKey } from './references';
 
 function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
   const vin = errors.check('vehicle.vin', checkVin(vehicle.vin));
@@ -57,7 +57,7 @@ export async function ingestPolicy(
   const parties = [];
   for (const [i, party] of record.parties.entries()) {
     const customer = await findCustomer(em, errors, `parties[${i}].customer`, party.customer);
-    if (customer) parties.push({ role: party.role, customer });
+    if (customer) parties.push({ role: party.role, customer, ref: referenceKey(party.customer) });
   }
   const renews = record.renewsPolicyNo
     ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo })
@@ -106,7 +106,12 @@ export async function ingestPolicy(
     const key = `${party.role}:${party.customer.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    em.create(PolicyParty, { policy, customer: party.customer, role: party.role });
+    em.create(PolicyParty, {
+      policy,
+      customer: party.customer,
+      role: party.role,
+      customerRef: party.ref,
+    });
   }
   await em.flush();
   return { status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED, id: policy.id };

@@ -5,6 +5,15 @@ import { SourceRecord } from '../customer/source-record.entity';
 import type { CustomerRef } from './ingestion.input';
 import type { RecordErrors } from './record-errors';
 
+/**
+ * A reference as a row keeps it: `CIF:` and the CIF number, or the source record's key
+ * (`POLICY_ADMIN:K-1`, as a link names a record). A row written while the customer it
+ * names is merged away holds the survivor; an unmerge gives it back to the customer the
+ * reference names again (CUSTOMER_REFERENCES' `namedBy`).
+ */
+export const referenceKey = (ref: CustomerRef) =>
+  ref.cifNo ? `CIF:${ref.cifNo.trim().toUpperCase()}` : `${ref.sourceSystem}:${ref.sourceKey}`;
+
 /** The customer a reference names, or undefined with the reason recorded. */
 export async function findCustomer(
   em: EntityManager,

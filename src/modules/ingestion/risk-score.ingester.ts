@@ -7,7 +7,7 @@ import { Vehicle } from '../vehicle/vehicle.entity';
 import type { RiskScoreRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
 import { contentHash, nonNegative, RecordErrors, reject } from './record-errors';
-import { findCustomer } from './references';
+import { findCustomer, referenceKey } from './references';
 
 /**
  * Appends a score. Scores are history: a source key once written never changes. The record
@@ -75,6 +75,7 @@ export async function ingestRiskScore(
     sourceKey: record.sourceKey,
     subjectType: subject.subjectType!,
     customer: subject.customer,
+    customerRef: customerRef ? referenceKey(customerRef) : undefined,
     claim: subject.claim,
     vehicle: subject.vehicle,
     stage: record.stage,

@@ -1,4 +1,12 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKeyProp, type Rel } from '@mikro-orm/core';
+import {
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  PrimaryKeyProp,
+  Property,
+  type Rel,
+} from '@mikro-orm/core';
 import { Customer } from '../customer/customer.entity';
 import { PartyRole } from './policy.enums';
 import { Policy } from './policy.entity';
@@ -17,4 +25,8 @@ export class PolicyParty {
 
   @Enum({ items: () => PartyRole, type: 'text', primary: true })
   role!: PartyRole;
+
+  /** The reference the policy's record gave (referenceKey): an unmerge follows it back. */
+  @Property({ type: 'text', nullable: true })
+  customerRef?: string;
 }

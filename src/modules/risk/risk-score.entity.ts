@@ -54,6 +54,10 @@ export class RiskScore extends BaseEntity {
   @ManyToOne(() => Customer, { nullable: true, deleteRule: 'restrict' })
   customer?: Rel<Customer>;
 
+  /** The reference the score's record gave for its customer (referenceKey). */
+  @Property({ type: 'text', nullable: true })
+  customerRef?: string;
+
   @ManyToOne(() => Claim, { nullable: true, deleteRule: 'restrict' })
   claim?: Rel<Claim>;
 

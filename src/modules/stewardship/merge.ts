@@ -43,6 +43,13 @@ export interface CustomerReference {
    * last changed, its optimistic-lock version): not journaled, never put back.
    */
   stamps?: ('updated_at' | 'version')[];
+  /**
+   * `move`: the column holding the customer reference the row's source record gave
+   * (referenceKey). A row written while the absorbed customer was merged away holds the
+   * survivor and is in no journal: the unmerge gives it back when its reference names the
+   * absorbed customer again.
+   */
+  namedBy?: string;
 }
 
 /**
@@ -66,9 +73,27 @@ export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
   },
   // A party is a (policy, customer, role) key: a role both customers hold on one policy is
   // the survivor's already, and the absorbed customer's row is dropped, journaled whole.
-  { table: 'policy_party', column: 'customer_id', merge: 'move', key: ['policy_id', 'role'] },
-  { table: 'claim', column: 'claimant_id', merge: 'move', stamps: ['updated_at', 'version'] },
-  { table: 'risk_score', column: 'customer_id', merge: 'move', stamps: ['updated_at'] },
+  {
+    table: 'policy_party',
+    column: 'customer_id',
+    merge: 'move',
+    key: ['policy_id', 'role'],
+    namedBy: 'customer_ref',
+  },
+  {
+    table: 'claim',
+    column: 'claimant_id',
+    merge: 'move',
+    stamps: ['updated_at', 'version'],
+    namedBy: 'claimant_ref',
+  },
+  {
+    table: 'risk_score',
+    column: 'customer_id',
+    merge: 'move',
+    stamps: ['updated_at'],
+    namedBy: 'customer_ref',
+  },
   { table: 'eligibility_decision', column: 'customer_id', merge: 'move', stamps: ['updated_at'] },
   // A tier is computed from one customer's data, and its history answers "which tier on
   // that day": moved, the absorbed customer's periods would overlap the survivor's and give
@@ -630,6 +655,8 @@ export interface UnmergeResult {
   absorbedId: string;
   /** Per table, the rows put back, of those journaled (the rest had moved on since). */
   restored: Record<string, { restored: number; journaled: number }>;
+  /** Per table, the rows written since the merge that followed their reference back. */
+  followed: Record<string, number>;
   /** The decision recorded or removed so that matching respects the unmerge. */
   decision?: { id: string; verdict: MatchVerdict; removed?: boolean };
 }
@@ -805,6 +832,7 @@ export async function unmergeCustomers(
          and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
     { survivor, absorbed, at },
   );
+  const followed = await followReferences(em, survivor, absorbed, at);
   const decision = await undoDecision(em, merge, by, reason, now);
   // The tasks a steward's merge superseded are open again where their records are apart
   // again. Undoing an automatic merge records that the two are different customers, which
@@ -833,10 +861,61 @@ export async function unmergeCustomers(
       action: AuditAction.CUSTOMER_UNMERGE,
       target: { type: 'Customer', id: absorbed },
       purpose: reason,
-      details: { merge: mergeId, kind: merge.kind, survivor, absorbed, restored, decision },
+      details: {
+        merge: mergeId,
+        kind: merge.kind,
+        survivor,
+        absorbed,
+        restored,
+        followed,
+        decision,
+      },
     }),
   ]);
-  return { survivorId: survivor, absorbedId: absorbed, restored, decision };
+  return { survivorId: survivor, absorbedId: absorbed, restored, followed, decision };
+}
+
+/**
+ * The survivor's rows whose reference names the absorbed customer (its CIF number or one
+ * merged into it, or one of its source records, back with it now) go to it: written while
+ * it was merged away, they are its rows. A policy role it holds already is not held twice.
+ */
+async function followReferences(
+  em: EntityManager,
+  survivor: string,
+  absorbed: string,
+  at: string,
+): Promise<Record<string, number>> {
+  const followed: Record<string, number> = {};
+  const naming = `select 'CIF:' || c.cif_no from customer c
+      where c.id = :absorbed::uuid or c.merged_into_id = :absorbed::uuid
+    union all
+    select sr.source_system || ':' || sr.source_key from source_record sr
+      where sr.customer_id = :absorbed::uuid`;
+  for (const ref of CUSTOMER_REFERENCES) {
+    if (!ref.namedBy) continue;
+    const mine = `t.${ref.column} = :survivor::uuid and t.${ref.namedBy} in (${naming})`;
+    const key = keyOf(ref.table).filter((c) => c !== 'id');
+    if (key.length) {
+      await run(
+        em,
+        `delete from ${ref.table} t where ${mine} and exists (select 1 from ${ref.table} o
+           where ${key.map((c) => `o.${c} = t.${c}`).join(' and ')} and o.${ref.column} = :absorbed::uuid)`,
+        { survivor, absorbed },
+      );
+    }
+    const [{ n }] = (await run<{ n: number }>(
+      em,
+      `with back as (update ${ref.table} t set ${[
+        `${ref.column} = :absorbed::uuid`,
+        ...(ref.stamps ?? []).map(stampSql),
+      ].join(', ')} where ${mine} returning 1)
+       select count(*)::int as n from back`,
+      { survivor, absorbed, at },
+    )) as [{ n: number }];
+    if (n) followed[ref.table] = n;
+  }
+  return followed;
 }
 
 async function undoDecision(
