@@ -79,7 +79,10 @@ describe('business days are Beijing days', () => {
         effectiveDate: '2027-01-01',
         expiryDate: '2027-12-31',
       }));
+      // After the cover ended: an accident is reported once it has happened.
+      hub.clock.set('2028-01-02T09:00:00+08:00');
     });
+    afterAll(() => hub.clock.set(NOW));
 
     it('accepts an accident at 00:30 Beijing time on the first day of cover', async () => {
       expect((await claim(policyNo, bj('2027-01-01T00:30:00'))).errors).toEqual([]);

@@ -187,6 +187,106 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
+    it('reject an amount its column cannot hold exactly and an instant that has not happened, and write the rest', async () => {
+      const [{ n, cifNo }, other] = await customers(2);
+      const now = hub.clock.now();
+      const later = new Date(now.getTime() + 60 * 60_000).toISOString();
+      const soon = new Date(now.getTime() + 60_000).toISOString();
+      const ps = Array.from({ length: 5 }, () => nextNumber());
+      const policies = await hub.gql(INGEST_POLICIES, {
+        records: [
+          autoPolicyRecord(n, cifNo),
+          autoPolicyRecord(ps[0]!, cifNo, { premium: '1000000000000.00' }),
+          autoPolicyRecord(ps[1]!, cifNo, { premium: '999999999999.99', sumInsured: '0001.50' }),
+          autoPolicyRecord(ps[2]!, cifNo, { premium: '1.239' }),
+          autoPolicyRecord(ps[3]!, cifNo, { sumInsured: '-0.01' }),
+          autoPolicyRecord(ps[4]!, cifNo, { premium: '12.500' }),
+        ],
+      });
+      expect(verdicts(policies)).toEqual([
+        'accepted',
+        [['premium', 'MAX_VALUE']],
+        'accepted',
+        [['premium', 'DECIMAL_PLACES']],
+        [['sumInsured', 'NON_NEGATIVE']],
+        'accepted',
+      ]);
+      expect(
+        await hub.sql(
+          `select premium::text, sum_insured::text from policy where policy_no = any($1) order by 1`,
+          [[ps[1], ps[4]].map((k) => autoPolicyRecord(k!, '').policyNo)],
+        ),
+      ).toEqual([
+        { premium: '12.50', sum_insured: '150000.00' },
+        { premium: '999999999999.99', sum_insured: '1.50' },
+      ]);
+
+      const { policyNo } = autoPolicyRecord(n, cifNo);
+      const cs = Array.from({ length: 4 }, () => nextNumber());
+      const claims = await hub.gql(INGEST_CLAIMS, {
+        records: [
+          claimRecord(cs[0]!, policyNo, { reserve: '99999999999999.99' }),
+          claimRecord(cs[1]!, policyNo, { paidAmount: '0.001' }),
+          claimRecord(cs[2]!, policyNo, { surveyedAt: later }),
+          claimRecord(cs[3]!, policyNo),
+        ],
+      });
+      expect(verdicts(claims)).toEqual([
+        [['reserve', 'MAX_VALUE']],
+        [['paidAmount', 'DECIMAL_PLACES']],
+        [['surveyedAt', 'INSTANT_RANGE']],
+        'accepted',
+      ]);
+
+      const { claimNo } = claimRecord(cs[3]!, '');
+      const scores = await hub.gql(INGEST_RISK_SCORES, {
+        records: [
+          riskScoreRecord(nextNumber(), { claimNo }, { score: '1000000' }),
+          riskScoreRecord(nextNumber(), { claimNo }, { scoredAt: '1800-01-01T00:00:00Z' }),
+          riskScoreRecord(nextNumber(), { claimNo }, { scoredAt: later }),
+          // A source system's clock a minute ahead of the hub's.
+          riskScoreRecord(nextNumber(), { claimNo }, { score: '999999.99', scoredAt: soon }),
+        ],
+      });
+      expect(verdicts(scores)).toEqual([
+        [['score', 'MAX_VALUE']],
+        [['scoredAt', 'INSTANT_RANGE']],
+        [['scoredAt', 'INSTANT_RANGE']],
+        'accepted',
+      ]);
+
+      // A consent dated next year would outrank every withdrawal until then.
+      const withdrawn = { given: false, at: now.toISOString(), channel: 'APP' };
+      const people = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(other.n, {
+            sourceSystem: 'DEALER',
+            marketingConsent: { given: true, at: later, channel: 'PAPER' },
+          }),
+          customerRecord(other.n, {
+            sourceSystem: 'APP',
+            contactPoints: [
+              {
+                kind: 'MOBILE',
+                value: '13900000000',
+                verificationStatus: 'VERIFIED',
+                verifiedAt: later,
+              },
+            ],
+          }),
+          customerRecord(other.n, { sourceSystem: 'CALL_CENTRE', marketingConsent: withdrawn }),
+        ],
+      });
+      expect(verdicts(people)).toEqual([
+        [['marketingConsent.at', 'INSTANT_RANGE']],
+        [['contactPoints[0].verifiedAt', 'INSTANT_RANGE']],
+        'accepted',
+      ]);
+      expect(
+        await hub.sql(`select marketing_consent from customer where cif_no = $1`, [other.cifNo]),
+      ).toEqual([{ marketing_consent: false }]);
+    });
+
     it('read full-width digits and letters in identifiers as ASCII', async () => {
       const [{ n, cifNo }] = await customers(1);
       const ascii = autoPolicyRecord(n, cifNo);

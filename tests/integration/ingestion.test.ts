@@ -273,20 +273,15 @@ describe('ingestion from source systems', () => {
     const [cifNo] = await ingestPortfolio(hub, 1, n);
     const res = await hub.gql(INGEST_POLICIES, {
       records: [
-        autoPolicyRecord(nextNumber(), cifNo!, {
-          premium: '-1.00',
-          expiryDate: '2025-12-31',
-          vehicle: null,
-        }),
+        autoPolicyRecord(nextNumber(), cifNo!, { premium: '-1.00' }),
+        autoPolicyRecord(nextNumber(), cifNo!, { expiryDate: '2025-12-31', vehicle: null }),
       ],
     });
     expect(
-      res
-        .data!.ingestPolicies.records[0].errors.map(
-          (e: { field: string; rule: string }) => `${e.field} ${e.rule}`,
-        )
-        .sort(),
-    ).toEqual(['expiryDate PERIOD_ORDER', 'premium NON_NEGATIVE', 'vehicle REQUIRED']);
+      res.data!.ingestPolicies.records.map((r: { errors: { field: string; rule: string }[] }) =>
+        r.errors.map((e) => `${e.field} ${e.rule}`).sort(),
+      ),
+    ).toEqual([['premium NON_NEGATIVE'], ['expiryDate PERIOD_ORDER', 'vehicle REQUIRED']]);
     const claim = await hub.gql(INGEST_CLAIMS, {
       records: [
         claimRecord(nextNumber(), autoPolicyRecord(n, '').policyNo, {

@@ -1,4 +1,5 @@
 import { Check, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { MONEY } from '../../db/decimal-columns';
 import { BaseEntity } from '../../db/base.entity';
 import { Customer } from '../customer/customer.entity';
 import { SourceSystem } from '../customer/customer.enums';
@@ -83,10 +84,10 @@ export class Claim extends BaseEntity<
   @Enum({ items: () => ClaimStatus, type: 'text' })
   status!: ClaimStatus;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2 })
+  @Property({ type: 'decimal', ...MONEY })
   reserve!: string;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2, default: '0' })
+  @Property({ type: 'decimal', ...MONEY, default: '0' })
   paidAmount!: string;
 
   @Property({ type: 'boolean', default: false })

@@ -6,7 +6,7 @@ import { PolicyParty } from '../policy/policy-party.entity';
 import { Policy } from '../policy/policy.entity';
 import type { ClaimRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, nonNegative, RecordErrors } from './record-errors';
+import { contentHash, RecordErrors } from './record-errors';
 import { findCustomer, referenceKey } from './references';
 import type { BusinessClock } from '../../time/clock';
 
@@ -30,8 +30,6 @@ export async function ingestClaim(
   record: ClaimRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
-  nonNegative(errors, 'reserve', record.reserve);
-  nonNegative(errors, 'paidAmount', record.paidAmount);
   errors.require(
     (record.complaints ?? 0) >= 0,
     'complaints',

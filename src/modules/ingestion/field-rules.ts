@@ -1,5 +1,7 @@
-import { LocalDateScalar } from '../../graphql/scalars';
+import { DateTimeResolver } from 'graphql-scalars';
 import { Field, getMetadataStorage, type FieldOptions } from 'type-graphql';
+import { MONEY, RISK_SCORE, SUM_INSURED, type DecimalColumn } from '../../db/decimal-columns';
+import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { textProblem } from '../../graphql/limits/input';
 import type { BusinessClock } from '../../time/clock';
 import { halfWidth } from '../../validation';
@@ -28,6 +30,21 @@ interface BirthDateRule {
   type: 'birthDate';
 }
 
+/**
+ * An instant something happened at (an accident, a consent, a verification, a score): from
+ * MIN_INSTANT to now, a source system's clock a few minutes ahead of the hub's allowed. A
+ * later one would outrank every real statement ("the latest word") until that day came.
+ */
+interface PastInstantRule {
+  type: 'pastInstant';
+}
+
+/** A Decimal for a numeric column: zero or more, and what the column holds, unrounded. */
+interface DecimalRule {
+  type: 'decimal';
+  column: DecimalColumn;
+}
+
 /** Text whose rule depends on a sibling field, e.g. a contact value on its kind. */
 interface VariantRule {
   type: 'variant';
@@ -35,7 +52,7 @@ interface VariantRule {
   rules: Record<string, TextRule>;
 }
 
-type FieldRule = TextRule | BirthDateRule | VariantRule;
+type FieldRule = TextRule | BirthDateRule | PastInstantRule | DecimalRule | VariantRule;
 
 const code = (max: number, format?: TextRule['format']): TextRule => ({
   type: 'code',
@@ -45,9 +62,15 @@ const code = (max: number, format?: TextRule['format']): TextRule => ({
 const name = (max: number): TextRule => ({ type: 'name', max });
 const text = (max: number): TextRule => ({ type: 'text', max });
 const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
+const PAST: PastInstantRule = { type: 'pastInstant' };
+const decimal = (column: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
 
 /** Before 1900 is a typing error or a placeholder (1800-01-01), never a customer. */
 const MIN_BIRTH_DATE = '1900-01-01';
+/** Nor an accident, a consent or a score: the same placeholder, as an instant. */
+const MIN_INSTANT = new Date('1900-01-01T00:00:00Z');
+/** How far ahead of the hub's clock a source system's may run. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The rules of every ingested field, by input type and field: the only place they are
@@ -58,6 +81,8 @@ export const FIELD_RULES = {
   'CustomerRef.cifNo': code(16),
   'CustomerRef.sourceKey': code(64),
   'IdentityDocumentInput.number': code(32),
+  'ContactPointInput.verifiedAt': PAST,
+  'MarketingConsentInput.at': PAST,
   'ContactPointInput.value': {
     type: 'variant',
     on: 'kind',
@@ -77,9 +102,21 @@ export const FIELD_RULES = {
   'PolicyRecordInput.productCode': code(32),
   'PolicyRecordInput.branchCode': code(32),
   'PolicyRecordInput.renewsPolicyNo': code(40),
+  'PolicyRecordInput.premium': decimal(MONEY),
+  'PolicyRecordInput.sumInsured': decimal(SUM_INSURED),
   'ClaimRecordInput.claimNo': code(40),
   'ClaimRecordInput.policyNo': code(40),
+  'ClaimRecordInput.accidentAt': PAST,
   'ClaimRecordInput.accidentPlace': name(200),
+  'ClaimRecordInput.reportedAt': PAST,
+  'ClaimRecordInput.registeredAt': PAST,
+  'ClaimRecordInput.surveyedAt': PAST,
+  'ClaimRecordInput.assessedAt': PAST,
+  'ClaimRecordInput.approvedAt': PAST,
+  'ClaimRecordInput.paidAt': PAST,
+  'ClaimRecordInput.closedAt': PAST,
+  'ClaimRecordInput.reserve': decimal(MONEY),
+  'ClaimRecordInput.paidAmount': decimal(MONEY),
   'RiskSubjectInput.claimNo': code(40),
   'RiskSubjectInput.vin': code(32),
   'FiredRuleInput.code': code(64),
@@ -87,6 +124,8 @@ export const FIELD_RULES = {
   'RiskScoreRecordInput.sourceKey': code(64),
   'RiskScoreRecordInput.model': code(64),
   'RiskScoreRecordInput.modelVersion': code(32),
+  'RiskScoreRecordInput.score': decimal(RISK_SCORE),
+  'RiskScoreRecordInput.scoredAt': PAST,
   'BranchRecordInput.code': code(32, {
     pattern: BRANCH_CODE,
     rule: 'CODE_FORMAT',
@@ -112,10 +151,12 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
   const rule: FieldRule = FIELD_RULES[key];
   const required = !options.nullable;
   const description = [describeRule(rule, required), options.description].filter(Boolean).join(' ');
-  const field = Field(() => (rule.type === 'birthDate' ? LocalDateScalar : String), {
-    ...options,
-    description,
-  });
+  const type = {
+    birthDate: LocalDateScalar,
+    pastInstant: DateTimeResolver,
+    decimal: DecimalScalar,
+  }[rule.type as string];
+  const field = Field(() => type ?? String, { ...options, description });
   return (target, property) => {
     if (key.slice(key.indexOf('.') + 1) !== property) {
       throw new Error(`@RuledField('${key}') decorates ${String(property)}`);
@@ -127,6 +168,12 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
 
 const FULL_WIDTH_AS_ASCII = 'full-width digits and letters read as ASCII';
 const BIRTH_DATES = `from ${MIN_BIRTH_DATE} to today in the business time zone`;
+const PAST_INSTANTS = `from ${MIN_BIRTH_DATE} to now (a clock ${CLOCK_SKEW_MS / 60_000} minutes ahead allowed)`;
+const wholeDigits = (column: DecimalColumn) => column.precision - column.scale;
+const limitOf = (column: DecimalColumn) =>
+  `less than ${'1'.padEnd(wholeDigits(column) + 1, '0').replace(/\B(?=(\d{3})+$)/g, ',')}`;
+const decimalSays = (column: DecimalColumn) =>
+  `zero or more, at most ${column.scale} decimals, ${limitOf(column)}`;
 const ALL_TEXT =
   'Characters are code points, counted after NFC normalisation and trimming; no control characters.';
 
@@ -149,6 +196,10 @@ function describeRule(rule: FieldRule, required: boolean): string {
   switch (rule.type) {
     case 'birthDate':
       return sentence([BIRTH_DATES]);
+    case 'pastInstant':
+      return sentence([PAST_INSTANTS]);
+    case 'decimal':
+      return sentence([decimalSays(rule.column)]);
     case 'variant':
       return [
         ...Object.entries(rule.rules).map(([variant, r]) =>
@@ -199,7 +250,15 @@ export function fieldRuleRows(): FieldRuleRow[] {
       if (!declaration) throw new Error(`FIELD_RULES has ${field}, which no @RuledField declares`);
       switch (rule.type) {
         case 'birthDate':
-          return [{ field, asciiDigitsAndLetters: false, notBlank: false, also: BIRTH_DATES }];
+        case 'pastInstant':
+        case 'decimal': {
+          const also = {
+            birthDate: BIRTH_DATES,
+            pastInstant: PAST_INSTANTS,
+            decimal: rule.type === 'decimal' ? decimalSays(rule.column) : '',
+          }[rule.type];
+          return [{ field, asciiDigitsAndLetters: false, notBlank: false, also }];
+        }
         case 'variant':
           return Object.entries(rule.rules).map(([variant, r]) =>
             row(field, r, declaration.required, `${rule.on} ${variant}`),
@@ -298,6 +357,25 @@ function normalizeText(
 }
 
 /**
+ * What a Decimal breaks of its column's rule: the column would refuse it (numeric field
+ * overflow, failing the statement that writes the batch) or round it.
+ */
+function decimalProblem(
+  value: string,
+  column: DecimalColumn,
+): Omit<RecordError, 'field'> | undefined {
+  const [, sign, whole = '', fraction = ''] = /^(-?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(value) ?? [];
+  if (sign) return { rule: 'NON_NEGATIVE', message: 'must be zero or more' };
+  if (fraction.length > column.scale) {
+    return { rule: 'DECIMAL_PLACES', message: `must have at most ${column.scale} decimals` };
+  }
+  if (whole.length > wholeDigits(column)) {
+    return { rule: 'MAX_VALUE', message: `must be ${limitOf(column)}` };
+  }
+  return undefined;
+}
+
+/**
  * A record as the hub stores it, with what it breaks: every text field of the record and of
  * its nested inputs normalised by its FIELD_RULES rule, every problem reported with its path
  * (`name`, `identityDocuments[0].number`, `contactPoints[1].value`). The record given is not
@@ -329,6 +407,19 @@ export function normalizeRecord<R extends object>(
             message: `must be from ${MIN_BIRTH_DATE} to today (${today})`,
           });
         }
+      } else if (rule?.type === 'pastInstant') {
+        const latest = new Date(clock.now().getTime() + CLOCK_SKEW_MS);
+        const instant = given as Date;
+        if (instant < MIN_INSTANT || instant > latest) {
+          errors.push({
+            field: at,
+            rule: 'INSTANT_RANGE',
+            message: `must be ${PAST_INSTANTS}`,
+          });
+        }
+      } else if (rule?.type === 'decimal') {
+        const problem = decimalProblem(given as string, rule.column);
+        if (problem) errors.push({ field: at, ...problem });
       } else if (rule) {
         const textRule = rule.type === 'variant' ? rule.rules[value[rule.on] as string] : rule;
         if (textRule)

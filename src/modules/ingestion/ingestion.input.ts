@@ -1,5 +1,4 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
 import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { BranchLevel } from '../branch/branch.entity';
 import { ClaimStatus, FastTrack, ReportChannel } from '../claim/claim.enums';
@@ -53,7 +52,7 @@ export class ContactPointInput {
   @Field(() => VerificationMethod, { nullable: true })
   verificationMethod?: VerificationMethod;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ContactPointInput.verifiedAt', { nullable: true })
   verifiedAt?: Date;
 }
 
@@ -62,7 +61,7 @@ export class MarketingConsentInput {
   @Field(() => Boolean)
   given!: boolean;
 
-  @Field(() => DateTimeResolver)
+  @RuledField('MarketingConsentInput.at')
   at!: Date;
 
   @Field(() => ConsentChannel)
@@ -155,10 +154,10 @@ export class PolicyRecordInput {
   @Field(() => LocalDateScalar, { description: 'The last day covered.' })
   expiryDate!: string;
 
-  @Field(() => DecimalScalar)
+  @RuledField('PolicyRecordInput.premium')
   premium!: string;
 
-  @Field(() => DecimalScalar)
+  @RuledField('PolicyRecordInput.sumInsured')
   sumInsured!: string;
 
   @Field(() => PolicyStatus)
@@ -188,7 +187,7 @@ export class ClaimRecordInput {
   @Field(() => CustomerRef, { nullable: true, description: 'The policyholder if absent.' })
   claimant?: CustomerRef;
 
-  @Field(() => DateTimeResolver)
+  @RuledField('ClaimRecordInput.accidentAt')
   accidentAt!: Date;
 
   @RuledField('ClaimRecordInput.accidentPlace')
@@ -197,34 +196,34 @@ export class ClaimRecordInput {
   @Field(() => ReportChannel)
   reportChannel!: ReportChannel;
 
-  @Field(() => DateTimeResolver)
+  @RuledField('ClaimRecordInput.reportedAt')
   reportedAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ClaimRecordInput.registeredAt', { nullable: true })
   registeredAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ClaimRecordInput.surveyedAt', { nullable: true })
   surveyedAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ClaimRecordInput.assessedAt', { nullable: true })
   assessedAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ClaimRecordInput.approvedAt', { nullable: true })
   approvedAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ClaimRecordInput.paidAt', { nullable: true })
   paidAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @RuledField('ClaimRecordInput.closedAt', { nullable: true })
   closedAt?: Date;
 
   @Field(() => ClaimStatus)
   status!: ClaimStatus;
 
-  @Field(() => DecimalScalar)
+  @RuledField('ClaimRecordInput.reserve')
   reserve!: string;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @RuledField('ClaimRecordInput.paidAmount', { nullable: true })
   paidAmount?: string;
 
   @Field(() => Boolean, { nullable: true })
@@ -290,7 +289,7 @@ export class RiskScoreRecordInput {
   @RuledField('RiskScoreRecordInput.modelVersion')
   modelVersion!: string;
 
-  @Field(() => DecimalScalar)
+  @RuledField('RiskScoreRecordInput.score')
   score!: string;
 
   @Field(() => RiskLevel)
@@ -299,7 +298,7 @@ export class RiskScoreRecordInput {
   @Field(() => [FiredRuleInput])
   firedRules!: FiredRuleInput[];
 
-  @Field(() => DateTimeResolver)
+  @RuledField('RiskScoreRecordInput.scoredAt')
   scoredAt!: Date;
 }
 

@@ -6,7 +6,7 @@ import { Policy } from '../policy/policy.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, nonNegative, RecordErrors } from './record-errors';
+import { contentHash, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
 
 function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
@@ -30,8 +30,6 @@ export async function ingestPolicy(
   record: PolicyRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
-  nonNegative(errors, 'premium', record.premium);
-  nonNegative(errors, 'sumInsured', record.sumInsured);
   errors.require(
     record.expiryDate >= record.effectiveDate,
     'expiryDate',

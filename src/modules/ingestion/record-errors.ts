@@ -98,14 +98,6 @@ export function contentHash(record: unknown): string {
     .digest('hex');
 }
 
-const DECIMAL_NON_NEGATIVE = /^\d+(\.\d+)?$/;
-
-export function nonNegative(errors: RecordErrors, field: string, value: string | undefined): void {
-  if (value !== undefined && value !== null && !DECIMAL_NON_NEGATIVE.test(value)) {
-    errors.add(field, 'NON_NEGATIVE', `must be zero or more, got ${value}`);
-  }
-}
-
 export function notBlank(errors: RecordErrors, field: string, value: string | undefined): void {
   if (value !== undefined && value !== null && value.trim() === '') {
     errors.add(field, 'REQUIRED', 'must not be blank');

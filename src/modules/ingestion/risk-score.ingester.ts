@@ -6,7 +6,7 @@ import { RiskScore } from '../risk/risk-score.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { RiskScoreRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, nonNegative, RecordErrors, reject } from './record-errors';
+import { contentHash, RecordErrors, reject } from './record-errors';
 import { findCustomer, referenceKey } from './references';
 
 /**
@@ -18,7 +18,6 @@ export async function ingestRiskScore(
   record: RiskScoreRecordInput,
 ): Promise<{ status: RecordStatus; id: string }> {
   const errors = new RecordErrors();
-  nonNegative(errors, 'score', record.score);
   const { customer: customerRef, claimNo, vin } = record.subject;
   const given = [customerRef, claimNo, vin].filter((v) => v !== undefined && v !== null).length;
   errors.require(

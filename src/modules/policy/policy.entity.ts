@@ -1,4 +1,5 @@
 import { Check, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { MONEY, SUM_INSURED } from '../../db/decimal-columns';
 import { BaseEntity } from '../../db/base.entity';
 import { Branch } from '../branch/branch.entity';
 import { SourceSystem } from '../customer/customer.enums';
@@ -45,10 +46,10 @@ export class Policy extends BaseEntity<'version'> {
   @Property({ type: 'date' })
   expiryDate!: string;
 
-  @Property({ type: 'decimal', precision: 14, scale: 2 })
+  @Property({ type: 'decimal', ...MONEY })
   premium!: string;
 
-  @Property({ type: 'decimal', precision: 16, scale: 2 })
+  @Property({ type: 'decimal', ...SUM_INSURED })
   sumInsured!: string;
 
   @Enum({ items: () => PolicyStatus, type: 'text' })

@@ -1,4 +1,5 @@
 import { Check, Entity, Enum, Index, ManyToOne, Property, Unique, type Rel } from '@mikro-orm/core';
+import { RISK_SCORE } from '../../db/decimal-columns';
 import { BaseEntity } from '../../db/base.entity';
 import { Claim } from '../claim/claim.entity';
 import { Customer } from '../customer/customer.entity';
@@ -73,7 +74,7 @@ export class RiskScore extends BaseEntity {
   @Property({ type: 'text' })
   modelVersion!: string;
 
-  @Property({ type: 'decimal', precision: 8, scale: 2 })
+  @Property({ type: 'decimal', ...RISK_SCORE })
   score!: string;
 
   @Enum({ items: () => RiskLevel, type: 'text' })
