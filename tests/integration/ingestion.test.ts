@@ -102,6 +102,42 @@ describe('ingestion from source systems', () => {
     });
   });
 
+  it('answers a record repeated in one batch as a retry, and judges a key again after a rejected record', async () => {
+    const [n, m, k] = [nextNumber(), nextNumber(), nextNumber()];
+    const res = await hub.gql(INGEST_CUSTOMERS, {
+      records: [
+        customerRecord(n),
+        customerRecord(n),
+        customerRecord(m, { name: 'bad\u0000name' }),
+        customerRecord(m),
+        customerRecord(k),
+        customerRecord(k, { name: `其他${k}` }),
+      ],
+    });
+    const records = res.data!.ingestCustomers.records as {
+      status: string;
+      id: string | null;
+      errors: { field: string; rule: string }[];
+    }[];
+    expect(records.map((r) => [r.status, r.errors.map((e) => `${e.field} ${e.rule}`)])).toEqual([
+      ['CREATED', []],
+      ['UNCHANGED', []],
+      ['REJECTED', ['name CONTROL_CHARACTER']],
+      ['CREATED', []],
+      ['CREATED', []],
+      ['REJECTED', ['sourceKey DUPLICATE_KEY']],
+    ]);
+    expect(records[1]!.id).toBe(records[0]!.id);
+    expect(res.data!.ingestCustomers).toMatchObject({ accepted: 4, rejected: 2 });
+    expect(
+      await hub.sql(
+        `select source_key, name from source_record where source_key = any($1)
+        order by source_key`,
+        [[n, m, k].map((x) => `PA-${x}`)],
+      ),
+    ).toEqual([n, m, k].map((x) => ({ source_key: `PA-${x}`, name: customerRecord(x).name })));
+  });
+
   it('links a second source record with the same identity document to the same customer', async () => {
     const n = nextNumber();
     const first = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
@@ -304,12 +340,23 @@ describe('ingestion from source systems', () => {
     await ingestPortfolio(hub, 1, n);
     const { claimNo } = claimRecord(n, '');
     const res = await hub.gql(INGEST_RISK_SCORES, {
-      records: [riskScoreRecord(2 * n, { claimNo }, { score: '99' })],
+      records: [
+        riskScoreRecord(2 * n, { claimNo }, { score: '99' }),
+        // The same values written otherwise: a retry.
+        riskScoreRecord(
+          2 * n,
+          { claimNo },
+          {
+            score: '072.50',
+            firedRules: [{ code: 'R017', description: 'reported after 21:00', weight: '30.00' }],
+          },
+        ),
+      ],
     });
-    expect(res.data!.ingestRiskScores.records[0]).toMatchObject({
-      status: 'REJECTED',
-      errors: [{ rule: 'IMMUTABLE' }],
-    });
+    expect(res.data!.ingestRiskScores.records).toMatchObject([
+      { status: 'REJECTED', errors: [{ rule: 'IMMUTABLE' }] },
+      { status: 'UNCHANGED', errors: [] },
+    ]);
     expect(
       await hub.sql(`select score::text from risk_score where source_key = $1`, [`RS-${2 * n}`]),
     ).toEqual([{ score: '72.50' }]);

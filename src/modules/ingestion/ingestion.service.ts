@@ -77,7 +77,10 @@ export class IngestionService {
     checkBatchSize(records);
     const outcomes: RecordOutcome[] = [];
     const prepared: PreparedCustomer[] = [];
-    const keys = new Set<string>();
+    // The accepted record of each key; a later one with its content is a retry, answered as
+    // that record is (UNCHANGED once written), and one with other content is refused.
+    const keys = new Map<string, PreparedCustomer>();
+    const repeats: { index: number; of: number }[] = [];
     const normalized = records.map((r) => normalizeRecord(RECORD_TYPES.customer, r, this.clock));
     const branches = await openBranches(
       this.em,
@@ -100,14 +103,6 @@ export class IngestionService {
           message: `this API key sends ${own} records only, got ${record.sourceSystem}`,
         });
       }
-      if (keys.has(key)) {
-        errors.push({
-          field: 'sourceKey',
-          rule: 'DUPLICATE_KEY',
-          message: 'an earlier record of this batch has the same source system and key',
-        });
-      }
-      keys.add(key);
       const checked = wellFormed
         ? prepareCustomerRecord(
             this.sealer,
@@ -116,10 +111,25 @@ export class IngestionService {
             branches.get(record.branchCode?.trim()) ?? { error: UNKNOWN_BRANCH },
           )
         : [];
+      const first = keys.get(key);
+      if (!errors.length && !Array.isArray(checked) && first) {
+        if (first.contentHash === checked.contentHash) {
+          repeats.push({ index, of: first.index });
+          continue;
+        }
+        errors.push({
+          field: 'sourceKey',
+          rule: 'DUPLICATE_KEY',
+          message: 'an earlier record of this batch has the same source system and key',
+        });
+      }
       if (errors.length || Array.isArray(checked)) {
         const all = [...errors, ...(Array.isArray(checked) ? checked : [])];
         outcomes.push({ index, key, status: RecordStatus.REJECTED, errors: all, warnings: [] });
-      } else prepared.push(checked);
+      } else {
+        keys.set(key, checked);
+        prepared.push(checked);
+      }
     }
     const written = await untilNoDeadlock(() =>
       this.em.transactional(async (em) => {
@@ -138,11 +148,21 @@ export class IngestionService {
                 warnings: result.warnings,
               };
         });
+        const answered = new Map(batchOutcomes.map((o) => [o.index, o]));
+        const retried = repeats.map(({ index, of }): RecordOutcome => {
+          const outcome = answered.get(of)!;
+          const status =
+            outcome.status === RecordStatus.REJECTED ? outcome.status : RecordStatus.UNCHANGED;
+          return { ...outcome, index, status };
+        });
         em.create(
           AuditEvent,
-          this.audit.entity(actor, batchAudit('customer', [...outcomes, ...batchOutcomes])),
+          this.audit.entity(
+            actor,
+            batchAudit('customer', [...outcomes, ...batchOutcomes, ...retried]),
+          ),
         );
-        return batchOutcomes;
+        return [...batchOutcomes, ...retried];
       }),
     );
     return this.result('customer', [...outcomes, ...written]);
