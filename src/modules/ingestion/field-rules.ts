@@ -39,10 +39,14 @@ interface PastInstantRule {
   type: 'pastInstant';
 }
 
-/** A Decimal for a numeric column: zero or more, and what the column holds, unrounded. */
+/**
+ * A Decimal, read by its value: `87.50` is `87.5`, so that a resend the source system
+ * formatted otherwise is the same record. For a numeric column (`column`): zero or more, and
+ * what the column holds, unrounded; without one (a weight kept in JSON), any value.
+ */
 interface DecimalRule {
   type: 'decimal';
-  column: DecimalColumn;
+  column?: DecimalColumn;
 }
 
 /** Text whose rule depends on a sibling field, e.g. a contact value on its kind. */
@@ -63,7 +67,7 @@ const name = (max: number): TextRule => ({ type: 'name', max });
 const text = (max: number): TextRule => ({ type: 'text', max });
 const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
 const PAST: PastInstantRule = { type: 'pastInstant' };
-const decimal = (column: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
+const decimal = (column?: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
 
 /** Before 1900 is a typing error or a placeholder (1800-01-01), never a customer. */
 const MIN_BIRTH_DATE = '1900-01-01';
@@ -121,6 +125,7 @@ export const FIELD_RULES = {
   'RiskSubjectInput.vin': code(32),
   'FiredRuleInput.code': code(64),
   'FiredRuleInput.description': text(500),
+  'FiredRuleInput.weight': decimal(),
   'RiskScoreRecordInput.sourceKey': code(64),
   'RiskScoreRecordInput.model': code(64),
   'RiskScoreRecordInput.modelVersion': code(32),
@@ -172,8 +177,10 @@ const PAST_INSTANTS = `from ${MIN_BIRTH_DATE} to now (a clock ${CLOCK_SKEW_MS / 
 const wholeDigits = (column: DecimalColumn) => column.precision - column.scale;
 const limitOf = (column: DecimalColumn) =>
   `less than ${'1'.padEnd(wholeDigits(column) + 1, '0').replace(/\B(?=(\d{3})+$)/g, ',')}`;
-const decimalSays = (column: DecimalColumn) =>
-  `zero or more, at most ${column.scale} decimals, ${limitOf(column)}`;
+const decimalSays = (column?: DecimalColumn) =>
+  column
+    ? `zero or more, at most ${column.scale} decimals, ${limitOf(column)}; read by value (87.50 is 87.5)`
+    : 'read by value (87.50 is 87.5)';
 const ALL_TEXT =
   'Characters are code points, counted after NFC normalisation and trimming; no control characters.';
 
@@ -255,7 +262,7 @@ export function fieldRuleRows(): FieldRuleRow[] {
           const also = {
             birthDate: BIRTH_DATES,
             pastInstant: PAST_INSTANTS,
-            decimal: rule.type === 'decimal' ? decimalSays(rule.column) : '',
+            decimal: decimalSays(rule.type === 'decimal' ? rule.column : undefined),
           }[rule.type];
           return [{ field, asciiDigitsAndLetters: false, notBlank: false, also }];
         }
@@ -357,22 +364,26 @@ function normalizeText(
 }
 
 /**
- * What a Decimal breaks of its column's rule: the column would refuse it (numeric field
- * overflow, failing the statement that writes the batch) or round it.
+ * A Decimal by its value, with what it breaks of its column's rule: the column would refuse
+ * it (numeric field overflow, failing the statement that writes the batch) or round it.
  */
-function decimalProblem(
+function readDecimal(
   value: string,
-  column: DecimalColumn,
-): Omit<RecordError, 'field'> | undefined {
-  const [, sign, whole = '', fraction = ''] = /^(-?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(value) ?? [];
-  if (sign) return { rule: 'NON_NEGATIVE', message: 'must be zero or more' };
-  if (fraction.length > column.scale) {
-    return { rule: 'DECIMAL_PLACES', message: `must have at most ${column.scale} decimals` };
-  }
-  if (whole.length > wholeDigits(column)) {
-    return { rule: 'MAX_VALUE', message: `must be ${limitOf(column)}` };
-  }
-  return undefined;
+  column: DecimalColumn | undefined,
+): { value: string; problem?: Omit<RecordError, 'field'> } {
+  const [, sign = '', whole = '', fraction = ''] =
+    /^(-?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(value) ?? [];
+  const canonical = `${whole || fraction ? sign : ''}${whole || '0'}${fraction ? `.${fraction}` : ''}`;
+  if (!column) return { value: canonical };
+  const problem =
+    sign && (whole || fraction)
+      ? { rule: 'NON_NEGATIVE', message: 'must be zero or more' }
+      : fraction.length > column.scale
+        ? { rule: 'DECIMAL_PLACES', message: `must have at most ${column.scale} decimals` }
+        : whole.length > wholeDigits(column)
+          ? { rule: 'MAX_VALUE', message: `must be ${limitOf(column)}` }
+          : undefined;
+  return { value: canonical, problem };
 }
 
 /**
@@ -418,7 +429,8 @@ export function normalizeRecord<R extends object>(
           });
         }
       } else if (rule?.type === 'decimal') {
-        const problem = decimalProblem(given as string, rule.column);
+        const { value: canonical, problem } = readDecimal(given as string, rule.column);
+        copy[field.name] = canonical;
         if (problem) errors.push({ field: at, ...problem });
       } else if (rule) {
         const textRule = rule.type === 'variant' ? rule.rules[value[rule.on] as string] : rule;

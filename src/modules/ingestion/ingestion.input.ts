@@ -1,5 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
+import { LocalDateScalar } from '../../graphql/scalars';
 import { BranchLevel } from '../branch/branch.entity';
 import { ClaimStatus, FastTrack, ReportChannel } from '../claim/claim.enums';
 import {
@@ -265,7 +265,7 @@ export class FiredRuleInput {
   @RuledField('FiredRuleInput.description')
   description!: string;
 
-  @Field(() => DecimalScalar)
+  @RuledField('FiredRuleInput.weight')
   weight!: string;
 }
 
