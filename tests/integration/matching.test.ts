@@ -1,7 +1,16 @@
 import { Role } from '../../src/auth/roles';
 import { addDays } from '../../src/time/clock';
 import { checkCreditCode, checkResidentId } from '../../src/validation';
-import { INGEST_CUSTOMERS, insertBranches, nextNumber, nextNumbers } from '../setup/factories';
+import {
+  autoPolicyRecord,
+  INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  INGEST_RISK_SCORES,
+  insertBranches,
+  nextNumber,
+  nextNumbers,
+  riskScoreRecord,
+} from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 /**
@@ -342,6 +351,69 @@ describe('matching source records into golden records', () => {
       [[pa.id, qa.id]],
     );
     expect(merges).toEqual([]);
+  });
+
+  it("takes a record's policies and scores along when matching moves it, and answers its resend with where it ends", async () => {
+    const n = nextNumbers(2);
+    const birth = birthOf(n);
+    const person = {
+      name: `籍${String.fromCodePoint(0x4e00 + (n % 2000))}澜`,
+      gender: 'MALE',
+      birthDate: birth,
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+    };
+    const a = {
+      ...person,
+      sourceKey: `A-${n}`,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+    };
+    // An app record without an ID, then A with one: one customer.
+    const [c] = await ingest({ ...person, sourceSystem: 'APP', sourceKey: `C-${n}` });
+    const [joined] = await ingest(a);
+    expect(joined.id).toBe(c.id);
+    const policy = autoPolicyRecord(n, '', {
+      parties: ['POLICYHOLDER', 'INSURED'].map((role) => ({
+        role,
+        customer: { sourceSystem: 'POLICY_ADMIN', sourceKey: `A-${n}` },
+      })),
+    });
+    const score = riskScoreRecord(
+      n,
+      { customer: { sourceSystem: 'POLICY_ADMIN', sourceKey: `A-${n}` } },
+      { sourceKey: `RS-A-${n}` },
+    );
+    expect((await hub.gql(INGEST_POLICIES, { records: [policy] })).data).toMatchObject({
+      ingestPolicies: { rejected: 0 },
+    });
+    expect((await hub.gql(INGEST_RISK_SCORES, { records: [score] })).data).toMatchObject({
+      ingestRiskScores: { rejected: 0 },
+    });
+
+    // B: the same name, birth date and mobile under another valid resident ID. A and B are
+    // two people, and the app record can be only one of them: A leaves or B does.
+    const [resent, b] = await ingest(a, {
+      ...person,
+      sourceSystem: 'CLAIMS',
+      sourceKey: `B-${n}`,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, birth) }],
+    });
+    const ofA = await customerOf('POLICY_ADMIN', `A-${n}`);
+    expect(ofA).not.toBe(await customerOf('CLAIMS', `B-${n}`));
+    expect(b).toMatchObject({ errors: [] });
+    expect(b.id).toBe(await customerOf('CLAIMS', `B-${n}`));
+    expect(resent).toMatchObject({ status: 'UNCHANGED', id: ofA });
+    const holders = await hub.sql(
+      `select pp.role, pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+       where p.policy_no = $1
+       union all select 'SCORE', customer_id from risk_score where source_key = $2
+       order by 1`,
+      [policy.policyNo, score.sourceKey],
+    );
+    expect(holders).toEqual([
+      { role: 'INSURED', customer_id: ofA },
+      { role: 'POLICYHOLDER', customer_id: ofA },
+      { role: 'SCORE', customer_id: ofA },
+    ]);
   });
 
   it('keeps a contact point once when a split customer is merged again', async () => {

@@ -31,6 +31,11 @@ const stageOrder = STAGES.slice(1)
 @Check({ name: 'claim_complaints_check', expression: 'complaints >= 0' })
 @Check({ name: 'claim_reported_after_accident_check', expression: 'reported_at >= accident_at' })
 @Index({ name: 'claim_policy_accident_idx', properties: ['policy', 'accidentAt'] })
+// Matching and unmerges find the claims written for a record or a CIF number they move.
+@Index({
+  name: 'claim_claimant_ref_idx',
+  expression: `create index "claim_claimant_ref_idx" on "claim" ("claimant_ref") where "claimant_ref" is not null`,
+})
 export class Claim extends BaseEntity<
   'singleParty' | 'injury' | 'advancePayment' | 'directSettlement' | 'complaints' | 'version'
 > {

@@ -22,7 +22,7 @@ import { countBucket, expectedHolders } from '../matching/name-frequency';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
-import { mergeCustomers } from '../stewardship/merge';
+import { followReferences, mergeCustomers } from '../stewardship/merge';
 import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
 
@@ -138,17 +138,23 @@ export class CustomerBatch {
   private async matchAndWrite(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
     const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(records);
-    const active = records.filter((r) => {
-      const stored = existing.get(keyOf(r));
-      if (stored?.contentHash !== r.contentHash) return true;
-      outcomes.set(r.index, {
-        status: RecordStatus.UNCHANGED,
-        id: stored.customerId,
-        warnings: r.warnings,
-      });
-      return false;
-    });
-    if (active.length === 0) return outcomes;
+    const isUnchanged = (r: PreparedCustomer) =>
+      existing.get(keyOf(r))?.contentHash === r.contentHash;
+    const unchanged = records.filter(isUnchanged);
+    // An unchanged resend answers with the customer its record is with after the batch.
+    const answerUnchanged = (customerOf?: Map<string, string>) => {
+      for (const r of unchanged) {
+        const stored = existing.get(keyOf(r))!;
+        outcomes.set(r.index, {
+          status: RecordStatus.UNCHANGED,
+          id: customerOf?.get(stored.id) ?? stored.customerId,
+          warnings: r.warnings,
+        });
+      }
+      return outcomes;
+    };
+    const active = records.filter((r) => !isUnchanged(r));
+    if (active.length === 0) return answerUnchanged();
 
     const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
     // Replaced: the records the active ones rewrite. An unchanged resend stays as it is, and
@@ -230,11 +236,23 @@ export class CustomerBatch {
     await this.writeRecords(active, ids, plan.customerOf, clusters.links, byKey);
     await this.regroup(stored, plan.customerOf, clusters.links, byKey, new Set(ids.values()));
     await recomputeGolden(this.em, [...plan.touched], { ...this.settings, created: plan.created });
+    // A record that moved to another customer (made above, if new) takes along the policy roles, claims and
+    // scores its source systems wrote for it (naming it by its source key). A merge took
+    // along everything of the customer it absorbed already.
+    const absorbedInto = new Map(plan.merges.map((m) => [m.absorbed, m.survivor]));
+    const moves = [...stored, ...batchHeld].flatMap((s) => {
+      const to = plan.customerOf.get(s.id);
+      return to && to !== s.customerId && absorbedInto.get(s.customerId) !== to
+        ? [{ key: s.key, to }]
+        : [];
+    });
+    await followReferences(this.em, moves, this.clock.now().toISOString());
     await this.reviews(
       clusters.reviews,
       regionRecords.map((r) => r.id),
     );
 
+    answerUnchanged(plan.customerOf);
     const created = new Set(active.filter((r) => !existing.has(keyOf(r))).map((r) => r.index));
     for (const r of active) {
       outcomes.set(r.index, {

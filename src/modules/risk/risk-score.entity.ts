@@ -27,6 +27,11 @@ export interface FiredRule {
     or (subject_type = 'VEHICLE' and vehicle_id is not null and customer_id is null and claim_id is null)`,
 })
 @Check({ name: 'risk_score_score_check', expression: 'score >= 0' })
+// Matching and unmerges find the scores written for a record or a CIF number they move.
+@Index({
+  name: 'risk_score_customer_ref_idx',
+  expression: `create index "risk_score_customer_ref_idx" on "risk_score" ("customer_ref") where "customer_ref" is not null`,
+})
 @Index({
   name: 'risk_score_customer_latest_idx',
   expression:

@@ -832,7 +832,22 @@ export async function unmergeCustomers(
          and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
     { survivor, absorbed, at },
   );
-  const followed = await followReferences(em, survivor, absorbed, at);
+  // What was written for the absorbed customer while it was merged away: rows naming its
+  // CIF number (or one merged into it) or one of its source records, back with it now.
+  const naming = await run<{ key: string }>(
+    em,
+    `select 'CIF:' || c.cif_no as key from customer c
+       where c.id = :absorbed::uuid or c.merged_into_id = :absorbed::uuid
+     union all
+     select sr.source_system || ':' || sr.source_key from source_record sr
+       where sr.customer_id = :absorbed::uuid`,
+    { absorbed },
+  );
+  const followed = await followReferences(
+    em,
+    naming.map(({ key }) => ({ key, from: survivor, to: absorbed })),
+    at,
+  );
   const decision = await undoDecision(em, merge, by, reason, now);
   // The tasks a steward's merge superseded are open again where their records are apart
   // again. Undoing an automatic merge records that the two are different customers, which
@@ -875,43 +890,52 @@ export async function unmergeCustomers(
   return { survivorId: survivor, absorbedId: absorbed, restored, followed, decision };
 }
 
+/** Rows whose reference (referenceKey) is `key` go to customer `to`: those of `from`, if given. */
+export interface ReferenceMove {
+  key: string;
+  to: string;
+  from?: string;
+}
+
 /**
- * The survivor's rows whose reference names the absorbed customer (its CIF number or one
- * merged into it, or one of its source records, back with it now) go to it: written while
- * it was merged away, they are its rows. A policy role it holds already is not held twice.
+ * Moves the rows that refer to customers by a reference (CUSTOMER_REFERENCES' `namedBy`) to
+ * the customer the reference now names: an unmerge gives the absorbed customer what was
+ * written for it while merged away, and matching takes a record's rows along when it moves
+ * the record to another customer. A policy role the customer holds already is not held
+ * twice. Per table, the rows moved.
  */
-async function followReferences(
+export async function followReferences(
   em: EntityManager,
-  survivor: string,
-  absorbed: string,
+  moves: ReferenceMove[],
   at: string,
 ): Promise<Record<string, number>> {
   const followed: Record<string, number> = {};
-  const naming = `select 'CIF:' || c.cif_no from customer c
-      where c.id = :absorbed::uuid or c.merged_into_id = :absorbed::uuid
-    union all
-    select sr.source_system || ':' || sr.source_key from source_record sr
-      where sr.customer_id = :absorbed::uuid`;
+  if (moves.length === 0) return followed;
   for (const ref of CUSTOMER_REFERENCES) {
     if (!ref.namedBy) continue;
-    const mine = `t.${ref.column} = :survivor::uuid and t.${ref.namedBy} in (${naming})`;
+    const column = ref.column;
+    const matched = `t.${ref.namedBy} = m.key and t.${column} <> m."to"
+      and (m."from" is null or t.${column} = m."from")`;
+    const sets = [`${column} = m."to"`, ...(ref.stamps ?? []).map(stampSql)].join(', ');
     const key = keyOf(ref.table).filter((c) => c !== 'id');
-    if (key.length) {
-      await run(
-        em,
-        `delete from ${ref.table} t where ${mine} and exists (select 1 from ${ref.table} o
-           where ${key.map((c) => `o.${c} = t.${c}`).join(' and ')} and o.${ref.column} = :absorbed::uuid)`,
-        { survivor, absorbed },
-      );
-    }
+    const moved = key.length
+      ? // A role the customer holds on the policy already (or that two moved rows would
+        // give it twice) is dropped, not held twice.
+        `c as (select t.ctid as row, m."to", exists (select 1 from ${ref.table} o
+              where ${key.map((k) => `o.${k} = t.${k}`).join(' and ')} and o.${column} = m."to")
+            or row_number() over (partition by ${key.map((k) => `t.${k}`).join(', ')}, m."to"
+              order by t.${column}) > 1 as dropped
+          from ${ref.table} t join m on ${matched}),
+        gone as (delete from ${ref.table} t using c where t.ctid = c.row and c.dropped),
+        back as (update ${ref.table} t set ${sets.replaceAll('m."to"', 'c."to"')}
+          from c where t.ctid = c.row and not c.dropped returning 1)`
+      : `back as (update ${ref.table} t set ${sets} from m where ${matched} returning 1)`;
     const [{ n }] = (await run<{ n: number }>(
       em,
-      `with back as (update ${ref.table} t set ${[
-        `${ref.column} = :absorbed::uuid`,
-        ...(ref.stamps ?? []).map(stampSql),
-      ].join(', ')} where ${mine} returning 1)
+      `with m as (select * from jsonb_to_recordset(:moves::jsonb) m(key text, "from" uuid, "to" uuid)),
+       ${moved}
        select count(*)::int as n from back`,
-      { survivor, absorbed, at },
+      { moves: JSON.stringify(moves), at },
     )) as [{ n: number }];
     if (n) followed[ref.table] = n;
   }
