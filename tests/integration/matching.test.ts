@@ -950,6 +950,39 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
+  it('lets no mistyped resident ID prove who a record is: trust decides the golden fields', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const person = {
+      name: `满${String.fromCodePoint(0x4e00 + (n % 2000))}舟`,
+      gender: 'MALE',
+      birthDate: birth,
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+    };
+    const [pa] = await ingest({ ...person, sourceKey: `PA-${n}`, branchCode: '3201' });
+    const [dealer] = await ingest({
+      ...person,
+      sourceSystem: 'DEALER',
+      sourceKey: `DL-${n}`,
+      branchCode: '3202',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: mistyped(residentIdOf(n, birth)) }],
+    });
+    expect(dealer).toMatchObject({ id: pa.id, warnings: [{ rule: 'ID_CHECKSUM' }] });
+    const [golden] = await hub.sql<{ branch: string; lineage: Record<string, string> }>(
+      `select b.code as branch, c.lineage from customer c join branch b on b.id = c.branch_id
+       where c.id = $1`,
+      [pa.id],
+    );
+    const [paRecord] = await hub.sql<{ id: string }>(
+      `select id from source_record where source_system = 'POLICY_ADMIN' and source_key = $1`,
+      [`PA-${n}`],
+    );
+    expect(golden).toMatchObject({
+      branch: '3201',
+      lineage: { branch: paRecord!.id, name: paRecord!.id, birthDate: paRecord!.id },
+    });
+  });
+
   it('rejects a record carrying two resident IDs, naming the second, mistyped or not', async () => {
     const n = nextNumbers(2);
     // Born a week apart: the two numbers are more than one keying error apart.

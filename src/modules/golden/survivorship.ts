@@ -36,6 +36,14 @@ const trustCase = `case sr.source_system ${Object.entries(SOURCE_TRUST)
   .join(' ')} else 0 end`;
 
 /**
+ * Whether the identifier `alias` (a source_identifier row) is an identity document: a resident
+ * ID whose check character is wrong is a hint for matching, no document, and proves nothing.
+ */
+const isDocument = (alias: string) =>
+  `(${alias}.kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
+    and not (${alias}.kind = 'RESIDENT_ID' and ${alias}.checksum_exception))`;
+
+/**
  * The order in which a customer's source records win a field: a record that proves who it
  * is (an identity document, or a verified contact point) before one that does not; then
  * the more trusted source; then the more recent; then the id, so that ties never depend on
@@ -45,8 +53,7 @@ const RANKED = `ranked as (
     select sr.*, row_number() over (
       partition by sr.customer_id
       order by exists (select 1 from source_identifier si where si.source_record_id = sr.id
-                         and (si.kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
-                              or si.verification_status = 'VERIFIED')) desc,
+                         and (${isDocument('si')} or si.verification_status = 'VERIFIED')) desc,
                ${trustCase} desc, sr.received_at desc, sr.id) as rank
     from source_record sr
     where sr.customer_id = any(array(select id from targets)) and sr.kind is not null)`;
@@ -162,10 +169,7 @@ export async function recomputeGolden(
      -- A document is one holder's: where records of two customers (kept apart by a steward)
      -- both carry it, the customer of the earliest record holds it.
      documents as materialized (
-       select distinct on (kind, value_hash) * from carried
-       where kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
-         -- a resident ID whose check character is wrong is a hint for matching, no document
-         and not (kind = 'RESIDENT_ID' and checksum_exception)
+       select distinct on (kind, value_hash) * from carried c where ${isDocument('c')}
        order by kind, value_hash, received_at, source_record_id),
      documents_held as (
        insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
