@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { LocalDateResolver } from 'graphql-scalars';
+import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 
 const DECIMAL = /^-?\d{1,16}(\.\d{1,6})?$/;
 
@@ -45,10 +45,51 @@ const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * of a segment page's executor time; the dates it writes out come from PostgreSQL `date`
  * columns, real days by construction, so a value of the right form passes as it is.
  */
-export const LocalDateScalar = new GraphQLScalarType<string, string>({
-  ...LocalDateResolver.toConfig(),
-  serialize: (value) =>
-    typeof value === 'string' && LOCAL_DATE.test(value)
-      ? value
-      : (LocalDateResolver.serialize(value) as string),
-});
+export const LocalDateScalar = quiet(
+  new GraphQLScalarType<string, string>({
+    ...LocalDateResolver.toConfig(),
+    serialize: (value) =>
+      typeof value === 'string' && LOCAL_DATE.test(value)
+        ? value
+        : (LocalDateResolver.serialize(value) as string),
+  }),
+  'a date, YYYY-MM-DD',
+  'DATE_FORMAT',
+);
+
+/** graphql-scalars' DateTime, its refusals saying what it takes instead of what it got. */
+export const DateTimeScalar = quiet(
+  DateTimeResolver,
+  'an RFC 3339 date-time with its offset, e.g. "2026-03-01T09:30:00+08:00"',
+  'DATE_TIME_FORMAT',
+);
+
+/**
+ * `scalar` refusing a value with a message of its own: graphql-scalars' messages repeat the
+ * value, which may be an identity number or a mobile given in the wrong field.
+ */
+function quiet<T>(scalar: GraphQLScalarType<T>, says: string, rule: string): GraphQLScalarType<T> {
+  const config = scalar.toConfig();
+  const refuse = (literal?: ValueNode) =>
+    new GraphQLError(`${config.name} must be ${says}`, {
+      nodes: literal,
+      extensions: { code: 'BAD_USER_INPUT', rule },
+    });
+  return new GraphQLScalarType<T>({
+    ...config,
+    parseValue(value) {
+      try {
+        return config.parseValue(value);
+      } catch {
+        throw refuse();
+      }
+    },
+    parseLiteral(ast, variables) {
+      try {
+        return config.parseLiteral(ast, variables);
+      } catch {
+        throw refuse(ast);
+      }
+    },
+  });
+}

@@ -394,6 +394,8 @@ const CASES: HostileCase[] = [
         'an impossible date written inline',
         'kind: INDIVIDUAL, name: "王芳", birthDate: "1999-02-31"',
         'records[1].birthDate',
+        // The scalar's own rule, as for a variable.
+        'DATE_FORMAT',
       ],
       [
         'an unknown field written inline',
@@ -401,7 +403,7 @@ const CASES: HostileCase[] = [
         'records[1].shoeSize',
       ],
     ] as const
-  ).map(([name, second, field]): HostileCase => ({
+  ).map(([name, second, field, rule = 'LITERAL_TYPE']): HostileCase => ({
     name,
     send: (hub) =>
       postQuery(
@@ -412,7 +414,7 @@ const CASES: HostileCase[] = [
       ),
     status: 400,
     code: 'BAD_USER_INPUT',
-    extensions: { field, rule: 'LITERAL_TYPE' },
+    extensions: { field, rule },
   })),
   {
     name: 'a nested-connection cost bomb (customers → policies → parties → customer, twice, under a 100-page)',

@@ -44,9 +44,13 @@ const MOBILES = {
   unknown: '13948261357',
   asNumber: '15948262468',
   unknownBranch: '18648263579',
+  // Written as people write them, in a date field by mistake.
+  spaced: '+86 138 4826 4680',
+  dashed: '138-4826-5791',
 };
 const EMAILS = { bad: 'liu.wen@example', unknownBranch: 'zhou.min@example.cn' };
 const ADDRESSES = { unknownBranch: '北京市朝阳区建国路88号院3号楼' };
+const NAMES = { misplaced: '褚晓芳' };
 
 /** What must appear nowhere: each value, and the parts a mask hides. */
 const SECRETS = [
@@ -58,6 +62,7 @@ const SECRETS = [
   ...Object.values(MOBILES).flatMap((mobile) => [mobile, mobile.slice(3)]),
   ...Object.values(EMAILS),
   ...Object.values(ADDRESSES),
+  ...Object.values(NAMES),
 ];
 
 const LOOKUP = `query ($by: CustomerLookup!) { customer(by: $by) { cifNo } }`;
@@ -176,6 +181,33 @@ describe('personal data in logs and error messages', () => {
     });
     const res = await send(INGEST_CUSTOMERS, { records: [record] }, Role.INGEST);
     expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    // A value in a field of another type: a date, a date-time.
+    for (const [mistake, field, rule] of [
+      [{ birthDate: MOBILES.spaced }, 'records[0].birthDate', 'DATE_FORMAT'],
+      [{ birthDate: NAMES.misplaced }, 'records[0].birthDate', 'DATE_FORMAT'],
+      [
+        { marketingConsent: { given: true, at: MOBILES.dashed, channel: 'APP' } },
+        'records[0].marketingConsent.at',
+        'DATE_TIME_FORMAT',
+      ],
+    ] as const) {
+      const refused = await send(
+        INGEST_CUSTOMERS,
+        { records: [customerRecord(nextNumber(), mistake)] },
+        Role.INGEST,
+      );
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });
+    }
+    const literal = await send(
+      `mutation { ingestCustomers(records: [{ sourceSystem: APP, sourceKey: "K-1", kind: INDIVIDUAL,
+        name: "x", branchCode: "3201", birthDate: "${MOBILES.dashed}" }]) { accepted } }`,
+      {},
+      Role.INGEST,
+    );
+    expect(literal.errors![0].extensions).toMatchObject({
+      field: 'records[0].birthDate',
+      rule: 'DATE_FORMAT',
+    });
   });
 
   it('refuses values written into the document or an export filter without quoting them', async () => {

@@ -12,10 +12,12 @@ describe('the LocalDate scalar', () => {
   });
 
   it('still refuses a day the calendar lacks in input, as a variable or in the document', () => {
-    expect(() => LocalDateScalar.parseValue('2023-02-29')).toThrow(/not a valid LocalDate/);
+    expect(() => LocalDateScalar.parseValue('2023-02-29')).toThrow(
+      /LocalDate must be a date, YYYY-MM-DD/,
+    );
     expect(() =>
       LocalDateScalar.parseLiteral({ kind: Kind.STRING, value: '2023-02-30' }, {}),
-    ).toThrow(/not a valid LocalDate/);
+    ).toThrow(/LocalDate must be a date, YYYY-MM-DD/);
     expect(LocalDateScalar.parseValue('2024-02-29')).toBe('2024-02-29');
   });
 });

@@ -1,9 +1,10 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
 import { Column, ReadsFrom } from '../../read/read-model';
 import { AuditAction, AuditEvent } from './audit-event.entity';
+import { DateTimeScalar } from '../../graphql/scalars';
 
 registerEnumType(AuditAction, { name: 'AuditAction' });
 
@@ -14,7 +15,7 @@ export class AuditEventView {
   @Column()
   id!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   occurredAt!: Date;
 
@@ -74,9 +75,9 @@ export class AuditEventFilter {
   @Field(() => String, { nullable: true })
   requestId?: string;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'At or after this instant.' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'At or after this instant.' })
   from?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Before this instant.' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Before this instant.' })
   to?: Date;
 }

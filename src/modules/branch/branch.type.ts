@@ -1,6 +1,5 @@
-import { LocalDateScalar } from '../../graphql/scalars';
+import { DateTimeScalar, LocalDateScalar } from '../../graphql/scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
 import { Column, Expression, ReadsFrom, Related, type Nested } from '../../read/read-model';
@@ -156,11 +155,11 @@ export class BranchVersionView {
   @Column()
   changes!: BranchChange[];
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   recordedAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   supersededAt?: Date;
 

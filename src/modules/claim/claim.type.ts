@@ -1,8 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
-import { DateTimeResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import {
   Column,
   DerivedColumn,
@@ -41,7 +40,7 @@ export class ClaimStageView {
   @DerivedColumn('stage')
   stage!: ClaimStatus;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @DerivedColumn('at')
   at!: Date;
 }
@@ -77,7 +76,7 @@ export class ClaimView {
   })
   claimant!: Nested<CustomerView>;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   accidentAt!: Date;
 
@@ -109,11 +108,11 @@ export class ClaimView {
   })
   stages!: ClaimStageView[];
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   reportedAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   closedAt?: Date;
 

@@ -1,10 +1,10 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Column, ReadsFrom, type Nested } from '../../read/read-model';
 import { CarriedBy, type SourceRecordView } from './source-record.type';
 import { ContactPoint } from './contact-point.entity';
 import { ContactKind, VerificationMethod, VerificationStatus } from './customer.enums';
+import { DateTimeScalar } from '../../graphql/scalars';
 
 @ObjectType('ContactPoint')
 @ReadsFrom(() => ContactPoint)
@@ -42,7 +42,7 @@ export class ContactPointView {
   @Column()
   verificationMethod?: VerificationMethod;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   verifiedAt?: Date;
 

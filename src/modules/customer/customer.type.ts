@@ -1,7 +1,6 @@
-import { LocalDateScalar } from '../../graphql/scalars';
+import { DateTimeScalar, LocalDateScalar } from '../../graphql/scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
-import { DateTimeResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
@@ -119,7 +118,7 @@ export class CustomerView {
   @Column()
   marketingConsent!: boolean;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   consentAt?: Date;
 
@@ -127,11 +126,11 @@ export class CustomerView {
   @Column()
   consentChannel?: ConsentChannel;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   createdAt!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   updatedAt!: Date;
 

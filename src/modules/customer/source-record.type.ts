@@ -1,10 +1,11 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Column, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { MatchEvidenceView } from '../stewardship/stewardship.type';
 import { SourceSystem } from './customer.enums';
 import { SourceRecord } from './source-record.entity';
+import { DateTimeScalar } from '../../graphql/scalars';
 
 @ObjectType('SourceRecord', { description: 'What one source system sent about the customer.' })
 @ReadsFrom(() => SourceRecord)
@@ -21,7 +22,7 @@ export class SourceRecordView {
   @Column()
   sourceKey!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   receivedAt!: Date;
 

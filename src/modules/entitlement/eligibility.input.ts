@@ -1,6 +1,5 @@
 import { Field, ID, InputType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 
 @InputType('ClaimContextInput', {
   description: 'The claim as the front line knows it at report time.',
@@ -15,7 +14,7 @@ export class ClaimContextInput {
   @Field(() => Boolean)
   injury!: boolean;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   accidentAt!: Date;
 
   @Field(() => String, { nullable: true })

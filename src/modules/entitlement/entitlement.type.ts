@@ -1,8 +1,8 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import {
   Column,
   DerivedColumn,
@@ -199,7 +199,7 @@ export class EligibilityDecisionView {
   @Column()
   decidedBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column({ property: 'createdAt' })
   decidedAt!: Date;
 }

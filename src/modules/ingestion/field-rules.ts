@@ -1,7 +1,6 @@
-import { DateTimeResolver } from 'graphql-scalars';
 import { Field, getMetadataStorage, type FieldOptions } from 'type-graphql';
 import { MONEY, RISK_SCORE, SUM_INSURED, type DecimalColumn } from '../../db/decimal-columns';
-import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
+import { DateTimeScalar, DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { textProblem } from '../../graphql/limits/input';
 import type { BusinessClock } from '../../time/clock';
 import { halfWidth } from '../../validation';
@@ -158,7 +157,7 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
   const description = [describeRule(rule, required), options.description].filter(Boolean).join(' ');
   const type = {
     birthDate: LocalDateScalar,
-    pastInstant: DateTimeResolver,
+    pastInstant: DateTimeScalar,
     decimal: DecimalScalar,
   }[rule.type as string];
   const field = Field(() => type ?? String, { ...options, description });

@@ -1,6 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import { Column, DerivedRow, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { RiskLevel, RiskStage, RiskSubjectType } from './risk.enums';
 import { RiskScore } from './risk-score.entity';
@@ -64,7 +63,7 @@ export class RiskScoreView {
   })
   firedRules!: FiredRuleView[];
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   scoredAt!: Date;
 }

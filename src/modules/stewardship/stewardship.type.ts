@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { ROWS } from '../../auth/rows';
 import { Connection } from '../../graphql/connection';
 import {
@@ -17,6 +17,7 @@ import { SourceRecordView } from '../customer/source-record.type';
 import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
 import { MatchDecision, MatchVerdict } from '../golden/match-decision.entity';
 import { MatchReview, ReviewStatus } from '../golden/match-review.entity';
+import { DateTimeScalar } from '../../graphql/scalars';
 
 registerEnumType(ReviewStatus, { name: 'ReviewStatus' });
 registerEnumType(MatchVerdict, { name: 'MatchVerdict' });
@@ -88,7 +89,7 @@ export class MatchReviewView {
   @Column()
   status!: ReviewStatus;
 
-  @Field(() => DateTimeResolver, { description: 'When matching proposed the pair.' })
+  @Field(() => DateTimeScalar, { description: 'When matching proposed the pair.' })
   @Column()
   createdAt!: Date;
 
@@ -130,7 +131,7 @@ export class MatchReviewView {
   @Column()
   decidedBy?: string;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   decidedAt?: Date;
 
@@ -177,7 +178,7 @@ export class MatchDecisionView {
   @Column()
   decidedBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   decidedAt!: Date;
 
@@ -254,7 +255,7 @@ export class CustomerMergeView {
   @Column()
   mergedBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   mergedAt!: Date;
 
@@ -281,7 +282,7 @@ export class CustomerMergeView {
   })
   changes!: MergedRowsView[];
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   unmergedAt?: Date;
 

@@ -1,9 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { GraphQLScalarType } from 'graphql';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Connection } from '../../graphql/connection';
-import { DecimalScalar } from '../../graphql/scalars';
+import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import {
   Column,
   DerivedColumn,
@@ -50,15 +50,15 @@ export class RuleSetVersionView {
   @Column()
   createdBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   createdAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   activatedAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   retiredAt?: Date;
 
@@ -145,11 +145,11 @@ export class TierAssignmentView {
   @Column()
   cause!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   validFrom!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Null while it holds.' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Null while it holds.' })
   @Column()
   validTo?: Date;
 
@@ -233,15 +233,15 @@ export class RuleSetActivationView {
   @Column()
   error?: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   @Column()
   createdAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   startedAt?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   @Column()
   finishedAt?: Date;
 }

@@ -1,5 +1,5 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeScalar } from '../../graphql/scalars';
 
 @ObjectType('TrustedDocument', {
   description:
@@ -21,10 +21,10 @@ export class TrustedDocumentView {
   @Field(() => String, { description: 'Who registered it: subject (role), or cli:<user>.' })
   registeredBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeScalar)
   registeredAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true })
   revokedAt?: Date | null;
 
   @Field(() => String, { nullable: true })
