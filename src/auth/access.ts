@@ -135,8 +135,9 @@ export const FIELDS = {
   tierHistory: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   /**
    * What a tier or a customer's services were decided on: claim counts, incurred amounts and
-   * risk levels, in figures and in words, and the services a risk gate withholds. Campaigns
-   * get the tier and its classes, not the claims and scores behind them, wherever they appear.
+   * risk levels, in figures and in words, the risk-health class they make, and the services
+   * a risk gate withholds. Campaigns get the tier and its value class, not the claims and
+   * scores behind them, wherever they appear.
    */
   decisionBasis: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },
   eligibilityDecisions: { full: [FRONTLINE, UNDERWRITING, STEWARD, ADMIN] },

@@ -178,6 +178,7 @@ describe('who sees which records, wherever they appear', () => {
     ['tierHistory { totalCount }', 'Customer.tierHistory'],
     ['tier { tier reasons }', 'TierAssignment.reasons'],
     ['tier { metrics { claimCount36m incurred36m latestRiskLevel } }', 'TierAssignment.metrics'],
+    ['tier { riskClass }', 'TierAssignment.riskClass'],
     ['entitlements { service status }', 'Customer.entitlements'],
     ['eligibilityDecisions { totalCount }', 'Customer.eligibilityDecisions'],
     ['vehicles { vin }', 'Vehicle.vin'],

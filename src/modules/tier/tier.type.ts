@@ -117,8 +117,9 @@ export class TierAssignmentView {
   @Column()
   tier!: string;
 
+  // Decided on claims and risk scores: campaigns get the tier and its value class only.
   @Field(() => String, { description: 'The risk-health class, e.g. QUALITY.' })
-  @Column()
+  @Column({ access: FIELDS.decisionBasis })
   riskClass!: string;
 
   @Field(() => String, { description: 'The value class, e.g. HIGH.' })
