@@ -137,6 +137,16 @@ describe('marketing segments', () => {
         Role.ADMIN,
       ),
     ).toEqual(['客户9']);
+    // null is no condition, as for every other field of the filter.
+    expect(
+      await names({ branchCode: '3201', lines: ['COMMERCIAL_AUTO'], consentGiven: null }),
+    ).toEqual(['客户2']);
+    expect(
+      await names(
+        { branchCode: '3201', lines: ['COMMERCIAL_AUTO'], consentGiven: null },
+        Role.ADMIN,
+      ),
+    ).toEqual(['客户2', '客户9']);
   });
 
   it('names the field and the rule of a bad filter', async () => {

@@ -83,7 +83,8 @@ export class MarketingService {
     /** Conditions on what a customer and a segment count (SegmentCount) both carry. */
     const counted = (c: SqlScope): string[] => {
       const where = [`${c.col('status')} = '${CustomerStatus.ACTIVE}'`];
-      if (consent !== undefined)
+      // null, as for every other field, is no condition.
+      if (consent !== undefined && consent !== null)
         where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
       if (filter.branchCode) {
         // An array, not a join: the planner, which cannot know how many branches a code's
