@@ -86,6 +86,45 @@ export const COMPOUND_SURNAMES = [
   '钟离',
   '闻人',
   '澹台',
+  // 百家姓's other compound surnames, rarer but still borne.
+  '司空',
+  '呼延',
+  '万俟',
+  '拓跋',
+  '百里',
+  '东郭',
+  '西门',
+  '赫连',
+  '公冶',
+  '宗政',
+  '濮阳',
+  '太叔',
+  '申屠',
+  '公羊',
+  '仲孙',
+  '鲜于',
+  '闾丘',
+  '司寇',
+  '亓官',
+  '子车',
+  '颛孙',
+  '巫马',
+  '公西',
+  '漆雕',
+  '壤驷',
+  '公良',
+  '段干',
+  '梁丘',
+  '左丘',
+  '东门',
+  '第五',
+  '微生',
+  '羊舌',
+  '乐正',
+  '谷梁',
+  '宰父',
+  '夹谷',
+  '拓拔',
 ];
 
 /** A name written in Han characters only. */
@@ -128,7 +167,8 @@ const COMMON_SOUNDS = new Set(
  * A romanised name's surname and given name, each one word, as a Han name is read: its own
  * words if there are two; one word is cut after its first syllable (or a two-syllable
  * surname: 'ChenJing', 'OuyangNana'); more words keep the first as the surname and join the
- * rest ('ZHANG SAN FENG'), unless only the last is a common surname ('SAN FENG ZHANG').
+ * rest ('ZHANG SAN FENG'), unless only the last is a common surname ('SAN FENG ZHANG'); a
+ * two-syllable surname may be written as two words, first or last ('SI KONG YAN NAN').
  */
 function romanisedWords(words: string[]): string[] {
   if (words.length === 2) return words;
@@ -137,6 +177,13 @@ function romanisedWords(words: string[]): string[] {
     if (!cut || cut.length < 2) return words;
     const length = cut.length > 2 && COMPOUND_SOUNDS.has(cut[0] + cut[1]) ? 2 : 1;
     return [cut.slice(0, length).join(''), cut.slice(length).join('')];
+  }
+  // A two-syllable surname written as two words: 'SI KONG YANNAN', 'YANNAN SI KONG'.
+  if (COMPOUND_SOUNDS.has(words[0] + words[1])) {
+    return [words[0] + words[1], words.slice(2).join('')];
+  }
+  if (COMPOUND_SOUNDS.has(words.at(-2)! + words.at(-1)!)) {
+    return [words.slice(0, -2).join(''), words.at(-2)! + words.at(-1)!];
   }
   const surname = (word: string) => COMPOUND_SOUNDS.has(word) || COMMON_SOUNDS.has(word);
   if (!surname(words[0]) && surname(words.at(-1)!)) {

@@ -63,6 +63,18 @@ describe('nameForms', () => {
       expect(nameForms('INDIVIDUAL', '吕布').pinyin).toBe(nameForms('INDIVIDUAL', 'Lü Bu').pinyin);
     });
 
+    it('reads the rarer compound surnames, romanised as one word or two, first or last', () => {
+      for (const name of ['SIKONG YANNAN', 'Yannan Sikong', 'SI KONG YAN NAN', 'YAN NAN SI KONG']) {
+        expect([name, nameForms('INDIVIDUAL', name).pinyin]).toEqual([
+          name,
+          nameForms('INDIVIDUAL', '司空雁南').pinyin,
+        ]);
+      }
+      expect(nameForms('INDIVIDUAL', '司空雁南').pinyin).toBe('sikong yannan');
+      expect(nameForms('INDIVIDUAL', '万俟卨').pinyin).toBe('moqi xie');
+      expect(nameForms('INDIVIDUAL', 'OU YANG NA NA').pinyin).toBe('nana ouyang');
+    });
+
     it('drops spaces, full-width spaces and middle dots from the key', () => {
       expect(nameForms('INDIVIDUAL', '王　伟').key).toBe('王伟');
       expect(nameForms('INDIVIDUAL', '买买提·艾力')).toEqual({
