@@ -362,6 +362,30 @@ describe('ingestion from source systems', () => {
     ).toEqual([{ score: '72.50' }]);
   });
 
+  it('leaves a policy or a claim to the source system that keeps it', async () => {
+    const n = nextNumber();
+    const [cifNo] = await ingestPortfolio(hub, 1, n);
+    const policy = autoPolicyRecord(n, cifNo!, { sourceSystem: 'CLAIMS', status: 'CANCELLED' });
+    const claim = claimRecord(n, policy.policyNo, { sourceSystem: 'POLICY_ADMIN' });
+    const refused = [
+      (await hub.gql(INGEST_POLICIES, { records: [policy] })).data!.ingestPolicies,
+      (await hub.gql(INGEST_CLAIMS, { records: [claim] })).data!.ingestClaims,
+    ];
+    for (const outcome of refused) {
+      expect(outcome.records[0]).toMatchObject({
+        status: 'REJECTED',
+        errors: [{ field: 'sourceSystem', rule: 'KEPT_BY_ANOTHER_SYSTEM' }],
+      });
+    }
+    expect(
+      await hub.sql(
+        `select p.status, p.source_system as policy_by, c.source_system as claim_by
+         from policy p join claim c on c.policy_id = p.id where p.policy_no = $1`,
+        [policy.policyNo],
+      ),
+    ).toEqual([{ status: 'IN_FORCE', policy_by: 'POLICY_ADMIN', claim_by: 'CLAIMS' }]);
+  });
+
   it('writes a record whole or not at all when the database refuses part of it', async () => {
     // A rule only the database knows, failing on the last row the record writes.
     const hasher = new PiiHasher(TEST_SECRETS.piiHashKey);

@@ -6,7 +6,7 @@ import { PolicyParty } from '../policy/policy-party.entity';
 import { Policy } from '../policy/policy.entity';
 import type { ClaimRecordInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, RecordErrors } from './record-errors';
+import { contentHash, keptBy, RecordErrors } from './record-errors';
 import { findCustomer, referenceKey } from './references';
 import type { BusinessClock } from '../../time/clock';
 
@@ -84,6 +84,7 @@ export async function ingestClaim(
 
   const hash = contentHash(record);
   const existing = await em.findOne(Claim, { claimNo: record.claimNo });
+  keptBy(existing, record);
   if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
   const values = {
     claimNo: record.claimNo,

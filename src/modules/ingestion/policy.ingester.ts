@@ -6,7 +6,7 @@ import { Policy } from '../policy/policy.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, RecordErrors } from './record-errors';
+import { contentHash, keptBy, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
 
 function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
@@ -70,6 +70,7 @@ export async function ingestPolicy(
 
   const hash = contentHash(record);
   const existing = await em.findOne(Policy, { policyNo: record.policyNo });
+  keptBy(existing, record);
   if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
 
   let vehicleEntity: Vehicle | undefined;

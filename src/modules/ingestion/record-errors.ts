@@ -6,6 +6,7 @@ import {
 } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import type { Checked } from '../../validation';
+import type { SourceSystem } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
 
 /** A record that breaks a rule: reported in the payload, never written. */
@@ -96,6 +97,20 @@ export function contentHash(record: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify(canonical(record)))
     .digest('hex');
+}
+
+/**
+ * A policy or a claim is kept by the source system that first sent it: another system's
+ * record under its number (an API key of the claims system re-sending a policy) is refused,
+ * not an update, so that no system overwrites or cancels what another one keeps.
+ */
+export function keptBy(
+  existing: { sourceSystem: SourceSystem } | null,
+  record: { sourceSystem: SourceSystem },
+): void {
+  if (existing && existing.sourceSystem !== record.sourceSystem) {
+    reject('sourceSystem', 'KEPT_BY_ANOTHER_SYSTEM', `kept by ${existing.sourceSystem}`);
+  }
 }
 
 export function notBlank(errors: RecordErrors, field: string, value: string | undefined): void {
