@@ -159,9 +159,31 @@ describe('marketing segments by tier, on the demo data', () => {
     });
     expect(bad.status).toBe(400);
     expect(
-      ((await bad.json()) as { errors: { extensions: { rule: string } }[] }).errors[0].extensions
-        .rule,
-    ).toBe('FILTER');
+      ((await bad.json()) as { errors: { extensions: object }[] }).errors[0].extensions,
+    ).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'filter.expiringWithinDays',
+      rule: 'VARIABLE_TYPE',
+    });
+    // Named as the same filter is in a GraphQL variable: the path, and the scalar's own rule.
+    for (const [filter, field, rule] of [
+      [{ lines: [7] }, 'filter.lines[0]', 'VARIABLE_TYPE'],
+      [{ tierAsOf: '2026-02-30' }, 'filter.tierAsOf', 'DATE_FORMAT'],
+    ] as const) {
+      const refused = await get({ filter: JSON.stringify(filter) });
+      const graphql = await hub.gql(
+        `query ($filter: MarketingCustomerFilter) { marketingCustomers(filter: $filter) { totalCount } }`,
+        { filter },
+        Role.MARKETING,
+      );
+      expect([
+        ((await refused.json()) as { errors: { extensions: object }[] }).errors[0].extensions,
+        graphql.errors![0].extensions,
+      ]).toEqual([
+        { code: 'BAD_USER_INPUT', field, rule },
+        { code: 'BAD_USER_INPUT', field, rule },
+      ]);
+    }
   });
 
   it('finds customers whose tier moved down since a date, and counts the moves', async () => {

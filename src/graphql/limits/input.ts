@@ -9,6 +9,7 @@ import {
   visit,
   type ArgumentNode,
   type DocumentNode,
+  type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type ValueNode,
@@ -227,18 +228,7 @@ export function inputProblem(
       }
       continue;
     }
-    let first: InputProblem | undefined;
-    coerceInputValue(variables[name], type, (path, _invalid, error) => {
-      if (first) return;
-      const field = path.reduce<string>((parent, key) => pathOf(parent, key), name);
-      first = {
-        field,
-        rule: ruleOf(error),
-        message: `Variable "$${name}" got an invalid value${
-          path.length ? ` at "${field}"` : ''
-        }: ${withoutValues(error.message)}`,
-      };
-    });
+    const first = coercionProblem(variables[name], type, name);
     if (first) return first;
   }
 
@@ -252,6 +242,32 @@ export function inputProblem(
     if (problem) return problem;
   }
   return literal;
+}
+
+/**
+ * The first problem of `value` as a `type` named `name` (a variable, or the export's filter
+ * parameter, `what` in the message): its path inside the value, the rule, a message without
+ * the value.
+ */
+export function coercionProblem(
+  value: unknown,
+  type: GraphQLInputType,
+  name: string,
+  what = `Variable "$${name}"`,
+): InputProblem | undefined {
+  let first: InputProblem | undefined;
+  coerceInputValue(value, type, (path, _invalid, error) => {
+    if (first) return;
+    const field = path.reduce<string>((parent, key) => pathOf(parent, key), name);
+    first = {
+      field,
+      rule: ruleOf(error),
+      message: `${what} got an invalid value${
+        path.length ? ` at "${field}"` : ''
+      }: ${withoutValues(error.message)}`,
+    };
+  });
+  return first;
 }
 
 /** The rule a scalar named for its refusal (e.g. DECIMAL_FORMAT), else VARIABLE_TYPE. */

@@ -11,7 +11,7 @@ import {
 import { OPERATIONS } from '../../auth/access';
 import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
-import { withoutValues } from '../../logger';
+import { coercionProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
 import type { MarketingCustomerFilter } from './marketing.input';
 
@@ -270,13 +270,10 @@ function parseFilter(schema: GraphQLSchema, raw: string | null): MarketingCustom
     throw new BadUserInputError('filter must be a JSON object', { field: 'filter', rule: 'JSON' });
   }
   const type = schema.getType('MarketingCustomerFilter') as GraphQLInputObjectType;
-  return coerceInputValue(value, type, (path, _invalid, error) => {
-    throw new BadUserInputError(
-      `filter${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${withoutValues(error.message)}`,
-      {
-        field: ['filter', ...path].join('.'),
-        rule: 'FILTER',
-      },
-    );
-  }) as MarketingCustomerFilter;
+  // Refused as the same filter in a GraphQL variable named filter is: same field, same rule.
+  const problem = coercionProblem(value, type, 'filter', 'The filter parameter');
+  if (problem) {
+    throw new BadUserInputError(problem.message, { field: problem.field, rule: problem.rule });
+  }
+  return coerceInputValue(value, type) as MarketingCustomerFilter;
 }
