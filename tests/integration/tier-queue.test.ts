@@ -94,7 +94,7 @@ describe('the tier recompute queue', () => {
     expect(await queued(customer)).toEqual([]);
   });
 
-  it('gives a tier to a new customer with nothing but a name and a document, and requeues a branch move', async () => {
+  it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {
     const n = nextNumber();
     const send = (branchCode: string) =>
       hub.gql(INGEST_CUSTOMERS, {
@@ -108,6 +108,13 @@ describe('the tier recompute queue', () => {
 
     // Its branch's rules decide its tier: a move queues it again.
     await send('3202');
+    expect(await queued(customer)).toEqual([{ reason: 'customer' }]);
+    await hub.app.services.tiers.drainQueue();
+
+    // So does any change of the golden record: a rule set may read any of its fields.
+    await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(n, { contactPoints: [], branchCode: '3202', name: `改名${n}` })],
+    });
     expect(await queued(customer)).toEqual([{ reason: 'customer' }]);
   });
 
