@@ -269,8 +269,29 @@ export function prepareCustomerRecord(
     >,
     // Keyed: a plain digest of a record whose other fields are stored could be brute-forced
     // back to the identity number and the mobile, whose masks leave few digits to guess.
-    contentHash: sealer.hasher.digest('SOURCE_RECORD', contentHash(normalized)).toString('hex'),
+    contentHash: sealer.hasher
+      .digest('SOURCE_RECORD', contentHash(inAnyOrder(normalized)))
+      .toString('hex'),
     warnings,
+  };
+}
+
+/**
+ * The record with its documents and contact points in one order: a source system that lists
+ * them otherwise sends the same record (they are a set; survivorship never reads their order).
+ */
+function inAnyOrder<R extends { identityDocuments?: object[]; contactPoints?: object[] }>(
+  record: R,
+): R {
+  const sorted = <T extends object>(items: T[] | undefined) =>
+    items
+      ?.map((item) => ({ item, key: contentHash(item) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ item }) => item);
+  return {
+    ...record,
+    identityDocuments: sorted(record.identityDocuments),
+    contactPoints: sorted(record.contactPoints),
   };
 }
 
