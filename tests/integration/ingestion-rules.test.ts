@@ -287,6 +287,22 @@ describe('ingestion records one by one', () => {
       ).toEqual([{ marketing_consent: false }]);
     });
 
+    it('reject a list longer than its limit, and accept one at it', async () => {
+      const [n, m] = [nextNumber(), nextNumber()];
+      const emails = (count: number, k: number) =>
+        Array.from({ length: count }, (_, i) => ({
+          kind: 'EMAIL',
+          value: `m${k}.${i}@example.cn`,
+        }));
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, { contactPoints: emails(51, n) }),
+          customerRecord(m, { contactPoints: emails(50, m) }),
+        ],
+      });
+      expect(verdicts(res)).toEqual([[['contactPoints', 'MAX_ITEMS']], 'accepted']);
+    });
+
     it('read full-width digits and letters in identifiers as ASCII', async () => {
       const [{ n, cifNo }] = await customers(1);
       const ascii = autoPolicyRecord(n, cifNo);

@@ -141,6 +141,18 @@ export const FIELD_RULES = {
 
 export type RuledFieldKey = keyof typeof FIELD_RULES;
 
+/**
+ * How many items each list of an ingested record may hold (`MAX_ITEMS`): more is a mistake or
+ * an attack (3,000 contact points on one person), each item costing the whole batch time.
+ * Declared here with the field rules, and written into README's table with them.
+ */
+export const LIST_LIMITS: Record<string, number> = {
+  'CustomerRecordInput.identityDocuments': 10,
+  'CustomerRecordInput.contactPoints': 50,
+  'PolicyRecordInput.parties': 20,
+  'RiskScoreRecordInput.firedRules': 100,
+};
+
 const ruleOf = (key: string): FieldRule | undefined =>
   (FIELD_RULES as Record<string, FieldRule>)[key];
 
@@ -250,7 +262,14 @@ export function fieldRuleRows(): FieldRuleRow[] {
     notBlank: mayNotBeBlank(rule, required),
     also: rule.format?.says,
   });
-  return Object.entries(FIELD_RULES).flatMap(
+  const lists = Object.entries(LIST_LIMITS).map(([field, most]): FieldRuleRow => {
+    const [type, name] = field.split('.');
+    if (!planOf(type!).some((f) => f.name === name && f.nested)) {
+      throw new Error(`LIST_LIMITS has ${field}, which is no list of an input type`);
+    }
+    return { field, asciiDigitsAndLetters: false, notBlank: false, also: `at most ${most} items` };
+  });
+  const fields = Object.entries(FIELD_RULES).flatMap(
     ([field, rule]: [string, FieldRule]): FieldRuleRow[] => {
       const declaration = declared.get(field);
       if (!declaration) throw new Error(`FIELD_RULES has ${field}, which no @RuledField declares`);
@@ -274,6 +293,7 @@ export function fieldRuleRows(): FieldRuleRow[] {
       }
     },
   );
+  return [...fields, ...lists];
 }
 
 interface FieldPlan {
@@ -404,7 +424,14 @@ export function normalizeRecord<R extends object>(
       if (given === undefined || given === null) continue;
       const at = path ? `${path}.${field.name}` : field.name;
       const { rule, nested } = field;
-      if (nested) {
+      const most = LIST_LIMITS[`${type}.${field.name}`];
+      if (Array.isArray(given) && most !== undefined && given.length > most) {
+        errors.push({
+          field: at,
+          rule: 'MAX_ITEMS',
+          message: `must hold at most ${most} items, got ${given.length}`,
+        });
+      } else if (nested) {
         copy[field.name] = Array.isArray(given)
           ? given.map((item, i) => walk(nested, item, `${at}[${i}]`))
           : walk(nested, given as Record<string, unknown>, at);
