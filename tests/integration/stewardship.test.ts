@@ -274,6 +274,38 @@ describe('stewardship', () => {
       }
     });
 
+    it("brings the absorbed customer's tier history along to the survivor, and takes it back when undone", async () => {
+      const [a, b] = await customers(2);
+      const HISTORY = `query ($id: ID!) { customer(by: { id: $id }) {
+        tier { customerId } tierHistory(first: 50) { totalCount nodes { customerId validTo } } } }`;
+      const history = async (id: string) =>
+        ok(await hub.gql(HISTORY, { id }, Role.UNDERWRITING)).customer as {
+          tier: { customerId: string };
+          tierHistory: { totalCount: number; nodes: { customerId: string; validTo: string }[] };
+        };
+      const holders = (h: Awaited<ReturnType<typeof history>>) =>
+        [...new Set(h.tierHistory.nodes.map((n) => n.customerId))].sort();
+      expect(holders(await history(a!.id))).toEqual([a!.id]);
+      const before = (await history(a!.id)).tierHistory.totalCount;
+      const ofB = (await history(b!.id)).tierHistory.totalCount;
+
+      const merged = await merge(a!.id, b!.id);
+      await hub.app.services.tiers.drainQueue();
+      const after = await history(a!.id);
+      expect(holders(after)).toEqual([a!.id, b!.id].sort());
+      expect(after.tier.customerId).toBe(a!.id);
+      // B's periods are its own, closed at the merge; A's go on, recomputed.
+      expect(after.tierHistory.nodes.filter((n) => n.customerId === b!.id)).toHaveLength(ofB);
+      expect(
+        after.tierHistory.nodes.filter((n) => n.customerId === b!.id && n.validTo === null),
+      ).toEqual([]);
+      expect(after.tierHistory.totalCount).toBeGreaterThanOrEqual(before + ofB);
+
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'two people' }, Role.STEWARD));
+      expect(holders(await history(a!.id))).toEqual([a!.id]);
+      expect(holders(await history(b!.id))).toEqual([b!.id]);
+    });
+
     it('merges many pairs in as many statements as one pair', async () => {
       const pairs = await customers(10);
       const run = (n: number) =>

@@ -355,14 +355,22 @@ export class CustomerView {
   })
   tier?: Nested<TierAssignmentView>;
 
-  @Field(() => TierAssignmentConnection, { description: 'Every tier change, newest first.' })
+  @Field(() => TierAssignmentConnection, {
+    description:
+      'Every tier change, newest first: its own, and those of the customers merged into it, each naming its customer.',
+  })
   @Related({
     access: FIELDS.tierHistory,
     kind: 'connection',
     type: () => TierAssignmentView,
     args: () => ConnectionArgs,
+    // A merge leaves the absorbed customer's periods its own (moved, they would give the
+    // survivor two tiers on past days) and brings them along here; an unmerge takes them back.
     source: (customer, assignment) => ({
-      where: [`${assignment.col('customer')} = ${customer.col('id')}`],
+      where: [
+        `${assignment.col('customer')} = any(array(select ${customer.col('id')} union all
+          select m.id from customer m where m.merged_into_id = ${customer.col('id')}))`,
+      ],
     }),
     orderBy: (assignment) => [
       { sql: assignment.col('validFrom'), type: 'timestamptz', direction: 'desc' },

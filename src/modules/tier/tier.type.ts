@@ -8,6 +8,7 @@ import {
   Column,
   DerivedColumn,
   DerivedRow,
+  Expression,
   ReadsFrom,
   Related,
   type Nested,
@@ -113,6 +114,13 @@ const metricsRecord = (json: string, alias: string) =>
 })
 @ReadsFrom(() => TierAssignment)
 export class TierAssignmentView {
+  @Field(() => ID, {
+    description:
+      'The customer it was assigned to: the one asked for, or a customer merged into it since (a merge brings its history along; its tier on a date stays its own).',
+  })
+  @Expression((assignment) => assignment.col('customer'))
+  customerId!: string;
+
   @Field(() => String)
   @Column()
   tier!: string;
