@@ -823,6 +823,38 @@ describe('stewardship', () => {
     expect(event.details.followed).toEqual({ policy_party: 2, claim: 1, risk_score: 1 });
   });
 
+  it('keeps, when undone, what a source re-sent while merged naming the survivor instead', async () => {
+    const n = nextNumbers(2);
+    const [d] = await ingest(customerRecord(n));
+    const [e] = await ingest(customerRecord(n + 1));
+    const [cifD, cifE] = await cifNumbers(hub, [d!.id, e!.id]);
+    const policy = autoPolicyRecord(n + 1, cifE!);
+    const claim = claimRecord(n + 1, policy.policyNo, { claimant: { cifNo: cifE } });
+    const send = async (query: string, records: unknown[]) => {
+      const [outcome] = Object.values(ok(await hub.gql(query, { records }, Role.INGEST)));
+      expect(outcome.records.flatMap((r: { errors: unknown[] }) => r.errors)).toEqual([]);
+    };
+    await send(INGEST_POLICIES, [policy]);
+    await send(INGEST_CLAIMS, [claim]);
+    const merged = await merge(d!.id, e!.id);
+    // The sources correct themselves while the two are one: the policy and claim are D's.
+    await send(INGEST_POLICIES, [autoPolicyRecord(n + 1, cifD!, { premium: '4300.00' })]);
+    await send(INGEST_CLAIMS, [{ ...claim, claimant: { cifNo: cifD } }]);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(
+      await hub.sql(
+        `select pp.role, pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+         where p.policy_no = $1
+         union all select 'CLAIMANT', claimant_id from claim where claim_no = $2 order by 1`,
+        [policy.policyNo, claim.claimNo],
+      ),
+    ).toEqual([
+      { role: 'CLAIMANT', customer_id: d!.id },
+      { role: 'INSURED', customer_id: d!.id },
+      { role: 'POLICYHOLDER', customer_id: d!.id },
+    ]);
+  });
+
   it('decides and links on the survivor’s own records, so that merges undone out of order leave nothing stale', async () => {
     const [a, b, c] = await customers(3);
     const first = await merge(a!.id, b!.id);

@@ -754,8 +754,8 @@ export async function unmergeCustomers(
   if (dropped.length) {
     const [{ n }] = (await run<{ n: number }>(
       em,
-      `with back as (insert into policy_party (policy_id, customer_id, role)
-         select policy_id, customer_id, role
+      `with back as (insert into policy_party (policy_id, customer_id, role, customer_ref)
+         select policy_id, customer_id, role, customer_ref
          from jsonb_populate_recordset(null::policy_party, :journal::jsonb)
          on conflict do nothing returning 1)
        select count(*)::int as n from back`,
@@ -832,20 +832,23 @@ export async function unmergeCustomers(
          and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
     { survivor, absorbed, at },
   );
-  // What was written for the absorbed customer while it was merged away: rows naming its
-  // CIF number (or one merged into it) or one of its source records, back with it now.
-  const naming = await run<{ key: string }>(
+  // Each row with the customer its reference names now: what was written for the absorbed
+  // customer while it was merged away goes back to it, and a row its source re-sent naming
+  // the survivor meanwhile stays with the survivor, whatever the journal held. A reference
+  // names a customer by its CIF number (or that of one merged into it) or one of its records.
+  const naming = await run<{ key: string; to: string; from: string }>(
     em,
-    `select 'CIF:' || c.cif_no as key from customer c
-       where c.id = :absorbed::uuid or c.merged_into_id = :absorbed::uuid
+    `select 'CIF:' || c.cif_no as key, coalesce(c.merged_into_id, c.id) as to from customer c
+       where c.id in (:absorbed::uuid, :survivor::uuid)
+         or c.merged_into_id in (:absorbed::uuid, :survivor::uuid)
      union all
-     select sr.source_system || ':' || sr.source_key from source_record sr
-       where sr.customer_id = :absorbed::uuid`,
-    { absorbed },
+     select sr.source_system || ':' || sr.source_key, sr.customer_id from source_record sr
+       where sr.customer_id in (:absorbed::uuid, :survivor::uuid)`,
+    { absorbed, survivor },
   );
   const followed = await followReferences(
     em,
-    naming.map(({ key }) => ({ key, from: survivor, to: absorbed })),
+    naming.map(({ key, to }) => ({ key, to, from: to === absorbed ? survivor : absorbed })),
     at,
   );
   const decision = await undoDecision(em, merge, by, reason, now);
