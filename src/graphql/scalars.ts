@@ -1,7 +1,9 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 
-const DECIMAL = /^-?\d{1,16}(\.\d{1,6})?$/;
+// Exactness is the point, not range: each field's own rule (its column) says how large and how
+// precise, per record. The bound only keeps a number a number, not a megabyte of digits.
+const DECIMAL = /^-?\d{1,40}(\.\d{1,40})?$/;
 
 // The refused value is not repeated: an amount field may be given any number by mistake.
 const invalid = (literal?: ValueNode) =>
@@ -9,6 +11,21 @@ const invalid = (literal?: ValueNode) =>
     nodes: literal,
     extensions: { code: 'BAD_USER_INPUT', rule: 'DECIMAL_FORMAT' },
   });
+
+/**
+ * A Decimal by its value: its sign ('-' only when not zero), its digits before the point
+ * without leading zeros, and after it without trailing zeros. 87.50, 087.5 and 87.5 are one
+ * value; -0.00 is 0.
+ */
+export function decimalParts(value: string): {
+  negative: boolean;
+  whole: string;
+  fraction: string;
+} {
+  const [, sign = '', whole = '', fraction = ''] =
+    /^(-?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(value.trim()) ?? [];
+  return { negative: sign === '-' && (whole + fraction).length > 0, whole, fraction };
+}
 
 /**
  * Money and ratios travel as decimal strings: a JSON number is read into a binary float
@@ -45,13 +62,22 @@ const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * of a segment page's executor time; the dates it writes out come from PostgreSQL `date`
  * columns, real days by construction, so a value of the right form passes as it is.
  */
+const localDate = LocalDateResolver.toConfig();
+// graphql-scalars takes year 0000, which PostgreSQL's calendar lacks: the statement reading
+// or writing it failed, and with it a whole batch.
+const fromYearOne = (date: string) => {
+  if (date < '0001-01-01') throw new TypeError('no year 0');
+  return date;
+};
 export const LocalDateScalar = quiet(
   new GraphQLScalarType<string, string>({
-    ...LocalDateResolver.toConfig(),
+    ...localDate,
     serialize: (value) =>
       typeof value === 'string' && LOCAL_DATE.test(value)
         ? value
         : (LocalDateResolver.serialize(value) as string),
+    parseValue: (value) => fromYearOne(localDate.parseValue(value) as string),
+    parseLiteral: (ast, variables) => fromYearOne(localDate.parseLiteral(ast, variables) as string),
   }),
   'a date, YYYY-MM-DD',
   'DATE_FORMAT',

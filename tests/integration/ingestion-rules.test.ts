@@ -192,7 +192,7 @@ describe('ingestion records one by one', () => {
       const now = hub.clock.now();
       const later = new Date(now.getTime() + 60 * 60_000).toISOString();
       const soon = new Date(now.getTime() + 60_000).toISOString();
-      const ps = Array.from({ length: 5 }, () => nextNumber());
+      const ps = Array.from({ length: 7 }, () => nextNumber());
       const policies = await hub.gql(INGEST_POLICIES, {
         records: [
           autoPolicyRecord(n, cifNo),
@@ -201,6 +201,8 @@ describe('ingestion records one by one', () => {
           autoPolicyRecord(ps[2]!, cifNo, { premium: '1.239' }),
           autoPolicyRecord(ps[3]!, cifNo, { sumInsured: '-0.01' }),
           autoPolicyRecord(ps[4]!, cifNo, { premium: '12.500' }),
+          autoPolicyRecord(ps[5]!, cifNo, { sumInsured: '10000000000000000' }),
+          autoPolicyRecord(ps[6]!, cifNo, { premium: '1.0000000' }),
         ],
       });
       expect(verdicts(policies)).toEqual([
@@ -209,6 +211,8 @@ describe('ingestion records one by one', () => {
         'accepted',
         [['premium', 'DECIMAL_PLACES']],
         [['sumInsured', 'NON_NEGATIVE']],
+        'accepted',
+        [['sumInsured', 'MAX_VALUE']],
         'accepted',
       ]);
       expect(
@@ -301,6 +305,22 @@ describe('ingestion records one by one', () => {
         ],
       });
       expect(verdicts(res)).toEqual([[['contactPoints', 'MAX_ITEMS']], 'accepted']);
+    });
+
+    it('reject a branch code PostgreSQL cannot store, and accept the record beside it', async () => {
+      const [n, m, k] = [nextNumber(), nextNumber(), nextNumber()];
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, { branchCode: '3201\u0000' }),
+          customerRecord(m, { branchCode: '3201\ud800' }),
+          customerRecord(k),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        [['branchCode', 'CONTROL_CHARACTER']],
+        [['branchCode', 'LONE_SURROGATE']],
+        'accepted',
+      ]);
     });
 
     it('read full-width digits and letters in identifiers as ASCII', async () => {

@@ -137,7 +137,15 @@ describe('marketing segments', () => {
         Role.ADMIN,
       ),
     ).toEqual(['客户9']);
-    // null is no condition, as for every other field of the filter.
+    // null is no condition, as for every other field of the filter, and as no filter.
+    const all = await hub.gql(
+      `{ marketingCustomers(filter: null, first: 100) { totalCount }
+         tierSegmentSummary(filter: null) { customers } }`,
+      {},
+      Role.MARKETING,
+    );
+    expect(all.errors).toBeUndefined();
+    expect(all.data!.marketingCustomers.totalCount).toBe((await names({})).length);
     expect(
       await names({ branchCode: '3201', lines: ['COMMERCIAL_AUTO'], consentGiven: null }),
     ).toEqual(['客户2']);

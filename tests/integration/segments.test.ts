@@ -184,6 +184,17 @@ describe('marketing segments by tier, on the demo data', () => {
         { code: 'BAD_USER_INPUT', field, rule },
       ]);
     }
+    // Text PostgreSQL cannot store is refused before it reaches it, as in a variable.
+    for (const [filter, field, rule] of [
+      [{ branchCode: '32\u0000' }, 'filter.branchCode', 'CONTROL_CHARACTER'],
+      [{ tiers: ['\ud800'] }, 'filter.tiers[0]', 'LONE_SURROGATE'],
+    ] as const) {
+      const refused = await get({ filter: JSON.stringify(filter) });
+      expect(refused.status).toBe(400);
+      expect(
+        ((await refused.json()) as { errors: { extensions: object }[] }).errors[0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });
+    }
   });
 
   it('finds customers whose tier moved down since a date, and counts the moves', async () => {

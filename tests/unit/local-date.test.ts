@@ -19,5 +19,8 @@ describe('the LocalDate scalar', () => {
       LocalDateScalar.parseLiteral({ kind: Kind.STRING, value: '2023-02-30' }, {}),
     ).toThrow(/LocalDate must be a date, YYYY-MM-DD/);
     expect(LocalDateScalar.parseValue('2024-02-29')).toBe('2024-02-29');
+    // PostgreSQL's calendar has no year 0: a statement given one failed, and its batch.
+    expect(() => LocalDateScalar.parseValue('0000-01-01')).toThrow(/LocalDate must be a date/);
+    expect(LocalDateScalar.parseValue('0001-01-01')).toBe('0001-01-01');
   });
 });

@@ -4,6 +4,7 @@ import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import type { ReadSession } from '../../read/read-session';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
+import { decimalParts } from '../../graphql/scalars';
 import { checkUuid } from '../../validation';
 import { Customer } from '../customer/customer.entity';
 import { currentCustomers } from '../customer/current-customers';
@@ -30,7 +31,11 @@ interface Reason {
 
 /** Decimal CNY as whole fen (cents), so that limits compare exactly. */
 function fen(field: string, amount: string): bigint {
-  const match = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(amount);
+  // By value, as ingestion reads amounts: 1.10000 and -0.00 are amounts with 2 decimals.
+  const { negative, whole, fraction } = decimalParts(amount);
+  const match = negative
+    ? null
+    : /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(`${whole || '0'}.${fraction}`.replace(/\.$/, ''));
   if (!match) {
     throw new BadUserInputError(`${field} must be a non-negative amount with at most 2 decimals`, {
       field,

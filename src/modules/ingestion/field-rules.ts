@@ -1,6 +1,11 @@
 import { Field, getMetadataStorage, type FieldOptions } from 'type-graphql';
 import { MONEY, RISK_SCORE, SUM_INSURED, type DecimalColumn } from '../../db/decimal-columns';
-import { DateTimeScalar, DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
+import {
+  DateTimeScalar,
+  decimalParts,
+  DecimalScalar,
+  LocalDateScalar,
+} from '../../graphql/scalars';
 import { textProblem } from '../../graphql/limits/input';
 import type { BusinessClock } from '../../time/clock';
 import { halfWidth } from '../../validation';
@@ -390,18 +395,16 @@ function readDecimal(
   value: string,
   column: DecimalColumn | undefined,
 ): { value: string; problem?: Omit<RecordError, 'field'> } {
-  const [, sign = '', whole = '', fraction = ''] =
-    /^(-?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(value) ?? [];
-  const canonical = `${whole || fraction ? sign : ''}${whole || '0'}${fraction ? `.${fraction}` : ''}`;
+  const { negative, whole, fraction } = decimalParts(value);
+  const canonical = `${negative ? '-' : ''}${whole || '0'}${fraction ? `.${fraction}` : ''}`;
   if (!column) return { value: canonical };
-  const problem =
-    sign && (whole || fraction)
-      ? { rule: 'NON_NEGATIVE', message: 'must be zero or more' }
-      : fraction.length > column.scale
-        ? { rule: 'DECIMAL_PLACES', message: `must have at most ${column.scale} decimals` }
-        : whole.length > wholeDigits(column)
-          ? { rule: 'MAX_VALUE', message: `must be ${limitOf(column)}` }
-          : undefined;
+  const problem = negative
+    ? { rule: 'NON_NEGATIVE', message: 'must be zero or more' }
+    : fraction.length > column.scale
+      ? { rule: 'DECIMAL_PLACES', message: `must have at most ${column.scale} decimals` }
+      : whole.length > wholeDigits(column)
+        ? { rule: 'MAX_VALUE', message: `must be ${limitOf(column)}` }
+        : undefined;
   return { value: canonical, problem };
 }
 

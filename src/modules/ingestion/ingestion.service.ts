@@ -82,9 +82,13 @@ export class IngestionService {
     const keys = new Map<string, PreparedCustomer>();
     const repeats: { index: number; of: number }[] = [];
     const normalized = records.map((r) => normalizeRecord(RECORD_TYPES.customer, r, this.clock));
+    // Of well-formed records only: a branch code with a NUL cannot even be looked up.
     const branches = await openBranches(
       this.em,
-      normalized.map((n) => n.record.branchCode?.trim()).filter((code) => code),
+      normalized
+        .filter((n) => n.errors.length === 0)
+        .map((n) => n.record.branchCode?.trim())
+        .filter((code) => code),
     );
     for (const [index, { record, errors }] of normalized.entries()) {
       // Checking and sealing a record takes about 0.25 ms: a batch of 1,000 would hold the

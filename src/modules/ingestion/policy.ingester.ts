@@ -68,7 +68,15 @@ export async function ingestPolicy(
   );
   errors.throwIfAny();
 
-  const hash = contentHash(record);
+  // The record as stored: parties are a set, and the vehicle as checkVehicle reads it (a VIN
+  // in lower case, newEnergy left out for false), so a resend of the same content is UNCHANGED.
+  const hash = contentHash({
+    ...record,
+    parties: record.parties
+      .map((p) => ({ role: p.role, ref: referenceKey(p.customer) }))
+      .sort((a, b) => `${a.role} ${a.ref}`.localeCompare(`${b.role} ${b.ref}`)),
+    vehicle: record.vehicle && { ...record.vehicle, ...vehicle },
+  });
   const existing = await em.findOne(Policy, { policyNo: record.policyNo });
   keptBy(existing, record);
   if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };

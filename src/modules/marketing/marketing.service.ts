@@ -65,7 +65,9 @@ export class MarketingService {
       group by 1, 2, 3 order by ${this.rankSql('tp.tier')}, ${this.rankSql('tn.tier')}, 3`;
   }
 
-  segment(caller: Caller, filter: MarketingCustomerFilter = {}): RootSource {
+  segment(caller: Caller, given?: MarketingCustomerFilter | null): RootSource {
+    // null, as everywhere in the filter, is no condition.
+    const filter = given ?? {};
     if (caller.role === Role.MARKETING && filter.consentGiven === false) {
       throw new ForbiddenError('Marketing may only see customers who consented to marketing', {
         role: caller.role,

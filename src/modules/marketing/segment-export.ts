@@ -11,7 +11,7 @@ import {
 import { OPERATIONS } from '../../auth/access';
 import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
-import { coercionProblem } from '../../graphql/limits/input';
+import { coercionProblem, valueProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
 import type { MarketingCustomerFilter } from './marketing.input';
 
@@ -270,10 +270,13 @@ function parseFilter(schema: GraphQLSchema, raw: string | null): MarketingCustom
     throw new BadUserInputError('filter must be a JSON object', { field: 'filter', rule: 'JSON' });
   }
   const type = schema.getType('MarketingCustomerFilter') as GraphQLInputObjectType;
-  // Refused as the same filter in a GraphQL variable named filter is: same field, same rule.
-  const problem = coercionProblem(value, type, 'filter', 'The filter parameter');
+  // Refused as the same filter in a GraphQL variable named filter is: same field, same rule,
+  // text PostgreSQL cannot store included (the filter's type bounds its depth).
+  const problem =
+    coercionProblem(value, type, 'filter', 'The filter parameter') ??
+    valueProblem(value, 'filter', { maxDepth: Number.POSITIVE_INFINITY, text: true });
   if (problem) {
     throw new BadUserInputError(problem.message, { field: problem.field, rule: problem.rule });
   }
-  return coerceInputValue(value, type) as MarketingCustomerFilter;
+  return (coerceInputValue(value, type) as MarketingCustomerFilter | null) ?? {};
 }
