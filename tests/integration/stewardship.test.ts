@@ -834,24 +834,38 @@ describe('stewardship', () => {
       const [outcome] = Object.values(ok(await hub.gql(query, { records }, Role.INGEST)));
       expect(outcome.records.flatMap((r: { errors: unknown[] }) => r.errors)).toEqual([]);
     };
-    await send(INGEST_POLICIES, [policy]);
+    // And a policy of D's that insures E too: the merge drops E's role, D holding it already.
+    const both = autoPolicyRecord(n, cifD!, {
+      parties: [
+        { role: 'POLICYHOLDER', customer: { cifNo: cifD } },
+        { role: 'INSURED', customer: { cifNo: cifD } },
+        { role: 'INSURED', customer: { cifNo: cifE } },
+      ],
+    });
+    await send(INGEST_POLICIES, [policy, both]);
     await send(INGEST_CLAIMS, [claim]);
     const merged = await merge(d!.id, e!.id);
-    // The sources correct themselves while the two are one: the policy and claim are D's.
-    await send(INGEST_POLICIES, [autoPolicyRecord(n + 1, cifD!, { premium: '4300.00' })]);
+    // The sources correct themselves while the two are one: the policy and claim are D's,
+    // and E is not insured on D's policy.
+    await send(INGEST_POLICIES, [
+      autoPolicyRecord(n + 1, cifD!, { premium: '4300.00' }),
+      autoPolicyRecord(n, cifD!),
+    ]);
     await send(INGEST_CLAIMS, [{ ...claim, claimant: { cifNo: cifD } }]);
     ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
     expect(
       await hub.sql(
-        `select pp.role, pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
-         where p.policy_no = $1
-         union all select 'CLAIMANT', claimant_id from claim where claim_no = $2 order by 1`,
-        [policy.policyNo, claim.claimNo],
+        `select p.policy_no || ' ' || pp.role as what, pp.customer_id from policy_party pp
+           join policy p on p.id = pp.policy_id where p.policy_no = any($1)
+         union all select 'CLAIMANT', claimant_id from claim where claim_no = $2 order by 1, 2`,
+        [[policy.policyNo, both.policyNo], claim.claimNo],
       ),
     ).toEqual([
-      { role: 'CLAIMANT', customer_id: d!.id },
-      { role: 'INSURED', customer_id: d!.id },
-      { role: 'POLICYHOLDER', customer_id: d!.id },
+      { what: 'CLAIMANT', customer_id: d!.id },
+      { what: `${both.policyNo} INSURED`, customer_id: d!.id },
+      { what: `${both.policyNo} POLICYHOLDER`, customer_id: d!.id },
+      { what: `${policy.policyNo} INSURED`, customer_id: d!.id },
+      { what: `${policy.policyNo} POLICYHOLDER`, customer_id: d!.id },
     ]);
   });
 

@@ -324,7 +324,10 @@ async function changeRows(
        where t.customer_id = p.absorbed_id and exists (select 1 from policy_party s
          where s.policy_id = t.policy_id and s.role = t.role and s.customer_id = p.survivor_id)
        returning p.merge_id, t.*)
-     select merge_id, jsonb_agg(to_jsonb(gone) - 'merge_id' order by policy_id, role) as rows
+     -- With the policy's content as it stands: a policy its source re-sends while the two are
+     -- one says anew who holds which role, and an unmerge leaves its word alone.
+     select merge_id, jsonb_agg(to_jsonb(gone) - 'merge_id' || jsonb_build_object('policy_hash',
+         (select content_hash from policy where id = gone.policy_id)) order by policy_id, role) as rows
      from gone group by merge_id`,
     { pairs },
   );
@@ -755,8 +758,11 @@ export async function unmergeCustomers(
     const [{ n }] = (await run<{ n: number }>(
       em,
       `with back as (insert into policy_party (policy_id, customer_id, role, customer_ref)
-         select policy_id, customer_id, role, customer_ref
-         from jsonb_populate_recordset(null::policy_party, :journal::jsonb)
+         select r.policy_id, r.customer_id, r.role, r.customer_ref
+         from jsonb_array_elements(:journal::jsonb) e,
+           jsonb_populate_record(null::policy_party, e.value) r
+         where not exists (select 1 from policy p where p.id = r.policy_id
+           and p.content_hash is distinct from coalesce(e.value->>'policy_hash', p.content_hash))
          on conflict do nothing returning 1)
        select count(*)::int as n from back`,
       { journal: JSON.stringify(dropped) },
