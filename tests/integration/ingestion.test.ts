@@ -145,7 +145,7 @@ describe('ingestion from source systems', () => {
     expect(
       await hub.sql(
         `select source_key, name from source_record where source_key = any($1)
-        order by source_key`,
+        order by length(source_key), source_key`,
         [[n, m, k].map((x) => `PA-${x}`)],
       ),
     ).toEqual([n, m, k].map((x) => ({ source_key: `PA-${x}`, name: customerRecord(x).name })));

@@ -225,7 +225,7 @@ describe('personal data in logs and error messages', () => {
       ],
       [
         `mutation { decideEligibility(input: { customerId: "00000000-0000-4000-8000-000000000000",
-          service: "ROADSIDE_RESCUE", claim: { amount: "${MOBILES.asNumber}.1234567", singleParty: true,
+          service: "ROADSIDE_RESCUE", claim: { amount: "${MOBILES.asNumber}.12.5", singleParty: true,
           injury: false, accidentAt: "2026-07-14T11:40:00+08:00" } }) { id } }`,
         Role.FRONTLINE,
       ],
