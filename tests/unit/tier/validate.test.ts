@@ -18,6 +18,19 @@ function problemsOf(doc: unknown): RuleSetProblem[] {
 const is = (metric: string, op: string, value: unknown) => ({ metric, op, value }) as Comparison;
 
 describe('validateRuleSet', () => {
+  it.each([
+    ['as text', '1', 'TYPE'],
+    ['below 1', 0, 'VALUE_RANGE'],
+    ['a fraction', 1.5, 'VALUE_RANGE'],
+  ])('reports a rank %s under its rule', (_name, rank, rule) => {
+    const problems = problemsOf(
+      variant((doc) => {
+        (doc.tiers[0] as { rank: unknown }).rank = rank;
+      }),
+    );
+    expect(problems.filter((p) => p.path === 'tiers[0].rank').map((p) => p.rule)).toEqual([rule]);
+  });
+
   it('accepts the shipped default rule set as it is', () => {
     expect(validateRuleSet(DEFAULT_TIER_RULE_SET)).toEqual({
       ok: true,

@@ -61,6 +61,26 @@ function checkParameters(report: Report, raw: unknown, path: string): void {
   if ((object.hoursFrom === undefined) !== (object.hoursTo === undefined)) {
     report(path, 'PARAMETER', 'hoursFrom and hoursTo go together: give both or neither');
   }
+  // Parameters no claim can meet: the service would show as granted and never be given.
+  const { minClaimAmount: min, maxClaimAmount: max, hoursFrom, hoursTo } = object;
+  if (
+    PARAMETERS.minClaimAmount!.accepts(min) &&
+    PARAMETERS.maxClaimAmount!.accepts(max) &&
+    Number(min) > Number(max)
+  ) {
+    report(
+      path,
+      'PARAMETER',
+      `minClaimAmount ${String(min)} is above maxClaimAmount ${String(max)}`,
+    );
+  }
+  if (hoursFrom !== undefined && hoursFrom === hoursTo) {
+    report(
+      path,
+      'PARAMETER',
+      `hoursFrom and hoursTo are both ${String(hoursFrom)}: no hour is in the window`,
+    );
+  }
 }
 
 /**

@@ -420,9 +420,10 @@ function readTier(report: Report, raw: unknown, path: string): ReadTier | undefi
   const { rank } = object;
   if (rank === undefined) return { path, code };
   if (!Number.isInteger(rank) || (rank as number) < 1) {
+    // A rank that is no number is of the wrong JSON type; a fraction or below 1, out of range.
     report(
       field(path, 'rank'),
-      'VALUE_RANGE',
+      typeof rank === 'number' ? 'VALUE_RANGE' : 'TYPE',
       'rank must be a whole number from 1 (the best tier)',
     );
     return { path, code };
