@@ -151,6 +151,49 @@ describe('ingestion from source systems', () => {
     ).toEqual([n, m, k].map((x) => ({ source_key: `PA-${x}`, name: customerRecord(x).name })));
   });
 
+  it('answers a policy or claim repeated in one batch as a retry, and refuses other content under its number', async () => {
+    const n = nextNumber();
+    const [cifNo] = await ingestPortfolio(hub, 1, n);
+    const [p, q] = [nextNumber(), nextNumber()];
+    const policies = await hub.gql(INGEST_POLICIES, {
+      records: [
+        autoPolicyRecord(p, cifNo!),
+        autoPolicyRecord(p, cifNo!),
+        autoPolicyRecord(q, cifNo!, { premium: '-1.00' }),
+        autoPolicyRecord(q, cifNo!),
+        autoPolicyRecord(q, cifNo!, { status: 'CANCELLED' }),
+      ],
+    });
+    const outcome = (r: { status: string; errors: { field: string; rule: string }[] }) => [
+      r.status,
+      r.errors.map((e) => `${e.field} ${e.rule}`),
+    ];
+    expect(policies.data!.ingestPolicies.records.map(outcome)).toEqual([
+      ['CREATED', []],
+      ['UNCHANGED', []],
+      ['REJECTED', ['premium NON_NEGATIVE']],
+      ['CREATED', []],
+      ['REJECTED', ['policyNo DUPLICATE_KEY']],
+    ]);
+    const { policyNo } = autoPolicyRecord(q, cifNo!);
+    expect(await hub.sql(`select status from policy where policy_no = $1`, [policyNo])).toEqual([
+      { status: 'IN_FORCE' },
+    ]);
+    const c = nextNumber();
+    const claims = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        claimRecord(c, policyNo),
+        claimRecord(c, policyNo),
+        claimRecord(c, policyNo, { reserve: '1.00' }),
+      ],
+    });
+    expect(claims.data!.ingestClaims.records.map(outcome)).toEqual([
+      ['CREATED', []],
+      ['UNCHANGED', []],
+      ['REJECTED', ['claimNo DUPLICATE_KEY']],
+    ]);
+  });
+
   it('links a second source record with the same identity document to the same customer', async () => {
     const n = nextNumber();
     const first = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });

@@ -173,20 +173,14 @@ export class IngestionService {
   }
 
   policies(actor: AuditActor, records: PolicyRecordInput[]): Promise<IngestionResult> {
-    return this.batch(
-      actor,
-      records,
-      (r) => r.policyNo,
-      this.ownSystemOnly(ingestPolicy),
-      'policy',
-    );
+    return this.batch(actor, records, ['policyNo'], this.ownSystemOnly(ingestPolicy), 'policy');
   }
 
   claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
     return this.batch(
       actor,
       records,
-      (r) => r.claimNo,
+      ['claimNo'],
       this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r)),
       'claim',
     );
@@ -196,7 +190,7 @@ export class IngestionService {
     return this.batch(
       actor,
       records,
-      (r) => `${r.sourceSystem}:${r.sourceKey}`,
+      ['sourceSystem', 'sourceKey'],
       this.ownSystemOnly(ingestRiskScore),
       'risk_score',
     );
@@ -215,7 +209,7 @@ export class IngestionService {
     return this.batch(
       actor,
       records,
-      (r) => r.code,
+      ['code'],
       (em, r) => ingestBranch(em, branches, change, r),
       'branch',
       orderBranchRecords,
@@ -286,7 +280,8 @@ export class IngestionService {
   private async batch<R extends object>(
     actor: AuditActor,
     records: R[],
-    keyOf: (record: R) => string,
+    /** The fields that identify a record, the last one named when two records share them. */
+    keyFields: readonly (keyof R & string)[],
     ingestOne: IngestOne<R>,
     /** What is ingested: its input type, and its metrics label. */
     kind: keyof typeof RECORD_TYPES,
@@ -300,6 +295,8 @@ export class IngestionService {
     }),
   ): Promise<IngestionResult> {
     checkBatchSize(records);
+    const keyOf = (record: R) => keyFields.map((field) => String(record[field])).join(':');
+    const keyField = keyFields[keyFields.length - 1]!;
     const normalized = records.map((record) =>
       normalizeRecord(RECORD_TYPES[kind], record, this.clock),
     );
@@ -312,6 +309,10 @@ export class IngestionService {
           writable.map((i) => `${kind}:${keyOf(normalized[i]!.record)}`),
         );
         const outcomes: RecordOutcome[] = [];
+        // Keys a record of this batch has written: a later record under one is a retry when
+        // its ingester finds nothing to change, and is refused otherwise, as customers' are
+        // (which of two contents would be the record?). A rejected record holds no key.
+        const written = new Set<string>();
         for (const index of order) {
           const { record, errors: broken } = normalized[index]!;
           const key = keyOf(record);
@@ -319,7 +320,18 @@ export class IngestionService {
             const problem = problems.get(index);
             if (broken.length || problem)
               throw new RecordRejected([...broken, ...(problem ? [problem] : [])]);
-            const result = await alone(batch, (em) => ingestOne(em, record));
+            const result = await alone(batch, async (em) => {
+              const one = await ingestOne(em, record);
+              if (written.has(key) && one.status !== RecordStatus.UNCHANGED) {
+                reject(
+                  keyField,
+                  'DUPLICATE_KEY',
+                  'an earlier record of this batch has the same key',
+                );
+              }
+              return one;
+            });
+            written.add(key);
             outcomes.push({ index, key, ...result, errors: [], warnings: [] });
           } catch (error) {
             const errors =
