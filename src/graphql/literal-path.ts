@@ -21,7 +21,8 @@ const LITERALS = new Set<string>([
 const MISSING_FIELD = /^Field "[^".]+\.([^"]+)" of required type/;
 
 /**
- * Where in its argument a literal that validation refused sits (`records[1].kind`), as the
+ * Where in its argument (or its variable's default) a literal that validation refused sits
+ * (`records[1].kind`), as the
  * `field` of a BAD_USER_INPUT: a variable's wrong value names its path (VARIABLE_TYPE), and
  * the same mistake written inline does too (LITERAL_TYPE). Undefined for other errors.
  */
@@ -61,6 +62,11 @@ export function literalMistake(error: unknown): { field: string; rule: string } 
   visit(document, {
     Argument(argument) {
       return walk(argument.value, argument.name.value) ? BREAK : undefined;
+    },
+    // A variable's default is written in the document too, and named as the variable is.
+    VariableDefinition(definition) {
+      const value = definition.defaultValue;
+      return value && walk(value, definition.variable.name.value) ? BREAK : undefined;
     },
   });
   return found === undefined ? undefined : { field: found, rule: 'LITERAL_TYPE' };

@@ -417,6 +417,17 @@ const CASES: HostileCase[] = [
     extensions: { field, rule },
   })),
   {
+    name: "a variable's default its type refuses",
+    send: (hub) =>
+      postQuery(
+        hub,
+        'query ($kind: RuleSetKind = POLICY) { ruleSetVersions(kind: $kind) { totalCount } }',
+      ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { field: 'kind', rule: 'LITERAL_TYPE' },
+  },
+  {
     name: 'a nested-connection cost bomb (customers → policies → parties → customer, twice, under a 100-page)',
     send: (hub) =>
       postQuery(
