@@ -18,7 +18,7 @@ import { keyingRelation } from '../matching/identifiers';
 import { nameForms, type NameForms } from '../matching/names';
 import type { CustomerRecordInput } from './ingestion.input';
 import type { RecordError } from './ingestion.type';
-import { contentHash, notBlank, RecordErrors } from './record-errors';
+import { asSet, contentHash, notBlank, RecordErrors } from './record-errors';
 
 // RFC 5322 is far wider; this is the shape mail systems here accept.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -283,15 +283,10 @@ export function prepareCustomerRecord(
 function inAnyOrder<R extends { identityDocuments?: object[]; contactPoints?: object[] }>(
   record: R,
 ): R {
-  const sorted = <T extends object>(items: T[] | undefined) =>
-    items
-      ?.map((item) => ({ item, key: contentHash(item) }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map(({ item }) => item);
   return {
     ...record,
-    identityDocuments: sorted(record.identityDocuments),
-    contactPoints: sorted(record.contactPoints),
+    identityDocuments: record.identityDocuments && asSet(record.identityDocuments),
+    contactPoints: record.contactPoints && asSet(record.contactPoints),
   };
 }
 

@@ -6,7 +6,7 @@ import { Policy } from '../policy/policy.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus } from './ingestion.type';
-import { contentHash, keptBy, RecordErrors } from './record-errors';
+import { asSet, contentHash, keptBy, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
 
 function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
@@ -72,9 +72,10 @@ export async function ingestPolicy(
   // in lower case, newEnergy left out for false), so a resend of the same content is UNCHANGED.
   const hash = contentHash({
     ...record,
-    parties: record.parties
-      .map((p) => ({ role: p.role, ref: referenceKey(p.customer) }))
-      .sort((a, b) => `${a.role} ${a.ref}`.localeCompare(`${b.role} ${b.ref}`)),
+    parties: asSet(
+      record.parties.map((p) => ({ role: p.role, ref: referenceKey(p.customer) })),
+      (p) => `${p.role} ${p.ref}`,
+    ),
     vehicle: record.vehicle && { ...record.vehicle, ...vehicle },
   });
   const existing = await em.findOne(Policy, { policyNo: record.policyNo });

@@ -118,3 +118,15 @@ export function notBlank(errors: RecordErrors, field: string, value: string | un
     errors.add(field, 'REQUIRED', 'must not be blank');
   }
 }
+
+/**
+ * Items a record lists as a set, in one order whatever order a source system sent them in,
+ * so that its digest is the same: by `keyOf`, compared by code point (a locale's collation
+ * could differ between two hubs).
+ */
+export function asSet<T>(items: readonly T[], keyOf: (item: T) => string = contentHash): T[] {
+  return items
+    .map((item) => ({ item, key: keyOf(item) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ item }) => item);
+}
