@@ -1,4 +1,5 @@
 import { Role } from '../../src/auth/roles';
+import { addDays } from '../../src/time/clock';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import {
   autoPolicyRecord,
@@ -388,6 +389,42 @@ describe('ingestion from source systems', () => {
         (e: { field: string; rule: string }) => `${e.field} ${e.rule}`,
       ),
     ).toEqual(['surveyedAt STAGE_ORDER', 'closedAt REQUIRED']);
+  });
+
+  it('accepts a policy whose status its period contradicts on the business day, with a warning', async () => {
+    const n = nextNumber();
+    const [cifNo] = await ingestPortfolio(hub, 1, n);
+    const today = hub.clock.today();
+    const period = (from: number, to: number) => ({
+      effectiveDate: addDays(today, from),
+      expiryDate: addDays(today, to),
+    });
+    const records = [
+      autoPolicyRecord(nextNumber(), cifNo!, period(-365, -1)),
+      autoPolicyRecord(nextNumber(), cifNo!, { ...period(-365, 0), status: 'EXPIRED' }),
+      autoPolicyRecord(nextNumber(), cifNo!, { ...period(-365, -1), status: 'EXPIRED' }),
+      autoPolicyRecord(nextNumber(), cifNo!, period(-364, 0)),
+      autoPolicyRecord(nextNumber(), cifNo!, { ...period(-400, -30), status: 'PENDING' }),
+    ];
+    const warned = (res: Awaited<ReturnType<TestHub['gql']>>) =>
+      res.data!.ingestPolicies.records.map(
+        (r: { status: string; warnings: { field: string; rule: string }[] }) => [
+          r.status,
+          r.warnings.map((w) => `${w.field} ${w.rule}`),
+        ],
+      );
+    const ingest = INGEST_POLICIES.replace('errors {', 'warnings { field rule } errors {');
+    expect(warned(await hub.gql(ingest, { records }))).toEqual([
+      ['CREATED', ['status STATUS_PERIOD']],
+      ['CREATED', ['status STATUS_PERIOD']],
+      ['CREATED', []],
+      ['CREATED', []],
+      ['CREATED', ['status STATUS_PERIOD']],
+    ]);
+    // A resend is told again: the source still says it.
+    expect(warned(await hub.gql(ingest, { records: records.slice(0, 1) }))).toEqual([
+      ['UNCHANGED', ['status STATUS_PERIOD']],
+    ]);
   });
 
   it('never overwrites a risk score: a changed resend under the same key is rejected', async () => {

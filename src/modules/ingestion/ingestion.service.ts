@@ -26,6 +26,7 @@ import type {
 } from './ingestion.input';
 import {
   RecordStatus,
+  type IngestedRecord,
   type IngestionResult,
   type RecordError,
   type RecordOutcome,
@@ -36,7 +37,7 @@ import { ingestRiskScore } from './risk-score.ingester';
 
 export const MAX_BATCH = 1000;
 
-type IngestOne<R> = (em: EntityManager, record: R) => Promise<{ status: RecordStatus; id: string }>;
+type IngestOne<R> = (em: EntityManager, record: R) => Promise<IngestedRecord>;
 
 /** Records checked between two turns of the event loop (see customers()). */
 const YIELD_EVERY = 10;
@@ -173,7 +174,13 @@ export class IngestionService {
   }
 
   policies(actor: AuditActor, records: PolicyRecordInput[]): Promise<IngestionResult> {
-    return this.batch(actor, records, ['policyNo'], this.ownSystemOnly(ingestPolicy), 'policy');
+    return this.batch(
+      actor,
+      records,
+      ['policyNo'],
+      this.ownSystemOnly((em, r) => ingestPolicy(em, this.clock, r)),
+      'policy',
+    );
   }
 
   claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
@@ -332,7 +339,7 @@ export class IngestionService {
               return one;
             });
             written.add(key);
-            outcomes.push({ index, key, ...result, errors: [], warnings: [] });
+            outcomes.push({ index, key, ...result, errors: [], warnings: result.warnings ?? [] });
           } catch (error) {
             const errors =
               error instanceof RecordRejected ? error.errors : databaseRejection(error);

@@ -58,3 +58,10 @@ export class IngestionResult {
   @Field(() => [RecordOutcome])
   records!: RecordOutcome[];
 }
+
+/** What writing one record came to, and what it was accepted with but deserves a look. */
+export interface IngestedRecord {
+  status: RecordStatus;
+  id: string;
+  warnings?: RecordError[];
+}

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { checkPlate, checkVin } from '../../validation';
-import { AUTO_LINES, PartyRole } from '../policy/policy.enums';
+import { AUTO_LINES, PartyRole, PolicyStatus } from '../policy/policy.enums';
 import { PolicyParty } from '../policy/policy-party.entity';
 import { Policy } from '../policy/policy.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
-import { RecordStatus } from './ingestion.type';
+import { RecordStatus, type IngestedRecord, type RecordError } from './ingestion.type';
+import type { BusinessClock } from '../../time/clock';
 import { asSet, contentHash, keptBy, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
 
@@ -27,8 +28,9 @@ function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
  */
 export async function ingestPolicy(
   em: EntityManager,
+  clock: BusinessClock,
   record: PolicyRecordInput,
-): Promise<{ status: RecordStatus; id: string }> {
+): Promise<IngestedRecord> {
   const errors = new RecordErrors();
   errors.require(
     record.expiryDate >= record.effectiveDate,
@@ -80,7 +82,10 @@ export async function ingestPolicy(
   });
   const existing = await em.findOne(Policy, { policyNo: record.policyNo });
   keptBy(existing, record);
-  if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
+  const warnings = statusWarnings(record, clock.today());
+  if (existing?.contentHash === hash) {
+    return { status: RecordStatus.UNCHANGED, id: existing.id, warnings };
+  }
 
   let vehicleEntity: Vehicle | undefined;
   if (vehicle && record.vehicle) {
@@ -122,5 +127,37 @@ export async function ingestPolicy(
     });
   }
   await em.flush();
-  return { status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED, id: policy.id };
+  return {
+    status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED,
+    id: policy.id,
+    warnings,
+  };
+}
+
+/**
+ * A status its period contradicts on the business day, which the source has most likely not
+ * updated yet: the policy is stored as sent (it is the source's word), and the caller told.
+ * Front-line lists and marketing's line filters go by the status.
+ */
+function statusWarnings(record: PolicyRecordInput, today: string): RecordError[] {
+  const running = [PolicyStatus.PENDING, PolicyStatus.IN_FORCE].includes(record.status);
+  if (running && record.expiryDate < today) {
+    return [
+      {
+        field: 'status',
+        rule: 'STATUS_PERIOD',
+        message: `${record.status}, but the policy period ended on ${record.expiryDate}`,
+      },
+    ];
+  }
+  if (record.status === PolicyStatus.EXPIRED && record.expiryDate >= today) {
+    return [
+      {
+        field: 'status',
+        rule: 'STATUS_PERIOD',
+        message: `EXPIRED, but the policy period runs to ${record.expiryDate}`,
+      },
+    ];
+  }
+  return [];
 }
