@@ -406,7 +406,7 @@ describe('ingestion from source systems', () => {
       autoPolicyRecord(nextNumber(), cifNo!, period(-364, 0)),
       autoPolicyRecord(nextNumber(), cifNo!, { ...period(-400, -30), status: 'PENDING' }),
     ];
-    const warned = (res: Awaited<ReturnType<TestHub['gql']>>) =>
+    const warned = (res: { data?: any }) =>
       res.data!.ingestPolicies.records.map(
         (r: { status: string; warnings: { field: string; rule: string }[] }) => [
           r.status,
