@@ -2,7 +2,12 @@ import { Role } from '../../src/auth/roles';
 import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
 import { addDays } from '../../src/time/clock';
 import {
+  autoPolicyRecord,
+  cifNumbers,
+  customerRecord,
   INGEST_CLAIMS,
+  INGEST_CUSTOMERS,
+  INGEST_POLICIES,
   ingestTwoYearCustomer,
   insertBranches,
   nextNumber,
@@ -160,6 +165,46 @@ describe('tier assignments', () => {
       status: 'GRANTED',
       reasons: ['tier WATCH grants it (entitlement rules v1)'],
       parameters: { maxClaimAmount: null },
+    });
+  });
+
+  it('earns premium over the same days as the claims it is set against in a loss ratio', async () => {
+    const n = nextNumber();
+    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const [cifNo] = await cifNumbers(hub, [customers.data!.ingestCustomers.records[0].id]);
+    // The day 12 months back is the one day the window leaves out, as claimCount12m does.
+    const [{ left }] = await hub.sql(
+      `select ($1::date - interval '12 months')::date::text as left`,
+      [today],
+    );
+    // 60 days of cover at 1 CNY a day, of which the 29 after the left-out day are in the window.
+    const policy = autoPolicyRecord(n, cifNo!, {
+      effectiveDate: addDays(left, -30),
+      expiryDate: addDays(left, 29),
+      premium: '60.00',
+      status: 'EXPIRED',
+    });
+    expect(
+      (await hub.gql(INGEST_POLICIES, { records: [policy] })).data!.ingestPolicies.accepted,
+    ).toBe(1);
+    const claims = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        reportedClaimRecord(nextNumber(), policy.policyNo, left, '1000.00'),
+        reportedClaimRecord(nextNumber(), policy.policyNo, addDays(left, 10), '100.00'),
+      ],
+    });
+    expect(claims.data!.ingestClaims.accepted).toBe(2);
+    await hub.app.services.tiers.drainQueue();
+    const res = await hub.gql(
+      `query ($cifNo: String!) { customer(by: { cifNo: $cifNo }) {
+        tier { metrics { claimCount12m incurred12m lossRatio12m } } } }`,
+      { cifNo },
+      Role.UNDERWRITING,
+    );
+    expect(res.data!.customer.tier.metrics).toEqual({
+      claimCount12m: 1,
+      incurred12m: '100.00',
+      lossRatio12m: '3.4483',
     });
   });
 

@@ -10,9 +10,10 @@ import { COUNTED_CLAIM, INCURRED } from '../risk/risk-history.sql';
  * selects whom to compute (the planner pushes it into each aggregate through `scope`).
  */
 export function metricsQuery(asOf: string, customers: string): string {
-  // Earned premium of policy `p` within the window [from, asOf], pro rata by days.
+  // Earned premium of policy `p` over the window's days, pro rata: the days after `from` up
+  // to `asOf`, those whose accidents the claim windows count.
   const earnedIn = (from: string) => `case when p.status in ('CANCELLED', 'PENDING') then 0
-    else p.premium * greatest(0, least(p.expiry_date, ${asOf}) - greatest(p.effective_date, ${from}) + 1)::numeric
+    else p.premium * greatest(0, least(p.expiry_date, ${asOf}) - greatest(p.effective_date, ${from} + 1) + 1)::numeric
       / (p.expiry_date - p.effective_date + 1) end`;
   const months = (n: number) => `(${asOf} - interval '${n} months')::date`;
   return `with scope as (select c.id, c.branch_id from customer c where c.status = 'ACTIVE' and ${customers}),
