@@ -6,4 +6,4 @@ export type { ResidentId } from './resident-id';
 export type { Checked, Violation } from './result';
 export { checkUuid } from './uuid';
 export { checkVin } from './vin';
-export { halfWidth } from './width';
+export { halfWidth, typedIdentifier } from './width';

@@ -9,3 +9,11 @@ const FULL_WIDTH = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g;
 export function halfWidth(value: string): string {
   return value.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
+
+/**
+ * An identifier typed into a lookup argument, read as ingestion stores identifiers: NFC,
+ * full-width digits and letters as ASCII, surrounding spaces trimmed.
+ */
+export function typedIdentifier(value: string): string {
+  return halfWidth(value.normalize('NFC')).trim();
+}

@@ -1,5 +1,11 @@
 import { Role } from '../../src/auth/roles';
-import { customerRecord, ingestPortfolio, insertBranches, residentId } from '../setup/factories';
+import {
+  customerRecord,
+  ingestPortfolio,
+  insertBranches,
+  residentId,
+  vin,
+} from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 /** As a Chinese input method types digits and letters. */
@@ -110,6 +116,24 @@ describe('the front-line profile', () => {
       );
       expect(res.data!.customer).toEqual({ cifNo: cifs[1] });
     }
+  });
+
+  it('finds a vehicle and a branch by keys typed in full width, as customers', async () => {
+    const res = await hub.gql(
+      `query ($vin: String!, $plate: String!, $code: String!) {
+        byVin: vehicle(vin: $vin) { plate } byPlate: vehicle(plate: $plate) { vin }
+        branch(code: $code) { code } branches(under: $code) { totalCount } }`,
+      { vin: fullWidth(vin(2)), plate: fullWidth('苏A00002'), code: fullWidth('3201') },
+      Role.FRONTLINE,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({
+      byVin: { plate: '苏A00002' },
+      byPlate: { vin: vin(2) },
+      branch: { code: '3201' },
+      branches: { totalCount: expect.any(Number) },
+    });
+    expect(res.data!.branches.totalCount).toBeGreaterThan(0);
   });
 
   it('answers null for a customer it does not know', async () => {

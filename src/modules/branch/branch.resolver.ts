@@ -6,6 +6,7 @@ import type { Caller } from '../../auth/roles';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
+import { typedIdentifier } from '../../validation';
 import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
 import { BranchRuleError, type BranchChangeContext } from './branch.service';
 import { BranchConnection, BranchStatus, BranchView } from './branch.type';
@@ -60,7 +61,7 @@ export class BranchResolver {
         source: (b) => {
           const where: string[] = [];
           if (args.under !== undefined && args.under !== null) {
-            where.push(`exists (select 1 from branch root where root.code = ${b.param(args.under, 'text')}
+            where.push(`exists (select 1 from branch root where root.code = ${b.param(typedIdentifier(args.under), 'text')}
               and (${b.col('path')} = root.path or ${b.col('path')} like root.path || '.%'))`);
           }
           if (args.status?.length) {
@@ -84,7 +85,7 @@ export class BranchResolver {
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    return context.read.lookup(info, BRANCH_BY.code, code.trim());
+    return context.read.lookup(info, BRANCH_BY.code, typedIdentifier(code));
   }
 
   @Authorized(OPERATIONS.branchAdmin)

@@ -1,6 +1,6 @@
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
-import { checkMobile, checkPlate, checkUuid, checkVin, halfWidth } from '../../validation';
+import { checkMobile, checkPlate, checkUuid, checkVin, typedIdentifier } from '../../validation';
 import { ContactKind } from './customer.enums';
 import type { SqlScope } from '../../read/sql-scope';
 import { CustomerView, RESOLVED_FROM } from './customer.type';
@@ -128,7 +128,7 @@ export class CustomerLookupService {
 
 function normalizeKeys(by: CustomerLookup): CustomerLookup {
   const code = (value?: string | null) =>
-    value === undefined || value === null ? undefined : halfWidth(value.normalize('NFC'));
+    value === undefined || value === null ? undefined : typedIdentifier(value);
   return {
     id: by.id,
     cifNo: code(by.cifNo),

@@ -5,7 +5,7 @@ import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
-import { checkPlate, checkVin } from '../../validation';
+import { checkPlate, checkVin, typedIdentifier } from '../../validation';
 import { VehicleView } from './vehicle.type';
 
 const byColumn = (property: 'vin' | 'plate'): LookupSource => ({
@@ -37,8 +37,8 @@ export class VehicleResolver {
       });
     }
     const { normalized } = vin
-      ? validOrThrow('vin', checkVin(vin))
-      : validOrThrow('plate', checkPlate(plate!));
+      ? validOrThrow('vin', checkVin(typedIdentifier(vin)))
+      : validOrThrow('plate', checkPlate(typedIdentifier(plate!)));
     return context.read.lookup(info, VEHICLE_BY[vin ? 'vin' : 'plate'], normalized);
   }
 }
