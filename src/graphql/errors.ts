@@ -54,7 +54,7 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message: string, details: { role: string; field?: string }) {
+  constructor(message: string, details: { role: string; field?: string; rule?: string }) {
     super(ErrorCode.FORBIDDEN, message, details);
   }
 }

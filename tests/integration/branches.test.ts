@@ -504,6 +504,81 @@ describe('the organisation tree', () => {
     });
   });
 
+  describe("a caller's branch", () => {
+    it("bounds the tree changes it may make to the branches under it, so that no caller's scope grows by its own hand", async () => {
+      const n = nextNumber();
+      const { province, city, county } = treeRecords(n);
+      const other = treeRecords(nextNumber());
+      expect((await ingest([province, city, county, ...Object.values(other)])).accepted).toBe(6);
+      const as = async (role: Role, query: string, variables: object) => {
+        const response = await fetch(hub.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${hub.token(role, city.code)}`,
+          },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await response.json()) as { data?: any; errors?: any[] };
+      };
+      const refusal = (res: { errors?: any[] }) => {
+        expect(res.errors).toHaveLength(1);
+        const { code, field, rule } = res.errors![0].extensions;
+        return { code, field, rule };
+      };
+      const scope = (field: string) => ({ code: 'FORBIDDEN', field, rule: 'BRANCH_SCOPE' });
+
+      // Another city's county pulled in, its own county pushed out, its own branch moved.
+      expect(
+        refusal(
+          await as(Role.ADMIN, MOVE, { input: { code: other.county.code, parentCode: city.code } }),
+        ),
+      ).toEqual(scope('input.code'));
+      expect(
+        refusal(
+          await as(Role.ADMIN, MOVE, { input: { code: county.code, parentCode: other.city.code } }),
+        ),
+      ).toEqual(scope('input.parentCode'));
+      expect(
+        refusal(await as(Role.ADMIN, RENAME, { input: { code: city.code, name: 'x' } })),
+      ).toEqual(scope('input.code'));
+      expect(
+        refusal(
+          await as(Role.ADMIN, CLOSE, {
+            input: { code: county.code, moveCustomersTo: other.city.code },
+          }),
+        ),
+      ).toEqual(scope('input.moveCustomersTo'));
+      expect(
+        (await as(Role.ADMIN, RENAME, { input: { code: county.code, name: `县${n}新` } })).data,
+      ).toEqual({ renameBranch: { code: county.code, name: `县${n}新` } });
+
+      const loaded = await as(Role.INGEST, INGEST_BRANCHES, {
+        records: [
+          { ...other.county, parentCode: city.code },
+          { code: `W${n}`, name: `县W${n}`, level: 'COUNTY', parentCode: other.city.code },
+          { code: `Z${n}`, name: `县Z${n}`, level: 'COUNTY', parentCode: city.code },
+          city,
+        ],
+      });
+      expect(
+        loaded.data!.ingestBranches.records.map((r: Outcome) => [
+          r.status,
+          r.errors.map((e) => `${e.field} ${e.rule}`),
+        ]),
+      ).toEqual([
+        ['REJECTED', ['code BRANCH_SCOPE']],
+        ['REJECTED', ['parentCode BRANCH_SCOPE']],
+        ['CREATED', []],
+        ['UNCHANGED', []],
+      ]);
+      expect((await branch(other.county.code)).path).toBe(
+        `0000.${other.province.code}.${other.city.code}.${other.county.code}`,
+      );
+      expect((await branch(county.code)).parent).toEqual({ code: city.code });
+    });
+  });
+
   describe('reading the tree', () => {
     it('reads a page of branches with parents, children and history in one statement', async () => {
       const n = nextNumber();

@@ -4,7 +4,12 @@ import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { Caller } from '../../auth/roles';
 import type { RequestContext } from '../../graphql/context';
-import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import {
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+} from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { typedIdentifier } from '../../validation';
 import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
@@ -25,15 +30,19 @@ function changeBy(caller: Caller, operation: string, note?: string): BranchChang
   return {
     actor: `${caller.subject} (${caller.role})`,
     reason: note?.trim() ? `${operation}: ${note.trim()}` : operation,
+    scope: caller.branchPath,
   };
 }
 
 /** The typed error of a broken tree rule, naming the input field and the rule. */
-function asApiError(error: unknown): unknown {
+function asApiError(error: unknown, caller: Caller): unknown {
   if (!(error instanceof BranchRuleError)) return error;
   const [first] = error.problems;
   const details = { field: `input.${first.field}`, rule: first.rule };
   if (error.kind === 'not_found') return new NotFoundError(first.message);
+  if (error.kind === 'forbidden') {
+    return new ForbiddenError(first.message, { ...details, role: caller.role });
+  }
   if (error.kind === 'conflict') return new ConflictError(first.message, details);
   return new BadUserInputError(first.message, details);
 }
@@ -97,7 +106,7 @@ export class BranchResolver {
   ): Promise<unknown> {
     const id = await context.services.branches
       .rename(changeBy(context.caller, 'renameBranch', input.note), input.code, input.name)
-      .catch((error: unknown) => Promise.reject(asApiError(error)));
+      .catch((error: unknown) => Promise.reject(asApiError(error, context.caller)));
     return context.read.lookup(info, BRANCH_BY.id, id);
   }
 
@@ -114,7 +123,7 @@ export class BranchResolver {
   ): Promise<unknown> {
     const id = await context.services.branches
       .move(changeBy(context.caller, 'moveBranch', input.note), input.code, input.parentCode)
-      .catch((error: unknown) => Promise.reject(asApiError(error)));
+      .catch((error: unknown) => Promise.reject(asApiError(error, context.caller)));
     return context.read.lookup(info, BRANCH_BY.id, id);
   }
 
@@ -134,7 +143,7 @@ export class BranchResolver {
         on: input.on,
         moveCustomersTo: input.moveCustomersTo,
       })
-      .catch((error: unknown) => Promise.reject(asApiError(error)));
+      .catch((error: unknown) => Promise.reject(asApiError(error, context.caller)));
     return context.read.lookup(info, BRANCH_BY.id, id);
   }
 }

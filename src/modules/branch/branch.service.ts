@@ -10,6 +10,13 @@ export interface BranchChangeContext {
   actor: string;
   /** The operation, and the caller's note when given. */
   reason: string;
+  /**
+   * The caller's branch path, when a caller's branch bounds what it may change: the
+   * branches under it, which it may place under any branch of its subtree. Moving a branch
+   * in from elsewhere, or out, would change what every caller of two subtrees may see. The
+   * head office's callers and the loader change the whole tree.
+   */
+  scope?: string;
 }
 
 /** A branch as a record (from a source system or a file) states it. */
@@ -24,8 +31,11 @@ export interface BranchRecord {
 
 export type BranchWrite = 'CREATED' | 'UPDATED' | 'UNCHANGED';
 
-/** How a broken rule is reported: the caller's input, the stored state, or a missing branch. */
-export type BranchRuleKind = 'input' | 'conflict' | 'not_found';
+/**
+ * How a broken rule is reported: the caller's input, the stored state, a missing branch, or
+ * a branch outside the caller's scope.
+ */
+export type BranchRuleKind = 'input' | 'conflict' | 'not_found' | 'forbidden';
 
 /** One or more broken tree rules, each naming the field it concerns and a stable rule code. */
 export class BranchRuleError extends Error {
@@ -81,6 +91,42 @@ interface StoredBranch {
 
 const NEXT_LEVEL = (level: BranchLevel): BranchLevel | undefined =>
   BRANCH_LEVELS[BRANCH_LEVELS.indexOf(level) + 1];
+
+/** The head office's path has no parent's before it. */
+const isHeadOffice = (path: string) => !path.includes('.');
+
+/** A branch the caller may rename, move, close or rewrite: one under its own. */
+function changeable(change: BranchChangeContext, branch: StoredBranch): void {
+  const { scope } = change;
+  if (!scope || isHeadOffice(scope) || branch.path.startsWith(`${scope}.`)) return;
+  throw rule(
+    'forbidden',
+    'code',
+    'BRANCH_SCOPE',
+    `${branch.code} is not under the caller's branch ${lastCode(scope)}`,
+  );
+}
+
+/** A branch the caller may put a branch or customers under: its own or one under it. */
+function placeable(
+  change: BranchChangeContext,
+  target: StoredBranch | undefined,
+  field: string,
+): void {
+  const { scope } = change;
+  if (!scope || isHeadOffice(scope)) return;
+  if (target && (target.path === scope || target.path.startsWith(`${scope}.`))) return;
+  throw rule(
+    'forbidden',
+    field,
+    'BRANCH_SCOPE',
+    target
+      ? `${target.code} is not the caller's branch ${lastCode(scope)} or under it`
+      : `only the head office's callers add a branch without a parent`,
+  );
+}
+
+const lastCode = (path: string) => path.slice(path.lastIndexOf('.') + 1);
 
 /**
  * The organisation tree's writes: loading it from records, and renaming, moving and
@@ -139,8 +185,9 @@ export class BranchService {
     const period = this.periodProblems(validFrom, validTo ?? undefined);
     if (period.length) throw new BranchRuleError('input', period);
 
-    await this.describe(em, change);
     if (!existing) {
+      placeable(change, parent, 'parentCode');
+      await this.describe(em, change);
       const id = randomUUID();
       const now = this.clock.now().toISOString();
       await this.run(() =>
@@ -171,6 +218,9 @@ export class BranchService {
       existing.valid_from === validFrom &&
       existing.valid_to === validTo;
     if (same) return { status: 'UNCHANGED', id: existing.id };
+    changeable(change, existing);
+    if (existing.parent_id !== (parent?.id ?? null)) placeable(change, parent, 'parentCode');
+    await this.describe(em, change);
     await this.update(em, existing.id, {
       name,
       level: record.level,
@@ -187,6 +237,7 @@ export class BranchService {
   rename(change: BranchChangeContext, code: string, name: string): Promise<string> {
     return this.em.transactional(async (em) => {
       const branch = await this.existing(em, code);
+      changeable(change, branch);
       const trimmed = name.trim();
       if (!trimmed) throw rule('input', 'name', 'REQUIRED', 'must not be blank');
       if (trimmed !== branch.name) {
@@ -205,11 +256,13 @@ export class BranchService {
   move(change: BranchChangeContext, code: string, parentCode: string): Promise<string> {
     return this.em.transactional(async (em) => {
       const branch = await this.existing(em, code);
+      changeable(change, branch);
       const parent = await this.find(em, parentCode.trim());
       if (!parent) {
         throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
       }
       if (parent.id === branch.parent_id) return branch.id;
+      placeable(change, parent, 'parentCode');
       const level = NEXT_LEVEL(parent.level);
       if (!level) {
         throw rule(
@@ -244,6 +297,7 @@ export class BranchService {
   ): Promise<string> {
     return this.em.transactional(async (em) => {
       const branch = await this.existing(em, code);
+      changeable(change, branch);
       const on = options.on ?? this.clock.today();
       const period = this.periodProblems(branch.valid_from, on, 'on');
       if (period.length) throw new BranchRuleError('input', period);
@@ -265,6 +319,7 @@ export class BranchService {
         if (!successor) {
           throw rule('input', 'moveCustomersTo', 'UNKNOWN_BRANCH', 'no branch has this code');
         }
+        placeable(change, successor, 'moveCustomersTo');
         if (successor.id === branch.id) {
           throw rule(
             'input',

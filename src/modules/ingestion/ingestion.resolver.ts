@@ -57,13 +57,14 @@ export class IngestionResolver {
     @Arg('records', () => [BranchRecordInput]) records: BranchRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    const { subject, role } = context.caller;
+    const { subject, role, branchPath } = context.caller;
     return context.services.ingestion.branches(
       actorOf(context.caller, context.requestId),
       records,
       {
         actor: `${subject} (${role})`,
         reason: 'ingestBranches',
+        scope: branchPath,
       },
     );
   }
