@@ -46,7 +46,7 @@ function customerConditions(customer: SqlScope, viewer: Viewer): string[] {
 }
 
 /** The customer `customerId` is one the viewer sees. */
-function seenCustomer(row: SqlScope, customerId: string, viewer: Viewer): string[] {
+export function seenCustomer(row: SqlScope, customerId: string, viewer: Viewer): string[] {
   const customer = row.sibling('vc', 'Customer');
   const conditions = customerConditions(customer, viewer);
   if (conditions.length === 0) return [];

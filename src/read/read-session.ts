@@ -9,6 +9,7 @@ import {
 import { decodeCursor, PAGE_SIZE } from './cursor';
 import type { Pool, PoolClient } from 'pg';
 import type { Caller } from '../auth/roles';
+import type { Viewer } from '../auth/rows';
 import type { PageOptions, ReadCompiler, RootSource, Statement } from './compiler';
 import type { Args, OrderKey, ReadContext, SourceSql } from './read-model';
 import { RawJson, wantsRawJson } from '../graphql/raw-json';
@@ -19,7 +20,12 @@ import { Params, type SqlScope } from './sql-scope';
 export interface LookupSource {
   type: () => Function;
   keyType: 'text' | 'uuid';
-  source: (row: SqlScope, key: string) => SourceSql;
+  /**
+   * The row `key` finds. Where a key may find several and the lookup picks one (the latest
+   * vehicle on a plate), it picks among those the `viewer` sees: the rest read as missing,
+   * and would otherwise hide the one the caller may see.
+   */
+  source: (row: SqlScope, key: string, viewer: Viewer) => SourceSql;
 }
 
 /** A compiled lookup: its SQL, the values of its parameters after the keys, and both as one key. */
@@ -212,7 +218,7 @@ export class ReadSession {
     const keys = statement.params.add(null, `${lookup.keyType}[]`);
     const root: RootSource = {
       type: lookup.type,
-      source: (row) => lookup.source(row, `k.key`),
+      source: (row) => lookup.source(row, `k.key`, statement.viewer),
     };
     const { sql } = this.executor.compiler.object(statement, root, selections(info));
     const text = `select k.key::text as key, ${data(info, sql)} from unnest(${keys}) as k(key)`;

@@ -3,12 +3,14 @@ import {
   autoPolicyRecord,
   cifNumbers,
   claimRecord,
+  coverFrom,
   customerRecord,
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
   INGEST_POLICIES,
   insertBranches,
   nextNumber,
+  plate,
   vin,
 } from '../setup/factories';
 import { startTestHub, type GraphQLResponse, type TestHub } from '../setup/test-app';
@@ -121,6 +123,73 @@ describe('who sees which records, wherever they appear', () => {
     expect(vehicle.data!.vehicle).toBeNull();
     const vehicleNanjing = await as(Role.FRONTLINE, '3201', `{ vehicle(vin: "${vinA}") { use } }`);
     expect(vehicleNanjing.data!.vehicle).toEqual({ use: 'FAMILY_PRIVATE' });
+  });
+
+  it('finds by a key that names customers of two branches the one the caller sees, not null', async () => {
+    const today = hub.clock.today();
+    const [nk, nl] = [nextNumber(), nextNumber()];
+    const shared = `139${String(nk).padStart(8, '0')}`;
+    const withMobile = (n: number, branchCode: string, verified: boolean) =>
+      customerRecord(n, {
+        branchCode,
+        contactPoints: [
+          verified
+            ? {
+                kind: 'MOBILE',
+                value: shared,
+                verificationStatus: 'VERIFIED',
+                verificationMethod: 'SMS',
+                verifiedAt: '2026-03-01T08:00:00Z',
+              }
+            : { kind: 'MOBILE', value: shared },
+        ],
+      });
+    // Nanjing's K holds the number unverified; Hangzhou's L verified it.
+    const ingested = await hub.gql(INGEST_CUSTOMERS, {
+      records: [withMobile(nk, '3201', false), withMobile(nl, '3301', true)],
+    });
+    const [k, l] = await cifNumbers(
+      hub,
+      ingested.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
+    );
+    // L's car had the plate; K's newer car carries it now, and K bought L's old car too.
+    const sharedPlate = plate(nl);
+    const policies = [
+      autoPolicyRecord(nl, l!, {
+        ...coverFrom(today, 700),
+        status: 'EXPIRED',
+        vehicle: { vin: vin(nl), plate: sharedPlate, use: 'FAMILY_PRIVATE' },
+      }),
+      autoPolicyRecord(nk, k!, {
+        ...coverFrom(today, 10),
+        vehicle: { vin: vin(nk), plate: sharedPlate, use: 'FAMILY_PRIVATE' },
+      }),
+      autoPolicyRecord(nextNumber(), k!, {
+        ...coverFrom(today, 20),
+        vehicle: { vin: vin(nl), use: 'FAMILY_PRIVATE' },
+      }),
+    ];
+    expect(
+      (await hub.gql(INGEST_POLICIES, { records: policies })).data!.ingestPolicies.accepted,
+    ).toBe(3);
+    const query = `query ($mobile: String!, $plate: String!, $vin: String!) {
+      byMobile: customer(by: { mobile: $mobile }) { cifNo }
+      byPlate: customer(by: { plate: $plate }) { cifNo }
+      byVin: customer(by: { vin: $vin }) { cifNo }
+      vehicle(plate: $plate) { vin } }`;
+    const variables = { mobile: shared, plate: sharedPlate, vin: vin(nl) };
+    expect((await as(Role.FRONTLINE, '3201', query, variables)).data).toEqual({
+      byMobile: { cifNo: k },
+      byPlate: { cifNo: k },
+      byVin: { cifNo: k },
+      vehicle: { vin: vin(nk) },
+    });
+    expect((await as(Role.FRONTLINE, '3301', query, variables)).data).toEqual({
+      byMobile: { cifNo: l },
+      byPlate: { cifNo: l },
+      byVin: { cifNo: l },
+      vehicle: { vin: vin(nl) },
+    });
   });
 
   it('shows marketing only consenting customers of its subtree, in lists, counts, summaries and exports', async () => {

@@ -3,6 +3,7 @@ import type { LookupSource } from '../../read/read-session';
 import { checkMobile, checkPlate, checkUuid, checkVin, typedIdentifier } from '../../validation';
 import { ContactKind } from './customer.enums';
 import type { SqlScope } from '../../read/sql-scope';
+import { seenCustomer, type Viewer } from '../../auth/rows';
 import { CustomerView, RESOLVED_FROM } from './customer.type';
 import { checkDocument } from './identity-rules';
 import type { PiiHasher } from './pii-hasher';
@@ -10,17 +11,26 @@ import type { CustomerLookup } from './customer.input';
 
 const customer = () => CustomerView;
 
+/**
+ * The customer `customerId` is one the viewer sees: a lookup that picks one of several
+ * customers picks among those, since the others read as missing and would hide it.
+ */
+function seen(c: SqlScope, viewer: Viewer, customerId: string): string {
+  return seenCustomer(c, customerId, viewer).join(' and ') || 'true';
+}
+
 /** The policyholder of the latest policy on the vehicle found by `column`. */
 function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
   return {
     type: customer,
     keyType: 'text',
-    source: (c, k) => ({
+    source: (c, k, viewer) => ({
       where: [
         `${c.col('id')} = (select pp.customer_id from vehicle v
           join policy p on p.vehicle_id = v.id
           join policy_party pp on pp.policy_id = p.id and pp.role = 'POLICYHOLDER'
-          where v.${column} = ${k} order by p.effective_date desc, p.id limit 1)`,
+          where v.${column} = ${k} and ${seen(c, viewer, 'pp.customer_id')}
+          order by p.effective_date desc, p.id limit 1)`,
       ],
     }),
   };
@@ -66,10 +76,11 @@ const LOOKUPS = {
   mobile: {
     type: customer,
     keyType: 'text',
-    source: (c, k) => ({
+    source: (c, k, viewer) => ({
       where: [
         `${c.col('id')} = (select cp.customer_id from contact_point cp
           where cp.kind = 'MOBILE' and cp.value_hash = decode(${k}, 'hex')
+            and ${seen(c, viewer, 'cp.customer_id')}
           order by cp.verification_status = 'VERIFIED' desc, cp.verified_at desc nulls last, cp.updated_at desc
           limit 1)`,
       ],
@@ -78,10 +89,10 @@ const LOOKUPS = {
   policyNo: {
     type: customer,
     keyType: 'text',
-    source: (c, k) => ({
+    source: (c, k, viewer) => ({
       where: [
         `${c.col('id')} = (select pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
-          where p.policy_no = ${k} order by pp.role = 'POLICYHOLDER' desc limit 1)`,
+          where p.policy_no = ${k} and ${seen(c, viewer, 'pp.customer_id')} order by pp.role = 'POLICYHOLDER' desc limit 1)`,
       ],
     }),
   },

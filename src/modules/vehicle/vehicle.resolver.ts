@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
+import { ROWS } from '../../auth/rows';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
@@ -11,11 +12,18 @@ import { VehicleView } from './vehicle.type';
 const byColumn = (property: 'vin' | 'plate'): LookupSource => ({
   type: () => VehicleView,
   keyType: 'text',
-  // A plate is reissued over the years: the vehicle that carried it most recently.
-  source: (v, k) => ({
-    from: `(select * from vehicle where ${property} = ${k} order by updated_at desc limit 1) ${v.alias}`,
-    where: [],
-  }),
+  // A plate is reissued over the years: the vehicle that carried it most recently, of those
+  // the caller sees (another branch's would read as missing, and hide the caller's).
+  source: (v, k, viewer) => {
+    const candidate = v.sibling('lv', 'Vehicle');
+    const seen = ROWS.vehicle(candidate, viewer);
+    return {
+      from: `(select * from vehicle lv where lv.${property} = ${k}
+        ${seen.map((condition) => `and ${condition}`).join(' ')}
+        order by lv.updated_at desc limit 1) ${v.alias}`,
+      where: [],
+    };
+  },
 });
 const VEHICLE_BY = { vin: byColumn('vin'), plate: byColumn('plate') };
 
