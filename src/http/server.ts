@@ -77,8 +77,17 @@ const asksForPage = (request: http.IncomingMessage, url: URL) =>
   !url.searchParams.has('query') &&
   (request.headers.accept ?? '').split(',')[0]?.trim() === 'text/html';
 
-/** A caller's correlation id is kept when it is a plain token of reasonable length. */
+/**
+ * A caller's correlation id is kept when it is a plain token of reasonable length, and
+ * either a UUID or free of what could be personal data (a run of seven digits: a mobile, an
+ * ID or policy number): it reaches the logs and the audit log. Another gets an id of ours.
+ */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const callersRequestId = (given: unknown): given is string =>
+  typeof given === 'string' &&
+  REQUEST_ID.test(given) &&
+  (UUID.test(given) || withoutValues(given) === given);
 
 /** Levels the JSON envelope adds around a variable's value: the body, then `variables`. */
 const ENVELOPE_DEPTH = 2;
@@ -350,7 +359,7 @@ export function createHttpServer(
     const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const given = request.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = callersRequestId(given) ? given : randomUUID();
     response.setHeader('x-request-id', requestId);
     const route =
       ROUTES[url.pathname] ??
@@ -370,13 +379,9 @@ export function createHttpServer(
         (status < 400 ? 'ok' : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
       const operation =
         route === 'graphql'
-          ? // The operation that ran; before Apollo read the request, the name it asked for,
-            // which is the caller's text (a digit run may be an ID number).
-            metrics.operation(
-              context
-                ? context.observed.operation
-                : seen.operationName && withoutValues(seen.operationName),
-            )
+          ? // The operation that ran; before Apollo read the request, the name it asked for.
+            // Either is the caller's text: a name with a digit run (an ID number) is `other`.
+            metrics.operation(context ? context.observed.operation : seen.operationName)
           : undefined;
       if (operation) {
         metrics.requests.inc({ operation, outcome });

@@ -94,8 +94,11 @@ describe('the audit log', () => {
     });
   });
 
-  it('records a segment export with its filter and size', async () => {
-    const filter = JSON.stringify({ tiers: ['GOLD'] });
+  it('records a segment export with its filter and size, and no personal value typed into the filter', async () => {
+    const filter = JSON.stringify({
+      tiers: ['GOLD', 'wang@example.com'],
+      branchCode: '13912345678',
+    });
     const url = `${hub.url.replace('/graphql', '/export/customers')}?${new URLSearchParams({ format: 'csv', filter })}`;
     const response = await fetch(url, {
       headers: { authorization: `Bearer ${hub.token(Role.MARKETING, '3200')}` },
@@ -108,7 +111,7 @@ describe('the audit log', () => {
       requestId: response.headers.get('x-request-id'),
       details: {
         format: 'csv',
-        filter: { tiers: ['GOLD'] },
+        filter: { tiers: ['GOLD', '[e-mail]'], branchCode: '[digits]' },
         customers: Number(response.headers.get('x-total-count')),
       },
     });

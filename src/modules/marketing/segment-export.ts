@@ -13,6 +13,7 @@ import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import { coercionProblem, valueProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
+import { withoutValues } from '../../logger';
 import type { MarketingCustomerFilter } from './marketing.input';
 
 export const EXPORT_PAGE_SIZE = 1000;
@@ -169,7 +170,16 @@ export async function exportSegment(
   await context.audit({
     action: AuditAction.SEGMENT_EXPORT,
     target: { type: 'Customer' },
-    details: { format, filter, after: after ?? null, customers: page.totalCount },
+    // The filter as asked, but a value in it may be anything the caller typed (a mobile for a
+    // tier code): the audit log holds no personal values.
+    details: {
+      format,
+      filter: JSON.parse(JSON.stringify(filter ?? null), (_key, value: unknown) =>
+        typeof value === 'string' ? withoutValues(value) : value,
+      ) as unknown,
+      after: after ?? null,
+      customers: page.totalCount,
+    },
   });
   response.writeHead(200, {
     'content-type':
