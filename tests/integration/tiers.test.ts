@@ -303,7 +303,7 @@ describe('tier rule set versions', () => {
     expect(statuses[statuses.length - 1]).toEqual({ version: 1, status: 'RETIRED' });
   });
 
-  it('answers the simulation per branch', async () => {
+  it("answers the simulation per branch, within the caller's scope", async () => {
     const copy = await hub.gql(DRAFT, {
       input: { kind: 'TIER', document: DEFAULT_TIER_RULE_SET, note: 'Back to the default' },
     });
@@ -318,6 +318,28 @@ describe('tier rule set versions', () => {
     expect(
       new Set(res.data!.simulateTierRuleSet.map((t: { branchCode: string }) => t.branchCode)),
     ).toEqual(new Set(['3201', '3301']));
+    // A city's administrator counts its own city's customers only, as in the tier summaries.
+    const response = await fetch(hub.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(Role.ADMIN, '3301')}`,
+      },
+      body: JSON.stringify({
+        query: `{ simulateTierRuleSet(id: "${copy.data!.createRuleSetDraft.id}", byBranch: true) { branchCode customers } }`,
+      }),
+    });
+    const city = ((await response.json()) as { data: any }).data.simulateTierRuleSet as {
+      branchCode: string;
+      customers: number;
+    }[];
+    expect(city.length).toBeGreaterThan(0);
+    expect(city.every((t) => t.branchCode === '3301')).toBe(true);
+    expect(city.reduce((n, t) => n + t.customers, 0)).toBe(
+      res
+        .data!.simulateTierRuleSet.filter((t: { branchCode: string }) => t.branchCode === '3301')
+        .reduce((n: number, t: { customers: number }) => n + t.customers, 0),
+    );
   });
 
   it('leaves rule set administration to admins', async () => {

@@ -90,14 +90,14 @@ export class RuleSetVersionResolver {
   @Authorized(OPERATIONS.ruleSetAdmin)
   @Query(() => [TierTransitionView], {
     description:
-      'What activating a tier draft would do: customers per (current tier, new tier), nothing written.',
+      "What activating a tier draft would do: customers of the caller's branch and those under it per (current tier, new tier), nothing written.",
   })
   simulateTierRuleSet(
     @IdArg('id') id: string,
     @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
     @Ctx() context: RequestContext,
   ): Promise<TierTransitionView[]> {
-    return context.services.ruleSetVersions.simulate(id, byBranch);
+    return context.services.ruleSetVersions.simulate(id, byBranch, context.caller.branchPath);
   }
 
   @Authorized(OPERATIONS.ruleSetAdmin)

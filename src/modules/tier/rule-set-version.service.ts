@@ -148,9 +148,13 @@ export class RuleSetVersionService {
     return version;
   }
 
-  async simulate(id: string, byBranch: boolean): Promise<TransitionCount[]> {
+  async simulate(id: string, byBranch: boolean, branchPath: string): Promise<TransitionCount[]> {
     const version = await this.validDraft(id, RuleSetKind.TIER);
-    return this.tiers.simulate(version.document as unknown as TierRuleSetDocument, byBranch);
+    return this.tiers.simulate(
+      version.document as unknown as TierRuleSetDocument,
+      byBranch,
+      branchPath,
+    );
   }
 
   /**

@@ -327,18 +327,25 @@ export class TierService {
   }
 
   /**
-   * What activating `document` would do, without writing: how many customers would move
-   * from each current tier to each new one (per branch when asked).
+   * What activating `document` would do, without writing: how many customers of the branch
+   * `branchPath` and those under it would move from each current tier to each new one (per
+   * branch when asked). Counts hold to the caller's scope, as the tier summaries do.
    */
-  async simulate(document: TierRuleSetDocument, byBranch: boolean): Promise<TransitionCount[]> {
+  async simulate(
+    document: TierRuleSetDocument,
+    byBranch: boolean,
+    branchPath: string,
+  ): Promise<TransitionCount[]> {
     const draft: TierRuleSet = { id: '00000000-0000-0000-0000-000000000000', version: 0, document };
+    const inScope = `c.branch_id in (select id from branch where path = $1 or path like $1 || '.%')`;
     const { rows } = await this.pool.query<TransitionCount>(
       `select a.tier as "fromTier", e.tier as "toTier",
          ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
-       from (${evaluationQuery(draft, metricsOf('true', this.clock.today()))}) e
+       from (${evaluationQuery(draft, metricsOf(inScope, this.clock.today()))}) e
        left join tier_assignment a on a.customer_id = e.customer_id and a.valid_to is null
        ${byBranch ? 'join branch b on b.id = e.branch_id' : ''}
        group by 1, 2, 3 order by 1 nulls first, 2, 3`,
+      [branchPath],
     );
     return rows;
   }
