@@ -1,4 +1,5 @@
 import { BREAK, GraphQLError, Kind, parse, visit, type ASTNode, type ValueNode } from 'graphql';
+import { withoutValues } from '../logger';
 
 /**
  * The nodes of a value written in the document, or of one of its fields: what graphql-js's
@@ -69,5 +70,6 @@ export function literalMistake(error: unknown): { field: string; rule: string } 
       return value && walk(value, definition.variable.name.value) ? BREAK : undefined;
     },
   });
-  return found === undefined ? undefined : { field: found, rule: 'LITERAL_TYPE' };
+  // An unknown field's name is the caller's text, and may be a mobile typed as a key.
+  return found === undefined ? undefined : { field: withoutValues(found), rule: 'LITERAL_TYPE' };
 }

@@ -402,6 +402,11 @@ const CASES: HostileCase[] = [
         'kind: INDIVIDUAL, name: "王芳", shoeSize: 42',
         'records[1].shoeSize',
       ],
+      [
+        'an unknown field named with a mobile, written inline',
+        'kind: INDIVIDUAL, name: "王芳", m13912345678: 42',
+        'records[1].m[digits]',
+      ],
     ] as const
   ).map(([name, second, field, rule = 'LITERAL_TYPE']): HostileCase => ({
     name,

@@ -258,7 +258,8 @@ export function coercionProblem(
   let first: InputProblem | undefined;
   coerceInputValue(value, type, (path, _invalid, error) => {
     if (first) return;
-    const field = path.reduce<string>((parent, key) => pathOf(parent, key), name);
+    // The keys of a variable's value are the caller's text, as its values are.
+    const field = withoutValues(path.reduce<string>((parent, key) => pathOf(parent, key), name));
     first = {
       field,
       rule: ruleOf(error),
