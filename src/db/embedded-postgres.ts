@@ -45,6 +45,8 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // What the server said when it failed, for the error a newcomer reads.
+  const failures: string[] = [];
   fs.mkdirSync(path.dirname(options.dir), { recursive: true });
   const server = new EmbeddedPostgres({
     databaseDir: options.dir,
@@ -55,11 +57,31 @@ export async function startEmbeddedPostgres(options: {
     // PostgreSQL refuses to run as root: the package then runs it as an OS user of its own.
     createPostgresUser: runningAsRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: options.onLog ?? (() => undefined),
+    onLog: (message: string) => {
+      if (/\b(FATAL|PANIC|ERROR):/.test(message)) failures.push(message.trim());
+      options.onLog?.(message);
+    },
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
+  const reach = `DATABASE_URL=postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
+  const running = runningServer(options.dir);
+  if (running !== undefined) {
+    throw new Error(
+      `The embedded PostgreSQL in ${options.dir} is already running (process ${running}), most ` +
+        `likely under a hub that is running: stop that hub first, or reach its database with ${reach}`,
+    );
+  }
   if (!fs.existsSync(path.join(options.dir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // The package rejects with nothing when the server does not come up (the port taken by
+  // another program, say): a newcomer would read only "undefined".
+  await server.start().catch((error: unknown) => {
+    if (error instanceof Error) throw error;
+    const said = failures.length ? ` It said: ${failures.slice(-2).join(' / ')}.` : '';
+    throw new Error(
+      `The embedded PostgreSQL in ${options.dir} did not start on port ${options.port}.${said} ` +
+        'If another program listens on that port, set EMBEDDED_PG_PORT to another, or DATABASE_URL.',
+    );
+  });
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
@@ -74,4 +96,29 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     stop: () => server.stop(),
   };
+}
+
+/** The process id of a server that runs on `dir` (its postmaster.pid names a live one). */
+function runningServer(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    // A server that died leaves its file, and its number may now be another program's.
+    const name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8');
+    if (!name.includes('postgres')) return undefined;
+  } catch {
+    // No /proc (macOS): whether the process lives is all there is to go by.
+  }
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, run by another user (the package's own, when we are root).
+    return (error as { code?: string }).code === 'EPERM' ? pid : undefined;
+  }
 }
