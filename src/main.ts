@@ -4,7 +4,7 @@ import { seedDemoData } from '../seeds/demo-data';
 import { createApp, type App } from './app';
 import { ROLES } from './auth/roles';
 import { signToken, type TokenSettings } from './auth/tokens';
-import { ConfigError, parseConfig } from './config/config';
+import { ConfigError, parseConfig, type Config } from './config/config';
 import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
 import { CONSOLE_PATH } from './http/console';
@@ -22,7 +22,7 @@ const exampleQuery = (cifNo: string) => `{ customer(by: { cifNo: "${cifNo}" }) {
 } }`;
 
 /** A customer worth showing first: one with a vehicle, an open claim and risk scores. */
-async function exampleCustomer(app: App): Promise<string> {
+async function exampleCustomer(app: App): Promise<string | undefined> {
   const { rows } = await app.services.pool.query<{ cif_no: string }>(
     `select c.cif_no from customer c
      join policy_party pp on pp.customer_id = c.id join policy p on p.id = pp.policy_id
@@ -31,11 +31,63 @@ async function exampleCustomer(app: App): Promise<string> {
        and exists (select 1 from risk_score rs where rs.customer_id = c.id)
      order by c.cif_no limit 1`,
   );
-  return rows[0]?.cif_no ?? 'C0000000001';
+  return rows[0]?.cif_no;
+}
+
+/** A start-up failure a newcomer can act on, said in one line without a stack. */
+class StartupFailure extends Error {}
+
+/**
+ * The usual reasons a start fails, named by the setting that fixes them: the port taken,
+ * the database out of reach (its address without the password).
+ */
+function startupFailure(error: unknown, config: Config, databaseUrl?: string): unknown {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    return new StartupFailure(
+      `Cannot listen on ${config.host}:${config.port} (${code}): ` +
+        `${code === 'EADDRINUSE' ? 'another program uses that port' : 'not allowed'}. Set PORT (or HOST).`,
+    );
+  }
+  const unreachable = [
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'ETIMEDOUT',
+    'EHOSTUNREACH',
+    '28P01',
+    '28000',
+    '3D000',
+  ];
+  if (code && unreachable.includes(code) && databaseUrl) {
+    const { hostname, port, pathname } = new URL(databaseUrl);
+    const where = `${hostname}:${port || 5432}${pathname}`;
+    return new StartupFailure(
+      `Cannot use the database at ${where}${config.databaseUrl ? ' (DATABASE_URL)' : ''}: ${message ?? code}`,
+    );
+  }
+  return error;
 }
 
 async function main(): Promise<void> {
   const config = parseConfig();
+  const opened: Opened = {};
+  try {
+    await start(config, opened);
+  } catch (error) {
+    // An embedded PostgreSQL left running would hold its folder against the next start.
+    await opened.app?.close().catch(() => undefined);
+    await opened.database?.stop().catch(() => undefined);
+    throw startupFailure(error, config, config.databaseUrl ?? opened.database?.url);
+  }
+}
+
+/** What start-up has opened so far: what a shutdown closes, and a failure names. */
+interface Opened {
+  database?: Awaited<ReturnType<typeof openDatabase>>;
+  app?: App;
+}
+
+async function start(config: Config, opened: Opened): Promise<void> {
   const logger = createLogger(config.logLevel);
   const started = Date.now();
 
@@ -43,7 +95,6 @@ async function main(): Promise<void> {
   // acted on between steps (a step half done, such as a migration, is not cut); once
   // serving, at once. Either way: stop taking work, finish what is in flight within the
   // grace period, close the pools and the embedded PostgreSQL, exit 0.
-  const opened: { database?: Awaited<ReturnType<typeof openDatabase>>; app?: App } = {};
   let serving = false;
   let requested: string | undefined;
   let stopping: Promise<never> | undefined;
@@ -98,23 +149,38 @@ async function main(): Promise<void> {
   const consoleUrl = new URL(CONSOLE_PATH + '/', url).href;
   console.log(`The console: ${consoleUrl} (sign in with a token)`);
   if (config.env !== 'production') {
-    if (secrets.jwtSecret) await printDevelopmentTokens(app, secrets.jwtSecret, config.tokens);
-    console.log(`\nTry, with the frontline token:\n${exampleQuery(await exampleCustomer(app))}\n`);
-    console.log(`or open ${consoleUrl} and paste a token above.\n`);
+    const printed = secrets.jwtSecret
+      ? await printDevelopmentTokens(app, secrets.jwtSecret, config.tokens)
+      : false;
+    const example = await exampleCustomer(app);
+    if (printed && example) {
+      console.log(`\nTry, with the frontline token:\n${exampleQuery(example)}\n`);
+      console.log(`or open ${consoleUrl} and paste a token above.\n`);
+    }
     console.log('Press Ctrl-C to stop.');
   }
 }
 
-/** A token per role at the head office, as long-lived as tokens may be. */
-async function printDevelopmentTokens(app: App, secret: string, rules: TokenSettings) {
+/**
+ * A token per role at the head office, as long-lived as tokens may be; false when there is
+ * no organisation yet for a token to name.
+ */
+async function printDevelopmentTokens(
+  app: App,
+  secret: string,
+  rules: TokenSettings,
+): Promise<boolean> {
   // Tokens must name an open branch: the demo's head office, or the organisation loaded.
   const { rows } = await app.services.pool.query<{ code: string }>(
     'select code from branch where parent_id is null and valid_to is null',
   );
   const branchCode = rows[0]?.code;
   if (!branchCode) {
-    console.log('\nNo organisation yet: load one (npm run branches:load) for tokens to name.');
-    return;
+    console.log(
+      '\nNo organisation yet: load one from a file (npm run branches:load, README "Loading ' +
+        'your organisation"), then start again for a token of each role.',
+    );
+    return false;
   }
   const hours = Number((rules.maxLifetimeSeconds / 3600).toFixed(2));
   console.log(
@@ -130,6 +196,7 @@ async function printDevelopmentTokens(app: App, secret: string, rules: TokenSett
     );
     console.log(`  ${role.padEnd(12)} ${token}`);
   }
+  return true;
 }
 
 /** Demo data on first start, with every customer's tier computed. */
@@ -169,6 +236,8 @@ async function seedIfEmpty(
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(
+    error instanceof ConfigError || error instanceof StartupFailure ? error.message : error,
+  );
   process.exit(1);
 });

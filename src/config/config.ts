@@ -96,7 +96,8 @@ export function parseConfig(env: Env = process.env): Config {
   const int = (key: string, fallback: number, min: number, max: number): number => {
     const raw = env[key];
     if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
+    // Written as decimal digits: Number() would also read 0x10, 1e3 and " 8 ".
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${key} must be an integer from ${min} to ${max}, got "${raw}"`);
       return fallback;
@@ -106,7 +107,7 @@ export function parseConfig(env: Env = process.env): Config {
   const num = (key: string, fallback: number, min: number, max: number): number => {
     const raw = env[key];
     if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
+    const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isFinite(value) || value < min || value > max) {
       problems.push(`${key} must be a number from ${min} to ${max}, got "${raw}"`);
       return fallback;

@@ -233,7 +233,8 @@ export class RuleSetActivationView {
 
   @Field(() => Int, {
     nullable: true,
-    description: 'Customers whose assignment changed, once SUCCEEDED.',
+    description:
+      'Customers given a new assignment, once SUCCEEDED: every customer whose assignment now names the new version, whether or not the tier moved (the simulation and tierTransitionSummary count the moves).',
   })
   @Column()
   customersChanged?: number;
