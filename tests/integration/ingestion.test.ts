@@ -427,6 +427,85 @@ describe('ingestion from source systems', () => {
     ]);
   });
 
+  it("keeps a claim's status and stages in agreement, and tells the caller of a stage dropped or a claim left outside its policy's period", async () => {
+    const n = nextNumber();
+    const [cifNo] = await ingestPortfolio(hub, 1, n);
+    const { policyNo } = autoPolicyRecord(n, cifNo!);
+    const outcome = (r: {
+      status: string;
+      errors: { field: string; rule: string }[];
+      warnings: { field: string; rule: string }[];
+    }) => [r.status, [...r.errors, ...r.warnings].map((e) => `${e.field} ${e.rule}`).sort()];
+    const ingestClaims = INGEST_CLAIMS.replace('errors {', 'warnings { field rule } errors {');
+    const at = (day: string) => `2026-05-${day}T10:00:00Z`;
+    const claims = await hub.gql(ingestClaims, {
+      records: [
+        claimRecord(nextNumber(), policyNo, {
+          status: 'REPORTED',
+          registeredAt: null,
+          surveyedAt: null,
+          paidAt: at('20'),
+          paidAmount: '100.00',
+          closedAt: at('21'),
+        }),
+        claimRecord(nextNumber(), policyNo, { status: 'PAID', paidAmount: '0' }),
+        claimRecord(nextNumber(), policyNo, {
+          status: 'REGISTERED',
+          registeredAt: null,
+          surveyedAt: null,
+        }),
+        claimRecord(nextNumber(), policyNo, { status: 'REJECTED', closedAt: at('21') }),
+      ],
+    });
+    expect(claims.data!.ingestClaims.records.map(outcome)).toEqual([
+      ['REJECTED', ['closedAt STATUS_STAGE', 'paidAt STATUS_STAGE']],
+      ['REJECTED', ['paidAmount STATUS_STAGE', 'paidAt REQUIRED']],
+      ['REJECTED', ['registeredAt REQUIRED']],
+      ['CREATED', []],
+    ]);
+
+    // The portfolio's claim, paid and closed, then sent again as only reported.
+    const paid = claimRecord(n, policyNo, {
+      assessedAt: at('12'),
+      approvedAt: at('13'),
+      paidAt: at('14'),
+      paidAmount: '2800.00',
+      closedAt: at('15'),
+      status: 'CLOSED',
+    });
+    const reported = claimRecord(n, policyNo, {
+      registeredAt: null,
+      surveyedAt: null,
+      status: 'REPORTED',
+    });
+    const sent = async (record: object) =>
+      outcome((await hub.gql(ingestClaims, { records: [record] })).data!.ingestClaims.records[0]);
+    expect(await sent(paid)).toEqual(['UPDATED', []]);
+    expect(await sent(reported)).toEqual([
+      'UPDATED',
+      [
+        'approvedAt STAGE_DROPPED',
+        'assessedAt STAGE_DROPPED',
+        'closedAt STAGE_DROPPED',
+        'paidAt STAGE_DROPPED',
+        'registeredAt STAGE_DROPPED',
+        'surveyedAt STAGE_DROPPED',
+      ],
+    ]);
+
+    // Its policy's period corrected to end before the accident: the claim stays, and a
+    // retry of it is still a retry.
+    const policies = await hub.gql(
+      INGEST_POLICIES.replace('errors {', 'warnings { field rule } errors {'),
+      { records: [autoPolicyRecord(n, cifNo!, { expiryDate: '2026-05-01', status: 'EXPIRED' })] },
+    );
+    expect(outcome(policies.data!.ingestPolicies.records[0])).toEqual([
+      'UPDATED',
+      ['expiryDate CLAIMS_OUTSIDE_PERIOD'],
+    ]);
+    expect(await sent(reported)).toEqual(['UNCHANGED', []]);
+  });
+
   it('never overwrites a risk score: a changed resend under the same key is rejected', async () => {
     // The portfolio scores claim n under the key RS-2n.
     const n = nextNumber();

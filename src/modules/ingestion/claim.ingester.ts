@@ -5,7 +5,7 @@ import { PartyRole } from '../policy/policy.enums';
 import { PolicyParty } from '../policy/policy-party.entity';
 import { Policy } from '../policy/policy.entity';
 import type { ClaimRecordInput } from './ingestion.input';
-import { RecordStatus } from './ingestion.type';
+import { RecordStatus, type IngestedRecord, type RecordError } from './ingestion.type';
 import { contentHash, keptBy, RecordErrors } from './record-errors';
 import { findCustomer, referenceKey } from './references';
 import type { BusinessClock } from '../../time/clock';
@@ -21,6 +21,20 @@ const STAGES = [
 ] as const;
 
 /**
+ * The stage each status says the claim has reached, in STAGES' order. A rejected or
+ * withdrawn claim ends at whatever stage it had reached.
+ */
+const STAGE_OF_STATUS: Partial<Record<ClaimStatus, (typeof STAGES)[number]>> = {
+  [ClaimStatus.REPORTED]: 'reportedAt',
+  [ClaimStatus.REGISTERED]: 'registeredAt',
+  [ClaimStatus.SURVEYED]: 'surveyedAt',
+  [ClaimStatus.ASSESSED]: 'assessedAt',
+  [ClaimStatus.APPROVED]: 'approvedAt',
+  [ClaimStatus.PAID]: 'paidAt',
+  [ClaimStatus.CLOSED]: 'closedAt',
+};
+
+/**
  * Upserts a claim by its number, on a policy the hub already holds. The record has met its
  * field rules (normalizeRecord): its text is trimmed and well-formed.
  */
@@ -28,7 +42,7 @@ export async function ingestClaim(
   em: EntityManager,
   clock: BusinessClock,
   record: ClaimRecordInput,
-): Promise<{ status: RecordStatus; id: string }> {
+): Promise<IngestedRecord> {
   const errors = new RecordErrors();
   errors.require(
     (record.complaints ?? 0) >= 0,
@@ -51,12 +65,16 @@ export async function ingestClaim(
       errors.add(stage, 'STAGE_ORDER', `must not be before ${previous.stage}`);
     previous = { stage, at };
   }
-  errors.require(
-    record.status !== ClaimStatus.CLOSED || !!record.closedAt,
-    'closedAt',
-    'REQUIRED',
-    'a closed claim needs its closing time',
-  );
+  checkStatus(errors, record);
+  errors.throwIfAny();
+  // A retry is answered as such whatever changed around it since (a policy period
+  // shortened under the claim): the record was checked against the others when stored.
+  const hash = contentHash(record);
+  const existing = await em.findOne(Claim, { claimNo: record.claimNo });
+  keptBy(existing, record);
+  if (existing?.contentHash === hash) {
+    return { status: RecordStatus.UNCHANGED, id: existing.id };
+  }
   const policy = await em.findOne(Policy, { policyNo: record.policyNo });
   errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', 'no policy with this number is known');
   if (policy) {
@@ -82,10 +100,6 @@ export async function ingestClaim(
     : holder?.customer;
   errors.throwIfAny();
 
-  const hash = contentHash(record);
-  const existing = await em.findOne(Claim, { claimNo: record.claimNo });
-  keptBy(existing, record);
-  if (existing?.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
   const values = {
     claimNo: record.claimNo,
     policy: policy!,
@@ -113,7 +127,51 @@ export async function ingestClaim(
     sourceSystem: record.sourceSystem,
     contentHash: hash,
   };
+  // A stage the stored claim had reached and the record drops: a claim reopened, or a
+  // message older than the one stored arriving late. The source's word is kept; the caller
+  // is told, since payments and closures go with it.
+  const warnings: RecordError[] = existing
+    ? STAGES.filter((stage) => existing[stage] && !record[stage]).map((stage) => ({
+        field: stage,
+        rule: 'STAGE_DROPPED',
+        message: 'the stored claim had reached this stage, and this record has not',
+      }))
+    : [];
   const claim = existing ? em.assign(existing, values) : em.create(Claim, values);
   await em.flush();
-  return { status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED, id: claim.id };
+  return {
+    status: existing ? RecordStatus.UPDATED : RecordStatus.CREATED,
+    id: claim.id,
+    warnings,
+  };
+}
+
+/**
+ * The status agrees with the stages: the claim has reached the stage its status names (a
+ * PAID claim has paid something), and none after it. REJECTED and WITHDRAWN end a claim at
+ * any stage.
+ */
+function checkStatus(errors: RecordErrors, record: ClaimRecordInput): void {
+  const reached = STAGE_OF_STATUS[record.status];
+  if (!reached) return;
+  errors.require(
+    !!record[reached],
+    reached,
+    'REQUIRED',
+    `a ${record.status} claim needs the time it reached that stage`,
+  );
+  for (const later of STAGES.slice(STAGES.indexOf(reached) + 1)) {
+    errors.require(
+      !record[later],
+      later,
+      'STATUS_STAGE',
+      `set, but a ${record.status} claim has not reached that stage`,
+    );
+  }
+  errors.require(
+    record.status !== ClaimStatus.PAID || Number(record.paidAmount ?? 0) > 0,
+    'paidAmount',
+    'STATUS_STAGE',
+    'a PAID claim has paid something',
+  );
 }

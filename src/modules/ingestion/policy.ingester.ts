@@ -3,6 +3,7 @@ import { checkPlate, checkVin } from '../../validation';
 import { AUTO_LINES, PartyRole, PolicyStatus } from '../policy/policy.enums';
 import { PolicyParty } from '../policy/policy-party.entity';
 import { Policy } from '../policy/policy.entity';
+import { Claim } from '../claim/claim.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus, type IngestedRecord, type RecordError } from './ingestion.type';
@@ -86,6 +87,7 @@ export async function ingestPolicy(
   if (existing?.contentHash === hash) {
     return { status: RecordStatus.UNCHANGED, id: existing.id, warnings };
   }
+  if (existing) warnings.push(...(await claimsOutside(em, clock, existing, record)));
 
   let vehicleEntity: Vehicle | undefined;
   if (vehicle && record.vehicle) {
@@ -132,6 +134,43 @@ export async function ingestPolicy(
     id: policy.id,
     warnings,
   };
+}
+
+/**
+ * Claims on the policy whose accident the new period leaves out (a period corrected
+ * shorter): they stay on it, but their system can no longer update them (OUTSIDE_COVER)
+ * until one of the two is put right.
+ */
+async function claimsOutside(
+  em: EntityManager,
+  clock: BusinessClock,
+  policy: Policy,
+  record: PolicyRecordInput,
+): Promise<RecordError[]> {
+  if (policy.effectiveDate === record.effectiveDate && policy.expiryDate === record.expiryDate) {
+    return [];
+  }
+  const days = (await em.find(Claim, { policy }, { fields: ['accidentAt'] })).map((c) =>
+    clock.dayOf(c.accidentAt),
+  );
+  const problems: RecordError[] = [];
+  const before = days.filter((day) => day < record.effectiveDate).length;
+  const after = days.filter((day) => day > record.expiryDate).length;
+  if (before) {
+    problems.push({
+      field: 'effectiveDate',
+      rule: 'CLAIMS_OUTSIDE_PERIOD',
+      message: `${before} claim(s) on this policy had their accident before this day`,
+    });
+  }
+  if (after) {
+    problems.push({
+      field: 'expiryDate',
+      rule: 'CLAIMS_OUTSIDE_PERIOD',
+      message: `${after} claim(s) on this policy had their accident after this day`,
+    });
+  }
+  return problems;
 }
 
 /**
