@@ -6,7 +6,7 @@ import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { Authenticator } from './auth/authenticator';
 import { DEFAULT_TOKEN_SETTINGS, TokenVerifier } from './auth/tokens';
-import { PRODUCTION_TRUSTED_DOCUMENT_ROLES, type Config } from './config/config';
+import { ConfigError, PRODUCTION_TRUSTED_DOCUMENT_ROLES, type Config } from './config/config';
 import type { Secrets } from './config/secrets';
 import { ormOptions } from './db/orm.config';
 import { createPool } from './db/pg';
@@ -193,15 +193,20 @@ export async function createApp(options: AppOptions): Promise<App> {
         await orm.getMigrator().up();
         // Values stored in plain text before encryption at rest are sealed before the hub
         // serves: reads need their masks, and the plain copies must go.
-        const sealed = await new PiiRotation(
-          pool,
-          new PiiSealer(services.hasher, services.cipher),
-        ).run({
+        const rotation = new PiiRotation(pool, new PiiSealer(services.hasher, services.cipher));
+        const sealed = await rotation.run({
           batchSize: config.piiRotationBatchSize ?? DEFAULT_ROTATION_BATCH_SIZE,
           legacyOnly: true,
         });
         for (const { table, rows } of sealed) {
           if (rows) logger.info('plain personal values encrypted', { table, rows });
+        }
+        const missing = await rotation.keysMissing();
+        if (missing.length) {
+          throw new ConfigError([
+            `PII_ENCRYPTION_KEYS lacks the key(s) ${missing.join(', ')}, under which stored ` +
+              'personal values are sealed: put them back in the keyring (see "Rotating a key")',
+          ]);
         }
       } finally {
         await lock

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import { newPiiKeyring, PiiCipher } from '../../src/modules/customer/pii-cipher';
+import { PiiRotation } from '../../src/modules/customer/pii-rotation';
+import { PiiSealer } from '../../src/modules/customer/pii-sealer';
 import {
   customerRecord,
   INGEST_CUSTOMERS,
@@ -130,6 +132,26 @@ describe('personal data at rest', () => {
     });
   });
 
+  it('refuses to start while stored values are sealed under a key the keyring lacks, naming the setting', async () => {
+    const [cifNo] = await insertPortfolio(hub, 1, nextNumber());
+    const [contact] = await hub.sql<{ id: string; value_cipher: string }>(
+      `select cp.id, cp.value_cipher from contact_point cp
+       join customer c on c.id = cp.customer_id where c.cif_no = $1 and cp.kind = 'MOBILE'`,
+      [cifNo],
+    );
+    const seal = (cipher: string) =>
+      hub.sql('update contact_point set value_cipher = $2 where id = $1', [contact!.id, cipher]);
+    // As after a rotation to a key this hub was not given.
+    await seal(NEW.encrypt(OLD.decrypt(contact!.value_cipher)));
+    try {
+      await expect(hub.app.migrate()).rejects.toThrow(
+        /PII_ENCRYPTION_KEYS lacks the key\(s\) test2, under which stored personal values are sealed/,
+      );
+    } finally {
+      await seal(contact!.value_cipher);
+    }
+  });
+
   describe('key rotation (npm run pii:rotate)', () => {
     let before: Record<string, Sealed[]>;
     let cifNos: string[];
@@ -144,6 +166,15 @@ describe('personal data at rest', () => {
         PII_ENCRYPTION_KEY_ID: 'test2',
         PII_ROTATION_BATCH_SIZE: '20',
       });
+
+    // Back under the hub's own key, so that the file's other tests run in any order.
+    afterAll(async () => {
+      const { pool, hasher } = hub.app.services;
+      await new PiiRotation(
+        pool,
+        new PiiSealer(hasher, new PiiCipher(NEW_KEYRING, OLD.activeKeyId)),
+      ).run({ batchSize: 1000 });
+    });
 
     beforeAll(async () => {
       const from = nextNumbers(120);

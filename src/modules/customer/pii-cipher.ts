@@ -96,6 +96,11 @@ export class PiiCipher {
     ]).toString('utf8');
   }
 
+  /** Whether the keyring holds the key `keyId`, so that values under it can be read. */
+  holds(keyId: string): boolean {
+    return this.keys.has(keyId);
+  }
+
   keyIdOf(stored: string): string {
     return this.parts(stored).keyId;
   }

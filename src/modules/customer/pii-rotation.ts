@@ -73,6 +73,21 @@ export class PiiRotation {
     private readonly sealer: PiiSealer,
   ) {}
 
+  /**
+   * The keys stored values are sealed under that the keyring lacks: a hub without them
+   * would serve, and fail at each such value it reads (a reveal, a batch matching against
+   * it). One pass over each table.
+   */
+  async keysMissing(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ key: string }>(
+      SEALED_TABLES.map(
+        (t) =>
+          `select split_part(${t.cipher}, '.', 2) as key from ${t.table} where ${t.cipher} is not null`,
+      ).join(' union '),
+    );
+    return rows.map((r) => r.key).filter((key) => !this.sealer.cipher.holds(key));
+  }
+
   /** `legacyOnly`: only seal plain values, leaving other keys' values as they are. */
   async run(options: {
     batchSize: number;
