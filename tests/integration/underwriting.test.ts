@@ -168,6 +168,21 @@ describe('underwriting risk history', () => {
     });
   });
 
+  it("states each claim's incurred amount in money form, nothing for the rejected one", async () => {
+    const res = await hub.gql(
+      `{ customer(by: { cifNo: "${cifNo}" }) { claims { nodes { claimNo status incurred } } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    const incurred = Object.fromEntries(
+      res.data!.customer.claims.nodes.map((c: { status: string; incurred: string }) => [
+        c.status,
+        c.incurred,
+      ]),
+    );
+    expect(incurred).toEqual({ CLOSED: '500.00', REPORTED: '800.00', REJECTED: '0.00' });
+  });
+
   it('answers an earlier date from the same records', async () => {
     const res = await hub.gql(
       `{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "2024-12-31") { claimCount5y claimFreeYears earnedPremium incurred } } }`,

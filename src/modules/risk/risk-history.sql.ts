@@ -19,12 +19,12 @@ import type { SqlScope } from '../../read/sql-scope';
 export const COUNTED_CLAIM = (claim: string) => `${claim}.status not in ('REJECTED', 'WITHDRAWN')`;
 
 export const INCURRED = (claim: string) => `case
-  when ${claim}.status in ('REJECTED', 'WITHDRAWN') then 0
+  when ${claim}.status in ('REJECTED', 'WITHDRAWN') then 0.00
   when ${claim}.status = 'CLOSED' then ${claim}.paid_amount
   else greatest(${claim}.reserve, ${claim}.paid_amount) end`;
 
 export const EARNED_PREMIUM = (policy: string, asOf: string) => `case
-  when ${policy}.status in ('CANCELLED', 'PENDING') then 0
+  when ${policy}.status in ('CANCELLED', 'PENDING') then 0.00
   else round(${policy}.premium * least(greatest(
     (${asOf} - ${policy}.effective_date + 1)::numeric
       / (${policy}.expiry_date - ${policy}.effective_date + 1), 0), 1), 2) end`;
