@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { Role } from '../../src/auth/roles';
-import { ConfigError, parseConfig } from '../../src/config/config';
+import { configProblems } from '../setup/config';
 import { ApiKeyService } from '../../src/modules/api-key/api-key.service';
 import { SourceSystem } from '../../src/modules/customer/customer.enums';
 import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
@@ -252,14 +252,7 @@ describe('production refuses to start without real key configuration', () => {
     PII_HASH_KEY: TEST_SECRETS.piiHashKey,
     PII_ENCRYPTION_KEYS: TEST_SECRETS.piiEncryptionKeys,
   };
-  const problems = (env: Record<string, string>) => {
-    try {
-      parseConfig(env);
-      return [];
-    } catch (error) {
-      return (error as ConfigError).problems;
-    }
-  };
+  const problems = configProblems;
 
   it('requires a JWKS URL, an issuer and an audience, and refuses an HS256 secret', () => {
     expect(problems({ ...production, JWT_SECRET: TEST_SECRETS.jwtSecret })).toEqual([

@@ -1,13 +1,5 @@
-import { ConfigError, parseConfig } from '../../src/config/config';
-
-const problems = (env: Record<string, string>) => {
-  try {
-    parseConfig(env);
-    return [];
-  } catch (error) {
-    return (error as ConfigError).problems;
-  }
-};
+import { parseConfig } from '../../src/config/config';
+import { configProblems as problems } from '../setup/config';
 
 describe('number settings', () => {
   it('take decimal digits', () => {
