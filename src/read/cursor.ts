@@ -21,7 +21,10 @@ const VALUE_FORMATS: Record<OrderKey['type'], (value: string) => boolean> = {
   uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
   date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && realDay(v),
   timestamptz: (v) =>
-    /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(v) &&
+    // PostgreSQL takes offsets up to 15:59 either way.
+    /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-](0\d|1[0-5])(:?[0-5]\d)?|Z)$/.test(
+      v,
+    ) &&
     realDay(v) &&
     TIME.test(v),
   numeric: (v) => /^-?\d{1,40}(\.\d{1,40})?$/.test(v),

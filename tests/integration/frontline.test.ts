@@ -134,6 +134,19 @@ describe('the front-line profile', () => {
       branches: { totalCount: expect.any(Number) },
     });
     expect(res.data!.branches.totalCount).toBeGreaterThan(0);
+    const segments = await hub.gql(
+      `query ($code: String!) { typed: marketingCustomers(filter: { branchCode: $code }) { totalCount }
+        plain: marketingCustomers(filter: { branchCode: "3201" }) { totalCount } }`,
+      { code: fullWidth('3201') },
+      Role.ADMIN,
+    );
+    expect(segments.data!.typed).toEqual(segments.data!.plain);
+    const renamed = await hub.gql(
+      `mutation ($code: String!) { renameBranch(input: { code: $code, name: "Nanjing" }) { code } }`,
+      { code: fullWidth('3201') },
+      Role.ADMIN,
+    );
+    expect(renamed.data).toEqual({ renameBranch: { code: '3201' } });
   });
 
   it('answers null for a customer it does not know', async () => {

@@ -1,3 +1,4 @@
+import { typedIdentifier } from '../../validation';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BusinessClock } from '../../time/clock';
@@ -257,7 +258,7 @@ export class BranchService {
     return this.em.transactional(async (em) => {
       const branch = await this.existing(em, code);
       changeable(change, branch);
-      const parent = await this.find(em, parentCode.trim());
+      const parent = await this.find(em, typedIdentifier(parentCode));
       if (!parent) {
         throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
       }
@@ -314,7 +315,7 @@ export class BranchService {
       }
       let successor: StoredBranch | undefined;
       if (options.moveCustomersTo) {
-        const target = options.moveCustomersTo.trim();
+        const target = typedIdentifier(options.moveCustomersTo);
         successor = await this.find(em, target);
         if (!successor) {
           throw rule('input', 'moveCustomersTo', 'UNKNOWN_BRANCH', 'no branch has this code');
@@ -370,7 +371,8 @@ export class BranchService {
   }
 
   private async existing(em: EntityManager, code: string): Promise<StoredBranch> {
-    const branch = await this.find(em, code.trim(), true);
+    // Typed by hand: full-width digits and letters are the same code.
+    const branch = await this.find(em, typedIdentifier(code), true);
     if (!branch) throw rule('not_found', 'code', 'UNKNOWN_BRANCH', 'no branch has this code');
     return branch;
   }

@@ -89,10 +89,12 @@ const LOOKUPS = {
   policyNo: {
     type: customer,
     keyType: 'text',
-    source: (c, k, viewer) => ({
+    // The policyholder only, whoever else the caller sees on the policy: a lookup by policy
+    // number answers who holds it (README), and an insured in its place would read as that.
+    source: (c, k) => ({
       where: [
         `${c.col('id')} = (select pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
-          where p.policy_no = ${k} and ${seen(c, viewer, 'pp.customer_id')} order by pp.role = 'POLICYHOLDER' desc limit 1)`,
+          where p.policy_no = ${k} order by pp.role = 'POLICYHOLDER' desc limit 1)`,
       ],
     }),
   },

@@ -65,16 +65,22 @@ export async function ingestClaim(
       errors.add(stage, 'STAGE_ORDER', `must not be before ${previous.stage}`);
     previous = { stage, at };
   }
-  checkStatus(errors, record);
+  errors.require(
+    record.status !== ClaimStatus.CLOSED || !!record.closedAt,
+    'closedAt',
+    'REQUIRED',
+    'a closed claim needs its closing time',
+  );
   errors.throwIfAny();
   // A retry is answered as such whatever changed around it since (a policy period
-  // shortened under the claim): the record was checked against the others when stored.
+  // shortened under the claim, a rule added since): the record was checked when stored.
   const hash = contentHash(record);
   const existing = await em.findOne(Claim, { claimNo: record.claimNo });
   keptBy(existing, record);
   if (existing?.contentHash === hash) {
     return { status: RecordStatus.UNCHANGED, id: existing.id };
   }
+  checkStatus(errors, record);
   const policy = await em.findOne(Policy, { policyNo: record.policyNo });
   errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', 'no policy with this number is known');
   if (policy) {
@@ -147,20 +153,17 @@ export async function ingestClaim(
 }
 
 /**
- * The status agrees with the stages: the claim has reached the stage its status names (a
- * PAID claim has paid something), and none after it. REJECTED and WITHDRAWN end a claim at
- * any stage.
+ * The status agrees with the stages: no stage after the one the status names has a time (a
+ * REPORTED claim with a closing time says two things), except a payment in advance (垫付,
+ * `advancePayment`), made before assessment; and a PAID claim has paid something. A stage
+ * may be skipped (a SURVEY_FREE claim has no survey), so the status's own stage may lack a
+ * time. REJECTED and WITHDRAWN end a claim at any stage.
  */
 function checkStatus(errors: RecordErrors, record: ClaimRecordInput): void {
   const reached = STAGE_OF_STATUS[record.status];
   if (!reached) return;
-  errors.require(
-    !!record[reached],
-    reached,
-    'REQUIRED',
-    `a ${record.status} claim needs the time it reached that stage`,
-  );
   for (const later of STAGES.slice(STAGES.indexOf(reached) + 1)) {
+    if (later === 'paidAt' && record.advancePayment) continue;
     errors.require(
       !record[later],
       later,

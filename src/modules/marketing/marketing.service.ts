@@ -1,3 +1,4 @@
+import { typedIdentifier } from '../../validation';
 import { Role, type Caller } from '../../auth/roles';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
@@ -91,7 +92,7 @@ export class MarketingService {
       if (filter.branchCode) {
         // An array, not a join: the planner, which cannot know how many branches a code's
         // subtree holds, then keeps to the ordered index range instead of a branch at a time.
-        const code = c.param(filter.branchCode, 'text');
+        const code = c.param(typedIdentifier(filter.branchCode), 'text');
         where.push(`${c.col('branch')} = any(array(select b.id from branch b, branch root
             where root.code = ${code} and (b.path = root.path or b.path like root.path || '.%')))`);
       }

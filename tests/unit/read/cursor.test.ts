@@ -24,6 +24,8 @@ describe('cursors coming back', () => {
     ['25 hours', ['2026-12-02 25:00:00+08'], keys('timestamptz')],
     ['an impossible day in an instant', ['2026-02-30 10:00:00+08'], keys('timestamptz')],
     ['a NUL in text', ['a\u0000b'], keys('text')],
+    ['an offset of 99 hours', ['2026-12-02 19:28:10.004+99:99'], keys('timestamptz')],
+    ['an offset of 60 minutes', ['2026-12-02 19:28:10+08:60'], keys('timestamptz')],
   ])('refuses %s as CURSOR_FORMAT, not as a failed statement', (_name, values, types) => {
     expect(() => decodeCursor(cursor(values), types, 'after')).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ rule: 'CURSOR_FORMAT' }) }),
