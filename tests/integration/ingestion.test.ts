@@ -405,6 +405,8 @@ describe('ingestion from source systems', () => {
       autoPolicyRecord(nextNumber(), cifNo!, { ...period(-365, -1), status: 'EXPIRED' }),
       autoPolicyRecord(nextNumber(), cifNo!, period(-364, 0)),
       autoPolicyRecord(nextNumber(), cifNo!, { ...period(-400, -30), status: 'PENDING' }),
+      autoPolicyRecord(nextNumber(), cifNo!, period(1, 365)),
+      autoPolicyRecord(nextNumber(), cifNo!, { ...period(1, 365), status: 'PENDING' }),
     ];
     const warned = (res: { data?: any }) =>
       res.data!.ingestPolicies.records.map(
@@ -420,6 +422,8 @@ describe('ingestion from source systems', () => {
       ['CREATED', []],
       ['CREATED', []],
       ['CREATED', ['status STATUS_PERIOD']],
+      ['CREATED', ['status STATUS_PERIOD']],
+      ['CREATED', []],
     ]);
     // A resend is told again: the source still says it.
     expect(warned(await hub.gql(ingest, { records: records.slice(0, 1) }))).toEqual([

@@ -189,6 +189,15 @@ function statusWarnings(record: PolicyRecordInput, today: string): RecordError[]
       },
     ];
   }
+  if (record.status === PolicyStatus.IN_FORCE && record.effectiveDate > today) {
+    return [
+      {
+        field: 'status',
+        rule: 'STATUS_PERIOD',
+        message: `IN_FORCE, but the policy period starts on ${record.effectiveDate}`,
+      },
+    ];
+  }
   if (record.status === PolicyStatus.EXPIRED && record.expiryDate >= today) {
     return [
       {
