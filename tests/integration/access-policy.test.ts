@@ -127,7 +127,8 @@ describe('who sees which records, wherever they appear', () => {
 
   it('finds by a key that names customers of two branches the one the caller sees, not null', async () => {
     const today = hub.clock.today();
-    const [nk, nl] = [nextNumber(), nextNumber()];
+    // Even, as A's and C's: B's numbers are odd (beforeAll).
+    const [nk, nl] = [nextNumber() * 2, nextNumber() * 2];
     const shared = `139${String(nk).padStart(8, '0')}`;
     const withMobile = (n: number, branchCode: string, verified: boolean) =>
       customerRecord(n, {
@@ -164,7 +165,7 @@ describe('who sees which records, wherever they appear', () => {
         ...coverFrom(today, 10),
         vehicle: { vin: vin(nk), plate: sharedPlate, use: 'FAMILY_PRIVATE' },
       }),
-      autoPolicyRecord(nextNumber(), k!, {
+      autoPolicyRecord(nextNumber() * 2, k!, {
         ...coverFrom(today, 20),
         vehicle: { vin: vin(nl), use: 'FAMILY_PRIVATE' },
       }),
