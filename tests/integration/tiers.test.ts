@@ -335,6 +335,22 @@ describe('tier rule set versions', () => {
     }[];
     expect(city.length).toBeGreaterThan(0);
     expect(city.every((t) => t.branchCode === '3301')).toBe(true);
+    // It may not draft or activate: a rule set re-tiers the whole company.
+    for (const query of [
+      `mutation { activateRuleSetVersion(id: "${copy.data!.createRuleSetDraft.id}") { id } }`,
+      `mutation ($document: JSONObject!) { createRuleSetDraft(input: { kind: TIER, document: $document, note: "city" }) { id } }`,
+    ]) {
+      const refused = await fetch(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${hub.token(Role.ADMIN, '3301')}`,
+        },
+        body: JSON.stringify({ query, variables: { document: DEFAULT_TIER_RULE_SET } }),
+      });
+      const body = (await refused.json()) as { data: unknown; errors: any[] };
+      expect(body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'HEAD_OFFICE' });
+    }
     expect(city.reduce((n, t) => n + t.customers, 0)).toBe(
       res
         .data!.simulateTierRuleSet.filter((t: { branchCode: string }) => t.branchCode === '3301')

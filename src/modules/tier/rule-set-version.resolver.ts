@@ -112,6 +112,7 @@ export class RuleSetVersionResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
     const job = await context.services.ruleSetVersions.activate(
+      context.caller,
       actorOf(context.caller, context.requestId),
       id,
     );

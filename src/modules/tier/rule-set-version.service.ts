@@ -2,7 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Caller } from '../../auth/roles';
 import type { AuditActor } from '../audit/audit-log';
-import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
+import {
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+} from '../../graphql/errors';
 import { DEFAULT_ENTITLEMENT_RULE_SET } from '../entitlement/rule-set/default-rule-set';
 import { validateEntitlementRuleSet } from '../entitlement/rule-set/validate';
 import type { ActiveRuleSets } from './active-rule-sets';
@@ -84,6 +89,7 @@ export class RuleSetVersionService {
     document: Record<string, unknown>,
     note: string,
   ): Promise<{ version: RuleSetVersion } & Validation> {
+    companyWide(caller);
     if (!note.trim()) {
       throw new BadUserInputError('note must say what the draft changes', {
         field: 'note',
@@ -161,8 +167,22 @@ export class RuleSetVersionService {
    * Starts activating a valid draft as a job and returns the job's id at once: a tier
    * activation recomputes every customer (see RuleSetActivations).
    */
-  async activate(actor: AuditActor, id: string): Promise<string> {
+  async activate(caller: Caller, actor: AuditActor, id: string): Promise<string> {
+    companyWide(caller);
     await this.validDraft(id);
     return this.activations.start(actor, id);
   }
+}
+
+/**
+ * Rule sets are the company's: one activation re-tiers every customer, and its job counts
+ * them all. So only the head office's administrators draft and activate them; a branch's
+ * administrators simulate a draft over their own customers.
+ */
+function companyWide(caller: Caller): void {
+  if (!caller.branchPath.includes('.')) return;
+  throw new ForbiddenError(
+    `rule sets apply to the whole company: drafted and activated from the head office, not branch ${caller.branchCode}`,
+    { role: caller.role, rule: 'HEAD_OFFICE' },
+  );
 }
