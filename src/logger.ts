@@ -33,6 +33,20 @@ const SQL_STATEMENT = /^((?:\w+: )?)(?:select|insert|update|delete|with)\b[\s\S]
 const EMAIL = /[^\s@"'(),;<>]+@[^\s@"'(),;<>]+\.[A-Za-z]{2,}/g;
 
 /**
+ * Whether a caller's token (a correlation id, an operation name, a filter value) may hold a
+ * personal value: a run of seven digits once full-width forms are read as ASCII and spaces,
+ * dots, hyphens, underscores and colons between digits are left out (138-0013-8000, a
+ * mobile), or an e-mail address. Such a token is not kept as it is anywhere it would last.
+ */
+export function looksPersonal(text: string): boolean {
+  const plain = text.normalize('NFKC');
+  return (
+    /\d{7,}/.test(plain.replace(/(?<=\d)[\s.\-_:]+(?=\d)/g, '')) ||
+    new RegExp(EMAIL.source).test(plain)
+  );
+}
+
+/**
  * An error's text without the values it may quote, for logs and responses: MikroORM (through
  * knex) prefixes the failing SQL with its parameters inlined and appends PostgreSQL's detail
  * and hint (which quote the row: "Key (...)=(...)"); PostgreSQL quotes a rejected input at

@@ -17,7 +17,7 @@ import {
   type GraphQLLimits,
 } from '../graphql/limits';
 import { outageOf } from '../db/outage';
-import { withoutValues } from '../logger';
+import { looksPersonal } from '../logger';
 import { exportSegment } from '../modules/marketing/segment-export';
 import type { RequestedDocument } from '../modules/trusted-document/trusted-documents';
 import type { ReadinessResult } from '../observability/probes';
@@ -78,16 +78,17 @@ const asksForPage = (request: http.IncomingMessage, url: URL) =>
   (request.headers.accept ?? '').split(',')[0]?.trim() === 'text/html';
 
 /**
- * A caller's correlation id is kept when it is a plain token of reasonable length, and
- * either a UUID or free of what could be personal data (a run of seven digits: a mobile, an
- * ID or policy number): it reaches the logs and the audit log. Another gets an id of ours.
+ * A caller's correlation id is kept when it is a plain token of reasonable length that
+ * cannot hold a personal value (looksPersonal: a mobile, an ID or policy number), since it
+ * reaches the logs and the audit log; another gets an id of ours. A UUID's hex groups hold
+ * digit runs by chance: one is kept unless a group holds 11 digits (a mobile).
  */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const callersRequestId = (given: unknown): given is string =>
   typeof given === 'string' &&
   REQUEST_ID.test(given) &&
-  (UUID.test(given) || withoutValues(given) === given);
+  (UUID.test(given) ? !/\d{11}/.test(given) : !looksPersonal(given));
 
 /** Levels the JSON envelope adds around a variable's value: the body, then `variables`. */
 const ENVELOPE_DEPTH = 2;

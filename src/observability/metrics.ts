@@ -1,3 +1,4 @@
+import { looksPersonal } from '../logger';
 import type { TierObserver } from '../modules/tier/tier.service';
 import {
   collectDefaultMetrics,
@@ -17,8 +18,7 @@ export interface PoolStats {
 
 /** More distinct operation names than this are counted as `other`: labels stay bounded. */
 const MAX_OPERATIONS = 200;
-/** A GraphQL name without a run of seven digits (an ID or mobile number a caller typed in). */
-const OPERATION_NAME = /^(?![\s\S]*\d{7})[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 /**
  * The hub's Prometheus metrics, in a registry of its own (one per app, so that several
@@ -142,7 +142,8 @@ export class Metrics {
   /** An operation name as a label: valid GraphQL names, at most MAX_OPERATIONS of them. */
   operation(name: string | null | undefined): string {
     if (!name) return 'anonymous';
-    if (!OPERATION_NAME.test(name)) return 'other';
+    // The caller's text: a name that may hold an ID or mobile number is not kept.
+    if (!OPERATION_NAME.test(name) || looksPersonal(name)) return 'other';
     if (this.operations.has(name)) return name;
     if (this.operations.size >= MAX_OPERATIONS) return 'other';
     this.operations.add(name);

@@ -96,8 +96,8 @@ describe('the audit log', () => {
 
   it('records a segment export with its filter and size, and no personal value typed into the filter', async () => {
     const filter = JSON.stringify({
-      tiers: ['GOLD', 'wang@example.com'],
-      branchCode: '13912345678',
+      tiers: ['GOLD', 'wang@example.com', '１３９ １２３４ ５６７８'],
+      branchCode: '139-1234-5678',
     });
     const url = `${hub.url.replace('/graphql', '/export/customers')}?${new URLSearchParams({ format: 'csv', filter })}`;
     const response = await fetch(url, {
@@ -111,7 +111,7 @@ describe('the audit log', () => {
       requestId: response.headers.get('x-request-id'),
       details: {
         format: 'csv',
-        filter: { tiers: ['GOLD', '[e-mail]'], branchCode: '[digits]' },
+        filter: { tiers: ['GOLD', '[masked]', '[masked]'], branchCode: '[masked]' },
         customers: Number(response.headers.get('x-total-count')),
       },
     });

@@ -823,6 +823,50 @@ describe('stewardship', () => {
     expect(event.details.followed).toEqual({ policy_party: 2, claim: 1, risk_score: 1 });
   });
 
+  it('leaves no policy, claim or score with a customer merged away while their batch was in flight', async () => {
+    const holdersOf = (policyNos: string[], claimNos: string[], scoreKeys: string[]) =>
+      hub.sql<{ customer_id: string }>(
+        `select pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+           where p.policy_no = any($1)
+         union all select claimant_id from claim where claim_no = any($2)
+         union all select customer_id from risk_score where source_key = any($3)`,
+        [policyNos, claimNos, scoreKeys],
+      );
+    // Each round sends the merge and a batch naming the absorbed customer by its source key
+    // at the same moment: before, most rounds left the batch's rows with the absorbed one.
+    for (let round = 0; round < 4; round++) {
+      const n = nextNumbers(3);
+      const [d] = await ingest(customerRecord(n));
+      const [e] = await ingest(customerRecord(n + 1));
+      const [cifE] = await cifNumbers(hub, [e!.id]);
+      const ofE = { sourceSystem: 'POLICY_ADMIN', sourceKey: `PA-${n + 1}` };
+      const policy = autoPolicyRecord(n + 1, '', {
+        parties: [{ role: 'POLICYHOLDER', customer: ofE }],
+      });
+      ok(await hub.gql(INGEST_POLICIES, { records: [autoPolicyRecord(n + 2, cifE!)] }));
+      const claim = claimRecord(n + 2, autoPolicyRecord(n + 2, '').policyNo);
+      const score = riskScoreRecord(n + 1, { customer: ofE }, { sourceKey: `RS-RACE-${n + 1}` });
+      const [merged, ...batches] = await Promise.all([
+        hub.gql(MERGE, { survivor: d!.id, absorbed: e!.id, reason: REASON }, Role.STEWARD),
+        hub.gql(INGEST_POLICIES, { records: [policy] }, Role.INGEST),
+        hub.gql(INGEST_CLAIMS, { records: [claim] }, Role.INGEST),
+        hub.gql(INGEST_RISK_SCORES, { records: [score] }, Role.INGEST),
+      ]);
+      ok(merged);
+      for (const batch of batches) {
+        const [outcome] = Object.values(ok(batch));
+        expect(outcome.rejected).toBe(0);
+      }
+      const holders = await holdersOf(
+        [policy.policyNo, autoPolicyRecord(n + 2, '').policyNo],
+        [claim.claimNo],
+        [`RS-RACE-${n + 1}`],
+      );
+      expect(holders.length).toBeGreaterThanOrEqual(4);
+      expect(new Set(holders.map((h) => h.customer_id))).toEqual(new Set([d!.id]));
+    }
+  });
+
   it('keeps, when undone, what a source re-sent while merged naming the survivor instead', async () => {
     const n = nextNumbers(2);
     const [d] = await ingest(customerRecord(n));

@@ -1,4 +1,4 @@
-import { createLogger, withoutValues } from '../../src/logger';
+import { createLogger, looksPersonal, withoutValues } from '../../src/logger';
 
 const ID = '11010519790823417X';
 
@@ -81,5 +81,21 @@ describe('logging without personal data', () => {
       record: { number: '[redacted]' },
       count: 3,
     });
+  });
+});
+
+describe('a token that may hold a personal value', () => {
+  it.each([
+    ['13800138000', true],
+    ['138-0013-8000', true],
+    ['Load_138_0013_8000', true],
+    ['１３８００１３８０００', true],
+    ['x＠example．com', true],
+    ['wang@example.com', true],
+    ['GOLD', false],
+    ['ops-4711', false],
+    ['320115', false],
+  ])('%s: %s', (text, personal) => {
+    expect(looksPersonal(text)).toBe(personal);
   });
 });

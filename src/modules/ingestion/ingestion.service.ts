@@ -17,6 +17,7 @@ import { prepareCustomerRecord, type PreparedCustomer } from './customer-records
 import { normalizeRecord } from './field-rules';
 import { lockKeys } from './key-locks';
 import { DEFAULT_MATCH_SETTINGS, type MatchSettings } from '../matching/settings';
+import { REFERRING_ROWS, settleReferences } from '../stewardship/merge';
 import type {
   BranchRecordInput,
   ClaimRecordInput,
@@ -350,7 +351,22 @@ export class IngestionService {
         batch.create(AuditEvent, this.audit.entity(actor, batchAudit(kind, outcomes)));
         return outcomes;
       });
-    return this.result(kind, await untilNoDeadlock(write));
+    const outcomes = await untilNoDeadlock(write);
+    if (kind in REFERRING_ROWS) {
+      // Resends too: a row a race left behind before this was settled is put right.
+      const accepted = outcomes.flatMap((o) =>
+        o.status !== RecordStatus.REJECTED && o.id ? [o.id] : [],
+      );
+      await this.em.transactional((em) =>
+        settleReferences(
+          em,
+          kind as keyof typeof REFERRING_ROWS,
+          accepted,
+          this.clock.now().toISOString(),
+        ),
+      );
+    }
+    return this.result(kind, outcomes);
   }
 }
 

@@ -13,7 +13,7 @@ import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import { coercionProblem, valueProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
-import { withoutValues } from '../../logger';
+import { looksPersonal } from '../../logger';
 import type { MarketingCustomerFilter } from './marketing.input';
 
 export const EXPORT_PAGE_SIZE = 1000;
@@ -175,7 +175,7 @@ export async function exportSegment(
     details: {
       format,
       filter: JSON.parse(JSON.stringify(filter ?? null), (_key, value: unknown) =>
-        typeof value === 'string' ? withoutValues(value) : value,
+        typeof value === 'string' && looksPersonal(value) ? '[masked]' : value,
       ) as unknown,
       after: after ?? null,
       customers: page.totalCount,

@@ -10,6 +10,7 @@ import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
 import { DEFAULT_GENERIC_HOLDERS } from '../matching/settings';
+import { MATCHING_SPACE } from '../matching/matching-space';
 import { recomputeGolden } from '../golden/survivorship';
 import { earliestRecords, recordDecisions, type SavedDecision } from './decisions';
 
@@ -949,6 +950,62 @@ export async function followReferences(
     if (n) followed[ref.table] = n;
   }
   return followed;
+}
+
+/**
+ * Rows that refer to customers by a reference, by the column a batch's outcome ids name:
+ * a policy's parties by the policy, a claim and a risk score by their own id.
+ */
+export const REFERRING_ROWS = {
+  policy: { table: 'policy_party', id: 'policy_id' },
+  claim: { table: 'claim', id: 'id' },
+  risk_score: { table: 'risk_score', id: 'id' },
+} as const;
+
+/**
+ * Puts the rows a batch of policies, claims or risk scores wrote (`ids`, as REFERRING_ROWS
+ * says) with the customer each one's reference names now, following merges. A merge or an
+ * unmerge that ran while the batch was in flight moved the rows it could see, not the
+ * batch's, uncommitted then: a policy written for a customer being merged away stayed
+ * with it for good. Run after the batch commits, in a transaction of its own that first
+ * takes the matching space alone, so that every merge in flight (a steward's holds the space
+ * alone, a customer batch's automatic ones hold it shared) has committed or rolled back.
+ * The customers rows left and joined are queued for their tiers. The rows moved.
+ */
+export async function settleReferences(
+  em: EntityManager,
+  kind: keyof typeof REFERRING_ROWS,
+  ids: string[],
+  at: string,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { table, id } = REFERRING_ROWS[kind];
+  const ref = CUSTOMER_REFERENCES.find((r) => r.table === table)!;
+  await em.execute(`select pg_advisory_xact_lock(${MATCHING_SPACE})`);
+  const moves = await run<ReferenceMove & { from: string }>(
+    em,
+    `select distinct t.${ref.namedBy} as key, t.${ref.column} as "from",
+       coalesce(c.merged_into_id, c.id) as "to"
+     from ${table} t
+     join lateral (select case when t.${ref.namedBy} like 'CIF:%'
+         then (select r.id from customer r where r.cif_no = substr(t.${ref.namedBy}, 5))
+         else (select s.customer_id from source_record s
+           where s.source_system::text = split_part(t.${ref.namedBy}, ':', 1)
+             and s.source_key = substr(t.${ref.namedBy}, strpos(t.${ref.namedBy}, ':') + 1))
+       end as id) named on true
+     join customer c on c.id = named.id
+     where t.${id} in (select unnest(:ids::uuid[])) and t.${ref.namedBy} is not null
+       and coalesce(c.merged_into_id, c.id) <> t.${ref.column}`,
+    { ids: `{${ids.join(',')}}` },
+  );
+  if (moves.length === 0) return 0;
+  const followed = await followReferences(em, moves, at);
+  await queueTiers(
+    em,
+    moves.flatMap((m) => [m.from, m.to]),
+    'reference',
+  );
+  return Object.values(followed).reduce((n, rows) => n + rows, 0);
 }
 
 async function undoDecision(
