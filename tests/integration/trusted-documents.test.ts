@@ -231,6 +231,35 @@ describe('trusted documents, in production (front line and source systems restri
     expect(await count()).toBe(before);
   });
 
+  it("leaves them to the head office's administrators: every branch's clients run them", async () => {
+    const hash = await registered();
+    const asCity = async (body: Record<string, unknown>) => {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${hub.token(Role.ADMIN, '3201')}`,
+        },
+        body: JSON.stringify(body),
+      });
+      return (await response.json()) as Answer['body'];
+    };
+    for (const body of [
+      { query: REGISTER, variables: { input: { document: ownDocument() } } },
+      { query: REVOKE, variables: { hash } },
+    ]) {
+      const refused = await asCity(body);
+      expect(refused.errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        rule: 'HEAD_OFFICE',
+      });
+      expect(refused.errors![0].message).toContain('branch 3201');
+    }
+    expect((await send(hub, Role.FRONTLINE, byHash(hash))).status).toBe(200);
+    const listed = await asCity({ query: '{ trustedDocuments { hash } }' });
+    expect(listed.data.trustedDocuments).toContainEqual({ hash });
+  });
+
   it('keeps the key the hash of the document, in the database itself', async () => {
     const hash = sha256(ownDocument());
     await expect(

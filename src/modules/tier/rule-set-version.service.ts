@@ -1,13 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
+import { requireHeadOffice } from '../../auth/head-office';
 import type { Caller } from '../../auth/roles';
 import type { AuditActor } from '../audit/audit-log';
-import {
-  BadUserInputError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-} from '../../graphql/errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/errors';
 import { DEFAULT_ENTITLEMENT_RULE_SET } from '../entitlement/rule-set/default-rule-set';
 import { validateEntitlementRuleSet } from '../entitlement/rule-set/validate';
 import type { ActiveRuleSets } from './active-rule-sets';
@@ -25,6 +21,13 @@ const DEFAULTS: Record<RuleSetKind, object> = {
 };
 
 /** The lock under which the next version number of `kind` is taken and used. */
+/**
+ * Rule sets are the company's: one activation re-tiers every customer, and its job counts
+ * them all. So only the head office's administrators draft and activate them; a branch's
+ * administrators simulate a draft over their own customers.
+ */
+const COMPANY_WIDE = 'rule sets apply to the whole company';
+
 const numberingLock = (kind: RuleSetKind) => `rule_set_version number ${kind}`;
 
 /**
@@ -89,7 +92,7 @@ export class RuleSetVersionService {
     document: Record<string, unknown>,
     note: string,
   ): Promise<{ version: RuleSetVersion } & Validation> {
-    companyWide(caller);
+    requireHeadOffice(caller, COMPANY_WIDE);
     if (!note.trim()) {
       throw new BadUserInputError('note must say what the draft changes', {
         field: 'note',
@@ -168,21 +171,8 @@ export class RuleSetVersionService {
    * activation recomputes every customer (see RuleSetActivations).
    */
   async activate(caller: Caller, actor: AuditActor, id: string): Promise<string> {
-    companyWide(caller);
+    requireHeadOffice(caller, COMPANY_WIDE);
     await this.validDraft(id);
     return this.activations.start(actor, id);
   }
-}
-
-/**
- * Rule sets are the company's: one activation re-tiers every customer, and its job counts
- * them all. So only the head office's administrators draft and activate them; a branch's
- * administrators simulate a draft over their own customers.
- */
-function companyWide(caller: Caller): void {
-  if (!caller.branchPath.includes('.')) return;
-  throw new ForbiddenError(
-    `rule sets apply to the whole company: drafted and activated from the head office, not branch ${caller.branchCode}`,
-    { role: caller.role, rule: 'HEAD_OFFICE' },
-  );
 }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { OPERATIONS } from '../../auth/access';
+import { requireHeadOffice } from '../../auth/head-office';
 import type { Caller } from '../../auth/roles';
 import type { RequestContext } from '../../graphql/context';
 import { BadUserInputError, NotFoundError } from '../../graphql/errors';
@@ -12,6 +13,9 @@ import { AuditAction } from '../audit/audit-event.entity';
 import { parseDocumentId, TrustedDocumentRejected } from './trusted-documents';
 
 const by = (caller: Caller) => `${caller.subject} (${caller.role})`;
+
+/** Every client of the deployment runs these documents, whatever its branch. */
+const DEPLOYMENT_WIDE = 'trusted documents serve every branch';
 
 @Resolver()
 export class TrustedDocumentResolver {
@@ -35,6 +39,7 @@ export class TrustedDocumentResolver {
     @Arg('input', () => TrustedDocumentInput) input: TrustedDocumentInput,
     @Ctx() context: RequestContext,
   ): Promise<TrustedDocumentRegistrationView> {
+    requireHeadOffice(context.caller, DEPLOYMENT_WIDE);
     try {
       const { record, outcome } = await context.services.trustedDocuments.register(input.document, {
         name: input.name,
@@ -63,6 +68,7 @@ export class TrustedDocumentResolver {
     @Arg('hash', () => String) hash: string,
     @Ctx() context: RequestContext,
   ): Promise<TrustedDocumentView> {
+    requireHeadOffice(context.caller, DEPLOYMENT_WIDE);
     const key = parseDocumentId(hash);
     if (!key) {
       throw new BadUserInputError('hash: must be 64 hexadecimal digits (a SHA-256)', {
