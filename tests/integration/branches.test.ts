@@ -196,6 +196,11 @@ describe('the organisation tree', () => {
         },
         { code: `D${n}`, name: 'D1', level: 'CITY', parentCode: '3200' },
         { code: `D${n}`, name: 'D2', level: 'CITY', parentCode: '3200' },
+        // A retry: the same record again, as a source system resends a batch.
+        { code: `D${n}`, name: 'D1 ', level: 'CITY', parentCode: '3200', validTo: null },
+        { code: `E${n}`, name: 'E', level: 'CITY', parentCode: `X${n}` },
+        { code: `X${n}`, name: 'X', level: 'COUNTY', parentCode: `E${n}` },
+        { code: `E${n}`, name: 'E', level: 'CITY', parentCode: `X${n}` },
       ]);
       expect(result.records.map((r) => r.errors.map((e) => [e.field, e.rule]))).toEqual([
         [
@@ -206,7 +211,19 @@ describe('the organisation tree', () => {
         [['validTo', 'PERIOD']],
         [],
         [['code', 'DUPLICATE_IN_BATCH']],
+        [],
+        [['parentCode', 'CYCLE']],
+        [['parentCode', 'CYCLE']],
+        [['parentCode', 'CYCLE']],
       ]);
+      expect(result.records.map((r) => r.status)).toEqual([
+        ...Array(3).fill('REJECTED'),
+        'CREATED',
+        'REJECTED',
+        'UNCHANGED',
+        ...Array(3).fill('REJECTED'),
+      ]);
+      expect(result.records[5].id).toBe(result.records[3].id);
     });
   });
 

@@ -17,10 +17,20 @@ export interface BranchOrder {
   problems: Map<number, TreeProblem>;
 }
 
+/** A record's content as compared between repeats: blank and absent fields are the same. */
+const content = (record: TreeRecord) =>
+  JSON.stringify(
+    Object.entries(record)
+      .map(([field, value]) => [field, typeof value === 'string' ? value.trim() : value])
+      .filter(([, value]) => value !== null && value !== undefined && value !== '')
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
+
 /**
  * Orders branch records so that a parent is written before its children, whatever order a
- * file or a batch lists them in, keeping the given order otherwise. A code listed twice is
- * ambiguous (which one is the branch?): the later records are refused. Records whose parents
+ * file or a batch lists them in, keeping the given order otherwise. A code listed twice with
+ * other content is ambiguous (which one is the branch?): the later records are refused; an
+ * identical repeat is a retry, written as the first (and so UNCHANGED). Records whose parents
  * lead back to themselves within the list would form a cycle, and are refused too.
  */
 export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder {
@@ -30,11 +40,11 @@ export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder 
     const code = record.code.trim();
     const first = byCode.get(code);
     if (first === undefined) byCode.set(code, i);
-    else {
+    else if (content(record) !== content(records[first])) {
       problems.set(i, {
         field: 'code',
         rule: 'DUPLICATE_IN_BATCH',
-        message: `code ${code} is listed more than once (first at ${first})`,
+        message: `code ${code} is listed more than once with other content (first at ${first})`,
       });
     }
   });
@@ -76,5 +86,10 @@ export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder 
       order.push(i);
     }
   }
+  // A retry of a refused record is refused as it is.
+  records.forEach((record, i) => {
+    const first = problems.get(byCode.get(record.code.trim())!);
+    if (first && !problems.has(i)) problems.set(i, first);
+  });
   return { order, problems };
 }
