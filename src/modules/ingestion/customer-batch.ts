@@ -763,8 +763,8 @@ export class CustomerBatch {
     );
     for (const [id, { after }] of batchValues) if (after) generic.add(id);
     return {
-      nameFrequency: (key) =>
-        expectedHolders(key, frequency.get(key) ?? 0, this.settings.namePopulation),
+      nameFrequency: (name) =>
+        expectedHolders(name, frequency.get(name.key) ?? 0, this.settings.namePopulation),
       totalRecords: this.settings.namePopulation,
       isGeneric: (kind, hash) => generic.has(`${kind}:${hash}`),
     };

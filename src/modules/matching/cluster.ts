@@ -416,7 +416,8 @@ export function resolveInMemory(
   const counts = new Map<string, number>();
   for (const r of records) counts.set(r.name.key, (counts.get(r.name.key) ?? 0) + 1);
   const context: MatchContext = {
-    nameFrequency: (key) => expectedHolders(key, counts.get(key) ?? 0, DEFAULT_NAME_POPULATION),
+    nameFrequency: (name) =>
+      expectedHolders(name, counts.get(name.key) ?? 0, DEFAULT_NAME_POPULATION),
     totalRecords: DEFAULT_NAME_POPULATION,
     isGeneric: genericContacts(records, DEFAULT_GENERIC_HOLDERS),
   };

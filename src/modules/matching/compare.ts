@@ -35,8 +35,8 @@ export interface MatchRecord {
 }
 
 export interface MatchContext {
-  /** How many source records carry this name key (term frequency). */
-  nameFrequency(key: string): number;
+  /** How many source records are expected to carry this name (term frequency). */
+  nameFrequency(name: NameForms): number;
   /** How many source records there are. */
   totalRecords: number;
   /**
@@ -234,7 +234,7 @@ function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Ev
     };
   }
   if (a.name.key === b.name.key) {
-    const u = nameU(context.nameFrequency(a.name.key), total);
+    const u = nameU(context.nameFrequency(a.name), total);
     return {
       field: 'name',
       outcome: 'AGREE',
@@ -244,10 +244,7 @@ function compareNames(a: MatchRecord, b: MatchRecord, context: MatchContext): Ev
   }
   if (a.name.pinyin !== '' && a.name.pinyin === b.name.pinyin && !otherLength(a.name, b.name)) {
     // The commoner spelling bounds how many strangers share the sound.
-    const frequency = Math.max(
-      context.nameFrequency(a.name.key),
-      context.nameFrequency(b.name.key),
-    );
+    const frequency = Math.max(context.nameFrequency(a.name), context.nameFrequency(b.name));
     const u = nameU(frequency, total);
     return {
       field: 'name',

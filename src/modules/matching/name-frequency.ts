@@ -1,3 +1,6 @@
+import { pinyin } from 'pinyin-pro';
+import { nameForms, soundOf, syllables, type NameForms } from './names';
+
 /**
  * How common a Chinese personal name is in the population, for the term-frequency weight of
  * a name agreement. A national distribution, not the hub's own counts alone: in a young or
@@ -89,18 +92,56 @@ const GIVEN_NAMES: Record<string, number> = {
 
 const HAN = /^\p{Script=Han}{2,4}$/u;
 
+/** Any other given name's share, per cent, by its length in characters (or syllables). */
+const otherGivenName = (length: number) => (length === 1 ? 0.05 : 0.005);
+
 /**
- * The share of people holding this name key (simplified characters, no spaces), or
- * undefined for what is no Chinese personal name (Latin script, an organisation).
+ * The share of people holding this name, or undefined for what is no Chinese personal name
+ * (a foreign name, an organisation): a Han name's by its characters, a romanised one's by
+ * its sounds (see soundShare).
  */
-export function nameShare(key: string): number | undefined {
-  if (!HAN.test(key)) return undefined;
-  const known = FULL_NAMES[key];
+export function nameShare(name: NameForms): number | undefined {
+  if (!HAN.test(name.key)) return soundShare(name.pinyin);
+  const known = FULL_NAMES[name.key];
   if (known !== undefined) return known / 100_000;
-  const surnameShare = SURNAMES[key[0]] ?? OTHER_SURNAME;
-  const given = key.slice(1);
-  const givenShare = GIVEN_NAMES[given] ?? (given.length === 1 ? 0.05 : 0.005);
+  const surnameShare = SURNAMES[name.key[0]] ?? OTHER_SURNAME;
+  const given = name.key.slice(1);
+  const givenShare = GIVEN_NAMES[given] ?? otherGivenName(given.length);
   return (surnameShare / 100) * (givenShare / 100);
+}
+
+/** Per cent shares summed by toneless pinyin: every spelling a romanised word may stand for. */
+function bySound(shares: Record<string, number>, sound: (text: string) => string) {
+  const summed = new Map<string, number>();
+  for (const [text, share] of Object.entries(shares)) {
+    summed.set(sound(text), (summed.get(sound(text)) ?? 0) + share);
+  }
+  return summed;
+}
+
+const givenSound = (given: string) =>
+  pinyin(given, { toneType: 'none', type: 'array', v: true }).join('');
+const FULL_NAME_SOUNDS = bySound(FULL_NAMES, (name) => nameForms('INDIVIDUAL', name).pinyin);
+const SURNAME_SOUNDS = bySound(SURNAMES, soundOf);
+const GIVEN_NAME_SOUNDS = bySound(GIVEN_NAMES, givenSound);
+
+/**
+ * A romanised name ('ZHANG WEI', 'Wei Zhang') stands for every Han name of its sounds (张伟,
+ * 章伟, 张薇...), so it is at least as common as the commonest of them: the known names and
+ * surnames of those sounds, summed, in either word order (its pinyin is sorted). Undefined
+ * when it is not two words of pinyin.
+ */
+function soundShare(sorted: string): number | undefined {
+  const words = sorted.split(' ');
+  if (words.length !== 2 || !words.every((word) => syllables(word)?.length)) return undefined;
+  const share = (surname: string, given: string) =>
+    ((SURNAME_SOUNDS.get(surname) ?? OTHER_SURNAME) / 100) *
+    ((GIVEN_NAME_SOUNDS.get(given) ?? otherGivenName(syllables(given)!.length)) / 100);
+  return Math.max(
+    (FULL_NAME_SOUNDS.get(sorted) ?? 0) / 100_000,
+    share(words[0], words[1]),
+    share(words[1], words[0]),
+  );
 }
 
 /**
@@ -110,10 +151,10 @@ export function nameShare(key: string): number | undefined {
  * not taken against the live total: a weight that moved with every record loaded would
  * make the result depend on the order the records arrive in.
  */
-export function expectedHolders(key: string, count: number, population: number): number {
+export function expectedHolders(name: NameForms, count: number, population: number): number {
   return Math.max(
     2 ** Math.floor(Math.log2(Math.max(1, count))),
-    (nameShare(key) ?? 0) * population,
+    (nameShare(name) ?? 0) * population,
   );
 }
 

@@ -136,7 +136,7 @@ const SYLLABLE =
   /^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ui|ve|ue|er|a|o|e|i|u|v)$/;
 
 /** A word cut into pinyin syllables, longest first ('luanyi' → luan yi), if it is pinyin. */
-function syllables(word: string): string[] | undefined {
+export function syllables(word: string): string[] | undefined {
   if (word === '') return [];
   for (let length = Math.min(6, word.length); length > 0; length--) {
     const head = word.slice(0, length);
@@ -147,7 +147,8 @@ function syllables(word: string): string[] | undefined {
   return undefined;
 }
 
-const soundOf = (surname: string) =>
+/** A surname's toneless pinyin, as one word, read by its surname reading (单 as shan). */
+export const soundOf = (surname: string) =>
   pinyin(surname, { toneType: 'none', type: 'array', v: true, surname: 'head' }).join('');
 
 // Two-syllable surnames, as romanised: a word that starts with one is cut after it.

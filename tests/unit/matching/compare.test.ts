@@ -48,7 +48,7 @@ const creditCode = (number: string) => [{ type: 'UNIFIED_SOCIAL_CREDIT_CODE', nu
  */
 function context(generic: string[] = []): MatchContext {
   return {
-    nameFrequency: (key) => expectedHolders(key, 1, DEFAULT_NAME_POPULATION),
+    nameFrequency: (name) => expectedHolders(name, 1, DEFAULT_NAME_POPULATION),
     totalRecords: DEFAULT_NAME_POPULATION,
     isGeneric: (_kind, value) => generic.includes(value),
   };
@@ -284,6 +284,39 @@ describe('compare', () => {
         person('王伟', { birthDate: '1980-05-01', gender: 'MALE' }),
       );
       expect(result.decision).toBe('REVIEW');
+    });
+
+    it('weighs a romanised name as common as the Han names it spells, written any way', () => {
+      const han = both(
+        person('王伟', { birthDate: '1980-05-01', gender: 'MALE' }),
+        person('王伟', { birthDate: '1980-05-01', gender: 'MALE' }),
+      );
+      for (const [a, b] of [
+        ['Wang Wei', 'WANG WEI'],
+        ['Zhang Wei', 'ZHANG WEI'],
+        ['wáng wěi', 'WANGWEI'],
+        ['Wei Wang', 'WANG WEI'],
+        ['Li Na', 'NA LI'],
+        ['王伟', 'Wang Wei'],
+      ]) {
+        const result = both(
+          person(a, { birthDate: '1980-05-01', gender: 'MALE' }),
+          person(b, { birthDate: '1980-05-01', gender: 'MALE' }),
+        );
+        expect([a, b, result.decision]).toEqual([a, b, 'REVIEW']);
+        expect(outcome(result, 'name')!.weight).toBeLessThanOrEqual(outcome(han, 'name')!.weight);
+      }
+      // A rare name stays rare in any script, and a foreign name is no Chinese name at all.
+      for (const [a, b] of [
+        ['SIKONG YANNAN', '司空雁南'],
+        ['John Smith', 'JOHN SMITH'],
+      ]) {
+        const result = both(
+          person(a, { birthDate: '1980-05-01', gender: 'MALE' }),
+          person(b, { birthDate: '1980-05-01', gender: 'MALE' }),
+        );
+        expect([a, b, result.decision]).toEqual([a, b, 'LINK']);
+      }
     });
 
     it('does not link family members sharing a mobile and an address', () => {
