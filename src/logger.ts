@@ -63,10 +63,14 @@ export function withoutValues(text: string): string {
   head = head
     .replace(/ value: [\s\S]*$/, ' value')
     .replace(/\bValue "(?:[^"\\]|\\.)*" does not/g, 'The value does not')
-    .replace(/: "[^"]*"$/, ': "…"')
-    .replace(/\d{7,}[Xx]?/g, '[digits]')
-    .replace(EMAIL, '[e-mail]');
+    .replace(/: "[^"]*"$/, ': "…"');
+  head = maskPersonal(head);
   return frames === -1 ? head : head + text.slice(frames);
+}
+
+/** `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked. */
+export function maskPersonal(text: string): string {
+  return text.replace(/\d{7,}[Xx]?/g, '[digits]').replace(EMAIL, '[e-mail]');
 }
 
 /** An error as log fields: its kind, the database's code and constraint, where it was thrown. */

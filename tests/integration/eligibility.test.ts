@@ -255,4 +255,34 @@ describe('eligibility at report time', () => {
     );
     expect(marketing.errors![0].extensions.code).toBe('FORBIDDEN');
   });
+
+  it('refuses an accident that has not happened yet, or before 1900, and records nothing', async () => {
+    const count = async () =>
+      (
+        await hub.sql<{ n: number }>(
+          'select count(*)::int as n from eligibility_decision where customer_id = $1',
+          [diamond],
+        )
+      )[0]!.n;
+    const before = await count();
+    const tomorrow = addDays(hub.clock.today(), 1);
+    for (const accidentAt of [`${tomorrow}T10:00:00+08:00`, '1899-12-31T10:00:00+08:00']) {
+      const res = await hub.gql(
+        DECIDE,
+        { input: { customerId: diamond, service: 'FLASH_CLAIM', claim: claim({ accidentAt }) } },
+        Role.FRONTLINE,
+      );
+      expect(res.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'claim.accidentAt',
+        rule: 'INSTANT_RANGE',
+      });
+    }
+    expect(await count()).toBe(before);
+    // A minute ago is an accident being reported now.
+    const now = new Date(hub.clock.now().getTime() - 60_000).toISOString();
+    expect(
+      (await decide(diamond, 'FLASH_CLAIM', claim({ accidentAt: now }))).allowed,
+    ).toBeDefined();
+  });
 });

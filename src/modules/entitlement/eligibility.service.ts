@@ -4,6 +4,7 @@ import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import type { ReadSession } from '../../read/read-session';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
+import { happened, PAST_INSTANTS } from '../../validation/instants';
 import { decimalParts } from '../../graphql/scalars';
 import { checkUuid } from '../../validation';
 import { Customer } from '../customer/customer.entity';
@@ -149,6 +150,14 @@ export class EligibilityService {
     const { entitlement: rules } = await this.ruleSets.activeIn(this.pool);
     if (!rules)
       throw new Error('no entitlement rule set is active: call ensureActiveRuleSets() at start-up');
+    // Asked at report time: an accident in the future or before 1900 is a typing error, and
+    // would stand in the audited decisions for good.
+    if (!happened(this.clock, claim.accidentAt)) {
+      throw new BadUserInputError(`claim.accidentAt must be ${PAST_INSTANTS}`, {
+        field: 'claim.accidentAt',
+        rule: 'INSTANT_RANGE',
+      });
+    }
     const service = rules.document.services.find((s) => s.code === serviceCode);
     if (!service) {
       throw new BadUserInputError(

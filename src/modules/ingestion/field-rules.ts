@@ -8,6 +8,7 @@ import {
 } from '../../graphql/scalars';
 import { textProblem } from '../../graphql/limits/input';
 import type { BusinessClock } from '../../time/clock';
+import { happened, MIN_BIRTH_DATE, PAST_INSTANTS } from '../../validation/instants';
 import { halfWidth } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
@@ -72,13 +73,6 @@ const text = (max: number): TextRule => ({ type: 'text', max });
 const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
 const PAST: PastInstantRule = { type: 'pastInstant' };
 const decimal = (column?: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
-
-/** Before 1900 is a typing error or a placeholder (1800-01-01), never a customer. */
-const MIN_BIRTH_DATE = '1900-01-01';
-/** Nor an accident, a consent or a score: the same placeholder, as an instant. */
-const MIN_INSTANT = new Date('1900-01-01T00:00:00Z');
-/** How far ahead of the hub's clock a source system's may run. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The rules of every ingested field, by input type and field: the only place they are
@@ -189,7 +183,6 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
 
 const FULL_WIDTH_AS_ASCII = 'full-width digits and letters read as ASCII';
 const BIRTH_DATES = `from ${MIN_BIRTH_DATE} to today in the business time zone`;
-const PAST_INSTANTS = `from ${MIN_BIRTH_DATE} to now (a clock ${CLOCK_SKEW_MS / 60_000} minutes ahead allowed)`;
 const wholeDigits = (column: DecimalColumn) => column.precision - column.scale;
 const limitOf = (column: DecimalColumn) =>
   `less than ${'1'.padEnd(wholeDigits(column) + 1, '0').replace(/\B(?=(\d{3})+$)/g, ',')}`;
@@ -448,9 +441,7 @@ export function normalizeRecord<R extends object>(
           });
         }
       } else if (rule?.type === 'pastInstant') {
-        const latest = new Date(clock.now().getTime() + CLOCK_SKEW_MS);
-        const instant = given as Date;
-        if (instant < MIN_INSTANT || instant > latest) {
+        if (!happened(clock, given as Date)) {
           errors.push({
             field: at,
             rule: 'INSTANT_RANGE',

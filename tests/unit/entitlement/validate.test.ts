@@ -47,4 +47,45 @@ describe('entitlement rule set validation', () => {
       );
     }
   });
+
+  it("refuses a grant whose parameters, over its service's, no claim can meet", () => {
+    const doc = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET);
+    const i = doc.grants.findIndex((g) => g.service === 'ADVANCE_PAYMENT');
+    doc.grants[i]!.parameters = { maxClaimAmount: '5000' };
+    const result = validateEntitlementRuleSet(doc, TIERS);
+    expect(!result.ok && result.problems).toEqual([
+      {
+        path: `grants[${i}].parameters`,
+        rule: 'PARAMETER',
+        message:
+          "minClaimAmount 10000 (the service's) is above maxClaimAmount 5000: no claim can meet both",
+      },
+    ]);
+    // A grant overriding the service's minimum with its own is judged by its own.
+    doc.grants[i]!.parameters = { minClaimAmount: '3000', maxClaimAmount: '5000' };
+    expect(validateEntitlementRuleSet(doc, TIERS)).toMatchObject({ ok: true });
+  });
+
+  it('refuses a grant to no tier and a risk gate over no service (EMPTY)', () => {
+    const doc = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET);
+    doc.grants[0]!.tiers = [];
+    doc.riskGates[0]!.services = [];
+    const result = validateEntitlementRuleSet(doc, TIERS);
+    expect(!result.ok && result.problems.map((p) => [p.path, p.rule])).toEqual([
+      ['grants[0].tiers', 'EMPTY'],
+      ['riskGates[0].services', 'EMPTY'],
+    ]);
+  });
+
+  it('masks an ID number or a mobile the document carries in its problems', () => {
+    const doc = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET) as unknown as Record<string, any>;
+    doc.grants[0].service = '13800138000';
+    doc.grants[1].tiers = ['zhang@example.com'];
+    doc.riskGates[0]['110105194912310021'] = true;
+    const result = validateEntitlementRuleSet(doc, TIERS);
+    const text = JSON.stringify(!result.ok && result.problems);
+    expect(text).toContain('[digits]');
+    expect(text).toContain('[e-mail]');
+    expect(text).not.toMatch(/13800138000|zhang@|110105194912310021/);
+  });
 });

@@ -258,6 +258,18 @@ describe('validateRuleSet', () => {
       ]);
     });
 
+    it('masks a mobile or an e-mail written where a metric or an operator goes', () => {
+      const problems = problemsOf(
+        variant((doc) => {
+          doc.riskClasses[3].when![2].all[0] = is('13800138000', 'zhang@example.com', 5);
+        }),
+      );
+      expect(problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^unknown metric "\[digits\]"; the metrics are /),
+        expect.stringMatching(/^unknown comparison "\[e-mail\]"; use one of /),
+      ]);
+    });
+
     it('allows only = and != on a boolean', () => {
       const problems = problemsOf(
         variant((doc) => {

@@ -6,6 +6,7 @@ import {
   readConditions,
   readObject,
   readText,
+  reportTo,
   type Json,
   type RuleSetProblem,
   type Report,
@@ -44,10 +45,20 @@ const PARAMETERS: Record<string, { expected: string; accepts: (value: unknown) =
   },
 };
 
-function checkParameters(report: Report, raw: unknown, path: string): void {
-  if (raw === undefined) return;
+/**
+ * Checks a service's parameters, or a grant's over its service's (`inherited`: a grant's
+ * override them): each value's type, and that the two together leave some claim to meet
+ * them. Returns the parameters as given, when they are an object.
+ */
+function checkParameters(
+  report: Report,
+  raw: unknown,
+  path: string,
+  inherited: Json = {},
+): Json | undefined {
+  if (raw === undefined) return undefined;
   const object = readObject(report, raw, path, 'Parameters', [], Object.keys(PARAMETERS));
-  if (!object) return;
+  if (!object) return undefined;
   for (const [key, value] of Object.entries(object)) {
     const rule = PARAMETERS[key];
     if (rule && !rule.accepts(value)) {
@@ -58,11 +69,15 @@ function checkParameters(report: Report, raw: unknown, path: string): void {
       );
     }
   }
-  if ((object.hoursFrom === undefined) !== (object.hoursTo === undefined)) {
+  const merged: Json = { ...inherited, ...object };
+  // Names a value the grant does not set itself, so that the fix is found in the service.
+  const named = (key: string) =>
+    `${key} ${String(merged[key])}${key in object ? '' : " (the service's)"}`;
+  if ((merged.hoursFrom === undefined) !== (merged.hoursTo === undefined)) {
     report(path, 'PARAMETER', 'hoursFrom and hoursTo go together: give both or neither');
   }
   // Parameters no claim can meet: the service would show as granted and never be given.
-  const { minClaimAmount: min, maxClaimAmount: max, hoursFrom, hoursTo } = object;
+  const { minClaimAmount: min, maxClaimAmount: max, hoursFrom, hoursTo } = merged;
   if (
     PARAMETERS.minClaimAmount!.accepts(min) &&
     PARAMETERS.maxClaimAmount!.accepts(max) &&
@@ -71,7 +86,7 @@ function checkParameters(report: Report, raw: unknown, path: string): void {
     report(
       path,
       'PARAMETER',
-      `minClaimAmount ${String(min)} is above maxClaimAmount ${String(max)}`,
+      `${named('minClaimAmount')} is above ${named('maxClaimAmount')}: no claim can meet both`,
     );
   }
   if (hoursFrom !== undefined && hoursFrom === hoursTo) {
@@ -81,6 +96,14 @@ function checkParameters(report: Report, raw: unknown, path: string): void {
       `hoursFrom and hoursTo are both ${String(hoursFrom)}: no hour is in the window`,
     );
   }
+  return object;
+}
+
+/** A list that must name something: an empty one makes its rule do nothing (EMPTY). */
+function readNonEmpty(report: Report, value: unknown, path: string, why: string): unknown[] {
+  const list = readArray(report, value, path) ?? [];
+  if (Array.isArray(value) && list.length === 0) report(path, 'EMPTY', why);
+  return list;
 }
 
 /**
@@ -93,7 +116,7 @@ export function validateEntitlementRuleSet(
   tiers: readonly string[],
 ): EntitlementValidation {
   const problems: RuleSetProblem[] = [];
-  const report: Report = (path, rule, message) => problems.push({ path, rule, message });
+  const report = reportTo(problems);
   const root = readObject(report, doc, '', 'The entitlement rule set', [
     'services',
     'grants',
@@ -101,7 +124,7 @@ export function validateEntitlementRuleSet(
   ]);
   if (!root) return { ok: false, problems };
 
-  const services = new Set<string>();
+  const services = new Map<string, Json>();
   (readArray(report, root.services, 'services') ?? []).forEach((raw, i) => {
     const path = `services[${i}]`;
     const service = readObject(report, raw, path, 'A service', [
@@ -125,10 +148,10 @@ export function validateEntitlementRuleSet(
     }
     if (typeof service.fastTrack !== 'boolean')
       report(field(path, 'fastTrack'), 'TYPE', 'fastTrack must be true or false');
-    checkParameters(report, service.parameters, field(path, 'parameters'));
+    const parameters = checkParameters(report, service.parameters, field(path, 'parameters'));
     if (code && services.has(code))
       report(field(path, 'code'), 'DUPLICATE_CODE', `service ${code} is defined twice`);
-    if (code) services.add(code);
+    else if (code) services.set(code, parameters ?? {});
   });
 
   const knownService = (value: unknown, path: string) => {
@@ -149,30 +172,38 @@ export function validateEntitlementRuleSet(
     );
     if (!grant) return;
     readText(report, grant, 'rationale', path);
-    checkParameters(report, grant.parameters, field(path, 'parameters'));
     const service = knownService(grant.service, field(path, 'service'))
       ? (grant.service as string)
       : undefined;
-    (readArray(report, grant.tiers, field(path, 'tiers')) ?? []).forEach((tier, j) => {
-      const tierPath = `${field(path, 'tiers')}[${j}]`;
-      if (typeof tier !== 'string' || !tiers.includes(tier)) {
-        report(
-          tierPath,
-          'UNKNOWN_TIER',
-          `${JSON.stringify(tier)} is not a tier of the active tier rule set (${tiers.join(', ')})`,
-        );
-        return;
-      }
-      const key = `${service}|${tier}`;
-      const earlier = granted.get(key);
-      if (service && earlier) {
-        report(
-          tierPath,
-          'DUPLICATE_GRANT',
-          `${service} is granted to ${tier} twice (first at ${earlier}): which parameters apply?`,
-        );
-      } else if (service) granted.set(key, tierPath);
-    });
+    checkParameters(
+      report,
+      grant.parameters,
+      field(path, 'parameters'),
+      service ? services.get(service) : undefined,
+    );
+    const tiersPath = field(path, 'tiers');
+    readNonEmpty(report, grant.tiers, tiersPath, 'a grant to no tier gives nothing').forEach(
+      (tier, j) => {
+        const tierPath = `${field(path, 'tiers')}[${j}]`;
+        if (typeof tier !== 'string' || !tiers.includes(tier)) {
+          report(
+            tierPath,
+            'UNKNOWN_TIER',
+            `${JSON.stringify(tier)} is not a tier of the active tier rule set (${tiers.join(', ')})`,
+          );
+          return;
+        }
+        const key = `${service}|${tier}`;
+        const earlier = granted.get(key);
+        if (service && earlier) {
+          report(
+            tierPath,
+            'DUPLICATE_GRANT',
+            `${service} is granted to ${tier} twice (first at ${earlier}): which parameters apply?`,
+          );
+        } else if (service) granted.set(key, tierPath);
+      },
+    );
   });
 
   (readArray(report, root.riskGates, 'riskGates') ?? []).forEach((raw, i) => {
@@ -188,8 +219,9 @@ export function validateEntitlementRuleSet(
     const name = readCode(report, gate, path) ?? path;
     readText(report, gate, 'reason', path);
     readText(report, gate, 'rationale', path);
-    (readArray(report, gate.services, field(path, 'services')) ?? []).forEach((s, j) =>
-      knownService(s, `${field(path, 'services')}[${j}]`),
+    const servicesPath = field(path, 'services');
+    readNonEmpty(report, gate.services, servicesPath, `${name} withholds no service`).forEach(
+      (s, j) => knownService(s, `${servicesPath}[${j}]`),
     );
     const whenPath = field(path, 'when');
     const when = readArray(report, gate.when, whenPath) ?? [];

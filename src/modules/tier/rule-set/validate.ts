@@ -1,3 +1,4 @@
+import { maskPersonal } from '../../../logger';
 import {
   CLASS_AXES,
   COMPARISON_OPS,
@@ -55,6 +56,16 @@ export type RuleSetValidation =
   { ok: true; ruleSet: TierRuleSetDocument } | { ok: false; problems: RuleSetProblem[] };
 
 export type Report = (path: string, rule: ProblemRule, message: string) => void;
+
+/**
+ * A Report that adds to `problems`. Problems quote the document's own words (an unknown
+ * metric, a code), which an administrator may have filled with a mobile or an ID number:
+ * those are masked, as in every message (README, Errors).
+ */
+export const reportTo =
+  (problems: RuleSetProblem[]): Report =>
+  (path, rule, message) =>
+    problems.push({ path: maskPersonal(path), rule, message: maskPersonal(message) });
 
 export type Json = Record<string, unknown>;
 
@@ -524,7 +535,7 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
  */
 export function validateRuleSet(doc: unknown): RuleSetValidation {
   const problems: RuleSetProblem[] = [];
-  const report: Report = (path, rule, message) => problems.push({ path, rule, message });
+  const report = reportTo(problems);
   const root = readObject(report, doc, '', 'The rule set', [...CLASS_AXES, 'tiers', 'matrix']);
   if (!root) return { ok: false, problems };
   const known: Known = {};
