@@ -201,6 +201,9 @@ export class ReadSession {
       this.compiledKey(info),
       () => this.compileLookup(info, lookup),
     );
+    // A mutation's answer is read after its write, and the next mutation of the request
+    // writes again: nothing read before it stands (renamed A, then B, answered A twice).
+    if (info.operation.operation === 'mutation' && !info.path.prev) this.loaders.clear();
     let loader = this.loaders.get(shape);
     if (!loader) {
       loader = new DataLoader(async (batch) => {

@@ -180,6 +180,25 @@ describe('the organisation tree', () => {
       });
     });
 
+    it('answers each of several mutations in one request with the state it left', async () => {
+      const n = nextNumber();
+      const { province } = treeRecords(n);
+      await ingest([province]);
+      const res = await hub.gql(
+        `mutation {
+          a: renameBranch(input: { code: "${province.code}", name: "甲${n}" }) { name }
+          b: renameBranch(input: { code: "${province.code}", name: "乙${n}" }) { name }
+          c: renameBranch(input: { code: "${province.code}", name: "丙${n}" }) { name }
+        }`,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toEqual({
+        a: { name: `甲${n}` },
+        b: { name: `乙${n}` },
+        c: { name: `丙${n}` },
+      });
+    });
+
     it('refuses malformed records whole, and dates that break the branch period', async () => {
       const n = nextNumber();
       const today = hub.clock.today();
