@@ -38,18 +38,31 @@ async function exampleCustomer(app: App): Promise<string | undefined> {
 /** A start-up failure a newcomer can act on, said in one line without a stack. */
 class StartupFailure extends Error {}
 
+/** Why the hub cannot listen, by the setting that fixes it, when it is a usual reason. */
+const LISTEN_FAILURES: Record<string, [why: string, setting: string]> = {
+  EADDRINUSE: ['another program uses that port', 'PORT (or HOST)'],
+  EACCES: ['not allowed', 'PORT (or HOST)'],
+  ENOTFOUND: ['no such host name', 'HOST'],
+  EAI_AGAIN: ['the host name could not be looked up', 'HOST'],
+  EADDRNOTAVAIL: ['no network interface of this machine has that address', 'HOST'],
+};
+
+function listenFailure(error: unknown, config: Config): unknown {
+  const { code } = error as { code?: string };
+  const known = code ? LISTEN_FAILURES[code] : undefined;
+  if (!known) return error;
+  return new StartupFailure(
+    `Cannot listen on ${config.host}:${config.port} (${code}): ${known[0]}. Set ${known[1]}.`,
+  );
+}
+
 /**
- * The usual reasons a start fails, named by the setting that fixes them: the port taken,
- * the database out of reach (its address without the password).
+ * The usual reasons a start fails, named by the setting that fixes them: the database out of
+ * reach (its address without the password); listening is listenFailure's.
  */
 function startupFailure(error: unknown, config: Config, databaseUrl?: string): unknown {
+  if (error instanceof StartupFailure) return error;
   const { code, message } = error as { code?: string; message?: string };
-  if (code === 'EADDRINUSE' || code === 'EACCES') {
-    return new StartupFailure(
-      `Cannot listen on ${config.host}:${config.port} (${code}): ` +
-        `${code === 'EADDRINUSE' ? 'another program uses that port' : 'not allowed'}. Set PORT (or HOST).`,
-    );
-  }
   const unreachable = [
     'ECONNREFUSED',
     'ENOTFOUND',
@@ -142,7 +155,11 @@ async function start(config: Config, opened: Opened): Promise<void> {
   if (config.seedDemo)
     await step(seedIfEmpty(app, database.url, secrets.piiHashKey, config.demoCustomers));
   if (config.tierWorkerIntervalMs > 0) app.worker.start(config.tierWorkerIntervalMs);
-  const url = await step(app.listen(config.port, config.host));
+  const url = await step(
+    app.listen(config.port, config.host).catch((error: unknown) => {
+      throw listenFailure(error, config);
+    }),
+  );
   serving = true;
   if (requested) await shutdown(requested);
 

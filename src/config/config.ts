@@ -140,6 +140,9 @@ export function parseConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  } else if (databaseUrl && !URL.canParse(databaseUrl)) {
+    // Never quoted: it holds the password.
+    problems.push('DATABASE_URL is not a valid URL (a port from 1 to 65535, a host, a path)');
   }
   const config: Config = {
     env: nodeEnv,
@@ -221,6 +224,14 @@ export function parseConfig(env: Env = process.env): Config {
   if (config.matching.thresholds.review > config.matching.thresholds.link) {
     problems.push('MATCH_REVIEW_THRESHOLD must not be above MATCH_LINK_THRESHOLD');
   }
+  // A request cut before its statement is: the caller hears 503 and the write still commits.
+  const { requestTimeoutMs: request, statementTimeoutMs: statement } = config;
+  if (request > 0 && statement > 0 && request <= statement) {
+    problems.push(
+      'REQUEST_TIMEOUT_MS must be above STATEMENT_TIMEOUT_MS (or 0), so that a statement ' +
+        'ends before the request that waits for it',
+    );
+  }
   if (nodeEnv === 'production') {
     if (!config.databaseUrl) problems.push('DATABASE_URL is required in production');
     // Production trusts the insurer's identity provider only, never a secret of its own.
@@ -233,7 +244,7 @@ export function parseConfig(env: Env = process.env): Config {
       );
     }
     if (!config.piiHashKey) problems.push('PII_HASH_KEY is required in production');
-    if (!config.piiEncryptionKeys) problems.push('PII_ENCRYPTION_KEYS is required in production');
+    if (!env.PII_ENCRYPTION_KEYS) problems.push('PII_ENCRYPTION_KEYS is required in production');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -95,6 +95,9 @@ export function ormOptions(
       emit: 'ts',
     },
     forceUtcTimezone: true,
+    // A missing database is a wrong DATABASE_URL (a typo in its name), to be said at start;
+    // created, it would serve a hub that looks healthy and holds nothing.
+    ensureDatabase: false,
     allowGlobalContext: false,
     debug: false,
   });

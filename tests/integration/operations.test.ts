@@ -350,4 +350,29 @@ describe('running the hub in production', () => {
       await dropDatabase(adminUrl, name);
     }
   });
+
+  it('never creates the database DATABASE_URL names: a missing one fails the start', async () => {
+    const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
+    const name = `cif_hub_t_missing_${process.pid}_${Date.now()}`;
+    const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const app = await createApp({
+      config: { dbPoolSize: 2, maxBodyBytes: 1024 * 1024, env: 'production' },
+      databaseUrl: databaseUrl(adminUrl, name),
+      secrets: TEST_SECRETS,
+      logger: silent,
+    });
+    try {
+      await expect(app.migrate()).rejects.toMatchObject({ code: '3D000' });
+    } finally {
+      await app.close();
+    }
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+      expect(found.rowCount).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  });
 });

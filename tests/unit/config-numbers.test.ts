@@ -12,3 +12,31 @@ describe('number settings', () => {
     ]);
   });
 });
+
+describe('settings that go together', () => {
+  it('refuse a request timeout that cuts a request before its statement', () => {
+    expect(problems({ REQUEST_TIMEOUT_MS: '1000', STATEMENT_TIMEOUT_MS: '30000' })).toEqual([
+      'REQUEST_TIMEOUT_MS must be above STATEMENT_TIMEOUT_MS (or 0), so that a statement ends before the request that waits for it',
+    ]);
+    expect(problems({ REQUEST_TIMEOUT_MS: '0', STATEMENT_TIMEOUT_MS: '30000' })).toEqual([]);
+    expect(problems({ REQUEST_TIMEOUT_MS: '1000', STATEMENT_TIMEOUT_MS: '0' })).toEqual([]);
+  });
+
+  it('refuse a DATABASE_URL that is no URL, without quoting it (it holds the password)', () => {
+    for (const url of [
+      'postgres://postgres:S3cretPW@127.0.0.1:99999/x',
+      'postgres://postgres:S3cretPW@[::1:5432/x',
+    ]) {
+      const refused = problems({ DATABASE_URL: url });
+      expect(refused).toEqual([
+        'DATABASE_URL is not a valid URL (a port from 1 to 65535, a host, a path)',
+      ]);
+    }
+  });
+
+  it('say only what is wrong with a keyring that is set but malformed', () => {
+    const refused = problems({ NODE_ENV: 'production', PII_ENCRYPTION_KEYS: 'k1:abc' });
+    expect(refused.some((p) => p.startsWith('PII_ENCRYPTION_KEYS: '))).toBe(true);
+    expect(refused).not.toContain('PII_ENCRYPTION_KEYS is required in production');
+  });
+});
