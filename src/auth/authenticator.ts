@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { outageOf } from '../db/outage';
+import { maskPersonal } from '../logger';
 import { ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
 import { ApiKeyService } from '../modules/api-key/api-key.service';
 import { Branch, BRANCH_CODE } from '../modules/branch/branch.entity';
@@ -70,10 +71,12 @@ export class Authenticator {
       throw new UnauthenticatedError(`${credential} names no valid branch code`);
     }
     const branch = await this.branch(code);
+    // A code is the issuer's word, and may be anything that fits its format.
+    const named = maskPersonal(code);
     if (!branch)
-      throw new UnauthenticatedError(`${credential} names branch ${code}, which does not exist`);
+      throw new UnauthenticatedError(`${credential} names branch ${named}, which does not exist`);
     if (!branch.open)
-      throw new UnauthenticatedError(`${credential} names branch ${code}, which is closed`);
+      throw new UnauthenticatedError(`${credential} names branch ${named}, which is closed`);
     return branch.path;
   }
 

@@ -131,6 +131,11 @@ describe('bearer tokens in development and tests (HS256)', () => {
       () => sign(claims({ branch: '9999' })),
       /names branch 9999, which does not exist/,
     ],
+    [
+      'a token whose branch is a mobile number',
+      () => sign(claims({ branch: '13800138000' })),
+      /names branch \[digits\], which does not exist/,
+    ],
     ['a token of an empty branch', () => sign(claims({ branch: '' })), /has no branch/],
     [
       'a token of a closed branch',

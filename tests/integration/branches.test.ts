@@ -162,6 +162,9 @@ describe('the organisation tree', () => {
         `branch ${province.code} cannot go under ${county.code}, which lies under it (0000.${province.code}.${city.code}.${county.code})`,
       );
       expect(result.records[1].errors[0].message).toMatch(/must|is CITY, but a branch under 0000/);
+      expect(result.records[4].errors[0].message).toBe(
+        'the tree has its head office already: any other branch needs a parentCode',
+      );
       expect((await branch(province.code)).path).toBe(`0000.${province.code}`);
 
       const move = await hub.gql(MOVE, {

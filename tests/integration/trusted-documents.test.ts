@@ -152,9 +152,13 @@ describe('trusted documents, in production (front line and source systems restri
     );
     expect(smuggled.status).toBe(400);
     expect(smuggled.body.errors![0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-    const malformed = await send(hub, Role.FRONTLINE, { documentId: 'sha256:xyz' });
+    const malformed = await send(hub, Role.FRONTLINE, {
+      documentId: 'sha256:13800138000-zhang@example.com',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors![0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(JSON.stringify(malformed.body)).not.toMatch(/13800138000|zhang@/);
+    expect(unknown.body.errors![0].extensions.hash).toBe(sha256('{ __typename }'));
     const mismatch = await send(hub, Role.FRONTLINE, byHash(hash, { query: '{ __typename }' }));
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.errors![0].extensions).toMatchObject({

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { maskPersonal } from '../../logger';
 import { ErrorCode } from '../errors';
 import { LIMIT_SETTINGS, type GraphQLLimits } from './settings';
 
@@ -120,13 +121,16 @@ export class TrustedDocumentRequiredError extends Refusal {
   }
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 export class PersistedQueryNotFoundError extends Refusal {
   constructor(hash: string) {
     super(
       ErrorCode.PERSISTED_QUERY_NOT_FOUND,
       400,
       'No registered document has this hash, or it was revoked',
-      { hash: hash.slice(0, 64) },
+      // A malformed one is the caller's text, which may be anything (a mobile, an ID).
+      { hash: SHA256_HEX.test(hash) ? hash : maskPersonal(hash.slice(0, 64)) },
     );
   }
 }

@@ -53,15 +53,40 @@ const rule = (kind: BranchRuleKind, field: string, code: string, message: string
 
 /**
  * The database's tree rules (migration Migration20261130120000), by the constraint name its
- * triggers raise with: the field each concerns and the rule code the API reports.
+ * triggers raise with: the field each concerns and the rule code the API reports. The
+ * triggers' own words say what is wrong; an index or a check constraint says only its name
+ * and the row's key, so those rules carry a message of their own.
  */
-const TREE_CONSTRAINTS: Record<string, { field: string; rule: string; kind: BranchRuleKind }> = {
+const TREE_CONSTRAINTS: Record<
+  string,
+  { field: string; rule: string; kind: BranchRuleKind; message?: string }
+> = {
   branch_cycle: { field: 'parentCode', rule: 'CYCLE', kind: 'input' },
   branch_level: { field: 'level', rule: 'LEVEL_MISMATCH', kind: 'input' },
-  branch_one_head_office: { field: 'parentCode', rule: 'ONE_HEAD_OFFICE', kind: 'input' },
-  branch_period_check: { field: 'validTo', rule: 'PERIOD', kind: 'input' },
-  branch_code_check: { field: 'code', rule: 'CODE_FORMAT', kind: 'input' },
-  branch_name_check: { field: 'name', rule: 'REQUIRED', kind: 'input' },
+  branch_one_head_office: {
+    field: 'parentCode',
+    rule: 'ONE_HEAD_OFFICE',
+    kind: 'input',
+    message: 'the tree has its head office already: any other branch needs a parentCode',
+  },
+  branch_period_check: {
+    field: 'validTo',
+    rule: 'PERIOD',
+    kind: 'input',
+    message: 'a branch cannot close before the day it opened',
+  },
+  branch_code_check: {
+    field: 'code',
+    rule: 'CODE_FORMAT',
+    kind: 'input',
+    message: 'must be 1 to 32 letters, digits or hyphens',
+  },
+  branch_name_check: {
+    field: 'name',
+    rule: 'REQUIRED',
+    kind: 'input',
+    message: 'must not be blank',
+  },
   branch_parent_closed: { field: 'parentCode', rule: 'PARENT_CLOSED', kind: 'conflict' },
   branch_open_children: { field: 'validTo', rule: 'OPEN_CHILDREN', kind: 'conflict' },
   branch_active_customers: { field: 'validTo', rule: 'ACTIVE_CUSTOMERS', kind: 'conflict' },
@@ -74,7 +99,7 @@ export function treeRuleOf(error: unknown): BranchRuleError | undefined {
   const known = constraint ? TREE_CONSTRAINTS[constraint] : undefined;
   if (!known) return undefined;
   // Knex puts the statement before the database's own words.
-  const text = (message ?? '').split(' - ').pop()!;
+  const text = known.message ?? (message ?? '').split(' - ').pop()!;
   return rule(known.kind, known.field, known.rule, text);
 }
 
