@@ -42,6 +42,16 @@ describe('loading the organisation from a file, on a hub without demo data', () 
     expect(csv[0]).toMatchObject({ line: 2, record: { code: '0000', parentCode: null } });
   });
 
+  it('reads codes as the API does, and names each problem of a line once', () => {
+    const [fullWidth] = parseBranchFile(
+      'code,name,level,parentCode\nＧ１,省,PROVINCIAL,０００0\n',
+      'csv',
+    );
+    expect(fullWidth).toMatchObject({ problems: [], record: { code: 'G1', parentCode: '0000' } });
+    const [mistyped] = parseBranchFile('{"code":123,"name":"x","level":"CITY"}\n', 'ndjson');
+    expect(mistyped.problems.map((p) => [p.field, p.rule])).toEqual([['code', 'TYPE']]);
+  });
+
   it('loads the example tree, after which customers can be ingested into it', async () => {
     const rows = parseBranchFile(read(EXAMPLE), 'csv');
     const change = { actor: 'test-loader', reason: 'branches:load branches.csv' };

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { addDays } from '../../time/clock';
+import { typedIdentifier } from '../../validation/width';
 import { BranchLevel } from './branch.entity';
 import type { TreeProblem } from './branch-order';
 import type { BranchRecord } from './branch.service';
@@ -53,17 +54,20 @@ export function parseBranchFile(text: string, format: BranchFileFormat): BranchF
   const raw = format === 'csv' ? csvRows(text) : ndjsonRows(text);
   return raw.map(({ line, values }) => {
     const problems: TreeProblem[] = [];
+    const mistyped = new Set<FileField>();
+    for (const [field, v] of Object.entries(values) as [FileField, unknown][]) {
+      if (v === undefined || v === null || typeof v === 'string') continue;
+      mistyped.add(field);
+      problems.push({ field, rule: 'TYPE', message: `must be text, got ${JSON.stringify(v)}` });
+    }
     const value = (field: FileField): string | undefined => {
       const v = values[field];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'string') {
-        problems.push({ field, rule: 'TYPE', message: `must be text, got ${JSON.stringify(v)}` });
-        return undefined;
-      }
-      return v.trim() === '' ? undefined : v.trim();
+      if (typeof v !== 'string' || v.trim() === '') return undefined;
+      // Codes as the API reads them: full-width letters and digits are ASCII.
+      return field === 'code' || field === 'parentCode' ? typedIdentifier(v) : v.trim();
     };
     for (const field of REQUIRED) {
-      if (value(field) === undefined) {
+      if (value(field) === undefined && !mistyped.has(field)) {
         problems.push({ field, rule: 'REQUIRED', message: 'must not be empty' });
       }
     }
