@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -82,7 +83,11 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, databaseUrl, secrets, logger } = options;
   const clock = options.clock ?? new BusinessClock(config.businessTimeZone);
-  const limits = { statementTimeoutMs: config.statementTimeoutMs, poolWaitMs: config.dbPoolWaitMs };
+  const limits = {
+    statementTimeoutMs: config.statementTimeoutMs,
+    poolWaitMs: config.dbPoolWaitMs,
+    applicationName: `cif-hub ${randomBytes(4).toString('hex')}`,
+  };
   const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, limits));
   // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the
   // read path runs named prepared statements on generic plans without JIT (src/db/pg.ts), which the
@@ -96,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const probe = createPool(databaseUrl, 1, clock.zone, {
     statementTimeoutMs: 2_000,
     poolWaitMs: 2_000,
+    applicationName: limits.applicationName,
   });
   const stats = (p: typeof pool) => () => ({
     inUse: p.totalCount - p.idleCount,
@@ -110,6 +116,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   observeQueries(pool, metrics, 'jobs');
   let closing = false;
+  let closed: Promise<void> | undefined;
   // On Ctrl-C the embedded PostgreSQL gets the signal too and may drop connections first.
   for (const p of [pool, readPool, probe]) {
     p.on(
@@ -229,27 +236,49 @@ export async function createApp(options: AppOptions): Promise<App> {
           resolve(`http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}/graphql`);
         });
       }),
-    close: async () => {
-      closing = true;
-      const grace = config.shutdownGraceMs ?? 10_000;
-      const within = <T>(work: Promise<T>) =>
-        Promise.race([work, new Promise<void>((r) => setTimeout(r, grace).unref())]);
-      // No new connections; requests in flight finish within the grace period, then the
-      // connections still open are cut.
-      const drained = server.listening
-        ? new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          })
-        : Promise.resolve();
-      // The worker's batch in progress commits or rolls back; it takes no new one.
-      await Promise.all([within(drained), within(worker.stop())]);
-      server.closeAllConnections();
-      await activationListener.stop();
-      await apollo.stop();
-      await within(activations.idle());
-      await Promise.all([pool.end(), readPool.end(), probe.end()]);
-      await orm.close();
-    },
+    // Once, however many ask (a signal during a failed start, a test's own cleanup).
+    close: () =>
+      (closed ??= (async () => {
+        closing = true;
+        const grace = config.shutdownGraceMs ?? 10_000;
+        const within = <T>(work: Promise<T>) =>
+          Promise.race([work, new Promise<void>((r) => setTimeout(r, grace).unref())]);
+        // No new connections; requests in flight finish within the grace period, then the
+        // connections still open are cut.
+        const drained = server.listening
+          ? new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeIdleConnections();
+            })
+          : Promise.resolve();
+        // The worker's batch in progress commits or rolls back; it takes no new one.
+        const [inTime] = await Promise.all([
+          within(drained.then(() => true)),
+          within(worker.stop()),
+        ]);
+        if (!inTime) {
+          // What still runs is stopped, so that it rolls back rather than commit after its
+          // caller was cut off, and the process ends near the grace period, not when a lock
+          // it waits for is freed: a statement is cancelled, a transaction between statements
+          // ended. A request so stopped may still answer (503, retryable) before the cut.
+          await probe
+            .query(
+              `select count(case when state = 'active' then pg_cancel_backend(pid)
+                               else pg_terminate_backend(pid) end)
+             from pg_stat_activity
+             where application_name = $1 and pid <> pg_backend_pid()
+               and state in ('active', 'idle in transaction')`,
+              [limits.applicationName],
+            )
+            .catch(() => undefined);
+          await Promise.race([drained, new Promise<void>((r) => setTimeout(r, 500).unref())]);
+        }
+        server.closeAllConnections();
+        await activationListener.stop();
+        await apollo.stop();
+        await within(activations.idle());
+        await Promise.all([pool.end(), readPool.end(), probe.end()]);
+        await orm.close();
+      })()),
   };
 }

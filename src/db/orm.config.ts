@@ -72,7 +72,12 @@ export function ormOptions(
   return defineConfig({
     clientUrl,
     // Sessions count days in the business zone, like the read pool's (src/db/pg.ts).
-    driverOptions: { connection: { options: sessionOptions(zone, limits.statementTimeoutMs) } },
+    driverOptions: {
+      connection: {
+        options: sessionOptions(zone, limits.statementTimeoutMs),
+        application_name: limits.applicationName,
+      },
+    },
     entities: ENTITIES,
     // Under @swc/jest and ts-node MikroORM cannot tell it runs TypeScript and would look
     // for compiled migrations in dist/, find none, and say nothing.

@@ -16,6 +16,11 @@ export interface DbLimits {
    * its 26 ms compiling itself. Never for set-based jobs, whose plans depend on their values.
    */
   compiledReads?: boolean;
+  /**
+   * The sessions' application_name: one per hub instance, so that a shutdown finds the
+   * statements its own requests still run (and an operator sees whose they are).
+   */
+  applicationName?: string;
 }
 
 /**
@@ -30,6 +35,7 @@ export function pgConfig(
   const options = sessionOptions(zone, limits.statementTimeoutMs);
   return {
     connectionString: url,
+    application_name: limits.applicationName,
     options: limits.compiledReads
       ? `${options} -c plan_cache_mode=force_generic_plan -c jit=off`
       : options,

@@ -319,6 +319,44 @@ describe('running the hub in production', () => {
     });
   });
 
+  it('stops what still runs when the shutdown grace ends: it rolls back, and the hub closes in time', async () => {
+    const owner = await startTestHub();
+    await insertBranches(owner);
+    const hub = await startTestHub({
+      sharing: owner,
+      config: { shutdownGraceMs: 300, statementTimeoutMs: 60_000, requestTimeoutMs: 120_000 },
+    });
+    const holder = new Client({ connectionString: owner.databaseUrl });
+    await holder.connect();
+    try {
+      const [{ name }] = await owner.sql<{ name: string }>(
+        `select name from branch where code = '3201'`,
+      );
+      await holder.query('begin');
+      await holder.query(`select 1 from branch where code = '3201' for update`);
+      // The rename waits for the row; the shutdown comes while it does.
+      const rename = hub
+        .gql(`mutation { renameBranch(input: { code: "3201", name: "改名" }) { name } }`)
+        .catch((error: Error) => error);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      await hub.app.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      const answer = await rename;
+      if (!(answer instanceof Error)) {
+        expect(answer.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      }
+      await holder.query('rollback');
+      // Nothing was left to commit once the lock was freed.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await owner.sql(`select name from branch where code = '3201'`)).toEqual([{ name }]);
+    } finally {
+      await holder.end();
+      await hub.close();
+      await owner.close();
+    }
+  });
+
   it('lets replicas that start together on an empty database take turns migrating it', async () => {
     const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
     const name = `cif_hub_t_replicas_${process.pid}_${Date.now()}`;
