@@ -142,7 +142,8 @@ async function start(config: Config, opened: Opened): Promise<void> {
   };
 
   const database = await step(
-    openDatabase(config, (message) => console.log(message)),
+    // Its own signal handlers stop the embedded PostgreSQL once requests have drained.
+    openDatabase(config, (message) => console.log(message), { ownSignals: true }),
     (d) => (opened.database = d),
   );
   const secrets = resolveSecrets(config);

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPostgresPort'>,
   log: (message: string) => void,
+  options: { ownSignals?: boolean } = {},
 ): Promise<{ url: string; embedded: boolean; stop: () => Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   log(`No DATABASE_URL: starting the embedded PostgreSQL in ${config.dataDir}`);
@@ -16,6 +17,7 @@ export async function openDatabase(
     dir: path.join(config.dataDir, 'pg'),
     port: config.embeddedPostgresPort,
     database: 'cif_hub',
+    ownSignals: options.ownSignals,
   });
   return { url: server.url, embedded: true, stop: server.stop };
 }

