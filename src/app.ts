@@ -101,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const probe = createPool(databaseUrl, 1, clock.zone, {
     statementTimeoutMs: 2_000,
     poolWaitMs: 2_000,
+    queryTimeoutMs: 2_500,
     applicationName: limits.applicationName,
   });
   const stats = (p: typeof pool) => () => ({

@@ -17,7 +17,8 @@ export function outageOf(error: unknown): UnavailableReason | undefined {
       ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
         code,
       ) ||
-      /Connection terminated|Client has encountered a connection error|connection is closed/i.test(
+      // node-pg's query_timeout: the server took the statement and never answered.
+      /Connection terminated|Client has encountered a connection error|connection is closed|Query read timeout/i.test(
         message,
       )
     ) {

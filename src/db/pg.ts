@@ -21,6 +21,11 @@ export interface DbLimits {
    * statements its own requests still run (and an operator sees whose they are).
    */
   applicationName?: string;
+  /**
+   * How long node-pg waits for an answer to a statement, on top of the server's own
+   * statement_timeout, which a frozen server never applies.
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -47,6 +52,7 @@ export function createPool(url: string, max: number, zone?: string, limits: DbLi
     ...pgConfig(url, zone, limits),
     max,
     ...(limits.poolWaitMs ? { connectionTimeoutMillis: limits.poolWaitMs } : {}),
+    ...(limits.queryTimeoutMs ? { query_timeout: limits.queryTimeoutMs } : {}),
   });
   // The pool reports an idle connection's failure as its own 'error'; a checked-out one,
   // between two statements of a transaction, would throw from an unheard 'error' event

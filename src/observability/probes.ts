@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import { outageOf } from '../db/outage';
+import { UnavailableReason } from '../graphql/errors';
 import type { Metrics, PoolStats } from './metrics';
 
 /** Times every statement of `pool` into the query latency histogram. */
@@ -64,7 +65,16 @@ export class Readiness {
       if ((error as { code?: string }).code === '42P01') {
         return { ready: false, reason: 'MIGRATIONS_PENDING' };
       }
-      return { ready: false, reason: outageOf(error) ?? 'DATABASE_ERROR' };
+      // Its pool is its own: its one connection still busy is a database that does not
+      // answer (a frozen server), not a busy hub.
+      const reason = outageOf(error);
+      return {
+        ready: false,
+        reason:
+          reason === UnavailableReason.POOL_EXHAUSTED
+            ? UnavailableReason.DATABASE_UNAVAILABLE
+            : (reason ?? 'DATABASE_ERROR'),
+      };
     }
   }
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import {
@@ -10,7 +11,9 @@ import {
   residentId,
 } from '../setup/factories';
 import { createApp } from '../../src/app';
+import { createPool } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
+import { Readiness } from '../../src/observability/probes';
 import type { Logger } from '../../src/logger';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
@@ -91,6 +94,28 @@ describe('running the hub in production', () => {
           last!.name,
           last!.executed_at,
         ]);
+      }
+    });
+
+    it('calls a database that never answers its own probe connection unavailable, not busy', async () => {
+      // Accepts connections and says nothing: a frozen PostgreSQL, as a client sees one.
+      const frozen = net.createServer((socket) => socket.on('data', () => undefined));
+      await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
+      const { port } = frozen.address() as net.AddressInfo;
+      const probe = createPool(`postgres://cif@127.0.0.1:${port}/cif`, 1, undefined, {
+        poolWaitMs: 300,
+        queryTimeoutMs: 400,
+      });
+      try {
+        const readiness = new Readiness(probe, hub.app.orm);
+        for (let i = 0; i < 2; i++) {
+          const started = Date.now();
+          expect(await readiness.check()).toEqual({ ready: false, reason: 'DATABASE_UNAVAILABLE' });
+          expect(Date.now() - started).toBeLessThan(2_000);
+        }
+      } finally {
+        await probe.end().catch(() => undefined);
+        frozen.close();
       }
     });
 
