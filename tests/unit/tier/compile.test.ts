@@ -88,7 +88,7 @@ describe('the default rule set compiled to SQL', () => {
         tier: 'WATCH',
         reasons: [
           'risk level HIGH from model claims-rules v3 on 2026-10-02',
-          'written premium 6,000.5 CNY in 12 months (at least 5,000)',
+          'written premium 6,000.50 CNY in 12 months (at least 5,000)',
         ],
       },
     ],
@@ -271,7 +271,7 @@ describe('reasons', () => {
     expect(rows.map((r) => r.reasons)).toEqual([
       [
         '1 claim in 12 months (not 2)',
-        'incurred claims 1,234,567.8 CNY in 12 months (above 1,000)',
+        'incurred claims 1,234,567.80 CNY in 12 months (above 1,000)',
         'incurred claims 2,000 CNY in 36 months (below 100,000)',
         '12-month loss ratio 63.53% at least 63.5%',
         'no verified mobile',

@@ -157,8 +157,11 @@ export function tierSql(ruleSet: TierRuleSetDocument, riskSql: string, valueSql:
 }
 
 // Formatting of values inside reasons, shared by a row's value and the threshold it met, so
-// that both always read alike: 12,480 CNY; 112%; 2026-10-02.
-const money = (sql: string) => `rtrim(to_char(${sql}, 'FM999,999,999,999,990.99'), '.')`;
+// that both always read alike: 12,480 CNY; 112%; 2026-10-02. Money is whole yuan, or yuan
+// and fen as amounts are written (6,000.50, never 6,000.5).
+const money = (sql: string) =>
+  `to_char(${sql}, case when (${sql}) = trunc(${sql}) then 'FM999,999,999,999,990' ` +
+  `else 'FM999,999,999,999,990.00' end)`;
 const percent = (sql: string) => `rtrim(to_char(${sql} * 100, 'FM999,999,999,990.99'), '.') || '%'`;
 const whole = (sql: string) => `(${sql})::text`;
 const date = (sql: string) => `to_char(${sql}, 'YYYY-MM-DD')`;
