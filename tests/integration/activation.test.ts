@@ -121,6 +121,61 @@ describe('activating a rule set version', () => {
     }
   });
 
+  it('dates the switch when it commits, not when the job began: tiers and versions alike', async () => {
+    const before = await activeTierVersion();
+    const draft = await tierDraft(2800);
+    const began = new Date(Date.now() + 60_000);
+    const switched = new Date(began.getTime() + 10 * 60_000);
+    const blocker = new Client({ connectionString: hub.databaseUrl });
+    await blocker.connect();
+    hub.clock.set(began);
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table tier_assignment in share mode');
+      const started = await hub.gql(
+        `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`,
+        {
+          id: draft.id,
+        },
+      );
+      expect(started.errors).toBeUndefined();
+      await lockWaits(hub, 1, 'the activation');
+      // Ten minutes pass while the job waits; decisions meanwhile are made on the old rules.
+      hub.clock.set(switched);
+      await blocker.query('rollback');
+      await hub.app.services.activations.idle();
+      const at = (rows: Record<string, unknown>[]) => [
+        ...new Set(rows.map((r) => (r.at as Date).toISOString())),
+      ];
+      expect(
+        at(
+          await hub.sql(
+            `select valid_from as at from tier_assignment where rule_set_version_id = $1`,
+            [draft.id],
+          ),
+        ),
+      ).toEqual([switched.toISOString()]);
+      expect(
+        at(
+          await hub.sql(
+            `select valid_to as at from tier_assignment where rule_set_version_id = $1
+             and valid_to is not null and valid_to >= $2`,
+            [before, began],
+          ),
+        ),
+      ).toEqual([switched.toISOString()]);
+      const [version] = await hub.sql(
+        `select (select activated_at from rule_set_version where id = $1) as activated,
+           (select retired_at from rule_set_version where id = $2) as retired`,
+        [draft.id, before],
+      );
+      expect(version).toEqual({ activated: switched, retired: switched });
+    } finally {
+      hub.clock.set(undefined);
+      await blocker.end();
+    }
+  });
+
   it('keeps the worker from writing under the old rules while the switch is pending', async () => {
     const draft = await tierDraft(2800);
     const { tiers } = hub.app.services;

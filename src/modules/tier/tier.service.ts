@@ -408,10 +408,45 @@ export class TierService {
       result.evaluated += fresh.evaluated;
       result.changed += fresh.changed;
     }
+    await switchAt(client, versionId, now, this.clock.now());
     this.observer.recomputed(RecomputeCause.ACTIVATION, result.evaluated);
     this.observer.finished('activation', seconds(started));
     return result;
   }
+}
+
+/**
+ * Dates an activation at its switch. Its rows were written as it went, stamped with its
+ * start (`began`), and readers saw the old tiers until it commits: left so, the history
+ * would say the new tiers held while decisions were still being made on the old ones (an
+ * activation takes about a minute at a million customers). So the new periods open, the
+ * periods they end close, and the versions activate and retire at `switched`, the
+ * transaction's last moment.
+ */
+async function switchAt(
+  client: PoolClient,
+  versionId: string,
+  began: Date,
+  switched: Date,
+): Promise<void> {
+  if (switched <= began) return;
+  await client.query(
+    `with opened as (
+       update tier_assignment set valid_from = $3
+       where rule_set_version_id = $1 and cause = $4 and valid_from = $2
+       returning customer_id)
+     update tier_assignment a set valid_to = $3
+     from opened where a.customer_id = opened.customer_id and a.valid_to = $2`,
+    [versionId, began, switched, RecomputeCause.ACTIVATION],
+  );
+  await client.query(
+    `update rule_set_version set
+       activated_at = case when id = $1 and activated_at = $2 then $3 else activated_at end,
+       retired_at = case when retired_at = $2 then $3 else retired_at end,
+       updated_at = $3
+     where kind = $4 and (id = $1 or retired_at = $2)`,
+    [versionId, began, switched, RuleSetKind.TIER],
+  );
 }
 
 const SETTLED_TABLES = 'tier_assignment, customer, segment_count';
