@@ -121,6 +121,32 @@ describe('tier assignments', () => {
       Role.UNDERWRITING,
     );
     expect(beforeAny.data!.customer.tier).toBeNull();
+    // A later day's tier or history is not known yet: asked for, it is refused, not guessed.
+    const tomorrow = addDays(hub.clock.today(), 1);
+    for (const [query, role, field] of [
+      [
+        `{ customer(by: { cifNo: "${customer.cifNo}" }) { tier(asOf: "${tomorrow}") { tier } } }`,
+        Role.UNDERWRITING,
+        'asOf',
+      ],
+      [
+        `{ customer(by: { cifNo: "${customer.cifNo}" }) { riskHistory(asOf: "${tomorrow}") { claimCount3y } } }`,
+        Role.UNDERWRITING,
+        'asOf',
+      ],
+      [`{ tierSegmentSummary(asOf: "${tomorrow}") { tier customers } }`, Role.MARKETING, 'asOf'],
+      [
+        `{ marketingCustomers(filter: { tiers: [\"DIAMOND\"], tierAsOf: "${tomorrow}" }) { totalCount } }`,
+        Role.MARKETING,
+        'filter.tierAsOf',
+      ],
+    ] as const) {
+      const refused = await hub.gql(query, {}, role);
+      expect([query, refused.errors?.[0]?.extensions]).toEqual([
+        query,
+        expect.objectContaining({ code: 'BAD_USER_INPUT', field, rule: 'FUTURE_DATE' }),
+      ]);
+    }
   });
 
   it('answers the tier alone (read from the customer row) as the open assignment, before the first and after a change', async () => {

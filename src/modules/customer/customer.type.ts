@@ -2,7 +2,7 @@ import { DateTimeScalar, LocalDateScalar } from '../../graphql/scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
 import { FIELDS } from '../../auth/access';
-import { AsOfArgs } from '../../graphql/common.args';
+import { AsOfArgs, knownDay } from '../../graphql/common.args';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
 import {
   Column,
@@ -334,12 +334,14 @@ export class CustomerView {
     kind: 'one',
     type: () => TierAssignmentView,
     args: () => AsOfArgs,
-    source: (customer, assignment, args) => ({
+    source: (customer, assignment, args, context) => ({
       where: [
         `${assignment.col('customer')} = ${customer.col('id')}`,
         assignmentAt(
           assignment.alias,
-          args.asOf ? endOfDay(customer.param(args.asOf, 'date')) : undefined,
+          knownDay(context.clock, 'asOf', args.asOf)
+            ? endOfDay(customer.param(args.asOf!, 'date'))
+            : undefined,
         ),
       ],
     }),

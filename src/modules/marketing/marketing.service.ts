@@ -1,5 +1,6 @@
 import { typedIdentifier } from '../../validation';
 import { Role, type Caller } from '../../auth/roles';
+import { knownDay } from '../../graphql/common.args';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
 import type { SqlScope } from '../../read/sql-scope';
@@ -43,7 +44,7 @@ export class MarketingService {
   /** Counts per tier (and branch) over a segment's rows, best tier first. */
   tierCountsSql(segment: SegmentRows, byBranch: boolean, asOf?: string): string {
     const { from, where, row } = segment;
-    const at = asOf ? endOfDay(row.param(asOf, 'date')) : undefined;
+    const at = knownDay(this.clock, 'asOf', asOf) ? endOfDay(row.param(asOf!, 'date')) : undefined;
     return `select ta.tier, ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
       from ${from}
       left join tier_assignment ta on ta.customer_id = ${row.col('id')} and ${assignmentAt('ta', at)}
@@ -146,7 +147,7 @@ export class MarketingService {
             where pp.customer_id = ${c.col('id')} and cl.status not in ('REJECTED', 'WITHDRAWN')
               and cl.accident_at >= ${startOfDay(`${c.param(this.clock.today(), 'date')} - ${c.param(claimsWindow, 'int')}`)})`);
         }
-        if (filter.tiers?.length && filter.tierAsOf) {
+        if (filter.tiers?.length && knownDay(this.clock, 'filter.tierAsOf', filter.tierAsOf)) {
           const at = endOfDay(c.param(filter.tierAsOf, 'date'));
           where.push(`exists (select 1 from tier_assignment ta where ta.customer_id = ${c.col('id')}
             and ta.tier = any(${c.param(filter.tiers, 'text[]')}) and ${assignmentAt('ta', at)})`);

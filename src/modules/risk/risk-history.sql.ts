@@ -1,3 +1,4 @@
+import { knownDay } from '../../graphql/common.args';
 import type { ReadContext } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 
@@ -31,7 +32,7 @@ export const EARNED_PREMIUM = (policy: string, asOf: string) => `case
 
 /** `asOf` as SQL: the argument bound as a date, or the business clock's today. */
 export function asOfSql(row: SqlScope, asOf: string | undefined, context: ReadContext): string {
-  return row.param(asOf || context.clock.today(), 'date');
+  return row.param(knownDay(context.clock, 'asOf', asOf) ?? context.clock.today(), 'date');
 }
 
 /**
