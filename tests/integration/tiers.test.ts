@@ -136,7 +136,7 @@ describe('tier assignments', () => {
       ],
       [`{ tierSegmentSummary(asOf: "${tomorrow}") { tier customers } }`, Role.MARKETING, 'asOf'],
       [
-        `{ marketingCustomers(filter: { tiers: [\"DIAMOND\"], tierAsOf: "${tomorrow}" }) { totalCount } }`,
+        `{ marketingCustomers(filter: { tiers: ["DIAMOND"], tierAsOf: "${tomorrow}" }) { totalCount } }`,
         Role.MARKETING,
         'filter.tierAsOf',
       ],
