@@ -90,7 +90,7 @@ export interface ScoredPair {
 export interface Clusters {
   /** Record ids, grouped: each group is one customer. */
   groups: string[][];
-  /** Per record, the strongest link that holds it in its group (none for a group of one). */
+  /** Per record, its link in its customer's spanning tree (none for a group of one). */
   links: Map<string, ScoredPair>;
   /** Pairs in different groups that scored for review, the best pair per two groups. */
   reviews: ScoredPair[];
@@ -277,12 +277,9 @@ export function cluster(
     ...forced,
     ...[...pairs.values()].filter((p) => p.comparison.decision === 'LINK').sort(strongestFirst),
   ];
-  for (const pair of linking) groups.join(pair.a, pair.b, pair.forced);
-  const links = new Map<string, ScoredPair>();
-  for (const pair of linking) {
-    if (groups.root(pair.a) !== groups.root(pair.b)) continue;
-    for (const id of [pair.a, pair.b]) if (!links.has(id)) links.set(id, pair);
-  }
+  // The pairs that joined two groups: each customer's spanning tree, strongest first.
+  const tree = linking.filter((pair) => groups.join(pair.a, pair.b, pair.forced));
+  const links = spanningLinks(groups.list(), tree, (id) => byId.get(id)!.key);
 
   const reviews = new Map<string, ScoredPair>();
   const scored = [...pairs.values()].filter((p) => p.comparison.decision !== 'NONE');
@@ -293,6 +290,44 @@ export function cluster(
     if (!reviews.has(id)) reviews.set(id, pair);
   }
   return { groups: groups.list(), links, reviews: [...reviews.values()], comparisons: pairs.size };
+}
+
+/**
+ * Per record, one link of its customer's spanning tree (`tree`, strongest first), so that the
+ * links shown explain the whole customer: each record's strongest link alone can leave two
+ * halves unexplained (李娜 with 李娜, "Li Na" with "Li Na"). Each record shows the link by which
+ * it is reached from an end of its customer's strongest link, so both ends of that one show
+ * it, and a record shows a weaker link only where the tree needs it.
+ */
+function spanningLinks(
+  groups: string[][],
+  tree: ScoredPair[],
+  keyOf: (id: string) => string,
+): Map<string, ScoredPair> {
+  const incident = new Map<string, ScoredPair[]>();
+  for (const pair of tree) {
+    for (const id of [pair.a, pair.b]) incident.set(id, [...(incident.get(id) ?? []), pair]);
+  }
+  const links = new Map<string, ScoredPair>();
+  for (const group of groups) {
+    if (group.length < 2) continue;
+    // Its records' strongest tree links, the strongest of which comes first in `tree`.
+    const strongest = group
+      .map((id) => incident.get(id)![0]!)
+      .reduce((x, y) => (tree.indexOf(x) <= tree.indexOf(y) ? x : y));
+    const first = keyOf(strongest.a) <= keyOf(strongest.b) ? strongest.a : strongest.b;
+    links.set(first, strongest);
+    const reached = [first];
+    for (let i = 0; i < reached.length; i++) {
+      for (const pair of incident.get(reached[i]!) ?? []) {
+        const other = pair.a === reached[i] ? pair.b : pair.a;
+        if (other === first || links.has(other)) continue;
+        links.set(other, pair);
+        reached.push(other);
+      }
+    }
+  }
+  return links;
 }
 
 /**
