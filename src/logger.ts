@@ -68,9 +68,16 @@ export function withoutValues(text: string): string {
   return frames === -1 ? head : head + text.slice(frames);
 }
 
-/** `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked. */
+/**
+ * `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked: written
+ * with full-width digits, or grouped by hyphens (138-0013-8000), too. A date's 8 digits are
+ * kept, hyphens and all.
+ */
 export function maskPersonal(text: string): string {
-  return text.replace(/\d{7,}[Xx]?/g, '[digits]').replace(EMAIL, '[e-mail]');
+  return text
+    .replace(/[\uFF10-\uFF19]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
+    .replace(/\d(?:-?\d){10,}[Xx]?|\d{7,}[Xx]?/g, '[digits]')
+    .replace(EMAIL, '[e-mail]');
 }
 
 /** An error as log fields: its kind, the database's code and constraint, where it was thrown. */

@@ -1,4 +1,5 @@
 import { ForbiddenError } from '../graphql/errors';
+import { maskPersonal } from '../logger';
 import type { Caller } from './roles';
 
 /**
@@ -9,7 +10,7 @@ import type { Caller } from './roles';
 export function requireHeadOffice(caller: Caller, why: string): void {
   if (!caller.branchPath.includes('.')) return;
   throw new ForbiddenError(
-    `${why}: changed from the head office, not branch ${caller.branchCode}`,
+    `${why}: changed from the head office, not branch ${maskPersonal(caller.branchCode)}`,
     {
       role: caller.role,
       rule: 'HEAD_OFFICE',

@@ -202,6 +202,17 @@ describe('the organisation tree', () => {
       });
     });
 
+    it('masks a code that reads as a mobile in what it says of a record', async () => {
+      const result = await ingest([
+        { code: '13500135000', name: '码', level: 'PROVINCIAL', parentCode: '3201' },
+        { code: '138-0013-8000', name: '码', level: 'CITY', parentCode: '3200' },
+        { code: '138-0013-8000', name: '另', level: 'CITY', parentCode: '3200' },
+      ]);
+      const said = JSON.stringify(result.records.map((r) => r.errors));
+      expect(said).toContain('[digits]');
+      expect(said).not.toMatch(/13500135000|138-0013-8000/);
+    });
+
     it('refuses malformed records whole, and dates that break the branch period', async () => {
       const n = nextNumber();
       const today = hub.clock.today();

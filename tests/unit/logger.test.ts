@@ -1,4 +1,4 @@
-import { createLogger, looksPersonal, withoutValues } from '../../src/logger';
+import { createLogger, looksPersonal, maskPersonal, withoutValues } from '../../src/logger';
 
 const ID = '11010519790823417X';
 
@@ -98,4 +98,23 @@ describe('a token that may hold a personal value', () => {
   ])('%s: %s', (text, personal) => {
     expect(looksPersonal(text)).toBe(personal);
   });
+});
+
+describe('masking what a caller wrote in a message', () => {
+  it.each([
+    ['13800138000', '[digits]'],
+    ['１３８００１３８０００', '[digits]'],
+    ['138-0013-8000', '[digits]'],
+    ['11010519491231002X', '[digits]'],
+    ['zhang@example.com', '[e-mail]'],
+  ])('masks %s', (value, masked) => {
+    expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
+  });
+
+  it.each(['3201', 'C000123', '2026-12-02', 'from 1900-01-01 to today (2026-12-02)'])(
+    'keeps %s',
+    (text) => {
+      expect(maskPersonal(text)).toBe(text);
+    },
+  );
 });

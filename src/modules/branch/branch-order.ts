@@ -1,3 +1,5 @@
+import { maskPersonal } from '../../logger';
+
 /** What ordering needs of a branch record: its key and its parent's. */
 export interface TreeRecord {
   code: string;
@@ -44,7 +46,9 @@ export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder 
       problems.set(i, {
         field: 'code',
         rule: 'DUPLICATE_IN_BATCH',
-        message: `code ${code} is listed more than once with other content (first at ${first})`,
+        message: maskPersonal(
+          `code ${code} is listed more than once with other content (first at ${first})`,
+        ),
       });
     }
   });
@@ -77,7 +81,7 @@ export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder 
         problems.set(i, {
           field: 'parentCode',
           rule: 'CYCLE',
-          message: `the records make a cycle: ${codes}`,
+          message: maskPersonal(`the records make a cycle: ${codes}`),
         });
       }
     }

@@ -1,4 +1,5 @@
 import { typedIdentifier } from '../../validation';
+import { maskPersonal } from '../../logger';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BusinessClock } from '../../time/clock';
@@ -48,8 +49,9 @@ export class BranchRuleError extends Error {
   }
 }
 
+// Messages name codes the caller wrote, which may be anything that fits a code (a mobile).
 const rule = (kind: BranchRuleKind, field: string, code: string, message: string) =>
-  new BranchRuleError(kind, [{ field, rule: code, message }]);
+  new BranchRuleError(kind, [{ field, rule: code, message: maskPersonal(message) }]);
 
 /**
  * The database's tree rules (migration Migration20261130120000), by the constraint name its
