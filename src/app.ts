@@ -10,7 +10,7 @@ import { DEFAULT_TOKEN_SETTINGS, TokenVerifier } from './auth/tokens';
 import { ConfigError, PRODUCTION_TRUSTED_DOCUMENT_ROLES, type Config } from './config/config';
 import type { Secrets } from './config/secrets';
 import { ormOptions } from './db/orm.config';
-import { createPool } from './db/pg';
+import { createClient, createPool } from './db/pg';
 import { BusinessClock } from './time/clock';
 import { createApollo } from './graphql/apollo';
 import { DEFAULT_LIMITS, type GraphQLLimits } from './graphql/limits';
@@ -35,6 +35,7 @@ import { observeQueries, ormPoolStats, Readiness } from './observability/probes'
 import { TierWorker } from './modules/tier/tier-worker';
 import { ensureActiveRuleSets } from './modules/tier/rule-set-version.service';
 import { DEFAULT_MATCH_SETTINGS } from './modules/matching/settings';
+import { migrateExisting } from './db/migrate';
 
 export interface AppOptions {
   config: Pick<Config, 'dbPoolSize' | 'maxBodyBytes' | 'env'> &
@@ -193,12 +194,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     worker,
     migrate: async () => {
       // Replicas starting together take turns: the first applies what is pending, the
-      // others then find nothing to do. The lock is a session's, so no statement timeout.
-      const lock = await pool.connect();
+      // others then find nothing to do. The lock is a session's, so no statement timeout;
+      // on a connection of its own, so that a pool of one (DB_POOL_SIZE=1) is left to the
+      // work it waits for.
+      const lock = createClient(databaseUrl, clock.zone);
+      await lock.connect();
       try {
-        await lock.query('set statement_timeout = 0');
         await lock.query(`select pg_advisory_lock(hashtext('cif_hub_migrations'))`);
-        await orm.getMigrator().up();
+        await migrateExisting(orm);
         // Values stored in plain text before encryption at rest are sealed before the hub
         // serves: reads need their masks, and the plain copies must go.
         const rotation = new PiiRotation(pool, new PiiSealer(services.hasher, services.cipher));
@@ -217,13 +220,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           ]);
         }
       } finally {
-        await lock
-          .query(`select pg_advisory_unlock(hashtext('cif_hub_migrations'))`)
-          .then(() => lock.query('reset statement_timeout'))
-          .then(
-            () => lock.release(),
-            (error: Error) => lock.release(error),
-          );
+        // Ending the session frees its lock.
+        await lock.end().catch(() => undefined);
       }
       await ensureActiveRuleSets(pool, ruleSets, clock);
       const abandoned = await activations.failAbandoned();
@@ -261,18 +259,24 @@ export async function createApp(options: AppOptions): Promise<App> {
           // What still runs is stopped, so that it rolls back rather than commit after its
           // caller was cut off, and the process ends near the grace period, not when a lock
           // it waits for is freed: a statement is cancelled, a transaction between statements
-          // ended. A request so stopped may still answer (503, retryable) before the cut.
-          await probe
-            .query(
-              `select count(case when state = 'active' then pg_cancel_backend(pid)
-                               else pg_terminate_backend(pid) end)
-             from pg_stat_activity
-             where application_name = $1 and pid <> pg_backend_pid()
-               and state in ('active', 'idle in transaction')`,
-              [limits.applicationName],
-            )
-            .catch(() => undefined);
-          await Promise.race([drained, new Promise<void>((r) => setTimeout(r, 500).unref())]);
+          // ended. Again until the requests are done (at most 2 s): one that waited for a
+          // connection gets it from one stopped, and is stopped in turn. A request so stopped
+          // may still answer (503, retryable) before the cut.
+          let done = false;
+          void drained.then(() => (done = true));
+          for (const until = Date.now() + 2_000; !done && Date.now() < until;) {
+            await probe
+              .query(
+                `select count(case when state = 'active' then pg_cancel_backend(pid)
+                                 else pg_terminate_backend(pid) end)
+                 from pg_stat_activity
+                 where application_name = $1 and pid <> pg_backend_pid()
+                   and state in ('active', 'idle in transaction')`,
+                [limits.applicationName],
+              )
+              .catch(() => undefined);
+            await Promise.race([drained, new Promise<void>((r) => setTimeout(r, 100).unref())]);
+          }
         }
         server.closeAllConnections();
         await activationListener.stop();

@@ -3,6 +3,7 @@ import type { Config } from '../config/config';
 import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
+import { migrateExisting } from '../db/migrate';
 
 export interface CommandDatabase {
   orm: MikroORM;
@@ -24,7 +25,7 @@ export async function withMigratedDatabase<T>(
   try {
     const orm = await MikroORM.init(ormOptions(database.url, 2, clock.zone));
     try {
-      await orm.getMigrator().up();
+      await migrateExisting(orm);
       return await work({ orm, url: database.url, clock });
     } finally {
       await orm.close();

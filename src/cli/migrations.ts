@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { migrateExisting } from '../db/migrate';
 import { ormOptions } from '../db/orm.config';
 import { withDatabase } from './with-database';
 import { runCommand } from './run';
@@ -14,7 +15,7 @@ async function main(command: string | undefined): Promise<number> {
     if (!url) throw new Error('migrations.ts up needs DATABASE_URL');
     const orm = await MikroORM.init(ormOptions(url, 1));
     try {
-      await orm.getMigrator().up();
+      await migrateExisting(orm);
       return 0;
     } finally {
       await orm.close();

@@ -1,4 +1,5 @@
 import { EmbeddedPostgresError } from '../db/embedded-postgres';
+import { MissingDatabaseError } from '../db/migrate';
 
 /** A command line the command cannot act on: printed with the command's usage, exit 2. */
 export class UsageError extends Error {}
@@ -22,9 +23,11 @@ export function runCommand(
         console.error(options.usage ? `${error.message}\n${options.usage}` : error.message);
         process.exit(2);
       }
-      const known = [...(options.known ?? []), [EmbeddedPostgresError, 1] as const].find(
-        ([type]) => error instanceof type,
-      );
+      const known = [
+        ...(options.known ?? []),
+        [EmbeddedPostgresError, 1] as const,
+        [MissingDatabaseError, 1] as const,
+      ].find(([type]) => error instanceof type);
       if (known) {
         console.error((error as Error).message);
         process.exit(known[1]);

@@ -10,6 +10,7 @@ import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
 import { progressBar } from './progress';
 import { runCommand, UsageError } from './run';
+import { migrateExisting } from '../db/migrate';
 
 const DEFAULT_CUSTOMERS = 10_000;
 const USAGE =
@@ -60,7 +61,7 @@ async function main(args: string[]): Promise<number> {
   try {
     const orm = await MikroORM.init(ormOptions(url, 2));
     try {
-      await orm.getMigrator().up();
+      await migrateExisting(orm);
     } finally {
       await orm.close();
     }

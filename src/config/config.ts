@@ -140,9 +140,10 @@ export function parseConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
-  } else if (databaseUrl && !URL.canParse(databaseUrl)) {
+  } else if (databaseUrl) {
     // Never quoted: it holds the password.
-    problems.push('DATABASE_URL is not a valid URL (a port from 1 to 65535, a host, a path)');
+    const problem = databaseUrlProblem(databaseUrl);
+    if (problem) problems.push(`DATABASE_URL ${problem}`);
   }
   const config: Config = {
     env: nodeEnv,
@@ -248,6 +249,20 @@ export function parseConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** What is wrong with a postgres:// URL, for a message that never quotes it. */
+function databaseUrlProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return 'is not a valid URL (a port from 1 to 65535, a host, a path)';
+  const { username, password, pathname, hostname } = new URL(url);
+  if (!hostname) return 'names no host (postgres://user@host:5432/database)';
+  if (pathname.length <= 1) return 'names no database (postgres://user@host:5432/database)';
+  try {
+    for (const part of [username, password, pathname]) decodeURIComponent(part);
+  } catch {
+    return 'has a malformed %-escape: write a % in the password as %25';
+  }
+  return undefined;
 }
 
 /**

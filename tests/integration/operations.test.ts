@@ -11,6 +11,9 @@ import {
   residentId,
 } from '../setup/factories';
 import { createApp } from '../../src/app';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { migrateExisting, MissingDatabaseError } from '../../src/db/migrate';
+import { ormOptions } from '../../src/db/orm.config';
 import { createPool } from '../../src/db/pg';
 import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 import { Readiness } from '../../src/observability/probes';
@@ -351,7 +354,14 @@ describe('running the hub in production', () => {
     await insertBranches(owner);
     const hub = await startTestHub({
       sharing: owner,
-      config: { shutdownGraceMs: 300, statementTimeoutMs: 60_000, requestTimeoutMs: 120_000 },
+      config: {
+        shutdownGraceMs: 300,
+        statementTimeoutMs: 60_000,
+        requestTimeoutMs: 120_000,
+        // One connection: the second rename waits for it, and gets it from the stopped first.
+        dbPoolSize: 1,
+        dbPoolWaitMs: 20_000,
+      },
     });
     const holder = new Client({ connectionString: owner.databaseUrl });
     await holder.connect();
@@ -361,17 +371,20 @@ describe('running the hub in production', () => {
       );
       await holder.query('begin');
       await holder.query(`select 1 from branch where code = '3201' for update`);
-      // The rename waits for the row; the shutdown comes while it does.
-      const rename = hub
-        .gql(`mutation { renameBranch(input: { code: "3201", name: "改名" }) { name } }`)
-        .catch((error: Error) => error);
+      // The renames wait for the row or for a connection; the shutdown comes meanwhile.
+      const renames = ['改名', '再改'].map((to) =>
+        hub
+          .gql(`mutation { renameBranch(input: { code: "3201", name: "${to}" }) { name } }`)
+          .catch((error: Error) => error),
+      );
       await new Promise((r) => setTimeout(r, 300));
       const started = Date.now();
       await hub.app.close();
       expect(Date.now() - started).toBeLessThan(3_000);
-      const answer = await rename;
-      if (!(answer instanceof Error)) {
-        expect(answer.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      for (const answer of await Promise.all(renames)) {
+        if (!(answer instanceof Error)) {
+          expect(answer.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+        }
       }
       await holder.query('rollback');
       // Nothing was left to commit once the lock was freed.
@@ -393,7 +406,8 @@ describe('running the hub in production', () => {
     const replicas = await Promise.all(
       [1, 2].map(() =>
         createApp({
-          config: { dbPoolSize: 2, maxBodyBytes: 1024 * 1024, env: 'test' },
+          // A pool of one: the migration lock must not hold the connection the work needs.
+          config: { dbPoolSize: 1, maxBodyBytes: 1024 * 1024, env: 'test' },
           databaseUrl: url,
           secrets: TEST_SECRETS,
           logger: silent,
@@ -430,6 +444,17 @@ describe('running the hub in production', () => {
       await expect(app.migrate()).rejects.toMatchObject({ code: '3D000' });
     } finally {
       await app.close();
+    }
+    // Nor do the commands that migrate before their work (a loader's dry run among them).
+    const orm = await MikroORM.init(ormOptions(databaseUrl(adminUrl, name), 1));
+    try {
+      await expect(migrateExisting(orm)).rejects.toThrow(
+        new MissingDatabaseError(
+          `The database "${name}" does not exist: create it (createdb ${name}), or correct DATABASE_URL`,
+        ),
+      );
+    } finally {
+      await orm.close();
     }
     const admin = new Client({ connectionString: adminUrl });
     await admin.connect();

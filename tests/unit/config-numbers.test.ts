@@ -32,6 +32,15 @@ describe('settings that go together', () => {
         'DATABASE_URL is not a valid URL (a port from 1 to 65535, a host, a path)',
       ]);
     }
+    expect(problems({ DATABASE_URL: 'postgres://postgres:Sup3r%zzPw@127.0.0.1:5432/x' })).toEqual([
+      'DATABASE_URL has a malformed %-escape: write a % in the password as %25',
+    ]);
+    for (const url of ['postgres://', 'postgres://postgres@127.0.0.1:5432/']) {
+      expect(problems({ DATABASE_URL: url }).join()).toMatch(
+        /^DATABASE_URL names no (host|database)/,
+      );
+    }
+    expect(problems({ DATABASE_URL: 'postgres://u:p%25w@127.0.0.1:5432/x' })).toEqual([]);
   });
 
   it('say only what is wrong with a keyring that is set but malformed', () => {
