@@ -42,7 +42,7 @@ describe('loading the organisation from a file, on a hub without demo data', () 
     expect(csv[0]).toMatchObject({ line: 2, record: { code: '0000', parentCode: null } });
   });
 
-  it('reads codes as the API does, and names each problem of a line once', () => {
+  it('reads codes as the API does, and names each problem of a line once', async () => {
     const [fullWidth] = parseBranchFile(
       'code,name,level,parentCode\nＧ１,省,PROVINCIAL,０００0\n',
       'csv',
@@ -50,6 +50,18 @@ describe('loading the organisation from a file, on a hub without demo data', () 
     expect(fullWidth).toMatchObject({ problems: [], record: { code: 'G1', parentCode: '0000' } });
     const [mistyped] = parseBranchFile('{"code":123,"name":"x","level":"CITY"}\n', 'ndjson');
     expect(mistyped.problems.map((p) => [p.field, p.rule])).toEqual([['code', 'TYPE']]);
+    // A code listed twice is named by the line of its first listing, as the file numbers it.
+    const rows = parseBranchFile(
+      'code,name,level,parentCode\nL1,a,PROVINCIAL,0000\nL2,b,CITY,L1\nL2,c,CITY,L1\n',
+      'csv',
+    );
+    const outcomes = await loadBranchRows(hub.app.services.em.fork(), hub.clock, rows, {
+      change: { actor: 'test-loader', reason: 'duplicates' },
+      dryRun: true,
+    });
+    const duplicate = outcomes.find((o) => o.line === 4);
+    expect(duplicate).toMatchObject({ line: 4, problems: [{ rule: 'DUPLICATE_IN_BATCH' }] });
+    expect(duplicate!.problems[0]!.message).toMatch(/first at line 3\)$/);
   });
 
   it('loads the example tree, after which customers can be ingested into it', async () => {

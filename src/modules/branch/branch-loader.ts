@@ -49,7 +49,10 @@ export async function loadBranchRows(
     if (row.problems.length) reject(row, row.problems);
     return !row.problems.length;
   });
-  const { order, problems } = orderBranchRecords(readable.map((row) => row.record));
+  const { order, problems } = orderBranchRecords(
+    readable.map((row) => row.record),
+    (i) => `line ${readable[i]!.line}`,
+  );
   const pending = order.flatMap((i) => {
     const problem = problems.get(i);
     if (problem) reject(readable[i], [problem]);

@@ -35,7 +35,11 @@ const content = (record: TreeRecord) =>
  * identical repeat is a retry, written as the first (and so UNCHANGED). Records whose parents
  * lead back to themselves within the list would form a cycle, and are refused too.
  */
-export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder {
+export function orderBranchRecords(
+  records: readonly TreeRecord[],
+  /** How a message names a record: its index in a batch, its line in a file. */
+  named: (index: number) => string = String,
+): BranchOrder {
   const problems = new Map<number, TreeProblem>();
   const byCode = new Map<string, number>();
   records.forEach((record, i) => {
@@ -47,7 +51,7 @@ export function orderBranchRecords(records: readonly TreeRecord[]): BranchOrder 
         field: 'code',
         rule: 'DUPLICATE_IN_BATCH',
         message: maskPersonal(
-          `code ${code} is listed more than once with other content (first at ${first})`,
+          `code ${code} is listed more than once with other content (first at ${named(first)})`,
         ),
       });
     }
