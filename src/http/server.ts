@@ -201,6 +201,7 @@ export function createHttpServer(
     const method = request.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') {
       discardBody(request);
+      response.setHeader('allow', 'GET, POST');
       refuse(
         response,
         new BadRequestError(
@@ -356,7 +357,7 @@ export function createHttpServer(
     metrics.exportedRows.inc({ format }, exported);
   };
 
-  return http.createServer(async (request, response) => {
+  const server = http.createServer(async (request, response) => {
     const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const given = request.headers['x-request-id'];
@@ -486,4 +487,31 @@ export function createHttpServer(
       }
     }
   });
+  // Refusals node:http makes before a request reaches the handler, with the body every other
+  // refusal has: headers or a URL over its limit (431), a request it cannot parse (400), one
+  // too slow to arrive (408).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            431,
+            'HEADERS_TOO_LARGE',
+            "The request's headers (the URL among them) are over the size limit",
+          ]
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time']
+          : [400, 'MALFORMED_HTTP', 'The request is not well-formed HTTP'];
+    const body = JSON.stringify({
+      errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT, reason } }],
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }

@@ -523,6 +523,27 @@ describe('a hostile caller, against the hub in production mode', () => {
     },
   );
 
+  it('says which methods a 405 allows, and answers headers over the limit as any refusal', async () => {
+    const put = await request(hub, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: READ }),
+    });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    // node:http refuses these before the hub sees them; the hub still says why, as JSON.
+    const long = await fetch(new URL(`/graphql?query=${'x'.repeat(20_000)}`, hub.url));
+    expect(long.status).toBe(431);
+    expect(long.headers.get('content-type')).toMatch(/json/);
+    expect(
+      ((await long.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions,
+    ).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'HEADERS_TOO_LARGE',
+    });
+    await answersAtOnce();
+  });
+
   it('suggests no field names in production', async () => {
     const res = await postQuery(hub, '{ branchez { totalCount } }');
     expect(res.status).toBe(400);

@@ -2,7 +2,8 @@ import { DateTimeScalar, LocalDateScalar } from '../../graphql/scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
 import { FIELDS } from '../../auth/access';
-import { AsOfArgs, knownDay } from '../../graphql/common.args';
+import { AsOfArgs } from '../../graphql/common.args';
+import { knownDay } from '../../graphql/known-day';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
 import {
   Column,

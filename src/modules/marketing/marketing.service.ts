@@ -1,6 +1,6 @@
 import { typedIdentifier } from '../../validation';
 import { Role, type Caller } from '../../auth/roles';
-import { knownDay } from '../../graphql/common.args';
+import { knownDay } from '../../graphql/known-day';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
 import type { SqlScope } from '../../read/sql-scope';

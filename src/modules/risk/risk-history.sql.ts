@@ -1,4 +1,4 @@
-import { knownDay } from '../../graphql/common.args';
+import { knownDay } from '../../graphql/known-day';
 import type { ReadContext } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 
