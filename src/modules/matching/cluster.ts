@@ -305,16 +305,22 @@ function spanningLinks(
   keyOf: (id: string) => string,
 ): Map<string, ScoredPair> {
   const incident = new Map<string, ScoredPair[]>();
-  for (const pair of tree) {
-    for (const id of [pair.a, pair.b]) incident.set(id, [...(incident.get(id) ?? []), pair]);
-  }
+  const rank = new Map<ScoredPair, number>();
+  tree.forEach((pair, i) => {
+    rank.set(pair, i);
+    for (const id of [pair.a, pair.b]) {
+      const pairs = incident.get(id);
+      if (pairs) pairs.push(pair);
+      else incident.set(id, [pair]);
+    }
+  });
   const links = new Map<string, ScoredPair>();
   for (const group of groups) {
     if (group.length < 2) continue;
     // Its records' strongest tree links, the strongest of which comes first in `tree`.
     const strongest = group
       .map((id) => incident.get(id)![0]!)
-      .reduce((x, y) => (tree.indexOf(x) <= tree.indexOf(y) ? x : y));
+      .reduce((x, y) => (rank.get(x)! <= rank.get(y)! ? x : y));
     const first = keyOf(strongest.a) <= keyOf(strongest.b) ? strongest.a : strongest.b;
     links.set(first, strongest);
     const reached = [first];

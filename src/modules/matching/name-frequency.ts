@@ -1,5 +1,6 @@
 import { pinyin } from 'pinyin-pro';
 import { nameForms, soundOf, syllables, type NameForms } from './names';
+import { remembered } from './remembered';
 
 /**
  * How common a Chinese personal name is in the population, for the term-frequency weight of
@@ -131,7 +132,9 @@ const GIVEN_NAME_SOUNDS = bySound(GIVEN_NAMES, givenSound);
  * surnames of those sounds, summed, in either word order (its pinyin is sorted). Undefined
  * when it is not two words of pinyin.
  */
-function soundShare(sorted: string): number | undefined {
+const soundShare = remembered(shareOfSounds, 100_000);
+
+function shareOfSounds(sorted: string): number | undefined {
   const words = sorted.split(' ');
   if (words.length !== 2 || !words.every((word) => syllables(word)?.length)) return undefined;
   const share = (surname: string, given: string) =>
