@@ -3,7 +3,6 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ROWS } from '../../auth/rows';
 import { FIELDS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
-import { knownDay } from '../../graphql/known-day';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
 import {
   Column,
@@ -30,7 +29,7 @@ import {
 } from '../entitlement/entitlement.type';
 import {
   assignmentAt,
-  endOfDay,
+  endOfKnownDay,
   TierAssignmentConnection,
   TierAssignmentView,
 } from '../tier/tier.type';
@@ -338,12 +337,7 @@ export class CustomerView {
     source: (customer, assignment, args, context) => ({
       where: [
         `${assignment.col('customer')} = ${customer.col('id')}`,
-        assignmentAt(
-          assignment.alias,
-          knownDay(context.clock, 'asOf', args.asOf)
-            ? endOfDay(customer.param(args.asOf!, 'date'))
-            : undefined,
-        ),
+        assignmentAt(assignment.alias, endOfKnownDay(customer, context.clock, 'asOf', args.asOf)),
       ],
     }),
     // The open assignment's tier is on the customer row (kept by trigger), and campaign

@@ -1,6 +1,5 @@
 import { typedIdentifier } from '../../validation';
 import { Role, type Caller } from '../../auth/roles';
-import { knownDay } from '../../graphql/known-day';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
 import type { SqlScope } from '../../read/sql-scope';
@@ -8,7 +7,7 @@ import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerView } from '../customer/customer.type';
 import type { ActiveRuleSets } from '../tier/active-rule-sets';
 import { textLiteral } from '../tier/rule-set/compile';
-import { assignmentAt, endOfDay, startOfDay } from '../tier/tier.type';
+import { assignmentAt, endOfKnownDay, startOfDay } from '../tier/tier.type';
 import type { BusinessClock } from '../../time/clock';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
 import { SegmentCount } from './segment-count.entity';
@@ -44,7 +43,7 @@ export class MarketingService {
   /** Counts per tier (and branch) over a segment's rows, best tier first. */
   tierCountsSql(segment: SegmentRows, byBranch: boolean, asOf?: string): string {
     const { from, where, row } = segment;
-    const at = knownDay(this.clock, 'asOf', asOf) ? endOfDay(row.param(asOf!, 'date')) : undefined;
+    const at = endOfKnownDay(row, this.clock, 'asOf', asOf);
     return `select ta.tier, ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(*)::int as customers
       from ${from}
       left join tier_assignment ta on ta.customer_id = ${row.col('id')} and ${assignmentAt('ta', at)}
@@ -147,8 +146,10 @@ export class MarketingService {
             where pp.customer_id = ${c.col('id')} and cl.status not in ('REJECTED', 'WITHDRAWN')
               and cl.accident_at >= ${startOfDay(`${c.param(this.clock.today(), 'date')} - ${c.param(claimsWindow, 'int')}`)})`);
         }
-        if (filter.tiers?.length && knownDay(this.clock, 'filter.tierAsOf', filter.tierAsOf)) {
-          const at = endOfDay(c.param(filter.tierAsOf, 'date'));
+        const at = filter.tiers?.length
+          ? endOfKnownDay(c, this.clock, 'filter.tierAsOf', filter.tierAsOf)
+          : undefined;
+        if (at) {
           where.push(`exists (select 1 from tier_assignment ta where ta.customer_id = ${c.col('id')}
             and ta.tier = any(${c.param(filter.tiers, 'text[]')}) and ${assignmentAt('ta', at)})`);
         }

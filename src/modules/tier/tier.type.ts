@@ -3,6 +3,9 @@ import type { GraphQLScalarType } from 'graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
 import { Connection } from '../../graphql/connection';
+import { knownDay } from '../../graphql/known-day';
+import type { SqlScope } from '../../read/sql-scope';
+import type { BusinessClock } from '../../time/clock';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import {
   Column,
@@ -183,6 +186,20 @@ export const RuleSetVersionConnection = Connection(RuleSetVersionView, 'RuleSetV
 export const endOfDay = (dateSql: string) => `((${dateSql})::date + 1)::timestamptz`;
 
 export const startOfDay = (dateSql: string) => `((${dateSql})::date)::timestamptz`;
+
+/**
+ * The end of an as-of day (`field`) bound on `scope`, or undefined for now; a later day is
+ * refused (knownDay): its tier is not known yet.
+ */
+export function endOfKnownDay(
+  scope: SqlScope,
+  clock: BusinessClock,
+  field: string,
+  day: string | undefined,
+): string | undefined {
+  const known = knownDay(clock, field, day);
+  return known === undefined ? undefined : endOfDay(scope.param(known, 'date'));
+}
 
 /** The assignment in force at `at` (an instant, SQL), or the open one when `at` is absent. */
 export const assignmentAt = (alias: string, at?: string) =>
