@@ -740,6 +740,26 @@ describe('stewardship', () => {
     }
   });
 
+  it('gives each customer back its own contact points, ids included, when both held one value', async () => {
+    const n = nextNumbers(2);
+    // A family's number on both: the merged customer holds it once.
+    const shared = customerRecord(n).contactPoints[0]!;
+    const [d] = await ingest(customerRecord(n));
+    const [e] = await ingest(
+      customerRecord(n + 1, { contactPoints: [shared, customerRecord(n + 1).contactPoints[1]] }),
+    );
+    expect(e!.id).not.toBe(d!.id);
+    const before = await snapshot([d!.id, e!.id]);
+    const merged = await merge(d!.id, e!.id);
+    const [held] = await hub.sql<{ n: number }>(
+      `select count(*)::int as n from contact_point where customer_id = $1 and kind = 'MOBILE'`,
+      [d!.id],
+    );
+    expect(held!.n).toBe(1);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await snapshot([d!.id, e!.id])).toEqual(before);
+  });
+
   it('takes along, when undone, the records that joined the merged customer for the absorbed one', async () => {
     const n = nextNumbers(2);
     const [d] = await ingest(customerRecord(n));

@@ -188,8 +188,9 @@ export async function recomputeGolden(
          -- held above by another of these customers: one statement changes a row once
          and not exists (select 1 from documents d
                          where d.kind = t.type and d.value_hash = t.number_hash)),
-     -- A merge moves the absorbed customer's contact points beside the survivor's: a value
-     -- both held is kept once (the primary, else the oldest row).
+     -- A merge drops an absorbed customer's value the survivor holds, but two customers
+     -- merged into one at once may bring the same value: kept once (the primary, else the
+     -- oldest row).
      existing as materialized (
        select p.*, (p.source_record_id is not null
                     and not ${backed('p', 'kind', 'value_hash')})

@@ -45,6 +45,16 @@ export interface CustomerReference {
    */
   stamps?: ('updated_at' | 'version')[];
   /**
+   * `move`: the columns that say what a row holds, where the survivor may hold the same (a
+   * role on a policy, a contact value): the absorbed customer's row is then dropped, not
+   * held twice, journaled whole for the unmerge to put back.
+   */
+  heldOnce?: string[];
+  /** Journaled beside a dropped row: SQL over it (`gone`) of what its return depends on. */
+  droppedWith?: Record<string, string>;
+  /** SQL over a dropped row `r` and its journal entry `e`: it comes back only where true. */
+  restoreIf?: string;
+  /**
    * `move`: the column holding the customer reference the row's source record gave
    * (referenceKey). A row written while the absorbed customer was merged away holds the
    * survivor and is in no journal: the unmerge gives it back when its reference names the
@@ -65,6 +75,7 @@ export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
     table: 'contact_point',
     column: 'customer_id',
     merge: 'move',
+    heldOnce: ['kind', 'value_hash'],
     // The survivor keeps its primary contact of each kind: one primary per kind.
     also: {
       primary: `t."primary" and not exists (select 1 from contact_point s
@@ -72,13 +83,17 @@ export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
     },
     stamps: ['updated_at'],
   },
-  // A party is a (policy, customer, role) key: a role both customers hold on one policy is
-  // the survivor's already, and the absorbed customer's row is dropped, journaled whole.
   {
     table: 'policy_party',
     column: 'customer_id',
     merge: 'move',
     key: ['policy_id', 'role'],
+    heldOnce: ['policy_id', 'role'],
+    // A role dropped comes back only to the policy as it was: one its source re-sent while
+    // the two were one says anew who holds which role, and an unmerge leaves its word alone.
+    droppedWith: { policy_hash: '(select content_hash from policy where id = gone.policy_id)' },
+    restoreIf: `not exists (select 1 from policy p where p.id = r.policy_id
+      and p.content_hash is distinct from coalesce(e.value->>'policy_hash', p.content_hash))`,
     namedBy: 'customer_ref',
   },
   {
@@ -148,7 +163,7 @@ export interface MergeJournal {
   version: 1;
   /** Per table, each row the merge changed: its key and the values it replaced. */
   changed: Record<string, Rows>;
-  /** Rows the merge deleted (a policy role the survivor held too), whole. */
+  /** Rows the merge deleted (a policy role or a contact value the survivor held too), whole. */
   removed: Record<string, Rows>;
   /** Both customers' own columns before the merge. */
   customers: { survivor: Record<string, unknown>; absorbed: Record<string, unknown> };
@@ -318,21 +333,26 @@ async function changeRows(
 ): Promise<{ changed: Journaled; removed: Journaled }> {
   const changed: Journaled = new Map();
   const removed: Journaled = new Map();
-  const dropped = await run<{ merge_id: string; rows: Rows }>(
-    em,
-    `with ${PAIRS},
-     gone as (delete from policy_party t using pairs p
-       where t.customer_id = p.absorbed_id and exists (select 1 from policy_party s
-         where s.policy_id = t.policy_id and s.role = t.role and s.customer_id = p.survivor_id)
-       returning p.merge_id, t.*)
-     -- With the policy's content as it stands: a policy its source re-sends while the two are
-     -- one says anew who holds which role, and an unmerge leaves its word alone.
-     select merge_id, jsonb_agg(to_jsonb(gone) - 'merge_id' || jsonb_build_object('policy_hash',
-         (select content_hash from policy where id = gone.policy_id)) order by policy_id, role) as rows
-     from gone group by merge_id`,
-    { pairs },
-  );
-  collect(removed, 'policy_party', dropped);
+  for (const ref of CHANGED) {
+    if (!ref.heldOnce) continue;
+    const context = Object.entries(ref.droppedWith ?? {})
+      .map(([name, sql]) => `'${name}', ${sql}`)
+      .join(', ');
+    const dropped = await run<{ merge_id: string; rows: Rows }>(
+      em,
+      `with ${PAIRS},
+       gone as (delete from ${ref.table} t using pairs p
+         where t.${ref.column} = p.absorbed_id and exists (select 1 from ${ref.table} s
+           where ${ref.heldOnce.map((c) => `s.${c} = t.${c}`).join(' and ')}
+             and s.${ref.column} = p.survivor_id)
+         returning p.merge_id, t.*)
+       select merge_id, jsonb_agg(to_jsonb(gone) - 'merge_id' || jsonb_build_object(${context})
+           order by ${keyOf(ref.table).join(', ')}) as rows
+       from gone group by merge_id`,
+      { pairs },
+    );
+    collect(removed, ref.table, dropped);
+  }
   for (const ref of CHANGED) {
     const key = keyOf(ref.table);
     const also = Object.entries(ref.also ?? {});
@@ -754,22 +774,21 @@ export async function unmergeCustomers(
     )) as [{ n: number }];
     restored[ref.table] = { restored: n, journaled: rows.length };
   }
-  const dropped = journal.removed.policy_party ?? [];
-  if (dropped.length) {
+  for (const ref of CHANGED) {
+    const dropped = journal.removed[ref.table] ?? [];
+    if (dropped.length === 0) continue;
     const [{ n }] = (await run<{ n: number }>(
       em,
-      `with back as (insert into policy_party (policy_id, customer_id, role, customer_ref)
-         select r.policy_id, r.customer_id, r.role, r.customer_ref
+      `with back as (insert into ${ref.table} select r.*
          from jsonb_array_elements(:journal::jsonb) e,
-           jsonb_populate_record(null::policy_party, e.value) r
-         where not exists (select 1 from policy p where p.id = r.policy_id
-           and p.content_hash is distinct from coalesce(e.value->>'policy_hash', p.content_hash))
+           jsonb_populate_record(null::${ref.table}, e.value) r
+         ${ref.restoreIf ? `where ${ref.restoreIf}` : ''}
          on conflict do nothing returning 1)
        select count(*)::int as n from back`,
       { journal: JSON.stringify(dropped) },
     )) as [{ n: number }];
-    const moved = restored.policy_party ?? { restored: 0, journaled: 0 };
-    restored.policy_party = {
+    const moved = restored[ref.table] ?? { restored: 0, journaled: 0 };
+    restored[ref.table] = {
       restored: moved.restored + n,
       journaled: moved.journaled + dropped.length,
     };
