@@ -94,6 +94,11 @@ export const ROWS = {
         and ${conditions.join(' and ')})`,
     ];
   },
+  /**
+   * A source record is seen with the customer it is with now: a merged-away customer's
+   * lineage names records that went to its survivor, perhaps another branch's.
+   */
+  sourceRecord: (record, viewer) => seenCustomer(record, record.col('customer'), viewer),
   eligibilityDecision: (decision, viewer) =>
     seenCustomer(decision, decision.col('customer'), viewer),
   /**

@@ -1180,6 +1180,36 @@ describe('stewardship', () => {
       expect(row).toEqual({ customer_id: survivor!.id, tier: expect.any(String) });
     });
 
+    it("shows a merge to the absorbed customer's branch without the records that went to a survivor it does not see", async () => {
+      const n = nextNumbers(2);
+      // The survivor's record the later: the merged customer's branch stays 3202.
+      const [absorbed] = await ingest(customerRecord(n + 1));
+      const [survivor] = await ingest(customerRecord(n, { branchCode: '3202' }));
+      const merged = await merge(survivor!.id, absorbed!.id);
+      const read = async (branch: string) => {
+        const res = await asBranch(
+          Role.STEWARD,
+          branch,
+          `query ($id: ID!) { customerMerge(id: $id) { survivor { id }
+            absorbed { id lineage { field sourceRecord { sourceKey linkedWith linkRule } } } } }`,
+          { id: merged.id },
+        );
+        expect(res.errors).toBeUndefined();
+        return res.data!.customerMerge;
+      };
+      const seen = await read('0000');
+      expect(seen.absorbed.lineage.length).toBeGreaterThan(0);
+      expect(seen.absorbed.lineage.map((l: any) => l.sourceRecord.sourceKey)).toContain(
+        `PA-${n + 1}`,
+      );
+      // The absorbed customer's branch reads the merge, not its survivor's records.
+      const own = await read('3201');
+      expect(own.survivor).toBeNull();
+      expect(own.absorbed.id).toBe(absorbed!.id);
+      expect(own.absorbed.lineage.length).toBe(seen.absorbed.lineage.length);
+      expect(own.absorbed.lineage.every((l: any) => l.sourceRecord === null)).toBe(true);
+    });
+
     it("shows a branch's stewards the review tasks whose two customers they see", async () => {
       const [a, b] = await customers(2);
       const records = await firstRecords(a!.id, b!.id);

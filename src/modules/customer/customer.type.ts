@@ -61,14 +61,17 @@ export class FieldLineageView {
   @DerivedColumn('field')
   field!: string;
 
-  @Field(() => SourceRecordView)
+  @Field(() => SourceRecordView, {
+    nullable: true,
+    description:
+      "Null where the record is now with a customer the caller does not see: a merged-away customer's went to its survivor.",
+  })
   @Related({
-    seenWithParent: true,
     kind: 'one',
     type: () => SourceRecordView,
     source: (item, record) => ({ where: [`${record.col('id')} = ${item.alias}.record_id::uuid`] }),
   })
-  sourceRecord!: Nested<SourceRecordView>;
+  sourceRecord?: Nested<SourceRecordView>;
 }
 
 @ObjectType('Customer', { description: 'The golden record of one real person or organisation.' })
@@ -199,6 +202,7 @@ export class CustomerView {
       'What each source system said, and why matching put it here: stewards and underwriting.',
   })
   @Related({
+    seenWithParent: true,
     kind: 'many',
     type: () => SourceRecordView,
     access: FIELDS.matchEvidence,

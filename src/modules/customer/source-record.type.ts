@@ -1,6 +1,7 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { FIELDS } from '../../auth/access';
+import { ROWS } from '../../auth/rows';
 import { Column, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { MatchEvidenceView } from '../stewardship/stewardship.type';
 import { SourceSystem } from './customer.enums';
@@ -8,7 +9,7 @@ import { SourceRecord } from './source-record.entity';
 import { DateTimeScalar } from '../../graphql/scalars';
 
 @ObjectType('SourceRecord', { description: 'What one source system sent about the customer.' })
-@ReadsFrom(() => SourceRecord)
+@ReadsFrom(() => SourceRecord, { rows: ROWS.sourceRecord })
 export class SourceRecordView {
   @Field(() => ID)
   @Column()
