@@ -105,6 +105,43 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
+    it('reject a contact verified by a method that cannot reach it, and only that record', async () => {
+      const verified = (kind: string, value: string, verificationMethod: string) => ({
+        kind,
+        value,
+        verificationStatus: 'VERIFIED',
+        verificationMethod,
+        verifiedAt: '2026-03-01T08:00:00Z',
+      });
+      const ns = Array.from({ length: 4 }, () => nextNumber());
+      const [mobile] = customerRecord(ns[0]!).contactPoints;
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(ns[0]!, {
+            contactPoints: [{ ...mobile, verificationMethod: 'EMAIL_LINK' }],
+          }),
+          customerRecord(ns[1]!, {
+            contactPoints: [verified('EMAIL', `c${ns[1]}@example.cn`, 'SMS')],
+          }),
+          customerRecord(ns[2]!, {
+            contactPoints: [
+              verified('EMAIL', `c${ns[2]}@example.cn`, 'EMAIL_LINK'),
+              verified('ADDRESS', '南京市玄武区中山路1号', 'CALL_BACK'),
+            ],
+          }),
+          customerRecord(ns[3]!, {
+            contactPoints: [verified('ADDRESS', '南京市玄武区中山路2号', 'SMS')],
+          }),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        [['contactPoints[0].verificationMethod', 'VERIFICATION_METHOD']],
+        [['contactPoints[0].verificationMethod', 'VERIFICATION_METHOD']],
+        'accepted',
+        [['contactPoints[0].verificationMethod', 'VERIFICATION_METHOD']],
+      ]);
+    });
+
     it('reject a policy, a claim or a score for a field of its own or of a nested input', async () => {
       const [{ n, cifNo }] = await customers(1);
       const { policyNo } = autoPolicyRecord(n, cifNo);

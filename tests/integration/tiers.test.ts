@@ -78,6 +78,25 @@ describe('tier assignments', () => {
     });
   });
 
+  it('counts a mobile as verified only by SMS or call-back, the ways that prove it reaches the customer', async () => {
+    const verifiedBy = async (method: string) => {
+      const n = nextNumber();
+      const [mobile] = customerRecord(n).contactPoints;
+      const customer = await ingestTwoYearCustomer(hub, today, {
+        premium: '6000.00',
+        n,
+        customer: { contactPoints: [{ ...mobile, verificationMethod: method }] },
+      });
+      await hub.app.services.tiers.drainQueue();
+      const res = await hub.gql(TIER, { by: { cifNo: customer.cifNo } }, Role.FRONTLINE);
+      expect(res.errors).toBeUndefined();
+      return res.data!.customer.tier.metrics.verifiedContact;
+    };
+    expect(await verifiedBy('SMS')).toBe(true);
+    expect(await verifiedBy('CALL_BACK')).toBe(true);
+    expect(await verifiedBy('IN_PERSON')).toBe(false);
+  });
+
   it('recomputes after an ingested claim and keeps the earlier tier answerable for a past date', async () => {
     const customer = await diamondCustomer();
     await hub.app.services.tiers.drainQueue();

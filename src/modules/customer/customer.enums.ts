@@ -43,6 +43,24 @@ export enum VerificationMethod {
   IN_PERSON = 'IN_PERSON',
 }
 
+/**
+ * The methods that can verify a kind of contact: a text message reaches a mobile and a link
+ * an e-mail, never the other; a call-back or a visit can confirm any.
+ */
+export const VERIFIES: Record<ContactKind, readonly VerificationMethod[]> = {
+  [ContactKind.MOBILE]: [
+    VerificationMethod.SMS,
+    VerificationMethod.CALL_BACK,
+    VerificationMethod.IN_PERSON,
+  ],
+  [ContactKind.EMAIL]: [
+    VerificationMethod.EMAIL_LINK,
+    VerificationMethod.CALL_BACK,
+    VerificationMethod.IN_PERSON,
+  ],
+  [ContactKind.ADDRESS]: [VerificationMethod.CALL_BACK, VerificationMethod.IN_PERSON],
+};
+
 export enum SourceSystem {
   POLICY_ADMIN = 'POLICY_ADMIN',
   CLAIMS = 'CLAIMS',

@@ -4,6 +4,7 @@ import {
   CustomerKind,
   IdentityDocumentType,
   VerificationStatus,
+  VERIFIES,
   type ConsentChannel,
   type Gender,
   type SourceSystem,
@@ -212,6 +213,15 @@ export function prepareCustomerRecord(
         `${field}.verificationMethod`,
         'VERIFICATION_EVIDENCE',
         'a verified or failed contact needs the method and the time of verification',
+      );
+    } else if (
+      status !== VerificationStatus.UNVERIFIED &&
+      !VERIFIES[contact.kind].includes(contact.verificationMethod!)
+    ) {
+      errors.add(
+        `${field}.verificationMethod`,
+        'VERIFICATION_METHOD',
+        `${contact.verificationMethod} cannot verify a contact of kind ${contact.kind}: ${VERIFIES[contact.kind].join(', ')} can`,
       );
     }
     const identifier = sealed(sealer, contact.kind, value, false);

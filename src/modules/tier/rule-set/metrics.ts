@@ -74,7 +74,7 @@ export const METRICS = {
     unit: 'policies',
     column: 'renewals',
     definition:
-      'Policies in force or expired in the 36 months up to the date that renew an earlier policy.',
+      'Renewals in the 36 months up to the date: policies that renew an earlier policy and whose period started in those months; cancelled ones excluded.',
   },
   claimCount12m: {
     type: 'count',
@@ -140,7 +140,8 @@ export const METRICS = {
     type: 'boolean',
     unit: 'true or false',
     column: 'verified_contact',
-    definition: 'The customer has a mobile number whose verification status is VERIFIED.',
+    definition:
+      'The customer has a mobile number verified (status VERIFIED) by SMS or call-back: the ways that prove the number reaches the customer.',
   },
 } as const satisfies Record<string, MetricDefinition>;
 
