@@ -247,4 +247,39 @@ describe('underwriting risk history', () => {
       renews: { policyNo: 'PCA00000002', renews: { policyNo: 'PCA00000001', renews: null } },
     });
   });
+
+  it('refuses a renewal that does not run forward in time: of itself, of a later policy, or overtaking its renewal', async () => {
+    const resend = async (n: number, overrides: Record<string, unknown>) => {
+      const res = await hub.gql(INGEST_POLICIES, {
+        records: [
+          autoPolicyRecord(n, cifNo, {
+            vehicle: { vin: vin(1), plate: '苏A00001', use: 'FAMILY_PRIVATE' },
+            status: 'EXPIRED',
+            ...overrides,
+          }),
+        ],
+      });
+      const [outcome] = res.data!.ingestPolicies.records;
+      return { status: outcome.status, errors: outcome.errors.map((e: any) => [e.field, e.rule]) };
+    };
+    const year = (y: number) => ({ effectiveDate: `${y}-01-01`, expiryDate: `${y}-12-31` });
+    expect(await resend(1, { ...year(2023), renewsPolicyNo: 'PCA00000001' })).toEqual({
+      status: 'REJECTED',
+      errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
+    });
+    expect(await resend(1, { ...year(2023), renewsPolicyNo: 'PCA00000003' })).toEqual({
+      status: 'REJECTED',
+      errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
+    });
+    // Policy 2 moved to the year of policy 3, which renews it.
+    expect(
+      await resend(2, { ...year(2026), premium: '2000.00', renewsPolicyNo: 'PCA00000001' }),
+    ).toEqual({ status: 'REJECTED', errors: [['effectiveDate', 'RENEWAL_ORDER']] });
+    const [chain] = await hub.sql(
+      `select p.effective_date::text as starts, r.policy_no as renews from policy p
+       left join policy r on r.id = p.renews_id where p.policy_no in ('PCA00000001', 'PCA00000002')
+       order by p.policy_no`,
+    );
+    expect(chain).toEqual({ starts: '2023-01-01', renews: null });
+  });
 });

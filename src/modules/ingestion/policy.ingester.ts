@@ -69,6 +69,27 @@ export async function ingestPolicy(
     'UNKNOWN_POLICY',
     'no policy with this number is known',
   );
+  // Renewals run forward in time: a policy renewing itself, or two renewing each other,
+  // would count as renewals that never happened (and lift a customer's value class).
+  if (renews) {
+    errors.require(
+      renews.effectiveDate < record.effectiveDate,
+      'renewsPolicyNo',
+      'RENEWAL_ORDER',
+      `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
+    );
+  }
+  const renewer = await em.findOne(
+    Policy,
+    { renews: { policyNo: record.policyNo }, effectiveDate: { $lte: record.effectiveDate } },
+    { orderBy: { effectiveDate: 'asc', policyNo: 'asc' } },
+  );
+  errors.require(
+    !renewer,
+    'effectiveDate',
+    'RENEWAL_ORDER',
+    `policy ${renewer?.policyNo} renews this one and starts on ${renewer?.effectiveDate}: this one must start before it`,
+  );
   errors.throwIfAny();
 
   // The record as stored: parties are a set, and the vehicle as checkVehicle reads it (a VIN
