@@ -159,6 +159,22 @@ describe('tier assignments', () => {
         Role.MARKETING,
         'filter.tierAsOf',
       ],
+      // Without tiers too: a filter that ignored the day would answer as if it were known.
+      [
+        `{ marketingCustomers(filter: { tierAsOf: "${tomorrow}" }) { totalCount } }`,
+        Role.MARKETING,
+        'filter.tierAsOf',
+      ],
+      [
+        `{ marketingCustomers(filter: { tierChange: { since: "${tomorrow}" } }) { totalCount } }`,
+        Role.MARKETING,
+        'filter.tierChange.since',
+      ],
+      [
+        `{ tierTransitionSummary(since: "${tomorrow}") { fromTier toTier customers } }`,
+        Role.MARKETING,
+        'since',
+      ],
     ] as const) {
       const refused = await hub.gql(query, {}, role);
       expect([query, refused.errors?.[0]?.extensions]).toEqual([

@@ -9,6 +9,7 @@ import type { ActiveRuleSets } from '../tier/active-rule-sets';
 import { textLiteral } from '../tier/rule-set/compile';
 import { assignmentAt, endOfKnownDay, startOfDay } from '../tier/tier.type';
 import type { BusinessClock } from '../../time/clock';
+import { knownDay } from '../../graphql/known-day';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
 import { SegmentCount } from './segment-count.entity';
 
@@ -55,6 +56,7 @@ export class MarketingService {
   /** Customers per (from tier, to tier) move since a date over a segment's rows. */
   tierTransitionsSql(segment: SegmentRows, since: string, byBranch: boolean): string {
     const { from, where, row } = segment;
+    knownDay(this.clock, 'since', since);
     return `select tp.tier as "fromTier", tn.tier as "toTier",
         ${byBranch ? 'b.code' : 'null::text'} as "branchCode", count(distinct tn.customer_id)::int as customers
       from ${from}
@@ -78,6 +80,10 @@ export class MarketingService {
     // Marketing never sees a customer without consent: the row rule (src/auth/rows.ts)
     // holds it here as everywhere, and asking for the opposite is refused outright.
     const consent = filter.consentGiven;
+    // A later day is refused wherever it is given, as for tier(asOf:): its tiers are not
+    // known, and a filter that ignored it would answer as if they were.
+    knownDay(this.clock, 'filter.tierAsOf', filter.tierAsOf ?? undefined);
+    knownDay(this.clock, 'filter.tierChange.since', filter.tierChange?.since);
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
     const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
     // Tiers held now are the customer's current tier; tiers on a past date need the history.
