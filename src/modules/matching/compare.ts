@@ -110,19 +110,6 @@ export function compare(
   const mistyped = (d: { type: string; number: string }) =>
     d.type === 'RESIDENT_ID' && !passesCheck(d.type)(d.number);
   const shared = common.filter((d) => !mistyped(d)).sort((x, y) => x.type.localeCompare(y.type))[0];
-  if (shared) {
-    return decided('SAME_DOCUMENT', 'LINK', {
-      field: 'identityDocument',
-      outcome: 'AGREE',
-      weight: agreementWeight('identityDocument'),
-      detail: `same ${DOCUMENT_LABELS[shared.type] ?? 'document'}`,
-    });
-  }
-
-  const identifying = IDENTIFYING_DOCUMENT[a.kind];
-  const numbersA = numbersOf(a, identifying);
-  const numbersB = numbersOf(b, identifying);
-  const typo = common.some(mistyped) ? 'SAME_MISTYPED' : keyingError(numbersA, numbersB);
   const evidence = [
     compareNames(a, b, context),
     ...(a.kind === 'INDIVIDUAL' ? [compareBirthDates(a, b), compareGenders(a, b)] : []),
@@ -130,6 +117,24 @@ export function compare(
     compareContacts('email', 'EMAIL', a.emails, b.emails, context),
     compareAddresses(a.addresses, b.addresses),
   ];
+  if (shared) {
+    // The document is proof and links whatever the rest says; the rest is still scored, so
+    // that a steward sees a name that disagrees, and so that of a record's links to holders
+    // of one number (two that a steward kept apart) the record that agrees on the rest is
+    // taken first.
+    const document: Evidence = {
+      field: 'identityDocument',
+      outcome: 'AGREE',
+      weight: agreementWeight('identityDocument'),
+      detail: `same ${DOCUMENT_LABELS[shared.type] ?? 'document'}`,
+    };
+    return { ...scored('SAME_DOCUMENT', thresholds, [document, ...evidence]), decision: 'LINK' };
+  }
+
+  const identifying = IDENTIFYING_DOCUMENT[a.kind];
+  const numbersA = numbersOf(a, identifying);
+  const numbersB = numbersOf(b, identifying);
+  const typo = common.some(mistyped) ? 'SAME_MISTYPED' : keyingError(numbersA, numbersB);
   const conflicting: Evidence = {
     field: 'identityDocument',
     outcome: 'DISAGREE',

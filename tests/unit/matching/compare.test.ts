@@ -77,9 +77,28 @@ describe('compare', () => {
       expect(result).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'LINK' });
       expect(result.score).toBeGreaterThan(30);
       expect(Number.isFinite(result.score)).toBe(true);
-      expect(result.evidence).toEqual([
+      // The proof first, and what else agrees or not, for a steward reading the link.
+      expect(result.evidence.slice(0, 2)).toEqual([
         expect.objectContaining({ outcome: 'AGREE', detail: 'same resident ID' }),
+        expect.objectContaining({ field: 'name', outcome: 'PARTIAL', detail: 'pinyin' }),
       ]);
+    });
+
+    it('links whatever else disagrees, and scores the rest, so that the holder who agrees on it ranks first', () => {
+      const record = person('王伟', { documents: residentId(ID), birthDate: '1987-11-25' });
+      const same = both(
+        record,
+        person('王伟', { documents: residentId(ID), birthDate: '1987-11-25' }),
+      );
+      const other = both(
+        record,
+        person('李娜', { documents: residentId(ID), birthDate: '1987-11-25' }),
+      );
+      expect([same.decision, other.decision]).toEqual(['LINK', 'LINK']);
+      expect(other.evidence).toContainEqual(
+        expect.objectContaining({ field: 'name', outcome: 'DISAGREE' }),
+      );
+      expect(same.score).toBeGreaterThan(other.score);
     });
 
     it('links a legacy 15-digit ID to its 18-character upgrade', () => {
