@@ -715,6 +715,60 @@ describe('stewardship', () => {
         },
       });
     });
+
+    it('keeps a mobile, an ID number or an e-mail typed into a reason masked, with the decision and in the audit log', async () => {
+      const [a, b] = await customers(2);
+      const decision = ok(
+        await hub.gql(
+          `mutation ($a: ID!, $b: ID!, $reason: String!) {
+            markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: $reason) { id reason } }`,
+          {
+            a: a!.id,
+            b: b!.id,
+            reason: `called 13800138000 and ${residentId(1)}, mail wang@example.com: two people`,
+          },
+          Role.STEWARD,
+        ),
+      ).markDifferentCustomers;
+      const masked = 'called [digits] and [digits], mail [e-mail]: two people';
+      expect(decision.reason).toBe(masked);
+      const [event] = ok(
+        await hub.gql(EVENTS, { filter: { actions: ['MATCH_DECISION'], targetId: a!.id } }),
+      ).auditEvents.nodes;
+      expect(event.purpose).toBe(masked);
+    });
+
+    it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
+      const n = nextNumbers(2);
+      const [p] = await ingest(customerRecord(n));
+      // Another person, of a source that sorts first, later sent with P's number.
+      const q = { sourceSystem: 'CLAIMS', identityDocuments: [], contactPoints: [] };
+      const [{ id: qId }] = await ingest(customerRecord(n + 1, q));
+      ok(
+        await hub.gql(
+          `mutation ($a: ID!, $b: ID!) {
+            markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+          { a: p!.id, b: qId },
+          Role.STEWARD,
+        ),
+      );
+      const [resent] = await ingest(
+        customerRecord(n + 1, { ...q, identityDocuments: customerRecord(n).identityDocuments }),
+      );
+      expect(resent!.id).toBe(qId);
+      const [copy] = await ingest(
+        customerRecord(n, { sourceSystem: 'APP', sourceKey: `APP-${n}`, contactPoints: [] }),
+      );
+      expect(copy!.id).toBe(p!.id);
+      const found = ok(
+        await hub.gql(
+          LOOKUP,
+          { by: { identityDocument: customerRecord(n).identityDocuments[0] } },
+          Role.STEWARD,
+        ),
+      );
+      expect(found.customer.id).toBe(p!.id);
+    });
   });
 
   it('answers stewards merging three customers into each other at once with one merge and conflicts', async () => {

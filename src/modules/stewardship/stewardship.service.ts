@@ -8,6 +8,7 @@ import {
 import type { ReadSession } from '../../read/read-session';
 import type { BusinessClock } from '../../time/clock';
 import { checkUuid } from '../../validation';
+import { maskPersonal } from '../../logger';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor, type AuditEntry } from '../audit/audit-log';
 import { currentCustomers } from '../customer/current-customers';
@@ -20,7 +21,11 @@ import { earliestRecords, recordDecisions } from './decisions';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
 
-/** A steward's reason is kept with the decision and in the audit log. */
+/**
+ * A steward's reason is kept with the decision and in the audit log, for good (the log is
+ * append-only): a mobile, an ID number or an e-mail typed into it is kept masked, as the
+ * hub keeps them everywhere outside their sealed columns.
+ */
 const MAX_REASON = 1000;
 
 function reasonOf(reason: string): string {
@@ -34,7 +39,7 @@ function reasonOf(reason: string): string {
       rule: 'TOO_LONG',
     });
   }
-  return text;
+  return maskPersonal(text);
 }
 
 /** How decisions and merges name who took them. */
