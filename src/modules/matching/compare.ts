@@ -165,7 +165,12 @@ export function compare(
     ]);
   }
   if (numbersA.some(passesCheck(identifying)) && numbersB.some(passesCheck(identifying))) {
-    return decided('CONFLICTING_DOCUMENT', 'NONE', conflicting);
+    // Never linked by matching, whatever the rest says; scored all the same, for a steward
+    // who joins the two to read what else agrees.
+    return {
+      ...scored('CONFLICTING_DOCUMENT', thresholds, [conflicting, ...evidence]),
+      decision: 'NONE',
+    };
   }
   if (numbersA.length > 0 && numbersB.length > 0) {
     // Two different numbers, one failing its check: unlikely one holder's, but the failing
@@ -180,10 +185,6 @@ export function compare(
     ...evidence,
     { field: 'identityDocument', outcome: 'MISSING', weight: 0, detail: 'no common document' },
   ]);
-}
-
-function decided(rule: MatchRule, decision: Comparison['decision'], evidence: Evidence) {
-  return { rule, score: evidence.weight, decision, evidence: [evidence] };
 }
 
 function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence[]): Comparison {

@@ -125,6 +125,10 @@ describe('compare', () => {
         }),
       );
       expect(result).toMatchObject({ rule: 'CONFLICTING_DOCUMENT', decision: 'NONE' });
+      // Well above the link threshold on the rest, which a steward joining them reads.
+      expect(result.evidence[0]).toMatchObject({ field: 'identityDocument', outcome: 'DISAGREE' });
+      expect(result.evidence.map((e) => [e.field, e.outcome])).toContainEqual(['name', 'AGREE']);
+      expect(result.score).toBeGreaterThan(28);
     });
 
     it('never links records of different kinds', () => {
