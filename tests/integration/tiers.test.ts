@@ -8,10 +8,12 @@ import {
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
   INGEST_POLICIES,
+  INGEST_RISK_SCORES,
   ingestTwoYearCustomer,
   insertBranches,
   nextNumber,
   reportedClaimRecord,
+  riskScoreRecord,
   type TwoYearCustomer,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
@@ -95,6 +97,36 @@ describe('tier assignments', () => {
     expect(await verifiedBy('SMS')).toBe(true);
     expect(await verifiedBy('CALL_BACK')).toBe(true);
     expect(await verifiedBy('IN_PERSON')).toBe(false);
+  });
+
+  it('takes the same score as latest in the tier and in the profile when two were scored at one instant', async () => {
+    const customer = await diamondCustomer();
+    const at = `${addDays(today, -3)}T02:00:00Z`;
+    const scores = await hub.gql(INGEST_RISK_SCORES, {
+      records: ['LOW', 'HIGH', 'MEDIUM'].map((level) =>
+        riskScoreRecord(
+          nextNumber(),
+          { customer: { cifNo: customer.cifNo } },
+          { stage: 'UNDERWRITING', level, scoredAt: at },
+        ),
+      ),
+    });
+    expect(scores.data!.ingestRiskScores.accepted).toBe(3);
+    await hub.app.services.tiers.drainQueue();
+    const [first] = await hub.sql<{ level: string }>(
+      `select level from risk_score where customer_id = $1 order by id limit 1`,
+      [customer.id],
+    );
+    const res = await hub.gql(
+      `{ customer(by: { cifNo: "${customer.cifNo}" }) {
+          latestRiskScores { level } tier { metrics { latestRiskLevel } } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(res.data!.customer).toEqual({
+      latestRiskScores: [{ level: first!.level }],
+      tier: { metrics: { latestRiskLevel: first!.level } },
+    });
   });
 
   it('recomputes after an ingested claim and keeps the earlier tier answerable for a past date', async () => {

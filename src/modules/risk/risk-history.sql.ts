@@ -17,6 +17,12 @@ import type { SqlScope } from '../../read/sql-scope';
  *   first cover began when there was none.
  */
 
+/**
+ * The latest of a subject's scores first: by scoring time, two scored at one instant in a
+ * fixed order, so that a tier's "latest risk level" and the profile's latest score agree.
+ */
+export const LATEST_SCORE_FIRST = (score: string) => `${score}.scored_at desc, ${score}.id`;
+
 export const COUNTED_CLAIM = (claim: string) => `${claim}.status not in ('REJECTED', 'WITHDRAWN')`;
 
 export const INCURRED = (claim: string) => `case

@@ -3,6 +3,7 @@ import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import { Column, DerivedRow, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { RiskLevel, RiskStage, RiskSubjectType } from './risk.enums';
 import { RiskScore } from './risk-score.entity';
+import { LATEST_SCORE_FIRST } from './risk-history.sql';
 
 @ObjectType('FiredRule', { description: 'A rule of the rule base that fired, with its weight.' })
 @DerivedRow()
@@ -71,5 +72,5 @@ export class RiskScoreView {
 /** The latest score of each stage for a subject column (customer, claim, vehicle). */
 export function latestScoresSource(subjectColumn: string, subjectId: string, alias: string) {
   return `(select distinct on (rs.stage) rs.* from risk_score rs
-    where rs.${subjectColumn} = ${subjectId} order by rs.stage, rs.scored_at desc) ${alias}`;
+    where rs.${subjectColumn} = ${subjectId} order by rs.stage, ${LATEST_SCORE_FIRST('rs')}) ${alias}`;
 }

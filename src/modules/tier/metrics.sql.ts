@@ -1,4 +1,4 @@
-import { COUNTED_CLAIM, INCURRED } from '../risk/risk-history.sql';
+import { COUNTED_CLAIM, INCURRED, LATEST_SCORE_FIRST } from '../risk/risk-history.sql';
 
 /**
  * The tier metrics of customers as of a date, one row per active customer, in one
@@ -49,7 +49,7 @@ export function metricsQuery(asOf: string, customers: string): string {
       rs.scored_at::date as scored_at
     from risk_score rs join scope s on s.id = rs.customer_id
     where rs.scored_at::date <= ${asOf}
-    order by rs.customer_id, rs.scored_at desc, rs.id),
+    order by rs.customer_id, ${LATEST_SCORE_FIRST('rs')}),
   worst_score as (
     select x.customer_id,
       max(array_position(array['LOW', 'MEDIUM', 'HIGH'], x.level)) as worst
