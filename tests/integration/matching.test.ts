@@ -345,12 +345,35 @@ describe('matching source records into golden records', () => {
     const [toP] = await ingest(x(p));
     expect(toP.id).toBe(pa.id);
     expect(await customerOf('POLICY_ADMIN', `Q-${n}`)).toBe(qa.id);
-    // Nobody was merged into anybody.
+    // Nobody was merged into anybody, and each move is in the audit log, by the sender.
     const merges = await hub.sql(
       `select 1 from customer_merge where survivor_id = any($1) or absorbed_id = any($1)`,
       [[pa.id, qa.id]],
     );
     expect(merges).toEqual([]);
+    const [{ id: xRecord }] = await hub.sql<{ id: string }>(
+      `select id from source_record where source_system = 'APP' and source_key = $1`,
+      [`X-${n}`],
+    );
+    const regroups = await hub.sql(
+      `select target_id, actor_role, purpose, details->'moved' as moved from audit_event
+       where action = 'CUSTOMER_REGROUP' and target_id = any($1) order by id`,
+      [[pa.id, qa.id]],
+    );
+    expect(regroups).toEqual([
+      {
+        target_id: pa.id,
+        actor_role: 'admin',
+        purpose: 'matching',
+        moved: [{ record: xRecord, to: qa.id }],
+      },
+      {
+        target_id: qa.id,
+        actor_role: 'admin',
+        purpose: 'matching',
+        moved: [{ record: xRecord, to: pa.id }],
+      },
+    ]);
   });
 
   it("takes a record's policies and scores along when matching moves it, and answers its resend with where it ends", async () => {

@@ -13,6 +13,12 @@ export enum AuditAction {
   /** Two customers became one, by matching or by a steward. */
   CUSTOMER_MERGE = 'CUSTOMER_MERGE',
   CUSTOMER_UNMERGE = 'CUSTOMER_UNMERGE',
+  /**
+   * Matching moved source records from a customer to another outside a merge (a record
+   * that no longer matches its companions splits off), their policy roles, claims and
+   * scores following them by reference.
+   */
+  CUSTOMER_REGROUP = 'CUSTOMER_REGROUP',
   /** A steward's verdict on a pair of source records (a review task, a do-not-merge). */
   MATCH_DECISION = 'MATCH_DECISION',
 }

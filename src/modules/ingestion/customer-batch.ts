@@ -3,7 +3,8 @@ import { boundSql, pgArray } from '../../db/bound-sql';
 import { randomUUID } from 'node:crypto';
 import type { BusinessClock } from '../../time/clock';
 import type { Metrics } from '../../observability/metrics';
-import type { AuditActor } from '../audit/audit-log';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { AuditLog, type AuditActor } from '../audit/audit-log';
 import { CustomerKind } from '../customer/customer.enums';
 import type { PiiSealer } from '../customer/pii-sealer';
 import {
@@ -135,6 +136,35 @@ export class CustomerBatch {
     }
   }
 
+  /**
+   * One audit entry per customer that matching took records from outside a merge (a merge
+   * audits itself): which records went to which customer, and how many rows followed them.
+   */
+  private async auditRegroups(
+    moved: { record: Holding; to: string }[],
+    followed: Record<string, number>,
+  ): Promise<void> {
+    const from = new Map<string, { record: string; to: string }[]>();
+    for (const { record, to } of moved) {
+      const records = from.get(record.customerId) ?? [];
+      records.push({ record: record.id, to });
+      from.set(record.customerId, records);
+    }
+    if (from.size === 0) return;
+    const audit = new AuditLog(this.clock);
+    await this.em.insertMany(
+      AuditEvent,
+      [...from].map(([customer, records]) =>
+        audit.entity(this.actor, {
+          action: AuditAction.CUSTOMER_REGROUP,
+          target: { type: 'Customer', id: customer },
+          purpose: 'matching',
+          details: { moved: records, followed },
+        }),
+      ),
+    );
+  }
+
   private async matchAndWrite(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
     const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(records);
@@ -240,13 +270,18 @@ export class CustomerBatch {
     // scores its source systems wrote for it (naming it by its source key). A merge took
     // along everything of the customer it absorbed already.
     const absorbedInto = new Map(plan.merges.map((m) => [m.absorbed, m.survivor]));
-    const moves = [...stored, ...batchHeld].flatMap((s) => {
+    const moved = [...stored, ...batchHeld].flatMap((s) => {
       const to = plan.customerOf.get(s.id);
       return to && to !== s.customerId && absorbedInto.get(s.customerId) !== to
-        ? [{ key: s.key, to }]
+        ? [{ record: s, to }]
         : [];
     });
-    await followReferences(this.em, moves, this.clock.now().toISOString());
+    const followed = await followReferences(
+      this.em,
+      moved.map(({ record, to }) => ({ key: record.key, to })),
+      this.clock.now().toISOString(),
+    );
+    await this.auditRegroups(moved, followed);
     await this.reviews(
       clusters.reviews,
       regionRecords.map((r) => r.id),
