@@ -81,6 +81,9 @@ interface ResolvedType {
  * nested JSON in PostgreSQL. Authorization and masking of fields happen here, where the
  * SQL is built, so no resolver can forget them.
  */
+/** An argument as errors name it: under its field's path, or alone (an export's query). */
+const argumentPath = (path: string, argument: string) => (path ? `${path}.${argument}` : argument);
+
 export class ReadCompiler {
   private readonly byName = new Map<string, ResolvedType>();
   private readonly byClass = new Map<Function, ResolvedType>();
@@ -111,16 +114,20 @@ export class ReadCompiler {
     return [...this.byName.values()].map((t) => t.graphql);
   }
 
-  /** The JSON of one row matched by `key` (bound to `keySql`), e.g. for batched lookups. */
+  /**
+   * The JSON of one row matched by `key` (bound to `keySql`), e.g. for batched lookups;
+   * `path` names the field in errors about its arguments (`customer.claims.after`).
+   */
   object(
     statement: Statement,
     root: RootSource,
     selectionSets: readonly SelectionSetNode[],
+    path: string,
   ): { sql: string } {
     const type = this.typeOf(root.type());
     const scope = this.scope(type.spec, statement);
     const src = this.seen(statement, type, scope, root.source(scope));
-    const json = this.objectJson(statement, type, selectionSets, scope, 'root');
+    const json = this.objectJson(statement, type, selectionSets, scope, path);
     return {
       sql: `(select ${json} from ${src.from ?? `${scope.table} ${scope.alias}`}${where(src.where)} limit 1)`,
     };
@@ -366,7 +373,7 @@ export class ReadCompiler {
     const first = (args.first as number | undefined) ?? PAGE_SIZE.default;
     if (!Number.isInteger(first) || first < 0 || first > statement.maxPageSize) {
       throw new BadUserInputError(`first must be from 0 to ${statement.maxPageSize}`, {
-        field: `${path}.first`,
+        field: argumentPath(path, 'first'),
         rule: 'PAGE_SIZE',
       });
     }
@@ -377,10 +384,16 @@ export class ReadCompiler {
     const after = args.after as string | undefined;
     if (after) onKeyset?.(statement.params.values.length, order);
     const keyset = after
-      ? [keysetCondition(order, decodeCursor(after, order, `${path}.after`), statement.params)]
+      ? [
+          keysetCondition(
+            order,
+            decodeCursor(after, order, argumentPath(path, 'after')),
+            statement.params,
+          ),
+        ]
       : [];
     if (until) {
-      const last = decodeCursor(until, order, `${path}.until`);
+      const last = decodeCursor(until, order, argumentPath(path, 'until'));
       keyset.push(`not ${keysetCondition(order, last, statement.params)}`);
     }
     const orderSql = orderList(order);

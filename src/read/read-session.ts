@@ -223,7 +223,12 @@ export class ReadSession {
       type: lookup.type,
       source: (row) => lookup.source(row, `k.key`, statement.viewer),
     };
-    const { sql } = this.executor.compiler.object(statement, root, selections(info));
+    const { sql } = this.executor.compiler.object(
+      statement,
+      root,
+      selections(info),
+      info.fieldName,
+    );
     const text = `select k.key::text as key, ${data(info, sql)} from unnest(${keys}) as k(key)`;
     const values = statement.params.values.slice(1);
     return { text, values, shape: `${text}\n${JSON.stringify(values)}` };
@@ -298,7 +303,8 @@ export class ReadSession {
   ): Promise<T> {
     const { maxPageSize, ...page } = options;
     const statement: Statement = { ...this.statement(), maxPageSize, keys: 'response' };
-    const sql = this.executor.compiler.connection(statement, root, args, selection, 'export', page);
+    // The export's query parameters are named as sent (`after`), not under a field.
+    const sql = this.executor.compiler.connection(statement, root, args, selection, '', page);
     const [row] = await this.run(pageText(`${sql} as data`), statement.params.values);
     return row.data as T;
   }

@@ -758,7 +758,28 @@ describe('the read path', () => {
     );
     expect(forged.errors![0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
+      field: 'marketingCustomers.after',
       rule: 'CURSOR_FORMAT',
     });
+    // A nested list's arguments are named by the path the query wrote them at.
+    const [{ cif_no: cifNo }] = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer limit 1',
+    );
+    for (const [selection, field, rule] of [
+      ['claims(after: "bm9wZQ") { totalCount }', 'customer.claims.after', 'CURSOR_FORMAT'],
+      ['policies(first: 101) { totalCount }', 'customer.policies.first', 'PAGE_SIZE'],
+      [
+        'policies { nodes { claims(first: 500) { totalCount } } }',
+        'customer.policies.nodes.claims.first',
+        'PAGE_SIZE',
+      ],
+    ]) {
+      const refused = await hub.gql(
+        `{ customer(by: { cifNo: "${cifNo}" }) { ${selection} } }`,
+        {},
+        Role.ADMIN,
+      );
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });
+    }
   });
 });

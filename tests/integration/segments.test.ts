@@ -165,6 +165,12 @@ describe('marketing segments by tier, on the demo data', () => {
       field: 'filter.expiringWithinDays',
       rule: 'VARIABLE_TYPE',
     });
+    // A query parameter is named as sent.
+    const forged = await get({ after: 'bm9wZQ' });
+    expect(forged.status).toBe(400);
+    expect(
+      ((await forged.json()) as { errors: { extensions: object }[] }).errors[0].extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after', rule: 'CURSOR_FORMAT' });
     // Named as the same filter is in a GraphQL variable: the path, and the scalar's own rule.
     for (const [filter, field, rule] of [
       [{ lines: [7] }, 'filter.lines[0]', 'VARIABLE_TYPE'],
