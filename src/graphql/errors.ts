@@ -60,8 +60,9 @@ export class ForbiddenError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.NOT_FOUND, message);
+  /** `field`: the argument that named what is missing, where a caller gave one. */
+  constructor(message: string, field?: string) {
+    super(ErrorCode.NOT_FOUND, message, field ? { field } : {});
   }
 }
 

@@ -273,11 +273,13 @@ describe('who sees which records, wherever they appear', () => {
       await hub.sql<{ id: string }>('select id from customer where cif_no = $1', [a])
     ).map((r) => r.id);
     const outside = await as(Role.FRONTLINE, '3301', decide, { id: idA });
-    expect(outside.errors![0].extensions.code).toBe('NOT_FOUND');
     const missing = await as(Role.FRONTLINE, '3301', decide, {
       id: '00000000-0000-4000-8000-000000000000',
     });
-    expect(missing.errors![0].extensions.code).toBe('NOT_FOUND');
+    // Alike, naming the argument that named the customer.
+    for (const refused of [outside, missing]) {
+      expect(refused.errors![0].extensions).toEqual({ code: 'NOT_FOUND', field: 'customerId' });
+    }
     const inside = await as(Role.FRONTLINE, '3201', decide, { id: idA });
     expect(inside.errors).toBeUndefined();
     const audited = await hub.sql(

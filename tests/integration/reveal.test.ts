@@ -115,8 +115,12 @@ describe('revealing a personal value, for a purpose', () => {
       purpose: 'CLAIM_CONTACT',
       target: { contactPointId: '00000000-0000-4000-8000-000000000000' },
     });
-    expect(outside.errors![0].extensions.code).toBe('NOT_FOUND');
-    expect(missing.errors![0].extensions.code).toBe('NOT_FOUND');
+    for (const refused of [outside, missing]) {
+      expect(refused.errors![0].extensions).toEqual({
+        code: 'NOT_FOUND',
+        field: 'target.contactPointId',
+      });
+    }
     expect(outside.errors![0].message.replace(mobileId, 'ID')).toBe(
       missing.errors![0].message.replace('00000000-0000-4000-8000-000000000000', 'ID'),
     );

@@ -90,7 +90,9 @@ export class RevealService {
     const row = await source.load(this.em, id);
     // A record outside the caller's branch or segment is answered as a missing one.
     const seen = row ? await read.seenIds(() => CustomerView, [row.customerId]) : new Set();
-    if (!row || !seen.has(row.customerId)) throw new NotFoundError(`no ${source.target} ${id}`);
+    if (!row || !seen.has(row.customerId)) {
+      throw new NotFoundError(`no ${source.target} ${id}`, `target.${source.argument}`);
+    }
     const entry = this.em.create(
       AuditEvent,
       this.audit.entity(actor, {

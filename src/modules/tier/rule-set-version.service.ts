@@ -120,7 +120,7 @@ export class RuleSetVersionService {
 
   async get(id: string): Promise<RuleSetVersion> {
     const version = await this.em.findOne(RuleSetVersion, { id });
-    if (!version) throw new NotFoundError(`no rule set version ${id}`);
+    if (!version) throw new NotFoundError(`no rule set version ${id}`, 'id');
     return version;
   }
 

@@ -77,7 +77,7 @@ export class TrustedDocumentResolver {
       });
     }
     const record = await context.services.trustedDocuments.revoke(key, by(context.caller));
-    if (!record) throw new NotFoundError(`No document is registered under ${key}`);
+    if (!record) throw new NotFoundError(`No document is registered under ${key}`, 'hash');
     await context.audit({
       action: AuditAction.TRUSTED_DOCUMENT_CHANGE,
       target: { type: 'TrustedDocument', id: key },
