@@ -1,4 +1,5 @@
 import { Role } from '../../src/auth/roles';
+import { addDays } from '../../src/time/clock';
 import {
   autoPolicyRecord,
   claimRecord,
@@ -195,6 +196,81 @@ describe('underwriting risk history', () => {
       earnedPremium: '1000.00',
       incurred: '500.00',
     });
+  });
+
+  it('states the no-claims discount level on each date, from the claims of the last year and the claim-free years before', async () => {
+    const ncd = async (asOf: string) => {
+      const res = await hub.gql(
+        `{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "${asOf}") { ncdLevel ncdCoefficient } }
+           vehicle(vin: "${vin(1)}") { riskHistory(asOf: "${asOf}") { ncdLevel ncdCoefficient } } }`,
+        {},
+        Role.UNDERWRITING,
+      );
+      expect(res.errors).toBeUndefined();
+      // The customer's one car: the same discount either way.
+      expect(res.data!.vehicle.riskHistory).toEqual(res.data!.customer.riskHistory);
+      return res.data!.customer.riskHistory;
+    };
+    // Before the first cover, none; new to auto cover, 1.00.
+    expect(await ncd('2022-12-31')).toEqual({ ncdLevel: null, ncdCoefficient: null });
+    expect(await ncd('2023-03-01')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
+    // The claim of June 2023 in the last year: still 0; a year after it, -1.
+    expect(await ncd('2023-12-31')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
+    expect(await ncd('2024-06-01')).toEqual({ ncdLevel: -1, ncdCoefficient: '0.80' });
+    // March 2025's claim (April's was rejected, and counts nothing).
+    expect(await ncd('2025-12-31')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
+    expect(await ncd('2026-03-01')).toEqual({ ncdLevel: -1, ncdCoefficient: '0.80' });
+  });
+
+  it('goes from 0.50 after four claim-free years to 2.00 at five claims in the last year, on any date', async () => {
+    const today = hub.clock.today();
+    const [customer] = (await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(2)] })).data!
+      .ingestCustomers.records;
+    const [{ cif_no: holder }] = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer where id = $1',
+      [customer.id],
+    );
+    const policyNo = 'PCA00000020';
+    const cover = await hub.gql(INGEST_POLICIES, {
+      records: [
+        autoPolicyRecord(20, holder, {
+          vehicle: { vin: vin(2), plate: '苏A00002', use: 'FAMILY_PRIVATE' },
+          effectiveDate: addDays(today, -5 * 366),
+          expiryDate: addDays(today, 30),
+          status: 'IN_FORCE',
+        }),
+      ],
+    });
+    expect(cover.data!.ingestPolicies.rejected).toBe(0);
+    const level = async () => {
+      const res = await hub.gql(
+        `{ customer(by: { cifNo: "${holder}" }) { riskHistory { ncdLevel ncdCoefficient } } }`,
+        {},
+        Role.UNDERWRITING,
+      );
+      return res.data!.customer.riskHistory;
+    };
+    expect(await level()).toEqual({ ncdLevel: -4, ncdCoefficient: '0.50' });
+    const claims = async (from: number, count: number) => {
+      const res = await hub.gql(INGEST_CLAIMS, {
+        records: Array.from({ length: count }, (_, i) => {
+          const at = `${addDays(today, -10 - i)}T02:00:00Z`;
+          return claimRecord(200 + from + i, policyNo, {
+            accidentAt: at,
+            reportedAt: at,
+            registeredAt: null,
+            surveyedAt: null,
+            status: 'REPORTED',
+            reserve: '100.00',
+          });
+        }),
+      });
+      expect(res.data!.ingestClaims.rejected).toBe(0);
+    };
+    await claims(0, 2);
+    expect(await level()).toEqual({ ncdLevel: 1, ncdCoefficient: '1.20' });
+    await claims(2, 4);
+    expect(await level()).toEqual({ ncdLevel: 4, ncdCoefficient: '2.00' });
   });
 
   it('gives the same history for the vehicle, found by VIN or plate', async () => {

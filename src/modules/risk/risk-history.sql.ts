@@ -1,6 +1,7 @@
 import { knownDay } from '../../graphql/known-day';
 import type { ReadContext } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
+import { AUTO_LINES } from '../policy/policy.enums';
 
 /**
  * The underwriting indicators, defined once in SQL for any set of policies (a customer's,
@@ -16,6 +17,33 @@ import type { SqlScope } from '../../read/sql-scope';
  * - claim-free years = whole years since the last counted claim's accident, or since the
  *   first cover began when there was none.
  */
+
+/**
+ * The no-claims discount of commercial auto insurance (无赔款优待系数, NCD): the national
+ * table of the 2020 reform, from level -4 (four or more claim-free years) to 4 (five or
+ * more claims in the last year). `claimFreeYears` counts whole years of auto cover since the
+ * last auto claim; a level below 0 needs no claim in the last year.
+ */
+export const NCD_TABLE = [
+  { level: -4, coefficient: '0.50', when: 'no claim for 4 years or more' },
+  { level: -3, coefficient: '0.60', when: 'no claim for 3 years' },
+  { level: -2, coefficient: '0.70', when: 'no claim for 2 years' },
+  { level: -1, coefficient: '0.80', when: 'no claim in the last year' },
+  { level: 0, coefficient: '1.00', when: 'new to auto cover, or 1 claim in the last year' },
+  { level: 1, coefficient: '1.20', when: '2 claims in the last year' },
+  { level: 2, coefficient: '1.40', when: '3 claims in the last year' },
+  { level: 3, coefficient: '1.60', when: '4 claims in the last year' },
+  { level: 4, coefficient: '2.00', when: '5 claims or more in the last year' },
+] as const;
+
+const LOWEST_NCD = NCD_TABLE[0].level;
+const HIGHEST_NCD = NCD_TABLE[NCD_TABLE.length - 1].level;
+
+/** The NCD level from a row's auto figures (null without auto cover), as SQL. */
+const ncdLevel = (asOf: string, t: string) => `case when ${t}.auto_first_cover is null then null
+  when ${t}.auto_claims_1y > 0 then least(${t}.auto_claims_1y, ${HIGHEST_NCD + 1}) - 1
+  else greatest(-extract(year from age(${asOf},
+    coalesce(${t}.auto_last_accident, ${t}.auto_first_cover)))::int, ${LOWEST_NCD}) end`;
 
 /**
  * The latest of a subject's scores first: by scoring time, two scored at one instant in a
@@ -53,10 +81,14 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         else extract(year from age(${asOf}, coalesce(t.last_accident, t.first_cover)))::int end
         as claim_free_years,
       case when t.earned_premium = 0 then null
-        else round(t.incurred / t.earned_premium, 4) end as loss_ratio
+        else round(t.incurred / t.earned_premium, 4) end as loss_ratio,
+      ${ncdLevel(asOf, 't')} as ncd_level,
+      (array[${NCD_TABLE.map((n) => n.coefficient).join(', ')}]::numeric[])[${ncdLevel(asOf, 't')} - ${LOWEST_NCD - 1}]
+        as ncd_coefficient
     from (with pc as (select p.effective_date, p.premium,
           ${EARNED_PREMIUM('p', asOf)} as earned,
-          p.effective_date <= ${asOf} as covered, k.*
+          p.effective_date <= ${asOf} as covered,
+          p.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')}) as auto, k.*
         from policy p cross join lateral (select count(*) as claims,
             count(*) filter (where c.accident_at::date > ${asOf} - interval '1 year') as claims_1y,
             count(*) filter (where c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
@@ -74,6 +106,9 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         coalesce(sum(pc.claims_3y), 0)::int as claim_count_3y,
         coalesce(sum(pc.claims_5y), 0)::int as claim_count_5y,
         max(pc.last_accident) as last_accident,
+        min(pc.effective_date) filter (where pc.covered and pc.auto) as auto_first_cover,
+        coalesce(sum(pc.claims_1y) filter (where pc.auto), 0)::int as auto_claims_1y,
+        max(pc.last_accident) filter (where pc.auto) as auto_last_accident,
         coalesce(sum(pc.paid), 0.00) as paid,
         coalesce(sum(pc.incurred), 0.00) as incurred,
         (select coalesce(jsonb_agg(y), '[]'::jsonb) from (

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { DerivedColumn, DerivedRow, Related } from '../../read/read-model';
-import { policyYearRows } from './risk-history.sql';
+import { NCD_TABLE, policyYearRows } from './risk-history.sql';
 
 /** Premium and loss figures shared by a whole history and each of its policy years. */
 @ObjectType()
@@ -94,6 +94,22 @@ export class RiskHistoryView extends LossFigures {
   @Field(() => LocalDateScalar, { nullable: true })
   @DerivedColumn('last_accident')
   lastAccidentDate?: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The no-claims discount level of commercial auto insurance (NCD, the 2020 national table) as of asOf, from the auto policies and their claims (claim-free years of auto cover; claims in the 12 months up to asOf): ' +
+      `${NCD_TABLE.map((n) => `${n.level}: ${n.when}`).join('; ')}. Null without auto cover.`,
+  })
+  @DerivedColumn('ncd_level')
+  ncdLevel?: number;
+
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `The premium coefficient of ncdLevel: ${NCD_TABLE.map((n) => `${n.coefficient} at ${n.level}`).join(', ')}.`,
+  })
+  @DerivedColumn('ncd_coefficient')
+  ncdCoefficient?: string;
 
   @Field(() => [PolicyYearView], { description: 'Per underwriting year, oldest first.' })
   @Related({
