@@ -30,7 +30,7 @@ const REDACTED = [
 ];
 
 const SQL_STATEMENT = /^((?:\w+: )?)(?:select|insert|update|delete|with)\b[\s\S]* - /i;
-const EMAIL = /[^\s@"'(),;<>]+@[^\s@"'(),;<>]+\.[A-Za-z]{2,}/g;
+const EMAIL = /[^\s@"'(),;<>]+@[^\s@"'(),;<>]+[.。][A-Za-z]{2,}/g;
 
 /**
  * Whether a caller's token (a correlation id, an operation name, a filter value) may hold a
@@ -69,14 +69,16 @@ export function withoutValues(text: string): string {
 }
 
 /**
- * `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked: written
- * with full-width digits, or grouped by hyphens (138-0013-8000), too. A date's 8 digits are
- * kept, hyphens and all.
+ * `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked: seven
+ * digits in a row, or eleven grouped by spaces, dots, hyphens, dashes, underscores, colons,
+ * slashes or brackets (+86 138 0013 8000, 110105 19491231 002X), full-width digits and @
+ * read as ASCII. A date's 8 digits are kept, hyphens and all; the rest of the text is left
+ * as written (full-width punctuation included).
  */
 export function maskPersonal(text: string): string {
   return text
-    .replace(/[\uFF10-\uFF19]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
-    .replace(/\d(?:-?\d){10,}[Xx]?|\d{7,}[Xx]?/g, '[digits]')
+    .replace(/[\uFF10-\uFF19\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/\d(?:[\s.\-\u2013\u2014_:/()]*\d){10,}[Xx]?|\d{7,}[Xx]?/g, '[digits]')
     .replace(EMAIL, '[e-mail]');
 }
 

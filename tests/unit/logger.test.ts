@@ -107,14 +107,29 @@ describe('masking what a caller wrote in a message', () => {
     ['138-0013-8000', '[digits]'],
     ['11010519491231002X', '[digits]'],
     ['zhang@example.com', '[e-mail]'],
+    // As people write them: grouped, prefixed, with other separators.
+    ['138 0013 8000', '[digits]'],
+    ['+86 138 0013 8000', '+[digits]'],
+    ['138.0013.8000', '[digits]'],
+    ['(138)0013-8000', '([digits]'],
+    ['138\u00a00013\u00a08000', '[digits]'],
+    ['138–0013–8000', '[digits]'],
+    ['１３８ ００１３ ８０００', '[digits]'],
+    ['1 3 8 0 0 1 3 8 0 0 0', '[digits]'],
+    ['110105 19491231 002X', '[digits]'],
+    ['wang.fang＠example.com', '[e-mail]'],
+    ['wang.fang@example。com', '[e-mail]'],
   ])('masks %s', (value, masked) => {
     expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
   });
 
-  it.each(['3201', 'C000123', '2026-12-02', 'from 1900-01-01 to today (2026-12-02)'])(
-    'keeps %s',
-    (text) => {
-      expect(maskPersonal(text)).toBe(text);
-    },
-  );
+  it.each([
+    '3201',
+    'C000123',
+    '2026-12-02',
+    'from 1900-01-01 to today (2026-12-02)',
+    '说明，两个人：6,000.50 元',
+  ])('keeps %s', (text) => {
+    expect(maskPersonal(text)).toBe(text);
+  });
 });
