@@ -376,6 +376,64 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
+  it('audits, per customer a record left, where it went and how many rows followed it', async () => {
+    // Two people each: X, an app record without an ID, is P's and then, resent, Q's.
+    const pair = async (roles: string[]) => {
+      const n = nextNumbers(2);
+      const unique = String.fromCodePoint(0x4e00 + (n % 2000));
+      const person = (k: number, name: string, gender: string) => ({
+        name,
+        gender,
+        birthDate: birthOf(k),
+        contactPoints: [{ kind: 'MOBILE', value: mobileOf(k) }],
+      });
+      const p = person(n, `禚${unique}晞`, 'MALE');
+      const q = person(n + 1, `郦${unique}瑀`, 'FEMALE');
+      const x = (who: Person) => ({ ...who, sourceSystem: 'APP', sourceKey: `X-${n}` });
+      await ingest(x(p));
+      const [pa, qa] = await ingest(
+        {
+          ...p,
+          sourceKey: `P-${n}`,
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birthOf(n)) }],
+        },
+        {
+          ...q,
+          sourceKey: `Q-${n}`,
+          identityDocuments: [
+            { type: 'RESIDENT_ID', number: residentIdOf(n + 1, birthOf(n + 1), false) },
+          ],
+        },
+      );
+      const policy = autoPolicyRecord(n, '', {
+        parties: roles.map((role) => ({
+          role,
+          customer: { sourceSystem: 'APP', sourceKey: `X-${n}` },
+        })),
+      });
+      expect((await hub.gql(INGEST_POLICIES, { records: [policy] })).data).toMatchObject({
+        ingestPolicies: { rejected: 0 },
+      });
+      return { p: pa!.id, q: qa!.id, moved: x(q) };
+    };
+    const one = await pair(['POLICYHOLDER']);
+    const two = await pair(['POLICYHOLDER', 'INSURED']);
+    const [first, second] = await ingest(one.moved, two.moved);
+    expect([first!.id, second!.id]).toEqual([one.q, two.q]);
+    const followed = await hub.sql(
+      `select target_id, details->'followed' as followed from audit_event
+       where action = 'CUSTOMER_REGROUP' and target_id = any($1) order by id`,
+      [[one.p, two.p]],
+    );
+    expect(followed).toEqual(
+      expect.arrayContaining([
+        { target_id: one.p, followed: { policy_party: 1 } },
+        { target_id: two.p, followed: { policy_party: 2 } },
+      ]),
+    );
+    expect(followed).toHaveLength(2);
+  });
+
   it("takes a record's policies and scores along when matching moves it, and answers its resend with where it ends", async () => {
     const n = nextNumbers(2);
     const birth = birthOf(n);

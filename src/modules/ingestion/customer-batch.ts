@@ -138,11 +138,12 @@ export class CustomerBatch {
 
   /**
    * One audit entry per customer that matching took records from outside a merge (a merge
-   * audits itself): which records went to which customer, and how many rows followed them.
+   * audits itself): which records went to which customer, and how many rows followed them
+   * (per customer left, see followReferences).
    */
   private async auditRegroups(
     moved: { record: Holding; to: string }[],
-    followed: Record<string, number>,
+    followed: Map<string, Record<string, number>>,
   ): Promise<void> {
     const from = new Map<string, { record: string; to: string }[]>();
     for (const { record, to } of moved) {
@@ -159,7 +160,7 @@ export class CustomerBatch {
           action: AuditAction.CUSTOMER_REGROUP,
           target: { type: 'Customer', id: customer },
           purpose: 'matching',
-          details: { moved: records, followed },
+          details: { moved: records, followed: followed.get(customer) ?? {} },
         }),
       ),
     );
@@ -276,10 +277,12 @@ export class CustomerBatch {
         ? [{ record: s, to }]
         : [];
     });
-    const followed = await followReferences(
+    const followed = new Map<string, Record<string, number>>();
+    await followReferences(
       this.em,
       moved.map(({ record, to }) => ({ key: record.key, to })),
       this.clock.now().toISOString(),
+      followed,
     );
     await this.auditRegroups(moved, followed);
     await this.reviews(

@@ -931,12 +931,13 @@ export interface ReferenceMove {
  * the customer the reference now names: an unmerge gives the absorbed customer what was
  * written for it while merged away, and matching takes a record's rows along when it moves
  * the record to another customer. A policy role the customer holds already is not held
- * twice. Per table, the rows moved.
+ * twice. Per table, the rows moved; `byFrom`, the same per customer they left.
  */
 export async function followReferences(
   em: EntityManager,
   moves: ReferenceMove[],
   at: string,
+  byFrom?: Map<string, Record<string, number>>,
 ): Promise<Record<string, number>> {
   const followed: Record<string, number> = {};
   if (moves.length === 0) return followed;
@@ -947,26 +948,33 @@ export async function followReferences(
       and (m."from" is null or t.${column} = m."from")`;
     const sets = [`${column} = m."to"`, ...(ref.stamps ?? []).map(stampSql)].join(', ');
     const key = keyOf(ref.table).filter((c) => c !== 'id');
-    const moved = key.length
-      ? // A role the customer holds on the policy already (or that two moved rows would
-        // give it twice) is dropped, not held twice.
-        `c as (select t.ctid as row, m."to", exists (select 1 from ${ref.table} o
+    // A role the customer holds on the policy already (or that two moved rows would give it
+    // twice) is dropped, not held twice.
+    const dropped = key.length
+      ? `exists (select 1 from ${ref.table} o
               where ${key.map((k) => `o.${k} = t.${k}`).join(' and ')} and o.${column} = m."to")
             or row_number() over (partition by ${key.map((k) => `t.${k}`).join(', ')}, m."to"
-              order by t.${column}) > 1 as dropped
-          from ${ref.table} t join m on ${matched}),
-        gone as (delete from ${ref.table} t using c where t.ctid = c.row and c.dropped),
-        back as (update ${ref.table} t set ${sets.replaceAll('m."to"', 'c."to"')}
-          from c where t.ctid = c.row and not c.dropped returning 1)`
-      : `back as (update ${ref.table} t set ${sets} from m where ${matched} returning 1)`;
-    const [{ n }] = (await run<{ n: number }>(
+              order by t.${column}) > 1`
+      : 'false';
+    const counts = await run<{ from: string; n: number }>(
       em,
       `with m as (select * from jsonb_to_recordset(:moves::jsonb) m(key text, "from" uuid, "to" uuid)),
-       ${moved}
-       select count(*)::int as n from back`,
+       c as (select t.ctid as row, m."to", t.${column} as was, ${dropped} as dropped
+         from ${ref.table} t join m on ${matched}),
+       gone as (delete from ${ref.table} t using c where t.ctid = c.row and c.dropped),
+       back as (update ${ref.table} t set ${sets.replaceAll('m."to"', 'c."to"')}
+         from c where t.ctid = c.row and not c.dropped returning c.was)
+       select was as "from", count(*)::int as n from back group by 1`,
       { moves: JSON.stringify(moves), at },
-    )) as [{ n: number }];
-    if (n) followed[ref.table] = n;
+    );
+    for (const { from, n } of counts) {
+      followed[ref.table] = (followed[ref.table] ?? 0) + n;
+      if (byFrom) {
+        const tables = byFrom.get(from) ?? {};
+        tables[ref.table] = n;
+        byFrom.set(from, tables);
+      }
+    }
   }
   return followed;
 }
