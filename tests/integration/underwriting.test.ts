@@ -343,6 +343,11 @@ describe('underwriting risk history', () => {
       status: 'REJECTED',
       errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
     });
+    // Nor moved to a later year at once: its stored start is not the one it would have.
+    expect(await resend(1, { ...year(2024), renewsPolicyNo: 'PCA00000001' })).toEqual({
+      status: 'REJECTED',
+      errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
+    });
     expect(await resend(1, { ...year(2023), renewsPolicyNo: 'PCA00000003' })).toEqual({
       status: 'REJECTED',
       errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],

@@ -72,11 +72,15 @@ export async function ingestPolicy(
   // Renewals run forward in time: a policy renewing itself, or two renewing each other,
   // would count as renewals that never happened (and lift a customer's value class).
   if (renews) {
+    // Its own stored start would compare a policy with what it was, not what it becomes.
+    const self = renews.policyNo === record.policyNo;
     errors.require(
-      renews.effectiveDate < record.effectiveDate,
+      !self && renews.effectiveDate < record.effectiveDate,
       'renewsPolicyNo',
       'RENEWAL_ORDER',
-      `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
+      self
+        ? 'a policy cannot renew itself'
+        : `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
     );
   }
   const renewer = await em.findOne(
