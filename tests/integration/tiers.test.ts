@@ -99,6 +99,31 @@ describe('tier assignments', () => {
     expect(await verifiedBy('IN_PERSON')).toBe(false);
   });
 
+  it('keeps a proof by SMS through a later check in person, until a later failure', async () => {
+    const n = nextNumber();
+    const customer = await ingestTwoYearCustomer(hub, today, { premium: '6000.00', n });
+    const [mobile] = customerRecord(n).contactPoints;
+    const later = async (sourceSystem: string, status: string, method: string, at: string) => {
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, {
+            sourceSystem,
+            contactPoints: [
+              { ...mobile, verificationStatus: status, verificationMethod: method, verifiedAt: at },
+            ],
+          }),
+        ],
+      });
+      expect(res.data!.ingestCustomers.records[0].id).toBe(customer.id);
+      await hub.app.services.tiers.drainQueue();
+      const read = await hub.gql(TIER, { by: { cifNo: customer.cifNo } }, Role.FRONTLINE);
+      return read.data!.customer.tier.metrics.verifiedContact;
+    };
+    // The factory's record verified it by SMS on 2026-03-01.
+    expect(await later('AGENCY', 'VERIFIED', 'IN_PERSON', '2026-05-01T08:00:00Z')).toBe(true);
+    expect(await later('CALL_CENTRE', 'FAILED', 'CALL_BACK', '2026-06-01T08:00:00Z')).toBe(false);
+  });
+
   it('takes the same score as latest in the tier and in the profile when two were scored at one instant', async () => {
     const customer = await diamondCustomer();
     const at = `${addDays(today, -3)}T02:00:00Z`;

@@ -44,6 +44,15 @@ export enum VerificationMethod {
 }
 
 /**
+ * The methods that prove a mobile reaches its customer (a code sent to it, a call to it
+ * answered): what the tier metric verifiedContact and the fast-claim gates ask for.
+ */
+export const PROVES_REACH: readonly VerificationMethod[] = [
+  VerificationMethod.SMS,
+  VerificationMethod.CALL_BACK,
+];
+
+/**
  * The methods that can verify a kind of contact: a text message reaches a mobile and a link
  * an e-mail, never the other; a call-back or a visit can confirm any.
  */

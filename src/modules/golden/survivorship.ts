@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { boundSql, pgArray } from '../../db/bound-sql';
-import { type CustomerKind, SourceSystem } from '../customer/customer.enums';
+import { type CustomerKind, PROVES_REACH, SourceSystem } from '../customer/customer.enums';
 import { holderSql } from '../matching/names';
 
 /**
@@ -198,13 +198,26 @@ export async function recomputeGolden(
                                          order by p."primary" desc, p.created_at, p.id) > 1 as gone
        from contact_point p join targets on targets.id = p.customer_id),
      contacts_gone as (delete from contact_point p using existing e where p.id = e.id and e.gone),
-     verified as (
-       select distinct on (r.customer_id, si.kind, si.value_hash) r.customer_id, si.kind,
-         si.value_hash, si.verification_status, si.verification_method, si.verified_at
+     -- The latest verification, except that a proof of reach (SMS, call-back) stands until
+     -- a later failure: a later check by a method that proves less (in person) does not
+     -- hide it from the gates that ask for one.
+     verifications as (
+       select r.customer_id, r.rank, si.kind, si.value_hash, si.verification_status,
+         si.verification_method, si.verified_at,
+         max(si.verified_at) filter (where si.verification_status = 'FAILED')
+           over (partition by r.customer_id, si.kind, si.value_hash) as last_failed
        from ranked r cross join lateral (
         select * from source_identifier where source_record_id = r.id offset 0) si
-       where si.verification_status <> 'UNVERIFIED'
-       order by r.customer_id, si.kind, si.value_hash, si.verified_at desc, r.rank),
+       where si.verification_status <> 'UNVERIFIED'),
+     verified as (
+       select distinct on (customer_id, kind, value_hash) customer_id, kind, value_hash,
+         verification_status, verification_method, verified_at
+       from verifications
+       order by customer_id, kind, value_hash,
+         (verification_status = 'VERIFIED'
+           and verification_method in (${PROVES_REACH.map((m) => `'${m}'`).join(', ')})
+           and verified_at > coalesce(last_failed, '-infinity')) desc,
+         verified_at desc, rank),
      -- Counted once a value, not once a customer carrying it: a dealer's number is on
      -- thousands of records, and on many customers of one batch.
      holders as (

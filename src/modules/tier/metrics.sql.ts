@@ -1,3 +1,4 @@
+import { PROVES_REACH } from '../customer/customer.enums';
 import { COUNTED_CLAIM, INCURRED, LATEST_SCORE_FIRST } from '../risk/risk-history.sql';
 
 /**
@@ -64,7 +65,7 @@ export function metricsQuery(asOf: string, customers: string): string {
   contact as (
     select cp.customer_id from contact_point cp join scope s on s.id = cp.customer_id
     where cp.kind = 'MOBILE' and cp.verification_status = 'VERIFIED'
-      and cp.verification_method in ('SMS', 'CALL_BACK')
+      and cp.verification_method in (${PROVES_REACH.map((m) => `'${m}'`).join(', ')})
     group by cp.customer_id)
   select s.id as customer_id, s.branch_id,
     coalesce(pm.premium_12m, 0.00) as premium_12m,
