@@ -6,6 +6,7 @@ import { ACTIVATION_FIELDS, activateAndWait } from '../setup/activation';
 import { insertBranches, insertPortfolio, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 import { lockWaits } from '../setup/waiting';
+import { TIER_SWITCH } from '../../src/modules/tier/tier-switch';
 
 const DRAFT = `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version valid } }`;
 
@@ -173,6 +174,41 @@ describe('activating a rule set version', () => {
     } finally {
       hub.clock.set(undefined);
       await blocker.end();
+    }
+  });
+
+  it('dates the switch after the eligibility decisions in flight, which were made on the old tiers', async () => {
+    const draft = await tierDraft(2700);
+    // Now, or at the latest switch if a test dated one ahead: versions activate in order.
+    const [{ latest }] = await hub.sql<{ latest: Date }>(
+      `select greatest(now(), max(activated_at)) as latest from rule_set_version`,
+    );
+    const inFlight = latest;
+    const recorded = new Date(inFlight.getTime() + 1_000);
+    // A decision reading a tier (as EligibilityService does) when the switch comes.
+    const decision = new Client({ connectionString: hub.databaseUrl });
+    await decision.connect();
+    hub.clock.set(inFlight);
+    try {
+      await decision.query('begin');
+      await decision.query(`select pg_advisory_xact_lock_shared(${TIER_SWITCH})`);
+      const started = await hub.gql(
+        `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`,
+        { id: draft.id },
+      );
+      expect(started.errors).toBeUndefined();
+      await lockWaits(hub, 1, 'the switch');
+      // The decision is recorded a second on: the switch is dated after it.
+      hub.clock.set(recorded);
+      await decision.query('commit');
+      await hub.app.services.activations.idle();
+      const [version] = await hub.sql(`select activated_at from rule_set_version where id = $1`, [
+        draft.id,
+      ]);
+      expect(version).toEqual({ activated_at: recorded });
+    } finally {
+      hub.clock.set(undefined);
+      await decision.end();
     }
   });
 

@@ -9,11 +9,17 @@ import { decimalParts } from '../../graphql/scalars';
 import { checkUuid } from '../../validation';
 import { Customer } from '../customer/customer.entity';
 import { currentCustomers } from '../customer/current-customers';
-import type { ActiveRuleSets } from '../tier/active-rule-sets';
+import type { ActiveRuleSets, ActiveVersion } from '../tier/active-rule-sets';
+import { textLiteral } from '../tier/rule-set/compile';
+import { TIER_SWITCH } from '../tier/tier-switch';
 import { RuleSetVersion } from '../tier/rule-set-version.entity';
 import { EligibilityDecision } from './eligibility-decision.entity';
 import { grantParameters, withheldSql } from './entitlement.sql';
-import type { ServiceParameters } from './rule-set/document';
+import type {
+  EntitlementRuleSetDocument,
+  ServiceDefinition,
+  ServiceParameters,
+} from './rule-set/document';
 import type { BusinessClock } from '../../time/clock';
 
 export interface ClaimContext {
@@ -170,16 +176,32 @@ export class EligibilityService {
       ['customerId', validOrThrow('customerId', checkUuid(customerId))],
     ]);
     const customer = await this.em.findOneOrFail(Customer, { id });
-    const { rows } = await this.pool.query<{
-      tier: string;
-      rule_set_version_id: string;
-      withheld: string[];
-    }>(
-      `select a.tier, a.rule_set_version_id, ${withheldSql(rules.document, '$2::text', 'a')} as withheld
-       from tier_assignment a where a.customer_id = $1 and a.valid_to is null`,
-      [id, serviceCode],
+    return this.em.transactional((em) => this.record(em, actor, customer, rules, service, claim));
+  }
+
+  /**
+   * Reads the tier and records the decision, dated then, within a tier activation's switch
+   * or wholly outside it (TIER_SWITCH): never on the old tier once the history says the new.
+   */
+  private async record(
+    em: EntityManager,
+    actor: AuditActor,
+    customer: Customer,
+    rules: ActiveVersion<EntitlementRuleSetDocument>,
+    service: ServiceDefinition,
+    claim: ClaimContext,
+  ): Promise<string> {
+    await em.execute(`select pg_advisory_xact_lock_shared(${TIER_SWITCH})`);
+    const decidedAt = this.clock.now();
+    const serviceCode = service.code;
+    // The code is one of the rule set's, so it goes into the SQL as a literal.
+    const [assignment] = await em.execute<
+      { tier: string; rule_set_version_id: string; withheld: string[] }[]
+    >(
+      `select a.tier, a.rule_set_version_id, ${withheldSql(rules.document, textLiteral(serviceCode), 'a')} as withheld
+       from tier_assignment a where a.customer_id = ? and a.valid_to is null`,
+      [customer.id],
     );
-    const assignment = rows[0];
     const grant =
       assignment &&
       rules.document.grants.find(
@@ -216,8 +238,8 @@ export class EligibilityService {
     broken.forEach(deny);
     reasons.push(...met);
 
-    const decision = this.em.create(EligibilityDecision, {
-      customer,
+    const decision = em.create(EligibilityDecision, {
+      customer: em.getReference(Customer, customer.id),
       service: serviceCode,
       context: { ...claim, accidentAt: claim.accidentAt.toISOString() },
       allowed,
@@ -225,12 +247,14 @@ export class EligibilityService {
       parameters: { ...parameters },
       tier: assignment?.tier,
       tierRuleSetVersion: assignment
-        ? this.em.getReference(RuleSetVersion, assignment.rule_set_version_id)
+        ? em.getReference(RuleSetVersion, assignment.rule_set_version_id)
         : undefined,
-      entitlementRuleSetVersion: this.em.getReference(RuleSetVersion, rules.id),
+      entitlementRuleSetVersion: em.getReference(RuleSetVersion, rules.id),
       decidedBy: `${actor.subject} (${actor.role})`,
+      createdAt: decidedAt,
+      updatedAt: decidedAt,
     });
-    this.em.create(
+    em.create(
       AuditEvent,
       this.audit.entity(actor, {
         action: AuditAction.ELIGIBILITY_DECISION,
@@ -238,7 +262,7 @@ export class EligibilityService {
         details: { decision: decision.id, service: serviceCode, allowed },
       }),
     );
-    await this.em.flush();
+    await em.flush();
     return decision.id;
   }
 }

@@ -11,6 +11,7 @@ import {
 } from './tier-engine';
 import { RULE_SET_CHANNEL, type ActiveRuleSets } from './active-rule-sets';
 import { RuleSetKind } from './rule-set-version.entity';
+import { TIER_SWITCH } from './tier-switch';
 
 /** Why a tier was recomputed, as recorded on the assignment. */
 export enum RecomputeCause {
@@ -408,7 +409,7 @@ export class TierService {
       result.evaluated += fresh.evaluated;
       result.changed += fresh.changed;
     }
-    await switchAt(client, versionId, now, this.clock.now());
+    await switchAt(client, versionId, now, this.clock);
     this.observer.recomputed(RecomputeCause.ACTIVATION, result.evaluated);
     this.observer.finished('activation', seconds(started));
     return result;
@@ -420,15 +421,17 @@ export class TierService {
  * start (`began`), and readers saw the old tiers until it commits: left so, the history
  * would say the new tiers held while decisions were still being made on the old ones (an
  * activation takes about a minute at a million customers). So the new periods open, the
- * periods they end close, and the versions activate and retire at `switched`, the
- * transaction's last moment.
+ * periods they end close, and the versions activate and retire at the switch, the
+ * transaction's last moment, dated once the decisions in flight are recorded (TIER_SWITCH).
  */
 async function switchAt(
   client: PoolClient,
   versionId: string,
   began: Date,
-  switched: Date,
+  clock: BusinessClock,
 ): Promise<void> {
+  await client.query(`select pg_advisory_xact_lock(${TIER_SWITCH})`);
+  const switched = clock.now();
   if (switched <= began) return;
   await client.query(
     `with opened as (
