@@ -14,6 +14,7 @@ import { textLiteral } from '../tier/rule-set/compile';
 import { TIER_SWITCH } from '../tier/tier-switch';
 import { RuleSetVersion } from '../tier/rule-set-version.entity';
 import { EligibilityDecision } from './eligibility-decision.entity';
+import { met, REASON } from './reason-codes';
 import { grantParameters, withheldSql } from './entitlement.sql';
 import type {
   EntitlementRuleSetDocument,
@@ -71,17 +72,17 @@ function checkParameters(
   claim: ClaimContext,
   clock: BusinessClock,
 ): { met: Reason[]; broken: Reason[] } {
-  const met: Reason[] = [];
+  const kept: Reason[] = [];
   const broken: Reason[] = [];
   const rule = (ok: boolean, code: string, yes: string, no: string) =>
-    (ok ? met : broken).push({ code: ok ? `${code}_MET` : code, text: ok ? yes : no });
+    (ok ? kept : broken).push({ code: ok ? met(code) : code, text: ok ? yes : no });
   const amount = fen('claim.amount', claim.amount);
   const claimed = formatCny(amount);
   if (parameters.maxClaimAmount !== undefined) {
     const max = fen('maxClaimAmount', parameters.maxClaimAmount);
     rule(
       amount <= max,
-      'OVER_MAX_AMOUNT',
+      REASON.OVER_MAX_AMOUNT,
       `claim ${claimed} within the ${formatCny(max)} limit`,
       `claim ${claimed} above the ${formatCny(max)} limit`,
     );
@@ -90,7 +91,7 @@ function checkParameters(
     const min = fen('minClaimAmount', parameters.minClaimAmount);
     rule(
       amount >= min,
-      'UNDER_MIN_AMOUNT',
+      REASON.UNDER_MIN_AMOUNT,
       `claim ${claimed} at least ${formatCny(min)}`,
       `claim ${claimed} below the ${formatCny(min)} minimum`,
     );
@@ -98,18 +99,18 @@ function checkParameters(
   if (parameters.singlePartyOnly) {
     rule(
       claim.singleParty,
-      'NOT_SINGLE_PARTY',
+      REASON.NOT_SINGLE_PARTY,
       'a single-party accident',
       'only for single-party accidents',
     );
   }
   if (parameters.noInjury) {
-    rule(!claim.injury, 'INJURY', 'no one was injured', 'not for accidents with injuries');
+    rule(!claim.injury, REASON.INJURY, 'no one was injured', 'not for accidents with injuries');
   }
   if (parameters.partnerShopOnly) {
     rule(
       claim.partnerShop === true,
-      'NOT_PARTNER_SHOP',
+      REASON.NOT_PARTNER_SHOP,
       'repair at a partner shop',
       'only for repairs at a partner shop',
     );
@@ -120,12 +121,12 @@ function checkParameters(
     const window = `${parameters.hoursFrom}:00 to ${parameters.hoursTo}:00 (${clock.zone})`;
     rule(
       inWindow(minute, parameters.hoursFrom, parameters.hoursTo),
-      'OUTSIDE_HOURS',
+      REASON.OUTSIDE_HOURS,
       `accident at ${hhmm(minute)}, within ${window}`,
       `accident at ${hhmm(minute)}, outside ${window}`,
     );
   }
-  return { met, broken };
+  return { met: kept, broken };
 }
 
 /**
@@ -218,17 +219,20 @@ export class EligibilityService {
       reasons.push(reason);
     };
     if (!assignment) {
-      deny({ code: 'NO_TIER', text: 'the customer has no tier yet' });
+      deny({ code: REASON.NO_TIER, text: 'the customer has no tier yet' });
     } else if (!grant) {
       const tiers = rules.document.grants
         .filter((g) => g.service === serviceCode)
         .flatMap((g) => g.tiers);
       deny({
-        code: 'NOT_IN_TIER',
+        code: REASON.NOT_IN_TIER,
         text: `tier ${assignment.tier} does not include ${service.name} (${tiers.length ? `granted to ${tiers.join(', ')}` : 'granted to no tier'})`,
       });
     } else {
-      reasons.push({ code: 'TIER_GRANTS', text: `tier ${assignment.tier} grants ${service.name}` });
+      reasons.push({
+        code: REASON.TIER_GRANTS,
+        text: `tier ${assignment.tier} grants ${service.name}`,
+      });
     }
     for (const gate of assignment?.withheld ?? []) {
       const [code, ...text] = gate.split(': ');

@@ -35,6 +35,21 @@ describe('entitlement rule set validation', () => {
     ]);
   });
 
+  it('refuses a grant giving half an hour window, a gate code given twice, and one of the hub reason codes', () => {
+    const doc = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET);
+    const night = doc.grants.findIndex((g) => g.service === 'NIGHT_CLAIMS_SERVICE');
+    doc.grants[night]!.parameters = { hoursFrom: 22 };
+    const gate = doc.riskGates[0]!;
+    doc.riskGates.push({ ...gate }, { ...gate, code: 'TIER_GRANTS' });
+    const result = validateEntitlementRuleSet(doc, TIERS);
+    const n = DEFAULT_ENTITLEMENT_RULE_SET.riskGates.length;
+    expect(!result.ok && result.problems.map((p) => [p.path, p.rule])).toEqual([
+      [`grants[${night}].parameters`, 'PARAMETER'],
+      [`riskGates[${n}].code`, 'DUPLICATE_CODE'],
+      [`riskGates[${n + 1}].code`, 'RESERVED_CODE'],
+    ]);
+  });
+
   it('accepts a minimum equal to the maximum and a window across midnight', () => {
     for (const [code, parameters] of [
       ['ADVANCE_PAYMENT', { minClaimAmount: '500', maxClaimAmount: '500.00' }],

@@ -31,6 +31,33 @@ describe('validateRuleSet', () => {
     expect(problems.filter((p) => p.path === 'tiers[0].rank').map((p) => p.rule)).toEqual([rule]);
   });
 
+  it('refuses an axis too large to check in a moment, and checks no further', () => {
+    const problems = problemsOf(
+      variant((doc) => {
+        const fallback = doc.valueClasses.find((c) => !c.when)!;
+        doc.valueClasses = [
+          ...Array.from({ length: 200 }, (_, i) => ({
+            code: `V${i}`,
+            label: `band ${i}`,
+            rationale: 'a premium band',
+            when: [
+              {
+                all: Array.from({ length: 20 }, (_, j) =>
+                  is('premium12m', j % 2 ? '<' : '>=', i * 100 + j),
+                ),
+              },
+            ],
+          })),
+          fallback,
+        ];
+      }),
+    );
+    expect(problems.filter((p) => p.rule === 'TOO_LARGE')).toEqual([
+      expect.objectContaining({ path: 'valueClasses' }),
+    ]);
+    expect(problems.some((p) => p.rule === 'OVERLAP')).toBe(false);
+  });
+
   it('accepts the shipped default rule set as it is', () => {
     expect(validateRuleSet(DEFAULT_TIER_RULE_SET)).toEqual({
       ok: true,

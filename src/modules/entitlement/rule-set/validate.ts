@@ -1,3 +1,4 @@
+import { isHubReason } from '../reason-codes';
 import {
   field,
   reachable,
@@ -73,7 +74,8 @@ function checkParameters(
   // Names a value the grant does not set itself, so that the fix is found in the service.
   const named = (key: string) =>
     `${key} ${String(merged[key])}${key in object ? '' : " (the service's)"}`;
-  if ((merged.hoursFrom === undefined) !== (merged.hoursTo === undefined)) {
+  // Given together, by a grant too: half a window taken from the service reads as a slip.
+  if ((object.hoursFrom === undefined) !== (object.hoursTo === undefined)) {
     report(path, 'PARAMETER', 'hoursFrom and hoursTo go together: give both or neither');
   }
   // Parameters no claim can meet: the service would show as granted and never be given.
@@ -206,6 +208,7 @@ export function validateEntitlementRuleSet(
     );
   });
 
+  const gateCodes = new Set<string>();
   (readArray(report, root.riskGates, 'riskGates') ?? []).forEach((raw, i) => {
     const path = `riskGates[${i}]`;
     const gate = readObject(report, raw, path, 'A risk gate', [
@@ -216,7 +219,15 @@ export function validateEntitlementRuleSet(
       'rationale',
     ]) as Json | undefined;
     if (!gate) return;
-    const name = readCode(report, gate, path) ?? path;
+    const code = readCode(report, gate, path);
+    const name = code ?? path;
+    // A decision's reasons name the gate by its code: two gates, or a gate and one of the
+    // hub's own checks (TIER_GRANTS...), would read alike to a client acting on them.
+    if (code && gateCodes.has(code))
+      report(field(path, 'code'), 'DUPLICATE_CODE', `risk gate ${code} is defined twice`);
+    else if (code && isHubReason(code))
+      report(field(path, 'code'), 'RESERVED_CODE', `${code} is a reason code of the hub's own`);
+    else if (code) gateCodes.add(code);
     readText(report, gate, 'reason', path);
     readText(report, gate, 'rationale', path);
     const servicesPath = field(path, 'services');

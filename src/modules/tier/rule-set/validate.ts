@@ -43,7 +43,9 @@ export type ProblemRule =
   | 'UNUSED_TIER'
   | 'UNKNOWN_SERVICE'
   | 'DUPLICATE_GRANT'
-  | 'PARAMETER';
+  | 'PARAMETER'
+  | 'RESERVED_CODE'
+  | 'TOO_LARGE';
 
 export interface RuleSetProblem {
   /** Where, as a JSON path from the document root, e.g. `riskClasses[2].when[0].all[1]`. */
@@ -533,6 +535,30 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
  * to compile to SQL (metrics, operators and values checked), mutually exclusive classes with
  * one fallback per axis, no condition that can never hold, and a complete matrix.
  */
+/**
+ * How large an axis may be: checking that its classes exclude each other compares every
+ * condition with every other, in this process, and a rule set of hundreds would hold every
+ * caller up for seconds. Tiers are a handful of classes of a few comparisons each.
+ */
+export const AXIS_LIMITS = { classes: 12, comparisons: 48 } as const;
+
+function tooLarge(report: Report, axis: string, classes: ReadClass[]): boolean {
+  const comparisons = classes.reduce(
+    (sum, c) => sum + c.conditions.reduce((n, condition) => n + condition.all.length, 0),
+    0,
+  );
+  if (classes.length <= AXIS_LIMITS.classes && comparisons <= AXIS_LIMITS.comparisons) {
+    return false;
+  }
+  report(
+    axis,
+    'TOO_LARGE',
+    `${axis} has ${classes.length} classes and ${comparisons} comparisons: at most ` +
+      `${AXIS_LIMITS.classes} and ${AXIS_LIMITS.comparisons}`,
+  );
+  return true;
+}
+
 export function validateRuleSet(doc: unknown): RuleSetValidation {
   const problems: RuleSetProblem[] = [];
   const report = reportTo(problems);
@@ -547,7 +573,7 @@ export function validateRuleSet(doc: unknown): RuleSetValidation {
     }
     const classes = list.flatMap((raw, i) => readClass(report, raw, `${axis}[${i}]`) ?? []);
     known[axis] = distinctCodes(report, classes, 'class');
-    checkAxis(report, axis, classes);
+    if (!tooLarge(report, axis, classes)) checkAxis(report, axis, classes);
   }
   const tierList = readArray(report, root.tiers, 'tiers');
   if (tierList) {
