@@ -45,7 +45,9 @@ export interface ConsoleSettings {
 
 /**
  * Serves the console's files under /console: hashed assets for a year, everything else
- * revalidated, unknown paths answered with index.html (the console routes in the browser).
+ * revalidated, unknown paths answered with index.html (the console routes in the browser),
+ * but an unknown asset with 404: a tab open from before a deployment asks for a chunk that is
+ * gone, and a page in its place fails as a script of the wrong type.
  * Its settings (/console/settings.json) tell it what the hub allows, so that it need not guess.
  */
 export function serveConsole(
@@ -89,6 +91,11 @@ export function serveConsole(
   // A path that leaves the folder (.., an encoded slash) is answered like any unknown one,
   // and so is a dotfile (the build's stamp).
   const inside = asked.startsWith(root + path.sep) && !/(^|[/\\])\./.test(relative);
+  if (relative.startsWith('assets/') && !(inside && isFile(asked))) {
+    response.writeHead(404, { ...security, 'content-type': CONTENT_TYPES['.txt'] });
+    response.end('No such asset: reload the console for the current version.\n');
+    return;
+  }
   const file = inside && isFile(asked) ? asked : path.join(root, 'index.html');
   if (!isFile(file)) {
     response.writeHead(503, { 'content-type': CONTENT_TYPES['.txt'] });

@@ -41,6 +41,10 @@ describe('serving the console', () => {
     expect(asset.headers.get('cache-control')).toMatch(/immutable/);
     const route = await at(hub, '/console/reviews');
     expect(await route.text()).toContain('<title>console</title>');
+    // A chunk of an earlier deployment is gone, not a page: the tab then knows to reload.
+    const gone = await at(hub, '/console/assets/ExplorerScreen-OLDHASH.js');
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).not.toContain('<title>console</title>');
   });
 
   it('never serves a file outside the build, nor its dotfiles', async () => {
