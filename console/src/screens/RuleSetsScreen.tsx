@@ -22,9 +22,11 @@ interface Version {
   document: Record<string, unknown>;
 }
 
+// The newest hundred, and the active version however many drafts came after it.
+const VERSION_FIELDS = 'id version status note createdBy createdAt activatedAt document';
 const VERSIONS = `query RuleSetVersions($kind: RuleSetKind!) {
-  ruleSetVersions(kind: $kind, first: 100) { totalCount nodes {
-    id version status note createdBy createdAt activatedAt document } } }`;
+  ruleSetVersions(kind: $kind, first: 100) { totalCount nodes { ${VERSION_FIELDS} } }
+  active: ruleSetVersions(kind: $kind, status: [ACTIVE], first: 1) { nodes { ${VERSION_FIELDS} } } }`;
 const CREATE = `mutation CreateDraft($input: RuleSetDraftInput!) {
   createRuleSetDraft(input: $input) { id version valid problems { path rule message } } }`;
 const VALIDATE = `query Validate($id: ID!) {
@@ -89,10 +91,15 @@ export function RuleSetsScreen({ session }: { session: Session }) {
   useEffect(() => {
     let current = true;
     const failed = (e: Error) => current && setError(e.message);
-    gql<{ ruleSetVersions: { nodes: Version[] } }>(session.token, VERSIONS, { kind }).then(
-      (data) => current && setVersions(data.ruleSetVersions.nodes),
-      failed,
-    );
+    gql<{ ruleSetVersions: { nodes: Version[] }; active: { nodes: Version[] } }>(
+      session.token,
+      VERSIONS,
+      { kind },
+    ).then((data) => {
+      const newest = data.ruleSetVersions.nodes;
+      const older = data.active.nodes.filter((a) => !newest.some((v) => v.id === a.id));
+      if (current) setVersions([...newest, ...older]);
+    }, failed);
     if (kind === 'TIER') {
       gql<{ tierSegmentSummary: SegmentCount[] }>(session.token, SEGMENTS).then(
         (data) => current && setSegments(data.tierSegmentSummary),
