@@ -182,6 +182,13 @@ interface KeyedRow {
 /** `$n` placeholders of a compiled statement, whose values are bound, never spliced. */
 const PLACEHOLDER = /\$(\d+)/g;
 
+/**
+ * A root field as errors name it: by its response key (an alias, or the field's name), as
+ * the compiler names the fields under it, so that `c: customer { k: claims(after: ...) }`
+ * reads `c.k.after`.
+ */
+const responsePath = (info: GraphQLResolveInfo) => String(info.path.key);
+
 export class ReadSession {
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
   /** Reads asked for in this turn of the event loop: they run as one statement. */
@@ -227,7 +234,7 @@ export class ReadSession {
       statement,
       root,
       selections(info),
-      info.fieldName,
+      responsePath(info),
     );
     const text = `select k.key::text as key, ${data(info, sql)} from unnest(${keys}) as k(key)`;
     const values = statement.params.values.slice(1);
@@ -276,7 +283,7 @@ export class ReadSession {
         root,
         args,
         selections(info),
-        info.fieldName,
+        responsePath(info),
         { onKeyset: (at, order) => (keyset = { at, order }) },
       );
       return { text: pageText(data(info, sql)), values: statement.params.values, keyset };
@@ -285,7 +292,7 @@ export class ReadSession {
     if (page.keyset && after) {
       const { at, order } = page.keyset;
       values = [...values];
-      values.splice(at, order.length, ...decodeCursor(after, order, `${info.fieldName}.after`));
+      values.splice(at, order.length, ...decodeCursor(after, order, `${responsePath(info)}.after`));
     }
     const [row] = await this.run(page.text, values);
     return answer(info, row.data);

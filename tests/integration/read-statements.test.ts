@@ -781,5 +781,12 @@ describe('the read path', () => {
       );
       expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });
     }
+    // Aliases name it as the query wrote it, at the root as below it.
+    const aliased = await hub.gql(
+      `{ c: customer(by: { cifNo: "${cifNo}" }) { k: claims(after: "bm9wZQ") { totalCount } } }`,
+      {},
+      Role.ADMIN,
+    );
+    expect(aliased.errors![0].extensions).toMatchObject({ field: 'c.k.after' });
   });
 });
