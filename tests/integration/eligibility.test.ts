@@ -248,6 +248,19 @@ describe('eligibility at report time', () => {
       field: 'claim.amount',
       rule: 'AMOUNT_FORMAT',
     });
+    // The message states every bound, the one broken included.
+    const large = await hub.gql(
+      DECIDE,
+      {
+        input: {
+          customerId: diamond,
+          service: 'FLASH_CLAIM',
+          claim: claim({ amount: '1000000000000' }),
+        },
+      },
+      Role.FRONTLINE,
+    );
+    expect(large.errors![0].message).toMatch(/below 1,000,000,000,000/);
     const marketing = await hub.gql(
       DECIDE,
       { input: { customerId: diamond, service: 'FLASH_CLAIM', claim: claim() } },

@@ -45,10 +45,10 @@ function fen(field: string, amount: string): bigint {
     ? null
     : /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(`${whole || '0'}.${fraction}`.replace(/\.$/, ''));
   if (!match) {
-    throw new BadUserInputError(`${field} must be a non-negative amount with at most 2 decimals`, {
-      field,
-      rule: 'AMOUNT_FORMAT',
-    });
+    throw new BadUserInputError(
+      `${field} must be a non-negative amount below 1,000,000,000,000 with at most 2 decimals`,
+      { field, rule: 'AMOUNT_FORMAT' },
+    );
   }
   return BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
 }

@@ -22,11 +22,13 @@ const DECIMAL = /^\d{1,12}(\.\d{1,2})?$/;
 /** Each parameter's type, checked so the decision code can trust the document. */
 const PARAMETERS: Record<string, { expected: string; accepts: (value: unknown) => boolean }> = {
   maxClaimAmount: {
-    expected: 'a decimal string, e.g. "5000"',
+    expected:
+      'an amount as a decimal string below 1,000,000,000,000 with at most 2 decimals, e.g. "5000"',
     accepts: (v) => typeof v === 'string' && DECIMAL.test(v),
   },
   minClaimAmount: {
-    expected: 'a decimal string, e.g. "10000"',
+    expected:
+      'an amount as a decimal string below 1,000,000,000,000 with at most 2 decimals, e.g. "10000"',
     accepts: (v) => typeof v === 'string' && DECIMAL.test(v),
   },
   singlePartyOnly: { expected: 'true or false', accepts: (v) => typeof v === 'boolean' },
@@ -41,7 +43,7 @@ const PARAMETERS: Record<string, { expected: string; accepts: (value: unknown) =
     accepts: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 24,
   },
   settleWithinHours: {
-    expected: 'a whole number of hours',
+    expected: 'a whole number of hours, at least 1',
     accepts: (v) => Number.isInteger(v) && (v as number) > 0,
   },
 };
