@@ -363,4 +363,28 @@ describe('underwriting risk history', () => {
     );
     expect(chain).toEqual({ starts: '2023-01-01', renews: null });
   });
+
+  it('holds renewals forward in time in the database too, for a writer that bypasses ingestion', async () => {
+    const id = (n: number) => `(select id from policy where policy_no = 'PCA0000000${n}')`;
+    const refused = expect.objectContaining({
+      code: '23514',
+      constraint: 'policy_renewal_order',
+    });
+    await expect(
+      hub.sql(`update policy set renews_id = id where policy_no = 'PCA00000001'`),
+    ).rejects.toEqual(refused);
+    await expect(
+      hub.sql(`update policy set renews_id = ${id(3)} where policy_no = 'PCA00000002'`),
+    ).rejects.toEqual(refused);
+    // From the other end: the renewed policy moved to start with the one renewing it.
+    await expect(
+      hub.sql(
+        `update policy set effective_date = '2025-01-01', expiry_date = '2025-12-31'
+         where policy_no = 'PCA00000001'`,
+      ),
+    ).rejects.toEqual(refused);
+    // A renewal of an earlier policy is what it should be.
+    await hub.sql(`update policy set renews_id = null where policy_no = 'PCA00000002'`);
+    await hub.sql(`update policy set renews_id = ${id(1)} where policy_no = 'PCA00000002'`);
+  });
 });

@@ -55,7 +55,9 @@ export class Policy extends BaseEntity<'version'> {
   @Enum({ items: () => PolicyStatus, type: 'text' })
   status!: PolicyStatus;
 
+  /** The policy this one renews: it starts before this one (RENEWAL_ORDER, also a trigger). */
   @ManyToOne(() => Policy, { nullable: true, deleteRule: 'set null' })
+  @Index()
   renews?: Rel<Policy>;
 
   @ManyToOne(() => Vehicle, { nullable: true, deleteRule: 'restrict' })
