@@ -239,6 +239,25 @@ describeInBrowser('the console', () => {
     }
   });
 
+  it('offers a draft from the active version however many drafts came after it', async () => {
+    const rules = await startTestHub();
+    try {
+      // More drafts than the screen lists: the active version is not among the newest.
+      await rules.sql(
+        `insert into rule_set_version (id, kind, version, status, document, note, created_by)
+         select gen_random_uuid(), v.kind, v.version + g, 'DRAFT', v.document, 'draft ' || g, 'test'
+         from rule_set_version v, generate_series(1, 120) g
+         where v.kind = 'TIER' and v.status = 'ACTIVE'`,
+      );
+      const { page } = await consoleOf(rules);
+      await signIn(page, rules, Role.ADMIN);
+      await openScreen(page, 'rules');
+      await page.getByRole('button', { name: 'New draft from active version 1' }).waitFor();
+    } finally {
+      await rules.close();
+    }
+  });
+
   it('lets a steward approve a review task, merging the two customers, and unmerge them', async () => {
     const task = await reviewTask();
     const [a, b] = task.customers;
