@@ -509,6 +509,60 @@ describe('the organisation tree', () => {
       expect(await branch(city.code)).toMatchObject({ status: 'OPEN', successor: null });
     });
 
+    it('keeps a moved customer at the successor when its golden record is computed again from records naming the closed branch', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const neighbour = {
+        code: `N${n}`,
+        name: `邻市${n}`,
+        level: 'CITY',
+        parentCode: province.code,
+      };
+      await ingest([province, city, neighbour]);
+      const other = nextNumber();
+      const ingested = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, { branchCode: city.code }),
+          customerRecord(other, { branchCode: neighbour.code }),
+        ],
+      });
+      const [moved, absorbed] = ingested.data!.ingestCustomers.records.map((r: Outcome) => r.id);
+      expect(
+        (await hub.gql(CLOSE, { input: { code: city.code, moveCustomersTo: neighbour.code } }))
+          .errors,
+      ).toBeUndefined();
+
+      // Its most trusted record still names the closed branch; another source now writes.
+      const resent = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, {
+            sourceSystem: 'WECHAT',
+            sourceKey: `WX-${n}`,
+            branchCode: neighbour.code,
+          }),
+        ],
+      });
+      expect(resent.data!.ingestCustomers.records[0]).toMatchObject({
+        status: 'CREATED',
+        id: moved,
+        errors: [],
+      });
+      const [lineage] = await hub.sql(
+        `select sr.source_key from customer c join source_record sr on sr.id = (c.lineage->>'branch')::uuid
+         where c.id = $1`,
+        [moved],
+      );
+      // Supplied by the record that names the closed branch, read as its successor.
+      expect(lineage).toEqual({ source_key: `PA-${n}` });
+      const merged = await hub.gql(
+        `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one person") { survivor { branch { code } } } }`,
+        { s: moved, a: absorbed },
+        Role.STEWARD,
+      );
+      expect(merged.errors).toBeUndefined();
+      expect(merged.data!.mergeCustomers.survivor.branch.code).toBe(neighbour.code);
+    });
+
     it('refuses a customer record for a closed branch that nobody succeeds', async () => {
       const n = nextNumber();
       const { province, city } = treeRecords(n);

@@ -104,7 +104,12 @@ export async function recomputeGolden(
        where sr.customer_id = any(?::uuid[]) and sr.kind is not null),
      ${RANKED},
      name as ${pick('name')}, gender as ${pick('gender')}, birth as ${pick('birth_date')},
-     branch as ${pick('branch_id')},
+     -- A record names the branch it named then; a closed one stands for its open successor
+     -- (branch_open_successor), and one with none leaves the customer where it is.
+     branch as (select p.customer_id, p.id,
+                  case when b.valid_to is null then p.branch_id
+                       else branch_open_successor(p.branch_id) end as branch_id
+                from ${pick('branch_id')} p join branch b on b.id = p.branch_id),
      consent as (select distinct on (customer_id) customer_id, id, marketing_consent,
                    consent_at, consent_channel from ranked where consent_at is not null
                  order by customer_id, consent_at desc, rank),
@@ -114,7 +119,8 @@ export async function recomputeGolden(
          coalesce(consent.marketing_consent, false) as marketing_consent,
          consent.consent_at, consent.consent_channel,
          jsonb_strip_nulls(jsonb_build_object(
-           'name', name.id, 'gender', gender.id, 'birthDate', birth.id, 'branch', branch.id,
+           'name', name.id, 'gender', gender.id, 'birthDate', birth.id,
+           'branch', case when branch.branch_id is not null then branch.id end,
            'marketingConsent', consent.id)) as lineage
        from targets
          join name on name.customer_id = targets.id
