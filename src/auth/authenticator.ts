@@ -80,6 +80,14 @@ export class Authenticator {
     return branch.path;
   }
 
+  /**
+   * Reads every caller's branch afresh: the tree changed in this process. (Another process's
+   * change reaches callers within BRANCH_CACHE_MS.)
+   */
+  forgetBranches(): void {
+    this.branches.clear();
+  }
+
   private branch(code: string): Promise<CallerBranch | undefined> {
     const now = Date.now();
     const cached = this.branches.get(code);

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../config/config';
 import {
@@ -10,6 +9,7 @@ import {
   type BranchFileFormat,
 } from '../modules/branch/branch-file';
 import { loadBranchRows } from '../modules/branch/branch-loader';
+import { commandLineActor } from '../modules/audit/audit-log';
 import { progressBar } from './progress';
 import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
   return withMigratedDatabase(parseConfig(), async ({ orm, clock }) => {
     const outcomes = await loadBranchRows(orm.em.fork(), clock, rows, {
       change: {
-        actor: `cli:${os.userInfo().username}`,
+        by: commandLineActor(),
         reason: `branches:load ${path.basename(args.file)}`,
       },
       dryRun: args.dryRun,

@@ -61,6 +61,8 @@ export interface RequestContext {
   rawJson?: RawJsonParts;
   /** Records an audit entry as this request's caller, on its own connection. */
   audit(entry: AuditEntry): Promise<void>;
+  /** Says the organisation tree changed: callers' branches are read again. */
+  treeChanged(): void;
   services: {
     branches: BranchService;
     customerLookup: CustomerLookupService;
@@ -91,6 +93,7 @@ export async function createContext(
     read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
     audit: (entry) =>
       new AuditLog(app.clock).record(app.pool, actorOf(caller, request.requestId), entry),
+    treeChanged: () => app.authenticator.forgetBranches(),
     services: lazily<RequestContext['services']>({
       branches: () => new BranchService(em(), app.clock),
       customerLookup: () => new CustomerLookupService(app.hasher),

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Role } from '../../src/auth/roles';
 import { parseBranchFile } from '../../src/modules/branch/branch-file';
 import { loadBranchRows } from '../../src/modules/branch/branch-loader';
+import { commandLineActor } from '../../src/modules/audit/audit-log';
 import { customerRecord, INGEST_CUSTOMERS, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -56,7 +57,7 @@ describe('loading the organisation from a file, on a hub without demo data', () 
       'csv',
     );
     const outcomes = await loadBranchRows(hub.app.services.em.fork(), hub.clock, rows, {
-      change: { actor: 'test-loader', reason: 'duplicates' },
+      change: { by: commandLineActor(), reason: 'duplicates' },
       dryRun: true,
     });
     const duplicate = outcomes.find((o) => o.line === 4);
@@ -66,7 +67,7 @@ describe('loading the organisation from a file, on a hub without demo data', () 
 
   it('loads the example tree, after which customers can be ingested into it', async () => {
     const rows = parseBranchFile(read(EXAMPLE), 'csv');
-    const change = { actor: 'test-loader', reason: 'branches:load branches.csv' };
+    const change = { by: commandLineActor(), reason: 'branches:load branches.csv' };
     const progress: number[] = [];
     const first = await loadBranchRows(hub.app.services.em.fork(), hub.clock, rows, {
       change,
@@ -101,26 +102,38 @@ describe('loading the organisation from a file, on a hub without demo data', () 
   it('runs as a command: a dry run writes nothing, and a bad line is named without stopping the rest', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-branches-'));
     const file = path.join(dir, 'branches.csv');
-    fs.writeFileSync(file, `${read(EXAMPLE).trimEnd()}\n3299,错误,COUNTY,3200,,\n`);
+    // A level out of place, and a name that breaks the field rules every writer applies.
+    fs.writeFileSync(
+      file,
+      `${read(EXAMPLE).trimEnd()}\n3299,错误,COUNTY,3200,,\n3298,"两\n行",CITY,3200,,\n`,
+    );
     try {
       const dry = await loadCommand(hub, [file, '--dry-run']);
       expect(dry.code).toBe(1);
       expect(dry.stdout).toMatch(
-        /Checked \(nothing written\) 21 branches .* 20 created, 0 updated, 0 unchanged, 1 rejected/,
+        /Checked \(nothing written\) 22 branches .* 20 created, 0 updated, 0 unchanged, 2 rejected/,
       );
       expect(await hub.sql('select count(*)::int as n from branch')).toEqual([{ n: 0 }]);
 
       const loaded = await loadCommand(hub, [file]);
       expect(loaded.code).toBe(1);
       expect(loaded.stderr).toContain(`${file}:22 3299: level LEVEL_MISMATCH:`);
+      expect(loaded.stderr).toContain(`${file}:23 3298: name CONTROL_CHARACTER:`);
       expect(loaded.stdout).toMatch(
-        /Loaded 21 branches .* 20 created, 0 updated, 0 unchanged, 1 rejected/,
+        /Loaded 22 branches .* 20 created, 0 updated, 0 unchanged, 2 rejected/,
       );
       const [{ n, changed_by }] = await hub.sql(
         `select count(*)::int as n, min(changed_by) as changed_by from branch_history`,
       );
       expect(n).toBe(20);
       expect(changed_by).toMatch(/^cli:/);
+      // Audited as the API's changes are, each branch once.
+      expect(
+        await hub.sql(
+          `select count(distinct target_id)::int as n, min(actor_subject) as actor
+           from audit_event where action = 'BRANCH_CHANGE'`,
+        ),
+      ).toEqual([{ n: 20, actor: expect.stringMatching(/^cli:/) }]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

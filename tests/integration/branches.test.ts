@@ -576,6 +576,84 @@ describe('the organisation tree', () => {
     });
   });
 
+  describe('every change', () => {
+    it('meets the field rules of a record when renamed, and a first day no later than today', async () => {
+      const n = nextNumber();
+      const { province } = treeRecords(n);
+      await ingest([province]);
+      for (const [name, rule] of [
+        ['两\n行', 'CONTROL_CHARACTER'],
+        ['名'.repeat(101), 'MAX_LENGTH'],
+        ['\u200b ', 'REQUIRED'],
+      ]) {
+        const res = await hub.gql(RENAME, { input: { code: province.code, name } });
+        expect(res.errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: 'input.name',
+          rule,
+        });
+      }
+      expect((await branch(province.code)).name).toBe(province.name);
+      const tomorrow = addDays(hub.clock.today(), 1);
+      const later = await ingest([{ ...treeRecords(nextNumber()).province, validFrom: tomorrow }]);
+      expect(later.records[0]).toMatchObject({
+        status: 'REJECTED',
+        errors: [expect.objectContaining({ field: 'validFrom', rule: 'FUTURE_DATE' })],
+      });
+    });
+
+    it('is audited with who, why and what, and a retried closing changes nothing', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const neighbour = {
+        code: `N${n}`,
+        name: `邻市${n}`,
+        level: 'CITY',
+        parentCode: province.code,
+      };
+      await ingest([province, city, neighbour]);
+      await hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(n, { branchCode: city.code })],
+      });
+      const rename = await hub.gql(RENAME, {
+        input: { code: city.code, name: `新市${n}`, note: 'approval 13800138000' },
+      });
+      expect(rename.errors).toBeUndefined();
+      const close = { input: { code: city.code, moveCustomersTo: neighbour.code } };
+      expect((await hub.gql(CLOSE, close)).errors).toBeUndefined();
+      const retried = await hub.gql(CLOSE, close);
+      expect(retried.errors).toBeUndefined();
+      expect(retried.data!.closeBranch).toMatchObject({
+        status: 'CLOSED',
+        successor: { code: neighbour.code },
+      });
+      const events = await hub.sql(
+        `select e.actor_role, e.purpose, e.details from audit_event e join branch b on b.id::text = e.target_id
+         where e.action = 'BRANCH_CHANGE' and b.code = $1 order by e.id`,
+        [city.code],
+      );
+      expect(events).toEqual([
+        expect.objectContaining({
+          actor_role: 'ingest',
+          details: expect.objectContaining({ code: city.code }),
+        }),
+        {
+          actor_role: 'admin',
+          purpose: 'renameBranch: approval [digits]',
+          details: { code: city.code, renamed: { from: city.name, to: `新市${n}` } },
+        },
+        {
+          actor_role: 'admin',
+          purpose: `closeBranch (1 active customers moved to ${neighbour.code})`,
+          details: {
+            code: city.code,
+            closed: { on: hub.clock.today(), successor: neighbour.code, customersMoved: 1 },
+          },
+        },
+      ]);
+    });
+  });
+
   describe('access', () => {
     it('lets every role read the tree, the ingest role load it, and only administrators change it by hand', async () => {
       const n = nextNumber();
@@ -609,6 +687,34 @@ describe('the organisation tree', () => {
   });
 
   describe("a caller's branch", () => {
+    it("follows its branch's move at once: its callers keep seeing their own customers", async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const other = treeRecords(nextNumber());
+      await ingest([province, city, other.province]);
+      const ingested = await hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(n, { branchCode: city.code })],
+      });
+      const id = ingested.data!.ingestCustomers.records[0].id;
+      const seen = async () => {
+        const response = await fetch(hub.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${hub.token(Role.STEWARD, city.code)}`,
+          },
+          body: JSON.stringify({ query: `{ customer(by: { id: "${id}" }) { id } }` }),
+        });
+        return ((await response.json()) as { data: { customer: unknown } }).data.customer;
+      };
+      expect(await seen()).toEqual({ id });
+      const moved = await hub.gql(MOVE, {
+        input: { code: city.code, parentCode: other.province.code },
+      });
+      expect(moved.errors).toBeUndefined();
+      expect(await seen()).toEqual({ id });
+    });
+
     it("bounds the tree changes it may make to the branches under it, so that no caller's scope grows by its own hand", async () => {
       const n = nextNumber();
       const { province, city, county } = treeRecords(n);
@@ -688,6 +794,8 @@ describe('the organisation tree', () => {
       const n = nextNumber();
       const { province, city, county } = treeRecords(n);
       await ingest([province, city, county]);
+      // A changed tree has the caller's branch read again, once, by the next request.
+      await branch(province.code);
       const { result, statements } = await countStatements(() =>
         hub.gql(
           `query ($under: String!) { branches(under: $under, first: 10) { totalCount

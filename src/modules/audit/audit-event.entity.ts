@@ -21,6 +21,8 @@ export enum AuditAction {
   CUSTOMER_REGROUP = 'CUSTOMER_REGROUP',
   /** A steward's verdict on a pair of source records (a review task, a do-not-merge). */
   MATCH_DECISION = 'MATCH_DECISION',
+  /** A branch of the organisation tree created, changed, renamed, moved or closed. */
+  BRANCH_CHANGE = 'BRANCH_CHANGE',
 }
 
 /**

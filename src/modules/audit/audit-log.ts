@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Caller } from '../../auth/roles';
 import type { BusinessClock } from '../../time/clock';
 import type { RequiredEntityData } from '@mikro-orm/core';
@@ -14,6 +15,21 @@ export interface AuditActor {
 export function actorOf(caller: Caller, requestId?: string): AuditActor {
   return { subject: caller.subject, role: caller.role, branchCode: caller.branchCode, requestId };
 }
+
+const COMMAND_LINE = 'cli';
+
+/** An operator's command (`npm run …`): `cli:<user>`, of no role or branch of the API's. */
+export function commandLineActor(): AuditActor {
+  return {
+    subject: `${COMMAND_LINE}:${os.userInfo().username}`,
+    role: COMMAND_LINE,
+    branchCode: '',
+  };
+}
+
+/** Who acted, as histories name them: "subject (role)", or a command's `cli:<user>`. */
+export const actorName = (actor: AuditActor): string =>
+  actor.role === COMMAND_LINE ? actor.subject : `${actor.subject} (${actor.role})`;
 
 export interface AuditEntry {
   action: AuditAction;

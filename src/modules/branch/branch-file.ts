@@ -129,7 +129,8 @@ function csvRows(text: string): RawRow[] {
     throw new BranchFileError(`the header lacks the column(s) ${missing.join(', ')}`);
   }
   return body.map(({ record, info }) => ({
-    line: info.lines,
+    // csv-parse counts to the record's last line: a quoted line break makes it later.
+    line: info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0),
     values: Object.fromEntries(fields.map((field, i) => [field, record[i]])),
   }));
 }

@@ -1,6 +1,7 @@
 import { LocalDateScalar } from '../../graphql/scalars';
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
+import { RuledField } from '../ingestion/field-rules';
 import { BranchStatus } from './branch.type';
 
 @ArgsType()
@@ -20,7 +21,7 @@ export class RenameBranchInput {
   @Field(() => String)
   code!: string;
 
-  @Field(() => String)
+  @RuledField('RenameBranchInput.name')
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Why, e.g. the approval reference.' })

@@ -11,6 +11,7 @@ import {
   NotFoundError,
 } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
+import { actorOf } from '../audit/audit-log';
 import { typedIdentifier } from '../../validation';
 import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
 import { BranchRuleError, type BranchChangeContext } from './branch.service';
@@ -25,10 +26,11 @@ const lookupBy = (column: 'id' | 'code'): LookupSource => ({
 });
 const BRANCH_BY = { id: lookupBy('id'), code: lookupBy('code') };
 
-/** Who changes the tree, for its history: the token's subject and role, and why. */
-function changeBy(caller: Caller, operation: string, note?: string): BranchChangeContext {
+/** Who changes the tree, for its history and the audit log, and why. */
+function changeBy(context: RequestContext, operation: string, note?: string): BranchChangeContext {
+  const { caller } = context;
   return {
-    actor: `${caller.subject} (${caller.role})`,
+    by: actorOf(caller, context.requestId),
     reason: note?.trim() ? `${operation}: ${note.trim()}` : operation,
     scope: caller.branchPath,
   };
@@ -45,6 +47,22 @@ function asApiError(error: unknown, caller: Caller): unknown {
   }
   if (error.kind === 'conflict') return new ConflictError(first.message, details);
   return new BadUserInputError(first.message, details);
+}
+
+/**
+ * The branch a change wrote, as the caller selected it; the callers' cached branches are
+ * read again, so that a move reaches this process's callers at once.
+ */
+async function changed(
+  context: RequestContext,
+  info: GraphQLResolveInfo,
+  change: Promise<string>,
+): Promise<unknown> {
+  const id = await change.catch((error: unknown) =>
+    Promise.reject(asApiError(error, context.caller)),
+  );
+  context.treeChanged();
+  return context.read.lookup(info, BRANCH_BY.id, id);
 }
 
 /**
@@ -99,15 +117,20 @@ export class BranchResolver {
 
   @Authorized(OPERATIONS.branchAdmin)
   @Mutation(() => BranchView, { description: 'Renames a branch; its code stays.' })
-  async renameBranch(
+  renameBranch(
     @Arg('input', () => RenameBranchInput) input: RenameBranchInput,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    const id = await context.services.branches
-      .rename(changeBy(context.caller, 'renameBranch', input.note), input.code, input.name)
-      .catch((error: unknown) => Promise.reject(asApiError(error, context.caller)));
-    return context.read.lookup(info, BRANCH_BY.id, id);
+    return changed(
+      context,
+      info,
+      context.services.branches.rename(
+        changeBy(context, 'renameBranch', input.note),
+        input.code,
+        input.name,
+      ),
+    );
   }
 
   @Authorized(OPERATIONS.branchAdmin)
@@ -116,15 +139,20 @@ export class BranchResolver {
       'Moves a branch, with everything under it, under another parent: from then on its ' +
       "customers count in the new parent's subtree (marketing filters, exports, summaries).",
   })
-  async moveBranch(
+  moveBranch(
     @Arg('input', () => MoveBranchInput) input: MoveBranchInput,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    const id = await context.services.branches
-      .move(changeBy(context.caller, 'moveBranch', input.note), input.code, input.parentCode)
-      .catch((error: unknown) => Promise.reject(asApiError(error, context.caller)));
-    return context.read.lookup(info, BRANCH_BY.id, id);
+    return changed(
+      context,
+      info,
+      context.services.branches.move(
+        changeBy(context, 'moveBranch', input.note),
+        input.code,
+        input.parentCode,
+      ),
+    );
   }
 
   @Authorized(OPERATIONS.branchAdmin)
@@ -133,17 +161,18 @@ export class BranchResolver {
       'Closes a branch that has no open branch under it, moving its active customers to ' +
       'moveCustomersTo when it has any.',
   })
-  async closeBranch(
+  closeBranch(
     @Arg('input', () => CloseBranchInput) input: CloseBranchInput,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    const id = await context.services.branches
-      .close(changeBy(context.caller, 'closeBranch', input.note), input.code, {
+    return changed(
+      context,
+      info,
+      context.services.branches.close(changeBy(context, 'closeBranch', input.note), input.code, {
         on: input.on,
         moveCustomersTo: input.moveCustomersTo,
-      })
-      .catch((error: unknown) => Promise.reject(asApiError(error, context.caller)));
-    return context.read.lookup(info, BRANCH_BY.id, id);
+      }),
+    );
   }
 }

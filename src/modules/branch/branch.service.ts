@@ -5,11 +5,18 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BusinessClock } from '../../time/clock';
 import { BRANCH_CODE, BRANCH_LEVELS, BranchLevel } from './branch.entity';
 import type { TreeProblem } from './branch-order';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { actorName, AuditLog, type AuditActor } from '../audit/audit-log';
+import { normalizeField } from '../ingestion/field-rules';
+import { MIN_BIRTH_DATE as EARLIEST_DAY } from '../../validation/instants';
 
-/** Who changes the tree and why, recorded with every version in `branch_history`. */
+/**
+ * Who changes the tree and why, recorded with every version in `branch_history` and, for
+ * each change, in the audit log.
+ */
 export interface BranchChangeContext {
-  /** The caller ("subject (role)") or the loader ("cli:user"). */
-  actor: string;
+  /** The caller, or the loader's operator (commandLineActor). */
+  by: AuditActor;
   /** The operation, and the caller's note when given. */
   reason: string;
   /**
@@ -180,9 +187,13 @@ export class BranchService {
     record: BranchRecord,
   ): Promise<{ status: BranchWrite; id: string }> {
     const code = record.code.trim();
-    const name = record.name.trim();
+    // The record's field rules, whoever wrote it: ingestion has applied them, a file has not.
+    const { value: name, errors: problems } = normalizeField(
+      'BranchRecordInput.name',
+      record.name,
+      'name',
+    );
     const parentCode = record.parentCode?.trim() || undefined;
-    const problems: TreeProblem[] = [];
     if (!BRANCH_CODE.test(code)) {
       problems.push({
         field: 'code',
@@ -190,7 +201,6 @@ export class BranchService {
         message: 'a code is 1 to 32 letters, digits or hyphens',
       });
     }
-    if (!name) problems.push({ field: 'name', rule: 'REQUIRED', message: 'must not be blank' });
     if (parentCode === code) {
       problems.push({
         field: 'parentCode',
@@ -215,8 +225,11 @@ export class BranchService {
 
     if (!existing) {
       placeable(change, parent, 'parentCode');
-      await this.describe(em, change);
       const id = randomUUID();
+      await this.describe(em, change, id, {
+        code,
+        created: { name, level: record.level, parentCode, validFrom, validTo },
+      });
       const now = this.clock.now().toISOString();
       await this.run(() =>
         em.execute(
@@ -248,7 +261,10 @@ export class BranchService {
     if (same) return { status: 'UNCHANGED', id: existing.id };
     changeable(change, existing);
     if (existing.parent_id !== (parent?.id ?? null)) placeable(change, parent, 'parentCode');
-    await this.describe(em, change);
+    await this.describe(em, change, existing.id, {
+      code,
+      changed: { name, level: record.level, parentCode, validFrom, validTo },
+    });
     await this.update(em, existing.id, {
       name,
       level: record.level,
@@ -266,10 +282,13 @@ export class BranchService {
     return this.em.transactional(async (em) => {
       const branch = await this.existing(em, code);
       changeable(change, branch);
-      const trimmed = name.trim();
-      if (!trimmed) throw rule('input', 'name', 'REQUIRED', 'must not be blank');
+      const { value: trimmed, errors } = normalizeField('RenameBranchInput.name', name, 'name');
+      if (errors.length) throw new BranchRuleError('input', errors);
       if (trimmed !== branch.name) {
-        await this.describe(em, change);
+        await this.describe(em, change, branch.id, {
+          code: branch.code,
+          renamed: { from: branch.name, to: trimmed },
+        });
         await this.update(em, branch.id, { name: trimmed });
       }
       return branch.id;
@@ -300,7 +319,10 @@ export class BranchService {
           `${parent.code} is ${parent.level}, the lowest level: no branch goes under it`,
         );
       }
-      await this.describe(em, change);
+      await this.describe(em, change, branch.id, {
+        code: branch.code,
+        moved: { from: branch.path, toParent: parent.code },
+      });
       await this.update(
         em,
         branch.id,
@@ -330,7 +352,14 @@ export class BranchService {
       const period = this.periodProblems(branch.valid_from, on, 'on');
       if (period.length) throw new BranchRuleError('input', period);
       if (branch.valid_to) {
-        if ((options.on ?? branch.valid_to) === branch.valid_to && !options.moveCustomersTo) {
+        // A retry of the closing that was done changes nothing, as any closing again.
+        const successor = options.moveCustomersTo
+          ? await this.find(em, typedIdentifier(options.moveCustomersTo))
+          : undefined;
+        if (
+          (options.on ?? branch.valid_to) === branch.valid_to &&
+          (!options.moveCustomersTo || (successor && successor.id === branch.successor_id))
+        ) {
           return branch.id;
         }
         throw rule(
@@ -381,12 +410,20 @@ export class BranchService {
         );
         moved = result[0].moved;
       }
-      await this.describe(em, {
-        ...change,
-        reason: successor
-          ? `${change.reason} (${moved} active customers moved to ${successor.code})`
-          : change.reason,
-      });
+      await this.describe(
+        em,
+        {
+          ...change,
+          reason: successor
+            ? `${change.reason} (${moved} active customers moved to ${successor.code})`
+            : change.reason,
+        },
+        branch.id,
+        {
+          code: branch.code,
+          closed: { on, successor: successor?.code ?? null, customersMoved: moved },
+        },
+      );
       await this.update(
         em,
         branch.id,
@@ -425,6 +462,22 @@ export class BranchService {
     field = 'validTo',
   ) {
     const problems: TreeProblem[] = [];
+    // The tree has no branch that opens later: a branch is open from the day it is recorded
+    // (tokens name it, customers are placed in it), so a later first day would be untrue.
+    if (validFrom && validFrom > this.clock.today()) {
+      problems.push({
+        field: 'validFrom',
+        rule: 'FUTURE_DATE',
+        message: `a branch opens on the day it is recorded open or earlier, not on ${validFrom}`,
+      });
+    }
+    if (validFrom && validFrom < EARLIEST_DAY) {
+      problems.push({
+        field: 'validFrom',
+        rule: 'DATE_RANGE',
+        message: `must be ${EARLIEST_DAY} or later, got ${validFrom}`,
+      });
+    }
     if (validTo && validTo > this.clock.today()) {
       problems.push({
         field,
@@ -442,12 +495,31 @@ export class BranchService {
     return problems;
   }
 
-  /** Tells the history trigger who is changing the tree, when (business time) and why. */
-  private async describe(em: EntityManager, change: BranchChangeContext): Promise<void> {
+  /**
+   * Tells the history trigger who is changing the tree, when (business time) and why, and
+   * audits the change in the same transaction: it commits with the change or not at all.
+   * The reason holds the caller's note, kept masked as steward reasons are.
+   */
+  private async describe(
+    em: EntityManager,
+    change: BranchChangeContext,
+    branchId: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    const reason = maskPersonal(change.reason);
     await em.execute(
       `select set_config('cif.actor', ?, true), set_config('cif.at', ?, true),
          set_config('cif.reason', ?, true)`,
-      [change.actor, this.clock.now().toISOString(), change.reason],
+      [actorName(change.by), this.clock.now().toISOString(), reason],
+    );
+    await em.insert(
+      AuditEvent,
+      new AuditLog(this.clock).entity(change.by, {
+        action: AuditAction.BRANCH_CHANGE,
+        target: { type: 'Branch', id: branchId },
+        purpose: reason,
+        details,
+      }),
     );
   }
 

@@ -71,6 +71,8 @@ const code = (max: number, format?: TextRule['format']): TextRule => ({
 const name = (max: number): TextRule => ({ type: 'name', max });
 const text = (max: number): TextRule => ({ type: 'text', max });
 const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
+/** Whoever writes it: a record, a file, a rename. */
+const BRANCH_NAME = name(100);
 const PAST: PastInstantRule = { type: 'pastInstant' };
 const decimal = (column?: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
 
@@ -134,7 +136,8 @@ export const FIELD_RULES = {
     rule: 'CODE_FORMAT',
     says: 'letters, digits or hyphens',
   }),
-  'BranchRecordInput.name': name(100),
+  'BranchRecordInput.name': BRANCH_NAME,
+  'RenameBranchInput.name': BRANCH_NAME,
   'BranchRecordInput.parentCode': code(32),
 } as const satisfies Record<string, FieldRule>;
 
@@ -378,6 +381,23 @@ function normalizeText(
           : undefined;
   if (problem) errors.push({ field, ...problem });
   return normalized;
+}
+
+/**
+ * One text field by its rule, for a writer that takes no ingested record (a rename, a row of
+ * a file): the value as stored, and what it breaks, named `field`.
+ */
+export function normalizeField(
+  key: RuledFieldKey,
+  value: string,
+  field: string,
+): { value: string; errors: RecordError[] } {
+  const rule: FieldRule = FIELD_RULES[key];
+  if (rule.type !== 'code' && rule.type !== 'name' && rule.type !== 'text') {
+    throw new Error(`${key} is not a text field`);
+  }
+  const errors: RecordError[] = [];
+  return { value: normalizeText(rule, value, field, true, errors), errors };
 }
 
 /**

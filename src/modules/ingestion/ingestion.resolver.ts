@@ -53,20 +53,18 @@ export class IngestionResolver {
       `are written before their children whatever the order; each record accepted or rejected ` +
       `with reasons.`,
   })
-  ingestBranches(
+  async ingestBranches(
     @Arg('records', () => [BranchRecordInput]) records: BranchRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    const { subject, role, branchPath } = context.caller;
-    return context.services.ingestion.branches(
-      actorOf(context.caller, context.requestId),
-      records,
-      {
-        actor: `${subject} (${role})`,
-        reason: 'ingestBranches',
-        scope: branchPath,
-      },
-    );
+    const actor = actorOf(context.caller, context.requestId);
+    const result = await context.services.ingestion.branches(actor, records, {
+      by: actor,
+      reason: 'ingestBranches',
+      scope: context.caller.branchPath,
+    });
+    if (result.accepted) context.treeChanged();
+    return result;
   }
 
   @Authorized(OPERATIONS.ingestion)
