@@ -326,6 +326,40 @@ describe('tier assignments', () => {
     });
   });
 
+  it('judges a loss ratio as it is, not as shown: one cent over what was earned is over 100%', async () => {
+    const n = nextNumber();
+    const customers = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const [cifNo] = await cifNumbers(hub, [customers.data!.ingestCustomers.records[0].id]);
+    const today = hub.clock.today();
+    // 100 days of cover, all earned, well inside the 36 months.
+    const policy = autoPolicyRecord(n, cifNo!, {
+      effectiveDate: addDays(today, -110),
+      expiryDate: addDays(today, -11),
+      premium: '100000.00',
+      status: 'EXPIRED',
+    });
+    expect(
+      (await hub.gql(INGEST_POLICIES, { records: [policy] })).data!.ingestPolicies.accepted,
+    ).toBe(1);
+    const claims = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        reportedClaimRecord(nextNumber(), policy.policyNo, addDays(today, -50), '100000.01'),
+      ],
+    });
+    expect(claims.data!.ingestClaims.accepted).toBe(1);
+    await hub.app.services.tiers.drainQueue();
+    const res = await hub.gql(
+      `query ($cifNo: String!) { customer(by: { cifNo: $cifNo }) {
+        tier { riskClass metrics { incurred36m lossRatio36m } } } }`,
+      { cifNo },
+      Role.UNDERWRITING,
+    );
+    expect(res.data!.customer.tier).toEqual({
+      riskClass: 'HIGH_RISK',
+      metrics: { incurred36m: '100000.01', lossRatio36m: '1.0000' },
+    });
+  });
+
   it('does not rewrite an active rule set version', async () => {
     await expect(
       hub.sql(

@@ -77,8 +77,9 @@ export function metricsQuery(asOf: string, customers: string): string {
     coalesce(cm.claim_count_36m, 0)::int as claim_count_36m,
     coalesce(cm.incurred_12m, 0.00) as incurred_12m,
     coalesce(cm.incurred_36m, 0.00) as incurred_36m,
-    round(coalesce(cm.incurred_12m, 0) / nullif(pm.earned_12m, 0), 4) as loss_ratio_12m,
-    round(coalesce(cm.incurred_36m, 0) / nullif(pm.earned_36m, 0), 4) as loss_ratio_36m,
+    -- Exact: a rounded ratio put 1.00001 on the right side of "> 1". Shown to 4 decimals.
+    coalesce(cm.incurred_12m, 0) / nullif(pm.earned_12m, 0) as loss_ratio_12m,
+    coalesce(cm.incurred_36m, 0) / nullif(pm.earned_36m, 0) as loss_ratio_36m,
     coalesce((extract(year from age(${asOf}, coalesce(cm.last_accident, pm.first_cover))) * 12
       + extract(month from age(${asOf}, coalesce(cm.last_accident, pm.first_cover))))::int, 0)
       as claim_free_months,

@@ -106,10 +106,16 @@ for (const key of METRIC_KEYS) {
   DerivedColumn(key)(TierMetricsView.prototype, key);
 }
 
-/** The metrics recorded on an assignment (jsonb by metric key) as a row, typed. */
+/**
+ * How a metric reads in the API: ratios to 4 decimals. The record keeps them exact, as the
+ * classes and the risk gates compared them.
+ */
+const SHOWN_TYPES: Record<MetricType, string> = { ...SQL_TYPES, ratio: 'numeric(20, 4)' };
+
+/** The metrics recorded on an assignment (jsonb by metric key) as a row, typed as shown. */
 const metricsRecord = (json: string, alias: string) =>
   `jsonb_to_record(${json}) as ${alias}(${METRIC_KEYS.map(
-    (key: MetricKey) => `"${key}" ${SQL_TYPES[METRICS[key].type]}`,
+    (key: MetricKey) => `"${key}" ${SHOWN_TYPES[METRICS[key].type]}`,
   ).join(', ')})`;
 
 @ObjectType('TierAssignment', {
