@@ -11,6 +11,9 @@ export function outageOf(error: unknown): UnavailableReason | undefined {
     const message = typeof e.message === 'string' ? e.message : '';
     // 57014 query_canceled: our statement_timeout (a cancel by an operator reads the same).
     if (code === '57014') return UnavailableReason.STATEMENT_TIMEOUT;
+    // deadlock_detected, serialization_failure: the work was rolled back whole, and a retry
+    // once the other writer is done succeeds. Reached only after the writer's own retries.
+    if (code === '40P01' || code === '40001') return UnavailableReason.WRITE_CONFLICT;
     if (
       /^08/.test(code) || // connection_exception
       ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, crash, starting, too many connections

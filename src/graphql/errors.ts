@@ -80,6 +80,8 @@ export enum UnavailableReason {
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   /** The token issuer's key set (JWKS) could not be fetched: the token may well be good. */
   KEYS_UNAVAILABLE = 'KEYS_UNAVAILABLE',
+  /** Concurrent writes to the same rows deadlocked with this one, again after retries. */
+  WRITE_CONFLICT = 'WRITE_CONFLICT',
 }
 
 /** Seconds a client is asked to wait before retrying a SERVICE_UNAVAILABLE. */
@@ -106,6 +108,8 @@ const SERVICE_UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
   POOL_EXHAUSTED: 'Every database connection is busy; retry later',
   REQUEST_TIMEOUT: 'The request took too long; retry later',
   KEYS_UNAVAILABLE: 'The keys that verify tokens cannot be fetched; retry later',
+  WRITE_CONFLICT:
+    'Concurrent writes to the same records kept conflicting with this one; retry later',
 };
 
 /** The checked value, or BAD_USER_INPUT naming `field` and the first rule it broke. */

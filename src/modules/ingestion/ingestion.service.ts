@@ -1,4 +1,4 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
@@ -408,12 +408,14 @@ function batchAudit(kind: string, outcomes: RecordOutcome[]) {
   };
 }
 
-const BATCH_ATTEMPTS = 3;
+const BATCH_ATTEMPTS = 5;
 
 /**
  * Two batches that write the same keys in crossing orders deadlock, and PostgreSQL aborts
  * one. Running the victim's record again cannot help (its batch still holds the keys the
- * other one waits for), so the whole batch runs again, once the other has gone on.
+ * other one waits for), so the whole batch runs again, once the other has gone on: after a
+ * random wait that grows with each attempt, so that several victims do not meet again. Still
+ * deadlocked, the batch is a retryable SERVICE_UNAVAILABLE (WRITE_CONFLICT), never a 500.
  */
 async function untilNoDeadlock<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -421,6 +423,7 @@ async function untilNoDeadlock<T>(write: () => Promise<T>): Promise<T> {
       return await write();
     } catch (error) {
       if (!(error instanceof DeadlockException) || attempt === BATCH_ATTEMPTS) throw error;
+      await sleep(Math.random() * 50 * attempt);
     }
   }
 }

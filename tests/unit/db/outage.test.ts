@@ -1,0 +1,18 @@
+import { DeadlockException } from '@mikro-orm/core';
+import { outageOf } from '../../../src/db/outage';
+import { UnavailableReason } from '../../../src/graphql/errors';
+
+describe('a database error as the caller is told it', () => {
+  it('reads a deadlock or a serialization failure left after retries as a retryable write conflict', () => {
+    // As MikroORM wraps the driver's error.
+    const driver = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const wrapped = new DeadlockException(driver);
+    expect(outageOf(wrapped)).toBe(UnavailableReason.WRITE_CONFLICT);
+    const serialization = Object.assign(new Error('could not serialize access'), {
+      code: '40001',
+    });
+    expect(outageOf(serialization)).toBe(UnavailableReason.WRITE_CONFLICT);
+    // A broken rule is the caller's, not a conflict.
+    expect(outageOf(Object.assign(new Error('check'), { code: '23514' }))).toBeUndefined();
+  });
+});
