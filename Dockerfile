@@ -4,9 +4,12 @@
 # Configuration); docker-compose.yml shows a complete stack.
 #
 #   docker build -t cif-hub .
-#   docker run --rm cif-hub node dist/src/cli/migrations.js up    # one-shot, before the hub
-#   docker run -p 4000:4000 -e NODE_ENV=production -e DATABASE_URL=... \
-#     -e JWT_SECRET=... -e PII_HASH_KEY=... cif-hub
+#   docker run --rm -e DATABASE_URL=... cif-hub node dist/src/cli/migrations.js up  # before the hub
+#   docker run -p 4000:4000 -e DATABASE_URL=... -e JWT_JWKS_URL=... -e JWT_ISSUER=... \
+#     -e JWT_AUDIENCE=... -e PII_HASH_KEY=... -e PII_ENCRYPTION_KEYS=... cif-hub
+#
+# The image runs with NODE_ENV=production: tokens are verified against the issuer's keys
+# (JWT_JWKS_URL), and JWT_SECRET, a development setting, is refused.
 
 # One base for every stage: the production dependencies installed in `deps` are copied into
 # `runtime`, so both must be the same Node and Debian. Node 24 is the current LTS line.
