@@ -298,4 +298,35 @@ describe('eligibility at report time', () => {
       (await decide(diamond, 'FLASH_CLAIM', claim({ accidentAt: now }))).allowed,
     ).toBeDefined();
   });
+
+  it('keeps the place of the accident under the field rules of a claim record, and what it says of a person masked', async () => {
+    for (const [accidentPlace, rule] of [
+      ['南京\n鼓楼', 'CONTROL_CHARACTER'],
+      ['路'.repeat(201), 'MAX_LENGTH'],
+    ]) {
+      const res = await hub.gql(
+        DECIDE,
+        { input: { customerId: diamond, service: 'FLASH_CLAIM', claim: claim({ accidentPlace }) } },
+        Role.FRONTLINE,
+      );
+      expect(res.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'claim.accidentPlace',
+        rule,
+      });
+    }
+    const decision = await decide(
+      diamond,
+      'FLASH_CLAIM',
+      claim({ accidentPlace: ' 南京 联系人 13912345678 身份证 320100198005050011 ' }),
+    );
+    const read = await hub.gql(
+      `{ eligibilityDecision(id: "${decision.id}") { context } }`,
+      {},
+      Role.FRONTLINE,
+    );
+    expect(read.data!.eligibilityDecision.context.accidentPlace).toBe(
+      '南京 联系人 [digits] 身份证 [digits]',
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
+import { RuledField } from '../ingestion/field-rules';
 
 @InputType('ClaimContextInput', {
   description: 'The claim as the front line knows it at report time.',
@@ -17,7 +18,10 @@ export class ClaimContextInput {
   @Field(() => DateTimeScalar)
   accidentAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @RuledField('ClaimContextInput.accidentPlace', {
+    nullable: true,
+    description: 'Kept with the decision with mobiles and identity numbers in it masked.',
+  })
   accidentPlace?: string;
 
   @Field(() => Boolean, { nullable: true, description: 'Repair at a partner shop.' })

@@ -7,6 +7,8 @@ import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import { happened, PAST_INSTANTS } from '../../validation/instants';
 import { decimalParts } from '../../graphql/scalars';
 import { checkUuid } from '../../validation';
+import { maskPersonal } from '../../logger';
+import { normalizeField } from '../ingestion/field-rules';
 import { Customer } from '../customer/customer.entity';
 import { currentCustomers } from '../customer/current-customers';
 import type { ActiveRuleSets, ActiveVersion } from '../tier/active-rule-sets';
@@ -164,6 +166,24 @@ export class EligibilityService {
         field: 'claim.accidentAt',
         rule: 'INSTANT_RANGE',
       });
+    }
+    // Free text kept for good with the decision and read by other roles: the field rules of
+    // a claim record's place, and what it says of a person masked, as a steward's reason is.
+    if (claim.accidentPlace !== undefined && claim.accidentPlace !== null) {
+      const place = normalizeField(
+        'ClaimContextInput.accidentPlace',
+        claim.accidentPlace,
+        'claim.accidentPlace',
+      );
+      const [problem] = place.errors;
+      if (problem) {
+        const says = problem.message.replace(`${problem.field}: `, '');
+        throw new BadUserInputError(`${problem.field}: ${says}`, {
+          field: problem.field,
+          rule: problem.rule,
+        });
+      }
+      claim = { ...claim, accidentPlace: maskPersonal(place.value) };
     }
     const service = rules.document.services.find((s) => s.code === serviceCode);
     if (!service) {

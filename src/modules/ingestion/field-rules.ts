@@ -73,6 +73,8 @@ const text = (max: number): TextRule => ({ type: 'text', max });
 const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
 /** Whoever writes it: a record, a file, a rename. */
 const BRANCH_NAME = name(100);
+/** As a claim record states it, and as the front line asks at report time. */
+const ACCIDENT_PLACE = name(200);
 const PAST: PastInstantRule = { type: 'pastInstant' };
 const decimal = (column?: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
 
@@ -111,7 +113,7 @@ export const FIELD_RULES = {
   'ClaimRecordInput.claimNo': code(40),
   'ClaimRecordInput.policyNo': code(40),
   'ClaimRecordInput.accidentAt': PAST,
-  'ClaimRecordInput.accidentPlace': name(200),
+  'ClaimRecordInput.accidentPlace': ACCIDENT_PLACE,
   'ClaimRecordInput.reportedAt': PAST,
   'ClaimRecordInput.registeredAt': PAST,
   'ClaimRecordInput.surveyedAt': PAST,
@@ -136,6 +138,7 @@ export const FIELD_RULES = {
     rule: 'CODE_FORMAT',
     says: 'letters, digits or hyphens',
   }),
+  'ClaimContextInput.accidentPlace': ACCIDENT_PLACE,
   'BranchRecordInput.name': BRANCH_NAME,
   'RenameBranchInput.name': BRANCH_NAME,
   'BranchRecordInput.parentCode': code(32),
