@@ -80,6 +80,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** How much longer than statement_timeout a serving connection waits for any answer. */
+const QUERY_TIMEOUT_GRACE_MS = 2_000;
+
 /** Builds the hub without side effects beyond opening its connection pools. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, databaseUrl, secrets, logger } = options;
@@ -89,13 +92,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     poolWaitMs: config.dbPoolWaitMs,
     applicationName: `cif-hub ${randomBytes(4).toString('hex')}`,
   };
-  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, limits));
+  // A server that stops answering (frozen, or cut off without a reset) never applies its
+  // statement_timeout: the request's own connection gives up a little after it would have.
+  // Not the jobs' pool, whose tier jobs lift statement_timeout for their long statements.
+  const serving = {
+    ...limits,
+    ...(config.statementTimeoutMs
+      ? { queryTimeoutMs: config.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS }
+      : {}),
+  };
+  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, serving));
   // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the
   // read path runs named prepared statements on generic plans without JIT (src/db/pg.ts), which the
   // jobs' statements must not get.
   const pool = createPool(databaseUrl, config.dbPoolSize, clock.zone, limits);
   const readPool = createPool(databaseUrl, config.dbPoolSize, clock.zone, {
-    ...limits,
+    ...serving,
     compiledReads: true,
   });
   // Readiness has a connection of its own: a busy pool is not a database outage.

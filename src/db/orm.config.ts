@@ -76,6 +76,7 @@ export function ormOptions(
       connection: {
         options: sessionOptions(zone, limits.statementTimeoutMs),
         application_name: limits.applicationName,
+        ...(limits.queryTimeoutMs ? { query_timeout: limits.queryTimeoutMs } : {}),
       },
     },
     entities: ENTITIES,

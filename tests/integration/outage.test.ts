@@ -141,6 +141,37 @@ describe('a database outage under load', () => {
     expect((await ask()).status).toBe(200);
   });
 
+  it('gives up on a database that stops answering without closing its connections', async () => {
+    // Connections in the pools, idle, as a steady load leaves them.
+    for (let i = 0; i < 3; i += 1) expect((await ask()).status).toBe(200);
+    const postmaster = Number(
+      fs.readFileSync(path.join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    const { rows } = await app.services.pool.query<{ pid: number }>(
+      'select pid from pg_stat_activity where pid is not null',
+    );
+    const frozen = [postmaster, ...rows.map((r) => r.pid)];
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    try {
+      // The statement goes out on an idle connection and no answer ever comes: the
+      // server's statement_timeout (2 s) cannot fire, the request's (5 s) would be late.
+      const sample = await ask();
+      expect(sample).toMatchObject({
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        reason: 'DATABASE_UNAVAILABLE',
+      });
+      expect(sample.ms).toBeLessThan(5_000);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+    }
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+      if ((await ask()).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await ask()).status).toBe(200);
+  }, 30_000);
+
   it('fails fast with 503 SERVICE_UNAVAILABLE, turns readiness red, and recovers without a restart', async () => {
     expect((await ask()).status).toBe(200);
     const samples: Sample[] = [];
