@@ -12,6 +12,7 @@ import {
   riskScoreRecord,
   vin,
 } from '../setup/factories';
+import { createClient } from '../../src/db/pg';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
 const HISTORY = `{
@@ -362,6 +363,62 @@ describe('underwriting risk history', () => {
        order by p.policy_no`,
     );
     expect(chain).toEqual({ starts: '2023-01-01', renews: null });
+  });
+
+  it('holds renewals forward in time when two writers move the two ends at once', async () => {
+    // Two holders: nothing else of theirs (their tier queue rows) makes one writer wait.
+    const others = await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(2), customerRecord(3)],
+    });
+    const holders = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer where id = any($1) order by cif_no',
+      [others.data!.ingestCustomers.records.map((r: { id: string }) => r.id)],
+    );
+    const year = (n: number, y: number) =>
+      autoPolicyRecord(n, holders[n % 2]!.cif_no, {
+        vehicle: { vin: vin(n), plate: `苏A000${n}`, use: 'FAMILY_PRIVATE' },
+        effectiveDate: `${y}-01-01`,
+        expiryDate: `${y}-12-31`,
+        status: 'EXPIRED',
+      });
+    const ingested = await hub.gql(INGEST_POLICIES, { records: [year(91, 2023), year(92, 2025)] });
+    expect(ingested.data!.ingestPolicies.accepted).toBe(2);
+    const id = (n: number) => `(select id from policy where policy_no = 'PCA000000${n}')`;
+    const [first, second] = [createClient(hub.databaseUrl), createClient(hub.databaseUrl)];
+    await Promise.all([first.connect(), second.connect()]);
+    const {
+      rows: [{ pid }],
+    } = await second.query<{ pid: number }>('select pg_backend_pid() as pid');
+    try {
+      // Each alone is a renewal forward in time; together, a loop.
+      await first.query('begin');
+      await first.query(`update policy set renews_id = ${id(91)} where policy_no = 'PCA00000092'`);
+      await second.query('begin');
+      const moved = second.query(
+        `update policy set effective_date = '2027-01-01', expiry_date = '2027-12-31',
+           renews_id = ${id(92)} where policy_no = 'PCA00000091'`,
+      );
+      let done = false;
+      const settled = moved.then(
+        () => 'stored',
+        (error: { constraint?: string }) => error.constraint,
+      );
+      void settled.finally(() => (done = true));
+      // The second writer's statement has run, or waits on the first: only then the commit.
+      for (let waited = 0; !done && waited < 100; waited += 1) {
+        const [activity] = await hub.sql<{ waiting: boolean }>(
+          `select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1`,
+          [pid],
+        );
+        if (activity?.waiting) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await first.query('commit');
+      expect(await settled).toBe('policy_renewal_order');
+    } finally {
+      await second.query('rollback');
+      await Promise.all([first.end(), second.end()]);
+    }
   });
 
   it('holds renewals forward in time in the database too, for a writer that bypasses ingestion', async () => {

@@ -49,6 +49,14 @@ export function reject(field: string, rule: string, message: string): never {
 }
 
 /**
+ * Database rules that hold a rule the edge checks too, for the writer that raced the edge's
+ * check: reported as the edge reports it.
+ */
+const CHECKS_OF_RULES: Record<string, { field: string; rule: string }> = {
+  policy_renewal_order: { field: 'renewsPolicyNo', rule: 'RENEWAL_ORDER' },
+};
+
+/**
  * The database's last word on a record that passed validation (a race on a unique key, a
  * constraint the edge does not know): the record is rejected, the batch goes on.
  */
@@ -69,6 +77,12 @@ export function databaseRejection(error: unknown): RecordError[] | undefined {
     ];
   }
   if (error instanceof CheckConstraintViolationException) {
+    const known = CHECKS_OF_RULES[constraint];
+    if (known) {
+      // The database's own words name the records concerned, as the edge's message does.
+      const message = (error.message ?? '').split(' - ').pop()!;
+      return [{ ...known, message }];
+    }
     return [
       { field: constraint, rule: 'CHECK', message: `breaks the database rule ${constraint}` },
     ];
