@@ -12,11 +12,13 @@ import {
   ingestPortfolio,
   insertBranches,
   nextNumber,
+  reportedClaimRecord,
   residentId,
   riskScoreRecord,
   vin,
 } from '../setup/factories';
 import { countStatements } from '../setup/statements';
+import { createClient } from '../../src/db/pg';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 
 const counts = (hub: TestHub) =>
@@ -49,6 +51,52 @@ describe('ingestion from source systems', () => {
     await insertBranches(hub);
   });
   afterAll(() => hub.close());
+
+  it('checks a claim against the period its policy is being given, not the one it is losing', async () => {
+    const n = nextNumber();
+    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const [{ cif_no: cifNo }] = await hub.sql('select cif_no from customer where id = $1', [
+      created.data!.ingestCustomers.records[0].id,
+    ]);
+    const policy = autoPolicyRecord(n, cifNo, {
+      effectiveDate: '2025-01-01',
+      expiryDate: '2025-12-31',
+      status: 'EXPIRED',
+    });
+    expect(
+      (await hub.gql(INGEST_POLICIES, { records: [policy] })).data!.ingestPolicies.accepted,
+    ).toBe(1);
+    // Another writer has the policy start later, and has not committed yet.
+    const writer = createClient(hub.databaseUrl);
+    await writer.connect();
+    try {
+      await writer.query('begin');
+      await writer.query(`update policy set effective_date = '2025-06-01' where policy_no = $1`, [
+        policy.policyNo,
+      ]);
+      let done = false;
+      const claim = hub
+        .gql(INGEST_CLAIMS, {
+          records: [reportedClaimRecord(nextNumber(), policy.policyNo, '2025-03-01', '800.00')],
+        })
+        .finally(() => (done = true));
+      for (let waited = 0; !done && waited < 100; waited += 1) {
+        const [blocked] = await hub.sql(
+          `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%policy%'`,
+        );
+        if (blocked) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await writer.query('commit');
+      const [outcome] = (await claim).data!.ingestClaims.records;
+      expect(outcome).toMatchObject({
+        status: 'REJECTED',
+        errors: [expect.objectContaining({ field: 'accidentAt', rule: 'OUTSIDE_COVER' })],
+      });
+    } finally {
+      await writer.end();
+    }
+  });
 
   it('changes nothing when the same batches are sent twice', async () => {
     const [n, m] = [nextNumber(), nextNumber()];

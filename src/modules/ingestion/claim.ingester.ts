@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode } from '@mikro-orm/core';
 import { Claim } from '../claim/claim.entity';
 import { ClaimStatus } from '../claim/claim.enums';
 import { PartyRole } from '../policy/policy.enums';
@@ -81,7 +82,13 @@ export async function ingestClaim(
     return { status: RecordStatus.UNCHANGED, id: existing.id };
   }
   checkStatus(errors, record);
-  const policy = await em.findOne(Policy, { policyNo: record.policyNo });
+  // Held (share) until the batch commits: a resend of the policy that moves its period
+  // waits, and then sees this claim (CLAIMS_OUTSIDE_PERIOD), instead of both passing.
+  const policy = await em.findOne(
+    Policy,
+    { policyNo: record.policyNo },
+    { lockMode: LockMode.PESSIMISTIC_READ },
+  );
   errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', 'no policy with this number is known');
   if (policy) {
     // Cover runs over business days: 00:30 Beijing on the first day is inside it.

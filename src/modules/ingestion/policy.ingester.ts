@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode } from '@mikro-orm/core';
 import { checkPlate, checkVin } from '../../validation';
 import { AUTO_LINES, PartyRole, PolicyStatus } from '../policy/policy.enums';
 import { PolicyParty } from '../policy/policy-party.entity';
@@ -106,7 +107,13 @@ export async function ingestPolicy(
     ),
     vehicle: record.vehicle && { ...record.vehicle, ...vehicle },
   });
-  const existing = await em.findOne(Policy, { policyNo: record.policyNo });
+  // Held until the batch commits: a claim checked against this period meanwhile waits, and
+  // then reads the period as written (see ingestClaim).
+  const existing = await em.findOne(
+    Policy,
+    { policyNo: record.policyNo },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
   keptBy(existing, record);
   const warnings = statusWarnings(record, clock.today());
   if (existing?.contentHash === hash) {
