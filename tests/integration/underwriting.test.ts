@@ -199,6 +199,21 @@ describe('underwriting risk history', () => {
     });
   });
 
+  it('counts a claim as it stood on the date: open with its reserve before its payment and closing', async () => {
+    const on = async (asOf: string) =>
+      (
+        await hub.gql(
+          `{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "${asOf}") { paid incurred } } }`,
+          {},
+          Role.UNDERWRITING,
+        )
+      ).data!.customer.riskHistory;
+    // The 2023 claim: reserve 600 from its accident on 1 June, 500 paid on 5 June, closed on the 6th.
+    expect(await on('2023-06-04')).toEqual({ paid: '0.00', incurred: '600.00' });
+    expect(await on('2023-06-05')).toEqual({ paid: '500.00', incurred: '600.00' });
+    expect(await on('2023-06-06')).toEqual({ paid: '500.00', incurred: '500.00' });
+  });
+
   it('states the no-claims discount level on each date, from the claims of the last year and the claim-free years before', async () => {
     const ncd = async (asOf: string) => {
       const res = await hub.gql(

@@ -9,7 +9,8 @@ import { AUTO_LINES } from '../policy/policy.enums';
  *
  * - a claim counts unless it was rejected or withdrawn; it falls in a window by accident date;
  * - incurred = paid for closed claims, the larger of reserve and paid for open ones
- *   (paid plus outstanding reserve), nothing for rejected or withdrawn ones;
+ *   (paid plus outstanding reserve), nothing for rejected or withdrawn ones; as of the date:
+ *   paid by then, and open if it closed later (INCURRED);
  * - earned premium = premium x the share of the policy period elapsed by the date (the
  *   period includes its expiry day); cancelled and pending policies earn nothing, as the
  *   hub holds no cancellation date;
@@ -53,10 +54,25 @@ export const LATEST_SCORE_FIRST = (score: string) => `${score}.scored_at desc, $
 
 export const COUNTED_CLAIM = (claim: string) => `${claim}.status not in ('REJECTED', 'WITHDRAWN')`;
 
-export const INCURRED = (claim: string) => `case
+/**
+ * What a claim had paid: as of a business day `asOf` (SQL), nothing before the day of its
+ * payment (a payment of no known day counts); without one, what it has paid now.
+ */
+export const PAID = (claim: string, asOf?: string) =>
+  asOf
+    ? `case when ${claim}.paid_at::date > ${asOf} then 0.00 else ${claim}.paid_amount end`
+    : `${claim}.paid_amount`;
+
+/**
+ * Paid for a closed claim, the larger of reserve and paid for an open one, nothing for a
+ * rejected or withdrawn one; as of `asOf`, a claim closed later was open then, with what it
+ * had paid by then (its reserve as it stands: the hub keeps no reserve history).
+ */
+export const INCURRED = (claim: string, asOf?: string) => `case
   when ${claim}.status in ('REJECTED', 'WITHDRAWN') then 0.00
-  when ${claim}.status = 'CLOSED' then ${claim}.paid_amount
-  else greatest(${claim}.reserve, ${claim}.paid_amount) end`;
+  when ${claim}.status = 'CLOSED'${asOf ? ` and not ${claim}.closed_at::date > ${asOf}` : ''}
+    then ${PAID(claim, asOf)}
+  else greatest(${claim}.reserve, ${PAID(claim, asOf)}) end`;
 
 export const EARNED_PREMIUM = (policy: string, asOf: string) => `case
   when ${policy}.status in ('CANCELLED', 'PENDING') then 0.00
@@ -94,8 +110,8 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
             count(*) filter (where c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
             count(*) filter (where c.accident_at::date > ${asOf} - interval '5 years') as claims_5y,
             max(c.accident_at)::date as last_accident,
-            coalesce(sum(c.paid_amount), 0.00) as paid,
-            coalesce(sum(${INCURRED('c')}), 0.00) as incurred
+            coalesce(sum(${PAID('c', asOf)}), 0.00) as paid,
+            coalesce(sum(${INCURRED('c', asOf)}), 0.00) as incurred
           from claim c where c.policy_id = p.id and ${COUNTED_CLAIM('c')}
             and c.accident_at::date <= ${asOf}) k
         where p.id = any(array(${policyIds})))

@@ -39,8 +39,8 @@ export function metricsQuery(asOf: string, customers: string): string {
     select h.customer_id,
       count(*) filter (where cl.accident_at::date > ${months(12)}) as claim_count_12m,
       count(*) filter (where cl.accident_at::date > ${months(36)}) as claim_count_36m,
-      sum(${INCURRED('cl')}) filter (where cl.accident_at::date > ${months(12)}) as incurred_12m,
-      sum(${INCURRED('cl')}) filter (where cl.accident_at::date > ${months(36)}) as incurred_36m,
+      sum(${INCURRED('cl', asOf)}) filter (where cl.accident_at::date > ${months(12)}) as incurred_12m,
+      sum(${INCURRED('cl', asOf)}) filter (where cl.accident_at::date > ${months(36)}) as incurred_36m,
       max(cl.accident_at)::date as last_accident
     from holdings h join claim cl on cl.policy_id = h.policy_id
     where ${COUNTED_CLAIM('cl')} and cl.accident_at::date <= ${asOf}
