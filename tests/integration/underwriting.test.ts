@@ -214,6 +214,41 @@ describe('underwriting risk history', () => {
     expect(await on('2023-06-06')).toEqual({ paid: '500.00', incurred: '500.00' });
   });
 
+  it('counts claim-free years of the NCD from the cover that followed a lapse', async () => {
+    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(4)] });
+    const [{ cif_no: holder }] = await hub.sql('select cif_no from customer where id = $1', [
+      created.data!.ingestCustomers.records[0].id,
+    ]);
+    const car = { vin: vin(94), plate: '苏A00094', use: 'FAMILY_PRIVATE' };
+    const period = (n: number, from: string, to: string) =>
+      autoPolicyRecord(n, holder, {
+        vehicle: car,
+        effectiveDate: from,
+        expiryDate: to,
+        status: 'EXPIRED',
+      });
+    const ingested = await hub.gql(INGEST_POLICIES, {
+      records: [
+        period(94, '2018-01-01', '2018-12-31'),
+        // Three years and a half without cover, then a year renewed the day after it ended.
+        period(95, '2022-06-01', '2023-05-31'),
+        period(96, '2023-06-01', '2024-05-31'),
+      ],
+    });
+    expect(ingested.data!.ingestPolicies.accepted).toBe(3);
+    const res = await hub.gql(
+      `{ vehicle(vin: "${vin(94)}") { riskHistory(asOf: "2024-01-15") { claimFreeYears ncdLevel ncdCoefficient } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    // Claim-free since the first cover, but a discount for the one year of unbroken cover.
+    expect(res.data!.vehicle.riskHistory).toEqual({
+      claimFreeYears: 6,
+      ncdLevel: -1,
+      ncdCoefficient: '0.80',
+    });
+  });
+
   it('states the no-claims discount level on each date, from the claims of the last year and the claim-free years before', async () => {
     const ncd = async (asOf: string) => {
       const res = await hub.gql(

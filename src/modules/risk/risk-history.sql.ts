@@ -22,8 +22,9 @@ import { AUTO_LINES } from '../policy/policy.enums';
 /**
  * The no-claims discount of commercial auto insurance (无赔款优待系数, NCD): the national
  * table of the 2020 reform, from level -4 (four or more claim-free years) to 4 (five or
- * more claims in the last year). `claimFreeYears` counts whole years of auto cover since the
- * last auto claim; a level below 0 needs no claim in the last year.
+ * more claims in the last year). The claim-free years are whole years of auto cover since the
+ * last auto claim, counted from the cover that followed a lapse (NCD_LAPSE_DAYS) if later;
+ * a level below 0 needs no claim in the last year.
  */
 export const NCD_TABLE = [
   { level: -4, coefficient: '0.50', when: 'no claim for 4 years or more' },
@@ -40,11 +41,22 @@ export const NCD_TABLE = [
 const LOWEST_NCD = NCD_TABLE[0].level;
 const HIGHEST_NCD = NCD_TABLE[NCD_TABLE.length - 1].level;
 
+/**
+ * Days between one auto policy's expiry and the next one's start beyond which cover has
+ * lapsed (脱保): the claim-free years of the NCD count from the cover that followed.
+ */
+export const NCD_LAPSE_DAYS = 90;
+
+/** Whether the policy `policy` is auto cover that ran: a cancelled or pending one did not. */
+const AUTO_COVER = (policy: string) =>
+  `(${policy}.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')})
+    and ${policy}.status not in ('CANCELLED', 'PENDING'))`;
+
 /** The NCD level from a row's auto figures (null without auto cover), as SQL. */
 const ncdLevel = (asOf: string, t: string) => `case when ${t}.auto_first_cover is null then null
   when ${t}.auto_claims_1y > 0 then least(${t}.auto_claims_1y, ${HIGHEST_NCD + 1}) - 1
   else greatest(-extract(year from age(${asOf},
-    coalesce(${t}.auto_last_accident, ${t}.auto_first_cover)))::int, ${LOWEST_NCD}) end`;
+    greatest(${t}.auto_last_accident, ${t}.auto_cover_since)))::int, ${LOWEST_NCD}) end`;
 
 /**
  * The latest of a subject's scores first: by scoring time, two scored at one instant in a
@@ -104,7 +116,12 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
     from (with pc as (select p.effective_date, p.premium,
           ${EARNED_PREMIUM('p', asOf)} as earned,
           p.effective_date <= ${asOf} as covered,
-          p.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')}) as auto, k.*
+          p.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')}) as auto,
+          ${AUTO_COVER('p')} as auto_cover,
+          -- The latest expiry of the auto cover before this policy, for lapses.
+          max(p.expiry_date) filter (where ${AUTO_COVER('p')})
+            over (order by p.effective_date, p.id rows between unbounded preceding and 1 preceding)
+            as auto_cover_before, k.*
         from policy p cross join lateral (select count(*) as claims,
             count(*) filter (where c.accident_at::date > ${asOf} - interval '1 year') as claims_1y,
             count(*) filter (where c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
@@ -123,6 +140,9 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         coalesce(sum(pc.claims_5y), 0)::int as claim_count_5y,
         max(pc.last_accident) as last_accident,
         min(pc.effective_date) filter (where pc.covered and pc.auto) as auto_first_cover,
+        max(pc.effective_date) filter (where pc.covered and pc.auto_cover
+          and (pc.auto_cover_before is null
+            or pc.effective_date > pc.auto_cover_before + ${NCD_LAPSE_DAYS})) as auto_cover_since,
         coalesce(sum(pc.claims_1y) filter (where pc.auto), 0)::int as auto_claims_1y,
         max(pc.last_accident) filter (where pc.auto) as auto_last_accident,
         coalesce(sum(pc.paid), 0.00) as paid,

@@ -98,7 +98,7 @@ export class RiskHistoryView extends LossFigures {
   @Field(() => Int, {
     nullable: true,
     description:
-      'The no-claims discount level of commercial auto insurance (NCD, the 2020 national table) as of asOf, from the auto policies and their claims (claim-free years of auto cover; claims in the 12 months up to asOf): ' +
+      'The no-claims discount level of commercial auto insurance (NCD, the 2020 national table) as of asOf, from the auto policies and their claims (claim-free years of unbroken auto cover, counted again after a lapse of more than 90 days; claims in the 12 months up to asOf): ' +
       `${NCD_TABLE.map((n) => `${n.level}: ${n.when}`).join('; ')}. Null without auto cover.`,
   })
   @DerivedColumn('ncd_level')
