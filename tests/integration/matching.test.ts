@@ -177,6 +177,27 @@ describe('matching source records into golden records', () => {
     expect(evidence).toEqual([{ rule: 'PROBABILISTIC', fields: ['birthDate', 'mobile', 'name'] }]);
   });
 
+  it('links a name a source pasted an invisible character into, and keeps the name without it', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const [pa, claims] = await ingest(
+      { sourceKey: `PA-${n}`, name: '欧阳娜娜', gender: 'FEMALE', birthDate: birth },
+      {
+        sourceSystem: 'CLAIMS',
+        sourceKey: `CL-${n}`,
+        name: '欧阳\u200b娜\u2060娜',
+        gender: 'FEMALE',
+        birthDate: birth,
+      },
+    );
+    expect(claims.id).toBe(pa.id);
+    const names = await hub.sql<{ name: string }>(
+      `select name from source_record where source_key = $1`,
+      [`CL-${n}`],
+    );
+    expect(names).toEqual([{ name: '欧阳娜娜' }]);
+  });
+
   it('keeps apart people who share a common name and birth date, and a family sharing a mobile', async () => {
     const n = nextNumbers(4);
     const birth = birthOf(n);

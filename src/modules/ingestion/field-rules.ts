@@ -351,6 +351,10 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const INVISIBLE_EDGES =
   /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+$/gu;
 
+// Within a name, a place or an address they are a source's slip (a zero-width space pasted
+// into 王小三), which would keep the name from matching its own person: they go.
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 function normalizeText(
@@ -368,6 +372,7 @@ function normalizeText(
   let normalized = value.normalize('NFC');
   if (rule.type === 'code') normalized = halfWidth(normalized);
   normalized = normalized.replace(INVISIBLE_EDGES, '');
+  if (rule.type === 'name') normalized = normalized.replace(INVISIBLE, '');
   const control = CONTROL.exec(normalized);
   const length = [...normalized].length;
   const problem: Omit<RecordError, 'field'> | undefined = control
