@@ -109,6 +109,29 @@ describe('the default rule set compiled to SQL', () => {
       },
     ],
     [
+      'a customer of high value by premium and by lines held is told both',
+      {
+        claimCount36m: 1,
+        lossRatio36m: '0.8000',
+        linesHeld: 2,
+        tenureMonths: 24,
+        premium12m: '5650.00',
+      },
+      {
+        risk: 'SUB_HEALTHY',
+        value: 'HIGH',
+        tier: 'STANDARD',
+        reasons: [
+          '1 claim in 36 months (at least 1 and at most 4)',
+          'loss ratio 80% above 75% and at most 100%',
+          'never risk-scored (at most MEDIUM)',
+          'written premium 5,650 CNY in 12 months (at least 5,000)',
+          '2 lines of business in force (at least 2)',
+          'customer for 24 months (at least 24)',
+        ],
+      },
+    ],
+    [
       'a claim-free customer once scored HIGH, renewing every year, is STANDARD',
       {
         worstRiskLevel36m: 'HIGH',

@@ -107,7 +107,7 @@ export function conditionsHoldSql(when: Condition[], column: MetricSql): string 
 /**
  * One `case` branch per conjunction of every class with conditions, then the fallback. The
  * classes exclude each other, so branch order decides nothing but which of a class's own
- * conjunctions is reported as matched: the first that holds.
+ * conjunctions `then` is given: the first that holds.
  */
 function caseOverConditions(
   classes: ClassRule[],
@@ -287,11 +287,21 @@ function conditionReasonsSql(condition: Condition, column: ColumnSql): string {
   return `jsonb_build_array(${reasons.join(', ')})`;
 }
 
+/**
+ * The reasons of the row's class on one axis: of every conjunction of its class that holds,
+ * not only the first, so that what a reason says does not depend on the rules' order.
+ */
 function axisReasonsSql(classes: ClassRule[], column: ColumnSql): string {
   return caseOverConditions(
     classes,
     column,
-    (_rule, condition) => conditionReasonsSql(condition, column),
+    (rule) =>
+      rule
+        .when!.map(
+          (condition) =>
+            `case when ${conditionSql(condition, column)} then ${conditionReasonsSql(condition, column)} else '[]'::jsonb end`,
+        )
+        .join(' || '),
     (fallback) => {
       const others = classes.filter((rule) => rule !== fallback).map((rule) => rule.code);
       const reason = `${fallback.label}: none of the ${others.join(', ')} rules hold`;
@@ -302,8 +312,9 @@ function axisReasonsSql(classes: ClassRule[], column: ColumnSql): string {
 
 /**
  * A jsonb array of plain-English reasons for the row's risk class, then its value class:
- * one per metric of the conjunction that matched, quoting the row's value and the bounds it
- * met, or for a fallback class its label and the classes whose rules did not hold.
+ * one per metric of each conjunction of the class that holds, quoting the row's value and
+ * the bounds it met, or for a fallback class its label and the classes whose rules did not
+ * hold.
  */
 export function reasonTextsSql(ruleSet: TierRuleSetDocument, column: ColumnSql): string {
   const [risk, value] = [ruleSet.riskClasses, ruleSet.valueClasses].map((classes) =>
