@@ -165,4 +165,25 @@ describe('marketing segments', () => {
       rule: 'DAYS_RANGE',
     });
   });
+
+  it('refuses a filter that selects nothing anyone meant: an empty list, a blank branch, a tier no rule has', async () => {
+    for (const [filter, field, rule] of [
+      [{ tiers: [] }, 'filter.tiers', 'EMPTY_LIST'],
+      [{ channels: [] }, 'filter.channels', 'EMPTY_LIST'],
+      [{ lines: [] }, 'filter.lines', 'EMPTY_LIST'],
+      [{ tierChange: { since: hub.clock.today(), to: [] } }, 'filter.tierChange.to', 'EMPTY_LIST'],
+      [{ branchCode: ' ' }, 'filter.branchCode', 'REQUIRED'],
+      [{ tiers: ['GOLD', 'GOLDEN'] }, 'filter.tiers', 'UNKNOWN_TIER'],
+    ] as const) {
+      const res = await hub.gql(SEGMENT, { filter }, Role.MARKETING);
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });
+    }
+    // The export, which would have written everyone, refuses it too.
+    const filter = JSON.stringify({ tiers: [] });
+    const exported = await fetch(
+      `${hub.url.replace('/graphql', '/export/customers')}?${new URLSearchParams({ format: 'csv', filter })}`,
+      { headers: { authorization: `Bearer ${hub.token(Role.MARKETING)}` } },
+    );
+    expect(exported.status).toBe(400);
+  });
 });

@@ -1,4 +1,5 @@
 import { typedIdentifier } from '../../validation';
+import { maskPersonal } from '../../logger';
 import { Role, type Caller } from '../../auth/roles';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
@@ -16,6 +17,19 @@ import { SegmentCount } from './segment-count.entity';
 const MAX_DAYS = 3660;
 
 type SegmentRows = { from: string; where: string; row: SqlScope };
+
+/**
+ * A list given empty selects nothing anyone means: "no condition" is the field left out. Sent
+ * by a form whose boxes were all unticked, it would have exported every customer.
+ */
+function notEmpty(field: string, value: unknown[] | null | undefined): void {
+  if (value && value.length === 0) {
+    throw new BadUserInputError(`${field} is empty: leave it out for no condition`, {
+      field,
+      rule: 'EMPTY_LIST',
+    });
+  }
+}
 
 function days(field: string, value: number | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -84,6 +98,31 @@ export class MarketingService {
     // known, and a filter that ignored it would answer as if they were.
     knownDay(this.clock, 'filter.tierAsOf', filter.tierAsOf ?? undefined);
     knownDay(this.clock, 'filter.tierChange.since', filter.tierChange?.since);
+    notEmpty('filter.tiers', filter.tiers);
+    notEmpty('filter.lines', filter.lines);
+    notEmpty('filter.channels', filter.channels);
+    notEmpty('filter.tierChange.from', filter.tierChange?.from);
+    notEmpty('filter.tierChange.to', filter.tierChange?.to);
+    if (
+      filter.branchCode !== undefined &&
+      filter.branchCode !== null &&
+      !filter.branchCode.trim()
+    ) {
+      throw new BadUserInputError('filter.branchCode is blank: leave it out for every branch', {
+        field: 'filter.branchCode',
+        rule: 'REQUIRED',
+      });
+    }
+    // Tiers held now are the active rules' tiers: another code is a typo, which would give an
+    // empty campaign. A past date's tiers may be those of a retired version.
+    const known = this.ruleSets.tier?.document.tiers.map((t) => t.code) ?? [];
+    const unknown = filter.tierAsOf ? [] : (filter.tiers ?? []).filter((t) => !known.includes(t));
+    if (unknown.length) {
+      throw new BadUserInputError(
+        `filter.tiers: ${maskPersonal(unknown.join(', '))} is no tier of the active rules (${known.join(', ')})`,
+        { field: 'filter.tiers', rule: 'UNKNOWN_TIER' },
+      );
+    }
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
     const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
     // Tiers held now are the customer's current tier; tiers on a past date need the history.
