@@ -371,14 +371,22 @@ export function createHttpServer(
     const seen: Seen = {};
     response.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const status = response.statusCode;
+      // Closed before the answer was whole: the client went away, or the connection was cut
+      // (a body that never came, the end of a shutdown's grace). Never answered at all, it is
+      // 499 (nginx's "client closed request"), not the 200 a response starts with.
+      const aborted = !response.writableFinished;
+      const status = aborted && !response.headersSent ? 499 : response.statusCode;
       metrics.httpRequests.inc({ route, status: String(status) });
       const context = seen.context;
       const codes = context?.observed.errorCodes ?? [];
       const outcome =
         codes[0] ??
         seen.code ??
-        (status < 400 ? 'ok' : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
+        (aborted
+          ? 'ABORTED'
+          : status < 400
+            ? 'ok'
+            : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
       const operation =
         route === 'graphql'
           ? // The operation that ran; before Apollo read the request, the name it asked for.
@@ -406,7 +414,7 @@ export function createHttpServer(
         outcome,
         errorCodes: codes.length ? codes : undefined,
         durationMs: Math.round(seconds * 1e4) / 10,
-        aborted: response.writableFinished ? undefined : true,
+        aborted: aborted || undefined,
       });
     });
     try {

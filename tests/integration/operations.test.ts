@@ -217,6 +217,33 @@ describe('running the hub in production', () => {
       ]);
     });
 
+    it('logs and counts a request the client gave up on before its answer as aborted, not as answered', async () => {
+      // A caller with a credential whose body never completes, and who then goes away.
+      const request = http.request(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': 100,
+          authorization: `Bearer ${hub.token(Role.FRONTLINE)}`,
+          'x-request-id': 'log-check-aborted',
+        },
+      });
+      request.on('error', () => undefined);
+      request.write('{"query": "{ __typename }"');
+      await new Promise((r) => setTimeout(r, 200));
+      request.destroy();
+      let logged: (typeof hub.logs)[number][] = [];
+      for (let waited = 0; !logged.length && waited < 50; waited += 1) {
+        await new Promise((r) => setTimeout(r, 20));
+        logged = hub.logs.filter((l) => l.fields?.requestId === 'log-check-aborted');
+      }
+      expect(logged).toEqual([
+        expect.objectContaining({
+          fields: expect.objectContaining({ status: 499, outcome: 'ABORTED', aborted: true }),
+        }),
+      ]);
+    });
+
     it('refuses a caller without a credential before reading its body', async () => {
       // The body's first bytes are sent and the rest held back: the answer comes anyway.
       const status = await new Promise<number>((resolve, reject) => {
