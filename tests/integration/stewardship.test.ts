@@ -1139,6 +1139,19 @@ describe('stewardship', () => {
         field: 'reason',
         rule: 'REQUIRED',
       });
+      // Counted in characters, as every length limit: 1,001 of a rare ideograph, not the
+      // 2,002 UTF-16 units they take.
+      const long = await hub.gql(
+        MERGE,
+        { survivor: a!.id, absorbed: b!.id, reason: '𠀀'.repeat(1001) },
+        Role.STEWARD,
+      );
+      expect(long.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'reason',
+        rule: 'MAX_LENGTH',
+      });
+      expect(long.errors?.[0]?.message).toMatch(/got 1001/);
       // The customers are Nanjing's (3201): a Wuxi (3202) steward does not see them.
       const elsewhere = await asBranch(Role.STEWARD, '3202', MERGE, {
         survivor: a!.id,

@@ -8,6 +8,7 @@ import { IdArg } from '../../graphql/id-arg';
 import type { RootSource } from '../../read/compiler';
 import type { LookupSource } from '../../read/read-session';
 import { actorOf } from '../audit/audit-log';
+import { MAX_REASON } from './stewardship.service';
 import { ReviewStatus } from '../golden/match-review.entity';
 import {
   CustomerMergeView,
@@ -40,7 +41,11 @@ function reviewQueue(status: ReviewStatus): RootSource {
   };
 }
 
-const REASON = { description: 'Why: kept with the decision and in the audit log.' };
+const REASON = {
+  description:
+    `Why: kept with the decision and in the audit log, a mobile, an identity number or an ` +
+    `e-mail in it masked. Not blank; at most ${MAX_REASON} characters.`,
+};
 
 /** Data stewards: the review queue, merges and unmerges, decisions that keep records apart. */
 @Resolver()

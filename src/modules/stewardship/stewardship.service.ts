@@ -26,17 +26,19 @@ import { CustomerMergeView, MatchReviewView } from './stewardship.type';
  * append-only): a mobile, an ID number or an e-mail typed into it is kept masked, as the
  * hub keeps them everywhere outside their sealed columns.
  */
-const MAX_REASON = 1000;
+export const MAX_REASON = 1000;
 
 function reasonOf(reason: string): string {
   const text = reason.trim();
   if (!text) {
     throw new BadUserInputError('reason: must not be blank', { field: 'reason', rule: 'REQUIRED' });
   }
-  if (text.length > MAX_REASON) {
-    throw new BadUserInputError(`reason: at most ${MAX_REASON} characters`, {
+  // Characters are code points, as every field rule counts them.
+  const length = [...text].length;
+  if (length > MAX_REASON) {
+    throw new BadUserInputError(`reason: must be at most ${MAX_REASON} characters, got ${length}`, {
       field: 'reason',
-      rule: 'TOO_LONG',
+      rule: 'MAX_LENGTH',
     });
   }
   return maskPersonal(text);
