@@ -5,7 +5,12 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { withoutValues, type Logger } from '../logger';
 import type { RequestContext } from './context';
 import { outageOf } from '../db/outage';
@@ -121,7 +126,7 @@ function observe(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ response, contextValue, operation }) {
+        async willSendResponse({ response, contextValue, operation, document, request }) {
           const codes =
             response.body.kind === 'single'
               ? (response.body.singleResult.errors ?? []).map((e) =>
@@ -129,8 +134,11 @@ function observe(metrics: Metrics): ApolloServerPlugin<RequestContext> {
                 )
               : [];
           // The name of the operation that ran, not the one asked for: a name the document
-          // does not hold is the caller's text, which may be anything.
-          contextValue.observed.operation = operation?.name?.value;
+          // does not hold is the caller's text, which may be anything. A document that failed
+          // validation ran nothing, and is named by the operation it holds.
+          const named =
+            operation ?? (document ? getOperationAST(document, request.operationName) : null);
+          contextValue.observed.operation = named?.name?.value;
           contextValue.observed.errorCodes.push(...codes);
           for (const code of codes) metrics.errors.inc({ code });
           if (codes.includes(ErrorCode.SERVICE_UNAVAILABLE)) {

@@ -162,6 +162,24 @@ describe('running the hub in production', () => {
       expect(JSON.stringify(hub.logs)).not.toContain('139_8765_4321');
     });
 
+    it('names an operation that failed validation by its name, not as anonymous', async () => {
+      await post(
+        hub,
+        'query Broken($d: NoSuchType) { __typename }',
+        {},
+        {
+          'x-request-id': 'log-check-invalid',
+        },
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      const [line] = hub.logs.filter((l) => l.fields?.requestId === 'log-check-invalid');
+      expect(line!.fields).toMatchObject({
+        operation: 'Broken',
+        status: 400,
+        outcome: 'BAD_USER_INPUT',
+      });
+    });
+
     it('logs one line per request with who, what, how long and how it ended, and no personal data', async () => {
       const record = customerRecord(n);
       const number = residentId(n);
