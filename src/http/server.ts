@@ -167,6 +167,23 @@ export function createHttpServer(
     sendError(response, error);
   };
 
+  /** 405, naming the methods the route takes (`Allow`), its body left unread. */
+  const refuseMethod = (
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    allowed: string[],
+    hint: string,
+    seen: Seen,
+  ) => {
+    discardBody(request);
+    response.setHeader('allow', allowed.join(', '));
+    refuse(
+      response,
+      new BadRequestError(`${request.method} is not supported: ${hint}`, 'METHOD', 405),
+      seen,
+    );
+  };
+
   /**
    * The request's context: the caller authenticated, then counted against the rate limit,
    * by token subject, or by client address when authentication failed.
@@ -200,17 +217,7 @@ export function createHttpServer(
   ) => {
     const method = request.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') {
-      discardBody(request);
-      response.setHeader('allow', 'GET, POST');
-      refuse(
-        response,
-        new BadRequestError(
-          `${method} is not supported: use POST (or GET for queries)`,
-          'METHOD',
-          405,
-        ),
-        seen,
-      );
+      refuseMethod(request, response, ['GET', 'POST'], 'use POST (or GET for queries)', seen);
       return;
     }
     const headers = new HeaderMap();
@@ -443,7 +450,10 @@ export function createHttpServer(
           response.end(await metrics.registry.metrics());
           return;
         case 'export':
-          if (request.method !== 'GET') break;
+          if (request.method !== 'GET') {
+            refuseMethod(request, response, ['GET'], 'the export is a GET', seen);
+            return;
+          }
           await exportRoute(request, response, url, requestId, seen);
           return;
         case 'graphql':

@@ -531,6 +531,10 @@ describe('a hostile caller, against the hub in production mode', () => {
     });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('GET, POST');
+    // The export is read with GET alone.
+    const posted = await fetch(new URL('/export/customers', hub.url), { method: 'POST' });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get('allow')).toBe('GET');
     // node:http refuses these before the hub sees them; the hub still says why, as JSON.
     const long = await fetch(new URL(`/graphql?query=${'x'.repeat(20_000)}`, hub.url));
     expect(long.status).toBe(431);
