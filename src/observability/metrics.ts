@@ -122,10 +122,10 @@ export class Metrics {
       help: 'Customers waiting in the tier recompute queue.',
       registers: [this.registry],
       async collect() {
-        // Unknown while the database is down: the series is left out rather than wrong.
-        this.reset();
-        const depth = await sources.queueDepth().catch(() => undefined);
-        if (depth !== undefined) this.set(depth);
+        // Unknown while the database is down: NaN, which no threshold matches, rather than
+        // the 0 an unlabelled gauge's reset() writes, which says the queue is empty.
+        const depth = await sources.queueDepth().catch(() => Number.NaN);
+        this.set(depth);
       },
     });
   }

@@ -189,6 +189,10 @@ describe('a database outage under load', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await probe('/healthz')).toBe(200);
     expect(await probe('/readyz')).toBe(503);
+    // A figure the database gives is unknown now, not zero.
+    const scraped = await (await fetch(new URL('/metrics', url))).text();
+    // prom-client writes "Nan", which Prometheus reads as NaN (case does not matter to it).
+    expect(scraped).toMatch(/^cif_hub_tier_recompute_queue_depth nan$/im);
 
     const restarted = Date.now();
     pg = await startPostgres(path.join(dir, 'pg'), port);
