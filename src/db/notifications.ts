@@ -2,11 +2,15 @@ import type { Client, Notification } from 'pg';
 import type { Logger } from '../logger';
 import { createClient } from './pg';
 
+/** The longest wait between two attempts to reconnect. */
+const MAX_RETRY_MS = 30_000;
+
 /**
  * Listens on one PostgreSQL channel on a connection of its own, and calls `onNotice` for
  * each notification. A notification sent inside a transaction arrives when it commits, and
- * only then. A lost connection is re-opened after `retryMs`, and `onNotice` runs once on
- * every reconnect: what was sent while nobody listened is caught up that way.
+ * only then. A lost connection is re-opened after `retryMs`, doubled after each failed
+ * attempt (an outage is not hammered once a second), and `onNotice` runs once on every
+ * reconnect: what was sent while nobody listened is caught up that way.
  */
 export class ChannelListener {
   private client?: Client;
@@ -14,6 +18,8 @@ export class ChannelListener {
   private ping?: NodeJS.Timeout;
   private stopped = false;
   private listened = false;
+  /** Attempts in a row that failed: each waits twice as long, up to MAX_RETRY_MS. */
+  private failures = 0;
 
   constructor(
     private readonly options: {
@@ -51,12 +57,23 @@ export class ChannelListener {
       lost = true;
       clearInterval(this.ping);
       if (this.client === client) this.client = undefined;
-      logger.warn('lost the notification connection; reconnecting', {
-        channel,
-        error: error === undefined ? undefined : String(error),
-      });
+      this.failures += 1;
+      const delay = Math.min(
+        (this.options.retryMs ?? 1000) * 2 ** (this.failures - 1),
+        MAX_RETRY_MS,
+      );
+      // Said once when the connection goes; an outage's further attempts are debug lines.
+      logger[this.failures === 1 ? 'warn' : 'debug'](
+        'lost the notification connection; reconnecting',
+        {
+          channel,
+          attempt: this.failures,
+          retryInMs: delay,
+          error: error === undefined ? undefined : String(error),
+        },
+      );
       void client.end().catch(() => undefined);
-      this.retry = setTimeout(() => void this.connect(), this.options.retryMs ?? 1000);
+      this.retry = setTimeout(() => void this.connect(), delay);
       this.retry.unref();
     };
     client.on('error', reconnect);
@@ -74,6 +91,7 @@ export class ChannelListener {
       return;
     }
     this.client = client;
+    this.failures = 0;
     this.ping = setInterval(() => {
       client.query('select 1').catch(reconnect);
     }, this.options.pingMs ?? 30_000);
