@@ -917,6 +917,50 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it("names as a contact point's source the record that reported its verification", async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const mobile = mobileOf(n);
+    const id = residentIdOf(n, birth);
+    const contact = (status: string, at: string) => ({
+      kind: 'MOBILE',
+      value: mobile,
+      verificationStatus: status,
+      verificationMethod: 'SMS',
+      verifiedAt: at,
+    });
+    const [pa, app] = await ingest(
+      {
+        sourceKey: `PA-${n}`,
+        name: '周慧敏',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        contactPoints: [contact('VERIFIED', '2025-03-01T08:00:00Z')] as Person['contactPoints'],
+      },
+      {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        name: '周慧敏',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+        contactPoints: [contact('FAILED', '2025-06-01T08:00:00Z')] as Person['contactPoints'],
+      },
+    );
+    expect(app.id).toBe(pa.id);
+    const res = await hub.gql(
+      `{ customer(by: { id: "${pa.id}" }) { contactPoints { verificationStatus sourceRecord { sourceSystem sourceKey } } } }`,
+      {},
+      Role.STEWARD,
+    );
+    // The policy system's record ranks first, but the failure is the app's word.
+    expect(res.data!.customer.contactPoints).toEqual([
+      {
+        verificationStatus: 'FAILED',
+        sourceRecord: { sourceSystem: 'APP', sourceKey: `APP-${n}` },
+      },
+    ]);
+  });
+
   it("keeps one primary mobile: the customer's own, kept while a record carries it", async () => {
     const n = nextNumbers(11);
     const dealer = mobileOf(n);

@@ -208,7 +208,8 @@ export async function recomputeGolden(
      -- a later failure: a later check by a method that proves less (in person) does not
      -- hide it from the gates that ask for one.
      verifications as (
-       select r.customer_id, r.rank, si.kind, si.value_hash, si.verification_status,
+       select r.customer_id, r.rank, r.id as verified_by, si.kind, si.value_hash,
+         si.verification_status,
          si.verification_method, si.verified_at,
          max(si.verified_at) filter (where si.verification_status = 'FAILED')
            over (partition by r.customer_id, si.kind, si.value_hash) as last_failed
@@ -217,7 +218,7 @@ export async function recomputeGolden(
        where si.verification_status <> 'UNVERIFIED'),
      verified as (
        select distinct on (customer_id, kind, value_hash) customer_id, kind, value_hash,
-         verification_status, verification_method, verified_at
+         verification_status, verification_method, verified_at, verified_by
        from verifications
        order by customer_id, kind, value_hash,
          (verification_status = 'VERIFIED'
@@ -233,8 +234,13 @@ export async function recomputeGolden(
           where si.kind = v.kind and si.value_hash = v.value_hash) >= ? as generic
        from (select distinct kind, value_hash from carried
              where kind in ('MOBILE', 'EMAIL', 'ADDRESS')) v),
+     -- A contact point names the record whose verification it carries (a steward asks who
+     -- reported the failure), else the best-ranked record that carries it.
      said as (
-       select c.*, coalesce(v.verification_status, 'UNVERIFIED') as verification_status,
+       select c.customer_id, coalesce(v.verified_by, c.source_record_id) as source_record_id,
+         c.received_at, c.kind, c.value_hash, c.value_cipher, c.value_masked,
+         c.checksum_exception,
+         coalesce(v.verification_status, 'UNVERIFIED') as verification_status,
          v.verification_method, v.verified_at, h.generic
        from carried c left join verified v using (customer_id, kind, value_hash)
          join holders h using (kind, value_hash)),
