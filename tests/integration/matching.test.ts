@@ -575,6 +575,15 @@ describe('matching source records into golden records', () => {
       contactPoints: [{ kind: 'MOBILE', value: dealer }],
     });
     expect(sold.map((r) => r.id)).not.toContain(again.id);
+
+    // Nor does the front line find one of them by it: the number says nothing of who calls.
+    const lookup = await hub.gql(
+      `query ($mobile: String!) { customer(by: { mobile: $mobile }) { id } }`,
+      { mobile: dealer },
+      Role.FRONTLINE,
+    );
+    expect(lookup.errors).toBeUndefined();
+    expect(lookup.data!.customer).toBeNull();
   });
 
   it('re-evaluates the carriers of a mobile when it turns generic or stops being, batch by batch', async () => {

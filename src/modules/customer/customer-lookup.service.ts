@@ -1,7 +1,7 @@
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { checkMobile, checkPlate, checkUuid, checkVin, typedIdentifier } from '../../validation';
-import { ContactKind } from './customer.enums';
+import { ContactKind, PROVES_REACH } from './customer.enums';
 import type { SqlScope } from '../../read/sql-scope';
 import { seenCustomer, type Viewer } from '../../auth/rows';
 import { CustomerView, RESOLVED_FROM } from './customer.type';
@@ -81,7 +81,12 @@ const LOOKUPS = {
         `${c.col('id')} = (select cp.customer_id from contact_point cp
           where cp.kind = 'MOBILE' and cp.value_hash = decode(${k}, 'hex')
             and ${seen(c, viewer, 'cp.customer_id')}
-          order by cp.verification_status = 'VERIFIED' desc, cp.verified_at desc nulls last, cp.updated_at desc
+            -- A number on many customers (a dealer's) says nothing of who is calling: only
+            -- a holder who proved it is theirs is found by it.
+            and (not cp.generic or (cp.verification_status = 'VERIFIED'
+              and cp.verification_method in (${PROVES_REACH.map((m) => `'${m}'`).join(', ')})))
+          order by cp.verification_status = 'VERIFIED' desc, cp.verified_at desc nulls last,
+            cp.created_at desc, cp.id
           limit 1)`,
       ],
     }),

@@ -23,7 +23,8 @@ export class CustomerLookup {
 
   @Field(() => String, {
     nullable: true,
-    description: 'A mainland mobile number; the customer who verified it, else the latest.',
+    description:
+      "A mainland mobile number; the customer who verified it, else the latest to give it. A number shared by many customers (generic: a dealer's) finds only a holder who verified it by SMS or call-back.",
   })
   mobile?: string;
 
