@@ -22,6 +22,7 @@ describe('validateRuleSet', () => {
     ['as text', '1', 'TYPE'],
     ['below 1', 0, 'VALUE_RANGE'],
     ['a fraction', 1.5, 'VALUE_RANGE'],
+    ['beyond any list of tiers', 1e20, 'VALUE_RANGE'],
   ])('reports a rank %s under its rule', (_name, rank, rule) => {
     const problems = problemsOf(
       variant((doc) => {
@@ -337,6 +338,12 @@ describe('validateRuleSet', () => {
         is('claimCount36m', '>=', -1),
         'VALUE_RANGE',
         'claimCount36m is never negative, so comparing it with -1 is a mistake',
+      ],
+      [
+        'an amount no customer reaches',
+        is('premium12m', '>=', 1e300),
+        'VALUE_RANGE',
+        'premium12m is compared with 1e+300: at most 1,000,000,000,000 CNY, or no customer ever meets it',
       ],
       [
         'an unknown operator',

@@ -157,7 +157,15 @@ interface ValueRule {
   /** What an author should write, e.g. 'a whole number, e.g. 2'. */
   expected: string;
   nonNegative: boolean;
+  /**
+   * The largest threshold that still tells customers apart: beyond it no customer is (a
+   * premium of 1e300 CNY), and the rule is a typing error the overlap analysis cannot see.
+   */
+  max?: { value: number; says: string };
 }
+
+/** Tiers are ranked 1 (best) to this: a handful in practice, never a float's worth. */
+const MAX_RANK = 100;
 
 const isFiniteNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
 
@@ -167,18 +175,21 @@ const VALUE_RULES: Record<MetricType, ValueRule> = {
     accepts: isFiniteNumber,
     expected: 'an amount in CNY as a number, e.g. 5000',
     nonNegative: true,
+    max: { value: 1e12, says: '1,000,000,000,000 CNY' },
   },
   count: {
     ops: COMPARISON_OPS,
     accepts: (value) => Number.isInteger(value),
     expected: 'a whole number, e.g. 2',
     nonNegative: true,
+    max: { value: 100_000, says: '100,000' },
   },
   ratio: {
     ops: COMPARISON_OPS,
     accepts: isFiniteNumber,
     expected: 'a ratio as a number, e.g. 0.8 for 80%',
     nonNegative: true,
+    max: { value: 1000, says: '1000 (100,000%)' },
   },
   level: {
     ops: COMPARISON_OPS,
@@ -253,6 +264,14 @@ function readValue(
       path,
       'VALUE_RANGE',
       `${metric} is never negative, so comparing it with ${String(value)} is a mistake`,
+    );
+    return undefined;
+  }
+  if (rule.max && (value as number) > rule.max.value) {
+    report(
+      path,
+      'VALUE_RANGE',
+      `${metric} is compared with ${String(value)}: at most ${rule.max.says}, or no customer ever meets it`,
     );
     return undefined;
   }
@@ -432,12 +451,13 @@ function readTier(report: Report, raw: unknown, path: string): ReadTier | undefi
   readText(report, object, 'rationale', path);
   const { rank } = object;
   if (rank === undefined) return { path, code };
-  if (!Number.isInteger(rank) || (rank as number) < 1) {
-    // A rank that is no number is of the wrong JSON type; a fraction or below 1, out of range.
+  if (!Number.isInteger(rank) || (rank as number) < 1 || (rank as number) > MAX_RANK) {
+    // A rank that is no number is of the wrong JSON type; a fraction or out of 1..MAX_RANK,
+    // out of range.
     report(
       field(path, 'rank'),
       typeof rank === 'number' ? 'VALUE_RANGE' : 'TYPE',
-      'rank must be a whole number from 1 (the best tier)',
+      `rank must be a whole number from 1 (the best tier) to ${MAX_RANK}`,
     );
     return { path, code };
   }
