@@ -20,7 +20,11 @@ const CHINA_STANDARD_TIME_OFFSET_MS = 8 * 60 * 60 * 1000;
  * Validates a PRC resident identity number, upgrading legacy 15-digit numbers to 18. Messages
  * name the part and the rule, never the number's digits: they travel in responses and logs.
  */
-export function checkResidentId(input: string, today: Date = new Date()): Checked<ResidentId> {
+export function checkResidentId(
+  input: string,
+  /** The business day (YYYY-MM-DD) a birth date may not be after; by default China's today. */
+  today: string = chinaToday(new Date()),
+): Checked<ResidentId> {
   const id = input.trim().toUpperCase();
   if (id.length !== 18 && id.length !== 15) {
     return reject(
@@ -80,7 +84,10 @@ function checkCharacter(body: string): string {
 }
 
 /** Explains why a YYYY-MM-DD birth date is unacceptable, or returns undefined if it is fine. */
-function checkBirthDate(birthDate: string, today: Date): string | undefined {
+const chinaToday = (now: Date) =>
+  new Date(now.getTime() + CHINA_STANDARD_TIME_OFFSET_MS).toISOString().slice(0, 10);
+
+function checkBirthDate(birthDate: string, today: string): string | undefined {
   // ISO 8601 dates of equal width compare correctly as strings.
   if (birthDate < EARLIEST_BIRTH_DATE) {
     return `the birth date (characters 7-14) is before ${EARLIEST_BIRTH_DATE}`;
@@ -92,10 +99,7 @@ function checkBirthDate(birthDate: string, today: Date): string | undefined {
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
     return 'the birth date (characters 7-14) is not a real calendar date';
   }
-  const todayInChina = new Date(today.getTime() + CHINA_STANDARD_TIME_OFFSET_MS)
-    .toISOString()
-    .slice(0, 10);
-  if (birthDate > todayInChina) {
+  if (birthDate > today) {
     return 'the birth date (characters 7-14) is in the future';
   }
   return undefined;

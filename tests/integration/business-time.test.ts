@@ -8,6 +8,7 @@ import {
   INGEST_CUSTOMERS,
   INGEST_POLICIES,
   insertBranches,
+  residentId,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 
@@ -150,6 +151,42 @@ describe('business days are Beijing days', () => {
       asOf: '2027-01-01',
       claimCount1y: 1,
       claimCount3y: 2,
+    });
+  });
+
+  describe('in a hub that keeps days in another zone', () => {
+    let utc: TestHub;
+    beforeAll(async () => {
+      utc = await startTestHub({ config: { businessTimeZone: 'UTC' } });
+      // A past day, so that the day in Beijing has come by any machine's clock too.
+      utc.clock.set('2025-06-01T00:30:00+08:00');
+      await insertBranches(utc);
+    });
+    afterAll(() => utc.close());
+
+    it('refuses a resident ID born on a day that has come in Beijing but not in its zone', async () => {
+      // 1 June 2025 in Beijing; 31 May in UTC, the hub's business day.
+      const ingest = (birth: string) =>
+        utc.gql(INGEST_CUSTOMERS, {
+          records: [
+            customerRecord(n, {
+              sourceKey: `UTC-${birth}`,
+              identityDocuments: [{ type: 'RESIDENT_ID', number: residentId(n, birth) }],
+              // Nothing dated after the hub's day.
+              contactPoints: [],
+              marketingConsent: undefined,
+            }),
+          ],
+        });
+      n += 1;
+      const born = await ingest('20250601');
+      expect(born.data!.ingestCustomers.records[0]).toMatchObject({
+        status: 'REJECTED',
+        errors: [
+          expect.objectContaining({ field: 'identityDocuments[0].number', rule: 'ID_BIRTH_DATE' }),
+        ],
+      });
+      expect((await ingest('20250531')).data!.ingestCustomers.records[0].status).toBe('CREATED');
     });
   });
 });

@@ -85,7 +85,7 @@ export async function startTestHub(
       logs.push({ level, message, ...(Object.keys(fields).length ? { fields } : {}) });
     },
   });
-  const clock = new BusinessClock();
+  const clock = new BusinessClock(options.config?.businessTimeZone);
   const app = await createApp({
     clock,
     config: {

@@ -14,9 +14,11 @@ const OTHER_DOCUMENT = /^[A-Z0-9]{5,20}$/;
 export function checkDocument(
   type: IdentityDocumentType,
   input: string,
+  /** The business day a resident ID's birth date may not be after (checkResidentId). */
+  today?: string,
 ): Checked<NormalizedDocument> {
   if (type === IdentityDocumentType.RESIDENT_ID) {
-    const id = checkResidentId(input);
+    const id = checkResidentId(input, today);
     return id.ok
       ? { ok: true, value: { number: id.value.normalized, checksumException: false }, warnings: [] }
       : id;

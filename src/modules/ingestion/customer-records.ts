@@ -99,6 +99,8 @@ export function prepareCustomerRecord(
   record: CustomerRecordInput,
   index: number,
   branch: { id?: string; error?: RecordError },
+  /** The business day: a birth date read from a resident ID is no later. */
+  today: string,
 ): PreparedCustomer | RecordError[] {
   const errors = new RecordErrors();
   if (branch.error) errors.add(branch.error.field, branch.error.rule, branch.error.message);
@@ -139,7 +141,7 @@ export function prepareCustomerRecord(
       errors.add(`${field}.type`, 'DOCUMENT_KIND', 'a credit code belongs to an organisation');
     }
     const resident = doc.type === IdentityDocumentType.RESIDENT_ID;
-    const suspect = resident ? suspectCheckCharacter(doc.number) : undefined;
+    const suspect = resident ? suspectCheckCharacter(doc.number, today) : undefined;
     if (suspect) {
       // Agents mistype the last character: the number still tells matching who this is,
       // but it is no identity document of the golden record until a source sends it right.
@@ -155,7 +157,7 @@ export function prepareCustomerRecord(
       identifiers.push(sealed(sealer, doc.type, suspect, true));
       return;
     }
-    const checked = errors.check(`${field}.number`, checkDocument(doc.type, doc.number));
+    const checked = errors.check(`${field}.number`, checkDocument(doc.type, doc.number, today));
     if (!checked) return;
     if (doc.type === identifying && !oneIdentifying(`${field}.number`, checked.number)) return;
     if (checked.checksumException) {
@@ -167,7 +169,7 @@ export function prepareCustomerRecord(
       });
     }
     if (resident) {
-      const id = checkResidentId(checked.number);
+      const id = checkResidentId(checked.number, today);
       if (id.ok) {
         // The GB 11643 number carries the birth date and the sex: they must agree.
         if (birthDate && birthDate !== id.value.birthDate) {
@@ -304,8 +306,8 @@ function inAnyOrder<R extends { identityDocuments?: object[]; contactPoints?: ob
  * An 18-character resident ID whose only fault is its check character, normalised; else
  * undefined (a valid number, or one with other faults, which checkDocument reports).
  */
-function suspectCheckCharacter(input: string): string | undefined {
-  const checked = checkResidentId(input);
+function suspectCheckCharacter(input: string, today: string): string | undefined {
+  const checked = checkResidentId(input, today);
   if (checked.ok || !checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return undefined;
   const number = input.trim().toUpperCase();
   return /^\d{17}[\dX]$/.test(number) ? number : undefined;

@@ -115,6 +115,7 @@ export class IngestionService {
             record,
             index,
             branches.get(record.branchCode?.trim()) ?? { error: UNKNOWN_BRANCH },
+            this.clock.today(),
           )
         : [];
       const first = keys.get(key);

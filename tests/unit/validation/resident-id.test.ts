@@ -1,7 +1,7 @@
 import { checkResidentId } from '../../../src/validation/resident-id';
 
-// 08:00 on 1 June 2024 in Beijing.
-const TODAY = new Date('2024-06-01T00:00:00Z');
+// The business day.
+const TODAY = '2024-06-01';
 
 describe('checkResidentId', () => {
   describe('accepts', () => {
@@ -50,10 +50,18 @@ describe('checkResidentId', () => {
       expect(result).toMatchObject({ ok: true, value: { birthDate: '2000-02-29' } });
     });
 
-    it('someone born today in Beijing while it is still yesterday in UTC', () => {
-      // 16:00 UTC on 1 June is 00:00 on 2 June in Beijing.
-      const result = checkResidentId('110105202406020019', new Date('2024-06-01T16:00:00Z'));
-      expect(result).toMatchObject({ ok: true, value: { birthDate: '2024-06-02' } });
+    it('someone born on the business day, and no one born the day after it', () => {
+      const born = '110105202406020019';
+      expect(checkResidentId(born, '2024-06-02')).toMatchObject({
+        ok: true,
+        value: { birthDate: '2024-06-02' },
+      });
+      // The business day is the hub's (its zone), not the day in Beijing: a hub that keeps
+      // UTC days has not reached 2 June at 00:30 in Beijing.
+      expect(checkResidentId(born, '2024-06-01')).toMatchObject({
+        ok: false,
+        violations: [expect.objectContaining({ rule: 'ID_BIRTH_DATE' })],
+      });
     });
   });
 
