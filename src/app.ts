@@ -101,7 +101,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       ? { queryTimeoutMs: config.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS }
       : {}),
   };
-  const orm = await MikroORM.init(ormOptions(databaseUrl, config.dbPoolSize, clock.zone, serving));
+  const orm = await MikroORM.init(
+    ormOptions(databaseUrl, config.dbPoolSize, clock.zone, serving, (message) =>
+      logger.info('database', { message }),
+    ),
+  );
   // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the
   // read path runs named prepared statements on generic plans without JIT (src/db/pg.ts), which the
   // jobs' statements must not get.

@@ -112,11 +112,17 @@ async function start(config: Config, opened: Opened): Promise<void> {
   let serving = false;
   let requested: string | undefined;
   let stopping: Promise<never> | undefined;
+  // A person reads a development start; production's output is the log, one JSON object a
+  // line, which a collector parses.
+  const production = config.env === 'production';
   const shutdown = (signal: string): Promise<never> =>
     (stopping ??= (async () => {
-      console.log(
-        `\n${signal}: stopping the hub${opened.database?.embedded ? ' and its PostgreSQL' : ''}...`,
-      );
+      if (production) logger.info('stopping', { signal });
+      else {
+        console.log(
+          `\n${signal}: stopping the hub${opened.database?.embedded ? ' and its PostgreSQL' : ''}...`,
+        );
+      }
       try {
         await opened.app?.close();
         await opened.database?.stop();
@@ -143,7 +149,11 @@ async function start(config: Config, opened: Opened): Promise<void> {
 
   const database = await step(
     // Its own signal handlers stop the embedded PostgreSQL once requests have drained.
-    openDatabase(config, (message) => console.log(message), { ownSignals: true }),
+    openDatabase(
+      config,
+      (message) => (production ? logger.info('database', { message }) : console.log(message)),
+      { ownSignals: true },
+    ),
     (d) => (opened.database = d),
   );
   const secrets = resolveSecrets(config);
@@ -164,10 +174,13 @@ async function start(config: Config, opened: Opened): Promise<void> {
   serving = true;
   if (requested) await shutdown(requested);
 
-  console.log(`\ncif-hub is ready at ${url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
   const consoleUrl = new URL(CONSOLE_PATH + '/', url).href;
-  console.log(`The console: ${consoleUrl} (sign in with a token)`);
-  if (config.env !== 'production') {
+  if (production) {
+    logger.info('ready', { url, console: consoleUrl, seconds });
+  } else {
+    console.log(`\ncif-hub is ready at ${url} (${seconds} s)`);
+    console.log(`The console: ${consoleUrl} (sign in with a token)`);
     const printed = secrets.jwtSecret
       ? await printDevelopmentTokens(app, secrets.jwtSecret, config.tokens)
       : false;

@@ -68,9 +68,12 @@ export function ormOptions(
   poolSize = 10,
   zone = DEFAULT_BUSINESS_TIME_ZONE,
   limits: DbLimits = {},
+  /** Where MikroORM's own lines go (the migrator's "Applied ..."): the hub's log, uncoloured. */
+  log?: (message: string) => void,
 ): Options {
   return defineConfig({
     clientUrl,
+    ...(log ? { logger: log, colors: false } : {}),
     // Sessions count days in the business zone, like the read pool's (src/db/pg.ts).
     driverOptions: {
       connection: {

@@ -162,5 +162,20 @@ describe('the compiled production build', () => {
       await issuer.close();
     }
     expect({ code, output }).toEqual({ code: 0, output });
+    // Production writes its log and nothing else: one JSON object a line, start to stop.
+    const lines = output.split('\n').filter((line) => line.trim());
+    expect(lines.filter((line) => !isJsonObject(line))).toEqual([]);
+    expect(lines.map((line) => JSON.parse(line).message)).toEqual(
+      expect.arrayContaining(['ready', 'stopping']),
+    );
   }, 90_000);
 });
+
+function isJsonObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
