@@ -172,4 +172,21 @@ describe('the front-line profile', () => {
       rule: 'ID_CHECKSUM',
     });
   });
+
+  it('refuses a blank key, naming it, for every key of a lookup', async () => {
+    for (const key of ['id', 'cifNo', 'mobile', 'policyNo', 'vin', 'plate']) {
+      for (const blank of ['', '   ']) {
+        const res = await hub.gql(
+          'query ($by: CustomerLookup!) { customer(by: $by) { cifNo } }',
+          { by: { [key]: blank } },
+          Role.FRONTLINE,
+        );
+        expect(res.errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: `by.${key}`,
+          rule: 'REQUIRED',
+        });
+      }
+    }
+  });
 });

@@ -121,6 +121,13 @@ export class CustomerLookupService {
         rule: 'EXACTLY_ONE',
       });
     }
+    const [[key, value]] = given;
+    if (typeof value === 'string' && !value.trim()) {
+      throw new BadUserInputError(`by.${key}: must not be blank`, {
+        field: `by.${key}`,
+        rule: 'REQUIRED',
+      });
+    }
     if (by.id) return { lookup: LOOKUPS.id, key: validOrThrow('by.id', checkUuid(by.id)) };
     if (by.cifNo) return { lookup: LOOKUPS.cifNo, key: by.cifNo.trim().toUpperCase() };
     if (by.identityDocument) {
