@@ -645,6 +645,36 @@ describe('stewardship', () => {
       expect(decided.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     });
 
+    it('closes with a rejection the other open tasks between the same two customers', async () => {
+      const [m, n] = [nextNumbers(1), nextNumbers(1)];
+      // Two records of each customer, a task between each pair of them.
+      const records = await ingest(
+        customerRecord(m),
+        customerRecord(m, { sourceSystem: 'APP', sourceKey: `APP-${m}` }),
+        customerRecord(n),
+        customerRecord(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }),
+      );
+      expect(new Set(records.map((r) => r.id)).size).toBe(2);
+      const sources = await hub.sql<{ id: string; source_key: string }>(
+        `select id, source_key from source_record where source_key = any($1) order by source_key`,
+        [[`PA-${m}`, `APP-${m}`, `PA-${n}`, `APP-${n}`]],
+      );
+      const key = (k: string) => sources.find((r) => r.source_key === k)!.id;
+      const first = await openTask(key(`PA-${m}`), key(`PA-${n}`));
+      const second = await openTask(key(`APP-${m}`), key(`APP-${n}`));
+      ok(
+        await hub.gql(
+          `mutation ($id: ID!) { rejectMatchReview(id: $id, reason: "two people") { status } }`,
+          { id: first },
+          Role.STEWARD,
+        ),
+      );
+      const [left] = await hub.sql(`select status, reason from match_review where id = $1`, [
+        second,
+      ]);
+      expect(left).toEqual({ status: 'REJECTED', reason: 'two people' });
+    });
+
     it('records a do-not-merge when a steward rejects', async () => {
       const [a, b] = await customers(2);
       const task = await review(a!.id, b!.id, 11, hub.clock.now());

@@ -175,27 +175,7 @@ export class StewardshipService {
           reason: why,
         },
       ]);
-      const rejected = await em.execute<{ id: string }[]>(
-        `update match_review r set status = ?, decided_by = ?, decided_at = ?::timestamptz,
-           reason = ?, updated_at = ?::timestamptz
-         from source_record x, source_record y
-         where r.status = ? and x.id = r.record_a_id and y.id = r.record_b_id
-           and ((x.customer_id = ?::uuid and y.customer_id = ?::uuid)
-             or (x.customer_id = ?::uuid and y.customer_id = ?::uuid))
-         returning r.id`,
-        [
-          ReviewStatus.REJECTED,
-          byOf(actor),
-          at.toISOString(),
-          why,
-          at.toISOString(),
-          ReviewStatus.OPEN,
-          a,
-          b,
-          b,
-          a,
-        ],
-      );
+      const rejected = await this.rejectOpenBetween(em, a, b, actor, why, at);
       await this.record(em, actor, {
         action: AuditAction.MATCH_DECISION,
         target: { type: 'Customer', id: a },
@@ -205,7 +185,7 @@ export class StewardshipService {
           customers: [a, b],
           records,
           decision: decision!.id,
-          reviewsRejected: rejected.map((r) => r.id),
+          reviewsRejected: rejected,
         },
       });
       return decision!.id;
@@ -279,6 +259,16 @@ export class StewardshipService {
       }
       const at = this.clock.now();
       await this.closeReview(em, review.id, ReviewStatus.REJECTED, actor, why, at);
+      // The other tasks between the two customers could only be rejected now (the decision
+      // keeps them apart): the verdict closes them too, as markDifferentCustomers does.
+      const rejected = await this.rejectOpenBetween(
+        em,
+        review.customer_a,
+        review.customer_b,
+        actor,
+        why,
+        at,
+      );
       const [saved] = await recordDecisions(em, at, [
         {
           records: [review.record_a_id, review.record_b_id],
@@ -287,7 +277,11 @@ export class StewardshipService {
           reason: why,
         },
       ]);
-      return { verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decision: saved!.id };
+      return {
+        verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+        decision: saved!.id,
+        reviewsRejected: rejected,
+      };
     });
   }
 
@@ -337,6 +331,39 @@ export class StewardshipService {
       });
       return id;
     });
+  }
+
+  /** Rejects the open review tasks between records of customers `a` and `b`; their ids. */
+  private async rejectOpenBetween(
+    em: EntityManager,
+    a: string,
+    b: string,
+    actor: AuditActor,
+    reason: string,
+    at: Date,
+  ): Promise<string[]> {
+    const rejected = await em.execute<{ id: string }[]>(
+      `update match_review r set status = ?, decided_by = ?, decided_at = ?::timestamptz,
+         reason = ?, updated_at = ?::timestamptz
+       from source_record x, source_record y
+       where r.status = ? and x.id = r.record_a_id and y.id = r.record_b_id
+         and ((x.customer_id = ?::uuid and y.customer_id = ?::uuid)
+           or (x.customer_id = ?::uuid and y.customer_id = ?::uuid))
+       returning r.id`,
+      [
+        ReviewStatus.REJECTED,
+        byOf(actor),
+        at.toISOString(),
+        reason,
+        at.toISOString(),
+        ReviewStatus.OPEN,
+        a,
+        b,
+        b,
+        a,
+      ],
+    );
+    return rejected.map((r) => r.id);
   }
 
   private async closeReview(
