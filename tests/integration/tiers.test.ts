@@ -99,6 +99,42 @@ describe('tier assignments', () => {
     expect(await verifiedBy('IN_PERSON')).toBe(false);
   });
 
+  it('counts no verified contact on a number many customers share, verified or not', async () => {
+    const n = nextNumber();
+    const [mobile] = customerRecord(n).contactPoints;
+    const customer = await ingestTwoYearCustomer(hub, today, {
+      premium: '6000.00',
+      n,
+      customer: { contactPoints: [{ ...mobile, verificationMethod: 'CALL_BACK' }] },
+    });
+    // The number is a dealer's: five other people's records carry it.
+    const others = await hub.gql(INGEST_CUSTOMERS, {
+      records: ['赵磊', '钱芳', '孙涛', '周敏', '吴强'].map((name, i) =>
+        customerRecord(nextNumber(), {
+          sourceSystem: 'DEALER',
+          name,
+          identityDocuments: [],
+          contactPoints: [{ kind: 'MOBILE', value: mobile!.value }],
+          sourceKey: `DLR-${n}-${i}`,
+        }),
+      ),
+    });
+    expect(others.data!.ingestCustomers.rejected).toBe(0);
+    await hub.app.services.tiers.drainQueue();
+    const res = await hub.gql(
+      `query ($by: CustomerLookup!) { customer(by: $by) {
+        contactPoints { kind generic verificationStatus } tier { metrics { verifiedContact } } } }`,
+      { by: { cifNo: customer.cifNo } },
+      Role.FRONTLINE,
+    );
+    expect(res.data!.customer.contactPoints).toContainEqual({
+      kind: 'MOBILE',
+      generic: true,
+      verificationStatus: 'VERIFIED',
+    });
+    expect(res.data!.customer.tier.metrics.verifiedContact).toBe(false);
+  });
+
   it('keeps a proof by SMS through a later check in person, until a later failure', async () => {
     const n = nextNumber();
     const customer = await ingestTwoYearCustomer(hub, today, { premium: '6000.00', n });

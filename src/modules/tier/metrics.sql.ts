@@ -64,7 +64,8 @@ export function metricsQuery(asOf: string, customers: string): string {
     group by x.customer_id),
   contact as (
     select cp.customer_id from contact_point cp join scope s on s.id = cp.customer_id
-    where cp.kind = 'MOBILE' and cp.verification_status = 'VERIFIED'
+    -- A number on many customers (a dealer's) reaches someone, not this customer.
+    where cp.kind = 'MOBILE' and cp.verification_status = 'VERIFIED' and not cp.generic
       and cp.verification_method in (${PROVES_REACH.map((m) => `'${m}'`).join(', ')})
     group by cp.customer_id)
   select s.id as customer_id, s.branch_id,
