@@ -249,6 +249,45 @@ describe('underwriting risk history', () => {
     });
   });
 
+  it('gives new auto cover, not the best discount, to cover that never ran or ended long ago', async () => {
+    const created = await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(7), customerRecord(8)],
+    });
+    const ids = created.data!.ingestCustomers.records.map((r: { id: string }) => r.id);
+    const holders = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer where id = any($1) order by array_position($1, id)',
+      [ids],
+    );
+    const car = (n: number) => ({ vin: vin(n), plate: `苏A000${n}`, use: 'FAMILY_PRIVATE' });
+    const ingested = await hub.gql(INGEST_POLICIES, {
+      records: [
+        // A policy cancelled before it ran: no cover at all.
+        autoPolicyRecord(97, holders[0]!.cif_no, {
+          vehicle: car(97),
+          effectiveDate: '2024-01-01',
+          expiryDate: '2024-12-31',
+          status: 'CANCELLED',
+        }),
+        // One year of cover, years ago.
+        autoPolicyRecord(98, holders[1]!.cif_no, {
+          vehicle: car(98),
+          effectiveDate: '2019-01-01',
+          expiryDate: '2019-12-31',
+          status: 'EXPIRED',
+        }),
+      ],
+    });
+    expect(ingested.data!.ingestPolicies.accepted).toBe(2);
+    for (const { cif_no: cifNo } of holders) {
+      const res = await hub.gql(
+        `{ customer(by: { cifNo: "${cifNo}" }) { riskHistory(asOf: "2025-06-01") { ncdLevel ncdCoefficient } } }`,
+        {},
+        Role.UNDERWRITING,
+      );
+      expect(res.data!.customer.riskHistory).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
+    }
+  });
+
   it('states the no-claims discount level on each date, from the claims of the last year and the claim-free years before', async () => {
     const ncd = async (asOf: string) => {
       const res = await hub.gql(
@@ -265,9 +304,10 @@ describe('underwriting risk history', () => {
     // Before the first cover, none; new to auto cover, 1.00.
     expect(await ncd('2022-12-31')).toEqual({ ncdLevel: null, ncdCoefficient: null });
     expect(await ncd('2023-03-01')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
-    // The claim of June 2023 in the last year: still 0; a year after it, -1.
+    // The claim of June 2023 in the last year: still 0. A year after it, the car had had no
+    // cover since 2023 ended (a lapse): new to auto cover again, 0.
     expect(await ncd('2023-12-31')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
-    expect(await ncd('2024-06-01')).toEqual({ ncdLevel: -1, ncdCoefficient: '0.80' });
+    expect(await ncd('2024-06-01')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
     // March 2025's claim (April's was rejected, and counts nothing).
     expect(await ncd('2025-12-31')).toEqual({ ncdLevel: 0, ncdCoefficient: '1.00' });
     expect(await ncd('2026-03-01')).toEqual({ ncdLevel: -1, ncdCoefficient: '0.80' });
@@ -418,7 +458,7 @@ describe('underwriting risk history', () => {
   it('holds renewals forward in time when two writers move the two ends at once', async () => {
     // Two holders: nothing else of theirs (their tier queue rows) makes one writer wait.
     const others = await hub.gql(INGEST_CUSTOMERS, {
-      records: [customerRecord(2), customerRecord(3)],
+      records: [customerRecord(5), customerRecord(6)],
     });
     const holders = await hub.sql<{ cif_no: string }>(
       'select cif_no from customer where id = any($1) order by cif_no',

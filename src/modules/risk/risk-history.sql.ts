@@ -55,6 +55,9 @@ const AUTO_COVER = (policy: string) =>
 /** The NCD level from a row's auto figures (null without auto cover), as SQL. */
 const ncdLevel = (asOf: string, t: string) => `case when ${t}.auto_first_cover is null then null
   when ${t}.auto_claims_1y > 0 then least(${t}.auto_claims_1y, ${HIGHEST_NCD + 1}) - 1
+  -- No cover that ran (only cancelled or pending policies), or none for the lapse since the
+  -- last ended: new to auto cover.
+  when ${t}.auto_cover_since is null or ${asOf} > ${t}.auto_cover_until + ${NCD_LAPSE_DAYS} then 0
   else greatest(-extract(year from age(${asOf},
     greatest(${t}.auto_last_accident, ${t}.auto_cover_since)))::int, ${LOWEST_NCD}) end`;
 
@@ -113,7 +116,7 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
       ${ncdLevel(asOf, 't')} as ncd_level,
       (array[${NCD_TABLE.map((n) => n.coefficient).join(', ')}]::numeric[])[${ncdLevel(asOf, 't')} - ${LOWEST_NCD - 1}]
         as ncd_coefficient
-    from (with pc as (select p.effective_date, p.premium,
+    from (with pc as (select p.effective_date, p.expiry_date, p.premium,
           ${EARNED_PREMIUM('p', asOf)} as earned,
           p.effective_date <= ${asOf} as covered,
           p.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')}) as auto,
@@ -140,6 +143,7 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         coalesce(sum(pc.claims_5y), 0)::int as claim_count_5y,
         max(pc.last_accident) as last_accident,
         min(pc.effective_date) filter (where pc.covered and pc.auto) as auto_first_cover,
+        max(pc.expiry_date) filter (where pc.covered and pc.auto_cover) as auto_cover_until,
         max(pc.effective_date) filter (where pc.covered and pc.auto_cover
           and (pc.auto_cover_before is null
             or pc.effective_date > pc.auto_cover_before + ${NCD_LAPSE_DAYS})) as auto_cover_since,
