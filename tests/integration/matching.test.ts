@@ -196,6 +196,18 @@ describe('matching source records into golden records', () => {
       [`CL-${n}`],
     );
     expect(names).toEqual([{ name: '欧阳娜娜' }]);
+
+    // What shapes a name stays: a variation selector picking a surname's glyph, a joiner.
+    const kept = ['葛\u{E0100}小明', 'Mohammad\u200cReza'];
+    const shaped = await ingest(
+      ...kept.map((name) => ({ sourceKey: `VS-${n}-${name.length}`, name, birthDate: birth })),
+    );
+    const stored = await hub.sql<{ name: string }>(
+      `select name from source_record where source_key = any($1) order by source_key`,
+      [kept.map((name) => `VS-${n}-${name.length}`)],
+    );
+    expect(stored.map((r) => r.name).sort()).toEqual([...kept].sort());
+    expect(shaped).toHaveLength(2);
   });
 
   it('keeps apart people who share a common name and birth date, and a family sharing a mobile', async () => {

@@ -351,9 +351,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const INVISIBLE_EDGES =
   /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+$/gu;
 
-// Within a name, a place or an address they are a source's slip (a zero-width space pasted
-// into 王小三), which would keep the name from matching its own person: they go.
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+// Within a name, a place or an address, the characters that carry nothing (zero-width space,
+// word joiner and its kin, the byte-order mark, a soft hyphen, direction marks and
+// overrides) are a source's slip (a zero-width space pasted into 王小三), which would keep the
+// name from matching its own person: they go. Those that shape what is written stay: joiners
+// (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's glyph.
+const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
