@@ -619,7 +619,9 @@ describe('the organisation tree', () => {
         input: { code: city.code, name: `新市${n}`, note: 'approval 13800138000' },
       });
       expect(rename.errors).toBeUndefined();
-      const close = { input: { code: city.code, moveCustomersTo: neighbour.code } };
+      const close = {
+        input: { code: city.code, moveCustomersTo: neighbour.code, note: 'merged 13800138000' },
+      };
       expect((await hub.gql(CLOSE, close)).errors).toBeUndefined();
       const retried = await hub.gql(CLOSE, close);
       expect(retried.errors).toBeUndefined();
@@ -644,7 +646,8 @@ describe('the organisation tree', () => {
         },
         {
           actor_role: 'admin',
-          purpose: `closeBranch (1 active customers moved to ${neighbour.code})`,
+          // The note masked, the hub's own words whole.
+          purpose: `closeBranch: merged [digits] (1 active customers moved to ${neighbour.code})`,
           details: {
             code: city.code,
             closed: { on: hub.clock.today(), successor: neighbour.code, customersMoved: 1 },

@@ -1161,7 +1161,7 @@ describe('stewardship', () => {
       });
       const blank = await hub.gql(
         MERGE,
-        { survivor: a!.id, absorbed: b!.id, reason: '  ' },
+        { survivor: a!.id, absorbed: b!.id, reason: ' \u200b\ufeff\u2060 ' },
         Role.STEWARD,
       );
       expect(blank.errors?.[0]?.extensions).toMatchObject({

@@ -12,6 +12,8 @@ import {
 } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { actorOf } from '../audit/audit-log';
+import { trimmedText } from '../ingestion/field-rules';
+import { maskPersonal } from '../../logger';
 import { typedIdentifier } from '../../validation';
 import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
 import { BranchRuleError, type BranchChangeContext } from './branch.service';
@@ -31,7 +33,9 @@ function changeBy(context: RequestContext, operation: string, note?: string): Br
   const { caller } = context;
   return {
     by: actorOf(caller, context.requestId),
-    reason: note?.trim() ? `${operation}: ${note.trim()}` : operation,
+    // The caller's words, masked as a steward's reason is, before the hub adds its own.
+    reason:
+      note && trimmedText(note) ? `${operation}: ${maskPersonal(trimmedText(note))}` : operation,
     scope: caller.branchPath,
   };
 }

@@ -498,7 +498,7 @@ export class BranchService {
   /**
    * Tells the history trigger who is changing the tree, when (business time) and why, and
    * audits the change in the same transaction: it commits with the change or not at all.
-   * The reason holds the caller's note, kept masked as steward reasons are.
+   * The reason holds the caller's note, masked by the caller as steward reasons are.
    */
   private async describe(
     em: EntityManager,
@@ -506,7 +506,7 @@ export class BranchService {
     branchId: string,
     details: Record<string, unknown>,
   ): Promise<void> {
-    const reason = maskPersonal(change.reason);
+    const { reason } = change;
     await em.execute(
       `select set_config('cif.actor', ?, true), set_config('cif.at', ?, true),
          set_config('cif.reason', ?, true)`,

@@ -358,6 +358,13 @@ const INVISIBLE_EDGES =
 // (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's glyph.
 const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 
+/**
+ * Free text as a person typed it (a steward's reason, a note): NFC, without the whitespace
+ * and invisible characters at its ends, so that one made only of them is blank.
+ */
+export const trimmedText = (text: string): string =>
+  text.normalize('NFC').replace(INVISIBLE_EDGES, '');
+
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 function normalizeText(

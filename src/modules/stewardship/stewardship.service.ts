@@ -18,6 +18,7 @@ import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
 import { earliestRecords, recordDecisions } from './decisions';
+import { trimmedText } from '../ingestion/field-rules';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
 
@@ -29,7 +30,7 @@ import { CustomerMergeView, MatchReviewView } from './stewardship.type';
 export const MAX_REASON = 1000;
 
 function reasonOf(reason: string): string {
-  const text = reason.trim();
+  const text = trimmedText(reason);
   if (!text) {
     throw new BadUserInputError('reason: must not be blank', { field: 'reason', rule: 'REQUIRED' });
   }
