@@ -563,6 +563,46 @@ describe('the organisation tree', () => {
       expect(merged.data!.mergeCustomers.survivor.branch.code).toBe(neighbour.code);
     });
 
+    it("undoes a merge whose absorbed customer's branch closed since, into the successor", async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const neighbour = {
+        code: `N${n}`,
+        name: `邻市${n}`,
+        level: 'CITY',
+        parentCode: province.code,
+      };
+      await ingest([province, city, neighbour]);
+      const other = nextNumber();
+      const ingested = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, { branchCode: neighbour.code }),
+          customerRecord(other, { branchCode: city.code }),
+        ],
+      });
+      const [survivor, absorbed] = ingested.data!.ingestCustomers.records.map((r: Outcome) => r.id);
+      const merged = await hub.gql(
+        `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one") { id } }`,
+        { s: survivor, a: absorbed },
+        Role.STEWARD,
+      );
+      expect(merged.errors).toBeUndefined();
+      const closed = await hub.gql(CLOSE, {
+        input: { code: city.code, moveCustomersTo: neighbour.code },
+      });
+      expect(closed.errors).toBeUndefined();
+      const undone = await hub.gql(
+        `mutation ($id: ID!) { unmergeCustomers(mergeId: $id, reason: "two") { absorbed { status branch { code } } } }`,
+        { id: merged.data!.mergeCustomers.id },
+        Role.STEWARD,
+      );
+      expect(undone.errors).toBeUndefined();
+      expect(undone.data!.unmergeCustomers.absorbed).toEqual({
+        status: 'ACTIVE',
+        branch: { code: neighbour.code },
+      });
+    });
+
     it('refuses a customer record for a closed branch that nobody succeeds', async () => {
       const n = nextNumber();
       const { province, city } = treeRecords(n);

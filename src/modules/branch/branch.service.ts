@@ -409,6 +409,13 @@ export class BranchService {
           ),
         );
         moved = result[0].moved;
+        // The records naming it name its successor from now on, as a record naming it that
+        // arrives later does: a customer's golden record computed again stays where it was
+        // moved, and reopening the branch later does not take customers back one by one.
+        await em.execute(`update source_record set branch_id = ? where branch_id = ?`, [
+          successor!.id,
+          branch.id,
+        ]);
       }
       await this.describe(
         em,

@@ -143,6 +143,16 @@ const CHANGED = CUSTOMER_REFERENCES.filter((r) => r.merge === 'move' || r.merge 
 const keyOf = (table: string) => CHANGED.find((r) => r.table === table)?.key ?? ['id'];
 
 /** The customer columns a merge (status) or survivorship (golden fields) may rewrite. */
+/**
+ * A customer column as the journal `j` had it before the merge; a branch closed since with a
+ * successor as that successor, where a closing would have moved the customer had it been
+ * active (a branch closed without one stays, and the unmerge is refused: BRANCH_CLOSED).
+ */
+const restoredSql = (column: string) =>
+  column === 'branch_id'
+    ? `coalesce(branch_open_successor(j.branch_id), j.branch_id)`
+    : `j.${column}`;
+
 const CUSTOMER_COLUMNS = [
   'status',
   'merged_into_id',
@@ -798,7 +808,7 @@ export async function unmergeCustomers(
   try {
     await run(
       em,
-      `update customer t set ${CUSTOMER_COLUMNS.map((c) => `${c} = j.${c}`).join(', ')},
+      `update customer t set ${CUSTOMER_COLUMNS.map((c) => `${c} = ${restoredSql(c)}`).join(', ')},
          ${stampSql('updated_at')}, ${stampSql('version')}
        from jsonb_populate_recordset(null::customer, :journal::jsonb) j where t.id = j.id`,
       {
