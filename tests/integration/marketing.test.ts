@@ -174,6 +174,7 @@ describe('marketing segments', () => {
       [{ tierChange: { since: hub.clock.today(), to: [] } }, 'filter.tierChange.to', 'EMPTY_LIST'],
       [{ branchCode: ' ' }, 'filter.branchCode', 'REQUIRED'],
       [{ tiers: ['GOLD', 'GOLDEN'] }, 'filter.tiers', 'UNKNOWN_TIER'],
+      [{ tiers: ['GOLDEN'], tierAsOf: hub.clock.today() }, 'filter.tiers', 'UNKNOWN_TIER'],
     ] as const) {
       const res = await hub.gql(SEGMENT, { filter }, Role.MARKETING);
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });

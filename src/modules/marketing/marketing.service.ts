@@ -116,7 +116,8 @@ export class MarketingService {
     // Tiers held now are the active rules' tiers: another code is a typo, which would give an
     // empty campaign. A past date's tiers may be those of a retired version.
     const known = this.ruleSets.tier?.document.tiers.map((t) => t.code) ?? [];
-    const unknown = filter.tierAsOf ? [] : (filter.tiers ?? []).filter((t) => !known.includes(t));
+    const past = !!filter.tierAsOf && filter.tierAsOf < this.clock.today();
+    const unknown = past ? [] : (filter.tiers ?? []).filter((t) => !known.includes(t));
     if (unknown.length) {
       throw new BadUserInputError(
         `filter.tiers: ${maskPersonal(unknown.join(', '))} is no tier of the active rules (${known.join(', ')})`,
