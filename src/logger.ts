@@ -30,7 +30,9 @@ const REDACTED = [
 ];
 
 const SQL_STATEMENT = /^((?:\w+: )?)(?:select|insert|update|delete|with)\b[\s\S]* - /i;
-const EMAIL = /[^\s@"'(),;<>]+@[^\s@"'(),;<>]+[.。][A-Za-z]{2,}/g;
+// The top-level domain in any script: full-width letters (ｃｏｍ) and an internationalised
+// one (.中国) end an address as .com does.
+const EMAIL = /[^\s@"'(),;<>]+@[^\s@"'(),;<>]+[.。]\p{L}{2,}/gu;
 
 /**
  * Whether a caller's token (a correlation id, an operation name, a filter value) may hold a
@@ -42,7 +44,7 @@ export function looksPersonal(text: string): boolean {
   const plain = text.normalize('NFKC');
   return (
     /\d{7,}/.test(plain.replace(/(?<=\d)[\s.\-_:]+(?=\d)/g, '')) ||
-    new RegExp(EMAIL.source).test(plain)
+    new RegExp(EMAIL.source, 'u').test(plain)
   );
 }
 

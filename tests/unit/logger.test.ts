@@ -119,6 +119,8 @@ describe('masking what a caller wrote in a message', () => {
     ['110105 19491231 002X', '[digits]'],
     ['wang.fang＠example.com', '[e-mail]'],
     ['wang.fang@example。com', '[e-mail]'],
+    ['ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ', '[e-mail]'],
+    ['wang@例子.中国', '[e-mail]'],
   ])('masks %s', (value, masked) => {
     expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
   });
