@@ -305,6 +305,16 @@ describe('reasons', () => {
   });
 });
 
+describe('a reason at a bound', () => {
+  it('shows a loss ratio just over 100% with the decimals that tell it from 100%', async () => {
+    const [row] = await evaluate(db, DEFAULT_TIER_RULE_SET, [
+      { claimCount36m: 1, lossRatio36m: '1.000006', linesHeld: 1 },
+    ]);
+    expect(row!.risk).toBe('HIGH_RISK');
+    expect(row!.reasons).toContain('loss ratio 100.0006% above 100%');
+  });
+});
+
 describe('literals', () => {
   it('refuse a threshold that is not a finite number, from an unvalidated document', () => {
     const classes = structuredClone(DEFAULT_TIER_RULE_SET.valueClasses);

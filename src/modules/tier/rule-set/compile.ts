@@ -162,7 +162,18 @@ export function tierSql(ruleSet: TierRuleSetDocument, riskSql: string, valueSql:
 const money = (sql: string) =>
   `to_char(${sql}, case when (${sql}) = trunc(${sql}) then 'FM999,999,999,999,990' ` +
   `else 'FM999,999,999,999,990.00' end)`;
-const percent = (sql: string) => `rtrim(to_char(${sql} * 100, 'FM999,999,999,990.99'), '.') || '%'`;
+/**
+ * A ratio as a percentage to 2 decimals; to 4 where 2 would show it equal to a bound it is
+ * not (`bounds`, SQL numbers): 1.000006 "above 100%" reads 100.0006%, never 100%.
+ */
+const percent = (sql: string, bounds: string[] = []) => {
+  const near = bounds.length
+    ? `${sql} <> all(array[${bounds.join(', ')}]::numeric[])
+        and round(${sql}, 4) = any(array[${bounds.join(', ')}]::numeric[])`
+    : 'false';
+  return `rtrim(to_char(${sql} * 100, case when ${near} then 'FM999,999,999,990.9999'
+    else 'FM999,999,999,990.99' end), '.') || '%'`;
+};
 const whole = (sql: string) => `(${sql})::text`;
 const date = (sql: string) => `to_char(${sql}, 'YYYY-MM-DD')`;
 const asIs = (sql: string) => sql;
@@ -179,7 +190,7 @@ const phrase = (...parts: string[]) => parts.join(' || ');
 
 interface Rendering {
   /** The row's value in words, as SQL text: "3 claims in 36 months". */
-  says(value: string, column: ColumnSql): string;
+  says(value: string, column: ColumnSql, bounds: string[]): string;
   /** How a threshold prints; absent where the words already state it (booleans). */
   threshold?: (sql: string) => string;
   /** "loss ratio 112% above 100%" rather than "… (above 100%)". */
@@ -216,14 +227,14 @@ const RENDERINGS: Record<MetricKey, Rendering> = {
   incurred12m: incurredIn(12),
   incurred36m: incurredIn(36),
   lossRatio12m: {
-    says: (v) => phrase(`'12-month loss ratio '`, percent(v)),
+    says: (v, _column, bounds) => phrase(`'12-month loss ratio '`, percent(v, bounds)),
     threshold: percent,
     inline: true,
   },
   // 36 months is the window of the default rule set and of the no-claims discount, so that
   // loss ratio reads without it; the 12-month one says so.
   lossRatio36m: {
-    says: (v) => phrase(`'loss ratio '`, percent(v)),
+    says: (v, _column, bounds) => phrase(`'loss ratio '`, percent(v, bounds)),
     threshold: percent,
     inline: true,
   },
@@ -262,7 +273,11 @@ type Bound = Comparison & { op: keyof typeof OP_WORDS };
  */
 function metricReasonSql(metric: MetricKey, comparisons: Comparison[], column: ColumnSql): string {
   const { says, threshold, inline } = RENDERINGS[metric];
-  const value = says(column(metric), column);
+  const value = says(
+    column(metric),
+    column,
+    comparisons.map((c) => literalSql(c)),
+  );
   // With `=` the row's value is the threshold, so repeating it would say nothing.
   const bounds = threshold
     ? comparisons
