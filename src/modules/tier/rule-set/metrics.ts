@@ -141,7 +141,7 @@ export const METRICS = {
     unit: 'true or false',
     column: 'verified_contact',
     definition:
-      'The customer has a mobile number verified (status VERIFIED) by SMS or call-back: the ways that prove the number reaches the customer. A number shared by many customers (generic: a dealer\'s) does not count: it reaches whoever answers it.',
+      "The customer has a mobile number verified (status VERIFIED) by SMS or call-back: the ways that prove the number reaches the customer. A number shared by many customers (generic: a dealer's) does not count: it reaches whoever answers it.",
   },
 } as const satisfies Record<string, MetricDefinition>;
 
