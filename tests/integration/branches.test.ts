@@ -509,7 +509,11 @@ describe('the organisation tree', () => {
       expect(await branch(city.code)).toMatchObject({ status: 'OPEN', successor: null });
     });
 
-    it('keeps a moved customer at the successor when its golden record is computed again from records naming the closed branch', async () => {
+    /**
+     * A city and its neighbour under a province of their own, and a customer in each: the
+     * first in `firstIn`, the second in the other.
+     */
+    const twoCities = async (firstIn: 'city' | 'neighbour') => {
       const n = nextNumber();
       const { province, city } = treeRecords(n);
       const neighbour = {
@@ -519,14 +523,24 @@ describe('the organisation tree', () => {
         parentCode: province.code,
       };
       await ingest([province, city, neighbour]);
-      const other = nextNumber();
+      const [first, second] = firstIn === 'city' ? [city, neighbour] : [neighbour, city];
       const ingested = await hub.gql(INGEST_CUSTOMERS, {
         records: [
-          customerRecord(n, { branchCode: city.code }),
-          customerRecord(other, { branchCode: neighbour.code }),
+          customerRecord(n, { branchCode: first.code }),
+          customerRecord(nextNumber(), { branchCode: second.code }),
         ],
       });
-      const [moved, absorbed] = ingested.data!.ingestCustomers.records.map((r: Outcome) => r.id);
+      const ids = ingested.data!.ingestCustomers.records.map((r: Outcome) => r.id);
+      return { n, city, neighbour, ids: ids as [string, string] };
+    };
+
+    it('keeps a moved customer at the successor when its golden record is computed again from records naming the closed branch', async () => {
+      const {
+        n,
+        city,
+        neighbour,
+        ids: [moved, absorbed],
+      } = await twoCities('city');
       expect(
         (await hub.gql(CLOSE, { input: { code: city.code, moveCustomersTo: neighbour.code } }))
           .errors,
@@ -552,7 +566,7 @@ describe('the organisation tree', () => {
          where c.id = $1`,
         [moved],
       );
-      // Supplied by the record that names the closed branch, read as its successor.
+      // Supplied by the record that named the closed branch, pointed at its successor since.
       expect(lineage).toEqual({ source_key: `PA-${n}` });
       const merged = await hub.gql(
         `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one person") { survivor { branch { code } } } }`,
@@ -564,23 +578,11 @@ describe('the organisation tree', () => {
     });
 
     it("undoes a merge whose absorbed customer's branch closed since, into the successor", async () => {
-      const n = nextNumber();
-      const { province, city } = treeRecords(n);
-      const neighbour = {
-        code: `N${n}`,
-        name: `邻市${n}`,
-        level: 'CITY',
-        parentCode: province.code,
-      };
-      await ingest([province, city, neighbour]);
-      const other = nextNumber();
-      const ingested = await hub.gql(INGEST_CUSTOMERS, {
-        records: [
-          customerRecord(n, { branchCode: neighbour.code }),
-          customerRecord(other, { branchCode: city.code }),
-        ],
-      });
-      const [survivor, absorbed] = ingested.data!.ingestCustomers.records.map((r: Outcome) => r.id);
+      const {
+        city,
+        neighbour,
+        ids: [survivor, absorbed],
+      } = await twoCities('neighbour');
       const merged = await hub.gql(
         `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one") { id } }`,
         { s: survivor, a: absorbed },
