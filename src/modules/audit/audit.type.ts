@@ -47,7 +47,11 @@ export class AuditEventView {
   @Column()
   targetId?: string;
 
-  @Field(() => String, { nullable: true, description: 'The stated purpose of a reveal.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Why, in the actor's words: a reveal's stated purpose, a steward's reason, a branch change's note (masked as kept).",
+  })
   @Column()
   purpose?: string;
 

@@ -312,7 +312,11 @@ export class StewardshipService {
       );
       if (!review) throw new NotFoundError(`no review task ${id}`, 'id');
       if (review.status !== ReviewStatus.OPEN) {
-        throw new ConflictError(`review task ${id} is ${review.status}: decided already`, {
+        const settled =
+          review.status === ReviewStatus.SUPERSEDED
+            ? 'matching no longer proposes this pair'
+            : 'decided already';
+        throw new ConflictError(`review task ${id} is ${review.status}: ${settled}`, {
           field: 'id',
           rule: 'ALREADY_DECIDED',
           status: review.status,
