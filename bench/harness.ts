@@ -200,13 +200,21 @@ export async function startHub(
       // Recomputing tiers is not what these benchmarks measure.
       TIER_WORKER_INTERVAL_MS: '0',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  // A hub that cannot start (its port taken, say) exits: the benchmark stops, not waits.
-  await new Promise<void>((resolve, reject) => {
-    hub.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-    hub.once('exit', (code) => reject(new Error(`the hub exited (${code}) before it was ready`)));
-  });
+  // Ready when its readiness probe says so (production logs only warnings here). A hub that
+  // cannot start (its port taken, say) exits: the benchmark stops, not waits.
+  let exited: number | null | undefined;
+  hub.once('exit', (code) => (exited = code));
+  for (;;) {
+    if (exited !== undefined) throw new Error(`the hub exited (${exited}) before it was ready`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   return {
     endpoint: `http://127.0.0.1:${port}/graphql`,
     pid: hub.pid!,
