@@ -318,22 +318,21 @@ describe('running the hub in production', () => {
     };
     const expectUnavailable = (
       res: Awaited<ReturnType<typeof post>>,
-      reason: string,
+      reason: string | string[],
       withinMs: number,
     ) => {
       expect(res.response.status).toBe(503);
       expect(res.response.headers.get('retry-after')).toBe('5');
-      expect(res.body.errors![0]!.extensions).toMatchObject({
-        code: 'SERVICE_UNAVAILABLE',
-        reason,
-      });
+      expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect([reason].flat()).toContain(res.body.errors![0]!.extensions.reason);
       expect(res.ms).toBeLessThan(withinMs);
     };
 
     it('ends a statement that runs past the statement timeout with SERVICE_UNAVAILABLE', async () => {
       const hub = await limited({ statementTimeoutMs: 300, requestTimeoutMs: 3_000 });
       // Under libfaketime (CI's moved-clock run) PostgreSQL's own timers never fire; there
-      // the request timeout is what ends the wait, and that is what the test expects.
+      // the hub's own wait for an answer (2 s past the statement timeout, before the
+      // request timeout) is what ends it, and that is what the test expects.
       await hub.sql('set statement_timeout = 100');
       const timed = await hub.sql('select pg_sleep(0.5)').then(
         () => false,
@@ -344,7 +343,8 @@ describe('running the hub in production', () => {
       try {
         expectUnavailable(
           await post(hub, PROFILE, { by: { cifNo } }),
-          timed ? 'STATEMENT_TIMEOUT' : 'REQUEST_TIMEOUT',
+          // A server too busy to cancel in time meets the hub's own wait first.
+          timed ? ['STATEMENT_TIMEOUT', 'DATABASE_UNAVAILABLE'] : 'DATABASE_UNAVAILABLE',
           5_000,
         );
       } finally {
