@@ -33,12 +33,16 @@ type Outcome = {
   errors: { field: string; rule: string; message: string }[];
 };
 
-/** A province, a city under it and a county under the city, with codes of their own. */
+/**
+ * A province, a city under it, a county under the city and a neighbouring city under the same
+ * province, with codes of their own.
+ */
 function treeRecords(n: number) {
   const province = { code: `P${n}`, name: `省${n}`, level: 'PROVINCIAL', parentCode: '0000' };
   const city = { code: `C${n}`, name: `市${n}`, level: 'CITY', parentCode: province.code };
   const county = { code: `X${n}`, name: `县${n}`, level: 'COUNTY', parentCode: city.code };
-  return { province, city, county };
+  const neighbour = { code: `N${n}`, name: `邻市${n}`, level: 'CITY', parentCode: province.code };
+  return { province, city, county, neighbour };
 }
 
 describe('the organisation tree', () => {
@@ -426,13 +430,7 @@ describe('the organisation tree', () => {
   describe('closing a branch', () => {
     it('moves its active customers to a successor, to which later records naming it resolve', async () => {
       const n = nextNumber();
-      const { province, city } = treeRecords(n);
-      const neighbour = {
-        code: `N${n}`,
-        name: `邻市${n}`,
-        level: 'CITY',
-        parentCode: province.code,
-      };
+      const { province, city, neighbour } = treeRecords(n);
       await ingest([province, city, neighbour]);
       const record = customerRecord(n, { branchCode: city.code });
       const ingested = await hub.gql(INGEST_CUSTOMERS, { records: [record] });
@@ -515,13 +513,7 @@ describe('the organisation tree', () => {
      */
     const twoCities = async (firstIn: 'city' | 'neighbour') => {
       const n = nextNumber();
-      const { province, city } = treeRecords(n);
-      const neighbour = {
-        code: `N${n}`,
-        name: `邻市${n}`,
-        level: 'CITY',
-        parentCode: province.code,
-      };
+      const { province, city, neighbour } = treeRecords(n);
       await ingest([province, city, neighbour]);
       const [first, second] = firstIn === 'city' ? [city, neighbour] : [neighbour, city];
       const ingested = await hub.gql(INGEST_CUSTOMERS, {
@@ -646,13 +638,7 @@ describe('the organisation tree', () => {
 
     it('is audited with who, why and what, and a retried closing changes nothing', async () => {
       const n = nextNumber();
-      const { province, city } = treeRecords(n);
-      const neighbour = {
-        code: `N${n}`,
-        name: `邻市${n}`,
-        level: 'CITY',
-        parentCode: province.code,
-      };
+      const { province, city, neighbour } = treeRecords(n);
       await ingest([province, city, neighbour]);
       await hub.gql(INGEST_CUSTOMERS, {
         records: [customerRecord(n, { branchCode: city.code })],
@@ -764,7 +750,8 @@ describe('the organisation tree', () => {
       const n = nextNumber();
       const { province, city, county } = treeRecords(n);
       const other = treeRecords(nextNumber());
-      expect((await ingest([province, city, county, ...Object.values(other)])).accepted).toBe(6);
+      const otherTree = [other.province, other.city, other.county];
+      expect((await ingest([province, city, county, ...otherTree])).accepted).toBe(6);
       const as = async (role: Role, query: string, variables: object) => {
         const response = await fetch(hub.url, {
           method: 'POST',
