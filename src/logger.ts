@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
 
 /** Log levels, lowest first. */
@@ -119,6 +120,13 @@ function safeFields(fields: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
+const request = new AsyncLocalStorage<{ requestId: string }>();
+
+/** Runs `work` as part of serving the request `requestId`: each line it logs carries the id. */
+export function inRequest<T>(requestId: string, work: () => T): T {
+  return request.run({ requestId }, work);
+}
+
 /** One JSON object per line on stdout (pino): what log shippers expect. */
 export function createLogger(minimum: Level, destination?: pino.DestinationStream): Logger {
   const log = pino(
@@ -129,6 +137,7 @@ export function createLogger(minimum: Level, destination?: pino.DestinationStrea
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED, censor: '[redacted]' },
+      mixin: () => request.getStore() ?? {},
     },
     destination,
   );

@@ -17,7 +17,7 @@ import {
   type GraphQLLimits,
 } from '../graphql/limits';
 import { outageOf } from '../db/outage';
-import { looksPersonal } from '../logger';
+import { inRequest, looksPersonal } from '../logger';
 import { exportSegment } from '../modules/marketing/segment-export';
 import type { RequestedDocument } from '../modules/trusted-document/trusted-documents';
 import type { ReadinessResult } from '../observability/probes';
@@ -364,12 +364,13 @@ export function createHttpServer(
     metrics.exportedRows.inc({ format }, exported);
   };
 
-  const server = http.createServer(async (request, response) => {
+  const serve = async (
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    requestId: string,
+  ) => {
     const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const given = request.headers['x-request-id'];
-    const requestId = callersRequestId(given) ? given : randomUUID();
-    response.setHeader('x-request-id', requestId);
     const route =
       ROUTES[url.pathname] ??
       (url.pathname === CONSOLE_PATH || url.pathname.startsWith(`${CONSOLE_PATH}/`)
@@ -504,6 +505,14 @@ export function createHttpServer(
         response.end();
       }
     }
+  };
+  const server = http.createServer((request, response) => {
+    const given = request.headers['x-request-id'];
+    const requestId = callersRequestId(given) ? given : randomUUID();
+    response.setHeader('x-request-id', requestId);
+    // Every line logged while the request is served names it, so that a warning or an
+    // unexpected error deep in a resolver joins the request's own line.
+    void inRequest(requestId, () => serve(request, response, requestId));
   });
   // Refusals node:http makes before a request reaches the handler, with the body every other
   // refusal has: headers or a URL over its limit (431), a request it cannot parse (400), one

@@ -127,11 +127,13 @@ describe('callers and roles', () => {
   it('masks unexpected failures behind a correlation id: no SQL, no stack', async () => {
     await hub.sql('alter table risk_score rename to risk_score_gone');
     try {
-      const res = await hub.gql(
-        `{ customer(by: { cifNo: "${cifs[0]}" }) { latestRiskScores { level } } }`,
-        {},
-        Role.FRONTLINE,
+      const requestId = 'req-correlation';
+      const response = await post(
+        hub,
+        { query: `{ customer(by: { cifNo: "${cifs[0]}" }) { latestRiskScores { level } } }` },
+        { authorization: `Bearer ${hub.token(Role.FRONTLINE)}`, 'x-request-id': requestId },
       );
+      const res = (await response.json()) as { errors?: any[] };
       const [error] = res.errors!;
       expect(error.extensions.code).toBe('INTERNAL_SERVER_ERROR');
       expect(error.extensions.correlationId).toMatch(/^[0-9a-f-]{36}$/);
@@ -143,6 +145,11 @@ describe('callers and roles', () => {
         (l) => l.fields?.correlationId === error.extensions.correlationId,
       );
       expect(JSON.stringify(logged)).toMatch(/relation \\"risk_score\\" does not exist/);
+      // The error's line joins the request's own by its id.
+      expect(logged!.fields!.requestId).toBe(requestId);
+      expect(
+        hub.logs.find((l) => l.message === 'request' && l.fields?.requestId === requestId),
+      ).toBeDefined();
     } finally {
       await hub.sql('alter table risk_score_gone rename to risk_score');
     }
