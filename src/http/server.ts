@@ -532,6 +532,10 @@ export function createHttpServer(
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time']
           : [400, 'MALFORMED_HTTP', 'The request is not well-formed HTTP'];
+    // Counted and logged as any request is: a wave of them (a client adding cookies until
+    // they overflow) shows on the dashboards, not only in the client's own errors.
+    metrics.httpRequests.inc({ route: 'other', status: String(status) });
+    logger.info('request', { requestId: randomUUID(), route: 'other', status, outcome: reason });
     const body = JSON.stringify({
       errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT, reason } }],
     });

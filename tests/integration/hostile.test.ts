@@ -545,6 +545,12 @@ describe('a hostile caller, against the hub in production mode', () => {
       code: 'BAD_USER_INPUT',
       reason: 'HEADERS_TOO_LARGE',
     });
+    expect(hub.logs).toContainEqual(
+      expect.objectContaining({
+        message: 'request',
+        fields: expect.objectContaining({ status: 431, outcome: 'HEADERS_TOO_LARGE' }),
+      }),
+    );
     await answersAtOnce();
   });
 
