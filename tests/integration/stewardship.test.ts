@@ -1048,6 +1048,10 @@ describe('stewardship', () => {
       )[0]!.status;
     const merged = await merge(a!.id, b!.id);
     expect(await status()).toBe('SUPERSEDED');
+    const [event] = ok(
+      await hub.gql(EVENTS, { filter: { actions: ['CUSTOMER_MERGE'], targetId: a!.id } }),
+    ).auditEvents.nodes;
+    expect(event.details).toMatchObject({ merge: merged.id, reviewsSuperseded: [task] });
     ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
     expect(await status()).toBe('OPEN');
   });

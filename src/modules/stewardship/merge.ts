@@ -677,6 +677,8 @@ export async function mergeCustomers(
           changed: rowKeys(changed.get(id) ?? {}),
           removed: rowKeys(removed.get(id) ?? {}),
           ...(decisions.has(id) ? { decision: decisions.get(id)!.id } : {}),
+          // The tasks a steward no longer finds in the queue, and why.
+          reviewsSuperseded: superseded.get(id) ?? [],
         },
       }),
     ),
