@@ -1,5 +1,4 @@
 import { typedIdentifier } from '../../validation';
-import { maskPersonal } from '../../logger';
 import { Role, type Caller } from '../../auth/roles';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
@@ -117,12 +116,14 @@ export class MarketingService {
     // empty campaign. A past date's tiers may be those of a retired version.
     const known = this.ruleSets.tier?.document.tiers.map((t) => t.code) ?? [];
     const past = !!filter.tierAsOf && filter.tierAsOf < this.clock.today();
-    const unknown = past ? [] : (filter.tiers ?? []).filter((t) => !known.includes(t));
-    if (unknown.length) {
-      throw new BadUserInputError(
-        `filter.tiers: ${maskPersonal(unknown.join(', '))} is no tier of the active rules (${known.join(', ')})`,
-        { field: 'filter.tiers', rule: 'UNKNOWN_TIER' },
-      );
+    const unknown = past ? -1 : (filter.tiers ?? []).findIndex((t) => !known.includes(t));
+    if (unknown >= 0) {
+      // Named by its place, not quoted: what a caller typed may be anyone's name.
+      const field = `filter.tiers[${unknown}]`;
+      throw new BadUserInputError(`${field} is no tier of the active rules (${known.join(', ')})`, {
+        field,
+        rule: 'UNKNOWN_TIER',
+      });
     }
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
     const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
