@@ -49,3 +49,38 @@ describe('rule set drafts created at the same time', () => {
     ]);
   });
 });
+
+describe('a rule set draft’s note', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(() => hub.close());
+
+  const draft = (note: string) =>
+    hub.gql(DRAFT, { input: { kind: 'TIER', document: {}, note } }, Role.ADMIN);
+  const saved = async (id: string) =>
+    (await hub.sql<{ note: string }>(`select note from rule_set_version where id = $1`, [id]))[0]!
+      .note;
+
+  it('is kept for good as a steward’s reason is: set out on lines, masked, never blank or escaped', async () => {
+    const lines = await draft('  Raise GOLD to 8,000 CNY.\nAsked by 13800138000.\n');
+    expect(lines.errors).toBeUndefined();
+    expect(await saved(lines.data!.createRuleSetDraft.id)).toBe(
+      'Raise GOLD to 8,000 CNY.\nAsked by [digits].',
+    );
+    for (const [note, rule] of [
+      [' \u200b ', 'REQUIRED'],
+      ['Raise GOLD\u001b[2J', 'CONTROL_CHARACTER'],
+      ['x'.repeat(1001), 'MAX_LENGTH'],
+    ] as const) {
+      const refused = await draft(note);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'note',
+        rule,
+      });
+    }
+  });
+});

@@ -1186,6 +1186,18 @@ describe('stewardship', () => {
         rule: 'MAX_LENGTH',
       });
       expect(long.errors?.[0]?.message).toMatch(/got 1001/);
+      // A terminal's escape sequence would be replayed to whoever reads the audit log; a
+      // reason set out on lines is kept as it is.
+      const escaped = await hub.gql(
+        MERGE,
+        { survivor: a!.id, absorbed: b!.id, reason: 'line one\u001b[31m red\u0007' },
+        Role.STEWARD,
+      );
+      expect(escaped.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'reason',
+        rule: 'CONTROL_CHARACTER',
+      });
       // The customers are Nanjing's (3201): a Wuxi (3202) steward does not see them.
       const elsewhere = await asBranch(Role.STEWARD, '3202', MERGE, {
         survivor: a!.id,

@@ -12,8 +12,7 @@ import {
 } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { actorOf } from '../audit/audit-log';
-import { trimmedText } from '../ingestion/field-rules';
-import { maskPersonal } from '../../logger';
+import { freeText } from '../ingestion/field-rules';
 import { typedIdentifier } from '../../validation';
 import { BranchesArgs, CloseBranchInput, MoveBranchInput, RenameBranchInput } from './branch.input';
 import { BranchRuleError, type BranchChangeContext } from './branch.service';
@@ -31,11 +30,11 @@ const BRANCH_BY = { id: lookupBy('id'), code: lookupBy('code') };
 /** Who changes the tree, for its history and the audit log, and why. */
 function changeBy(context: RequestContext, operation: string, note?: string): BranchChangeContext {
   const { caller } = context;
+  // The caller's words, as a steward's reason, before the hub adds its own.
+  const said = note ? freeText(note, 'input.note', false) : undefined;
   return {
     by: actorOf(caller, context.requestId),
-    // The caller's words, masked as a steward's reason is, before the hub adds its own.
-    reason:
-      note && trimmedText(note) ? `${operation}: ${maskPersonal(trimmedText(note))}` : operation,
+    reason: said ? `${operation}: ${said}` : operation,
     scope: caller.branchPath,
   };
 }

@@ -6,7 +6,9 @@ import {
   DecimalScalar,
   LocalDateScalar,
 } from '../../graphql/scalars';
+import { BadUserInputError } from '../../graphql/errors';
 import { textProblem } from '../../graphql/limits/input';
+import { maskPersonal } from '../../logger';
 import type { BusinessClock } from '../../time/clock';
 import { happened, MIN_BIRTH_DATE, PAST_INSTANTS } from '../../validation/instants';
 import { halfWidth } from '../../validation';
@@ -358,12 +360,44 @@ const INVISIBLE_EDGES =
 // (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's glyph.
 const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 
+/** Longest free text a person may type into a reason or a note, in characters. */
+export const MAX_FREE_TEXT = 1000;
+
+// Line breaks and tabs are how a person sets out a reason; the rest (a terminal's escape
+// sequences, a bell) would be kept for good in the audit log and replayed to whoever reads it.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const FREE_TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
+
 /**
- * Free text as a person typed it (a steward's reason, a note): NFC, without the whitespace
- * and invisible characters at its ends, so that one made only of them is blank.
+ * Free text a person typed, kept for good with what it explains (a steward's reason, a
+ * branch change's note, a rule set draft's note): NFC, without the whitespace and invisible
+ * characters at its ends (so that one made only of them is blank), without control
+ * characters other than line breaks and tabs, at most MAX_FREE_TEXT characters, and with a
+ * mobile, an ID number or an e-mail in it masked. Undefined when blank and not required.
  */
-export const trimmedText = (text: string): string =>
-  text.normalize('NFC').replace(INVISIBLE_EDGES, '');
+export function freeText(value: string, field: string, required: boolean): string | undefined {
+  const text = value.normalize('NFC').replace(INVISIBLE_EDGES, '');
+  if (!text) {
+    if (!required) return undefined;
+    throw new BadUserInputError(`${field}: must not be blank`, { field, rule: 'REQUIRED' });
+  }
+  const control = FREE_TEXT_CONTROL.exec(text);
+  if (control) {
+    throw new BadUserInputError(`${field}: contains a control character (${hex(control[0])})`, {
+      field,
+      rule: 'CONTROL_CHARACTER',
+    });
+  }
+  // Characters are code points, as every field rule counts them.
+  const length = [...text].length;
+  if (length > MAX_FREE_TEXT) {
+    throw new BadUserInputError(
+      `${field}: must be at most ${MAX_FREE_TEXT} characters, got ${length}`,
+      { field, rule: 'MAX_LENGTH' },
+    );
+  }
+  return maskPersonal(text);
+}
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 

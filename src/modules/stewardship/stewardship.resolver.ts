@@ -8,7 +8,7 @@ import { IdArg } from '../../graphql/id-arg';
 import type { RootSource } from '../../read/compiler';
 import type { LookupSource } from '../../read/read-session';
 import { actorOf } from '../audit/audit-log';
-import { MAX_REASON } from './stewardship.service';
+import { MAX_FREE_TEXT } from '../ingestion/field-rules';
 import { ReviewStatus } from '../golden/match-review.entity';
 import {
   CustomerMergeView,
@@ -44,7 +44,7 @@ function reviewQueue(status: ReviewStatus): RootSource {
 const REASON = {
   description:
     `Why: kept with the decision and in the audit log, a mobile, an identity number or an ` +
-    `e-mail in it masked. Not blank; at most ${MAX_REASON} characters.`,
+    `e-mail in it masked. Not blank; at most ${MAX_FREE_TEXT} characters, no control characters but line breaks and tabs.`,
 };
 
 /** Data stewards: the review queue, merges and unmerges, decisions that keep records apart. */

@@ -8,7 +8,6 @@ import {
 import type { ReadSession } from '../../read/read-session';
 import type { BusinessClock } from '../../time/clock';
 import { checkUuid } from '../../validation';
-import { maskPersonal } from '../../logger';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor, type AuditEntry } from '../audit/audit-log';
 import { currentCustomers } from '../customer/current-customers';
@@ -18,32 +17,12 @@ import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
 import { earliestRecords, recordDecisions } from './decisions';
-import { trimmedText } from '../ingestion/field-rules';
+import { freeText } from '../ingestion/field-rules';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
 
-/**
- * A steward's reason is kept with the decision and in the audit log, for good (the log is
- * append-only): a mobile, an ID number or an e-mail typed into it is kept masked, as the
- * hub keeps them everywhere outside their sealed columns.
- */
-export const MAX_REASON = 1000;
-
-function reasonOf(reason: string): string {
-  const text = trimmedText(reason);
-  if (!text) {
-    throw new BadUserInputError('reason: must not be blank', { field: 'reason', rule: 'REQUIRED' });
-  }
-  // Characters are code points, as every field rule counts them.
-  const length = [...text].length;
-  if (length > MAX_REASON) {
-    throw new BadUserInputError(`reason: must be at most ${MAX_REASON} characters, got ${length}`, {
-      field: 'reason',
-      rule: 'MAX_LENGTH',
-    });
-  }
-  return maskPersonal(text);
-}
+/** A steward's reason, kept with the decision and in the audit log for good. */
+const reasonOf = (reason: string): string => freeText(reason, 'reason', true)!;
 
 /** How decisions and merges name who took them. */
 const byOf = (actor: AuditActor) => `${actor.subject} (${actor.role})`;

@@ -14,6 +14,7 @@ import { RuleSetKind, RuleSetVersion, RuleSetVersionStatus } from './rule-set-ve
 import type { RuleSetActivations } from './rule-set-activation.service';
 import { inTransaction, type TierService, type TransitionCount } from './tier.service';
 import type { BusinessClock } from '../../time/clock';
+import { freeText } from '../ingestion/field-rules';
 
 const DEFAULTS: Record<RuleSetKind, object> = {
   [RuleSetKind.TIER]: DEFAULT_TIER_RULE_SET,
@@ -93,12 +94,8 @@ export class RuleSetVersionService {
     note: string,
   ): Promise<{ version: RuleSetVersion } & Validation> {
     requireHeadOffice(caller, COMPANY_WIDE);
-    if (!note.trim()) {
-      throw new BadUserInputError('note must say what the draft changes', {
-        field: 'note',
-        rule: 'REQUIRED',
-      });
-    }
+    // What the draft changes: kept with the version for good, as a steward's reason is.
+    const said = freeText(note, 'note', true)!;
     // Numbers are taken one at a time per kind, so that drafts saved at once are numbered in
     // turn instead of colliding on the unique (kind, version).
     const version = await this.em.transactional(async (em) => {
@@ -111,7 +108,7 @@ export class RuleSetVersionService {
         kind,
         version: Number(next),
         document,
-        note: note.trim(),
+        note: said,
         createdBy: `${caller.subject} (${caller.role})`,
       });
     });
