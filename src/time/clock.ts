@@ -120,6 +120,13 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(y!, m! - 1, d! + n)).toISOString().slice(0, 10);
 }
 
+/** The same day `n` years after `day` (29 February to the 28th in a common year). */
+export function addYears(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const year = y! + n;
+  return `${String(year).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d!, daysInMonth(year, m!))).padStart(2, '0')}`;
+}
+
 /** How many days month `month` (1–12) of `year` has, in the proleptic Gregorian calendar. */
 export function daysInMonth(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;

@@ -14,3 +14,12 @@ export const PAST_INSTANTS = `from ${MIN_BIRTH_DATE} to now (a clock ${CLOCK_SKE
 export function happened(clock: BusinessClock, instant: Date): boolean {
   return instant >= MIN_INSTANT && instant.getTime() <= clock.now().getTime() + CLOCK_SKEW_MS;
 }
+
+/**
+ * The earliest day of cover a policy may state: domestic insurance in the PRC resumed in
+ * 1980, so an earlier day is a placeholder (0001-01-01) or a typing error. Such a day would
+ * make claim-free years and earned premium of centuries.
+ */
+export const MIN_COVER_DATE = '1980-01-01';
+/** The longest a policy may run, in years: a term of centuries earns almost nothing a year. */
+export const MAX_COVER_YEARS = 10;

@@ -1,4 +1,4 @@
-import { addDays } from '../../src/time/clock';
+import { addDays, addYears } from '../../src/time/clock';
 import {
   autoPolicyRecord,
   cifNumbers,
@@ -326,6 +326,37 @@ describe('ingestion records one by one', () => {
       expect(
         await hub.sql(`select marketing_consent from customer where cif_no = $1`, [other.cifNo]),
       ).toEqual([{ marketing_consent: false }]);
+    });
+
+    it('reject a policy period of a day no policy had, or longer than any policy runs', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const today = hub.clock.today();
+      const yearAhead = addYears(today, 1);
+      const periods: [string, string][] = [
+        ['0001-01-01', '2027-05-31'],
+        ['1979-12-31', '1980-12-30'],
+        ['1980-01-01', '1980-12-31'],
+        [addDays(yearAhead, 1), addYears(yearAhead, 1)],
+        [yearAhead, addDays(addYears(yearAhead, 1), -1)],
+        [today, '9999-12-31'],
+        [today, addYears(today, 10)],
+        [today, addDays(addYears(today, 10), -1)],
+      ];
+      const res = await hub.gql(INGEST_POLICIES, {
+        records: periods.map(([effectiveDate, expiryDate], i) =>
+          autoPolicyRecord(i === 0 ? n : nextNumber(), cifNo, { effectiveDate, expiryDate }),
+        ),
+      });
+      expect(verdicts(res)).toEqual([
+        [['effectiveDate', 'COVER_DATE_RANGE']],
+        [['effectiveDate', 'COVER_DATE_RANGE']],
+        'accepted',
+        [['effectiveDate', 'COVER_DATE_RANGE']],
+        'accepted',
+        [['expiryDate', 'COVER_DATE_RANGE']],
+        [['expiryDate', 'PERIOD_LENGTH']],
+        'accepted',
+      ]);
     });
 
     it('reject a list longer than its limit, and accept one at it', async () => {

@@ -9,8 +9,14 @@ import {
 import { BadUserInputError } from '../../graphql/errors';
 import { textProblem } from '../../graphql/limits/input';
 import { maskPersonal } from '../../logger';
-import type { BusinessClock } from '../../time/clock';
-import { happened, MIN_BIRTH_DATE, PAST_INSTANTS } from '../../validation/instants';
+import { addYears, type BusinessClock } from '../../time/clock';
+import {
+  happened,
+  MAX_COVER_YEARS,
+  MIN_BIRTH_DATE,
+  MIN_COVER_DATE,
+  PAST_INSTANTS,
+} from '../../validation/instants';
 import { halfWidth } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
@@ -63,7 +69,17 @@ interface VariantRule {
   rules: Record<string, TextRule>;
 }
 
-type FieldRule = TextRule | BirthDateRule | PastInstantRule | DecimalRule | VariantRule;
+/**
+ * A day of a policy's cover: from MIN_COVER_DATE to `yearsAhead` years after today in the
+ * business time zone (a policy is sold ahead of its start, never years ahead).
+ */
+interface CoverDateRule {
+  type: 'coverDate';
+  yearsAhead: number;
+}
+
+type FieldRule =
+  TextRule | BirthDateRule | PastInstantRule | CoverDateRule | DecimalRule | VariantRule;
 
 const code = (max: number, format?: TextRule['format']): TextRule => ({
   type: 'code',
@@ -78,6 +94,7 @@ const BRANCH_NAME = name(100);
 /** As a claim record states it, and as the front line asks at report time. */
 const ACCIDENT_PLACE = name(200);
 const PAST: PastInstantRule = { type: 'pastInstant' };
+const coverDate = (yearsAhead: number): CoverDateRule => ({ type: 'coverDate', yearsAhead });
 const decimal = (column?: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
 
 /**
@@ -112,6 +129,9 @@ export const FIELD_RULES = {
   'PolicyRecordInput.renewsPolicyNo': code(40),
   'PolicyRecordInput.premium': decimal(MONEY),
   'PolicyRecordInput.sumInsured': decimal(SUM_INSURED),
+  'PolicyRecordInput.effectiveDate': coverDate(1),
+  // The longest term after the latest start.
+  'PolicyRecordInput.expiryDate': coverDate(1 + MAX_COVER_YEARS),
   'ClaimRecordInput.claimNo': code(40),
   'ClaimRecordInput.policyNo': code(40),
   'ClaimRecordInput.accidentAt': PAST,
@@ -177,6 +197,7 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
   const type = {
     birthDate: LocalDateScalar,
     pastInstant: DateTimeScalar,
+    coverDate: LocalDateScalar,
     decimal: DecimalScalar,
   }[rule.type as string];
   const field = Field(() => type ?? String, { ...options, description });
@@ -191,6 +212,8 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
 
 const FULL_WIDTH_AS_ASCII = 'full-width digits and letters read as ASCII';
 const BIRTH_DATES = `from ${MIN_BIRTH_DATE} to today in the business time zone`;
+const coverDates = (rule: CoverDateRule) =>
+  `from ${MIN_COVER_DATE} to ${rule.yearsAhead} ${rule.yearsAhead === 1 ? 'year' : 'years'} after today in the business time zone`;
 const wholeDigits = (column: DecimalColumn) => column.precision - column.scale;
 const limitOf = (column: DecimalColumn) =>
   `less than ${'1'.padEnd(wholeDigits(column) + 1, '0').replace(/\B(?=(\d{3})+$)/g, ',')}`;
@@ -222,6 +245,8 @@ function describeRule(rule: FieldRule, required: boolean): string {
       return sentence([BIRTH_DATES]);
     case 'pastInstant':
       return sentence([PAST_INSTANTS]);
+    case 'coverDate':
+      return sentence([coverDates(rule)]);
     case 'decimal':
       return sentence([decimalSays(rule.column)]);
     case 'variant':
@@ -282,12 +307,14 @@ export function fieldRuleRows(): FieldRuleRow[] {
       switch (rule.type) {
         case 'birthDate':
         case 'pastInstant':
+        case 'coverDate':
         case 'decimal': {
-          const also = {
-            birthDate: BIRTH_DATES,
-            pastInstant: PAST_INSTANTS,
-            decimal: decimalSays(rule.type === 'decimal' ? rule.column : undefined),
-          }[rule.type];
+          const also =
+            rule.type === 'coverDate'
+              ? coverDates(rule)
+              : rule.type === 'decimal'
+                ? decimalSays(rule.column)
+                : { birthDate: BIRTH_DATES, pastInstant: PAST_INSTANTS }[rule.type];
           return [{ field, asciiDigitsAndLetters: false, notBlank: false, also }];
         }
         case 'variant':
@@ -510,6 +537,15 @@ export function normalizeRecord<R extends object>(
             field: at,
             rule: 'BIRTH_DATE_RANGE',
             message: `must be from ${MIN_BIRTH_DATE} to today (${today})`,
+          });
+        }
+      } else if (rule?.type === 'coverDate') {
+        const last = addYears(clock.today(), rule.yearsAhead);
+        if ((given as string) < MIN_COVER_DATE || (given as string) > last) {
+          errors.push({
+            field: at,
+            rule: 'COVER_DATE_RANGE',
+            message: `must be from ${MIN_COVER_DATE} to ${last}`,
           });
         }
       } else if (rule?.type === 'pastInstant') {

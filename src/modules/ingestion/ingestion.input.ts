@@ -148,10 +148,10 @@ export class PolicyRecordInput {
   @RuledField('PolicyRecordInput.branchCode')
   branchCode!: string;
 
-  @Field(() => LocalDateScalar)
+  @RuledField('PolicyRecordInput.effectiveDate')
   effectiveDate!: string;
 
-  @Field(() => LocalDateScalar, { description: 'The last day covered.' })
+  @RuledField('PolicyRecordInput.expiryDate', { description: 'The last day covered.' })
   expiryDate!: string;
 
   @RuledField('PolicyRecordInput.premium')

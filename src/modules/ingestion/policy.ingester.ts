@@ -8,7 +8,8 @@ import { Claim } from '../claim/claim.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus, type IngestedRecord, type RecordError } from './ingestion.type';
-import type { BusinessClock } from '../../time/clock';
+import { addYears, type BusinessClock } from '../../time/clock';
+import { MAX_COVER_YEARS } from '../../validation/instants';
 import { asSet, contentHash, keptBy, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
 
@@ -39,6 +40,13 @@ export async function ingestPolicy(
     'expiryDate',
     'PERIOD_ORDER',
     'must not be before effectiveDate',
+  );
+  const longest = addYears(record.effectiveDate, MAX_COVER_YEARS);
+  errors.require(
+    record.expiryDate < longest,
+    'expiryDate',
+    'PERIOD_LENGTH',
+    `must be before ${longest}: a policy runs at most ${MAX_COVER_YEARS} years`,
   );
   const auto = AUTO_LINES.includes(record.line);
   errors.require(
