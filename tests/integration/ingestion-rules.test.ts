@@ -1,3 +1,4 @@
+import { Role } from '../../src/auth/roles';
 import { addDays, addYears } from '../../src/time/clock';
 import {
   autoPolicyRecord,
@@ -535,6 +536,41 @@ describe('ingestion records one by one', () => {
           ),
         ).toEqual([{ cars: 1 }]);
       }
+    });
+
+    it('describe a car as its latest policy does, whatever order its policies arrive in', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const today = hub.clock.today();
+      const [current, backfill, next] = [nextNumber(), nextNumber(), nextNumber()];
+      const green = `苏AD${String(n % 100000).padStart(5, '0')}`;
+      const car = (plateNo: string) => ({
+        vehicle: { vin: vin(n), plate: plateNo, use: 'FAMILY_PRIVATE' },
+      });
+      const send = async (m: number, from: string, plateNo: string, status: string) =>
+        outcomesOf(
+          await hub.gql(INGEST_POLICIES, {
+            records: [
+              autoPolicyRecord(m, cifNo, {
+                ...car(plateNo),
+                effectiveDate: from,
+                expiryDate: addDays(addYears(from, 1), -1),
+                status,
+              }),
+            ],
+          }),
+        )[0]!.status;
+      const found = async () =>
+        (await hub.gql(`{ vehicle(vin: "${vin(n)}") { plate newEnergy } }`, {}, Role.UNDERWRITING))
+          .data!.vehicle;
+
+      expect(await send(current, addDays(today, -30), green, 'IN_FORCE')).toBe('CREATED');
+      expect(await found()).toEqual({ plate: green, newEnergy: true });
+      // Last year's policy, sent late, names the plate the car had then.
+      expect(await send(backfill, addDays(today, -400), plate(n), 'EXPIRED')).toBe('CREATED');
+      expect(await found()).toEqual({ plate: green, newEnergy: true });
+      // Next year's policy, sold ahead, names the plate the car will have.
+      expect(await send(next, addDays(today, 335), plate(n), 'PENDING')).toBe('CREATED');
+      expect(await found()).toEqual({ plate: plate(n), newEnergy: false });
     });
   });
 });

@@ -131,12 +131,23 @@ export async function ingestPolicy(
 
   let vehicleEntity: Vehicle | undefined;
   if (vehicle && record.vehicle) {
-    vehicleEntity =
-      (await em.findOne(Vehicle, { vin: vehicle.vin! })) ??
-      em.create(Vehicle, { vin: vehicle.vin!, use: record.vehicle.use });
-    vehicleEntity.plate = vehicle.plate ?? vehicleEntity.plate;
-    vehicleEntity.use = record.vehicle.use;
-    vehicleEntity.newEnergy = vehicle.newEnergy;
+    const known = await em.findOne(Vehicle, { vin: vehicle.vin! });
+    vehicleEntity = known ?? em.create(Vehicle, { vin: vehicle.vin!, use: record.vehicle.use });
+    // The car as its latest policy describes it: a policy sent late (a backfill of an old
+    // year) would put back a plate the car no longer carries, and the car would not be
+    // found by the one it does.
+    const later =
+      known &&
+      (await em.count(Policy, {
+        vehicle: known,
+        policyNo: { $ne: record.policyNo },
+        effectiveDate: { $gt: record.effectiveDate },
+      }));
+    if (!later) {
+      vehicleEntity.plate = vehicle.plate ?? vehicleEntity.plate;
+      vehicleEntity.use = record.vehicle.use;
+      vehicleEntity.newEnergy = vehicle.newEnergy;
+    }
   }
   const values = {
     policyNo: record.policyNo,
