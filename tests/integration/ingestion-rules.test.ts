@@ -360,6 +360,74 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
+    it('reject a renewal that continues no policy of its holder: another line, car or holder, or one renewed already', async () => {
+      const [{ n, cifNo }, { cifNo: otherCifNo }] = await customers(2);
+      const today = hub.clock.today();
+      const car = { vehicle: { vin: vin(n), plate: plate(n), use: 'FAMILY_PRIVATE' } };
+      const first = autoPolicyRecord(n, cifNo, {
+        ...car,
+        effectiveDate: addDays(addYears(today, -1), -30),
+        expiryDate: addDays(today, -31),
+        status: 'EXPIRED',
+      });
+      expect(verdicts(await hub.gql(INGEST_POLICIES, { records: [first] }))).toEqual(['accepted']);
+      const renewal = (overrides: Record<string, unknown> = {}) =>
+        autoPolicyRecord(nextNumber(), cifNo, {
+          ...car,
+          effectiveDate: addDays(today, -30),
+          expiryDate: addDays(addYears(today, 1), -31),
+          renewsPolicyNo: first.policyNo,
+          ...overrides,
+        });
+      const m = nextNumber();
+      const res = await hub.gql(INGEST_POLICIES, {
+        records: [
+          renewal({ line: 'COMPULSORY_AUTO' }),
+          renewal({ vehicle: { vin: vin(m), plate: plate(m), use: 'FAMILY_PRIVATE' } }),
+          renewal({ parties: [{ role: 'POLICYHOLDER', customer: { cifNo: otherCifNo } }] }),
+          renewal(),
+          renewal(),
+          // A renewal cancelled leaves the policy to be renewed again.
+          renewal({ status: 'CANCELLED' }),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        [['renewsPolicyNo', 'RENEWAL_LINE']],
+        [['renewsPolicyNo', 'RENEWAL_VEHICLE']],
+        [['renewsPolicyNo', 'RENEWAL_HOLDER']],
+        'accepted',
+        [['renewsPolicyNo', 'ALREADY_RENEWED']],
+        'accepted',
+      ]);
+      // Two batches renewing one policy at once: one renewal, whichever commits first.
+      const twice = autoPolicyRecord(nextNumber(), cifNo, {
+        ...car,
+        effectiveDate: addDays(addYears(today, -2), -30),
+        expiryDate: addDays(addYears(today, -1), -31),
+        status: 'EXPIRED',
+      });
+      expect(verdicts(await hub.gql(INGEST_POLICIES, { records: [twice] }))).toEqual(['accepted']);
+      const racing = await Promise.all(
+        [0, 1].map(() =>
+          hub.gql(INGEST_POLICIES, {
+            records: [
+              autoPolicyRecord(nextNumber(), cifNo, {
+                ...car,
+                effectiveDate: first.effectiveDate,
+                expiryDate: first.expiryDate,
+                status: 'EXPIRED',
+                renewsPolicyNo: twice.policyNo,
+              }),
+            ],
+          }),
+        ),
+      );
+      expect(racing.map(verdicts).flat(1).sort()).toEqual([
+        'accepted',
+        [['renewsPolicyNo', 'ALREADY_RENEWED']],
+      ]);
+    });
+
     it('reject a list longer than its limit, and accept one at it', async () => {
       const [n, m] = [nextNumber(), nextNumber()];
       const emails = (count: number, k: number) =>

@@ -518,8 +518,12 @@ describe('underwriting risk history', () => {
       constraint: 'policy_renewal_order',
     });
     await expect(
-      hub.sql(`update policy set renews_id = id where policy_no = 'PCA00000001'`),
+      hub.sql(`update policy set renews_id = id where policy_no = 'PCA00000003'`),
     ).rejects.toEqual(refused);
+    // A policy renewed twice: 2026's policy naming 2023's, which 2025's renews.
+    await expect(
+      hub.sql(`update policy set renews_id = ${id(1)} where policy_no = 'PCA00000003'`),
+    ).rejects.toEqual(expect.objectContaining({ code: '23505', constraint: 'policy_renews_once' }));
     await expect(
       hub.sql(`update policy set renews_id = ${id(3)} where policy_no = 'PCA00000002'`),
     ).rejects.toEqual(refused);

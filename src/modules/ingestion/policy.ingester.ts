@@ -26,6 +26,62 @@ function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
 }
 
 /**
+ * A renewal continues the policy it renews: the same line, the same car for auto lines, the
+ * same policyholder, and one renewal of a policy (a cancelled one aside; the database holds
+ * that too, as the unique index policy_renews_once). Any other link would count as a
+ * renewal its holder never made, and lift their value class: three property policies of a
+ * first-year customer each naming their auto policy read as three renewals.
+ */
+async function checkRenewal(
+  em: EntityManager,
+  errors: RecordErrors,
+  record: PolicyRecordInput,
+  renews: Policy,
+  vin: string | undefined,
+  parties: { role: PartyRole; customer: { id: string } }[],
+): Promise<void> {
+  const field = 'renewsPolicyNo';
+  if (renews.line !== record.line) {
+    errors.require(false, field, 'RENEWAL_LINE', `renews a ${renews.line} policy: not this line`);
+    return;
+  }
+  if (vin) {
+    const car = renews.vehicle && (await em.findOne(Vehicle, renews.vehicle.id));
+    errors.require(
+      car?.vin === vin,
+      field,
+      'RENEWAL_VEHICLE',
+      'renews the policy of another vehicle',
+    );
+  }
+  const [renewedHolder, holder] = [
+    await em.findOne(PolicyParty, { policy: renews, role: PartyRole.POLICYHOLDER }),
+    parties.find((p) => p.role === PartyRole.POLICYHOLDER)?.customer,
+  ];
+  if (holder && renewedHolder) {
+    errors.require(
+      renewedHolder.customer.id === holder.id,
+      field,
+      'RENEWAL_HOLDER',
+      'renews a policy another customer holds',
+    );
+  }
+  if (record.status !== PolicyStatus.CANCELLED) {
+    const other = await em.findOne(Policy, {
+      renews,
+      policyNo: { $ne: record.policyNo },
+      status: { $ne: PolicyStatus.CANCELLED },
+    });
+    errors.require(
+      !other,
+      field,
+      'ALREADY_RENEWED',
+      `policy ${other?.policyNo} renews it already: a policy is renewed once`,
+    );
+  }
+}
+
+/**
  * Upserts a policy by its number, with its parties and, for auto lines, its vehicle. The
  * record has met its field rules (normalizeRecord): its text is trimmed and well-formed.
  */
@@ -91,6 +147,7 @@ export async function ingestPolicy(
         ? 'a policy cannot renew itself'
         : `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
     );
+    if (!self) await checkRenewal(em, errors, record, renews, vehicle?.vin, parties);
   }
   const renewer = await em.findOne(
     Policy,

@@ -52,8 +52,9 @@ export function reject(field: string, rule: string, message: string): never {
  * Database rules that hold a rule the edge checks too, for the writer that raced the edge's
  * check: reported as the edge reports it.
  */
-const CHECKS_OF_RULES: Record<string, { field: string; rule: string }> = {
+const RULES_OF_CONSTRAINTS: Record<string, { field: string; rule: string }> = {
   policy_renewal_order: { field: 'renewsPolicyNo', rule: 'RENEWAL_ORDER' },
+  policy_renews_once: { field: 'renewsPolicyNo', rule: 'ALREADY_RENEWED' },
 };
 
 /**
@@ -63,6 +64,8 @@ const CHECKS_OF_RULES: Record<string, { field: string; rule: string }> = {
 export function databaseRejection(error: unknown): RecordError[] | undefined {
   const constraint = (error as { constraint?: string }).constraint ?? 'constraint';
   if (error instanceof UniqueConstraintViolationException) {
+    const known = RULES_OF_CONSTRAINTS[constraint];
+    if (known) return [{ ...known, message: 'another record holds it already' }];
     return [
       { field: constraint, rule: 'UNIQUE', message: 'another record already holds this key' },
     ];
@@ -77,7 +80,7 @@ export function databaseRejection(error: unknown): RecordError[] | undefined {
     ];
   }
   if (error instanceof CheckConstraintViolationException) {
-    const known = CHECKS_OF_RULES[constraint];
+    const known = RULES_OF_CONSTRAINTS[constraint];
     if (known) {
       // The database's own words name the records concerned, as the edge's message does.
       const message = (error.message ?? '').split(' - ').pop()!;

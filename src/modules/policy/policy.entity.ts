@@ -23,6 +23,11 @@ import { LineOfBusiness, PolicyStatus, SalesChannel } from './policy.enums';
   name: 'policy_listing_idx',
   expression: `create index "policy_listing_idx" on "policy" ("id") include ("status", "expiry_date", "line", "policy_no")`,
 })
+// A policy is renewed once: a second renewal would count as one its holder never made.
+@Index({
+  name: 'policy_renews_once',
+  expression: `create unique index "policy_renews_once" on "policy" ("renews_id") where "status" <> 'CANCELLED'`,
+})
 export class Policy extends BaseEntity<'version'> {
   @Property({ type: 'text', unique: true })
   policyNo!: string;
