@@ -199,6 +199,21 @@ describe('ingestion records one by one', () => {
           claimRecord(cs[3]!, '').claimNo,
         ]),
       ).toEqual([{ accident_place: `Café ${cs[3]}` }]);
+      // A caller's mobile said with the place is kept masked: every role that reads the claim
+      // reads the place, the mobile's own masks aside.
+      const said = nextNumber();
+      expect(
+        verdicts(
+          await hub.gql(INGEST_CLAIMS, {
+            records: [claimRecord(said, policyNo, { accidentPlace: '广州市 13912340002 路口' })],
+          }),
+        ),
+      ).toEqual(['accepted']);
+      expect(
+        await hub.sql(`select accident_place from claim where claim_no = $1`, [
+          claimRecord(said, '').claimNo,
+        ]),
+      ).toEqual([{ accident_place: '广州市 [digits] 路口' }]);
 
       const { claimNo } = claimRecord(cs[3]!, '');
       const scores = await hub.gql(INGEST_RISK_SCORES, {

@@ -18,10 +18,7 @@ export class ClaimContextInput {
   @Field(() => DateTimeScalar)
   accidentAt!: Date;
 
-  @RuledField('ClaimContextInput.accidentPlace', {
-    nullable: true,
-    description: 'Kept with the decision with mobiles and identity numbers in it masked.',
-  })
+  @RuledField('ClaimContextInput.accidentPlace', { nullable: true })
   accidentPlace?: string;
 
   @Field(() => Boolean, { nullable: true, description: 'Repair at a partner shop.' })

@@ -7,7 +7,6 @@ import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import { happened, PAST_INSTANTS } from '../../validation/instants';
 import { decimalParts } from '../../graphql/scalars';
 import { checkUuid } from '../../validation';
-import { maskPersonal } from '../../logger';
 import { normalizeField } from '../ingestion/field-rules';
 import { Customer } from '../customer/customer.entity';
 import { currentCustomers } from '../customer/current-customers';
@@ -183,7 +182,7 @@ export class EligibilityService {
           rule: problem.rule,
         });
       }
-      claim = { ...claim, accidentPlace: maskPersonal(place.value) };
+      claim = { ...claim, accidentPlace: place.value };
     }
     const service = rules.document.services.find((s) => s.code === serviceCode);
     if (!service) {

@@ -36,6 +36,11 @@ interface TextRule {
   max: number;
   /** A shape the value must have, checked last, with the rule it reports. */
   format?: { pattern: RegExp; rule: string; says: string };
+  /**
+   * Free words a person typed where a mobile or an ID number may slip in (a caller saying
+   * where the accident was): kept with those masked (maskPersonal), as every role reads it.
+   */
+  masked?: boolean;
 }
 
 /** A birth date, from MIN_BIRTH_DATE to today in the business time zone. */
@@ -92,7 +97,7 @@ const BIRTH_DATE: BirthDateRule = { type: 'birthDate' };
 /** Whoever writes it: a record, a file, a rename. */
 const BRANCH_NAME = name(100);
 /** As a claim record states it, and as the front line asks at report time. */
-const ACCIDENT_PLACE = name(200);
+const ACCIDENT_PLACE: TextRule = { ...name(200), masked: true };
 const PAST: PastInstantRule = { type: 'pastInstant' };
 const coverDate = (yearsAhead: number): CoverDateRule => ({ type: 'coverDate', yearsAhead });
 const decimal = (column?: DecimalColumn): DecimalRule => ({ type: 'decimal', column });
@@ -211,6 +216,7 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
 }
 
 const FULL_WIDTH_AS_ASCII = 'full-width digits and letters read as ASCII';
+const MASKED = 'kept with a mobile, an identity number or an e-mail in it masked';
 const BIRTH_DATES = `from ${MIN_BIRTH_DATE} to today in the business time zone`;
 const coverDates = (rule: CoverDateRule) =>
   `from ${MIN_COVER_DATE} to ${rule.yearsAhead} ${rule.yearsAhead === 1 ? 'year' : 'years'} after today in the business time zone`;
@@ -233,6 +239,7 @@ function clauses(rule: TextRule, required: boolean): string[] {
     `at most ${rule.max} characters`,
     ...(rule.type === 'code' ? [FULL_WIDTH_AS_ASCII] : []),
     ...(rule.format ? [rule.format.says] : []),
+    ...(rule.masked ? [MASKED] : []),
     ...(mayNotBeBlank(rule, required) ? ['not blank'] : []),
   ];
 }
@@ -291,7 +298,7 @@ export function fieldRuleRows(): FieldRuleRow[] {
     max: rule.max,
     asciiDigitsAndLetters: rule.type === 'code',
     notBlank: mayNotBeBlank(rule, required),
-    also: rule.format?.says,
+    also: [rule.format?.says, rule.masked && MASKED].filter(Boolean).join('; ') || undefined,
   });
   const lists = Object.entries(LIST_LIMITS).map(([field, most]): FieldRuleRow => {
     const [type, name] = field.split('.');
@@ -459,7 +466,7 @@ function normalizeText(
           ? { rule: rule.format.rule, message: `must be ${rule.format.says}` }
           : undefined;
   if (problem) errors.push({ field, ...problem });
-  return normalized;
+  return rule.masked ? maskPersonal(normalized) : normalized;
 }
 
 /**
