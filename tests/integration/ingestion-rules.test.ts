@@ -141,6 +141,44 @@ describe('ingestion records one by one', () => {
         'accepted',
         [['contactPoints[0].verificationMethod', 'VERIFICATION_METHOD']],
       ]);
+      // Unverified, yet verified by a text message on a day: two statements at once.
+      const both = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(nextNumber(), {
+            contactPoints: [{ ...mobile, verificationStatus: 'UNVERIFIED' }],
+          }),
+        ],
+      });
+      expect(verdicts(both)).toEqual([
+        [['contactPoints[0].verificationStatus', 'VERIFICATION_EVIDENCE']],
+      ]);
+    });
+
+    it('read an e-mail with a zero-width space pasted into it as the address it is', async () => {
+      const n = nextNumber();
+      const first = outcomesOf(
+        await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] }),
+      )[0]!;
+      const again = outcomesOf(
+        await hub.gql(INGEST_CUSTOMERS, {
+          records: [
+            customerRecord(n, {
+              sourceSystem: 'APP',
+              identityDocuments: [],
+              contactPoints: [{ kind: 'EMAIL', value: `C${n}\u200b@Example.cn` }],
+            }),
+          ],
+        }),
+      )[0]!;
+      expect(again).toMatchObject({ status: 'CREATED', id: first.id });
+      const joined = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(nextNumber(), {
+            contactPoints: [{ kind: 'EMAIL', value: `c${n}\u200d@example.cn` }],
+          }),
+        ],
+      });
+      expect(verdicts(joined)).toEqual([[['contactPoints[0].value', 'EMAIL_FORMAT']]]);
     });
 
     it('reject a policy, a claim or a score for a field of its own or of a nested input', async () => {

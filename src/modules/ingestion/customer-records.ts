@@ -22,7 +22,8 @@ import type { RecordError } from './ingestion.type';
 import { asSet, contentHash, notBlank, RecordErrors } from './record-errors';
 
 // RFC 5322 is far wider; this is the shape mail systems here accept.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Nothing invisible: what the field rules leave of it (a joiner) is no address's.
+const EMAIL = /^[^\s@\p{Cf}]+@[^\s@\p{Cf}]+\.[^\s@\p{Cf}]+$/u;
 
 /** One identity document or contact point of a record, checked, normalised and sealed. */
 export interface PreparedIdentifier {
@@ -208,6 +209,16 @@ export function prepareCustomerRecord(
     }
     const status = contact.verificationStatus ?? VerificationStatus.UNVERIFIED;
     if (
+      status === VerificationStatus.UNVERIFIED &&
+      (contact.verificationMethod || contact.verifiedAt)
+    ) {
+      // Two statements at once: verified by a text message, and not verified.
+      errors.add(
+        `${field}.verificationStatus`,
+        'VERIFICATION_EVIDENCE',
+        'an unverified contact has no method or time of verification: say VERIFIED or FAILED',
+      );
+    } else if (
       status !== VerificationStatus.UNVERIFIED &&
       (!contact.verificationMethod || !contact.verifiedAt)
     ) {
