@@ -173,9 +173,16 @@ export async function recomputeGolden(
          select * from source_identifier where source_record_id = r.id offset 0) si
        order by r.customer_id, si.kind, si.value_hash, r.rank),
      -- A document is one holder's: where records of two customers (kept apart by a steward)
-     -- both carry it, the customer of the earliest record holds it.
+     -- both carry it, the customer of the earliest record holds it, whether or not that
+     -- customer is recomputed here: a later record of the other took it from them, and they
+     -- were no longer found by their own number.
      documents as materialized (
        select distinct on (kind, value_hash) * from carried c where ${isDocument('c')}
+         and not exists (
+           select 1 from source_identifier si join source_record r on r.id = si.source_record_id
+           where si.kind = c.kind and si.value_hash = c.value_hash
+             and r.customer_id <> c.customer_id
+             and (r.received_at, r.id) < (c.received_at, c.source_record_id))
        order by kind, value_hash, received_at, source_record_id),
      documents_held as (
        insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
