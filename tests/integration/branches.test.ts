@@ -636,6 +636,54 @@ describe('the organisation tree', () => {
       });
     });
 
+    it('keeps the tree one on any day: no branch before its parent, one code whatever its case, no move once closed', async () => {
+      const n = nextNumber();
+      const { province, city, county, neighbour } = treeRecords(n);
+      const yesterday = addDays(hub.clock.today(), -1);
+      await ingest([province, city, county]);
+      const refused = async (records: Record<string, unknown>[]) =>
+        (await ingest(records)).records.map((r) => [r.status, ...r.errors.map((e) => e.rule)]);
+      expect(
+        await refused([
+          { ...neighbour, validFrom: yesterday },
+          { ...neighbour, code: city.code.toLowerCase() },
+        ]),
+      ).toEqual([
+        ['REJECTED', 'PARENT_PERIOD'],
+        ['REJECTED', 'CODE_CASE'],
+      ]);
+      await ingest([neighbour]);
+
+      // A move names the branches that moved with it.
+      const other = treeRecords(nextNumber());
+      await ingest([other.province]);
+      expect(
+        (await hub.gql(MOVE, { input: { code: city.code, parentCode: other.province.code } }))
+          .errors,
+      ).toBeUndefined();
+      const [moved] = await hub.sql<{ details: Record<string, any> }>(
+        `select e.details from audit_event e join branch b on b.id::text = e.target_id
+         where e.action = 'BRANCH_CHANGE' and b.code = $1 and e.details ? 'moved'`,
+        [city.code],
+      );
+      expect(moved!.details.moved).toEqual({
+        from: `0000.${province.code}.${city.code}`,
+        toParent: other.province.code,
+        withIt: [county.code],
+      });
+
+      // Closed, it stays where its history was made.
+      expect((await hub.gql(CLOSE, { input: { code: county.code } })).errors).toBeUndefined();
+      const closedMove = await hub.gql(MOVE, {
+        input: { code: county.code, parentCode: neighbour.code },
+      });
+      expect(closedMove.errors?.[0]?.extensions).toMatchObject({
+        code: 'CONFLICT',
+        field: 'input.code',
+        rule: 'BRANCH_CLOSED',
+      });
+    });
+
     it('is audited with who, why and what, and a retried closing changes nothing', async () => {
       const n = nextNumber();
       const { province, city, neighbour } = treeRecords(n);

@@ -50,6 +50,11 @@ export const BRANCH_CODE = /^[0-9A-Za-z-]{1,32}$/;
   expression:
     'create unique index "branch_one_head_office" on "branch" ((true)) where "parent_id" is null',
 })
+// One code, one branch, whatever its letters' case: X4 and x4 read as one on paper.
+@Index({
+  name: 'branch_code_upper',
+  expression: 'create unique index "branch_code_upper" on "branch" (upper("code"))',
+})
 @Check({ name: 'branch_code_check', expression: `code ~ '^[0-9A-Za-z-]{1,32}$'` })
 @Check({ name: 'branch_name_check', expression: `btrim(name) <> ''` })
 @Check({

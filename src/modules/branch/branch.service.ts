@@ -90,6 +90,12 @@ const TREE_CONSTRAINTS: Record<
     kind: 'input',
     message: 'must be 1 to 32 letters, digits or hyphens',
   },
+  branch_code_upper: {
+    field: 'code',
+    rule: 'CODE_CASE',
+    kind: 'input',
+    message: 'another branch has this code in other letter case: one code is one branch',
+  },
   branch_name_check: {
     field: 'name',
     rule: 'REQUIRED',
@@ -222,6 +228,30 @@ export class BranchService {
     const validTo = record.validTo ?? null;
     const period = this.periodProblems(validFrom, validTo ?? undefined);
     if (period.length) throw new BranchRuleError('input', period);
+    // The tree as it stood on any day has no branch under one not opened yet.
+    if (parent && validFrom < parent.valid_from) {
+      throw rule(
+        'input',
+        'validFrom',
+        'PARENT_PERIOD',
+        `${parent.code} opened on ${parent.valid_from}: a branch under it opens on that day or later`,
+      );
+    }
+    if (!existing) {
+      // One code, one branch: X4 and x4 would read as one on paper and two in the tree.
+      const [twin] = await em.execute<{ code: string }[]>(
+        `select code from branch where upper(code) = upper(?) and code <> ?`,
+        [code, code],
+      );
+      if (twin) {
+        throw rule(
+          'input',
+          'code',
+          'CODE_CASE',
+          `branch ${twin.code} has this code in other letter case: one code is one branch`,
+        );
+      }
+    }
 
     if (!existing) {
       placeable(change, parent, 'parentCode');
@@ -304,6 +334,15 @@ export class BranchService {
     return this.em.transactional(async (em) => {
       const branch = await this.existing(em, code);
       changeable(change, branch);
+      if (branch.valid_to) {
+        // Its history stands as it closed: its policies would count under the new parent.
+        throw rule(
+          'conflict',
+          'code',
+          'BRANCH_CLOSED',
+          `${branch.code} closed on ${branch.valid_to}: reopen it to move it`,
+        );
+      }
       const parent = await this.find(em, typedIdentifier(parentCode));
       if (!parent) {
         throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
@@ -319,9 +358,18 @@ export class BranchService {
           `${parent.code} is ${parent.level}, the lowest level: no branch goes under it`,
         );
       }
+      // The branches under it move with it: each is named, as its own move would be.
+      const under = await em.execute<{ code: string }[]>(
+        `select code from branch where path like ? || '.%' order by path`,
+        [branch.path],
+      );
       await this.describe(em, change, branch.id, {
         code: branch.code,
-        moved: { from: branch.path, toParent: parent.code },
+        moved: {
+          from: branch.path,
+          toParent: parent.code,
+          withIt: under.map((b) => b.code),
+        },
       });
       await this.update(
         em,
