@@ -175,6 +175,22 @@ describe('marketing segments', () => {
       [{ branchCode: ' ' }, 'filter.branchCode', 'REQUIRED'],
       [{ tiers: ['GOLD', '张三 GOLDEN'] }, 'filter.tiers[1]', 'UNKNOWN_TIER'],
       [{ tiers: ['GOLDEN'], tierAsOf: hub.clock.today() }, 'filter.tiers[0]', 'UNKNOWN_TIER'],
+      // A past day's tiers are those of any version that was active: not a typo.
+      [
+        { tiers: ['GOLD', 'GLOD'], tierAsOf: addDays(hub.clock.today(), -30) },
+        'filter.tiers[1]',
+        'UNKNOWN_TIER',
+      ],
+      [
+        { tierChange: { since: hub.clock.today(), from: ['GLOD'] } },
+        'filter.tierChange.from[0]',
+        'UNKNOWN_TIER',
+      ],
+      [
+        { tierChange: { since: hub.clock.today(), to: ['GOLD', 'DIAMANT'] } },
+        'filter.tierChange.to[1]',
+        'UNKNOWN_TIER',
+      ],
     ] as const) {
       const res = await hub.gql(SEGMENT, { filter }, Role.MARKETING);
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });

@@ -30,6 +30,18 @@ function notEmpty(field: string, value: unknown[] | null | undefined): void {
   }
 }
 
+/** Each code of `given` one of `known`, else UNKNOWN_TIER naming the first that is not. */
+function knownTiers(field: string, given: string[] | null | undefined, known: readonly string[]) {
+  const unknown = (given ?? []).findIndex((t) => !known.includes(t));
+  if (unknown < 0) return;
+  // Named by its place, not quoted: what a caller typed may be anyone's name.
+  const at = `${field}[${unknown}]`;
+  throw new BadUserInputError(`${at} is no tier of the rules (${known.join(', ')})`, {
+    field: at,
+    rule: 'UNKNOWN_TIER',
+  });
+}
+
 function days(field: string, value: number | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Number.isInteger(value) || value < 0 || value > MAX_DAYS) {
@@ -113,18 +125,13 @@ export class MarketingService {
       });
     }
     // Tiers held now are the active rules' tiers: another code is a typo, which would give an
-    // empty campaign. A past date's tiers may be those of a retired version.
-    const known = this.ruleSets.tier?.document.tiers.map((t) => t.code) ?? [];
+    // empty campaign. A past date's tiers, and those a customer moved from or to, may be
+    // those of a retired version.
+    const active = this.ruleSets.tier?.document.tiers.map((t) => t.code) ?? [];
     const past = !!filter.tierAsOf && filter.tierAsOf < this.clock.today();
-    const unknown = past ? -1 : (filter.tiers ?? []).findIndex((t) => !known.includes(t));
-    if (unknown >= 0) {
-      // Named by its place, not quoted: what a caller typed may be anyone's name.
-      const field = `filter.tiers[${unknown}]`;
-      throw new BadUserInputError(`${field} is no tier of the active rules (${known.join(', ')})`, {
-        field,
-        rule: 'UNKNOWN_TIER',
-      });
-    }
+    knownTiers('filter.tiers', filter.tiers, past ? this.ruleSets.tiersEverHeld : active);
+    knownTiers('filter.tierChange.from', filter.tierChange?.from, this.ruleSets.tiersEverHeld);
+    knownTiers('filter.tierChange.to', filter.tierChange?.to, this.ruleSets.tiersEverHeld);
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
     const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
     // Tiers held now are the customer's current tier; tiers on a past date need the history.

@@ -28,6 +28,7 @@ interface Current {
  */
 export class ActiveRuleSets {
   private current: Current = {};
+  private everHeld: string[] = [];
   /** Versions loaded so far, by id: a version's document never changes once active. */
   private readonly versions = new Map<string, ActiveVersion<unknown>>();
 
@@ -41,6 +42,14 @@ export class ActiveRuleSets {
     return this.current.entitlement;
   }
 
+  /**
+   * Every tier code of a version active now or before: the tiers a customer may have held on
+   * some day, which a question about the past may name (a tier a rule change dropped).
+   */
+  get tiersEverHeld(): readonly string[] {
+    return this.everHeld;
+  }
+
   async refresh(db: Queryable = this.pool): Promise<void> {
     const { rows } = await db.query<{
       id: string;
@@ -48,6 +57,12 @@ export class ActiveRuleSets {
       version: number;
       document: unknown;
     }>(`select id, kind, version, document from rule_set_version where status = 'ACTIVE'`);
+    const held = await db.query<{ code: string }>(
+      `select distinct t->>'code' as code from rule_set_version v,
+         jsonb_array_elements(v.document->'tiers') t
+       where v.kind = 'TIER' and v.status <> 'DRAFT' and jsonb_typeof(v.document->'tiers') = 'array'`,
+    );
+    this.everHeld = held.rows.map((row) => row.code);
     const of = (kind: RuleSetKind) => rows.find((row) => row.kind === kind);
     const tier = of(RuleSetKind.TIER);
     const entitlement = of(RuleSetKind.ENTITLEMENT);
