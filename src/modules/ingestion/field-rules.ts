@@ -396,6 +396,10 @@ const INVISIBLE_EDGES =
 // (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's glyph.
 const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 
+/** Whether a text says nothing a reader sees: empty once whitespace and invisibles go. */
+export const isBlank = (text: string): boolean =>
+  !text.normalize('NFC').replace(INVISIBLE_EDGES, '');
+
 /** Longest free text a person may type into a reason or a note, in characters. */
 export const MAX_FREE_TEXT = 1000;
 

@@ -429,6 +429,17 @@ describe('validateRuleSet', () => {
         expect.objectContaining({ path: 'riskClasses[3].when[0].all', rule: 'EMPTY' }),
       ]);
     });
+
+    it('reports a label made only of invisible characters as blank: it shows nothing', () => {
+      const problems = problemsOf(
+        variant((doc) => {
+          doc.tiers[0]!.label = '\u200b\u3000\u200b';
+        }),
+      );
+      expect(problems).toEqual([
+        expect.objectContaining({ path: 'tiers[0].label', rule: 'EMPTY' }),
+      ]);
+    });
   });
 
   describe('the shape', () => {

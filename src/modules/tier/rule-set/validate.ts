@@ -1,4 +1,5 @@
 import { maskPersonal } from '../../../logger';
+import { isBlank } from '../../ingestion/field-rules';
 import {
   CLASS_AXES,
   COMPARISON_OPS,
@@ -132,8 +133,12 @@ export function readText(
     report(field(path, key), 'TYPE', `${key} must be text`);
     return undefined;
   }
-  if (!value.trim()) {
-    report(field(path, key), 'EMPTY', `${key} must not be blank`);
+  if (isBlank(value)) {
+    report(
+      field(path, key),
+      'EMPTY',
+      `${key} must not be blank (invisible characters do not count)`,
+    );
     return undefined;
   }
   return value;
