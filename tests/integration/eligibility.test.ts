@@ -329,4 +329,18 @@ describe('eligibility at report time', () => {
       '南京 联系人 [digits] 身份证 [digits]',
     );
   });
+
+  it('says why a customer has no tier: not yet, or never while they are not active', async () => {
+    const res = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(nextNumber())] });
+    const id: string = res.data!.ingestCustomers.records[0].id;
+    const noTier = async () =>
+      (await decide(id, 'DOCUMENT_FREE_CLAIM')).reasons.filter(
+        (r: { code: string }) => r.code === 'NO_TIER',
+      );
+    expect(await noTier()).toEqual([{ code: 'NO_TIER', text: 'the customer has no tier yet' }]);
+    await hub.sql(`update customer set status = 'DECEASED' where id = $1`, [id]);
+    expect(await noTier()).toEqual([
+      { code: 'NO_TIER', text: 'the customer is DECEASED: only active customers have a tier' },
+    ]);
+  });
 });

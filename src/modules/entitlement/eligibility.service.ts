@@ -9,6 +9,7 @@ import { decimalParts } from '../../graphql/scalars';
 import { checkUuid } from '../../validation';
 import { normalizeField } from '../ingestion/field-rules';
 import { Customer } from '../customer/customer.entity';
+import { CustomerStatus } from '../customer/customer.enums';
 import { currentCustomers } from '../customer/current-customers';
 import type { ActiveRuleSets, ActiveVersion } from '../tier/active-rule-sets';
 import { textLiteral } from '../tier/rule-set/compile';
@@ -238,7 +239,14 @@ export class EligibilityService {
       reasons.push(reason);
     };
     if (!assignment) {
-      deny({ code: REASON.NO_TIER, text: 'the customer has no tier yet' });
+      // Only active customers are tiered: a deceased or dissolved one never will be.
+      deny({
+        code: REASON.NO_TIER,
+        text:
+          customer.status === CustomerStatus.ACTIVE
+            ? 'the customer has no tier yet'
+            : `the customer is ${customer.status}: only active customers have a tier`,
+      });
     } else if (!grant) {
       const tiers = rules.document.grants
         .filter((g) => g.service === serviceCode)
