@@ -534,13 +534,15 @@ export function createHttpServer(
           : [400, 'MALFORMED_HTTP', 'The request is not well-formed HTTP'];
     // Counted and logged as any request is: a wave of them (a client adding cookies until
     // they overflow) shows on the dashboards, not only in the client's own errors.
+    // The caller's own id is in the headers node:http could not read: the answer carries ours.
+    const requestId = randomUUID();
     metrics.httpRequests.inc({ route: 'other', status: String(status) });
-    logger.info('request', { requestId: randomUUID(), route: 'other', status, outcome: reason });
+    logger.info('request', { requestId, route: 'other', status, outcome: reason });
     const body = JSON.stringify({
       errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT, reason } }],
     });
     socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\n` +
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\nx-request-id: ${requestId}\r\n` +
         `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
