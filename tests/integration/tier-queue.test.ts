@@ -94,6 +94,27 @@ describe('the tier recompute queue', () => {
     expect(await queued(customer)).toEqual([]);
   });
 
+  it("queues the customers of a claim's old policy when the claim moves to another", async () => {
+    const [before, after] = [await newCustomer(), await newCustomer()];
+    const n = nextNumber();
+    const claim = (policyNo: string) =>
+      reportedClaimRecord(n, policyNo, addDays(hub.clock.today(), -10), '20000.00');
+    expect(
+      (await hub.gql(INGEST_CLAIMS, { records: [claim(before.policyNo)] })).data!.ingestClaims
+        .accepted,
+    ).toBe(1);
+    await hub.app.services.tiers.drainQueue();
+    expect(await openTier(before)).toEqual(['WATCH']);
+    // The source system corrects the policy the claim was on.
+    const moved = await hub.gql(INGEST_CLAIMS, { records: [claim(after.policyNo)] });
+    expect(moved.data!.ingestClaims.records[0].status).toBe('UPDATED');
+    expect(await queued(before)).toEqual([{ reason: 'claim' }]);
+    expect(await queued(after)).toEqual([{ reason: 'claim' }]);
+    await hub.app.services.tiers.drainQueue();
+    expect(await openTier(before)).toEqual(['BLUE']);
+    expect(await openTier(after)).toEqual(['WATCH']);
+  });
+
   it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {
     const n = nextNumber();
     const send = (branchCode: string) =>
