@@ -512,6 +512,22 @@ describe('ingestion from source systems', () => {
         }),
         claimRecord(nextNumber(), policyNo, { paidAt: at('20'), paidAmount: '2000.00' }),
         claimRecord(nextNumber(), policyNo, { status: 'REJECTED', closedAt: at('21') }),
+        // Paid in advance, then assessed and approved: the payment came first, as it does.
+        claimRecord(nextNumber(), policyNo, {
+          status: 'APPROVED',
+          advancePayment: true,
+          paidAt: at('20'),
+          paidAmount: '2000.00',
+          assessedAt: at('21'),
+          approvedAt: at('22'),
+        }),
+        // ...but never before the claim was registered.
+        claimRecord(nextNumber(), policyNo, {
+          status: 'SURVEYED',
+          advancePayment: true,
+          paidAt: '2026-05-11T08:00:00Z',
+          paidAmount: '2000.00',
+        }),
       ],
     });
     expect(claims.data!.ingestClaims.records.map(outcome)).toEqual([
@@ -520,6 +536,8 @@ describe('ingestion from source systems', () => {
       ['CREATED', []],
       ['REJECTED', ['paidAt STATUS_STAGE']],
       ['CREATED', []],
+      ['CREATED', []],
+      ['REJECTED', ['paidAt STAGE_ORDER']],
     ]);
 
     // The portfolio's claim, paid and closed, then sent again as only reported.

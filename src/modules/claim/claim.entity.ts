@@ -16,11 +16,19 @@ const STAGES = [
   'closed_at',
 ];
 
+/** The stages a payment in advance (垫付) may precede: it is made before assessment. */
+const ADVANCE_PAID_BEFORE = ['surveyed_at', 'assessed_at', 'approved_at'];
+
 /** A later stage cannot happen before an earlier one that did happen. */
 const stageOrder = STAGES.slice(1)
   .map((stage, i) =>
     STAGES.slice(0, i + 1)
-      .map((earlier) => `(${stage} is null or ${earlier} is null or ${stage} >= ${earlier})`)
+      .map((earlier) => {
+        const ordered = `(${stage} is null or ${earlier} is null or ${stage} >= ${earlier})`;
+        return stage === 'paid_at' && ADVANCE_PAID_BEFORE.includes(earlier)
+          ? `(advance_payment or ${ordered})`
+          : ordered;
+      })
       .join(' and '),
   )
   .join(' and ');

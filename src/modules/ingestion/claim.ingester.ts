@@ -57,14 +57,26 @@ export async function ingestClaim(
     'STAGE_ORDER',
     'must not be before accidentAt',
   );
-  // Each stage that happened must come after every earlier stage that happened.
+  // Each stage that happened must come after every earlier stage that happened. A payment in
+  // advance (垫付) is made before assessment, so it stands outside that order: after the
+  // registration (or the report) and before the closing.
+  const advance = record.advancePayment ? 'paidAt' : undefined;
   let previous: { stage: string; at: Date } | undefined;
   for (const stage of STAGES) {
     const at = record[stage];
-    if (!at) continue;
+    if (!at || stage === advance) continue;
     if (previous && at < previous.at)
       errors.add(stage, 'STAGE_ORDER', `must not be before ${previous.stage}`);
     previous = { stage, at };
+  }
+  if (advance && record.paidAt) {
+    const [after, at] = record.registeredAt
+      ? ['registeredAt', record.registeredAt]
+      : ['reportedAt', record.reportedAt];
+    if (record.paidAt < at) errors.add('paidAt', 'STAGE_ORDER', `must not be before ${after}`);
+    if (record.closedAt && record.closedAt < record.paidAt) {
+      errors.add('closedAt', 'STAGE_ORDER', 'must not be before paidAt');
+    }
   }
   errors.require(
     record.status !== ClaimStatus.CLOSED || !!record.closedAt,
