@@ -152,6 +152,37 @@ describe('personal data at rest', () => {
     }
   });
 
+  it('refuses to start while its key opens none of the values stored under its id', async () => {
+    // Another data directory's development key, under the same id: every value reads as
+    // tampered with, and new ones would be sealed under an id that names two keys.
+    const own = await startTestHub();
+    try {
+      await insertBranches(own);
+      await insertPortfolio(own, 1, nextNumber());
+      const other = new PiiCipher(newPiiKeyring('test1'), 'test1');
+      for (const [table, column] of [
+        ['identity_document', 'number_cipher'],
+        ['contact_point', 'value_cipher'],
+        ['source_identifier', 'value_cipher'],
+      ]) {
+        const rows = await own.sql<{ id: string; cipher: string }>(
+          `select id, ${column} as cipher from ${table} where ${column} is not null`,
+        );
+        for (const row of rows) {
+          await own.sql(`update ${table} set ${column} = $2 where id = $1`, [
+            row.id,
+            other.encrypt(OLD.decrypt(row.cipher)),
+          ]);
+        }
+      }
+      await expect(own.app.migrate()).rejects.toThrow(
+        /PII_ENCRYPTION_KEYS holds key\(s\) test1 with other material than the stored personal values were sealed with/,
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
   describe('key rotation (npm run pii:rotate)', () => {
     let before: Record<string, Sealed[]>;
     let cifNos: string[];

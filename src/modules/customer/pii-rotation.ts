@@ -74,18 +74,35 @@ export class PiiRotation {
   ) {}
 
   /**
-   * The keys stored values are sealed under that the keyring lacks: a hub without them
-   * would serve, and fail at each such value it reads (a reveal, a batch matching against
-   * it). One pass over each table.
+   * The keys stored values are sealed under that the keyring lacks (`missing`), or holds
+   * with other material (`wrong`): a hub without them would serve, fail at each such value
+   * it reads (a reveal, a batch matching against it) and seal new ones under a key id that
+   * then names two keys. One pass over each table.
    */
-  async keysMissing(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ key: string }>(
-      SEALED_TABLES.map(
+  async keysUnfit(): Promise<{ missing: string[]; wrong: string[] }> {
+    // One value per key: a key that opens it is the key it was sealed with (AES-GCM
+    // authenticates), so a keyring given other material under a known id (another
+    // machine's development key) is found here, not at the first reveal.
+    const { rows } = await this.pool.query<{ key: string; cipher: string }>(
+      `select distinct on (key) key, cipher from (${SEALED_TABLES.map(
         (t) =>
-          `select split_part(${t.cipher}, '.', 2) as key from ${t.table} where ${t.cipher} is not null`,
-      ).join(' union '),
+          `select split_part(${t.cipher}, '.', 2) as key, ${t.cipher} as cipher
+           from ${t.table} where ${t.cipher} is not null`,
+      ).join(' union all ')}) sealed`,
     );
-    return rows.map((r) => r.key).filter((key) => !this.sealer.cipher.holds(key));
+    const { cipher } = this.sealer;
+    const opens = (value: string) => {
+      try {
+        cipher.decrypt(value);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    return {
+      missing: rows.filter((r) => !cipher.holds(r.key)).map((r) => r.key),
+      wrong: rows.filter((r) => cipher.holds(r.key) && !opens(r.cipher)).map((r) => r.key),
+    };
   }
 
   /** `legacyOnly`: only seal plain values, leaving other keys' values as they are. */
