@@ -102,8 +102,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       : {}),
   };
   const orm = await MikroORM.init(
+    // The ORM's own words are the line's message: as a field of the same name they were
+    // a second `message` key, which a JSON reader drops.
     ormOptions(databaseUrl, config.dbPoolSize, clock.zone, serving, (message) =>
-      logger.info('database', { message }),
+      logger.info(message),
     ),
   );
   // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the

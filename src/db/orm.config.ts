@@ -73,7 +73,9 @@ export function ormOptions(
 ): Options {
   return defineConfig({
     clientUrl,
-    ...(log ? { logger: log, colors: false } : {}),
+    // Uncoloured for the commands too: their output is as often a file or a CI log.
+    colors: false,
+    ...(log ? { logger: log } : {}),
     // Sessions count days in the business zone, like the read pool's (src/db/pg.ts).
     driverOptions: {
       connection: {
