@@ -452,6 +452,21 @@ describe('ingestion records one by one', () => {
         [['renewsPolicyNo', 'ALREADY_RENEWED']],
         'accepted',
       ]);
+      // The renewed policy sent again as another line, or another holder's: its renewal would
+      // no longer continue it.
+      expect(
+        verdicts(
+          await hub.gql(INGEST_POLICIES, {
+            records: [
+              { ...first, line: 'PROPERTY', vehicle: null },
+              {
+                ...first,
+                parties: [{ role: 'POLICYHOLDER', customer: { cifNo: otherCifNo } }],
+              },
+            ],
+          }),
+        ),
+      ).toEqual([[['line', 'RENEWAL_LINE']], [['parties', 'RENEWAL_HOLDER']]]);
       // Two batches renewing one policy at once: one renewal, whichever commits first.
       const twice = autoPolicyRecord(nextNumber(), cifNo, {
         ...car,

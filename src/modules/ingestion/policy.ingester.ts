@@ -25,59 +25,80 @@ function checkVehicle(errors: RecordErrors, vehicle: VehicleInput) {
   };
 }
 
+/** What a renewal must share with the policy it renews. */
+interface Continued {
+  line: string;
+  vin?: string;
+  holderId?: string;
+}
+
+/** A stored policy as a renewal compares it. */
+async function continuedOf(em: EntityManager, policy: Policy): Promise<Continued> {
+  const car = policy.vehicle && (await em.findOne(Vehicle, policy.vehicle.id));
+  const holder = await em.findOne(PolicyParty, { policy, role: PartyRole.POLICYHOLDER });
+  return { line: policy.line, vin: car?.vin, holderId: holder?.customer.id };
+}
+
+/** The first way `renewal` does not continue `renewed`, as [rule, what differs]. */
+function discontinuity(renewal: Continued, renewed: Continued): [string, string] | undefined {
+  if (renewal.line !== renewed.line) return ['RENEWAL_LINE', 'another line'];
+  if (renewal.vin && renewal.vin !== renewed.vin) return ['RENEWAL_VEHICLE', 'another vehicle'];
+  if (renewal.holderId && renewed.holderId && renewal.holderId !== renewed.holderId) {
+    return ['RENEWAL_HOLDER', 'another policyholder'];
+  }
+  return undefined;
+}
+
 /**
  * A renewal continues the policy it renews: the same line, the same car for auto lines, the
  * same policyholder, and one renewal of a policy (a cancelled one aside; the database holds
  * that too, as the unique index policy_renews_once). Any other link would count as a
  * renewal its holder never made, and lift their value class: three property policies of a
- * first-year customer each naming their auto policy read as three renewals.
+ * first-year customer each naming their auto policy read as three renewals. Held from both
+ * ends: a renewed policy resent as another line or holder would break its renewal as well.
  */
-async function checkRenewal(
+async function checkRenewals(
   em: EntityManager,
   errors: RecordErrors,
   record: PolicyRecordInput,
-  renews: Policy,
-  vin: string | undefined,
-  parties: { role: PartyRole; customer: { id: string } }[],
+  renews: Policy | null | undefined,
+  self: Continued,
 ): Promise<void> {
-  const field = 'renewsPolicyNo';
-  if (renews.line !== record.line) {
-    errors.require(false, field, 'RENEWAL_LINE', `renews a ${renews.line} policy: not this line`);
-    return;
+  if (renews && renews.policyNo !== record.policyNo) {
+    const broken = discontinuity(self, await continuedOf(em, renews));
+    if (broken) {
+      errors.require(false, 'renewsPolicyNo', broken[0], `renews a policy of ${broken[1]}`);
+    }
+    if (record.status !== PolicyStatus.CANCELLED) {
+      const other = await em.findOne(Policy, {
+        renews,
+        policyNo: { $ne: record.policyNo },
+        status: { $ne: PolicyStatus.CANCELLED },
+      });
+      errors.require(
+        !other,
+        'renewsPolicyNo',
+        'ALREADY_RENEWED',
+        `policy ${other?.policyNo} renews it already: a policy is renewed once`,
+      );
+    }
   }
-  if (vin) {
-    const car = renews.vehicle && (await em.findOne(Vehicle, renews.vehicle.id));
-    errors.require(
-      car?.vin === vin,
-      field,
-      'RENEWAL_VEHICLE',
-      'renews the policy of another vehicle',
-    );
-  }
-  const [renewedHolder, holder] = [
-    await em.findOne(PolicyParty, { policy: renews, role: PartyRole.POLICYHOLDER }),
-    parties.find((p) => p.role === PartyRole.POLICYHOLDER)?.customer,
-  ];
-  if (holder && renewedHolder) {
-    errors.require(
-      renewedHolder.customer.id === holder.id,
-      field,
-      'RENEWAL_HOLDER',
-      'renews a policy another customer holds',
-    );
-  }
-  if (record.status !== PolicyStatus.CANCELLED) {
-    const other = await em.findOne(Policy, {
-      renews,
-      policyNo: { $ne: record.policyNo },
-      status: { $ne: PolicyStatus.CANCELLED },
-    });
-    errors.require(
-      !other,
-      field,
-      'ALREADY_RENEWED',
-      `policy ${other?.policyNo} renews it already: a policy is renewed once`,
-    );
+  const renewers = await em.find(Policy, {
+    renews: { policyNo: record.policyNo },
+    status: { $ne: PolicyStatus.CANCELLED },
+  });
+  for (const renewer of renewers) {
+    const broken = discontinuity(await continuedOf(em, renewer), self);
+    if (broken) {
+      const field =
+        { RENEWAL_LINE: 'line', RENEWAL_VEHICLE: 'vehicle.vin' }[broken[0]] ?? 'parties';
+      errors.require(
+        false,
+        field,
+        broken[0],
+        `policy ${renewer.policyNo} renews this one, and would renew a policy of ${broken[1]}`,
+      );
+    }
   }
 }
 
@@ -147,8 +168,12 @@ export async function ingestPolicy(
         ? 'a policy cannot renew itself'
         : `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
     );
-    if (!self) await checkRenewal(em, errors, record, renews, vehicle?.vin, parties);
   }
+  await checkRenewals(em, errors, record, renews, {
+    line: record.line,
+    vin: vehicle?.vin,
+    holderId: parties.find((p) => p.role === PartyRole.POLICYHOLDER)?.customer.id,
+  });
   const renewer = await em.findOne(
     Policy,
     { renews: { policyNo: record.policyNo }, effectiveDate: { $lte: record.effectiveDate } },
