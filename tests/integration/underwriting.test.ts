@@ -364,6 +364,41 @@ describe('underwriting risk history', () => {
     expect(await level()).toEqual({ ncdLevel: 4, ncdCoefficient: '2.00' });
   });
 
+  it('counts no claim-free years, nor tenure, from cover that never ran (cancelled or pending)', async () => {
+    const created = await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(9), customerRecord(10)],
+    });
+    const holders = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer where id = any($1) order by cif_no',
+      [created.data!.ingestCustomers.records.map((r: { id: string }) => r.id)],
+    );
+    const today = hub.clock.today();
+    const policies = await hub.gql(INGEST_POLICIES, {
+      records: ['CANCELLED', 'PENDING'].map((status, i) =>
+        autoPolicyRecord(90 + i, holders[i]!.cif_no, {
+          vehicle: { vin: vin(90 + i), plate: `苏A000${90 + i}`, use: 'FAMILY_PRIVATE' },
+          effectiveDate: addDays(today, -800),
+          expiryDate: addDays(today, -436),
+          status,
+        }),
+      ),
+    });
+    expect(policies.data!.ingestPolicies.rejected).toBe(0);
+    await hub.app.services.tiers.drainQueue();
+    for (const { cif_no } of holders) {
+      const res = await hub.gql(
+        `{ customer(by: { cifNo: "${cif_no}" }) { riskHistory { claimFreeYears }
+            tier { metrics { claimFreeMonths tenureMonths } } } }`,
+        {},
+        Role.UNDERWRITING,
+      );
+      expect(res.data!.customer).toEqual({
+        riskHistory: { claimFreeYears: 0 },
+        tier: { metrics: { claimFreeMonths: 0, tenureMonths: 0 } },
+      });
+    }
+  });
+
   it('gives the same history for the vehicle, found by VIN or plate', async () => {
     for (const key of [`vin: "${vin(1)}"`, 'plate: "苏A00001"']) {
       const res = await hub.gql(

@@ -119,6 +119,8 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
     from (with pc as (select p.effective_date, p.expiry_date, p.premium,
           ${EARNED_PREMIUM('p', asOf)} as earned,
           p.effective_date <= ${asOf} as covered,
+          -- Cover that ran: a cancelled or pending policy starts no claim-free years.
+          p.status in ('IN_FORCE', 'EXPIRED') as ran,
           p.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')}) as auto,
           ${AUTO_COVER('p')} as auto_cover,
           -- The latest expiry of the auto cover before this policy, for lapses.
@@ -137,7 +139,7 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         where p.id = any(array(${policyIds})))
       select coalesce(sum(pc.premium) filter (where pc.covered), 0.00) as written_premium,
         coalesce(sum(pc.earned) filter (where pc.covered), 0.00) as earned_premium,
-        min(pc.effective_date) filter (where pc.covered) as first_cover,
+        min(pc.effective_date) filter (where pc.covered and pc.ran) as first_cover,
         coalesce(sum(pc.claims_1y), 0)::int as claim_count_1y,
         coalesce(sum(pc.claims_3y), 0)::int as claim_count_3y,
         coalesce(sum(pc.claims_5y), 0)::int as claim_count_5y,

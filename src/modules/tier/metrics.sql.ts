@@ -26,7 +26,9 @@ export function metricsQuery(asOf: string, customers: string): string {
         and p.effective_date > ${months(12)} and p.effective_date <= ${asOf}) as premium_12m,
       count(distinct p.line) filter (where p.status in ('IN_FORCE', 'EXPIRED')
         and ${asOf} between p.effective_date and p.expiry_date) as lines_held,
-      min(p.effective_date) filter (where p.effective_date <= ${asOf}) as first_cover,
+      -- Cover that ran: a cancelled or pending policy starts no tenure, nor claim-free months.
+      min(p.effective_date) filter (where p.status in ('IN_FORCE', 'EXPIRED')
+        and p.effective_date <= ${asOf}) as first_cover,
       count(*) filter (where p.renews_id is not null and p.status <> 'CANCELLED'
         and p.effective_date > ${months(36)} and p.effective_date <= ${asOf}) as renewals,
       sum(${earnedIn(months(12))}) filter (where p.effective_date <= ${asOf}

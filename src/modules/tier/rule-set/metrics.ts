@@ -67,7 +67,7 @@ export const METRICS = {
     unit: 'months',
     column: 'tenure_months',
     definition:
-      "Whole months from the start of the customer's first policy to the date; 0 without one.",
+      "Whole months from the start of the customer's first policy that ran (in force or expired: a cancelled or pending one is no cover) to the date; 0 without one.",
   },
   renewals: {
     type: 'count',
