@@ -65,14 +65,16 @@ describe('a rule set draft’s note', () => {
       .note;
 
   it('is kept for good as a steward’s reason is: set out on lines, masked, never blank or escaped', async () => {
-    const lines = await draft('  Raise GOLD to 8,000 CNY.\nAsked by 13800138000.\n');
+    const lines = await draft('  Raise GOLD to 8,000 CNY.\r\nAsked by 13800138000.\n');
     expect(lines.errors).toBeUndefined();
     expect(await saved(lines.data!.createRuleSetDraft.id)).toBe(
-      'Raise GOLD to 8,000 CNY.\nAsked by [digits].',
+      'Raise GOLD to 8,000 CNY.\r\nAsked by [digits].',
     );
     for (const [note, rule] of [
       [' \u200b ', 'REQUIRED'],
       ['Raise GOLD\u001b[2J', 'CONTROL_CHARACTER'],
+      ['Raise GOLD\rLower GOLD', 'CONTROL_CHARACTER'],
+      ['Raise \u202eDLOG', 'CONTROL_CHARACTER'],
       ['x'.repeat(1001), 'MAX_LENGTH'],
     ] as const) {
       const refused = await draft(note);

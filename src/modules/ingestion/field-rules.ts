@@ -403,10 +403,13 @@ export const isBlank = (text: string): boolean =>
 /** Longest free text a person may type into a reason or a note, in characters. */
 export const MAX_FREE_TEXT = 1000;
 
-// Line breaks and tabs are how a person sets out a reason; the rest (a terminal's escape
-// sequences, a bell) would be kept for good in the audit log and replayed to whoever reads it.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const FREE_TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
+// Line breaks (LF, or CR LF) and tabs are how a person sets out a reason; the rest would be
+// kept for good in the audit log and replayed to whoever reads it: a terminal's escape
+// sequences, a bell, a bare CR that writes over its line, separators and the direction
+// overrides and isolates that reorder what a reader sees.
+const FREE_TEXT_CONTROL =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)/u;
 
 /**
  * Free text a person typed, kept for good with what it explains (a steward's reason, a
@@ -421,22 +424,37 @@ export function freeText(value: string, field: string, required: boolean): strin
     if (!required) return undefined;
     throw new BadUserInputError(`${field}: must not be blank`, { field, rule: 'REQUIRED' });
   }
+  const kept = maskPersonal(text);
+  const problem = freeTextProblem(kept);
+  if (problem) {
+    throw new BadUserInputError(`${field}: ${problem.message}`, { field, rule: problem.rule });
+  }
+  return kept;
+}
+
+/**
+ * What free text kept for good breaks of its rules (control characters, MAX_FREE_TEXT
+ * characters, counted as kept), whoever keeps it: a reason, a note, a rule set's label.
+ */
+export function freeTextProblem(
+  text: string,
+): { rule: 'CONTROL_CHARACTER' | 'MAX_LENGTH'; message: string } | undefined {
   const control = FREE_TEXT_CONTROL.exec(text);
   if (control) {
-    throw new BadUserInputError(`${field}: contains a control character (${hex(control[0])})`, {
-      field,
+    return {
       rule: 'CONTROL_CHARACTER',
-    });
+      message: `contains a control character (${hex(control[0])})`,
+    };
   }
   // Characters are code points, as every field rule counts them.
   const length = [...text].length;
   if (length > MAX_FREE_TEXT) {
-    throw new BadUserInputError(
-      `${field}: must be at most ${MAX_FREE_TEXT} characters, got ${length}`,
-      { field, rule: 'MAX_LENGTH' },
-    );
+    return {
+      rule: 'MAX_LENGTH',
+      message: `must be at most ${MAX_FREE_TEXT} characters, got ${length}`,
+    };
   }
-  return maskPersonal(text);
+  return undefined;
 }
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -440,6 +440,19 @@ describe('validateRuleSet', () => {
         expect.objectContaining({ path: 'tiers[0].label', rule: 'EMPTY' }),
       ]);
     });
+
+    it('holds its texts to the rules of free text kept for good', () => {
+      const problems = problemsOf(
+        variant((doc) => {
+          doc.tiers[0]!.label = 'Diamond\u001b[2J';
+          doc.tiers[1]!.rationale = 'x'.repeat(1001);
+        }),
+      );
+      expect(problems).toEqual([
+        expect.objectContaining({ path: 'tiers[0].label', rule: 'CONTROL_CHARACTER' }),
+        expect.objectContaining({ path: 'tiers[1].rationale', rule: 'MAX_LENGTH' }),
+      ]);
+    });
   });
 
   describe('the shape', () => {

@@ -1,5 +1,5 @@
 import { maskPersonal } from '../../../logger';
-import { isBlank } from '../../ingestion/field-rules';
+import { freeTextProblem, isBlank } from '../../ingestion/field-rules';
 import {
   CLASS_AXES,
   COMPARISON_OPS,
@@ -46,7 +46,9 @@ export type ProblemRule =
   | 'DUPLICATE_GRANT'
   | 'PARAMETER'
   | 'RESERVED_CODE'
-  | 'TOO_LARGE';
+  | 'TOO_LARGE'
+  | 'CONTROL_CHARACTER'
+  | 'MAX_LENGTH';
 
 export interface RuleSetProblem {
   /** Where, as a JSON path from the document root, e.g. `riskClasses[2].when[0].all[1]`. */
@@ -131,6 +133,12 @@ export function readText(
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     report(field(path, key), 'TYPE', `${key} must be text`);
+    return undefined;
+  }
+  // Shown to every role, in the console and the exports, for as long as the version is kept.
+  const problem = freeTextProblem(value);
+  if (problem) {
+    report(field(path, key), problem.rule, `${key} ${problem.message}`);
     return undefined;
   }
   if (isBlank(value)) {
