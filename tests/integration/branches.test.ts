@@ -653,6 +653,20 @@ describe('the organisation tree', () => {
         ['REJECTED', 'CODE_CASE'],
       ]);
       await ingest([neighbour]);
+      // Nor does a parent's first day move after its children's.
+      expect(await refused([{ ...province, validFrom: hub.clock.today() }])).toEqual([
+        ['UNCHANGED'],
+      ]);
+      const older = { code: `O${n}`, name: `老${n}`, level: 'CITY', parentCode: province.code };
+      // The province as if opened two days ago (the test tree's head office opened today).
+      await hub.sql(`update branch set valid_from = $2 where code = $1`, [
+        province.code,
+        addDays(yesterday, -1),
+      ]);
+      await ingest([{ ...older, validFrom: yesterday }]);
+      expect(await refused([{ ...province, validFrom: hub.clock.today() }])).toEqual([
+        ['REJECTED', 'PARENT_PERIOD'],
+      ]);
 
       // A move names the branches that moved with it.
       const other = treeRecords(nextNumber());
@@ -681,6 +695,23 @@ describe('the organisation tree', () => {
         code: 'CONFLICT',
         field: 'input.code',
         rule: 'BRANCH_CLOSED',
+      });
+      // Nor through a record that keeps it closed.
+      const closedOn = (
+        await hub.sql<{ d: string }>(`select valid_to::text as d from branch where code = $1`, [
+          county.code,
+        ])
+      )[0]!.d;
+      expect(await refused([{ ...county, parentCode: neighbour.code, validTo: closedOn }])).toEqual(
+        [['REJECTED', 'BRANCH_CLOSED']],
+      );
+      // A branch goes under no parent younger than itself.
+      const young = await hub.gql(MOVE, {
+        input: { code: older.code, parentCode: other.province.code },
+      });
+      expect(young.errors?.[0]?.extensions).toMatchObject({
+        field: 'input.parentCode',
+        rule: 'PARENT_PERIOD',
       });
     });
 

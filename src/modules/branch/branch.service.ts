@@ -290,6 +290,17 @@ export class BranchService {
       existing.valid_to === validTo;
     if (same) return { status: 'UNCHANGED', id: existing.id };
     changeable(change, existing);
+    if (existing.parent_id !== (parent?.id ?? null) && existing.valid_to && validTo) {
+      // As moveBranch: a closed branch's history stands where it was made.
+      throw rule(
+        'conflict',
+        'parentCode',
+        'BRANCH_CLOSED',
+        `${existing.code} closed on ${existing.valid_to}: reopen it to move it`,
+      );
+    }
+    if (validFrom > existing.valid_from)
+      await this.noEarlierChild(em, existing, validFrom, 'validFrom');
     if (existing.parent_id !== (parent?.id ?? null)) placeable(change, parent, 'parentCode');
     await this.describe(em, change, existing.id, {
       code,
@@ -349,6 +360,14 @@ export class BranchService {
       }
       if (parent.id === branch.parent_id) return branch.id;
       placeable(change, parent, 'parentCode');
+      if (branch.valid_from < parent.valid_from) {
+        throw rule(
+          'input',
+          'parentCode',
+          'PARENT_PERIOD',
+          `${parent.code} opened on ${parent.valid_from}, after ${branch.code} (${branch.valid_from}): the tree as it stood then had no parent to put it under`,
+        );
+      }
       const level = NEXT_LEVEL(parent.level);
       if (!level) {
         throw rule(
@@ -487,6 +506,28 @@ export class BranchService {
       );
       return branch.id;
     });
+  }
+
+  /** PARENT_PERIOD, naming `field`, when a branch under `branch` opened before `day`. */
+  private async noEarlierChild(
+    em: EntityManager,
+    branch: StoredBranch,
+    day: string,
+    field: string,
+  ): Promise<void> {
+    const [child] = await em.execute<{ code: string; valid_from: string }[]>(
+      `select code, valid_from::text as valid_from from branch
+       where parent_id = ? and valid_from < ? order by valid_from limit 1`,
+      [branch.id, day],
+    );
+    if (child) {
+      throw rule(
+        'input',
+        field,
+        'PARENT_PERIOD',
+        `${child.code}, under ${branch.code}, opened on ${child.valid_from}: ${branch.code} opens on that day or earlier`,
+      );
+    }
   }
 
   private async existing(em: EntityManager, code: string): Promise<StoredBranch> {
