@@ -176,14 +176,20 @@ export async function recomputeGolden(
      -- both carry it, the customer of the earliest record holds it, whether or not that
      -- customer is recomputed here: a later record of the other took it from them, and they
      -- were no longer found by their own number.
+     -- Looked up per document (the limit keeps it a lateral probe of the value index): as
+     -- an anti-join the planner read every identifier, a cost that grew with the file.
      documents as materialized (
-       select distinct on (kind, value_hash) * from carried c where ${isDocument('c')}
-         and not exists (
-           select 1 from source_identifier si join source_record r on r.id = si.source_record_id
-           where si.kind = c.kind and si.value_hash = c.value_hash
-             and r.customer_id <> c.customer_id
-             and (r.received_at, r.id) < (c.received_at, c.source_record_id))
-       order by kind, value_hash, received_at, source_record_id),
+       select distinct on (c.kind, c.value_hash) c.* from carried c
+         cross join lateral (
+           select count(*) as earlier from (
+             select 1 from source_identifier si
+               join source_record r on r.id = si.source_record_id
+             where si.kind = c.kind and si.value_hash = c.value_hash
+               and r.customer_id <> c.customer_id
+               and (r.received_at, r.id) < (c.received_at, c.source_record_id)
+             limit 1) held) e
+       where ${isDocument('c')} and e.earlier = 0
+       order by c.kind, c.value_hash, c.received_at, c.source_record_id),
      documents_held as (
        insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
          number_masked, number_hash, checksum_exception)
