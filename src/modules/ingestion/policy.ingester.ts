@@ -62,6 +62,7 @@ async function checkRenewals(
   errors: RecordErrors,
   record: PolicyRecordInput,
   renews: Policy | null | undefined,
+  renewers: Policy[],
   self: Continued,
 ): Promise<void> {
   if (renews && renews.policyNo !== record.policyNo) {
@@ -83,11 +84,7 @@ async function checkRenewals(
       );
     }
   }
-  const renewers = await em.find(Policy, {
-    renews: { policyNo: record.policyNo },
-    status: { $ne: PolicyStatus.CANCELLED },
-  });
-  for (const renewer of renewers) {
+  for (const renewer of renewers.filter((r) => r.status !== PolicyStatus.CANCELLED)) {
     const broken = discontinuity(await continuedOf(em, renewer), self);
     if (broken) {
       const field =
@@ -169,16 +166,18 @@ export async function ingestPolicy(
         : `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
     );
   }
-  await checkRenewals(em, errors, record, renews, {
+  // The policies renewing this one, read once for both ends' rules.
+  const renewers = await em.find(
+    Policy,
+    { renews: { policyNo: record.policyNo } },
+    { orderBy: { effectiveDate: 'asc', policyNo: 'asc' } },
+  );
+  await checkRenewals(em, errors, record, renews, renewers, {
     line: record.line,
     vin: vehicle?.vin,
     holderId: parties.find((p) => p.role === PartyRole.POLICYHOLDER)?.customer.id,
   });
-  const renewer = await em.findOne(
-    Policy,
-    { renews: { policyNo: record.policyNo }, effectiveDate: { $lte: record.effectiveDate } },
-    { orderBy: { effectiveDate: 'asc', policyNo: 'asc' } },
-  );
+  const renewer = renewers.find((r) => r.effectiveDate <= record.effectiveDate);
   errors.require(
     !renewer,
     'effectiveDate',
