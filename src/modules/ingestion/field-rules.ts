@@ -397,8 +397,10 @@ const INVISIBLE_EDGES =
 const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 
 /** Whether a text says nothing a reader sees: empty once whitespace and invisibles go. */
-export const isBlank = (text: string): boolean =>
-  !text.normalize('NFC').replace(INVISIBLE_EDGES, '');
+export const isBlank = (text: string): boolean => !visibleText(text);
+
+/** A person's text in NFC without the whitespace and invisible characters at its ends. */
+const visibleText = (text: string): string => text.normalize('NFC').replace(INVISIBLE_EDGES, '');
 
 /** Longest free text a person may type into a reason or a note, in characters. */
 export const MAX_FREE_TEXT = 1000;
@@ -419,7 +421,7 @@ const FREE_TEXT_CONTROL =
  * mobile, an ID number or an e-mail in it masked. Undefined when blank and not required.
  */
 export function freeText(value: string, field: string, required: boolean): string | undefined {
-  const text = value.normalize('NFC').replace(INVISIBLE_EDGES, '');
+  const text = visibleText(value);
   if (!text) {
     if (!required) return undefined;
     throw new BadUserInputError(`${field}: must not be blank`, { field, rule: 'REQUIRED' });
