@@ -375,8 +375,8 @@ describe('underwriting risk history', () => {
     const today = hub.clock.today();
     const policies = await hub.gql(INGEST_POLICIES, {
       records: ['CANCELLED', 'PENDING'].map((status, i) =>
-        autoPolicyRecord(90 + i, holders[i]!.cif_no, {
-          vehicle: { vin: vin(90 + i), plate: `苏A000${90 + i}`, use: 'FAMILY_PRIVATE' },
+        autoPolicyRecord(80 + i, holders[i]!.cif_no, {
+          vehicle: { vin: vin(80 + i), plate: `苏A000${80 + i}`, use: 'FAMILY_PRIVATE' },
           effectiveDate: addDays(today, -800),
           expiryDate: addDays(today, -436),
           status,
