@@ -6,6 +6,7 @@ import path from 'node:path';
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { Authenticator } from './auth/authenticator';
+import { BranchDirectory } from './modules/branch/branch-directory';
 import { DEFAULT_TOKEN_SETTINGS, TokenVerifier } from './auth/tokens';
 import { ConfigError, PRODUCTION_TRUSTED_DOCUMENT_ROLES, type Config } from './config/config';
 import type { Secrets } from './config/secrets';
@@ -161,6 +162,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const schema = await buildAppSchema();
   const production = config.env === 'production';
   const graphqlLimits: GraphQLLimits = { ...DEFAULT_LIMITS, ...config.graphqlLimits };
+  const branches = new BranchDirectory(orm.em);
   const services: AppServices = {
     clock,
     em: orm.em,
@@ -181,7 +183,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     authenticator: new Authenticator(
       new TokenVerifier(config.tokens ?? DEFAULT_TOKEN_SETTINGS, secrets.jwtSecret, logger),
       orm.em,
+      branches,
     ),
+    branches,
     logger,
     metrics,
   };

@@ -3,21 +3,10 @@ import { outageOf } from '../db/outage';
 import { maskPersonal } from '../logger';
 import { ServiceUnavailableError, UnauthenticatedError } from '../graphql/errors';
 import { ApiKeyService } from '../modules/api-key/api-key.service';
-import { Branch, BRANCH_CODE } from '../modules/branch/branch.entity';
+import { BRANCH_CODE } from '../modules/branch/branch.entity';
+import type { BranchDirectory } from '../modules/branch/branch-directory';
 import { Role, type Caller } from './roles';
 import type { TokenVerifier } from './tokens';
-
-/**
- * How long a branch found for a caller is trusted before it is read again: a branch closed
- * or moved meanwhile takes this long to reach callers already seen. Unknown codes are never
- * cached, so a branch created a moment ago is found at once.
- */
-const BRANCH_CACHE_MS = 30_000;
-
-interface CallerBranch {
-  path: string;
-  open: boolean;
-}
 
 /** `Authorization: Bearer <token>`, or `ApiKey <key>` for a source system. */
 const AUTHORIZATION = /^(Bearer|ApiKey)\s+(\S+)$/i;
@@ -28,14 +17,10 @@ const AUTHORIZATION = /^(Bearer|ApiKey)\s+(\S+)$/i;
  * a message that says what is wrong and never repeats the credential.
  */
 export class Authenticator {
-  private readonly branches = new Map<
-    string,
-    { until: number; branch: Promise<CallerBranch | undefined> }
-  >();
-
   constructor(
     private readonly tokens: TokenVerifier,
     private readonly em: EntityManager,
+    private readonly branches: BranchDirectory,
   ) {}
 
   async caller(authorization: string | undefined): Promise<Caller> {
@@ -70,7 +55,7 @@ export class Authenticator {
     if (!BRANCH_CODE.test(code)) {
       throw new UnauthenticatedError(`${credential} names no valid branch code`);
     }
-    const branch = await this.branch(code);
+    const branch = await unavailableOnOutage(this.branches.find(code));
     // A code is the issuer's word, and may be anything that fits its format.
     const named = maskPersonal(code);
     if (!branch)
@@ -78,31 +63,6 @@ export class Authenticator {
     if (!branch.open)
       throw new UnauthenticatedError(`${credential} names branch ${named}, which is closed`);
     return branch.path;
-  }
-
-  /**
-   * Reads every caller's branch afresh: the tree changed in this process. (Another process's
-   * change reaches callers within BRANCH_CACHE_MS.)
-   */
-  forgetBranches(): void {
-    this.branches.clear();
-  }
-
-  private branch(code: string): Promise<CallerBranch | undefined> {
-    const now = Date.now();
-    const cached = this.branches.get(code);
-    if (cached && cached.until > now) return cached.branch;
-    // Callers of one branch arriving together share one lookup.
-    const entry = {
-      until: now + BRANCH_CACHE_MS,
-      branch: unavailableOnOutage(
-        this.em.fork().findOne(Branch, { code }, { fields: ['path', 'validTo'] }),
-      ).then((found) => (found ? { path: found.path, open: !found.validTo } : undefined)),
-    };
-    const forget = () => this.branches.get(code) === entry && this.branches.delete(code);
-    entry.branch.then((found) => found || forget(), forget);
-    this.branches.set(code, entry);
-    return entry.branch;
   }
 }
 

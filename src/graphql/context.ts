@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Caller } from '../auth/roles';
 import type { Authenticator } from '../auth/authenticator';
+import type { BranchDirectory } from '../modules/branch/branch-directory';
 import type { Logger } from '../logger';
 import type { Metrics } from '../observability/metrics';
 import type { MatchSettings } from '../modules/matching/settings';
@@ -39,6 +40,8 @@ export interface AppServices {
   cipher: PiiCipher;
   /** Who is calling: a verified token or API key, and the caller's branch. */
   authenticator: Authenticator;
+  /** Branches by code, kept a while: every request names some. */
+  branches: BranchDirectory;
   logger: Logger;
   metrics: Metrics;
   /** Registered documents, and the roles that may run nothing else. */
@@ -93,11 +96,11 @@ export async function createContext(
     read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
     audit: (entry) =>
       new AuditLog(app.clock).record(app.pool, actorOf(caller, request.requestId), entry),
-    treeChanged: () => app.authenticator.forgetBranches(),
+    treeChanged: () => app.branches.forget(),
     services: lazily<RequestContext['services']>({
       branches: () => new BranchService(em(), app.clock),
       customerLookup: () => new CustomerLookupService(app.hasher),
-      marketing: () => new MarketingService(app.ruleSets, app.clock),
+      marketing: () => new MarketingService(app.ruleSets, app.clock, app.branches),
       ingestion: () =>
         new IngestionService(
           em(),

@@ -113,6 +113,44 @@ describe('marketing segments', () => {
     expect(await names({ branchCode: '3301' })).toEqual(['客户6']);
   });
 
+  it('refuses a branch code that would select no one: unknown, or outside the caller’s branch', async () => {
+    /** The segment of `branchCode` as a marketer of `callerBranch` asks for it. */
+    const segment = async (branchCode: string, callerBranch = '0000') => {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${hub.token(Role.MARKETING, callerBranch)}`,
+        },
+        body: JSON.stringify({ query: SEGMENT, variables: { filter: { branchCode } } }),
+      });
+      return (await response.json()) as {
+        errors?: { extensions: Record<string, unknown> }[];
+        data?: { marketingCustomers: { nodes: { name: string }[] } };
+      };
+    };
+    expect((await segment('3209')).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'filter.branchCode',
+      rule: 'UNKNOWN_BRANCH',
+    });
+    expect((await segment('3301', '3200')).errors?.[0]?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      field: 'filter.branchCode',
+      rule: 'BRANCH_SCOPE',
+    });
+    // A branch above the caller's, or its own, selects the caller's part of it.
+    for (const code of ['0000', '3200']) {
+      const res = await segment(code, '3200');
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.marketingCustomers.nodes.map((n) => n.name)).toEqual([
+        '客户2',
+        '客户4',
+        '客户8',
+      ]);
+    }
+  });
+
   it('selects auto policies in force that expire within N days, sold through a channel', async () => {
     expect(await names({ lines: ['COMMERCIAL_AUTO'], expiringWithinDays: 45 })).toEqual([
       '客户2',

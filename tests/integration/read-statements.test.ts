@@ -237,12 +237,13 @@ describe('the read path', () => {
   afterAll(() => hub.close());
 
   /**
-   * Runs one request as `role` and returns its data and the SQL it sent. The caller's branch
-   * is looked up once and then kept for a while (src/auth/): the warm-up leaves a count of
-   * what a request costs with the caller already known.
+   * Runs one request as `role` and returns its data and the SQL it sent. The branches a
+   * request names (its caller's, a segment's) are looked up once and then kept for a while
+   * (src/modules/branch/branch-directory.ts): the warm-up, the same request, leaves a count of
+   * what a request costs with its branches already known.
    */
   async function measure(query: string, variables: Record<string, unknown>, role: Role) {
-    await hub.gql('{ __typename }', {}, role);
+    await hub.gql(query, variables, role);
     const { result, statements } = await countStatements(() => hub.gql(query, variables, role));
     expect(result.errors).toBeUndefined();
     return { data: result.data!, statements };

@@ -15,14 +15,14 @@ export class MarketingResolver {
   @Authorized(OPERATIONS.marketingList)
   @CompiledRead()
   @Query(() => CustomerConnection, { description: 'A campaign segment of active customers.' })
-  marketingCustomers(
+  async marketingCustomers(
     @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
     filter: MarketingCustomerFilter | undefined,
     @Args() page: ConnectionArgs,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    const source = context.services.marketing.segment(context.caller, filter);
+    const source = await context.services.marketing.segment(context.caller, filter);
     return context.read.connection(info, source, { first: page.first, after: page.after });
   }
 
@@ -30,7 +30,7 @@ export class MarketingResolver {
   @Query(() => [TierSegmentCountView], {
     description: 'Customers of the segment per tier (and branch), best tier first.',
   })
-  tierSegmentSummary(
+  async tierSegmentSummary(
     @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
     filter: MarketingCustomerFilter | undefined,
     @Arg('byBranch', () => Boolean, { defaultValue: false }) byBranch: boolean,
@@ -42,7 +42,7 @@ export class MarketingResolver {
     @Ctx() context: RequestContext,
   ): Promise<TierSegmentCountView[]> {
     const { marketing } = context.services;
-    return context.read.aggregate(marketing.segment(context.caller, filter), (rows) =>
+    return context.read.aggregate(await marketing.segment(context.caller, filter), (rows) =>
       marketing.tierCountsSql(rows, byBranch, asOf),
     );
   }
@@ -51,7 +51,7 @@ export class MarketingResolver {
   @Query(() => [TierTransitionView], {
     description: 'Customers of the segment per tier move since a date (from tier, to tier).',
   })
-  tierTransitionSummary(
+  async tierTransitionSummary(
     @Arg('filter', () => MarketingCustomerFilter, { nullable: true })
     filter: MarketingCustomerFilter | undefined,
     @Arg('since', () => LocalDateScalar) since: string,
@@ -59,7 +59,7 @@ export class MarketingResolver {
     @Ctx() context: RequestContext,
   ): Promise<TierTransitionView[]> {
     const { marketing } = context.services;
-    return context.read.aggregate(marketing.segment(context.caller, filter), (rows) =>
+    return context.read.aggregate(await marketing.segment(context.caller, filter), (rows) =>
       marketing.tierTransitionsSql(rows, since, byBranch),
     );
   }

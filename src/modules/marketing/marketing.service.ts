@@ -12,6 +12,8 @@ import type { BusinessClock } from '../../time/clock';
 import { knownDay } from '../../graphql/known-day';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
 import { SegmentCount } from './segment-count.entity';
+import type { BranchDirectory } from '../branch/branch-directory';
+import { BRANCH_CODE } from '../branch/branch.entity';
 
 const MAX_DAYS = 3660;
 
@@ -58,7 +60,33 @@ export class MarketingService {
   constructor(
     private readonly ruleSets: ActiveRuleSets,
     private readonly clock: BusinessClock,
+    private readonly branches: BranchDirectory,
   ) {}
+
+  /**
+   * The path of the subtree `filter.branchCode` names. A code no branch has would give an
+   * empty campaign, as would a branch outside the caller's own (its row rule leaves none of
+   * that branch's customers): both are refused. The tree is reference data every role reads,
+   * so saying which is the case tells nothing about anyone.
+   */
+  private async branchPath(caller: Caller, code: string): Promise<string> {
+    const field = 'filter.branchCode';
+    const typed = typedIdentifier(code);
+    const path = BRANCH_CODE.test(typed) ? (await this.branches.find(typed))?.path : undefined;
+    if (path === undefined) {
+      throw new BadUserInputError(`${field} names no branch`, { field, rule: 'UNKNOWN_BRANCH' });
+    }
+    const within = (inner: string, outer: string) =>
+      inner === outer || inner.startsWith(`${outer}.`);
+    if (!within(path, caller.branchPath) && !within(caller.branchPath, path)) {
+      throw new ForbiddenError(`${field} names a branch outside the caller's`, {
+        role: caller.role,
+        field,
+        rule: 'BRANCH_SCOPE',
+      });
+    }
+    return path;
+  }
 
   /** A tier's position by rank in the active tier rule set, as SQL (1 = best). */
   private rankSql(tierSql: string): string {
@@ -93,7 +121,7 @@ export class MarketingService {
       group by 1, 2, 3 order by ${this.rankSql('tp.tier')}, ${this.rankSql('tn.tier')}, 3`;
   }
 
-  segment(caller: Caller, given?: MarketingCustomerFilter | null): RootSource {
+  async segment(caller: Caller, given?: MarketingCustomerFilter | null): Promise<RootSource> {
     // null, as everywhere in the filter, is no condition.
     const filter = given ?? {};
     if (caller.role === Role.MARKETING && filter.consentGiven === false) {
@@ -124,6 +152,9 @@ export class MarketingService {
         rule: 'REQUIRED',
       });
     }
+    const branchPath = filter.branchCode
+      ? await this.branchPath(caller, filter.branchCode)
+      : undefined;
     // Tiers held now are the active rules' tiers: another code is a typo, which would give an
     // empty campaign. A past date's tiers, and those a customer moved from or to, may be
     // those of a retired version.
@@ -143,12 +174,12 @@ export class MarketingService {
       // null, as for every other field, is no condition.
       if (consent !== undefined && consent !== null)
         where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
-      if (filter.branchCode) {
+      if (branchPath !== undefined) {
         // An array, not a join: the planner, which cannot know how many branches a code's
         // subtree holds, then keeps to the ordered index range instead of a branch at a time.
-        const code = c.param(typedIdentifier(filter.branchCode), 'text');
-        where.push(`${c.col('branch')} = any(array(select b.id from branch b, branch root
-            where root.code = ${code} and (b.path = root.path or b.path like root.path || '.%')))`);
+        const path = c.param(branchPath, 'text');
+        where.push(`${c.col('branch')} = any(array(select b.id from branch b
+            where b.path = ${path} or b.path like ${path} || '.%'))`);
       }
       if (current) {
         // One tier as a plain equality: the index then yields the tier's customers in CIF

@@ -153,7 +153,7 @@ export async function exportSegment(
     });
   }
   const filter = parseFilter(schema, url.searchParams.get('filter'));
-  const source = context.services.marketing.segment(context.caller, filter);
+  const source = await context.services.marketing.segment(context.caller, filter);
 
   const after = url.searchParams.get('after') ?? undefined;
   const read = (
