@@ -138,6 +138,13 @@ async function start(config: Config, opened: Opened): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // npm runs the hub through a shell that does not pass a SIGTERM on: npm and the shell
+  // stop, and the hub, orphaned, would go on serving and holding its PostgreSQL. Started by
+  // npm, the hub stops when the process that started it is gone.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && onSignal('npm stopped'), 500).unref();
+  }
   logger.info('starting', { pid: process.pid });
   /** Awaits a start-up step, hands over what it opened, then honours a signal. */
   const step = async <T>(work: Promise<T>, keep?: (result: T) => void): Promise<T> => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
@@ -11,6 +12,8 @@ import {
 } from '../setup/factories';
 import { run } from '../setup/process';
 import { startTestHub, TEST_SECRETS_ENV, type TestHub } from '../setup/test-app';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -68,6 +71,56 @@ describe('the hub as a process', () => {
     expect(process_.output()).toContain('SIGTERM: stopping the hub');
     expect(process_.output()).not.toContain('is ready at');
   }, 60_000);
+
+  it('stops with npm start when npm is sent a SIGTERM, where the shell between them would have left it running', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start', '--silent'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: hub.databaseUrl,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        NODE_ENV: 'test',
+        SEED_DEMO: 'false',
+        TIER_WORKER_INTERVAL_MS: '0',
+        ...TEST_SECRETS_ENV,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const ready = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return response?.status === 200;
+    };
+    /** The hub's process id, from its log line "starting". */
+    const hubPid = () =>
+      output
+        .split('\n')
+        .filter((line) => line.includes('"message":"starting"'))
+        .map((line) => (JSON.parse(line) as { pid: number }).pid)[0];
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      for (let i = 0; i < 120 && !(await ready()); i++) await pause(500);
+      expect(hubPid()).toBeGreaterThan(0);
+      npm.kill('SIGTERM');
+      for (let i = 0; i < 60 && alive(hubPid()!); i++) await pause(500);
+      expect(alive(hubPid()!)).toBe(false);
+      expect(await ready()).toBe(false);
+      expect(output).toContain('npm stopped: stopping the hub');
+    } finally {
+      npm.kill('SIGKILL');
+      if (hubPid() && alive(hubPid()!)) process.kill(hubPid()!, 'SIGKILL');
+    }
+  }, 90_000);
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
     const process_ = await startHub(hub.databaseUrl, { SHUTDOWN_GRACE_MS: '20000' });
