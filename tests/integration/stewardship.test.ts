@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/auth/roles';
+import { addDays } from '../../src/time/clock';
 import { MergeKind } from '../../src/modules/golden/customer-merge.entity';
 import {
   CUSTOMER_REFERENCES,
@@ -17,6 +18,7 @@ import {
   INGEST_RISK_SCORES,
   insertBranches,
   insertPortfolio,
+  mobile,
   nextNumbers,
   recordDecision,
   residentId,
@@ -1144,6 +1146,105 @@ describe('stewardship', () => {
       [`%-${n}%`],
     );
     expect(holders).toEqual([{ customer_id: d!.id }]);
+  });
+
+  /**
+   * Matching merges C into A, then moves C's record on to B, whom a steward said A is not:
+   * records a, b and c of one name and birth date, none with documents, c with a mobile and
+   * an e-mail that a takes up (the merge) and b then takes up too (the move).
+   */
+  async function mergedThenMoved() {
+    const n = nextNumbers(3);
+    const person = (k: number, system: string, contacts: string[]) =>
+      customerRecord(k, {
+        sourceSystem: system,
+        sourceKey: `MOVED-${n}`,
+        // A common name: the same name and birth date alone only make a review task.
+        name: '李娜',
+        birthDate: addDays('1960-01-01', n % 10_000),
+        gender: 'FEMALE',
+        identityDocuments: [],
+        contactPoints: contacts.map((kind) =>
+          kind === 'MOBILE'
+            ? { kind, value: mobile(n + 2) }
+            : { kind: 'EMAIL', value: `moved${n}@example.cn` },
+        ),
+      });
+    const [a] = await ingest(person(n, 'POLICY_ADMIN', []));
+    const [b] = await ingest(person(n + 1, 'AGENCY', []));
+    ok(
+      await hub.gql(
+        `mutation ($a: ID!, $b: ID!) {
+          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+        { a: a!.id, b: b!.id },
+        Role.STEWARD,
+      ),
+    );
+    const [c] = await ingest(person(n + 2, 'APP', ['MOBILE', 'EMAIL']));
+    expect(c!.id).not.toBe(a!.id);
+    await ingest(person(n, 'POLICY_ADMIN', ['MOBILE']));
+    const [merge] = await hub.sql<{ id: string }>(
+      `select id from customer_merge where absorbed_id = $1 and survivor_id = $2`,
+      [c!.id, a!.id],
+    );
+    expect(merge).toBeDefined();
+    await ingest(person(n + 1, 'AGENCY', ['MOBILE', 'EMAIL']));
+    const holder = await hub.sql<{ customer_id: string }>(
+      `select customer_id from source_record where source_system = 'APP' and source_key = $1`,
+      [`MOVED-${n}`],
+    );
+    expect(holder).toEqual([{ customer_id: b!.id }]);
+    return { a: a!.id, b: b!.id, c: c!.id, merge: merge!.id };
+  }
+
+  it('resolves a merged-away customer to where matching has since moved its records', async () => {
+    const { b, c } = await mergedThenMoved();
+    const found = ok(await hub.gql(LOOKUP, { by: { id: c } }, Role.STEWARD)).customer;
+    expect(found).toMatchObject({ id: b, resolvedFrom: c });
+  });
+
+  it('refuses to undo a merge whose absorbed customer’s records have all moved on since', async () => {
+    const { a, c, merge } = await mergedThenMoved();
+    const before = await snapshot([a, c]);
+    const res = await hub.gql(UNMERGE, { id: merge, reason: REASON }, Role.STEWARD);
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'mergeId',
+      rule: 'RECORDS_MOVED',
+    });
+    expect(await snapshot([a, c])).toEqual(before);
+  });
+
+  it('takes along, when undone, a customer matching merged in since through a record that goes back', async () => {
+    const n = nextNumbers(3);
+    // X and Y merged by a steward; Y's record then becomes Z's (Z's resident ID), which
+    // brings Z in; Z holds a policy under its CIF number.
+    const [x] = await ingest(customerRecord(n));
+    const [y] = await ingest(undocumented(n + 1, { sourceSystem: 'APP' }));
+    const [z] = await ingest(customerRecord(n + 2, { sourceSystem: 'AGENCY' }));
+    const [, , cifZ] = await cifNumbers(hub, [x!.id, y!.id, z!.id]);
+    const policy = autoPolicyRecord(n + 2, cifZ!);
+    const [outcome] = Object.values(
+      ok(await hub.gql(INGEST_POLICIES, { records: [policy] }, Role.INGEST)),
+    );
+    expect(outcome.rejected).toBe(0);
+    const merged = await merge(x!.id, y!.id);
+    await ingest(customerRecord(n + 2, { sourceSystem: 'APP', sourceKey: `PA-${n + 1}` }));
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    // Z follows its record, wherever that went: never to X, who holds none of Z's.
+    const [zRecord] = await hub.sql<{ customer_id: string }>(
+      `select customer_id from source_record where source_system = 'AGENCY' and source_key = $1`,
+      [`PA-${n + 2}`],
+    );
+    const found = ok(await hub.gql(LOOKUP, { by: { cifNo: cifZ } }, Role.STEWARD)).customer;
+    expect(found.id).toBe(zRecord!.customer_id);
+    expect(found.id).not.toBe(x!.id);
+    const holders = await hub.sql<{ customer_id: string }>(
+      `select distinct pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+       where p.policy_no = $1`,
+      [policy.policyNo],
+    );
+    expect(holders).toEqual([{ customer_id: zRecord!.customer_id }]);
   });
 
   describe('access', () => {

@@ -23,7 +23,7 @@ import { countBucket, expectedHolders } from '../matching/name-frequency';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
-import { followReferences, mergeCustomers } from '../stewardship/merge';
+import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
 import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
 
@@ -278,10 +278,14 @@ export class CustomerBatch {
         : [];
     });
     const followed = new Map<string, Record<string, number>>();
+    const at = this.clock.now().toISOString();
+    // Customers merged away earlier follow their records too, with what names them by CIF.
+    const left = [...new Set(moved.map(({ record }) => record.customerId))];
+    const repointed = await followRecordsOfMerged(this.em, left, at);
     await followReferences(
       this.em,
-      moved.map(({ record, to }) => ({ key: record.key, to })),
-      this.clock.now().toISOString(),
+      [...moved.map(({ record, to }) => ({ key: record.key, to })), ...repointed],
+      at,
       followed,
     );
     await this.auditRegroups(moved, followed);

@@ -870,6 +870,24 @@ export async function unmergeCustomers(
          and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
     { survivor, absorbed, at },
   );
+  // The absorbed customer comes back as the records it held: where matching has since
+  // moved them all to another customer, it would come back with none, a golden record of
+  // nothing beside the one that holds them.
+  const journaledRecords = journal.changed.source_record ?? [];
+  if (journaledRecords.length > 0) {
+    const [{ held }] = (await run<{ held: number }>(
+      em,
+      `select count(*)::int as held from source_record where customer_id = :absorbed::uuid`,
+      { absorbed },
+    )) as [{ held: number }];
+    if (held === 0) {
+      throw new ConflictError(
+        `the records customer ${absorbed} held have since moved to other customers: it would come back with none`,
+        { field: 'mergeId', rule: 'RECORDS_MOVED' },
+      );
+    }
+  }
+  const repointed = await followRecordsOfMerged(em, [survivor, absorbed], at);
   // Each row with the customer its reference names now: what was written for the absorbed
   // customer while it was merged away goes back to it, and a row its source re-sent naming
   // the survivor meanwhile stays with the survivor, whatever the journal held. A reference
@@ -886,7 +904,10 @@ export async function unmergeCustomers(
   );
   const followed = await followReferences(
     em,
-    naming.map(({ key, to }) => ({ key, to, from: to === absorbed ? survivor : absorbed })),
+    [
+      ...naming.map(({ key, to }) => ({ key, to, from: to === absorbed ? survivor : absorbed })),
+      ...repointed.filter((m) => ![survivor, absorbed].includes(m.to)),
+    ],
     at,
   );
   const decision = await undoDecision(em, merge, by, reason, now);
@@ -911,7 +932,7 @@ export async function unmergeCustomers(
     { at, by, reason, id: mergeId },
   );
   await recomputeCustomers(em, [survivor, absorbed], options);
-  await queueTiers(em, [survivor, absorbed], 'unmerge');
+  await queueTiers(em, [survivor, absorbed, ...repointed.map((m) => m.to)], 'unmerge');
   await em.insertMany(AuditEvent, [
     new AuditLog(clock).entity(options.actor ?? systemActor(by), {
       action: AuditAction.CUSTOMER_UNMERGE,
@@ -929,6 +950,41 @@ export async function unmergeCustomers(
     }),
   ]);
   return { survivorId: survivor, absorbedId: absorbed, restored, followed, decision };
+}
+
+/**
+ * Customers merged into one of `holders` whose records matching or an unmerge has since
+ * moved on resolve to where their records are now: the customer holding the earliest of
+ * the records each had when it was merged away. Otherwise a merged-away id (and its CIF
+ * number on a policy) would name a customer that no longer holds any of its records, and
+ * that a steward may have said is someone else. The references by CIF number to move with
+ * them (for followReferences).
+ */
+export async function followRecordsOfMerged(
+  em: EntityManager,
+  holders: string[],
+  at: string,
+): Promise<ReferenceMove[]> {
+  if (holders.length === 0) return [];
+  const moved = await run<{ cif_no: string; from: string; to: string }>(
+    em,
+    `with own as (
+       select distinct on (c.id) c.id, c.cif_no, c.merged_into_id as was, sr.customer_id as holder
+       from customer c
+       join customer_merge m on m.absorbed_id = c.id and m.unmerged_at is null
+       cross join lateral jsonb_to_recordset(
+         coalesce(m.journal->'changed'->'source_record', '[]'::jsonb)) j(id uuid)
+       join source_record sr on sr.id = j.id
+       where c.merged_into_id in (select unnest(:holders::uuid[]))
+       order by c.id, sr.created_at, sr.id)
+     update customer t set merged_into_id = own.holder, ${stampSql('updated_at')},
+       ${stampSql('version')}
+     from own join customer h on h.id = own.holder and h.merged_into_id is null
+     where t.id = own.id and own.holder <> own.was
+     returning own.cif_no, own.was as "from", own.holder as "to"`,
+    { holders: `{${holders.join(',')}}`, at },
+  );
+  return moved.map((m) => ({ key: `CIF:${m.cif_no}`, from: m.from, to: m.to }));
 }
 
 /** Rows whose reference (referenceKey) is `key` go to customer `to`: those of `from`, if given. */
