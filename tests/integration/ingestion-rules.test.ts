@@ -10,8 +10,10 @@ import {
   INGEST_POLICIES,
   INGEST_RISK_SCORES,
   insertBranches,
+  mobile,
   nextNumber,
   plate,
+  residentId,
   riskScoreRecord,
   vin,
 } from '../setup/factories';
@@ -104,6 +106,39 @@ describe('ingestion records one by one', () => {
       expect(await hub.sql(`select name from customer where id = $1`, [nfc!.id])).toEqual([
         { name: `René ${ns[0]}` },
       ]);
+    });
+
+    it('reject a source key that is or holds a mobile, a resident ID number or an e-mail, kept and shown in clear as it is', async () => {
+      const ns = Array.from({ length: 5 }, () => nextNumber());
+      const keyed = (n: number, sourceKey: string) =>
+        customerRecord(n, { sourceSystem: 'CALL_CENTRE', sourceKey });
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          keyed(ns[0]!, residentId(ns[0]!)),
+          // A wrong check character still reads as someone's number.
+          keyed(
+            ns[1]!,
+            `CC-${residentId(ns[1]!).slice(0, 17)}${residentId(ns[1]!).endsWith('0') ? '1' : '0'}`,
+          ),
+          keyed(ns[2]!, `+86${mobile(ns[2]!)}`),
+          keyed(ns[3]!, `c${ns[3]}@example.cn`),
+          keyed(ns[4]!, `CC${String(ns[4]).padStart(10, '0')}`),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        [['sourceKey', 'PERSONAL_KEY']],
+        [['sourceKey', 'PERSONAL_KEY']],
+        [['sourceKey', 'PERSONAL_KEY']],
+        [['sourceKey', 'PERSONAL_KEY']],
+        'accepted',
+      ]);
+      // Nothing of the refused records is kept, their keys least of all.
+      const kept = await hub.sql<{ source_key: string }>(
+        `select source_key from source_record where source_system = 'CALL_CENTRE'
+         and source_key like any($1)`,
+        [[`%${residentId(ns[0]!)}%`, `%${mobile(ns[2]!)}%`, `%c${ns[3]}@%`]],
+      );
+      expect(kept).toEqual([]);
     });
 
     it('reject a contact verified by a method that cannot reach it, and only that record', async () => {

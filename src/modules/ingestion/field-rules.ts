@@ -17,7 +17,7 @@ import {
   MIN_COVER_DATE,
   PAST_INSTANTS,
 } from '../../validation/instants';
-import { halfWidth } from '../../validation';
+import { checkMobile, checkResidentId, halfWidth } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
@@ -41,6 +41,12 @@ interface TextRule {
    * where the accident was): kept with those masked (maskPersonal), as every role reads it.
    */
   masked?: boolean;
+  /**
+   * An identifier kept in clear and shown wherever its record is (lineage, links, audit): a
+   * source system's key that is a person's mobile, ID number or e-mail is refused
+   * (PERSONAL_KEY), as it could be neither masked nor sealed and still find its record.
+   */
+  notPersonal?: boolean;
 }
 
 /** A birth date, from MIN_BIRTH_DATE to today in the business time zone. */
@@ -124,7 +130,7 @@ export const FIELD_RULES = {
       TextRule
     >,
   },
-  'CustomerRecordInput.sourceKey': code(64),
+  'CustomerRecordInput.sourceKey': { ...code(64), notPersonal: true },
   'CustomerRecordInput.name': name(100),
   'CustomerRecordInput.birthDate': BIRTH_DATE,
   'CustomerRecordInput.branchCode': code(32),
@@ -219,6 +225,7 @@ export function RuledField(key: RuledFieldKey, options: FieldOptions = {}): Prop
 
 const FULL_WIDTH_AS_ASCII = 'full-width digits and letters read as ASCII';
 const MASKED = 'kept with a mobile, an identity number or an e-mail in it masked';
+const NOT_PERSONAL = 'no mobile, resident ID number or e-mail in it';
 const BIRTH_DATES = `from ${MIN_BIRTH_DATE} to today in the business time zone`;
 const coverDates = (rule: CoverDateRule) =>
   `from ${MIN_COVER_DATE} to ${rule.yearsAhead} ${rule.yearsAhead === 1 ? 'year' : 'years'} after today in the business time zone`;
@@ -242,6 +249,7 @@ function clauses(rule: TextRule, required: boolean): string[] {
     ...(rule.type === 'code' ? [FULL_WIDTH_AS_ASCII] : []),
     ...(rule.format ? [rule.format.says] : []),
     ...(rule.masked ? [MASKED] : []),
+    ...(rule.notPersonal ? [NOT_PERSONAL] : []),
     ...(mayNotBeBlank(rule, required) ? ['not blank'] : []),
   ];
 }
@@ -300,7 +308,10 @@ export function fieldRuleRows(): FieldRuleRow[] {
     max: rule.max,
     asciiDigitsAndLetters: rule.type === 'code',
     notBlank: mayNotBeBlank(rule, required),
-    also: [rule.format?.says, rule.masked && MASKED].filter(Boolean).join('; ') || undefined,
+    also:
+      [rule.format?.says, rule.masked && MASKED, rule.notPersonal && NOT_PERSONAL]
+        .filter(Boolean)
+        .join('; ') || undefined,
   });
   const lists = Object.entries(LIST_LIMITS).map(([field, most]): FieldRuleRow => {
     const [type, name] = field.split('.');
@@ -461,6 +472,25 @@ export function freeTextProblem(
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
+/**
+ * Whether `text` holds a person's mobile (11 digits, +86 or 86 before them allowed), resident
+ * ID number (18 characters or a legacy 15, a check character wrong or not) or e-mail.
+ */
+function holdsPersonalValue(text: string): boolean {
+  if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)) return true;
+  // Any birth date will do: the question is whether it reads as someone's number.
+  const anyDay = '9999-12-31';
+  const residentId = (run: string) => {
+    const checked = checkResidentId(run, anyDay);
+    return checked.ok || checked.violations.every((v) => v.rule === 'ID_CHECKSUM');
+  };
+  return (text.match(/\d+[Xx]?/g) ?? []).some(
+    (run) =>
+      ((run.length === 18 || run.length === 15) && residentId(run)) ||
+      ((run.length === 11 || run.length === 13) && checkMobile(run).ok),
+  );
+}
+
 function normalizeText(
   rule: TextRule,
   value: string,
@@ -490,7 +520,13 @@ function normalizeText(
         ? { rule: 'MAX_LENGTH', message: `must be at most ${rule.max} characters, got ${length}` }
         : normalized && rule.format && !rule.format.pattern.test(normalized)
           ? { rule: rule.format.rule, message: `must be ${rule.format.says}` }
-          : undefined;
+          : rule.notPersonal && holdsPersonalValue(normalized)
+            ? {
+                rule: 'PERSONAL_KEY',
+                message:
+                  "must not hold a person's mobile, resident ID number or e-mail: it is kept and shown in clear",
+              }
+            : undefined;
   if (problem) errors.push({ field, ...problem });
   return rule.masked ? maskPersonal(normalized) : normalized;
 }
