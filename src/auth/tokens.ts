@@ -1,3 +1,4 @@
+import { isBlank } from '../modules/ingestion/field-rules';
 import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import {
@@ -142,7 +143,8 @@ export class TokenVerifier {
       );
     }
     const { sub, role, branch } = payload;
-    if (typeof sub !== 'string' || !sub) throw refused('has no subject (sub)');
+    // The audit log names every caller by it: spaces or invisible characters name no one.
+    if (typeof sub !== 'string' || isBlank(sub)) throw refused('has no subject (sub)');
     if (!ROLES.includes(role as Role)) {
       throw refused(`has no known role: role is one of ${ROLES.join(', ')}`);
     }

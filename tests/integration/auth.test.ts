@@ -144,6 +144,7 @@ describe('bearer tokens in development and tests (HS256)', () => {
     ],
     ['a token of an unknown role', () => sign(claims({ role: 'root' })), /has no known role/],
     ['a token without a subject', () => sign(claims({ sub: undefined })), /has no subject/],
+    ['a token whose subject is blank', () => sign(claims({ sub: ' \u200b ' })), /has no subject/],
     ['a malformed token', async () => 'not-a-jwt', /malformed/],
   ];
 
