@@ -1148,6 +1148,39 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
+  it('keeps the absorbed customer’s tier closed for the merged time when undone, opening it again from then on', async () => {
+    const [a, b] = await customers(2);
+    const periods = () =>
+      hub.sql<{ tier: string; valid_from: Date; valid_to: Date | null }>(
+        `select tier, valid_from, valid_to from tier_assignment where customer_id = $1
+         order by valid_from, id`,
+        [b!.id],
+      );
+    const [held] = await periods();
+    expect(held).toMatchObject({ valid_to: null });
+    const merged = await merge(a!.id, b!.id);
+    hub.clock.set(new Date(Date.now() + 60_000));
+    try {
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+      const [closed, reopened, ...more] = await periods();
+      // Merged away, B held no tier of its own: the history says so, and is not rewritten.
+      expect(closed!.valid_to).not.toBeNull();
+      expect(reopened).toMatchObject({ tier: held!.tier, valid_to: null });
+      expect(reopened!.valid_from.getTime()).toBe(hub.clock.now().getTime());
+      expect(more).toEqual([]);
+      const history = ok(
+        await hub.gql(
+          `query ($id: ID!) { customer(by: { id: $id }) { tier { tier } } }`,
+          { id: b!.id },
+          Role.STEWARD,
+        ),
+      );
+      expect(history.customer.tier.tier).toBe(held!.tier);
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
   /**
    * Matching merges C into A, then moves C's record on to B, whom a steward said A is not:
    * records a, b and c of one name and birth date, none with documents, c with a mobile and

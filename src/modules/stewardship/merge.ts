@@ -12,6 +12,7 @@ import { ReviewStatus } from '../golden/match-review.entity';
 import { DEFAULT_GENERIC_HOLDERS } from '../matching/settings';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { recomputeGolden } from '../golden/survivorship';
+import { RecomputeCause } from '../tier/tier.service';
 import { earliestRecords, recordDecisions, type SavedDecision } from './decisions';
 
 /**
@@ -52,6 +53,11 @@ export interface CustomerReference {
   heldOnce?: string[];
   /** Journaled beside a dropped row: SQL over it (`gone`) of what its return depends on. */
   droppedWith?: Record<string, string>;
+  /**
+   * `close`: the unmerge leaves the rows the merge closed as they are (history is not
+   * rewritten) and opens a copy of each, these columns set by SQL (`:at`, the unmerge).
+   */
+  reopen?: Record<string, string>;
   /** SQL over a dropped row `r` and its journal entry `e`: it comes back only where true. */
   restoreIf?: string;
   /**
@@ -115,13 +121,22 @@ export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
   // that day": moved, the absorbed customer's periods would overlap the survivor's and give
   // it two tiers on past days (tier as of a date, segment counts, transitions). So the
   // absorbed customer keeps its history, its open period ending at the merge, and the
-  // survivor is recomputed from everything it now holds.
+  // survivor is recomputed from everything it now holds. An unmerge opens the tier again
+  // from then on (the worker, queued, recomputes it): while merged away, the customer held
+  // none of its own.
   {
     table: 'tier_assignment',
     column: 'customer_id',
     merge: 'close',
     where: 't.valid_to is null',
     also: { valid_to: `greatest(:at::timestamptz, t.valid_from)` },
+    reopen: {
+      id: `nextval(pg_get_serial_sequence('tier_assignment', 'id'))`,
+      valid_from: ':at::timestamptz',
+      valid_to: 'null',
+      computed_xid: 'pg_current_xact_id()',
+      cause: `'${RecomputeCause.CHANGE}'`,
+    },
   },
   // Customers merged into the absorbed one earlier now point at the survivor: merged_into
   // always names an unmerged customer, so a merged-away id resolves in one step.
@@ -709,7 +724,7 @@ interface MergeRow {
 /**
  * Undoes one merge inside the caller's transaction. The journaled rows that are where the
  * merge left them get back the values they held (moved rows return to the absorbed
- * customer, its closed tier reopens), the rows it dropped come back, both customers get
+ * customer, its tier opens again from now on), the rows it dropped come back, both customers get
  * back their own columns (the absorbed one is active again), both golden records are
  * recomputed from their source records, both tiers are queued, and the unmerge is audited.
  * Rows that reached the survivor after the merge stay with it, as do rows moved on since.
@@ -765,6 +780,25 @@ export async function unmergeCustomers(
     const rows = journal.changed[ref.table] ?? [];
     if (rows.length === 0) continue;
     const key = keyOf(ref.table);
+    if (ref.reopen) {
+      const copy = Object.entries(ref.reopen)
+        .map(([column, sql]) => `'${column}', ${sql}`)
+        .join(', ');
+      const [{ n }] = (await run<{ n: number }>(
+        em,
+        `with back as (insert into ${ref.table}
+           select (jsonb_populate_record(t, jsonb_build_object(${copy}))).*
+           from ${ref.table} t
+           join jsonb_populate_recordset(null::${ref.table}, :journal::jsonb) j
+             on ${key.map((c) => `t."${c}" = j."${c}"`).join(' and ')}
+           where t.${ref.column} = :holder::uuid
+           returning 1)
+         select count(*)::int as n from back`,
+        { journal: JSON.stringify(rows), holder: absorbed, at },
+      )) as [{ n: number }];
+      restored[ref.table] = { restored: n, journaled: rows.length };
+      continue;
+    }
     const sets = [
       ...(ref.merge === 'move' ? [`${ref.column} = j.${ref.column}`] : []),
       ...Object.keys(ref.also ?? {}).map((column) => `"${column}" = j."${column}"`),
