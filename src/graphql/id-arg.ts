@@ -12,3 +12,14 @@ export function IdArg(name: string, options: { description?: string } = {}) {
     arg: { name, typeFunc: () => ID, options },
   });
 }
+
+/** An optional `ID` argument, checked as IdArg checks one: absent or null is undefined. */
+export function OptionalIdArg(name: string, options: { description?: string } = {}) {
+  return createParameterDecorator(
+    ({ args }) =>
+      args[name] === undefined || args[name] === null
+        ? undefined
+        : validOrThrow(name, checkUuid(String(args[name]))),
+    { arg: { name, typeFunc: () => ID, options: { ...options, nullable: true } } },
+  );
+}

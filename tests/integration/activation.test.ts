@@ -283,6 +283,77 @@ describe('activating a rule set version', () => {
     expect((await activateAndWait(hub, draft.id)).job).toMatchObject({ state: 'SUCCEEDED' });
   });
 
+  it('switches a renamed tier and the entitlement rules that grant it in one transaction', async () => {
+    // The tier most customers hold, and one of its customers.
+    const [{ tier: held, cif_no: cifNo }] = await hub.sql<{ tier: string; cif_no: string }>(
+      `select current_tier as tier, min(cif_no) as cif_no from customer
+       where current_tier is not null group by 1 order by count(*) desc limit 1`,
+    );
+    const rename = (code: string) => (code === held ? 'RENAMED' : code);
+    const tierDocument = structuredClone(DEFAULT_TIER_RULE_SET) as any;
+    for (const t of tierDocument.tiers) t.code = rename(t.code);
+    for (const cell of tierDocument.matrix) cell.tier = rename(cell.tier);
+    const grantDocument = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET) as any;
+    for (const grant of grantDocument.grants) grant.tiers = grant.tiers.map(rename);
+    const draft = async (kind: string, document: object) =>
+      (await hub.gql(DRAFT, { input: { kind, document, note: `${held} is now RENAMED` } })).data!
+        .createRuleSetDraft as { id: string; valid: boolean };
+    const tiers = await draft('TIER', tierDocument);
+    const grants = await draft('ENTITLEMENT', grantDocument);
+    // Alone, each is checked against the other kind's active version, which it does not fit.
+    expect(grants.valid).toBe(false);
+    const validate = `query ($id: ID!, $with: ID) {
+      validateRuleSetVersion(id: $id, alongWith: $with) { valid problems { rule } } }`;
+    expect((await hub.gql(validate, { id: grants.id })).data!.validateRuleSetVersion.valid).toBe(
+      false,
+    );
+    expect(
+      (await hub.gql(validate, { id: grants.id, with: tiers.id })).data!.validateRuleSetVersion,
+    ).toEqual({ valid: true, problems: [] });
+    expect((await activateAndWait(hub, tiers.id)).job).toMatchObject({ state: 'FAILED' });
+    const wrong = await hub.gql(
+      `mutation ($id: ID!, $with: ID) { activateRuleSetVersion(id: $id, alongWith: $with) { id } }`,
+      { id: tiers.id, with: (await tierDraft(2750)).id },
+    );
+    expect(wrong.errors![0].extensions).toMatchObject({ field: 'alongWith', rule: 'WRONG_KIND' });
+
+    const started = await hub.gql(
+      `mutation ($id: ID!, $with: ID) { activateRuleSetVersion(id: $id, alongWith: $with) {
+        id alongWith { id } } }`,
+      { id: tiers.id, with: grants.id },
+    );
+    expect(started.errors).toBeUndefined();
+    expect(started.data!.activateRuleSetVersion.alongWith).toEqual({ id: grants.id });
+    await hub.app.services.activations.idle();
+    const active = await hub.sql(
+      `select kind, id from rule_set_version where status = 'ACTIVE' order by kind`,
+    );
+    expect(active).toEqual([
+      { kind: 'ENTITLEMENT', id: grants.id },
+      { kind: 'TIER', id: tiers.id },
+    ]);
+    // The customers of the renamed tier hold it, with the services it grants, at once.
+    const profile = await hub.gql(
+      `query ($cif: String!) { customer(by: { cifNo: $cif }) {
+        tier { tier } entitlements { service } } }`,
+      { cif: cifNo },
+      Role.FRONTLINE,
+    );
+    expect(profile.data!.customer.tier.tier).toBe('RENAMED');
+    expect(profile.data!.customer.entitlements.length).toBeGreaterThan(0);
+
+    // And back, the same way, for the other cases of this file.
+    const back = await draft('ENTITLEMENT', DEFAULT_ENTITLEMENT_RULE_SET);
+    const original = await draft('TIER', DEFAULT_TIER_RULE_SET);
+    const restored = await hub.gql(
+      `mutation ($id: ID!, $with: ID) { activateRuleSetVersion(id: $id, alongWith: $with) { id } }`,
+      { id: back.id, with: original.id },
+    );
+    expect(restored.errors).toBeUndefined();
+    await hub.app.services.activations.idle();
+    expect(await activeTierVersion()).toBe(original.id);
+  });
+
   it('refuses at once what is not a valid draft, without starting a job', async () => {
     const jobs = async () =>
       (await hub.sql('select count(*)::int as n from rule_set_activation'))[0].n;

@@ -26,6 +26,13 @@ export class RuleSetActivation extends BaseEntity<'state' | 'customersDone'> {
   @ManyToOne(() => RuleSetVersion, { deleteRule: 'restrict' })
   ruleSetVersion!: Rel<RuleSetVersion>;
 
+  /**
+   * A draft of the other kind switched in the same transaction: entitlement rules that grant
+   * a tier the tier draft renames or adds, so that no customer is without them in between.
+   */
+  @ManyToOne(() => RuleSetVersion, { deleteRule: 'restrict', nullable: true })
+  alongWith?: Rel<RuleSetVersion>;
+
   @Enum({ items: () => ActivationState, type: 'text', default: ActivationState.QUEUED })
   state: ActivationState = ActivationState.QUEUED;
 

@@ -42,7 +42,7 @@ export class RuleSetActivations {
    * Records the job and starts it; the version must be a valid draft (checked before). One
    * activation runs at a time: another one is refused with CONFLICT while it runs.
    */
-  async start(actor: AuditActor, versionId: string): Promise<string> {
+  async start(actor: AuditActor, versionId: string, alongWith?: string): Promise<string> {
     await this.failAbandoned();
     const id = randomUUID();
     const client = await this.pool.connect();
@@ -60,24 +60,27 @@ export class RuleSetActivations {
         );
       }
       await client.query(
-        `insert into rule_set_activation (id, rule_set_version_id, requested_by, created_at, updated_at)
-         values ($1, $2, $3, $4, $4)`,
-        [id, versionId, `${actor.subject} (${actor.role})`, this.clock.now()],
+        `insert into rule_set_activation
+           (id, rule_set_version_id, along_with_id, requested_by, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $5)`,
+        [id, versionId, alongWith ?? null, `${actor.subject} (${actor.role})`, this.clock.now()],
       );
       await new AuditLog(this.clock).record(client, actor, {
         action: AuditAction.RULE_SET_ACTIVATION,
         target: { type: 'RuleSetVersion', id: versionId },
-        details: { activation: id },
+        details: { activation: id, ...(alongWith && { alongWith }) },
       });
       await client.query('commit');
     } catch (error) {
       await this.release(client, id, true);
       throw error;
     }
-    const job = this.run(id, versionId, client).finally(async () => {
-      await this.release(client, id, false);
-      this.running.delete(job);
-    });
+    const job = this.run(id, [versionId, ...(alongWith ? [alongWith] : [])], client).finally(
+      async () => {
+        await this.release(client, id, false);
+        this.running.delete(job);
+      },
+    );
     this.running.add(job);
     return id;
   }
@@ -113,7 +116,8 @@ export class RuleSetActivations {
     client.release(broken);
   }
 
-  private async run(id: string, versionId: string, client: PoolClient): Promise<void> {
+  /** Switches `versionIds` (one, or one of each kind) in one transaction. */
+  private async run(id: string, versionIds: string[], client: PoolClient): Promise<void> {
     const progress = (set: string, values: unknown[]) =>
       this.pool.query(`update rule_set_activation set ${set}, updated_at = $2 where id = $1`, [
         id,
@@ -126,22 +130,30 @@ export class RuleSetActivations {
       await client.query('begin');
       // Activations of either kind, one at a time (activateVersion takes it too).
       await client.query(`select pg_advisory_xact_lock(hashtext('rule_set_version'))`);
-      const { rows } = await client.query<{ kind: RuleSetKind; document: unknown }>(
-        'select kind, document from rule_set_version where id = $1',
-        [versionId],
+      const { rows } = await client.query<{ id: string; kind: RuleSetKind; document: unknown }>(
+        'select id, kind, document from rule_set_version where id = any($1::uuid[])',
+        [versionIds],
       );
-      const { kind, document } = rows[0]!;
-      await this.checkAgainstOtherKind(client, kind, document);
-      const result =
-        kind === RuleSetKind.TIER
-          ? await this.tiers.activateIn(client, versionId, {
-              chunkSize: this.options.chunkSize,
-              onProgress: async (done, total) => {
-                await progress('customers_done = $3, customers_total = $4', [done, total]);
-              },
-            })
-          : (await activateVersion(client, kind, versionId, this.clock.now()),
-            { evaluated: 0, changed: 0 });
+      const of = (kind: RuleSetKind) => rows.find((row) => row.kind === kind);
+      await this.checkKinds(
+        client,
+        of(RuleSetKind.TIER)?.document,
+        of(RuleSetKind.ENTITLEMENT)?.document,
+      );
+      // Entitlements first: the tiers' recompute is the long part, and both switch at commit.
+      const entitlement = of(RuleSetKind.ENTITLEMENT);
+      if (entitlement) {
+        await activateVersion(client, RuleSetKind.ENTITLEMENT, entitlement.id, this.clock.now());
+      }
+      const tier = of(RuleSetKind.TIER);
+      const result = tier
+        ? await this.tiers.activateIn(client, tier.id, {
+            chunkSize: this.options.chunkSize,
+            onProgress: async (done, total) => {
+              await progress('customers_done = $3, customers_total = $4', [done, total]);
+            },
+          })
+        : { evaluated: 0, changed: 0 };
       // The outcome commits with the switch: the job never says otherwise than the rules.
       await client.query(
         `update rule_set_activation set state = '${ActivationState.SUCCEEDED}', finished_at = $2,
@@ -153,7 +165,7 @@ export class RuleSetActivations {
       committed = true;
       this.logger.info('rule set version activated', { job: id, ...result });
       await this.ruleSets.refresh();
-      if (kind === RuleSetKind.TIER) {
+      if (tier) {
         await this.tiers.settleActivation().catch((error: unknown) =>
           this.logger.warn('activated; the segment counts and statistics settle later', {
             job: id,
@@ -189,19 +201,14 @@ export class RuleSetActivations {
 
   /**
    * Entitlement rules grant services to tiers by code: checked, under the activation lock,
-   * against the other kind's version active in this transaction, so that neither kind's
-   * activation leaves a grant naming a tier that no longer exists.
+   * against the tiers switched with them or else active in this transaction, so that no
+   * activation leaves a grant naming a tier that no longer exists. `tier` and `entitlement`:
+   * the documents being switched.
    */
-  private async checkAgainstOtherKind(
-    client: PoolClient,
-    kind: RuleSetKind,
-    document: unknown,
-  ): Promise<void> {
+  private async checkKinds(client: PoolClient, tier: unknown, entitlement: unknown): Promise<void> {
     const active = await this.ruleSets.activeIn(client);
-    const [entitlements, tiers] =
-      kind === RuleSetKind.TIER
-        ? [active.entitlement?.document, document as TierRuleSetDocument]
-        : [document, active.tier?.document];
+    const entitlements = entitlement ?? active.entitlement?.document;
+    const tiers = (tier as TierRuleSetDocument | undefined) ?? active.tier?.document;
     if (entitlements === undefined || tiers === undefined) return;
     const check = validateEntitlementRuleSet(
       entitlements,
@@ -210,7 +217,7 @@ export class RuleSetActivations {
     if (!check.ok) {
       const [problem] = check.problems;
       throw new ConflictError(
-        `${kind === RuleSetKind.TIER ? 'the active entitlement rules do not fit these tiers' : 'these entitlement rules do not fit the active tiers'}: ${problem!.path}: ${problem!.message}`,
+        `${entitlement === undefined ? 'the active entitlement rules do not fit these tiers' : `these entitlement rules do not fit the ${tier === undefined ? 'active ' : ''}tiers`}: ${problem!.path}: ${problem!.message}`,
         { field: 'id', rule: problem!.rule },
       );
     }

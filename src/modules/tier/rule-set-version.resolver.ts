@@ -4,7 +4,7 @@ import { CompiledRead } from '../../graphql/raw-json';
 import { OPERATIONS } from '../../auth/access';
 import type { RequestContext } from '../../graphql/context';
 import { ConnectionArgs } from '../../graphql/connection';
-import { IdArg } from '../../graphql/id-arg';
+import { IdArg, OptionalIdArg } from '../../graphql/id-arg';
 import { actorOf } from '../audit/audit-log';
 import { RuleSetKind, RuleSetVersionStatus } from './rule-set-version.entity';
 import type { LookupSource } from '../../read/read-session';
@@ -15,6 +15,10 @@ import {
   TierTransitionView,
 } from './rule-set-admin.type';
 import { RuleSetActivationView, RuleSetVersionConnection, RuleSetVersionView } from './tier.type';
+
+const ALONG_WITH =
+  'A draft of the other kind, activated in the same transaction: entitlement rules that grant ' +
+  'a tier the tier draft renames or adds are checked against its tiers, not the active ones.';
 
 const ACTIVATION_BY_ID: LookupSource = {
   type: () => RuleSetActivationView,
@@ -82,9 +86,10 @@ export class RuleSetVersionResolver {
   })
   validateRuleSetVersion(
     @IdArg('id') id: string,
+    @OptionalIdArg('alongWith', { description: ALONG_WITH }) alongWith: string | undefined,
     @Ctx() context: RequestContext,
   ): Promise<RuleSetValidationView> {
-    return context.services.ruleSetVersions.validateVersion(id);
+    return context.services.ruleSetVersions.validateVersion(id, alongWith);
   }
 
   @Authorized(OPERATIONS.ruleSetAdmin)
@@ -108,6 +113,7 @@ export class RuleSetVersionResolver {
   })
   async activateRuleSetVersion(
     @IdArg('id') id: string,
+    @OptionalIdArg('alongWith', { description: ALONG_WITH }) alongWith: string | undefined,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
@@ -115,6 +121,7 @@ export class RuleSetVersionResolver {
       context.caller,
       actorOf(context.caller, context.requestId),
       id,
+      alongWith,
     );
     return context.read.lookup(info, ACTIVATION_BY_ID, job);
   }

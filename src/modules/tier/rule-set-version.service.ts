@@ -74,14 +74,17 @@ export class RuleSetVersionService {
     private readonly activations: RuleSetActivations,
   ) {}
 
-  /** Entitlement rules are checked against the tiers of the active tier rule set. */
-  validate(kind: RuleSetKind, document: unknown): Validation {
+  /**
+   * Entitlement rules are checked against the tiers of the active tier rule set, or those of
+   * `tiers`, the tier draft they are to be activated with.
+   */
+  validate(kind: RuleSetKind, document: unknown, tiers?: TierRuleSetDocument): Validation {
     const result =
       kind === RuleSetKind.TIER
         ? validateRuleSet(document)
         : validateEntitlementRuleSet(
             document,
-            (this.ruleSets.tier?.document.tiers ?? []).map((t) => t.code),
+            ((tiers ?? this.ruleSets.tier?.document)?.tiers ?? []).map((t) => t.code),
           );
     return result.ok ? { valid: true, problems: [] } : { valid: false, problems: result.problems };
   }
@@ -115,47 +118,76 @@ export class RuleSetVersionService {
     return { version, ...this.validate(kind, document) };
   }
 
-  async get(id: string): Promise<RuleSetVersion> {
+  async get(id: string, field = 'id'): Promise<RuleSetVersion> {
     const version = await this.em.findOne(RuleSetVersion, { id });
-    if (!version) throw new NotFoundError(`no rule set version ${id}`, 'id');
+    if (!version) throw new NotFoundError(`no rule set version ${id}`, field);
     return version;
   }
 
-  async validateVersion(id: string): Promise<Validation> {
+  async validateVersion(id: string, alongWith?: string): Promise<Validation> {
     const version = await this.get(id);
-    return this.validate(version.kind, version.document);
+    const tiers = alongWith ? await this.tiersAlong(version, alongWith) : undefined;
+    return this.validate(version.kind, version.document, tiers);
   }
 
-  /** A draft fit to simulate or activate: a draft, of the kind, without problems. */
-  private async validDraft(id: string, kind?: RuleSetKind): Promise<RuleSetVersion> {
-    const version = await this.get(id);
+  /**
+   * The tiers an entitlement version is checked against when it goes with `alongWith`: a
+   * draft of the other kind (WRONG_KIND naming `alongWith` otherwise). A tier version's own
+   * checks do not depend on it.
+   */
+  private async tiersAlong(
+    version: RuleSetVersion,
+    alongWith: string,
+  ): Promise<TierRuleSetDocument | undefined> {
+    const other = await this.get(alongWith, 'alongWith');
+    if (other.kind === version.kind) {
+      throw new BadUserInputError(
+        `alongWith must be a version of the other kind than ${version.kind}`,
+        { field: 'alongWith', rule: 'WRONG_KIND' },
+      );
+    }
+    return other.kind === RuleSetKind.TIER
+      ? (other.document as unknown as TierRuleSetDocument)
+      : undefined;
+  }
+
+  /**
+   * A draft fit to simulate or activate: a draft, of the kind, without problems (entitlement
+   * rules checked against `tiers` where given). Problems name `field`.
+   */
+  private async validDraft(
+    id: string,
+    options: { kind?: RuleSetKind; tiers?: TierRuleSetDocument; field?: string } = {},
+  ): Promise<RuleSetVersion> {
+    const { kind, tiers, field = 'id' } = options;
+    const version = await this.get(id, field);
     if (kind && version.kind !== kind) {
       throw new BadUserInputError(
         `rule set version ${id} holds ${version.kind} rules, not ${kind}`,
-        {
-          field: 'id',
-          rule: 'WRONG_KIND',
-        },
+        { field, rule: 'WRONG_KIND' },
       );
     }
     if (version.status !== RuleSetVersionStatus.DRAFT) {
       throw new ConflictError(`version ${version.version} is ${version.status}, not a draft`, {
-        field: 'id',
+        field,
         rule: 'NOT_A_DRAFT',
       });
     }
-    const { valid, problems } = this.validate(version.kind, version.document);
+    const { valid, problems } = this.validate(version.kind, version.document, tiers);
     if (!valid) {
       throw new BadUserInputError(
         `version ${version.version} has ${problems.length} problem(s): ${problems[0].path}: ${problems[0].message}`,
-        { field: `document.${problems[0].path}`, rule: problems[0].rule },
+        {
+          field: `${field === 'id' ? '' : `${field}.`}document.${problems[0].path}`,
+          rule: problems[0].rule,
+        },
       );
     }
     return version;
   }
 
   async simulate(id: string, byBranch: boolean, branchPath: string): Promise<TransitionCount[]> {
-    const version = await this.validDraft(id, RuleSetKind.TIER);
+    const version = await this.validDraft(id, { kind: RuleSetKind.TIER });
     return this.tiers.simulate(
       version.document as unknown as TierRuleSetDocument,
       byBranch,
@@ -165,11 +197,30 @@ export class RuleSetVersionService {
 
   /**
    * Starts activating a valid draft as a job and returns the job's id at once: a tier
-   * activation recomputes every customer (see RuleSetActivations).
+   * activation recomputes every customer (see RuleSetActivations). `alongWith`, a valid
+   * draft of the other kind, is switched in the same transaction, its entitlement rules
+   * checked against the tier draft's tiers: a tier renamed or added keeps or gets its
+   * services from the same instant.
    */
-  async activate(caller: Caller, actor: AuditActor, id: string): Promise<string> {
+  async activate(
+    caller: Caller,
+    actor: AuditActor,
+    id: string,
+    alongWith?: string,
+  ): Promise<string> {
     requireHeadOffice(caller, COMPANY_WIDE);
-    await this.validDraft(id);
-    return this.activations.start(actor, id);
+    if (alongWith === undefined) {
+      await this.validDraft(id);
+      return this.activations.start(actor, id);
+    }
+    const version = await this.get(id);
+    const tiers = await this.tiersAlong(version, alongWith);
+    const own =
+      version.kind === RuleSetKind.TIER
+        ? (version.document as unknown as TierRuleSetDocument)
+        : undefined;
+    await this.validDraft(id, { tiers });
+    await this.validDraft(alongWith, { tiers: own, field: 'alongWith' });
+    return this.activations.start(actor, id, alongWith);
   }
 }

@@ -235,6 +235,19 @@ export class RuleSetActivationView {
   })
   ruleSetVersion!: Nested<RuleSetVersionView>;
 
+  @Field(() => RuleSetVersionView, {
+    nullable: true,
+    description: 'The draft of the other kind switched in the same transaction, if any.',
+  })
+  @Related({
+    kind: 'one',
+    type: () => RuleSetVersionView,
+    source: (job, version) => ({
+      where: [`${version.col('id')} = ${job.col('alongWith')}`],
+    }),
+  })
+  alongWith?: Nested<RuleSetVersionView>;
+
   @Field(() => ActivationState)
   @Column()
   state!: ActivationState;
