@@ -400,6 +400,23 @@ describe('activating a rule set version', () => {
     await hub.sql(`delete from rule_set_activation where id = $1`, [alive!.id]);
   });
 
+  it('answers FAILED for a job whose process died, when it is followed', async () => {
+    const draft = await tierDraft(2250);
+    const [dead] = await hub.sql<{ id: string }>(
+      `insert into rule_set_activation (id, rule_set_version_id, requested_by, state, started_at)
+       values (gen_random_uuid(), $1, 'test', 'RUNNING', now()) returning id`,
+      [draft.id],
+    );
+    const followed = await hub.gql(
+      `query ($id: ID!) { ruleSetActivation(id: $id) { state error } }`,
+      { id: dead!.id },
+    );
+    expect(followed.data!.ruleSetActivation).toEqual({
+      state: 'FAILED',
+      error: 'the process running it stopped before it finished',
+    });
+  });
+
   describe('seen by another instance', () => {
     let other: TestHub;
     beforeAll(async () => {

@@ -129,11 +129,12 @@ export class RuleSetVersionResolver {
   @Authorized(OPERATIONS.ruleSetAdmin)
   @CompiledRead()
   @Query(() => RuleSetActivationView, { nullable: true, description: 'An activation job.' })
-  ruleSetActivation(
+  async ruleSetActivation(
     @IdArg('id') id: string,
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
+    await context.services.ruleSetVersions.failAbandoned();
     return context.read.lookup(info, ACTIVATION_BY_ID, id);
   }
 }

@@ -118,6 +118,14 @@ export class RuleSetVersionService {
     return { version, ...this.validate(kind, document) };
   }
 
+  /**
+   * Marks FAILED the jobs whose process died (see RuleSetActivations.failAbandoned): a client
+   * following one would otherwise read RUNNING until the next start or activation.
+   */
+  async failAbandoned(): Promise<void> {
+    await this.activations.failAbandoned();
+  }
+
   async get(id: string, field = 'id'): Promise<RuleSetVersion> {
     const version = await this.em.findOne(RuleSetVersion, { id });
     if (!version) throw new NotFoundError(`no rule set version ${id}`, field);
