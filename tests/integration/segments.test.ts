@@ -203,6 +203,77 @@ describe('marketing segments by tier, on the demo data', () => {
     }
   });
 
+  it('judges a move up or down by the rules it was made under, a tier since renamed included', async () => {
+    // A retired version whose worst tier, RED, the active rules renamed WATCH: three customers
+    // moved from RED to GOLD (under the active rules), one from GOLD to RED (under the old).
+    const [{ id: retired }] = await hub.sql<{ id: string }>(
+      `insert into rule_set_version (id, kind, version, status, document, note, created_by,
+         activated_at, retired_at)
+       select gen_random_uuid(), 'TIER', max(version) + 100, 'RETIRED',
+         jsonb_set(v.document, '{tiers}', (select jsonb_agg(case when t->>'code' = 'WATCH'
+           then jsonb_set(t, '{code}', '"RED"') else t end) from jsonb_array_elements(v.document->'tiers') t)),
+         'RED before it was WATCH', 'test', $1::timestamptz - interval '2 days', $1::timestamptz - interval '1 day'
+       from rule_set_version v where v.kind = 'TIER' and v.status = 'ACTIVE' group by v.document
+       returning id`,
+      [hub.clock.now()],
+    );
+    const since = hub.clock.today();
+    const moves = await hub.sql<{ customer_id: string }>(
+      `with chosen as (
+         select customer_id, row_number() over (order by customer_id) as n from tier_assignment
+         where valid_to is null and tier = 'SILVER' order by customer_id limit 4),
+       closed as (
+         update tier_assignment ta set valid_to = $2::timestamptz + interval '1 second'
+         from chosen where ta.customer_id = chosen.customer_id and ta.valid_to is null
+         returning ta.customer_id, ta.valid_to, chosen.n),
+       before as (
+         insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class,
+           value_class, metrics, reasons, cause, valid_from, valid_to)
+         select customer_id, $1, case when n <= 3 then 'RED' else 'GOLD' end, 'HIGH_RISK', 'HIGH',
+           '{}', '[]', 'CHANGE', valid_to, $2::timestamptz + interval '2 seconds' from closed
+         returning customer_id, valid_to, 1 as n)
+       insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class,
+         value_class, metrics, reasons, cause, valid_from)
+       select b.customer_id, case when c.n <= 3 then $3 else $1 end,
+         case when c.n <= 3 then 'GOLD' else 'RED' end, 'QUALITY', 'HIGH',
+         '{}', '[]', 'CHANGE', b.valid_to
+       from before b join closed c using (customer_id)
+       returning customer_id`,
+      [retired, hub.clock.now(), hub.app.services.ruleSets.tier!.id],
+    );
+    expect(moves).toHaveLength(4);
+    await hub.app.services.ruleSets.refresh();
+    const count = async (direction: string, tiers: string) =>
+      (
+        await hub.gql(
+          `{ marketingCustomers(filter: { tierChange: { since: "${since}", ${tiers}, direction: ${direction} } }) {
+            nodes { id } } }`,
+          {},
+          Role.ADMIN,
+        )
+      ).data!.marketingCustomers.nodes.filter((n: { id: string }) =>
+        moves.some((m) => m.customer_id === n.id),
+      ).length;
+    try {
+      expect(await count('UP', 'from: ["RED"]')).toBe(3);
+      expect(await count('DOWN', 'from: ["RED"]')).toBe(0);
+      expect(await count('DOWN', 'to: ["RED"]')).toBe(4);
+      expect(await count('UP', 'to: ["RED"]')).toBe(0);
+    } finally {
+      await hub.sql(
+        `delete from tier_assignment where customer_id = any($1) and valid_from > $2::timestamptz`,
+        [moves.map((m) => m.customer_id), hub.clock.now()],
+      );
+      await hub.sql(
+        `update tier_assignment set valid_to = null where customer_id = any($1)
+         and valid_to > $2::timestamptz`,
+        [moves.map((m) => m.customer_id), hub.clock.now()],
+      );
+      await hub.sql(`delete from rule_set_version where id = $1`, [retired]);
+      await hub.app.services.ruleSets.refresh();
+    }
+  });
+
   it('finds customers whose tier moved down since a date, and counts the moves', async () => {
     // Move five GOLD customers down to STANDARD as a recompute would, now by the hub's clock.
     const moved = await hub.sql<{ id: string; customer_id: string }>(

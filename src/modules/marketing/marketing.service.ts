@@ -55,6 +55,11 @@ function days(field: string, value: number | undefined): number | undefined {
   return value;
 }
 
+/** A tier's rank (1 = best) in a rule set version, as SQL; null where the version lacks it. */
+const tierRank = (versionSql: string, tierSql: string) =>
+  `(select (t->>'rank')::int from rule_set_version v, jsonb_array_elements(v.document->'tiers') t
+    where v.id = ${versionSql} and t->>'code' = ${tierSql})`;
+
 /** Turns a marketing filter into the row source of a customer list, for one caller. */
 export class MarketingService {
   constructor(
@@ -247,9 +252,12 @@ export class MarketingService {
             'tn.tier <> tp.tier',
             ...(change.from?.length ? [`tp.tier = any(${c.param(change.from, 'text[]')})`] : []),
             ...(change.to?.length ? [`tn.tier = any(${c.param(change.to, 'text[]')})`] : []),
+            // Ranked by the rules the move was made under: the tier left as the new version
+            // ranks it, or, where the new version dropped or renamed it, as its own did.
             ...(change.direction
               ? [
-                  `${this.rankSql('tn.tier')} ${change.direction === TierMove.DOWN ? '>' : '<'} ${this.rankSql('tp.tier')}`,
+                  `${tierRank('tn.rule_set_version_id', 'tn.tier')} ${change.direction === TierMove.DOWN ? '>' : '<'}
+                   coalesce(${tierRank('tn.rule_set_version_id', 'tp.tier')}, ${tierRank('tp.rule_set_version_id', 'tp.tier')})`,
                 ]
               : []),
           ];
