@@ -1148,6 +1148,27 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
+  it('leaves a past day’s tier counts as they were when customers are merged after it', async () => {
+    const [a, b] = await customers(2);
+    const day = hub.clock.today();
+    const summary = async () =>
+      ok(
+        await hub.gql(
+          `query ($day: LocalDate!) { tierSegmentSummary(asOf: $day) { tier customers } }`,
+          { day },
+          Role.ADMIN,
+        ),
+      ).tierSegmentSummary;
+    hub.clock.set(new Date(Date.now() + 2 * 86_400_000));
+    try {
+      const before = await summary();
+      await merge(a!.id, b!.id);
+      expect(await summary()).toEqual(before);
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
   it('keeps the absorbed customer’s tier closed for the merged time when undone, opening it again from then on', async () => {
     const [a, b] = await customers(2);
     const periods = () =>

@@ -42,8 +42,9 @@ export class MarketingResolver {
     @Ctx() context: RequestContext,
   ): Promise<TierSegmentCountView[]> {
     const { marketing } = context.services;
-    return context.read.aggregate(await marketing.segment(context.caller, filter), (rows) =>
-      marketing.tierCountsSql(rows, byBranch, asOf),
+    return context.read.aggregate(
+      await marketing.segment(context.caller, filter, { heldOn: asOf }),
+      (rows) => marketing.tierCountsSql(rows, byBranch, asOf),
     );
   }
 

@@ -126,7 +126,17 @@ export class MarketingService {
       group by 1, 2, 3 order by ${this.rankSql('tp.tier')}, ${this.rankSql('tn.tier')}, 3`;
   }
 
-  async segment(caller: Caller, given?: MarketingCustomerFilter | null): Promise<RootSource> {
+  /**
+   * `heldOn`: a past day whose tiers are counted (tierSegmentSummary's asOf). Customers merged
+   * away or deceased since count as they held their tier then, so that a day's counts do not
+   * change with what happened after it (the row rules still apply: marketing counts only the
+   * customers it may reach now).
+   */
+  async segment(
+    caller: Caller,
+    given?: MarketingCustomerFilter | null,
+    options: { heldOn?: string } = {},
+  ): Promise<RootSource> {
     // null, as everywhere in the filter, is no condition.
     const filter = given ?? {};
     if (caller.role === Role.MARKETING && filter.consentGiven === false) {
@@ -174,8 +184,16 @@ export class MarketingService {
     const current = filter.tiers?.length && !filter.tierAsOf ? filter.tiers : undefined;
 
     /** Conditions on what a customer and a segment count (SegmentCount) both carry. */
+    const heldOn =
+      options.heldOn && options.heldOn < this.clock.today() ? options.heldOn : undefined;
     const counted = (c: SqlScope): string[] => {
-      const where = [`${c.col('status')} = '${CustomerStatus.ACTIVE}'`];
+      const active = `${c.col('status')} = '${CustomerStatus.ACTIVE}'`;
+      const where = [
+        heldOn
+          ? `(${active} or exists (select 1 from tier_assignment h where h.customer_id = ${c.col('id')}
+              and ${assignmentAt('h', endOfKnownDay(c, this.clock, 'asOf', heldOn))}))`
+          : active,
+      ];
       // null, as for every other field, is no condition.
       if (consent !== undefined && consent !== null)
         where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
