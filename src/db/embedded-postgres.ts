@@ -79,11 +79,13 @@ export async function startEmbeddedPostgres(options: {
     },
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
-  const reach = `DATABASE_URL=postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   const running = runningServer(options.dir);
   if (running !== undefined) {
+    // The port it listens on, which may not be the one this start was given.
+    const port = Number.isInteger(running.port) && running.port > 0 ? running.port : options.port;
+    const reach = `DATABASE_URL=postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`;
     throw new EmbeddedPostgresError(
-      `The embedded PostgreSQL in ${options.dir} is already running (process ${running}), most ` +
+      `The embedded PostgreSQL in ${options.dir} is already running (process ${running.pid}), most ` +
         `likely under a hub that is running: stop that hub first, or reach its database with ${reach}`,
     );
   }
@@ -115,13 +117,17 @@ export async function startEmbeddedPostgres(options: {
 }
 
 /** The process id of a server that runs on `dir` (its postmaster.pid names a live one). */
-function runningServer(dir: string): number | undefined {
+function runningServer(dir: string): { pid: number; port: number } | undefined {
   let pid: number;
+  let port: number;
   try {
-    pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // postmaster.pid: the process id on its first line, the port on its fourth.
+    const lines = fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n');
+    [pid, port] = [Number(lines[0]), Number(lines[3])];
   } catch {
     return undefined;
   }
+  const found = { pid, port };
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     // A server that died leaves its file, and its number may now be another program's.
@@ -132,9 +138,9 @@ function runningServer(dir: string): number | undefined {
   }
   try {
     process.kill(pid, 0);
-    return pid;
+    return found;
   } catch (error) {
     // EPERM: alive, run by another user (the package's own, when we are root).
-    return (error as { code?: string }).code === 'EPERM' ? pid : undefined;
+    return (error as { code?: string }).code === 'EPERM' ? found : undefined;
   }
 }

@@ -129,6 +129,28 @@ describe('a database outage under load', () => {
   };
   const probe = async (route: string) => (await fetch(new URL(route, url))).status;
 
+  it('names the running server’s own port when a second start finds it running', async () => {
+    const other = await freePort();
+    const second = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        'tests/setup/embedded-pg-child.ts',
+        path.join(dir, 'pg'),
+        String(other),
+      ],
+      { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let said = '';
+    second.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(said).toContain('is already running');
+    expect(said).toContain(`@127.0.0.1:${port}/`);
+    expect(said).not.toContain(`:${other}/`);
+  }, 60_000);
+
   it('survives the server ending a connection that a transaction holds between statements', async () => {
     const pool = app.services.pool;
     const held = await pool.connect();
