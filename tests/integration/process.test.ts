@@ -23,20 +23,22 @@ const freePort = () =>
     });
   });
 
-/** The hub as operations run it, on `databaseUrl`, without demo data or tier worker. */
+/** The settings of the hub as operations run it: without demo data or tier worker. */
+const hubEnv = (databaseUrl: string, port: number) => ({
+  DATABASE_URL: databaseUrl,
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  NODE_ENV: 'test',
+  SEED_DEMO: 'false',
+  TIER_WORKER_INTERVAL_MS: '0',
+  ...TEST_SECRETS_ENV,
+  LOG_LEVEL: 'info',
+});
+
+/** The hub as operations run it, on `databaseUrl`. */
 async function startHub(databaseUrl: string, extra: Record<string, string> = {}) {
   const port = await freePort();
-  const hub = run('src/main.ts', {
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    NODE_ENV: 'test',
-    SEED_DEMO: 'false',
-    TIER_WORKER_INTERVAL_MS: '0',
-    ...TEST_SECRETS_ENV,
-    LOG_LEVEL: 'info',
-    ...extra,
-  });
+  const hub = run('src/main.ts', { ...hubEnv(databaseUrl, port), ...extra });
   return { ...hub, url: `http://127.0.0.1:${port}/graphql` };
 }
 
@@ -75,17 +77,7 @@ describe('the hub as a process', () => {
   it('stops with npm start when npm is sent a SIGTERM, where the shell between them would have left it running', async () => {
     const port = await freePort();
     const npm = spawn('npm', ['start', '--silent'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: hub.databaseUrl,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        NODE_ENV: 'test',
-        SEED_DEMO: 'false',
-        TIER_WORKER_INTERVAL_MS: '0',
-        ...TEST_SECRETS_ENV,
-        LOG_LEVEL: 'info',
-      },
+      env: { ...process.env, ...hubEnv(hub.databaseUrl, port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

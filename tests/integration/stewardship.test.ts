@@ -124,6 +124,17 @@ describe('stewardship', () => {
   const undocumented = (k: number, overrides: Record<string, unknown> = {}) =>
     customerRecord(k, { identityDocuments: [], ...overrides });
 
+  /** A steward's word that customers `a` and `b` are two people. */
+  const markDifferent = async (a: string, b: string) =>
+    ok(
+      await hub.gql(
+        `mutation ($a: ID!, $b: ID!) {
+          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
+        { a, b },
+        Role.STEWARD,
+      ),
+    );
+
   /**
    * Customers A (record n) and B (record n + 1) that a steward said are different, B with a
    * second record (CLAIMS) that joined it: no documents, so only the decision keeps them apart.
@@ -131,14 +142,7 @@ describe('stewardship', () => {
   async function keptApart(n: number) {
     const [a] = await ingest(undocumented(n));
     const [b] = await ingest(undocumented(n + 1));
-    ok(
-      await hub.gql(
-        `mutation ($a: ID!, $b: ID!) {
-          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
-        { a: a!.id, b: b!.id },
-        Role.STEWARD,
-      ),
-    );
+    await markDifferent(a!.id, b!.id);
     const [c] = await ingest(undocumented(n + 1, { sourceSystem: 'CLAIMS' }));
     expect(c!.id).toBe(b!.id);
     return { a: a!, b: b! };
@@ -1226,14 +1230,7 @@ describe('stewardship', () => {
       });
     const [a] = await ingest(person(n, 'POLICY_ADMIN', []));
     const [b] = await ingest(person(n + 1, 'AGENCY', []));
-    ok(
-      await hub.gql(
-        `mutation ($a: ID!, $b: ID!) {
-          markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { id } }`,
-        { a: a!.id, b: b!.id },
-        Role.STEWARD,
-      ),
-    );
+    await markDifferent(a!.id, b!.id);
     const [c] = await ingest(person(n + 2, 'APP', ['MOBILE', 'EMAIL']));
     expect(c!.id).not.toBe(a!.id);
     await ingest(person(n, 'POLICY_ADMIN', ['MOBILE']));
