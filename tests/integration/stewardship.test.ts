@@ -1254,8 +1254,28 @@ describe('stewardship', () => {
     expect(found).toMatchObject({ id: b, resolvedFrom: c });
   });
 
-  it('refuses to undo a merge whose absorbed customer’s records have all moved on since', async () => {
+  it('undoes a merge from the customer its absorbed customer’s records have moved to since', async () => {
+    const { a, b, c, merge } = await mergedThenMoved();
+    ok(await hub.gql(UNMERGE, { id: merge, reason: REASON }, Role.STEWARD));
+    const back = ok(await hub.gql(LOOKUP, { by: { id: c } }, Role.STEWARD)).customer;
+    expect(back).toMatchObject({ id: c, status: 'ACTIVE', resolvedFrom: null });
+    const holders = await hub.sql<{ customer_id: string }>(
+      `select distinct customer_id from source_record where customer_id = any($1)`,
+      [[a, b, c]],
+    );
+    expect(holders.map((h) => h.customer_id).sort()).toEqual([a, b, c].sort());
+    const [event] = await hub.sql<{ details: { heldBy?: string } }>(
+      `select details from audit_event where action = 'CUSTOMER_UNMERGE' and target_id = $1`,
+      [c],
+    );
+    expect(event!.details.heldBy).toBe(b);
+  });
+
+  it('refuses to undo a merge whose absorbed customer would come back with no record', async () => {
     const { a, c, merge } = await mergedThenMoved();
+    // As matching left such a customer before merged-away customers followed their records:
+    // still pointing at the survivor, its record with someone else.
+    await hub.sql(`update customer set merged_into_id = $1 where id = $2`, [a, c]);
     const before = await snapshot([a, c]);
     const res = await hub.gql(UNMERGE, { id: merge, reason: REASON }, Role.STEWARD);
     expect(res.errors?.[0]?.extensions).toMatchObject({
@@ -1296,6 +1316,28 @@ describe('stewardship', () => {
       [policy.policyNo],
     );
     expect(holders).toEqual([{ customer_id: zRecord!.customer_id }]);
+    // Z's own merge can be undone after, from where Z went: Z is back with its record and
+    // its policy, as undoing the two in the other order gives.
+    const [auto] = await hub.sql<{ id: string }>(
+      `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
+      [z!.id],
+    );
+    ok(await hub.gql(UNMERGE, { id: auto!.id, reason: REASON }, Role.STEWARD));
+    const back = ok(await hub.gql(LOOKUP, { by: { cifNo: cifZ } }, Role.STEWARD)).customer;
+    expect(back).toMatchObject({ id: z!.id, status: 'ACTIVE', resolvedFrom: null });
+    expect(
+      await hub.sql(
+        `select customer_id from source_record where source_system = 'AGENCY' and source_key = $1`,
+        [`PA-${n + 2}`],
+      ),
+    ).toEqual([{ customer_id: z!.id }]);
+    expect(
+      await hub.sql(
+        `select distinct pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+         where p.policy_no = $1`,
+        [policy.policyNo],
+      ),
+    ).toEqual([{ customer_id: z!.id }]);
   });
 
   describe('access', () => {

@@ -762,7 +762,20 @@ export async function unmergeCustomers(
     });
   }
   const { survivor_id: survivor, absorbed_id: absorbed, journal } = merge;
-  const customers = await lockCustomers(em, [survivor, absorbed]);
+  // The absorbed customer may have followed its records to another customer since (an
+  // unmerge or matching moved them, see followRecordsOfMerged): what the merge gave is then
+  // taken back from that customer, which holds it now.
+  const [{ merged_into_id: follows }] = (await run<{ merged_into_id: string | null }>(
+    em,
+    `select merged_into_id from customer where id = :absorbed::uuid`,
+    { absorbed },
+  )) as [{ merged_into_id: string | null }];
+  const customers = await lockCustomers(em, [survivor, absorbed, ...(follows ? [follows] : [])]);
+  const moved = customers.get(absorbed)?.merged_into_id;
+  const holder =
+    moved && moved !== survivor && customers.get(survivor)?.status !== CustomerStatus.MERGED
+      ? moved
+      : survivor;
   if (customers.get(survivor)?.status === CustomerStatus.MERGED) {
     const [later] = await run<{ id: string }>(
       em,
@@ -814,7 +827,7 @@ export async function unmergeCustomers(
        select count(*)::int as n from back`,
       {
         journal: JSON.stringify(rows),
-        holder: ref.merge === 'move' ? survivor : absorbed,
+        holder: ref.merge === 'move' ? holder : absorbed,
         at,
       },
     )) as [{ n: number }];
@@ -849,7 +862,16 @@ export async function unmergeCustomers(
        from jsonb_populate_recordset(null::customer, :journal::jsonb) j where t.id = j.id`,
       {
         journal: JSON.stringify([
-          { ...journal.customers.survivor, id: survivor, status: customers.get(survivor)!.status },
+          // The survivor's own columns, unless another customer holds what the merge gave.
+          ...(holder === survivor
+            ? [
+                {
+                  ...journal.customers.survivor,
+                  id: survivor,
+                  status: customers.get(survivor)!.status,
+                },
+              ]
+            : []),
           { ...journal.customers.absorbed, id: absorbed, merged_into_id: null },
         ]),
         at,
@@ -869,12 +891,13 @@ export async function unmergeCustomers(
      from jsonb_to_recordset(:links::jsonb) j(id uuid, link_evidence jsonb)
      where sr.id = j.id and sr.customer_id in (:survivor::uuid, :absorbed::uuid)
        and sr.link_evidence is distinct from j.link_evidence`,
-    { links: JSON.stringify(journal.links ?? []), survivor, absorbed, at },
+    { links: JSON.stringify(journal.links ?? []), survivor: holder, absorbed, at },
   );
   // Records that joined the merged customer since, linked to one that is back with the
   // absorbed customer (or to one that follows it), go with it: what they were matched to.
-  // (Merges journaled before links were kept cannot tell them.)
-  if (journal.links) {
+  // (Merges journaled before links were kept cannot tell them, nor, when another customer
+  // holds what the merge gave, which of its records joined since: its own stay with it.)
+  if (journal.links && holder === survivor) {
     await run(
       em,
       `with recursive journaled as (
@@ -891,7 +914,7 @@ export async function unmergeCustomers(
          join source_record o on o.id = f.id and o.source_system || ':' || o.source_key = l.linked)
      update source_record sr set customer_id = :absorbed::uuid, updated_at = :at::timestamptz
      where sr.id in (select id from follows)`,
-      { links: JSON.stringify(journal.links), survivor, absorbed, at },
+      { links: JSON.stringify(journal.links), survivor: holder, absorbed, at },
     );
   }
   // A link naming a record that is with another customer now (undoing merges out of order
@@ -902,7 +925,7 @@ export async function unmergeCustomers(
      where sr.customer_id in (:survivor::uuid, :absorbed::uuid) and sr.link_evidence->>'with' is not null
        and not exists (select 1 from source_record o where o.customer_id = sr.customer_id
          and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
-    { survivor, absorbed, at },
+    { survivor: holder, absorbed, at },
   );
   // The absorbed customer comes back as the records it held: where matching has since
   // moved them all to another customer, it would come back with none, a golden record of
@@ -921,7 +944,7 @@ export async function unmergeCustomers(
       );
     }
   }
-  const repointed = await followRecordsOfMerged(em, [survivor, absorbed], at);
+  const repointed = await followRecordsOfMerged(em, [...new Set([survivor, holder, absorbed])], at);
   // Each row with the customer its reference names now: what was written for the absorbed
   // customer while it was merged away goes back to it, and a row its source re-sent naming
   // the survivor meanwhile stays with the survivor, whatever the journal held. A reference
@@ -934,13 +957,13 @@ export async function unmergeCustomers(
      union all
      select sr.source_system || ':' || sr.source_key, sr.customer_id from source_record sr
        where sr.customer_id in (:absorbed::uuid, :survivor::uuid)`,
-    { absorbed, survivor },
+    { absorbed, survivor: holder },
   );
   const followed = await followReferences(
     em,
     [
-      ...naming.map(({ key, to }) => ({ key, to, from: to === absorbed ? survivor : absorbed })),
-      ...repointed.filter((m) => ![survivor, absorbed].includes(m.to)),
+      ...naming.map(({ key, to }) => ({ key, to, from: to === absorbed ? holder : absorbed })),
+      ...repointed.filter((m) => ![holder, absorbed].includes(m.to)),
     ],
     at,
   );
@@ -965,8 +988,8 @@ export async function unmergeCustomers(
        unmerge_reason = :reason, updated_at = :at::timestamptz where id = :id::uuid`,
     { at, by, reason, id: mergeId },
   );
-  await recomputeCustomers(em, [survivor, absorbed], options);
-  await queueTiers(em, [survivor, absorbed, ...repointed.map((m) => m.to)], 'unmerge');
+  await recomputeCustomers(em, [...new Set([survivor, holder, absorbed])], options);
+  await queueTiers(em, [survivor, holder, absorbed, ...repointed.map((m) => m.to)], 'unmerge');
   await em.insertMany(AuditEvent, [
     new AuditLog(clock).entity(options.actor ?? systemActor(by), {
       action: AuditAction.CUSTOMER_UNMERGE,
@@ -977,6 +1000,7 @@ export async function unmergeCustomers(
         kind: merge.kind,
         survivor,
         absorbed,
+        ...(holder !== survivor && { heldBy: holder }),
         restored,
         followed,
         decision,
