@@ -139,6 +139,32 @@ describe('marketing segments', () => {
       field: 'filter.branchCode',
       rule: 'BRANCH_SCOPE',
     });
+    await hub.sql(
+      `insert into branch (id, code, name, level, parent_id, path, valid_to)
+       select gen_random_uuid(), '3299', 'Closed', 'CITY', id, path || '.3299', now()
+       from branch where code = '3200' on conflict (code) do nothing`,
+    );
+    expect((await segment('3299')).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'filter.branchCode',
+      rule: 'BRANCH_CLOSED',
+    });
+    // Moved under the caller's branch by another process (this one kept the old place): the
+    // refusal is decided on the tree as it is, and the segment reads the branch where it is.
+    const move = (parent: string) =>
+      hub.sql(
+        `update branch b set parent_id = p.id, path = p.path || '.3301'
+         from branch p where p.code = $1 and b.code = '3301'`,
+        [parent],
+      );
+    await move('3200');
+    try {
+      const moved = await segment('3301', '3200');
+      expect(moved.errors).toBeUndefined();
+      expect(moved.data!.marketingCustomers.nodes.map((n) => n.name)).toEqual(['客户6']);
+    } finally {
+      await move('3300');
+    }
     // A branch above the caller's, or its own, selects the caller's part of it.
     for (const code of ['0000', '3200']) {
       const res = await segment(code, '3200');

@@ -25,10 +25,11 @@ export class BranchDirectory {
 
   constructor(private readonly em: EntityManager) {}
 
-  find(code: string): Promise<KnownBranch | undefined> {
+  /** `fresh`: read now, whatever is kept (and keep what is read). */
+  find(code: string, options: { fresh?: boolean } = {}): Promise<KnownBranch | undefined> {
     const now = Date.now();
     const cached = this.branches.get(code);
-    if (cached && cached.until > now) return cached.branch;
+    if (cached && cached.until > now && !options.fresh) return cached.branch;
     // Requests naming one branch together share one lookup.
     const entry = {
       until: now + BRANCH_CACHE_MS,

@@ -12,7 +12,7 @@ import type { BusinessClock } from '../../time/clock';
 import { knownDay } from '../../graphql/known-day';
 import { TierMove, type MarketingCustomerFilter } from './marketing.input';
 import { SegmentCount } from './segment-count.entity';
-import type { BranchDirectory } from '../branch/branch-directory';
+import type { BranchDirectory, KnownBranch } from '../branch/branch-directory';
 import { BRANCH_CODE } from '../branch/branch.entity';
 
 const MAX_DAYS = 3660;
@@ -55,6 +55,9 @@ function days(field: string, value: number | undefined): number | undefined {
   return value;
 }
 
+/** Whether branch path `inner` is `outer` or under it. */
+const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`);
+
 /** A tier's rank (1 = best) in a rule set version, as SQL; null where the version lacks it. */
 const tierRank = (versionSql: string, tierSql: string) =>
   `(select (t->>'rank')::int from rule_set_version v, jsonb_array_elements(v.document->'tiers') t
@@ -69,28 +72,37 @@ export class MarketingService {
   ) {}
 
   /**
-   * The path of the subtree `filter.branchCode` names. A code no branch has would give an
-   * empty campaign, as would a branch outside the caller's own (its row rule leaves none of
-   * that branch's customers): both are refused. The tree is reference data every role reads,
-   * so saying which is the case tells nothing about anyone.
+   * Checks the branch `filter.branchCode` names, and returns the code as typed identifiers
+   * read. A code no branch has would give an empty campaign, as would a closed branch (its
+   * customers moved on when it closed) or a branch outside the caller's own (its row rule
+   * leaves none of that branch's customers): each is refused. The tree is reference data
+   * every role reads, so saying which is the case tells nothing about anyone. The directory
+   * may hold a branch as it was a moment ago in another process: a refusal is decided on the
+   * tree as it is now, and the segment's SQL reads the subtree itself.
    */
-  private async branchPath(caller: Caller, code: string): Promise<string> {
+  private async checkedBranch(caller: Caller, code: string): Promise<string> {
     const field = 'filter.branchCode';
     const typed = typedIdentifier(code);
-    const path = BRANCH_CODE.test(typed) ? (await this.branches.find(typed))?.path : undefined;
-    if (path === undefined) {
-      throw new BadUserInputError(`${field} names no branch`, { field, rule: 'UNKNOWN_BRANCH' });
-    }
-    const within = (inner: string, outer: string) =>
-      inner === outer || inner.startsWith(`${outer}.`);
-    if (!within(path, caller.branchPath) && !within(caller.branchPath, path)) {
-      throw new ForbiddenError(`${field} names a branch outside the caller's`, {
-        role: caller.role,
-        field,
-        rule: 'BRANCH_SCOPE',
-      });
-    }
-    return path;
+    const problem = (branch: KnownBranch | undefined) =>
+      !branch
+        ? new BadUserInputError(`${field} names no branch`, { field, rule: 'UNKNOWN_BRANCH' })
+        : !branch.open
+          ? new BadUserInputError(`${field} names a closed branch, which holds no customers`, {
+              field,
+              rule: 'BRANCH_CLOSED',
+            })
+          : !within(branch.path, caller.branchPath) && !within(caller.branchPath, branch.path)
+            ? new ForbiddenError(`${field} names a branch outside the caller's`, {
+                role: caller.role,
+                field,
+                rule: 'BRANCH_SCOPE',
+              })
+            : undefined;
+    if (!BRANCH_CODE.test(typed)) throw problem(undefined)!;
+    if (!problem(await this.branches.find(typed))) return typed;
+    const refused = problem(await this.branches.find(typed, { fresh: true }));
+    if (refused) throw refused;
+    return typed;
   }
 
   /** A tier's position by rank in the active tier rule set, as SQL (1 = best). */
@@ -167,8 +179,8 @@ export class MarketingService {
         rule: 'REQUIRED',
       });
     }
-    const branchPath = filter.branchCode
-      ? await this.branchPath(caller, filter.branchCode)
+    const branchCode = filter.branchCode
+      ? await this.checkedBranch(caller, filter.branchCode)
       : undefined;
     // Tiers held now are the active rules' tiers: another code is a typo, which would give an
     // empty campaign. A past date's tiers, and those a customer moved from or to, may be
@@ -197,12 +209,12 @@ export class MarketingService {
       // null, as for every other field, is no condition.
       if (consent !== undefined && consent !== null)
         where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
-      if (branchPath !== undefined) {
+      if (branchCode !== undefined) {
         // An array, not a join: the planner, which cannot know how many branches a code's
         // subtree holds, then keeps to the ordered index range instead of a branch at a time.
-        const path = c.param(branchPath, 'text');
-        where.push(`${c.col('branch')} = any(array(select b.id from branch b
-            where b.path = ${path} or b.path like ${path} || '.%'))`);
+        const code = c.param(branchCode, 'text');
+        where.push(`${c.col('branch')} = any(array(select b.id from branch b, branch root
+            where root.code = ${code} and (b.path = root.path or b.path like root.path || '.%')))`);
       }
       if (current) {
         // One tier as a plain equality: the index then yields the tier's customers in CIF
