@@ -108,35 +108,47 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
-    it('reject a source key that is or holds a mobile, a resident ID number or an e-mail, kept and shown in clear as it is', async () => {
-      const ns = Array.from({ length: 5 }, () => nextNumber());
-      const keyed = (n: number, sourceKey: string) =>
-        customerRecord(n, { sourceSystem: 'CALL_CENTRE', sourceKey });
+    it('reject a source key that is or holds a mobile, a resident ID number or an e-mail, as people write them', async () => {
+      const wrongCheck = (id: string) => `${id.slice(0, 17)}${id.endsWith('0') ? '1' : '0'}`;
+      const grouped = (digits: string, at: number[]) =>
+        at.reduceRight((text, i) => `${text.slice(0, i)}-${text.slice(i)}`, digits);
+      const later = addYears(hub.clock.today(), 5).replaceAll('-', '');
+      const keys: [string | ((n: number) => string), 'refused' | 'accepted'][] = [
+        [(n) => residentId(n), 'refused'],
+        // Alone, a wrong check character still reads as someone's number (a typo).
+        [(n) => wrongCheck(residentId(n)), 'refused'],
+        [(n) => `CC-${residentId(n)}`, 'refused'],
+        [(n) => grouped(residentId(n), [6, 14]), 'refused'],
+        [(n) => `+86 ${grouped(mobile(n), [3, 7]).replaceAll('-', ' ')}`, 'refused'],
+        [(n) => `0086-${grouped(mobile(n), [3, 7])}`, 'refused'],
+        [(n) => `TEL${mobile(n)}X`, 'refused'],
+        [(n) => `c${n}＠example．cn`, 'refused'],
+        [(n) => `CC${String(n).padStart(10, '0')}`, 'accepted'],
+        // A region code, a date no one was born on yet and a serial: a key, not a person.
+        [`CL-440300${later}0001`, 'accepted'],
+        // Inside a longer key, only a number whose check character is right reads as an ID.
+        [(n) => `CL-${wrongCheck(residentId(n))}-A`, 'accepted'],
+      ];
+      const ns = keys.map(() => nextNumber());
+      const keyOf = (i: number) => {
+        const key = keys[i]![0];
+        return typeof key === 'string' ? key : key(ns[i]!);
+      };
       const res = await hub.gql(INGEST_CUSTOMERS, {
-        records: [
-          keyed(ns[0]!, residentId(ns[0]!)),
-          // A wrong check character still reads as someone's number.
-          keyed(
-            ns[1]!,
-            `CC-${residentId(ns[1]!).slice(0, 17)}${residentId(ns[1]!).endsWith('0') ? '1' : '0'}`,
-          ),
-          keyed(ns[2]!, `+86${mobile(ns[2]!)}`),
-          keyed(ns[3]!, `c${ns[3]}@example.cn`),
-          keyed(ns[4]!, `CC${String(ns[4]).padStart(10, '0')}`),
-        ],
+        records: ns.map((n, i) =>
+          customerRecord(n, { sourceSystem: 'CALL_CENTRE', sourceKey: keyOf(i) }),
+        ),
       });
-      expect(verdicts(res)).toEqual([
-        [['sourceKey', 'PERSONAL_KEY']],
-        [['sourceKey', 'PERSONAL_KEY']],
-        [['sourceKey', 'PERSONAL_KEY']],
-        [['sourceKey', 'PERSONAL_KEY']],
-        'accepted',
-      ]);
+      expect(verdicts(res)).toEqual(
+        keys.map(([, verdict]) =>
+          verdict === 'accepted' ? 'accepted' : [['sourceKey', 'PERSONAL_KEY']],
+        ),
+      );
       // Nothing of the refused records is kept, their keys least of all.
       const kept = await hub.sql<{ source_key: string }>(
         `select source_key from source_record where source_system = 'CALL_CENTRE'
-         and source_key like any($1)`,
-        [[`%${residentId(ns[0]!)}%`, `%${mobile(ns[2]!)}%`, `%c${ns[3]}@%`]],
+         and source_key = any($1)`,
+        [keys.flatMap(([, verdict], i) => (verdict === 'refused' ? [keyOf(i)] : []))],
       );
       expect(kept).toEqual([]);
     });

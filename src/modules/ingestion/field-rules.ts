@@ -473,22 +473,28 @@ export function freeTextProblem(
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
- * Whether `text` holds a person's mobile (11 digits, +86 or 86 before them allowed), resident
- * ID number (18 characters or a legacy 15, a check character wrong or not) or e-mail.
+ * Whether `text` holds a person's mobile or e-mail, or reads as someone's resident ID number,
+ * written as people write them: digits in groups (138-0013-8000, +86 138 0013 8000,
+ * 110105-19491231-002X), an X after a mobile's digits, full-width @ and full stop. `today`:
+ * no one was born after it.
  */
-function holdsPersonalValue(text: string): boolean {
-  if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)) return true;
-  // Any birth date will do: the question is whether it reads as someone's number.
-  const anyDay = '9999-12-31';
-  const residentId = (run: string) => {
-    const checked = checkResidentId(run, anyDay);
+function holdsPersonalValue(text: string, today: string): boolean {
+  const plain = text
+    .replace(/[\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/(\d)[\s\-\u2013\u2014.()/_:]+(?=\d)/g, '$1');
+  if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(plain)) return true;
+  const whole = plain.trim();
+  return (plain.match(/\d+[Xx]?/g) ?? []).some((run) => {
+    const digits = run.replace(/[Xx]$/, '');
+    if ([11, 13, 15].includes(digits.length) && checkMobile(digits).ok) return true;
+    if (run.length !== 18 && run.length !== 15) return false;
+    const checked = checkResidentId(run, today);
+    // Inside a longer key, only an 18-character number whose check character is right reads
+    // as someone's: a region code, a date and a serial make many a system's keys. A key that
+    // is such a number and nothing else does even with a wrong check character (a typo).
+    if (run !== whole) return checked.ok && run.length === 18;
     return checked.ok || checked.violations.every((v) => v.rule === 'ID_CHECKSUM');
-  };
-  return (text.match(/\d+[Xx]?/g) ?? []).some(
-    (run) =>
-      ((run.length === 18 || run.length === 15) && residentId(run)) ||
-      ((run.length === 11 || run.length === 13) && checkMobile(run).ok),
-  );
+  });
 }
 
 function normalizeText(
@@ -497,6 +503,8 @@ function normalizeText(
   field: string,
   required: boolean,
   errors: RecordError[],
+  /** The business day, for the rules that need one (notPersonal). */
+  today?: string,
 ): string {
   const unstorable = textProblem(value, field);
   if (unstorable) {
@@ -520,7 +528,7 @@ function normalizeText(
         ? { rule: 'MAX_LENGTH', message: `must be at most ${rule.max} characters, got ${length}` }
         : normalized && rule.format && !rule.format.pattern.test(normalized)
           ? { rule: rule.format.rule, message: `must be ${rule.format.says}` }
-          : rule.notPersonal && holdsPersonalValue(normalized)
+          : rule.notPersonal && holdsPersonalValue(normalized, today!)
             ? {
                 rule: 'PERSONAL_KEY',
                 message:
@@ -544,6 +552,7 @@ export function normalizeField(
   if (rule.type !== 'code' && rule.type !== 'name' && rule.type !== 'text') {
     throw new Error(`${key} is not a text field`);
   }
+  if (rule.notPersonal) throw new Error(`${key} needs the business day: use normalizeRecord`);
   const errors: RecordError[] = [];
   return { value: normalizeText(rule, value, field, true, errors), errors };
 }
@@ -632,7 +641,14 @@ export function normalizeRecord<R extends object>(
       } else if (rule) {
         const textRule = rule.type === 'variant' ? rule.rules[value[rule.on] as string] : rule;
         if (textRule)
-          copy[field.name] = normalizeText(textRule, given as string, at, field.required, errors);
+          copy[field.name] = normalizeText(
+            textRule,
+            given as string,
+            at,
+            field.required,
+            errors,
+            clock.today(),
+          );
       }
     }
     return copy;
