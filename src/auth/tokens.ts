@@ -1,4 +1,4 @@
-import { isBlank } from '../modules/ingestion/field-rules';
+import { hasControlCharacter, isBlank } from '../modules/ingestion/field-rules';
 import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import {
@@ -143,8 +143,10 @@ export class TokenVerifier {
       );
     }
     const { sub, role, branch } = payload;
-    // The audit log names every caller by it: spaces or invisible characters name no one.
+    // The audit log names every caller by it: spaces or invisible characters name no one,
+    // and a control character (NUL among them) is no one's name and cannot be stored.
     if (typeof sub !== 'string' || isBlank(sub)) throw refused('has no subject (sub)');
+    if (hasControlCharacter(sub)) throw refused('has a control character in its subject (sub)');
     if (!ROLES.includes(role as Role)) {
       throw refused(`has no known role: role is one of ${ROLES.join(', ')}`);
     }

@@ -144,7 +144,16 @@ describe('bearer tokens in development and tests (HS256)', () => {
     ],
     ['a token of an unknown role', () => sign(claims({ role: 'root' })), /has no known role/],
     ['a token without a subject', () => sign(claims({ sub: undefined })), /has no subject/],
-    ['a token whose subject is blank', () => sign(claims({ sub: ' \u200b ' })), /has no subject/],
+    [
+      'a token whose subject is blank',
+      () => sign(claims({ sub: ' \u200b\u2800 ' })),
+      /has no subject/,
+    ],
+    [
+      'a token whose subject holds a control character',
+      () => sign(claims({ sub: 'agent\u0000' })),
+      /control character in its subject/,
+    ],
     ['a malformed token', async () => 'not-a-jwt', /malformed/],
   ];
 

@@ -397,8 +397,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 // word joiner, bidi marks) and the other default-ignorable code points (Hangul fillers,
 // variation selectors): nothing a reader sees, so nothing a value may start or end with,
 // nor consist of.
+// The Braille blank (U+2800) is neither, but shows as a space: a name of it says nothing.
 const INVISIBLE_EDGES =
-  /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+$/gu;
+  /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+$/gu;
 
 // Within a name, a place or an address, the characters that carry nothing (zero-width space,
 // word joiner and its kin, the byte-order mark, a soft hyphen, direction marks and
@@ -406,6 +407,9 @@ const INVISIBLE_EDGES =
 // name from matching its own person: they go. Those that shape what is written stay: joiners
 // (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's glyph.
 const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
+
+/** Whether a text holds a control character (NUL, an escape, a line separator...). */
+export const hasControlCharacter = (text: string): boolean => CONTROL.test(text);
 
 /** Whether a text says nothing a reader sees: empty once whitespace and invisibles go. */
 export const isBlank = (text: string): boolean => !visibleText(text);
