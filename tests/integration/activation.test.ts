@@ -307,9 +307,26 @@ describe('activating a rule set version', () => {
     expect((await hub.gql(validate, { id: grants.id })).data!.validateRuleSetVersion.valid).toBe(
       false,
     );
-    expect(
-      (await hub.gql(validate, { id: grants.id, with: tiers.id })).data!.validateRuleSetVersion,
-    ).toEqual({ valid: true, problems: [] });
+    // Together, either way round, as activating them together checks them.
+    for (const [id, along] of [
+      [grants.id, tiers.id],
+      [tiers.id, grants.id],
+    ]) {
+      expect((await hub.gql(validate, { id, with: along })).data!.validateRuleSetVersion).toEqual({
+        valid: true,
+        problems: [],
+      });
+    }
+    const unchanged = await draft('ENTITLEMENT', DEFAULT_ENTITLEMENT_RULE_SET);
+    const mismatch = (await hub.gql(validate, { id: tiers.id, with: unchanged.id })).data!
+      .validateRuleSetVersion;
+    expect(mismatch.valid).toBe(false);
+    expect(mismatch.problems).toContainEqual({ rule: 'UNKNOWN_TIER' });
+    const retired = await hub.gql(validate, { id: grants.id, with: await activeTierVersion() });
+    expect(retired.errors![0].extensions).toMatchObject({
+      field: 'alongWith',
+      rule: 'NOT_A_DRAFT',
+    });
     expect((await activateAndWait(hub, tiers.id)).job).toMatchObject({ state: 'FAILED' });
     const wrong = await hub.gql(
       `mutation ($id: ID!, $with: ID) { activateRuleSetVersion(id: $id, alongWith: $with) { id } }`,

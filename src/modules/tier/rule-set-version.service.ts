@@ -60,6 +60,10 @@ export async function ensureActiveRuleSets(
   await ruleSets.refresh();
 }
 
+/** The tier rules of a pair of versions, one of each kind. */
+const tiersOf = (a: RuleSetVersion, b: RuleSetVersion) =>
+  (a.kind === RuleSetKind.TIER ? a : b).document as unknown as TierRuleSetDocument;
+
 export interface Validation {
   valid: boolean;
   problems: RuleSetProblem[];
@@ -132,21 +136,30 @@ export class RuleSetVersionService {
     return version;
   }
 
+  /**
+   * A version's problems; with `alongWith`, those of the pair as activating them together
+   * checks it: the entitlement rules against the tier draft's tiers, the other version's
+   * problems named under `alongWith.`.
+   */
   async validateVersion(id: string, alongWith?: string): Promise<Validation> {
     const version = await this.get(id);
-    const tiers = alongWith ? await this.tiersAlong(version, alongWith) : undefined;
-    return this.validate(version.kind, version.document, tiers);
+    if (alongWith === undefined) return this.validate(version.kind, version.document);
+    const other = await this.along(version, alongWith);
+    const tiers = tiersOf(version, other);
+    const own = this.validate(version.kind, version.document, tiers);
+    const theirs = this.validate(other.kind, other.document, tiers);
+    const problems = [
+      ...own.problems,
+      ...theirs.problems.map((p) => ({ ...p, path: `alongWith.${p.path}` })),
+    ];
+    return { valid: problems.length === 0, problems };
   }
 
   /**
-   * The tiers an entitlement version is checked against when it goes with `alongWith`: a
-   * draft of the other kind (WRONG_KIND naming `alongWith` otherwise). A tier version's own
-   * checks do not depend on it.
+   * The version `alongWith` names, to be activated with `version`: a draft of the other kind
+   * (WRONG_KIND or NOT_A_DRAFT naming `alongWith` otherwise).
    */
-  private async tiersAlong(
-    version: RuleSetVersion,
-    alongWith: string,
-  ): Promise<TierRuleSetDocument | undefined> {
+  private async along(version: RuleSetVersion, alongWith: string): Promise<RuleSetVersion> {
     const other = await this.get(alongWith, 'alongWith');
     if (other.kind === version.kind) {
       throw new BadUserInputError(
@@ -154,9 +167,16 @@ export class RuleSetVersionService {
         { field: 'alongWith', rule: 'WRONG_KIND' },
       );
     }
-    return other.kind === RuleSetKind.TIER
-      ? (other.document as unknown as TierRuleSetDocument)
-      : undefined;
+    if (other.status !== RuleSetVersionStatus.DRAFT) {
+      throw new ConflictError(
+        `alongWith: version ${other.version} is ${other.status}, not a draft`,
+        {
+          field: 'alongWith',
+          rule: 'NOT_A_DRAFT',
+        },
+      );
+    }
+    return other;
   }
 
   /**
@@ -222,13 +242,10 @@ export class RuleSetVersionService {
       return this.activations.start(actor, id);
     }
     const version = await this.get(id);
-    const tiers = await this.tiersAlong(version, alongWith);
-    const own =
-      version.kind === RuleSetKind.TIER
-        ? (version.document as unknown as TierRuleSetDocument)
-        : undefined;
+    const other = await this.along(version, alongWith);
+    const tiers = tiersOf(version, other);
     await this.validDraft(id, { tiers });
-    await this.validDraft(alongWith, { tiers: own, field: 'alongWith' });
+    await this.validDraft(alongWith, { tiers, field: 'alongWith' });
     return this.activations.start(actor, id, alongWith);
   }
 }

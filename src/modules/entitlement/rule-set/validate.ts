@@ -193,7 +193,7 @@ export function validateEntitlementRuleSet(
           report(
             tierPath,
             'UNKNOWN_TIER',
-            `${JSON.stringify(tier)} is not a tier of the active tier rule set (${tiers.join(', ')})`,
+            `${JSON.stringify(tier)} is not a tier of the tier rules these go with (${tiers.join(', ')})`,
           );
           return;
         }
