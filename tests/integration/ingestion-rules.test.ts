@@ -460,6 +460,68 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
+    it('reject a vehicle on a policy of another line, a payment without its day, and a score dated before its claim', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const today = hub.clock.today();
+      const period = { effectiveDate: addDays(today, -200), expiryDate: addDays(today, 165) };
+      const car = autoPolicyRecord(n, cifNo, period);
+      const property = autoPolicyRecord(nextNumber(), cifNo, { ...period, line: 'PROPERTY' });
+      const policies = await hub.gql(INGEST_POLICIES, { records: [car, property] });
+      expect(verdicts(policies)).toEqual(['accepted', [['vehicle', 'VEHICLE_LINE']]]);
+      // The car is still described, and found, by its own policy.
+      expect(await hub.sql(`select plate from vehicle where vin = $1`, [car.vehicle.vin])).toEqual([
+        { plate: car.vehicle.plate },
+      ]);
+
+      const accident = `${addDays(today, -10)}T02:00:00Z`;
+      const claim = (k: number, overrides: Record<string, unknown>) =>
+        claimRecord(k, car.policyNo, {
+          accidentAt: accident,
+          reportedAt: `${addDays(today, -10)}T03:00:00Z`,
+          registeredAt: null,
+          surveyedAt: null,
+          status: 'REPORTED',
+          ...overrides,
+        });
+      const [paidNoDay, closed] = [nextNumber(), nextNumber()];
+      const claims = await hub.gql(INGEST_CLAIMS, {
+        records: [
+          claim(paidNoDay, { paidAmount: '300' }),
+          claim(closed, {
+            status: 'CLOSED',
+            closedAt: `${addDays(today, -2)}T03:00:00Z`,
+            paidAmount: '0',
+          }),
+        ],
+      });
+      expect(verdicts(claims)).toEqual([[['paidAt', 'REQUIRED']], 'accepted']);
+
+      const claimNo = claim(closed, {}).claimNo;
+      const scores = await hub.gql(INGEST_RISK_SCORES, {
+        records: [
+          riskScoreRecord(
+            nextNumber(),
+            { claimNo },
+            { scoredAt: `${addDays(today, -11)}T03:00:00Z` },
+          ),
+          riskScoreRecord(
+            nextNumber(),
+            { claimNo },
+            { scoredAt: `${addDays(today, -10)}T03:00:00Z` },
+          ),
+        ],
+      });
+      expect(verdicts(scores)).toEqual([[['scoredAt', 'BEFORE_SUBJECT']], 'accepted']);
+
+      // The database holds the first two as well, for any writer.
+      await expect(
+        hub.sql(`update claim set paid_amount = 1, paid_at = null where claim_no = $1`, [claimNo]),
+      ).rejects.toThrow(/claim_paid_at_check/);
+      await expect(
+        hub.sql(`update policy set line = 'PROPERTY' where policy_no = $1`, [car.policyNo]),
+      ).rejects.toThrow(/policy_vehicle_auto_check/);
+    });
+
     it('reject a renewal that continues no policy of its holder: another line, car or holder, or one renewed already', async () => {
       const [{ n, cifNo }, { cifNo: otherCifNo }] = await customers(2);
       const today = hub.clock.today();

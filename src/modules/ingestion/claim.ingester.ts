@@ -196,4 +196,12 @@ function checkStatus(errors: RecordErrors, record: ClaimRecordInput): void {
     'STATUS_STAGE',
     'a PAID claim has paid something',
   );
+  // A payment counts from the day it was made (paidAt): an amount without it would count
+  // from the accident, before anything was paid.
+  errors.require(
+    !(Number(record.paidAmount ?? 0) > 0) || !!record.paidAt,
+    'paidAt',
+    'REQUIRED',
+    'a claim that has paid something says when (paidAmount without paidAt)',
+  );
 }

@@ -129,6 +129,14 @@ export async function ingestPolicy(
     'REQUIRED',
     `a ${record.line} policy needs its vehicle`,
   );
+  // A vehicle is described by its latest policy, and found by its plate: another line's
+  // policy naming it would rewrite its plate and give it another holder.
+  errors.require(
+    auto || !record.vehicle,
+    'vehicle',
+    'VEHICLE_LINE',
+    `a ${record.line} policy insures no vehicle: only ${AUTO_LINES.join(' and ')} do`,
+  );
   const vehicle = record.vehicle ? checkVehicle(errors, record.vehicle) : undefined;
   const holders = record.parties.filter((p) => p.role === PartyRole.POLICYHOLDER).length;
   errors.require(

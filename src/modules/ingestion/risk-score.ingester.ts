@@ -40,6 +40,13 @@ export async function ingestRiskScore(
       'UNKNOWN_CLAIM',
       'no claim with this number is known',
     );
+    // A claim is scored once it happened: a score dated before its accident is a wrong date.
+    errors.require(
+      !subject.claim || record.scoredAt.getTime() >= subject.claim.accidentAt.getTime(),
+      'scoredAt',
+      'BEFORE_SUBJECT',
+      "must not be before the claim's accident",
+    );
     subject.subjectType = RiskSubjectType.CLAIM;
   } else if (given === 1 && vin) {
     const checked = errors.check('subject.vin', checkVin(vin));
