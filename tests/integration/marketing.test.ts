@@ -157,8 +157,12 @@ describe('marketing segments', () => {
          from branch p where p.code = $1 and b.code = '3301'`,
         [parent],
       );
+    // The same request before and after: its compiled statement names the branch, not where
+    // it stood.
+    expect((await segment('3301')).data!.marketingCustomers.nodes).toEqual([{ name: '客户6' }]);
     await move('3200');
     try {
+      expect((await segment('3301')).data!.marketingCustomers.nodes).toEqual([{ name: '客户6' }]);
       const moved = await segment('3301', '3200');
       expect(moved.errors).toBeUndefined();
       expect(moved.data!.marketingCustomers.nodes.map((n) => n.name)).toEqual(['客户6']);
