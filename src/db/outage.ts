@@ -17,6 +17,12 @@ export function outageOf(error: unknown): UnavailableReason | undefined {
     if (
       /^08/.test(code) || // connection_exception
       ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, crash, starting, too many connections
+      // read_only_sql_transaction: a standby, or a primary demoted in a failover, takes no
+      // writes until the hub reaches the new primary.
+      code === '25006' ||
+      // The database closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS false, or
+      // being dropped or restored): 55000 says "not currently accepting connections".
+      (code === '55000' && /not currently accepting connections/i.test(message)) ||
       ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
         code,
       ) ||

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
-import { outageOf } from '../db/outage';
 import { UnavailableReason } from '../graphql/errors';
 import type { Metrics, PoolStats } from './metrics';
 
@@ -53,10 +52,16 @@ export class Readiness {
 
   async check(): Promise<ReadinessResult> {
     try {
-      const { rows } = await this.probe.query<{ n: number }>(
-        'select count(*)::int as n from mikro_orm_migrations where name = any($1::text[])',
+      const { rows } = await this.probe.query<{ n: number; read_only: string }>(
+        `select count(*)::int as n, current_setting('transaction_read_only') as read_only
+         from mikro_orm_migrations where name = any($1::text[])`,
         [this.migrations],
       );
+      // A standby, or a primary demoted in a failover, answers but takes no write: the hub
+      // records every read it audits, so it is not ready there.
+      if (rows[0].read_only === 'on') {
+        return { ready: false, reason: UnavailableReason.DATABASE_UNAVAILABLE };
+      }
       return rows[0].n === this.migrations.length
         ? { ready: true }
         : { ready: false, reason: 'MIGRATIONS_PENDING' };
@@ -66,15 +71,9 @@ export class Readiness {
         return { ready: false, reason: 'MIGRATIONS_PENDING' };
       }
       // Its pool is its own: its one connection still busy is a database that does not
-      // answer (a frozen server), not a busy hub.
-      const reason = outageOf(error);
-      return {
-        ready: false,
-        reason:
-          reason === UnavailableReason.POOL_EXHAUSTED
-            ? UnavailableReason.DATABASE_UNAVAILABLE
-            : (reason ?? 'DATABASE_ERROR'),
-      };
+      // answer (a frozen server), not a busy hub; and whatever else keeps the database from
+      // answering this one statement keeps the hub from serving.
+      return { ready: false, reason: UnavailableReason.DATABASE_UNAVAILABLE };
     }
   }
 }

@@ -100,6 +100,20 @@ describe('running the hub in production', () => {
       }
     });
 
+    it('is not ready on a database that takes no writes, as a standby after a failover', async () => {
+      const url = new URL(hub.databaseUrl);
+      url.searchParams.set('options', '-c default_transaction_read_only=on');
+      const probe = createPool(url.toString(), 1, undefined, { poolWaitMs: 1_000 });
+      try {
+        expect(await new Readiness(probe, hub.app.orm).check()).toEqual({
+          ready: false,
+          reason: 'DATABASE_UNAVAILABLE',
+        });
+      } finally {
+        await probe.end();
+      }
+    });
+
     it('calls a database that never answers its own probe connection unavailable, not busy', async () => {
       // Accepts connections and says nothing: a frozen PostgreSQL, as a client sees one.
       const frozen = net.createServer((socket) => socket.on('data', () => undefined));

@@ -15,4 +15,22 @@ describe('a database error as the caller is told it', () => {
     // A broken rule is the caller's, not a conflict.
     expect(outageOf(Object.assign(new Error('check'), { code: '23514' }))).toBeUndefined();
   });
+
+  it('reads a database that takes no writes, or no connections, as unavailable', () => {
+    // A standby, or a primary demoted in a failover.
+    const readOnly = Object.assign(new Error('cannot execute UPDATE in a read-only transaction'), {
+      code: '25006',
+    });
+    expect(outageOf(readOnly)).toBe(UnavailableReason.DATABASE_UNAVAILABLE);
+    const closed = Object.assign(
+      new Error('database "cif_hub" is not currently accepting connections'),
+      { code: '55000' },
+    );
+    expect(outageOf(closed)).toBe(UnavailableReason.DATABASE_UNAVAILABLE);
+    // The same class of error for other reasons is a bug, not an outage.
+    const other = Object.assign(new Error('currval of sequence "s" is not yet defined'), {
+      code: '55000',
+    });
+    expect(outageOf(other)).toBeUndefined();
+  });
 });
