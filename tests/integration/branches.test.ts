@@ -685,6 +685,18 @@ describe('the organisation tree', () => {
         toParent: other.province.code,
         withIt: [county.code],
       });
+      // Under a branch of its own subtree is a cycle, though that branch opened later; and a
+      // refusal for the dates says them plainly.
+      const cycle = await hub.gql(MOVE, { input: { code: province.code, parentCode: older.code } });
+      expect(cycle.errors![0]).toMatchObject({
+        message: `${province.code} cannot go under ${older.code}, which lies under it`,
+        extensions: { field: 'input.parentCode', rule: 'CYCLE' },
+      });
+      const early = await hub.gql(MOVE, {
+        input: { code: older.code, parentCode: other.province.code },
+      });
+      expect(early.errors![0].extensions).toMatchObject({ rule: 'PARENT_PERIOD' });
+      expect(early.errors![0].message).toContain(`which opened on ${yesterday}`);
 
       // Closed, it stays where its history was made.
       expect((await hub.gql(CLOSE, { input: { code: county.code } })).errors).toBeUndefined();

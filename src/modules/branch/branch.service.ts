@@ -360,12 +360,22 @@ export class BranchService {
       }
       if (parent.id === branch.parent_id) return branch.id;
       placeable(change, parent, 'parentCode');
+      // Before the dates: a branch under this one opened after it, so the dates would call
+      // a cycle a matter of days.
+      if (parent.path === branch.path || parent.path.startsWith(`${branch.path}.`)) {
+        throw rule(
+          'input',
+          'parentCode',
+          'CYCLE',
+          `${branch.code} cannot go under ${parent.code}, which lies under it`,
+        );
+      }
       if (branch.valid_from < parent.valid_from) {
         throw rule(
           'input',
           'parentCode',
           'PARENT_PERIOD',
-          `${parent.code} opened on ${parent.valid_from}, after ${branch.code} (${branch.valid_from}): the tree as it stood then had no parent to put it under`,
+          `${parent.code} opened on ${parent.valid_from}, after ${branch.code}, which opened on ${branch.valid_from}: the tree as it stood then had no parent to put it under`,
         );
       }
       const level = NEXT_LEVEL(parent.level);
