@@ -7,7 +7,7 @@ import { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import { ensureActiveRuleSets } from '../modules/tier/rule-set-version.service';
 import { TierService } from '../modules/tier/tier.service';
 import { progressBar } from './progress';
-import { runCommand } from './run';
+import { runCommand, UsageError } from './run';
 
 /**
  * `npm run tiers:recompute`: every active customer's tier under the active tier rule set, as of
@@ -15,7 +15,9 @@ import { runCommand } from './run';
  * tiers. Safe beside running hubs: their tier workers and this run never overwrite each
  * other's newer figures.
  */
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  // It takes no arguments: one mistyped (--dry-run, say) would otherwise run the real job.
+  if (argv.length) throw new UsageError(`tiers:recompute takes no arguments, got ${argv[0]}`);
   const config = parseConfig();
   const database = await openDatabase(config, (m) => console.error(m));
   const clock = new BusinessClock(config.businessTimeZone);
@@ -41,4 +43,7 @@ async function main(): Promise<number> {
   }
 }
 
-runCommand(main, { known: [[ConfigError, 1]] });
+runCommand(() => main(process.argv.slice(2)), {
+  usage: 'usage: npm run tiers:recompute',
+  known: [[ConfigError, 1]],
+});

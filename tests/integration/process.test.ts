@@ -184,6 +184,14 @@ describe('the hub as a process', () => {
     expect((await second.exited).code).toBe(0);
   }, 120_000);
 
+  it('refuses an argument the full recompute does not take, and recomputes nothing', async () => {
+    const before = await hub.sql(`select count(*)::int as n from tier_assignment`);
+    const typo = run('src/cli/tiers.ts', { DATABASE_URL: hub.databaseUrl }, ['--dry-run']);
+    expect((await typo.exited).code).toBe(2);
+    expect(typo.output()).toContain('tiers:recompute takes no arguments, got --dry-run');
+    expect(await hub.sql(`select count(*)::int as n from tier_assignment`)).toEqual(before);
+  });
+
   it('recomputes every tier when a full recompute killed midway is run again', async () => {
     await insertPortfolio(hub, 200, nextNumber() * 1000);
     const env = { DATABASE_URL: hub.databaseUrl, TIER_CHUNK_SIZE: '10' };

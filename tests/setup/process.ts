@@ -4,10 +4,10 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 
 /** A process of the project's, with what it printed and how it ended. */
-export function run(script: string, env: Record<string, string>) {
+export function run(script: string, env: Record<string, string>, args: string[] = []) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', script],
+    ['-r', 'ts-node/register/transpile-only', script, ...args],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },
