@@ -652,6 +652,9 @@ describe('the organisation tree', () => {
         ['REJECTED', 'PARENT_PERIOD'],
         ['REJECTED', 'CODE_CASE'],
       ]);
+      // Looked up in either case, it is the one branch; hyphens alone name none.
+      expect((await branch(city.code.toLowerCase())).code).toBe(city.code);
+      expect(await refused([{ ...neighbour, code: '--' }])).toEqual([['REJECTED', 'CODE_FORMAT']]);
       await ingest([neighbour]);
       // Nor does a parent's first day move after its children's.
       expect(await refused([{ ...province, validFrom: hub.clock.today() }])).toEqual([

@@ -26,7 +26,8 @@ export const BRANCH_LEVELS: readonly BranchLevel[] = [
  * letters, digits and hyphens only, so that a code can neither split a path nor act as a
  * LIKE wildcard in the subtree filters.
  */
-export const BRANCH_CODE = /^[0-9A-Za-z-]{1,32}$/;
+/** Letters, digits and hyphens, at least one of them a letter or a digit ("-" names nothing). */
+export const BRANCH_CODE = /^(?=.*[0-9A-Za-z])[0-9A-Za-z-]{1,32}$/;
 
 /**
  * A node of the insurer's organisation tree. `path` holds the codes from the head office

@@ -22,7 +22,11 @@ const lookupBy = (column: 'id' | 'code'): LookupSource => ({
   type: () => BranchView,
   keyType: column === 'id' ? 'uuid' : 'text',
   source: (b, key) => ({
-    where: [`${b.col(column)} = ${key}${column === 'id' ? '::uuid' : ''}`],
+    // One code is one branch whatever its case (CODE_CASE): x4 finds X4, by the index
+    // branch_code_upper.
+    where: [
+      column === 'id' ? `${b.col('id')} = ${key}::uuid` : `upper(${b.col('code')}) = upper(${key})`,
+    ],
   }),
 });
 const BRANCH_BY = { id: lookupBy('id'), code: lookupBy('code') };

@@ -204,7 +204,7 @@ export class BranchService {
       problems.push({
         field: 'code',
         rule: 'CODE_FORMAT',
-        message: 'a code is 1 to 32 letters, digits or hyphens',
+        message: 'a code is 1 to 32 letters, digits or hyphens, not hyphens alone',
       });
     }
     if (parentCode === code) {

@@ -171,7 +171,7 @@ export const FIELD_RULES = {
   'BranchRecordInput.code': code(32, {
     pattern: BRANCH_CODE,
     rule: 'CODE_FORMAT',
-    says: 'letters, digits or hyphens',
+    says: 'letters, digits or hyphens, not hyphens alone',
   }),
   'ClaimContextInput.accidentPlace': ACCIDENT_PLACE,
   'BranchRecordInput.name': BRANCH_NAME,
