@@ -610,6 +610,27 @@ describe('ingestion from source systems', () => {
     ).toEqual([{ score: '72.50' }]);
   });
 
+  it('reads the rules a score fired as a set: another order is the same score, one rule twice none', async () => {
+    const n = nextNumber();
+    await ingestPortfolio(hub, 1, n);
+    const { claimNo } = claimRecord(n, '');
+    const rules = [
+      { code: 'R017', description: 'reported after 21:00', weight: '30' },
+      { code: 'R003', description: 'new policy', weight: '12' },
+    ];
+    const score = (k: number, firedRules: typeof rules) =>
+      riskScoreRecord(k, { claimNo }, { sourceKey: `RS-SET-${n}-${k}`, firedRules });
+    const first = await hub.gql(INGEST_RISK_SCORES, { records: [score(1, rules)] });
+    expect(first.data!.ingestRiskScores.records).toMatchObject([{ status: 'CREATED' }]);
+    const again = await hub.gql(INGEST_RISK_SCORES, {
+      records: [score(1, [...rules].reverse()), score(2, [rules[0]!, rules[0]!])],
+    });
+    expect(again.data!.ingestRiskScores.records).toMatchObject([
+      { status: 'UNCHANGED', errors: [] },
+      { status: 'REJECTED', errors: [{ field: 'firedRules[1].code', rule: 'DUPLICATE_CODE' }] },
+    ]);
+  });
+
   it('leaves a policy or a claim to the source system that keeps it', async () => {
     const n = nextNumber();
     const [cifNo] = await ingestPortfolio(hub, 1, n);

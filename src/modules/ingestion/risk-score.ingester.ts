@@ -61,15 +61,29 @@ export async function ingestRiskScore(
     );
     subject.subjectType = RiskSubjectType.VEHICLE;
   }
+  // The rules a score fired are a set: one rule twice says nothing a score can mean.
+  const codes = record.firedRules.map((r) => r.code);
+  const twice = codes.findIndex((code, i) => codes.indexOf(code) !== i);
+  errors.require(
+    twice < 0,
+    `firedRules[${twice}].code`,
+    'DUPLICATE_CODE',
+    'names a rule an earlier item names: each rule fires once',
+  );
   errors.throwIfAny();
 
-  const hash = contentHash(record);
+  // In a rule engine's order or another, the same rules are the same score. (Scores stored
+  // before the order stopped counting carry the hash of the order they came in.)
+  const byCode = [...record.firedRules].sort((a, b) => a.code.localeCompare(b.code));
+  const hash = contentHash({ ...record, firedRules: byCode });
   const existing = await em.findOne(RiskScore, {
     sourceSystem: record.sourceSystem,
     sourceKey: record.sourceKey,
   });
   if (existing) {
-    if (existing.contentHash === hash) return { status: RecordStatus.UNCHANGED, id: existing.id };
+    if (existing.contentHash === hash || existing.contentHash === contentHash(record)) {
+      return { status: RecordStatus.UNCHANGED, id: existing.id };
+    }
     reject(
       'sourceKey',
       'IMMUTABLE',
@@ -89,7 +103,7 @@ export async function ingestRiskScore(
     modelVersion: record.modelVersion,
     score: record.score,
     level: record.level,
-    firedRules: record.firedRules.map(({ code, description, weight }) => ({
+    firedRules: byCode.map(({ code, description, weight }) => ({
       code,
       description,
       weight,
