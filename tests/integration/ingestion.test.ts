@@ -610,6 +610,28 @@ describe('ingestion from source systems', () => {
     ).toEqual([{ score: '72.50' }]);
   });
 
+  it('reads a claim resent with its optional fields spelt out as their defaults as the same claim', async () => {
+    const n = nextNumber();
+    await ingestPortfolio(hub, 1, n);
+    const sent = claimRecord(n, autoPolicyRecord(n, '').policyNo);
+    const spelt = {
+      ...sent,
+      paidAmount: '0.00',
+      injury: false,
+      advancePayment: false,
+      directSettlement: false,
+      complaints: 0,
+    };
+    const statuses = async (record: Record<string, unknown>) =>
+      (await hub.gql(INGEST_CLAIMS, { records: [record] })).data!.ingestClaims.records.map(
+        (r: { status: string }) => r.status,
+      );
+    expect(await statuses(spelt)).toEqual(['UNCHANGED']);
+    expect(await statuses(sent)).toEqual(['UNCHANGED']);
+    // A value other than the default is a change.
+    expect(await statuses({ ...sent, complaints: 1 })).toEqual(['UPDATED']);
+  });
+
   it('reads the rules a score fired as a set: another order is the same score, one rule twice none', async () => {
     const n = nextNumber();
     await ingestPortfolio(hub, 1, n);

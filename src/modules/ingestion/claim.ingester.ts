@@ -39,6 +39,28 @@ const STAGE_OF_STATUS: Partial<Record<ClaimStatus, (typeof STAGES)[number]>> = {
  * Upserts a claim by its number, on a policy the hub already holds. The record has met its
  * field rules (normalizeRecord): its text is trimmed and well-formed.
  */
+/** What a claim record's optional fields are when left out: declared once, for the claim and its hash. */
+const CLAIM_DEFAULTS = {
+  paidAmount: '0',
+  singleParty: false,
+  injury: false,
+  advancePayment: false,
+  directSettlement: false,
+  complaints: 0,
+} as const;
+
+/** The record without the optional fields it gives as their defaults (amounts by value). */
+function withoutDefaults(record: ClaimRecordInput): Partial<ClaimRecordInput> {
+  return Object.fromEntries(
+    Object.entries(record).filter(([field, value]) => {
+      const given = CLAIM_DEFAULTS[field as keyof typeof CLAIM_DEFAULTS];
+      return (
+        given === undefined || (field === 'paidAmount' ? Number(value) !== 0 : value !== given)
+      );
+    }),
+  );
+}
+
 export async function ingestClaim(
   em: EntityManager,
   clock: BusinessClock,
@@ -87,10 +109,12 @@ export async function ingestClaim(
   errors.throwIfAny();
   // A retry is answered as such whatever changed around it since (a policy period
   // shortened under the claim, a rule added since): the record was checked when stored.
-  const hash = contentHash(record);
+  // A field sent as its default says what leaving it out says: the same claim. (A claim
+  // stored as sent before carries the hash of what it was sent as.)
+  const hash = contentHash(withoutDefaults(record));
   const existing = await em.findOne(Claim, { claimNo: record.claimNo });
   keptBy(existing, record);
-  if (existing?.contentHash === hash) {
+  if (existing && [hash, contentHash(record)].includes(existing.contentHash)) {
     return { status: RecordStatus.UNCHANGED, id: existing.id };
   }
   checkStatus(errors, record);
@@ -142,13 +166,13 @@ export async function ingestClaim(
     closedAt: record.closedAt,
     status: record.status,
     reserve: record.reserve,
-    paidAmount: record.paidAmount ?? '0',
-    singleParty: record.singleParty ?? false,
-    injury: record.injury ?? false,
+    paidAmount: record.paidAmount ?? CLAIM_DEFAULTS.paidAmount,
+    singleParty: record.singleParty ?? CLAIM_DEFAULTS.singleParty,
+    injury: record.injury ?? CLAIM_DEFAULTS.injury,
     fastTrack: record.fastTrack,
-    advancePayment: record.advancePayment ?? false,
-    directSettlement: record.directSettlement ?? false,
-    complaints: record.complaints ?? 0,
+    advancePayment: record.advancePayment ?? CLAIM_DEFAULTS.advancePayment,
+    directSettlement: record.directSettlement ?? CLAIM_DEFAULTS.directSettlement,
+    complaints: record.complaints ?? CLAIM_DEFAULTS.complaints,
     sourceSystem: record.sourceSystem,
     contentHash: hash,
   };
