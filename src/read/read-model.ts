@@ -160,7 +160,7 @@ export function Expression(
   return fieldDecorator(() => ({ kind: 'expression', sql, access: options.access }));
 }
 
-type RelationSpec<A extends object> = Omit<RelationField<A>, 'access' | 'kind' | 'args'> & {
+export type RelationSpec<A extends object> = Omit<RelationField<A>, 'access' | 'kind' | 'args'> & {
   access?: FieldAccess;
 } & (
     | { kind: 'connection'; args: () => ArgsClass<A & PageArgs> }

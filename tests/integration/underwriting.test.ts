@@ -9,6 +9,7 @@ import {
   INGEST_POLICIES,
   INGEST_RISK_SCORES,
   insertBranches,
+  nextNumber,
   riskScoreRecord,
   vin,
 } from '../setup/factories';
@@ -436,6 +437,61 @@ describe('underwriting risk history', () => {
     expect(res.data!.customer.latestRiskScores).toEqual([
       { stage: 'UNDERWRITING', modelVersion: 'v3', level: 'LOW' },
     ]);
+  });
+
+  it('lists the score history of a claim and of a vehicle too, not their latest alone', async () => {
+    const [claim] = await hub.sql<{ claim_no: string; accident_at: Date }>(
+      `select c.claim_no, c.accident_at from claim c join policy p on p.id = c.policy_id
+       join vehicle v on v.id = p.vehicle_id where v.vin = $1 order by c.accident_at limit 1`,
+      [vin(1)],
+    );
+    const after = (hours: number) =>
+      new Date(claim!.accident_at.getTime() + hours * 3_600_000).toISOString();
+    const key = `HIST-${nextNumber()}`;
+    const scores = await hub.gql(INGEST_RISK_SCORES, {
+      records: [
+        riskScoreRecord(
+          1,
+          { claimNo: claim!.claim_no },
+          { sourceKey: `${key}-1`, modelVersion: 'c1', scoredAt: after(1) },
+        ),
+        riskScoreRecord(
+          2,
+          { claimNo: claim!.claim_no },
+          { sourceKey: `${key}-2`, modelVersion: 'c2', scoredAt: after(2) },
+        ),
+        riskScoreRecord(
+          3,
+          { vin: vin(1) },
+          { sourceKey: `${key}-3`, modelVersion: 'v1', scoredAt: after(1) },
+        ),
+        riskScoreRecord(
+          4,
+          { vin: vin(1) },
+          { sourceKey: `${key}-4`, modelVersion: 'v2', scoredAt: after(2) },
+        ),
+      ],
+    });
+    expect(scores.data!.ingestRiskScores.rejected).toBe(0);
+    const res = await hub.gql(
+      `{ vehicle(vin: "${vin(1)}") { riskScores(stage: [REPORT]) { nodes { modelVersion } } }
+         customer(by: { cifNo: "${cifNo}" }) { claims(first: 50) { nodes { claimNo
+           riskScores { nodes { modelVersion } } } } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(res.errors).toBeUndefined();
+    const versions = (nodes: { modelVersion: string }[]) => nodes.map((n) => n.modelVersion);
+    expect(versions(res.data!.vehicle.riskScores.nodes)).toEqual(
+      expect.arrayContaining(['v2', 'v1']),
+    );
+    expect(versions(res.data!.vehicle.riskScores.nodes).indexOf('v2')).toBeLessThan(
+      versions(res.data!.vehicle.riskScores.nodes).indexOf('v1'),
+    );
+    const scored = res.data!.customer.claims.nodes.find(
+      (c: { claimNo: string }) => c.claimNo === claim!.claim_no,
+    );
+    expect(versions(scored.riskScores.nodes).slice(0, 2)).toEqual(['c2', 'c1']);
   });
 
   it('follows renewals back through the policy chain', async () => {

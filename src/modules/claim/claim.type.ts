@@ -16,7 +16,12 @@ import type { SqlScope } from '../../read/sql-scope';
 import { CustomerView } from '../customer/customer.type';
 import { PolicyView } from '../policy/policy.type';
 import { INCURRED } from '../risk/risk-history.sql';
-import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
+import {
+  latestScoresSource,
+  RiskScoreConnection,
+  RiskScoreView,
+  scoreHistory,
+} from '../risk/risk-score.type';
 import { Claim } from './claim.entity';
 import { ClaimStatus, FINISHED_CLAIM_STATUSES, FastTrack, ReportChannel } from './claim.enums';
 
@@ -165,6 +170,10 @@ export class ClaimView {
     orderBy: (score) => [{ sql: score.col('stage'), type: 'text', direction: 'asc' }],
   })
   latestRiskScores!: RiskScoreView[];
+
+  @Field(() => RiskScoreConnection, { description: 'Every score of the claim, newest first.' })
+  @Related(scoreHistory('claim'))
+  riskScores!: InstanceType<typeof RiskScoreConnection>;
 }
 
 export const ClaimConnection = Connection(ClaimView, 'Claim');

@@ -1,7 +1,6 @@
 import { ArgsType, Field } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
 import { LineOfBusiness, PolicyStatus } from '../policy/policy.enums';
-import { RiskStage } from '../risk/risk.enums';
 
 @ArgsType()
 export class CustomerPoliciesArgs extends ConnectionArgs {
@@ -16,10 +15,4 @@ export class CustomerPoliciesArgs extends ConnectionArgs {
 export class CustomerClaimsArgs extends ConnectionArgs {
   @Field(() => Boolean, { nullable: true, description: 'Only open (true) or finished (false).' })
   open?: boolean;
-}
-
-@ArgsType()
-export class RiskScoresArgs extends ConnectionArgs {
-  @Field(() => [RiskStage], { nullable: true })
-  stage?: RiskStage[];
 }

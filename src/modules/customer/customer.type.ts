@@ -19,7 +19,12 @@ import { ClaimConnection, ClaimView, claimOrder, OPEN_CLAIM } from '../claim/cla
 import { PolicyConnection, PolicyView, policyOrder } from '../policy/policy.type';
 import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
-import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
+import {
+  latestScoresSource,
+  RiskScoreConnection,
+  RiskScoreView,
+  scoreHistory,
+} from '../risk/risk-score.type';
 import { VehicleView } from '../vehicle/vehicle.type';
 import { grantRowsSql, withheldSql } from '../entitlement/entitlement.sql';
 import {
@@ -34,7 +39,7 @@ import {
   TierAssignmentView,
 } from '../tier/tier.type';
 import { ContactPointView } from './contact-point.type';
-import { CustomerClaimsArgs, CustomerPoliciesArgs, RiskScoresArgs } from './customer.args';
+import { CustomerClaimsArgs, CustomerPoliciesArgs } from './customer.args';
 import { Customer } from './customer.entity';
 import { ConsentChannel, CustomerKind, CustomerStatus, Gender } from './customer.enums';
 import { IdentityDocumentView } from './identity-document.type';
@@ -295,22 +300,7 @@ export class CustomerView {
   latestRiskScores!: RiskScoreView[];
 
   @Field(() => RiskScoreConnection, { description: 'Every customer score, newest first.' })
-  @Related({
-    access: FIELDS.riskScores,
-    kind: 'connection',
-    type: () => RiskScoreView,
-    args: () => RiskScoresArgs,
-    source: (customer, score, args) => ({
-      where: [
-        `${score.col('customer')} = ${customer.col('id')}`,
-        ...anyOf(score, score.col('stage'), args.stage),
-      ],
-    }),
-    orderBy: (score) => [
-      { sql: score.col('scoredAt'), type: 'timestamptz', direction: 'desc' },
-      { sql: score.col('id'), type: 'uuid', direction: 'asc' },
-    ],
-  })
+  @Related(scoreHistory('customer'))
   riskScores!: InstanceType<typeof RiskScoreConnection>;
 
   @Field(() => RiskHistoryView, { description: 'Claims and loss ratio over all its policies.' })
@@ -422,5 +412,4 @@ export class CustomerView {
   eligibilityDecisions!: InstanceType<typeof EligibilityDecisionConnection>;
 }
 
-export const RiskScoreConnection = Connection(RiskScoreView, 'RiskScore');
 export const CustomerConnection = Connection(CustomerView, 'Customer');

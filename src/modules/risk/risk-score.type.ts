@@ -1,4 +1,8 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
+import { FIELDS } from '../../auth/access';
+import { Connection, ConnectionArgs } from '../../graphql/connection';
+import type { RelationSpec } from '../../read/read-model';
+import type { SqlScope } from '../../read/sql-scope';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import { Column, DerivedRow, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { RiskLevel, RiskStage, RiskSubjectType } from './risk.enums';
@@ -74,3 +78,36 @@ export function latestScoresSource(subjectColumn: string, subjectId: string, ali
   return `(select distinct on (rs.stage) rs.* from risk_score rs
     where rs.${subjectColumn} = ${subjectId} order by rs.stage, ${LATEST_SCORE_FIRST('rs')}) ${alias}`;
 }
+
+@ArgsType()
+export class RiskScoresArgs extends ConnectionArgs {
+  @Field(() => [RiskStage], { nullable: true })
+  stage?: RiskStage[];
+}
+
+export const RiskScoreConnection = Connection(RiskScoreView, 'RiskScore');
+
+/**
+ * Every score of a subject (a customer, a claim or a vehicle), newest first, of the stages
+ * asked for: declared once for the three. The rule base's scores are history.
+ */
+export const scoreHistory = (
+  subject: 'customer' | 'claim' | 'vehicle',
+): RelationSpec<RiskScoresArgs> => ({
+  access: FIELDS.riskScores,
+  kind: 'connection',
+  type: () => RiskScoreView,
+  args: () => RiskScoresArgs,
+  source: (owner: SqlScope, score: SqlScope, args: RiskScoresArgs) => ({
+    where: [
+      `${score.col(subject)} = ${owner.col('id')}`,
+      ...(args.stage?.length
+        ? [`${score.col('stage')} = any(${score.param(args.stage, 'text[]')})`]
+        : []),
+    ],
+  }),
+  orderBy: (score: SqlScope) => [
+    { sql: score.col('scoredAt'), type: 'timestamptz', direction: 'desc' },
+    { sql: score.col('id'), type: 'uuid', direction: 'asc' },
+  ],
+});

@@ -5,7 +5,12 @@ import { ROWS } from '../../auth/rows';
 import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
 import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
-import { latestScoresSource, RiskScoreView } from '../risk/risk-score.type';
+import {
+  latestScoresSource,
+  RiskScoreConnection,
+  RiskScoreView,
+  scoreHistory,
+} from '../risk/risk-score.type';
 import { Vehicle, VehicleUse } from './vehicle.entity';
 
 @ObjectType('Vehicle', { description: 'A vehicle by VIN; its history survives changes of owner.' })
@@ -43,6 +48,10 @@ export class VehicleView {
     orderBy: (score) => [{ sql: score.col('stage'), type: 'text', direction: 'asc' }],
   })
   latestRiskScores!: RiskScoreView[];
+
+  @Field(() => RiskScoreConnection, { description: 'Every score of the vehicle, newest first.' })
+  @Related(scoreHistory('vehicle'))
+  riskScores!: InstanceType<typeof RiskScoreConnection>;
 
   @Field(() => RiskHistoryView, { description: 'Claims and loss ratio over all its policies.' })
   @Related({
