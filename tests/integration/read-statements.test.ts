@@ -669,6 +669,8 @@ describe('the read path', () => {
     const expected = (await segment({ branchPath: '0000.3200', tiers: SEGMENT_TIERS })).map(
       (r) => r.cif_no,
     );
+    // The branch a filter names is read once and kept (branch-directory.ts): not a page.
+    await hub.app.services.branches.find('3200');
     for (const size of [20, 7, expected.length, expected.length - 1]) {
       const { cifNos, audits, reads } = await exportLines(
         `format=ndjson&pageSize=${size}&filter=${encodeURIComponent(filter)}`,
