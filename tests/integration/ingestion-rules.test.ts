@@ -483,10 +483,11 @@ describe('ingestion records one by one', () => {
           status: 'REPORTED',
           ...overrides,
         });
-      const [paidNoDay, closed] = [nextNumber(), nextNumber()];
+      const [paidNoDay, closed, rejectedPaid] = [nextNumber(), nextNumber(), nextNumber()];
       const claims = await hub.gql(INGEST_CLAIMS, {
         records: [
           claim(paidNoDay, { paidAmount: '300' }),
+          claim(rejectedPaid, { status: 'REJECTED', paidAmount: '50' }),
           claim(closed, {
             status: 'CLOSED',
             closedAt: `${addDays(today, -2)}T03:00:00Z`,
@@ -494,32 +495,64 @@ describe('ingestion records one by one', () => {
           }),
         ],
       });
-      expect(verdicts(claims)).toEqual([[['paidAt', 'REQUIRED']], 'accepted']);
+      expect(verdicts(claims)).toEqual([
+        [['paidAt', 'REQUIRED']],
+        [['paidAt', 'REQUIRED']],
+        'accepted',
+      ]);
 
       const claimNo = claim(closed, {}).claimNo;
-      const scores = await hub.gql(INGEST_RISK_SCORES, {
+      const scoreRecords = [
+        riskScoreRecord(
+          nextNumber(),
+          { claimNo },
+          { scoredAt: `${addDays(today, -11)}T03:00:00Z` },
+        ),
+        riskScoreRecord(
+          nextNumber(),
+          { claimNo },
+          { scoredAt: `${addDays(today, -10)}T03:00:00Z` },
+        ),
+      ];
+      const scores = await hub.gql(INGEST_RISK_SCORES, { records: scoreRecords });
+      expect(verdicts(scores)).toEqual([[['scoredAt', 'BEFORE_SUBJECT']], 'accepted']);
+      // The claim's accident moved later since: the stored score, resent, is a retry.
+      const moved = await hub.gql(INGEST_CLAIMS, {
         records: [
-          riskScoreRecord(
-            nextNumber(),
-            { claimNo },
-            { scoredAt: `${addDays(today, -11)}T03:00:00Z` },
-          ),
-          riskScoreRecord(
-            nextNumber(),
-            { claimNo },
-            { scoredAt: `${addDays(today, -10)}T03:00:00Z` },
-          ),
+          claim(closed, {
+            accidentAt: `${addDays(today, -10)}T03:30:00Z`,
+            reportedAt: `${addDays(today, -10)}T04:00:00Z`,
+            status: 'CLOSED',
+            closedAt: `${addDays(today, -2)}T03:00:00Z`,
+            paidAmount: '0',
+          }),
         ],
       });
-      expect(verdicts(scores)).toEqual([[['scoredAt', 'BEFORE_SUBJECT']], 'accepted']);
+      expect(moved.data!.ingestClaims.records[0].status).toBe('UPDATED');
+      const resent = await hub.gql(INGEST_RISK_SCORES, { records: [scoreRecords[1]] });
+      expect(resent.data!.ingestRiskScores.records[0].status).toBe('UNCHANGED');
 
       // The database holds the first two as well, for any writer.
       await expect(
         hub.sql(`update claim set paid_amount = 1, paid_at = null where claim_no = $1`, [claimNo]),
-      ).rejects.toThrow(/claim_paid_at_check/);
+      ).rejects.toThrow(/has paid 1.00 and says not when/);
       await expect(
         hub.sql(`update policy set line = 'PROPERTY' where policy_no = $1`, [car.policyNo]),
-      ).rejects.toThrow(/policy_vehicle_auto_check/);
+      ).rejects.toThrow(/names a vehicle: only auto policies do/);
+      // A row written before the rule stays as its source sent it, and still moves with its
+      // customer (a merge rewrites the claimant, not the payment).
+      await hub.sql(`alter table claim disable trigger claim_paid_at`);
+      try {
+        await hub.sql(`update claim set paid_amount = 5, paid_at = null where claim_no = $1`, [
+          claimNo,
+        ]);
+      } finally {
+        await hub.sql(`alter table claim enable trigger claim_paid_at`);
+      }
+      await hub.sql(
+        `update claim set claimant_id = claimant_id, reserve = reserve + 1 where claim_no = $1`,
+        [claimNo],
+      );
     });
 
     it('reject a renewal that continues no policy of its holder: another line, car or holder, or one renewed already', async () => {

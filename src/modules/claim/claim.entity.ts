@@ -36,8 +36,6 @@ const stageOrder = STAGES.slice(1)
 @Entity({ tableName: 'claim' })
 @Check({ name: 'claim_stage_order_check', expression: stageOrder })
 @Check({ name: 'claim_amounts_check', expression: 'reserve >= 0 and paid_amount >= 0' })
-// A payment counts from the day it was made: an amount without that day counts from nowhere.
-@Check({ name: 'claim_paid_at_check', expression: 'paid_amount = 0 or paid_at is not null' })
 @Check({ name: 'claim_complaints_check', expression: 'complaints >= 0' })
 @Check({ name: 'claim_reported_after_accident_check', expression: 'reported_at >= accident_at' })
 @Index({ name: 'claim_policy_accident_idx', properties: ['policy', 'accidentAt'] })

@@ -203,6 +203,14 @@ export async function ingestClaim(
  * time. REJECTED and WITHDRAWN end a claim at any stage.
  */
 function checkStatus(errors: RecordErrors, record: ClaimRecordInput): void {
+  // A payment counts from the day it was made (paidAt): an amount without it would count
+  // from the accident, before anything was paid. Whatever the status, rejected claims too.
+  errors.require(
+    !(Number(record.paidAmount ?? 0) > 0) || !!record.paidAt,
+    'paidAt',
+    'REQUIRED',
+    'a claim that has paid something says when (paidAmount without paidAt)',
+  );
   const reached = STAGE_OF_STATUS[record.status];
   if (!reached) return;
   for (const later of STAGES.slice(STAGES.indexOf(reached) + 1)) {
@@ -219,13 +227,5 @@ function checkStatus(errors: RecordErrors, record: ClaimRecordInput): void {
     'paidAmount',
     'STATUS_STAGE',
     'a PAID claim has paid something',
-  );
-  // A payment counts from the day it was made (paidAt): an amount without it would count
-  // from the accident, before anything was paid.
-  errors.require(
-    !(Number(record.paidAmount ?? 0) > 0) || !!record.paidAt,
-    'paidAt',
-    'REQUIRED',
-    'a claim that has paid something says when (paidAmount without paidAt)',
   );
 }

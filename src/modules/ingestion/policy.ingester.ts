@@ -115,27 +115,12 @@ export async function ingestPolicy(
     'PERIOD_ORDER',
     'must not be before effectiveDate',
   );
-  const longest = addYears(record.effectiveDate, MAX_COVER_YEARS);
-  errors.require(
-    record.expiryDate < longest,
-    'expiryDate',
-    'PERIOD_LENGTH',
-    `must be before ${longest}: a policy runs at most ${MAX_COVER_YEARS} years`,
-  );
   const auto = AUTO_LINES.includes(record.line);
   errors.require(
     !auto || !!record.vehicle,
     'vehicle',
     'REQUIRED',
     `a ${record.line} policy needs its vehicle`,
-  );
-  // A vehicle is described by its latest policy, and found by its plate: another line's
-  // policy naming it would rewrite its plate and give it another holder.
-  errors.require(
-    auto || !record.vehicle,
-    'vehicle',
-    'VEHICLE_LINE',
-    `a ${record.line} policy insures no vehicle: only ${AUTO_LINES.join(' and ')} do`,
   );
   const vehicle = record.vehicle ? checkVehicle(errors, record.vehicle) : undefined;
   const holders = record.parties.filter((p) => p.role === PartyRole.POLICYHOLDER).length;
@@ -144,6 +129,47 @@ export async function ingestPolicy(
     'parties',
     'ONE_POLICYHOLDER',
     `needs exactly one policyholder, got ${holders}`,
+  );
+  errors.throwIfAny();
+
+  // The record as stored: parties are a set, and the vehicle as checkVehicle reads it (a VIN
+  // in lower case, newEnergy left out for false), so a resend of the same content is UNCHANGED.
+  const hash = contentHash({
+    ...record,
+    parties: asSet(
+      record.parties.map((p) => ({ role: p.role, ref: referenceKey(p.customer) })),
+      (p) => `${p.role} ${p.ref}`,
+    ),
+    vehicle: record.vehicle && { ...record.vehicle, ...vehicle },
+  });
+  // Held until the batch commits: a claim checked against this period meanwhile waits, and
+  // then reads the period as written (see ingestClaim).
+  const existing = await em.findOne(
+    Policy,
+    { policyNo: record.policyNo },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
+  keptBy(existing, record);
+  const warnings = statusWarnings(record, clock.today());
+  // A retry is answered as such whatever rule came since (a longest term, a vehicle only
+  // on auto lines, the renewal rules): the record was checked when stored.
+  if (existing?.contentHash === hash) {
+    return { status: RecordStatus.UNCHANGED, id: existing.id, warnings };
+  }
+  const longest = addYears(record.effectiveDate, MAX_COVER_YEARS);
+  errors.require(
+    record.expiryDate < longest,
+    'expiryDate',
+    'PERIOD_LENGTH',
+    `must be before ${longest}: a policy runs at most ${MAX_COVER_YEARS} years`,
+  );
+  // A vehicle is described by its latest policy, and found by its plate: another line's
+  // policy naming it would rewrite its plate and give it another holder.
+  errors.require(
+    auto || !record.vehicle,
+    'vehicle',
+    'VEHICLE_LINE',
+    `a ${record.line} policy insures no vehicle: only ${AUTO_LINES.join(' and ')} do`,
   );
   const branch = await findBranch(em, errors, 'branchCode', record.branchCode);
   const parties = [];
@@ -193,29 +219,6 @@ export async function ingestPolicy(
     `policy ${renewer?.policyNo} renews this one and starts on ${renewer?.effectiveDate}: this one must start before it`,
   );
   errors.throwIfAny();
-
-  // The record as stored: parties are a set, and the vehicle as checkVehicle reads it (a VIN
-  // in lower case, newEnergy left out for false), so a resend of the same content is UNCHANGED.
-  const hash = contentHash({
-    ...record,
-    parties: asSet(
-      record.parties.map((p) => ({ role: p.role, ref: referenceKey(p.customer) })),
-      (p) => `${p.role} ${p.ref}`,
-    ),
-    vehicle: record.vehicle && { ...record.vehicle, ...vehicle },
-  });
-  // Held until the batch commits: a claim checked against this period meanwhile waits, and
-  // then reads the period as written (see ingestClaim).
-  const existing = await em.findOne(
-    Policy,
-    { policyNo: record.policyNo },
-    { lockMode: LockMode.PESSIMISTIC_WRITE },
-  );
-  keptBy(existing, record);
-  const warnings = statusWarnings(record, clock.today());
-  if (existing?.contentHash === hash) {
-    return { status: RecordStatus.UNCHANGED, id: existing.id, warnings };
-  }
   if (existing) warnings.push(...(await claimsOutside(em, clock, existing, record)));
 
   let vehicleEntity: Vehicle | undefined;

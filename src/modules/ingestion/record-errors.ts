@@ -55,6 +55,8 @@ export function reject(field: string, rule: string, message: string): never {
 const RULES_OF_CONSTRAINTS: Record<string, { field: string; rule: string }> = {
   policy_renewal_order: { field: 'renewsPolicyNo', rule: 'RENEWAL_ORDER' },
   policy_renews_once: { field: 'renewsPolicyNo', rule: 'ALREADY_RENEWED' },
+  policy_vehicle_auto: { field: 'vehicle', rule: 'VEHICLE_LINE' },
+  claim_paid_at: { field: 'paidAt', rule: 'REQUIRED' },
 };
 
 /**

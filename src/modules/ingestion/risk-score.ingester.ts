@@ -40,13 +40,6 @@ export async function ingestRiskScore(
       'UNKNOWN_CLAIM',
       'no claim with this number is known',
     );
-    // A claim is scored once it happened: a score dated before its accident is a wrong date.
-    errors.require(
-      !subject.claim || record.scoredAt.getTime() >= subject.claim.accidentAt.getTime(),
-      'scoredAt',
-      'BEFORE_SUBJECT',
-      "must not be before the claim's accident",
-    );
     subject.subjectType = RiskSubjectType.CLAIM;
   } else if (given === 1 && vin) {
     const checked = errors.check('subject.vin', checkVin(vin));
@@ -89,6 +82,12 @@ export async function ingestRiskScore(
       'IMMUTABLE',
       'a score under this source key was already recorded differently; scores are never overwritten',
     );
+  }
+  // A claim is scored once it happened: a score dated before its accident is a wrong date.
+  // (Checked on a new score only: one stored before its claim moved, or before this rule,
+  // is answered UNCHANGED when resent, as a retry.)
+  if (subject.claim && record.scoredAt.getTime() < subject.claim.accidentAt.getTime()) {
+    reject('scoredAt', 'BEFORE_SUBJECT', "must not be before the claim's accident");
   }
   const score = em.create(RiskScore, {
     sourceSystem: record.sourceSystem,

@@ -16,11 +16,6 @@ import { LineOfBusiness, PolicyStatus, SalesChannel } from './policy.enums';
   // migration check would then see a difference on every run.
   expression: `vehicle_id is not null or (line <> 'COMPULSORY_AUTO' and line <> 'COMMERCIAL_AUTO')`,
 })
-// And only they: a property policy naming a car would describe it, as its latest policy.
-@Check({
-  name: 'policy_vehicle_auto_check',
-  expression: `vehicle_id is null or line = 'COMPULSORY_AUTO' or line = 'COMMERCIAL_AUTO'`,
-})
 @Index({ name: 'policy_expiry_idx', properties: ['expiryDate'] })
 // A customer's policies are listed by id from policy_party (segment pages list fifty
 // customers' in force): this answers the list without reading the table.
