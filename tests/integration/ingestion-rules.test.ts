@@ -122,6 +122,11 @@ describe('ingestion records one by one', () => {
         [(n) => `+86 ${grouped(mobile(n), [3, 7]).replaceAll('-', ' ')}`, 'refused'],
         [(n) => `0086-${grouped(mobile(n), [3, 7])}`, 'refused'],
         [(n) => `TEL${mobile(n)}X`, 'refused'],
+        // A short number before it, glued to it by a separator, hides neither.
+        [(n) => `CC01-${mobile(n)}`, 'refused'],
+        [(n) => `B1-${residentId(n)}`, 'refused'],
+        [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '－'), 'refused'],
+        [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '·'), 'refused'],
         [(n) => `c${n}＠example．cn`, 'refused'],
         [(n) => `CC${String(n).padStart(10, '0')}`, 'accepted'],
         // A region code, a date no one was born on yet and a serial: a key, not a person.

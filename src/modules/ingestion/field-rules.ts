@@ -483,12 +483,19 @@ const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().pad
  * no one was born after it.
  */
 function holdsPersonalValue(text: string, today: string): boolean {
-  const plain = text
-    .replace(/[\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/(\d)[\s\-\u2013\u2014.()/_:]+(?=\d)/g, '$1');
+  const plain = text.replace(/[\uFF20\uFF0E]/g, (c) =>
+    String.fromCharCode(c.charCodeAt(0) - 0xfee0),
+  );
   if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(plain)) return true;
-  const whole = plain.trim();
-  return (plain.match(/\d+[Xx]?/g) ?? []).some((run) => {
+  // The digits as written, and as read across the separators people group them with (a
+  // short number before a mobile would join it in the second reading, not in the first).
+  const glued = plain.replace(
+    /(\d)[\s\-\u2010-\u2015\u2212\uFF0D.\u00B7\u2022\u30FB~\uFF5E()/_:]+(?=\d)/g,
+    '$1',
+  );
+  const whole = glued.trim();
+  const runs = [...(plain.match(/\d+[Xx]?/g) ?? []), ...(glued.match(/\d+[Xx]?/g) ?? [])];
+  return runs.some((run) => {
     const digits = run.replace(/[Xx]$/, '');
     if ([11, 13, 15].includes(digits.length) && checkMobile(digits).ok) return true;
     if (run.length !== 18 && run.length !== 15) return false;
