@@ -322,6 +322,21 @@ describe('activating a rule set version', () => {
       .validateRuleSetVersion;
     expect(mismatch.valid).toBe(false);
     expect(mismatch.problems).toContainEqual({ rule: 'UNKNOWN_TIER' });
+    // A tier draft with problems of its own: its problems, not a failure.
+    const broken = await draft('TIER', { tiers: 'x' });
+    for (const [id, along] of [
+      [grants.id, broken.id],
+      [broken.id, grants.id],
+    ]) {
+      const checked = await hub.gql(validate, { id, with: along });
+      expect(checked.errors).toBeUndefined();
+      expect(checked.data!.validateRuleSetVersion.valid).toBe(false);
+      const activated = await hub.gql(
+        `mutation ($id: ID!, $with: ID) { activateRuleSetVersion(id: $id, alongWith: $with) { id } }`,
+        { id, with: along },
+      );
+      expect(activated.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
     const retired = await hub.gql(validate, { id: grants.id, with: await activeTierVersion() });
     expect(retired.errors![0].extensions).toMatchObject({
       field: 'alongWith',

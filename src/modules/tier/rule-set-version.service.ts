@@ -61,8 +61,14 @@ export async function ensureActiveRuleSets(
 }
 
 /** The tier rules of a pair of versions, one of each kind. */
-const tiersOf = (a: RuleSetVersion, b: RuleSetVersion) =>
-  (a.kind === RuleSetKind.TIER ? a : b).document as unknown as TierRuleSetDocument;
+/**
+ * The tier codes of a pair of versions, one of each kind; of a tier draft with problems of its
+ * own, none (its entitlement rules then fit no tier: the draft's problems say why).
+ */
+const tiersOf = (a: RuleSetVersion, b: RuleSetVersion): string[] => {
+  const checked = validateRuleSet((a.kind === RuleSetKind.TIER ? a : b).document);
+  return checked.ok ? checked.ruleSet.tiers.map((t) => t.code) : [];
+};
 
 export interface Validation {
   valid: boolean;
@@ -79,16 +85,16 @@ export class RuleSetVersionService {
   ) {}
 
   /**
-   * Entitlement rules are checked against the tiers of the active tier rule set, or those of
-   * `tiers`, the tier draft they are to be activated with.
+   * Entitlement rules are checked against the tiers of the active tier rule set, or `tiers`,
+   * those of the tier draft they are to be activated with.
    */
-  validate(kind: RuleSetKind, document: unknown, tiers?: TierRuleSetDocument): Validation {
+  validate(kind: RuleSetKind, document: unknown, tiers?: readonly string[]): Validation {
     const result =
       kind === RuleSetKind.TIER
         ? validateRuleSet(document)
         : validateEntitlementRuleSet(
             document,
-            ((tiers ?? this.ruleSets.tier?.document)?.tiers ?? []).map((t) => t.code),
+            tiers ?? (this.ruleSets.tier?.document.tiers ?? []).map((t) => t.code),
           );
     return result.ok ? { valid: true, problems: [] } : { valid: false, problems: result.problems };
   }
@@ -185,7 +191,7 @@ export class RuleSetVersionService {
    */
   private async validDraft(
     id: string,
-    options: { kind?: RuleSetKind; tiers?: TierRuleSetDocument; field?: string } = {},
+    options: { kind?: RuleSetKind; tiers?: readonly string[]; field?: string } = {},
   ): Promise<RuleSetVersion> {
     const { kind, tiers, field = 'id' } = options;
     const version = await this.get(id, field);
@@ -244,8 +250,19 @@ export class RuleSetVersionService {
     const version = await this.get(id);
     const other = await this.along(version, alongWith);
     const tiers = tiersOf(version, other);
-    await this.validDraft(id, { tiers });
-    await this.validDraft(alongWith, { tiers, field: 'alongWith' });
+    // The tier draft first: its own problems before those its tiers give the other.
+    const [first, second] =
+      version.kind === RuleSetKind.TIER
+        ? [
+            { id, field: 'id' },
+            { id: alongWith, field: 'alongWith' },
+          ]
+        : [
+            { id: alongWith, field: 'alongWith' },
+            { id, field: 'id' },
+          ];
+    await this.validDraft(first.id, { tiers, field: first.field });
+    await this.validDraft(second.id, { tiers, field: second.field });
     return this.activations.start(actor, id, alongWith);
   }
 }
