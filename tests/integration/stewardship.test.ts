@@ -1173,6 +1173,21 @@ describe('stewardship', () => {
     }
   });
 
+  it('leaves a past day’s tier counts as they were when customers arrive after it', async () => {
+    const day = addDays(hub.clock.today(), -1);
+    const summary = async () =>
+      ok(
+        await hub.gql(
+          `query ($day: LocalDate!) { tierSegmentSummary(asOf: $day) { tier customers } }`,
+          { day },
+          Role.ADMIN,
+        ),
+      ).tierSegmentSummary;
+    const before = await summary();
+    await customers(1);
+    expect(await summary()).toEqual(before);
+  });
+
   it('keeps the absorbed customer’s tier closed for the merged time when undone, opening it again from then on', async () => {
     const [a, b] = await customers(2);
     const periods = () =>

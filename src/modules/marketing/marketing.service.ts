@@ -139,10 +139,10 @@ export class MarketingService {
   }
 
   /**
-   * `heldOn`: a past day whose tiers are counted (tierSegmentSummary's asOf). Customers merged
-   * away or deceased since count as they held their tier then, so that a day's counts do not
-   * change with what happened after it (the row rules still apply: marketing counts only the
-   * customers it may reach now).
+   * `heldOn`: a past day whose tiers are counted (tierSegmentSummary's asOf). The customers
+   * known that day count, those merged away or deceased since as they held their tier then,
+   * and none known since, so that a day's counts do not change with what happened after it
+   * (the row rules still apply: marketing counts only the customers it may reach now).
    */
   async segment(
     caller: Caller,
@@ -200,12 +200,15 @@ export class MarketingService {
       options.heldOn && options.heldOn < this.clock.today() ? options.heldOn : undefined;
     const counted = (c: SqlScope): string[] => {
       const active = `${c.col('status')} = '${CustomerStatus.ACTIVE}'`;
-      const where = [
-        heldOn
-          ? `(${active} or exists (select 1 from tier_assignment h where h.customer_id = ${c.col('id')}
-              and ${assignmentAt('h', endOfKnownDay(c, this.clock, 'asOf', heldOn))}))`
-          : active,
-      ];
+      const at = heldOn && endOfKnownDay(c, this.clock, 'asOf', heldOn);
+      const where = at
+        ? [
+            // Those the hub knew that day, and no one it came to know since.
+            `${c.col('createdAt')} < ${at}`,
+            `(${active} or exists (select 1 from tier_assignment h
+              where h.customer_id = ${c.col('id')} and ${assignmentAt('h', at)}))`,
+          ]
+        : [active];
       // null, as for every other field, is no condition.
       if (consent !== undefined && consent !== null)
         where.push(`${c.col('marketingConsent')} = ${c.param(consent, 'boolean')}`);
