@@ -16,7 +16,17 @@ export function runCommand(
   main: () => Promise<number>,
   options: { usage?: string; known?: [ErrorClass, number][] } = {},
 ): void {
-  main().then(
+  // `npm run x --dry-run`, without `--`, gives --dry-run to npm, which says so only in its
+  // environment: the command would run for real.
+  const work =
+    process.env.npm_config_dry_run === 'true'
+      ? Promise.reject(
+          new UsageError(
+            `npm took --dry-run for itself: write npm run ${process.env.npm_lifecycle_event ?? '<script>'} -- --dry-run`,
+          ),
+        )
+      : main();
+  work.then(
     (code) => process.exit(code),
     (error: unknown) => {
       if (error instanceof UsageError) {

@@ -184,11 +184,21 @@ describe('the hub as a process', () => {
     expect((await second.exited).code).toBe(0);
   }, 120_000);
 
-  it('refuses an argument the full recompute does not take, and recomputes nothing', async () => {
+  it('refuses an argument the full recompute does not take, npm’s --dry-run too, and recomputes nothing', async () => {
     const before = await hub.sql(`select count(*)::int as n from tier_assignment`);
     const typo = run('src/cli/tiers.ts', { DATABASE_URL: hub.databaseUrl }, ['--dry-run']);
     expect((await typo.exited).code).toBe(2);
     expect(typo.output()).toContain('tiers:recompute takes no arguments, got --dry-run');
+    // Without `--`, npm keeps the flag for itself and says so only in the environment.
+    const swallowed = run('src/cli/tiers.ts', {
+      DATABASE_URL: hub.databaseUrl,
+      npm_config_dry_run: 'true',
+      npm_lifecycle_event: 'tiers:recompute',
+    });
+    expect((await swallowed.exited).code).toBe(2);
+    expect(swallowed.output()).toContain(
+      'npm took --dry-run for itself: write npm run tiers:recompute -- --dry-run',
+    );
     expect(await hub.sql(`select count(*)::int as n from tier_assignment`)).toEqual(before);
   });
 
