@@ -205,7 +205,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     ready: () => readiness.check(),
     limits: graphqlLimits,
     rateLimit: new CallerRateLimit(config.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
-    console: { dir: config.consoleDir ?? path.resolve('console/dist'), explorer: introspection },
+    console: {
+      dir: config.consoleDir ?? path.resolve('console/dist'),
+      explorer: introspection,
+      timeZone: clock.zone,
+    },
   });
 
   return {

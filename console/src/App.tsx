@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { loadSettings, type ConsoleSettings } from './api';
+import { setBusinessZone } from './time';
 import {
   keepSession,
   readToken,
@@ -28,7 +29,13 @@ export function App() {
   useEffect(() => {
     const onHash = () => setScreen(screenOfHash());
     addEventListener('hashchange', onHash);
-    loadSettings().then(setSettings, () => setSettings({ explorer: false }));
+    loadSettings().then(
+      (loaded) => {
+        setBusinessZone(loaded.timeZone);
+        setSettings(loaded);
+      },
+      () => setSettings({ explorer: false }),
+    );
     return () => removeEventListener('hashchange', onHash);
   }, []);
 

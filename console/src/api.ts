@@ -36,6 +36,8 @@ export async function gql<T>(
 /** What the hub allows the console (src/http/console.ts). */
 export interface ConsoleSettings {
   explorer: boolean;
+  /** The business time zone (src/time/clock.ts); absent from a hub that does not say. */
+  timeZone?: string;
 }
 
 export async function loadSettings(): Promise<ConsoleSettings> {

@@ -20,7 +20,11 @@ export function readToken(token: string): Session | undefined {
   const part = token.trim().split('.')[1];
   if (!part) return undefined;
   try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    // base64url of UTF-8: a subject may be 张三.
+    const bytes = Uint8Array.from(atob(part.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+      c.charCodeAt(0),
+    );
+    const json = new TextDecoder().decode(bytes);
     const claims = JSON.parse(json) as { role?: Role; sub?: string; branch?: string; exp?: number };
     if (!claims.role || !claims.sub) return undefined;
     return {
@@ -42,9 +46,34 @@ export function storedSession(): Session | undefined {
   return session && session.expires * 1000 > Date.now() ? session : undefined;
 }
 
+const EXPLORER_PREFIX = 'graphiql:';
+const explorerKeys = () => Object.keys(sessionStorage).filter((k) => k.startsWith(EXPLORER_PREFIX));
+
+/**
+ * Where the explorer keeps its tabs, variables and history: the tab's session storage, under
+ * GraphiQL's prefix. GraphiQL's own default is local storage, there for every later user of
+ * the browser, and a mobile typed as a variable is personal data. Cleared at sign-out.
+ */
+export const explorerStorage = {
+  getItem: (key: string) => sessionStorage.getItem(key),
+  setItem: (key: string, value: string) => sessionStorage.setItem(key, value),
+  removeItem: (key: string) => sessionStorage.removeItem(key),
+  get length() {
+    return explorerKeys().length;
+  },
+  clear() {
+    for (const key of explorerKeys()) sessionStorage.removeItem(key);
+  },
+};
+
 export function keepSession(session: Session | undefined): void {
-  if (session) sessionStorage.setItem(KEY, session.token);
-  else sessionStorage.removeItem(KEY);
+  if (session) {
+    sessionStorage.setItem(KEY, session.token);
+    return;
+  }
+  sessionStorage.removeItem(KEY);
+  // What one caller typed into the explorer is not the next one's to read.
+  explorerStorage.clear();
 }
 
 export type ScreenId = 'customers' | 'reviews' | 'rules' | 'explorer';

@@ -41,6 +41,8 @@ export interface ConsoleSettings {
   dir: string;
   /** GraphiQL needs the schema by introspection: off in production unless configured. */
   explorer: boolean;
+  /** The business time zone: the console shows instants as its days and hours. */
+  timeZone: string;
 }
 
 /**
@@ -83,7 +85,7 @@ export function serveConsole(
       'content-type': CONTENT_TYPES['.json'],
       'cache-control': 'no-cache',
     });
-    response.end(JSON.stringify({ explorer: settings.explorer }));
+    response.end(JSON.stringify({ explorer: settings.explorer, timeZone: settings.timeZone }));
     return;
   }
   const root = path.resolve(settings.dir);

@@ -159,6 +159,17 @@ describeInBrowser('the console', () => {
     await page.locator('.graphiql-response').getByText('"code"').first().waitFor();
     await screenshot(page, 'explorer');
     expect(outside).toEqual([]);
+    // What the caller typed stays in the tab, and goes with the caller at sign-out.
+    const kept = () =>
+      page.evaluate(() =>
+        [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) =>
+          k.startsWith('graphiql:'),
+        ),
+      );
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect((await kept()).length).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(await kept()).toEqual([]);
   });
 
   it('shows an administrator what a tier draft does, as a matrix chart with its counts', async () => {

@@ -62,8 +62,14 @@ describe('serving the console', () => {
   });
 
   it('offers the explorer only where the hub answers introspection', async () => {
-    expect(await (await at(hub, '/console/settings.json')).json()).toEqual({ explorer: true });
-    expect(await (await at(closed, '/console/settings.json')).json()).toEqual({ explorer: false });
+    expect(await (await at(hub, '/console/settings.json')).json()).toEqual({
+      explorer: true,
+      timeZone: hub.clock.zone,
+    });
+    expect(await (await at(closed, '/console/settings.json')).json()).toEqual({
+      explorer: false,
+      timeZone: hub.clock.zone,
+    });
   });
 
   it('sends a browser opening /graphql or / to the console', async () => {

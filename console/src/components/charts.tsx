@@ -11,6 +11,7 @@ import {
 } from 'chart.js';
 import type { ReactNode } from 'react';
 import { Bar, Line } from 'react-chartjs-2';
+import { businessDay, businessMinute } from '../time';
 
 ChartJS.register(
   BarElement,
@@ -214,7 +215,7 @@ export interface ScorePoint {
 /** Risk scores over time, one line per scoring stage, and the table of the same points. */
 export function RiskHistoryChart({ scores }: { scores: ScorePoint[] }) {
   const sorted = [...scores].sort((a, b) => a.scoredAt.localeCompare(b.scoredAt));
-  const days = [...new Set(sorted.map((s) => s.scoredAt.slice(0, 10)))];
+  const days = [...new Set(sorted.map((s) => businessDay(s.scoredAt)))];
   const stages = [...new Set(sorted.map((s) => s.stage))];
   return (
     <figure className="chart-block" data-testid="risk-history">
@@ -254,7 +255,7 @@ export function RiskHistoryChart({ scores }: { scores: ScorePoint[] }) {
         <tbody>
           {sorted.map((s, i) => (
             <tr key={i}>
-              <td>{s.scoredAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>{businessMinute(s.scoredAt)}</td>
               <td>{s.stage}</td>
               <td>{s.score}</td>
               <td>{s.level}</td>

@@ -4,6 +4,7 @@ import { RiskHistoryChart, type ScorePoint } from '../components/charts';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
 import type { Session } from '../session';
+import { businessDay } from '../time';
 
 // What the front line and underwriting both may read (src/auth/access.ts): no source
 // records, no merges.
@@ -77,7 +78,7 @@ interface Profile {
   riskHistory: { claimCount3y: number; claimFreeYears: number; lifetimeLossRatio: string | null };
 }
 
-const day = (at: string) => at.slice(0, 10);
+const day = businessDay;
 
 /** One customer's profile, as the front line and underwriting read it. */
 export function CustomerScreen({ session }: { session: Session }) {

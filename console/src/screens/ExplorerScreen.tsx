@@ -6,7 +6,7 @@ import { HISTORY_PLUGIN } from '@graphiql/plugin-history';
 import { GraphiQL } from 'graphiql';
 import { useMemo } from 'react';
 import examples from 'virtual:readme-examples';
-import type { Session } from '../session';
+import { explorerStorage, type Session } from '../session';
 
 const explorer = explorerPlugin();
 
@@ -35,6 +35,7 @@ export default function ExplorerScreen({ session }: { session: Session }) {
         plugins={[HISTORY_PLUGIN, explorer]}
         defaultTabs={examples}
         defaultEditorToolsVisibility
+        storage={explorerStorage}
       />
     </div>
   );

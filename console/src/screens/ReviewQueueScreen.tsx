@@ -3,6 +3,7 @@ import { gql } from '../api';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
 import type { Session } from '../session';
+import { businessMinute } from '../time';
 
 const SIDE = `id cifNo name status birthDate branch { code name }
   identityDocuments { id type number } contactPoints { id kind value }
@@ -301,7 +302,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
               <tbody>
                 {found.merges.map((m) => (
                   <tr key={m.id} data-merge={m.id}>
-                    <td>{m.mergedAt.slice(0, 16).replace('T', ' ')}</td>
+                    <td>{businessMinute(m.mergedAt)}</td>
                     <td>{m.kind}</td>
                     <td>
                       {m.absorbed?.name} {m.absorbed?.cifNo} ({m.absorbed?.status})
@@ -312,7 +313,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
                     <td>{m.changes.reduce((n, c) => n + c.changed, 0)}</td>
                     <td>
                       {m.unmergedAt ? (
-                        `undone ${m.unmergedAt.slice(0, 16).replace('T', ' ')} by ${m.unmergedBy}: ${m.unmergeReason}`
+                        `undone ${businessMinute(m.unmergedAt)} by ${m.unmergedBy}: ${m.unmergeReason}`
                       ) : (
                         <>
                           <input

@@ -8,6 +8,7 @@ import {
 } from '../components/charts';
 import { JsonEditor, type Problem } from '../components/JsonEditor';
 import type { Session } from '../session';
+import { businessMinute } from '../time';
 
 type Kind = 'TIER' | 'ENTITLEMENT';
 
@@ -265,7 +266,7 @@ export function RuleSetsScreen({ session }: { session: Session }) {
                 </td>
                 <td>{v.note}</td>
                 <td>{v.createdBy}</td>
-                <td>{v.createdAt.slice(0, 16).replace('T', ' ')}</td>
+                <td>{businessMinute(v.createdAt)}</td>
               </tr>
             ))}
           </tbody>
