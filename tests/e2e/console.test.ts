@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/auth/roles';
+import { DEFAULT_ENTITLEMENT_RULE_SET } from '../../src/modules/entitlement/rule-set/default-rule-set';
 import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
 import { addDays } from '../../src/time/clock';
 import {
@@ -244,6 +245,63 @@ describeInBrowser('the console', () => {
       await expect(cell(branch, 'DIAMOND', 'DIAMOND').textContent()).resolves.toBe('2');
       await page.getByTestId('segment-summary').locator('canvas').waitFor();
       await screenshot(page, 'rule-sets');
+      expect(outside).toEqual([]);
+    } finally {
+      await rules.close();
+    }
+  });
+
+  it('activates a renamed tier together with the entitlement rules that grant it', async () => {
+    const rules = await startTestHub();
+    try {
+      const rename = (code: string) => (code === 'GOLD' ? 'GILT' : code);
+      const grants = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET) as any;
+      for (const grant of grants.grants) grant.tiers = grant.tiers.map(rename);
+      const saved = await rules.gql(
+        `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id version } }`,
+        { input: { kind: 'ENTITLEMENT', document: grants, note: 'GOLD is GILT' } },
+      );
+      const entitlementDraft = saved.data!.createRuleSetDraft as { id: string; version: number };
+      const { page, outside } = await consoleOf(rules);
+      await signIn(page, rules, Role.ADMIN);
+      await openScreen(page, 'rules');
+      await page.getByRole('button', { name: /New draft from active version/ }).click();
+      const tiers = structuredClone(DEFAULT_TIER_RULE_SET) as any;
+      for (const t of tiers.tiers) t.code = rename(t.code);
+      for (const cell of tiers.matrix) cell.tier = rename(cell.tier);
+      await replaceEditorText(page, JSON.stringify(tiers, null, 2));
+      await page.getByPlaceholder('why this change').fill('GOLD is GILT');
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page
+        .getByRole('status')
+        .getByText(/saved: valid/)
+        .waitFor();
+      await page
+        .getByLabel('Along with')
+        .selectOption({ label: `entitlement draft v${entitlementDraft.version}: GOLD is GILT` });
+      await page.getByRole('button', { name: 'Validate' }).click();
+      await page
+        .getByRole('status')
+        .getByText(/is valid/)
+        .waitFor();
+      await page.getByRole('button', { name: 'Activate' }).click();
+      await page
+        .getByTestId('activation')
+        .getByText(/SUCCEEDED/)
+        .waitFor({ timeout: 30_000 });
+      const active = await rules.sql(
+        `select kind, document->'tiers' is not null as tiers from rule_set_version
+         where status = 'ACTIVE' order by kind`,
+      );
+      expect(active).toEqual([
+        { kind: 'ENTITLEMENT', tiers: false },
+        { kind: 'TIER', tiers: true },
+      ]);
+      expect(
+        await rules.sql(
+          `select id from rule_set_version where status = 'ACTIVE' and kind = 'ENTITLEMENT'`,
+        ),
+      ).toEqual([{ id: entitlementDraft.id }]);
       expect(outside).toEqual([]);
     } finally {
       await rules.close();

@@ -30,13 +30,17 @@ const VERSIONS = `query RuleSetVersions($kind: RuleSetKind!) {
   active: ruleSetVersions(kind: $kind, status: [ACTIVE], first: 1) { nodes { ${VERSION_FIELDS} } } }`;
 const CREATE = `mutation CreateDraft($input: RuleSetDraftInput!) {
   createRuleSetDraft(input: $input) { id version valid problems { path rule message } } }`;
-const VALIDATE = `query Validate($id: ID!) {
-  validateRuleSetVersion(id: $id) { valid problems { path rule message } } }`;
+const VALIDATE = `query Validate($id: ID!, $alongWith: ID) {
+  validateRuleSetVersion(id: $id, alongWith: $alongWith) { valid problems { path rule message } } }`;
+// Drafts of the other kind, to switch with this one (a tier renamed and the grants naming it).
+const OTHER_DRAFTS = `query OtherDrafts($kind: RuleSetKind!) {
+  ruleSetVersions(kind: $kind, status: [DRAFT], first: 50) { nodes { id version note } } }`;
 const SIMULATE = `query Simulate($id: ID!) {
   overall: simulateTierRuleSet(id: $id) { fromTier toTier customers }
   byBranch: simulateTierRuleSet(id: $id, byBranch: true) { fromTier toTier branchCode customers } }`;
 const SEGMENTS = `query Segments { tierSegmentSummary(byBranch: true) { tier branchCode customers } }`;
-const ACTIVATE = `mutation Activate($id: ID!) { activateRuleSetVersion(id: $id) { id state } }`;
+const ACTIVATE = `mutation Activate($id: ID!, $alongWith: ID) {
+  activateRuleSetVersion(id: $id, alongWith: $alongWith) { id state } }`;
 const ACTIVATION = `query Activation($id: ID!) { ruleSetActivation(id: $id) {
   id state customersTotal customersDone customersChanged error } }`;
 
@@ -72,6 +76,12 @@ export function RuleSetsScreen({ session }: { session: Session }) {
   const [activation, setActivation] = useState<Activation>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [otherDrafts, setOtherDrafts] = useState<{ id: string; version: number; note: string }[]>(
+    [],
+  );
+  // The draft chosen to go with the selected one: a choice for another draft does not carry over.
+  const [along, setAlong] = useState<{ draft: string; with: string }>();
+  const otherKind: Kind = kind === 'TIER' ? 'ENTITLEMENT' : 'TIER';
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -123,6 +133,7 @@ export function RuleSetsScreen({ session }: { session: Session }) {
   };
 
   const selected = versions.find((v) => v.id === selectedId);
+  const alongWith = selected && along?.draft === selected.id ? along.with : '';
   const active = versions.find((v) => v.status === 'ACTIVE');
   const tiers = tierOrder(kind === 'TIER' ? (selected ?? active)?.document : active?.document);
 
@@ -167,13 +178,30 @@ export function RuleSetsScreen({ session }: { session: Session }) {
       setSimulation(undefined);
     });
 
+  // The other kind's drafts, offered to validate and activate with the selected draft.
+  useEffect(() => {
+    let current = true;
+    if (selected?.status !== 'DRAFT') return;
+    gql<{ ruleSetVersions: { nodes: { id: string; version: number; note: string }[] } }>(
+      session.token,
+      OTHER_DRAFTS,
+      { kind: otherKind },
+    ).then(
+      (data) => current && setOtherDrafts(data.ruleSetVersions.nodes),
+      (e: Error) => current && setError(e.message),
+    );
+    return () => {
+      current = false;
+    };
+  }, [selected?.id, selected?.status, otherKind, session.token, generation]);
+
   const validate = () =>
     run(async () => {
       if (!selected) return;
       const data = await gql<{ validateRuleSetVersion: { valid: boolean; problems: Problem[] } }>(
         session.token,
         VALIDATE,
-        { id: selected.id },
+        { id: selected.id, alongWith: alongWith || null },
       );
       setProblems(data.validateRuleSetVersion.problems);
       setVerdict(
@@ -200,6 +228,7 @@ export function RuleSetsScreen({ session }: { session: Session }) {
       if (!selected) return;
       const started = await gql<{ activateRuleSetVersion: Activation }>(session.token, ACTIVATE, {
         id: selected.id,
+        alongWith: alongWith || null,
       });
       let job = started.activateRuleSetVersion;
       setActivation(job);
@@ -342,6 +371,24 @@ export function RuleSetsScreen({ session }: { session: Session }) {
                   Simulate
                 </button>
               )}
+              <label>
+                with{' '}
+                <select
+                  aria-label="Along with"
+                  value={alongWith}
+                  onChange={(e) =>
+                    selected && setAlong({ draft: selected.id, with: e.target.value })
+                  }
+                  disabled={busy}
+                >
+                  <option value="">no other draft</option>
+                  {otherDrafts.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {otherKind === 'TIER' ? 'tier' : 'entitlement'} draft v{d.version}: {d.note}
+                    </option>
+                  ))}
+                </select>
+              </label>
               <button type="button" onClick={activate} disabled={busy}>
                 Activate
               </button>
