@@ -1,3 +1,4 @@
+import { textProblem } from '../graphql/limits/input';
 import { hasControlCharacter, isBlank } from '../modules/ingestion/field-rules';
 import { createHmac } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -147,6 +148,8 @@ export class TokenVerifier {
     // and a control character (NUL among them) is no one's name and cannot be stored.
     if (typeof sub !== 'string' || isBlank(sub)) throw refused('has no subject (sub)');
     if (hasControlCharacter(sub)) throw refused('has a control character in its subject (sub)');
+    // Half a character: stored, it reads as U+FFFD, and two subjects would become one name.
+    if (textProblem(sub, 'sub')) throw refused('has an unpaired surrogate in its subject (sub)');
     if (!ROLES.includes(role as Role)) {
       throw refused(`has no known role: role is one of ${ROLES.join(', ')}`);
     }

@@ -154,6 +154,11 @@ describe('bearer tokens in development and tests (HS256)', () => {
       () => sign(claims({ sub: 'agent\u0000' })),
       /control character in its subject/,
     ],
+    [
+      'a token whose subject holds half a character',
+      () => sign(claims({ sub: 'agent\uD800' })),
+      /unpaired surrogate in its subject/,
+    ],
     ['a malformed token', async () => 'not-a-jwt', /malformed/],
   ];
 
