@@ -163,7 +163,7 @@ describe('the organisation tree', () => {
         [['parentCode', 'UNKNOWN_BRANCH']],
       ]);
       expect(result.records[0].errors[0].message).toBe(
-        `branch ${province.code} cannot go under ${county.code}, which lies under it (0000.${province.code}.${city.code}.${county.code})`,
+        `${province.code} cannot go under ${county.code}, which lies under it`,
       );
       expect(result.records[1].errors[0].message).toMatch(/must|is CITY, but a branch under 0000/);
       expect(result.records[4].errors[0].message).toBe(
@@ -694,6 +694,15 @@ describe('the organisation tree', () => {
       expect(cycle.errors![0]).toMatchObject({
         message: `${province.code} cannot go under ${older.code}, which lies under it`,
         extensions: { field: 'input.parentCode', rule: 'CYCLE' },
+      });
+      // The same from a record of the organisation file, and a move under itself.
+      expect(await refused([{ ...province, parentCode: older.code, level: 'COUNTY' }])).toEqual([
+        ['REJECTED', 'CYCLE'],
+      ]);
+      const itself = await hub.gql(MOVE, { input: { code: older.code, parentCode: older.code } });
+      expect(itself.errors![0]).toMatchObject({
+        message: `${older.code} cannot go under itself`,
+        extensions: { rule: 'CYCLE' },
       });
       const early = await hub.gql(MOVE, {
         input: { code: older.code, parentCode: other.province.code },

@@ -61,6 +61,28 @@ const rule = (kind: BranchRuleKind, field: string, code: string, message: string
   new BranchRuleError(kind, [{ field, rule: code, message: maskPersonal(message) }]);
 
 /**
+ * CYCLE when `branch` would go under itself or a branch of its own subtree. Checked before the
+ * dates: a branch under this one opened after it, so the dates would call a cycle a matter
+ * of days.
+ */
+function cycleCheck(
+  branch: { code: string; path: string },
+  parent: { code: string; path: string },
+): void {
+  if (parent.path === branch.path) {
+    throw rule('input', 'parentCode', 'CYCLE', `${branch.code} cannot go under itself`);
+  }
+  if (parent.path.startsWith(`${branch.path}.`)) {
+    throw rule(
+      'input',
+      'parentCode',
+      'CYCLE',
+      `${branch.code} cannot go under ${parent.code}, which lies under it`,
+    );
+  }
+}
+
+/**
  * The database's tree rules (migration Migration20261130120000), by the constraint name its
  * triggers raise with: the field each concerns and the rule code the API reports. The
  * triggers' own words say what is wrong; an index or a check constraint says only its name
@@ -224,6 +246,7 @@ export class BranchService {
     if (parentCode && !parent) {
       throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
     }
+    if (existing && parent) cycleCheck(existing, parent);
     const validFrom = record.validFrom ?? existing?.valid_from ?? this.clock.today();
     const validTo = record.validTo ?? null;
     const period = this.periodProblems(validFrom, validTo ?? undefined);
@@ -360,16 +383,7 @@ export class BranchService {
       }
       if (parent.id === branch.parent_id) return branch.id;
       placeable(change, parent, 'parentCode');
-      // Before the dates: a branch under this one opened after it, so the dates would call
-      // a cycle a matter of days.
-      if (parent.path === branch.path || parent.path.startsWith(`${branch.path}.`)) {
-        throw rule(
-          'input',
-          'parentCode',
-          'CYCLE',
-          `${branch.code} cannot go under ${parent.code}, which lies under it`,
-        );
-      }
+      cycleCheck(branch, parent);
       if (branch.valid_from < parent.valid_from) {
         throw rule(
           'input',
