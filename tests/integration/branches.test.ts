@@ -654,6 +654,16 @@ describe('the organisation tree', () => {
       ]);
       // Looked up in either case, it is the one branch; hyphens alone name none.
       expect((await branch(city.code.toLowerCase())).code).toBe(city.code);
+      const under = await hub.gql(`query ($c: String!) { branches(under: $c) { totalCount } }`, {
+        c: province.code.toLowerCase(),
+      });
+      expect(under.data!.branches.totalCount).toBeGreaterThan(1);
+      const segment = await hub.gql(
+        `query ($c: String!) { marketingCustomers(filter: { branchCode: $c }) { totalCount } }`,
+        { c: city.code.toLowerCase() },
+        Role.MARKETING,
+      );
+      expect(segment.errors).toBeUndefined();
       expect(await refused([{ ...neighbour, code: '--' }])).toEqual([['REJECTED', 'CODE_FORMAT']]);
       await ingest([neighbour]);
       // Nor does a parent's first day move after its children's.

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Branch } from './branch.entity';
 
 /**
  * How long a branch found by its code is trusted before it is read again: a branch closed or
@@ -33,10 +32,14 @@ export class BranchDirectory {
     // Requests naming one branch together share one lookup.
     const entry = {
       until: now + BRANCH_CACHE_MS,
+      // One code is one branch whatever its case (branch_code_upper): x4 names X4.
       branch: this.em
         .fork()
-        .findOne(Branch, { code }, { fields: ['path', 'validTo'] })
-        .then((found) => (found ? { path: found.path, open: !found.validTo } : undefined)),
+        .execute<{ path: string; valid_to: string | null }[]>(
+          'select path, valid_to from branch where upper(code) = upper(?)',
+          [code],
+        )
+        .then(([found]) => (found ? { path: found.path, open: !found.valid_to } : undefined)),
     };
     const forget = () => this.branches.get(code) === entry && this.branches.delete(code);
     entry.branch.then((found) => found || forget(), forget);

@@ -95,7 +95,8 @@ export class BranchResolver {
         source: (b) => {
           const where: string[] = [];
           if (args.under !== undefined && args.under !== null) {
-            where.push(`exists (select 1 from branch root where root.code = ${b.param(typedIdentifier(args.under), 'text')}
+            // One code is one branch whatever its case (branch_code_upper).
+            where.push(`exists (select 1 from branch root where upper(root.code) = upper(${b.param(typedIdentifier(args.under), 'text')})
               and (${b.col('path')} = root.path or ${b.col('path')} like root.path || '.%'))`);
           }
           if (args.status?.length) {

@@ -217,7 +217,8 @@ export class MarketingService {
         // subtree holds, then keeps to the ordered index range instead of a branch at a time.
         const code = c.param(branchCode, 'text');
         where.push(`${c.col('branch')} = any(array(select b.id from branch b, branch root
-            where root.code = ${code} and (b.path = root.path or b.path like root.path || '.%')))`);
+            where upper(root.code) = upper(${code})
+              and (b.path = root.path or b.path like root.path || '.%')))`);
       }
       if (current) {
         // One tier as a plain equality: the index then yields the tier's customers in CIF
