@@ -56,3 +56,10 @@ function columnOf(meta: EntityMetadata | undefined, property: string): string {
   }
   return `"${prop.fieldNames[0]}"`;
 }
+
+/** `column` is one of `values`, as a condition list: none when no value is asked for. */
+export const anyOf = (
+  row: SqlScope,
+  column: string,
+  values: readonly string[] | undefined | null,
+) => (values?.length ? [`${column} = any(${row.param(values, 'text[]')})`] : []);

@@ -1152,22 +1152,24 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
+  /** Customers per tier as held at the end of `day`, as an administrator counts them. */
+  const tiersOn = async (day: string) =>
+    ok(
+      await hub.gql(
+        `query ($day: LocalDate!) { tierSegmentSummary(asOf: $day) { tier customers } }`,
+        { day },
+        Role.ADMIN,
+      ),
+    ).tierSegmentSummary;
+
   it('leaves a past day’s tier counts as they were when customers are merged after it', async () => {
     const [a, b] = await customers(2);
     const day = hub.clock.today();
-    const summary = async () =>
-      ok(
-        await hub.gql(
-          `query ($day: LocalDate!) { tierSegmentSummary(asOf: $day) { tier customers } }`,
-          { day },
-          Role.ADMIN,
-        ),
-      ).tierSegmentSummary;
     hub.clock.set(new Date(Date.now() + 2 * 86_400_000));
     try {
-      const before = await summary();
+      const before = await tiersOn(day);
       await merge(a!.id, b!.id);
-      expect(await summary()).toEqual(before);
+      expect(await tiersOn(day)).toEqual(before);
     } finally {
       hub.clock.set(undefined);
     }
@@ -1175,17 +1177,9 @@ describe('stewardship', () => {
 
   it('leaves a past day’s tier counts as they were when customers arrive after it', async () => {
     const day = addDays(hub.clock.today(), -1);
-    const summary = async () =>
-      ok(
-        await hub.gql(
-          `query ($day: LocalDate!) { tierSegmentSummary(asOf: $day) { tier customers } }`,
-          { day },
-          Role.ADMIN,
-        ),
-      ).tierSegmentSummary;
-    const before = await summary();
+    const before = await tiersOn(day);
     await customers(1);
-    expect(await summary()).toEqual(before);
+    expect(await tiersOn(day)).toEqual(before);
   });
 
   it('keeps the absorbed customer’s tier closed for the merged time when undone, opening it again from then on', async () => {

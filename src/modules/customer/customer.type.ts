@@ -13,7 +13,7 @@ import {
   Related,
   type Nested,
 } from '../../read/read-model';
-import type { SqlScope } from '../../read/sql-scope';
+import { anyOf, type SqlScope } from '../../read/sql-scope';
 import { BranchView } from '../branch/branch.type';
 import { ClaimConnection, ClaimView, claimOrder, OPEN_CLAIM } from '../claim/claim.type';
 import { PolicyConnection, PolicyView, policyOrder } from '../policy/policy.type';
@@ -55,9 +55,6 @@ export const RESOLVED_FROM = 'resolved_from';
 /** The ids of the policies on which the customer is a party, as SQL. */
 export const customerPolicyIds = (customer: SqlScope) =>
   `select pp.policy_id from policy_party pp where pp.customer_id = ${customer.col('id')}`;
-
-const anyOf = (row: SqlScope, column: string, values: readonly string[] | undefined | null) =>
-  values?.length ? [`${column} = any(${row.param(values, 'text[]')})`] : [];
 
 @ObjectType('FieldLineage', { description: 'Where one golden field came from.' })
 @DerivedRow()

@@ -2,7 +2,7 @@ import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
 import type { RelationSpec } from '../../read/read-model';
-import type { SqlScope } from '../../read/sql-scope';
+import { anyOf, type SqlScope } from '../../read/sql-scope';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import { Column, DerivedRow, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { RiskLevel, RiskStage, RiskSubjectType } from './risk.enums';
@@ -101,9 +101,7 @@ export const scoreHistory = (
   source: (owner: SqlScope, score: SqlScope, args: RiskScoresArgs) => ({
     where: [
       `${score.col(subject)} = ${owner.col('id')}`,
-      ...(args.stage?.length
-        ? [`${score.col('stage')} = any(${score.param(args.stage, 'text[]')})`]
-        : []),
+      ...anyOf(score, score.col('stage'), args.stage),
     ],
   }),
   orderBy: (score: SqlScope) => [
