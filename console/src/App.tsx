@@ -5,6 +5,7 @@ import {
   keepSession,
   readToken,
   SCREENS,
+  SESSION_REFUSED,
   storedSession,
   type ScreenId,
   type Session,
@@ -25,6 +26,29 @@ export function App() {
   const [session, setSession] = useState(storedSession);
   const [screen, setScreen] = useState(screenOfHash);
   const [settings, setSettings] = useState<ConsoleSettings>();
+  // Why the last session ended, when the console ended it rather than the caller.
+  const [ended, setEnded] = useState<string>();
+
+  useEffect(() => {
+    if (!session) return;
+    const end = (reason: string) => {
+      keepSession(undefined);
+      setSession(undefined);
+      setEnded(reason);
+    };
+    const onRefused = (event: Event) =>
+      end(`The hub refused the token: ${(event as CustomEvent<string>).detail}`);
+    addEventListener(SESSION_REFUSED, onRefused);
+    // setTimeout fires at once past 2^31 - 1 ms; no token the hub accepts lives that long.
+    const timer = setTimeout(
+      () => end('The token has expired.'),
+      Math.min(session.expires * 1000 - Date.now(), 2 ** 31 - 1),
+    );
+    return () => {
+      clearTimeout(timer);
+      removeEventListener(SESSION_REFUSED, onRefused);
+    };
+  }, [session]);
 
   useEffect(() => {
     const onHash = () => setScreen(screenOfHash());
@@ -42,8 +66,10 @@ export function App() {
   if (!session) {
     return (
       <SignIn
+        ended={ended}
         onSignIn={(s) => {
           keepSession(s);
+          setEnded(undefined);
           setSession(s);
         }}
       />
@@ -115,7 +141,7 @@ export function App() {
   );
 }
 
-function SignIn({ onSignIn }: { onSignIn: (session: Session) => void }) {
+function SignIn({ ended, onSignIn }: { ended?: string; onSignIn: (session: Session) => void }) {
   const [token, setToken] = useState('');
   const [problem, setProblem] = useState<string>();
   const submit = (event: FormEvent) => {
@@ -129,6 +155,11 @@ function SignIn({ onSignIn }: { onSignIn: (session: Session) => void }) {
     <main className="sign-in">
       <h1>cif-hub console</h1>
       <form onSubmit={submit}>
+        {ended && (
+          <p role="status" data-testid="session-ended">
+            {ended} Sign in again.
+          </p>
+        )}
         <label htmlFor="token">Bearer token</label>
         <textarea
           id="token"

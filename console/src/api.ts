@@ -1,3 +1,5 @@
+import { refuseSession } from './session';
+
 /** The hub's GraphQL endpoint, on the origin that served the console. */
 const ENDPOINT = '/graphql';
 
@@ -29,6 +31,7 @@ export async function gql<T>(
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { data?: T; errors?: ApiErrorDetail[] };
+  if (response.status === 401) refuseSession(body.errors?.[0]?.message ?? response.statusText);
   if (body.errors?.length) throw new ApiError(body.errors);
   return body.data as T;
 }

@@ -66,6 +66,16 @@ export const explorerStorage = {
   },
 };
 
+/**
+ * Dispatched on the window when the hub answers 401 to the signed-in token (expired, revoked
+ * signing key, branch closed): the console goes back to sign-in, saying why.
+ */
+export const SESSION_REFUSED = 'cif-hub:session-refused';
+
+export function refuseSession(reason: string): void {
+  dispatchEvent(new CustomEvent(SESSION_REFUSED, { detail: reason }));
+}
+
 export function keepSession(session: Session | undefined): void {
   if (session) {
     sessionStorage.setItem(KEY, session.token);

@@ -84,8 +84,12 @@ export async function openConsole(browser: Browser, hub: TestHub): Promise<Conso
 }
 
 /** Signs in through the form, as a user pasting a token `npm start` printed; returns it. */
-export async function signIn(page: Page, hub: TestHub, role: Role): Promise<string> {
-  const token = hub.token(role);
+export async function signIn(
+  page: Page,
+  hub: TestHub,
+  role: Role,
+  token = hub.token(role),
+): Promise<string> {
   await page.getByLabel('Bearer token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('who').waitFor();

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/auth/roles';
+import { signToken } from '../../src/auth/tokens';
 import { DEFAULT_ENTITLEMENT_RULE_SET } from '../../src/modules/entitlement/rule-set/default-rule-set';
 import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
 import { addDays } from '../../src/time/clock';
@@ -14,7 +15,7 @@ import {
   nextNumber,
   riskScoreRecord,
 } from '../setup/factories';
-import { startTestHub, type TestHub } from '../setup/test-app';
+import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 import {
   describeInBrowser,
   launchBrowser,
@@ -409,6 +410,25 @@ describeInBrowser('the console', () => {
     ).resolves.toBeGreaterThanOrEqual(3);
     await screenshot(page, 'customer');
     expect(outside).toEqual([]);
+  });
+
+  it('goes back to sign-in, saying why, when the token expires or the hub refuses it', async () => {
+    const { page } = await consoleOf();
+    const steward = { subject: 'test-steward', role: Role.STEWARD, branchCode: '0000' };
+    await signIn(page, hub, Role.STEWARD, signToken(TEST_SECRETS.jwtSecret, steward, 3));
+    await openScreen(page, 'reviews');
+    const ended = page.getByTestId('session-ended');
+    await ended.waitFor({ timeout: 10_000 });
+    await expect(ended.textContent()).resolves.toMatch(/token has expired/);
+    await expect(page.getByTestId('who').count()).resolves.toBe(0);
+
+    // Signed with a key the hub does not hold: the console cannot tell, the hub's answer can.
+    await signIn(page, hub, Role.STEWARD, signToken('not the hub secret', steward, 3600));
+    await openScreen(page, 'customers');
+    await openScreen(page, 'reviews');
+    await ended.waitFor();
+    await expect(ended.textContent()).resolves.toMatch(/hub refused the token/);
+    await expect(page.evaluate('sessionStorage.length')).resolves.toBe(0);
   });
 
   it('keeps marketing out of the review queue and the rule editor, as the API does', async () => {

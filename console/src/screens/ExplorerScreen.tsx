@@ -6,7 +6,7 @@ import { HISTORY_PLUGIN } from '@graphiql/plugin-history';
 import { GraphiQL } from 'graphiql';
 import { useMemo } from 'react';
 import examples from 'virtual:readme-examples';
-import { explorerStorage, type Session } from '../session';
+import { explorerStorage, refuseSession, type Session } from '../session';
 
 const explorer = explorerPlugin();
 
@@ -24,7 +24,15 @@ export default function ExplorerScreen({ session }: { session: Session }) {
         },
         body: JSON.stringify(params),
       });
-      return response.json();
+      const body = (await response.json()) as { errors?: { message: string }[] };
+      // A token typed into the headers for one request is not the signed-in one.
+      const ownToken = !Object.keys(options?.headers ?? {}).some(
+        (name) => name.toLowerCase() === 'authorization',
+      );
+      if (response.status === 401 && ownToken) {
+        refuseSession(body.errors?.[0]?.message ?? response.statusText);
+      }
+      return body;
     },
     [session.token],
   );
