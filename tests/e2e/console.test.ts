@@ -13,6 +13,7 @@ import {
   insertBranches,
   insertPortfolio,
   nextNumber,
+  nextNumbers,
   riskScoreRecord,
 } from '../setup/factories';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
@@ -57,17 +58,21 @@ describeInBrowser('the console', () => {
     return page;
   };
 
-  /** Two customers of the portfolio factory, with tiers, and an open review task between them. */
-  async function reviewTask() {
-    const from = nextNumber();
-    nextNumber();
-    const cifNos = await insertPortfolio(hub, 2, from);
+  /** Open review tasks, each between two customers of the portfolio factory, with tiers. */
+  async function reviewTasks(count: number) {
+    const cifNos = await insertPortfolio(hub, 2 * count, nextNumbers(2 * count));
     const customers = await hub.sql<{ id: string; cif_no: string }>(
       'select id, cif_no from customer where cif_no = any($1) order by cif_no',
       [cifNos],
     );
     await hub.app.services.tiers.drainQueue();
-    const id = randomUUID();
+    const tasks = Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      customers: [customers[2 * i]!, customers[2 * i + 1]!].map((c) => ({
+        id: c.id,
+        cifNo: c.cif_no,
+      })),
+    }));
     const evidence = [
       { field: 'name', outcome: 'AGREE', weight: 11.2, detail: 'same pinyin' },
       { field: 'birthDate', outcome: 'AGREE', weight: 4.5 },
@@ -77,11 +82,19 @@ describeInBrowser('the console', () => {
     const score = evidence.reduce((sum, e) => sum + e.weight, 0);
     await hub.sql(
       `insert into match_review (id, record_a_id, record_b_id, score, rule, evidence, created_at)
-       select $1, least(rx.id, ry.id), greatest(rx.id, ry.id), $4, 'name+birth date', $5, $6
-       from source_record rx, source_record ry where rx.customer_id = $2 and ry.customer_id = $3`,
-      [id, customers[0]!.id, customers[1]!.id, score, JSON.stringify(evidence), hub.clock.now()],
+       select t.id, least(rx.id, ry.id), greatest(rx.id, ry.id), $4, 'name+birth date', $5, $6
+       from unnest($1::uuid[], $2::uuid[], $3::uuid[]) t(id, a, b)
+       join source_record rx on rx.customer_id = t.a join source_record ry on ry.customer_id = t.b`,
+      [
+        tasks.map((t) => t.id),
+        tasks.map((t) => t.customers[0]!.id),
+        tasks.map((t) => t.customers[1]!.id),
+        score,
+        JSON.stringify(evidence),
+        hub.clock.now(),
+      ],
     );
-    return { id, customers: customers.map((c) => ({ id: c.id, cifNo: c.cif_no })) };
+    return tasks;
   }
 
   it('loads every screen from the hub alone, with the network to the outside blocked', async () => {
@@ -328,7 +341,7 @@ describeInBrowser('the console', () => {
   });
 
   it('lets a steward approve a review task, merging the two customers, and unmerge them', async () => {
-    const task = await reviewTask();
+    const [task] = await reviewTasks(1);
     const [a, b] = task.customers;
     const { page, outside } = await consoleOf();
     await signIn(page, hub, Role.STEWARD);
@@ -412,6 +425,28 @@ describeInBrowser('the console', () => {
     expect(outside).toEqual([]);
   });
 
+  it('pages through a queue longer than a page, each task once', async () => {
+    await reviewTasks(60);
+    const { page } = await consoleOf();
+    await signIn(page, hub, Role.STEWARD);
+    await openScreen(page, 'reviews');
+    const count = page.getByTestId('queue-count');
+    await count.getByText(/^50 of \d+ open tasks shown/).waitFor();
+    const total = Number((await count.textContent())!.match(/of (\d+)/)![1]);
+    expect(total).toBeGreaterThanOrEqual(60);
+    const more = count.getByRole('button', { name: 'Show more' });
+    while (await more.count()) {
+      const before = await page.locator('tr[data-review]').count();
+      await more.click();
+      await page.locator('tr[data-review]').nth(before).waitFor();
+    }
+    const shown = await page
+      .locator('tr[data-review]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-review')));
+    const open = await hub.sql<{ id: string }>(`select id from match_review where status = 'OPEN'`);
+    expect(shown.sort()).toEqual(open.map((r) => r.id).sort());
+  });
+
   it('goes back to sign-in, saying why, when the token expires or the hub refuses it', async () => {
     const { page } = await consoleOf();
     const steward = { subject: 'test-steward', role: Role.STEWARD, branchCode: '0000' };
@@ -423,10 +458,10 @@ describeInBrowser('the console', () => {
     await expect(page.getByTestId('who').count()).resolves.toBe(0);
 
     // Signed with a key the hub does not hold: the console cannot tell, the hub's answer can.
-    await signIn(page, hub, Role.STEWARD, signToken('not the hub secret', steward, 3600));
-    await openScreen(page, 'customers');
-    await openScreen(page, 'reviews');
-    await ended.waitFor();
+    // The review queue, still the screen in the address, asks the hub at once.
+    await page.getByLabel('Bearer token').fill(signToken('not the hub secret', steward, 3600));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await ended.getByText(/hub refused the token/).waitFor();
     await expect(ended.textContent()).resolves.toMatch(/hub refused the token/);
     await expect(page.evaluate('sessionStorage.length')).resolves.toBe(0);
   });

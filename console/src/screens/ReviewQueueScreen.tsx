@@ -8,7 +8,8 @@ import { businessMinute } from '../time';
 const SIDE = `id cifNo name status birthDate branch { code name }
   identityDocuments { id type number } contactPoints { id kind value }
   sourceRecords { id sourceSystem sourceKey receivedAt attributes }`;
-const REVIEWS = `query MatchReviews { matchReviews(first: 100) { totalCount nodes {
+const REVIEWS = `query MatchReviews($after: String) {
+  matchReviews(first: 50, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes {
   id score rule createdAt evidence { field outcome weight detail }
   recordA { id sourceSystem sourceKey } recordB { id sourceSystem sourceKey }
   customerA { ${SIDE} } customerB { ${SIDE} } } } }`;
@@ -77,6 +78,28 @@ interface MergedCustomer {
 }
 
 /** How long ago, in whole days or hours: the queue is worked oldest-first within a score. */
+interface ReviewPage {
+  totalCount: number;
+  nodes: Review[];
+  /** The cursor of the page after this one, if there is one. */
+  next?: string;
+}
+
+async function fetchPage(session: Session, after: string | undefined): Promise<ReviewPage> {
+  const { matchReviews: page } = await gql<{
+    matchReviews: {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      nodes: Review[];
+    };
+  }>(session.token, REVIEWS, { after });
+  return {
+    totalCount: page.totalCount,
+    nodes: page.nodes,
+    next: page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined,
+  };
+}
+
 function age(at: string): string {
   const hours = Math.floor((Date.now() - Date.parse(at)) / 3_600_000);
   return hours >= 48 ? `${Math.floor(hours / 24)} days` : `${Math.max(hours, 0)} h`;
@@ -85,6 +108,9 @@ function age(at: string): string {
 /** The steward's screen: the open review tasks, each decided with a reason; merges and unmerges. */
 export function ReviewQueueScreen({ session }: { session: Session }) {
   const [reviews, setReviews] = useState<Review[]>();
+  const [total, setTotal] = useState(0);
+  // Where the next page starts; undefined once the last page is shown.
+  const [next, setNext] = useState<string>();
   const [openId, setOpenId] = useState<string>();
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<string>();
@@ -99,8 +125,13 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
 
   useEffect(() => {
     let current = true;
-    gql<{ matchReviews: { nodes: Review[] } }>(session.token, REVIEWS).then(
-      (data) => current && setReviews(data.matchReviews.nodes),
+    fetchPage(session, undefined).then(
+      (page) => {
+        if (!current) return;
+        setReviews(page.nodes);
+        setTotal(page.totalCount);
+        setNext(page.next);
+      },
       (e: Error) => current && setError(e.message),
     );
     return () => {
@@ -159,6 +190,18 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
       reload();
     });
 
+  const more = () =>
+    attempt(async () => {
+      const page = await fetchPage(session, next);
+      // A task decided meanwhile shifts the pages: one already shown is not shown twice.
+      setReviews((shown = []) => [
+        ...shown,
+        ...page.nodes.filter((r) => !shown.some((s) => s.id === r.id)),
+      ]);
+      setTotal(page.totalCount);
+      setNext(page.next);
+    });
+
   const open = reviews?.find((r) => r.id === openId);
 
   return (
@@ -206,6 +249,16 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
         </tbody>
       </table>
       {reviews?.length === 0 && <p>No open review tasks.</p>}
+      {!!reviews?.length && (
+        <p data-testid="queue-count">
+          {reviews.length} of {total} open tasks shown.{' '}
+          {next && (
+            <button type="button" onClick={more}>
+              Show more
+            </button>
+          )}
+        </p>
+      )}
       {open && (
         <article className="task" aria-label="Review task" data-testid="review-task">
           <h2>
