@@ -774,6 +774,30 @@ describe('stewardship', () => {
       expect(event.purpose).toBe(masked);
     });
 
+    it('keeps the two customers apart after the record the decision was first made on moves away', async () => {
+      const n = nextNumbers(3);
+      const [e] = await ingest(undocumented(n));
+      await ingest(undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }));
+      // F: E's name, another mobile and e-mail; then a steward says they are two people.
+      const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+      const other = undocumented(n + 1).contactPoints;
+      const [f] = await ingest(undocumented(n, { ...claims, contactPoints: other }));
+      expect(f!.id).not.toBe(e!.id);
+      await markDifferent(e!.id, f!.id);
+
+      // E's first record is re-sent as someone else, and leaves E.
+      const [moved] = await ingest(undocumented(n + 2, { sourceKey: `PA-${n}` }));
+      expect(moved!.id).not.toBe(e!.id);
+      // F's record now agrees with E's remaining one on everything.
+      const [resent] = await ingest(undocumented(n, claims));
+      expect(resent).toMatchObject({ status: 'UPDATED', id: f!.id });
+      const [customerF] = await hub.sql(
+        `select status, merged_into_id from customer where id = $1`,
+        [f!.id],
+      );
+      expect(customerF).toEqual({ status: 'ACTIVE', merged_into_id: null });
+    });
+
     it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
       const n = nextNumbers(2);
       const [p] = await ingest(customerRecord(n));
@@ -1097,6 +1121,28 @@ describe('stewardship', () => {
     } finally {
       hub.clock.set(undefined);
     }
+  });
+
+  it('overrules whole a do-not-merge made between customers of several records, and restores it whole when undone', async () => {
+    const n = nextNumbers(2);
+    const [a] = await ingest(undocumented(n));
+    await ingest(undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }));
+    const [b] = await ingest(undocumented(n + 1));
+    await ingest(undocumented(n + 1, { sourceSystem: 'CLAIMS' }));
+    await markDifferent(a!.id, b!.id);
+    const decisions = () =>
+      hub.sql<{ verdict: string; n: number }>(
+        `select d.verdict, count(*)::int as n from match_decision d
+         join source_record x on x.id = d.record_a_id join source_record y on y.id = d.record_b_id
+         where x.customer_id = any($1) or y.customer_id = any($1) group by d.verdict`,
+        [[a!.id, b!.id]],
+      );
+    expect(await decisions()).toEqual([{ verdict: 'DIFFERENT_CUSTOMERS', n: 4 }]);
+
+    const merged = await merge(a!.id, b!.id);
+    expect(await decisions()).toEqual([{ verdict: 'SAME_CUSTOMER', n: 1 }]);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await decisions()).toEqual([{ verdict: 'DIFFERENT_CUSTOMERS', n: 4 }]);
   });
 
   it('refuses to approve a task whose customers a do-not-merge decision on another pair keeps apart', async () => {

@@ -59,27 +59,62 @@ export async function recordDecisions(
 }
 
 /**
- * Each customer's representative source record: its earliest, by arrival then id (the
- * record that created it, for customers created by ingestion), of its own records where it
- * has any: not one that a merge standing now moved in from an absorbed customer, which an
- * unmerge would take away from the decision made on it. Customers without a source record
- * are absent.
+ * Each customer's own source records, earliest first (by arrival then id: the first is the
+ * record that created it, for customers created by ingestion): not those a merge standing
+ * now moved in from an absorbed customer, which an unmerge would take away from a decision
+ * made on them, unless the customer holds no other. Customers without a source record are
+ * absent.
  */
+export async function ownRecords(
+  em: EntityManager,
+  customerIds: string[],
+): Promise<Map<string, string[]>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await em.execute<{ customer_id: string; ids: string[] }[]>(
+    `with held as (
+       select sr.customer_id, sr.id, sr.received_at,
+         exists (select 1 from customer_merge m
+                 cross join jsonb_array_elements(m.journal->'changed'->'source_record') moved
+                 where m.survivor_id = sr.customer_id and m.unmerged_at is null
+                   and moved->>'id' = sr.id::text) as moved_in
+       from source_record sr
+       where sr.customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb)))
+     select customer_id, array_agg(id order by received_at, id) as ids from held h
+     where not moved_in
+       or not exists (select 1 from held o where o.customer_id = h.customer_id and not o.moved_in)
+     group by customer_id`,
+    [JSON.stringify([...new Set(customerIds)])],
+  );
+  return new Map(rows.map((r) => [r.customer_id, r.ids]));
+}
+
+/** Each customer's representative source record: the earliest of ownRecords. */
 export async function earliestRecords(
   em: EntityManager,
   customerIds: string[],
 ): Promise<Map<string, string>> {
-  if (customerIds.length === 0) return new Map();
-  const rows = await em.execute<{ customer_id: string; id: string }[]>(
-    `select distinct on (sr.customer_id) sr.customer_id, sr.id from source_record sr
-     where sr.customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
-     order by sr.customer_id,
-       exists (select 1 from customer_merge m
-               cross join jsonb_array_elements(m.journal->'changed'->'source_record') moved
-               where m.survivor_id = sr.customer_id and m.unmerged_at is null
-                 and moved->>'id' = sr.id::text),
-       sr.received_at, sr.id`,
-    [JSON.stringify([...new Set(customerIds)])],
-  );
-  return new Map(rows.map((r) => [r.customer_id, r.id]));
+  const own = await ownRecords(em, customerIds);
+  return new Map([...own].map(([customer, ids]) => [customer, ids[0]!]));
+}
+
+/**
+ * The pairs a do-not-merge between two customers is recorded on: every own record of one
+ * with every own record of the other, the earliest pair first. On one pair alone, the
+ * decision would lapse as soon as that record moved to another customer (its source
+ * re-sent it as someone else), and matching could then join the two through the rest.
+ * `first`, a review task's pair, comes first whether or not it is among them.
+ */
+export async function apartPairs(
+  em: EntityManager,
+  a: string,
+  b: string,
+  first?: [string, string],
+): Promise<[string, string][]> {
+  const own = await ownRecords(em, [a, b]);
+  const key = ([x, y]: [string, string]) => (x < y ? `${x}:${y}` : `${y}:${x}`);
+  const pairs = new Map(first ? [[key(first), first]] : []);
+  for (const x of own.get(a) ?? []) {
+    for (const y of own.get(b) ?? []) if (!pairs.has(key([x, y]))) pairs.set(key([x, y]), [x, y]);
+  }
+  return [...pairs.values()];
 }

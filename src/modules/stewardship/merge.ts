@@ -13,7 +13,7 @@ import { DEFAULT_GENERIC_HOLDERS } from '../matching/settings';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { recomputeGolden } from '../golden/survivorship';
 import { RecomputeCause } from '../tier/tier.service';
-import { earliestRecords, recordDecisions, type SavedDecision } from './decisions';
+import { apartPairs, earliestRecords, recordDecisions, type SavedDecision } from './decisions';
 
 /**
  * What a merge does with the rows behind one foreign key to `customer`:
@@ -196,7 +196,11 @@ export interface MergeJournal {
    * The SAME_CUSTOMER decision a steward merge recorded, the one it replaced, and its two
    * records (absent from merges journaled before they were kept).
    */
-  decision?: SavedDecision & { records?: [string, string] };
+  decision?: SavedDecision & {
+    records?: [string, string];
+    /** The rest of the do-not-merge it overruled (MergeRequest.overrules), whole. */
+    overruled?: Rows;
+  };
   /**
    * Both customers' source records and the link each had (`link_evidence`): the merge, or
    * the batch around it, links them anew. Absent from merges journaled before it was kept.
@@ -222,6 +226,11 @@ export interface MergeRequest {
    * task's pair); by default the earliest record of each customer.
    */
   decisionRecords?: [string, string];
+  /**
+   * Set by the merge: the other pairs of the do-not-merge it overrules on decisionRecords,
+   * removed with it and restored by an unmerge.
+   */
+  overrules?: [string, string][];
 }
 
 export interface MergeOptions {
@@ -411,9 +420,10 @@ async function changeRows(
  * the merged customer at the next re-evaluation (a steward's SAME_CUSTOMER overrules
  * different identity documents, not a steward's DIFFERENT_CUSTOMERS). The merge is the
  * steward's newer word on the pair, so its SAME_CUSTOMER is recorded on that pair instead,
- * replacing it (unmerge restores it). Two such decisions, or one beside the review task's
- * own pair, are refused (CONFLICT, DIFFERENT_CUSTOMERS): the merge would overrule a decision
- * it does not name.
+ * replacing it (unmerge restores it). A do-not-merge between the two customers, recorded on
+ * every pair of their records at once, is overruled whole the same way. Decisions made
+ * apart, or one beside the review task's own pair, are refused (CONFLICT,
+ * DIFFERENT_CUSTOMERS): the merge would overrule a decision it does not name.
  */
 async function settleStewardMerges(
   em: EntityManager,
@@ -423,13 +433,14 @@ async function settleStewardMerges(
 ): Promise<void> {
   const rows = await run<{
     merge_id: string;
-    decisions: { records: [string, string]; decided_by: string }[];
+    decisions: { records: [string, string]; decided_by: string; decided_at: string }[];
   }>(
     em,
     `with ${PAIRS}
      select p.merge_id,
        coalesce((select jsonb_agg(jsonb_build_object('records', array[d.record_a_id, d.record_b_id],
-             'decided_by', d.decided_by) order by d.record_a_id, d.record_b_id)
+             'decided_by', d.decided_by, 'decided_at', d.decided_at)
+             order by d.record_a_id, d.record_b_id)
            from source_record x join source_record y on y.customer_id = p.absorbed_id
              join match_decision d on d.record_a_id = least(x.id, y.id)
                and d.record_b_id = greatest(x.id, y.id)
@@ -447,6 +458,14 @@ async function settleStewardMerges(
     const others = decisions.filter(
       (d) => !named || !(named.includes(d.records[0]) && named.includes(d.records[1])),
     );
+    // One do-not-merge between the two customers stands on every pair of their records
+    // (apartPairs): a merge overrules it whole, as it would one pair.
+    const acts = new Set(others.map((d) => `${d.decided_by}\u0000${d.decided_at}`));
+    if (!named && acts.size === 1) {
+      request.decisionRecords = others[0]!.records;
+      request.overrules = others.slice(1).map((d) => d.records);
+      return;
+    }
     if (others.length > (named ? 0 : 1)) {
       throw new ConflictError(
         `${field}: ${others.length === 1 ? 'a do-not-merge decision stands' : `${others.length} do-not-merge decisions stand`} between records of the two customers ` +
@@ -455,7 +474,6 @@ async function settleStewardMerges(
         { field, rule: 'DIFFERENT_CUSTOMERS' },
       );
     }
-    if (!named && others.length === 1) request.decisionRecords = others[0]!.records;
   });
 }
 
@@ -467,7 +485,7 @@ async function recordSameCustomer(
   em: EntityManager,
   merges: { id: string; request: MergeRequest }[],
   at: Date,
-): Promise<Map<string, SavedDecision & { records: [string, string] }>> {
+): Promise<Map<string, NonNullable<MergeJournal['decision']> & { records: [string, string] }>> {
   const steward = merges.filter((m) => m.request.kind === MergeKind.STEWARD);
   const earliest = await earliestRecords(
     em,
@@ -493,7 +511,29 @@ async function recordSameCustomer(
       reason: request.reason ?? '',
     })),
   );
-  return new Map(decided.map(({ id, records }, i) => [id, { ...saved[i]!, records }]));
+  const overruled = await run<{ n: number; rows: Rows }>(
+    em,
+    `with asked as (select * from jsonb_to_recordset(:asked::jsonb) as a(n int, x uuid, y uuid)),
+     gone as (delete from match_decision d using asked a
+       where d.record_a_id = least(a.x, a.y) and d.record_b_id = greatest(a.x, a.y)
+         and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}'
+       returning a.n, to_jsonb(d) as row)
+     select n, jsonb_agg(row) as rows from gone group by n`,
+    {
+      asked: JSON.stringify(
+        decided.flatMap(({ request }, n) =>
+          (request.overrules ?? []).map(([x, y]) => ({ n, x, y })),
+        ),
+      ),
+    },
+  );
+  const rest = new Map(overruled.map((o) => [o.n, o.rows]));
+  return new Map(
+    decided.map(({ id, records }, i) => [
+      id,
+      { ...saved[i]!, records, ...(rest.has(i) ? { overruled: rest.get(i) } : {}) },
+    ]),
+  );
 }
 
 /** Per merge, the open review tasks between a record of each customer. */
@@ -734,7 +774,7 @@ interface MergeRow {
  * the later merge first brings them back where this journal finds them.
  *
  * So that matching does not join the two again, undoing an automatic merge records
- * DIFFERENT_CUSTOMERS between the earliest source record of each; undoing a steward merge
+ * DIFFERENT_CUSTOMERS between the source records of each (apartPairs); undoing a steward merge
  * removes the SAME_CUSTOMER decision it recorded (restoring the one that replaced),
  * leaving the pair to matching and review.
  */
@@ -1169,13 +1209,18 @@ async function undoDecision(
   at: Date,
 ): Promise<UnmergeResult['decision']> {
   if (merge.kind === MergeKind.AUTOMATIC) {
-    const earliest = await earliestRecords(em, [merge.survivor_id, merge.absorbed_id]);
-    const x = earliest.get(merge.survivor_id);
-    const y = earliest.get(merge.absorbed_id);
-    if (!x || !y) return undefined;
-    const [saved] = await recordDecisions(em, at, [
-      { records: [x, y], verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decidedBy: by, reason },
-    ]);
+    const pairs = await apartPairs(em, merge.survivor_id, merge.absorbed_id);
+    if (pairs.length === 0) return undefined;
+    const [saved] = await recordDecisions(
+      em,
+      at,
+      pairs.map((records) => ({
+        records,
+        verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+        decidedBy: by,
+        reason,
+      })),
+    );
     return { id: saved!.id, verdict: MatchVerdict.DIFFERENT_CUSTOMERS };
   }
   const recorded = merge.journal.decision;
@@ -1198,12 +1243,17 @@ async function undoDecision(
     recorded.id,
     MatchVerdict.SAME_CUSTOMER,
   ]);
-  if (recorded.replaced) {
+  const restored = [
+    ...(recorded.replaced ? [recorded.replaced] : []),
+    ...(recorded.overruled ?? []),
+  ];
+  if (restored.length) {
     await boundSql(
       em,
-      `insert into match_decision select * from jsonb_populate_record(null::match_decision, ?::jsonb)
+      `insert into match_decision
+       select * from jsonb_populate_recordset(null::match_decision, ?::jsonb)
        on conflict (record_a_id, record_b_id) do nothing`,
-      [JSON.stringify(recorded.replaced)],
+      [JSON.stringify(restored)],
     );
   }
   return { id: recorded.id, verdict: MatchVerdict.SAME_CUSTOMER, removed: true };

@@ -16,7 +16,7 @@ import { CustomerView } from '../customer/customer.type';
 import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
-import { earliestRecords, recordDecisions } from './decisions';
+import { apartPairs, recordDecisions } from './decisions';
 import { freeText } from '../ingestion/field-rules';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
@@ -108,9 +108,10 @@ export class StewardshipService {
   }
 
   /**
-   * Do-not-merge: DIFFERENT_CUSTOMERS between the earliest source record of each customer,
-   * so that matching never joins them, directly or through others; open review tasks
-   * between their records are rejected with it. Returns the decision id.
+   * Do-not-merge: DIFFERENT_CUSTOMERS between each source record of one customer and each
+   * of the other (apartPairs), so that matching never joins them, directly or through
+   * others; open review tasks between their records are rejected with it. Returns the id
+   * of the decision between their earliest records.
    */
   async markDifferent(
     actor: AuditActor,
@@ -135,26 +136,32 @@ export class StewardshipService {
           rule: 'ALREADY_ONE_CUSTOMER',
         });
       }
-      const earliest = await earliestRecords(em, [a, b]);
-      const records = [earliest.get(a), earliest.get(b)];
-      if (!records[0] || !records[1]) {
+      const pairs = await apartPairs(em, a, b);
+      if (pairs.length === 0) {
+        const [held] = await em.execute<{ n: number }[]>(
+          `select count(*)::int as n from source_record where customer_id = ?::uuid`,
+          [a],
+        );
         throw new ConflictError(
           'a customer without source records gives matching nothing to keep apart',
           {
-            field: records[0] ? 'customerIdB' : 'customerIdA',
+            field: held!.n ? 'customerIdB' : 'customerIdA',
             rule: 'NO_SOURCE_RECORD',
           },
         );
       }
+      const records = pairs[0]!;
       const at = this.clock.now();
-      const [decision] = await recordDecisions(em, at, [
-        {
-          records: records as [string, string],
+      const [decision] = await recordDecisions(
+        em,
+        at,
+        pairs.map((records) => ({
+          records,
           verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
           decidedBy: byOf(actor),
           reason: why,
-        },
-      ]);
+        })),
+      );
       const rejected = await this.rejectOpenBetween(em, a, b, actor, why, at);
       await this.record(em, actor, {
         action: AuditAction.MATCH_DECISION,
@@ -164,6 +171,7 @@ export class StewardshipService {
           verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
           customers: [a, b],
           records,
+          pairs: pairs.length,
           decision: decision!.id,
           reviewsRejected: rejected,
         },
@@ -227,7 +235,10 @@ export class StewardshipService {
     });
   }
 
-  /** The two records are different customers: DIFFERENT_CUSTOMERS, never proposed again. */
+  /**
+   * The two records are different customers: DIFFERENT_CUSTOMERS between them, never
+   * proposed again, and between their customers' other records (apartPairs).
+   */
   async rejectReview(actor: AuditActor, read: ReadSession, reviewId: string, reason: string) {
     const why = reasonOf(reason);
     return this.decideReview(actor, read, reviewId, why, async (em, review) => {
@@ -249,14 +260,21 @@ export class StewardshipService {
         why,
         at,
       );
-      const [saved] = await recordDecisions(em, at, [
-        {
-          records: [review.record_a_id, review.record_b_id],
+      // The task's pair, and the two customers' other records, as markDifferentCustomers.
+      const pairs = await apartPairs(em, review.customer_a, review.customer_b, [
+        review.record_a_id,
+        review.record_b_id,
+      ]);
+      const [saved] = await recordDecisions(
+        em,
+        at,
+        pairs.map((records) => ({
+          records,
           verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
           decidedBy: byOf(actor),
           reason: why,
-        },
-      ]);
+        })),
+      );
       return {
         verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
         decision: saved!.id,
