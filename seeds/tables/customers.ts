@@ -220,6 +220,7 @@ from bodies b`;
  */
 const LINEAGE: Record<GoldenField, string> = {
   name: 'true',
+  kind: 'true',
   gender: 'gender is not null',
   birthDate: 'birth_date is not null',
   branch: 'true',

@@ -1117,6 +1117,51 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
+  it('takes a customer’s kind from its records, so that a source correcting it corrects the customer', async () => {
+    const n = nextNumber();
+    const golden = async (id: string) =>
+      (
+        await hub.gql(
+          `query ($id: ID!) { customer(by: { id: $id }) { kind gender birthDate version
+            identityDocuments { type } lineage { field } } }`,
+          { id },
+          Role.STEWARD,
+        )
+      ).data!.customer;
+    const [shop] = await ingest({ sourceKey: `KD-${n}`, kind: 'ORGANISATION', name: '个体户老王' });
+    expect(await golden(shop!.id)).toMatchObject({ kind: 'ORGANISATION', version: 1 });
+    const birth = birthOf(n);
+    const person = {
+      sourceKey: `KD-${n}`,
+      name: '王大锤',
+      gender: 'MALE',
+      birthDate: birth,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+    };
+    const [corrected] = await ingest(person);
+    expect(corrected).toMatchObject({ status: 'UPDATED', id: shop!.id });
+    const now = await golden(shop!.id);
+    expect(now).toMatchObject({
+      kind: 'INDIVIDUAL',
+      gender: 'MALE',
+      birthDate: birth,
+      identityDocuments: [{ type: 'RESIDENT_ID' }],
+      version: 2,
+    });
+    expect(now.lineage.map((l: { field: string }) => l.field).sort()).toEqual(
+      ['birthDate', 'branch', 'gender', 'kind', 'name'].sort(),
+    );
+    // And back: an organisation has no sex or birth date.
+    await ingest({ sourceKey: `KD-${n}`, kind: 'ORGANISATION', name: '老王商行' });
+    expect(await golden(shop!.id)).toMatchObject({
+      kind: 'ORGANISATION',
+      gender: null,
+      birthDate: null,
+      identityDocuments: [],
+      version: 3,
+    });
+  });
+
   it('lets no mistyped resident ID prove who a record is: trust decides the golden fields', async () => {
     const n = nextNumber();
     const birth = birthOf(n);

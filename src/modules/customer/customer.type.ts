@@ -59,7 +59,9 @@ export const customerPolicyIds = (customer: SqlScope) =>
 @ObjectType('FieldLineage', { description: 'Where one golden field came from.' })
 @DerivedRow()
 export class FieldLineageView {
-  @Field(() => String, { description: 'name, gender, birthDate, branch or marketingConsent.' })
+  @Field(() => String, {
+    description: 'name, kind, gender, birthDate, branch or marketingConsent.',
+  })
   @DerivedColumn('field')
   field!: string;
 

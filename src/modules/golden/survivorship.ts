@@ -28,7 +28,14 @@ export interface NewCustomer {
 }
 
 /** The golden fields survivorship picks, each with the source record that supplied it. */
-export const GOLDEN_FIELDS = ['name', 'gender', 'birthDate', 'branch', 'marketingConsent'] as const;
+export const GOLDEN_FIELDS = [
+  'name',
+  'kind',
+  'gender',
+  'birthDate',
+  'branch',
+  'marketingConsent',
+] as const;
 export type GoldenField = (typeof GOLDEN_FIELDS)[number];
 
 const trustCase = `case sr.source_system ${Object.entries(SOURCE_TRUST)
@@ -104,6 +111,9 @@ export async function recomputeGolden(
        where sr.customer_id = any(?::uuid[]) and sr.kind is not null),
      ${RANKED},
      name as ${pick('name')}, gender as ${pick('gender')}, birth as ${pick('birth_date')},
+     -- A source that corrects a record's kind corrects its customer's: matching keeps the
+     -- two kinds apart, so the customer's records agree on it but for such a correction.
+     kind as ${pick('kind')},
      -- A record names the branch it named then; a closed one stands for its open successor
      -- (branch_open_successor), and one with none leaves the customer where it is.
      branch as (select p.customer_id, p.id,
@@ -114,16 +124,21 @@ export async function recomputeGolden(
                    consent_at, consent_channel from ranked where consent_at is not null
                  order by customer_id, consent_at desc, rank),
      golden as (
-       select targets.id, name.name,
-         gender.gender, birth.birth_date, branch.branch_id,
+       select targets.id, name.name, kind.kind,
+         case when kind.kind = 'INDIVIDUAL' then gender.gender end as gender,
+         case when kind.kind = 'INDIVIDUAL' then birth.birth_date end as birth_date,
+         branch.branch_id,
          coalesce(consent.marketing_consent, false) as marketing_consent,
          consent.consent_at, consent.consent_channel,
          jsonb_strip_nulls(jsonb_build_object(
-           'name', name.id, 'gender', gender.id, 'birthDate', birth.id,
+           'name', name.id, 'kind', kind.id,
+           'gender', case when kind.kind = 'INDIVIDUAL' then gender.id end,
+           'birthDate', case when kind.kind = 'INDIVIDUAL' then birth.id end,
            'branch', case when branch.branch_id is not null then branch.id end,
            'marketingConsent', consent.id)) as lineage
        from targets
          join name on name.customer_id = targets.id
+         join kind on kind.customer_id = targets.id
          left join gender on gender.customer_id = targets.id
          left join birth on birth.customer_id = targets.id
          left join branch on branch.customer_id = targets.id
@@ -134,9 +149,8 @@ export async function recomputeGolden(
      customers_made as (
        insert into customer (id, cif_no, kind, name, gender, birth_date, branch_id,
          marketing_consent, consent_at, consent_channel, lineage)
-       select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), c.kind,
-         coalesce(g.name, c.name), case when c.kind = 'INDIVIDUAL' then g.gender end,
-         case when c.kind = 'INDIVIDUAL' then g.birth_date end, coalesce(g.branch_id, c.branch),
+       select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), coalesce(g.kind, c.kind),
+         coalesce(g.name, c.name), g.gender, g.birth_date, coalesce(g.branch_id, c.branch),
          coalesce(g.marketing_consent, false), g.consent_at, g.consent_channel,
          coalesce(g.lineage, '{}')
        from created c left join golden g using (id)
@@ -144,24 +158,25 @@ export async function recomputeGolden(
      customers as (
        update customer c set
          name = g.name,
-         gender = case when c.kind = 'INDIVIDUAL' then g.gender end,
-         birth_date = case when c.kind = 'INDIVIDUAL' then g.birth_date end,
+         kind = g.kind,
+         gender = g.gender,
+         birth_date = g.birth_date,
          branch_id = coalesce(g.branch_id, c.branch_id),
          marketing_consent = g.marketing_consent,
          consent_at = g.consent_at,
          consent_channel = g.consent_channel,
          lineage = g.lineage,
-         updated_at = now()
+         updated_at = now(),
+         -- A client holding the customer as it read it can tell it changed since.
+         version = c.version + 1
        from golden g
        -- Only what changes: a rewrite of the same values is a dead row and a queued recompute.
        where c.id = g.id
-         and (c.name, c.gender, c.birth_date, c.branch_id, c.marketing_consent, c.consent_at,
-              c.consent_channel, c.lineage)
+         and (c.name, c.kind, c.gender, c.birth_date, c.branch_id, c.marketing_consent,
+              c.consent_at, c.consent_channel, c.lineage)
            is distinct from
-             (g.name, case when c.kind = 'INDIVIDUAL' then g.gender end,
-              case when c.kind = 'INDIVIDUAL' then g.birth_date end,
-              coalesce(g.branch_id, c.branch_id), g.marketing_consent, g.consent_at,
-              g.consent_channel, g.lineage)),
+             (g.name, g.kind, g.gender, g.birth_date, coalesce(g.branch_id, c.branch_id),
+              g.marketing_consent, g.consent_at, g.consent_channel, g.lineage)),
      -- Each value once per customer, from its best-ranked record; a verification is the
      -- latest one any record reports. Lateral, fenced by offset 0 so that the planner keeps
      -- it: the few records' identifiers by index, never a scan of everyone's.
