@@ -355,6 +355,46 @@ describe('ingestion from source systems', () => {
     ]);
   });
 
+  it('reads one contact listed twice in a record by its verification, whichever listing comes first', async () => {
+    const n = nextNumber();
+    const [mobile] = customerRecord(n).contactPoints;
+    const number = mobile!.value;
+    const spaced = `${number.slice(0, 3)} ${number.slice(3, 7)} ${number.slice(7)}`;
+    const sms = { ...mobile, verifiedAt: '2026-02-01T00:00:00Z' };
+    const inPerson = {
+      ...sms,
+      verificationMethod: 'IN_PERSON',
+      verifiedAt: '2026-06-01T00:00:00Z',
+    };
+    const failed = { ...sms, verificationStatus: 'FAILED', verifiedAt: '2026-07-01T00:00:00Z' };
+    const verification = async (contactPoints: object[]) => {
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(n, { contactPoints })],
+      });
+      const [outcome] = res.data!.ingestCustomers.records;
+      const [point] = await hub.sql(
+        `select verification_status, verification_method from contact_point
+         where customer_id = $1 and kind = 'MOBILE'`,
+        [outcome.id],
+      );
+      return { status: outcome.status, ...point };
+    };
+    const unverified = { kind: 'MOBILE', value: spaced };
+    const smsStands = { verification_status: 'VERIFIED', verification_method: 'SMS' };
+    expect(await verification([sms, unverified])).toEqual({ status: 'CREATED', ...smsStands });
+    expect(await verification([unverified, sms])).toEqual({ status: 'UNCHANGED', ...smsStands });
+    // A later check in person does not hide the proof of reach; a later failure does.
+    expect(await verification([inPerson, sms])).toMatchObject(smsStands);
+    expect(await verification([sms, inPerson])).toEqual({ status: 'UNCHANGED', ...smsStands });
+    expect(await verification([failed, sms])).toMatchObject({
+      verification_status: 'FAILED',
+    });
+    expect(await verification([sms, failed])).toMatchObject({
+      status: 'UNCHANGED',
+      verification_status: 'FAILED',
+    });
+  });
+
   it('rejects bad records with every reason and accepts the rest of the batch', async () => {
     const [b, g, o] = [nextNumber(), nextNumber(), nextNumber()];
     // A region code starting with 0 (a typo in the check character alone is kept: matching.test.ts).

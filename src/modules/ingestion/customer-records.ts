@@ -3,6 +3,7 @@ import {
   ContactKind,
   CustomerKind,
   IdentityDocumentType,
+  PROVES_REACH,
   VerificationStatus,
   VERIFIES,
   type ConsentChannel,
@@ -249,10 +250,13 @@ export function prepareCustomerRecord(
   const problems = errors.list();
   if (problems.length) return problems;
 
-  // The same value twice in one record is one identifier.
-  const unique = identifiers.filter(
-    (x, i) => identifiers.findIndex((y) => y.kind === x.kind && y.hash.equals(x.hash)) === i,
-  );
+  // The same value twice in one record is one identifier, whose verification is the one
+  // that stands of its listings, wherever each stands in the list.
+  const unique = identifiers
+    .filter(
+      (x, i) => identifiers.findIndex((y) => y.kind === x.kind && y.hash.equals(x.hash)) === i,
+    )
+    .map((x) => standing(identifiers.filter((y) => y.kind === x.kind && y.hash.equals(x.hash))));
   const name = record.name.trim();
   const normalized = {
     ...record,
@@ -297,6 +301,34 @@ export function prepareCustomerRecord(
       .toString('hex'),
     warnings,
   };
+}
+
+/**
+ * Of one value listed more than once in a record, the listing whose verification stands, as
+ * survivorship reads a customer's records: the latest, except that a proof of reach (SMS or
+ * call-back) stands until a later failure. Ties go by status and method, never by position.
+ */
+function standing(listings: PreparedIdentifier[]): PreparedIdentifier {
+  const dated = listings
+    .filter((l) => l.verifiedAt)
+    .sort(
+      (a, b) =>
+        a.verifiedAt!.getTime() - b.verifiedAt!.getTime() ||
+        `${a.verificationStatus}:${a.verificationMethod}`.localeCompare(
+          `${b.verificationStatus}:${b.verificationMethod}`,
+        ),
+    );
+  const latest = dated.at(-1);
+  if (!latest) return listings[0]!;
+  const reaches = (l: PreparedIdentifier) =>
+    l.verificationStatus === VerificationStatus.VERIFIED &&
+    PROVES_REACH.includes(l.verificationMethod!);
+  if (latest.verificationStatus !== VerificationStatus.VERIFIED || reaches(latest)) return latest;
+  const proof = dated.findLastIndex(reaches);
+  const failedSince = dated
+    .slice(proof + 1)
+    .some((l) => l.verificationStatus === VerificationStatus.FAILED);
+  return proof >= 0 && !failedSince ? dated[proof]! : latest;
 }
 
 /**
