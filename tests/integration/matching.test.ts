@@ -1310,6 +1310,12 @@ describe('matching source records into golden records', () => {
       [`ORG-${n}`],
     );
     expect(rule).toEqual({ rule: 'ID_TYPO' });
+    // One organisation, one credit code: the mistyped one is no second document of it.
+    const documents = await hub.sql(
+      `select number_masked, checksum_exception from identity_document where customer_id = $1`,
+      [registered.id],
+    );
+    expect(documents).toEqual([{ number_masked: expect.any(String), checksum_exception: false }]);
   });
 
   it('re-evaluates what shares a key with a record that a change splits off, until nothing moves', async () => {

@@ -51,6 +51,17 @@ const isDocument = (alias: string) =>
     and not (${alias}.kind = 'RESIDENT_ID' and ${alias}.checksum_exception))`;
 
 /**
+ * Whether the identifier `alias` is a credit code failing its check character (kept as an
+ * early code: checksum_exception) beside a valid one its customer's records carry: an
+ * organisation holds one code for life, so it is that code mistyped (matching links it as
+ * ID_TYPO), no second document.
+ */
+const typoCode = (alias: string, customer: string, kind: string) =>
+  `(${alias}.${kind} = 'UNIFIED_SOCIAL_CREDIT_CODE' and ${alias}.checksum_exception
+    and exists (select 1 from carried v where v.customer_id = ${alias}.${customer}
+                  and v.kind = 'UNIFIED_SOCIAL_CREDIT_CODE' and not v.checksum_exception))`;
+
+/**
  * The order in which a customer's source records win a field: a record that proves who it
  * is (an identity document, or a verified contact point) before one that does not; then
  * the more trusted source; then the more recent; then the id, so that ties never depend on
@@ -203,7 +214,7 @@ export async function recomputeGolden(
                and r.customer_id <> c.customer_id
                and (r.received_at, r.id) < (c.received_at, c.source_record_id)
              limit 1) held) e
-       where ${isDocument('c')} and e.earlier = 0
+       where ${isDocument('c')} and e.earlier = 0 and not ${typoCode('c', 'customer_id', 'kind')}
        order by c.kind, c.value_hash, c.received_at, c.source_record_id),
      documents_held as (
        insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
@@ -218,7 +229,7 @@ export async function recomputeGolden(
      documents_gone as (
        delete from identity_document t using targets
        where t.customer_id = targets.id and t.source_record_id is not null
-         and not ${backed('t', 'type', 'number_hash')}
+         and (not ${backed('t', 'type', 'number_hash')} or ${typoCode('t', 'customer_id', 'type')})
          -- held above by another of these customers: one statement changes a row once
          and not exists (select 1 from documents d
                          where d.kind = t.type and d.value_hash = t.number_hash)),
