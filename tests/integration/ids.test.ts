@@ -111,4 +111,32 @@ describe('ids that are not uuids', () => {
     const version = await hub.gql(`{ validateRuleSetVersion(id: "${missing}") { valid } }`);
     expect(version.errors![0].extensions.code).toBe('NOT_FOUND');
   });
+
+  it('answers an id nothing has without quoting it back', async () => {
+    // A UUID's last group is twelve digits: a mobile fits in it.
+    const id = '00000000-0000-4000-8000-013800138000';
+    const refused = await Promise.all(
+      [
+        [
+          Role.FRONTLINE,
+          `mutation ($id: ID!) { decideEligibility(input: { customerId: $id, service: "FLASH_CLAIM",
+            claim: { amount: "1", singleParty: true, injury: false, accidentAt: "2026-01-01T00:00:00Z" } }) { id } }`,
+        ],
+        [Role.ADMIN, `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`],
+        [
+          Role.STEWARD,
+          `mutation ($id: ID!) { unmergeCustomers(mergeId: $id, reason: "x") { id } }`,
+        ],
+        [Role.STEWARD, `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "x") { id } }`],
+        [
+          Role.FRONTLINE,
+          `mutation ($id: ID!) { reveal(target: { contactPointId: $id }, purpose: CLAIM_CONTACT) { value } }`,
+        ],
+      ].map(async ([role, query]) => (await hub.gql(query!, { id }, role as Role)).errors![0]!),
+    );
+    for (const error of refused) {
+      expect(error.extensions.code).toBe('NOT_FOUND');
+      expect(error.message).not.toMatch(/\d{7}/);
+    }
+  });
 });

@@ -85,14 +85,14 @@ interface ReviewPage {
   next?: string;
 }
 
-async function fetchPage(session: Session, after: string | undefined): Promise<ReviewPage> {
+async function fetchPage(token: string, after: string | undefined): Promise<ReviewPage> {
   const { matchReviews: page } = await gql<{
     matchReviews: {
       totalCount: number;
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
       nodes: Review[];
     };
-  }>(session.token, REVIEWS, { after });
+  }>(token, REVIEWS, { after });
   return {
     totalCount: page.totalCount,
     nodes: page.nodes,
@@ -125,7 +125,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
 
   useEffect(() => {
     let current = true;
-    fetchPage(session, undefined).then(
+    fetchPage(session.token, undefined).then(
       (page) => {
         if (!current) return;
         setReviews(page.nodes);
@@ -192,7 +192,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
 
   const more = () =>
     attempt(async () => {
-      const page = await fetchPage(session, next);
+      const page = await fetchPage(session.token, next);
       // A task decided meanwhile shifts the pages: one already shown is not shown twice.
       setReviews((shown = []) => [
         ...shown,

@@ -88,7 +88,7 @@ export class ApiKeyService {
     const apiKey = UUID.test(id)
       ? await this.em.findOne(ApiKey, { id }, { populate: ['branch'] })
       : null;
-    if (!apiKey) throw new NotFoundError(`No API key has the id ${id}`);
+    if (!apiKey) throw new NotFoundError('No API key has this id');
     if (!apiKey.revokedAt) {
       apiKey.revokedAt = new Date();
       apiKey.revokedBy = revokedBy;

@@ -24,7 +24,7 @@ export async function currentCustomers(
   const seen = await read.seenIds(() => CustomerView, [...new Set(current.values())]);
   return named.map(([field, id]) => {
     const now = current.get(id);
-    if (!now || !seen.has(now)) throw new NotFoundError(`${field}: no customer ${id}`, field);
+    if (!now || !seen.has(now)) throw new NotFoundError(`${field}: no customer has this id`, field);
     return now;
   });
 }

@@ -91,7 +91,7 @@ export class RevealService {
     // A record outside the caller's branch or segment is answered as a missing one.
     const seen = row ? await read.seenIds(() => CustomerView, [row.customerId]) : new Set();
     if (!row || !seen.has(row.customerId)) {
-      throw new NotFoundError(`no ${source.target} ${id}`, `target.${source.argument}`);
+      throw new NotFoundError(`no ${source.target} has this id`, `target.${source.argument}`);
     }
     const entry = this.em.create(
       AuditEvent,

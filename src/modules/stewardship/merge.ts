@@ -328,7 +328,8 @@ function checkMerges(merges: MergeRequest[], customers: Map<string, LockedCustom
     ] as const) {
       const id = merge[argument];
       const customer = customers.get(id);
-      if (!customer) throw new NotFoundError(`no customer ${id}`, path(argument));
+      if (!customer)
+        throw new NotFoundError(`${path(argument)}: no customer has this id`, path(argument));
       if (customer.status === CustomerStatus.MERGED) {
         const into = customer.merged_into_id;
         throw new ConflictError(
@@ -794,7 +795,7 @@ export async function unmergeCustomers(
      where id = :id::uuid for update`,
     { id: mergeId },
   );
-  if (!merge) throw new NotFoundError(`no merge ${mergeId}`, 'mergeId');
+  if (!merge) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
   if (merge.unmerged_at) {
     throw new ConflictError(`merge ${mergeId} was undone already`, {
       field: 'mergeId',

@@ -89,7 +89,7 @@ export class StewardshipService {
     const why = reasonOf(reason);
     const id = validOrThrow('mergeId', checkUuid(mergeId));
     const seen = await read.seenIds(() => CustomerMergeView, [id]);
-    if (!seen.has(id)) throw new NotFoundError(`no merge ${id}`, 'mergeId');
+    if (!seen.has(id)) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
     // A merge is read with either of its customers, and undone only by a caller who sees
     // both: undoing it changes both.
     const [merge] = await this.em.execute<{ survivor_id: string; absorbed_id: string }[]>(
@@ -100,7 +100,7 @@ export class StewardshipService {
       () => CustomerView,
       [merge!.survivor_id, merge!.absorbed_id],
     );
-    if (customers.size < 2) throw new NotFoundError(`no merge ${id}`, 'mergeId');
+    if (customers.size < 2) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
     await this.transaction((em) =>
       unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor }),
     );
@@ -297,7 +297,7 @@ export class StewardshipService {
   ): Promise<string> {
     const id = validOrThrow('id', checkUuid(reviewId));
     const seen = await read.seenIds(() => MatchReviewView, [id]);
-    if (!seen.has(id)) throw new NotFoundError(`no review task ${id}`, 'id');
+    if (!seen.has(id)) throw new NotFoundError('id: no review task has this id', 'id');
     return this.transaction(async (em) => {
       const [review] = await em.execute<LockedReview[]>(
         `select r.id, r.status, r.record_a_id, r.record_b_id, r.score, r.rule,
@@ -307,7 +307,7 @@ export class StewardshipService {
          where r.id = ?::uuid for update of r`,
         [id],
       );
-      if (!review) throw new NotFoundError(`no review task ${id}`, 'id');
+      if (!review) throw new NotFoundError('id: no review task has this id', 'id');
       if (review.status !== ReviewStatus.OPEN) {
         const settled =
           review.status === ReviewStatus.SUPERSEDED

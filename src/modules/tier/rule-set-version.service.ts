@@ -138,7 +138,7 @@ export class RuleSetVersionService {
 
   async get(id: string, field = 'id'): Promise<RuleSetVersion> {
     const version = await this.em.findOne(RuleSetVersion, { id });
-    if (!version) throw new NotFoundError(`no rule set version ${id}`, field);
+    if (!version) throw new NotFoundError(`${field}: no rule set version has this id`, field);
     return version;
   }
 
