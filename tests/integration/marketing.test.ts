@@ -234,13 +234,15 @@ describe('marketing segments', () => {
     });
   });
 
-  it('refuses a filter that selects nothing anyone meant: an empty list, a blank branch, a tier no rule has', async () => {
+  it('refuses a filter that selects nothing anyone meant: an empty list, a blank branch, a claims window alone, a tier no rule has', async () => {
     for (const [filter, field, rule] of [
       [{ tiers: [] }, 'filter.tiers', 'EMPTY_LIST'],
       [{ channels: [] }, 'filter.channels', 'EMPTY_LIST'],
       [{ lines: [] }, 'filter.lines', 'EMPTY_LIST'],
       [{ tierChange: { since: hub.clock.today(), to: [] } }, 'filter.tierChange.to', 'EMPTY_LIST'],
       [{ branchCode: ' ' }, 'filter.branchCode', 'REQUIRED'],
+      // A claims window without saying with or without claims: no condition at all.
+      [{ claimsWithinDays: 30 }, 'filter.hasClaims', 'REQUIRED'],
       [{ tiers: ['GOLD', '张三 GOLDEN'] }, 'filter.tiers[1]', 'UNKNOWN_TIER'],
       [{ tiers: ['GOLDEN'], tierAsOf: hub.clock.today() }, 'filter.tiers[0]', 'UNKNOWN_TIER'],
       // A past day's tiers are those of any version that was active: not a typo.

@@ -164,6 +164,13 @@ export class MarketingService {
     // known, and a filter that ignored it would answer as if they were.
     knownDay(this.clock, 'filter.tierAsOf', filter.tierAsOf ?? undefined);
     knownDay(this.clock, 'filter.tierChange.since', filter.tierChange?.since);
+    // A window alone would be no condition at all: a campaign of everyone, said nowhere.
+    if (filter.claimsWithinDays != null && filter.hasClaims == null) {
+      throw new BadUserInputError(
+        'filter.hasClaims is required with filter.claimsWithinDays, the window of its claims',
+        { field: 'filter.hasClaims', rule: 'REQUIRED' },
+      );
+    }
     notEmpty('filter.tiers', filter.tiers);
     notEmpty('filter.lines', filter.lines);
     notEmpty('filter.channels', filter.channels);
