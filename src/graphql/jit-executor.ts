@@ -22,7 +22,10 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
         executor: async (request) => {
           // Apollo found no operation to run (a name the document lacks, or none among
           // several); graphql-jit would run the only one there is regardless.
-          if (!request.operation) return { errors: [unresolvedOperation(request.operationName)] };
+          // The name asked for is the request's: request.operationName is the one resolved.
+          if (!request.operation) {
+            return { errors: [unresolvedOperation(request.request.operationName)] };
+          }
           const { rawJson } = request.context as Partial<RequestContext>;
           const compiledReads =
             rawJson &&
@@ -94,11 +97,14 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
   });
 }
 
-/** graphql-js's words; Apollo answers them as OPERATION_RESOLUTION_FAILURE (HTTP 400). */
+/**
+ * graphql-js's words, without the name asked for (no message quotes what the caller sent);
+ * Apollo answers them as OPERATION_RESOLUTION_FAILURE (HTTP 400).
+ */
 function unresolvedOperation(name: string | null | undefined): GraphQLError {
   return new GraphQLError(
     name
-      ? `Unknown operation named "${name}".`
+      ? 'No operation of the document has the operationName given.'
       : 'Must provide operation name if query contains multiple operations.',
   );
 }

@@ -135,6 +135,13 @@ export function takeRequestedDocument(body: Record<string, unknown>): RequestedD
   let id: unknown;
   if (isRecord(body.extensions) && 'persistedQuery' in body.extensions) {
     const { persistedQuery, ...rest } = body.extensions;
+    // Apollo's format is version 1; another may mean something else by the same fields.
+    if (isRecord(persistedQuery) && persistedQuery.version !== 1) {
+      throw new BadRequestError(
+        'extensions.persistedQuery.version must be 1, the only version of the format',
+        'PERSISTED_QUERY_VERSION',
+      );
+    }
     id = isRecord(persistedQuery) ? persistedQuery.sha256Hash : persistedQuery;
     body.extensions = rest;
   }

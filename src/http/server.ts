@@ -279,18 +279,24 @@ export function createHttpServer(
             'NOT_AN_OBJECT',
           );
         }
+        const fields = body as Record<string, unknown>;
+        if (typeof fields.operationName === 'string') seen.operationName = fields.operationName;
+        requested = takeRequestedDocument(fields);
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
         refuse(response, error, seen);
         return;
       }
-      const fields = body as Record<string, unknown>;
-      if (typeof fields.operationName === 'string') seen.operationName = fields.operationName;
-      requested = takeRequestedDocument(fields);
-      httpGraphQLRequest.body = fields;
+      httpGraphQLRequest.body = body as Record<string, unknown>;
     } else {
       seen.operationName = params.get('operationName') ?? undefined;
-      requested = takeRequestedDocumentFromSearch(params);
+      try {
+        requested = takeRequestedDocumentFromSearch(params);
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        refuse(response, error, seen);
+        return;
+      }
       httpGraphQLRequest.search = `?${params}`;
     }
     const tooLarge =

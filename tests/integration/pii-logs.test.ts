@@ -303,7 +303,12 @@ describe('personal data in logs and error messages', () => {
       body: JSON.stringify({ query: '{ __typename }', operationName: `x${MOBILES.unknown}` }),
     });
     expect(named.status).toBe(400);
-    responses.push(await named.text());
+    const text = await named.text();
+    // Said as it is: the document has one operation, and another name was asked for.
+    expect(JSON.parse(text).errors[0].message).toBe(
+      'No operation of the document has the operationName given.',
+    );
+    responses.push(text);
   });
 
   it('rejects a record the database refuses by constraint, and logs a failure without its SQL', async () => {

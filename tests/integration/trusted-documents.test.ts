@@ -122,6 +122,16 @@ describe('trusted documents, in production (front line and source systems restri
     );
     expect(get.status).toBe(200);
     expect(((await get.json()) as any).data.branches.nodes).toHaveLength(1);
+    // Another version of the format, or none, is not read as this one.
+    for (const version of [2, undefined, '1']) {
+      const other = await send(hub, Role.FRONTLINE, {
+        extensions: { persistedQuery: { version, sha256Hash: hash } },
+      });
+      expect({ status: other.status, extensions: other.body.errors?.[0]?.extensions }).toEqual({
+        status: 400,
+        extensions: { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_VERSION' },
+      });
+    }
   });
 
   it('refuses free text from a restricted role, with 403, before anything runs', async () => {
