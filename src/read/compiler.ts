@@ -180,9 +180,10 @@ export class ReadCompiler {
     if (!root.orderBy) throw new Error('a page end needs an order');
     const { from, where: conditions, row } = this.rowSource(statement, root);
     const order = root.orderBy(row);
-    const keyset = after
-      ? `${conditions ? ' and' : ' where'} ${keysetCondition(order, decodeCursor(after, order, 'after'), statement.params)}`
-      : '';
+    const keyset =
+      after !== undefined && after !== null
+        ? `${conditions ? ' and' : ' where'} ${keysetCondition(order, decodeCursor(after, order, 'after'), statement.params)}`
+        : '';
     const skip = statement.params.add(rows - 1, 'int');
     return (
       `select ${cursorOf(order)} as cursor from ${from}${conditions}${keyset}` +
@@ -381,13 +382,15 @@ export class ReadCompiler {
     const { src, order } = relate(child);
     const from = src.from ?? `${child.table} ${child.alias}`;
     const firstSql = statement.params.add(first, 'int');
-    const after = args.after as string | undefined;
-    if (after) onKeyset?.(statement.params.values.length, order);
-    const keyset = after
+    const after = args.after as string | null | undefined;
+    // "" is no cursor any list produced: refused, not read as the first page.
+    const given = after !== undefined && after !== null;
+    if (given) onKeyset?.(statement.params.values.length, order);
+    const keyset = given
       ? [
           keysetCondition(
             order,
-            decodeCursor(after, order, argumentPath(path, 'after')),
+            decodeCursor(after!, order, argumentPath(path, 'after')),
             statement.params,
           ),
         ]
@@ -419,7 +422,7 @@ export class ReadCompiler {
         for (const [infoKey, infoNodes] of info) {
           const infoSql: Record<string, () => string> = {
             hasNextPage: () => `count(*) > ${firstSql}`,
-            hasPreviousPage: () => (after ? 'true' : 'false'),
+            hasPreviousPage: () => (given ? 'true' : 'false'),
             startCursor: () => `(array_agg(${cursor()} order by p.rn) ${pageRows})[1]`,
             endCursor: () => `(array_agg(${cursor()} order by p.rn desc) ${pageRows})[1]`,
             __typename: () => `'PageInfo'`,

@@ -274,7 +274,7 @@ export class ReadSession {
       info.fieldNodes[0],
       info.variableValues,
     );
-    const key = `${this.compiledKey(info)}\n${JSON.stringify(others)}\n${Boolean(after)}`;
+    const key = `${this.compiledKey(info)}\n${JSON.stringify(others)}\n${after !== undefined && after !== null}`;
     const page = this.executor.compiled(info.fieldNodes[0], PAGE, key, (): CompiledPage => {
       const statement = this.statement(info);
       let keyset: CompiledPage['keyset'];
@@ -289,7 +289,7 @@ export class ReadSession {
       return { text: pageText(data(info, sql)), values: statement.params.values, keyset };
     });
     let values = page.values;
-    if (page.keyset && after) {
+    if (page.keyset && after !== undefined && after !== null) {
       const { at, order } = page.keyset;
       values = [...values];
       values.splice(at, order.length, ...decodeCursor(after, order, `${responsePath(info)}.after`));

@@ -764,6 +764,17 @@ describe('the read path', () => {
       field: 'marketingCustomers.after',
       rule: 'CURSOR_FORMAT',
     });
+    // An empty one too, whether or not the page was compiled without a cursor before: a
+    // client that lost its cursor would otherwise start again from the first page unawares.
+    for (const after of [null, '']) {
+      const page = await hub.gql(
+        'query ($after: String) { marketingCustomers(first: 1, after: $after) { totalCount } }',
+        { after },
+        Role.ADMIN,
+      );
+      if (after === null) expect(page.errors).toBeUndefined();
+      else expect(page.errors![0].extensions).toMatchObject({ rule: 'CURSOR_FORMAT' });
+    }
     // A nested list's arguments are named by the path the query wrote them at.
     const [{ cif_no: cifNo }] = await hub.sql<{ cif_no: string }>(
       'select cif_no from customer limit 1',
