@@ -25,6 +25,7 @@ const INGEST_BRANCHES = `mutation ($records: [BranchRecordInput!]!) {
 interface Outcome {
   status: string;
   id?: string;
+  key?: string;
   errors: { field: string; rule: string }[];
 }
 
@@ -149,6 +150,11 @@ describe('ingestion records one by one', () => {
           verdict === 'accepted' ? 'accepted' : [['sourceKey', 'PERSONAL_KEY']],
         ),
       );
+      // Nor sent back: the outcome names such a record by its index.
+      const refusedKeys = outcomesOf(res)
+        .filter((o) => o.status === 'REJECTED')
+        .map((o) => o.key);
+      expect(new Set(refusedKeys)).toEqual(new Set(['CALL_CENTRE:[personal]']));
       // Nothing of the refused records is kept, their keys least of all.
       const kept = await hub.sql<{ source_key: string }>(
         `select source_key from source_record where source_system = 'CALL_CENTRE'

@@ -132,7 +132,18 @@ export class IngestionService {
       }
       if (errors.length || Array.isArray(checked)) {
         const all = [...errors, ...(Array.isArray(checked) ? checked : [])];
-        outcomes.push({ index, key, status: RecordStatus.REJECTED, errors: all, warnings: [] });
+        // A key refused for holding a mobile, an ID number or an e-mail is not sent back
+        // (nor audited): the source's integration logs keep responses. `index` names it.
+        const shown = all.some((e) => e.rule === 'PERSONAL_KEY')
+          ? `${record.sourceSystem}:[personal]`
+          : key;
+        outcomes.push({
+          index,
+          key: shown,
+          status: RecordStatus.REJECTED,
+          errors: all,
+          warnings: [],
+        });
       } else {
         keys.set(key, checked);
         prepared.push(checked);
