@@ -5,7 +5,11 @@ import { Checked, reject } from './result';
  * quote none of its digits: they travel in responses and logs.
  */
 export function checkMobile(input: string): Checked<{ normalized: string }> {
-  const compact = input.trim().replace(/[\s-]/g, '');
+  // Hyphens as typed in full-width mode or pasted from documents (－, ‐, –, −) are hyphens.
+  const compact = input
+    .trim()
+    .replace(/[\s\-\u2010-\u2015\u2212\uFF0D]/g, '')
+    .replace(/^\uFF0B/, '+');
   // ITU-T E.164: 86 is China's country code, dialled after + or the international prefix 00.
   // A bare 86 is only taken as the prefix when exactly 11 digits follow, so that a malformed
   // number is reported by its own length rather than a shortened one.

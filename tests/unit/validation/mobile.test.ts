@@ -9,6 +9,10 @@ describe('checkMobile', () => {
       '0086-138-1234-5678',
       '8613812345678',
       ' 138-1234-5678 ',
+      // Typed in full-width mode, or pasted with a document's dashes.
+      '138－1234－5678',
+      '＋86 138‐1234–5678',
+      '138−1234−5678',
     ])('%p', (input) => {
       expect(checkMobile(input)).toEqual({
         ok: true,
