@@ -530,6 +530,11 @@ describe('underwriting risk history', () => {
       status: 'REJECTED',
       errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
     });
+    // A number not stored yet renews itself the same way: not an unknown policy.
+    expect(await resend(90, { ...year(2023), renewsPolicyNo: 'PCA00000090' })).toEqual({
+      status: 'REJECTED',
+      errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
+    });
     expect(await resend(1, { ...year(2023), renewsPolicyNo: 'PCA00000003' })).toEqual({
       status: 'REJECTED',
       errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],

@@ -177,27 +177,28 @@ export async function ingestPolicy(
     const customer = await findCustomer(em, errors, `parties[${i}].customer`, party.customer);
     if (customer) parties.push({ role: party.role, customer, ref: referenceKey(party.customer) });
   }
-  const renews = record.renewsPolicyNo
-    ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo })
-    : undefined;
+  // Renewals run forward in time: a policy renewing itself, or two renewing each other,
+  // would count as renewals that never happened (and lift a customer's value class). Itself
+  // whether or not it is stored yet: its own stored start would compare a policy with what
+  // it was, not what it becomes.
+  const self = record.renewsPolicyNo === record.policyNo;
+  errors.require(!self, 'renewsPolicyNo', 'RENEWAL_ORDER', 'a policy cannot renew itself');
+  const renews =
+    record.renewsPolicyNo && !self
+      ? await em.findOne(Policy, { policyNo: record.renewsPolicyNo })
+      : undefined;
   errors.require(
     renews !== null,
     'renewsPolicyNo',
     'UNKNOWN_POLICY',
     'no policy with this number is known',
   );
-  // Renewals run forward in time: a policy renewing itself, or two renewing each other,
-  // would count as renewals that never happened (and lift a customer's value class).
   if (renews) {
-    // Its own stored start would compare a policy with what it was, not what it becomes.
-    const self = renews.policyNo === record.policyNo;
     errors.require(
-      !self && renews.effectiveDate < record.effectiveDate,
+      renews.effectiveDate < record.effectiveDate,
       'renewsPolicyNo',
       'RENEWAL_ORDER',
-      self
-        ? 'a policy cannot renew itself'
-        : `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
+      `the renewed policy must start before this one, and it starts on ${renews.effectiveDate}`,
     );
   }
   // The policies renewing this one, read once for both ends' rules.
