@@ -233,7 +233,7 @@ describe('eligibility at report time', () => {
     );
     expect(res.errors![0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'service',
+      field: 'input.service',
       rule: 'UNKNOWN_SERVICE',
     });
     const amount = await hub.gql(
@@ -245,7 +245,7 @@ describe('eligibility at report time', () => {
     );
     expect(amount.errors![0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'claim.amount',
+      field: 'input.claim.amount',
       rule: 'AMOUNT_FORMAT',
     });
     // The message states every bound, the one broken included.
@@ -287,7 +287,7 @@ describe('eligibility at report time', () => {
       );
       expect(res.errors![0].extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
-        field: 'claim.accidentAt',
+        field: 'input.claim.accidentAt',
         rule: 'INSTANT_RANGE',
       });
     }
@@ -311,7 +311,7 @@ describe('eligibility at report time', () => {
       );
       expect(res.errors![0].extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
-        field: 'claim.accidentPlace',
+        field: 'input.claim.accidentPlace',
         rule,
       });
     }

@@ -74,7 +74,7 @@ describe('ids that are not uuids', () => {
     );
     expect(decision.errors![0].extensions).toEqual({
       code: 'BAD_USER_INPUT',
-      field: 'customerId',
+      field: 'input.customerId',
       rule: 'UUID_FORMAT',
     });
   });

@@ -78,7 +78,7 @@ function checkParameters(
   const broken: Reason[] = [];
   const rule = (ok: boolean, code: string, yes: string, no: string) =>
     (ok ? kept : broken).push({ code: ok ? met(code) : code, text: ok ? yes : no });
-  const amount = fen('claim.amount', claim.amount);
+  const amount = fen('input.claim.amount', claim.amount);
   const claimed = formatCny(amount);
   if (parameters.maxClaimAmount !== undefined) {
     const max = fen('maxClaimAmount', parameters.maxClaimAmount);
@@ -162,8 +162,8 @@ export class EligibilityService {
     // Asked at report time: an accident in the future or before 1900 is a typing error, and
     // would stand in the audited decisions for good.
     if (!happened(this.clock, claim.accidentAt)) {
-      throw new BadUserInputError(`claim.accidentAt must be ${PAST_INSTANTS}`, {
-        field: 'claim.accidentAt',
+      throw new BadUserInputError(`input.claim.accidentAt must be ${PAST_INSTANTS}`, {
+        field: 'input.claim.accidentAt',
         rule: 'INSTANT_RANGE',
       });
     }
@@ -173,7 +173,7 @@ export class EligibilityService {
       const place = normalizeField(
         'ClaimContextInput.accidentPlace',
         claim.accidentPlace,
-        'claim.accidentPlace',
+        'input.claim.accidentPlace',
       );
       const [problem] = place.errors;
       if (problem) {
@@ -189,12 +189,12 @@ export class EligibilityService {
     if (!service) {
       throw new BadUserInputError(
         `the service is not in entitlement rules v${rules.version}; known: ${rules.document.services.map((s) => s.code).join(', ')}`,
-        { field: 'service', rule: 'UNKNOWN_SERVICE' },
+        { field: 'input.service', rule: 'UNKNOWN_SERVICE' },
       );
     }
     // A merged-away id is decided for its survivor, whose tier it is now.
     const [id] = await currentCustomers(this.em, read, [
-      ['customerId', validOrThrow('customerId', checkUuid(customerId))],
+      ['input.customerId', validOrThrow('input.customerId', checkUuid(customerId))],
     ]);
     const customer = await this.em.findOneOrFail(Customer, { id });
     return this.em.transactional((em) => this.record(em, actor, customer, rules, service, claim));
