@@ -278,7 +278,10 @@ describe('who sees which records, wherever they appear', () => {
     });
     // Alike, naming the argument that named the customer.
     for (const refused of [outside, missing]) {
-      expect(refused.errors![0].extensions).toEqual({ code: 'NOT_FOUND', field: 'input.customerId' });
+      expect(refused.errors![0].extensions).toEqual({
+        code: 'NOT_FOUND',
+        field: 'input.customerId',
+      });
     }
     const inside = await as(Role.FRONTLINE, '3201', decide, { id: idA });
     expect(inside.errors).toBeUndefined();
