@@ -29,6 +29,14 @@ const CALLER_MISTAKES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * graphql-js (16.9 on) stops validating a document whose fields need more than 500,000
+ * comparisons to check they merge (OverlappingFieldsCanBeMergedRule's budget, no setting):
+ * its bare "Validation aborted." names no limit, though one was met.
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+const FIELD_COMPARISONS = 500_000;
+
 /** "Did you mean …?": names of fields, types and values the schema has. */
 const SUGGESTION = / ?Did you mean(.+?)\?/g;
 
@@ -50,6 +58,17 @@ function formatErrorShowingSchema(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? '');
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && formatted.message === VALIDATION_ABORTED) {
+      return {
+        message: `The document's fields take more comparisons to validate than graphql-js allows (${FIELD_COMPARISONS.toLocaleString('en')}): select each field once, with fewer fields side by side`,
+        extensions: {
+          code: ErrorCode.QUERY_TOO_COMPLEX,
+          limit: 'fieldComparisons',
+          max: FIELD_COMPARISONS,
+          setting: null,
+        },
+      };
+    }
     if (CALLER_MISTAKES.has(code)) {
       // graphql-js quotes the value it refused, which may be an identity number or a mobile
       // written into the document.

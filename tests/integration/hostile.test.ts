@@ -97,6 +97,13 @@ const CASES: HostileCase[] = [
     extensions: { limit: 'aliases', value: 1000, setting: 'GRAPHQL_MAX_ALIASES' },
   },
   {
+    name: 'one field 2,000 times, which graphql-js stops comparing',
+    send: (hub) => postQuery(hub, `{ ${'__typename '.repeat(2000)}}`),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    extensions: { limit: 'fieldComparisons', max: 500_000, setting: null },
+  },
+  {
     name: '200 aliases of a 100-customer page',
     send: (hub) =>
       postQuery(
