@@ -665,6 +665,15 @@ describe('the organisation tree', () => {
       );
       expect(segment.errors).toBeUndefined();
       expect(await refused([{ ...neighbour, code: '--' }])).toEqual([['REJECTED', 'CODE_FORMAT']]);
+      // And the database, whoever writes.
+      await expect(
+        hub.sql(
+          `insert into branch select * from jsonb_populate_record(null::branch,
+             (select to_jsonb(b) || jsonb_build_object('id', gen_random_uuid(), 'code', '---')
+              from branch b where code = $1))`,
+          [county.code],
+        ),
+      ).rejects.toMatchObject({ constraint: 'branch_code_check' });
       await ingest([neighbour]);
       // Nor does a parent's first day move after its children's.
       expect(await refused([{ ...province, validFrom: hub.clock.today() }])).toEqual([

@@ -56,7 +56,10 @@ export const BRANCH_CODE = /^(?=.*[0-9A-Za-z])[0-9A-Za-z-]{1,32}$/;
   name: 'branch_code_upper',
   expression: 'create unique index "branch_code_upper" on "branch" (upper("code"))',
 })
-@Check({ name: 'branch_code_check', expression: `code ~ '^[0-9A-Za-z-]{1,32}$'` })
+@Check({
+  name: 'branch_code_check',
+  expression: `code ~ '^[0-9A-Za-z-]{1,32}$' and code ~ '[0-9A-Za-z]'`,
+})
 @Check({ name: 'branch_name_check', expression: `btrim(name) <> ''` })
 @Check({
   name: 'branch_period_check',
