@@ -798,6 +798,25 @@ describe('stewardship', () => {
       expect(customerF).toEqual({ status: 'ACTIVE', merged_into_id: null });
     });
 
+    it('keeps the two customers apart through a record that joined one of them after the decision', async () => {
+      const n = nextNumbers(3);
+      const [e] = await ingest(undocumented(n));
+      const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+      const [f] = await ingest(
+        undocumented(n, { ...claims, contactPoints: undocumented(n + 1).contactPoints }),
+      );
+      expect(f!.id).not.toBe(e!.id);
+      await markDifferent(e!.id, f!.id);
+      // E gains a record, and then loses the one it had when the steward decided.
+      const [joined] = await ingest(
+        undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }),
+      );
+      expect(joined!.id).toBe(e!.id);
+      await ingest(undocumented(n + 2, { sourceKey: `PA-${n}` }));
+      const [resent] = await ingest(undocumented(n, claims));
+      expect(resent).toMatchObject({ status: 'UPDATED', id: f!.id });
+    });
+
     it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
       const n = nextNumbers(2);
       const [p] = await ingest(customerRecord(n));
@@ -1117,7 +1136,11 @@ describe('stewardship', () => {
       expect(holders).toEqual([{ customer_id: a.id }]);
 
       ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
-      expect(await decisions()).toEqual([{ verdict: 'DIFFERENT_CUSTOMERS' }]);
+      // Back whole: between A's record and each of B's, the one that joined B after it too.
+      expect(await decisions()).toEqual([
+        { verdict: 'DIFFERENT_CUSTOMERS' },
+        { verdict: 'DIFFERENT_CUSTOMERS' },
+      ]);
     } finally {
       hub.clock.set(undefined);
     }
@@ -1497,7 +1520,7 @@ describe('stewardship', () => {
           Role.FRONTLINE,
           DECIDE,
           { input: { customerId: absorbed!.id, service: 'ROADSIDE_RESCUE', claim } },
-          'customerId',
+          'input.customerId',
         ],
       ] as const;
       for (const [role, query, variables, field] of attempts) {

@@ -24,6 +24,7 @@ import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
 import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
+import { extendApart } from '../stewardship/decisions';
 import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
 
@@ -277,6 +278,8 @@ export class CustomerBatch {
         ? [{ record: s, to }]
         : [];
     });
+    // What a steward kept apart stays apart whichever records the customers hold now.
+    await extendApart(this.em, [...ids.values(), ...moved.map(({ record }) => record.id)]);
     const followed = new Map<string, Record<string, number>>();
     const at = this.clock.now().toISOString();
     // Customers merged away earlier follow their records too, with what names them by CIF.

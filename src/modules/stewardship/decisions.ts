@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MatchVerdict } from '../golden/match-decision.entity';
+import { MatchVerdict } from '../golden/match-decision.entity';
 
 export interface DecisionRequest {
   /** Two source records, in any order: the decision keeps them in id order. */
@@ -98,11 +98,13 @@ export async function earliestRecords(
 }
 
 /**
- * The pairs a do-not-merge between two customers is recorded on: every own record of one
- * with every own record of the other, the earliest pair first. On one pair alone, the
- * decision would lapse as soon as that record moved to another customer (its source
- * re-sent it as someone else), and matching could then join the two through the rest.
- * `first`, a review task's pair, comes first whether or not it is among them.
+ * The pairs a do-not-merge between two customers is recorded on: every record of one with
+ * every record of the other (those a merge brought in too: the steward judged the customer
+ * they make), the earliest pair first. On one pair alone, the decision would lapse as soon
+ * as that record moved to another customer (its source re-sent it as someone else), and
+ * matching could then join the two through the rest; records that join either customer
+ * later take the decision on as they join (extendApart). `first`, a review task's pair,
+ * comes first whether or not it is among them.
  */
 export async function apartPairs(
   em: EntityManager,
@@ -110,11 +112,55 @@ export async function apartPairs(
   b: string,
   first?: [string, string],
 ): Promise<[string, string][]> {
-  const own = await ownRecords(em, [a, b]);
+  const rows = await em.execute<{ customer_id: string; ids: string[] }[]>(
+    `select customer_id, array_agg(id order by received_at, id) as ids from source_record
+     where customer_id in (?::uuid, ?::uuid) group by customer_id`,
+    [a, b],
+  );
+  const held = new Map(rows.map((r) => [r.customer_id, r.ids]));
   const key = ([x, y]: [string, string]) => (x < y ? `${x}:${y}` : `${y}:${x}`);
   const pairs = new Map(first ? [[key(first), first]] : []);
-  for (const x of own.get(a) ?? []) {
-    for (const y of own.get(b) ?? []) if (!pairs.has(key([x, y]))) pairs.set(key([x, y]), [x, y]);
+  for (const x of held.get(a) ?? []) {
+    for (const y of held.get(b) ?? []) if (!pairs.has(key([x, y]))) pairs.set(key([x, y]), [x, y]);
   }
   return [...pairs.values()];
+}
+
+/**
+ * Records that have just joined a customer (`recordIds`, where they are now) take on the
+ * do-not-merge decisions its other records hold, as made (same steward, time and reason: one
+ * decision, which a steward merge overrules whole): so that a decision between two customers
+ * outlives every record it was first made on. One statement; nothing for a customer no
+ * steward kept apart from another.
+ */
+export async function extendApart(em: EntityManager, recordIds: string[]): Promise<void> {
+  if (recordIds.length === 0) return;
+  await em.execute(
+    `with joined as (
+       select sr.id, sr.customer_id from source_record sr
+       where sr.id in (select unnest(?::uuid[]))),
+     held as (
+       select j.id as record, j.customer_id, d.record_b_id as other, d.decided_by, d.decided_at, d.reason
+       from joined j join source_record s on s.customer_id = j.customer_id and s.id <> j.id
+         join match_decision d on d.record_a_id = s.id and d.verdict = ?
+       union all
+       select j.id, j.customer_id, d.record_a_id, d.decided_by, d.decided_at, d.reason
+       from joined j join source_record s on s.customer_id = j.customer_id and s.id <> j.id
+         join match_decision d on d.record_b_id = s.id and d.verdict = ?)
+     insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id, verdict,
+       decided_by, decided_at, reason)
+     select distinct on (least(h.record, h.other), greatest(h.record, h.other))
+       gen_random_uuid(), now(), now(), least(h.record, h.other), greatest(h.record, h.other), ?,
+       h.decided_by, h.decided_at, h.reason
+     from held h join source_record o on o.id = h.other
+     where o.customer_id <> h.customer_id
+     order by least(h.record, h.other), greatest(h.record, h.other), h.decided_at desc
+     on conflict (record_a_id, record_b_id) do nothing`,
+    [
+      `{${recordIds.join(',')}}`,
+      MatchVerdict.DIFFERENT_CUSTOMERS,
+      MatchVerdict.DIFFERENT_CUSTOMERS,
+      MatchVerdict.DIFFERENT_CUSTOMERS,
+    ],
+  );
 }
