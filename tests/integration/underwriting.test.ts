@@ -386,18 +386,62 @@ describe('underwriting risk history', () => {
     });
     expect(policies.data!.ingestPolicies.rejected).toBe(0);
     await hub.app.services.tiers.drainQueue();
-    for (const { cif_no } of holders) {
+    // Written premium is the tier's: a cancelled policy's is not written, a pending one's is.
+    for (const [i, { cif_no }] of holders.entries()) {
       const res = await hub.gql(
-        `{ customer(by: { cifNo: "${cif_no}" }) { riskHistory { claimFreeYears }
+        `{ customer(by: { cifNo: "${cif_no}" }) { riskHistory { claimFreeYears writtenPremium }
             tier { metrics { claimFreeMonths tenureMonths } } } }`,
         {},
         Role.UNDERWRITING,
       );
       expect(res.data!.customer).toEqual({
-        riskHistory: { claimFreeYears: 0 },
+        riskHistory: { claimFreeYears: 0, writtenPremium: i === 0 ? '0.00' : '4280.50' },
         tier: { metrics: { claimFreeMonths: 0, tenureMonths: 0 } },
       });
     }
+  });
+
+  it('finds by plate the car that carries it now, whatever was written last', async () => {
+    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(11)] });
+    const [{ cif_no: holder }] = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer where id = $1',
+      [created.data!.ingestCustomers.records[0].id],
+    );
+    const today = hub.clock.today();
+    const car = (n: number, plate: string, start: number, overrides: object = {}) =>
+      autoPolicyRecord(n, holder, {
+        vehicle: { vin: vin(n), plate, use: 'FAMILY_PRIVATE' },
+        effectiveDate: addDays(today, start),
+        expiryDate: addDays(today, start + 364),
+        ...overrides,
+      });
+    const plateOf = async (key: string) =>
+      (await hub.gql(`{ vehicle(${key}) { vin plate } }`, {}, Role.UNDERWRITING)).data!.vehicle;
+    const send = async (...records: object[]) =>
+      expect((await hub.gql(INGEST_POLICIES, { records })).data!.ingestPolicies.rejected).toBe(0);
+    // The owner keeps the plate for a new car; then the old car's policy is corrected.
+    await send(car(90, '苏A09090', -300));
+    await send(car(91, '苏A09090', -30));
+    await send(
+      car(90, '苏A09090', -300, {
+        vehicle: { vin: vin(90), plate: '苏A09090', use: 'NON_OPERATING' },
+      }),
+    );
+    expect(await plateOf('plate: "苏A09090"')).toEqual({ vin: vin(91), plate: '苏A09090' });
+    // A compulsory and a commercial policy of one car from one day, in either order: the
+    // later number describes it.
+    const pair = (n: number, first: string, second: string) => [
+      car(n, first, -10, { policyNo: `PCC${n}A`, line: 'COMPULSORY_AUTO' }),
+      car(n, second, -10, { policyNo: `PCC${n}B` }),
+    ];
+    const [a, b] = pair(92, '苏A09201', '苏A09202');
+    await send(a!);
+    await send(b!);
+    const [c, d] = pair(93, '苏A09301', '苏A09302');
+    await send(d!);
+    await send(c!);
+    expect(await plateOf(`vin: "${vin(92)}"`)).toMatchObject({ plate: '苏A09202' });
+    expect(await plateOf(`vin: "${vin(93)}"`)).toMatchObject({ plate: '苏A09302' });
   });
 
   it('gives the same history for the vehicle, found by VIN or plate', async () => {

@@ -30,7 +30,7 @@ function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
           join policy p on p.vehicle_id = v.id
           join policy_party pp on pp.policy_id = p.id and pp.role = 'POLICYHOLDER'
           where v.${column} = ${k} and ${seen(c, viewer, 'pp.customer_id')}
-          order by p.effective_date desc, p.id limit 1)`,
+          order by p.effective_date desc, p.policy_no desc limit 1)`,
       ],
     }),
   };

@@ -228,13 +228,17 @@ export async function ingestPolicy(
     vehicleEntity = known ?? em.create(Vehicle, { vin: vehicle.vin!, use: record.vehicle.use });
     // The car as its latest policy describes it: a policy sent late (a backfill of an old
     // year) would put back a plate the car no longer carries, and the car would not be
-    // found by the one it does.
+    // found by the one it does. Of two starting the same day (the compulsory and the
+    // commercial policy), the later number, whichever arrives last.
     const later =
       known &&
       (await em.count(Policy, {
         vehicle: known,
         policyNo: { $ne: record.policyNo },
-        effectiveDate: { $gt: record.effectiveDate },
+        $or: [
+          { effectiveDate: { $gt: record.effectiveDate } },
+          { effectiveDate: record.effectiveDate, policyNo: { $gt: record.policyNo } },
+        ],
       }));
     if (!later) {
       vehicleEntity.plate = vehicle.plate ?? vehicleEntity.plate;

@@ -119,6 +119,8 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
     from (with pc as (select p.effective_date, p.expiry_date, p.premium,
           ${EARNED_PREMIUM('p', asOf)} as earned,
           p.effective_date <= ${asOf} as covered,
+          -- Written premium is what policies not cancelled carry: the tier's premium12m.
+          case when p.status = 'CANCELLED' then 0.00 else p.premium end as written,
           -- Cover that ran: a cancelled or pending policy starts no claim-free years.
           p.status in ('IN_FORCE', 'EXPIRED') as ran,
           p.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')}) as auto,
@@ -137,7 +139,7 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
           from claim c where c.policy_id = p.id and ${COUNTED_CLAIM('c')}
             and c.accident_at::date <= ${asOf}) k
         where p.id = any(array(${policyIds})))
-      select coalesce(sum(pc.premium) filter (where pc.covered), 0.00) as written_premium,
+      select coalesce(sum(pc.written) filter (where pc.covered), 0.00) as written_premium,
         coalesce(sum(pc.earned) filter (where pc.covered), 0.00) as earned_premium,
         min(pc.effective_date) filter (where pc.covered and pc.ran) as first_cover,
         coalesce(sum(pc.claims_1y), 0)::int as claim_count_1y,
@@ -156,7 +158,7 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         (select coalesce(jsonb_agg(y), '[]'::jsonb) from (
             select extract(year from pc.effective_date)::int as year,
               count(*)::int as policy_count,
-              sum(pc.premium) as written_premium,
+              sum(pc.written) as written_premium,
               sum(pc.earned) as earned_premium,
               sum(pc.claims)::int as claim_count,
               sum(pc.paid) as paid,

@@ -12,15 +12,22 @@ import { VehicleView } from './vehicle.type';
 const byColumn = (property: 'vin' | 'plate'): LookupSource => ({
   type: () => VehicleView,
   keyType: 'text',
-  // A plate is reissued over the years: the vehicle that carried it most recently, of those
-  // the caller sees (another branch's would read as missing, and hide the caller's).
+  // A plate is reissued over the years, and kept from one car to the next: the vehicle whose
+  // latest policy (by start, then number, as its plate is) is the latest, of those the
+  // caller sees (another branch's would read as missing, and hide the caller's). Not the
+  // row written last: a correction to the old car's policy would hand it the plate back.
   source: (v, k, viewer) => {
     const candidate = v.sibling('lv', 'Vehicle');
     const seen = ROWS.vehicle(candidate, viewer);
     return {
-      from: `(select * from vehicle lv where lv.${property} = ${k}
+      from: `(select lv.* from vehicle lv
+        left join lateral (select p.effective_date, p.policy_no from policy p
+          where p.vehicle_id = lv.id order by p.effective_date desc, p.policy_no desc limit 1) lp
+          on true
+        where lv.${property} = ${k}
         ${seen.map((condition) => `and ${condition}`).join(' ')}
-        order by lv.updated_at desc limit 1) ${v.alias}`,
+        order by lp.effective_date desc nulls last, lp.policy_no desc nulls last,
+          lv.updated_at desc limit 1) ${v.alias}`,
       where: [],
     };
   },
