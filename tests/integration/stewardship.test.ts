@@ -1284,6 +1284,36 @@ describe('stewardship', () => {
     }
   });
 
+  it('opens no tier of rules retired since the merge when undone: the worker computes the active one', async () => {
+    const [a, b] = await customers(2);
+    const merged = await merge(a!.id, b!.id);
+    // B's tier was of rules an activation has since retired (a version of its own here, so
+    // that this hub's active rules stay as the other tests found them).
+    const [retired] = await hub.sql<{ id: string }>(
+      `insert into rule_set_version select * from jsonb_populate_record(null::rule_set_version,
+         (select to_jsonb(v) || jsonb_build_object('id', gen_random_uuid(), 'status', 'RETIRED',
+            'retired_at', v.activated_at,
+            'version', (select max(version) + 1 from rule_set_version where kind = 'TIER'))
+          from rule_set_version v where kind = 'TIER' and status = 'ACTIVE'))
+       returning id`,
+    );
+    await hub.sql(
+      `update tier_assignment set rule_set_version_id = $2
+       where customer_id = $1 and valid_to = (select max(valid_to) from tier_assignment where customer_id = $1)`,
+      [b!.id, retired!.id],
+    );
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    const open = () =>
+      hub.sql<{ status: string }>(
+        `select v.status from tier_assignment t join rule_set_version v on v.id = t.rule_set_version_id
+         where t.customer_id = $1 and t.valid_to is null`,
+        [b!.id],
+      );
+    expect(await open()).toEqual([]);
+    await hub.app.services.tiers.drainQueue();
+    expect(await open()).toEqual([{ status: 'ACTIVE' }]);
+  });
+
   /**
    * Matching merges C into A, then moves C's record on to B, whom a steward said A is not:
    * records a, b and c of one name and birth date, none with documents, c with a mobile and

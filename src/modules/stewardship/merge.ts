@@ -58,6 +58,8 @@ export interface CustomerReference {
    * rewritten) and opens a copy of each, these columns set by SQL (`:at`, the unmerge).
    */
   reopen?: Record<string, string>;
+  /** SQL over a closed row `t`: it is opened again only where true. */
+  reopenIf?: string;
   /** SQL over a dropped row `r` and its journal entry `e`: it comes back only where true. */
   restoreIf?: string;
   /**
@@ -123,13 +125,17 @@ export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
   // absorbed customer keeps its history, its open period ending at the merge, and the
   // survivor is recomputed from everything it now holds. An unmerge opens the tier again
   // from then on (the worker, queued, recomputes it): while merged away, the customer held
-  // none of its own.
+  // none of its own. Only under the rules still active: a tier of rules retired since (a
+  // tier renamed, or moved by new thresholds) would deny what the customer's real tier
+  // grants until the worker came; the customer has none until then.
   {
     table: 'tier_assignment',
     column: 'customer_id',
     merge: 'close',
     where: 't.valid_to is null',
     also: { valid_to: `greatest(:at::timestamptz, t.valid_from)` },
+    reopenIf: `t.rule_set_version_id = (select v.id from rule_set_version v
+      where v.kind = 'TIER' and v.status = 'ACTIVE')`,
     reopen: {
       id: `nextval(pg_get_serial_sequence('tier_assignment', 'id'))`,
       valid_from: ':at::timestamptz',
@@ -845,7 +851,7 @@ export async function unmergeCustomers(
            from ${ref.table} t
            join jsonb_populate_recordset(null::${ref.table}, :journal::jsonb) j
              on ${key.map((c) => `t."${c}" = j."${c}"`).join(' and ')}
-           where t.${ref.column} = :holder::uuid
+           where t.${ref.column} = :holder::uuid${ref.reopenIf ? ` and ${ref.reopenIf}` : ''}
            returning 1)
          select count(*)::int as n from back`,
         { journal: JSON.stringify(rows), holder: absorbed, at },
