@@ -205,7 +205,8 @@ describe('marketing segments by tier, on the demo data', () => {
 
   it('judges a move up or down by the rules it was made under, a tier since renamed included', async () => {
     // A retired version whose worst tier, RED, the active rules renamed WATCH: three customers
-    // moved from RED to GOLD (under the active rules), one from GOLD to RED (under the old).
+    // moved from RED to GOLD (under the active rules), one from GOLD to RED (under the old),
+    // and one RED re-issued as WATCH by the rename, which is no move.
     const [{ id: retired }] = await hub.sql<{ id: string }>(
       `insert into rule_set_version (id, kind, version, status, document, note, created_by,
          activated_at, retired_at)
@@ -221,7 +222,7 @@ describe('marketing segments by tier, on the demo data', () => {
     const moves = await hub.sql<{ customer_id: string }>(
       `with chosen as (
          select customer_id, row_number() over (order by customer_id) as n from tier_assignment
-         where valid_to is null and tier = 'SILVER' order by customer_id limit 4),
+         where valid_to is null and tier = 'SILVER' order by customer_id limit 5),
        closed as (
          update tier_assignment ta set valid_to = $2::timestamptz + interval '1 second'
          from chosen where ta.customer_id = chosen.customer_id and ta.valid_to is null
@@ -229,24 +230,24 @@ describe('marketing segments by tier, on the demo data', () => {
        before as (
          insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class,
            value_class, metrics, reasons, cause, valid_from, valid_to)
-         select customer_id, $1, case when n <= 3 then 'RED' else 'GOLD' end, 'HIGH_RISK', 'HIGH',
+         select customer_id, $1, case when n = 4 then 'GOLD' else 'RED' end, 'HIGH_RISK', 'HIGH',
            '{}', '[]', 'CHANGE', valid_to, $2::timestamptz + interval '2 seconds' from closed
          returning customer_id, valid_to, 1 as n)
        insert into tier_assignment (customer_id, rule_set_version_id, tier, risk_class,
          value_class, metrics, reasons, cause, valid_from)
-       select b.customer_id, case when c.n <= 3 then $3 else $1 end,
-         case when c.n <= 3 then 'GOLD' else 'RED' end, 'QUALITY', 'HIGH',
+       select b.customer_id, case when c.n = 4 then $1 else $3 end,
+         case when c.n <= 3 then 'GOLD' when c.n = 4 then 'RED' else 'WATCH' end, 'QUALITY', 'HIGH',
          '{}', '[]', 'CHANGE', b.valid_to
        from before b join closed c using (customer_id)
        returning customer_id`,
       [retired, hub.clock.now(), hub.app.services.ruleSets.tier!.id],
     );
-    expect(moves).toHaveLength(4);
+    expect(moves).toHaveLength(5);
     await hub.app.services.ruleSets.refresh();
     const count = async (direction: string, tiers: string) =>
       (
         await hub.gql(
-          `{ marketingCustomers(filter: { tierChange: { since: "${since}", ${tiers}, direction: ${direction} } }) {
+          `{ marketingCustomers(filter: { tierChange: { since: "${since}", ${tiers}${direction ? `, direction: ${direction}` : ''} } }) {
             nodes { id } } }`,
           {},
           Role.ADMIN,
@@ -257,8 +258,23 @@ describe('marketing segments by tier, on the demo data', () => {
     try {
       expect(await count('UP', 'from: ["RED"]')).toBe(3);
       expect(await count('DOWN', 'from: ["RED"]')).toBe(0);
-      expect(await count('DOWN', 'to: ["RED"]')).toBe(4);
+      // SILVER to RED (four: the first step of each but GOLD's) and GOLD to RED.
+      expect(await count('DOWN', 'to: ["RED"]')).toBe(5);
       expect(await count('UP', 'to: ["RED"]')).toBe(0);
+      expect(await count('', 'from: ["RED"]')).toBe(3);
+      const transitions = (
+        await hub.gql(
+          `{ tierTransitionSummary(since: "${since}") { fromTier toTier customers } }`,
+          {},
+          Role.ADMIN,
+        )
+      ).data!.tierTransitionSummary;
+      expect(transitions).not.toContainEqual(
+        expect.objectContaining({ fromTier: 'RED', toTier: 'WATCH' }),
+      );
+      expect(transitions).toContainEqual(
+        expect.objectContaining({ fromTier: 'RED', toTier: 'GOLD' }),
+      );
     } finally {
       await hub.sql(
         `delete from tier_assignment where customer_id = any($1) and valid_from > $2::timestamptz`,

@@ -63,6 +63,22 @@ const tierRank = (versionSql: string, tierSql: string) =>
   `(select (t->>'rank')::int from rule_set_version v, jsonb_array_elements(v.document->'tiers') t
     where v.id = ${versionSql} and t->>'code' = ${tierSql})`;
 
+/**
+ * The rank of the tier an assignment `tp` left, as the version of the assignment `tn` that
+ * replaced it ranks it, or, where that version renamed or dropped it, as its own did.
+ */
+const leftRank = (tn: string, tp: string) =>
+  `coalesce(${tierRank(`${tn}.rule_set_version_id`, `${tp}.tier`)}, ${tierRank(`${tp}.rule_set_version_id`, `${tp}.tier`)})`;
+
+/**
+ * Whether assignment `tn`, replacing `tp`, moved the customer: another tier, unless a new
+ * version gave the tier left another name at the same rank (a rename re-issues a tier, as an
+ * unchanged one is re-issued, and is no move).
+ */
+const tierMoved = (tn: string, tp: string) =>
+  `(${tn}.tier <> ${tp}.tier and (${tn}.rule_set_version_id = ${tp}.rule_set_version_id
+    or ${tierRank(`${tn}.rule_set_version_id`, `${tn}.tier`)} is distinct from ${leftRank(tn, tp)}))`;
+
 /** Turns a marketing filter into the row source of a customer list, for one caller. */
 export class MarketingService {
   constructor(
@@ -134,7 +150,7 @@ export class MarketingService {
       join tier_assignment tp on tp.customer_id = tn.customer_id and tp.valid_to = tn.valid_from
       ${byBranch ? `join branch b on b.id = ${row.col('branch')}` : ''}
       ${where ? `${where} and` : 'where'} tn.valid_from >= ${startOfDay(row.param(since, 'date'))}
-        and tn.tier <> tp.tier
+        and ${tierMoved('tn', 'tp')}
       group by 1, 2, 3 order by ${this.rankSql('tp.tier')}, ${this.rankSql('tn.tier')}, 3`;
   }
 
@@ -289,16 +305,15 @@ export class MarketingService {
           // A change is an assignment that replaced another: the old one closed as it opened.
           const moved = [
             `tn.valid_from >= ${startOfDay(c.param(change.since, 'date'))}`,
-            // A new rule version re-issues unchanged tiers: that is not a move.
-            'tn.tier <> tp.tier',
+            // A new rule version re-issues unchanged tiers, and renamed ones: not moves.
+            tierMoved('tn', 'tp'),
             ...(change.from?.length ? [`tp.tier = any(${c.param(change.from, 'text[]')})`] : []),
             ...(change.to?.length ? [`tn.tier = any(${c.param(change.to, 'text[]')})`] : []),
-            // Ranked by the rules the move was made under: the tier left as the new version
-            // ranks it, or, where the new version dropped or renamed it, as its own did.
+            // Ranked by the rules the move was made under (leftRank).
             ...(change.direction
               ? [
                   `${tierRank('tn.rule_set_version_id', 'tn.tier')} ${change.direction === TierMove.DOWN ? '>' : '<'}
-                   coalesce(${tierRank('tn.rule_set_version_id', 'tp.tier')}, ${tierRank('tp.rule_set_version_id', 'tp.tier')})`,
+                   ${leftRank('tn', 'tp')}`,
                 ]
               : []),
           ];
