@@ -234,7 +234,7 @@ describe('marketing segments', () => {
     });
   });
 
-  it('refuses a filter that selects nothing anyone meant: an empty list, a blank branch, a claims window alone, a tier no rule has', async () => {
+  it('refuses a filter that selects nothing anyone meant: an empty list, a blank branch, a claims window or a tier day alone, a tier no rule has', async () => {
     for (const [filter, field, rule] of [
       [{ tiers: [] }, 'filter.tiers', 'EMPTY_LIST'],
       [{ channels: [] }, 'filter.channels', 'EMPTY_LIST'],
@@ -243,6 +243,7 @@ describe('marketing segments', () => {
       [{ branchCode: ' ' }, 'filter.branchCode', 'REQUIRED'],
       // A claims window without saying with or without claims: no condition at all.
       [{ claimsWithinDays: 30 }, 'filter.hasClaims', 'REQUIRED'],
+      [{ tierAsOf: hub.clock.today() }, 'filter.tiers', 'REQUIRED'],
       [{ tiers: ['GOLD', '张三 GOLDEN'] }, 'filter.tiers[1]', 'UNKNOWN_TIER'],
       [{ tiers: ['GOLDEN'], tierAsOf: hub.clock.today() }, 'filter.tiers[0]', 'UNKNOWN_TIER'],
       // A past day's tiers are those of any version that was active: not a typo.

@@ -180,12 +180,24 @@ export class MarketingService {
     // known, and a filter that ignored it would answer as if they were.
     knownDay(this.clock, 'filter.tierAsOf', filter.tierAsOf ?? undefined);
     knownDay(this.clock, 'filter.tierChange.since', filter.tierChange?.since);
-    // A window alone would be no condition at all: a campaign of everyone, said nowhere.
-    if (filter.claimsWithinDays != null && filter.hasClaims == null) {
-      throw new BadUserInputError(
-        'filter.hasClaims is required with filter.claimsWithinDays, the window of its claims',
-        { field: 'filter.hasClaims', rule: 'REQUIRED' },
-      );
+    // A window or a day alone would be no condition at all: a campaign of everyone, said
+    // nowhere.
+    const alone: [unknown, unknown, string, string][] = [
+      [
+        filter.claimsWithinDays,
+        filter.hasClaims,
+        'hasClaims',
+        'claimsWithinDays, the window of its claims',
+      ],
+      [filter.tierAsOf, filter.tiers, 'tiers', 'tierAsOf, the day they are held on'],
+    ];
+    for (const [given, needed, field, what] of alone) {
+      if (given != null && needed == null) {
+        throw new BadUserInputError(`filter.${field} is required with filter.${what}`, {
+          field: `filter.${field}`,
+          rule: 'REQUIRED',
+        });
+      }
     }
     notEmpty('filter.tiers', filter.tiers);
     notEmpty('filter.lines', filter.lines);
