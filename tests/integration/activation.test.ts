@@ -307,6 +307,11 @@ describe('activating a rule set version', () => {
     expect((await hub.gql(validate, { id: grants.id })).data!.validateRuleSetVersion.valid).toBe(
       false,
     );
+    // The tier draft alone too: activated alone, it goes with the active grants, which name
+    // the tier it renames (the job would fail).
+    const alone = (await hub.gql(validate, { id: tiers.id })).data!.validateRuleSetVersion;
+    expect(alone.valid).toBe(false);
+    expect(alone.problems).toContainEqual({ rule: 'UNKNOWN_TIER' });
     // Together, either way round, as activating them together checks them.
     for (const [id, along] of [
       [grants.id, tiers.id],

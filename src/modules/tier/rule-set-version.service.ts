@@ -149,7 +149,21 @@ export class RuleSetVersionService {
    */
   async validateVersion(id: string, alongWith?: string): Promise<Validation> {
     const version = await this.get(id);
-    if (alongWith === undefined) return this.validate(version.kind, version.document);
+    if (alongWith === undefined) {
+      const own = this.validate(version.kind, version.document);
+      const grants = this.ruleSets.entitlement?.document;
+      if (version.kind !== RuleSetKind.TIER || !own.valid || !grants) return own;
+      // Activated alone, a tier draft goes with the active entitlement rules: a grant to a
+      // tier it renames or drops would fail the job, so it is a problem of the draft now.
+      const tiers = (version.document as unknown as TierRuleSetDocument).tiers.map((t) => t.code);
+      const fit = this.validate(RuleSetKind.ENTITLEMENT, grants, tiers);
+      const problems = fit.problems.map((p) => ({
+        ...p,
+        path: `activeEntitlementRules.${p.path}`,
+        message: `${p.message} (activate this version with alongWith: an entitlement draft that grants its tiers)`,
+      }));
+      return { valid: problems.length === 0, problems };
+    }
     const other = await this.along(version, alongWith);
     const tiers = tiersOf(version, other);
     const own = this.validate(version.kind, version.document, tiers);
