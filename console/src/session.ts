@@ -56,7 +56,11 @@ const explorerKeys = () => Object.keys(sessionStorage).filter((k) => k.startsWit
  */
 export const explorerStorage = {
   getItem: (key: string) => sessionStorage.getItem(key),
-  setItem: (key: string, value: string) => sessionStorage.setItem(key, value),
+  // GraphiQL saves its tabs as it unmounts, and on a timer: after sign-out (the token gone)
+  // such a late write would keep what the caller typed for the next one.
+  setItem: (key: string, value: string) => {
+    if (sessionStorage.getItem(KEY) !== null) sessionStorage.setItem(key, value);
+  },
   removeItem: (key: string) => sessionStorage.removeItem(key),
   get length() {
     return explorerKeys().length;
