@@ -141,7 +141,10 @@ export class CustomerView {
   @Column()
   updatedAt!: Date;
 
-  @Field(() => Int, { description: 'Optimistic-lock version: send it back with edits.' })
+  @Field(() => Int, {
+    description:
+      "Raised by every change to the customer's own fields (name, kind, sex, birth date, branch, consent, status): not by its contact points or identity documents, which a change of a shared value (a number turning generic) would otherwise rewrite for thousands of customers at once.",
+  })
   @Column()
   version!: number;
 
