@@ -102,8 +102,9 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
  * Apollo answers them as OPERATION_RESOLUTION_FAILURE (HTTP 400).
  */
 function unresolvedOperation(name: string | null | undefined): GraphQLError {
+  // "" is a name given (graphql-js looks it up as one), which no operation has.
   return new GraphQLError(
-    name
+    name !== undefined && name !== null
       ? 'No operation of the document has the operationName given.'
       : 'Must provide operation name if query contains multiple operations.',
   );

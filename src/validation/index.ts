@@ -1,5 +1,5 @@
 export { checkCreditCode } from './credit-code';
-export { checkMobile } from './mobile';
+export { checkMobile, DASHES } from './mobile';
 export { checkPlate } from './plate';
 export { checkResidentId } from './resident-id';
 export type { ResidentId } from './resident-id';

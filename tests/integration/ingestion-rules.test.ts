@@ -128,6 +128,8 @@ describe('ingestion records one by one', () => {
         [(n) => `B1-${residentId(n)}`, 'refused'],
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '－'), 'refused'],
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '·'), 'refused'],
+        [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '﹣'), 'refused'],
+        [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', 'ー'), 'refused'],
         [(n) => `c${n}＠example．cn`, 'refused'],
         [(n) => `CC${String(n).padStart(10, '0')}`, 'accepted'],
         // A region code, a date no one was born on yet and a serial: a key, not a person.

@@ -309,6 +309,17 @@ describe('personal data in logs and error messages', () => {
       'No operation of the document has the operationName given.',
     );
     responses.push(text);
+    const empty = await fetch(hub.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${hub.token(Role.FRONTLINE)}`,
+      },
+      body: JSON.stringify({ query: '{ __typename }', operationName: '' }),
+    });
+    expect(((await empty.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe(
+      'No operation of the document has the operationName given.',
+    );
   });
 
   it('rejects a record the database refuses by constraint, and logs a failure without its SQL', async () => {

@@ -17,7 +17,7 @@ import {
   MIN_COVER_DATE,
   PAST_INSTANTS,
 } from '../../validation/instants';
-import { checkMobile, checkResidentId, halfWidth } from '../../validation';
+import { checkMobile, checkResidentId, DASHES, halfWidth } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
@@ -476,6 +476,12 @@ export function freeTextProblem(
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
+/** A digit, and the separators people group digits with after it (a mobile in groups). */
+const NUMBER_GROUPING = new RegExp(
+  `(\\d)[\\s${DASHES}.\\u00B7\\u2022\\u30FB~\\uFF5E()/_:]+(?=\\d)`,
+  'g',
+);
+
 /**
  * Whether `text` holds a person's mobile or e-mail, or reads as someone's resident ID number,
  * written as people write them: digits in groups (138-0013-8000, +86 138 0013 8000,
@@ -489,10 +495,7 @@ function holdsPersonalValue(text: string, today: string): boolean {
   if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(plain)) return true;
   // The digits as written, and as read across the separators people group them with (a
   // short number before a mobile would join it in the second reading, not in the first).
-  const glued = plain.replace(
-    /(\d)[\s\-\u2010-\u2015\u2212\uFF0D.\u00B7\u2022\u30FB~\uFF5E()/_:]+(?=\d)/g,
-    '$1',
-  );
+  const glued = plain.replace(NUMBER_GROUPING, '$1');
   const whole = glued.trim();
   const runs = [...(plain.match(/\d+[Xx]?/g) ?? []), ...(glued.match(/\d+[Xx]?/g) ?? [])];
   return runs.some((run) => {

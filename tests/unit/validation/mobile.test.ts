@@ -13,6 +13,8 @@ describe('checkMobile', () => {
       '138－1234－5678',
       '＋86 138‐1234–5678',
       '138−1234−5678',
+      '138﹣1234﹣5678',
+      '138ー1234ー5678',
     ])('%p', (input) => {
       expect(checkMobile(input)).toEqual({
         ok: true,
