@@ -444,6 +444,52 @@ describe('underwriting risk history', () => {
     expect(await plateOf(`vin: "${vin(93)}"`)).toMatchObject({ plate: '苏A09302' });
   });
 
+  it('counts money paid on a claim later withdrawn, though not the claim', async () => {
+    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(12)] });
+    const [{ cif_no: holder }] = await hub.sql<{ cif_no: string }>(
+      'select cif_no from customer where id = $1',
+      [created.data!.ingestCustomers.records[0].id],
+    );
+    const today = hub.clock.today();
+    const policyNo = 'PCA00000095';
+    const policy = await hub.gql(INGEST_POLICIES, {
+      records: [
+        autoPolicyRecord(95, holder, {
+          vehicle: { vin: vin(95), plate: '苏A09500', use: 'FAMILY_PRIVATE' },
+          effectiveDate: addDays(today, -100),
+          expiryDate: addDays(today, 264),
+        }),
+      ],
+    });
+    expect(policy.data!.ingestPolicies.rejected).toBe(0);
+    const day = addDays(today, -20);
+    const claims = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        claimRecord(95, policyNo, {
+          accidentAt: `${day}T02:00:00Z`,
+          reportedAt: `${day}T03:00:00Z`,
+          registeredAt: null,
+          surveyedAt: null,
+          advancePayment: true,
+          paidAt: `${day}T05:00:00Z`,
+          paidAmount: '300.00',
+          status: 'WITHDRAWN',
+        }),
+      ],
+    });
+    expect(claims.data!.ingestClaims.rejected).toBe(0);
+    const res = await hub.gql(
+      `{ customer(by: { cifNo: "${holder}" }) { riskHistory { claimCount1y paid incurred }
+          claims { nodes { paidAmount } } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(res.data!.customer).toEqual({
+      riskHistory: { claimCount1y: 0, paid: '300.00', incurred: '0.00' },
+      claims: { nodes: [{ paidAmount: '300.00' }] },
+    });
+  });
+
   it('gives the same history for the vehicle, found by VIN or plate', async () => {
     for (const key of [`vin: "${vin(1)}"`, 'plate: "苏A00001"']) {
       const res = await hub.gql(

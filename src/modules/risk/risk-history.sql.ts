@@ -129,15 +129,17 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
           max(p.expiry_date) filter (where ${AUTO_COVER('p')})
             over (order by p.effective_date, p.id rows between unbounded preceding and 1 preceding)
             as auto_cover_before, k.*
-        from policy p cross join lateral (select count(*) as claims,
-            count(*) filter (where c.accident_at::date > ${asOf} - interval '1 year') as claims_1y,
-            count(*) filter (where c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
-            count(*) filter (where c.accident_at::date > ${asOf} - interval '5 years') as claims_5y,
-            max(c.accident_at)::date as last_accident,
+        -- Money paid counts whatever became of the claim (an advance payment on a claim
+        -- later rejected or withdrawn went out all the same); the claim itself does not.
+        from policy p cross join lateral (select count(*) filter (where cc.counted) as claims,
+            count(*) filter (where cc.counted and c.accident_at::date > ${asOf} - interval '1 year') as claims_1y,
+            count(*) filter (where cc.counted and c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
+            count(*) filter (where cc.counted and c.accident_at::date > ${asOf} - interval '5 years') as claims_5y,
+            (max(c.accident_at) filter (where cc.counted))::date as last_accident,
             coalesce(sum(${PAID('c', asOf)}), 0.00) as paid,
             coalesce(sum(${INCURRED('c', asOf)}), 0.00) as incurred
-          from claim c where c.policy_id = p.id and ${COUNTED_CLAIM('c')}
-            and c.accident_at::date <= ${asOf}) k
+          from claim c cross join lateral (select ${COUNTED_CLAIM('c')} as counted) cc
+          where c.policy_id = p.id and c.accident_at::date <= ${asOf}) k
         where p.id = any(array(${policyIds})))
       select coalesce(sum(pc.written) filter (where pc.covered), 0.00) as written_premium,
         coalesce(sum(pc.earned) filter (where pc.covered), 0.00) as earned_premium,
