@@ -817,6 +817,32 @@ describe('stewardship', () => {
       expect(resent).toMatchObject({ status: 'UPDATED', id: f!.id });
     });
 
+    /** Records of one name, no documents, carrying the mobiles of records `of`. */
+    const carrying = (n: number, key: string, ...of: number[]) =>
+      undocumented(n, {
+        sourceKey: key,
+        contactPoints: of.map((k) => undocumented(k).contactPoints[0]),
+      });
+    const statusOf = async (id: string) =>
+      (await hub.sql(`select status from customer where id = $1`, [id]))[0]!.status;
+
+    it('keeps them apart through records that joined while they were merged, once undone', async () => {
+      const n = nextNumbers(4);
+      const [a] = await ingest(carrying(n, `A-${n}`, n));
+      const [b] = await ingest(carrying(n, `B-${n}`, n + 1));
+      expect(b!.id).not.toBe(a!.id);
+      await markDifferent(a!.id, b!.id);
+      const merged = await merge(a!.id, b!.id);
+      const [joined] = await ingest(carrying(n, `N-${n}`, n + 1));
+      expect(joined!.id).toBe(a!.id);
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+      // B's first record leaves it; the one that joined while merged then agrees with A too.
+      await ingest(undocumented(n + 3, { sourceKey: `B-${n}` }));
+      const [resent] = await ingest(carrying(n, `N-${n}`, n + 1, n));
+      expect(resent!.id).toBe(b!.id);
+      expect(await statusOf(b!.id)).toBe('ACTIVE');
+    });
+
     it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
       const n = nextNumbers(2);
       const [p] = await ingest(customerRecord(n));

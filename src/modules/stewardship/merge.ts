@@ -13,7 +13,13 @@ import { DEFAULT_GENERIC_HOLDERS } from '../matching/settings';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { recomputeGolden } from '../golden/survivorship';
 import { RecomputeCause } from '../tier/tier.service';
-import { apartPairs, earliestRecords, recordDecisions, type SavedDecision } from './decisions';
+import {
+  apartPairs,
+  earliestRecords,
+  extendApart,
+  recordDecisions,
+  type SavedDecision,
+} from './decisions';
 
 /**
  * What a merge does with the rows behind one foreign key to `customer`:
@@ -1015,6 +1021,15 @@ export async function unmergeCustomers(
     at,
   );
   const decision = await undoDecision(em, merge, by, reason, now);
+  // Each customer's records, those that joined while merged too, hold the do-not-merge
+  // decisions its others hold: a decision restored above covers them as well.
+  const [{ ids: held }] = (await run<{ ids: string[] }>(
+    em,
+    `select coalesce(array_agg(id), '{}') as ids from source_record
+     where customer_id in (:absorbed::uuid, :survivor::uuid)`,
+    { absorbed, survivor: holder },
+  )) as [{ ids: string[] }];
+  await extendApart(em, held);
   // The tasks a steward's merge superseded are open again where their records are apart
   // again. Undoing an automatic merge records that the two are different customers, which
   // no task may propose again: its tasks stay superseded.
