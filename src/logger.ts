@@ -137,7 +137,9 @@ export function createLogger(minimum: Level, destination?: pino.DestinationStrea
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED, censor: '[redacted]' },
-      mixin: () => request.getStore() ?? {},
+      // A copy: pino merges each line's fields into the object the mixin returns, which
+      // would stamp one line's fields (a request's status) on every later line of the request.
+      mixin: () => ({ ...request.getStore() }),
     },
     destination,
   );

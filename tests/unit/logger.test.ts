@@ -1,4 +1,10 @@
-import { createLogger, looksPersonal, maskPersonal, withoutValues } from '../../src/logger';
+import {
+  createLogger,
+  inRequest,
+  looksPersonal,
+  maskPersonal,
+  withoutValues,
+} from '../../src/logger';
 
 const ID = '11010519790823417X';
 
@@ -10,6 +16,20 @@ function capture() {
   });
   return { logger, lines };
 }
+
+describe('lines logged while a request is served', () => {
+  it('carry its id, and no field another line of it logged', () => {
+    const { logger, lines } = capture();
+    inRequest('req-1', () => {
+      logger.info('request', { route: 'graphql', status: 200 });
+      logger.warn('idle connection failed', { error: 'x' });
+    });
+    expect(lines.map(({ time: _time, ...line }) => line)).toEqual([
+      { level: 'info', requestId: 'req-1', route: 'graphql', status: 200, message: 'request' },
+      { level: 'warn', requestId: 'req-1', error: 'x', message: 'idle connection failed' },
+    ]);
+  });
+});
 
 describe('logging without personal data', () => {
   it('drops the SQL and the row MikroORM puts around a database error', () => {
