@@ -126,6 +126,27 @@ export async function apartPairs(
   return [...pairs.values()];
 }
 
+/** Records one do-not-merge on `pairs` (apartPairs); returns the id of the first pair's. */
+export async function recordApart(
+  em: EntityManager,
+  at: Date,
+  pairs: [string, string][],
+  decidedBy: string,
+  reason: string,
+): Promise<string> {
+  const [first] = await recordDecisions(
+    em,
+    at,
+    pairs.map((records) => ({
+      records,
+      verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+      decidedBy,
+      reason,
+    })),
+  );
+  return first!.id;
+}
+
 /**
  * Records that have just joined a customer (`recordIds`, where they are now) take on the
  * do-not-merge decisions its other records hold, as made (same steward, time and reason: one

@@ -17,6 +17,7 @@ import {
   apartPairs,
   earliestRecords,
   extendApart,
+  recordApart,
   recordDecisions,
   type SavedDecision,
 } from './decisions';
@@ -1233,17 +1234,8 @@ async function undoDecision(
   if (merge.kind === MergeKind.AUTOMATIC) {
     const pairs = await apartPairs(em, merge.survivor_id, merge.absorbed_id);
     if (pairs.length === 0) return undefined;
-    const [saved] = await recordDecisions(
-      em,
-      at,
-      pairs.map((records) => ({
-        records,
-        verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
-        decidedBy: by,
-        reason,
-      })),
-    );
-    return { id: saved!.id, verdict: MatchVerdict.DIFFERENT_CUSTOMERS };
+    const id = await recordApart(em, at, pairs, by, reason);
+    return { id, verdict: MatchVerdict.DIFFERENT_CUSTOMERS };
   }
   const recorded = merge.journal.decision;
   if (!recorded) return undefined;

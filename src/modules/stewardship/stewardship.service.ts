@@ -16,7 +16,7 @@ import { CustomerView } from '../customer/customer.type';
 import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
-import { apartPairs, recordDecisions } from './decisions';
+import { apartPairs, recordApart, recordDecisions } from './decisions';
 import { freeText } from '../ingestion/field-rules';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
@@ -152,16 +152,7 @@ export class StewardshipService {
       }
       const records = pairs[0]!;
       const at = this.clock.now();
-      const [decision] = await recordDecisions(
-        em,
-        at,
-        pairs.map((records) => ({
-          records,
-          verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
-          decidedBy: byOf(actor),
-          reason: why,
-        })),
-      );
+      const decision = await recordApart(em, at, pairs, byOf(actor), why);
       const rejected = await this.rejectOpenBetween(em, a, b, actor, why, at);
       await this.record(em, actor, {
         action: AuditAction.MATCH_DECISION,
@@ -172,11 +163,11 @@ export class StewardshipService {
           customers: [a, b],
           records,
           pairs: pairs.length,
-          decision: decision!.id,
+          decision,
           reviewsRejected: rejected,
         },
       });
-      return decision!.id;
+      return decision;
     });
   }
 
@@ -265,19 +256,9 @@ export class StewardshipService {
         review.record_a_id,
         review.record_b_id,
       ]);
-      const [saved] = await recordDecisions(
-        em,
-        at,
-        pairs.map((records) => ({
-          records,
-          verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
-          decidedBy: byOf(actor),
-          reason: why,
-        })),
-      );
       return {
         verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
-        decision: saved!.id,
+        decision: await recordApart(em, at, pairs, byOf(actor), why),
         reviewsRejected: rejected,
       };
     });
