@@ -401,12 +401,18 @@ describe('underwriting risk history', () => {
     }
   });
 
-  it('finds by plate the car that carries it now, whatever was written last', async () => {
-    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(11)] });
-    const [{ cif_no: holder }] = await hub.sql<{ cif_no: string }>(
+  /** The CIF number of customer record `n`, ingested. */
+  const holderOf = async (n: number) => {
+    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+    const [{ cif_no: cifNo }] = await hub.sql<{ cif_no: string }>(
       'select cif_no from customer where id = $1',
       [created.data!.ingestCustomers.records[0].id],
     );
+    return cifNo;
+  };
+
+  it('finds by plate the car that carries it now, whatever was written last', async () => {
+    const holder = await holderOf(11);
     const today = hub.clock.today();
     const car = (n: number, plate: string, start: number, overrides: object = {}) =>
       autoPolicyRecord(n, holder, {
@@ -451,11 +457,7 @@ describe('underwriting risk history', () => {
   });
 
   it('counts money paid on a claim later withdrawn, though not the claim', async () => {
-    const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(12)] });
-    const [{ cif_no: holder }] = await hub.sql<{ cif_no: string }>(
-      'select cif_no from customer where id = $1',
-      [created.data!.ingestCustomers.records[0].id],
-    );
+    const holder = await holderOf(12);
     const today = hub.clock.today();
     const policyNo = 'PWD00000095';
     const policy = await hub.gql(INGEST_POLICIES, {
