@@ -454,6 +454,19 @@ const CASES: HostileCase[] = [
     extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
   },
   {
+    name: 'the same cost bomb with its page sizes as variable defaults the request leaves out',
+    send: (hub) =>
+      postQuery(
+        hub,
+        `query ($n: Int = 100, $m: Int = 100) { marketingCustomers(first: $n) { nodes { cifNo
+            policies(first: $m) { nodes { parties { customer { cifNo
+              policies(first: $m) { nodes { policyNo } } } } } } } } }`,
+      ),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
+  },
+  {
     // What an editor sends when its operation name lags behind the text just typed.
     name: 'an operation name the document does not hold',
     send: (hub) =>
@@ -530,6 +543,16 @@ describe('a hostile caller, against the hub in production mode', () => {
       await answersAtOnce();
     },
   );
+
+  it('names the content type it refused without the personal values in it', async () => {
+    const refused = await post(hub, JSON.stringify({ query: READ }), {
+      'content-type': 'text/13800138000; x=zhang@example.com',
+    });
+    expect(refused.status).toBe(415);
+    const { message } = refused.body.errors![0];
+    expect(message).toMatch(/got "text\/\[digits\]; .*\[e-mail\]"$/);
+    expect(message).not.toMatch(/13800138000|zhang|example/);
+  });
 
   it('says which methods a 405 allows, and answers headers over the limit as any refusal', async () => {
     const put = await request(hub, {

@@ -6,6 +6,7 @@ import {
   isListType,
   isObjectType,
   Kind,
+  valueFromASTUntyped,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -52,6 +53,14 @@ export function operationCost(
       fragments.set(definition.name.value, definition);
     }
   }
+  // A variable the request leaves out runs with its declared default.
+  const values: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) {
+      values[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+    }
+  }
+  Object.assign(values, variables);
   const memo = new Map<string, number>();
   const visiting = new Set<string>();
 
@@ -106,7 +115,7 @@ export function operationCost(
         continue;
       }
       if (isConnection(named)) {
-        total += 1 + setCost(children, named, { page: pageSize(field, selection, variables) });
+        total += 1 + setCost(children, named, { page: pageSize(field, selection, values) });
         continue;
       }
       total += LIST_FACTOR ** listDepth(field.type) * (1 + setCost(children, named, undefined));

@@ -91,7 +91,7 @@ export class UnsupportedMediaTypeError extends Refusal {
       ErrorCode.UNSUPPORTED_MEDIA_TYPE,
       415,
       `POST bodies must be application/json (or application/graphql-response+json) in UTF-8, got ${
-        contentType ? JSON.stringify(contentType.slice(0, 100)) : 'no content type'
+        contentType ? JSON.stringify(maskPersonal(contentType.slice(0, 100))) : 'no content type'
       }`,
     );
   }
