@@ -664,7 +664,7 @@ describe('matching source records into golden records', () => {
 
   it('keeps two resident IDs in two customers when a third record bridges them, in any order', async () => {
     // P and Q are two people (two resident IDs). R is P by name, birth date and mobile, and
-    // Q by passport: whichever way R joins, P and Q never become one customer.
+    // Q by passport: whichever way R comes, P and Q never become one customer.
     for (const order of [['P', 'Q', 'R'], ['R', 'P', 'Q'], ['Q', 'R', 'P'], ['PQR']]) {
       const n = nextNumbers(2);
       const [birthP, birthQ] = [birthOf(n), birthOf(n + 1)];
@@ -704,13 +704,21 @@ describe('matching source records into golden records', () => {
         customerOf('POLICY_ADMIN', `Q-${n}`),
         customerOf('DEALER', `R-${n}`),
       ]);
-      // The shared passport is proof: R is Q's, and P stays apart.
-      expect({ order, pq: p === q, rq: r === q }).toEqual({ order, pq: false, rq: true });
+      // A passport number shared under another name is no proof: R is P's, by all the rest,
+      // Q stays apart, and a steward is asked about the passport.
+      expect({ order, pq: p === q, rp: r === p }).toEqual({ order, pq: false, rp: true });
       const documents = await hub.sql(
         `select count(*)::int as ids from identity_document where customer_id = $1 and type = 'RESIDENT_ID'`,
         [q],
       );
       expect(documents).toEqual([{ ids: 1 }]);
+      const reviews = await hub.sql(
+        `select m.rule, m.status from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+          where array[a.source_key, b.source_key] @> array[$1, $2]`,
+        [`Q-${n}`, `R-${n}`],
+      );
+      expect(reviews).toEqual([{ rule: 'SAME_DOCUMENT', status: 'OPEN' }]);
     }
   });
 

@@ -79,6 +79,9 @@ export const IDENTIFYING_DOCUMENT = {
   ORGANISATION: 'UNIFIED_SOCIAL_CREDIT_CODE',
 } as const;
 
+/** What a document other than the identifying one cannot overrule. */
+const PERSONAL_FIELDS: ReadonlySet<ComparisonField> = new Set(['name', 'birthDate', 'gender']);
+
 const DOCUMENT_LABELS: Record<string, string> = {
   RESIDENT_ID: 'resident ID',
   UNIFIED_SOCIAL_CREDIT_CODE: 'credit code',
@@ -109,7 +112,14 @@ export function compare(
   );
   const mistyped = (d: { type: string; number: string }) =>
     d.type === 'RESIDENT_ID' && !passesCheck(d.type)(d.number);
-  const shared = common.filter((d) => !mistyped(d)).sort((x, y) => x.type.localeCompare(y.type))[0];
+  // The identifying number first: it is proof where another document may not be.
+  const shared = common
+    .filter((d) => !mistyped(d))
+    .sort(
+      (x, y) =>
+        Number(y.type === IDENTIFYING_DOCUMENT[a.kind]) -
+          Number(x.type === IDENTIFYING_DOCUMENT[a.kind]) || x.type.localeCompare(y.type),
+    )[0];
   const evidence = [
     compareNames(a, b, context),
     ...(a.kind === 'INDIVIDUAL' ? [compareBirthDates(a, b), compareGenders(a, b)] : []),
@@ -118,17 +128,25 @@ export function compare(
     compareAddresses(a.addresses, b.addresses),
   ];
   if (shared) {
-    // The document is proof and links whatever the rest says; the rest is still scored, so
-    // that a steward sees a name that disagrees, and so that of a record's links to holders
-    // of one number (two that a steward kept apart) the record that agrees on the rest is
-    // taken first.
+    // The identifying number is proof and links whatever the rest says; the rest is still
+    // scored, so that a steward sees a name that disagrees, and so that of a record's links
+    // to holders of one number (two that a steward kept apart) the record that agrees on the
+    // rest is taken first. Another document's number is unique only with its issuer (a
+    // passport's country is not recorded), and carries no birth date or sex: where the name,
+    // the birth date or the sex disagrees, a steward decides.
     const document: Evidence = {
       field: 'identityDocument',
       outcome: 'AGREE',
       weight: agreementWeight('identityDocument'),
       detail: `same ${DOCUMENT_LABELS[shared.type] ?? 'document'}`,
     };
-    return { ...scored('SAME_DOCUMENT', thresholds, [document, ...evidence]), decision: 'LINK' };
+    const contradicted =
+      shared.type !== IDENTIFYING_DOCUMENT[a.kind] &&
+      evidence.some((e) => PERSONAL_FIELDS.has(e.field) && e.outcome === 'DISAGREE');
+    return {
+      ...scored('SAME_DOCUMENT', thresholds, [document, ...evidence]),
+      decision: contradicted ? 'REVIEW' : 'LINK',
+    };
   }
 
   const identifying = IDENTIFYING_DOCUMENT[a.kind];

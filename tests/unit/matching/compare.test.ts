@@ -101,6 +101,35 @@ describe('compare', () => {
       expect(same.score).toBeGreaterThan(other.score);
     });
 
+    it('asks a steward about a shared passport where the name, birth date or sex disagrees', () => {
+      const passport = [{ type: 'PASSPORT', number: 'E50001234' }];
+      const smith = person('John Smith', {
+        documents: passport,
+        birthDate: '1970-01-01',
+        gender: 'MALE',
+      });
+      const garcia = both(
+        smith,
+        person('Maria Garcia', { documents: passport, birthDate: '1985-05-05', gender: 'FEMALE' }),
+      );
+      expect(garcia).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'REVIEW' });
+      // One field is enough: a number is unique only with its issuing country.
+      const born = both(
+        smith,
+        person('John Smith', { documents: passport, birthDate: '1971-02-02' }),
+      );
+      expect(born.decision).toBe('REVIEW');
+      const same = both(smith, person('John Smith', { documents: passport }));
+      expect(same).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'LINK' });
+      // A resident ID shared as well is proof, whatever the passport's holder is called.
+      const shared = both(
+        person('王伟', { documents: [...passport, ...residentId(ID)] }),
+        person('李娜', { documents: [...passport, ...residentId(ID)] }),
+      );
+      expect(shared).toMatchObject({ rule: 'SAME_DOCUMENT', decision: 'LINK' });
+      expect(shared.evidence[0]!.detail).toBe('same resident ID');
+    });
+
     it('links a legacy 15-digit ID to its 18-character upgrade', () => {
       const result = both(
         person('李娜', { documents: residentId(upgradeLegacyResidentId('110105491231002')) }),
