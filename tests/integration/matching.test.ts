@@ -409,6 +409,46 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
+  it('merges the customer whose only record a source re-sends as another person into that person, and lets it follow the record back', async () => {
+    const n = nextNumbers(2);
+    const [pBirth, qBirth] = [birthOf(n), birthOf(n + 1)];
+    const unique = String.fromCodePoint(0x4e00 + (n % 2000));
+    const p = {
+      name: `夏侯${unique}瑶`,
+      gender: 'FEMALE',
+      birthDate: pBirth,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, pBirth, false) }],
+    };
+    const q = {
+      name: `夏侯${unique}璋`,
+      gender: 'MALE',
+      birthDate: qBirth,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, qBirth) }],
+    };
+    // P, the older customer, holds one record (the agency's); Q one of its own.
+    const agency = (person: Person) => ({ ...person, sourceSystem: 'AGENCY', sourceKey: `H-${n}` });
+    const [pa] = await ingest(agency(p));
+    const [qa] = await ingest({ ...q, sourceKey: `Q-${n}` });
+    const lookup = async (id: string) =>
+      (
+        await hub.gql(`query ($id: ID!) { customer(by: { id: $id }) { id name resolvedFrom } }`, {
+          id,
+        })
+      ).data!.customer;
+    // The agency's record turns out to be Q's: it joins Q, who keeps its id and name; P, left
+    // with nothing, resolves to Q.
+    const [toQ] = await ingest(agency(q));
+    expect(toQ).toMatchObject({ status: 'UPDATED', id: qa.id });
+    expect(await lookup(qa.id)).toEqual({ id: qa.id, name: q.name, resolvedFrom: null });
+    expect(await lookup(pa.id)).toEqual({ id: qa.id, name: q.name, resolvedFrom: pa.id });
+    // Corrected back: the record leaves Q, and P follows it.
+    const [back] = await ingest(agency(p));
+    expect(back.id).not.toBe(qa.id);
+    expect(await lookup(qa.id)).toEqual({ id: qa.id, name: q.name, resolvedFrom: null });
+    expect(await lookup(pa.id)).toMatchObject({ id: back.id, name: p.name });
+    expect(await customerOf('POLICY_ADMIN', `Q-${n}`)).toBe(qa.id);
+  });
+
   it('audits, per customer a record left, where it went and how many rows followed it', async () => {
     // Two people each: X, an app record without an ID, is P's and then, resent, Q's.
     const pair = async (roles: string[]) => {

@@ -1420,10 +1420,10 @@ describe('stewardship', () => {
     expect(await snapshot([a, c])).toEqual(before);
   });
 
-  it('takes along, when undone, a customer matching merged in since through a record that goes back', async () => {
+  it('brings nobody into its merge when the record it joined is re-sent as another customer, and is undone all the same', async () => {
     const n = nextNumbers(3);
-    // X and Y merged by a steward; Y's record then becomes Z's (Z's resident ID), which
-    // brings Z in; Z holds a policy under its CIF number.
+    // X and Y merged by a steward; the app then re-sends Y's record as Z (Z's resident ID);
+    // Z holds a policy under its CIF number.
     const [x] = await ingest(customerRecord(n));
     const [y] = await ingest(undocumented(n + 1, { sourceSystem: 'APP' }));
     const [z] = await ingest(customerRecord(n + 2, { sourceSystem: 'AGENCY' }));
@@ -1434,44 +1434,48 @@ describe('stewardship', () => {
     );
     expect(outcome.rejected).toBe(0);
     const merged = await merge(x!.id, y!.id);
-    await ingest(customerRecord(n + 2, { sourceSystem: 'APP', sourceKey: `PA-${n + 1}` }));
-    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
-    // Z follows its record, wherever that went: never to X, who holds none of Z's.
-    const [zRecord] = await hub.sql<{ customer_id: string }>(
-      `select customer_id from source_record where source_system = 'AGENCY' and source_key = $1`,
-      [`PA-${n + 2}`],
+    const [resent] = await ingest(
+      customerRecord(n + 2, { sourceSystem: 'APP', sourceKey: `PA-${n + 1}` }),
     );
-    const found = ok(await hub.gql(LOOKUP, { by: { cifNo: cifZ } }, Role.STEWARD)).customer;
-    expect(found.id).toBe(zRecord!.customer_id);
-    expect(found.id).not.toBe(x!.id);
-    const holders = await hub.sql<{ customer_id: string }>(
-      `select distinct pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
-       where p.policy_no = $1`,
-      [policy.policyNo],
-    );
-    expect(holders).toEqual([{ customer_id: zRecord!.customer_id }]);
-    // Z's own merge can be undone after, from where Z went: Z is back with its record and
-    // its policy, as undoing the two in the other order gives.
-    const [auto] = await hub.sql<{ id: string }>(
-      `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
-      [z!.id],
-    );
-    ok(await hub.gql(UNMERGE, { id: auto!.id, reason: REASON }, Role.STEWARD));
-    const back = ok(await hub.gql(LOOKUP, { by: { cifNo: cifZ } }, Role.STEWARD)).customer;
-    expect(back).toMatchObject({ id: z!.id, status: 'ACTIVE', resolvedFrom: null });
-    expect(
-      await hub.sql(
-        `select customer_id from source_record where source_system = 'AGENCY' and source_key = $1`,
-        [`PA-${n + 2}`],
-      ),
-    ).toEqual([{ customer_id: z!.id }]);
-    expect(
-      await hub.sql(
+    // The record goes to Z, and only it: the steward joined it to X under no resident ID, and
+    // X's and Z's differ. Z keeps its id and its policy, X its own record.
+    expect(resent).toMatchObject({ status: 'UPDATED', id: z!.id });
+    const holders = async () =>
+      hub.sql<{ source: string; customer_id: string }>(
+        `select source_system || ':' || source_key as source, customer_id from source_record
+         where source_key = any($1) order by 1`,
+        [[`PA-${n}`, `PA-${n + 1}`, `PA-${n + 2}`]],
+      );
+    const policyHolders = async () =>
+      hub.sql(
         `select distinct pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
          where p.policy_no = $1`,
         [policy.policyNo],
-      ),
-    ).toEqual([{ customer_id: z!.id }]);
+      );
+    expect(await holders()).toEqual([
+      { source: `AGENCY:PA-${n + 2}`, customer_id: z!.id },
+      { source: `APP:PA-${n + 1}`, customer_id: z!.id },
+      { source: `POLICY_ADMIN:PA-${n}`, customer_id: x!.id },
+    ]);
+    expect(await policyHolders()).toEqual([{ customer_id: z!.id }]);
+    expect(await hub.sql(`select id from customer_merge where absorbed_id = $1`, [z!.id])).toEqual(
+      [],
+    );
+    const found = ok(await hub.gql(LOOKUP, { by: { cifNo: cifZ } }, Role.STEWARD)).customer;
+    expect(found).toMatchObject({ id: z!.id, status: 'ACTIVE', resolvedFrom: null });
+    // Y followed its record; undoing the steward's merge gives Y back with it, and leaves Z
+    // and its policy alone.
+    expect(ok(await hub.gql(LOOKUP, { by: { id: y!.id } }, Role.STEWARD)).customer).toMatchObject({
+      id: z!.id,
+      resolvedFrom: y!.id,
+    });
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await holders()).toEqual([
+      { source: `AGENCY:PA-${n + 2}`, customer_id: z!.id },
+      { source: `APP:PA-${n + 1}`, customer_id: y!.id },
+      { source: `POLICY_ADMIN:PA-${n}`, customer_id: x!.id },
+    ]);
+    expect(await policyHolders()).toEqual([{ customer_id: z!.id }]);
   });
 
   describe('access', () => {

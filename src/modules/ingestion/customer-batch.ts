@@ -15,16 +15,16 @@ import {
   type ScoredPair,
 } from '../matching/cluster';
 import { MergeKind } from '../golden/customer-merge.entity';
-import type { MatchVerdict } from '../golden/match-decision.entity';
+import { MatchVerdict } from '../golden/match-decision.entity';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
 import { recomputeGolden, type NewCustomer } from '../golden/survivorship';
-import type { MatchContext, MatchRecord } from '../matching/compare';
+import { IDENTIFYING_DOCUMENT, type MatchContext, type MatchRecord } from '../matching/compare';
 import { countBucket, expectedHolders } from '../matching/name-frequency';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
 import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
-import { extendApart } from '../stewardship/decisions';
+import { documentsHeld, extendApart } from '../stewardship/decisions';
 import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
 
@@ -53,6 +53,8 @@ interface StoredRecord extends Holding {
   branchId: string;
   name: string;
   match: MatchRecord;
+  /** Digests (hex) of its identifying documents, as a steward's decision keeps them. */
+  documents: string[];
   nameKey: string | null;
   namePinyin: string | null;
   evidence: unknown;
@@ -90,6 +92,9 @@ interface BlockingKeys {
 const BATCH_KEYS_LOCKED = 2_000;
 
 const hex = (b: Buffer) => b.toString('hex');
+
+/** The documents that tell customers apart, of either kind. */
+const IDENTIFYING: ReadonlySet<string> = new Set(Object.values(IDENTIFYING_DOCUMENT));
 const keyOf = (r: { sourceSystem: string; sourceKey: string }) =>
   `${r.sourceSystem}:${r.sourceKey}`;
 const json = (value: unknown) => JSON.stringify(value);
@@ -245,7 +250,15 @@ export class CustomerBatch {
       .map(({ group }) => group);
     // The batch's own records were with customers too: those count where they stay.
     const held: Holding[] = [...stored, ...batchHeld];
-    const plan = planCustomers(groups, held, seeds, new Set(ids.values()));
+    // Records the source re-sent under another name: where a customer held no other, it is
+    // the customer that moved.
+    const renamed = new Set(
+      active.flatMap((r) => {
+        const was = existing.get(keyOf(r));
+        return was?.nameKey != null && was.nameKey !== r.names.key ? [was.id] : [];
+      }),
+    );
+    const plan = planCustomers(groups, held, seeds, new Set(ids.values()), renamed);
     for (const id of carriers) {
       const customer = plan.customerOf.get(id);
       if (customer) plan.touched.add(customer);
@@ -326,13 +339,24 @@ export class CustomerBatch {
     const stored = await this.storedRecords(neighbourhood, [...ids.values()]);
     const context = await this.context(stored, records, existing, generic);
     const byKey = new Map<string, ClusterRecord>();
-    for (const s of stored) byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
+    const documents = new Map<string, string[]>();
+    for (const s of stored) {
+      byKey.set(s.key, { id: s.id, key: s.key, match: s.match });
+      documents.set(s.id, s.documents);
+    }
     for (const r of records) {
       const id = ids.get(r.index)!;
       byKey.set(keyOf(r), { id, key: keyOf(r), match: matchRecordOf(id, r) });
+      documents.set(
+        id,
+        r.identifiers.filter((i) => IDENTIFYING.has(i.kind)).map((i) => hex(i.hash)),
+      );
     }
     const regionRecords = [...byKey.values()];
-    const verdicts = await this.verdicts(regionRecords.map((r) => r.id));
+    const verdicts = await this.verdicts(
+      regionRecords.map((r) => r.id),
+      documents,
+    );
     const clusters = cluster(regionRecords, verdicts, context, this.settings.thresholds);
     return { stored, byKey, clusters };
   }
@@ -736,6 +760,7 @@ export class CustomerBatch {
         namePinyin: row.name_pinyin,
         evidence: row.link_evidence,
         name: row.name,
+        documents: row.identifiers.filter((i) => IDENTIFYING.has(i.kind)).map((i) => i.hash),
         match: {
           id: row.id,
           kind: row.kind,
@@ -815,16 +840,37 @@ export class CustomerBatch {
     };
   }
 
-  private async verdicts(ids: string[]) {
+  /**
+   * The steward decisions on these records. A SAME_CUSTOMER stands for the identifying
+   * documents the two held when the steward decided (`documents`, each record's now): once a
+   * source gives either another, the pair is matched on what it says now, so a record that a
+   * steward joined to a customer and its source then re-sent as someone else does not bring
+   * that someone's customer along.
+   */
+  private async verdicts(ids: string[], documents: Map<string, string[]>) {
     const rows = await boundSql<
-      { record_a_id: string; record_b_id: string; verdict: MatchVerdict }[]
+      {
+        record_a_id: string;
+        record_b_id: string;
+        verdict: MatchVerdict;
+        documents: string | null;
+      }[]
     >(
       this.em,
-      `select record_a_id, record_b_id, verdict from match_decision
+      `select record_a_id, record_b_id, verdict, documents from match_decision
        where record_a_id = any(?::uuid[]) or record_b_id = any(?::uuid[])`,
       [pgArray(ids), pgArray(ids)],
     );
-    return rows.map((r) => ({ a: r.record_a_id, b: r.record_b_id, verdict: r.verdict }));
+    const lapsed = (row: (typeof rows)[number]) =>
+      row.verdict === MatchVerdict.SAME_CUSTOMER &&
+      row.documents !== null &&
+      documents.has(row.record_a_id) &&
+      documents.has(row.record_b_id) &&
+      row.documents !==
+        documentsHeld(documents.get(row.record_a_id)!, documents.get(row.record_b_id)!);
+    return rows
+      .filter((r) => !lapsed(r))
+      .map((r) => ({ a: r.record_a_id, b: r.record_b_id, verdict: r.verdict }));
   }
 
   private async writeRecords(
@@ -1053,14 +1099,16 @@ function splitOff(stored: StoredRecord[], batchHeld: Holding[], groups: string[]
  * Which customer each group of records is. A customer stays with the group holding most
  * of its records that the batch did not change, or of all its records where it changed
  * every one (ties: the group with the earliest of them); a group that several
- * customers stay with keeps the oldest, and the others are merged into it; a group no
- * customer stays with is a new customer. Ids handed out keep resolving either way.
+ * customers stay with keeps the oldest of those holding a record the batch did not rename
+ * (the oldest of all where none does), and the others are merged into it; a group no customer stays with
+ * is a new customer. Ids handed out keep resolving either way.
  */
 function planCustomers(
   groups: string[][],
   held: Holding[],
   seeds: Map<string, NewCustomer>,
   batchIds: Set<string>,
+  renamed: Set<string>,
 ): CustomerPlan {
   const storedById = new Map(held.map((s) => [s.id, s]));
   const groupOf = new Map<string, number>();
@@ -1068,7 +1116,9 @@ function planCustomers(
 
   const byCustomer = new Map<string, Holding[]>();
   for (const s of held) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
-  const homes = new Map<number, Holding[]>();
+  // Per group, the first record of each customer staying with it, and whether the customer
+  // kept a record the batch did not rename.
+  const homes = new Map<number, { first: Holding; kept: boolean }[]>();
   for (const held of byCustomer.values()) {
     // What the batch left as it was decides: a record the batch changed is what moved, and
     // the id stays with the records that did not (a record sent anew with another person's
@@ -1086,15 +1136,22 @@ function planCustomers(
       ([ga, na], [gb, nb]) =>
         nb - na || Number(gb === groupOf.get(first.id)) - Number(ga === groupOf.get(first.id)),
     )[0][0];
-    homes.set(home, [...(homes.get(home) ?? []), first]);
+    const kept = held.some((r) => !renamed.has(r.id));
+    homes.set(home, [...(homes.get(home) ?? []), { first, kept }]);
   }
 
   const plan: CustomerPlan = { customerOf: new Map(), created: [], merges: [], touched: new Set() };
   groups.forEach((group, i) => {
-    const staying = (homes.get(i) ?? []).sort(
-      (x, y) =>
-        x.customerCreated.localeCompare(y.customerCreated) || x.cifNo.localeCompare(y.cifNo),
-    );
+    // A customer whose records the batch all renamed (its source re-sent them as someone
+    // else) is what moved: it is merged into the customer it joined, not that one into it.
+    const staying = (homes.get(i) ?? [])
+      .sort(
+        (x, y) =>
+          Number(y.kept) - Number(x.kept) ||
+          x.first.customerCreated.localeCompare(y.first.customerCreated) ||
+          x.first.cifNo.localeCompare(y.first.cifNo),
+      )
+      .map((home) => home.first);
     let customer: string;
     if (staying.length === 0) {
       customer = randomUUID();

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MatchVerdict } from '../golden/match-decision.entity';
+import { IDENTIFYING_DOCUMENT } from '../matching/compare';
 
 export interface DecisionRequest {
   /** Two source records, in any order: the decision keeps them in id order. */
@@ -14,6 +15,24 @@ export interface SavedDecision {
   /** The decision on the same pair that this one replaced, as it was; null if none. */
   replaced: Record<string, unknown> | null;
 }
+
+/**
+ * The identifying documents (resident IDs, credit codes) two source records hold, as
+ * match_decision.documents keeps them: their digests, distinct, sorted and comma-separated.
+ * {@link documentsHeld} gives the same from the digests in hand.
+ */
+export const documentsHeldSql = (a: string, b: string) =>
+  `(select coalesce(string_agg(distinct encode(si.value_hash, 'hex') collate "C", ','
+       order by encode(si.value_hash, 'hex') collate "C"), '')
+     from source_identifier si
+     where si.source_record_id in (${a}, ${b})
+       and si.kind in (${Object.values(IDENTIFYING_DOCUMENT)
+         .map((kind) => `'${kind}'`)
+         .join(', ')}))`;
+
+/** {@link documentsHeldSql} of records holding documents with these digests (hex). */
+export const documentsHeld = (...digests: string[][]) =>
+  [...new Set(digests.flat())].sort().join(',');
 
 /**
  * Records steward decisions between pairs of source records, one statement for all: a new
@@ -31,11 +50,12 @@ export async function recordDecisions(
          as d(n int, x uuid, y uuid, verdict text, decided_by text, reason text)),
      pair as (select n, least(x, y) as a, greatest(x, y) as b, verdict, decided_by, reason from asked),
      prior as (select d.* from match_decision d join pair p on d.record_a_id = p.a and d.record_b_id = p.b),
-     saved as (insert into match_decision (id, record_a_id, record_b_id, verdict, decided_by, decided_at, reason)
-       select gen_random_uuid(), a, b, verdict, decided_by, ?::timestamptz, reason from pair
+     saved as (insert into match_decision (id, record_a_id, record_b_id, verdict, decided_by, decided_at, reason, documents)
+       select gen_random_uuid(), a, b, verdict, decided_by, ?::timestamptz, reason,
+         ${documentsHeldSql('a', 'b')} from pair
        on conflict (record_a_id, record_b_id) do update set verdict = excluded.verdict,
          decided_by = excluded.decided_by, decided_at = excluded.decided_at,
-         reason = excluded.reason, updated_at = excluded.decided_at
+         reason = excluded.reason, documents = excluded.documents, updated_at = excluded.decided_at
        returning id, record_a_id, record_b_id)
      select p.n, s.id, (select to_jsonb(prior) from prior
          where prior.record_a_id = p.a and prior.record_b_id = p.b) as replaced
