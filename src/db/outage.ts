@@ -17,6 +17,10 @@ export function outageOf(error: unknown): UnavailableReason | undefined {
     if (
       /^08/.test(code) || // connection_exception
       ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, crash, starting, too many connections
+      // The database gone (dropped, or renamed while restored: invalid_catalog_name,
+      // database_dropped), or the hub's login refused (a rotated password): not the
+      // caller's request, and over once an operator puts it right.
+      ['3D000', '57P04', '28000', '28P01'].includes(code) ||
       // read_only_sql_transaction: a standby, or a primary demoted in a failover, takes no
       // writes until the hub reaches the new primary.
       code === '25006' ||

@@ -102,10 +102,12 @@ export const DEFAULT_BUSINESS_TIME_ZONE = 'Asia/Shanghai';
 
 /**
  * An IANA zone name (`Asia/Shanghai`, `UTC`). Offsets such as `+08:00` are refused: POSIX
- * rules make PostgreSQL read `TimeZone=+08:00` as eight hours *west* of Greenwich.
+ * rules make PostgreSQL read `TimeZone=+08:00` as eight hours *west* of Greenwich. So are
+ * names without an area but UTC: Node reads `CST` as Chicago where a Chinese operator means
+ * China, and PostgreSQL refuses it outright.
  */
 export function isTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z_]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  if (!/^[A-Za-z][A-Za-z_]*(\/[A-Za-z0-9_+-]+)+$|^UTC$/.test(zone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

@@ -489,6 +489,35 @@ describe('running the hub in production', () => {
     }
   });
 
+  it('answers 503 DATABASE_UNAVAILABLE while its database is gone, as readiness says', async () => {
+    const gone = await startTestHub({ config: { env: 'production' } });
+    try {
+      await dropDatabase(
+        process.env.CIF_TEST_ADMIN_URL!,
+        new URL(gone.databaseUrl).pathname.slice(1),
+      );
+      const response = await fetch(gone.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${gone.token(Role.FRONTLINE)}`,
+        },
+        body: JSON.stringify({ query: '{ customer(by: { cifNo: "C0000000001" }) { cifNo } }' }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      const body = (await response.json()) as { errors: { extensions: unknown }[] };
+      expect(body.errors[0]!.extensions).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        reason: 'DATABASE_UNAVAILABLE',
+      });
+      const ready = await fetch(new URL('/readyz', gone.url));
+      expect(ready.status).toBe(503);
+    } finally {
+      await gone.close();
+    }
+  });
+
   it('never creates the database DATABASE_URL names: a missing one fails the start', async () => {
     const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
     const name = `cif_hub_t_missing_${process.pid}_${Date.now()}`;

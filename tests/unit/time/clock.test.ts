@@ -65,6 +65,10 @@ describe('the business clock', () => {
     expect(isTimeZone('UTC+8')).toBe(false);
     expect(isTimeZone('Etc/GMT-8')).toBe(true);
     expect(isTimeZone('UTC')).toBe(true);
+    // Abbreviations: Node takes CST as Chicago's, PostgreSQL refuses it.
+    expect(isTimeZone('CST')).toBe(false);
+    expect(isTimeZone('PRC')).toBe(false);
+    expect(isTimeZone('Asia/Shanghai')).toBe(true);
   });
 
   it('adds calendar days across month and year ends', () => {
