@@ -133,6 +133,32 @@ describe('business days are Beijing days', () => {
     expect(await segment({ hasClaims: true, claimsWithinDays: 31 })).toContain(customer.cifNo);
   });
 
+  it('takes by default the claims of the 12 months the tier counts', async () => {
+    const covering = { effectiveDate: '2025-06-01', expiryDate: '2026-05-31' };
+    // A year ago to the day (1 January 2026, Beijing) is outside claimCount12m; the day after
+    // is inside.
+    const [outside, inside] = [
+      await customerWithPolicy(covering),
+      await customerWithPolicy(covering),
+    ];
+    expect((await claim(outside.policyNo, bj('2026-01-01T12:00:00'))).errors).toEqual([]);
+    expect((await claim(inside.policyNo, bj('2026-01-02T00:10:00'))).errors).toEqual([]);
+    const found = await segment({ hasClaims: true });
+    expect(found).toContain(inside.cifNo);
+    expect(found).not.toContain(outside.cifNo);
+    await hub.app.services.tiers.drainQueue();
+    const counts = await hub.gql(
+      `{ a: customer(by: { cifNo: "${outside.cifNo}" }) { tier { metrics { claimCount12m } } }
+         b: customer(by: { cifNo: "${inside.cifNo}" }) { tier { metrics { claimCount12m } } } }`,
+      {},
+      Role.UNDERWRITING,
+    );
+    expect(counts.data).toEqual({
+      a: { tier: { metrics: { claimCount12m: 0 } } },
+      b: { tier: { metrics: { claimCount12m: 1 } } },
+    });
+  });
+
   it('counts the risk-history windows in Beijing days, across the turn of the year', async () => {
     const customer = await customerWithPolicy({
       effectiveDate: '2025-06-01',

@@ -55,7 +55,8 @@ export class MarketingCustomerFilter {
 
   @Field(() => Int, {
     nullable: true,
-    description: 'The claims window for hasClaims, in days up to today (365 by default).',
+    description:
+      "The claims window for hasClaims: today and the N days before. By default the 12 months the tier's claimCount12m counts.",
   })
   claimsWithinDays?: number;
 

@@ -226,7 +226,7 @@ export class MarketingService {
     knownTiers('filter.tierChange.from', filter.tierChange?.from, this.ruleSets.tiersEverHeld);
     knownTiers('filter.tierChange.to', filter.tierChange?.to, this.ruleSets.tiersEverHeld);
     const expiring = days('filter.expiringWithinDays', filter.expiringWithinDays);
-    const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays) ?? 365;
+    const claimsWindow = days('filter.claimsWithinDays', filter.claimsWithinDays);
     // Tiers held now are the customer's current tier; tiers on a past date need the history.
     const current = filter.tiers?.length && !filter.tierAsOf ? filter.tiers : undefined;
 
@@ -300,10 +300,16 @@ export class MarketingService {
             where pp.customer_id = ${c.col('id')} and p.status = 'IN_FORCE' and ${policy.join(' and ')})`);
         }
         if (filter.hasClaims !== undefined && filter.hasClaims !== null) {
+          // By default the 12 months the tier's claimCount12m counts, not 365 days and today.
+          const today = c.param(this.clock.today(), 'date');
+          const since =
+            claimsWindow === undefined
+              ? `(${today} - interval '12 months')::date + 1`
+              : `${today} - ${c.param(claimsWindow, 'int')}`;
           where.push(`${filter.hasClaims ? '' : 'not '}exists (select 1 from policy_party pp
             join claim cl on cl.policy_id = pp.policy_id
             where pp.customer_id = ${c.col('id')} and cl.status not in ('REJECTED', 'WITHDRAWN')
-              and cl.accident_at >= ${startOfDay(`${c.param(this.clock.today(), 'date')} - ${c.param(claimsWindow, 'int')}`)})`);
+              and cl.accident_at >= ${startOfDay(since)})`);
         }
         const at = filter.tiers?.length
           ? endOfKnownDay(c, this.clock, 'filter.tierAsOf', filter.tierAsOf)

@@ -101,7 +101,10 @@ for (const key of METRIC_KEYS) {
   Field(METRIC_FIELD_TYPES[type], {
     // A ratio is null when nothing was earned; the other metrics always have a value.
     nullable: type === 'ratio',
-    description: `${definition} Unit: ${unit}.`,
+    description:
+      type === 'ratio'
+        ? `${definition} Unit: ${unit}. Shown rounded to 4 decimals; classes, risk gates and reasons compare the exact ratio, so 1.0000 can be above 1 (a reason then names it as 100.0025%).`
+        : `${definition} Unit: ${unit}.`,
   })(TierMetricsView.prototype, key);
   DerivedColumn(key)(TierMetricsView.prototype, key);
 }
