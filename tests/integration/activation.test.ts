@@ -300,8 +300,10 @@ describe('activating a rule set version', () => {
         .createRuleSetDraft as { id: string; valid: boolean };
     const tiers = await draft('TIER', tierDocument);
     const grants = await draft('ENTITLEMENT', grantDocument);
-    // Alone, each is checked against the other kind's active version, which it does not fit.
+    // Alone, each is checked against the other kind's active version, which it does not fit:
+    // as drafted, validated and activated.
     expect(grants.valid).toBe(false);
+    expect(tiers.valid).toBe(false);
     const validate = `query ($id: ID!, $with: ID) {
       validateRuleSetVersion(id: $id, alongWith: $with) { valid problems { rule } } }`;
     expect((await hub.gql(validate, { id: grants.id })).data!.validateRuleSetVersion.valid).toBe(
@@ -347,7 +349,15 @@ describe('activating a rule set version', () => {
       field: 'alongWith',
       rule: 'NOT_A_DRAFT',
     });
-    expect((await activateAndWait(hub, tiers.id)).job).toMatchObject({ state: 'FAILED' });
+    const aloneActivated = await hub.gql(
+      `mutation ($id: ID!) { activateRuleSetVersion(id: $id) { id } }`,
+      { id: tiers.id },
+    );
+    expect(aloneActivated.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: expect.stringMatching(/^activeEntitlementRules\.grants\[\d+\]\.tiers\[\d+\]$/),
+      rule: 'UNKNOWN_TIER',
+    });
     const wrong = await hub.gql(
       `mutation ($id: ID!, $with: ID) { activateRuleSetVersion(id: $id, alongWith: $with) { id } }`,
       { id: tiers.id, with: (await tierDraft(2750)).id },

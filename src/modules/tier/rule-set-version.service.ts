@@ -125,7 +125,26 @@ export class RuleSetVersionService {
         createdBy: `${caller.subject} (${caller.role})`,
       });
     });
-    return { version, ...this.validate(kind, document) };
+    return { version, ...this.aloneProblems(kind, document) };
+  }
+
+  /**
+   * A version's problems as activating it alone checks them: its own, and for a tier draft
+   * without any, the active entitlement rules' grants to tiers it renames or drops (they go
+   * with it, and the job would fail), under `activeEntitlementRules.`.
+   */
+  private aloneProblems(kind: RuleSetKind, document: unknown): Validation {
+    const own = this.validate(kind, document);
+    const grants = this.ruleSets.entitlement?.document;
+    if (kind !== RuleSetKind.TIER || !own.valid || !grants) return own;
+    const tiers = (document as TierRuleSetDocument).tiers.map((t) => t.code);
+    const fit = this.validate(RuleSetKind.ENTITLEMENT, grants, tiers);
+    const problems = fit.problems.map((p) => ({
+      ...p,
+      path: `activeEntitlementRules.${p.path}`,
+      message: `${p.message} (activate this version with alongWith: an entitlement draft that grants its tiers)`,
+    }));
+    return { valid: problems.length === 0, problems };
   }
 
   /**
@@ -149,21 +168,7 @@ export class RuleSetVersionService {
    */
   async validateVersion(id: string, alongWith?: string): Promise<Validation> {
     const version = await this.get(id);
-    if (alongWith === undefined) {
-      const own = this.validate(version.kind, version.document);
-      const grants = this.ruleSets.entitlement?.document;
-      if (version.kind !== RuleSetKind.TIER || !own.valid || !grants) return own;
-      // Activated alone, a tier draft goes with the active entitlement rules: a grant to a
-      // tier it renames or drops would fail the job, so it is a problem of the draft now.
-      const tiers = (version.document as unknown as TierRuleSetDocument).tiers.map((t) => t.code);
-      const fit = this.validate(RuleSetKind.ENTITLEMENT, grants, tiers);
-      const problems = fit.problems.map((p) => ({
-        ...p,
-        path: `activeEntitlementRules.${p.path}`,
-        message: `${p.message} (activate this version with alongWith: an entitlement draft that grants its tiers)`,
-      }));
-      return { valid: problems.length === 0, problems };
-    }
+    if (alongWith === undefined) return this.aloneProblems(version.kind, version.document);
     const other = await this.along(version, alongWith);
     const tiers = tiersOf(version, other);
     const own = this.validate(version.kind, version.document, tiers);
@@ -258,7 +263,17 @@ export class RuleSetVersionService {
   ): Promise<string> {
     requireHeadOffice(caller, COMPANY_WIDE);
     if (alongWith === undefined) {
-      await this.validDraft(id);
+      const version = await this.validDraft(id);
+      const [problem] = this.aloneProblems(version.kind, version.document).problems;
+      if (problem) {
+        throw new BadUserInputError(
+          `version ${version.version}: ${problem.path}: ${problem.message}`,
+          {
+            field: problem.path,
+            rule: problem.rule,
+          },
+        );
+      }
       return this.activations.start(actor, id);
     }
     const version = await this.get(id);
