@@ -188,11 +188,12 @@ export const policyRows = (time: SeedTime): RowSet => ({
   table: 'policy',
   columns: `id, created_at, updated_at, policy_no, line, product_code, channel, branch_id,
     effective_date, expiry_date, premium, sum_insured, status, renews_id, vehicle_id,
-    source_system, content_hash`,
-  select: `select id, ${time.now}, ${time.now}, policy_no, line, product, channel, branch_id,
-    effective, expiry, premium, sum_insured, status, renews_id, vehicle_id,
-    ${lit(SourceSystem.POLICY_ADMIN)}, md5(policy_no || '|' || status || '|' || premium::text)
-  from s_pol order by id`,
+    vehicle_plate, vehicle_use, vehicle_new_energy, source_system, content_hash`,
+  select: `select p.id, ${time.now}, ${time.now}, p.policy_no, p.line, p.product, p.channel,
+    p.branch_id, p.effective, p.expiry, p.premium, p.sum_insured, p.status, p.renews_id,
+    p.vehicle_id, v.plate, v.use, v.nev, ${lit(SourceSystem.POLICY_ADMIN)},
+    md5(p.policy_no || '|' || p.status || '|' || p.premium::text)
+  from s_pol p left join s_veh v on v.id = p.vehicle_id order by p.id`,
 });
 
 /** The policyholder and the insured of every policy: the customer, or a family member. */

@@ -288,7 +288,10 @@ export class ReadCompiler {
     path: string,
   ): string {
     if (spec.kind === 'column' || spec.kind === 'expression') {
-      let sql = spec.kind === 'column' ? row.col(spec.property) : spec.sql(row, statement.context);
+      let sql =
+        spec.kind === 'column'
+          ? row.col(spec.property)
+          : spec.sql(row, statement.context, statement.viewer);
       if (seen === 'masked') sql = spec.access!.mask!(sql, row);
       return leaf(sql, getNamedType(field.type));
     }

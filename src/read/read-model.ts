@@ -1,6 +1,6 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { FieldAccess } from '../auth/access';
-import type { RowRule } from '../auth/rows';
+import type { RowRule, Viewer } from '../auth/rows';
 import type { ActiveRuleSets } from '../modules/tier/active-rule-sets';
 import type { SqlScope } from './sql-scope';
 import type { BusinessClock } from '../time/clock';
@@ -46,7 +46,8 @@ export interface ColumnField extends FieldBase {
 /** A field without arguments: one that took some would be a relation, which declares them. */
 export interface ExpressionField extends FieldBase {
   kind: 'expression';
-  sql: (scope: SqlScope, context: ReadContext) => string;
+  /** `viewer`: for a value that depends on which rows the caller sees. */
+  sql: (scope: SqlScope, context: ReadContext, viewer: Viewer) => string;
 }
 
 /** A type-graphql `@ArgsType()` class. */

@@ -193,6 +193,66 @@ describe('who sees which records, wherever they appear', () => {
     });
   });
 
+  it('shows a car another branch insures now as the caller’s own policies describe it, and finds it by that plate only', async () => {
+    const today = hub.clock.today();
+    const [no, nn] = [nextNumber() * 2, nextNumber() * 2];
+    // O in Nanjing insured the car under its old plate; N in Hangzhou insures it now, re-plated
+    // and run as a taxi.
+    const ingested = await hub.gql(INGEST_CUSTOMERS, {
+      records: [
+        customerRecord(no, { branchCode: '3201' }),
+        customerRecord(nn, { branchCode: '3301' }),
+      ],
+    });
+    const [o, n] = await cifNumbers(
+      hub,
+      ingested.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
+    );
+    const [oldPlate, newPlate] = [plate(no), `浙A${String(nn % 100000).padStart(5, '0')}`];
+    const car = vin(no);
+    const policies = [
+      autoPolicyRecord(no, o!, {
+        ...coverFrom(today, 700),
+        status: 'EXPIRED',
+        vehicle: { vin: car, plate: oldPlate, use: 'FAMILY_PRIVATE' },
+      }),
+      autoPolicyRecord(nn, n!, {
+        ...coverFrom(today, 10),
+        vehicle: { vin: car, plate: newPlate, use: 'OPERATING' },
+      }),
+    ];
+    expect(
+      (await hub.gql(INGEST_POLICIES, { records: policies })).data!.ingestPolicies.accepted,
+    ).toBe(2);
+    const query = `query ($old: String!, $new: String!, $vin: String!, $cif: String!) {
+      byVin: vehicle(vin: $vin) { plate use }
+      byOld: vehicle(plate: $old) { vin }
+      byNew: vehicle(plate: $new) { vin }
+      holderOld: customer(by: { plate: $old }) { cifNo }
+      holderNew: customer(by: { plate: $new }) { cifNo }
+      own: customer(by: { cifNo: $cif }) { vehicles { plate use } policies { nodes { vehicle { plate } } } } }`;
+    const variables = { old: oldPlate, new: newPlate, vin: car, cif: o };
+    expect((await as(Role.FRONTLINE, '3201', query, variables)).data).toEqual({
+      byVin: { plate: oldPlate, use: 'FAMILY_PRIVATE' },
+      byOld: { vin: car },
+      byNew: null,
+      holderOld: { cifNo: o },
+      holderNew: null,
+      own: {
+        vehicles: [{ plate: oldPlate, use: 'FAMILY_PRIVATE' }],
+        policies: { nodes: [{ vehicle: { plate: oldPlate } }] },
+      },
+    });
+    // The head office sees the car as it is now.
+    expect((await as(Role.FRONTLINE, '0000', query, variables)).data).toMatchObject({
+      byVin: { plate: newPlate, use: 'OPERATING' },
+      byOld: null,
+      byNew: { vin: car },
+      holderOld: null,
+      holderNew: { cifNo: n },
+    });
+  });
+
   it('shows marketing only consenting customers of its subtree, in lists, counts, summaries and exports', async () => {
     const list = `{ marketingCustomers(first: 100) { totalCount nodes { cifNo } } }`;
     const ours = (cifs: string[]) => cifs.filter((cif) => [a, b, c].includes(cif)).sort();

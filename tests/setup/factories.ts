@@ -360,6 +360,17 @@ async function insertRows(hub: TestHub, table: string, rows: Record<string, unkn
  * carry no ingestion content hash: resending one of these records through ingestion updates
  * it rather than finding it unchanged. Returns the customers' CIF numbers.
  */
+/** A factory vehicle as a policy row describes it (and the vehicle row, from its latest). */
+function vehicleAsDescribed(vehicle: { plate: string; use: string }) {
+  const plate = checkPlate(vehicle.plate);
+  if (!plate.ok) throw new Error(`factory plate ${vehicle.plate} is invalid`);
+  return {
+    vehicle_plate: plate.value.normalized,
+    vehicle_use: vehicle.use,
+    vehicle_new_energy: plate.value.newEnergy,
+  };
+}
+
 export async function insertPortfolio(hub: TestHub, count: number, from = 1): Promise<string[]> {
   const sealer = new PiiSealer(
     new PiiHasher(TEST_SECRETS.piiHashKey),
@@ -543,14 +554,13 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
     hub,
     'vehicle',
     portfolio.map(({ policy: { vehicle }, ids }) => {
-      const plate = checkPlate(vehicle.plate);
-      if (!plate.ok) throw new Error(`factory plate ${vehicle.plate} is invalid`);
+      const described = vehicleAsDescribed(vehicle);
       return {
         id: ids.vehicle,
         vin: vehicle.vin,
-        plate: plate.value.normalized,
-        use: vehicle.use,
-        new_energy: plate.value.newEnergy,
+        plate: described.vehicle_plate,
+        use: described.vehicle_use,
+        new_energy: described.vehicle_new_energy,
       };
     }),
   );
@@ -558,6 +568,7 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
     hub,
     'policy',
     portfolio.map(({ policy: p, ids }) => ({
+      ...vehicleAsDescribed(p.vehicle),
       id: ids.policy,
       policy_no: p.policyNo,
       line: p.line,

@@ -1,3 +1,4 @@
+import { vehicleFound } from '../vehicle/vehicle.sql';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { LookupSource } from '../../read/read-session';
 import { checkMobile, checkPlate, checkUuid, checkVin, typedIdentifier } from '../../validation';
@@ -26,10 +27,10 @@ function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
     keyType: 'text',
     source: (c, k, viewer) => ({
       where: [
-        `${c.col('id')} = (select pp.customer_id from vehicle v
-          join policy p on p.vehicle_id = v.id
+        `${c.col('id')} = (select pp.customer_id from policy p
           join policy_party pp on pp.policy_id = p.id and pp.role = 'POLICYHOLDER'
-          where v.${column} = ${k} and ${seen(c, viewer, 'pp.customer_id')}
+          where p.vehicle_id = (select found.id from (${vehicleFound(c, column, k, viewer)}) found)
+            and ${seen(c, viewer, 'pp.customer_id')}
           order by p.effective_date desc, p.policy_no desc limit 1)`,
       ],
     }),

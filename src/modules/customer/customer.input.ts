@@ -33,13 +33,14 @@ export class CustomerLookup {
 
   @Field(() => String, {
     nullable: true,
-    description: "The policyholder of the vehicle's latest policy.",
+    description: "The policyholder of the latest of the vehicle's policies the caller sees.",
   })
   vin?: string;
 
   @Field(() => String, {
     nullable: true,
-    description: 'The policyholder of the latest policy of the vehicle with this plate.',
+    description:
+      'The policyholder of the latest policy the caller sees of the vehicle that policy gives this plate.',
   })
   plate?: string;
 }

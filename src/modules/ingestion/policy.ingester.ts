@@ -259,6 +259,9 @@ export async function ingestPolicy(
     status: record.status,
     renews: renews ?? undefined,
     vehicle: vehicleEntity,
+    vehiclePlate: vehicle?.plate ?? null,
+    vehicleUse: record.vehicle?.use ?? null,
+    vehicleNewEnergy: vehicle?.newEnergy ?? null,
     sourceSystem: record.sourceSystem,
     contentHash: hash,
   };

@@ -3,7 +3,7 @@ import { MONEY, SUM_INSURED } from '../../db/decimal-columns';
 import { BaseEntity } from '../../db/base.entity';
 import { Branch } from '../branch/branch.entity';
 import { SourceSystem } from '../customer/customer.enums';
-import { Vehicle } from '../vehicle/vehicle.entity';
+import { Vehicle, VehicleUse } from '../vehicle/vehicle.entity';
 import { LineOfBusiness, PolicyStatus, SalesChannel } from './policy.enums';
 
 /** `expiryDate` is the last day covered (policies run to 24:00 of that day). */
@@ -68,6 +68,21 @@ export class Policy extends BaseEntity<'version'> {
   @ManyToOne(() => Vehicle, { nullable: true, deleteRule: 'restrict' })
   @Index()
   vehicle?: Rel<Vehicle>;
+
+  /**
+   * The vehicle as this policy describes it. A car changes plate, use and owner over the
+   * years: a caller who sees some of its policies sees it as the latest of those describes
+   * it, never as another branch's customer's policy does.
+   */
+  @Property({ type: 'text', nullable: true })
+  @Index()
+  vehiclePlate?: string | null;
+
+  @Enum({ items: () => VehicleUse, type: 'text', nullable: true })
+  vehicleUse?: VehicleUse | null;
+
+  @Property({ type: 'boolean', nullable: true })
+  vehicleNewEnergy?: boolean | null;
 
   @Enum({ items: () => SourceSystem, type: 'text' })
   sourceSystem!: SourceSystem;

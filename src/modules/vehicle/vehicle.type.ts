@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
 import { AsOfArgs } from '../../graphql/common.args';
 import { ROWS } from '../../auth/rows';
-import { Column, ReadsFrom, Related, type Nested } from '../../read/read-model';
+import { Column, Expression, ReadsFrom, Related, type Nested } from '../../read/read-model';
 import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
 import {
@@ -12,6 +12,7 @@ import {
   scoreHistory,
 } from '../risk/risk-score.type';
 import { Vehicle, VehicleUse } from './vehicle.entity';
+import { describedBy } from './vehicle.sql';
 
 @ObjectType('Vehicle', { description: 'A vehicle by VIN; its history survives changes of owner.' })
 @ReadsFrom(() => Vehicle, { rows: ROWS.vehicle })
@@ -24,16 +25,19 @@ export class VehicleView {
   @Column({ access: FIELDS.vehicleIdentity })
   vin!: string;
 
-  @Field(() => String, { nullable: true })
-  @Column({ access: FIELDS.vehicleIdentity })
+  @Field(() => String, {
+    nullable: true,
+    description: 'As the latest of its policies the caller sees describes it.',
+  })
+  @Expression(describedBy('plate'), { access: FIELDS.vehicleIdentity })
   plate?: string;
 
-  @Field(() => VehicleUse)
-  @Column()
+  @Field(() => VehicleUse, { description: 'As the latest of its policies the caller sees says.' })
+  @Expression(describedBy('use'))
   use!: VehicleUse;
 
-  @Field(() => Boolean)
-  @Column()
+  @Field(() => Boolean, { description: 'As the latest of its policies the caller sees says.' })
+  @Expression(describedBy('newEnergy'))
   newEnergy!: boolean;
 
   @Field(() => [RiskScoreView], { description: 'The latest score of each stage.' })
