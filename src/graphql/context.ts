@@ -116,9 +116,12 @@ export async function createContext(
       reveal: () => new RevealService(em(), app.cipher, app.clock),
       trustedDocuments: () => app.trustedDocuments,
       stewardship: () =>
-        new StewardshipService(em(), app.clock, {
-          genericHolders: app.matching.genericHolders,
-        }),
+        new StewardshipService(
+          em(),
+          app.clock,
+          app.matching,
+          new PiiSealer(app.hasher, app.cipher),
+        ),
     }),
   };
 }

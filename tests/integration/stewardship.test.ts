@@ -1247,6 +1247,87 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
+  const SPLIT = `mutation ($record: ID!, $reason: String!) {
+    splitSourceRecord(recordId: $record, reason: $reason) { id sourceRecords { sourceKey } } }`;
+
+  it('splits a record matching linked wrongly off its customer, with what names it, for good', async () => {
+    const n = nextNumbers(2);
+    // The app's record of someone of the same name, mobile and e-mail joins X's customer.
+    const [x, y] = await ingest(
+      customerRecord(n),
+      undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }),
+    );
+    expect(y!.id).toBe(x!.id);
+    const [cifX] = await cifNumbers(hub, [x!.id]);
+    // A policy the app's owner holds, named by the app's source key; X's own, by CIF.
+    const [own, theirs] = [
+      autoPolicyRecord(n, cifX!),
+      autoPolicyRecord(n + 1, cifX!, {
+        parties: [
+          { role: 'POLICYHOLDER', customer: { sourceSystem: 'APP', sourceKey: `APP-${n}` } },
+        ],
+      }),
+    ];
+    expect(
+      ok(await hub.gql(INGEST_POLICIES, { records: [own, theirs] }, Role.INGEST)).ingestPolicies
+        .accepted,
+    ).toBe(2);
+    const [record] = await hub.sql<{ id: string }>(
+      `select id from source_record where source_system = 'APP' and source_key = $1`,
+      [`APP-${n}`],
+    );
+    const split = ok(
+      await hub.gql(SPLIT, { record: record!.id, reason: 'another person' }, Role.STEWARD),
+    ).splitSourceRecord;
+    expect(split.id).not.toBe(x!.id);
+    expect(split.sourceRecords).toEqual([{ sourceKey: `APP-${n}` }]);
+    const holders = async () =>
+      hub.sql<{ policy_no: string; customer_id: string }>(
+        `select p.policy_no, pp.customer_id from policy p join policy_party pp on pp.policy_id = p.id
+         where p.policy_no = any($1) and pp.role = 'POLICYHOLDER' order by 1`,
+        [[own.policyNo, theirs.policyNo]],
+      );
+    expect(await holders()).toEqual([
+      { policy_no: own.policyNo, customer_id: x!.id },
+      { policy_no: theirs.policyNo, customer_id: split.id },
+    ]);
+    // Sent again, changed or not, it stays apart; audited with the steward's reason.
+    const [again] = await ingest(
+      undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}`, gender: 'MALE' }),
+    );
+    expect(again!.id).toBe(split.id);
+    const [event] = await hub.sql<{ purpose: string; details: Record<string, unknown> }>(
+      `select purpose, details from audit_event where action = 'MATCH_DECISION'
+         and details->>'split' = $1`,
+      [record!.id],
+    );
+    expect(event).toMatchObject({
+      purpose: 'another person',
+      details: { from: x!.id, to: split.id, verdict: 'DIFFERENT_CUSTOMERS' },
+    });
+    // X's last record has nothing to leave; a merge joins the two again.
+    const [xRecord] = await hub.sql<{ id: string }>(
+      `select id from source_record where customer_id = $1`,
+      [x!.id],
+    );
+    const alone = await hub.gql(SPLIT, { record: xRecord!.id, reason: 'r' }, Role.STEWARD);
+    expect(alone.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'recordId',
+      rule: 'ONLY_RECORD',
+    });
+    await merge(x!.id, split.id);
+    expect(await holders()).toEqual([
+      { policy_no: own.policyNo, customer_id: x!.id },
+      { policy_no: theirs.policyNo, customer_id: x!.id },
+    ]);
+    const missing = await hub.gql(SPLIT, { record: randomUUID(), reason: 'r' }, Role.STEWARD);
+    expect(missing.errors?.[0]?.extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'recordId',
+    });
+  });
+
   /** Customers per tier as held at the end of `day`, as an administrator counts them. */
   const tiersOn = async (day: string) =>
     ok(

@@ -121,16 +121,7 @@ export class CustomerBatch {
 
   async write(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
     if (records.length === 0) return new Map();
-    // Every statement of a batch reads a neighbourhood through its keys. The planner cannot
-    // see how few rows a JSON or array parameter holds: at some sizes of file it prefers to
-    // scan whole tables, and the costs it then expects switch on JIT compilation, which took
-    // longer (about 0.5 s a statement) than the statements. For this transaction, neither.
-    // Records are written before the customers matching makes for them (see recomputeGolden).
-    await boundSql(
-      this.em,
-      `set local enable_seqscan = off; set local jit = off;
-       set constraints source_record_customer_id_foreign deferred`,
-    );
+    await this.settle();
     const waiting = this.metrics?.matchingLockSeconds.startTimer({ phase: 'wait' });
     const scope = await this.lock(records);
     waiting?.({ scope });
@@ -140,6 +131,33 @@ export class CustomerBatch {
     } finally {
       holding?.();
     }
+  }
+
+  /**
+   * Matches stored records again, with their neighbourhood, as a batch's own records are:
+   * after a steward split `moving` off their customer (do-not-merge recorded between them and
+   * its other records), so that they, not their companions, leave it, and go to a new
+   * customer or one they match. The caller holds the whole matching space.
+   */
+  async reevaluate(moving: string[]): Promise<void> {
+    if (moving.length === 0) return;
+    await this.settle();
+    await this.matchAndWrite([], moving);
+  }
+
+  /**
+   * Every statement of a batch reads a neighbourhood through its keys. The planner cannot
+   * see how few rows a JSON or array parameter holds: at some sizes of file it prefers to
+   * scan whole tables, and the costs it then expects switch on JIT compilation, which took
+   * longer (about 0.5 s a statement) than the statements. For this transaction, neither.
+   * Records are written before the customers matching makes for them (see recomputeGolden).
+   */
+  private async settle(): Promise<void> {
+    await boundSql(
+      this.em,
+      `set local enable_seqscan = off; set local jit = off;
+       set constraints source_record_customer_id_foreign deferred`,
+    );
   }
 
   /**
@@ -172,7 +190,11 @@ export class CustomerBatch {
     );
   }
 
-  private async matchAndWrite(records: PreparedCustomer[]): Promise<Map<number, BatchOutcome>> {
+  /** `moving`: stored records matched again that are what moves (see reevaluate). */
+  private async matchAndWrite(
+    records: PreparedCustomer[],
+    moving: string[] = [],
+  ): Promise<Map<number, BatchOutcome>> {
     const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(records);
     const isUnchanged = (r: PreparedCustomer) =>
@@ -191,7 +213,7 @@ export class CustomerBatch {
       return outcomes;
     };
     const active = records.filter((r) => !isUnchanged(r));
-    if (active.length === 0) return answerUnchanged();
+    if (active.length === 0 && moving.length === 0) return answerUnchanged();
 
     const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
     // Replaced: the records the active ones rewrite. An unchanged resend stays as it is, and
@@ -204,9 +226,10 @@ export class CustomerBatch {
     const crossed = await this.nameBucketsCrossed(active, existing);
     // A value that turns generic or stops being changes every comparison of its carriers:
     // they are re-evaluated as the batch's own records are, with what shares a key with them.
-    const carriers = await this.carriersOf(
-      [...generic.values()].filter((g) => g.before !== g.after),
-    );
+    const carriers = [
+      ...(await this.carriersOf([...generic.values()].filter((g) => g.before !== g.after))),
+      ...moving,
+    ];
     const batch = { records: active, ids, existing, generic, crossed, carriers };
     // A stored record that regrouping splits off its customer may now join what shares a key
     // with it outside the neighbourhood (what its old companions kept apart): its keys join
@@ -258,7 +281,7 @@ export class CustomerBatch {
         return was?.nameKey != null && was.nameKey !== r.names.key ? [was.id] : [];
       }),
     );
-    const plan = planCustomers(groups, held, seeds, new Set(ids.values()), renamed);
+    const plan = planCustomers(groups, held, seeds, new Set([...ids.values(), ...moving]), renamed);
     for (const id of carriers) {
       const customer = plan.customerOf.get(id);
       if (customer) plan.touched.add(customer);

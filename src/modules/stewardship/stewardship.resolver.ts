@@ -10,6 +10,7 @@ import type { LookupSource } from '../../read/read-session';
 import { actorOf } from '../audit/audit-log';
 import { MAX_FREE_TEXT } from '../ingestion/field-rules';
 import { ReviewStatus } from '../golden/match-review.entity';
+import { CustomerView } from '../customer/customer.type';
 import {
   CustomerMergeView,
   MatchDecisionView,
@@ -148,6 +149,28 @@ export class StewardshipResolver {
       reason,
     );
     return context.read.lookup(info, MERGE_BY_ID, merge);
+  }
+
+  @Authorized(OPERATIONS.stewardship)
+  @Mutation(() => CustomerView, {
+    nullable: true,
+    description:
+      'Splits a source record off the customer matching linked it to: do-not-merge between it and every other record of the customer, and the record matched again, so that it leaves for a new customer or one it matches, with what names it by its source key. The customer keeps its id and its other records; mergeCustomers joins the two again. Returns the customer the record is with now.',
+  })
+  async splitSourceRecord(
+    @IdArg('recordId') recordId: string,
+    @Arg('reason', () => String, REASON) reason: string,
+    @Ctx() context: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    const customer = await context.services.stewardship.splitRecord(
+      actorOf(context.caller, context.requestId),
+      context.read,
+      recordId,
+      reason,
+    );
+    const { lookup, key } = context.services.customerLookup.resolve({ id: customer });
+    return context.read.lookup(info, lookup, key);
   }
 
   @Authorized(OPERATIONS.stewardship)

@@ -20,6 +20,10 @@ import { apartPairs, recordApart, recordDecisions } from './decisions';
 import { freeText } from '../ingestion/field-rules';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
+import { SourceRecordView } from '../customer/source-record.type';
+import type { PiiSealer } from '../customer/pii-sealer';
+import { CustomerBatch } from '../ingestion/customer-batch';
+import type { MatchSettings } from '../matching/settings';
 
 /** A steward's reason, kept with the decision and in the audit log for good. */
 const reasonOf = (reason: string): string => freeText(reason, 'reason', true)!;
@@ -44,12 +48,18 @@ interface LockedReview {
  * audit entries; a record or customer the caller may not see is answered as a missing one.
  */
 export class StewardshipService {
+  /** Survivorship's settings (of the matching configuration). */
+  private readonly golden: Pick<MergeOptions, 'genericHolders'>;
+
   constructor(
     private readonly em: EntityManager,
     private readonly clock: BusinessClock,
-    /** Survivorship's settings (the matching configuration). */
-    private readonly golden: Pick<MergeOptions, 'genericHolders'> = {},
-  ) {}
+    private readonly matching: MatchSettings,
+    /** For matching a record a steward splits off again. */
+    private readonly sealer: PiiSealer,
+  ) {
+    this.golden = { genericHolders: matching.genericHolders };
+  }
 
   private readonly audit = new AuditLog(this.clock);
 
@@ -168,6 +178,67 @@ export class StewardshipService {
         },
       });
       return decision;
+    });
+  }
+
+  /**
+   * A record matching linked to a customer it is not: do-not-merge between it and every
+   * other record of the customer, and the record matched again, so that it leaves (to a new
+   * customer, or to one it matches) with the policy roles, claims and scores that name it
+   * by its source key; its companions and the customer's id stay. Returns the customer the
+   * record is with now. A merge joins the two again.
+   */
+  async splitRecord(
+    actor: AuditActor,
+    read: ReadSession,
+    recordId: string,
+    reason: string,
+  ): Promise<string> {
+    const why = reasonOf(reason);
+    const id = validOrThrow('recordId', checkUuid(recordId));
+    if (!(await read.seenIds(() => SourceRecordView, [id])).has(id)) {
+      throw new NotFoundError('recordId: no source record has this id', 'recordId');
+    }
+    return this.transaction(async (em) => {
+      const [held] = await em.execute<{ customer_id: string; others: string[] }[]>(
+        `select r.customer_id, array(select o.id from source_record o
+           where o.customer_id = r.customer_id and o.id <> r.id order by o.received_at, o.id) as others
+         from source_record r where r.id = ?::uuid for update`,
+        [id],
+      );
+      if (!held!.others.length) {
+        throw new ConflictError('recordId: the record is its customer’s only one', {
+          field: 'recordId',
+          rule: 'ONLY_RECORD',
+        });
+      }
+      const from = held!.customer_id;
+      const decision = await recordApart(
+        em,
+        this.clock.now(),
+        held!.others.map((other) => [id, other]),
+        byOf(actor),
+        why,
+      );
+      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate([id]);
+      const [now] = await em.execute<{ customer_id: string }[]>(
+        `select customer_id from source_record where id = ?::uuid`,
+        [id],
+      );
+      await this.record(em, actor, {
+        action: AuditAction.MATCH_DECISION,
+        target: { type: 'Customer', id: from },
+        purpose: why,
+        details: {
+          verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
+          split: id,
+          from,
+          to: now!.customer_id,
+          pairs: held!.others.length,
+          decision,
+        },
+      });
+      return now!.customer_id;
     });
   }
 
