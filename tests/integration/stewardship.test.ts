@@ -1247,6 +1247,44 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
+  it('leaves no customer of no record when undone after the absorbed customer followed its record back', async () => {
+    const n = nextNumbers(2);
+    const unique = String.fromCodePoint(0x4e00 + (n % 2000));
+    const p = customerRecord(n, {
+      sourceSystem: 'APP',
+      sourceKey: `E-${n}`,
+      name: `东方${unique}睿`,
+    });
+    const q = customerRecord(n + 1, { name: `西门${unique}妍` });
+    const [pa, qa] = await ingest(p, q);
+    // P's only record is re-sent as Q: P is merged into Q. Sent back as P, it leaves for a
+    // customer made for it, which P follows.
+    const [toQ] = await ingest({ ...q, sourceSystem: 'APP', sourceKey: `E-${n}` });
+    expect(toQ!.id).toBe(qa!.id);
+    const [back] = await ingest(p);
+    expect(back!.id).not.toBe(pa!.id);
+    const [merge] = await hub.sql<{ id: string }>(
+      `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
+      [pa!.id],
+    );
+    ok(await hub.gql(UNMERGE, { id: merge!.id, reason: REASON }, Role.STEWARD));
+    // P is back with its record, and the customer made for it follows it there.
+    const customersOf = await hub.sql<{ id: string; status: string; records: number }>(
+      `select c.id, c.status, (select count(*)::int from source_record sr where sr.customer_id = c.id) as records
+       from customer c where c.id = any($1) order by c.status, c.id`,
+      [[pa!.id, qa!.id, back!.id]],
+    );
+    expect(customersOf).toEqual(
+      [
+        { id: pa!.id, status: 'ACTIVE', records: 1 },
+        { id: qa!.id, status: 'ACTIVE', records: 1 },
+        { id: back!.id, status: 'MERGED', records: 0 },
+      ].sort((x, y) => x.status.localeCompare(y.status) || x.id.localeCompare(y.id)),
+    );
+    const found = ok(await hub.gql(LOOKUP, { by: { id: back!.id } }, Role.STEWARD)).customer;
+    expect(found).toMatchObject({ id: pa!.id, resolvedFrom: back!.id });
+  });
+
   const SPLIT = `mutation ($record: ID!, $reason: String!) {
     splitSourceRecord(recordId: $record, reason: $reason) { id sourceRecords { sourceKey } } }`;
 
@@ -1501,7 +1539,7 @@ describe('stewardship', () => {
     expect(await snapshot([a, c])).toEqual(before);
   });
 
-  it('brings nobody into its merge when the record it joined is re-sent as another customer, and is undone all the same', async () => {
+  it('brings nobody into its merge when the record it joined is re-sent as another customer, and is then not undone', async () => {
     const n = nextNumbers(3);
     // X and Y merged by a steward; the app then re-sends Y's record as Z (Z's resident ID);
     // Z holds a policy under its CIF number.
@@ -1544,16 +1582,21 @@ describe('stewardship', () => {
     );
     const found = ok(await hub.gql(LOOKUP, { by: { cifNo: cifZ } }, Role.STEWARD)).customer;
     expect(found).toMatchObject({ id: z!.id, status: 'ACTIVE', resolvedFrom: null });
-    // Y followed its record; undoing the steward's merge gives Y back with it, and leaves Z
-    // and its policy alone.
+    // Y followed its record. Taken back, the record would make two customers of Z's resident
+    // ID: the merge is not undone, and nothing changes.
     expect(ok(await hub.gql(LOOKUP, { by: { id: y!.id } }, Role.STEWARD)).customer).toMatchObject({
       id: z!.id,
       resolvedFrom: y!.id,
     });
-    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    const undone = await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD);
+    expect(undone.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'mergeId',
+      rule: 'RECORDS_MOVED',
+    });
     expect(await holders()).toEqual([
       { source: `AGENCY:PA-${n + 2}`, customer_id: z!.id },
-      { source: `APP:PA-${n + 1}`, customer_id: y!.id },
+      { source: `APP:PA-${n + 1}`, customer_id: z!.id },
       { source: `POLICY_ADMIN:PA-${n}`, customer_id: x!.id },
     ]);
     expect(await policyHolders()).toEqual([{ customer_id: z!.id }]);

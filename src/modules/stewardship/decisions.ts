@@ -21,14 +21,17 @@ export interface SavedDecision {
  * match_decision.documents keeps them: their digests, distinct, sorted and comma-separated.
  * {@link documentsHeld} gives the same from the digests in hand.
  */
+/** The identifying document types, as a SQL list: `'RESIDENT_ID', ...`. */
+export const IDENTIFYING_KINDS_SQL = Object.values(IDENTIFYING_DOCUMENT)
+  .map((kind) => `'${kind}'`)
+  .join(', ');
+
 export const documentsHeldSql = (a: string, b: string) =>
   `(select coalesce(string_agg(distinct encode(si.value_hash, 'hex') collate "C", ','
        order by encode(si.value_hash, 'hex') collate "C"), '')
      from source_identifier si
      where si.source_record_id in (${a}, ${b})
-       and si.kind in (${Object.values(IDENTIFYING_DOCUMENT)
-         .map((kind) => `'${kind}'`)
-         .join(', ')}))`;
+       and si.kind in (${IDENTIFYING_KINDS_SQL}))`;
 
 /** {@link documentsHeldSql} of records holding documents with these digests (hex). */
 export const documentsHeld = (...digests: string[][]) =>

@@ -17,6 +17,7 @@ import {
   apartPairs,
   earliestRecords,
   extendApart,
+  IDENTIFYING_KINDS_SQL,
   recordApart,
   recordDecisions,
   type SavedDecision,
@@ -998,6 +999,27 @@ export async function unmergeCustomers(
       );
     }
   }
+  // Records that matching moved on to another customer because of the identity document
+  // they carry now (a source re-sent them as that person) belong with it: taken back, they
+  // would make two customers of one resident ID or credit code.
+  if (holder !== survivor) {
+    const [shared] = await run<{ one: number }>(
+      em,
+      `select 1 as one from source_record back
+       join source_identifier bi on bi.source_record_id = back.id
+         and bi.kind in (${IDENTIFYING_KINDS_SQL})
+       join source_identifier hi on hi.kind = bi.kind and hi.value_hash = bi.value_hash
+       join source_record kept on kept.id = hi.source_record_id and kept.customer_id = :holder::uuid
+       where back.customer_id = :absorbed::uuid limit 1`,
+      { absorbed, holder },
+    );
+    if (shared) {
+      throw new ConflictError(
+        `the records customer ${absorbed} held have since moved to customer ${holder}, whose identity document they now carry: undoing the merge would part one document's records`,
+        { field: 'mergeId', rule: 'RECORDS_MOVED' },
+      );
+    }
+  }
   const repointed = await followRecordsOfMerged(em, [...new Set([survivor, holder, absorbed])], at);
   // Each row with the customer its reference names now: what was written for the absorbed
   // customer while it was merged away goes back to it, and a row its source re-sent naming
@@ -1051,6 +1073,34 @@ export async function unmergeCustomers(
        unmerge_reason = :reason, updated_at = :at::timestamptz where id = :id::uuid`,
     { at, by, reason, id: mergeId },
   );
+  // A customer that matching made for the absorbed customer's records after they left the
+  // survivor holds nothing now that they are back: it follows them, as a merged-away
+  // customer does (its id and anything written under its CIF number go to the absorbed
+  // one), rather than stay an active customer of no record.
+  let emptied: string | undefined;
+  if (holder !== survivor) {
+    const [{ held: left }] = (await run<{ held: number }>(
+      em,
+      `select count(*)::int as held from source_record where customer_id = :holder::uuid`,
+      { holder },
+    )) as [{ held: number }];
+    if (left === 0) {
+      [emptied] = await mergeCustomers(
+        em,
+        clock,
+        [
+          {
+            survivorId: absorbed,
+            absorbedId: holder,
+            kind: MergeKind.AUTOMATIC,
+            mergedBy: by,
+            reason: `its records went back to customer ${absorbed} with merge ${mergeId} undone`,
+          },
+        ],
+        options,
+      );
+    }
+  }
   await recomputeCustomers(em, [...new Set([survivor, holder, absorbed])], options);
   await queueTiers(em, [survivor, holder, absorbed, ...repointed.map((m) => m.to)], 'unmerge');
   await em.insertMany(AuditEvent, [
@@ -1064,6 +1114,7 @@ export async function unmergeCustomers(
         survivor,
         absorbed,
         ...(holder !== survivor && { heldBy: holder }),
+        ...(emptied && { emptiedMergedBy: emptied }),
         restored,
         followed,
         decision,
