@@ -255,10 +255,14 @@ export function cluster(
     if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b, 'verdict');
   }
   // Two records with different identity documents are two customers, whatever joins them:
-  // a name and birth date shared with both must not make them one.
+  // a name and birth date shared with both must not make them one. So are two holders of
+  // one passport or permit number who disagree on name, birth date or sex (compare leaves
+  // them to a steward): a third record bearing the number does not decide for the steward.
   for (const pair of pairs.values()) {
-    if (pair.comparison.rule === 'CONFLICTING_DOCUMENT')
-      groups.keepApart(pair.a, pair.b, 'document');
+    const { rule, decision } = pair.comparison;
+    if (rule === 'CONFLICTING_DOCUMENT') groups.keepApart(pair.a, pair.b, 'document');
+    else if (rule === 'SAME_DOCUMENT' && decision === 'REVIEW')
+      groups.keepApart(pair.a, pair.b, 'holders');
   }
   // A shared document is proof: it outranks any score.
   const strongestFirst = (x: ScoredPair, y: ScoredPair) =>
@@ -336,9 +340,12 @@ function spanningLinks(
   return links;
 }
 
+type Reason = 'verdict' | 'document' | 'holders';
+
 /**
- * Union-find over record ids that refuses to join two groups a steward kept apart, or two
- * whose records hold different identity documents. A steward's SAME_CUSTOMER overrules the
+ * Union-find over record ids that refuses to join two groups a steward kept apart, two
+ * whose records hold different identity documents, or two whose records hold one passport
+ * or permit number and disagree on who holds it. A steward's SAME_CUSTOMER overrules the
  * documents (a merge of two customers holding two numbers is the steward's call), and so
  * does a document the two groups share: what a steward joined stays joined, and a record
  * bearing either number joins it.
@@ -349,6 +356,7 @@ class Groups {
   private readonly apartFrom = {
     verdict: new Map<string, Set<string>>(),
     document: new Map<string, Set<string>>(),
+    holders: new Map<string, Set<string>>(),
   };
 
   constructor(
@@ -371,8 +379,11 @@ class Groups {
     return root;
   }
 
-  /** `verdict`: a steward's DIFFERENT_CUSTOMERS; `document`: different identity documents. */
-  keepApart(a: string, b: string, why: 'verdict' | 'document'): void {
+  /**
+   * `verdict`: a steward's DIFFERENT_CUSTOMERS; `document`: different identity documents;
+   * `holders`: holders of one passport or permit number who disagree, for a steward to join.
+   */
+  keepApart(a: string, b: string, why: Reason): void {
     const apart = this.apartFrom[why];
     for (const [x, y] of [
       [a, b],
@@ -384,13 +395,18 @@ class Groups {
     }
   }
 
-  /** Whether some record of one group was kept apart from some record of the other. */
-  apart(rootA: string, rootB: string, why?: 'verdict' | 'document'): boolean {
+  /**
+   * Whether some record of one group was kept apart from some record of the other, for one
+   * of `whys` (by default those that no review task may propose joining).
+   */
+  apart(rootA: string, rootB: string, ...whys: Reason[]): boolean {
     const [small, other] =
       this.members.get(rootA)!.length <= this.members.get(rootB)!.length
         ? [rootA, rootB]
         : [rootB, rootA];
-    const maps = why ? [this.apartFrom[why]] : [this.apartFrom.verdict, this.apartFrom.document];
+    const maps = (whys.length ? whys : (['verdict', 'document'] as const)).map(
+      (why) => this.apartFrom[why],
+    );
     return this.members
       .get(small)!
       .some((id) =>
@@ -405,6 +421,7 @@ class Groups {
   join(a: string, b: string, forced = false): boolean {
     const [ra, rb] = [this.root(a), this.root(b)];
     if (ra === rb || this.apart(ra, rb, 'verdict')) return false;
+    if (!forced && this.apart(ra, rb, 'holders')) return false;
     if (!forced && this.documentsDiffer(ra, rb) && !this.share(ra, rb)) return false;
     const [big, small] =
       this.members.get(ra)!.length >= this.members.get(rb)!.length ? [ra, rb] : [rb, ra];

@@ -51,3 +51,52 @@ describe("a customer's link evidence", () => {
     expect([...result.links.keys()].sort()).toEqual(['e1', 'e2', 'e3', 'e4']);
   });
 });
+
+describe('holders of one passport number who disagree', () => {
+  const holder = (id: string, fields: Partial<MatchRecord>): ClusterRecord => ({
+    id,
+    key: `APP:${id}`,
+    match: {
+      id,
+      kind: 'INDIVIDUAL',
+      name: nameForms('INDIVIDUAL', 'Pawel Nowakowski'),
+      documents: [{ type: 'PASSPORT', number: 'G20000001' }],
+      mobiles: [],
+      emails: [],
+      addresses: [],
+      ...fields,
+    },
+  });
+
+  it('stay apart for a steward, whatever record bearing the number comes, in any order', () => {
+    const records = [
+      holder('g1', { birthDate: '1980-01-01', gender: 'MALE' }),
+      holder('g2', { birthDate: '1955-09-09', gender: 'FEMALE' }),
+      // Bears the number with neither a birth date nor a sex: it agrees with both.
+      holder('g3', {}),
+    ];
+    const context = {
+      nameFrequency: (name: MatchRecord['name']) => expectedHolders(name, 1, POPULATION),
+      totalRecords: POPULATION,
+      isGeneric: () => false,
+    };
+    for (const order of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+    ]) {
+      const result = cluster(
+        order.map((i) => records[i]!),
+        [],
+        context,
+        DEFAULT_THRESHOLDS,
+      );
+      const together = (a: string, b: string) =>
+        result.groups.some((group) => group.includes(a) && group.includes(b));
+      expect(together('g1', 'g2')).toBe(false);
+      // The bridge joins one of them, and the other pair goes to a steward.
+      expect(together('g1', 'g3') !== together('g2', 'g3')).toBe(true);
+      expect(result.reviews).toHaveLength(1);
+    }
+  });
+});
