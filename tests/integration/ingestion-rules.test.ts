@@ -568,6 +568,41 @@ describe('ingestion records one by one', () => {
       );
     });
 
+    it('take a renewal listed before the policy it renews, and a chain of three in any order', async () => {
+      const [{ n, cifNo }] = await customers(1);
+      const today = hub.clock.today();
+      const car = { vehicle: { vin: vin(n), plate: plate(n), use: 'FAMILY_PRIVATE' } };
+      const year = (back: number, renews?: string) =>
+        autoPolicyRecord(nextNumber(), cifNo, {
+          ...car,
+          effectiveDate: addDays(addYears(today, -back), -30),
+          expiryDate: addDays(addYears(today, 1 - back), -31),
+          status: back > 0 ? 'EXPIRED' : 'IN_FORCE',
+          ...(renews ? { renewsPolicyNo: renews } : {}),
+        });
+      const oldest = year(2);
+      const middle = year(1, oldest.policyNo);
+      const newest = year(0, middle.policyNo);
+      const res = await hub.gql(INGEST_POLICIES, { records: [newest, middle, oldest] });
+      expect(verdicts(res)).toEqual(['accepted', 'accepted', 'accepted']);
+      // Answered in the batch's order.
+      expect(res.data!.ingestPolicies.records.map((r: { key: string }) => r.key)).toEqual([
+        newest.policyNo,
+        middle.policyNo,
+        oldest.policyNo,
+      ]);
+      const renews = await hub.sql(
+        `select p.policy_no, r.policy_no as renews from policy p left join policy r on r.id = p.renews_id
+         where p.policy_no = any($1) order by p.effective_date`,
+        [[oldest.policyNo, middle.policyNo, newest.policyNo]],
+      );
+      expect(renews).toEqual([
+        { policy_no: oldest.policyNo, renews: null },
+        { policy_no: middle.policyNo, renews: oldest.policyNo },
+        { policy_no: newest.policyNo, renews: middle.policyNo },
+      ]);
+    });
+
     it('reject a renewal that continues no policy of its holder: another line, car or holder, or one renewed already', async () => {
       const [{ n, cifNo }, { cifNo: otherCifNo }] = await customers(2);
       const today = hub.clock.today();

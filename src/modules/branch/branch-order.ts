@@ -1,4 +1,5 @@
 import { maskPersonal } from '../../logger';
+import { parentsFirst } from '../ingestion/parents-first';
 
 /** What ordering needs of a branch record: its key and its parent's. */
 export interface TreeRecord {
@@ -61,37 +62,15 @@ export function orderBranchRecords(
     return parent ? byCode.get(parent) : undefined;
   };
 
-  const order: number[] = [];
-  const placed = new Set<number>();
-  for (const start of records.keys()) {
-    if (placed.has(start)) continue;
-    if (problems.has(start)) {
-      placed.add(start);
-      order.push(start);
-      continue;
-    }
-    const chain: number[] = [];
-    const onChain = new Set<number>();
-    let at: number | undefined = start;
-    while (at !== undefined && !placed.has(at) && !onChain.has(at)) {
-      chain.push(at);
-      onChain.add(at);
-      at = parentOf(at);
-    }
-    if (at !== undefined && onChain.has(at)) {
-      const cycle = chain.slice(chain.indexOf(at));
-      const codes = [...cycle, at].map((i) => records[i].code.trim()).join(' -> ');
-      for (const i of cycle) {
-        problems.set(i, {
-          field: 'parentCode',
-          rule: 'CYCLE',
-          message: maskPersonal(`the records make a cycle: ${codes}`),
-        });
-      }
-    }
-    for (const i of chain.reverse()) {
-      placed.add(i);
-      order.push(i);
+  const { order, cycles } = parentsFirst(records.length, parentOf, (i) => problems.has(i));
+  for (const cycle of cycles) {
+    const codes = [...cycle, cycle[0]!].map((i) => records[i].code.trim()).join(' -> ');
+    for (const i of cycle) {
+      problems.set(i, {
+        field: 'parentCode',
+        rule: 'CYCLE',
+        message: maskPersonal(`the records make a cycle: ${codes}`),
+      });
     }
   }
   // A retry of a refused record is refused as it is.

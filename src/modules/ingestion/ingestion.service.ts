@@ -12,6 +12,7 @@ import { orderBranchRecords } from '../branch/branch-order';
 import { BranchService, type BranchChangeContext } from '../branch/branch.service';
 import { ingestBranch } from './branch.ingester';
 import { ingestClaim } from './claim.ingester';
+import { parentsFirst } from './parents-first';
 import { CustomerBatch, openBranches, UNKNOWN_BRANCH, type BatchOutcome } from './customer-batch';
 import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
 import { normalizeRecord } from './field-rules';
@@ -193,6 +194,17 @@ export class IngestionService {
       ['policyNo'],
       this.ownSystemOnly((em, r) => ingestPolicy(em, this.clock, r)),
       'policy',
+      // A renewal after the policy it renews, whatever order a source lists a year's
+      // history in (sorted by number, say).
+      (all) => {
+        const first = new Map<string, number>();
+        all.forEach((r, i) => {
+          if (!first.has(r.policyNo)) first.set(r.policyNo, i);
+        });
+        const renewed = (i: number) =>
+          all[i]!.renewsPolicyNo ? first.get(all[i]!.renewsPolicyNo!) : undefined;
+        return { order: parentsFirst(all.length, renewed).order, problems: new Map() };
+      },
     );
   }
 
