@@ -31,7 +31,11 @@ export class PolicyYearView extends LossFigures {
   @DerivedColumn('year')
   year!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'The policies whose period began that year, cancelled ones included (their claims count ' +
+      'here too); writtenPremium leaves out what cancelled ones carry, as the tier does.',
+  })
   @DerivedColumn('policy_count')
   policyCount!: number;
 
