@@ -60,7 +60,8 @@ export class RuleSetVersionResolver {
 
   @Authorized(OPERATIONS.ruleSetAdmin)
   @Mutation(() => RuleSetDraftView, {
-    description: 'Saves a new draft version; its problems, if any, come back with it.',
+    description:
+      "Saves a new draft version; its problems, if any, come back with it: a tier document's own, an entitlement document's against the active tiers. validateRuleSetVersion also names, for a tier draft, the active entitlement grants it would break activated alone.",
   })
   async createRuleSetDraft(
     @Arg('input', () => RuleSetDraftInput) input: RuleSetDraftInput,

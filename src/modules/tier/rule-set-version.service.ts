@@ -125,7 +125,9 @@ export class RuleSetVersionService {
         createdBy: `${caller.subject} (${caller.role})`,
       });
     });
-    return { version, ...this.aloneProblems(kind, document) };
+    // The document's own problems, which an editor marks at their paths: the rules of the
+    // other kind it may go with are not chosen yet (validateVersion, activate).
+    return { version, ...this.validate(kind, document) };
   }
 
   /**
