@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
+import { DASHES } from './validation/mobile';
 
 /** Log levels, lowest first. */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -72,16 +73,46 @@ export function withoutValues(text: string): string {
 }
 
 /**
+ * What people put between the groups of a number they type, as a regular expression
+ * character class's contents: spaces, dots, dashes, underscores, colons, slashes, brackets,
+ * commas (the enumeration comma 、 too), semicolons, tildes, plus signs and middle dots,
+ * ASCII and full-width. Not arrows or other signs a list of codes is joined with.
+ */
+export const NUMBER_SEPARATORS = `\\s.${DASHES}_:/()\\uFF08\\uFF09,\\uFF0C\\u3001\\uFE50\\uFE51;\\uFF1B~\\uFF5E+\\uFF0B\\u00B7\\u2022\\u30FB`;
+
+/** A digit as it may be typed: ASCII, or a Chinese numeral read out digit by digit (幺 for 1). */
+const DIGIT = '[0-9\u3007\u96F6\u4E00\u4E8C\u4E09\u56DB\u4E94\u516D\u4E03\u516B\u4E5D\u5E7A]';
+
+const LONG_NUMBER = new RegExp(
+  `${DIGIT}(?:[${NUMBER_SEPARATORS}]*${DIGIT}){10,}[Xx]?|${DIGIT}{7,}[Xx]?`,
+  'g',
+);
+
+/**
+ * An amount written in thousands (1,000,000,000,000 CNY), whose digits are neither a mobile's
+ * nor as many as an ID number's: no one's number, kept.
+ */
+function isAmount(run: string): boolean {
+  const digits = run.replace(/\D/g, '');
+  return (
+    /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(run) &&
+    !/^1[3-9]\d{9}$/.test(digits) &&
+    ![15, 18].includes(run.split('.')[0]!.replace(/,/g, '').length)
+  );
+}
+
+/**
  * `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked: seven
- * digits in a row, or eleven grouped by spaces, dots, hyphens, dashes, underscores, colons,
- * slashes or brackets (+86 138 0013 8000, 110105 19491231 002X), full-width digits and @
- * read as ASCII. A date's 8 digits are kept, hyphens and all; the rest of the text is left
- * as written (full-width punctuation included).
+ * digits in a row, or eleven grouped by NUMBER_SEPARATORS (+86 138 0013 8000,
+ * 110105 19491231 002X, 139、1234、5671), Chinese numerals (一三九…) and full-width digits
+ * and @ read as ASCII. A date's 8 digits are kept, hyphens and all, and an amount in
+ * thousands (isAmount); the rest of the text is
+ * left as written (full-width punctuation included).
  */
 export function maskPersonal(text: string): string {
   return text
     .replace(/[\uFF10-\uFF19\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/\d(?:[\s.\-\u2013\u2014_:/()]*\d){10,}[Xx]?|\d{7,}[Xx]?/g, '[digits]')
+    .replace(LONG_NUMBER, (run) => (isAmount(run) ? run : '[digits]'))
     .replace(EMAIL, '[e-mail]');
 }
 

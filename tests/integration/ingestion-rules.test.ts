@@ -166,6 +166,34 @@ describe('ingestion records one by one', () => {
       expect(kept).toEqual([]);
     });
 
+    it('reject a name that holds a mobile, a resident ID number or an e-mail: every role reads it in clear', async () => {
+      const names: [(n: number) => string, 'refused' | 'accepted'][] = [
+        [(n) => `张三${mobile(n)}`, 'refused'],
+        [(n) => `南京某某公司 联系 ${mobile(n).replace(/^(\d{3})(\d{4})/, '$1 $2 ')}`, 'refused'],
+        [(n) => `李四 ${mobile(n).replace(/^(\d{3})(\d{4})/, '$1、$2、')}`, 'refused'],
+        [(n) => `王五 ${residentId(n)}`, 'refused'],
+        [(n) => `赵六 z${n}@example.cn`, 'refused'],
+        // Numbers in a company's registered name are no one's.
+        [() => '南京一二三四五六七八九十科技有限公司', 'accepted'],
+        [() => '上海360安全科技有限公司', 'accepted'],
+      ];
+      const ns = names.map(() => nextNumber());
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: ns.map((n, i) => customerRecord(n, { name: names[i]![0](n) })),
+      });
+      expect(verdicts(res)).toEqual(
+        names.map(([, verdict]) =>
+          verdict === 'accepted' ? 'accepted' : [['name', 'PERSONAL_NAME']],
+        ),
+      );
+      const refused = names.flatMap(([name, verdict], i) =>
+        verdict === 'refused' ? [name(ns[i]!)] : [],
+      );
+      expect(await hub.sql(`select name from customer where name = any($1)`, [refused])).toEqual(
+        [],
+      );
+    });
+
     it('reject a contact verified by a method that cannot reach it, and only that record', async () => {
       const verified = (kind: string, value: string, verificationMethod: string) => ({
         kind,

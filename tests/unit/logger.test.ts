@@ -141,6 +141,21 @@ describe('masking what a caller wrote in a message', () => {
     ['wang.fang@example。com', '[e-mail]'],
     ['ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ', '[e-mail]'],
     ['wang@例子.中国', '[e-mail]'],
+    // Whatever people group a number with, and a number read out in Chinese numerals.
+    ['139、1234、5671', '[digits]'],
+    ['139，1234，5671', '[digits]'],
+    ['139,1234,5671', '[digits]'],
+    ['139~1234~5671', '[digits]'],
+    ['139+1234+5671', '[digits]'],
+    ['139；1234；5671', '[digits]'],
+    ['（139）1234-5671', '（[digits]'],
+    ['320102，19850412，0137', '[digits]'],
+    ['一三九一二三四五六七一', '[digits]'],
+    ['幺三九 幺二三四 五六七幺', '[digits]'],
+    ['139一二三四五六七一', '[digits]'],
+    // Grouped in thousands, a mobile's or an ID number's digits are still someone's.
+    ['13,912,345,671', '[digits]'],
+    ['320,102,198,504,120,137', '[digits]'],
   ])('masks %s', (value, masked) => {
     expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
   });
@@ -151,6 +166,11 @@ describe('masking what a caller wrote in a message', () => {
     '2026-12-02',
     'from 1900-01-01 to today (2026-12-02)',
     '说明，两个人：6,000.50 元',
+    'the records make a cycle: 3201 -> 3202 -> 3203 -> 3201',
+    '第一、二、三、四、五、六条',
+    '一二三四五六',
+    'at most 1,000,000,000,000 CNY',
+    '12,345,678,901.50 元',
   ])('keeps %s', (text) => {
     expect(maskPersonal(text)).toBe(text);
   });

@@ -8,7 +8,7 @@ import {
 } from '../../graphql/scalars';
 import { BadUserInputError } from '../../graphql/errors';
 import { textProblem } from '../../graphql/limits/input';
-import { maskPersonal } from '../../logger';
+import { maskPersonal, NUMBER_SEPARATORS } from '../../logger';
 import { addYears, type BusinessClock } from '../../time/clock';
 import {
   happened,
@@ -17,7 +17,7 @@ import {
   MIN_COVER_DATE,
   PAST_INSTANTS,
 } from '../../validation/instants';
-import { checkMobile, checkResidentId, DASHES, halfWidth } from '../../validation';
+import { checkMobile, checkResidentId, halfWidth } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
@@ -42,11 +42,13 @@ interface TextRule {
    */
   masked?: boolean;
   /**
-   * An identifier kept in clear and shown wherever its record is (lineage, links, audit): a
-   * source system's key that is a person's mobile, ID number or e-mail is refused
-   * (PERSONAL_KEY), as it could be neither masked nor sealed and still find its record.
+   * Text kept in clear and shown wherever its record is, which must not hold a person's
+   * mobile, ID number or e-mail: the rule refusing one. A source system's key (PERSONAL_KEY,
+   * shown in lineage, links and audit) could be neither masked nor sealed and still find its
+   * record; a customer's name (PERSONAL_NAME) is what every role reads, marketing's exports
+   * included.
    */
-  notPersonal?: boolean;
+  notPersonal?: 'PERSONAL_KEY' | 'PERSONAL_NAME';
 }
 
 /** A birth date, from MIN_BIRTH_DATE to today in the business time zone. */
@@ -130,8 +132,8 @@ export const FIELD_RULES = {
       TextRule
     >,
   },
-  'CustomerRecordInput.sourceKey': { ...code(64), notPersonal: true },
-  'CustomerRecordInput.name': name(100),
+  'CustomerRecordInput.sourceKey': { ...code(64), notPersonal: 'PERSONAL_KEY' },
+  'CustomerRecordInput.name': { ...name(100), notPersonal: 'PERSONAL_NAME' },
   'CustomerRecordInput.birthDate': BIRTH_DATE,
   'CustomerRecordInput.branchCode': code(32),
   'VehicleInput.vin': code(32),
@@ -477,10 +479,7 @@ export function freeTextProblem(
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** A digit, and the separators people group digits with after it (a mobile in groups). */
-const NUMBER_GROUPING = new RegExp(
-  `(\\d)[\\s${DASHES}.\\u00B7\\u2022\\u30FB~\\uFF5E()/_:]+(?=\\d)`,
-  'g',
-);
+const NUMBER_GROUPING = new RegExp(`(\\d)[${NUMBER_SEPARATORS}]+(?=\\d)`, 'g');
 
 /**
  * Whether `text` holds a person's mobile or e-mail, or reads as someone's resident ID number,
@@ -544,7 +543,7 @@ function normalizeText(
           ? { rule: rule.format.rule, message: `must be ${rule.format.says}` }
           : rule.notPersonal && holdsPersonalValue(normalized, today!)
             ? {
-                rule: 'PERSONAL_KEY',
+                rule: rule.notPersonal,
                 message:
                   "must not hold a person's mobile, resident ID number or e-mail: it is kept and shown in clear",
               }
