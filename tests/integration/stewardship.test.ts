@@ -1116,6 +1116,64 @@ describe('stewardship', () => {
     expect(links.every((r) => r.link === null)).toBe(true);
   });
 
+  it('gives the survivor’s own records back the links they had, whichever of two merges is undone first', async () => {
+    const n = nextNumbers(3);
+    const [d] = await ingest(customerRecord(n));
+    // Linked by matching's scores: a second source's record of the same person, no ID.
+    const [app] = await ingest(undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }));
+    expect(app!.id).toBe(d!.id);
+    const links = () =>
+      hub.sql<{ source_key: string; link: unknown }>(
+        `select source_key, link_evidence as link from source_record where customer_id = $1
+         order by source_key`,
+        [d!.id],
+      );
+    const before = await links();
+    expect(before.every((r) => r.link !== null)).toBe(true);
+    const [e] = await ingest(customerRecord(n + 1));
+    const [f] = await ingest(customerRecord(n + 2));
+    const first = await merge(d!.id, e!.id);
+    const second = await merge(d!.id, f!.id);
+    ok(await hub.gql(UNMERGE, { id: first.id, reason: REASON }, Role.STEWARD));
+    ok(await hub.gql(UNMERGE, { id: second.id, reason: REASON }, Role.STEWARD));
+    expect(await links()).toEqual(before);
+  });
+
+  it('opens again a task another merge superseded once an unmerge parts its records again', async () => {
+    const [a, b, c] = await customers(3);
+    const records = await firstRecords(b!.id, c!.id);
+    const task = await openTask(records.get(b!.id)!, records.get(c!.id)!);
+    const status = async () =>
+      (
+        await hub.sql<{ status: string }>(`select status from match_review where id = $1`, [task])
+      )[0]!.status;
+    const first = await merge(a!.id, b!.id);
+    expect(await status()).toBe('OPEN');
+    await merge(a!.id, c!.id);
+    expect(await status()).toBe('SUPERSEDED');
+    // B leaves A; C stays: the task's two records are two customers' again.
+    ok(await hub.gql(UNMERGE, { id: first.id, reason: REASON }, Role.STEWARD));
+    expect(await status()).toBe('OPEN');
+  });
+
+  it('refuses to undo a merge when a record going back now carries the resident ID of one that stays', async () => {
+    const n = nextNumbers(2);
+    const [x] = await ingest(customerRecord(n));
+    const [y] = await ingest(customerRecord(n + 1));
+    const merged = await merge(x!.id, y!.id);
+    // Y's source corrects its record: it is X's person, ID and all.
+    const [corrected] = await ingest(customerRecord(n, { sourceKey: `PA-${n + 1}` }));
+    expect(corrected).toMatchObject({ status: 'UPDATED', id: x!.id });
+    const before = await snapshot([x!.id, y!.id]);
+    const res = await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD);
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'mergeId',
+      rule: 'SHARED_DOCUMENT',
+    });
+    expect(await snapshot([x!.id, y!.id])).toEqual(before);
+  });
+
   it('supersedes the open review tasks between the two customers it merges, and opens them again when undone', async () => {
     const [a, b] = await customers(2);
     const records = await firstRecords(a!.id, b!.id);

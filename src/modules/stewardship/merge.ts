@@ -972,6 +972,32 @@ export async function unmergeCustomers(
       { links: JSON.stringify(journal.links), survivor: holder, absorbed, at },
     );
   }
+  // A merge into the same survivor made after this one and still standing journaled the links
+  // this one made: where such a link names a record going back now, undoing that later merge
+  // gives the record the link it had before this one instead (merges undone first in,
+  // first out).
+  await run(
+    em,
+    `with back as (
+       select source_system || ':' || source_key as key from source_record
+       where customer_id = :absorbed::uuid),
+     mine as (
+       select (value->>'id')::uuid as id, value->'link_evidence' as link
+       from jsonb_array_elements(:links::jsonb))
+     update customer_merge m set journal = jsonb_set(m.journal, '{links}', (
+         select jsonb_agg(case
+             when l.value->'link_evidence'->>'with' in (select key from back)
+               and mine.id is not null
+             then jsonb_build_object('id', l.value->'id', 'link_evidence', mine.link)
+             else l.value end order by l.n)
+         from jsonb_array_elements(m.journal->'links') with ordinality l(value, n)
+           left join mine on mine.id = (l.value->>'id')::uuid)),
+       updated_at = :at::timestamptz
+     where m.survivor_id = :survivor::uuid and m.unmerged_at is null and m.id <> :id::uuid
+       and m.merged_at > (select merged_at from customer_merge where id = :id::uuid)
+       and jsonb_typeof(m.journal->'links') = 'array'`,
+    { links: JSON.stringify(journal.links ?? []), survivor: holder, absorbed, at, id: mergeId },
+  );
   // A link naming a record that is with another customer now (undoing merges out of order
   // takes a record away from the one linked to it) says nothing true: dropped.
   await run(
@@ -1053,20 +1079,52 @@ export async function unmergeCustomers(
     { absorbed, survivor: holder },
   )) as [{ ids: string[] }];
   await extendApart(em, held);
-  // The tasks a steward's merge superseded are open again where their records are apart
-  // again. Undoing an automatic merge records that the two are different customers, which
-  // no task may propose again: its tasks stay superseded.
-  if (merge.kind === MergeKind.STEWARD) {
-    await run(
+  // A record going back that carries the resident ID or credit code of one staying, with no
+  // steward's word between the two that they are different people (an automatic merge
+  // undone records it above), would leave two customers of one number, which matching joins
+  // again at the next change: a source re-sent it as the survivor's person since the merge.
+  if (holder === survivor) {
+    const [shared] = await run<{ one: number }>(
       em,
-      `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
-       from source_record a, source_record b
-       where r.id in (select value::uuid from jsonb_array_elements_text(:ids::jsonb))
-         and r.status = '${ReviewStatus.SUPERSEDED}'
-         and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id`,
-      { ids: JSON.stringify(journal.superseded ?? []), at },
+      `select 1 as one from source_record back
+       join source_identifier bi on bi.source_record_id = back.id
+         and bi.kind in (${IDENTIFYING_KINDS_SQL})
+       join source_identifier hi on hi.kind = bi.kind and hi.value_hash = bi.value_hash
+       join source_record kept on kept.id = hi.source_record_id and kept.customer_id = :survivor::uuid
+       where back.customer_id = :absorbed::uuid
+         and not exists (select 1 from match_decision d
+           where d.record_a_id = least(back.id, kept.id) and d.record_b_id = greatest(back.id, kept.id)
+             and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')
+       limit 1`,
+      { absorbed, survivor },
     );
+    if (shared) {
+      throw new ConflictError(
+        `a record customer ${absorbed} would take back carries the identity document of one customer ${survivor} keeps: undoing the merge would make two customers of one number`,
+        { field: 'mergeId', rule: 'SHARED_DOCUMENT' },
+      );
+    }
   }
+  // The tasks this merge, or another standing merge on these customers, superseded are open
+  // again where their records are two customers' again, with no steward's word that they are
+  // different people: undoing an automatic merge records it, so its tasks stay superseded.
+  await run(
+    em,
+    `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
+     from source_record a, source_record b
+     where r.id in (
+         select value::uuid from jsonb_array_elements_text(:ids::jsonb)
+         union
+         select jsonb_array_elements_text(m.journal->'superseded')::uuid from customer_merge m
+         where m.unmerged_at is null and m.survivor_id in (:survivor::uuid, :absorbed::uuid)
+           and jsonb_typeof(m.journal->'superseded') = 'array')
+       and r.status = '${ReviewStatus.SUPERSEDED}'
+       and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id
+       and not exists (select 1 from match_decision d
+         where d.record_a_id = least(r.record_a_id, r.record_b_id)
+           and d.record_b_id = greatest(r.record_a_id, r.record_b_id) and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')`,
+    { ids: JSON.stringify(journal.superseded ?? []), at, survivor: holder, absorbed },
+  );
   await run(
     em,
     `update customer_merge set unmerged_at = :at::timestamptz, unmerged_by = :by,
