@@ -194,6 +194,7 @@ export function parseConfig(env: Env = process.env): Config {
       thresholds: {
         link: num('MATCH_LINK_THRESHOLD', DEFAULT_THRESHOLDS.link, -100, 100),
         review: num('MATCH_REVIEW_THRESHOLD', DEFAULT_THRESHOLDS.review, -100, 100),
+        margin: num('MATCH_AMBIGUITY_MARGIN', DEFAULT_THRESHOLDS.margin, 0, 100),
       },
       genericHolders: int('MATCH_GENERIC_HOLDERS', DEFAULT_GENERIC_HOLDERS, 2, 1_000_000),
       namePopulation: int('MATCH_NAME_POPULATION', DEFAULT_NAME_POPULATION, 1, 2_000_000_000),

@@ -702,6 +702,70 @@ describe('matching source records into golden records', () => {
     expect(await reviewsOfPair()).toEqual([{ status: 'SUPERSEDED' }]);
   });
 
+  it('asks a steward about a record that links as well to two people kept apart, in any order', async () => {
+    // P and Q: one rare name and birth date, two resident IDs. R has the name and birth date
+    // and no ID: it could be either's. S carries P's mobile too: it is P's.
+    // A name of its own per run: the runs' people are strangers to one another.
+    const names = ['皇甫嵩岳', '澹台明月', '公冶长风', '宇文成都', '慕容复兴', '司马懿德'];
+    const load = async (n: number, order: string[]) => {
+      const birth = birthOf(n);
+      const name = names.shift()!;
+      const person = (key: string, more: Partial<Person>): Person => ({
+        sourceKey: `${key}-${n}`,
+        name,
+        gender: 'MALE',
+        birthDate: birth,
+        ...more,
+      });
+      const people: Record<string, Person> = {
+        P: person('P', {
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+        }),
+        Q: person('Q', {
+          sourceSystem: 'CLAIMS',
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, birth) }],
+        }),
+        R: person('R', { sourceSystem: 'APP' }),
+        S: person('S', {
+          sourceSystem: 'CALL_CENTRE',
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+        }),
+      };
+      for (const batch of order) await ingest(...[...batch].map((k) => people[k]!));
+      return Promise.all([
+        customerOf('POLICY_ADMIN', `P-${n}`),
+        customerOf('CLAIMS', `Q-${n}`),
+        customerOf('APP', `R-${n}`),
+        customerOf('CALL_CENTRE', `S-${n}`),
+      ]);
+    };
+    for (const order of [['P', 'Q', 'R'], ['R', 'Q', 'P'], ['PQR']]) {
+      const n = nextNumbers(2);
+      const [p, q, r] = await load(n, order);
+      expect({ order, rp: r === p, rq: r === q }).toEqual({ order, rp: false, rq: false });
+      const reviews = await hub.sql<{ keys: string[]; rule: string; status: string }>(
+        `select array[least(a.source_key, b.source_key), greatest(a.source_key, b.source_key)] as keys,
+           m.rule, m.status from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+          where $1 in (a.source_key, b.source_key) order by 1`,
+        [`R-${n}`],
+      );
+      expect({ order, reviews }).toEqual({
+        order,
+        reviews: [
+          { keys: [`P-${n}`, `R-${n}`], rule: 'AMBIGUOUS', status: 'OPEN' },
+          { keys: [`Q-${n}`, `R-${n}`], rule: 'AMBIGUOUS', status: 'OPEN' },
+        ],
+      });
+    }
+    for (const order of [['P', 'Q', 'S'], ['S', 'Q', 'P'], ['PQS']]) {
+      const n = nextNumbers(2);
+      const [p, q, , s] = await load(n, order);
+      expect({ order, sp: s === p, pq: p === q }).toEqual({ order, sp: true, pq: false });
+    }
+  });
+
   it('keeps two resident IDs in two customers when a third record bridges them, in any order', async () => {
     // P and Q are two people (two resident IDs). R is P by name, birth date and mobile, and
     // Q by passport: whichever way R comes, P and Q never become one customer.
@@ -1545,7 +1609,8 @@ describe('matching source records into golden records', () => {
     expect(changed.id).not.toBe(paNow);
     // One of them keeps the id handed out; the other is a customer of its own.
     expect([paNow, changed.id]).toContain(pa.id);
-    // ...and so does a third record that agrees with both.
+    // ...and so does a third record that agrees with both: it could be either twin's, so it
+    // joins neither, and a steward is asked about each.
     const [third] = await ingest({
       sourceSystem: 'WECHAT',
       sourceKey: `WX-${n}`,
@@ -1558,6 +1623,16 @@ describe('matching source records into golden records', () => {
       await customerOf('APP', `APP-${n}`),
       third.id,
     ]);
-    expect(customers.size).toBe(2);
+    expect(customers.size).toBe(3);
+    const reviews = await hub.sql<{ rule: string; status: string }>(
+      `select m.rule, m.status from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+        where $1 in (a.source_key, b.source_key)`,
+      [`WX-${n}`],
+    );
+    expect(reviews).toEqual([
+      { rule: 'AMBIGUOUS', status: 'OPEN' },
+      { rule: 'AMBIGUOUS', status: 'OPEN' },
+    ]);
   });
 });

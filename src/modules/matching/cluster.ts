@@ -264,6 +264,7 @@ export function cluster(
     else if (rule === 'SAME_DOCUMENT' && decision === 'REVIEW')
       groups.keepApart(pair.a, pair.b, 'holders');
   }
+  contestLinks(pairs, (x, y) => conflicts(x, y) || groups.keptApart(x, y), thresholds);
   // A shared document is proof: it outranks any score.
   const strongestFirst = (x: ScoredPair, y: ScoredPair) =>
     Number(y.comparison.rule === 'SAME_DOCUMENT') - Number(x.comparison.rule === 'SAME_DOCUMENT') ||
@@ -294,6 +295,47 @@ export function cluster(
     if (!reviews.has(id)) reviews.set(id, pair);
   }
   return { groups: groups.list(), links, reviews: [...reviews.values()], comparisons: pairs.size };
+}
+
+/**
+ * A record that would link to two records kept apart (different identity documents, a
+ * steward's word, disagreeing holders of one passport), about as strongly to either (the
+ * weaker within `thresholds.margin` bits of the stronger), could be either person's:
+ * neither pair links, both are a steward's to decide (rule AMBIGUOUS), and the record stays
+ * its own customer meanwhile. Single linkage would otherwise give it to the stronger, on a
+ * tie to whichever key sorts first. A shared document is proof and is never contested.
+ */
+function contestLinks(
+  pairs: Map<string, ScoredPair>,
+  keptApart: (x: string, y: string) => boolean,
+  thresholds: MatchThresholds,
+): void {
+  const linksOf = new Map<string, ScoredPair[]>();
+  for (const pair of pairs.values()) {
+    const { decision, rule } = pair.comparison;
+    if (decision !== 'LINK' || rule === 'SAME_DOCUMENT') continue;
+    for (const id of [pair.a, pair.b]) {
+      const linked = linksOf.get(id);
+      if (linked) linked.push(pair);
+      else linksOf.set(id, [pair]);
+    }
+  }
+  const contested = new Set<ScoredPair>();
+  const other = (pair: ScoredPair, id: string) => (pair.a === id ? pair.b : pair.a);
+  for (const [id, linked] of linksOf) {
+    for (let i = 0; i < linked.length; i++) {
+      for (let j = i + 1; j < linked.length; j++) {
+        const [p, q] = [linked[i]!, linked[j]!];
+        if (Math.abs(p.comparison.score - q.comparison.score) > thresholds.margin) continue;
+        if (!keptApart(other(p, id), other(q, id))) continue;
+        contested.add(p);
+        contested.add(q);
+      }
+    }
+  }
+  for (const pair of contested) {
+    pair.comparison = { ...pair.comparison, rule: 'AMBIGUOUS', decision: 'REVIEW' };
+  }
 }
 
 /**
@@ -393,6 +435,11 @@ class Groups {
       set.add(y);
       apart.set(x, set);
     }
+  }
+
+  /** Whether records a and b themselves were kept apart, for any reason. */
+  keptApart(a: string, b: string): boolean {
+    return Object.values(this.apartFrom).some((apart) => apart.get(a)?.has(b));
   }
 
   /**

@@ -57,7 +57,14 @@ export interface Evidence {
 }
 
 export type MatchRule =
-  'SAME_DOCUMENT' | 'LEGACY_ID' | 'ID_TYPO' | 'PROBABILISTIC' | 'CONFLICTING_DOCUMENT' | 'KIND';
+  | 'SAME_DOCUMENT'
+  | 'LEGACY_ID'
+  | 'ID_TYPO'
+  | 'PROBABILISTIC'
+  | 'CONFLICTING_DOCUMENT'
+  | 'KIND'
+  /** A pair that would link but for another, as strong, to someone kept apart (see cluster). */
+  | 'AMBIGUOUS';
 
 export interface Comparison {
   /**
