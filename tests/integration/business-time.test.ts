@@ -159,6 +159,26 @@ describe('business days are Beijing days', () => {
     });
   });
 
+  it('counts on a past day only the customers the hub knew that day, by its clock', async () => {
+    const total = async (day: string) => {
+      const res = await hub.gql(
+        `query ($day: LocalDate!) { tierSegmentSummary(asOf: $day) { customers } }`,
+        { day },
+        Role.MARKETING,
+      );
+      expect(res.errors).toBeUndefined();
+      return (res.data!.tierSegmentSummary as { customers: number }[]).reduce(
+        (sum, row) => sum + row.customers,
+        0,
+      );
+    };
+    const before = await total('2026-12-31');
+    // Made at 00:30 on 1 January in Beijing (31 December in UTC), whatever the database's
+    // own clock says.
+    await customerWithPolicy({ effectiveDate: '2026-06-01', expiryDate: '2027-05-31' });
+    expect(await total('2026-12-31')).toBe(before);
+  });
+
   it('counts the risk-history windows in Beijing days, across the turn of the year', async () => {
     const customer = await customerWithPolicy({
       effectiveDate: '2025-06-01',

@@ -103,6 +103,11 @@ export async function recomputeGolden(
     genericHolders: number;
     /** Customers that matching made, not written yet: written here, once, as computed. */
     created?: NewCustomer[];
+    /**
+     * When they were made, by the hub's clock, not the database's: a past day's counts take
+     * the customers the hub knew that day.
+     */
+    createdAt?: string;
   },
 ): Promise<void> {
   if (customerIds.length === 0) return;
@@ -155,12 +160,13 @@ export async function recomputeGolden(
          left join branch on branch.customer_id = targets.id
          left join consent on consent.customer_id = targets.id),
      created as (select * from jsonb_to_recordset(?::jsonb)
-                   c(id uuid, kind text, name text, branch uuid, n int)),
+                   c(id uuid, kind text, name text, branch uuid, n int, at timestamptz)),
      -- Numbered in the order matching lists them.
      customers_made as (
-       insert into customer (id, cif_no, kind, name, gender, birth_date, branch_id,
-         marketing_consent, consent_at, consent_channel, lineage)
-       select c.id, 'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), coalesce(g.kind, c.kind),
+       insert into customer (id, created_at, updated_at, cif_no, kind, name, gender, birth_date,
+         branch_id, marketing_consent, consent_at, consent_channel, lineage)
+       select c.id, c.at, c.at,
+         'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), coalesce(g.kind, c.kind),
          coalesce(g.name, c.name), g.gender, g.birth_date, coalesce(g.branch_id, c.branch),
          coalesce(g.marketing_consent, false), g.consent_at, g.consent_channel,
          coalesce(g.lineage, '{}')
@@ -330,7 +336,7 @@ export async function recomputeGolden(
      from final where new`,
     [
       pgArray([...new Set(customerIds)]),
-      JSON.stringify((options.created ?? []).map((c, n) => ({ ...c, n }))),
+      JSON.stringify((options.created ?? []).map((c, n) => ({ ...c, n, at: options.createdAt }))),
       options.genericHolders,
     ],
   );

@@ -303,7 +303,11 @@ export class CustomerBatch {
     }
     await this.writeRecords(active, ids, plan.customerOf, clusters.links, byKey);
     await this.regroup(stored, plan.customerOf, clusters.links, byKey, new Set(ids.values()));
-    await recomputeGolden(this.em, [...plan.touched], { ...this.settings, created: plan.created });
+    await recomputeGolden(this.em, [...plan.touched], {
+      ...this.settings,
+      created: plan.created,
+      createdAt: this.clock.now().toISOString(),
+    });
     // A record that moved to another customer (made above, if new) takes along the policy roles, claims and
     // scores its source systems wrote for it (naming it by its source key). A merge took
     // along everything of the customer it absorbed already.
