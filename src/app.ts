@@ -20,7 +20,7 @@ import { TrustedDocuments } from './modules/trusted-document/trusted-documents';
 import type { AppServices } from './graphql/context';
 import { buildAppSchema } from './graphql/schema';
 import { createHttpServer } from './http/server';
-import type { Logger } from './logger';
+import { outsideRequest, type Logger } from './logger';
 import { PiiCipher } from './modules/customer/pii-cipher';
 import { PiiHasher } from './modules/customer/pii-hasher';
 import { DEFAULT_ROTATION_BATCH_SIZE, PiiRotation } from './modules/customer/pii-rotation';
@@ -105,9 +105,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const orm = await MikroORM.init(
     // The ORM's own words are the line's message: as a field of the same name they were
     // a second `message` key, which a JSON reader drops.
-    ormOptions(databaseUrl, config.dbPoolSize, clock.zone, serving, (message) =>
-      logger.info(message),
-    ),
+    ormOptions(databaseUrl, config.dbPoolSize, clock.zone, serving, {
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn('database driver', { error: message }),
+    }),
   );
   // Pools of plain connections beside MikroORM's: the tier jobs run set-based SQL, and the
   // read path runs named prepared statements on generic plans without JIT (src/db/pg.ts), which the
@@ -142,7 +143,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   for (const p of [pool, readPool, probe]) {
     p.on(
       'error',
-      (error) => closing || logger.warn('idle connection failed', { error: String(error) }),
+      (error) =>
+        closing ||
+        outsideRequest(() => logger.warn('idle connection failed', { error: String(error) })),
     );
   }
   const ruleSets = new ActiveRuleSets(pool);

@@ -116,6 +116,33 @@ export function maskPersonal(text: string): string {
     .replace(EMAIL, '[e-mail]');
 }
 
+/**
+ * `text` with what reads as a person's number or e-mail masked, and no other digits: a mobile
+ * (11 digits from 13 to 19, perhaps after 86) or a resident ID number (15 or 18 characters)
+ * made of one or more neighbouring groups of a run of digits, however grouped. For messages
+ * quoting the hub's own codes and days (an 8-digit branch code, a day beside a code), which
+ * maskPersonal would mask with the rest.
+ */
+export function maskPersonalNumbers(text: string): string {
+  const separators = new RegExp(`[${NUMBER_SEPARATORS}]+`);
+  const personal = (digits: string) =>
+    /^(?:0{0,2}86)?1[3-9]\d{9}$/.test(digits) || /^\d{15}$|^\d{17}[\dX]$/.test(digits);
+  return text
+    .replace(/[\uFF10-\uFF19\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(LONG_NUMBER, (run) => {
+      const groups = run.toUpperCase().split(separators);
+      for (let i = 0; i < groups.length; i++) {
+        let digits = '';
+        for (let j = i; j < groups.length; j++) {
+          digits += groups[j];
+          if (personal(digits)) return '[digits]';
+        }
+      }
+      return run;
+    })
+    .replace(EMAIL, '[e-mail]');
+}
+
 /** An error as log fields: its kind, the database's code and constraint, where it was thrown. */
 export function errorFields(error: Error): Record<string, unknown> {
   const e = error as Error & Record<string, unknown>;
@@ -156,6 +183,14 @@ const request = new AsyncLocalStorage<{ requestId: string }>();
 /** Runs `work` as part of serving the request `requestId`: each line it logs carries the id. */
 export function inRequest<T>(requestId: string, work: () => T): T {
   return request.run({ requestId }, work);
+}
+
+/**
+ * Runs `work` as no request's: what a pool's connection reports when it fails idle belongs to
+ * the process, though the connection was opened while serving some earlier request.
+ */
+export function outsideRequest<T>(work: () => T): T {
+  return request.exit(work);
 }
 
 /** One JSON object per line on stdout (pino): what log shippers expect. */

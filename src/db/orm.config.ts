@@ -68,16 +68,29 @@ export function ormOptions(
   poolSize = 10,
   zone = DEFAULT_BUSINESS_TIME_ZONE,
   limits: DbLimits = {},
-  /** Where MikroORM's own lines go (the migrator's "Applied ..."): the hub's log, uncoloured. */
-  log?: (message: string) => void,
+  /**
+   * Where MikroORM's own lines go (the migrator's "Applied ..."), and its query builder's
+   * warnings (a connection that ended): the hub's log, uncoloured, one JSON object a line.
+   */
+  log?: { info(message: string): void; warn(message: string): void },
 ): Options {
   return defineConfig({
     clientUrl,
     // Uncoloured for the commands too: their output is as often a file or a CI log.
     colors: false,
-    ...(log ? { logger: log } : {}),
+    ...(log ? { logger: (message: string) => log.info(message) } : {}),
     // Sessions count days in the business zone, like the read pool's (src/db/pg.ts).
     driverOptions: {
+      ...(log
+        ? {
+            log: {
+              warn: (message: string) => log.warn(message),
+              error: (message: string) => log.warn(message),
+              deprecate: (message: string) => log.warn(message),
+              debug: () => undefined,
+            },
+          }
+        : {}),
       connection: {
         options: sessionOptions(zone, limits.statementTimeoutMs),
         application_name: limits.applicationName,

@@ -145,6 +145,11 @@ function observe(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
+        // Known from here: a request the client gives up on is never answered, and is still
+        // logged and counted under its operation's name.
+        async didResolveOperation({ contextValue, operation }) {
+          contextValue.observed.operation = operation?.name?.value;
+        },
         async willSendResponse({ response, contextValue, operation, document, request }) {
           const codes =
             response.body.kind === 'single'

@@ -403,9 +403,9 @@ export function createHttpServer(
             : (CODE_OF_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'));
       const operation =
         route === 'graphql'
-          ? // The operation that ran; before Apollo read the request, the name it asked for.
+          ? // The operation that runs; before Apollo resolved it, the name it asked for.
             // Either is the caller's text: a name with a digit run (an ID number) is `other`.
-            metrics.operation(context ? context.observed.operation : seen.operationName)
+            metrics.operation(context?.observed.operation ?? seen.operationName)
           : undefined;
       if (operation) {
         metrics.requests.inc({ operation, outcome });

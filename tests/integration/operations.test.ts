@@ -276,6 +276,80 @@ describe('running the hub in production', () => {
       ]);
     });
 
+    it('logs and counts a request the client gave up on while it ran under its operation’s name', async () => {
+      // A rename waits on a row lock held by another session; the client leaves meanwhile.
+      const holder = new Client({ connectionString: hub.databaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('begin');
+        await holder.query(`select 1 from branch where code = '0000' for update`);
+        const leaving = new AbortController();
+        const sent = fetch(hub.url, {
+          method: 'POST',
+          signal: leaving.signal,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${hub.token(Role.ADMIN)}`,
+            'x-request-id': 'log-check-left',
+          },
+          body: JSON.stringify({
+            query: `mutation LeftWaiting { renameBranch(input: { code: "0000", name: "Head office" }) { code } }`,
+            operationName: 'LeftWaiting',
+          }),
+        }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        leaving.abort();
+        await sent;
+        let logged: (typeof hub.logs)[number][] = [];
+        for (let waited = 0; !logged.length && waited < 50; waited += 1) {
+          await new Promise((r) => setTimeout(r, 20));
+          logged = hub.logs.filter((l) => l.fields?.requestId === 'log-check-left');
+        }
+        expect(logged).toEqual([
+          expect.objectContaining({
+            fields: expect.objectContaining({
+              operation: 'LeftWaiting',
+              status: 499,
+              outcome: 'ABORTED',
+            }),
+          }),
+        ]);
+      } finally {
+        await holder.query('rollback');
+        await holder.end();
+      }
+    });
+
+    it('logs a connection that fails idle as no request’s, though one opened it', async () => {
+      const own = await startTestHub();
+      try {
+        const res = await fetch(own.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${own.token(Role.FRONTLINE)}`,
+            'x-request-id': 'log-check-opened',
+          },
+          body: JSON.stringify({ query: PROFILE, variables: { by: { cifNo: 'C0000000000' } } }),
+        });
+        expect(res.status).toBe(200);
+        expect(own.logs.some((l) => l.fields?.requestId === 'log-check-opened')).toBe(true);
+        await own.sql(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+           where datname = current_database() and pid <> pg_backend_pid()`,
+        );
+        let failed: (typeof own.logs)[number][] = [];
+        for (let waited = 0; !failed.length && waited < 50; waited += 1) {
+          await new Promise((r) => setTimeout(r, 20));
+          failed = own.logs.filter((l) => l.message === 'idle connection failed');
+        }
+        expect(failed.length).toBeGreaterThan(0);
+        expect(failed.map((l) => l.fields?.requestId)).toEqual(failed.map(() => undefined));
+      } finally {
+        await own.close();
+      }
+    });
+
     it('refuses a caller without a credential before reading its body', async () => {
       // The body's first bytes are sent and the rest held back: the answer comes anyway.
       const status = await new Promise<number>((resolve, reject) => {
