@@ -57,31 +57,35 @@ async function main(argv: string[]): Promise<number> {
   if (!fs.existsSync(args.file)) throw new UsageError(`no file ${args.file}`);
   const rows = parseBranchFile(fs.readFileSync(args.file, 'utf8'), args.format);
   const started = Date.now();
-  return withMigratedDatabase(parseConfig(), async ({ orm, clock }) => {
-    const outcomes = await loadBranchRows(orm.em.fork(), clock, rows, {
-      change: {
-        by: commandLineActor(),
-        reason: `branches:load ${path.basename(args.file)}`,
-      },
-      dryRun: args.dryRun,
-      onProgress: progressBar(process.stderr),
-    });
-    const count = (status: string) => outcomes.filter((o) => o.status === status).length;
-    for (const outcome of outcomes.filter((o) => o.status === 'REJECTED')) {
-      for (const p of outcome.problems) {
-        console.error(
-          `${args.file}:${outcome.line} ${outcome.code || '(no code)'}: ${p.field} ${p.rule}: ${p.message}`,
-        );
+  return withMigratedDatabase(
+    parseConfig(),
+    async ({ orm, clock }) => {
+      const outcomes = await loadBranchRows(orm.em.fork(), clock, rows, {
+        change: {
+          by: commandLineActor(),
+          reason: `branches:load ${path.basename(args.file)}`,
+        },
+        dryRun: args.dryRun,
+        onProgress: progressBar(process.stderr),
+      });
+      const count = (status: string) => outcomes.filter((o) => o.status === status).length;
+      for (const outcome of outcomes.filter((o) => o.status === 'REJECTED')) {
+        for (const p of outcome.problems) {
+          console.error(
+            `${args.file}:${outcome.line} ${outcome.code || '(no code)'}: ${p.field} ${p.rule}: ${p.message}`,
+          );
+        }
       }
-    }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(
-      `${args.dryRun ? 'Checked (nothing written)' : 'Loaded'} ${outcomes.length} branches from ` +
-        `${args.file}: ${count('CREATED')} created, ${count('UPDATED')} updated, ` +
-        `${count('UNCHANGED')} unchanged, ${count('REJECTED')} rejected, in ${seconds} s`,
-    );
-    return count('REJECTED') ? 1 : 0;
-  });
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(
+        `${args.dryRun ? 'Checked (nothing written)' : 'Loaded'} ${outcomes.length} branches from ` +
+          `${args.file}: ${count('CREATED')} created, ${count('UPDATED')} updated, ` +
+          `${count('UNCHANGED')} unchanged, ${count('REJECTED')} rejected, in ${seconds} s`,
+      );
+      return count('REJECTED') ? 1 : 0;
+    },
+    { dryRun: args.dryRun },
+  );
 }
 
 runCommand(() => main(process.argv.slice(2)), {

@@ -19,13 +19,15 @@ export interface CommandDatabase {
 export async function withMigratedDatabase<T>(
   config: Config,
   work: (db: CommandDatabase) => Promise<T>,
+  /** A dry run: the database must be at the latest migration already, and is left as it is. */
+  options: { dryRun?: boolean } = {},
 ): Promise<T> {
   const clock = new BusinessClock(config.businessTimeZone);
   const database = await openDatabase(config, (message) => console.error(message));
   try {
     const orm = await MikroORM.init(ormOptions(database.url, 2, clock.zone));
     try {
-      await migrateExisting(orm);
+      await migrateExisting(orm, { apply: !options.dryRun });
       return await work({ orm, url: database.url, clock });
     } finally {
       await orm.close();

@@ -1,5 +1,5 @@
 import { EmbeddedPostgresError } from '../db/embedded-postgres';
-import { MissingDatabaseError } from '../db/migrate';
+import { MissingDatabaseError, PendingMigrationsError } from '../db/migrate';
 
 /** A command line the command cannot act on: printed with the command's usage, exit 2. */
 export class UsageError extends Error {}
@@ -37,6 +37,7 @@ export function runCommand(
         ...(options.known ?? []),
         [EmbeddedPostgresError, 1] as const,
         [MissingDatabaseError, 1] as const,
+        [PendingMigrationsError, 1] as const,
       ].find(([type]) => error instanceof type);
       if (known) {
         console.error((error as Error).message);

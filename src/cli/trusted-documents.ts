@@ -42,48 +42,52 @@ async function main(argv: string[]): Promise<number> {
   const operations = parseManifest(fs.readFileSync(args.file, 'utf8'));
   const config = parseConfig();
   const schema = await buildAppSchema();
-  return withMigratedDatabase(config, async ({ url, clock }) => {
-    const pool = createPool(url, 1, clock.zone);
-    try {
-      const documents = new TrustedDocuments(pool, schema, config.graphqlLimits, { roles: [] });
-      const counts: Record<RegisterOutcome | 'REJECTED', number> = {
-        CREATED: 0,
-        UNCHANGED: 0,
-        REACTIVATED: 0,
-        REJECTED: 0,
-      };
-      const by = `cli:${os.userInfo().username}`;
-      for (const [i, operation] of operations.entries()) {
-        try {
-          if (args.dryRun) {
-            const problem = documents.problem(operation.body);
-            if (problem) throw new TrustedDocumentRejected(problem);
-            continue;
+  return withMigratedDatabase(
+    config,
+    async ({ url, clock }) => {
+      const pool = createPool(url, 1, clock.zone);
+      try {
+        const documents = new TrustedDocuments(pool, schema, config.graphqlLimits, { roles: [] });
+        const counts: Record<RegisterOutcome | 'REJECTED', number> = {
+          CREATED: 0,
+          UNCHANGED: 0,
+          REACTIVATED: 0,
+          REJECTED: 0,
+        };
+        const by = `cli:${os.userInfo().username}`;
+        for (const [i, operation] of operations.entries()) {
+          try {
+            if (args.dryRun) {
+              const problem = documents.problem(operation.body);
+              if (problem) throw new TrustedDocumentRejected(problem);
+              continue;
+            }
+            const { outcome } = await documents.register(operation.body, {
+              name: operation.name,
+              by,
+            });
+            counts[outcome]++;
+          } catch (error) {
+            if (!(error instanceof TrustedDocumentRejected)) throw error;
+            counts.REJECTED++;
+            console.error(
+              `${args.file} operations[${i}] ${operation.name || '(unnamed)'}: ${error.message}`,
+            );
           }
-          const { outcome } = await documents.register(operation.body, {
-            name: operation.name,
-            by,
-          });
-          counts[outcome]++;
-        } catch (error) {
-          if (!(error instanceof TrustedDocumentRejected)) throw error;
-          counts.REJECTED++;
-          console.error(
-            `${args.file} operations[${i}] ${operation.name || '(unnamed)'}: ${error.message}`,
-          );
         }
+        console.log(
+          args.dryRun
+            ? `Checked ${operations.length} operations of ${args.file} (nothing written): ${counts.REJECTED} rejected`
+            : `Registered ${operations.length} operations of ${args.file}: ${counts.CREATED} created, ` +
+                `${counts.UNCHANGED} unchanged, ${counts.REACTIVATED} reactivated, ${counts.REJECTED} rejected`,
+        );
+        return counts.REJECTED ? 1 : 0;
+      } finally {
+        await pool.end();
       }
-      console.log(
-        args.dryRun
-          ? `Checked ${operations.length} operations of ${args.file} (nothing written): ${counts.REJECTED} rejected`
-          : `Registered ${operations.length} operations of ${args.file}: ${counts.CREATED} created, ` +
-              `${counts.UNCHANGED} unchanged, ${counts.REACTIVATED} reactivated, ${counts.REJECTED} rejected`,
-      );
-      return counts.REJECTED ? 1 : 0;
-    } finally {
-      await pool.end();
-    }
-  });
+    },
+    { dryRun: args.dryRun },
+  );
 }
 
 runCommand(() => main(process.argv.slice(2)), {

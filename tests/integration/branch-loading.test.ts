@@ -9,13 +9,15 @@ import { loadBranchRows } from '../../src/modules/branch/branch-loader';
 import { commandLineActor } from '../../src/modules/audit/audit-log';
 import { customerRecord, INGEST_CUSTOMERS, nextNumber } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
+import { Client } from 'pg';
+import { createDatabase, databaseUrl, dropDatabase } from '../../src/db/scratch-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/branches.csv');
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 
 /** Runs `npm run branches:load` as a user would, on the hub's database. */
-async function loadCommand(hub: TestHub, args: string[]) {
+async function loadCommand(hub: Pick<TestHub, 'databaseUrl'>, args: string[]) {
   const run = promisify(execFile);
   return run(
     process.execPath,
@@ -97,6 +99,30 @@ describe('loading the organisation from a file, on a hub without demo data', () 
       records: [customerRecord(nextNumber(), { branchCode: '320115' })],
     });
     expect(customers.data!.ingestCustomers.records[0]).toMatchObject({ status: 'CREATED' });
+  });
+
+  it('changes nothing on a database behind this version, its schema included, when only checking', async () => {
+    const adminUrl = process.env.CIF_TEST_ADMIN_URL!;
+    const name = `cif_hub_dry_${process.pid}`;
+    await createDatabase(adminUrl, name);
+    const url = databaseUrl(adminUrl, name);
+    try {
+      const dry = await loadCommand({ databaseUrl: url }, [EXAMPLE, '--dry-run']);
+      expect(dry.code).toBe(1);
+      expect(dry.stderr).toMatch(/lacks all of this version's migrations/);
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+        );
+        expect(rows).toEqual([{ n: 0 }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await dropDatabase(adminUrl, name);
+    }
   });
 
   it('runs as a command: a dry run writes nothing, and a bad line is named without stopping the rest', async () => {

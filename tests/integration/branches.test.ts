@@ -217,6 +217,14 @@ describe('the organisation tree', () => {
       expect(said).not.toMatch(/13500135000|138-0013-8000/);
     });
 
+    it('names a code of eight digits, and a day beside a code, as they are', async () => {
+      const code = String(32_000_000 + nextNumber());
+      const result = await ingest([{ code, name: '县', level: 'COUNTY', parentCode: '3200' }]);
+      const [error] = result.records[0]!.errors;
+      expect(error).toMatchObject({ field: 'level', rule: 'LEVEL_MISMATCH' });
+      expect(error!.message).toContain(code);
+    });
+
     it('refuses malformed records whole, and dates that break the branch period', async () => {
       const n = nextNumber();
       const today = hub.clock.today();

@@ -3,6 +3,7 @@ import {
   inRequest,
   looksPersonal,
   maskPersonal,
+  maskPersonalNumbers,
   withoutValues,
 } from '../../src/logger';
 
@@ -173,5 +174,25 @@ describe('masking what a caller wrote in a message', () => {
     '12,345,678,901.50 元',
   ])('keeps %s', (text) => {
     expect(maskPersonal(text)).toBe(text);
+  });
+});
+
+describe('maskPersonalNumbers', () => {
+  it.each([
+    ['code 13500135000 exists', 'code [digits] exists'],
+    ['code 138-0013-8000 exists', 'code [digits] exists'],
+    ['opened on 2003-09-01: 13800138000 opens', 'opened on [digits] opens'],
+    ['id 320102198504120137', 'id [digits]'],
+    ['mail a.b@example.cn', 'mail [e-mail]'],
+  ])('masks %s', (text, masked) => {
+    expect(maskPersonalNumbers(text)).toBe(masked);
+  });
+
+  it.each([
+    'branch 32010001 is COUNTY',
+    '5101, under 5100, opened on 2003-09-01: 5100 opens on that day or earlier',
+    'the records make a cycle: 3201 -> 3202 -> 3201',
+  ])('keeps %s', (text) => {
+    expect(maskPersonalNumbers(text)).toBe(text);
   });
 });

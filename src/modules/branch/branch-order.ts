@@ -1,4 +1,4 @@
-import { maskPersonal } from '../../logger';
+import { maskPersonalNumbers } from '../../logger';
 import { parentsFirst } from '../ingestion/parents-first';
 
 /** What ordering needs of a branch record: its key and its parent's. */
@@ -51,7 +51,7 @@ export function orderBranchRecords(
       problems.set(i, {
         field: 'code',
         rule: 'DUPLICATE_IN_BATCH',
-        message: maskPersonal(
+        message: maskPersonalNumbers(
           `code ${code} is listed more than once with other content (first at ${named(first)})`,
         ),
       });
@@ -69,7 +69,7 @@ export function orderBranchRecords(
       problems.set(i, {
         field: 'parentCode',
         rule: 'CYCLE',
-        message: maskPersonal(`the records make a cycle: ${codes}`),
+        message: maskPersonalNumbers(`the records make a cycle: ${codes}`),
       });
     }
   }

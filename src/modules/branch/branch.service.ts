@@ -1,5 +1,5 @@
 import { typedIdentifier } from '../../validation';
-import { maskPersonal } from '../../logger';
+import { maskPersonalNumbers } from '../../logger';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BusinessClock } from '../../time/clock';
@@ -58,7 +58,7 @@ export class BranchRuleError extends Error {
 
 // Messages name codes the caller wrote, which may be anything that fits a code (a mobile).
 const rule = (kind: BranchRuleKind, field: string, code: string, message: string) =>
-  new BranchRuleError(kind, [{ field, rule: code, message: maskPersonal(message) }]);
+  new BranchRuleError(kind, [{ field, rule: code, message: maskPersonalNumbers(message) }]);
 
 /**
  * CYCLE when `branch` would go under itself or a branch of its own subtree. Checked before the
