@@ -433,6 +433,21 @@ describe('the organisation tree', () => {
         rule: 'LEVEL_MISMATCH',
       });
     });
+
+    it('moves one of two branches sent under each other at once, and says CYCLE to the other', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { province, city, neighbour } = treeRecords(nextNumber());
+        await ingest([province, city, neighbour]);
+        const answers = await Promise.all([
+          hub.gql(MOVE, { input: { code: city.code, parentCode: neighbour.code } }),
+          hub.gql(MOVE, { input: { code: neighbour.code, parentCode: city.code } }),
+        ]);
+        const outcomes = answers
+          .map((res) => (res.errors ? res.errors[0]!.extensions!.rule : 'MOVED'))
+          .sort();
+        expect({ round, outcomes }).toEqual({ round, outcomes: ['CYCLE', 'MOVED'] });
+      }
+    });
   });
 
   describe('closing a branch', () => {

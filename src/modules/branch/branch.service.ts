@@ -56,6 +56,9 @@ export class BranchRuleError extends Error {
   }
 }
 
+/** The advisory lock a move of the branch tree holds until it commits. */
+const TREE_MOVES = `hashtextextended('branch tree moves', 0)`;
+
 // Messages name codes the caller wrote, which may be anything that fits a code (a mobile).
 const rule = (kind: BranchRuleKind, field: string, code: string, message: string) =>
   new BranchRuleError(kind, [{ field, rule: code, message: maskPersonalNumbers(message) }]);
@@ -366,6 +369,10 @@ export class BranchService {
    */
   move(change: BranchChangeContext, code: string, parentCode: string): Promise<string> {
     return this.em.transactional(async (em) => {
+      // One move of the tree at a time: two opposite moves (A under B, B under A) each saw
+      // the tree without the other's, and rewriting each other's subtree paths they deadlocked.
+      // The later one now waits, reads the tree as the first left it, and is a CYCLE.
+      await em.execute(`select pg_advisory_xact_lock(${TREE_MOVES})`);
       const branch = await this.existing(em, code);
       changeable(change, branch);
       if (branch.valid_to) {
