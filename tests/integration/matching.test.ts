@@ -706,7 +706,15 @@ describe('matching source records into golden records', () => {
     // P and Q: one rare name and birth date, two resident IDs. R has the name and birth date
     // and no ID: it could be either's. S carries P's mobile too: it is P's.
     // A name of its own per run: the runs' people are strangers to one another.
-    const names = ['皇甫嵩岳', '澹台明月', '公冶长风', '宇文成都', '慕容复兴', '司马懿德'];
+    const names = [
+      '皇甫嵩岳',
+      '澹台明月',
+      '公冶长风',
+      '宇文成都',
+      '慕容复兴',
+      '司马懿德',
+      '东方既白',
+    ];
     const load = async (n: number, order: string[]) => {
       const birth = birthOf(n);
       const name = names.shift()!;
@@ -759,6 +767,47 @@ describe('matching source records into golden records', () => {
         ],
       });
     }
+    // A steward says R is P: the task on R and Q has nothing left to ask.
+    const n = nextNumbers(2);
+    const [p, q, r] = await load(n, ['PQR']);
+    const tasks = await hub.sql<{ id: string; other: string }>(
+      `select m.id, case when a.source_key = $1 then b.source_key else a.source_key end as other
+         from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+        where $1 in (a.source_key, b.source_key)`,
+      [`R-${n}`],
+    );
+    const approved = await hub.gql(
+      `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "R is P: same app login") { status } }`,
+      { id: tasks.find((t) => t.other === `P-${n}`)!.id },
+      Role.STEWARD,
+    );
+    expect(approved.errors).toBeUndefined();
+    expect(await customerOf('APP', `R-${n}`)).toBe(p);
+    expect(r).not.toBe(p);
+    const left = await hub.sql<{ status: string }>(
+      `select status from match_review where id = $1`,
+      [tasks.find((t) => t.other === `Q-${n}`)!.id],
+    );
+    expect(left).toEqual([{ status: 'SUPERSEDED' }]);
+    expect(await customerOf('CLAIMS', `Q-${n}`)).toBe(q);
+    // Undone, the question is open again, both ways.
+    const [merge] = await hub.sql<{ id: string }>(
+      `select id from customer_merge where absorbed_id = $1 and survivor_id = $2`,
+      [r, p],
+    );
+    const undone = await hub.gql(
+      `mutation ($id: ID!) { unmergeCustomers(mergeId: $id, reason: "approved in error") { id } }`,
+      { id: merge!.id },
+      Role.STEWARD,
+    );
+    expect(undone.errors).toBeUndefined();
+    const reopened = await hub.sql<{ status: string }>(
+      `select status from match_review where id = any($1)`,
+      [tasks.map((t) => t.id)],
+    );
+    expect(reopened).toEqual([{ status: 'OPEN' }, { status: 'OPEN' }]);
+
     for (const order of [['P', 'Q', 'S'], ['S', 'Q', 'P'], ['PQS']]) {
       const n = nextNumbers(2);
       const [p, q, , s] = await load(n, order);

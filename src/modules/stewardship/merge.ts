@@ -700,6 +700,28 @@ export async function mergeCustomers(
        and a.customer_id = b.customer_id and a.customer_id in (select survivor_id from pairs)`,
     { pairs, at },
   );
+  // A task between the merged customer and a third that holds another resident ID or credit
+  // code asks what no steward can now say yes to: a record matching two people about as
+  // well (AMBIGUOUS) answered by this merge leaves its other task so. Journaled with the
+  // rest, an unmerge opens it again.
+  const moot = await run<{ merge_id: string; id: string }>(
+    em,
+    `with ${PAIRS}
+     update match_review r set status = '${ReviewStatus.SUPERSEDED}', updated_at = :at::timestamptz
+     from pairs p, source_record a, source_record b
+     where r.status = '${ReviewStatus.OPEN}' and a.id = r.record_a_id and b.id = r.record_b_id
+       and (a.customer_id = p.survivor_id) <> (b.customer_id = p.survivor_id)
+       and exists (select 1 from identity_document mine join identity_document theirs
+           on theirs.type = mine.type and theirs.number_hash <> mine.number_hash
+         where mine.customer_id = p.survivor_id and mine.type in (${IDENTIFYING_KINDS_SQL})
+           and theirs.customer_id = case when a.customer_id = p.survivor_id
+             then b.customer_id else a.customer_id end)
+     returning p.merge_id, r.id`,
+    { pairs, at },
+  );
+  for (const { merge_id: mergeId, id } of moot) {
+    superseded.set(mergeId, [...(superseded.get(mergeId) ?? []), id]);
+  }
   const own = (id: string) => customers.get(id)!.own;
   await em.insertMany(
     CustomerMerge,
