@@ -791,6 +791,34 @@ describe('matching source records into golden records', () => {
     );
     expect(left).toEqual([{ status: 'SUPERSEDED' }]);
     expect(await customerOf('CLAIMS', `Q-${n}`)).toBe(q);
+    // Another merge into P, made and undone, leaves the answer standing.
+    const k = nextNumber();
+    const [x] = await ingest({
+      sourceKey: `X-${k}`,
+      name: '令狐冲',
+      birthDate: birthOf(k),
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(k, birthOf(k)) }],
+    });
+    const other = await hub.gql(
+      `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "checked") { id } }`,
+      { s: p, a: x!.id },
+      Role.STEWARD,
+    );
+    expect(other.errors).toBeUndefined();
+    expect(
+      (
+        await hub.gql(
+          `mutation ($id: ID!) { unmergeCustomers(mergeId: $id, reason: "not the same") { id } }`,
+          { id: other.data!.mergeCustomers.id },
+          Role.STEWARD,
+        )
+      ).errors,
+    ).toBeUndefined();
+    expect(
+      await hub.sql(`select status from match_review where id = $1`, [
+        tasks.find((t) => t.other === `Q-${n}`)!.id,
+      ]),
+    ).toEqual([{ status: 'SUPERSEDED' }]);
     // Undone, the question is open again, both ways.
     const [merge] = await hub.sql<{ id: string }>(
       `select id from customer_merge where absorbed_id = $1 and survivor_id = $2`,

@@ -1140,9 +1140,11 @@ describe('stewardship', () => {
   });
 
   it('opens again a task another merge superseded once an unmerge parts its records again', async () => {
-    const [a, b] = await customers(2);
-    // Without an ID: a task between two holders of different ones asks nothing.
-    const [c] = await ingest(undocumented(nextNumbers(1)));
+    const [b] = await customers(1);
+    // Without IDs: a task between holders of two different ones asks nothing.
+    const k = nextNumbers(2);
+    const [a] = await ingest(undocumented(k));
+    const [c] = await ingest(undocumented(k + 1));
     const records = await firstRecords(b!.id, c!.id);
     const task = await openTask(records.get(b!.id)!, records.get(c!.id)!);
     const status = async () =>

@@ -551,6 +551,16 @@ async function recordSameCustomer(
   );
 }
 
+/**
+ * Whether customers `x` and `y` (SQL) hold different resident IDs or credit codes: no task
+ * between them asks what a steward could approve.
+ */
+const holdOtherDocuments = (x: string, y: string) =>
+  `exists (select 1 from identity_document mine join identity_document theirs
+     on theirs.type = mine.type and theirs.number_hash <> mine.number_hash
+   where mine.customer_id = ${x} and mine.type in (${IDENTIFYING_KINDS_SQL})
+     and theirs.customer_id = ${y})`;
+
 /** Per merge, the open review tasks between a record of each customer. */
 async function reviewsBetween(em: EntityManager, pairs: string): Promise<Map<string, string[]>> {
   const rows = await run<{ merge_id: string; ids: string[] }>(
@@ -711,11 +721,7 @@ export async function mergeCustomers(
      from pairs p, source_record a, source_record b
      where r.status = '${ReviewStatus.OPEN}' and a.id = r.record_a_id and b.id = r.record_b_id
        and (a.customer_id = p.survivor_id) <> (b.customer_id = p.survivor_id)
-       and exists (select 1 from identity_document mine join identity_document theirs
-           on theirs.type = mine.type and theirs.number_hash <> mine.number_hash
-         where mine.customer_id = p.survivor_id and mine.type in (${IDENTIFYING_KINDS_SQL})
-           and theirs.customer_id = case when a.customer_id = p.survivor_id
-             then b.customer_id else a.customer_id end)
+       and ${holdOtherDocuments('a.customer_id', 'b.customer_id')}
      returning p.merge_id, r.id`,
     { pairs, at },
   );
@@ -1130,16 +1136,18 @@ export async function unmergeCustomers(
   // The tasks this merge, or another standing merge on these customers, superseded are open
   // again where their records are two customers' again, with no steward's word that they are
   // different people: undoing an automatic merge records it, so its tasks stay superseded.
+  // Another merge's are open again only where the two customers hold no different resident
+  // IDs or credit codes (that merge may stand for the record's answer).
   await run(
     em,
     `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
      from source_record a, source_record b
-     where r.id in (
-         select value::uuid from jsonb_array_elements_text(:ids::jsonb)
-         union
-         select jsonb_array_elements_text(m.journal->'superseded')::uuid from customer_merge m
-         where m.unmerged_at is null and m.survivor_id in (:survivor::uuid, :absorbed::uuid)
-           and jsonb_typeof(m.journal->'superseded') = 'array')
+     where (r.id in (select value::uuid from jsonb_array_elements_text(:ids::jsonb))
+         or r.id in (
+           select jsonb_array_elements_text(m.journal->'superseded')::uuid from customer_merge m
+           where m.unmerged_at is null and m.survivor_id in (:survivor::uuid, :absorbed::uuid)
+             and jsonb_typeof(m.journal->'superseded') = 'array')
+           and not ${holdOtherDocuments('a.customer_id', 'b.customer_id')})
        and r.status = '${ReviewStatus.SUPERSEDED}'
        and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id
        and not exists (select 1 from match_decision d
