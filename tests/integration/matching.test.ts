@@ -714,6 +714,8 @@ describe('matching source records into golden records', () => {
       '慕容复兴',
       '司马懿德',
       '东方既白',
+      '西门吹雪',
+      '欧阳锋芒',
     ];
     const load = async (n: number, order: string[]) => {
       const birth = birthOf(n);
@@ -840,6 +842,30 @@ describe('matching source records into golden records', () => {
       const n = nextNumbers(2);
       const [p, q, , s] = await load(n, order);
       expect({ order, sp: s === p, pq: p === q }).toEqual({ order, sp: true, pq: false });
+    }
+    // R beside S: R would reach P through S, who holds no ID; it is no less torn.
+    for (const order of [['PQRS'], ['S', 'R', 'Q', 'P']]) {
+      const n = nextNumbers(2);
+      const [p, q, r, s] = await load(n, order);
+      expect({ order, sp: s === p, rp: r === p, rq: r === q }).toEqual({
+        order,
+        sp: true,
+        rp: false,
+        rq: false,
+      });
+      const reviews = await hub.sql<{ other: string; rule: string; status: string }>(
+        `select case when a.source_key = $1 then b.source_key else a.source_key end as other,
+           m.rule, m.status from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+          where $1 in (a.source_key, b.source_key) and m.status = 'OPEN' order by 1`,
+        [`R-${n}`],
+      );
+      // One task against each person: P's side by P's record or S's, whichever pair leads.
+      expect({
+        order,
+        rules: reviews.map((t) => `${t.rule} ${t.status}`),
+        people: reviews.map((t) => (t.other.startsWith('Q') ? 'Q' : 'P')).sort(),
+      }).toEqual({ order, rules: ['AMBIGUOUS OPEN', 'AMBIGUOUS OPEN'], people: ['P', 'Q'] });
     }
   });
 

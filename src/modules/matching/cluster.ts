@@ -245,26 +245,6 @@ export function cluster(
       .match.documents.some((d) =>
         byId.get(y)!.match.documents.some((e) => e.type === d.type && e.number === d.number),
       );
-  const groups = new Groups(
-    records.map((r) => r.id),
-    conflicts,
-    shareDocument,
-  );
-  for (const v of verdicts) {
-    if (!byId.has(v.a) || !byId.has(v.b)) continue;
-    if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b, 'verdict');
-  }
-  // Two records with different identity documents are two customers, whatever joins them:
-  // a name and birth date shared with both must not make them one. So are two holders of
-  // one passport or permit number who disagree on name, birth date or sex (compare leaves
-  // them to a steward): a third record bearing the number does not decide for the steward.
-  for (const pair of pairs.values()) {
-    const { rule, decision } = pair.comparison;
-    if (rule === 'CONFLICTING_DOCUMENT') groups.keepApart(pair.a, pair.b, 'document');
-    else if (rule === 'SAME_DOCUMENT' && decision === 'REVIEW')
-      groups.keepApart(pair.a, pair.b, 'holders');
-  }
-  contestLinks(pairs, (x, y) => conflicts(x, y) || groups.keptApart(x, y), thresholds);
   // A shared document is proof: it outranks any score.
   const strongestFirst = (x: ScoredPair, y: ScoredPair) =>
     Number(y.comparison.rule === 'SAME_DOCUMENT') - Number(x.comparison.rule === 'SAME_DOCUMENT') ||
@@ -278,12 +258,38 @@ export function cluster(
       const comparison = compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds);
       return { a, b, comparison, forced: true };
     });
-  const linking = [
-    ...forced,
-    ...[...pairs.values()].filter((p) => p.comparison.decision === 'LINK').sort(strongestFirst),
-  ];
-  // The pairs that joined two groups: each customer's spanning tree, strongest first.
-  const tree = linking.filter((pair) => groups.join(pair.a, pair.b, pair.forced));
+  const grouping = () => {
+    const groups = new Groups(
+      records.map((r) => r.id),
+      conflicts,
+      shareDocument,
+    );
+    for (const v of verdicts) {
+      if (!byId.has(v.a) || !byId.has(v.b)) continue;
+      if (v.verdict === 'DIFFERENT_CUSTOMERS') groups.keepApart(v.a, v.b, 'verdict');
+    }
+    // Two records with different identity documents are two customers, whatever joins them:
+    // a name and birth date shared with both must not make them one. So are two holders of
+    // one passport or permit number who disagree on name, birth date or sex (compare leaves
+    // them to a steward): a third record bearing the number does not decide for the steward.
+    for (const pair of pairs.values()) {
+      const { rule, decision } = pair.comparison;
+      if (rule === 'CONFLICTING_DOCUMENT') groups.keepApart(pair.a, pair.b, 'document');
+      else if (rule === 'SAME_DOCUMENT' && decision === 'REVIEW')
+        groups.keepApart(pair.a, pair.b, 'holders');
+    }
+    const linking = [
+      ...forced,
+      ...[...pairs.values()].filter((p) => p.comparison.decision === 'LINK').sort(strongestFirst),
+    ];
+    // The pairs that joined two groups: each customer's spanning tree, strongest first.
+    const tree = linking.filter((pair) => groups.join(pair.a, pair.b, pair.forced));
+    return { groups, tree };
+  };
+  let { groups, tree } = grouping();
+  // Grouped again without the links a record could not tell between two people (see
+  // contestLinks), until no record can: each round only takes links away.
+  while (contestLinks(pairs, groups, thresholds)) ({ groups, tree } = grouping());
   const links = spanningLinks(groups.list(), tree, (id) => byId.get(id)!.key);
 
   const reviews = new Map<string, ScoredPair>();
@@ -298,22 +304,24 @@ export function cluster(
 }
 
 /**
- * A record that would link to two records kept apart (different identity documents, a
- * steward's word, disagreeing holders of one passport), about as strongly to either (the
- * weaker within `thresholds.margin` bits of the stronger), could be either person's:
- * neither pair links, both are a steward's to decide (rule AMBIGUOUS), and the record stays
- * its own customer meanwhile. Single linkage would otherwise give it to the stronger, on a
- * tie to whichever key sorts first. A shared document is proof and is never contested.
+ * A record that links to two groups kept apart (different identity documents, a steward's
+ * word, disagreeing holders of one passport), about as strongly to either (its best link
+ * to the weaker within `thresholds.margin` bits of its best to the stronger), could be
+ * either person's: none of its links to either links, all are a steward's to decide (rule
+ * AMBIGUOUS), and the record stays a customer of its own meanwhile. Single linkage would
+ * otherwise give it to the stronger, on a tie to whichever key sorts first, directly or
+ * through a record of one of them without a document. A shared document is proof and is
+ * never contested. Judged on `groups` as linked so far; whether any link was taken away.
  */
 function contestLinks(
   pairs: Map<string, ScoredPair>,
-  keptApart: (x: string, y: string) => boolean,
+  groups: Groups,
   thresholds: MatchThresholds,
-): void {
+): boolean {
   const linksOf = new Map<string, ScoredPair[]>();
   for (const pair of pairs.values()) {
     const { decision, rule } = pair.comparison;
-    if (decision !== 'LINK' || rule === 'SAME_DOCUMENT') continue;
+    if (rule === 'SAME_DOCUMENT' || (decision !== 'LINK' && rule !== 'AMBIGUOUS')) continue;
     for (const id of [pair.a, pair.b]) {
       const linked = linksOf.get(id);
       if (linked) linked.push(pair);
@@ -321,21 +329,33 @@ function contestLinks(
     }
   }
   const contested = new Set<ScoredPair>();
-  const other = (pair: ScoredPair, id: string) => (pair.a === id ? pair.b : pair.a);
   for (const [id, linked] of linksOf) {
-    for (let i = 0; i < linked.length; i++) {
-      for (let j = i + 1; j < linked.length; j++) {
-        const [p, q] = [linked[i]!, linked[j]!];
-        if (Math.abs(p.comparison.score - q.comparison.score) > thresholds.margin) continue;
-        if (!keptApart(other(p, id), other(q, id))) continue;
-        contested.add(p);
-        contested.add(q);
+    // Per group the record links to, its strongest link there.
+    const best = new Map<string, number>();
+    for (const pair of linked) {
+      const root = groups.root(pair.a === id ? pair.b : pair.a);
+      best.set(root, Math.max(best.get(root) ?? -Infinity, pair.comparison.score));
+    }
+    const torn = new Set<string>();
+    const roots = [...best.keys()];
+    for (let i = 0; i < roots.length; i++) {
+      for (let j = i + 1; j < roots.length; j++) {
+        const [x, y] = [roots[i]!, roots[j]!];
+        if (Math.abs(best.get(x)! - best.get(y)!) > thresholds.margin) continue;
+        if (!groups.apart(x, y, 'verdict', 'document', 'holders')) continue;
+        torn.add(x);
+        torn.add(y);
       }
+    }
+    for (const pair of linked) {
+      if (pair.comparison.decision !== 'LINK') continue;
+      if (torn.has(groups.root(pair.a === id ? pair.b : pair.a))) contested.add(pair);
     }
   }
   for (const pair of contested) {
     pair.comparison = { ...pair.comparison, rule: 'AMBIGUOUS', decision: 'REVIEW' };
   }
+  return contested.size > 0;
 }
 
 /**
@@ -435,11 +455,6 @@ class Groups {
       set.add(y);
       apart.set(x, set);
     }
-  }
-
-  /** Whether records a and b themselves were kept apart, for any reason. */
-  keptApart(a: string, b: string): boolean {
-    return Object.values(this.apartFrom).some((apart) => apart.get(a)?.has(b));
   }
 
   /**
