@@ -74,14 +74,32 @@ export function withoutValues(text: string): string {
 
 /**
  * What people put between the groups of a number they type, as a regular expression
- * character class's contents: spaces, dots, dashes, underscores, colons, slashes, brackets,
- * commas (the enumeration comma 、 too), semicolons, tildes, plus signs and middle dots,
- * ASCII and full-width. Not arrows or other signs a list of codes is joined with.
+ * character class's contents: spaces, dots, dashes, underscores, colons, slashes, bars,
+ * brackets of every kind (round, square, curly, 【】, 「」, 『』, 〔〕), commas (the enumeration
+ * comma 、 too), semicolons, tildes, plus signs and middle dots, ASCII and full-width. Not
+ * arrows or other signs a list of codes is joined with.
  */
-export const NUMBER_SEPARATORS = `\\s.${DASHES}_:/()\\uFF08\\uFF09,\\uFF0C\\u3001\\uFE50\\uFE51;\\uFF1B~\\uFF5E+\\uFF0B\\u00B7\\u2022\\u30FB`;
+export const NUMBER_SEPARATORS = `\\s.${DASHES}_:/()\\[\\]{}|\\uFF08\\uFF09\\uFF3B\\uFF3D\\uFF5B\\uFF5D\\u3010\\u3011\\u300C-\\u300F\\u3014\\u3015,\\uFF0C\\u3001\\uFE50\\uFE51;\\uFF1B~\\uFF5E+\\uFF0B\\u00B7\\u2022\\u30FB`;
 
-/** A digit as it may be typed: ASCII, or a Chinese numeral read out digit by digit (幺 for 1). */
-const DIGIT = '[0-9\u3007\u96F6\u4E00\u4E8C\u4E09\u56DB\u4E94\u516D\u4E03\u516B\u4E5D\u5E7A]';
+/**
+ * Chinese numerals read out digit by digit, by the digit each stands for: the common ones
+ * (〇 and ○ too, 幺 for 1) and the capital ones of amounts, simplified and traditional.
+ */
+const NUMERALS: Record<string, string> = Object.fromEntries(
+  ['〇○零', '一幺壹', '二贰貳', '三叁參', '四肆', '五伍', '六陆陸', '七柒', '八捌', '九玖'].flatMap(
+    (forms, digit) => [...forms].map((c) => [c, String(digit)]),
+  ),
+);
+
+/** A digit as it may be typed: ASCII, or a Chinese numeral. */
+const DIGIT = `[0-9${Object.keys(NUMERALS).join('')}]`;
+
+/** `text` with full-width digits and Chinese numerals as ASCII digits, the rest as it is. */
+export function asciiDigits(text: string): string {
+  return text
+    .replace(/[\uFF10-\uFF19]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(new RegExp(`[${Object.keys(NUMERALS).join('')}]`, 'g'), (c) => NUMERALS[c]!);
+}
 
 const LONG_NUMBER = new RegExp(
   `${DIGIT}(?:[${NUMBER_SEPARATORS}]*${DIGIT}){10,}[Xx]?|${DIGIT}{7,}[Xx]?`,
@@ -130,7 +148,8 @@ export function maskPersonalNumbers(text: string): string {
   return text
     .replace(/[\uFF10-\uFF19\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
     .replace(LONG_NUMBER, (run) => {
-      const groups = run.toUpperCase().split(separators);
+      // Read as digits only to tell: the text keeps its numerals.
+      const groups = asciiDigits(run).toUpperCase().split(separators);
       for (let i = 0; i < groups.length; i++) {
         let digits = '';
         for (let j = i; j < groups.length; j++) {

@@ -167,12 +167,25 @@ describe('ingestion records one by one', () => {
     });
 
     it('reject a name that holds a mobile, a resident ID number or an e-mail: every role reads it in clear', async () => {
+      const fullWidth = (digits: string) =>
+        digits.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+      const numerals = (digits: string) =>
+        digits.replace(/\d/g, (d) => '〇一二三四五六七八九'[Number(d)]!).replace('X', 'X');
       const names: [(n: number) => string, 'refused' | 'accepted'][] = [
         [(n) => `张三${mobile(n)}`, 'refused'],
         [(n) => `南京某某公司 联系 ${mobile(n).replace(/^(\d{3})(\d{4})/, '$1 $2 ')}`, 'refused'],
         [(n) => `李四 ${mobile(n).replace(/^(\d{3})(\d{4})/, '$1、$2、')}`, 'refused'],
         [(n) => `王五 ${residentId(n)}`, 'refused'],
         [(n) => `赵六 z${n}@example.cn`, 'refused'],
+        // Full-width, in brackets, read out in numerals, the surname a numeral itself.
+        [(n) => `李四${fullWidth(mobile(n))}`, 'refused'],
+        [
+          (n) =>
+            `张三【${mobile(n).slice(0, 3)}】【${mobile(n).slice(3, 7)}】【${mobile(n).slice(7)}】`,
+          'refused',
+        ],
+        [(n) => `张三${numerals(mobile(n))}`, 'refused'],
+        [(n) => `钱七${numerals(residentId(n))}`, 'refused'],
         // Numbers in a company's registered name are no one's.
         [() => '南京一二三四五六七八九十科技有限公司', 'accepted'],
         [() => '上海360安全科技有限公司', 'accepted'],

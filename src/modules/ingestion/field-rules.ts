@@ -8,7 +8,7 @@ import {
 } from '../../graphql/scalars';
 import { BadUserInputError } from '../../graphql/errors';
 import { textProblem } from '../../graphql/limits/input';
-import { maskPersonal, NUMBER_SEPARATORS } from '../../logger';
+import { asciiDigits, maskPersonal, NUMBER_SEPARATORS } from '../../logger';
 import { addYears, type BusinessClock } from '../../time/clock';
 import {
   happened,
@@ -484,20 +484,43 @@ const NUMBER_GROUPING = new RegExp(`(\\d)[${NUMBER_SEPARATORS}]+(?=\\d)`, 'g');
 /**
  * Whether `text` holds a person's mobile or e-mail, or reads as someone's resident ID number,
  * written as people write them: digits in groups (138-0013-8000, +86 138 0013 8000,
- * 110105-19491231-002X), an X after a mobile's digits, full-width @ and full stop. `today`:
- * no one was born after it.
+ * 110105-19491231-002X, 【139】【1234】【5671】), full-width digits, Chinese numerals
+ * (一三九…), an X after a mobile's digits, full-width @ and full stop. `today`: no one was
+ * born after it.
  */
 function holdsPersonalValue(text: string, today: string): boolean {
-  const plain = text.replace(/[\uFF20\uFF0E]/g, (c) =>
+  const plain = text.replace(/[\uFF10-\uFF19\uFF20\uFF0E]/g, (c) =>
     String.fromCharCode(c.charCodeAt(0) - 0xfee0),
   );
   if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(plain)) return true;
   // The digits as written, and as read across the separators people group them with (a
-  // short number before a mobile would join it in the second reading, not in the first).
-  const glued = plain.replace(NUMBER_GROUPING, '$1');
-  const whole = glued.trim();
-  const runs = [...(plain.match(/\d+[Xx]?/g) ?? []), ...(glued.match(/\d+[Xx]?/g) ?? [])];
-  return runs.some((run) => {
+  // short number before a mobile would join it in the second reading, not in the first);
+  // each with Chinese numerals read as digits too (张三 before a mobile would join it then).
+  const readings = [plain, asciiDigits(plain)].flatMap((digits, numerals) => {
+    const glued = digits.replace(NUMBER_GROUPING, '$1');
+    return [digits, glued].map((reading) => ({ reading, whole: glued.trim(), numerals }));
+  });
+  // A numeral of the name itself (张三, 钱七) joins the numbers read out after it: there,
+  // every stretch of a mobile's or an ID number's length is read as one too.
+  const stretches = (run: string) =>
+    [11, 18].flatMap((length) =>
+      Array.from({ length: Math.max(0, run.length - length + 1) }, (_, i) =>
+        run.slice(i, i + length),
+      ),
+    );
+  const written = new Set(
+    readings.flatMap(({ reading, numerals }) => (numerals ? [] : (reading.match(/\d+/g) ?? []))),
+  );
+  const runs = readings.flatMap(({ reading, whole, numerals }) =>
+    (reading.match(/\d+[Xx]?/g) ?? []).flatMap((run) => [
+      { run, whole },
+      // Only where numerals were read: a system's long key of digits holds every stretch.
+      ...(numerals && !written.has(run.replace(/[Xx]$/, ''))
+        ? stretches(run).map((stretch) => ({ run: stretch, whole }))
+        : []),
+    ]),
+  );
+  return runs.some(({ run, whole }) => {
     const digits = run.replace(/[Xx]$/, '');
     if ([11, 13, 15].includes(digits.length) && checkMobile(digits).ok) return true;
     if (run.length !== 18 && run.length !== 15) return false;
