@@ -869,6 +869,60 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it('supersedes the other AMBIGUOUS task once a steward approves one, for people a steward kept apart', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const [c1] = await ingest({
+      sourceSystem: 'WECHAT',
+      sourceKey: `C1-${n}`,
+      name: '端木青禾',
+      birthDate: birth,
+    });
+    const [c2] = await ingest({
+      sourceSystem: 'DEALER',
+      sourceKey: `C2-${n}`,
+      name: '端木青禾',
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+    });
+    const apart = await hub.gql(
+      `mutation ($a: ID!, $b: ID!) { markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "two people") { __typename } }`,
+      { a: c1!.id, b: c2!.id },
+      Role.STEWARD,
+    );
+    expect(apart.errors).toBeUndefined();
+    const [x] = await ingest({
+      sourceSystem: 'APP',
+      sourceKey: `X-${n}`,
+      name: '端木青禾',
+      birthDate: birth,
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+    });
+    expect([c1!.id, c2!.id]).not.toContain(x!.id);
+    const tasks = () =>
+      hub.sql<{ id: string; other: string; rule: string; status: string }>(
+        `select m.id, case when a.source_key = $1 then b.source_key else a.source_key end as other,
+           m.rule, m.status from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+          where $1 in (a.source_key, b.source_key) order by 2`,
+        [`X-${n}`],
+      );
+    const open = await tasks();
+    expect(open.map((t) => `${t.other} ${t.rule} ${t.status}`)).toEqual([
+      `C1-${n} AMBIGUOUS OPEN`,
+      `C2-${n} AMBIGUOUS OPEN`,
+    ]);
+    const approved = await hub.gql(
+      `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "same mobile, checked") { status } }`,
+      { id: open[1]!.id },
+      Role.STEWARD,
+    );
+    expect(approved.errors).toBeUndefined();
+    expect((await tasks()).map((t) => `${t.other} ${t.status}`)).toEqual([
+      `C1-${n} SUPERSEDED`,
+      `C2-${n} APPROVED`,
+    ]);
+  });
+
   it('keeps two resident IDs in two customers when a third record bridges them, in any order', async () => {
     // P and Q are two people (two resident IDs). R is P by name, birth date and mobile, and
     // Q by passport: whichever way R comes, P and Q never become one customer.

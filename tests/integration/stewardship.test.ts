@@ -1139,6 +1139,32 @@ describe('stewardship', () => {
     expect(await links()).toEqual(before);
   });
 
+  it('keeps the link a standing merge gave the survivor’s record when an earlier one is undone', async () => {
+    const [a, b, c] = await customers(3);
+    const first = await merge(a!.id, b!.id);
+    await merge(a!.id, c!.id);
+    const linkOfA = async () =>
+      (
+        await hub.sql<{ with: string | null; rule: string | null }>(
+          `select sr.link_evidence->>'with' as with, sr.link_evidence->>'rule' as rule
+           from source_record sr where sr.customer_id = $1 and sr.id = (
+             select id from source_record where customer_id = $1 order by received_at, id limit 1)`,
+          [a!.id],
+        )
+      )[0]!;
+    ok(await hub.gql(UNMERGE, { id: first.id, reason: REASON }, Role.STEWARD));
+    const link = await linkOfA();
+    expect(link.rule).toBe('STEWARD');
+    const [cRecord] = await hub.sql<{ key: string }>(
+      `select source_system || ':' || source_key as key from source_record
+       where customer_id = $1 and id <> (select id from source_record where customer_id = $1
+         order by received_at, id limit 1)`,
+      [a!.id],
+    );
+    // A's record is linked with C's, the one record it is with.
+    expect(link.with).toBe(cRecord!.key);
+  });
+
   it('opens again a task another merge superseded once an unmerge parts its records again', async () => {
     const [b] = await customers(1);
     // Without IDs: a task between holders of two different ones asks nothing.

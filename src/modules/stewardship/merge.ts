@@ -552,14 +552,21 @@ async function recordSameCustomer(
 }
 
 /**
- * Whether customers `x` and `y` (SQL) hold different resident IDs or credit codes: no task
- * between them asks what a steward could approve.
+ * Whether customers `x` and `y` (SQL) are kept apart: they hold different resident IDs or
+ * credit codes, or a steward said a record of one and a record of the other are different
+ * people. No task between them asks what a steward could approve.
  */
-const holdOtherDocuments = (x: string, y: string) =>
-  `exists (select 1 from identity_document mine join identity_document theirs
-     on theirs.type = mine.type and theirs.number_hash <> mine.number_hash
-   where mine.customer_id = ${x} and mine.type in (${IDENTIFYING_KINDS_SQL})
-     and theirs.customer_id = ${y})`;
+const keptApartSql = (x: string, y: string) =>
+  `(exists (select 1 from identity_document mine join identity_document theirs
+      on theirs.type = mine.type and theirs.number_hash <> mine.number_hash
+    where mine.customer_id = ${x} and mine.type in (${IDENTIFYING_KINDS_SQL})
+      and theirs.customer_id = ${y})
+   or exists (select 1 from source_record rx
+      join match_decision d on rx.id in (d.record_a_id, d.record_b_id)
+        and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}'
+      join source_record ry on ry.id = case when d.record_a_id = rx.id
+        then d.record_b_id else d.record_a_id end
+    where rx.customer_id = ${x} and ry.customer_id = ${y}))`;
 
 /** Per merge, the open review tasks between a record of each customer. */
 async function reviewsBetween(em: EntityManager, pairs: string): Promise<Map<string, string[]>> {
@@ -710,8 +717,8 @@ export async function mergeCustomers(
        and a.customer_id = b.customer_id and a.customer_id in (select survivor_id from pairs)`,
     { pairs, at },
   );
-  // A task between the merged customer and a third that holds another resident ID or credit
-  // code asks what no steward can now say yes to: a record matching two people about as
+  // A task between the merged customer and a third kept apart from it (another resident ID
+  // or credit code, a steward's do-not-merge) asks what no steward can now say yes to: a record matching two people about as
   // well (AMBIGUOUS) answered by this merge leaves its other task so. Journaled with the
   // rest, an unmerge opens it again.
   const moot = await run<{ merge_id: string; id: string }>(
@@ -721,7 +728,7 @@ export async function mergeCustomers(
      from pairs p, source_record a, source_record b
      where r.status = '${ReviewStatus.OPEN}' and a.id = r.record_a_id and b.id = r.record_b_id
        and (a.customer_id = p.survivor_id) <> (b.customer_id = p.survivor_id)
-       and ${holdOtherDocuments('a.customer_id', 'b.customer_id')}
+       and ${keptApartSql('a.customer_id', 'b.customer_id')}
      returning p.merge_id, r.id`,
     { pairs, at },
   );
@@ -967,13 +974,18 @@ export async function unmergeCustomers(
       { field: 'mergeId', rule: 'BRANCH_CLOSED' },
     );
   }
-  // Each record linked as it was, where it is back with the customer it was linked in.
+  // Each record linked as it was, where it is back with the customer it was linked in and
+  // its link now names a record that is not (the merge's, or the batch's around it). A link
+  // to a record it is still with stands: a later merge into the survivor, still standing,
+  // made it (merges undone first in, first out).
   await run(
     em,
     `update source_record sr set link_evidence = j.link_evidence, updated_at = :at::timestamptz
      from jsonb_to_recordset(:links::jsonb) j(id uuid, link_evidence jsonb)
      where sr.id = j.id and sr.customer_id in (:survivor::uuid, :absorbed::uuid)
-       and sr.link_evidence is distinct from j.link_evidence`,
+       and sr.link_evidence is distinct from j.link_evidence
+       and not exists (select 1 from source_record o where o.customer_id = sr.customer_id
+         and o.id <> sr.id and o.source_system || ':' || o.source_key = sr.link_evidence->>'with')`,
     { links: JSON.stringify(journal.links ?? []), survivor: holder, absorbed, at },
   );
   // Records that joined the merged customer since, linked to one that is back with the
@@ -1136,8 +1148,8 @@ export async function unmergeCustomers(
   // The tasks this merge, or another standing merge on these customers, superseded are open
   // again where their records are two customers' again, with no steward's word that they are
   // different people: undoing an automatic merge records it, so its tasks stay superseded.
-  // Another merge's are open again only where the two customers hold no different resident
-  // IDs or credit codes (that merge may stand for the record's answer).
+  // Another merge's are open again only where the two customers are not kept apart (that
+  // merge may stand for the record's answer).
   await run(
     em,
     `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
@@ -1147,7 +1159,7 @@ export async function unmergeCustomers(
            select jsonb_array_elements_text(m.journal->'superseded')::uuid from customer_merge m
            where m.unmerged_at is null and m.survivor_id in (:survivor::uuid, :absorbed::uuid)
              and jsonb_typeof(m.journal->'superseded') = 'array')
-           and not ${holdOtherDocuments('a.customer_id', 'b.customer_id')})
+           and not ${keptApartSql('a.customer_id', 'b.customer_id')})
        and r.status = '${ReviewStatus.SUPERSEDED}'
        and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id
        and not exists (select 1 from match_decision d
