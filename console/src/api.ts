@@ -19,6 +19,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What a screen says of a failure: for the hub's answer its code, rule and field with the
+ * message (`BAD_USER_INPUT UNKNOWN_METRIC document.tiers[0]…: …`), as the API gives them.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  const { code, rule, field } = error.errors[0]?.extensions ?? {};
+  const said = [code ?? 'ERROR', rule, field].filter((part) => typeof part === 'string');
+  return `${said.join(' ')}: ${error.message}`;
+}
+
 /** Runs an operation as the signed-in caller; any error in the answer is thrown. */
 export async function gql<T>(
   token: string,

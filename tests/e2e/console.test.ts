@@ -378,14 +378,34 @@ describeInBrowser('the console', () => {
       { id: b!.id, status: 'MERGED', merged_into_id: a!.id },
     ]);
 
+    // A second merge into A, through the API: each row takes its own reason.
+    const [otherCif] = await insertPortfolio(hub, 1, nextNumber());
+    const [other] = await hub.sql<{ id: string }>(`select id from customer where cif_no = $1`, [
+      otherCif,
+    ]);
+    const second = await hub.gql(
+      `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "checked") { id } }`,
+      { s: a!.id, a: other!.id },
+      Role.STEWARD,
+    );
+    expect(second.errors).toBeUndefined();
     await page.getByLabel('Key value').fill(a!.cifNo);
     await page.getByRole('button', { name: 'Find' }).click();
     const history = page.getByTestId('merge-history');
     await history.getByText(b!.cifNo).waitFor();
-    await history.getByLabel('Unmerge reason').fill('two people after all');
+    const [merge] = await hub.sql<{ id: string }>(
+      `select id from customer_merge where absorbed_id = $1`,
+      [b!.id],
+    );
+    const row = history.locator(`tr[data-merge="${merge!.id}"]`);
+    const otherRow = history.locator(`tr[data-merge="${second.data!.mergeCustomers.id}"]`);
+    await row.getByLabel('Unmerge reason').fill('two people after all');
+    await expect(otherRow.getByRole('button', { name: 'Unmerge' }).isEnabled()).resolves.toBe(
+      false,
+    );
     await screenshot(page, 'merge-history');
-    await history.getByRole('button', { name: 'Unmerge' }).click();
-    await history.getByText(/undone/).waitFor();
+    await row.getByRole('button', { name: 'Unmerge' }).click();
+    await row.getByText(/undone/).waitFor();
     const apart = await hub.sql('select status from customer where id = any($1)', [[a!.id, b!.id]]);
     expect(apart).toEqual([{ status: 'ACTIVE' }, { status: 'ACTIVE' }]);
     expect(outside).toEqual([]);
@@ -395,6 +415,7 @@ describeInBrowser('the console', () => {
     const [cifNo] = await insertPortfolio(hub, 1, nextNumber());
     await hub.app.services.tiers.drainQueue();
     const today = hub.clock.today();
+    // The last at 04:25 in Beijing: the day before in UTC.
     const scores = [120, 60, 30].map((days, i) =>
       riskScoreRecord(
         nextNumber(),
@@ -403,7 +424,10 @@ describeInBrowser('the console', () => {
           stage: 'UNDERWRITING',
           score: `${40 + i * 15}.0`,
           level: i === 2 ? 'HIGH' : 'MEDIUM',
-          scoredAt: `${addDays(today, -days)}T09:00:00Z`,
+          scoredAt:
+            i === 2
+              ? `${addDays(today, -days - 1)}T20:25:00Z`
+              : `${addDays(today, -days)}T09:00:00Z`,
         },
       ),
     );
@@ -417,10 +441,14 @@ describeInBrowser('the console', () => {
     await page.getByRole('button', { name: 'Find' }).click();
     const profile = page.getByTestId('profile');
     await profile.getByTestId('tier').locator('.big').waitFor();
-    await profile.getByTestId('risk-history').locator('canvas').waitFor();
-    await expect(
-      profile.getByTestId('risk-history').locator('tbody tr').count(),
-    ).resolves.toBeGreaterThanOrEqual(3);
+    const chart = profile.getByTestId('risk-history').locator('canvas');
+    await chart.waitFor();
+    const rows = await profile.getByTestId('risk-history').locator('tbody tr').count();
+    expect(rows).toBeGreaterThanOrEqual(3);
+    // Every score is plotted, each on its Beijing day (they fall on different days).
+    await expect(chart.getAttribute('aria-label')).resolves.toBe(
+      `Risk scores over time: ${rows} points on ${rows} days`,
+    );
     await screenshot(page, 'customer');
     expect(outside).toEqual([]);
   });

@@ -434,12 +434,13 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
       identifiers,
       policy,
       claim,
+      // Keys of their own: RS-<n> is a test's own score of record n.
       scores: [
-        riskScoreRecord(n * 2, { claimNo: claim.claimNo }),
+        riskScoreRecord(n, { claimNo: claim.claimNo }, { sourceKey: `RS-P${n}-CLAIM` }),
         riskScoreRecord(
-          n * 2 + 1,
+          n,
           { customer: { cifNo: cifNos[i] } },
-          { stage: 'UNDERWRITING', level: 'LOW', score: '12' },
+          { sourceKey: `RS-P${n}-CUSTOMER`, stage: 'UNDERWRITING', level: 'LOW', score: '12' },
         ),
       ],
       ids: {

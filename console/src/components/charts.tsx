@@ -217,10 +217,21 @@ export function RiskHistoryChart({ scores }: { scores: ScorePoint[] }) {
   const sorted = [...scores].sort((a, b) => a.scoredAt.localeCompare(b.scoredAt));
   const days = [...new Set(sorted.map((s) => businessDay(s.scoredAt)))];
   const stages = [...new Set(sorted.map((s) => s.stage))];
+  // Per stage, its last score of each business day (the day in the business zone, as the
+  // labels are: a score at 04:25 in Beijing is that day's, though UTC says the day before).
+  const lines = stages.map((stage) =>
+    days.map((d) => {
+      const last = sorted.filter((s) => s.stage === stage && businessDay(s.scoredAt) === d).pop();
+      return last ? Number(last.score) : null;
+    }),
+  );
+  const plotted = lines.flat().filter((point) => point !== null).length;
   return (
     <figure className="chart-block" data-testid="risk-history">
       <div className="chart">
         <Line
+          aria-label={`Risk scores over time: ${plotted} points on ${days.length} days`}
+          role="img"
           options={{
             ...BASE,
             plugins: { title: { display: true, text: 'Risk scores over time' } },
@@ -230,12 +241,7 @@ export function RiskHistoryChart({ scores }: { scores: ScorePoint[] }) {
             labels: days,
             datasets: stages.map((stage, i) => ({
               label: stage,
-              data: days.map((d) => {
-                const last = sorted
-                  .filter((s) => s.stage === stage && s.scoredAt.startsWith(d))
-                  .pop();
-                return last ? Number(last.score) : null;
-              }),
+              data: lines[i]!,
               borderColor: colour(i),
               backgroundColor: colour(i),
             })),

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError, gql } from '../api';
+import { describeError, gql } from '../api';
 import { RiskHistoryChart, type ScorePoint } from '../components/charts';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
@@ -92,7 +92,7 @@ export function CustomerScreen({ session }: { session: Session }) {
       setCustomer(data.customer);
     } catch (e) {
       setCustomer(undefined);
-      setError(e instanceof ApiError ? `${e.code ?? 'ERROR'}: ${e.message}` : String(e));
+      setError(describeError(e));
     }
   };
 

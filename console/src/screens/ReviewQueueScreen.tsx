@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { gql } from '../api';
+import { describeError, gql } from '../api';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
 import type { Session } from '../session';
@@ -117,7 +117,8 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
   const [error, setError] = useState<string>();
   const [found, setFound] = useState<MergedCustomer | null>();
   const [lastLookup, setLastLookup] = useState<Lookup>();
-  const [unmergeReason, setUnmergeReason] = useState('');
+  // Per merge: a reason is written for the one row it is typed in.
+  const [unmergeReasons, setUnmergeReasons] = useState<Record<string, string>>({});
 
   // Bumped after each decision: the queue is read again.
   const [generation, setGeneration] = useState(0);
@@ -132,7 +133,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
         setTotal(page.totalCount);
         setNext(page.next);
       },
-      (e: Error) => current && setError(e.message),
+      (e: Error) => current && setError(describeError(e)),
     );
     return () => {
       current = false;
@@ -145,29 +146,37 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
     try {
       await work();
     } catch (e) {
-      setError((e as Error).message);
+      setError(describeError(e));
     }
   };
 
+  // Read again whatever the answer: a task decided elsewhere meanwhile leaves the queue.
   const decide = (review: Review, approve: boolean) =>
     attempt(async () => {
-      if (approve) {
-        const data = await gql<{ approveMatchReview: { customerA: { cifNo: string } } }>(
-          session.token,
-          APPROVE,
-          { id: review.id, reason },
-        );
-        setMessage(
-          `Approved: the two customers are one, ${data.approveMatchReview.customerA.cifNo}.`,
-        );
-      } else {
-        await gql(session.token, REJECT, { id: review.id, reason });
-        setMessage('Rejected: the two customers are kept apart (do not merge).');
+      try {
+        await decideOne(review, approve);
+      } finally {
+        reload();
       }
-      setReason('');
-      setOpenId(undefined);
-      reload();
     });
+
+  const decideOne = async (review: Review, approve: boolean) => {
+    if (approve) {
+      const data = await gql<{ approveMatchReview: { customerA: { cifNo: string } } }>(
+        session.token,
+        APPROVE,
+        { id: review.id, reason },
+      );
+      setMessage(
+        `Approved: the two customers are one, ${data.approveMatchReview.customerA.cifNo}.`,
+      );
+    } else {
+      await gql(session.token, REJECT, { id: review.id, reason });
+      setMessage('Rejected: the two customers are kept apart (do not merge).');
+    }
+    setReason('');
+    setOpenId(undefined);
+  };
 
   const findCustomer = (by: Lookup) =>
     attempt(async () => {
@@ -178,8 +187,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
 
   const unmerge = (merge: Merge) =>
     attempt(async () => {
-      await gql(session.token, UNMERGE, { id: merge.id, reason: unmergeReason });
-      setUnmergeReason('');
+      await gql(session.token, UNMERGE, { id: merge.id, reason: unmergeReasons[merge.id] ?? '' });
       setMessage(`Unmerged: ${merge.absorbed?.cifNo} is a customer of its own again.`);
       if (lastLookup) {
         const data = await gql<{ customer: MergedCustomer | null }>(session.token, MERGES, {
@@ -371,13 +379,15 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
                         <>
                           <input
                             aria-label="Unmerge reason"
-                            value={unmergeReason}
-                            onChange={(e) => setUnmergeReason(e.target.value)}
+                            value={unmergeReasons[m.id] ?? ''}
+                            onChange={(e) =>
+                              setUnmergeReasons((all) => ({ ...all, [m.id]: e.target.value }))
+                            }
                             placeholder="why"
                           />
                           <button
                             type="button"
-                            disabled={!unmergeReason.trim()}
+                            disabled={!unmergeReasons[m.id]?.trim()}
                             onClick={() => unmerge(m)}
                           >
                             Unmerge

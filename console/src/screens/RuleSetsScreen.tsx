@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { gql } from '../api';
+import { ApiError, describeError, gql } from '../api';
 import {
   SegmentChart,
   TransitionMatrix,
@@ -89,7 +89,7 @@ export function RuleSetsScreen({ session }: { session: Session }) {
     try {
       await work();
     } catch (e) {
-      setError((e as Error).message);
+      setError(describeError(e));
     } finally {
       setBusy(false);
     }
@@ -101,7 +101,7 @@ export function RuleSetsScreen({ session }: { session: Session }) {
 
   useEffect(() => {
     let current = true;
-    const failed = (e: Error) => current && setError(e.message);
+    const failed = (e: Error) => current && setError(describeError(e));
     gql<{ ruleSetVersions: { nodes: Version[] }; active: { nodes: Version[] } }>(
       session.token,
       VERSIONS,
@@ -188,27 +188,31 @@ export function RuleSetsScreen({ session }: { session: Session }) {
       { kind: otherKind },
     ).then(
       (data) => current && setOtherDrafts(data.ruleSetVersions.nodes),
-      (e: Error) => current && setError(e.message),
+      (e: Error) => current && setError(describeError(e)),
     );
     return () => {
       current = false;
     };
   }, [selected?.id, selected?.status, otherKind, session.token, generation]);
 
+  /** The selected version's problems, listed and marked in the editor. */
+  const showProblems = async (version: Version) => {
+    const data = await gql<{ validateRuleSetVersion: { valid: boolean; problems: Problem[] } }>(
+      session.token,
+      VALIDATE,
+      { id: version.id, alongWith: alongWith || null },
+    );
+    setProblems(data.validateRuleSetVersion.problems);
+    setVerdict(
+      data.validateRuleSetVersion.valid
+        ? `Version ${version.version} is valid.`
+        : `Version ${version.version} has ${data.validateRuleSetVersion.problems.length} problem(s).`,
+    );
+  };
+
   const validate = () =>
     run(async () => {
-      if (!selected) return;
-      const data = await gql<{ validateRuleSetVersion: { valid: boolean; problems: Problem[] } }>(
-        session.token,
-        VALIDATE,
-        { id: selected.id, alongWith: alongWith || null },
-      );
-      setProblems(data.validateRuleSetVersion.problems);
-      setVerdict(
-        data.validateRuleSetVersion.valid
-          ? `Version ${selected.version} is valid.`
-          : `Version ${selected.version} has ${data.validateRuleSetVersion.problems.length} problem(s).`,
-      );
+      if (selected) await showProblems(selected);
     });
 
   const simulate = () =>
@@ -229,6 +233,10 @@ export function RuleSetsScreen({ session }: { session: Session }) {
       const started = await gql<{ activateRuleSetVersion: Activation }>(session.token, ACTIVATE, {
         id: selected.id,
         alongWith: alongWith || null,
+      }).catch(async (e: unknown) => {
+        // Refused for what its documents say: every problem listed and marked, as Validate does.
+        if (e instanceof ApiError && e.code === 'BAD_USER_INPUT') await showProblems(selected);
+        throw e;
       });
       let job = started.activateRuleSetVersion;
       setActivation(job);
