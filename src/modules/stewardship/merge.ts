@@ -568,6 +568,38 @@ const keptApartSql = (x: string, y: string) =>
         then d.record_b_id else d.record_a_id end
     where rx.customer_id = ${x} and ry.customer_id = ${y}))`;
 
+/**
+ * Whether a record of customer `back` carries a resident ID or credit code that a record of
+ * customer `kept` carries too; `unlessDecided`: where no steward said the two records are
+ * different people.
+ */
+async function carriesDocumentOf(
+  em: EntityManager,
+  back: string,
+  kept: string,
+  unlessDecided = false,
+): Promise<boolean> {
+  const [shared] = await run<{ one: number }>(
+    em,
+    `select 1 as one from source_record back
+     join source_identifier bi on bi.source_record_id = back.id
+       and bi.kind in (${IDENTIFYING_KINDS_SQL})
+     join source_identifier hi on hi.kind = bi.kind and hi.value_hash = bi.value_hash
+     join source_record kept on kept.id = hi.source_record_id and kept.customer_id = :kept::uuid
+     where back.customer_id = :back::uuid ${
+       unlessDecided
+         ? `and not exists (select 1 from match_decision d
+              where d.record_a_id = least(back.id, kept.id)
+                and d.record_b_id = greatest(back.id, kept.id)
+                and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')`
+         : ''
+     }
+     limit 1`,
+    { back, kept },
+  );
+  return shared !== undefined;
+}
+
 /** Per merge, the open review tasks between a record of each customer. */
 async function reviewsBetween(em: EntityManager, pairs: string): Promise<Map<string, string[]>> {
   const rows = await run<{ merge_id: string; ids: string[] }>(
@@ -1068,23 +1100,11 @@ export async function unmergeCustomers(
   // Records that matching moved on to another customer because of the identity document
   // they carry now (a source re-sent them as that person) belong with it: taken back, they
   // would make two customers of one resident ID or credit code.
-  if (holder !== survivor) {
-    const [shared] = await run<{ one: number }>(
-      em,
-      `select 1 as one from source_record back
-       join source_identifier bi on bi.source_record_id = back.id
-         and bi.kind in (${IDENTIFYING_KINDS_SQL})
-       join source_identifier hi on hi.kind = bi.kind and hi.value_hash = bi.value_hash
-       join source_record kept on kept.id = hi.source_record_id and kept.customer_id = :holder::uuid
-       where back.customer_id = :absorbed::uuid limit 1`,
-      { absorbed, holder },
+  if (holder !== survivor && (await carriesDocumentOf(em, absorbed, holder))) {
+    throw new ConflictError(
+      `the records customer ${absorbed} held have since moved to customer ${holder}, whose identity document they now carry: undoing the merge would part one document's records`,
+      { field: 'mergeId', rule: 'RECORDS_MOVED' },
     );
-    if (shared) {
-      throw new ConflictError(
-        `the records customer ${absorbed} held have since moved to customer ${holder}, whose identity document they now carry: undoing the merge would part one document's records`,
-        { field: 'mergeId', rule: 'RECORDS_MOVED' },
-      );
-    }
   }
   const repointed = await followRecordsOfMerged(em, [...new Set([survivor, holder, absorbed])], at);
   // Each row with the customer its reference names now: what was written for the absorbed
@@ -1123,27 +1143,11 @@ export async function unmergeCustomers(
   // steward's word between the two that they are different people (an automatic merge
   // undone records it above), would leave two customers of one number, which matching joins
   // again at the next change: a source re-sent it as the survivor's person since the merge.
-  if (holder === survivor) {
-    const [shared] = await run<{ one: number }>(
-      em,
-      `select 1 as one from source_record back
-       join source_identifier bi on bi.source_record_id = back.id
-         and bi.kind in (${IDENTIFYING_KINDS_SQL})
-       join source_identifier hi on hi.kind = bi.kind and hi.value_hash = bi.value_hash
-       join source_record kept on kept.id = hi.source_record_id and kept.customer_id = :survivor::uuid
-       where back.customer_id = :absorbed::uuid
-         and not exists (select 1 from match_decision d
-           where d.record_a_id = least(back.id, kept.id) and d.record_b_id = greatest(back.id, kept.id)
-             and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')
-       limit 1`,
-      { absorbed, survivor },
+  if (holder === survivor && (await carriesDocumentOf(em, absorbed, survivor, true))) {
+    throw new ConflictError(
+      `a record customer ${absorbed} would take back carries the identity document of one customer ${survivor} keeps: undoing the merge would make two customers of one number`,
+      { field: 'mergeId', rule: 'SHARED_DOCUMENT' },
     );
-    if (shared) {
-      throw new ConflictError(
-        `a record customer ${absorbed} would take back carries the identity document of one customer ${survivor} keeps: undoing the merge would make two customers of one number`,
-        { field: 'mergeId', rule: 'SHARED_DOCUMENT' },
-      );
-    }
   }
   // The tasks this merge, or another standing merge on these customers, superseded are open
   // again where their records are two customers' again, with no steward's word that they are
