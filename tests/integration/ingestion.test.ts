@@ -116,8 +116,8 @@ describe('ingestion from source systems', () => {
       [
         INGEST_RISK_SCORES,
         [
-          riskScoreRecord(2 * n, { claimNo: claimRecord(n, '').claimNo }),
-          riskScoreRecord(2 * n + 1, { vin: vin(n) }),
+          riskScoreRecord(n, { claimNo: claimRecord(n, '').claimNo }),
+          riskScoreRecord(n, { vin: vin(n) }, { sourceKey: `RS-${n}-VIN` }),
         ],
       ],
     ];
@@ -623,18 +623,19 @@ describe('ingestion from source systems', () => {
   });
 
   it('never overwrites a risk score: a changed resend under the same key is rejected', async () => {
-    // The portfolio scores claim n under the key RS-2n.
+    // The portfolio scores claim n under the key RS-P<n>-CLAIM.
     const n = nextNumber();
     await ingestPortfolio(hub, 1, n);
     const { claimNo } = claimRecord(n, '');
     const res = await hub.gql(INGEST_RISK_SCORES, {
       records: [
-        riskScoreRecord(2 * n, { claimNo }, { score: '99' }),
+        riskScoreRecord(n, { claimNo }, { sourceKey: `RS-P${n}-CLAIM`, score: '99' }),
         // The same values written otherwise: a retry.
         riskScoreRecord(
-          2 * n,
+          n,
           { claimNo },
           {
+            sourceKey: `RS-P${n}-CLAIM`,
             score: '072.50',
             firedRules: [{ code: 'R017', description: 'reported after 21:00', weight: '30.00' }],
           },
@@ -646,7 +647,7 @@ describe('ingestion from source systems', () => {
       { status: 'UNCHANGED', errors: [] },
     ]);
     expect(
-      await hub.sql(`select score::text from risk_score where source_key = $1`, [`RS-${2 * n}`]),
+      await hub.sql(`select score::text from risk_score where source_key = $1`, [`RS-P${n}-CLAIM`]),
     ).toEqual([{ score: '72.50' }]);
   });
 

@@ -148,8 +148,12 @@ describe('masks that cannot be recombined', () => {
     const policy = autoPolicyRecord(n, cifNo!);
     const claim = claimRecord(n, policy.policyNo);
     const scores = [
-      riskScoreRecord(n * 2, { claimNo: claim.claimNo }),
-      riskScoreRecord(n * 2 + 1, { customer: { cifNo } }, { stage: 'UNDERWRITING' }),
+      riskScoreRecord(n, { claimNo: claim.claimNo }),
+      riskScoreRecord(
+        n,
+        { customer: { cifNo } },
+        { sourceKey: `RS-${n}-CUSTOMER`, stage: 'UNDERWRITING' },
+      ),
     ];
     await hub.gql(INGEST_POLICIES, { records: [policy] });
     await hub.gql(INGEST_CLAIMS, { records: [claim] });

@@ -305,6 +305,21 @@ export async function ingestTwoYearCustomer(
 }
 
 /**
+ * A portfolio customer's two risk scores, on its claim and on itself, under keys of their
+ * own: RS-<n> is a test's own score of record n.
+ */
+function portfolioScores(n: number, claimNo: string, cifNo: string) {
+  return [
+    riskScoreRecord(n, { claimNo }, { sourceKey: `RS-P${n}-CLAIM` }),
+    riskScoreRecord(
+      n,
+      { customer: { cifNo } },
+      { sourceKey: `RS-P${n}-CUSTOMER`, stage: 'UNDERWRITING', level: 'LOW', score: '12' },
+    ),
+  ];
+}
+
+/**
  * `count` customers, each with an auto policy, a claim and a risk score on the claim and
  * on the customer, all through the ingestion API. Returns the customers' CIF numbers.
  */
@@ -320,14 +335,7 @@ export async function ingestPortfolio(hub: TestHub, count: number, from = 1): Pr
     records: ns.map((n) => claimRecord(n, autoPolicyRecord(n, '').policyNo)),
   });
   await hub.gql(INGEST_RISK_SCORES, {
-    records: ns.flatMap((n, i) => [
-      riskScoreRecord(n * 2, { claimNo: claimRecord(n, '').claimNo }),
-      riskScoreRecord(
-        n * 2 + 1,
-        { customer: { cifNo: cifs[i] } },
-        { stage: 'UNDERWRITING', level: 'LOW', score: '12' },
-      ),
-    ]),
+    records: ns.flatMap((n, i) => portfolioScores(n, claimRecord(n, '').claimNo, cifs[i]!)),
   });
   return cifs;
 }
@@ -434,15 +442,7 @@ export async function insertPortfolio(hub: TestHub, count: number, from = 1): Pr
       identifiers,
       policy,
       claim,
-      // Keys of their own: RS-<n> is a test's own score of record n.
-      scores: [
-        riskScoreRecord(n, { claimNo: claim.claimNo }, { sourceKey: `RS-P${n}-CLAIM` }),
-        riskScoreRecord(
-          n,
-          { customer: { cifNo: cifNos[i] } },
-          { sourceKey: `RS-P${n}-CUSTOMER`, stage: 'UNDERWRITING', level: 'LOW', score: '12' },
-        ),
-      ],
+      scores: portfolioScores(n, claim.claimNo, cifNos[i]!),
       ids: {
         customer: randomUUID(),
         sourceRecord: randomUUID(),
