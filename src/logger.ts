@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
-import { DASHES } from './validation/mobile';
+import { DASHES } from './validation/width';
 
 /** Log levels, lowest first. */
 export type Level = 'debug' | 'info' | 'warn' | 'error';

@@ -1,4 +1,5 @@
 import { Checked, reject, Violation } from './result';
+import { ungrouped } from './width';
 
 // GB 32100-2015: the code alphabet leaves out I, O, Z, S and V to avoid confusion with 1, 0, 2,
 // 5 and U; a character's value is its index here.
@@ -15,7 +16,7 @@ const ORGANISATION_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
  * wrong check character yet remain legally valid, so check-character mismatches are warnings.
  */
 export function checkCreditCode(input: string): Checked<{ normalized: string }> {
-  const code = input.trim().toUpperCase();
+  const code = ungrouped(input).toUpperCase();
   if (code.length !== 18) {
     return reject('CREDIT_CODE_LENGTH', `must be 18 characters, got ${code.length}`);
   }

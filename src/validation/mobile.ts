@@ -1,23 +1,12 @@
 import { Checked, reject } from './result';
-
-/**
- * The dashes people group a number's digits with, as a regular expression character class's
- * contents: ASCII, typographic (‐ – — ―, the minus sign, the hyphen bullet), full-width and
- * small (－ ﹣ ﹘), and the long sound mark (ー) Chinese and Japanese input methods give
- * for a dash.
- */
-export const DASHES = '\\-\\u2010-\\u2015\\u2043\\u2212\\u30FC\\uFE58\\uFE63\\uFF0D';
-const GROUPING = new RegExp(`[\\s${DASHES}]`, 'g');
+import { ungrouped } from './width';
 
 /**
  * Validates a mainland China mobile number and reduces it to its bare 11 digits. Messages
  * quote none of its digits: they travel in responses and logs.
  */
 export function checkMobile(input: string): Checked<{ normalized: string }> {
-  const compact = input
-    .trim()
-    .replace(GROUPING, '')
-    .replace(/^\uFF0B/, '+');
+  const compact = ungrouped(input).replace(/^\uFF0B/, '+');
   // ITU-T E.164: 86 is China's country code, dialled after + or the international prefix 00.
   // A bare 86 is only taken as the prefix when exactly 11 digits follow, so that a malformed
   // number is reported by its own length rather than a shortened one.

@@ -1,4 +1,5 @@
 import { Checked, reject, Violation } from './result';
+import { ungrouped } from './width';
 
 export interface ResidentId {
   normalized: string;
@@ -25,7 +26,7 @@ export function checkResidentId(
   /** The business day (YYYY-MM-DD) a birth date may not be after; by default China's today. */
   today: string = chinaToday(new Date()),
 ): Checked<ResidentId> {
-  const id = input.trim().toUpperCase();
+  const id = ungrouped(input).toUpperCase();
   if (id.length !== 18 && id.length !== 15) {
     return reject(
       'ID_LENGTH',

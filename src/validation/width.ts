@@ -1,3 +1,20 @@
+/**
+ * The dashes people group a number's digits with, as a regular expression character class's
+ * contents: ASCII, typographic (‐ – — ―, the minus sign, the hyphen bullet), full-width and
+ * small (－ ﹣ ﹘), and the long sound mark (ー) Chinese and Japanese input methods give
+ * for a dash.
+ */
+export const DASHES = '\\-\\u2010-\\u2015\\u2043\\u2212\\u30FC\\uFE58\\uFE63\\uFF0D';
+const GROUPING = new RegExp(`[\\s${DASHES}]`, 'g');
+
+/**
+ * A number as written without the spaces and dashes people group its characters with
+ * (`139 1234 5678`, `110105-19491231-002X`): the grouping is no part of the number.
+ */
+export function ungrouped(value: string): string {
+  return value.replace(GROUPING, '');
+}
+
 // U+FF10-FF19, FF21-FF3A and FF41-FF5A sit 0xFEE0 above ASCII's digits and letters.
 const FULL_WIDTH = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g;
 

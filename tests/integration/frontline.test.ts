@@ -106,6 +106,13 @@ describe('the front-line profile', () => {
       // Typed with a Chinese input method: full-width digits and letters are the same keys.
       { mobile: fullWidth('13900000002') },
       { identityDocument: { type: 'RESIDENT_ID', number: fullWidth(residentId(2)) } },
+      // Read out and written down in groups.
+      {
+        identityDocument: {
+          type: 'RESIDENT_ID',
+          number: residentId(2).replace(/^(\d{6})(\d{8})/, '$1 $2 '),
+        },
+      },
       { plate: fullWidth('苏A00002') },
     ];
     for (const by of keys) {

@@ -282,6 +282,39 @@ describe('ingestion records one by one', () => {
       expect(verdicts(joined)).toEqual([[['contactPoints[0].value', 'EMAIL_FORMAT']]]);
     });
 
+    it('read identity numbers grouped with spaces or dashes as the numbers they are', async () => {
+      const n = nextNumber();
+      const id = residentId(n);
+      const grouped = customerRecord(n, {
+        identityDocuments: [
+          { type: 'RESIDENT_ID', number: `${id.slice(0, 6)} ${id.slice(6, 14)} ${id.slice(14)}` },
+        ],
+      });
+      const first = outcomesOf(await hub.gql(INGEST_CUSTOMERS, { records: [grouped] }))[0]!;
+      expect(first).toMatchObject({ status: 'CREATED', errors: [] });
+      // The same record written plainly is the same content; the call centre's, with the
+      // number in dashes, is the same customer.
+      const again = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n),
+          customerRecord(n, {
+            sourceSystem: 'CALL_CENTRE',
+            contactPoints: [],
+            identityDocuments: [
+              {
+                type: 'RESIDENT_ID',
+                number: `${id.slice(0, 6)}-${id.slice(6, 14)}-${id.slice(14)}`,
+              },
+            ],
+          }),
+        ],
+      });
+      expect(outcomesOf(again)).toMatchObject([
+        { status: 'UNCHANGED', id: first.id },
+        { status: 'CREATED', id: first.id },
+      ]);
+    });
+
     it('reject a policy, a claim or a score for a field of its own or of a nested input', async () => {
       const [{ n, cifNo }] = await customers(1);
       const { policyNo } = autoPolicyRecord(n, cifNo);

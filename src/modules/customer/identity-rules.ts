@@ -1,4 +1,4 @@
-import { checkCreditCode, checkResidentId, type Checked } from '../../validation';
+import { checkCreditCode, checkResidentId, ungrouped, type Checked } from '../../validation';
 import { IdentityDocumentType } from './customer.enums';
 
 export interface NormalizedDocument {
@@ -33,7 +33,7 @@ export function checkDocument(
         }
       : code;
   }
-  const number = input.replace(/\s+/g, '').toUpperCase();
+  const number = ungrouped(input).toUpperCase();
   return OTHER_DOCUMENT.test(number)
     ? { ok: true, value: { number, checksumException: false }, warnings: [] }
     : {

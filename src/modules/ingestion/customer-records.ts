@@ -1,4 +1,4 @@
-import { checkMobile, checkResidentId } from '../../validation';
+import { checkMobile, checkResidentId, ungrouped } from '../../validation';
 import {
   ContactKind,
   CustomerKind,
@@ -352,7 +352,7 @@ function inAnyOrder<R extends { identityDocuments?: object[]; contactPoints?: ob
 function suspectCheckCharacter(input: string, today: string): string | undefined {
   const checked = checkResidentId(input, today);
   if (checked.ok || !checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return undefined;
-  const number = input.trim().toUpperCase();
+  const number = ungrouped(input).toUpperCase();
   return /^\d{17}[\dX]$/.test(number) ? number : undefined;
 }
 

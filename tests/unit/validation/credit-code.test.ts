@@ -38,6 +38,17 @@ describe('checkCreditCode', () => {
         warnings: [],
       });
     });
+
+    it('a code grouped with spaces or dashes', () => {
+      expect(checkCreditCode('9135 0100 M000 100Y 43')).toMatchObject({
+        ok: true,
+        value: { normalized: '91350100M000100Y43' },
+      });
+      expect(checkCreditCode('91-350100-M000100Y4-3')).toMatchObject({
+        ok: true,
+        value: { normalized: '91350100M000100Y43' },
+      });
+    });
   });
 
   describe('flags as a legal exception but accepts', () => {

@@ -45,6 +45,16 @@ describe('checkResidentId', () => {
       expect(result).toMatchObject({ ok: true, value: { normalized: '11010519491231002X' } });
     });
 
+    it.each([
+      '110105 19491231 002X',
+      '110105-19491231-002x',
+      '110105\u3000194912\u300031002X',
+      '110105\uFF0D19491231\u2014002X',
+    ])('a number grouped with spaces or dashes: %p', (input) => {
+      const result = checkResidentId(input, TODAY);
+      expect(result).toMatchObject({ ok: true, value: { normalized: '11010519491231002X' } });
+    });
+
     it('29 February in a leap year', () => {
       const result = checkResidentId('110105200002290013', TODAY);
       expect(result).toMatchObject({ ok: true, value: { birthDate: '2000-02-29' } });
