@@ -1,4 +1,5 @@
 export { checkCreditCode } from './credit-code';
+export { checkEmail } from './email';
 export { checkMobile } from './mobile';
 export { checkPlate } from './plate';
 export { checkResidentId } from './resident-id';

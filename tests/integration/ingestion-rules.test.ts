@@ -282,6 +282,31 @@ describe('ingestion records one by one', () => {
       expect(verdicts(joined)).toEqual([[['contactPoints[0].value', 'EMAIL_FORMAT']]]);
     });
 
+    it('read an e-mail typed in full width as the address, and refuse one pasted with its wrapping', async () => {
+      const n = nextNumber();
+      const first = outcomesOf(
+        await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] }),
+      )[0]!;
+      const wide = (email: string) =>
+        customerRecord(n, {
+          contactPoints: [customerRecord(n).contactPoints[0], { kind: 'EMAIL', value: email }],
+        });
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [wide(`Ｃ${fullWidth(String(n))}＠example．cn`)],
+      });
+      expect(outcomesOf(res)).toMatchObject([{ status: 'UNCHANGED', id: first.id }]);
+      const wrapped = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          wide(`mailto:c${n}@example.cn`),
+          wide(`<c${n}@example.cn>`),
+          wide(`c${n}@example..cn`),
+        ],
+      });
+      expect(verdicts(wrapped)).toEqual(
+        Array(3).fill([['contactPoints[1].value', 'EMAIL_FORMAT']]),
+      );
+    });
+
     it('read identity numbers grouped with spaces or dashes as the numbers they are', async () => {
       const n = nextNumber();
       const id = residentId(n);

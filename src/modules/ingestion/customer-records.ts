@@ -1,4 +1,4 @@
-import { checkMobile, checkResidentId, ungrouped } from '../../validation';
+import { checkEmail, checkMobile, checkResidentId, ungrouped } from '../../validation';
 import {
   ContactKind,
   CustomerKind,
@@ -21,10 +21,6 @@ import { nameForms, type NameForms } from '../matching/names';
 import type { CustomerRecordInput } from './ingestion.input';
 import type { RecordError } from './ingestion.type';
 import { asSet, contentHash, notBlank, RecordErrors } from './record-errors';
-
-// RFC 5322 is far wider; this is the shape mail systems here accept.
-// Nothing invisible: what the field rules leave of it (a joiner) is no address's.
-const EMAIL = /^[^\s@\p{Cf}]+@[^\s@\p{Cf}]+\.[^\s@\p{Cf}]+$/u;
 
 /** One identity document or contact point of a record, checked, normalised and sealed. */
 export interface PreparedIdentifier {
@@ -199,11 +195,9 @@ export function prepareCustomerRecord(
       if (!mobile) return;
       value = mobile.normalized;
     } else if (contact.kind === ContactKind.EMAIL) {
-      value = value.toLowerCase();
-      if (!EMAIL.test(value)) {
-        errors.add(`${field}.value`, 'EMAIL_FORMAT', 'is not an e-mail address');
-        return;
-      }
+      const email = errors.check(`${field}.value`, checkEmail(value));
+      if (!email) return;
+      value = email.normalized;
     } else if (value === '') {
       errors.add(`${field}.value`, 'REQUIRED', 'must not be blank');
       return;
