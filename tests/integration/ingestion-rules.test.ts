@@ -12,6 +12,7 @@ import {
   insertBranches,
   mobile,
   nextNumber,
+  nextNumbers,
   plate,
   residentId,
   riskScoreRecord,
@@ -305,6 +306,44 @@ describe('ingestion records one by one', () => {
       expect(verdicts(wrapped)).toEqual(
         Array(3).fill([['contactPoints[1].value', 'EMAIL_FORMAT']]),
       );
+    });
+
+    it('write a name one way, whichever width, spacing, dots and brackets its source used', async () => {
+      const n = nextNumbers(2);
+      const company = (name: string) =>
+        customerRecord(n, { kind: 'ORGANISATION', name, identityDocuments: [] });
+      const person = (name: string) => customerRecord(n + 1, { name });
+      const sent = await hub.gql(INGEST_CUSTOMERS, {
+        records: [company(`南京ＡＢＣ${n}物流有限公司(江宁分公司)`), person('阿依古丽・买买提')],
+      });
+      expect(outcomesOf(sent).map((o) => o.status)).toEqual(['CREATED', 'CREATED']);
+      const again = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          company(`南京ABC${fullWidth(String(n))}物流有限公司（江宁分公司）`),
+          person('阿依古丽•买买提'),
+        ],
+      });
+      expect(outcomesOf(again).map((o) => o.status)).toEqual(['UNCHANGED', 'UNCHANGED']);
+      const spaced = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          company(`南京ABC${n}物流 有限公司 （江宁分公司）`),
+          person('阿依古丽\u3000·\u3000买买提'),
+        ],
+      });
+      expect(outcomesOf(spaced).map((o) => o.status)).toEqual(['UNCHANGED', 'UNCHANGED']);
+      expect(
+        await hub.sql(`select name from customer where id = any($1) order by kind`, [
+          outcomesOf(sent).map((o) => o.id),
+        ]),
+      ).toEqual([{ name: '阿依古丽·买买提' }, { name: `南京ABC${n}物流有限公司（江宁分公司）` }]);
+      // A Latin name keeps its spaces and takes ASCII brackets.
+      const latin = await hub.gql(INGEST_CUSTOMERS, {
+        records: [company(`ABC  Logistics${n} （Nanjing） Ltd`)],
+      });
+      expect(outcomesOf(latin)[0]).toMatchObject({ status: 'UPDATED' });
+      expect(
+        await hub.sql(`select name from customer where id = $1`, [outcomesOf(latin)[0]!.id]),
+      ).toEqual([{ name: `ABC Logistics${n} (Nanjing) Ltd` }]);
     });
 
     it('read identity numbers grouped with spaces or dashes as the numbers they are', async () => {

@@ -410,6 +410,31 @@ const INVISIBLE_EDGES =
 // (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's glyph.
 const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 
+// The dots written between the parts of a minority or foreign name (阿依古丽·买买提): GB 18030
+// writes U+00B7; input methods give the katakana, bullet and hyphenation points as well.
+const NAME_DOTS = /[\u2022\u2027\u2219\u22C5\u30FB\uFF65]/g;
+const HAN = /\p{Script=Han}/u;
+// Chinese sets no space between its characters, its punctuation and the name dot.
+const CHINESE = '\\p{Script=Han}\\u00B7\\u3000-\\u303F\\uFF00-\\uFFEF';
+const SPACE_IN_CHINESE = new RegExp(`(?<=[${CHINESE}]) (?=[${CHINESE}])`, 'gu');
+
+/**
+ * A name, a place or an address written one way, whichever way a source's screen or export
+ * wrote it: full-width letters and digits as ASCII, a run of spaces as one (none inside
+ * Chinese), every name dot as U+00B7, and brackets full-width in Chinese text and ASCII in
+ * Latin (as registered names write them). Otherwise two exports of one record would each be
+ * a change, and the golden name would flip between them at every resend.
+ */
+function writtenOneWay(text: string): string {
+  const written = halfWidth(text)
+    .replace(/\p{Zs}+/gu, ' ')
+    .replace(NAME_DOTS, '\u00B7');
+  const bracketed = HAN.test(written)
+    ? written.replace(/\(/g, '\uFF08').replace(/\)/g, '\uFF09')
+    : written.replace(/\uFF08/g, '(').replace(/\uFF09/g, ')');
+  return bracketed.replace(SPACE_IN_CHINESE, '');
+}
+
 /** Whether a text holds a control character (NUL, an escape, a line separator...). */
 export const hasControlCharacter = (text: string): boolean => CONTROL.test(text);
 
@@ -550,7 +575,7 @@ function normalizeText(
   let normalized = value.normalize('NFC');
   if (rule.type === 'code') normalized = halfWidth(normalized);
   normalized = normalized.replace(INVISIBLE_EDGES, '');
-  if (rule.type === 'name') normalized = normalized.replace(INVISIBLE, '');
+  if (rule.type === 'name') normalized = writtenOneWay(normalized.replace(INVISIBLE, ''));
   const control = CONTROL.exec(normalized);
   const length = [...normalized].length;
   const problem: Omit<RecordError, 'field'> | undefined = control
