@@ -15,7 +15,12 @@ import { createClient, createPool } from './db/pg';
 import { BusinessClock } from './time/clock';
 import { createApollo } from './graphql/apollo';
 import { DEFAULT_LIMITS, type GraphQLLimits } from './graphql/limits';
-import { CallerRateLimit, DEFAULT_RATE_LIMIT_PER_MINUTE } from './http/rate-limit';
+import {
+  CallerRateLimit,
+  DEFAULT_PERSONAL_LOOKUPS_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  PERSONAL_LOOKUPS,
+} from './http/rate-limit';
 import { TrustedDocuments } from './modules/trusted-document/trusted-documents';
 import type { AppServices } from './graphql/context';
 import { buildAppSchema } from './graphql/schema';
@@ -54,6 +59,7 @@ export interface AppOptions {
         | 'introspection'
         | 'consoleDir'
         | 'rateLimitPerMinute'
+        | 'personalLookupsPerMinute'
         | 'preparedStatementsPerConnection'
         | 'trustedDocumentRoles'
         | 'matching'
@@ -189,6 +195,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       branches,
     ),
     branches,
+    personalLookups: new CallerRateLimit(
+      config.personalLookupsPerMinute ?? DEFAULT_PERSONAL_LOOKUPS_PER_MINUTE,
+      PERSONAL_LOOKUPS,
+    ),
     logger,
     metrics,
   };

@@ -12,7 +12,10 @@ import {
 } from '../modules/customer/pii-rotation';
 import { ROLES, Role } from '../auth/roles';
 import { LIMIT_SETTINGS, type GraphQLLimits } from '../graphql/limits/settings';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../http/rate-limit';
+import {
+  DEFAULT_PERSONAL_LOOKUPS_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+} from '../http/rate-limit';
 import { DEFAULT_PREPARED_STATEMENTS } from '../read/read-session';
 import { DEFAULT_BUSINESS_TIME_ZONE, isTimeZone } from '../time/clock';
 import {
@@ -71,6 +74,8 @@ export interface Config {
   consoleDir: string;
   /** Requests a minute per caller (token subject, else client address); 0 turns it off. */
   rateLimitPerMinute: number;
+  /** Lookups of a customer by an identity number or a mobile a minute per caller; 0: none. */
+  personalLookupsPerMinute: number;
   /** Prepared statements the read path keeps on each connection (least recently used go). */
   preparedStatementsPerConnection: number;
   /** Roles that may run registered (trusted) documents only. */
@@ -182,6 +187,12 @@ export function parseConfig(env: Env = process.env): Config {
     // Beside the code, as npm run console:build writes it (the image copies it there too).
     consoleDir: path.resolve('console/dist'),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 0, 1_000_000),
+    personalLookupsPerMinute: int(
+      'PERSONAL_LOOKUPS_PER_MINUTE',
+      DEFAULT_PERSONAL_LOOKUPS_PER_MINUTE,
+      0,
+      1_000_000,
+    ),
     preparedStatementsPerConnection: int(
       'PREPARED_STATEMENTS_PER_CONNECTION',
       DEFAULT_PREPARED_STATEMENTS,

@@ -25,6 +25,7 @@ import { ReadSession, type ReadExecutor } from '../read/read-session';
 import { actorOf, AuditLog, type AuditEntry } from '../modules/audit/audit-log';
 import type { TrustedDocuments } from '../modules/trusted-document/trusted-documents';
 import type { RawJsonParts } from './raw-json';
+import type { CallerRateLimit } from '../http/rate-limit';
 
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
@@ -42,6 +43,8 @@ export interface AppServices {
   authenticator: Authenticator;
   /** Branches by code, kept a while: every request names some. */
   branches: BranchDirectory;
+  /** The budget of lookups by an identity number or a mobile (PERSONAL_LOOKUPS_PER_MINUTE). */
+  personalLookups: CallerRateLimit;
   logger: Logger;
   metrics: Metrics;
   /** Registered documents, and the roles that may run nothing else. */
@@ -89,17 +92,20 @@ export async function createContext(
   // need none, and building them all cost as much as authenticating.
   let forked: EntityManager | undefined;
   const em = () => (forked ??= app.em.fork());
+  const read = new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock });
+  const audit = (entry: AuditEntry) =>
+    new AuditLog(app.clock).record(app.pool, actorOf(caller, request.requestId), entry);
   return {
     requestId: request.requestId,
     caller,
     observed: { errorCodes: [] },
-    read: new ReadSession(app.reads, caller, { ruleSets: app.ruleSets, clock: app.clock }),
-    audit: (entry) =>
-      new AuditLog(app.clock).record(app.pool, actorOf(caller, request.requestId), entry),
+    read,
+    audit,
     treeChanged: () => app.branches.forget(),
     services: lazily<RequestContext['services']>({
       branches: () => new BranchService(em(), app.clock),
-      customerLookup: () => new CustomerLookupService(app.hasher),
+      customerLookup: () =>
+        new CustomerLookupService(app.hasher, { caller, read, audit, budget: app.personalLookups }),
       marketing: () => new MarketingService(app.ruleSets, app.clock, app.branches),
       ingestion: () =>
         new IngestionService(

@@ -98,12 +98,16 @@ export class UnsupportedMediaTypeError extends Refusal {
 }
 
 export class RateLimitedError extends Refusal {
-  constructor(retryAfterSeconds: number, perMinute: number) {
+  constructor(
+    retryAfterSeconds: number,
+    perMinute: number,
+    counted: { what: string; setting: string },
+  ) {
     super(
       ErrorCode.RATE_LIMITED,
       429,
-      `Too many requests: at most ${perMinute} a minute per caller; retry in ${retryAfterSeconds} s`,
-      { retryAfter: retryAfterSeconds, max: perMinute, setting: 'RATE_LIMIT_PER_MINUTE' },
+      `Too many ${counted.what}: at most ${perMinute} a minute per caller; retry in ${retryAfterSeconds} s`,
+      { retryAfter: retryAfterSeconds, max: perMinute, setting: counted.setting },
       [['retry-after', String(retryAfterSeconds)]],
     );
   }

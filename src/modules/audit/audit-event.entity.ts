@@ -23,6 +23,11 @@ export enum AuditAction {
   MATCH_DECISION = 'MATCH_DECISION',
   /** A branch of the organisation tree created, changed, renamed, moved or closed. */
   BRANCH_CHANGE = 'BRANCH_CHANGE',
+  /**
+   * A customer looked up by an identity number or a mobile: found or not, it tells whether
+   * a number the caller typed (or guessed) is a customer's.
+   */
+  CUSTOMER_LOOKUP = 'CUSTOMER_LOOKUP',
 }
 
 /**

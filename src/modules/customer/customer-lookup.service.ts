@@ -1,6 +1,11 @@
 import { vehicleFound } from '../vehicle/vehicle.sql';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
-import type { LookupSource } from '../../read/read-session';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { LookupSource, ReadSession } from '../../read/read-session';
+import type { Caller } from '../../auth/roles';
+import type { CallerRateLimit } from '../../http/rate-limit';
+import { AuditAction } from '../audit/audit-event.entity';
+import type { AuditEntry } from '../audit/audit-log';
 import { checkMobile, checkPlate, checkUuid, checkVin, typedIdentifier } from '../../validation';
 import { ContactKind, PROVES_REACH } from './customer.enums';
 import type { SqlScope } from '../../read/sql-scope';
@@ -108,11 +113,50 @@ const LOOKUPS = {
   plate: vehicleLookup('plate'),
 } satisfies Record<string, LookupSource>;
 
-/** Turns the one key of a CustomerLookup into a read-path lookup, validating it first. */
-export class CustomerLookupService {
-  constructor(private readonly hasher: PiiHasher) {}
+/**
+ * A key that is a person's own number: an identity document or a mobile. The masks leave a
+ * few candidates of such a number, and a lookup tells which is a customer's, so these
+ * lookups are counted against their own budget and audited, with the digest the number is
+ * filed under (which names its customer without the number).
+ */
+interface PersonalKey {
+  by: 'identityDocument' | 'mobile';
+  type: string;
+  digest: string;
+}
 
-  resolve(asked: CustomerLookup): { lookup: LookupSource; key: string } {
+interface Resolved {
+  lookup: LookupSource;
+  key: string;
+  personal?: PersonalKey;
+}
+
+/** Finds the customer of the one key of a CustomerLookup, validating it first. */
+export class CustomerLookupService {
+  constructor(
+    private readonly hasher: PiiHasher,
+    private readonly request: {
+      caller: Caller;
+      read: ReadSession;
+      audit: (entry: AuditEntry) => Promise<void>;
+      budget: CallerRateLimit;
+    },
+  ) {}
+
+  async find(asked: CustomerLookup, info: GraphQLResolveInfo): Promise<unknown> {
+    const { lookup, key, personal } = this.resolve(asked);
+    if (!personal) return this.request.read.lookup(info, lookup, key);
+    await this.request.budget.consume(`subject:${this.request.caller.subject}`);
+    const found = await this.request.read.lookup(info, lookup, key);
+    await this.request.audit({
+      action: AuditAction.CUSTOMER_LOOKUP,
+      target: { type: 'Customer' },
+      details: { ...personal, found: found !== null },
+    });
+    return found;
+  }
+
+  private resolve(asked: CustomerLookup): Resolved {
     // Keys as ingestion stores them: typed in full width, they are the same keys.
     const by = normalizeKeys(asked);
     const given = Object.entries(by).filter(([, value]) => value !== undefined && value !== null);
@@ -135,12 +179,20 @@ export class CustomerLookupService {
       const { type, number } = by.identityDocument;
       const document = validOrThrow('by.identityDocument.number', checkDocument(type, number));
       const digest = this.hasher.digest(type, document.number).toString('hex');
-      return { lookup: LOOKUPS.identityDocument, key: `${type}:${digest}` };
+      return {
+        lookup: LOOKUPS.identityDocument,
+        key: `${type}:${digest}`,
+        personal: { by: 'identityDocument', type, digest },
+      };
     }
     if (by.mobile) {
       const mobile = validOrThrow('by.mobile', checkMobile(by.mobile));
       const digest = this.hasher.digest(ContactKind.MOBILE, mobile.normalized).toString('hex');
-      return { lookup: LOOKUPS.mobile, key: digest };
+      return {
+        lookup: LOOKUPS.mobile,
+        key: digest,
+        personal: { by: 'mobile', type: ContactKind.MOBILE, digest },
+      };
     }
     if (by.policyNo) return { lookup: LOOKUPS.policyNo, key: by.policyNo.trim() };
     if (by.vin)

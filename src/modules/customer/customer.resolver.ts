@@ -20,7 +20,6 @@ export class CustomerResolver {
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    const { lookup, key } = context.services.customerLookup.resolve(by);
-    return context.read.lookup(info, lookup, key);
+    return context.services.customerLookup.find(by, info);
   }
 }

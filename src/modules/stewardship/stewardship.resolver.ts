@@ -169,8 +169,7 @@ export class StewardshipResolver {
       recordId,
       reason,
     );
-    const { lookup, key } = context.services.customerLookup.resolve({ id: customer });
-    return context.read.lookup(info, lookup, key);
+    return context.services.customerLookup.find({ id: customer }, info);
   }
 
   @Authorized(OPERATIONS.stewardship)
