@@ -1386,6 +1386,37 @@ describe('matching source records into golden records', () => {
     ]);
   });
 
+  it('takes the name in Chinese characters over its romanisation, from a record as strong', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const document = { type: 'RESIDENT_ID', number: residentIdOf(n, birth) };
+    const [pa] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: 'ZHANG SANFENG',
+      identityDocuments: [document],
+    });
+    const [claims] = await ingest({
+      sourceSystem: 'CLAIMS',
+      sourceKey: `CL-${n}`,
+      name: '张三丰',
+      identityDocuments: [document],
+    });
+    expect(claims!.id).toBe(pa!.id);
+    const res = await hub.gql(
+      `query ($id: ID!) { customer(by: { id: $id }) { name
+        lineage { field sourceRecord { sourceSystem } } } }`,
+      { id: pa!.id },
+      Role.STEWARD,
+    );
+    expect(res.data!.customer.name).toBe('张三丰');
+    expect(res.data!.customer.lineage).toEqual(
+      expect.arrayContaining([
+        { field: 'name', sourceRecord: { sourceSystem: 'CLAIMS' } },
+        { field: 'birthDate', sourceRecord: { sourceSystem: 'POLICY_ADMIN' } },
+      ]),
+    );
+  });
+
   it('takes a customer’s kind from its records, so that a source correcting it corrects the customer', async () => {
     const n = nextNumber();
     const golden = async (id: string) =>

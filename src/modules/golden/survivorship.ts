@@ -68,13 +68,21 @@ const typoCode = (alias: string, customer: string, kind: string) =>
  * the order rows come in.
  */
 const RANKED = `ranked as (
-    select sr.*, row_number() over (
+    select sr.*, proof.proves, row_number() over (
       partition by sr.customer_id
-      order by exists (select 1 from source_identifier si where si.source_record_id = sr.id
-                         and (${isDocument('si')} or si.verification_status = 'VERIFIED')) desc,
-               ${trustCase} desc, sr.received_at desc, sr.id) as rank
+      order by proof.proves desc, ${trustCase} desc, sr.received_at desc, sr.id) as rank
     from source_record sr
+      cross join lateral (select exists (
+        select 1 from source_identifier si where si.source_record_id = sr.id
+          and (${isDocument('si')} or si.verification_status = 'VERIFIED')) as proves) proof
     where sr.customer_id = any(array(select id from targets)) and sr.kind is not null)`;
+
+/**
+ * Whether a name is written in Chinese characters (the CJK Unified Ideographs and their
+ * extension A): the name on the customer's identity document, where another record of
+ * theirs may hold its pinyin (ZHANG SANFENG) as a screen or a card took it.
+ */
+const IN_HAN = `~ '[\u3400-\u4DBF\u4E00-\u9FFF]'`;
 
 /** The first record in rank order whose `column` is set, per customer. */
 const pick = (column: string) =>
@@ -126,7 +134,11 @@ export async function recomputeGolden(
        select distinct sr.customer_id as id from source_record sr
        where sr.customer_id = any(?::uuid[]) and sr.kind is not null),
      ${RANKED},
-     name as ${pick('name')}, gender as ${pick('gender')}, birth as ${pick('birth_date')},
+     -- Among the records as strong as the best, a name in Chinese characters before its
+     -- romanisation.
+     name as (select distinct on (customer_id) customer_id, id, name from ranked
+              where name is not null order by customer_id, proves desc, name ${IN_HAN} desc, rank),
+     gender as ${pick('gender')}, birth as ${pick('birth_date')},
      -- A source that corrects a record's kind corrects its customer's: matching keeps the
      -- two kinds apart, so the customer's records agree on it but for such a correction.
      kind as ${pick('kind')},
