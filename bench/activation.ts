@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const job = await activations.start(
       { subject: 'bench', role: Role.ADMIN, branchCode: '0000' },
-      draft.id,
+      { id: draft.id, note: 'benchmark' },
     );
     console.log(
       `activation of v${draft.version} accepted in ${Date.now() - started} ms (job ${job})`,

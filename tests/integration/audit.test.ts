@@ -80,10 +80,11 @@ describe('the audit log', () => {
     expect(raw).not.toContain(good.contactPoints[0].value);
   });
 
-  it('records an activation when it is requested', async () => {
+  it('records an activation when it is requested, and why in its draft’s words', async () => {
+    const note = 'Advance payment for BLUE, asked by claims';
     const drafted = await hub.gql(
       `mutation ($input: RuleSetDraftInput!) { createRuleSetDraft(input: $input) { id } }`,
-      { input: { kind: 'ENTITLEMENT', document: DEFAULT_ENTITLEMENT_RULE_SET, note: 'audit' } },
+      { input: { kind: 'ENTITLEMENT', document: DEFAULT_ENTITLEMENT_RULE_SET, note } },
     );
     const id = drafted.data!.createRuleSetDraft.id;
     const { job } = await activateAndWait(hub, id);
@@ -91,6 +92,7 @@ describe('the audit log', () => {
     expect(entry).toMatchObject({
       actorRole: 'admin',
       targetType: 'RuleSetVersion',
+      purpose: note,
       details: { activation: job.id },
     });
   });

@@ -80,7 +80,7 @@ describe('a rule set draft’s note', () => {
       const refused = await draft(note);
       expect(refused.errors?.[0]?.extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
-        field: 'note',
+        field: 'input.note',
         rule,
       });
     }

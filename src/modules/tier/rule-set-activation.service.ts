@@ -9,7 +9,7 @@ import { validateEntitlementRuleSet } from '../entitlement/rule-set/validate';
 import type { ActiveRuleSets } from './active-rule-sets';
 import type { TierRuleSetDocument } from './rule-set/document';
 import { ActivationState } from './rule-set-activation.entity';
-import { RuleSetKind } from './rule-set-version.entity';
+import { RuleSetKind, type RuleSetVersion } from './rule-set-version.entity';
 import { activateVersion, type TierService } from './tier.service';
 
 /** The advisory lock space of activation jobs: (JOB_LOCK, job) while a job runs. */
@@ -42,7 +42,12 @@ export class RuleSetActivations {
    * Records the job and starts it; the version must be a valid draft (checked before). One
    * activation runs at a time: another one is refused with CONFLICT while it runs.
    */
-  async start(actor: AuditActor, versionId: string, alongWith?: string): Promise<string> {
+  async start(
+    actor: AuditActor,
+    version: Pick<RuleSetVersion, 'id' | 'note'>,
+    along?: Pick<RuleSetVersion, 'id' | 'note'>,
+  ): Promise<string> {
+    const [versionId, alongWith] = [version.id, along?.id];
     await this.failAbandoned();
     const id = randomUUID();
     const client = await this.pool.connect();
@@ -68,6 +73,8 @@ export class RuleSetActivations {
       await new AuditLog(this.clock).record(client, actor, {
         action: AuditAction.RULE_SET_ACTIVATION,
         target: { type: 'RuleSetVersion', id: versionId },
+        // Why, in the drafts' own words (kept masked when they were saved).
+        purpose: [...new Set([version.note, ...(along ? [along.note] : [])])].join('\n'),
         details: { activation: id, ...(alongWith && { alongWith }) },
       });
       await client.query('commit');

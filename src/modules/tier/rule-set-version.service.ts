@@ -108,7 +108,7 @@ export class RuleSetVersionService {
   ): Promise<{ version: RuleSetVersion } & Validation> {
     requireHeadOffice(caller, COMPANY_WIDE);
     // What the draft changes: kept with the version for good, as a steward's reason is.
-    const said = freeText(note, 'note', true)!;
+    const said = freeText(note, 'input.note', true)!;
     // Numbers are taken one at a time per kind, so that drafts saved at once are numbered in
     // turn instead of colliding on the unique (kind, version).
     const version = await this.em.transactional(async (em) => {
@@ -276,7 +276,7 @@ export class RuleSetVersionService {
           },
         );
       }
-      return this.activations.start(actor, id);
+      return this.activations.start(actor, version);
     }
     const version = await this.get(id);
     const other = await this.along(version, alongWith);
@@ -294,6 +294,6 @@ export class RuleSetVersionService {
           ];
     await this.validDraft(first.id, { tiers, field: first.field });
     await this.validDraft(second.id, { tiers, field: second.field });
-    return this.activations.start(actor, id, alongWith);
+    return this.activations.start(actor, version, other);
   }
 }

@@ -417,6 +417,16 @@ describe('validateRuleSet', () => {
       );
     });
 
+    it('reports an empty list of tiers and an empty matrix as empty', () => {
+      const problems = problemsOf({ riskClasses: [], valueClasses: [], tiers: [], matrix: [] });
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'tiers', rule: 'EMPTY' }),
+          expect.objectContaining({ path: 'matrix', rule: 'EMPTY' }),
+        ]),
+      );
+    });
+
     it('reports empty conditions, which would match nobody or everybody', () => {
       const problems = problemsOf(
         variant((doc) => {

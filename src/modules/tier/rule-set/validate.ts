@@ -500,6 +500,9 @@ type Known = Partial<Record<ClassAxis | 'tiers', { path: string; code: string }[
 function checkMatrix(report: Report, raw: unknown, known: Known): void {
   const entries = readArray(report, raw, 'matrix');
   if (!entries) return;
+  if (entries.length === 0) {
+    report('matrix', 'EMPTY', 'matrix must give a tier to each risk class with each value class');
+  }
   const mapped = new Map<string, string>();
   const usedTiers = new Set<string>();
   const key = (risk: string, value: string) => JSON.stringify([risk, value]);
@@ -609,6 +612,7 @@ export function validateRuleSet(doc: unknown): RuleSetValidation {
     if (!tooLarge(report, axis, classes)) checkAxis(report, axis, classes);
   }
   const tierList = readArray(report, root.tiers, 'tiers');
+  if (tierList?.length === 0) report('tiers', 'EMPTY', 'tiers must list at least one tier');
   if (tierList) {
     const tiers = tierList.flatMap((raw, i) => readTier(report, raw, `tiers[${i}]`) ?? []);
     known.tiers = distinctCodes(report, tiers, 'tier');
