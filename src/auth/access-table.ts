@@ -1,7 +1,7 @@
 import { getMetadataStorage } from 'type-graphql';
 import { markdownTable as table } from '../cli/markdown-table';
 import { readTypeSpecs } from '../read/read-model';
-import { FIELDS, OPERATIONS, REVEALS, visibility, type FieldAccess } from './access';
+import { FIELDS, OPERATIONS, REVEAL_NEEDS, REVEALS, visibility, type FieldAccess } from './access';
 import { ROLES } from './roles';
 
 /**
@@ -49,10 +49,11 @@ function fieldTable(): string {
 }
 
 function revealTable(): string {
-  const rows = Object.entries(REVEALS).map(([purpose, { roles, fields }]) => [
+  const rows = Object.entries(REVEALS).map(([purpose, { roles, fields, needs }]) => [
     `\`${purpose}\``,
     code(roles),
     fields.join(', '),
+    needs ? REVEAL_NEEDS[needs] : 'any',
   ]);
-  return table(['reveal purpose', 'roles', 'unmasks'], rows);
+  return table(['reveal purpose', 'roles', 'unmasks', 'of a customer with'], rows);
 }

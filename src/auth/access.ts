@@ -27,11 +27,24 @@ export enum RevealPurpose {
 export type RevealField = 'identityNumber' | 'contactValue';
 
 /**
- * Which role may state which purpose, and what that purpose may unmask. Administrators and
- * marketing reveal nothing: running the hub and running campaigns need no one's full number.
+ * What a purpose says of the customer, which the hub checks before it reveals: a claim
+ * contact is about a claim of theirs, as claimant or a party of the claim's policy.
  */
-export const REVEALS: Record<RevealPurpose, { roles: Role[]; fields: RevealField[] }> = {
-  CLAIM_CONTACT: { roles: [FRONTLINE], fields: ['contactValue'] },
+export const REVEAL_NEEDS = {
+  CLAIM: 'a claim of theirs (claimant, or a party of its policy)',
+} as const;
+export type RevealNeed = keyof typeof REVEAL_NEEDS;
+
+/**
+ * Which role may state which purpose, what that purpose may unmask, and what must be true of
+ * the customer for it (`needs`). Administrators and marketing reveal nothing: running the
+ * hub and running campaigns need no one's full number.
+ */
+export const REVEALS: Record<
+  RevealPurpose,
+  { roles: Role[]; fields: RevealField[]; needs?: RevealNeed }
+> = {
+  CLAIM_CONTACT: { roles: [FRONTLINE], fields: ['contactValue'], needs: 'CLAIM' },
   SERVICE_CALLBACK: { roles: [FRONTLINE], fields: ['contactValue'] },
   IDENTITY_VERIFICATION: { roles: [FRONTLINE, UNDERWRITING], fields: ['identityNumber'] },
   UNDERWRITING_CHECK: { roles: [UNDERWRITING], fields: ['identityNumber', 'contactValue'] },

@@ -1,8 +1,12 @@
 import { Role } from '../../src/auth/roles';
 import {
+  autoPolicyRecord,
   cifNumbers,
+  claimRecord,
   customerRecord,
+  INGEST_CLAIMS,
   INGEST_CUSTOMERS,
+  INGEST_POLICIES,
   insertBranches,
   nextNumber,
 } from '../setup/factories';
@@ -16,6 +20,8 @@ describe('revealing a personal value, for a purpose', () => {
   let record: ReturnType<typeof customerRecord>;
   let documentId: string;
   let mobileId: string;
+  let n: number;
+  let cif: string;
 
   const as = async (role: Role, branch: string, variables: Record<string, unknown>) => {
     const response = await fetch(hub.url, {
@@ -38,9 +44,10 @@ describe('revealing a personal value, for a purpose', () => {
   beforeAll(async () => {
     hub = await startTestHub();
     await insertBranches(hub);
-    record = customerRecord(nextNumber(), { branchCode: '3201' });
+    n = nextNumber();
+    record = customerRecord(n, { branchCode: '3201' });
     const ingested = await hub.gql(INGEST_CUSTOMERS, { records: [record] });
-    const [cif] = await cifNumbers(hub, [ingested.data!.ingestCustomers.records[0].id]);
+    [cif] = (await cifNumbers(hub, [ingested.data!.ingestCustomers.records[0].id])) as [string];
     const profile = await hub.gql(
       `{ customer(by: { cifNo: "${cif}" }) { identityDocuments { id number } contactPoints { id kind value } } }`,
       {},
@@ -59,10 +66,23 @@ describe('revealing a personal value, for a purpose', () => {
 
   it('gives the value for a purpose the role may state, and audits who, why and what', async () => {
     const before = await reveals();
-    const mobile = await as(Role.FRONTLINE, '3201', {
-      purpose: 'CLAIM_CONTACT',
-      target: { contactPointId: mobileId },
+    const claimContact = () =>
+      as(Role.FRONTLINE, '3201', {
+        purpose: 'CLAIM_CONTACT',
+        target: { contactPointId: mobileId },
+      });
+    // A claim contact is about a claim: of a customer with none, it is refused.
+    const refused = await claimContact();
+    expect(refused.errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      field: 'purpose',
+      rule: 'PURPOSE_NOT_MET',
     });
+    expect(await reveals()).toBe(before);
+    const policy = autoPolicyRecord(n, cif);
+    await hub.gql(INGEST_POLICIES, { records: [policy] });
+    await hub.gql(INGEST_CLAIMS, { records: [claimRecord(n, policy.policyNo)] });
+    const mobile = await claimContact();
     expect(mobile.errors).toBeUndefined();
     expect(mobile.data!.reveal).toMatchObject({
       id: mobileId,

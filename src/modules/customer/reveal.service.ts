@@ -1,5 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { REVEALS, type RevealField, type RevealPurpose } from '../../auth/access';
+import {
+  REVEAL_NEEDS,
+  REVEALS,
+  type RevealField,
+  type RevealNeed,
+  type RevealPurpose,
+} from '../../auth/access';
 import {
   BadUserInputError,
   ForbiddenError,
@@ -36,6 +42,19 @@ const SOURCES = {
         .then((row) => row && { customerId: row.customer.id, cipher: row.valueCipher }),
   },
 } satisfies Record<RevealField, { argument: keyof RevealTarget; target: string; load: unknown }>;
+
+/** Whether what a purpose needs is true of the customer. */
+const MEETS: Record<RevealNeed, (em: EntityManager, customerId: string) => Promise<boolean>> = {
+  CLAIM: async (em, customerId) => {
+    const [row] = await em.execute<{ has: boolean }[]>(
+      `select exists (select 1 from claim c where c.claimant_id = ?)
+           or exists (select 1 from policy_party pp join claim c on c.policy_id = pp.policy_id
+                      where pp.customer_id = ?) as has`,
+      [customerId, customerId],
+    );
+    return row!.has;
+  },
+};
 
 /**
  * Purposeful reveal (PIPL minimum necessary access): every role reads personal values
@@ -92,6 +111,12 @@ export class RevealService {
     const seen = row ? await read.seenIds(() => CustomerView, [row.customerId]) : new Set();
     if (!row || !seen.has(row.customerId)) {
       throw new NotFoundError(`no ${source.target} has this id`, `target.${source.argument}`);
+    }
+    if (allowed.needs && !(await MEETS[allowed.needs](this.em, row.customerId))) {
+      throw new ForbiddenError(
+        `${purpose} is for a customer with ${REVEAL_NEEDS[allowed.needs]}; this one has none`,
+        { role: actor.role, field: 'purpose', rule: 'PURPOSE_NOT_MET' },
+      );
     }
     const entry = this.em.create(
       AuditEvent,
