@@ -190,6 +190,25 @@ describe('marketing segments by tier, on the demo data', () => {
         { code: 'BAD_USER_INPUT', field, rule },
       ]);
     }
+    // A misspelt or repeated parameter would export another segment than the one meant.
+    const base = hub.url.replace('/graphql', '/export/customers');
+    for (const [query, field, rule] of [
+      [`filtre=${encodeURIComponent('{"tiers":["GOLD"]}')}`, 'filtre', 'UNKNOWN_PARAMETER'],
+      ['x13912345678=1', 'x[digits]', 'UNKNOWN_PARAMETER'],
+      ['filter=%7B%7D&filter=%7B%7D', 'filter', 'REPEATED_PARAMETER'],
+    ] as const) {
+      const refused = await fetch(`${base}?${query}`, {
+        headers: { authorization: `Bearer ${hub.token(Role.MARKETING)}` },
+      });
+      expect(refused.status).toBe(400);
+      const body = await refused.text();
+      expect(JSON.parse(body).errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field,
+        rule,
+      });
+      expect(body).not.toContain('13912345678');
+    }
     // Text PostgreSQL cannot store is refused before it reaches it, as in a variable.
     for (const [filter, field, rule] of [
       [{ branchCode: '32\u0000' }, 'filter.branchCode', 'CONTROL_CHARACTER'],

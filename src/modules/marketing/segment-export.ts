@@ -13,7 +13,7 @@ import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import { coercionProblem, valueProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
-import { looksPersonal } from '../../logger';
+import { looksPersonal, maskPersonal } from '../../logger';
 import type { MarketingCustomerFilter } from './marketing.input';
 
 export const EXPORT_PAGE_SIZE = 1000;
@@ -118,6 +118,31 @@ function csvRow(cursor: string, c: ExportedCustomer): string {
   return `${cells.map(csvCell).join(',')}\n`;
 }
 
+const PARAMETERS = ['format', 'filter', 'after', 'pageSize'];
+
+/**
+ * The query string holds the export's parameters, each once: a misspelt `filtre` or a second
+ * `filter` would otherwise export the whole segment, or another one than the caller meant.
+ */
+function checkParameters(given: URLSearchParams): void {
+  for (const name of new Set(given.keys())) {
+    // A name may be anything the caller typed, a mobile too: it is named masked.
+    const named = maskPersonal(name.slice(0, 64));
+    if (!PARAMETERS.includes(name)) {
+      throw new BadUserInputError(
+        `${named}: no parameter of the export; it takes ${PARAMETERS.join(', ')}`,
+        { field: named, rule: 'UNKNOWN_PARAMETER' },
+      );
+    }
+    if (given.getAll(name).length > 1) {
+      throw new BadUserInputError(`${name}: given more than once`, {
+        field: name,
+        rule: 'REPEATED_PARAMETER',
+      });
+    }
+  }
+}
+
 /**
  * GET /export/customers?format=ndjson|csv&filter=<MarketingCustomerFilter as JSON>&after=<cursor>
  *
@@ -138,6 +163,7 @@ export async function exportSegment(
       role: context.caller.role,
     });
   }
+  checkParameters(url.searchParams);
   const format = (url.searchParams.get('format') ?? 'ndjson') as Format;
   if (!FORMATS.includes(format)) {
     throw new BadUserInputError('format must be ndjson or csv', {
