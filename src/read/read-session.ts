@@ -25,7 +25,7 @@ export interface LookupSource {
    * vehicle on a plate), it picks among those the `viewer` sees: the rest read as missing,
    * and would otherwise hide the one the caller may see.
    */
-  source: (row: SqlScope, key: string, viewer: Viewer) => SourceSql;
+  source: (row: SqlScope, key: string, viewer: Viewer, context: ReadContext) => SourceSql;
 }
 
 /** A compiled lookup: its SQL, the values of its parameters after the keys, and both as one key. */
@@ -228,7 +228,7 @@ export class ReadSession {
     const keys = statement.params.add(null, `${lookup.keyType}[]`);
     const root: RootSource = {
       type: lookup.type,
-      source: (row) => lookup.source(row, `k.key`, statement.viewer),
+      source: (row) => lookup.source(row, `k.key`, statement.viewer, statement.context),
     };
     const { sql } = this.executor.compiler.object(
       statement,

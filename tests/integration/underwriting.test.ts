@@ -456,6 +456,55 @@ describe('underwriting risk history', () => {
     expect(await plateOf(`vin: "${vin(93)}"`)).toMatchObject({ plate: '苏A09302' });
   });
 
+  it('gives a car to the customer insuring it today, not to a buyer whose policy starts next week', async () => {
+    const [seller, buyer] = [await holderOf(13), await holderOf(14)];
+    const today = hub.clock.today();
+    const policy = (holder: string, policyNo: string, plate: string, start: number) =>
+      autoPolicyRecord(96, holder, {
+        policyNo,
+        vehicle: { vin: vin(96), plate, use: 'FAMILY_PRIVATE' },
+        effectiveDate: addDays(today, start),
+        expiryDate: addDays(today, start + 364),
+        ...(start > 0 && { status: 'PENDING' }),
+      });
+    const sent = await hub.gql(INGEST_POLICIES, {
+      records: [
+        policy(seller, 'PSL00000096', '苏A09600', -100),
+        policy(buyer, 'PBY00000096', '苏B09601', 7),
+      ],
+    });
+    expect(sent.data!.ingestPolicies.rejected).toBe(0);
+    const read = async () =>
+      (
+        await hub.gql(
+          `{ byVin: customer(by: { vin: "${vin(96)}" }) { cifNo }
+             byOld: customer(by: { plate: "苏A09600" }) { cifNo }
+             car: vehicle(vin: "${vin(96)}") { plate }
+             seller: customer(by: { policyNo: "PSL00000096" }) {
+               policies { nodes { vehicle { plate } } } } }`,
+          {},
+          Role.UNDERWRITING,
+        )
+      ).data!;
+    expect(await read()).toEqual({
+      byVin: { cifNo: seller },
+      byOld: { cifNo: seller },
+      car: { plate: '苏A09600' },
+      seller: { policies: { nodes: [{ vehicle: { plate: '苏A09600' } }] } },
+    });
+    // Once the buyer's policy has started, the car is theirs, under its new plate.
+    hub.clock.set(hub.clock.instantAt(addDays(today, 8), '12:00:00'));
+    try {
+      expect(await read()).toMatchObject({
+        byVin: { cifNo: buyer },
+        byOld: null,
+        car: { plate: '苏B09601' },
+      });
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
   it('counts money paid on a claim later withdrawn, though not the claim', async () => {
     const holder = await holderOf(12);
     const today = hub.clock.today();

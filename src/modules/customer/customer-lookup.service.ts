@@ -1,4 +1,4 @@
-import { vehicleFound } from '../vehicle/vehicle.sql';
+import { CURRENT_FIRST, vehicleFound } from '../vehicle/vehicle.sql';
 import { BadUserInputError, validOrThrow } from '../../graphql/errors';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { LookupSource, ReadSession } from '../../read/read-session';
@@ -25,18 +25,19 @@ function seen(c: SqlScope, viewer: Viewer, customerId: string): string {
   return seenCustomer(c, customerId, viewer).join(' and ') || 'true';
 }
 
-/** The policyholder of the latest policy on the vehicle found by `column`. */
+/** The policyholder of the current policy (CURRENT_FIRST) on the vehicle found by `column`. */
 function vehicleLookup(column: 'vin' | 'plate'): LookupSource {
   return {
     type: customer,
     keyType: 'text',
-    source: (c, k, viewer) => ({
+    source: (c, k, viewer, context) => ({
       where: [
         `${c.col('id')} = (select pp.customer_id from policy p
           join policy_party pp on pp.policy_id = p.id and pp.role = 'POLICYHOLDER'
-          where p.vehicle_id = (select found.id from (${vehicleFound(c, column, k, viewer)}) found)
+          where p.vehicle_id = (select found.id from (${vehicleFound(c, column, k, viewer, context)}) found)
             and ${seen(c, viewer, 'pp.customer_id')}
-          order by p.effective_date desc, p.policy_no desc limit 1)`,
+          order by ${CURRENT_FIRST('p.effective_date', 'p.policy_no', c.param(context.clock.today(), 'date'))}
+          limit 1)`,
       ],
     }),
   };

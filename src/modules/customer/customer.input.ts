@@ -33,14 +33,15 @@ export class CustomerLookup {
 
   @Field(() => String, {
     nullable: true,
-    description: "The policyholder of the latest of the vehicle's policies the caller sees.",
+    description:
+      "The policyholder of the vehicle's current policy the caller sees: the latest started by today, else the first bought ahead.",
   })
   vin?: string;
 
   @Field(() => String, {
     nullable: true,
     description:
-      'The policyholder of the latest policy the caller sees of the vehicle that policy gives this plate.',
+      'The policyholder of the current policy the caller sees (the latest started by today, else the first bought ahead) of the vehicle that policy gives this plate.',
   })
   plate?: string;
 }

@@ -12,8 +12,8 @@ import { VehicleView } from './vehicle.type';
 const byColumn = (column: 'vin' | 'plate'): LookupSource => ({
   type: () => VehicleView,
   keyType: 'text',
-  source: (v, k, viewer) => ({
-    from: `(${vehicleFound(v, column, k, viewer)}) ${v.alias}`,
+  source: (v, k, viewer, context) => ({
+    from: `(${vehicleFound(v, column, k, viewer, context)}) ${v.alias}`,
     where: [],
   }),
 });

@@ -1,4 +1,4 @@
-import { ROWS, seesEveryCustomer, type Viewer } from '../../auth/rows';
+import { ROWS, type Viewer } from '../../auth/rows';
 import type { ReadContext } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 
@@ -10,36 +10,51 @@ const DESCRIBED = {
 } as const;
 
 /**
- * The latest of vehicle `vehicleId`'s policies (by start, then number) that the viewer sees
- * and that says its `field`: `select` of it, as a subquery's text.
+ * The order in which a car's policies say who holds it and what it is, for the business day
+ * `today` (a SQL value): those started by then first, the latest start first, then the
+ * number; one bought ahead (a renewal, or a buyer's, starting next week) only where none has
+ * started. Otherwise a policy bought ahead took the car, and its plate, from the customer
+ * insuring it today.
  */
-function latestSeenPolicy(
+export const CURRENT_FIRST = (effectiveDate: string, policyNo: string, today: string): string =>
+  `(${effectiveDate} <= ${today}) desc, ${effectiveDate} desc, ${policyNo} desc`;
+
+/**
+ * The policy of vehicle `vehicleId` the viewer sees, in CURRENT_FIRST order, that says its
+ * `field`: `select` of it, as a subquery's text.
+ */
+function currentSeenPolicy(
   scope: SqlScope,
   vehicleId: string,
   viewer: Viewer,
+  context: ReadContext,
   field: keyof typeof DESCRIBED,
   select: (policy: SqlScope) => string,
 ): string {
   const policy = scope.sibling('dp', 'Policy');
   const seen = ROWS.policy(policy, viewer);
+  const today = scope.param(context.clock.today(), 'date');
   return `select ${select(policy)} from ${policy.table} dp
     where ${policy.col('vehicle')} = ${vehicleId} and ${policy.col(DESCRIBED[field])} is not null
       ${seen.map((condition) => `and ${condition}`).join(' ')}
-    order by ${policy.col('effectiveDate')} desc, ${policy.col('policyNo')} desc limit 1`;
+    order by ${CURRENT_FIRST(policy.col('effectiveDate'), policy.col('policyNo'), today)} limit 1`;
 }
 
 /**
- * A vehicle's `field` as the latest policy the viewer sees describes it: a caller who sees
- * only a car's older policies (another branch's customer insures it now) sees its plate, use
- * and power as those say, never the current holder's. The vehicle row keeps what its latest
- * policy says, which is what a caller seeing every policy reads.
+ * A vehicle's `field` as its current policy the viewer sees describes it (CURRENT_FIRST): a
+ * caller who sees only a car's older policies (another branch's customer insures it now)
+ * sees its plate, use and power as those say, never the current holder's.
  */
 export const describedBy =
   (field: keyof typeof DESCRIBED) =>
-  (vehicle: SqlScope, _context: ReadContext, viewer: Viewer): string => {
-    if (seesEveryCustomer(viewer)) return vehicle.col(field);
-    const described = `(${latestSeenPolicy(vehicle, vehicle.col('id'), viewer, field, (p) =>
-      p.col(DESCRIBED[field]),
+  (vehicle: SqlScope, context: ReadContext, viewer: Viewer): string => {
+    const described = `(${currentSeenPolicy(
+      vehicle,
+      vehicle.col('id'),
+      viewer,
+      context,
+      field,
+      (p) => p.col(DESCRIBED[field]),
     )})`;
     // Use and power are always known: a policy written before they were kept per policy
     // was given the vehicle's.
@@ -48,16 +63,17 @@ export const describedBy =
 
 /**
  * The one vehicle the viewer finds by VIN or plate (`key`, a SQL value): `select lv.*`. By
- * plate, the vehicle the latest policy the viewer sees of each car describes with it, the
- * latest such first (a plate is reissued over the years, and kept from one car to the
- * next); another branch's policies read as missing, and neither hide the caller's nor give
- * a car a plate its policies the caller sees never named.
+ * plate, the vehicle the current policy the viewer sees of each car describes with it, the
+ * most current such first (CURRENT_FIRST: a plate is reissued over the years, and kept from
+ * one car to the next); another branch's policies read as missing, and neither hide the
+ * caller's nor give a car a plate its policies the caller sees never named.
  */
 export function vehicleFound(
   scope: SqlScope,
   column: 'vin' | 'plate',
   key: string,
   viewer: Viewer,
+  context: ReadContext,
 ): string {
   const candidate = scope.sibling('lv', 'Vehicle');
   if (column === 'vin') {
@@ -66,7 +82,7 @@ export function vehicleFound(
     return `select lv.* from ${candidate.table} lv where ${candidate.col('vin')} = ${key}
       ${seen.map((condition) => `and ${condition}`).join(' ')} limit 1`;
   }
-  const latest = latestSeenPolicy(candidate, candidate.col('id'), viewer, 'plate', (p) =>
+  const latest = currentSeenPolicy(candidate, candidate.col('id'), viewer, context, 'plate', (p) =>
     [
       `${p.col('vehiclePlate')} as plate`,
       `${p.col('effectiveDate')} as effective_date`,
@@ -78,5 +94,5 @@ export function vehicleFound(
     where ${candidate.col('id')} in (select ${policy.col('vehicle')} from ${policy.table} plp
         where ${policy.col('vehiclePlate')} = ${key})
       and lp.plate = ${key}
-    order by lp.effective_date desc, lp.policy_no desc limit 1`;
+    order by ${CURRENT_FIRST('lp.effective_date', 'lp.policy_no', scope.param(context.clock.today(), 'date'))} limit 1`;
 }

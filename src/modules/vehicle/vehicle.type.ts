@@ -27,16 +27,21 @@ export class VehicleView {
 
   @Field(() => String, {
     nullable: true,
-    description: 'As the latest of its policies the caller sees describes it.',
+    description:
+      'As its current policy the caller sees describes it: the latest started by today, else the first bought ahead.',
   })
   @Expression(describedBy('plate'), { access: FIELDS.vehicleIdentity })
   plate?: string;
 
-  @Field(() => VehicleUse, { description: 'As the latest of its policies the caller sees says.' })
+  @Field(() => VehicleUse, {
+    description: 'As its current policy the caller sees says (as for plate).',
+  })
   @Expression(describedBy('use'))
   use!: VehicleUse;
 
-  @Field(() => Boolean, { description: 'As the latest of its policies the caller sees says.' })
+  @Field(() => Boolean, {
+    description: 'As its current policy the caller sees says (as for plate).',
+  })
   @Expression(describedBy('newEnergy'))
   newEnergy!: boolean;
 
