@@ -203,6 +203,9 @@ export function createApollo(
     // any caller register any document (src/http/server.ts resolves the hash first).
     persistedQueries: false,
     allowBatchedHttpRequests: false,
+    // The hub stops Apollo itself, after the requests in flight are done (App.close): Apollo
+    // stopping on the signal failed them with INTERNAL_SERVER_ERROR mid-flight.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: hardening.limits.maxTokens },
     validationRules: [documentLimitsRule(hardening.limits)],
     plugins: [

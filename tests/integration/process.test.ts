@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import net from 'node:net';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
@@ -138,6 +139,36 @@ describe('the hub as a process', () => {
     const response = await slow;
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { customer: { cifNo } } });
+    expect((await process_.exited).code).toBe(0);
+  }, 60_000);
+
+  it('answers a request whose body was still arriving at SIGTERM, in development too', async () => {
+    // Apollo stops on a termination signal by itself outside NODE_ENV=test.
+    const process_ = await startHub(hub.databaseUrl, {
+      NODE_ENV: 'development',
+      SHUTDOWN_GRACE_MS: '20000',
+    });
+    await process_.printed(/is ready at/);
+    const body = JSON.stringify({ query: `{ customer(by: { cifNo: "${cifNo}" }) { cifNo } }` });
+    const socket = net.connect(Number(new URL(process_.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    const answer: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answer.push(chunk));
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer ${hub.token(Role.ADMIN)}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await pause(300);
+    process_.child.kill('SIGTERM');
+    await process_.printed(/SIGTERM: stopping the hub/);
+    await pause(300);
+    socket.write(body.slice(10));
+    await once(socket, 'close');
+    const response = Buffer.concat(answer).toString();
+    expect(response).toMatch(/^HTTP\/1\.1 200/);
+    const json = response.slice(response.indexOf('{'), response.lastIndexOf('}') + 1);
+    expect(JSON.parse(json)).toEqual({ data: { customer: { cifNo } } });
     expect((await process_.exited).code).toBe(0);
   }, 60_000);
 
