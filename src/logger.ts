@@ -120,17 +120,29 @@ function isAmount(run: string): boolean {
 }
 
 /**
+ * An IPv4 address, perhaps with its port (`127.0.0.1:54329`, `10.12.34.56:5432`): where a
+ * connection went, which an operator reads in an outage, no one's number. Without a port,
+ * not one whose digits read as a mobile.
+ */
+function isNetworkAddress(run: string): boolean {
+  const address = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$/.exec(run);
+  if (!address || !address.slice(1, 5).every((octet) => Number(octet) <= 255)) return false;
+  const port = address[5];
+  return port ? Number(port) <= 65535 : !/^1[3-9]\d{9}$/.test(run.replace(/\D/g, ''));
+}
+
+/**
  * `text` with its long digit runs (an ID, a mobile) and e-mail addresses masked: seven
  * digits in a row, or eleven grouped by NUMBER_SEPARATORS (+86 138 0013 8000,
  * 110105 19491231 002X, 139、1234、5671), Chinese numerals (一三九…) and full-width digits
- * and @ read as ASCII. A date's 8 digits are kept, hyphens and all, and an amount in
- * thousands (isAmount); the rest of the text is
+ * and @ read as ASCII. A date's 8 digits are kept, hyphens and all, an amount in thousands
+ * (isAmount) and a network address (isNetworkAddress); the rest of the text is
  * left as written (full-width punctuation included).
  */
 export function maskPersonal(text: string): string {
   return text
     .replace(/[\uFF10-\uFF19\uFF20\uFF0E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(LONG_NUMBER, (run) => (isAmount(run) ? run : '[digits]'))
+    .replace(LONG_NUMBER, (run) => (isAmount(run) || isNetworkAddress(run) ? run : '[digits]'))
     .replace(EMAIL, '[e-mail]');
 }
 

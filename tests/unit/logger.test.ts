@@ -167,6 +167,8 @@ describe('masking what a caller wrote in a message', () => {
     // Grouped in thousands, a mobile's or an ID number's digits are still someone's.
     ['13,912,345,671', '[digits]'],
     ['320,102,198,504,120,137', '[digits]'],
+    // Dotted in four like an address, without a port, a mobile is still one.
+    ['139.123.145.67', '[digits]'],
   ])('masks %s', (value, masked) => {
     expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
   });
@@ -182,6 +184,10 @@ describe('masking what a caller wrote in a message', () => {
     '一二三四五六',
     'at most 1,000,000,000,000 CNY',
     '12,345,678,901.50 元',
+    // Where a connection went: an operator reads it in an outage.
+    'connect ECONNREFUSED 127.0.0.1:54399',
+    'connect ETIMEDOUT 10.12.34.56:5432',
+    'no route to 192.168.100.200',
   ])('keeps %s', (text) => {
     expect(maskPersonal(text)).toBe(text);
   });
