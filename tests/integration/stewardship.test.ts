@@ -1454,6 +1454,47 @@ describe('stewardship', () => {
     });
   });
 
+  it('keeps a customer’s other records when a steward splits one off, those it joined too, and then refuses to undo the merge that would part them', async () => {
+    const n = nextNumbers(2);
+    const [h] = await ingest(customerRecord(n));
+    // G's two records share G's resident ID: the WeChat one, sent later, is G's through the
+    // app's, and the merge joins the app's, G's first, to H's.
+    const [g] = await ingest(
+      customerRecord(n + 1, { sourceSystem: 'APP', sourceKey: `APP-${n + 1}` }),
+    );
+    const [wechat] = await ingest(
+      customerRecord(n + 1, {
+        sourceSystem: 'WECHAT',
+        sourceKey: `WX-${n + 1}`,
+        contactPoints: [],
+      }),
+    );
+    expect(wechat!.id).toBe(g!.id);
+    const merged = await merge(h!.id, g!.id);
+    const recordId = async (system: string, key: string) =>
+      (
+        await hub.sql<{ id: string; customer_id: string }>(
+          `select id, customer_id from source_record where source_system = $1 and source_key = $2`,
+          [system, key],
+        )
+      )[0]!;
+    const app = await recordId('APP', `APP-${n + 1}`);
+    const split = ok(
+      await hub.gql(SPLIT, { record: app.id, reason: 'not this one' }, Role.STEWARD),
+    ).splitSourceRecord;
+    // Only the record named leaves: the WeChat one, joined to H through it, stays.
+    expect(split.sourceRecords).toEqual([{ sourceKey: `APP-${n + 1}` }]);
+    expect((await recordId('WECHAT', `WX-${n + 1}`)).customer_id).toBe(h!.id);
+    expect((await recordId('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+    const undo = await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD);
+    expect(undo.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'mergeId',
+      rule: 'DECIDED_SINCE',
+    });
+    expect((await recordId('WECHAT', `WX-${n + 1}`)).customer_id).toBe(h!.id);
+  });
+
   /** Customers per tier as held at the end of `day`, as an administrator counts them. */
   const tiersOn = async (day: string) =>
     ok(

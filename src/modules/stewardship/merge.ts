@@ -4,7 +4,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../../graphql/e
 import type { BusinessClock } from '../../time/clock';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
-import { boundSql } from '../../db/bound-sql';
+import { boundSql, pgArray } from '../../db/bound-sql';
 import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
@@ -840,6 +840,7 @@ interface MergeRow {
   absorbed_id: string;
   kind: MergeKind;
   journal: MergeJournal;
+  merged_at: Date;
   unmerged_at: Date | null;
 }
 
@@ -872,7 +873,7 @@ export async function unmergeCustomers(
   const at = now.toISOString();
   const [merge] = await run<MergeRow>(
     em,
-    `select id, survivor_id, absorbed_id, kind, journal, unmerged_at from customer_merge
+    `select id, survivor_id, absorbed_id, kind, journal, merged_at, unmerged_at from customer_merge
      where id = :id::uuid for update`,
     { id: mergeId },
   );
@@ -908,6 +909,41 @@ export async function unmergeCustomers(
     throw new ConflictError(
       `customer ${survivor} has since been merged into ${customers.get(survivor)!.merged_into_id}: undo merge ${later?.id} first`,
       { field: 'mergeId', rule: 'MERGED_SINCE', laterMerge: later?.id },
+    );
+  }
+  // A steward's word since the merge that goes against the customers as they were before it:
+  // an absorbed record and a survivor's are one customer (a review approved between them, a
+  // split keeping the rest together), or two absorbed records are two (a split). Undoing the
+  // merge could not give back what was, and would part what the steward joined.
+  const absorbedRecords = (journal.changed.source_record ?? []).map((row) => String(row.id));
+  const survivorRecords = (journal.links ?? [])
+    .map((row) => String(row.id))
+    .filter((id) => !absorbedRecords.includes(id));
+  const [against] = await run<{ a: string; b: string; verdict: MatchVerdict }>(
+    em,
+    `with absorbed as (select unnest(:absorbed::uuid[]) as id),
+     survivor as (select unnest(:survivor::uuid[]) as id)
+     select d.record_a_id as a, d.record_b_id as b, d.verdict from match_decision d
+     where d.decided_at >= :mergedAt::timestamptz and d.id is distinct from :own::uuid
+       and ((d.verdict = 'SAME_CUSTOMER'
+             and ((d.record_a_id in (select id from absorbed) and d.record_b_id in (select id from survivor))
+               or (d.record_b_id in (select id from absorbed) and d.record_a_id in (select id from survivor))))
+         or (d.verdict = 'DIFFERENT_CUSTOMERS'
+             and d.record_a_id in (select id from absorbed) and d.record_b_id in (select id from absorbed)))
+     limit 1`,
+    {
+      absorbed: pgArray(absorbedRecords),
+      survivor: pgArray(survivorRecords),
+      mergedAt: new Date(merge.merged_at).toISOString(),
+      own: journal.decision?.id ?? null,
+    },
+  );
+  if (against) {
+    throw new ConflictError(
+      against.verdict === MatchVerdict.SAME_CUSTOMER
+        ? `a steward has since said source records ${against.a} and ${against.b}, one of each customer, are one customer: undoing the merge would part them`
+        : `a steward has since said source records ${against.a} and ${against.b}, both of customer ${absorbed}, are two customers: undoing the merge cannot give it back as it was`,
+      { field: 'mergeId', rule: 'DECIDED_SINCE' },
     );
   }
   const restored: UnmergeResult['restored'] = {};

@@ -213,12 +213,39 @@ export class StewardshipService {
         });
       }
       const from = held!.customer_id;
+      const at = this.clock.now();
       const decision = await recordApart(
         em,
-        this.clock.now(),
+        at,
         held!.others.map((other) => [id, other]),
         byOf(actor),
         why,
+      );
+      // The customer keeps its other records: those the record joined to it (its neighbours
+      // in the customer's spanning tree: a steward merge's link, a shared document) would
+      // otherwise leave with the link, each a customer of its own. Joined to one another
+      // instead, by the steward's word.
+      const neighbours = (
+        await em.execute<{ id: string }[]>(
+          `select o.id from source_record r join source_record o
+             on o.customer_id = r.customer_id and o.id <> r.id
+           where r.id = ?::uuid
+             and (o.link_evidence->>'with' = r.source_system || ':' || r.source_key
+                  or r.link_evidence->>'with' = o.source_system || ':' || o.source_key)
+           order by o.received_at, o.id`,
+          [id],
+        )
+      ).map((row) => row.id);
+      const [anchor, ...rest] = neighbours;
+      await recordDecisions(
+        em,
+        at,
+        rest.map((other) => ({
+          records: [anchor!, other],
+          verdict: MatchVerdict.SAME_CUSTOMER,
+          decidedBy: byOf(actor),
+          reason: why,
+        })),
       );
       await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate([id]);
       const [now] = await em.execute<{ customer_id: string }[]>(
@@ -236,6 +263,7 @@ export class StewardshipService {
           to: now!.customer_id,
           pairs: held!.others.length,
           decision,
+          ...(rest.length && { keptTogether: rest.length }),
         },
       });
       return now!.customer_id;
