@@ -1,4 +1,5 @@
 import type { EntityMetadata, MetadataStorage } from '@mikro-orm/core';
+import { BadUserInputError } from '../graphql/errors';
 
 /** Collects the values of one statement as numbered parameters. */
 export class Params {
@@ -57,9 +58,23 @@ function columnOf(meta: EntityMetadata | undefined, property: string): string {
   return `"${prop.fieldNames[0]}"`;
 }
 
-/** `column` is one of `values`, as a condition list: none when no value is asked for. */
+/**
+ * `column` is one of `values` of the list argument `argument`, as a condition list: none when
+ * the argument is left out. Given empty, it is refused as the marketing filter's lists are
+ * (EMPTY_LIST): a screen with every box unticked would otherwise list everything.
+ */
 export const anyOf = (
   row: SqlScope,
   column: string,
   values: readonly string[] | undefined | null,
-) => (values?.length ? [`${column} = any(${row.param(values, 'text[]')})`] : []);
+  argument: string,
+) => {
+  if (!values) return [];
+  if (values.length === 0) {
+    throw new BadUserInputError(`${argument} is empty: leave it out for no condition`, {
+      field: argument,
+      rule: 'EMPTY_LIST',
+    });
+  }
+  return [`${column} = any(${row.param(values, 'text[]')})`];
+};

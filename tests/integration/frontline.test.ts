@@ -180,6 +180,25 @@ describe('the front-line profile', () => {
     });
   });
 
+  it('refuses a list argument given empty, as a screen with every box unticked, rather than list everything', async () => {
+    for (const [list, argument] of [
+      ['policies(status: [])', 'status'],
+      ['policies(line: [])', 'line'],
+      ['riskScores(stage: [])', 'stage'],
+    ]) {
+      const res = await hub.gql(
+        `{ customer(by: { cifNo: "${cifs[1]}" }) { ${list} { totalCount } } }`,
+        {},
+        Role.FRONTLINE,
+      );
+      expect(res.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: argument,
+        rule: 'EMPTY_LIST',
+      });
+    }
+  });
+
   it('refuses a blank key, naming it, for every key of a lookup', async () => {
     for (const key of ['id', 'cifNo', 'mobile', 'policyNo', 'vin', 'plate']) {
       for (const blank of ['', '   ']) {

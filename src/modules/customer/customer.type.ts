@@ -248,8 +248,8 @@ export class CustomerView {
     source: (customer, policy, args) => ({
       where: [
         `${policy.col('id')} in (${customerPolicyIds(customer)})`,
-        ...anyOf(policy, policy.col('status'), args.status),
-        ...anyOf(policy, policy.col('line'), args.line),
+        ...anyOf(policy, policy.col('status'), args.status, 'status'),
+        ...anyOf(policy, policy.col('line'), args.line, 'line'),
       ],
     }),
     orderBy: (policy) => policyOrder(policy),

@@ -101,7 +101,7 @@ export const scoreHistory = (
   source: (owner: SqlScope, score: SqlScope, args: RiskScoresArgs) => ({
     where: [
       `${score.col(subject)} = ${owner.col('id')}`,
-      ...anyOf(score, score.col('stage'), args.stage),
+      ...anyOf(score, score.col('stage'), args.stage, 'stage'),
     ],
   }),
   orderBy: (score: SqlScope) => [
