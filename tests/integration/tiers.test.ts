@@ -160,33 +160,34 @@ describe('tier assignments', () => {
     expect(await later('CALL_CENTRE', 'FAILED', 'CALL_BACK', '2026-06-01T08:00:00Z')).toBe(false);
   });
 
-  it('takes the same score as latest in the tier and in the profile when two were scored at one instant', async () => {
+  it('takes the graver of two scores taken at one instant as latest, in the tier and in the profile alike', async () => {
     const customer = await diamondCustomer();
     const at = `${addDays(today, -3)}T02:00:00Z`;
-    const scores = await hub.gql(INGEST_RISK_SCORES, {
-      records: ['LOW', 'HIGH', 'MEDIUM'].map((level) =>
-        riskScoreRecord(
-          nextNumber(),
-          { customer: { cifNo: customer.cifNo } },
-          { stage: 'UNDERWRITING', level, scoredAt: at },
-        ),
-      ),
-    });
-    expect(scores.data!.ingestRiskScores.accepted).toBe(3);
+    // One a batch, the grave one between: whatever their order or ids, HIGH is the latest.
+    for (const level of ['LOW', 'HIGH', 'MEDIUM']) {
+      const scores = await hub.gql(INGEST_RISK_SCORES, {
+        records: [
+          riskScoreRecord(
+            nextNumber(),
+            { customer: { cifNo: customer.cifNo } },
+            { stage: 'UNDERWRITING', level, scoredAt: at },
+          ),
+        ],
+      });
+      expect(scores.data!.ingestRiskScores.accepted).toBe(1);
+    }
     await hub.app.services.tiers.drainQueue();
-    const [first] = await hub.sql<{ level: string }>(
-      `select level from risk_score where customer_id = $1 order by id limit 1`,
-      [customer.id],
-    );
     const res = await hub.gql(
       `{ customer(by: { cifNo: "${customer.cifNo}" }) {
-          latestRiskScores { level } tier { metrics { latestRiskLevel } } } }`,
+          latestRiskScores { level } riskScores(stage: [UNDERWRITING]) { nodes { level } }
+          tier { metrics { latestRiskLevel } } } }`,
       {},
       Role.UNDERWRITING,
     );
     expect(res.data!.customer).toEqual({
-      latestRiskScores: [{ level: first!.level }],
-      tier: { metrics: { latestRiskLevel: first!.level } },
+      latestRiskScores: [{ level: 'HIGH' }],
+      riskScores: { nodes: [{ level: 'HIGH' }, { level: 'MEDIUM' }, { level: 'LOW' }] },
+      tier: { metrics: { latestRiskLevel: 'HIGH' } },
     });
   });
 

@@ -2,6 +2,7 @@ import { knownDay } from '../../graphql/known-day';
 import type { ReadContext } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 import { AUTO_LINES } from '../policy/policy.enums';
+import { RiskLevel } from './risk.enums';
 
 /**
  * The underwriting indicators, defined once in SQL for any set of policies (a customer's,
@@ -62,10 +63,23 @@ const ncdLevel = (asOf: string, t: string) => `case when ${t}.auto_first_cover i
     greatest(${t}.auto_last_accident, ${t}.auto_cover_since)))::int, ${LOWEST_NCD}) end`;
 
 /**
- * The latest of a subject's scores first: by scoring time, two scored at one instant in a
- * fixed order, so that a tier's "latest risk level" and the profile's latest score agree.
+ * Of scores taken at one instant, the graver first (HIGH, MEDIUM, LOW): the reading an
+ * underwriter takes when two models disagree at once, and one that a third score at that
+ * instant cannot turn by the order of ids.
  */
-export const LATEST_SCORE_FIRST = (score: string) => `${score}.scored_at desc, ${score}.id`;
+export const GRAVER_FIRST = (level: string) =>
+  `case ${level} ${Object.values(RiskLevel)
+    .reverse()
+    .map((value, rank) => `when '${value}' then ${rank}`)
+    .join(' ')} end`;
+
+/**
+ * The latest of a subject's scores first: by scoring time, two scored at one instant the
+ * graver first, then in a fixed order, so that a tier's "latest risk level" and the
+ * profile's latest score agree.
+ */
+export const LATEST_SCORE_FIRST = (score: string) =>
+  `${score}.scored_at desc, ${GRAVER_FIRST(`${score}.level`)}, ${score}.id`;
 
 export const COUNTED_CLAIM = (claim: string) => `${claim}.status not in ('REJECTED', 'WITHDRAWN')`;
 

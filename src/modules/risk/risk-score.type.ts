@@ -7,7 +7,7 @@ import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
 import { Column, DerivedRow, Expression, ReadsFrom, Related } from '../../read/read-model';
 import { RiskLevel, RiskStage, RiskSubjectType } from './risk.enums';
 import { RiskScore } from './risk-score.entity';
-import { LATEST_SCORE_FIRST } from './risk-history.sql';
+import { GRAVER_FIRST, LATEST_SCORE_FIRST } from './risk-history.sql';
 
 @ObjectType('FiredRule', { description: 'A rule of the rule base that fired, with its weight.' })
 @DerivedRow()
@@ -106,6 +106,7 @@ export const scoreHistory = (
   }),
   orderBy: (score: SqlScope) => [
     { sql: score.col('scoredAt'), type: 'timestamptz', direction: 'desc' },
+    { sql: GRAVER_FIRST(score.col('level')), type: 'int', direction: 'asc' },
     { sql: score.col('id'), type: 'uuid', direction: 'asc' },
   ],
 });
