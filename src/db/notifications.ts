@@ -64,7 +64,9 @@ export class ChannelListener {
       );
       // Said once when the connection goes; an outage's further attempts are debug lines.
       logger[this.failures === 1 ? 'warn' : 'debug'](
-        'lost the notification connection; reconnecting',
+        this.listened
+          ? 'lost the notification connection; reconnecting'
+          : 'could not open the notification connection; trying again',
         {
           channel,
           attempt: this.failures,
