@@ -256,6 +256,15 @@ describe('stewardship', () => {
           [a!.id],
         );
         expect(queued).toHaveLength(1);
+        // A steward reading A finds both: the one to undo first, then the one it took in.
+        const history = ok(
+          await hub.gql(
+            `query ($id: ID!) { customer(by: { id: $id }) { merges { id } } }`,
+            { id: a!.id },
+            Role.STEWARD,
+          ),
+        ).customer.merges;
+        expect(history).toEqual([{ id: merged.id }, { id: earlier.id }]);
         // The earlier merge cannot be undone while its survivor is merged away.
         const refused = await hub.gql(UNMERGE, { id: earlier.id, reason: 'wrong' }, Role.STEWARD);
         expect(refused.errors?.[0]?.extensions).toMatchObject({

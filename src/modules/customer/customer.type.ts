@@ -158,7 +158,8 @@ export class CustomerView {
   resolvedFrom?: string;
 
   @Field(() => [CustomerMergeView], {
-    description: 'Merges this customer took part in, newest first: data stewards only.',
+    description:
+      'Merges this customer took part in, and those into customers since merged into it (undone after the merge that took them in), newest first: data stewards only.',
   })
   @Related({
     access: FIELDS.customerMerges,
@@ -166,7 +167,8 @@ export class CustomerView {
     type: () => CustomerMergeView,
     source: (customer, merge) => ({
       where: [
-        `(${merge.col('survivor')} = ${customer.col('id')} or ${merge.col('absorbed')} = ${customer.col('id')})`,
+        `(${merge.col('survivor')} = ${customer.col('id')} or ${merge.col('absorbed')} = ${customer.col('id')}
+          or ${merge.col('survivor')} in (select mi.id from customer mi where mi.merged_into_id = ${customer.col('id')}))`,
       ],
     }),
     orderBy: (merge) => [
