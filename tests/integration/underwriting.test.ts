@@ -505,7 +505,7 @@ describe('underwriting risk history', () => {
     }
   });
 
-  it('counts money paid on a claim later withdrawn, though not the claim', async () => {
+  it('counts money paid on a claim later withdrawn as paid and incurred, though not the claim', async () => {
     const holder = await holderOf(12);
     const today = hub.clock.today();
     const policyNo = 'PWD00000095';
@@ -543,7 +543,7 @@ describe('underwriting risk history', () => {
       Role.UNDERWRITING,
     );
     expect(res.data!.customer).toEqual({
-      riskHistory: { claimCount1y: 0, paid: '300.00', incurred: '0.00' },
+      riskHistory: { claimCount1y: 0, paid: '300.00', incurred: '300.00' },
       claims: { nodes: [{ paidAmount: '300.00' }] },
     });
   });

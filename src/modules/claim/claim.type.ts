@@ -130,7 +130,8 @@ export class ClaimView {
   paidAmount!: string;
 
   @Field(() => DecimalScalar, {
-    description: 'Paid for closed claims, max(reserve, paid) for open ones, 0 if rejected.',
+    description:
+      'Paid for closed claims, max(reserve, paid) for open ones, what was paid for rejected or withdrawn ones (never less than paid).',
   })
   @Expression((claim) => INCURRED(claim.alias))
   incurred!: string;

@@ -10,8 +10,9 @@ import { RiskLevel } from './risk.enums';
  *
  * - a claim counts unless it was rejected or withdrawn; it falls in a window by accident date;
  * - incurred = paid for closed claims, the larger of reserve and paid for open ones
- *   (paid plus outstanding reserve), nothing for rejected or withdrawn ones; as of the date:
- *   paid by then, and open if it closed later (INCURRED);
+ *   (paid plus outstanding reserve), and for rejected or withdrawn ones what they paid (an
+ *   advance paid before the claim was withdrawn is money out); as of the date: paid by then,
+ *   and open if it closed later (INCURRED);
  * - earned premium = premium x the share of the policy period elapsed by the date (the
  *   period includes its expiry day); cancelled and pending policies earn nothing, as the
  *   hub holds no cancellation date;
@@ -93,12 +94,13 @@ export const PAID = (claim: string, asOf?: string) =>
     : `${claim}.paid_amount`;
 
 /**
- * Paid for a closed claim, the larger of reserve and paid for an open one, nothing for a
- * rejected or withdrawn one; as of `asOf`, a claim closed later was open then, with what it
- * had paid by then (its reserve as it stands: the hub keeps no reserve history).
+ * Paid for a closed claim, the larger of reserve and paid for an open one, and for a rejected
+ * or withdrawn one what it paid (its reserve is no liability, but an advance paid out is a
+ * loss: incurred is never less than paid); as of `asOf`, a claim closed later was open then,
+ * with what it had paid by then (its reserve as it stands: the hub keeps no reserve history).
  */
 export const INCURRED = (claim: string, asOf?: string) => `case
-  when ${claim}.status in ('REJECTED', 'WITHDRAWN') then 0.00
+  when ${claim}.status in ('REJECTED', 'WITHDRAWN') then ${PAID(claim, asOf)}
   when ${claim}.status = 'CLOSED'${asOf ? ` and not ${claim}.closed_at::date > ${asOf}` : ''}
     then ${PAID(claim, asOf)}
   else greatest(${claim}.reserve, ${PAID(claim, asOf)}) end`;
