@@ -1463,7 +1463,7 @@ describe('stewardship', () => {
     });
   });
 
-  it('keeps a customer’s other records when a steward splits one off, those it joined too, and then refuses to undo the merge that would part them', async () => {
+  it('splits a record off with those that hung on the customer only through it, and can still undo the merge that brought them', async () => {
     const n = nextNumbers(2);
     const [h] = await ingest(customerRecord(n));
     // G's two records share G's resident ID: the WeChat one, sent later, is G's through the
@@ -1480,28 +1480,73 @@ describe('stewardship', () => {
     );
     expect(wechat!.id).toBe(g!.id);
     const merged = await merge(h!.id, g!.id);
-    const recordId = async (system: string, key: string) =>
+    const customerOf = async (system: string, key: string) =>
       (
         await hub.sql<{ id: string; customer_id: string }>(
           `select id, customer_id from source_record where source_system = $1 and source_key = $2`,
           [system, key],
         )
       )[0]!;
-    const app = await recordId('APP', `APP-${n + 1}`);
+    const app = await customerOf('APP', `APP-${n + 1}`);
     const split = ok(
       await hub.gql(SPLIT, { record: app.id, reason: 'not this one' }, Role.STEWARD),
     ).splitSourceRecord;
-    // Only the record named leaves: the WeChat one, joined to H through it, stays.
-    expect(split.sourceRecords).toEqual([{ sourceKey: `APP-${n + 1}` }]);
-    expect((await recordId('WECHAT', `WX-${n + 1}`)).customer_id).toBe(h!.id);
-    expect((await recordId('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+    // The WeChat record, H's only through the app's and holding its resident ID, goes with
+    // it: one customer of that number, and H keeps its own record alone.
+    expect(split.sourceRecords.map((r: { sourceKey: string }) => r.sourceKey).sort()).toEqual([
+      `APP-${n + 1}`,
+      `WX-${n + 1}`,
+    ]);
+    expect((await customerOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+    const holders = await hub.sql<{ n: number }>(
+      `select count(distinct customer_id)::int as n from identity_document
+       where number_hash = (select number_hash from identity_document where customer_id = $1)`,
+      [split.id],
+    );
+    expect(holders).toEqual([{ n: 1 }]);
+    // Undone, the merge gives G back as it was, both its records.
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD));
+    expect((await customerOf('APP', `APP-${n + 1}`)).customer_id).toBe(g!.id);
+    expect((await customerOf('WECHAT', `WX-${n + 1}`)).customer_id).toBe(g!.id);
+    expect((await customerOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+  });
+
+  it('refuses to undo a merge a steward has since confirmed on a pair of its records (DECIDED_SINCE)', async () => {
+    const n = nextNumbers(2);
+    const [h] = await ingest(customerRecord(n));
+    const [g] = await ingest(
+      customerRecord(n + 1, { sourceSystem: 'APP', sourceKey: `APP-${n + 1}` }),
+    );
+    await ingest(
+      customerRecord(n + 1, {
+        sourceSystem: 'WECHAT',
+        sourceKey: `WX-${n + 1}`,
+        contactPoints: [],
+      }),
+    );
+    // The merge's word is on H's record and G's first; the steward's later one on another pair.
+    const merged = await merge(h!.id, g!.id);
+    const [own, wechat] = await hub.sql<{ id: string }>(
+      `select id from source_record where (source_system, source_key) in
+         (('POLICY_ADMIN', $1), ('WECHAT', $2)) order by source_system`,
+      [`PA-${n}`, `WX-${n + 1}`],
+    );
+    const task = await openTask(own!.id, wechat!.id);
+    ok(
+      await hub.gql(
+        `mutation ($id: ID!, $reason: String!) { approveMatchReview(id: $id, reason: $reason) { status } }`,
+        { id: task, reason: 'the same person' },
+        Role.STEWARD,
+      ),
+    );
     const undo = await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD);
     expect(undo.errors?.[0]?.extensions).toMatchObject({
       code: 'CONFLICT',
       field: 'mergeId',
       rule: 'DECIDED_SINCE',
     });
-    expect((await recordId('WECHAT', `WX-${n + 1}`)).customer_id).toBe(h!.id);
+    const [absorbed] = await hub.sql(`select status from customer where id = $1`, [g!.id]);
+    expect(absorbed).toEqual({ status: 'MERGED' });
   });
 
   /** Customers per tier as held at the end of `day`, as an administrator counts them. */

@@ -912,8 +912,8 @@ export async function unmergeCustomers(
     );
   }
   // A steward's word since the merge that goes against the customers as they were before it:
-  // an absorbed record and a survivor's are one customer (a review approved between them, a
-  // split keeping the rest together), or two absorbed records are two (a split). Undoing the
+  // an absorbed record and a survivor's are one customer (a review approved between them),
+  // or two absorbed records are two (a split). Undoing the
   // merge could not give back what was, and would part what the steward joined.
   const absorbedRecords = (journal.changed.source_record ?? []).map((row) => String(row.id));
   const survivorRecords = (journal.links ?? [])

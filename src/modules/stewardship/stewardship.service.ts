@@ -47,6 +47,45 @@ interface LockedReview {
  * by hand, merges undone, customers kept apart. Every write is one transaction with its
  * audit entries; a record or customer the caller may not see is answered as a missing one.
  */
+/**
+ * What a split leaves of customer `customerId` without record `recordId`: the records of
+ * its spanning tree (each record's link names the record it joined) that still hang with
+ * the customer's earliest other record stay, and are kept apart from the split one; those
+ * that hung on the customer only through it (a record sharing its document, one a steward
+ * merge linked to it) are matched again, with it or wherever their own evidence takes them.
+ */
+async function partsWithout(
+  em: EntityManager,
+  customerId: string,
+  recordId: string,
+): Promise<{ stays: string[]; rematched: string[] }> {
+  const records = await em.execute<{ id: string; key: string; with: string | null }[]>(
+    `select id, source_system || ':' || source_key as key, link_evidence->>'with' as with
+     from source_record where customer_id = ?::uuid order by received_at, id`,
+    [customerId],
+  );
+  const others = records.filter((r) => r.id !== recordId);
+  const byKey = new Map(others.map((r) => [r.key, r.id]));
+  const edges = new Map<string, string[]>(others.map((r) => [r.id, []]));
+  for (const r of others) {
+    const linked = r.with === null ? undefined : byKey.get(r.with);
+    if (linked === undefined) continue;
+    edges.get(r.id)!.push(linked);
+    edges.get(linked)!.push(r.id);
+  }
+  const stays = new Set<string>();
+  const reach = others.length ? [others[0]!.id] : [];
+  for (let next = reach.pop(); next !== undefined; next = reach.pop()) {
+    if (stays.has(next)) continue;
+    stays.add(next);
+    reach.push(...edges.get(next)!);
+  }
+  return {
+    stays: others.filter((r) => stays.has(r.id)).map((r) => r.id),
+    rematched: others.filter((r) => !stays.has(r.id)).map((r) => r.id),
+  };
+}
+
 export class StewardshipService {
   /** Survivorship's settings (of the matching configuration). */
   private readonly golden: Pick<MergeOptions, 'genericHolders'>;
@@ -200,54 +239,29 @@ export class StewardshipService {
       throw new NotFoundError('recordId: no source record has this id', 'recordId');
     }
     return this.transaction(async (em) => {
-      const [held] = await em.execute<{ customer_id: string; others: string[] }[]>(
-        `select r.customer_id, array(select o.id from source_record o
-           where o.customer_id = r.customer_id and o.id <> r.id order by o.received_at, o.id) as others
-         from source_record r where r.id = ?::uuid for update`,
+      const [held] = await em.execute<{ customer_id: string }[]>(
+        `select customer_id from source_record where id = ?::uuid for update`,
         [id],
       );
-      if (!held!.others.length) {
+      const from = held!.customer_id;
+      const { stays, rematched } = await partsWithout(em, from, id);
+      if (!stays.length) {
         throw new ConflictError('recordId: the record is its customer’s only one', {
           field: 'recordId',
           rule: 'ONLY_RECORD',
         });
       }
-      const from = held!.customer_id;
-      const at = this.clock.now();
       const decision = await recordApart(
         em,
-        at,
-        held!.others.map((other) => [id, other]),
+        this.clock.now(),
+        stays.map((other) => [id, other]),
         byOf(actor),
         why,
       );
-      // The customer keeps its other records: those the record joined to it (its neighbours
-      // in the customer's spanning tree: a steward merge's link, a shared document) would
-      // otherwise leave with the link, each a customer of its own. Joined to one another
-      // instead, by the steward's word.
-      const neighbours = (
-        await em.execute<{ id: string }[]>(
-          `select o.id from source_record r join source_record o
-             on o.customer_id = r.customer_id and o.id <> r.id
-           where r.id = ?::uuid
-             and (o.link_evidence->>'with' = r.source_system || ':' || r.source_key
-                  or r.link_evidence->>'with' = o.source_system || ':' || o.source_key)
-           order by o.received_at, o.id`,
-          [id],
-        )
-      ).map((row) => row.id);
-      const [anchor, ...rest] = neighbours;
-      await recordDecisions(
-        em,
-        at,
-        rest.map((other) => ({
-          records: [anchor!, other],
-          verdict: MatchVerdict.SAME_CUSTOMER,
-          decidedBy: byOf(actor),
-          reason: why,
-        })),
-      );
-      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate([id]);
+      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate([
+        id,
+        ...rematched,
+      ]);
       const [now] = await em.execute<{ customer_id: string }[]>(
         `select customer_id from source_record where id = ?::uuid`,
         [id],
@@ -261,9 +275,9 @@ export class StewardshipService {
           split: id,
           from,
           to: now!.customer_id,
-          pairs: held!.others.length,
+          pairs: stays.length,
           decision,
-          ...(rest.length && { keptTogether: rest.length }),
+          ...(rematched.length && { rematched: rematched.length }),
         },
       });
       return now!.customer_id;
