@@ -824,6 +824,46 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
+    it('reject one of a renewal and a change of the policy it renews sent at once, as one after the other', async () => {
+      const today = hub.clock.today();
+      for (let round = 0; round < 5; round++) {
+        const [{ n, cifNo }, { cifNo: otherCifNo }] = await customers(2);
+        const car = { vehicle: { vin: vin(n), plate: plate(n), use: 'FAMILY_PRIVATE' } };
+        const first = autoPolicyRecord(nextNumber(), cifNo, {
+          ...car,
+          effectiveDate: addDays(addYears(today, -1), -30),
+          expiryDate: addDays(today, -31),
+          status: 'EXPIRED',
+        });
+        expect(verdicts(await hub.gql(INGEST_POLICIES, { records: [first] }))).toEqual([
+          'accepted',
+        ]);
+        const [renewal, moved] = await Promise.all([
+          hub.gql(INGEST_POLICIES, {
+            records: [
+              autoPolicyRecord(nextNumber(), cifNo, {
+                ...car,
+                effectiveDate: addDays(today, -30),
+                expiryDate: addDays(addYears(today, 1), -31),
+                renewsPolicyNo: first.policyNo,
+              }),
+            ],
+          }),
+          hub.gql(INGEST_POLICIES, {
+            records: [
+              { ...first, parties: [{ role: 'POLICYHOLDER', customer: { cifNo: otherCifNo } }] },
+            ],
+          }),
+        ]);
+        // Whichever commits first, the other is checked against it.
+        const both = [...verdicts(renewal), ...verdicts(moved)];
+        expect(both.filter((v) => v === 'accepted')).toHaveLength(1);
+        expect(both.find((v) => v !== 'accepted')).toEqual([
+          [expect.any(String), 'RENEWAL_HOLDER'],
+        ]);
+      }
+    }, 60_000);
+
     it('reject a list longer than its limit, and accept one at it', async () => {
       const [n, m] = [nextNumber(), nextNumber()];
       const emails = (count: number, k: number) =>
@@ -1002,7 +1042,7 @@ describe('ingestion records one by one', () => {
       }
     });
 
-    it('describe a car as its latest policy does, whatever order its policies arrive in', async () => {
+    it('describe a car as its current policy does, whatever order its policies arrive in', async () => {
       const [{ n, cifNo }] = await customers(1);
       const today = hub.clock.today();
       const [current, backfill, next] = [nextNumber(), nextNumber(), nextNumber()];
@@ -1032,9 +1072,15 @@ describe('ingestion records one by one', () => {
       // Last year's policy, sent late, names the plate the car had then.
       expect(await send(backfill, addDays(today, -400), plate(n), 'EXPIRED')).toBe('CREATED');
       expect(await found()).toEqual({ plate: green, newEnergy: true });
-      // Next year's policy, sold ahead, names the plate the car will have.
+      // Next year's policy, sold ahead, names the plate the car will have: from its first day.
       expect(await send(next, addDays(today, 335), plate(n), 'PENDING')).toBe('CREATED');
-      expect(await found()).toEqual({ plate: plate(n), newEnergy: false });
+      expect(await found()).toEqual({ plate: green, newEnergy: true });
+      hub.clock.set(hub.clock.instantAt(addDays(today, 336), '09:00:00'));
+      try {
+        expect(await found()).toEqual({ plate: plate(n), newEnergy: false });
+      } finally {
+        hub.clock.set(undefined);
+      }
     });
   });
 });

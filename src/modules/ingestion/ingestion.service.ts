@@ -205,6 +205,11 @@ export class IngestionService {
           all[i]!.renewsPolicyNo ? first.get(all[i]!.renewsPolicyNo!) : undefined;
         return { order: parentsFirst(all.length, renewed).order, problems: new Map() };
       },
+      // A renewal is checked against the policy it renews (holder, line, car), and that
+      // policy's changes against its renewal: a batch changing one waits for a batch
+      // writing the other, or both would pass, each checked against what the other had not
+      // yet committed.
+      (r) => (r.renewsPolicyNo ? [r.renewsPolicyNo] : []),
     );
   }
 
@@ -325,6 +330,8 @@ export class IngestionService {
       order: [...all.keys()],
       problems: new Map(),
     }),
+    /** The keys of other records of this kind that a record's checks read. */
+    reads: (record: R) => string[] = () => [],
   ): Promise<IngestionResult> {
     checkBatchSize(records);
     const keyOf = (record: R) => keyFields.map((field) => String(record[field])).join(':');
@@ -338,7 +345,11 @@ export class IngestionService {
       this.em.transactional(async (batch) => {
         await lockKeys(
           batch,
-          writable.map((i) => `${kind}:${keyOf(normalized[i]!.record)}`),
+          writable.flatMap((i) =>
+            [keyOf(normalized[i]!.record), ...reads(normalized[i]!.record)].map(
+              (key) => `${kind}:${key}`,
+            ),
+          ),
         );
         const outcomes: RecordOutcome[] = [];
         // Keys a record of this batch has written: a later record under one is a retry when
