@@ -492,6 +492,23 @@ describe('underwriting risk history', () => {
       car: { plate: '苏A09600' },
       seller: { policies: { nodes: [{ vehicle: { plate: '苏A09600' } }] } },
     });
+    // A car with no policy started yet is the first to start's: of a compulsory policy from
+    // next week and a commercial one a fortnight later, the compulsory one.
+    const ahead = await hub.gql(INGEST_POLICIES, {
+      records: [7, 14].map((start) =>
+        autoPolicyRecord(97, buyer, {
+          policyNo: `PAH${start}0000097`,
+          vehicle: { vin: vin(97), plate: `苏B0970${start % 10}`, use: 'FAMILY_PRIVATE' },
+          effectiveDate: addDays(today, start),
+          expiryDate: addDays(today, start + 364),
+          status: 'PENDING',
+        }),
+      ),
+    });
+    expect(ahead.data!.ingestPolicies.rejected).toBe(0);
+    expect(
+      (await hub.gql(`{ vehicle(vin: "${vin(97)}") { plate } }`, {}, Role.UNDERWRITING)).data,
+    ).toEqual({ vehicle: { plate: '苏B09707' } });
     // Once the buyer's policy has started, the car is theirs, under its new plate.
     hub.clock.set(hub.clock.instantAt(addDays(today, 8), '12:00:00'));
     try {

@@ -163,7 +163,7 @@ export async function ingestPolicy(
     'PERIOD_LENGTH',
     `must be before ${longest}: a policy runs at most ${MAX_COVER_YEARS} years`,
   );
-  // A vehicle is described by its latest policy, and found by its plate: another line's
+  // A vehicle is described by its current policy, and found by its plate: another line's
   // policy naming it would rewrite its plate and give it another holder.
   errors.require(
     auto || !record.vehicle,

@@ -12,12 +12,14 @@ const DESCRIBED = {
 /**
  * The order in which a car's policies say who holds it and what it is, for the business day
  * `today` (a SQL value): those started by then first, the latest start first, then the
- * number; one bought ahead (a renewal, or a buyer's, starting next week) only where none has
- * started. Otherwise a policy bought ahead took the car, and its plate, from the customer
- * insuring it today.
+ * later number; a policy bought ahead (a renewal, a buyer's starting next week) only where
+ * none has started, the first to start first. Otherwise a policy bought ahead took the car,
+ * and its plate, from the customer insuring it today.
  */
 export const CURRENT_FIRST = (effectiveDate: string, policyNo: string, today: string): string =>
-  `(${effectiveDate} <= ${today}) desc, ${effectiveDate} desc, ${policyNo} desc`;
+  `(${effectiveDate} <= ${today}) desc,
+   case when ${effectiveDate} <= ${today} then ${effectiveDate} end desc,
+   ${effectiveDate}, ${policyNo} desc`;
 
 /**
  * The policy of vehicle `vehicleId` the viewer sees, in CURRENT_FIRST order, that says its
