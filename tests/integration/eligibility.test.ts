@@ -325,9 +325,8 @@ describe('eligibility at report time', () => {
       {},
       Role.FRONTLINE,
     );
-    // Written as Chinese is, without the space between two of its characters.
     expect(read.data!.eligibilityDecision.context.accidentPlace).toBe(
-      '南京联系人 [digits] 身份证 [digits]',
+      '南京 联系人 [digits] 身份证 [digits]',
     );
   });
 

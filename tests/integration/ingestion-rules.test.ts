@@ -326,7 +326,7 @@ describe('ingestion records one by one', () => {
       expect(outcomesOf(again).map((o) => o.status)).toEqual(['UNCHANGED', 'UNCHANGED']);
       const spaced = await hub.gql(INGEST_CUSTOMERS, {
         records: [
-          company(`南京ABC${n}物流 有限公司 （江宁分公司）`),
+          company(`南京ABC${n}物流有限公司 （江宁分公司）`),
           person('阿依古丽\u3000·\u3000买买提'),
         ],
       });

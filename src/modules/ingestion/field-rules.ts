@@ -414,14 +414,19 @@ const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u20
 // writes U+00B7; input methods give the katakana, bullet and hyphenation points as well.
 const NAME_DOTS = /[\u2022\u2027\u2219\u22C5\u30FB\uFF65]/g;
 const HAN = /\p{Script=Han}/u;
-// Chinese sets no space between its characters, its punctuation and the name dot.
-const CHINESE = '\\p{Script=Han}\\u00B7\\u3000-\\u303F\\uFF00-\\uFFEF';
-const SPACE_IN_CHINESE = new RegExp(`(?<=[${CHINESE}]) (?=[${CHINESE}])`, 'gu');
+// Chinese sets no space beside its punctuation, its brackets and the name dot. Between two
+// characters a space may be a word break (阿依古丽 买买提, where a source has no name dot),
+// which the name's pinyin reads: kept.
+const MARKS = '\\u00B7\\u3000-\\u303F\\uFF00-\\uFFEF';
+const SPACE_BY_MARK = new RegExp(
+  `(?<=[${MARKS}]) (?=[\\p{Script=Han}${MARKS}])|(?<=[\\p{Script=Han}${MARKS}]) (?=[${MARKS}])`,
+  'gu',
+);
 
 /**
  * A name, a place or an address written one way, whichever way a source's screen or export
- * wrote it: full-width letters and digits as ASCII, a run of spaces as one (none inside
- * Chinese), every name dot as U+00B7, and brackets full-width in Chinese text and ASCII in
+ * wrote it: full-width letters and digits as ASCII, a run of spaces as one (none beside
+ * Chinese punctuation, brackets or the name dot), every name dot as U+00B7, and brackets full-width in Chinese text and ASCII in
  * Latin (as registered names write them). Otherwise two exports of one record would each be
  * a change, and the golden name would flip between them at every resend.
  */
@@ -432,7 +437,7 @@ function writtenOneWay(text: string): string {
   const bracketed = HAN.test(written)
     ? written.replace(/\(/g, '\uFF08').replace(/\)/g, '\uFF09')
     : written.replace(/\uFF08/g, '(').replace(/\uFF09/g, ')');
-  return bracketed.replace(SPACE_IN_CHINESE, '');
+  return bracketed.replace(SPACE_BY_MARK, '');
 }
 
 /** Whether a text holds a control character (NUL, an escape, a line separator...). */
