@@ -78,11 +78,10 @@ const RANKED = `ranked as (
     where sr.customer_id = any(array(select id from targets)) and sr.kind is not null)`;
 
 /**
- * Whether a name is written in Chinese characters (the CJK Unified Ideographs and their
- * extension A): the name on the customer's identity document, where another record of
- * theirs may hold its pinyin (ZHANG SANFENG) as a screen or a card took it.
+ * Whether a name is written in Chinese characters (the unified ideographs, their extensions
+ * and compatibility forms, and 〇), as a PostgreSQL regular expression's escapes.
  */
-const IN_HAN = `~ '[\u3400-\u4DBF\u4E00-\u9FFF]'`;
+const IN_HAN = String.raw`~ '[\u3007\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003134F]'`;
 
 /** The first record in rank order whose `column` is set, per customer. */
 const pick = (column: string) =>
@@ -134,10 +133,17 @@ export async function recomputeGolden(
        select distinct sr.customer_id as id from source_record sr
        where sr.customer_id = any(?::uuid[]) and sr.kind is not null),
      ${RANKED},
-     -- Among the records as strong as the best, a name in Chinese characters before its
-     -- romanisation.
-     name as (select distinct on (customer_id) customer_id, id, name from ranked
-              where name is not null order by customer_id, proves desc, name ${IN_HAN} desc, rank),
+     -- Among the records as strong as the best, a person's name in Chinese characters before
+     -- its romanisation (ZHANG SANFENG, as a card or a screen took it): the characters are
+     -- the name on the resident ID. Only where another record holds that romanisation (the
+     -- same pinyin): a foreigner's name from a passport is not put under a transliteration.
+     name as (select distinct on (customer_id) customer_id, id, name from ranked n
+              where name is not null
+              order by customer_id, proves desc,
+                (name ${IN_HAN} and exists (select 1 from ranked o
+                   where o.customer_id = n.customer_id and o.name_pinyin = n.name_pinyin
+                     and not o.name ${IN_HAN})) desc,
+                rank),
      gender as ${pick('gender')}, birth as ${pick('birth_date')},
      -- A source that corrects a record's kind corrects its customer's: matching keeps the
      -- two kinds apart, so the customer's records agree on it but for such a correction.
