@@ -14,7 +14,12 @@ const LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
  * message quotes none of it: it travels in responses and logs.
  */
 export function checkEmail(input: string): Checked<{ normalized: string }> {
-  const address = input.normalize('NFKC').trim().toLowerCase();
+  // The ideographic full stop an input method types for a dot (IDNA reads it as one too).
+  const address = input
+    .normalize('NFKC')
+    .replace(/\u3002/g, '.')
+    .trim()
+    .toLowerCase();
   const at = address.indexOf('@');
   if (at < 0 || address.indexOf('@', at + 1) >= 0) {
     return reject('EMAIL_FORMAT', 'must hold one @, between the mailbox and the domain');
@@ -22,7 +27,11 @@ export function checkEmail(input: string): Checked<{ normalized: string }> {
   const mailbox = address.slice(0, at);
   const domain = address.slice(at + 1);
   // RFC 5321 4.5.3.1: a local part of at most 64 octets, a domain of at most 255.
-  if (!mailbox || mailbox.length > 64 || !mailbox.split('.').every((atom) => ATOM.test(atom))) {
+  if (
+    !mailbox ||
+    Buffer.byteLength(mailbox) > 64 ||
+    !mailbox.split('.').every((atom) => ATOM.test(atom))
+  ) {
     return reject(
       'EMAIL_FORMAT',
       "the mailbox before @ must be 1 to 64 letters, digits and !#$%&'*+/=?^_`{|}~- in groups joined by single dots",
@@ -31,7 +40,7 @@ export function checkEmail(input: string): Checked<{ normalized: string }> {
   const labels = domain.split('.');
   if (
     labels.length < 2 ||
-    domain.length > 253 ||
+    Buffer.byteLength(domain) > 253 ||
     !labels.every((label) => LABEL.test(label)) ||
     /^\d+$/.test(labels[labels.length - 1]!)
   ) {

@@ -7,6 +7,8 @@ describe('checkEmail', () => {
     ["o'neil_1@sub-domain.example.com", "o'neil_1@sub-domain.example.com"],
     // As an input method types them: full-width @, dot and letters.
     ['ｚｈｏｕ＠example．com', 'zhou@example.com'],
+    ['zhou@163。com', 'zhou@163.com'],
+    ['zhou@163｡com', 'zhou@163.com'],
     ['张伟@例子.中国', '张伟@例子.中国'],
   ])('accepts %p as %p', (input, normalized) => {
     expect(checkEmail(input)).toEqual({ ok: true, value: { normalized }, warnings: [] });
