@@ -121,14 +121,15 @@ function isAmount(run: string): boolean {
 
 /**
  * An IPv4 address, perhaps with its port (`127.0.0.1:54329`, `10.12.34.56:5432`): where a
- * connection went, which an operator reads in an outage, no one's number. Without a port,
- * not one whose digits read as a mobile.
+ * connection went, which an operator reads in an outage, no one's number; not one whose
+ * four numbers together read as a mobile.
  */
 function isNetworkAddress(run: string): boolean {
   const address = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$/.exec(run);
   if (!address || !address.slice(1, 5).every((octet) => Number(octet) <= 255)) return false;
   const port = address[5];
-  return port ? Number(port) <= 65535 : !/^1[3-9]\d{9}$/.test(run.replace(/\D/g, ''));
+  const octets = address.slice(1, 5).join('');
+  return (!port || Number(port) <= 65535) && !/^1[3-9]\d{9}$/.test(octets);
 }
 
 /**

@@ -169,6 +169,7 @@ describe('masking what a caller wrote in a message', () => {
     ['320,102,198,504,120,137', '[digits]'],
     // Dotted in four like an address, without a port, a mobile is still one.
     ['139.123.145.67', '[digits]'],
+    ['139.123.145.67:80', '[digits]'],
   ])('masks %s', (value, masked) => {
     expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
   });
