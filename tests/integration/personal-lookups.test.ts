@@ -49,7 +49,17 @@ describe('a lookup by an identity number or a mobile', () => {
       (await ask({ identityDocument: { type: 'RESIDENT_ID', number: guessed } })).data,
     ).toEqual({ customer: null });
     expect((await ask({ mobile: mobile(n) })).data).toEqual({ customer: { cifNo } });
-    // A CIF number is no one's personal number: neither audited nor counted.
+    // A CIF number is no one's personal number, nor a credit code: neither audited nor
+    // counted.
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (
+          await ask({
+            identityDocument: { type: 'UNIFIED_SOCIAL_CREDIT_CODE', number: '91350100M000100Y43' },
+          })
+        ).data,
+      ).toEqual({ customer: null });
+    }
     for (let i = 0; i < 5; i++)
       expect((await ask({ cifNo })).data).toEqual({ customer: { cifNo } });
 

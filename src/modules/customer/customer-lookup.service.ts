@@ -7,7 +7,7 @@ import type { CallerRateLimit } from '../../http/rate-limit';
 import { AuditAction } from '../audit/audit-event.entity';
 import type { AuditEntry } from '../audit/audit-log';
 import { checkMobile, checkPlate, checkUuid, checkVin, typedIdentifier } from '../../validation';
-import { ContactKind, PROVES_REACH } from './customer.enums';
+import { ContactKind, IdentityDocumentType, PROVES_REACH } from './customer.enums';
 import type { SqlScope } from '../../read/sql-scope';
 import { seenCustomer, type Viewer } from '../../auth/rows';
 import { CustomerView, RESOLVED_FROM } from './customer.type';
@@ -183,7 +183,10 @@ export class CustomerLookupService {
       return {
         lookup: LOOKUPS.identityDocument,
         key: `${type}:${digest}`,
-        personal: { by: 'identityDocument', type, digest },
+        // An organisation's credit code is public (the register publishes it): no one's.
+        ...(type !== IdentityDocumentType.UNIFIED_SOCIAL_CREDIT_CODE && {
+          personal: { by: 'identityDocument' as const, type, digest },
+        }),
       };
     }
     if (by.mobile) {
