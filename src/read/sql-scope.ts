@@ -59,9 +59,22 @@ function columnOf(meta: EntityMetadata | undefined, property: string): string {
 }
 
 /**
+ * A list argument given empty is refused, as the marketing filter's lists are (EMPTY_LIST):
+ * left out, it is no condition; empty, a screen with every box unticked would otherwise list
+ * everything.
+ */
+export function refuseEmpty(values: readonly unknown[] | undefined | null, argument: string) {
+  if (values?.length === 0) {
+    throw new BadUserInputError(`${argument} is empty: leave it out for no condition`, {
+      field: argument,
+      rule: 'EMPTY_LIST',
+    });
+  }
+}
+
+/**
  * `column` is one of `values` of the list argument `argument`, as a condition list: none when
- * the argument is left out. Given empty, it is refused as the marketing filter's lists are
- * (EMPTY_LIST): a screen with every box unticked would otherwise list everything.
+ * the argument is left out (refuseEmpty).
  */
 export const anyOf = (
   row: SqlScope,
@@ -69,12 +82,6 @@ export const anyOf = (
   values: readonly string[] | undefined | null,
   argument: string,
 ) => {
-  if (!values) return [];
-  if (values.length === 0) {
-    throw new BadUserInputError(`${argument} is empty: leave it out for no condition`, {
-      field: argument,
-      rule: 'EMPTY_LIST',
-    });
-  }
-  return [`${column} = any(${row.param(values, 'text[]')})`];
+  refuseEmpty(values, argument);
+  return values ? [`${column} = any(${row.param(values, 'text[]')})`] : [];
 };

@@ -197,6 +197,19 @@ describe('the front-line profile', () => {
         rule: 'EMPTY_LIST',
       });
     }
+    // And the administrators' lists.
+    for (const [query, argument] of [
+      ['{ auditEvents(filter: { actions: [] }) { totalCount } }', 'filter.actions'],
+      ['{ branches(status: []) { totalCount } }', 'status'],
+      ['{ ruleSetVersions(kind: TIER, status: []) { totalCount } }', 'status'],
+    ]) {
+      const res = await hub.gql(query!, {}, Role.ADMIN);
+      expect(res.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: argument,
+        rule: 'EMPTY_LIST',
+      });
+    }
   });
 
   it('refuses a blank key, naming it, for every key of a lookup', async () => {

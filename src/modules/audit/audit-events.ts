@@ -1,3 +1,4 @@
+import { anyOf } from '../../read/sql-scope';
 import type { RootSource } from '../../read/compiler';
 import { AuditEventView, type AuditEventFilter } from './audit.type';
 
@@ -11,8 +12,7 @@ export function auditEvents(filter: AuditEventFilter = {}): RootSource {
         if (value !== undefined && value !== null)
           where.push(`${e.col(property)} = ${e.param(value, 'text')}`);
       };
-      if (filter.actions?.length)
-        where.push(`${e.col('action')} = any(${e.param(filter.actions, 'text[]')})`);
+      where.push(...anyOf(e, e.col('action'), filter.actions, 'filter.actions'));
       equal('actorSubject', filter.actorSubject);
       equal('targetType', filter.targetType);
       equal('targetId', filter.targetId);

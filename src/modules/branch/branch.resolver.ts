@@ -1,3 +1,4 @@
+import { refuseEmpty } from '../../read/sql-scope';
 import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { CompiledRead } from '../../graphql/raw-json';
@@ -99,7 +100,8 @@ export class BranchResolver {
             where.push(`exists (select 1 from branch root where upper(root.code) = upper(${b.param(typedIdentifier(args.under), 'text')})
               and (${b.col('path')} = root.path or ${b.col('path')} like root.path || '.%'))`);
           }
-          if (args.status?.length) {
+          refuseEmpty(args.status, 'status');
+          if (args.status) {
             const closed = `${b.col('validTo')} is not null`;
             if (!args.status.includes(BranchStatus.OPEN)) where.push(closed);
             if (!args.status.includes(BranchStatus.CLOSED)) where.push(`not (${closed})`);

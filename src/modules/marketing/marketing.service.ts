@@ -2,7 +2,7 @@ import { typedIdentifier } from '../../validation';
 import { Role, type Caller } from '../../auth/roles';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
-import type { SqlScope } from '../../read/sql-scope';
+import { refuseEmpty, type SqlScope } from '../../read/sql-scope';
 import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerView } from '../customer/customer.type';
 import type { ActiveRuleSets } from '../tier/active-rule-sets';
@@ -18,19 +18,6 @@ import { BRANCH_CODE } from '../branch/branch.entity';
 const MAX_DAYS = 3660;
 
 type SegmentRows = { from: string; where: string; row: SqlScope };
-
-/**
- * A list given empty selects nothing anyone means: "no condition" is the field left out. Sent
- * by a form whose boxes were all unticked, it would have exported every customer.
- */
-function notEmpty(field: string, value: unknown[] | null | undefined): void {
-  if (value && value.length === 0) {
-    throw new BadUserInputError(`${field} is empty: leave it out for no condition`, {
-      field,
-      rule: 'EMPTY_LIST',
-    });
-  }
-}
 
 /** Each code of `given` one of `known`, else UNKNOWN_TIER naming the first that is not. */
 function knownTiers(field: string, given: string[] | null | undefined, known: readonly string[]) {
@@ -199,11 +186,11 @@ export class MarketingService {
         });
       }
     }
-    notEmpty('filter.tiers', filter.tiers);
-    notEmpty('filter.lines', filter.lines);
-    notEmpty('filter.channels', filter.channels);
-    notEmpty('filter.tierChange.from', filter.tierChange?.from);
-    notEmpty('filter.tierChange.to', filter.tierChange?.to);
+    refuseEmpty(filter.tiers, 'filter.tiers');
+    refuseEmpty(filter.lines, 'filter.lines');
+    refuseEmpty(filter.channels, 'filter.channels');
+    refuseEmpty(filter.tierChange?.from, 'filter.tierChange.from');
+    refuseEmpty(filter.tierChange?.to, 'filter.tierChange.to');
     if (
       filter.branchCode !== undefined &&
       filter.branchCode !== null &&

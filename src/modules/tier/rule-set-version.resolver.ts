@@ -1,3 +1,4 @@
+import { anyOf } from '../../read/sql-scope';
 import { Arg, Args, Authorized, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { CompiledRead } from '../../graphql/raw-json';
@@ -46,7 +47,7 @@ export class RuleSetVersionResolver {
         source: (v) => ({
           where: [
             `${v.col('kind')} = ${v.param(kind, 'text')}`,
-            ...(status?.length ? [`${v.col('status')} = any(${v.param(status, 'text[]')})`] : []),
+            ...anyOf(v, v.col('status'), status, 'status'),
           ],
         }),
         orderBy: (v) => [
