@@ -1,6 +1,6 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
 import { daysInMonth, isCalendarDay } from '../../time/clock';
-import { checkMobile } from '../../validation';
+import { checkEmail, checkMobile, ungrouped } from '../../validation';
 import {
   compare,
   IDENTIFYING_DOCUMENT,
@@ -28,14 +28,17 @@ export function matchRecordOf(id: string, record: CustomerRecordInput): MatchRec
     birthDate: record.birthDate,
     gender: record.gender,
     documents: (record.identityDocuments ?? []).map(({ type, number }) => {
-      const tidy = number.replace(/\s+/g, '').toUpperCase();
+      const tidy = ungrouped(number).toUpperCase();
       return { type, number: type === 'RESIDENT_ID' ? upgradeLegacyResidentId(tidy) : tidy };
     }),
     mobiles: contacts('MOBILE').flatMap((value) => {
       const mobile = checkMobile(value);
       return mobile.ok ? [mobile.value.normalized] : [];
     }),
-    emails: contacts('EMAIL').map((value) => value.toLowerCase()),
+    emails: contacts('EMAIL').flatMap((value) => {
+      const email = checkEmail(value);
+      return email.ok ? [email.value.normalized] : [];
+    }),
     addresses: contacts('ADDRESS'),
   };
 }
