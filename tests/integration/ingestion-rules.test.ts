@@ -772,6 +772,7 @@ describe('ingestion records one by one', () => {
           renewal({ status: 'CANCELLED' }),
         ],
       });
+      const cancelled = renewal({ status: 'CANCELLED' });
       expect(verdicts(res)).toEqual([
         [['renewsPolicyNo', 'RENEWAL_LINE']],
         [['renewsPolicyNo', 'RENEWAL_VEHICLE']],
@@ -779,6 +780,20 @@ describe('ingestion records one by one', () => {
         'accepted',
         [['renewsPolicyNo', 'ALREADY_RENEWED']],
         'accepted',
+      ]);
+      // A cancelled policy is no link of a chain: renewing it would start a second one.
+      expect(verdicts(await hub.gql(INGEST_POLICIES, { records: [cancelled] }))).toEqual([
+        'accepted',
+      ]);
+      const onCancelled = autoPolicyRecord(nextNumber(), cifNo, {
+        ...car,
+        effectiveDate: addDays(addYears(today, 1), -30),
+        expiryDate: addDays(addYears(today, 2), -31),
+        status: 'PENDING',
+        renewsPolicyNo: cancelled.policyNo,
+      });
+      expect(verdicts(await hub.gql(INGEST_POLICIES, { records: [onCancelled] }))).toEqual([
+        [['renewsPolicyNo', 'RENEWS_CANCELLED']],
       ]);
       // The renewed policy sent again as another line, or another holder's: its renewal would
       // no longer continue it.

@@ -66,6 +66,14 @@ async function checkRenewals(
   self: Continued,
 ): Promise<void> {
   if (renews && renews.policyNo !== record.policyNo) {
+    // A cancelled policy ran no term to continue, and gave its place back to the one it
+    // renewed: continuing it would make a second chain of one car's cover.
+    errors.require(
+      renews.status !== PolicyStatus.CANCELLED || record.status === PolicyStatus.CANCELLED,
+      'renewsPolicyNo',
+      'RENEWS_CANCELLED',
+      'renews a cancelled policy: renew the policy it renewed, or the one that replaced it',
+    );
     const broken = discontinuity(self, await continuedOf(em, renews));
     if (broken) {
       errors.require(false, 'renewsPolicyNo', broken[0], `renews a policy of ${broken[1]}`);
