@@ -343,6 +343,24 @@ describe('underwriting risk history', () => {
       return res.data!.customer.riskHistory;
     };
     expect(await level()).toEqual({ ncdLevel: -4, ncdCoefficient: '0.50' });
+    // A claim closed with nothing paid (零结案) is no claim to the NCD.
+    const day = addDays(today, -40);
+    const zero = await hub.gql(INGEST_CLAIMS, {
+      records: [
+        claimRecord(190, policyNo, {
+          accidentAt: `${day}T02:00:00Z`,
+          reportedAt: `${day}T03:00:00Z`,
+          registeredAt: null,
+          surveyedAt: null,
+          closedAt: `${addDays(day, 3)}T03:00:00Z`,
+          status: 'CLOSED',
+          reserve: '0.00',
+          paidAmount: '0.00',
+        }),
+      ],
+    });
+    expect(zero.data!.ingestClaims.records[0]).toMatchObject({ errors: [] });
+    expect(await level()).toEqual({ ncdLevel: -4, ncdCoefficient: '0.50' });
     const claims = async (from: number, count: number) => {
       const res = await hub.gql(INGEST_CLAIMS, {
         records: Array.from({ length: count }, (_, i) => {
@@ -460,9 +478,9 @@ describe('underwriting risk history', () => {
     const [seller, buyer] = [await holderOf(13), await holderOf(14)];
     const today = hub.clock.today();
     const policy = (holder: string, policyNo: string, plate: string, start: number) =>
-      autoPolicyRecord(96, holder, {
+      autoPolicyRecord(196, holder, {
         policyNo,
-        vehicle: { vin: vin(96), plate, use: 'FAMILY_PRIVATE' },
+        vehicle: { vin: vin(196), plate, use: 'FAMILY_PRIVATE' },
         effectiveDate: addDays(today, start),
         expiryDate: addDays(today, start + 364),
         ...(start > 0 && { status: 'PENDING' }),
@@ -477,9 +495,9 @@ describe('underwriting risk history', () => {
     const read = async () =>
       (
         await hub.gql(
-          `{ byVin: customer(by: { vin: "${vin(96)}" }) { cifNo }
+          `{ byVin: customer(by: { vin: "${vin(196)}" }) { cifNo }
              byOld: customer(by: { plate: "苏A09600" }) { cifNo }
-             car: vehicle(vin: "${vin(96)}") { plate }
+             car: vehicle(vin: "${vin(196)}") { plate }
              seller: customer(by: { policyNo: "PSL00000096" }) {
                policies { nodes { vehicle { plate } } } } }`,
           {},
@@ -496,9 +514,9 @@ describe('underwriting risk history', () => {
     // next week and a commercial one a fortnight later, the compulsory one.
     const ahead = await hub.gql(INGEST_POLICIES, {
       records: [7, 14].map((start) =>
-        autoPolicyRecord(97, buyer, {
+        autoPolicyRecord(197, buyer, {
           policyNo: `PAH${start}0000097`,
-          vehicle: { vin: vin(97), plate: `苏B0970${start % 10}`, use: 'FAMILY_PRIVATE' },
+          vehicle: { vin: vin(197), plate: `苏B0970${start % 10}`, use: 'FAMILY_PRIVATE' },
           effectiveDate: addDays(today, start),
           expiryDate: addDays(today, start + 364),
           status: 'PENDING',
@@ -507,7 +525,7 @@ describe('underwriting risk history', () => {
     });
     expect(ahead.data!.ingestPolicies.rejected).toBe(0);
     expect(
-      (await hub.gql(`{ vehicle(vin: "${vin(97)}") { plate } }`, {}, Role.UNDERWRITING)).data,
+      (await hub.gql(`{ vehicle(vin: "${vin(197)}") { plate } }`, {}, Role.UNDERWRITING)).data,
     ).toEqual({ vehicle: { plate: '苏B09707' } });
     // Once the buyer's policy has started, the car is theirs, under its new plate.
     hub.clock.set(hub.clock.instantAt(addDays(today, 8), '12:00:00'));

@@ -24,8 +24,8 @@ import { RiskLevel } from './risk.enums';
 /**
  * The no-claims discount of commercial auto insurance (无赔款优待系数, NCD): the national
  * table of the 2020 reform, from level -4 (four or more claim-free years) to 4 (five or
- * more claims in the last year). The claim-free years are whole years of auto cover since the
- * last auto claim, counted from the cover that followed a lapse (NCD_LAPSE_DAYS) if later;
+ * more claims in the last year, counting claims that paid: one closed with nothing paid is
+ * none). The claim-free years are whole years of auto cover since the last auto claim, counted from the cover that followed a lapse (NCD_LAPSE_DAYS) if later;
  * a level below 0 needs no claim in the last year.
  */
 export const NCD_TABLE = [
@@ -152,9 +152,15 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
             count(*) filter (where cc.counted and c.accident_at::date > ${asOf} - interval '3 years') as claims_3y,
             count(*) filter (where cc.counted and c.accident_at::date > ${asOf} - interval '5 years') as claims_5y,
             (max(c.accident_at) filter (where cc.counted))::date as last_accident,
+            count(*) filter (where cc.ncd and c.accident_at::date > ${asOf} - interval '1 year') as ncd_claims_1y,
+            (max(c.accident_at) filter (where cc.ncd))::date as ncd_last_accident,
             coalesce(sum(${PAID('c', asOf)}), 0.00) as paid,
             coalesce(sum(${INCURRED('c', asOf)}), 0.00) as incurred
-          from claim c cross join lateral (select ${COUNTED_CLAIM('c')} as counted) cc
+          from claim c cross join lateral (select ${COUNTED_CLAIM('c')} as counted,
+              -- The NCD counts claims that paid: one closed with nothing paid (零结案) is no
+              -- claim to it, as rejected and withdrawn ones are not.
+              ${COUNTED_CLAIM('c')} and not (c.status = 'CLOSED'
+                and c.closed_at::date <= ${asOf} and ${PAID('c', asOf)} = 0) as ncd) cc
           where c.policy_id = p.id and c.accident_at::date <= ${asOf}) k
         where p.id = any(array(${policyIds})))
       select coalesce(sum(pc.written) filter (where pc.covered), 0.00) as written_premium,
@@ -169,8 +175,8 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         max(pc.effective_date) filter (where pc.covered and pc.auto_cover
           and (pc.auto_cover_before is null
             or pc.effective_date > pc.auto_cover_before + ${NCD_LAPSE_DAYS})) as auto_cover_since,
-        coalesce(sum(pc.claims_1y) filter (where pc.auto), 0)::int as auto_claims_1y,
-        max(pc.last_accident) filter (where pc.auto) as auto_last_accident,
+        coalesce(sum(pc.ncd_claims_1y) filter (where pc.auto), 0)::int as auto_claims_1y,
+        max(pc.ncd_last_accident) filter (where pc.auto) as auto_last_accident,
         coalesce(sum(pc.paid), 0.00) as paid,
         coalesce(sum(pc.incurred), 0.00) as incurred,
         (select coalesce(jsonb_agg(y), '[]'::jsonb) from (
