@@ -137,13 +137,12 @@ export async function recomputeGolden(
      -- its romanisation (ZHANG SANFENG, as a card or a screen took it): the characters are
      -- the name on the resident ID. Only where another record holds that romanisation (the
      -- same pinyin): a foreigner's name from a passport is not put under a transliteration.
-     name as (select distinct on (customer_id) customer_id, id, name from ranked n
-              where name is not null
+     name as (select distinct on (customer_id) customer_id, id, name
+              from (select n.*, bool_or(not n.name ${IN_HAN})
+                      over (partition by n.customer_id, n.name_pinyin) as romanised
+                    from ranked n where n.name is not null) n
               order by customer_id, proves desc,
-                (name ${IN_HAN} and exists (select 1 from ranked o
-                   where o.customer_id = n.customer_id and o.name_pinyin = n.name_pinyin
-                     and not o.name ${IN_HAN})) desc,
-                rank),
+                (name ${IN_HAN} and name_pinyin is not null and romanised) desc, rank),
      gender as ${pick('gender')}, birth as ${pick('birth_date')},
      -- A source that corrects a record's kind corrects its customer's: matching keeps the
      -- two kinds apart, so the customer's records agree on it but for such a correction.
