@@ -31,7 +31,7 @@ export type RevealField = 'identityNumber' | 'contactValue';
  * contact is about a claim of theirs, as claimant or a party of the claim's policy.
  */
 export const REVEAL_NEEDS = {
-  CLAIM: 'a claim of theirs (claimant, or a party of its policy)',
+  CLAIM: 'a claim of theirs the caller sees (claimant, or a party of its policy)',
 } as const;
 export type RevealNeed = keyof typeof REVEAL_NEEDS;
 

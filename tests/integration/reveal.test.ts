@@ -146,6 +146,40 @@ describe('revealing a personal value, for a purpose', () => {
     );
   });
 
+  it('counts for a claim contact only a claim the caller sees', async () => {
+    // A third party's claim on another branch's policy: the claimant is the caller's
+    // customer, the claim is not one the caller handles.
+    const m = nextNumber();
+    const claimant = customerRecord(m, { branchCode: '3201' });
+    const holder = customerRecord(nextNumber(), { branchCode: '3301' });
+    const ingested = await hub.gql(INGEST_CUSTOMERS, { records: [claimant, holder] });
+    const [claimantCif, holderCif] = (await cifNumbers(
+      hub,
+      ingested.data!.ingestCustomers.records.map((r: { id: string }) => r.id),
+    )) as [string, string];
+    const policy = autoPolicyRecord(m, holderCif, { branchCode: '3301' });
+    await hub.gql(INGEST_POLICIES, { records: [policy] });
+    const claim = claimRecord(m, policy.policyNo, { claimant: { cifNo: claimantCif } });
+    const claimed = await hub.gql(INGEST_CLAIMS, { records: [claim] });
+    expect(claimed.data!.ingestClaims.records[0].status).toBe('CREATED');
+    const profile = await hub.gql(
+      `{ customer(by: { cifNo: "${claimantCif}" }) { contactPoints { id kind } } }`,
+      {},
+      Role.STEWARD,
+    );
+    const contactPointId = profile.data!.customer.contactPoints.find(
+      (c: { kind: string }) => c.kind === 'MOBILE',
+    ).id;
+    const reveal = (branch: string) =>
+      as(Role.FRONTLINE, branch, { purpose: 'CLAIM_CONTACT', target: { contactPointId } });
+    expect((await reveal('3201')).errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      rule: 'PURPOSE_NOT_MET',
+    });
+    // The head office sees the claim, and may call about it.
+    expect((await reveal('0000')).data!.reveal.value).toBe(claimant.contactPoints[0].value);
+  });
+
   it('names one target, by a well-formed id', async () => {
     const both = await as(Role.STEWARD, '0000', {
       purpose: 'DATA_CORRECTION',

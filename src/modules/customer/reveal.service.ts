@@ -16,6 +16,7 @@ import type { ReadSession } from '../../read/read-session';
 import type { BusinessClock } from '../../time/clock';
 import { checkUuid } from '../../validation';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { ClaimView } from '../claim/claim.type';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import { ContactPoint } from './contact-point.entity';
 import { CustomerView } from './customer.type';
@@ -43,16 +44,29 @@ const SOURCES = {
   },
 } satisfies Record<RevealField, { argument: keyof RevealTarget; target: string; load: unknown }>;
 
-/** Whether what a purpose needs is true of the customer. */
-const MEETS: Record<RevealNeed, (em: EntityManager, customerId: string) => Promise<boolean>> = {
-  CLAIM: async (em, customerId) => {
-    const [row] = await em.execute<{ has: boolean }[]>(
-      `select exists (select 1 from claim c where c.claimant_id = ?)
-           or exists (select 1 from policy_party pp join claim c on c.policy_id = pp.policy_id
-                      where pp.customer_id = ?) as has`,
-      [customerId, customerId],
+/**
+ * Whether what a purpose needs is true of the customer, among the rows the caller may see:
+ * a claim of another branch's policy is not one a caller can be calling about.
+ */
+const MEETS: Record<RevealNeed, (read: ReadSession, customerId: string) => Promise<boolean>> = {
+  CLAIM: async (read, customerId) => {
+    const rows = await read.aggregate<{ id: string }>(
+      {
+        type: () => ClaimView,
+        source: (claim) => {
+          const customer = claim.param(customerId, 'uuid');
+          const party = claim.sibling('mpp', 'PolicyParty');
+          return {
+            where: [
+              `(${claim.col('claimant')} = ${customer} or exists (select 1 from ${party.table} mpp
+                where ${party.col('policy')} = ${claim.col('policy')} and ${party.col('customer')} = ${customer}))`,
+            ],
+          };
+        },
+      },
+      ({ from, where, row }) => `select ${row.col('id')}::text as id from ${from}${where} limit 1`,
     );
-    return row!.has;
+    return rows.length > 0;
   },
 };
 
@@ -112,7 +126,7 @@ export class RevealService {
     if (!row || !seen.has(row.customerId)) {
       throw new NotFoundError(`no ${source.target} has this id`, `target.${source.argument}`);
     }
-    if (allowed.needs && !(await MEETS[allowed.needs](this.em, row.customerId))) {
+    if (allowed.needs && !(await MEETS[allowed.needs](read, row.customerId))) {
       throw new ForbiddenError(
         `${purpose} is for a customer with ${REVEAL_NEEDS[allowed.needs]}; this one has none`,
         { role: actor.role, field: 'purpose', rule: 'PURPOSE_NOT_MET' },
