@@ -115,7 +115,8 @@ async function start(config: Config, opened: Opened): Promise<void> {
   // A person reads a development start; production's output is the log, one JSON object a
   // line, which a collector parses.
   const production = config.env === 'production';
-  const shutdown = (signal: string): Promise<never> =>
+  /** Stops; `failed` for a stop the hub did not choose, which a supervisor should see. */
+  const shutdown = (signal: string, failed = false): Promise<never> =>
     (stopping ??= (async () => {
       if (production) logger.info('stopping', { signal });
       else {
@@ -130,7 +131,7 @@ async function start(config: Config, opened: Opened): Promise<void> {
         logger.error('shutdown failed', { error: String(error) });
         process.exit(1);
       }
-      process.exit(0);
+      process.exit(failed ? 1 : 0);
     })());
   const onSignal = (signal: string) => {
     requested ??= signal;
@@ -159,7 +160,15 @@ async function start(config: Config, opened: Opened): Promise<void> {
     openDatabase(
       config,
       (message) => (production ? logger.info('database', { message }) : console.log(message)),
-      { ownSignals: true },
+      {
+        ownSignals: true,
+        // Without its database the hub only fails requests: it stops, so that whatever
+        // started it sees it stop, and a start makes both again.
+        onExit: (how) => {
+          logger.error('the embedded PostgreSQL stopped unexpectedly', { how });
+          if (serving) void shutdown('embedded PostgreSQL stopped', true);
+        },
+      },
     ),
     (d) => (opened.database = d),
   );

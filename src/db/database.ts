@@ -9,7 +9,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPostgresPort'>,
   log: (message: string) => void,
-  options: { ownSignals?: boolean } = {},
+  options: { ownSignals?: boolean; onExit?: (how: string) => void } = {},
 ): Promise<{ url: string; embedded: boolean; stop: () => Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   log(`No DATABASE_URL: starting the embedded PostgreSQL in ${config.dataDir}`);
@@ -18,6 +18,7 @@ export async function openDatabase(
     port: config.embeddedPostgresPort,
     database: 'cif_hub',
     ownSignals: options.ownSignals,
+    onExit: options.onExit,
   });
   return { url: server.url, embedded: true, stop: server.stop };
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -51,6 +52,11 @@ export async function startEmbeddedPostgres(options: {
    * requests). The package otherwise stops it on those signals at once, and exits.
    */
   ownSignals?: boolean;
+  /**
+   * The server stopped without being asked to (killed, out of memory, its disk gone): how,
+   * as "signal SIGKILL" or "exit code 1". It will not come back by itself.
+   */
+  onExit?: (how: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   if (options.ownSignals) {
@@ -110,9 +116,21 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await client.end();
   }
+  // The package keeps the server's process to itself, and its stop() waits for an exit that a
+  // server already gone never makes.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let stopping = false;
+  let exited = false;
+  child?.once('exit', (code, signal) => {
+    exited = true;
+    if (!stopping) options.onExit?.(signal ? `signal ${signal}` : `exit code ${code}`);
+  });
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      stopping = true;
+      if (!exited) await server.stop();
+    },
   };
 }
 

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
@@ -114,6 +117,30 @@ describe('the hub as a process', () => {
       if (hubPid() && alive(hubPid()!)) process.kill(hubPid()!, 'SIGKILL');
     }
   }, 90_000);
+
+  it('stops with exit code 1 when its embedded PostgreSQL dies, where it would have failed every request', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-hub-embedded-'));
+    // The embedded server runs as an OS user of its own when the tests run as root.
+    fs.chmodSync(dataDir, 0o755);
+    const env = { ...hubEnv('', await freePort()), DATA_DIR: dataDir };
+    const process_ = run('src/main.ts', { ...env, EMBEDDED_PG_PORT: String(await freePort()) });
+    try {
+      await process_.printed(/is ready at/, 120_000);
+      // The server's postmaster.pid names it on its first line.
+      const pid = Number(
+        fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      process.kill(pid, 'SIGKILL');
+      const { code } = await process_.exited;
+      expect(code).toBe(1);
+      expect(process_.output()).toContain(
+        '"how":"signal SIGKILL","message":"the embedded PostgreSQL stopped unexpectedly"',
+      );
+    } finally {
+      if (process_.child.exitCode === null) process_.child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
     const process_ = await startHub(hub.databaseUrl, { SHUTDOWN_GRACE_MS: '20000' });
