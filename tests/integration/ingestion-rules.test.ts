@@ -580,6 +580,52 @@ describe('ingestion records one by one', () => {
       ).toEqual([{ marketing_consent: false }]);
     });
 
+    it('keep the later consent when a source resends a record with an older one, and say so', async () => {
+      const now = hub.clock.now().getTime();
+      const day = (days: number) => new Date(now - days * 86_400_000);
+      const consent = (given: boolean, daysAgo: number) => ({
+        given,
+        at: day(daysAgo).toISOString(),
+        channel: 'APP',
+      });
+      const [optedOut, consented] = [nextNumber(), nextNumber()];
+      const send = (records: Record<string, unknown>[]) =>
+        hub
+          .gql(
+            `mutation ($records: [CustomerRecordInput!]!) {
+              ingestCustomers(records: $records) { records { status id warnings { field rule } } } }`,
+            { records },
+          )
+          .then((res) => outcomesOf(res) as (Outcome & { warnings: Outcome['errors'] })[]);
+      const [a, b] = await send([
+        customerRecord(optedOut, { marketingConsent: consent(false, 1) }),
+        customerRecord(consented, { marketingConsent: consent(true, 1) }),
+      ]);
+      // The same records replayed from an export taken half a year before, a name corrected.
+      const replayed = await send([
+        customerRecord(optedOut, { name: '王小改', marketingConsent: consent(true, 180) }),
+        customerRecord(consented, { marketingConsent: consent(false, 180) }),
+      ]);
+      expect(replayed.map((o) => [o.status, o.warnings.map((w) => [w.field, w.rule])])).toEqual([
+        ['UPDATED', [['marketingConsent.at', 'CONSENT_OLDER']]],
+        ['UPDATED', [['marketingConsent.at', 'CONSENT_OLDER']]],
+      ]);
+      const stored = await hub.sql<{ name: string; marketing_consent: boolean; consent_at: Date }>(
+        `select c.name, c.marketing_consent, c.consent_at from customer c
+         where c.id = any($1::uuid[]) order by c.id = $2 desc`,
+        [[a!.id, b!.id], a!.id],
+      );
+      expect(stored).toEqual([
+        { name: '王小改', marketing_consent: false, consent_at: day(1) },
+        { name: expect.any(String), marketing_consent: true, consent_at: day(1) },
+      ]);
+      // A later word is taken, without a warning.
+      const [later] = await send([
+        customerRecord(optedOut, { name: '王小改', marketingConsent: consent(true, 0) }),
+      ]);
+      expect([later!.status, later!.warnings]).toEqual(['UPDATED', []]);
+    });
+
     it('reject a policy period of a day no policy had, or longer than any policy runs', async () => {
       const [{ n, cifNo }] = await customers(1);
       const today = hub.clock.today();

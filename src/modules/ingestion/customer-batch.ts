@@ -5,7 +5,7 @@ import type { BusinessClock } from '../../time/clock';
 import type { Metrics } from '../../observability/metrics';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
-import { CustomerKind } from '../customer/customer.enums';
+import { CustomerKind, type ConsentChannel } from '../customer/customer.enums';
 import type { PiiSealer } from '../customer/pii-sealer';
 import {
   cluster,
@@ -47,6 +47,7 @@ interface Existing extends Holding {
   contentHash: string;
   /** The name key the record bore until this batch. */
   nameKey: string | null;
+  consent?: PreparedCustomer['consent'];
 }
 
 interface StoredRecord extends Holding {
@@ -197,6 +198,7 @@ export class CustomerBatch {
   ): Promise<Map<number, BatchOutcome>> {
     const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(records);
+    for (const r of records) keepLaterConsent(r, existing.get(keyOf(r))?.consent);
     const isUnchanged = (r: PreparedCustomer) =>
       existing.get(keyOf(r))?.contentHash === r.contentHash;
     const unchanged = records.filter(isUnchanged);
@@ -439,11 +441,16 @@ export class CustomerBatch {
         since: string;
         customer_created: string;
         cif_no: string;
+        marketing_consent: boolean | null;
+        consent_ms: number | null;
+        consent_channel: ConsentChannel | null;
       }[]
     >(
       this.em,
       `select sr.id, sr.source_system, sr.source_key, sr.customer_id, sr.content_hash,
-         sr.name_key, sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no
+         sr.name_key, sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no,
+         sr.marketing_consent, (extract(epoch from sr.consent_at) * 1000)::float8 as consent_ms,
+         sr.consent_channel
        from source_record sr join customer c on c.id = sr.customer_id
        join jsonb_to_recordset(?::jsonb) k(s text, k text) on sr.source_system = k.s and sr.source_key = k.k`,
       [json(records.map((r) => ({ s: r.sourceSystem, k: r.sourceKey })))],
@@ -462,6 +469,14 @@ export class CustomerBatch {
             since: row.since,
             customerCreated: row.customer_created,
             cifNo: row.cif_no,
+            consent:
+              row.consent_ms === null
+                ? undefined
+                : {
+                    given: row.marketing_consent!,
+                    at: new Date(row.consent_ms),
+                    channel: row.consent_channel!,
+                  },
           },
         ];
       }),
@@ -1279,3 +1294,19 @@ export const UNKNOWN_BRANCH: RecordError = {
   rule: 'UNKNOWN_BRANCH',
   message: 'no branch has this code',
 };
+
+/**
+ * Consent is the customer's latest word: a record that brings an older one than its source
+ * gave before (a message replayed, an export taken before the opt-out) does not bring back a
+ * withdrawn consent, or withdraw a newer one. The rest of the record is taken, and the
+ * caller told.
+ */
+function keepLaterConsent(record: PreparedCustomer, stored: PreparedCustomer['consent']): void {
+  if (!stored || !record.consent || record.consent.at >= stored.at) return;
+  record.consent = stored;
+  record.warnings.push({
+    field: 'marketingConsent.at',
+    rule: 'CONSENT_OLDER',
+    message: `older than the consent the record holds, of ${stored.at.toISOString()}: that one is kept`,
+  });
+}
