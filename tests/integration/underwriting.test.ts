@@ -1,5 +1,5 @@
 import { Role } from '../../src/auth/roles';
-import { addDays } from '../../src/time/clock';
+import { addDays, addYears } from '../../src/time/clock';
 import {
   autoPolicyRecord,
   claimRecord,
@@ -248,6 +248,52 @@ describe('underwriting risk history', () => {
       ncdLevel: -1,
       ncdCoefficient: '0.80',
     });
+  });
+
+  it('counts a lapse after more than 90 days without cover, the same whether the cover resumed or not', async () => {
+    // Two years of cover ending on 31 December 2023; one car resumes after 90 days without
+    // cover (1 January to 30 March 2024), the other after 91.
+    const ncdAfterGap = async (resumed: string) => {
+      // Clear of the numbers this file's fixtures use.
+      const n = 7000 + nextNumber();
+      const created = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+      const [{ cif_no: holder }] = await hub.sql('select cif_no from customer where id = $1', [
+        created.data!.ingestCustomers.records[0].id,
+      ]);
+      const car = {
+        vin: vin(n),
+        plate: `苏B${String(n).slice(-5).padStart(5, '0')}`,
+        use: 'FAMILY_PRIVATE',
+      };
+      const period = (m: number, from: string, to: string) =>
+        autoPolicyRecord(m, holder, {
+          vehicle: car,
+          effectiveDate: from,
+          expiryDate: to,
+          status: 'EXPIRED',
+        });
+      const ingested = await hub.gql(INGEST_POLICIES, {
+        records: [
+          period(n, '2022-01-01', '2022-12-31'),
+          period(7000 + nextNumber(), '2023-01-01', '2023-12-31'),
+          period(7000 + nextNumber(), resumed, addDays(addYears(resumed, 1), -1)),
+        ],
+      });
+      expect(ingested.data!.ingestPolicies.accepted).toBe(3);
+      const level = async (asOf: string) =>
+        (
+          await hub.gql(
+            `{ customer(by: { cifNo: "${holder}" }) { riskHistory(asOf: "${asOf}") { ncdLevel } } }`,
+            {},
+            Role.UNDERWRITING,
+          )
+        ).data!.customer.riskHistory.ncdLevel;
+      // On the 90th day without cover, and after cover resumed.
+      return [await level('2024-03-30'), await level('2024-05-01')];
+    };
+    // Two claim-free years kept: -2. Lapsed: new to auto cover, 0.
+    expect(await ncdAfterGap('2024-03-31')).toEqual([-2, -2]);
+    expect(await ncdAfterGap('2024-04-01')).toEqual([-2, 0]);
   });
 
   it('gives new auto cover, not the best discount, to cover that never ran or ended long ago', async () => {

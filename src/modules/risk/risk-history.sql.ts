@@ -49,6 +49,14 @@ const HIGHEST_NCD = NCD_TABLE[NCD_TABLE.length - 1].level;
  */
 export const NCD_LAPSE_DAYS = 90;
 
+/**
+ * Auto cover whose last day was `until` has lapsed when the days without it, up to and
+ * including `lastDayWithout`, are more than NCD_LAPSE_DAYS: the same count whether cover has
+ * resumed since (the day before it did) or not yet (the day asked about).
+ */
+const LAPSED = (until: string, lastDayWithout: string) =>
+  `(${lastDayWithout}) - ${until} > ${NCD_LAPSE_DAYS}`;
+
 /** Whether the policy `policy` is auto cover that ran: a cancelled or pending one did not. */
 const AUTO_COVER = (policy: string) =>
   `(${policy}.line in (${AUTO_LINES.map((l) => `'${l}'`).join(', ')})
@@ -59,7 +67,7 @@ const ncdLevel = (asOf: string, t: string) => `case when ${t}.auto_first_cover i
   when ${t}.auto_claims_1y > 0 then least(${t}.auto_claims_1y, ${HIGHEST_NCD + 1}) - 1
   -- No cover that ran (only cancelled or pending policies), or none for the lapse since the
   -- last ended: new to auto cover.
-  when ${t}.auto_cover_since is null or ${asOf} > ${t}.auto_cover_until + ${NCD_LAPSE_DAYS} then 0
+  when ${t}.auto_cover_since is null or ${LAPSED(`${t}.auto_cover_until`, asOf)} then 0
   else greatest(-extract(year from age(${asOf},
     greatest(${t}.auto_last_accident, ${t}.auto_cover_since)))::int, ${LOWEST_NCD}) end`;
 
@@ -174,7 +182,7 @@ export function riskHistoryRow(policyIds: string, asOf: string, alias: string): 
         max(pc.expiry_date) filter (where pc.covered and pc.auto_cover) as auto_cover_until,
         max(pc.effective_date) filter (where pc.covered and pc.auto_cover
           and (pc.auto_cover_before is null
-            or pc.effective_date > pc.auto_cover_before + ${NCD_LAPSE_DAYS})) as auto_cover_since,
+            or ${LAPSED('pc.auto_cover_before', 'pc.effective_date - 1')})) as auto_cover_since,
         coalesce(sum(pc.ncd_claims_1y) filter (where pc.auto), 0)::int as auto_claims_1y,
         max(pc.ncd_last_accident) filter (where pc.auto) as auto_last_accident,
         coalesce(sum(pc.paid), 0.00) as paid,
