@@ -61,7 +61,10 @@ async function main() {
         await orm.em
           .fork()
           .transactional(async (em) => {
-            await recomputeGolden(em, ids, DEFAULT_MATCH_SETTINGS);
+            await recomputeGolden(em, ids, {
+              ...DEFAULT_MATCH_SETTINGS,
+              at: new Date().toISOString(),
+            });
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             console.log(
               `survivorship of ${ids.length} customers sharing one mobile with ` +

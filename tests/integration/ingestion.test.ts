@@ -272,6 +272,43 @@ describe('ingestion from source systems', () => {
     expect(rows).toEqual([{ cif_no: cifNo, sources: 2 }]);
   });
 
+  it("dates a customer and what it holds by the hub's clock, the database's set aside", async () => {
+    // The hub's clock a day behind the database's: every row is dated by the hub's.
+    const made = new Date(Date.now() - 86_400_000);
+    const changed = new Date(made.getTime() + 60_000);
+    const n = nextNumber();
+    try {
+      hub.clock.set(made);
+      const first = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] });
+      const id = first.data!.ingestCustomers.records[0].id as string;
+      hub.clock.set(changed);
+      await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, {
+            name: '王改名',
+            contactPoints: [{ kind: 'EMAIL', value: `new${n}@example.cn` }],
+          }),
+        ],
+      });
+      const dates = await hub.sql<{ what: string; created_at: Date; updated_at: Date }>(
+        `select 'customer' as what, created_at, updated_at from customer where id = $1
+         union all select 'record', created_at, updated_at from source_record where customer_id = $1
+         union all select 'document', created_at, updated_at from identity_document where customer_id = $1
+         union all select 'contact ' || kind, created_at, updated_at from contact_point where customer_id = $1
+         order by 1`,
+        [id],
+      );
+      expect(dates).toEqual([
+        { what: 'contact EMAIL', created_at: changed, updated_at: changed },
+        { what: 'customer', created_at: made, updated_at: changed },
+        { what: 'document', created_at: made, updated_at: made },
+        { what: 'record', created_at: made, updated_at: changed },
+      ]);
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
   it('plans the statements of a record upsert once, not at every request', async () => {
     const upsert = (n: number) =>
       countStatements(() => hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n)] }));

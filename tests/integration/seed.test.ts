@@ -456,11 +456,12 @@ describe('the source records of the demo', () => {
       });
       const before = await golden();
       const ids = before.customers.map((c) => c.row.id as string);
-      await hub.app.orm.em
-        .fork()
-        .transactional((em) =>
-          recomputeGolden(em, ids, { genericHolders: DEFAULT_GENERIC_HOLDERS }),
-        );
+      await hub.app.orm.em.fork().transactional((em) =>
+        recomputeGolden(em, ids, {
+          genericHolders: DEFAULT_GENERIC_HOLDERS,
+          at: hub.clock.now().toISOString(),
+        }),
+      );
       expect(await golden()).toEqual(before);
     });
 

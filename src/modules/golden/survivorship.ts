@@ -111,10 +111,11 @@ export async function recomputeGolden(
     /** Customers that matching made, not written yet: written here, once, as computed. */
     created?: NewCustomer[];
     /**
-     * When they were made, by the hub's clock, not the database's: a past day's counts take
-     * the customers the hub knew that day.
+     * Now, by the hub's clock, not the database's: the customers made and the rows changed
+     * are dated by it (a past day's counts take the customers the hub knew that day, and a
+     * customer is never updated before it was made).
      */
-    createdAt?: string;
+    at: string;
   },
 ): Promise<void> {
   if (customerIds.length === 0) return;
@@ -129,7 +130,8 @@ export async function recomputeGolden(
     em,
     // Materialized, and read back as an array: the planner then probes the indexes of these
     // few customers instead of joining whole tables.
-    `with targets as materialized (
+    `with clock as (select ?::timestamptz as at),
+     targets as materialized (
        select distinct sr.customer_id as id from source_record sr
        where sr.customer_id = any(?::uuid[]) and sr.kind is not null),
      ${RANKED},
@@ -177,17 +179,17 @@ export async function recomputeGolden(
          left join branch on branch.customer_id = targets.id
          left join consent on consent.customer_id = targets.id),
      created as (select * from jsonb_to_recordset(?::jsonb)
-                   c(id uuid, kind text, name text, branch uuid, n int, at timestamptz)),
+                   c(id uuid, kind text, name text, branch uuid, n int)),
      -- Numbered in the order matching lists them.
      customers_made as (
        insert into customer (id, created_at, updated_at, cif_no, kind, name, gender, birth_date,
          branch_id, marketing_consent, consent_at, consent_channel, lineage)
-       select c.id, c.at, c.at,
+       select c.id, clock.at, clock.at,
          'C' || lpad(nextval('cif_no_seq')::text, 10, '0'), coalesce(g.kind, c.kind),
          coalesce(g.name, c.name), g.gender, g.birth_date, coalesce(g.branch_id, c.branch),
          coalesce(g.marketing_consent, false), g.consent_at, g.consent_channel,
          coalesce(g.lineage, '{}')
-       from created c left join golden g using (id)
+       from created c cross join clock left join golden g using (id)
        order by c.n),
      customers as (
        update customer c set
@@ -200,7 +202,7 @@ export async function recomputeGolden(
          consent_at = g.consent_at,
          consent_channel = g.consent_channel,
          lineage = g.lineage,
-         updated_at = now(),
+         updated_at = (select at from clock),
          -- A client holding the customer as it read it can tell it changed since.
          version = c.version + 1
        from golden g
@@ -240,13 +242,13 @@ export async function recomputeGolden(
        where ${isDocument('c')} and e.earlier = 0 and not ${typoCode('c', 'customer_id', 'kind')}
        order by c.kind, c.value_hash, c.received_at, c.source_record_id),
      documents_held as (
-       insert into identity_document (id, customer_id, source_record_id, type, number_cipher,
-         number_masked, number_hash, checksum_exception)
-       select gen_random_uuid(), customer_id, source_record_id, kind, value_cipher,
-         value_masked, value_hash, checksum_exception
-       from documents
+       insert into identity_document (id, created_at, updated_at, customer_id, source_record_id,
+         type, number_cipher, number_masked, number_hash, checksum_exception)
+       select gen_random_uuid(), clock.at, clock.at, customer_id, source_record_id, kind,
+         value_cipher, value_masked, value_hash, checksum_exception
+       from documents, clock
        on conflict (type, number_hash) do update set customer_id = excluded.customer_id,
-         source_record_id = excluded.source_record_id, updated_at = now()
+         source_record_id = excluded.source_record_id, updated_at = (select at from clock)
        where (identity_document.customer_id, identity_document.source_record_id)
          is distinct from (excluded.customer_id, excluded.source_record_id)),
      documents_gone as (
@@ -337,7 +339,7 @@ export async function recomputeGolden(
        update contact_point p set source_record_id = f.source_record_id,
          verification_status = f.verification_status,
          verification_method = f.verification_method, verified_at = f.verified_at,
-         generic = f.generic, "primary" = f."primary", updated_at = now()
+         generic = f.generic, "primary" = f."primary", updated_at = (select at from clock)
        from final f
        where p.id = f.id and not f.new
          and (p.source_record_id, p.verification_status, p.verification_method,
@@ -347,13 +349,15 @@ export async function recomputeGolden(
               f.verified_at, f.generic, f."primary"))
      insert into contact_point (id, customer_id, source_record_id, kind, value_cipher,
        value_masked, value_hash, verification_status, verification_method, verified_at, generic,
-       "primary")
+       "primary", created_at, updated_at)
      select id, customer_id, source_record_id, kind, value_cipher, value_masked, value_hash,
-       verification_status, verification_method, verified_at, generic, "primary"
-     from final where new`,
+       verification_status, verification_method, verified_at, generic, "primary", clock.at,
+       clock.at
+     from final, clock where new`,
     [
+      options.at,
       pgArray([...new Set(customerIds)]),
-      JSON.stringify((options.created ?? []).map((c, n) => ({ ...c, n, at: options.createdAt }))),
+      JSON.stringify((options.created ?? []).map((c, n) => ({ ...c, n }))),
       options.genericHolders,
     ],
   );

@@ -308,7 +308,7 @@ export class CustomerBatch {
     await recomputeGolden(this.em, [...plan.touched], {
       ...this.settings,
       created: plan.created,
-      createdAt: this.clock.now().toISOString(),
+      at: this.clock.now().toISOString(),
     });
     // A record that moved to another customer (made above, if new) takes along the policy roles, claims and
     // scores its source systems wrote for it (naming it by its source key). A merge took
@@ -321,7 +321,11 @@ export class CustomerBatch {
         : [];
     });
     // What a steward kept apart stays apart whichever records the customers hold now.
-    await extendApart(this.em, [...ids.values(), ...moved.map(({ record }) => record.id)]);
+    await extendApart(
+      this.em,
+      [...ids.values(), ...moved.map(({ record }) => record.id)],
+      this.clock.now().toISOString(),
+    );
     const followed = new Map<string, Record<string, number>>();
     const at = this.clock.now().toISOString();
     // Customers merged away earlier follow their records too, with what names them by CIF.
@@ -1063,11 +1067,11 @@ export class CustomerBatch {
     await boundSql(
       this.em,
       `update source_record sr set customer_id = c.customer_id, link_evidence = c.link_evidence,
-         name_key = c.name_key, name_pinyin = c.name_pinyin, updated_at = now()
+         name_key = c.name_key, name_pinyin = c.name_pinyin, updated_at = ?::timestamptz
        from jsonb_to_recordset(?::jsonb) c(id uuid, customer_id uuid, link_evidence jsonb,
          name_key text, name_pinyin text)
        where sr.id = c.id`,
-      [json(changes)],
+      [this.clock.now().toISOString(), json(changes)],
     );
   }
 
@@ -1080,19 +1084,23 @@ export class CustomerBatch {
   private async reviews(pairs: ScoredPair[], region: string[]): Promise<void> {
     await boundSql(
       this.em,
-      `with proposed as (
+      `with clock as (select ?::timestamptz as at),
+       proposed as (
          select * from jsonb_to_recordset(?::jsonb) p(a uuid, b uuid, score float8, rule text, evidence jsonb)),
        superseded as (
-         update match_review m set status = 'SUPERSEDED', updated_at = now()
+         update match_review m set status = 'SUPERSEDED', updated_at = (select at from clock)
          where m.status = 'OPEN' and m.record_a_id = any(?::uuid[]) and m.record_b_id = any(?::uuid[])
            and not exists (select 1 from proposed p where p.a = m.record_a_id and p.b = m.record_b_id))
-       insert into match_review (id, record_a_id, record_b_id, score, rule, evidence)
-       select gen_random_uuid(), a, b, score, rule, evidence from proposed order by a, b
+       insert into match_review (id, created_at, updated_at, record_a_id, record_b_id, score, rule,
+         evidence)
+       select gen_random_uuid(), clock.at, clock.at, a, b, score, rule, evidence
+       from proposed, clock order by a, b
        on conflict (record_a_id, record_b_id) do update set score = excluded.score,
-         rule = excluded.rule, evidence = excluded.evidence, updated_at = now(),
+         rule = excluded.rule, evidence = excluded.evidence, updated_at = excluded.updated_at,
          status = case when match_review.status = 'SUPERSEDED' then 'OPEN' else match_review.status end
        where match_review.status in ('OPEN', 'SUPERSEDED')`,
       [
+        this.clock.now().toISOString(),
         json(
           pairs.map((p) => {
             const [a, b] = p.a < p.b ? [p.a, p.b] : [p.b, p.a];

@@ -177,7 +177,11 @@ export async function recordApart(
  * outlives every record it was first made on. One statement; nothing for a customer no
  * steward kept apart from another.
  */
-export async function extendApart(em: EntityManager, recordIds: string[]): Promise<void> {
+export async function extendApart(
+  em: EntityManager,
+  recordIds: string[],
+  at: string,
+): Promise<void> {
   if (recordIds.length === 0) return;
   await em.execute(
     `with joined as (
@@ -194,7 +198,8 @@ export async function extendApart(em: EntityManager, recordIds: string[]): Promi
      insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id, verdict,
        decided_by, decided_at, reason)
      select distinct on (least(h.record, h.other), greatest(h.record, h.other))
-       gen_random_uuid(), now(), now(), least(h.record, h.other), greatest(h.record, h.other), ?,
+       gen_random_uuid(), ?::timestamptz, ?::timestamptz, least(h.record, h.other),
+       greatest(h.record, h.other), ?,
        h.decided_by, h.decided_at, h.reason
      from held h join source_record o on o.id = h.other
      where o.customer_id <> h.customer_id
@@ -204,6 +209,8 @@ export async function extendApart(em: EntityManager, recordIds: string[]): Promi
       `{${recordIds.join(',')}}`,
       MatchVerdict.DIFFERENT_CUSTOMERS,
       MatchVerdict.DIFFERENT_CUSTOMERS,
+      at,
+      at,
       MatchVerdict.DIFFERENT_CUSTOMERS,
     ],
   );

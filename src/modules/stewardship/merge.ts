@@ -262,8 +262,11 @@ const systemActor = (subject: string): AuditActor => ({
   branchCode: 'system',
 });
 
-const recomputeCustomers = (em: EntityManager, ids: string[], options: MergeOptions) =>
-  recomputeGolden(em, ids, { genericHolders: options.genericHolders ?? DEFAULT_GENERIC_HOLDERS });
+const recomputeCustomers = (em: EntityManager, ids: string[], options: MergeOptions, at: string) =>
+  recomputeGolden(em, ids, {
+    genericHolders: options.genericHolders ?? DEFAULT_GENERIC_HOLDERS,
+    at,
+  });
 
 const stampSql = (stamp: 'updated_at' | 'version') =>
   stamp === 'version' ? 'version = t.version + 1' : 'updated_at = :at::timestamptz';
@@ -796,7 +799,7 @@ export async function mergeCustomers(
     }),
   );
   const survivors = [...new Set(merges.map((m) => m.survivorId))];
-  await recomputeCustomers(em, survivors, options);
+  await recomputeCustomers(em, survivors, options, at);
   await queueTiers(em, survivors, 'merge');
   const audit = new AuditLog(clock);
   await em.insertMany(
@@ -1174,7 +1177,7 @@ export async function unmergeCustomers(
      where customer_id in (:absorbed::uuid, :survivor::uuid)`,
     { absorbed, survivor: holder },
   )) as [{ ids: string[] }];
-  await extendApart(em, held);
+  await extendApart(em, held, at);
   // A record going back that carries the resident ID or credit code of one staying, with no
   // steward's word between the two that they are different people (an automatic merge
   // undone records it above), would leave two customers of one number, which matching joins
@@ -1241,7 +1244,7 @@ export async function unmergeCustomers(
       );
     }
   }
-  await recomputeCustomers(em, [...new Set([survivor, holder, absorbed])], options);
+  await recomputeCustomers(em, [...new Set([survivor, holder, absorbed])], options, at);
   await queueTiers(em, [survivor, holder, absorbed, ...repointed.map((m) => m.to)], 'unmerge');
   await em.insertMany(AuditEvent, [
     new AuditLog(clock).entity(options.actor ?? systemActor(by), {
