@@ -162,7 +162,7 @@ export class TokenVerifier {
     if (error instanceof errors.JWTClaimValidationFailed) {
       const { claim, reason } = error;
       if (reason === 'missing') return refused(`has no ${claim} claim`);
-      if (claim === 'nbf') return refused('is not valid yet (nbf)');
+      if (claim === 'nbf' && reason === 'check_failed') return refused('is not valid yet (nbf)');
       if (claim === 'iss') return refused(`was not issued by ${this.rules.issuer} (iss)`);
       if (claim === 'aud') return refused(`is not meant for ${this.rules.audience} (aud)`);
       return refused(`has an invalid ${claim} claim`);

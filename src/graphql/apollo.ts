@@ -72,7 +72,11 @@ function formatErrorShowingSchema(logger: Logger) {
     if (CALLER_MISTAKES.has(code)) {
       // graphql-js quotes the value it refused, which may be an identity number or a mobile
       // written into the document.
-      const message = withoutValues(formatted.message);
+      // Apollo's own words name its constructor's option, which no operator of the hub sets.
+      const message =
+        extensions.validationErrorCode === 'INTROSPECTION_DISABLED'
+          ? 'Introspection (__schema, __type) is off: set GRAPHQL_INTROSPECTION=true to allow it'
+          : withoutValues(formatted.message);
       // A limit reported by a validation rule (limits/document.ts), or a scalar's refusal of
       // a literal (DECIMAL_FORMAT, with where the literal sits), keeps its own code and rule.
       const cause = error instanceof GraphQLError ? error.originalError : undefined;

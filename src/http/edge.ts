@@ -150,9 +150,15 @@ export function takeRequestedDocument(body: Record<string, unknown>): RequestedD
     delete body.documentId;
   }
   if (id !== undefined) {
+    if (typeof id !== 'string') {
+      throw new BadRequestError(
+        'A document id (documentId, extensions.persistedQuery.sha256Hash) is a string: the hex SHA-256 of the document',
+        'DOCUMENT_ID_FORMAT',
+      );
+    }
     const hash = parseDocumentId(id);
     if (hash) requested.hash = hash;
-    else requested.malformedId = String(id);
+    else requested.malformedId = id;
   }
   return requested;
 }

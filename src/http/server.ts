@@ -55,6 +55,7 @@ const CODE_OF_STATUS: Record<number, string> = {
   403: ErrorCode.FORBIDDEN,
   404: ErrorCode.NOT_FOUND,
   405: ErrorCode.BAD_USER_INPUT,
+  406: ErrorCode.BAD_USER_INPUT,
   409: ErrorCode.CONFLICT,
   413: ErrorCode.PAYLOAD_TOO_LARGE,
   415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,

@@ -127,6 +127,11 @@ describe('bearer tokens in development and tests (HS256)', () => {
     ['a token of another issuer', () => sign(claims({ iss: 'crm' })), /not issued by cif-hub/],
     ['a token not valid yet', () => sign(claims({ nbf: now() + 3600 })), /not valid yet/],
     [
+      'a token whose nbf is no time',
+      () => sign(claims({ nbf: 'x' as unknown as number })),
+      /has an invalid nbf claim/,
+    ],
+    [
       'a token of an unknown branch',
       () => sign(claims({ branch: '9999' })),
       /names branch 9999, which does not exist/,

@@ -544,6 +544,13 @@ describe('a hostile caller, against the hub in production mode', () => {
     },
   );
 
+  it("says which setting answers introspection, not Apollo Server's constructor", async () => {
+    const refused = await postQuery(hub, '{ __type(name: "Query") { name } }');
+    expect(refused.body.errors![0].message).toBe(
+      'Introspection (__schema, __type) is off: set GRAPHQL_INTROSPECTION=true to allow it',
+    );
+  });
+
   it('names the content type it refused without the personal values in it', async () => {
     const refused = await post(hub, JSON.stringify({ query: READ }), {
       'content-type': 'text/13800138000; x=zhang@example.com',

@@ -249,6 +249,26 @@ describe('running the hub in production', () => {
       ]);
     });
 
+    it("logs a request for an answer in a type the hub does not give as the caller's error", async () => {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/html',
+          authorization: `Bearer ${hub.token(Role.ADMIN)}`,
+          'x-request-id': 'log-check-406',
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(response.status).toBe(406);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(hub.logs.filter((l) => l.fields?.requestId === 'log-check-406')).toEqual([
+        expect.objectContaining({
+          fields: expect.objectContaining({ status: 406, outcome: 'BAD_USER_INPUT' }),
+        }),
+      ]);
+    });
+
     it('logs and counts a request the client gave up on before its answer as aborted, not as answered', async () => {
       // A caller with a credential whose body never completes, and who then goes away.
       const request = http.request(hub.url, {

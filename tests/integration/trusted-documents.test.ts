@@ -132,6 +132,17 @@ describe('trusted documents, in production (front line and source systems restri
         extensions: { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_VERSION' },
       });
     }
+    // An id that is no string is malformed, not a document the hub lacks.
+    for (const body of [{ documentId: { a: 1 } }, { documentId: 7 }]) {
+      const malformed = await send(hub, Role.FRONTLINE, body);
+      expect({
+        status: malformed.status,
+        extensions: malformed.body.errors?.[0]?.extensions,
+      }).toEqual({
+        status: 400,
+        extensions: { code: 'BAD_USER_INPUT', reason: 'DOCUMENT_ID_FORMAT' },
+      });
+    }
   });
 
   it('refuses free text from a restricted role, with 403, before anything runs', async () => {
