@@ -639,6 +639,9 @@ describe('ingestion records one by one', () => {
         [today, '9999-12-31'],
         [today, addYears(today, 10)],
         [today, addDays(addYears(today, 10), -1)],
+        // Ten years from 29 February run to the 28th, the day before the tenth anniversary.
+        ['2024-02-29', '2034-02-28'],
+        ['2024-02-29', '2034-03-01'],
       ];
       const res = await hub.gql(INGEST_POLICIES, {
         records: periods.map(([effectiveDate, expiryDate], i) =>
@@ -654,6 +657,8 @@ describe('ingestion records one by one', () => {
         [['expiryDate', 'COVER_DATE_RANGE']],
         [['expiryDate', 'PERIOD_LENGTH']],
         'accepted',
+        'accepted',
+        [['expiryDate', 'PERIOD_LENGTH']],
       ]);
     });
 

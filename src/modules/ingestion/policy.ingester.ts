@@ -8,7 +8,7 @@ import { Claim } from '../claim/claim.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus, type IngestedRecord, type RecordError } from './ingestion.type';
-import { addYears, type BusinessClock } from '../../time/clock';
+import { addDays, addYears, type BusinessClock } from '../../time/clock';
 import { MAX_COVER_YEARS } from '../../validation/instants';
 import { asSet, contentHash, keptBy, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
@@ -164,12 +164,14 @@ export async function ingestPolicy(
   if (existing?.contentHash === hash) {
     return { status: RecordStatus.UNCHANGED, id: existing.id, warnings };
   }
-  const longest = addYears(record.effectiveDate, MAX_COVER_YEARS);
+  // The day before the last anniversary, counted back from the day before the start: a
+  // term from 29 February ends on the 28th, where the anniversary would clamp to it.
+  const lastDay = addYears(addDays(record.effectiveDate, -1), MAX_COVER_YEARS);
   errors.require(
-    record.expiryDate < longest,
+    record.expiryDate <= lastDay,
     'expiryDate',
     'PERIOD_LENGTH',
-    `must be before ${longest}: a policy runs at most ${MAX_COVER_YEARS} years`,
+    `must be ${lastDay} or before: a policy runs at most ${MAX_COVER_YEARS} years`,
   );
   // A vehicle is described by its current policy, and found by its plate: another line's
   // policy naming it would rewrite its plate and give it another holder.
