@@ -84,6 +84,27 @@ interface ResolvedType {
 /** An argument as errors name it: under its field's path, or alone (an export's query). */
 const argumentPath = (path: string, argument: string) => (path ? `${path}.${argument}` : argument);
 
+/** Refusals already named under their field's path, which the fields above leave as they are. */
+const PLACED = new WeakSet<object>();
+
+/**
+ * A refusal of one of `field`'s own arguments (`asOf`, `stage`, `filter.actions`), which the
+ * field's source names bare, named under the field's path as the compiler names `first` and
+ * `after` (`customer.lastYearEnd.asOf`): a query may give the argument to several aliases.
+ */
+function placed(error: unknown, field: GraphQLField<unknown, unknown>, path: string): unknown {
+  if (!(error instanceof BadUserInputError) || PLACED.has(error)) return error;
+  const named = String(error.extensions.field ?? '');
+  const argument = named.split(/[.[]/)[0];
+  if (!field.args.some((a) => a.name === argument)) return error;
+  const moved = new BadUserInputError(error.message, {
+    field: argumentPath(path, named),
+    rule: String(error.extensions.rule),
+  });
+  PLACED.add(moved);
+  return moved;
+}
+
 export class ReadCompiler {
   private readonly byName = new Map<string, ResolvedType>();
   private readonly byClass = new Map<Function, ResolvedType>();
@@ -252,10 +273,13 @@ export class ReadCompiler {
       if (leaf) leaves.add(name);
       const args = getArgumentValues(field, nodes[0], statement.variables) as Args;
       const jsonKey = !byName ? key : leaf ? name : relationKey(key);
-      pairs.push([
-        jsonKey,
-        this.fieldSql(statement, field, spec, seen, args, nodes, row, fieldPath),
-      ]);
+      let sql: string;
+      try {
+        sql = this.fieldSql(statement, field, spec, seen, args, nodes, row, fieldPath);
+      } catch (error) {
+        throw placed(error, field, fieldPath);
+      }
+      pairs.push([jsonKey, sql]);
     }
     return buildObject(pairs);
   }

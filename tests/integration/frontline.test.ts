@@ -182,9 +182,13 @@ describe('the front-line profile', () => {
 
   it('refuses a list argument given empty, as a screen with every box unticked, rather than list everything', async () => {
     for (const [list, argument] of [
-      ['policies(status: [])', 'status'],
-      ['policies(line: [])', 'line'],
-      ['riskScores(stage: [])', 'stage'],
+      ['policies(status: [])', 'customer.policies.status'],
+      ['policies(line: [])', 'customer.policies.line'],
+      ['riskScores(stage: [])', 'customer.riskScores.stage'],
+      [
+        'reports: riskScores(stage: [REPORT]) { totalCount } all: riskScores(stage: [])',
+        'customer.all.stage',
+      ],
     ]) {
       const res = await hub.gql(
         `{ customer(by: { cifNo: "${cifs[1]}" }) { ${list} { totalCount } } }`,

@@ -237,15 +237,17 @@ describe('tier assignments', () => {
     // A later day's tier or history is not known yet: asked for, it is refused, not guessed.
     const tomorrow = addDays(hub.clock.today(), 1);
     for (const [query, role, field] of [
+      // A field's argument is named under its path, and an alias names which one it was.
       [
         `{ customer(by: { cifNo: "${customer.cifNo}" }) { tier(asOf: "${tomorrow}") { tier } } }`,
         Role.UNDERWRITING,
-        'asOf',
+        'customer.tier.asOf',
       ],
       [
-        `{ customer(by: { cifNo: "${customer.cifNo}" }) { riskHistory(asOf: "${tomorrow}") { claimCount3y } } }`,
+        `{ customer(by: { cifNo: "${customer.cifNo}" }) { now: riskHistory { claimCount3y }
+             later: riskHistory(asOf: "${tomorrow}") { claimCount3y } } }`,
         Role.UNDERWRITING,
-        'asOf',
+        'customer.later.asOf',
       ],
       [`{ tierSegmentSummary(asOf: "${tomorrow}") { tier customers } }`, Role.MARKETING, 'asOf'],
       [
