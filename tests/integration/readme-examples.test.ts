@@ -94,6 +94,7 @@ const CHAINED: Record<string, (answers: Answers) => Record<string, unknown>> = {
     high.when[0].all[0] = { metric: 'premium12m', op: '>=', value: 6000 };
     return { document };
   },
+  ValidateDraft: (a) => ({ id: a.DraftTierRuleSet?.createRuleSetDraft.id }),
   SimulateDraft: (a) => ({ id: a.DraftTierRuleSet?.createRuleSetDraft.id }),
   ActivateDraft: (a) => ({ id: a.DraftTierRuleSet?.createRuleSetDraft.id }),
   Activation: (a) => ({ id: a.ActivateDraft?.activateRuleSetVersion.id }),
