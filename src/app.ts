@@ -251,24 +251,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         for (const { table, rows } of sealed) {
           if (rows) logger.info('plain personal values encrypted', { table, rows });
         }
-        const { missing, wrong } = await rotation.keysUnfit();
-        if (missing.length || wrong.length) {
-          throw new ConfigError([
-            ...(missing.length
-              ? [
-                  `PII_ENCRYPTION_KEYS lacks the key(s) ${missing.join(', ')}, under which stored ` +
-                    'personal values are sealed: put them back in the keyring (see "Rotating a key")',
-                ]
-              : []),
-            ...(wrong.length
-              ? [
-                  `PII_ENCRYPTION_KEYS holds key(s) ${wrong.join(', ')} with other material than ` +
-                    'the stored personal values were sealed with: give the key they were sealed ' +
-                    "with under that id (another machine's or data directory's key does not open them)",
-                ]
-              : []),
-          ]);
-        }
+        const problems = await rotation.keyringProblems();
+        if (problems.length) throw new ConfigError(problems);
       } finally {
         // Ending the session frees its lock.
         await lock.end().catch(() => undefined);

@@ -48,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
         pool,
         new PiiSealer(new PiiHasher(secrets.piiHashKey), cipher),
       );
+      // As the hub checks at start: a keyring missing a key stops the run at its first value,
+      // and an active key given other material than its id's values were sealed with would
+      // leave that id naming two keys.
+      const problems = await rotation.keyringProblems();
+      if (problems.length) throw new ConfigError(problems);
       const totals = await rotation.run({
         batchSize,
         onBatch: ({ table, done, total }) =>

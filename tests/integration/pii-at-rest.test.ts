@@ -56,6 +56,15 @@ describe('personal data at rest', () => {
   });
   afterAll(() => hub.close());
 
+  /** The keys the merge journals' sealed values are under. */
+  const journalKeys = async () =>
+    (
+      await hub.sql<{ key: string }>(
+        `select distinct m[1] as key from customer_merge,
+           regexp_matches(journal::text, '_cipher": "v1\\.([^."]+)\\.', 'g') m order by 1`,
+      )
+    ).map((r) => r.key);
+
   it('keeps no identity number, mobile, e-mail or address in plain text in any table', async () => {
     const n = nextNumber();
     const record = customerRecord(n, {
@@ -187,6 +196,8 @@ describe('personal data at rest', () => {
     let before: Record<string, Sealed[]>;
     let cifNos: string[];
     let ns: number[];
+    let mergeId: string;
+    let absorbedId: string;
 
     const rotate = () =>
       run('src/cli/pii-rotate.ts', {
@@ -213,9 +224,47 @@ describe('personal data at rest', () => {
       // batches of 20.
       cifNos = await insertPortfolio(hub, 120, from);
       ns = Array.from({ length: 120 }, (_, i) => from + i);
+      // Two customers sharing a mobile, merged by a steward: the journal keeps the absorbed
+      // customer's contact point, sealed, for an unmerge to restore.
+      const [a, b] = [nextNumber(), nextNumber()];
+      const shared = { kind: 'MOBILE', value: mobile(a) };
+      const people = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(a, { name: '周一', contactPoints: [shared] }),
+          customerRecord(b, { name: '吴二', contactPoints: [shared] }),
+        ],
+      });
+      const [survivorId, absorbed] = people.data!.ingestCustomers.records.map(
+        (r: { id: string }) => r.id,
+      );
+      absorbedId = absorbed;
+      const merged = await hub.gql(
+        `mutation ($s: ID!, $a: ID!) {
+          mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one person") { id } }`,
+        { s: survivorId, a: absorbedId },
+        Role.STEWARD,
+      );
+      mergeId = merged.data!.mergeCustomers.id;
+      expect(await journalKeys()).toEqual(['test1']);
       before = await sealedValues(hub);
       await hub.sql('delete from tier_recompute_queue');
     }, 60_000);
+
+    it('refuses a keyring whose active key is not the one its id sealed values with, and changes nothing', async () => {
+      const stored = await sealedValues(hub);
+      const run_ = run('src/cli/pii-rotate.ts', {
+        ...TEST_SECRETS_ENV,
+        NODE_ENV: 'test',
+        DATABASE_URL: hub.databaseUrl,
+        // Another key under the id the stored values name.
+        PII_ENCRYPTION_KEYS: newPiiKeyring(OLD.activeKeyId),
+        PII_ENCRYPTION_KEY_ID: OLD.activeKeyId,
+      });
+      expect(await run_.exited).toEqual({ code: 1, signal: null });
+      expect(run_.output()).toMatch(/PII_ENCRYPTION_KEYS holds key\(s\) test1 with other material/);
+      expect(run_.output()).not.toMatch(/\n\s+at /);
+      expect(await sealedValues(hub)).toEqual(stored);
+    });
 
     it('resumes after being killed mid-way, ends with every value under the new key, and lookups still find them', async () => {
       // A writer holding one contact point keeps the run waiting at that row's batch, after
@@ -257,11 +306,24 @@ describe('personal data at rest', () => {
       // A key changes no tier: no customer was queued for a recompute.
       expect(await hub.sql('select customer_id from tier_recompute_queue')).toEqual([]);
       // Nothing left: a third run has nothing to do.
+      // The merge's journal too: an unmerge brings its values back under the new key.
+      expect(await journalKeys()).toEqual(['test2']);
       const third = rotate();
       expect(await third.exited).toEqual({ code: 0, signal: null });
       expect(third.output()).toMatch(
-        /: 0 identity_document, 0 contact_point, 0 source_identifier re-encrypted/,
+        /: 0 identity_document, 0 contact_point, 0 source_identifier, 0 customer_merge re-encrypted/,
       );
+      const unmerged = await hub.gql(
+        `mutation ($id: ID!) { unmergeCustomers(mergeId: $id, reason: "two people") { id } }`,
+        { id: mergeId },
+        Role.STEWARD,
+      );
+      expect(unmerged.errors).toBeUndefined();
+      const restored = await hub.sql<{ value_cipher: string }>(
+        'select value_cipher from contact_point where customer_id = $1',
+        [absorbedId],
+      );
+      expect(restored.map((r) => r.value_cipher.split('.')[1])).toEqual(['test2']);
 
       // The blind index is keyed apart (PII_HASH_KEY): lookups find the same customers.
       const lookup = `query ($by: CustomerLookup!) { customer(by: $by) { cifNo

@@ -47,6 +47,28 @@ const SEALED_TABLES: {
   },
 ];
 
+/**
+ * A merge's journal keeps the rows it removed as they were, sealed values among them
+ * (`value_cipher`, `number_cipher`), for an unmerge to restore: they are rotated too, or an
+ * unmerge after the old key went would bring back values no key opens.
+ */
+const JOURNALS = 'customer_merge';
+const JOURNAL_CIPHER = String.raw`_cipher"\s*:\s*"(v1\.([^."]+)\.[^"]*)"`;
+
+/** `value` with each sealed value in it (under a `*_cipher` key) passed through `reseal`. */
+function resealJournal(value: unknown, reseal: (cipher: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => resealJournal(item, reseal));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      key.endsWith('_cipher') && typeof item === 'string'
+        ? reseal(item)
+        : resealJournal(item, reseal),
+    ]),
+  );
+}
+
 /** Rows per transaction unless configured (PII_ROTATION_BATCH_SIZE). */
 export const DEFAULT_ROTATION_BATCH_SIZE = 1000;
 export const MAX_ROTATION_BATCH_SIZE = 100_000;
@@ -88,7 +110,10 @@ export class PiiRotation {
         (t) =>
           `select split_part(${t.cipher}, '.', 2) as key, ${t.cipher} as cipher
            from ${t.table} where ${t.cipher} is not null`,
-      ).join(' union all ')}) sealed`,
+      ).join(' union all ')}
+        union all
+        select m[2], m[1] from ${JOURNALS}, regexp_matches(journal::text, $1, 'g') m) sealed`,
+      [JOURNAL_CIPHER],
     );
     const { cipher } = this.sealer;
     const opens = (value: string) => {
@@ -103,6 +128,26 @@ export class PiiRotation {
       missing: rows.filter((r) => !cipher.holds(r.key)).map((r) => r.key),
       wrong: rows.filter((r) => cipher.holds(r.key) && !opens(r.cipher)).map((r) => r.key),
     };
+  }
+
+  /** What keysUnfit finds, as the settings' problems: a hub or a rotation refuses to run. */
+  async keyringProblems(): Promise<string[]> {
+    const { missing, wrong } = await this.keysUnfit();
+    return [
+      ...(missing.length
+        ? [
+            `PII_ENCRYPTION_KEYS lacks the key(s) ${missing.join(', ')}, under which stored ` +
+              'personal values are sealed: put them back in the keyring (see "Rotating a key")',
+          ]
+        : []),
+      ...(wrong.length
+        ? [
+            `PII_ENCRYPTION_KEYS holds key(s) ${wrong.join(', ')} with other material than ` +
+              'the stored personal values were sealed with: give the key they were sealed ' +
+              "with under that id (another machine's or data directory's key does not open them)",
+          ]
+        : []),
+    ];
   }
 
   /** `legacyOnly`: only seal plain values, leaving other keys' values as they are. */
@@ -171,6 +216,60 @@ export class PiiRotation {
       }
       totals.push({ table: t.table, rows: done });
     }
+    if (!options.legacyOnly) totals.push({ table: JOURNALS, rows: await this.journals(options) });
     return totals;
+  }
+
+  /** The merge journals holding a value under another key than the active one, rotated. */
+  private async journals(options: {
+    batchSize: number;
+    onBatch?: (batch: RotationBatch) => void;
+  }): Promise<number> {
+    const { cipher } = this.sealer;
+    const pending = `exists (select 1 from regexp_matches(journal::text, $1, 'g') m
+      where m[2] <> $2::text)`;
+    const key = [JOURNAL_CIPHER, cipher.activeKeyId];
+    const {
+      rows: [{ total }],
+    } = await this.pool.query<{ total: number }>(
+      `select count(*)::int as total from ${JOURNALS} where ${pending}`,
+      key,
+    );
+    const reseal = (value: string) =>
+      value.split('.')[1] === cipher.activeKeyId ? value : cipher.encrypt(cipher.decrypt(value));
+    let done = 0;
+    let after = FIRST_ID.uuid;
+    for (;;) {
+      const client = await this.pool.connect();
+      let rows: { id: string; journal: unknown }[];
+      try {
+        await client.query('begin');
+        ({ rows } = await client.query(
+          `select id, journal from ${JOURNALS} where id > $3::uuid and ${pending}
+           order by id limit $4::int for update`,
+          [...key, after, options.batchSize],
+        ));
+        await client.query(
+          `update ${JOURNALS} t set journal = u.journal
+           from unnest($1::uuid[], $2::jsonb[]) as u(id, journal) where t.id = u.id`,
+          [
+            rows.map((r) => r.id),
+            rows.map((r) => JSON.stringify(resealJournal(r.journal, reseal))),
+          ],
+        );
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].id;
+      done += rows.length;
+      options.onBatch?.({ table: JOURNALS, done, total });
+      if (rows.length < options.batchSize) break;
+    }
+    return done;
   }
 }
