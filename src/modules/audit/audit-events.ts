@@ -2,8 +2,9 @@ import { anyOf } from '../../read/sql-scope';
 import type { RootSource } from '../../read/compiler';
 import { AuditEventView, type AuditEventFilter } from './audit.type';
 
-/** The audit entries a filter selects, newest first. */
-export function auditEvents(filter: AuditEventFilter = {}): RootSource {
+/** The audit entries a filter selects, newest first; a null filter is none, as one left out. */
+export function auditEvents(given?: AuditEventFilter | null): RootSource {
+  const filter = given ?? {};
   return {
     type: () => AuditEventView,
     source: (e) => {
