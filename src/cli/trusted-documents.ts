@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
-import os from 'node:os';
 import { ConfigError, parseConfig } from '../config/config';
 import { createPool } from '../db/pg';
+import { BadUserInputError } from '../graphql/errors';
 import { buildAppSchema } from '../graphql/schema';
 import { ManifestError, parseManifest } from '../modules/trusted-document/manifest';
 import {
+  registrationAudit,
   TrustedDocumentRejected,
   TrustedDocuments,
   type RegisterOutcome,
 } from '../modules/trusted-document/trusted-documents';
+import { AuditLog, commandLineActor } from '../modules/audit/audit-log';
 import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
 
@@ -54,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
           REACTIVATED: 0,
           REJECTED: 0,
         };
-        const by = `cli:${os.userInfo().username}`;
+        const actor = commandLineActor();
+        const audit = new AuditLog(clock);
         for (const [i, operation] of operations.entries()) {
           try {
             if (args.dryRun) {
@@ -62,13 +65,16 @@ async function main(argv: string[]): Promise<number> {
               if (problem) throw new TrustedDocumentRejected(problem);
               continue;
             }
-            const { outcome } = await documents.register(operation.body, {
+            const { record, outcome } = await documents.register(operation.body, {
               name: operation.name,
-              by,
+              by: actor.subject,
             });
+            await audit.record(pool, actor, registrationAudit(record, outcome));
             counts[outcome]++;
           } catch (error) {
-            if (!(error instanceof TrustedDocumentRejected)) throw error;
+            // A document the schema refuses, or a name free text's rules do.
+            if (!(error instanceof TrustedDocumentRejected || error instanceof BadUserInputError))
+              throw error;
             counts.REJECTED++;
             console.error(
               `${args.file} operations[${i}] ${operation.name || '(unnamed)'}: ${error.message}`,

@@ -353,6 +353,34 @@ describe('npm run documents:register', () => {
     ]);
     const again = await register(manifest(...ops));
     expect(again.stdout).toMatch(/0 created, 2 unchanged/);
+    // Each registration is in the audit log, as one through the API would be.
+    const audited = await hub.sql(
+      `select actor_subject, actor_role, details from audit_event
+       where action = 'TRUSTED_DOCUMENT_CHANGE' and target_id = $1 order by id`,
+      [ops[0].id],
+    );
+    expect(audited).toEqual(
+      ['CREATED', 'UNCHANGED'].map((outcome) => ({
+        actor_subject: `cli:${os.userInfo().username}`,
+        actor_role: 'cli',
+        details: { outcome, name: 'Branches' },
+      })),
+    );
+  });
+
+  it('keeps a mobile or an e-mail put in a document name masked, there and in the audit log', async () => {
+    const op = operation(
+      'Callback 13800138000 wang@example.com',
+      '{ __typename branches { totalCount } }',
+    );
+    expect((await register(manifest(op))).code).toBe(0);
+    const kept = await hub.sql<{ text: string }>(
+      `select name as text from trusted_document where hash = $1
+       union all select details::text from audit_event where target_id = $1`,
+      [op.id],
+    );
+    expect(kept).toHaveLength(2);
+    expect(JSON.stringify(kept)).not.toMatch(/13800138000|wang@example/);
   });
 
   it('reports a document that does not validate and registers the others (exit 1)', async () => {

@@ -10,7 +10,7 @@ import {
   TrustedDocumentView,
 } from './trusted-document.type';
 import { AuditAction } from '../audit/audit-event.entity';
-import { parseDocumentId, TrustedDocumentRejected } from './trusted-documents';
+import { parseDocumentId, registrationAudit, TrustedDocumentRejected } from './trusted-documents';
 
 const by = (caller: Caller) => `${caller.subject} (${caller.role})`;
 
@@ -45,11 +45,7 @@ export class TrustedDocumentResolver {
         name: input.name,
         by: by(context.caller),
       });
-      await context.audit({
-        action: AuditAction.TRUSTED_DOCUMENT_CHANGE,
-        target: { type: 'TrustedDocument', id: record.hash },
-        details: { outcome, name: record.name ?? null },
-      });
+      await context.audit(registrationAudit(record, outcome));
       return { outcome, trustedDocument: record };
     } catch (error) {
       if (!(error instanceof TrustedDocumentRejected)) throw error;

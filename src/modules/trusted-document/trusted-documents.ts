@@ -10,6 +10,9 @@ import {
   TrustedDocumentRequiredError,
   type GraphQLLimits,
 } from '../../graphql/limits';
+import { AuditAction } from '../audit/audit-event.entity';
+import type { AuditEntry } from '../audit/audit-log';
+import { freeText } from '../ingestion/field-rules';
 
 /** What a request asks to run: a document by hash, its own text, or both. */
 export interface RequestedDocument {
@@ -58,6 +61,16 @@ export function parseDocumentId(value: unknown): string | undefined {
   const hex = value.toLowerCase().replace(/^sha256:/, '');
   return HASH.test(hex) ? hex : undefined;
 }
+
+/** The audit entry of a registration, by the API or the manifest loader alike. */
+export const registrationAudit = (
+  record: TrustedDocumentRecord,
+  outcome: RegisterOutcome,
+): AuditEntry => ({
+  action: AuditAction.TRUSTED_DOCUMENT_CHANGE,
+  target: { type: 'TrustedDocument', id: record.hash },
+  details: { outcome, name: record.name ?? null },
+});
 
 const COLUMNS = `hash, name, document, registered_by as "registeredBy",
   registered_at as "registeredAt", revoked_at as "revokedAt", revoked_by as "revokedBy"`;
@@ -165,7 +178,9 @@ export class TrustedDocuments {
     const problem = this.problem(document);
     if (problem) throw new TrustedDocumentRejected(problem);
     const hash = documentHash(document);
-    const name = options.name?.trim() || null;
+    // A label for people, shown in lists and kept in the audit log: free text's rules, a
+    // mobile or an ID number in it masked.
+    const name = (options.name && freeText(options.name, 'input.name', false)) ?? null;
     this.cache.delete(hash);
     const created = await this.pool.query<TrustedDocumentRecord>(
       `insert into trusted_document (hash, document, name, registered_by) values ($1, $2, $3, $4)
