@@ -27,8 +27,12 @@ import {
 import { collectFields, subSelections, type SelectionContext } from './selection';
 import { Params, SqlScope } from './sql-scope';
 
-/** Scalars whose PostgreSQL JSON form would lose precision or shape: sent as text. */
-const TEXT_SCALARS = new Set(['Decimal', 'BigInt']);
+/**
+ * Scalars whose PostgreSQL JSON form would lose precision or shape, or is not the scalar's
+ * (an ID is a string, as GraphQL serialises it, whatever its column: a bigint audit id
+ * otherwise went out as a number, unlike the same id elsewhere): sent as text.
+ */
+const TEXT_SCALARS = new Set(['Decimal', 'BigInt', 'ID']);
 
 /** What one statement is being built for. */
 export interface Statement extends SelectionContext {

@@ -109,6 +109,16 @@ describe('revealing a personal value, for a purpose', () => {
       purpose: 'CLAIM_CONTACT',
     });
     expect(JSON.stringify(entry)).not.toContain(record.contactPoints[0].value);
+    // The log names the entry by the id the reveal gave, a string as every ID is.
+    const logged = await hub.gql(
+      `query ($id: String!) { auditEvents(filter: { targetId: $id }) { nodes { id purpose } } }`,
+      { id: mobileId },
+      Role.ADMIN,
+    );
+    expect(logged.data!.auditEvents.nodes).toContainEqual({
+      id: mobile.data!.reveal.auditEventId,
+      purpose: 'CLAIM_CONTACT',
+    });
   });
 
   it.each([
