@@ -624,6 +624,18 @@ describe('stewardship', () => {
         [task.id],
       );
       expect(reopened).toEqual({ status: 'OPEN', decided_by: null, reason: null });
+      // The unmerge's entry names it, and the rows that went back by key, as the merge's did.
+      const entries = await hub.sql<{ action: string; details: Record<string, any> }>(
+        `select action, details from audit_event
+         where action in ('CUSTOMER_MERGE', 'CUSTOMER_UNMERGE') and details->>'merge' = $1
+         order by id`,
+        [mergeId],
+      );
+      expect(entries.map((e) => e.action)).toEqual(['CUSTOMER_MERGE', 'CUSTOMER_UNMERGE']);
+      const [merged, unmerged] = entries.map((e) => e.details);
+      expect(unmerged!.reviewsReopened).toEqual([task.id]);
+      expect([unmerged!.changed, unmerged!.removed]).toEqual([merged!.changed, merged!.removed]);
+      expect(unmerged!.changed.source_record.ids).toHaveLength(1);
     });
 
     it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {

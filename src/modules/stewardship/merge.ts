@@ -1168,7 +1168,8 @@ export async function unmergeCustomers(
     ],
     at,
   );
-  const decision = await undoDecision(em, merge, by, reason, now);
+  const reviewsReopened: string[] = [];
+  const decision = await undoDecision(em, merge, by, reason, now, reviewsReopened);
   // Each customer's records, those that joined while merged too, hold the do-not-merge
   // decisions its others hold: a decision restored above covers them as well.
   const [{ ids: held }] = (await run<{ ids: string[] }>(
@@ -1193,7 +1194,7 @@ export async function unmergeCustomers(
   // different people: undoing an automatic merge records it, so its tasks stay superseded.
   // Another merge's are open again only where the two customers are not kept apart (that
   // merge may stand for the record's answer).
-  await run(
+  const superseded = await run<{ id: string }>(
     em,
     `update match_review r set status = '${ReviewStatus.OPEN}', updated_at = :at::timestamptz
      from source_record a, source_record b
@@ -1207,9 +1208,11 @@ export async function unmergeCustomers(
        and a.id = r.record_a_id and b.id = r.record_b_id and a.customer_id <> b.customer_id
        and not exists (select 1 from match_decision d
          where d.record_a_id = least(r.record_a_id, r.record_b_id)
-           and d.record_b_id = greatest(r.record_a_id, r.record_b_id) and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')`,
+           and d.record_b_id = greatest(r.record_a_id, r.record_b_id) and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')
+     returning r.id::text as id`,
     { ids: JSON.stringify(journal.superseded ?? []), at, survivor: holder, absorbed },
   );
+  reviewsReopened.push(...superseded.map((r) => r.id));
   await run(
     em,
     `update customer_merge set unmerged_at = :at::timestamptz, unmerged_by = :by,
@@ -1259,8 +1262,13 @@ export async function unmergeCustomers(
         ...(holder !== survivor && { heldBy: holder }),
         ...(emptied && { emptiedMergedBy: emptied }),
         restored,
+        // The rows the merge moved and removed, by key, as the merge's entry names them.
+        changed: rowKeys(journal.changed),
+        removed: rowKeys(journal.removed),
         followed,
         decision,
+        // The tasks open again for a steward: approved into the merge, or superseded by it.
+        reviewsReopened,
       },
     }),
   ]);
@@ -1424,6 +1432,7 @@ async function undoDecision(
   by: string,
   reason: string,
   at: Date,
+  reviewsReopened: string[],
 ): Promise<UnmergeResult['decision']> {
   if (merge.kind === MergeKind.AUTOMATIC) {
     const pairs = await apartPairs(em, merge.survivor_id, merge.absorbed_id);
@@ -1437,14 +1446,16 @@ async function undoDecision(
   // steward's approval stays in the audit log.
   if (recorded.records) {
     const [x, y] = recorded.records;
-    await boundSql(
+    const reopened = await boundSql<{ id: string }[]>(
       em,
       `update match_review set status = ?, decided_by = null, decided_at = null, reason = null,
          updated_at = ?::timestamptz
        where record_a_id = least(?::uuid, ?::uuid) and record_b_id = greatest(?::uuid, ?::uuid)
-         and status = ?`,
+         and status = ?
+       returning id::text as id`,
       [ReviewStatus.OPEN, at.toISOString(), x, y, x, y, ReviewStatus.APPROVED],
     );
+    reviewsReopened.push(...reopened.map((r) => r.id));
   }
   // Only while it is still the merge's: a steward may have decided otherwise since.
   await boundSql(em, `delete from match_decision where id = ?::uuid and verdict = ?`, [
