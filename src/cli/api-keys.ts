@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import os from 'node:os';
 import { GraphQLError } from 'graphql';
 import { ConfigError, parseConfig } from '../config/config';
 import { ApiKeyService, type ApiKeySummary } from '../modules/api-key/api-key.service';
+import { AuditLog, commandLineActor } from '../modules/audit/audit-log';
 import { SourceSystem } from '../modules/customer/customer.enums';
 import { withMigratedDatabase } from './database';
 import { runCommand, UsageError } from './run';
@@ -67,9 +67,10 @@ const describe = (key: ApiKeySummary) =>
  */
 async function main(argv: string[]): Promise<number> {
   const command = parseArgs(argv);
-  return withMigratedDatabase(parseConfig(), async ({ orm }) => {
+  return withMigratedDatabase(parseConfig(), async ({ orm, clock }) => {
     const keys = new ApiKeyService(orm.em.fork());
-    const actor = `cli:${os.userInfo().username}`;
+    const actor = commandLineActor();
+    const audit = new AuditLog(clock);
     if (command.name === 'create') {
       const { apiKey, key } = await keys.create(
         {
@@ -78,12 +79,13 @@ async function main(argv: string[]): Promise<number> {
           branchCode: command.branchCode,
         },
         actor,
+        audit,
       );
       console.error(`Created ${describe(apiKey)}`);
       console.error('The key, shown this once (send it as Authorization: ApiKey <key>):');
       console.log(key);
     } else if (command.name === 'revoke') {
-      console.log(describe(await keys.revoke(command.id, actor)));
+      console.log(describe(await keys.revoke(command.id, actor, audit)));
     } else {
       for (const apiKey of await keys.list()) console.log(describe(apiKey));
     }

@@ -6,6 +6,7 @@ import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { Role } from '../../src/auth/roles';
 import { configProblems } from '../setup/config';
 import { ApiKeyService } from '../../src/modules/api-key/api-key.service';
+import { AuditLog, commandLineActor } from '../../src/modules/audit/audit-log';
 import { SourceSystem } from '../../src/modules/customer/customer.enums';
 import { customerRecord, INGEST_CUSTOMERS, insertBranches, nextNumber } from '../setup/factories';
 import { startTestIssuer, type TestIssuer } from '../setup/jwks';
@@ -323,13 +324,16 @@ describe('API keys of source systems', () => {
   let key: string;
   let keyId: string;
   const keys = () => new ApiKeyService(hub.app.services.em.fork());
+  const operator = commandLineActor();
+  const audit = () => new AuditLog(hub.clock);
 
   beforeAll(async () => {
     hub = await startTestHub();
     await insertBranches(hub);
     const created = await keys().create(
       { name: 'claims system, Nanjing', sourceSystem: SourceSystem.CLAIMS, branchCode: '3201' },
-      'auth-test',
+      operator,
+      audit(),
     );
     ({ key } = created);
     keyId = created.apiKey.id;
@@ -407,14 +411,29 @@ describe('API keys of source systems', () => {
 
   it('refuses an unknown key, and a key from the request after its revocation', async () => {
     const { key: doomed, apiKey } = await keys().create(
-      { name: 'to revoke', sourceSystem: SourceSystem.CLAIMS, branchCode: '3201' },
-      'auth-test',
+      { name: 'to revoke 13800138000', sourceSystem: SourceSystem.CLAIMS, branchCode: '3201' },
+      operator,
+      audit(),
     );
     expect((await ask(hub, `ApiKey ${doomed}`, INGEST_CUSTOMERS, { records: [] })).status).toBe(
       200,
     );
-    await keys().revoke(apiKey.id, 'auth-test');
+    await keys().revoke(apiKey.id, operator, audit());
+    await keys().revoke(apiKey.id, operator, audit());
     expectRefused(await ask(hub, `ApiKey ${doomed}`), /has been revoked/, doomed);
+    // Granted and taken away, once each, in the audit log; the name as kept, masked.
+    const entries = await hub.sql<{ actor_subject: string; details: Record<string, unknown> }>(
+      `select actor_subject, details from audit_event
+       where action = 'API_KEY_CHANGE' and target_id = $1 order by id`,
+      [apiKey.id],
+    );
+    expect(entries).toEqual(
+      ['CREATED', 'REVOKED'].map((change) => ({
+        actor_subject: operator.subject,
+        details: { change, name: apiKey.name, sourceSystem: 'CLAIMS', branch: '3201' },
+      })),
+    );
+    expect(apiKey.name).not.toContain('13800138000');
     const unknown = `cif_${'A'.repeat(43)}`;
     expectRefused(await ask(hub, `ApiKey ${unknown}`), /not known/, unknown);
   });

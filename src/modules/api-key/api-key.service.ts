@@ -3,6 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BadUserInputError, NotFoundError } from '../../graphql/errors';
 import { Branch } from '../branch/branch.entity';
 import type { SourceSystem } from '../customer/customer.enums';
+import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
+import { actorName, type AuditActor, type AuditLog } from '../audit/audit-log';
+import { freeText } from '../ingestion/field-rules';
 import { ApiKey } from './api-key.entity';
 
 /** Keys start with this, so that a leaked one is easy to recognise (and to scan for). */
@@ -52,12 +55,11 @@ export class ApiKeyService {
   /** A new key for one source system at one open branch; the key is in the result only. */
   async create(
     input: { name: string; sourceSystem: SourceSystem; branchCode: string },
-    createdBy: string,
+    actor: AuditActor,
+    audit: AuditLog,
   ): Promise<{ apiKey: ApiKeySummary; key: string }> {
-    const name = input.name.trim();
-    if (!name) {
-      throw new BadUserInputError('name: must not be blank', { field: 'name', rule: 'REQUIRED' });
-    }
+    // A label for people, listed and kept in the audit log: free text's rules.
+    const name = freeText(input.name, 'name', true)!;
     const branch = await this.em.findOne(Branch, { code: input.branchCode });
     if (!branch) {
       throw new BadUserInputError('branchCode: no branch has this code', {
@@ -77,21 +79,43 @@ export class ApiKeyService {
       sourceSystem: input.sourceSystem,
       branch,
       keyHash: hashApiKey(key),
-      createdBy,
+      createdBy: actorName(actor),
     });
+    this.change(audit, actor, apiKey, 'CREATED');
     await this.em.flush();
     return { apiKey: summaryOf(apiKey), key };
   }
 
+  /**
+   * Granting a source system access, or taking it away, is in the audit log, committed with
+   * the change: the key's own columns can be rewritten, the log cannot.
+   */
+  private change(audit: AuditLog, actor: AuditActor, key: ApiKey, change: string): void {
+    this.em.create(
+      AuditEvent,
+      audit.entity(actor, {
+        action: AuditAction.API_KEY_CHANGE,
+        target: { type: 'ApiKey', id: key.id },
+        details: {
+          change,
+          name: key.name,
+          sourceSystem: key.sourceSystem,
+          branch: key.branch.code,
+        },
+      }),
+    );
+  }
+
   /** Revokes a key at once; revoking a revoked key changes nothing. */
-  async revoke(id: string, revokedBy: string): Promise<ApiKeySummary> {
+  async revoke(id: string, actor: AuditActor, audit: AuditLog): Promise<ApiKeySummary> {
     const apiKey = UUID.test(id)
       ? await this.em.findOne(ApiKey, { id }, { populate: ['branch'] })
       : null;
     if (!apiKey) throw new NotFoundError('No API key has this id');
     if (!apiKey.revokedAt) {
-      apiKey.revokedAt = new Date();
-      apiKey.revokedBy = revokedBy;
+      apiKey.revokedAt = audit.now();
+      apiKey.revokedBy = actorName(actor);
+      this.change(audit, actor, apiKey, 'REVOKED');
       await this.em.flush();
     }
     return summaryOf(apiKey);

@@ -28,6 +28,8 @@ export enum AuditAction {
    * a number the caller typed (or guessed) is a customer's.
    */
   CUSTOMER_LOOKUP = 'CUSTOMER_LOOKUP',
+  /** A source system's API key created or revoked (`npm run api-keys`). */
+  API_KEY_CHANGE = 'API_KEY_CHANGE',
 }
 
 /**

@@ -50,6 +50,11 @@ interface Queryable {
 export class AuditLog {
   constructor(private readonly clock: BusinessClock) {}
 
+  /** The instant entries are written at: the work they record is dated by it too. */
+  now(): Date {
+    return this.clock.now();
+  }
+
   entity(actor: AuditActor, entry: AuditEntry): RequiredEntityData<AuditEvent> {
     return {
       occurredAt: this.clock.now(),
