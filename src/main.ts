@@ -8,6 +8,7 @@ import { ConfigError, parseConfig, type Config } from './config/config';
 import { resolveSecrets } from './config/secrets';
 import { openDatabase } from './db/database';
 import { EmbeddedPostgresError } from './db/embedded-postgres';
+import { unreachableDatabase, UnreachableDatabaseError } from './db/unreachable';
 import { CONSOLE_PATH } from './http/console';
 import { createLogger } from './logger';
 
@@ -61,25 +62,9 @@ function listenFailure(error: unknown, config: Config): unknown {
  * reach (its address without the password); listening is listenFailure's.
  */
 function startupFailure(error: unknown, config: Config, databaseUrl?: string): unknown {
-  if (error instanceof StartupFailure) return error;
-  const { code, message } = error as { code?: string; message?: string };
-  const unreachable = [
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'ETIMEDOUT',
-    'EHOSTUNREACH',
-    '28P01',
-    '28000',
-    '3D000',
-  ];
-  if (code && unreachable.includes(code) && databaseUrl) {
-    const { hostname, port, pathname } = new URL(databaseUrl);
-    const where = `${hostname}:${port || 5432}${pathname}`;
-    return new StartupFailure(
-      `Cannot use the database at ${where}${config.databaseUrl ? ' (DATABASE_URL)' : ''}: ${message ?? code}`,
-    );
-  }
-  return error;
+  if (error instanceof StartupFailure || !databaseUrl) return error;
+  const said = unreachableDatabase(error, databaseUrl, config.databaseUrl && 'DATABASE_URL');
+  return said instanceof UnreachableDatabaseError ? new StartupFailure(said.message) : error;
 }
 
 async function main(): Promise<void> {

@@ -89,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 runCommand(() => main(process.argv.slice(2)), {
+  dryRun: true,
   usage: USAGE,
   known: [
     [BranchFileError, 2],

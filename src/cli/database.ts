@@ -4,6 +4,7 @@ import { openDatabase } from '../db/database';
 import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
 import { migrateExisting } from '../db/migrate';
+import { unreachableDatabase } from '../db/unreachable';
 
 export interface CommandDatabase {
   orm: MikroORM;
@@ -32,6 +33,8 @@ export async function withMigratedDatabase<T>(
     } finally {
       await orm.close();
     }
+  } catch (error) {
+    throw unreachableDatabase(error, database.url, config.databaseUrl && 'DATABASE_URL');
   } finally {
     await database.stop();
   }

@@ -1,5 +1,6 @@
 import { EmbeddedPostgresError } from '../db/embedded-postgres';
 import { MissingDatabaseError, PendingMigrationsError } from '../db/migrate';
+import { UnreachableDatabaseError } from '../db/unreachable';
 
 /** A command line the command cannot act on: printed with the command's usage, exit 2. */
 export class UsageError extends Error {}
@@ -14,15 +15,19 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  */
 export function runCommand(
   main: () => Promise<number>,
-  options: { usage?: string; known?: [ErrorClass, number][] } = {},
+  /** `dryRun`: the command takes --dry-run. */
+  options: { usage?: string; known?: [ErrorClass, number][]; dryRun?: boolean } = {},
 ): void {
   // `npm run x --dry-run`, without `--`, gives --dry-run to npm, which says so only in its
   // environment: the command would run for real.
+  const script = `npm run ${process.env.npm_lifecycle_event ?? '<script>'}`;
   const work =
     process.env.npm_config_dry_run === 'true'
       ? Promise.reject(
           new UsageError(
-            `npm took --dry-run for itself: write npm run ${process.env.npm_lifecycle_event ?? '<script>'} -- --dry-run`,
+            options.dryRun
+              ? `npm took --dry-run for itself: write ${script} -- --dry-run`
+              : `npm took --dry-run for itself, and ${script} has no dry run: nothing was done`,
           ),
         )
       : main();
@@ -38,6 +43,7 @@ export function runCommand(
         [EmbeddedPostgresError, 1] as const,
         [MissingDatabaseError, 1] as const,
         [PendingMigrationsError, 1] as const,
+        [UnreachableDatabaseError, 1] as const,
       ].find(([type]) => error instanceof type);
       if (known) {
         console.error((error as Error).message);

@@ -6,6 +6,7 @@ import { ConfigError, parseConfig } from '../config/config';
 import { resolveSecrets } from '../config/secrets';
 import { PiiCipher } from '../modules/customer/pii-cipher';
 import { openDatabase } from '../db/database';
+import { unreachableDatabase } from '../db/unreachable';
 import { ormOptions } from '../db/orm.config';
 import { BusinessClock } from '../time/clock';
 import { progressBar } from './progress';
@@ -98,6 +99,8 @@ async function main(args: string[]): Promise<number> {
     } finally {
       await client.end();
     }
+  } catch (error) {
+    throw unreachableDatabase(error, url, config.databaseUrl && 'DATABASE_URL');
   } finally {
     await database.stop();
   }

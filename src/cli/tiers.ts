@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, parseConfig } from '../config/config';
 import { openDatabase } from '../db/database';
+import { unreachableDatabase } from '../db/unreachable';
 import { createPool } from '../db/pg';
 import { BusinessClock } from '../time/clock';
 import { ActiveRuleSets } from '../modules/tier/active-rule-sets';
@@ -37,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
         `${result.changed} tier assignments changed, in ${seconds} s`,
     );
     return 0;
+  } catch (error) {
+    throw unreachableDatabase(error, database.url, config.databaseUrl && 'DATABASE_URL');
   } finally {
     await pool.end();
     await database.stop();

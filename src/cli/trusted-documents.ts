@@ -97,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 runCommand(() => main(process.argv.slice(2)), {
+  dryRun: true,
   usage: USAGE,
   known: [
     [ManifestError, 2],

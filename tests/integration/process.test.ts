@@ -254,11 +254,31 @@ describe('the hub as a process', () => {
       npm_lifecycle_event: 'tiers:recompute',
     });
     expect((await swallowed.exited).code).toBe(2);
+    // The full recompute has no dry run: the advice is not to write one.
     expect(swallowed.output()).toContain(
-      'npm took --dry-run for itself: write npm run tiers:recompute -- --dry-run',
+      'npm took --dry-run for itself, and npm run tiers:recompute has no dry run: nothing was done',
     );
     expect(await hub.sql(`select count(*)::int as n from tier_assignment`)).toEqual(before);
   });
+
+  it('says in one line, naming the setting, that a command cannot reach its database', async () => {
+    const nowhere = `postgres://postgres@127.0.0.1:${await freePort()}/nowhere`;
+    for (const [script, args] of [
+      ['src/cli/tiers.ts', []],
+      ['src/cli/seed.ts', []],
+      ['src/cli/pii-rotate.ts', []],
+      ['src/cli/api-keys.ts', ['list']],
+    ] as const) {
+      const command = run(script, { ...TEST_SECRETS_ENV, DATABASE_URL: nowhere }, [...args]);
+      expect([script, (await command.exited).code]).toEqual([script, 1]);
+      expect([script, command.output().trim()]).toEqual([
+        script,
+        expect.stringMatching(
+          /^Cannot use the database at 127\.0\.0\.1:\d+\/nowhere \(DATABASE_URL\): connect ECONNREFUSED [\d.:]+$/,
+        ),
+      ]);
+    }
+  }, 60_000);
 
   it('recomputes every tier when a full recompute killed midway is run again', async () => {
     await insertPortfolio(hub, 200, nextNumber() * 1000);
