@@ -29,8 +29,11 @@ function parseArgs(args: string[]): Args {
   let dryRun = false;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    if (flag === '--dry-run') dryRun = true;
-    else if (flag === '--format') {
+    if (flag === '--dry-run') {
+      // A switch: `--dry-run=false` would read as one that loads, and did not.
+      if (inline !== undefined) throw new UsageError(`--dry-run takes no value, got '${args[i]}'`);
+      dryRun = true;
+    } else if (flag === '--format') {
       const value = inline ?? args[++i];
       if (value !== 'csv' && value !== 'ndjson') {
         throw new UsageError(`--format is csv or ndjson, got '${value ?? ''}'`);

@@ -140,6 +140,12 @@ describe('loading the organisation from a file, on a hub without demo data', () 
         /Checked \(nothing written\) 22 branches .* 20 created, 0 updated, 0 unchanged, 2 rejected/,
       );
       expect(await hub.sql('select count(*)::int as n from branch')).toEqual([{ n: 0 }]);
+      // A switch: given a value, it is refused rather than read one way or the other.
+      const valued = await loadCommand(hub, [file, '--dry-run=false']);
+      expect([valued.code, valued.stderr]).toEqual([
+        2,
+        expect.stringContaining("--dry-run takes no value, got '--dry-run=false'"),
+      ]);
 
       const loaded = await loadCommand(hub, [file]);
       expect(loaded.code).toBe(1);
