@@ -15,6 +15,9 @@ import { MAX_SEED_CUSTOMERS, nameCustomerWork, sealCustomerWork } from './tables
 import type { RowSet } from './tables/row-set';
 import { sourceIdentifierSequenceSql } from './tables/source-identifiers';
 
+/** The database is not empty: the seed would mix demo data with real data. */
+export class SeedRefusedError extends Error {}
+
 /*
  * Demo data for a large Chinese P&C insurer, mostly auto business, written set-based: each
  * table is filled by INSERT ... SELECT over a chunk of customer indexes, never row by row.
@@ -96,7 +99,9 @@ export async function seedDemoData(client: ClientBase, options: SeedOptions): Pr
     'select exists (select 1 from customer) or exists (select 1 from branch) as any',
   );
   if (seeded.rows[0].any) {
-    throw new Error('The database already has customers or branches: seed an empty database');
+    throw new SeedRefusedError(
+      'The database already has customers or branches: seed an empty database',
+    );
   }
   const chunks = Array.from({ length: Math.ceil(total / CHUNK_CUSTOMERS) }, (_, n) => ({
     lo: n * CHUNK_CUSTOMERS + 1,

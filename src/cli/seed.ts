@@ -1,7 +1,12 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { isCalendarDay, MAX_SEED_CUSTOMERS, seedDemoData } from '../../seeds/demo-data';
+import {
+  isCalendarDay,
+  MAX_SEED_CUSTOMERS,
+  seedDemoData,
+  SeedRefusedError,
+} from '../../seeds/demo-data';
 import { ConfigError, parseConfig } from '../config/config';
 import { resolveSecrets } from '../config/secrets';
 import { PiiCipher } from '../modules/customer/pii-cipher';
@@ -71,11 +76,6 @@ async function main(args: string[]): Promise<number> {
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ count: string }>('select count(*) from customer');
-      if (rows[0].count !== '0') {
-        console.error(`The database already has ${rows[0].count} customers: not seeding again.`);
-        return 1;
-      }
       const counts = await seedDemoData(client, {
         customers,
         piiHashKey,
@@ -106,4 +106,10 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-runCommand(() => main(process.argv.slice(2)), { usage: USAGE, known: [[ConfigError, 1]] });
+runCommand(() => main(process.argv.slice(2)), {
+  usage: USAGE,
+  known: [
+    [ConfigError, 1],
+    [SeedRefusedError, 1],
+  ],
+});

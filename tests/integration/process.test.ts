@@ -261,6 +261,17 @@ describe('the hub as a process', () => {
     expect(await hub.sql(`select count(*)::int as n from tier_assignment`)).toEqual(before);
   });
 
+  it('refuses to seed demo data into a database that holds data, in one line', async () => {
+    const before = await hub.sql(`select count(*)::int as n from customer`);
+    const seed = run('src/cli/seed.ts', { ...TEST_SECRETS_ENV, DATABASE_URL: hub.databaseUrl });
+    expect((await seed.exited).code).toBe(1);
+    expect(seed.output().trim().split('\n').pop()).toBe(
+      'The database already has customers or branches: seed an empty database',
+    );
+    expect(seed.output()).not.toMatch(/\n\s+at /);
+    expect(await hub.sql(`select count(*)::int as n from customer`)).toEqual(before);
+  }, 60_000);
+
   it('says in one line, naming the setting, that a command cannot reach its database', async () => {
     const nowhere = `postgres://postgres@127.0.0.1:${await freePort()}/nowhere`;
     for (const [script, args] of [
