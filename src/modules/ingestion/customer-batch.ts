@@ -193,12 +193,13 @@ export class CustomerBatch {
 
   /** `moving`: stored records matched again that are what moves (see reevaluate). */
   private async matchAndWrite(
-    records: PreparedCustomer[],
+    sent: PreparedCustomer[],
     moving: string[] = [],
   ): Promise<Map<number, BatchOutcome>> {
     const outcomes = new Map<number, BatchOutcome>();
-    const existing = await this.existing(records);
-    for (const r of records) keepLaterConsent(r, existing.get(keyOf(r))?.consent);
+    const existing = await this.existing(sent);
+    // New objects: a batch run again after a deadlock starts from the records as sent.
+    const records = sent.map((r) => withLaterConsent(r, existing.get(keyOf(r))?.consent));
     const isUnchanged = (r: PreparedCustomer) =>
       existing.get(keyOf(r))?.contentHash === r.contentHash;
     const unchanged = records.filter(isUnchanged);
@@ -1309,12 +1310,21 @@ export const UNKNOWN_BRANCH: RecordError = {
  * withdrawn consent, or withdraw a newer one. The rest of the record is taken, and the
  * caller told.
  */
-function keepLaterConsent(record: PreparedCustomer, stored: PreparedCustomer['consent']): void {
-  if (!stored || !record.consent || record.consent.at >= stored.at) return;
-  record.consent = stored;
-  record.warnings.push({
-    field: 'marketingConsent.at',
-    rule: 'CONSENT_OLDER',
-    message: `older than the consent the record holds, of ${stored.at.toISOString()}: that one is kept`,
-  });
+function withLaterConsent(
+  record: PreparedCustomer,
+  stored: PreparedCustomer['consent'],
+): PreparedCustomer {
+  if (!stored || !record.consent || record.consent.at >= stored.at) return record;
+  return {
+    ...record,
+    consent: stored,
+    warnings: [
+      ...record.warnings,
+      {
+        field: 'marketingConsent.at',
+        rule: 'CONSENT_OLDER',
+        message: `older than the consent the record holds, of ${stored.at.toISOString()}: that one is kept`,
+      },
+    ],
+  };
 }
