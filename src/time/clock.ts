@@ -129,6 +129,16 @@ export function addYears(day: string, n: number): string {
   return `${String(year).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d!, daysInMonth(year, m!))).padStart(2, '0')}`;
 }
 
+/**
+ * The day `n` years after `day` as a term counts them: a 29 February's anniversary in a
+ * common year is 1 March, so that the term ends on 28 February, the day before it (addYears
+ * clamps to the 28th, which would end it a day early).
+ */
+export function anniversary(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return d! <= daysInMonth(y! + n, m!) ? addYears(day, n) : addDays(addYears(day, n), 1);
+}
+
 /** How many days month `month` (1–12) of `year` has, in the proleptic Gregorian calendar. */
 export function daysInMonth(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;

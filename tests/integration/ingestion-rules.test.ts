@@ -642,6 +642,9 @@ describe('ingestion records one by one', () => {
         // Ten years from 29 February run to the 28th, the day before the tenth anniversary.
         ['2024-02-29', '2034-02-28'],
         ['2024-02-29', '2034-03-01'],
+        // And from 1 March to the 29th, where the tenth year is a leap year.
+        ['2018-03-01', '2028-02-29'],
+        ['2018-03-01', '2028-03-01'],
       ];
       const res = await hub.gql(INGEST_POLICIES, {
         records: periods.map(([effectiveDate, expiryDate], i) =>
@@ -657,6 +660,8 @@ describe('ingestion records one by one', () => {
         [['expiryDate', 'COVER_DATE_RANGE']],
         [['expiryDate', 'PERIOD_LENGTH']],
         'accepted',
+        'accepted',
+        [['expiryDate', 'PERIOD_LENGTH']],
         'accepted',
         [['expiryDate', 'PERIOD_LENGTH']],
       ]);

@@ -8,7 +8,7 @@ import { Claim } from '../claim/claim.entity';
 import { Vehicle } from '../vehicle/vehicle.entity';
 import type { PolicyRecordInput, VehicleInput } from './ingestion.input';
 import { RecordStatus, type IngestedRecord, type RecordError } from './ingestion.type';
-import { addDays, addYears, type BusinessClock } from '../../time/clock';
+import { addDays, anniversary, type BusinessClock } from '../../time/clock';
 import { MAX_COVER_YEARS } from '../../validation/instants';
 import { asSet, contentHash, keptBy, RecordErrors } from './record-errors';
 import { findBranch, findCustomer, referenceKey } from './references';
@@ -164,9 +164,7 @@ export async function ingestPolicy(
   if (existing?.contentHash === hash) {
     return { status: RecordStatus.UNCHANGED, id: existing.id, warnings };
   }
-  // The day before the last anniversary, counted back from the day before the start: a
-  // term from 29 February ends on the 28th, where the anniversary would clamp to it.
-  const lastDay = addYears(addDays(record.effectiveDate, -1), MAX_COVER_YEARS);
+  const lastDay = addDays(anniversary(record.effectiveDate, MAX_COVER_YEARS), -1);
   errors.require(
     record.expiryDate <= lastDay,
     'expiryDate',

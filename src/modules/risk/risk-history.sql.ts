@@ -44,8 +44,8 @@ const LOWEST_NCD = NCD_TABLE[0].level;
 const HIGHEST_NCD = NCD_TABLE[NCD_TABLE.length - 1].level;
 
 /**
- * Days between one auto policy's expiry and the next one's start beyond which cover has
- * lapsed (脱保): the claim-free years of the NCD count from the cover that followed.
+ * Days without auto cover beyond which it has lapsed (脱保): the claim-free years of the NCD
+ * count from the cover that followed (LAPSED).
  */
 export const NCD_LAPSE_DAYS = 90;
 
