@@ -149,10 +149,14 @@ async function start(config: Config, opened: Opened): Promise<void> {
         ownSignals: true,
         // Without its database the hub only fails requests: it stops, so that whatever
         // started it sees it stop, and a start makes both again.
-        onExit: (how) => {
-          logger.error('the embedded PostgreSQL stopped unexpectedly', { how });
-          if (serving) void shutdown('embedded PostgreSQL stopped', true);
-        },
+        // A Ctrl-C reaches the server too (one process group), which may stop before the
+        // hub hears its own SIGINT: a stop asked for within a moment is that, not a death.
+        onExit: (how) =>
+          setTimeout(() => {
+            if (requested || stopping) return;
+            logger.error('the embedded PostgreSQL stopped unexpectedly', { how });
+            if (serving) void shutdown('embedded PostgreSQL stopped', true);
+          }, 1_000).unref(),
       },
     ),
     (d) => (opened.database = d),

@@ -118,28 +118,47 @@ describe('the hub as a process', () => {
     }
   }, 90_000);
 
-  it('stops with exit code 1 when its embedded PostgreSQL dies, where it would have failed every request', async () => {
+  /** The hub on an embedded PostgreSQL of its own; `act` is given the server's process id. */
+  async function onEmbeddedPostgres(
+    act: (hub: ReturnType<typeof run>, pg: number) => Promise<void>,
+  ) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cif-hub-embedded-'));
     // The embedded server runs as an OS user of its own when the tests run as root.
     fs.chmodSync(dataDir, 0o755);
     const env = { ...hubEnv('', await freePort()), DATA_DIR: dataDir };
-    const process_ = run('src/main.ts', { ...env, EMBEDDED_PG_PORT: String(await freePort()) });
+    const hub_ = run('src/main.ts', { ...env, EMBEDDED_PG_PORT: String(await freePort()) });
     try {
-      await process_.printed(/is ready at/, 120_000);
+      await hub_.printed(/Press Ctrl-C to stop/, 120_000);
       // The server's postmaster.pid names it on its first line.
       const pid = Number(
         fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
       );
-      process.kill(pid, 'SIGKILL');
-      const { code } = await process_.exited;
-      expect(code).toBe(1);
-      expect(process_.output()).toContain(
-        '"how":"signal SIGKILL","message":"the embedded PostgreSQL stopped unexpectedly"',
-      );
+      await act(hub_, pid);
     } finally {
-      if (process_.child.exitCode === null) process_.child.kill('SIGKILL');
+      if (hub_.child.exitCode === null) hub_.child.kill('SIGKILL');
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  }
+
+  it('stops with exit code 1 when its embedded PostgreSQL dies, where it would have failed every request', async () => {
+    await onEmbeddedPostgres(async (hub_, pg) => {
+      process.kill(pg, 'SIGKILL');
+      expect((await hub_.exited).code).toBe(1);
+      expect(hub_.output()).toContain(
+        '"how":"signal SIGKILL","message":"the embedded PostgreSQL stopped unexpectedly"',
+      );
+    });
+  }, 180_000);
+
+  it('stops cleanly on a Ctrl-C, which its embedded PostgreSQL hears first', async () => {
+    await onEmbeddedPostgres(async (hub_, pg) => {
+      // A terminal's Ctrl-C signals the whole process group, the server before the hub here.
+      process.kill(pg, 'SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      hub_.child.kill('SIGINT');
+      expect((await hub_.exited).code).toBe(0);
+      expect(hub_.output()).not.toContain('stopped unexpectedly');
+    });
   }, 180_000);
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
