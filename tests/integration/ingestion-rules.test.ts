@@ -619,6 +619,14 @@ describe('ingestion records one by one', () => {
         { name: '王小改', marketing_consent: false, consent_at: day(1) },
         { name: expect.any(String), marketing_consent: true, consent_at: day(1) },
       ]);
+      // A record without the field says nothing: the consent stays.
+      const [silent] = await send([
+        customerRecord(consented, { name: '王小默', marketingConsent: undefined }),
+      ]);
+      expect([silent!.status, silent!.warnings]).toEqual(['UPDATED', []]);
+      expect(
+        await hub.sql(`select marketing_consent, consent_at from customer where id = $1`, [b!.id]),
+      ).toEqual([{ marketing_consent: true, consent_at: day(1) }]);
       // A later word is taken, without a warning.
       const [later] = await send([
         customerRecord(optedOut, { name: '王小改', marketingConsent: consent(true, 0) }),

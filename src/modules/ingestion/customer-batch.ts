@@ -1306,15 +1306,18 @@ export const UNKNOWN_BRANCH: RecordError = {
 
 /**
  * Consent is the customer's latest word: a record that brings an older one than its source
- * gave before (a message replayed, an export taken before the opt-out) does not bring back a
- * withdrawn consent, or withdraw a newer one. The rest of the record is taken, and the
- * caller told.
+ * gave before (a message replayed, an export taken before the opt-out), or none, does not
+ * bring back a withdrawn consent, or withdraw a newer one. The rest of the record is taken,
+ * and the caller told of an older consent.
  */
 function withLaterConsent(
   record: PreparedCustomer,
   stored: PreparedCustomer['consent'],
 ): PreparedCustomer {
-  if (!stored || !record.consent || record.consent.at >= stored.at) return record;
+  if (!stored || (record.consent && record.consent.at >= stored.at)) return record;
+  // A record that says nothing of consent (an export without the field) withdraws none, and
+  // gives none back: the word it held stays.
+  if (!record.consent) return { ...record, consent: stored };
   return {
     ...record,
     consent: stored,
