@@ -634,6 +634,39 @@ describe('ingestion records one by one', () => {
       expect([later!.status, later!.warnings]).toEqual(['UPDATED', []]);
     });
 
+    it('keep the latest check of a contact when a source resends a record with an older one, or none', async () => {
+      const now = hub.clock.now().getTime();
+      const at = (days: number) => new Date(now - days * 86_400_000).toISOString();
+      const n = nextNumber();
+      const mobile_ = (check: Record<string, unknown>) => ({
+        contactPoints: [{ kind: 'MOBILE', value: mobile(n), ...check }],
+      });
+      const send = async (name: string, check: Record<string, unknown>) =>
+        outcomesOf(
+          await hub.gql(INGEST_CUSTOMERS, {
+            records: [customerRecord(n, { name, ...mobile_(check) })],
+          }),
+        )[0]!;
+      const sms = { verificationStatus: 'VERIFIED', verificationMethod: 'SMS' };
+      const { id } = await send('郑一', { ...sms, verifiedAt: at(1) });
+      const status = async () =>
+        (
+          await hub.sql<{ verification_status: string }>(
+            `select verification_status from contact_point where customer_id = $1 and kind = 'MOBILE'`,
+            [id],
+          )
+        ).map((r) => r.verification_status);
+      // Last month's snapshot, replayed: the text message of yesterday stands.
+      await send('郑二', {});
+      expect(await status()).toEqual(['VERIFIED']);
+      // A failed call-back older than it does not undo it; a later one does.
+      const failed = { verificationStatus: 'FAILED', verificationMethod: 'CALL_BACK' };
+      await send('郑三', { ...failed, verifiedAt: at(2) });
+      expect(await status()).toEqual(['VERIFIED']);
+      await send('郑四', { ...failed, verifiedAt: at(0) });
+      expect(await status()).toEqual(['FAILED']);
+    });
+
     it('reject a policy period of a day no policy had, or longer than any policy runs', async () => {
       const [{ n, cifNo }] = await customers(1);
       const today = hub.clock.today();

@@ -1005,8 +1005,12 @@ export class CustomerBatch {
        on conflict (source_record_id, kind, value_hash) do update set
          value_cipher = excluded.value_cipher, value_masked = excluded.value_masked,
          body_hash = excluded.body_hash, checksum_exception = excluded.checksum_exception,
-         verification_status = excluded.verification_status,
-         verification_method = excluded.verification_method, verified_at = excluded.verified_at
+         verification_status = case when ${KEEPS_VERIFICATION} then si.verification_status
+           else excluded.verification_status end,
+         verification_method = case when ${KEEPS_VERIFICATION} then si.verification_method
+           else excluded.verification_method end,
+         verified_at = case when ${KEEPS_VERIFICATION} then si.verified_at
+           else excluded.verified_at end
        where (si.value_masked, si.body_hash, si.checksum_exception, si.verification_status,
               si.verification_method, si.verified_at)
          is distinct from
@@ -1303,6 +1307,14 @@ export const UNKNOWN_BRANCH: RecordError = {
   rule: 'UNKNOWN_BRANCH',
   message: 'no branch has this code',
 };
+
+/**
+ * A value's verification as its source record held it stands against a resend that reports
+ * an older one, or none (a snapshot taken before the text message, replayed): a check is a
+ * dated event, and the latest one any message reported is the one the record says.
+ */
+const KEEPS_VERIFICATION = `(si.verified_at is not null
+  and (excluded.verified_at is null or excluded.verified_at < si.verified_at))`;
 
 /**
  * Consent is the customer's latest word: a record that brings an older one than its source
