@@ -554,6 +554,14 @@ describe('ingestion from source systems', () => {
     expect(warned(await hub.gql(ingest, { records: records.slice(0, 1) }))).toEqual([
       ['UNCHANGED', ['status STATUS_PERIOD']],
     ]);
+    // Cancelled, then in force again: a reinstatement or a late older message, told.
+    const running = records[3]!;
+    expect(
+      warned(await hub.gql(ingest, { records: [{ ...running, status: 'CANCELLED' }] })),
+    ).toEqual([['UPDATED', []]]);
+    expect(warned(await hub.gql(ingest, { records: [running] }))).toEqual([
+      ['UPDATED', ['status CANCELLATION_DROPPED']],
+    ]);
   });
 
   it("keeps a claim's status and stages in agreement, and tells the caller of a stage dropped or a claim left outside its policy's period", async () => {
@@ -640,11 +648,30 @@ describe('ingestion from source systems', () => {
         'approvedAt STAGE_DROPPED',
         'assessedAt STAGE_DROPPED',
         'closedAt STAGE_DROPPED',
+        'paidAmount STAGE_DROPPED',
         'paidAt STAGE_DROPPED',
         'registeredAt STAGE_DROPPED',
         'surveyedAt STAGE_DROPPED',
       ],
     ]);
+    // Withdrawn, then the older message of its registration; paid, then an older payment.
+    const other = (overrides: Record<string, unknown>) =>
+      claimRecord(n + 1_000_000, policyNo, overrides);
+    expect(await sent(other({ status: 'WITHDRAWN' }))).toEqual(['CREATED', []]);
+    expect(await sent(other({ status: 'SURVEYED' }))).toEqual([
+      'UPDATED',
+      ['status STAGE_DROPPED'],
+    ]);
+    const payment = (amount: string, day: string) =>
+      other({
+        status: 'PAID',
+        assessedAt: at('12'),
+        approvedAt: at('13'),
+        paidAt: at(day),
+        paidAmount: amount,
+      });
+    expect(await sent(payment('3000.00', '20'))).toEqual(['UPDATED', []]);
+    expect(await sent(payment('1000.00', '14'))).toEqual(['UPDATED', ['paidAmount STAGE_DROPPED']]);
 
     // Its policy's period corrected to end before the accident: the claim stays, and a
     // retry of it is still a retry.

@@ -179,13 +179,7 @@ export async function ingestClaim(
   // A stage the stored claim had reached and the record drops: a claim reopened, or a
   // message older than the one stored arriving late. The source's word is kept; the caller
   // is told, since payments and closures go with it.
-  const warnings: RecordError[] = existing
-    ? STAGES.filter((stage) => existing[stage] && !record[stage]).map((stage) => ({
-        field: stage,
-        rule: 'STAGE_DROPPED',
-        message: 'the stored claim had reached this stage, and this record has not',
-      }))
-    : [];
+  const warnings: RecordError[] = existing ? claimRolledBack(existing, values) : [];
   const claim = existing ? em.assign(existing, values) : em.create(Claim, values);
   await em.flush();
   return {
@@ -228,4 +222,44 @@ function checkStatus(errors: RecordErrors, record: ClaimRecordInput): void {
     'STATUS_STAGE',
     'a PAID claim has paid something',
   );
+}
+
+/** Claims ended without reaching a closing: a record naming them open again reopens them. */
+const ENDED_UNCLOSED: ClaimStatus[] = [ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN];
+
+/**
+ * What a record takes back of the stored claim: a stage it had reached and the record drops,
+ * a rejection or withdrawal the record reopens, a payment it lowers. A claim reopened, or a
+ * message older than the one stored arriving late: the source's word is kept, and the caller
+ * told, since payments, closures and the loss ratio go with it.
+ */
+function claimRolledBack(
+  stored: Claim,
+  values: Pick<Claim, (typeof STAGES)[number] | 'status' | 'paidAmount'>,
+): RecordError[] {
+  return [
+    ...STAGES.filter((stage) => stored[stage] && !values[stage]).map((stage) => ({
+      field: stage,
+      rule: 'STAGE_DROPPED',
+      message: 'the stored claim had reached this stage, and this record has not',
+    })),
+    ...(ENDED_UNCLOSED.includes(stored.status) && !ENDED_UNCLOSED.includes(values.status)
+      ? [
+          {
+            field: 'status',
+            rule: 'STAGE_DROPPED',
+            message: `the stored claim was ${stored.status}, and this record reopens it`,
+          },
+        ]
+      : []),
+    ...(Number(values.paidAmount) < Number(stored.paidAmount)
+      ? [
+          {
+            field: 'paidAmount',
+            rule: 'STAGE_DROPPED',
+            message: `the stored claim had paid ${stored.paidAmount}, and this record less`,
+          },
+        ]
+      : []),
+  ];
 }

@@ -229,6 +229,17 @@ export async function ingestPolicy(
   );
   errors.throwIfAny();
   if (existing) warnings.push(...(await claimsOutside(em, clock, existing, record)));
+  // A cancellation is no status a policy leaves by itself: a record naming it otherwise is a
+  // reinstatement, or a message older than the cancellation arriving late. The source's word
+  // is kept (policies carry no time to tell which), and the caller told: premium, tenure and
+  // the tier go with it.
+  if (existing?.status === PolicyStatus.CANCELLED && record.status !== PolicyStatus.CANCELLED) {
+    warnings.push({
+      field: 'status',
+      rule: 'CANCELLATION_DROPPED',
+      message: `the stored policy was CANCELLED, and this record makes it ${record.status}`,
+    });
+  }
 
   let vehicleEntity: Vehicle | undefined;
   if (vehicle && record.vehicle) {
