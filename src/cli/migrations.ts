@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { migrateExisting } from '../db/migrate';
 import { ormOptions } from '../db/orm.config';
+import { unreachableDatabase } from '../db/unreachable';
 import { withDatabase } from './with-database';
 import { runCommand } from './run';
 
@@ -13,12 +14,16 @@ async function main(command: string | undefined): Promise<number> {
   if (command === 'up') {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('migrations.ts up needs DATABASE_URL');
-    const orm = await MikroORM.init(ormOptions(url, 1));
     try {
-      await migrateExisting(orm);
-      return 0;
-    } finally {
-      await orm.close();
+      const orm = await MikroORM.init(ormOptions(url, 1));
+      try {
+        await migrateExisting(orm);
+        return 0;
+      } finally {
+        await orm.close();
+      }
+    } catch (error) {
+      throw unreachableDatabase(error, url, 'DATABASE_URL');
     }
   }
   return withDatabase(async (url) => {

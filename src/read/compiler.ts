@@ -88,25 +88,22 @@ interface ResolvedType {
 /** An argument as errors name it: under its field's path, or alone (an export's query). */
 const argumentPath = (path: string, argument: string) => (path ? `${path}.${argument}` : argument);
 
-/** Refusals already named under their field's path, which the fields above leave as they are. */
-const PLACED = new WeakSet<object>();
-
 /**
  * A refusal of one of `field`'s own arguments (`asOf`, `stage`, `filter.actions`), which the
  * field's source names bare, named under the field's path as the compiler names `first` and
  * `after` (`customer.lastYearEnd.asOf`): a query may give the argument to several aliases.
  */
 function placed(error: unknown, field: GraphQLField<unknown, unknown>, path: string): unknown {
-  if (!(error instanceof BadUserInputError) || PLACED.has(error)) return error;
+  if (!(error instanceof BadUserInputError)) return error;
   const named = String(error.extensions.field ?? '');
+  // Named under this field's path already: by the compiler (`first`), or by a field inside.
+  if (named.startsWith(`${path}.`)) return error;
   const argument = named.split(/[.[]/)[0];
   if (!field.args.some((a) => a.name === argument)) return error;
-  const moved = new BadUserInputError(error.message, {
+  return new BadUserInputError(error.message, {
     field: argumentPath(path, named),
     rule: String(error.extensions.rule),
   });
-  PLACED.add(moved);
-  return moved;
 }
 
 export class ReadCompiler {

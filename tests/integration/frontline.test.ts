@@ -201,6 +201,17 @@ describe('the front-line profile', () => {
         rule: 'EMPTY_LIST',
       });
     }
+    // An alias that is also an argument's name is named once.
+    const aliased = await hub.gql(
+      `{ first: customer(by: { cifNo: "${cifs[1]}" }) { policies(first: 1000) { totalCount } } }`,
+      {},
+      Role.FRONTLINE,
+    );
+    expect(aliased.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'first.policies.first',
+      rule: 'PAGE_SIZE',
+    });
     // And the administrators' lists.
     for (const [query, argument] of [
       ['{ auditEvents(filter: { actions: [] }) { totalCount } }', 'filter.actions'],

@@ -29,6 +29,12 @@ const REQUIRED: Record<string, string[]> = {
   'Mutation.activateRuleSetVersion': ['id: "00000000-0000-4000-8000-000000000000"'],
 };
 
+/** Fields asked of a record that is not there, which refuse the same whatever the argument. */
+const ANSWERED_REFUSED: Record<string, string> = {
+  'Query.validateRuleSetVersion': 'NOT_FOUND',
+  'Mutation.activateRuleSetVersion': 'NOT_FOUND',
+};
+
 describe('an optional argument given as null', () => {
   let hub: TestHub;
   let values: { cifNo: string; vin: string };
@@ -64,6 +70,11 @@ describe('an optional argument given as null', () => {
           };
           const withNull = await hub.gql(query(required, `${argument.name}: null`), {}, Role.ADMIN);
           const without = await hub.gql(query(required), {}, Role.ADMIN);
+          // Answered, so that null is asked of a field that runs: not refused for another reason.
+          expect([where, without.errors?.[0]?.extensions?.code]).toEqual([
+            where,
+            ANSWERED_REFUSED[`${type.name}.${field.name}`],
+          ]);
           expect([where, withNull]).toEqual([where, without]);
           expect([where, JSON.stringify(withNull)]).not.toEqual([
             where,

@@ -80,6 +80,8 @@ export class ApiKeyService {
       branch,
       keyHash: hashApiKey(key),
       createdBy: actorName(actor),
+      createdAt: audit.now(),
+      updatedAt: audit.now(),
     });
     this.change(audit, actor, apiKey, 'CREATED');
     await this.em.flush();

@@ -69,6 +69,9 @@ function resealJournal(value: unknown, reseal: (cipher: string) => string): unkn
   );
 }
 
+/** Passes a run makes at most, should writers keep bringing stale rows back. */
+const MAX_PASSES = 5;
+
 /** Rows per transaction unless configured (PII_ROTATION_BATCH_SIZE). */
 export const DEFAULT_ROTATION_BATCH_SIZE = 1000;
 export const MAX_ROTATION_BATCH_SIZE = 100_000;
@@ -150,8 +153,26 @@ export class PiiRotation {
     ];
   }
 
-  /** `legacyOnly`: only seal plain values, leaving other keys' values as they are. */
+  /**
+   * `legacyOnly`: only seal plain values, leaving other keys' values as they are. Passes over
+   * the tables until one finds nothing left: an unmerge or a merge beside a pass brings rows
+   * between tables and journals, perhaps into one a pass has done already.
+   */
   async run(options: {
+    batchSize: number;
+    legacyOnly?: boolean;
+    onBatch?: (batch: RotationBatch) => void;
+  }): Promise<{ table: string; rows: number }[]> {
+    const totals = new Map<string, number>();
+    for (let passes = 0; passes < MAX_PASSES; passes++) {
+      const pass = await this.pass(options);
+      for (const { table, rows } of pass) totals.set(table, (totals.get(table) ?? 0) + rows);
+      if (pass.every((t) => t.rows === 0)) break;
+    }
+    return [...totals].map(([table, rows]) => ({ table, rows }));
+  }
+
+  private async pass(options: {
     batchSize: number;
     legacyOnly?: boolean;
     onBatch?: (batch: RotationBatch) => void;

@@ -53,9 +53,10 @@ export async function recordDecisions(
          as d(n int, x uuid, y uuid, verdict text, decided_by text, reason text)),
      pair as (select n, least(x, y) as a, greatest(x, y) as b, verdict, decided_by, reason from asked),
      prior as (select d.* from match_decision d join pair p on d.record_a_id = p.a and d.record_b_id = p.b),
-     saved as (insert into match_decision (id, record_a_id, record_b_id, verdict, decided_by, decided_at, reason, documents)
-       select gen_random_uuid(), a, b, verdict, decided_by, ?::timestamptz, reason,
-         ${documentsHeldSql('a', 'b')} from pair
+     saved as (insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id,
+         verdict, decided_by, decided_at, reason, documents)
+       select gen_random_uuid(), c.at, c.at, a, b, verdict, decided_by, c.at, reason,
+         ${documentsHeldSql('a', 'b')} from pair, (select ?::timestamptz as at) c
        on conflict (record_a_id, record_b_id) do update set verdict = excluded.verdict,
          decided_by = excluded.decided_by, decided_at = excluded.decided_at,
          reason = excluded.reason, documents = excluded.documents, updated_at = excluded.decided_at

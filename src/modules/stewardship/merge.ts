@@ -1262,7 +1262,8 @@ export async function unmergeCustomers(
         ...(holder !== survivor && { heldBy: holder }),
         ...(emptied && { emptiedMergedBy: emptied }),
         restored,
-        // The rows the merge moved and removed, by key, as the merge's entry names them.
+        // The rows the merge journaled, by key, as the merge's entry names them: `restored`
+        // says how many of each went back (a row its source re-sent since stays as sent).
         changed: rowKeys(journal.changed),
         removed: rowKeys(journal.removed),
         followed,

@@ -180,7 +180,7 @@ export class TrustedDocuments {
     const hash = documentHash(document);
     // A label for people, shown in lists and kept in the audit log: free text's rules, a
     // mobile or an ID number in it masked.
-    const name = (options.name && freeText(options.name, 'input.name', false)) ?? null;
+    const name = options.name ? (freeText(options.name, 'input.name', false) ?? null) : null;
     this.cache.delete(hash);
     const created = await this.pool.query<TrustedDocumentRecord>(
       `insert into trusted_document (hash, document, name, registered_by) values ($1, $2, $3, $4)
