@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { ContactKind, IdentityDocumentType } from './customer.enums';
 import type { PiiSealer } from './pii-sealer';
 
@@ -194,20 +194,24 @@ export class PiiRotation {
         `select count(*)::int as total from ${t.table} where ${pending}`,
         key,
       );
-      let done = 0;
-      let after = FIRST_ID[t.id];
-      for (;;) {
-        const client = await this.pool.connect();
-        let rows: { id: string; kind: SealedKind; cipher: string | null; legacy: string | null }[];
-        try {
-          await client.query('begin');
+      const done = await this.inBatches(
+        t.table,
+        total,
+        FIRST_ID[t.id],
+        options,
+        async (client, after) => {
           const n = key.length;
-          ({ rows } = await client.query(
+          const { rows } = await client.query<{
+            id: string;
+            kind: SealedKind;
+            cipher: string | null;
+            legacy: string | null;
+          }>(
             `select id, ${t.kind} as kind, ${t.cipher} as cipher, ${t.legacy ?? 'null'} as legacy
-             from ${t.table} where id > $${n + 1}::${t.id} and ${pending}
-             order by id limit $${n + 2}::int for update`,
+           from ${t.table} where id > $${n + 1}::${t.id} and ${pending}
+           order by id limit $${n + 2}::int for update`,
             [...key, after, options.batchSize],
-          ));
+          );
           // A legacy value is masked now too; a rotated one keeps its mask, as its value.
           const sealed = rows.map((row) =>
             row.legacy === null
@@ -216,25 +220,15 @@ export class PiiRotation {
           );
           await client.query(
             `update ${t.table} t set ${t.cipher} = u.cipher,
-               ${t.masked} = coalesce(u.masked, t.${t.masked})
-               ${t.legacy ? `, ${t.legacy} = null` : ''}
-             from unnest($1::${t.id}[], $2::text[], $3::text[]) as u(id, cipher, masked)
-             where t.id = u.id`,
+             ${t.masked} = coalesce(u.masked, t.${t.masked})
+             ${t.legacy ? `, ${t.legacy} = null` : ''}
+           from unnest($1::${t.id}[], $2::text[], $3::text[]) as u(id, cipher, masked)
+           where t.id = u.id`,
             [rows.map((r) => r.id), sealed.map((s) => s.cipher), sealed.map((s) => s.masked)],
           );
-          await client.query('commit');
-        } catch (error) {
-          await client.query('rollback').catch(() => undefined);
-          throw error;
-        } finally {
-          client.release();
-        }
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1].id;
-        done += rows.length;
-        options.onBatch?.({ table: t.table, done, total });
-        if (rows.length < options.batchSize) break;
-      }
+          return rows.map((r) => r.id);
+        },
+      );
       totals.push({ table: t.table, rows: done });
     }
     if (!options.legacyOnly) totals.push({ table: JOURNALS, rows: await this.journals(options) });
@@ -258,26 +252,40 @@ export class PiiRotation {
     );
     const reseal = (value: string) =>
       value.split('.')[1] === cipher.activeKeyId ? value : cipher.encrypt(cipher.decrypt(value));
+    return this.inBatches(JOURNALS, total, FIRST_ID.uuid, options, async (client, after) => {
+      const { rows } = await client.query<{ id: string; journal: unknown }>(
+        `select id, journal from ${JOURNALS} where id > $3::uuid and ${pending}
+         order by id limit $4::int for update`,
+        [...key, after, options.batchSize],
+      );
+      await client.query(
+        `update ${JOURNALS} t set journal = u.journal
+         from unnest($1::uuid[], $2::jsonb[]) as u(id, journal) where t.id = u.id`,
+        [rows.map((r) => r.id), rows.map((r) => JSON.stringify(resealJournal(r.journal, reseal)))],
+      );
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /**
+   * Runs `batch` in one transaction after another, each from the id after the last one it
+   * returned, until one returns fewer than `batchSize` ids; the count of ids in all.
+   */
+  private async inBatches(
+    table: string,
+    total: number,
+    first: string,
+    options: { batchSize: number; onBatch?: (batch: RotationBatch) => void },
+    batch: (client: PoolClient, after: string) => Promise<string[]>,
+  ): Promise<number> {
     let done = 0;
-    let after = FIRST_ID.uuid;
+    let after = first;
     for (;;) {
       const client = await this.pool.connect();
-      let rows: { id: string; journal: unknown }[];
+      let ids: string[];
       try {
         await client.query('begin');
-        ({ rows } = await client.query(
-          `select id, journal from ${JOURNALS} where id > $3::uuid and ${pending}
-           order by id limit $4::int for update`,
-          [...key, after, options.batchSize],
-        ));
-        await client.query(
-          `update ${JOURNALS} t set journal = u.journal
-           from unnest($1::uuid[], $2::jsonb[]) as u(id, journal) where t.id = u.id`,
-          [
-            rows.map((r) => r.id),
-            rows.map((r) => JSON.stringify(resealJournal(r.journal, reseal))),
-          ],
-        );
+        ids = await batch(client, after);
         await client.query('commit');
       } catch (error) {
         await client.query('rollback').catch(() => undefined);
@@ -285,11 +293,11 @@ export class PiiRotation {
       } finally {
         client.release();
       }
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1].id;
-      done += rows.length;
-      options.onBatch?.({ table: JOURNALS, done, total });
-      if (rows.length < options.batchSize) break;
+      if (ids.length === 0) break;
+      after = ids[ids.length - 1]!;
+      done += ids.length;
+      options.onBatch?.({ table, done, total });
+      if (ids.length < options.batchSize) break;
     }
     return done;
   }
