@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
-import { ConfigError, parseConfig } from '../config/config';
+import { parseConfig } from '../config/config';
 import { ApiKeyService, type ApiKeySummary } from '../modules/api-key/api-key.service';
 import { AuditLog, commandLineActor } from '../modules/audit/audit-log';
 import { SourceSystem } from '../modules/customer/customer.enums';
@@ -96,7 +96,6 @@ async function main(argv: string[]): Promise<number> {
 runCommand(() => main(process.argv.slice(2)), {
   usage: USAGE,
   known: [
-    [ConfigError, 2],
     // Refusals of the service (an unknown or closed branch, no such key) name the rule.
     [GraphQLError, 1],
   ],

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../config/config';
+import { parseConfig } from '../config/config';
 import {
   BranchFileError,
   formatOfFile,
@@ -94,8 +94,5 @@ async function main(argv: string[]): Promise<number> {
 runCommand(() => main(process.argv.slice(2)), {
   dryRun: true,
   usage: USAGE,
-  known: [
-    [BranchFileError, 2],
-    [ConfigError, 2],
-  ],
+  known: [[BranchFileError, 2]],
 });

@@ -70,4 +70,4 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
-runCommand(() => main(process.argv.slice(2)), { usage: USAGE, known: [[ConfigError, 1]] });
+runCommand(() => main(process.argv.slice(2)), { usage: USAGE });

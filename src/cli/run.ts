@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/config';
 import { EmbeddedPostgresError } from '../db/embedded-postgres';
 import { MissingDatabaseError, PendingMigrationsError } from '../db/migrate';
 import { UnreachableDatabaseError } from '../db/unreachable';
@@ -10,7 +11,8 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 /**
  * Runs a command's `main` and exits with the code it resolves to. A UsageError prints its
  * message and `usage` (exit 2); an error of a `known` class prints only its message, with
- * that class's exit code, as does an embedded PostgreSQL that cannot be used (exit 1);
+ * that class's exit code, as do a setting the command cannot use and an embedded PostgreSQL
+ * that cannot be used (exit 1);
  * anything else prints whole (exit 1).
  */
 export function runCommand(
@@ -40,6 +42,7 @@ export function runCommand(
       }
       const known = [
         ...(options.known ?? []),
+        [ConfigError, 1] as const,
         [EmbeddedPostgresError, 1] as const,
         [MissingDatabaseError, 1] as const,
         [PendingMigrationsError, 1] as const,

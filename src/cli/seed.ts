@@ -7,7 +7,7 @@ import {
   seedDemoData,
   SeedRefusedError,
 } from '../../seeds/demo-data';
-import { ConfigError, parseConfig } from '../config/config';
+import { parseConfig } from '../config/config';
 import { resolveSecrets } from '../config/secrets';
 import { PiiCipher } from '../modules/customer/pii-cipher';
 import { openDatabase } from '../db/database';
@@ -108,8 +108,5 @@ async function main(args: string[]): Promise<number> {
 
 runCommand(() => main(process.argv.slice(2)), {
   usage: USAGE,
-  known: [
-    [ConfigError, 1],
-    [SeedRefusedError, 1],
-  ],
+  known: [[SeedRefusedError, 1]],
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, parseConfig } from '../config/config';
+import { parseConfig } from '../config/config';
 import { openDatabase } from '../db/database';
 import { unreachableDatabase } from '../db/unreachable';
 import { createPool } from '../db/pg';
@@ -48,5 +48,4 @@ async function main(argv: string[]): Promise<number> {
 
 runCommand(() => main(process.argv.slice(2)), {
   usage: 'usage: npm run tiers:recompute',
-  known: [[ConfigError, 1]],
 });

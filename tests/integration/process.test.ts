@@ -311,6 +311,27 @@ describe('the hub as a process', () => {
     }
   }, 60_000);
 
+  it('says in one line which setting a command cannot use, and exits 1', async () => {
+    for (const [script, args] of [
+      ['src/cli/tiers.ts', []],
+      ['src/cli/seed.ts', []],
+      ['src/cli/pii-rotate.ts', []],
+      ['src/cli/api-keys.ts', ['list']],
+      ['src/cli/branches.ts', ['examples/branches.csv']],
+    ] as const) {
+      const command = run(
+        script,
+        { ...TEST_SECRETS_ENV, DATABASE_URL: hub.databaseUrl, DB_POOL_SIZE: 'many' },
+        [...args],
+      );
+      expect([script, (await command.exited).code]).toEqual([script, 1]);
+      expect([script, command.output().trim()]).toEqual([
+        script,
+        'Invalid configuration:\n  - DB_POOL_SIZE must be an integer from 1 to 200, got "many"',
+      ]);
+    }
+  }, 60_000);
+
   it('recomputes every tier when a full recompute killed midway is run again', async () => {
     await insertPortfolio(hub, 200, nextNumber() * 1000);
     const env = { DATABASE_URL: hub.databaseUrl, TIER_CHUNK_SIZE: '10' };
