@@ -183,7 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       maxPrepared: config.preparedStatementsPerConnection ?? DEFAULT_PREPARED_STATEMENTS,
       timer: () => metrics.querySeconds.startTimer({ pool: 'read' }),
     }),
-    trustedDocuments: new TrustedDocuments(pool, schema, graphqlLimits, {
+    trustedDocuments: new TrustedDocuments(pool, schema, graphqlLimits, clock, {
       roles: config.trustedDocumentRoles ?? (production ? PRODUCTION_TRUSTED_DOCUMENT_ROLES : []),
     }),
     matching: config.matching ?? DEFAULT_MATCH_SETTINGS,

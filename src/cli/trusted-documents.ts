@@ -49,7 +49,9 @@ async function main(argv: string[]): Promise<number> {
     async ({ url, clock }) => {
       const pool = createPool(url, 1, clock.zone);
       try {
-        const documents = new TrustedDocuments(pool, schema, config.graphqlLimits, { roles: [] });
+        const documents = new TrustedDocuments(pool, schema, config.graphqlLimits, clock, {
+          roles: [],
+        });
         const counts: Record<RegisterOutcome | 'REJECTED', number> = {
           CREATED: 0,
           UNCHANGED: 0,

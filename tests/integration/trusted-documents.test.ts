@@ -93,6 +93,28 @@ describe('trusted documents, in production (front line and source systems restri
     ]);
   });
 
+  it('dates registrations and revocations by the hub’s clock', async () => {
+    const document = ownDocument();
+    const now = Date.now();
+    const at = (days: number) => new Date(now - days * 86_400_000).toISOString();
+    try {
+      hub.clock.set(at(30));
+      const first = await hub.gql(REGISTER, { input: { document } });
+      expect(first.data!.registerTrustedDocument.trustedDocument.registeredAt).toBe(at(30));
+      hub.clock.set(at(20));
+      const revoked = await hub.gql(REVOKE, { hash: sha256(document) });
+      expect(revoked.data!.revokeTrustedDocument.revokedAt).toBe(at(20));
+      hub.clock.set(at(10));
+      const restored = await hub.gql(REGISTER, { input: { document } });
+      expect(restored.data!.registerTrustedDocument).toMatchObject({
+        outcome: 'REACTIVATED',
+        trustedDocument: { registeredAt: at(10), revokedAt: null },
+      });
+    } finally {
+      hub.clock.set(undefined);
+    }
+  });
+
   it('runs a registered document named by hash for a restricted role, in either wire format', async () => {
     const hash = await registered();
     const apq = await send(hub, Role.FRONTLINE, byHash(hash, { variables: { first: 2 } }));

@@ -13,6 +13,7 @@ import {
 import { AuditAction } from '../audit/audit-event.entity';
 import type { AuditEntry } from '../audit/audit-log';
 import { freeText } from '../ingestion/field-rules';
+import type { BusinessClock } from '../../time/clock';
 
 /** What a request asks to run: a document by hash, its own text, or both. */
 export interface RequestedDocument {
@@ -89,6 +90,7 @@ export class TrustedDocuments {
     private readonly pool: Pool,
     private readonly schema: GraphQLSchema,
     private readonly limits: GraphQLLimits,
+    private readonly clock: BusinessClock,
     options: { roles: readonly Role[]; cacheMs?: number },
   ) {
     this.roles = new Set(options.roles);
@@ -183,16 +185,17 @@ export class TrustedDocuments {
     const name = options.name ? (freeText(options.name, 'input.name', false) ?? null) : null;
     this.cache.delete(hash);
     const created = await this.pool.query<TrustedDocumentRecord>(
-      `insert into trusted_document (hash, document, name, registered_by) values ($1, $2, $3, $4)
+      `insert into trusted_document (hash, document, name, registered_by, registered_at)
+       values ($1, $2, $3, $4, $5)
        on conflict (hash) do nothing returning ${COLUMNS}`,
-      [hash, document, name, options.by],
+      [hash, document, name, options.by, this.clock.now()],
     );
     if (created.rows[0]) return { record: created.rows[0], outcome: 'CREATED' };
     const restored = await this.pool.query<TrustedDocumentRecord>(
       `update trusted_document set revoked_at = null, revoked_by = null, registered_by = $2,
-         registered_at = now(), name = coalesce($3, name)
+         registered_at = $4, name = coalesce($3, name)
        where hash = $1 and revoked_at is not null returning ${COLUMNS}`,
-      [hash, options.by, name],
+      [hash, options.by, name, this.clock.now()],
     );
     if (restored.rows[0]) return { record: restored.rows[0], outcome: 'REACTIVATED' };
     const kept = await this.pool.query<TrustedDocumentRecord>(
@@ -206,10 +209,10 @@ export class TrustedDocuments {
   async revoke(hash: string, by: string): Promise<TrustedDocumentRecord | undefined> {
     this.cache.delete(hash);
     const { rows } = await this.pool.query<TrustedDocumentRecord>(
-      `update trusted_document set revoked_at = coalesce(revoked_at, now()),
+      `update trusted_document set revoked_at = coalesce(revoked_at, $3),
          revoked_by = coalesce(revoked_by, $2)
        where hash = $1 returning ${COLUMNS}`,
-      [hash, by],
+      [hash, by, this.clock.now()],
     );
     return rows[0];
   }
