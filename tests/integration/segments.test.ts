@@ -226,6 +226,8 @@ describe('marketing segments by tier, on the demo data', () => {
     // A retired version whose worst tier, RED, the active rules renamed WATCH: three customers
     // moved from RED to GOLD (under the active rules), one from GOLD to RED (under the old),
     // and one RED re-issued as WATCH by the rename, which is no move.
+    // One instant for the moves and their undoing: a slow run must not leave them behind.
+    const now = hub.clock.now();
     const [{ id: retired }] = await hub.sql<{ id: string }>(
       `insert into rule_set_version (id, kind, version, status, document, note, created_by,
          activated_at, retired_at)
@@ -235,7 +237,7 @@ describe('marketing segments by tier, on the demo data', () => {
          'RED before it was WATCH', 'test', $1::timestamptz - interval '2 days', $1::timestamptz - interval '1 day'
        from rule_set_version v where v.kind = 'TIER' and v.status = 'ACTIVE' group by v.document
        returning id`,
-      [hub.clock.now()],
+      [now],
     );
     const since = hub.clock.today();
     const moves = await hub.sql<{ customer_id: string }>(
@@ -259,7 +261,7 @@ describe('marketing segments by tier, on the demo data', () => {
          '{}', '[]', 'CHANGE', b.valid_to
        from before b join closed c using (customer_id)
        returning customer_id`,
-      [retired, hub.clock.now(), hub.app.services.ruleSets.tier!.id],
+      [retired, now, hub.app.services.ruleSets.tier!.id],
     );
     expect(moves).toHaveLength(5);
     await hub.app.services.ruleSets.refresh();
@@ -297,12 +299,12 @@ describe('marketing segments by tier, on the demo data', () => {
     } finally {
       await hub.sql(
         `delete from tier_assignment where customer_id = any($1) and valid_from > $2::timestamptz`,
-        [moves.map((m) => m.customer_id), hub.clock.now()],
+        [moves.map((m) => m.customer_id), now],
       );
       await hub.sql(
         `update tier_assignment set valid_to = null where customer_id = any($1)
          and valid_to > $2::timestamptz`,
-        [moves.map((m) => m.customer_id), hub.clock.now()],
+        [moves.map((m) => m.customer_id), now],
       );
       await hub.sql(`delete from rule_set_version where id = $1`, [retired]);
       await hub.app.services.ruleSets.refresh();
