@@ -217,8 +217,14 @@ function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence
   // The weights are summed as if the fields were independent, and within a household or a
   // company group they are not: twins share a birth date, a mobile and an address, group
   // companies a phone, an e-mail and an office. Only the name tells them apart, so different
-  // names are never linked without a steward, whatever the rest adds up to.
-  const namesDiffer = evidence.some((e) => e.field === 'name' && e.outcome === 'DISAGREE');
+  // names are never linked without a steward, whatever the rest adds up to. One sound covers
+  // a man's name and a woman's (Zhang Wei: 张伟, 章薇), so names of one sound whose sexes
+  // disagree are two names too.
+  const of = (field: ComparisonField) => evidence.find((e) => e.field === field);
+  const name = of('name');
+  const namesDiffer =
+    name?.outcome === 'DISAGREE' ||
+    (name?.outcome === 'PARTIAL' && of('gender')?.outcome === 'DISAGREE');
   const decision =
     score >= thresholds.link && !namesDiffer
       ? 'LINK'

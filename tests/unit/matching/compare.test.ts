@@ -315,6 +315,35 @@ describe('compare', () => {
       }
     });
 
+    it('puts names of one sound whose sexes disagree to a steward, however much else agrees', () => {
+      const home = {
+        birthDate: '2003-09-09',
+        mobiles: ['13944445555'],
+        addresses: ['江苏省南京市秦淮区中华路100号5栋302室'],
+      };
+      for (const [a, b] of [
+        ['张伟', '章薇'],
+        ['林浩', '林昊'],
+        ['Zhang Wei', '章薇'],
+      ]) {
+        const result = both(
+          person(a, { ...home, gender: 'MALE' }),
+          person(b, { ...home, gender: 'FEMALE' }),
+        );
+        expect(outcome(result, 'name')).toMatchObject({ outcome: 'PARTIAL' });
+        expect(result.score).toBeGreaterThanOrEqual(28);
+        expect([a, b, result.decision]).toEqual([a, b, 'REVIEW']);
+      }
+      // The same sound with one sex, or with a sex on one side only, is a slip of the keyboard.
+      for (const gender of ['MALE', undefined] as const) {
+        const result = both(
+          person('林浩', { ...home, gender: 'MALE' }),
+          person('林皓', { ...home, gender }),
+        );
+        expect(result.decision).toBe('LINK');
+      }
+    });
+
     it('sends namesakes with one birth date but different mobiles to review at most', () => {
       const result = both(
         person('王伟', { birthDate: '1980-05-01', gender: 'MALE', mobiles: ['13800138000'] }),
