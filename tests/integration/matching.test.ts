@@ -1462,6 +1462,43 @@ describe('matching source records into golden records', () => {
     });
   });
 
+  it('raises a customer’s version when its fields change, not when another record supplies the same values', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const person = {
+      name: '皇甫嵩',
+      gender: 'MALE',
+      birthDate: birth,
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+    };
+    const golden = async (id: string) =>
+      (
+        await hub.gql(
+          `query ($id: ID!) { customer(by: { id: $id }) { name version
+            lineage { field sourceRecord { sourceSystem } } } }`,
+          { id },
+          Role.STEWARD,
+        )
+      ).data!.customer;
+    const nameFrom = (customer: { lineage: { field: string; sourceRecord: unknown }[] }) =>
+      customer.lineage.find((l) => l.field === 'name')!.sourceRecord;
+    const [app] = await ingest({ ...person, sourceSystem: 'APP' });
+    expect(await golden(app!.id)).toMatchObject({ version: 1 });
+    // The policy system outranks the app: the same values, now from it.
+    const [policyAdmin] = await ingest({ ...person, sourceSystem: 'POLICY_ADMIN' });
+    expect(policyAdmin!.id).toBe(app!.id);
+    const same = await golden(app!.id);
+    expect(nameFrom(same)).toEqual({ sourceSystem: 'POLICY_ADMIN' });
+    expect(same).toMatchObject({ name: '皇甫嵩', version: 1 });
+    await ingest({
+      ...person,
+      sourceSystem: 'POLICY_ADMIN',
+      sourceKey: undefined,
+      name: '皇甫义真',
+    });
+    expect(await golden(app!.id)).toMatchObject({ name: '皇甫义真', version: 2 });
+  });
+
   it('lets no mistyped resident ID prove who a record is: trust decides the golden fields', async () => {
     const n = nextNumber();
     const birth = birthOf(n);

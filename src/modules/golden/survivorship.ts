@@ -203,8 +203,15 @@ export async function recomputeGolden(
          consent_channel = g.consent_channel,
          lineage = g.lineage,
          updated_at = (select at from clock),
-         -- A client holding the customer as it read it can tell it changed since.
-         version = c.version + 1
+         -- A client holding the customer as it read it can tell it changed since; a new
+         -- lineage alone (another record supplying the same value) is no change of it.
+         version = c.version + case
+           when (c.name, c.kind, c.gender, c.birth_date, c.branch_id, c.marketing_consent,
+                 c.consent_at, c.consent_channel)
+             is distinct from
+                 (g.name, g.kind, g.gender, g.birth_date, coalesce(g.branch_id, c.branch_id),
+                  g.marketing_consent, g.consent_at, g.consent_channel)
+           then 1 else 0 end
        from golden g
        -- Only what changes: a rewrite of the same values is a dead row and a queued recompute.
        where c.id = g.id
