@@ -943,6 +943,40 @@ describe('stewardship', () => {
     expect(await snapshot([d!.id, e!.id])).toEqual(before);
   });
 
+  it('raises the version of the survivor only for a field the merge changes, and of the absorbed customer for its status', async () => {
+    const n = nextNumbers(2);
+    const versions = async () =>
+      (
+        await hub.sql<{ name: string; version: number }>(
+          `select name, version from customer where id = any($1) order by name`,
+          [[d!.id, e!.id]],
+        )
+      ).map((c) => [c.name, c.version]);
+    const [d] = await ingest(customerRecord(n));
+    // From the app, a lower trust than the policy system, with an older word on consent: D's
+    // own fields stay D's record's.
+    const [e] = await ingest(
+      customerRecord(n + 1, {
+        sourceSystem: 'APP',
+        marketingConsent: { given: n % 2 !== 0, at: '2025-01-05T10:00:00Z', channel: 'APP' },
+      }),
+    );
+    expect(await versions()).toEqual([
+      [`客户${n}`, 1],
+      [`客户${n + 1}`, 1],
+    ]);
+    const merged = await merge(d!.id, e!.id);
+    expect(await versions()).toEqual([
+      [`客户${n}`, 1],
+      [`客户${n + 1}`, 2],
+    ]);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await versions()).toEqual([
+      [`客户${n}`, 1],
+      [`客户${n + 1}`, 3],
+    ]);
+  });
+
   it('takes along, when undone, the records that joined the merged customer for the absorbed one', async () => {
     const n = nextNumbers(2);
     const [d] = await ingest(customerRecord(n));

@@ -195,6 +195,9 @@ const CUSTOMER_COLUMNS = [
   'lineage',
 ] as const;
 
+/** Those whose change raises a customer's version: its own fields, not their lineage. */
+const OWN_COLUMNS = CUSTOMER_COLUMNS.filter((c) => c !== 'lineage');
+
 type Rows = Record<string, unknown>[];
 
 /** What `customer_merge.journal` holds: enough to put back everything the merge changed. */
@@ -739,7 +742,8 @@ export async function mergeCustomers(
      update customer t set
        status = case when t.id = p.absorbed_id then '${CustomerStatus.MERGED}' else t.status end,
        merged_into_id = case when t.id = p.absorbed_id then p.survivor_id else t.merged_into_id end,
-       ${stampSql('updated_at')}, ${stampSql('version')}
+       -- The survivor's own fields change, if at all, with its golden record below.
+       ${stampSql('updated_at')}, version = t.version + (t.id = p.absorbed_id)::int
      from pairs p where t.id = p.absorbed_id or t.id = p.survivor_id`,
     { pairs, at },
   );
@@ -1019,7 +1023,9 @@ export async function unmergeCustomers(
     await run(
       em,
       `update customer t set ${CUSTOMER_COLUMNS.map((c) => `${c} = ${restoredSql(c)}`).join(', ')},
-         ${stampSql('updated_at')}, ${stampSql('version')}
+         ${stampSql('updated_at')}, version = t.version + (
+           (${OWN_COLUMNS.map((c) => `t.${c}`).join(', ')})
+             is distinct from (${OWN_COLUMNS.map(restoredSql).join(', ')}))::int
        from jsonb_populate_recordset(null::customer, :journal::jsonb) j where t.id = j.id`,
       {
         journal: JSON.stringify([
