@@ -1509,6 +1509,43 @@ describe('stewardship', () => {
     });
   });
 
+  it('gives back, when undone after a split, what the merge moved that no reference names', async () => {
+    const [a, b] = await customers(2);
+    // As the demo seed writes them: nothing names whose they are but the row itself.
+    await hub.sql(`update policy_party set customer_ref = null where customer_id = $1`, [b!.id]);
+    await hub.sql(`update claim set claimant_ref = null where claimant_id = $1`, [b!.id]);
+    await hub.sql(`update risk_score set customer_ref = null where customer_id = $1`, [b!.id]);
+    const rowsOf = async (id: string) =>
+      (
+        await hub.sql(
+          `select (select count(*) from policy_party where customer_id = $1)::int as parties,
+             (select count(*) from claim where claimant_id = $1)::int as claims,
+             (select count(*) from risk_score where customer_id = $1)::int as scores`,
+          [id],
+        )
+      )[0];
+    const before = await rowsOf(b!.id);
+    expect(before).toEqual({
+      parties: expect.any(Number),
+      claims: expect.any(Number),
+      scores: expect.any(Number),
+    });
+    expect(Object.values(before!).every((n) => n > 0)).toBe(true);
+    const [record] = await hub.sql<{ id: string }>(
+      `select id from source_record where customer_id = $1`,
+      [b!.id],
+    );
+    const merged = await merge(a!.id, b!.id);
+    // B's record was linked wrongly, the steward decides: it goes off on its own, and B,
+    // merged away, follows it.
+    const split = ok(
+      await hub.gql(SPLIT, { record: record!.id, reason: 'another person' }, Role.STEWARD),
+    ).splitSourceRecord;
+    expect(split.id).not.toBe(a!.id);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await rowsOf(b!.id)).toEqual(before);
+  });
+
   it('splits a record off with those that hung on the customer only through it, and can still undo the merge that brought them', async () => {
     const n = nextNumbers(2);
     const [h] = await ingest(customerRecord(n));
