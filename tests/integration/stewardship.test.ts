@@ -998,6 +998,48 @@ describe('stewardship', () => {
     ]);
   });
 
+  it('leaves the survivor none of the absorbed customer’s number when undone after that customer’s record went to someone else', async () => {
+    const n = nextNumbers(3);
+    const person = (name: string, id: string, system: string, key: string) => ({
+      sourceSystem: system,
+      sourceKey: key,
+      kind: 'INDIVIDUAL',
+      name,
+      branchCode: '3201',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+    });
+    const [d] = await ingest(person('李明远', residentId(n), 'POLICY_ADMIN', `PX-${n}`));
+    const [e] = await ingest(person('王秀英', residentId(n + 1), 'POLICY_ADMIN', `PX-${n + 1}`));
+    const merged = await merge(d!.id, e!.id);
+    // A claims record of E's joins while they are one customer; then E's own record is
+    // re-sent as another person, and goes to a customer of its own, E following it.
+    const [later] = await ingest(person('王秀英', residentId(n + 1), 'CLAIMS', `CL-${n + 1}`));
+    expect(later!.id).toBe(d!.id);
+    const [moved] = await ingest(
+      person('钱多多', residentId(n + 2), 'POLICY_ADMIN', `PX-${n + 1}`),
+    );
+    expect(moved!.id).not.toBe(d!.id);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    // D keeps its own record and number only: nothing holds the claims record, E's number,
+    // with D once the steward's word is taken back.
+    const holders = await hub.sql<{ source_key: string; customer_id: string }>(
+      `select source_key, customer_id from source_record where source_key = any($1) order by 1`,
+      [[`PX-${n}`, `CL-${n + 1}`]],
+    );
+    expect(holders).toEqual([
+      { source_key: `CL-${n + 1}`, customer_id: expect.not.stringMatching(d!.id) },
+      { source_key: `PX-${n}`, customer_id: d!.id },
+    ]);
+    const [documents] = await hub.sql<{ n: number }>(
+      `select count(*)::int as n from identity_document where customer_id = $1`,
+      [d!.id],
+    );
+    expect(documents!.n).toBe(1);
+    // And where it went, matching placed it: a resend changes nothing.
+    const [again] = await ingest(person('王秀英', residentId(n + 1), 'CLAIMS', `CL-${n + 1}`));
+    expect(again).toMatchObject({ status: 'UNCHANGED', id: holders[0]!.customer_id });
+  });
+
   it('gives back, when undone, the policies, claims and scores written for the absorbed customer while merged', async () => {
     const n = nextNumbers(4);
     const [d] = await ingest(customerRecord(n));
