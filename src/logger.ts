@@ -76,10 +76,12 @@ export function withoutValues(text: string): string {
  * What people put between the groups of a number they type, as a regular expression
  * character class's contents: spaces, dots, dashes, underscores, colons, slashes, bars,
  * brackets of every kind (round, square, curly, 【】, 「」, 『』, 〔〕), commas (the enumeration
- * comma 、 too), semicolons, tildes, plus signs and middle dots, ASCII and full-width. Not
- * arrows or other signs a list of codes is joined with.
+ * comma 、 too), semicolons, tildes, plus signs and middle dots, ASCII and full-width; and
+ * what a copy from a web page or a document leaves between them unseen (zero-width spaces
+ * and joiners, word joiners, soft hyphens, direction marks). Not arrows or other signs a
+ * list of codes is joined with.
  */
-export const NUMBER_SEPARATORS = `\\s.${DASHES}_:/()\\[\\]{}|\\uFF08\\uFF09\\uFF3B\\uFF3D\\uFF5B\\uFF5D\\u3010\\u3011\\u300C-\\u300F\\u3014\\u3015,\\uFF0C\\u3001\\uFE50\\uFE51;\\uFF1B~\\uFF5E+\\uFF0B\\u00B7\\u2022\\u30FB`;
+export const NUMBER_SEPARATORS = `\\s.${DASHES}_:/()\\[\\]{}|\\uFF08\\uFF09\\uFF3B\\uFF3D\\uFF5B\\uFF5D\\u3010\\u3011\\u300C-\\u300F\\u3014\\u3015,\\uFF0C\\u3001\\uFE50\\uFE51;\\uFF1B~\\uFF5E+\\uFF0B\\u00B7\\u2022\\u30FB\\u00AD\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF`;
 
 /**
  * Chinese numerals read out digit by digit, by the digit each stands for: the common ones

@@ -132,6 +132,10 @@ describe('ingestion records one by one', () => {
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '﹣'), 'refused'],
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', 'ー'), 'refused'],
         [(n) => `c${n}＠example．cn`, 'refused'],
+        // Groups a copy from a web page leaves unseen separators between.
+        [(n) => `K${grouped(mobile(n), [3, 7]).replaceAll('-', '\u200b')}`, 'refused'],
+        [(n) => `K${grouped(residentId(n), [6, 14]).replaceAll('-', '\u00ad')}`, 'refused'],
+        [(n) => `K${[...mobile(n)].join('\u2060')}`, 'refused'],
         [(n) => `CC${String(n).padStart(10, '0')}`, 'accepted'],
         // A region code, a date no one was born on yet and a serial: a key, not a person.
         [`CL-440300${later}0001`, 'accepted'],
@@ -1008,12 +1012,13 @@ describe('ingestion records one by one', () => {
       ]);
     });
 
-    it('read full-width digits and letters in identifiers as ASCII', async () => {
+    it('read full-width digits and letters in identifiers as ASCII, without invisible characters', async () => {
       const [{ n, cifNo }] = await customers(1);
       const ascii = autoPolicyRecord(n, cifNo);
       const sent = autoPolicyRecord(n, fullWidth(cifNo), {
         policyNo: `\u3000${fullWidth(ascii.policyNo)}\u200b`,
-        productCode: fullWidth(ascii.productCode),
+        // Pasted with what carries nothing inside: the same code.
+        productCode: [...fullWidth(ascii.productCode)].join('\u200b').replace('-', '-\u00ad'),
         vehicle: { vin: fullWidth(vin(n)), plate: fullWidth(plate(n)), use: 'FAMILY_PRIVATE' },
       });
       const first = await hub.gql(INGEST_POLICIES, { records: [sent] });

@@ -170,6 +170,12 @@ describe('masking what a caller wrote in a message', () => {
     // Dotted in four like an address, without a port, a mobile is still one.
     ['139.123.145.67', '[digits]'],
     ['139.123.145.67:80', '[digits]'],
+    // What a copy from a web page leaves between the groups, unseen.
+    ['139\u200b1234\u200b5671', '[digits]'],
+    ['139\u00ad1234\u00ad5671', '[digits]'],
+    ['1\u200b3\u200b9\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b1', '[digits]'],
+    ['110105\u200b19491231\u200b002X', '[digits]'],
+    ['139\u20601234\ufeff5671', '[digits]'],
   ])('masks %s', (value, masked) => {
     expect(maskPersonal(`branch ${value} does not exist`)).toBe(`branch ${masked} does not exist`);
   });
