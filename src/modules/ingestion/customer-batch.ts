@@ -82,6 +82,19 @@ interface BatchRegion {
   carriers: string[];
 }
 
+/**
+ * A concurrent batch moved a name's count into another bucket than planned: the batch runs
+ * again. A serialization failure as PostgreSQL's (40001), a retryable WRITE_CONFLICT if it
+ * still happens after the writer's retries; the name is not in it (a person's, for logs).
+ */
+export class NameCountMoved extends Error {
+  readonly code = '40001';
+
+  constructor() {
+    super('a name count moved under a concurrent batch');
+  }
+}
+
 /** What neighbourhood() looks up besides the batch's own records' keys. */
 interface BlockingKeys {
   identifiers: { kind: string; hash: string; body: string | null }[];
@@ -226,7 +239,7 @@ export class CustomerBatch {
       active,
       active.flatMap((r) => existing.get(keyOf(r))?.id ?? []),
     );
-    const crossed = await this.nameBucketsCrossed(active, existing);
+    const { crossed, planned } = await this.nameBucketsCrossed(active, existing);
     // A value that turns generic or stops being changes every comparison of its carriers:
     // they are re-evaluated as the batch's own records are, with what shares a key with them.
     const carriers = [
@@ -305,6 +318,7 @@ export class CustomerBatch {
       );
     }
     await this.writeRecords(active, ids, plan.customerOf, clusters.links, byKey);
+    await this.checkNameCounts(planned);
     await this.regroup(stored, plan.customerOf, clusters.links, byKey, new Set(ids.values()));
     await recomputeGolden(this.em, [...plan.touched], {
       ...this.settings,
@@ -633,15 +647,43 @@ export class CustomerBatch {
   private async nameBucketsCrossed(
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
-  ): Promise<string[]> {
+  ): Promise<{ crossed: string[]; planned: Map<string, number> }> {
     const keys = [
       ...records.map((r) => r.names.key),
       ...records.flatMap((r) => existing.get(keyOf(r))?.nameKey ?? []),
     ];
     const { now, after } = await this.nameCounts(keys, records, existing);
-    return [...new Set(keys)].filter(
-      (key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0),
+    const unique = [...new Set(keys)];
+    return {
+      crossed: unique.filter(
+        (key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0),
+      ),
+      planned: new Map(
+        unique.filter((key) => now.get(key) !== after.get(key)).map((k) => [k, after.get(k) ?? 0]),
+      ),
+    };
+  }
+
+  /**
+   * Two batches of other people of one name are not serialised (their locking keys differ),
+   * and each counted the name as the other had not yet changed it: both saw 6 become 7, where
+   * it became 8, a bucket each would have re-evaluated the name's holders for. Once the
+   * batch's records are written the counts are final (a batch writing the same name waited
+   * for the other's commit): a count in another bucket than planned runs the batch again.
+   */
+  private async checkNameCounts(planned: Map<string, number>): Promise<void> {
+    if (planned.size === 0) return;
+    const rows = await boundSql<{ name_key: string; records: number }[]>(
+      this.em,
+      `select name_key, records from name_count where name_key = any(?::text[])`,
+      [pgArray([...planned.keys()])],
     );
+    const counted = new Map(rows.map((r) => [r.name_key, r.records]));
+    for (const [key, count] of planned) {
+      if (countBucket(counted.get(key) ?? 0) !== countBucket(count)) {
+        throw new NameCountMoved();
+      }
+    }
   }
 
   /**

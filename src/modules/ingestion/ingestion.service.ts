@@ -13,7 +13,13 @@ import { BranchService, type BranchChangeContext } from '../branch/branch.servic
 import { ingestBranch } from './branch.ingester';
 import { ingestClaim } from './claim.ingester';
 import { parentsFirst } from './parents-first';
-import { CustomerBatch, openBranches, UNKNOWN_BRANCH, type BatchOutcome } from './customer-batch';
+import {
+  CustomerBatch,
+  NameCountMoved,
+  openBranches,
+  UNKNOWN_BRANCH,
+  type BatchOutcome,
+} from './customer-batch';
 import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
 import { normalizeRecord } from './field-rules';
 import { lockKeys } from './key-locks';
@@ -457,7 +463,8 @@ async function untilNoDeadlock<T>(write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      if (!(error instanceof DeadlockException) || attempt === BATCH_ATTEMPTS) throw error;
+      const again = error instanceof DeadlockException || error instanceof NameCountMoved;
+      if (!again || attempt === BATCH_ATTEMPTS) throw error;
       await sleep(Math.random() * 50 * attempt);
     }
   }
