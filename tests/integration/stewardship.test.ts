@@ -1146,6 +1146,44 @@ describe('stewardship', () => {
     }
   });
 
+  it('takes whole, once undone, the next resend of a policy re-sent while merged, so that it names each holder again', async () => {
+    const n = nextNumbers(2);
+    const [d] = await ingest(customerRecord(n));
+    const [e] = await ingest(customerRecord(n + 1));
+    const [cifD, cifE] = await cifNumbers(hub, [d!.id, e!.id]);
+    const both = autoPolicyRecord(n, cifD!, {
+      parties: [
+        { role: 'POLICYHOLDER', customer: { cifNo: cifD } },
+        { role: 'INSURED', customer: { cifNo: cifD } },
+        { role: 'INSURED', customer: { cifNo: cifE } },
+      ],
+    });
+    const send = async (record: unknown) =>
+      ok(await hub.gql(INGEST_POLICIES, { records: [record] }, Role.INGEST)).ingestPolicies
+        .records[0] as { status: string };
+    await send(both);
+    const merged = await merge(d!.id, e!.id);
+    // Re-sent while the two are one, still insuring E: read as D's role, which D holds.
+    expect(await send({ ...both, premium: '4300.00' })).toMatchObject({ status: 'UPDATED' });
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    const roles = () =>
+      hub.sql(
+        `select pp.role, pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+         where p.policy_no = $1 order by 1, 2`,
+        [both.policyNo],
+      );
+    // The same again, from its source: E insured once more, where it was UNCHANGED.
+    expect(await send({ ...both, premium: '4300.00' })).toMatchObject({ status: 'UPDATED' });
+    expect(await roles()).toEqual(
+      [
+        { role: 'INSURED', customer_id: d!.id },
+        { role: 'INSURED', customer_id: e!.id },
+        { role: 'POLICYHOLDER', customer_id: d!.id },
+      ].sort((x, y) => x.role.localeCompare(y.role) || x.customer_id.localeCompare(y.customer_id)),
+    );
+    expect(await send({ ...both, premium: '4300.00' })).toMatchObject({ status: 'UNCHANGED' });
+  });
+
   it('keeps, when undone, what a source re-sent while merged naming the survivor instead', async () => {
     const n = nextNumbers(2);
     const [d] = await ingest(customerRecord(n));

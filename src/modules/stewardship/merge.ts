@@ -70,6 +70,8 @@ export interface CustomerReference {
   reopenIf?: string;
   /** SQL over a dropped row `r` and its journal entry `e`: it comes back only where true. */
   restoreIf?: string;
+  /** Run over the dropped rows (`:journal`) once those that may have come back. */
+  afterRestore?: string;
   /**
    * `move`: the column holding the customer reference the row's source record gave
    * (referenceKey). A row written while the absorbed customer was merged away holds the
@@ -110,6 +112,14 @@ export const CUSTOMER_REFERENCES: readonly CustomerReference[] = [
     droppedWith: { policy_hash: '(select content_hash from policy where id = gone.policy_id)' },
     restoreIf: `not exists (select 1 from policy p where p.id = r.policy_id
       and p.content_hash is distinct from coalesce(e.value->>'policy_hash', p.content_hash))`,
+    // A policy re-sent while the two were one was read with both its holders as one customer,
+    // who holds a role once: the absorbed one's role is in neither the policy nor the
+    // journal. A hash no record makes has the next resend of the policy taken whole, so that
+    // its source can say its roles anew, where it would be UNCHANGED.
+    afterRestore: `update policy p set content_hash = ''
+      from jsonb_array_elements(:journal::jsonb) e, jsonb_populate_record(null::policy_party, e.value) r
+      where p.id = r.policy_id
+        and p.content_hash is distinct from coalesce(e.value->>'policy_hash', p.content_hash)`,
     namedBy: 'customer_ref',
   },
   {
@@ -1015,6 +1025,7 @@ export async function unmergeCustomers(
        select count(*)::int as n from back`,
       { journal: JSON.stringify(dropped) },
     )) as [{ n: number }];
+    if (ref.afterRestore) await run(em, ref.afterRestore, { journal: JSON.stringify(dropped) });
     const moved = restored[ref.table] ?? { restored: 0, journaled: 0 };
     restored[ref.table] = {
       restored: moved.restored + n,
