@@ -95,6 +95,9 @@ export class NameCountMoved extends Error {
   }
 }
 
+/** Per name key a batch changes the count of: the count it read, and the one it planned. */
+type PlannedCounts = Map<string, { read: number; planned: number }>;
+
 /** What neighbourhood() looks up besides the batch's own records' keys. */
 interface BlockingKeys {
   identifiers: { kind: string; hash: string; body: string | null }[];
@@ -624,12 +627,7 @@ export class CustomerBatch {
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
   ): Promise<{ now: Map<string, number>; after: Map<string, number> }> {
-    const rows = await boundSql<{ name_key: string; records: number }[]>(
-      this.em,
-      `select name_key, records from name_count where name_key = any(?::text[])`,
-      [pgArray([...new Set(keys)])],
-    );
-    const now = new Map(rows.map((r) => [r.name_key, r.records]));
+    const now = await this.countedNames(keys);
     const after = new Map(now);
     for (const r of records) {
       const old = existing.get(keyOf(r))?.nameKey;
@@ -647,7 +645,7 @@ export class CustomerBatch {
   private async nameBucketsCrossed(
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
-  ): Promise<{ crossed: string[]; planned: Map<string, number> }> {
+  ): Promise<{ crossed: string[]; planned: PlannedCounts }> {
     const keys = [
       ...records.map((r) => r.names.key),
       ...records.flatMap((r) => existing.get(keyOf(r))?.nameKey ?? []),
@@ -659,7 +657,9 @@ export class CustomerBatch {
         (key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0),
       ),
       planned: new Map(
-        unique.filter((key) => now.get(key) !== after.get(key)).map((k) => [k, after.get(k) ?? 0]),
+        unique
+          .filter((key) => now.get(key) !== after.get(key))
+          .map((key) => [key, { read: now.get(key) ?? 0, planned: after.get(key) ?? 0 }]),
       ),
     };
   }
@@ -667,23 +667,35 @@ export class CustomerBatch {
   /**
    * Two batches of other people of one name are not serialised (their locking keys differ),
    * and each counted the name as the other had not yet changed it: both saw 6 become 7, where
-   * it became 8, a bucket each would have re-evaluated the name's holders for. Once the
-   * batch's records are written the counts are final (a batch writing the same name waited
-   * for the other's commit): a count in another bucket than planned runs the batch again.
+   * it became 8, a step each would have re-evaluated the name's holders for. Once the batch's
+   * records are written the counts are final (a batch writing the same name waited for the
+   * other's commit). Where another batch moved the name meanwhile, and either the step this
+   * batch planned or the one its own change made in the end crosses a bucket, its region was
+   * read at another weight than the name has now: the batch runs again.
    */
-  private async checkNameCounts(planned: Map<string, number>): Promise<void> {
+  private async checkNameCounts(planned: PlannedCounts): Promise<void> {
     if (planned.size === 0) return;
-    const rows = await boundSql<{ name_key: string; records: number }[]>(
-      this.em,
-      `select name_key, records from name_count where name_key = any(?::text[])`,
-      [pgArray([...planned.keys()])],
-    );
-    const counted = new Map(rows.map((r) => [r.name_key, r.records]));
-    for (const [key, count] of planned) {
-      if (countBucket(counted.get(key) ?? 0) !== countBucket(count)) {
+    const counted = await this.countedNames([...planned.keys()]);
+    for (const [key, { read, planned: count }] of planned) {
+      const now = counted.get(key) ?? 0;
+      const own = count - read;
+      if (
+        now !== count &&
+        (countBucket(read) !== countBucket(count) || countBucket(now - own) !== countBucket(now))
+      ) {
         throw new NameCountMoved();
       }
     }
+  }
+
+  /** Records per name key, as name_count (kept by the database) holds them. */
+  private async countedNames(keys: string[]): Promise<Map<string, number>> {
+    const rows = await boundSql<{ name_key: string; records: number }[]>(
+      this.em,
+      `select name_key, records from name_count where name_key = any(?::text[])`,
+      [pgArray([...new Set(keys)])],
+    );
+    return new Map(rows.map((r) => [r.name_key, r.records]));
   }
 
   /**

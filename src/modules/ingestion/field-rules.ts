@@ -403,7 +403,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const INVISIBLE_EDGES =
   /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+|[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+$/gu;
 
-// Within a name, a place, an address or an identifier, the characters that carry nothing
+// Within a name, a place or an address, the characters that carry nothing
 // (zero-width space, word joiner and its kin, the byte-order mark, a soft hyphen, direction
 // marks and overrides) are a source's slip (a zero-width space pasted into 王小三), which
 // would keep the name from matching its own person: they go. Those that shape what is
@@ -581,9 +581,6 @@ function normalizeText(
   let normalized = value.normalize('NFC');
   if (rule.type === 'code') normalized = halfWidth(normalized);
   normalized = normalized.replace(INVISIBLE_EDGES, '');
-  // In an identifier they are as much a slip: a key with a zero-width space pasted into it
-  // would be another record's key.
-  if (rule.type === 'code') normalized = normalized.replace(INVISIBLE, '');
   if (rule.type === 'name') normalized = writtenOneWay(normalized.replace(INVISIBLE, ''));
   const control = CONTROL.exec(normalized);
   const length = [...normalized].length;

@@ -156,7 +156,7 @@ export class IngestionService {
         prepared.push(checked);
       }
     }
-    const written = await untilNoDeadlock(() =>
+    const written = await untilNoWriteConflict(() =>
       this.em.transactional(async (em) => {
         const results = await this.writeCustomers(em, actor, prepared);
         const batchOutcomes = prepared.map((r): RecordOutcome => {
@@ -392,7 +392,7 @@ export class IngestionService {
         batch.create(AuditEvent, this.audit.entity(actor, batchAudit(kind, outcomes)));
         return outcomes;
       });
-    const outcomes = await untilNoDeadlock(write);
+    const outcomes = await untilNoWriteConflict(write);
     if (kind in REFERRING_ROWS) {
       // Resends too: a row a race left behind before this was settled is put right.
       const accepted = outcomes.flatMap((o) =>
@@ -453,12 +453,13 @@ const BATCH_ATTEMPTS = 5;
 
 /**
  * Two batches that write the same keys in crossing orders deadlock, and PostgreSQL aborts
- * one. Running the victim's record again cannot help (its batch still holds the keys the
+ * one (a batch that finds a name's count moved under it, NameCountMoved, is run again as
+ * well). Running the victim's record again cannot help (its batch still holds the keys the
  * other one waits for), so the whole batch runs again, once the other has gone on: after a
  * random wait that grows with each attempt, so that several victims do not meet again. Still
  * deadlocked, the batch is a retryable SERVICE_UNAVAILABLE (WRITE_CONFLICT), never a 500.
  */
-async function untilNoDeadlock<T>(write: () => Promise<T>): Promise<T> {
+async function untilNoWriteConflict<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();

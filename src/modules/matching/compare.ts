@@ -171,7 +171,7 @@ export function compare(
     // no conflict, but the rule's strong evidence only where the name (and a person's birth
     // date) say that the keying error is the one difference. Otherwise the pair is scored as
     // any other.
-    const outcome = (field: ComparisonField) => evidence.find((e) => e.field === field)?.outcome;
+    const outcome = (field: ComparisonField) => outcomeOf(evidence, field);
     const sameName = outcome('name') === 'AGREE' || outcome('name') === 'PARTIAL';
     const sameBirth = a.kind === 'ORGANISATION' || outcome('birthDate') === 'AGREE';
     const rule = sameName && sameBirth ? 'ID_TYPO' : 'PROBABILISTIC';
@@ -212,6 +212,9 @@ export function compare(
   ]);
 }
 
+const outcomeOf = (evidence: Evidence[], field: ComparisonField) =>
+  evidence.find((e) => e.field === field)?.outcome;
+
 function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence[]): Comparison {
   const score = evidence.reduce((sum, e) => sum + e.weight, 0);
   // The weights are summed as if the fields were independent, and within a household or a
@@ -220,11 +223,9 @@ function scored(rule: MatchRule, thresholds: MatchThresholds, evidence: Evidence
   // names are never linked without a steward, whatever the rest adds up to. One sound covers
   // a man's name and a woman's (Zhang Wei: 张伟, 章薇), so names of one sound whose sexes
   // disagree are two names too.
-  const of = (field: ComparisonField) => evidence.find((e) => e.field === field);
-  const name = of('name');
+  const name = outcomeOf(evidence, 'name');
   const namesDiffer =
-    name?.outcome === 'DISAGREE' ||
-    (name?.outcome === 'PARTIAL' && of('gender')?.outcome === 'DISAGREE');
+    name === 'DISAGREE' || (name === 'PARTIAL' && outcomeOf(evidence, 'gender') === 'DISAGREE');
   const decision =
     score >= thresholds.link && !namesDiffer
       ? 'LINK'

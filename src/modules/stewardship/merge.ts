@@ -997,14 +997,16 @@ export async function unmergeCustomers(
       `with back as (update ${ref.table} t set ${sets.join(', ')}
          from jsonb_populate_recordset(null::${ref.table}, :journal::jsonb) j
          where ${key.map((c) => `t."${c}" = j."${c}"`).join(' and ')}
-           and t.${ref.column} in (:holder::uuid, :survivor::uuid)
+           and (t.${ref.column} = :holder::uuid
+             or (t.${ref.column} = :survivor::uuid and ${ref.namedBy ? `t.${ref.namedBy} is null` : 'false'}))
          returning 1)
        select count(*)::int as n from back`,
       {
         journal: JSON.stringify(rows),
-        // Moved rows come back from the survivor, or from the customer the absorbed one's
-        // records have moved to since where a reference took them along (a split, a
-        // re-match): rows nothing names stayed with the survivor.
+        // Moved rows come back from the customer the absorbed one's records have moved to
+        // since (a split, a re-match), where their references took them; those no reference
+        // names stayed with the survivor and come back from it. Rows naming someone stay
+        // where their reference says (followReferences below).
         holder: ref.merge === 'move' ? holder : absorbed,
         survivor: ref.merge === 'move' ? survivor : absorbed,
         at,
