@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { seedDemoData } from '../seeds/demo-data';
@@ -169,6 +170,21 @@ export function migrate(url: string) {
 }
 
 /**
+ * A port nothing listens on, as the system hands them out: a random one in a fixed range met
+ * a broker's (RabbitMQ's 4369) on a machine that runs one.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
  * The hub in production mode in a child process, on a port of its own. With `--cpu-prof` on
  * the benchmark's command line, it writes a V8 CPU profile (open it in Chrome's DevTools)
  * under bench/results/profiles when it stops.
@@ -181,8 +197,7 @@ export async function startHub(
   const nodeArgs = process.argv.includes('--cpu-prof')
     ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(__dirname, 'results/profiles')]
     : [];
-  // Clear of the ports fetch() refuses to reach (4190 among them: "bad port").
-  const port = 4200 + Math.floor(Math.random() * 500);
+  const port = await freePort();
   const args = [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'];
   const hub = spawn(process.execPath, args, {
     cwd: path.resolve(__dirname, '..'),
