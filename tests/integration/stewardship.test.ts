@@ -638,6 +638,60 @@ describe('stewardship', () => {
       expect(unmerged!.changed.source_record.ids).toHaveLength(1);
     });
 
+    it('matches again, once a merge is undone, the records their sources changed while merged', async () => {
+      const n = nextNumbers(2);
+      // Namesakes of a common name, birth date and sex: a task. Re-sent while merged with
+      // one mobile each, they hold what links two records by itself.
+      const pair = (contacts: object[]) =>
+        [
+          ['POLICY_ADMIN', n],
+          ['APP', n + 1],
+        ].map(([sourceSystem, k]) =>
+          customerRecord(k as number, {
+            sourceSystem,
+            name: '李娜',
+            gender: 'FEMALE',
+            birthDate: addDays('1961-01-01', n % 10_000),
+            identityDocuments: [],
+            contactPoints: contacts,
+          }),
+        );
+      const [a, b] = await ingest(...pair([]));
+      expect(a!.id).not.toBe(b!.id);
+      const tasks = async () =>
+        hub.sql<{ id: string; status: string }>(
+          `select m.id, m.status from match_review m join source_record r on r.id in (m.record_a_id, m.record_b_id)
+           where r.customer_id = any($1) group by m.id`,
+          [[a!.id, b!.id]],
+        );
+      const [task] = await tasks();
+      expect(task).toMatchObject({ status: 'OPEN' });
+      ok(
+        await hub.gql(
+          `mutation ($id: ID!) { approveMatchReview(id: $id, reason: "same") { status } }`,
+          { id: task!.id },
+          Role.STEWARD,
+        ),
+      );
+      const resent = pair([{ kind: 'MOBILE', value: mobile(n) }]);
+      expect((await ingest(...resent)).map((r) => r.status)).toEqual(['UPDATED', 'UPDATED']);
+      const [{ id: mergeId }] = await hub.sql<{ id: string }>(
+        `select id from customer_merge where absorbed_id = any($1) and unmerged_at is null`,
+        [[a!.id, b!.id]],
+      );
+      ok(await hub.gql(UNMERGE, { id: mergeId, reason: 'undo' }, Role.STEWARD));
+      // As had they changed after the unmerge: one customer, by matching, the task superseded.
+      const holders = await hub.sql<{ customer_id: string; link_rule: string }>(
+        `select distinct customer_id, link_evidence->>'rule' as link_rule from source_record
+         where source_key = any($1)`,
+        [resent.map((r) => r.sourceKey)],
+      );
+      expect(holders).toEqual([{ customer_id: expect.any(String), link_rule: 'PROBABILISTIC' }]);
+      expect(await tasks()).toEqual([expect.objectContaining({ status: 'SUPERSEDED' })]);
+      // And a resend of the same finds them where they are.
+      expect((await ingest(...resent)).map((r) => r.status)).toEqual(['UNCHANGED', 'UNCHANGED']);
+    });
+
     it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {
       const [a, b] = await customers(2);
       const task = await review(a!.id, b!.id, 19.5, hub.clock.now());

@@ -94,7 +94,7 @@ export class StewardshipService {
     private readonly em: EntityManager,
     private readonly clock: BusinessClock,
     private readonly matching: MatchSettings,
-    /** For matching a record a steward splits off again. */
+    /** For matching again the records a split or an unmerge moves. */
     private readonly sealer: PiiSealer,
   ) {
     this.golden = { genericHolders: matching.genericHolders };
@@ -150,9 +150,24 @@ export class StewardshipService {
       [merge!.survivor_id, merge!.absorbed_id],
     );
     if (customers.size < 2) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
-    await this.transaction((em) =>
-      unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor }),
-    );
+    await this.transaction(async (em) => {
+      await unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor });
+      // A steward's merge undone leaves the pair to matching, and what the two were before
+      // it was matching's answer to their records as they were then. Records their sources
+      // changed while merged were matched as one customer's: they are matched again, so that
+      // the two end as their records now say (linked, or a task scored on what they now
+      // hold), as had the changes come after the unmerge. (An automatic merge undone keeps
+      // them apart for good; its records arrived with the batch that merged them.)
+      const changed = await em.execute<{ id: string }[]>(
+        `select sr.id from source_record sr join customer_merge m on m.id = ?::uuid
+         where m.kind = 'STEWARD' and sr.customer_id in (m.survivor_id, m.absorbed_id)
+           and sr.received_at > m.merged_at`,
+        [id],
+      );
+      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate(
+        changed.map((r) => r.id),
+      );
+    });
     return id;
   }
 
