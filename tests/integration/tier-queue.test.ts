@@ -3,13 +3,18 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { addDays } from '../../src/time/clock';
 import {
+  autoPolicyRecord,
   customerRecord,
   INGEST_CLAIMS,
   INGEST_CUSTOMERS,
+  INGEST_POLICIES,
+  INGEST_RISK_SCORES,
   insertBranches,
   insuredCustomer,
   nextNumber,
+  nextNumbers,
   reportedClaimRecord,
+  riskScoreRecord,
 } from '../setup/factories';
 import { startTestHub, type TestHub } from '../setup/test-app';
 import { lockWaits } from '../setup/waiting';
@@ -113,6 +118,57 @@ describe('the tier recompute queue', () => {
     await hub.app.services.tiers.drainQueue();
     expect(await openTier(before)).toEqual(['BLUE']);
     expect(await openTier(after)).toEqual(['WATCH']);
+  });
+
+  it('queues both customers when a record moves to another with the policy roles and scores naming it', async () => {
+    const n = nextNumbers(2);
+    // X holds two records of one resident ID; a policy and a HIGH score name the app's.
+    const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
+    const ingested = await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(n), customerRecord(n, app), customerRecord(n + 1)],
+    });
+    const [x, , y] = ingested.data!.ingestCustomers.records as { id: string }[];
+    const policy = autoPolicyRecord(n, '', {
+      effectiveDate: addDays(hub.clock.today(), -100),
+      expiryDate: addDays(hub.clock.today(), 264),
+      parties: [{ role: 'POLICYHOLDER', customer: app }],
+    });
+    expect(
+      (await hub.gql(INGEST_POLICIES, { records: [policy] })).data!.ingestPolicies.accepted,
+    ).toBe(1);
+    const score = riskScoreRecord(n, { customer: app }, { stage: 'UNDERWRITING' });
+    expect(
+      (await hub.gql(INGEST_RISK_SCORES, { records: [score] })).data!.ingestRiskScores.accepted,
+    ).toBe(1);
+    await hub.app.services.tiers.drainQueue();
+    expect([await openTier(x!), await openTier(y!)]).toEqual([['WATCH'], ['BLUE']]);
+    // The app re-sends its record as Y's person: it goes to Y, the policy role and the
+    // score with it.
+    const moved = await hub.gql(INGEST_CUSTOMERS, { records: [customerRecord(n + 1, app)] });
+    expect(moved.data!.ingestCustomers.records[0]).toMatchObject({ status: 'UPDATED', id: y!.id });
+    expect(await queued(x!)).toHaveLength(1);
+    expect(await queued(y!)).toHaveLength(1);
+    await hub.app.services.tiers.drainQueue();
+    expect([await openTier(x!), await openTier(y!)]).toEqual([['BLUE'], ['WATCH']]);
+  });
+
+  it('queues a customer whose source stops sending its verified mobile', async () => {
+    const customer = await newCustomer();
+    const verified = async () =>
+      (
+        await hub.sql(
+          `select metrics->'verifiedContact' as verified from tier_assignment
+           where customer_id = $1 and valid_to is null`,
+          [customer.id],
+        )
+      ).map((r) => r.verified);
+    expect(await verified()).toEqual([true]);
+    await hub.gql(INGEST_CUSTOMERS, {
+      records: [customerRecord(customer.n, { contactPoints: [] })],
+    });
+    expect(await queued(customer)).toHaveLength(1);
+    await hub.app.services.tiers.drainQueue();
+    expect(await verified()).toEqual([false]);
   });
 
   it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {
