@@ -171,6 +171,72 @@ describe('the tier recompute queue', () => {
     expect(await verified()).toEqual([false]);
   });
 
+  it("queues the claim's holder a score was committed for after the claim moved to them", async () => {
+    const [before, after] = [await newCustomer(), await newCustomer()];
+    const n = nextNumber();
+    const claim = reportedClaimRecord(
+      n,
+      before.policyNo,
+      addDays(hub.clock.today(), -10),
+      '100.00',
+    );
+    expect((await hub.gql(INGEST_CLAIMS, { records: [claim] })).data!.ingestClaims.accepted).toBe(
+      1,
+    );
+    await hub.app.services.tiers.drainQueue();
+    // A claims batch moves the claim to the other customer's policy, and a HIGH score on the
+    // claim is written while that move is still open: the score's insert reads the claim on
+    // its old policy. The move commits, and the new holder's tier is recomputed before the
+    // score commits (held here behind the audit log, which every batch writes last).
+    const [move, audit] = [
+      new Client({ connectionString: hub.databaseUrl }),
+      new Client({ connectionString: hub.databaseUrl }),
+    ];
+    await Promise.all([move.connect(), audit.connect()]);
+    let scored: Promise<unknown> | undefined;
+    const waitingFor = async (relation: string) => {
+      for (let tries = 0; tries < 500; tries++) {
+        const [{ waiting }] = await hub.sql<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_locks
+           where not granted and relation = $1::regclass`,
+          [relation],
+        );
+        if (waiting > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`nothing waits for ${relation}`);
+    };
+    try {
+      await audit.query('begin');
+      await audit.query('lock table audit_event in share mode');
+      await move.query('begin');
+      await move.query(
+        `update claim set policy_id = (select id from policy where policy_no = $1)
+         where claim_no = $2`,
+        [after.policyNo, claim.claimNo],
+      );
+      const score = riskScoreRecord(
+        n,
+        { claimNo: claim.claimNo },
+        { scoredAt: hub.clock.now().toISOString() },
+      );
+      scored = hub.gql(INGEST_RISK_SCORES, { records: [score] });
+      // The score's queue entry for the old holder waits for the move's.
+      await lockWaits(hub, 1, 'the score batch');
+      await move.query('commit');
+      await waitingFor('audit_event');
+      await hub.app.services.tiers.drainQueue();
+      expect(await openTier(after)).toEqual(['BLUE']);
+    } finally {
+      await move.query('rollback').catch(() => undefined);
+      await audit.query('commit');
+      await Promise.all([move.end(), audit.end()]);
+    }
+    expect(await scored).toMatchObject({ data: { ingestRiskScores: { accepted: 1 } } });
+    await hub.app.services.tiers.drainQueue();
+    expect(await openTier(after)).toEqual(['STANDARD']);
+  });
+
   it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {
     const n = nextNumber();
     const send = (branchCode: string) =>

@@ -41,7 +41,7 @@ import {
 } from './ingestion.type';
 import { databaseRejection, RecordRejected, reject } from './record-errors';
 import { ingestPolicy } from './policy.ingester';
-import { ingestRiskScore } from './risk-score.ingester';
+import { ingestRiskScore, queueHoldersOfScoredClaims } from './risk-score.ingester';
 
 export const MAX_BATCH = 1000;
 
@@ -229,14 +229,19 @@ export class IngestionService {
     );
   }
 
-  riskScores(actor: AuditActor, records: RiskScoreRecordInput[]): Promise<IngestionResult> {
-    return this.batch(
+  async riskScores(actor: AuditActor, records: RiskScoreRecordInput[]): Promise<IngestionResult> {
+    const result = await this.batch(
       actor,
       records,
       ['sourceSystem', 'sourceKey'],
       this.ownSystemOnly(ingestRiskScore),
       'risk_score',
     );
+    await queueHoldersOfScoredClaims(
+      this.em,
+      result.records.flatMap((r) => (r.status === RecordStatus.CREATED && r.id ? [r.id] : [])),
+    );
+    return result;
   }
 
   /**
