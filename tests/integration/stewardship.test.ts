@@ -690,6 +690,19 @@ describe('stewardship', () => {
       expect(await tasks()).toEqual([expect.objectContaining({ status: 'SUPERSEDED' })]);
       // And a resend of the same finds them where they are.
       expect((await ingest(...resent)).map((r) => r.status)).toEqual(['UNCHANGED', 'UNCHANGED']);
+      const [{ details }] = await hub.sql<{ details: { rematched: string[] } }>(
+        `select details from audit_event where action = 'CUSTOMER_UNMERGE' and details->>'merge' = $1`,
+        [mergeId],
+      );
+      expect(details.rematched).toHaveLength(2);
+      // Kept apart for good by undoing the merge matching made.
+      const [{ id: again }] = await hub.sql<{ id: string }>(
+        `select id from customer_merge where kind = 'AUTOMATIC' and unmerged_at is null
+           and survivor_id = any($1) and absorbed_id = any($1)`,
+        [[a!.id, b!.id]],
+      );
+      ok(await hub.gql(UNMERGE, { id: again, reason: 'two people' }, Role.STEWARD));
+      expect((await ingest(...resent)).map((r) => r.id)).toEqual([a!.id, b!.id]);
     });
 
     it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {

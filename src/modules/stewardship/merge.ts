@@ -269,6 +269,11 @@ export interface MergeOptions {
   argument?: string;
 }
 
+export interface UnmergeOptions extends MergeOptions {
+  /** Source records the caller matches again once the merge is undone, for the audit entry. */
+  rematched?: string[];
+}
+
 const systemActor = (subject: string): AuditActor => ({
   subject,
   role: 'system',
@@ -884,7 +889,7 @@ export async function unmergeCustomers(
   mergeId: string,
   by: string,
   reason: string,
-  options: MergeOptions = {},
+  options: UnmergeOptions = {},
 ): Promise<UnmergeResult> {
   const now = clock.now();
   const at = now.toISOString();
@@ -1293,6 +1298,9 @@ export async function unmergeCustomers(
         decision,
         // The tasks open again for a steward: approved into the merge, or superseded by it.
         reviewsReopened,
+        // Matched again next, in this transaction: what matching then does (a merge, a task
+        // scored anew) has entries of its own, of this request.
+        ...(options.rematched?.length && { rematched: options.rematched }),
       },
     }),
   ]);

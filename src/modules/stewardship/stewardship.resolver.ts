@@ -134,7 +134,7 @@ export class StewardshipResolver {
   @Authorized(OPERATIONS.stewardship)
   @Mutation(() => CustomerMergeView, {
     description:
-      'Undoes a merge exactly: the rows it moved go back and the absorbed customer is active again.',
+      "Undoes a merge: the rows it moved go back and the absorbed customer is active again. Undoing a steward's merge then matches again the records their sources changed while merged, which may join the two again (an AUTOMATIC merge, listed in Customer.merges; undoing that one keeps them apart).",
   })
   async unmergeCustomers(
     @IdArg('mergeId') mergeId: string,

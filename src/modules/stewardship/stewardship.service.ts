@@ -151,21 +151,29 @@ export class StewardshipService {
     );
     if (customers.size < 2) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
     await this.transaction(async (em) => {
-      await unmergeCustomers(em, this.clock, id, byOf(actor), why, { ...this.golden, actor });
       // A steward's merge undone leaves the pair to matching, and what the two were before
       // it was matching's answer to their records as they were then. Records their sources
-      // changed while merged were matched as one customer's: they are matched again, so that
-      // the two end as their records now say (linked, or a task scored on what they now
-      // hold), as had the changes come after the unmerge. (An automatic merge undone keeps
-      // them apart for good; its records arrived with the batch that merged them.)
+      // changed while merged (on the customer that holds what the merge gave) were matched
+      // as one customer's: they are matched again once it is undone, so that the two end as
+      // their records now say (linked, or a task scored on what they now hold), as had the
+      // changes come after the unmerge. (An automatic merge undone keeps the two apart for
+      // good; its records arrived with the batch that merged them.)
       const changed = await em.execute<{ id: string }[]>(
-        `select sr.id from source_record sr join customer_merge m on m.id = ?::uuid
-         where m.kind = 'STEWARD' and sr.customer_id in (m.survivor_id, m.absorbed_id)
-           and sr.received_at > m.merged_at`,
+        `select sr.id from customer_merge m join customer a on a.id = m.absorbed_id
+           join source_record sr on sr.customer_id in (m.survivor_id, a.merged_into_id)
+         where m.id = ?::uuid and m.kind = 'STEWARD' and m.unmerged_at is null
+           and sr.received_at > m.merged_at
+         order by sr.id`,
         [id],
       );
+      const rematched = changed.map((r) => r.id);
+      await unmergeCustomers(em, this.clock, id, byOf(actor), why, {
+        ...this.golden,
+        actor,
+        rematched,
+      });
       await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate(
-        changed.map((r) => r.id),
+        rematched,
       );
     });
     return id;

@@ -209,7 +209,7 @@ export class MergedRowsView {
 }
 
 @ObjectType('CustomerMerge', {
-  description: 'One customer absorbed into another; unmergeCustomers undoes it exactly.',
+  description: 'One customer absorbed into another; unmergeCustomers undoes it.',
 })
 @ReadsFrom(() => CustomerMerge, { rows: ROWS.customerMerge })
 export class CustomerMergeView {
@@ -233,7 +233,7 @@ export class CustomerMergeView {
 
   @Field(() => CustomerView, {
     nullable: true,
-    description: 'The customer absorbed (MERGED until the merge is undone).',
+    description: 'The customer absorbed (MERGED until the merge is undone, or merged again since).',
   })
   @Related({
     kind: 'one',
