@@ -705,6 +705,50 @@ describe('stewardship', () => {
       expect((await ingest(...resent)).map((r) => r.id)).toEqual([a!.id, b!.id]);
     });
 
+    it('keeps each customer with its own first record when records matched again after an unmerge were joined by a third', async () => {
+      const n = nextNumbers(3);
+      const address = `南京市玄武区中山路${n}号`;
+      const person = (sourceSystem: string, k: number, contacts: object[]) =>
+        customerRecord(k, {
+          sourceSystem,
+          name: '李娜',
+          gender: 'FEMALE',
+          birthDate: addDays('1962-01-01', n % 10_000),
+          identityDocuments: [],
+          contactPoints: contacts,
+        });
+      const phone = { kind: 'MOBILE', value: mobile(n) };
+      const both = [phone, { kind: 'ADDRESS', value: address }];
+      const [a] = await ingest(person('POLICY_ADMIN', n, [phone]));
+      const [b] = await ingest(person('APP', n + 1, []));
+      // A steward says A and B are two people; B then gains A's mobile, and C comes, as
+      // like one as the other: tasks C~A and C~B.
+      await markDifferent(a!.id, b!.id);
+      await ingest(person('APP', n + 1, [phone]));
+      const [c] = await ingest(person('CLAIMS', n + 2, [phone]));
+      expect(new Set([a!.id, b!.id, c!.id]).size).toBe(3);
+      // Then the steward merges them after all; while merged, A and B are re-sent with the
+      // same address, and matching joins C to them.
+      const merged = await merge(a!.id, b!.id);
+      await ingest(person('POLICY_ADMIN', n, both), person('APP', n + 1, both));
+      const holders = async () =>
+        Object.fromEntries(
+          (
+            await hub.sql<{ source_system: string; customer_id: string }>(
+              `select source_system, customer_id from source_record where source_key = any($1)`,
+              [[`PA-${n}`, `PA-${n + 1}`, `PA-${n + 2}`]],
+            )
+          ).map((r) => [r.source_system, r.customer_id]),
+        );
+      expect(new Set(Object.values(await holders())).size).toBe(1);
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD));
+      // A and B each keep their own id: B's is not handed to C's record.
+      const after = await holders();
+      expect(after).toMatchObject({ POLICY_ADMIN: a!.id, APP: b!.id });
+      expect(after.CLAIMS).not.toBe(a!.id);
+      expect(after.CLAIMS).not.toBe(b!.id);
+    });
+
     it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {
       const [a, b] = await customers(2);
       const task = await review(a!.id, b!.id, 19.5, hub.clock.now());

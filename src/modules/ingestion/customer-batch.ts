@@ -163,6 +163,18 @@ export class CustomerBatch {
   }
 
   /**
+   * Matches stored records again, with their neighbourhood, as they stand: after an unmerge,
+   * the records their sources changed while merged. Unlike a split's, they are not what
+   * moves: each customer stays with its own first records, as when they were written, rather
+   * than with the records the unmerge brought along (which may be another person's).
+   */
+  async rematch(records: string[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.settle();
+    await this.matchAndWrite([], records, { move: false });
+  }
+
+  /**
    * Every statement of a batch reads a neighbourhood through its keys. The planner cannot
    * see how few rows a JSON or array parameter holds: at some sizes of file it prefers to
    * scan whole tables, and the costs it then expects switch on JIT compilation, which took
@@ -207,10 +219,14 @@ export class CustomerBatch {
     );
   }
 
-  /** `moving`: stored records matched again that are what moves (see reevaluate). */
+  /**
+   * `moving`: stored records matched again, what moves unless `move` is false (see
+   * reevaluate and rematch).
+   */
   private async matchAndWrite(
     sent: PreparedCustomer[],
     moving: string[] = [],
+    { move = true } = {},
   ): Promise<Map<number, BatchOutcome>> {
     const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(sent);
@@ -300,7 +316,13 @@ export class CustomerBatch {
         return was?.nameKey != null && was.nameKey !== r.names.key ? [was.id] : [];
       }),
     );
-    const plan = planCustomers(groups, held, seeds, new Set([...ids.values(), ...moving]), renamed);
+    const plan = planCustomers(
+      groups,
+      held,
+      seeds,
+      new Set([...ids.values(), ...(move ? moving : [])]),
+      renamed,
+    );
     for (const id of carriers) {
       const customer = plan.customerOf.get(id);
       if (customer) plan.touched.add(customer);

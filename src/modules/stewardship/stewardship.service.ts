@@ -172,9 +172,7 @@ export class StewardshipService {
         actor,
         rematched,
       });
-      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate(
-        rematched,
-      );
+      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).rematch(rematched);
     });
     return id;
   }
