@@ -1611,6 +1611,20 @@ describe('stewardship', () => {
     );
     const found = ok(await hub.gql(LOOKUP, { by: { id: back!.id } }, Role.STEWARD)).customer;
     expect(found).toMatchObject({ id: pa!.id, resolvedFrom: back!.id });
+    // That merge is no one's to undo: it would bring back a customer of no record.
+    const [emptied] = await hub.sql<{ id: string }>(
+      `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
+      [back!.id],
+    );
+    const undone = await hub.gql(UNMERGE, { id: emptied!.id, reason: REASON }, Role.STEWARD);
+    expect(undone.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'mergeId',
+      rule: 'RECORDS_MOVED',
+    });
+    expect(await hub.sql(`select status from customer where id = $1`, [back!.id])).toEqual([
+      { status: 'MERGED' },
+    ]);
   });
 
   const SPLIT = `mutation ($record: ID!, $reason: String!) {

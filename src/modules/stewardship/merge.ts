@@ -269,6 +269,12 @@ export interface MergeOptions {
   argument?: string;
 }
 
+/**
+ * The evidence of the merge an unmerge makes of a customer left with no record (matching
+ * made it for records the unmerge took back): undone, it would be a customer of nothing.
+ */
+const RECORDS_WENT_BACK = 'RECORDS_WENT_BACK';
+
 export interface UnmergeOptions extends MergeOptions {
   /** Source records the caller matches again once the merge is undone, for the audit entry. */
   rematched?: string[];
@@ -861,6 +867,7 @@ interface MergeRow {
   survivor_id: string;
   absorbed_id: string;
   kind: MergeKind;
+  evidence: { rule?: string } | null;
   journal: MergeJournal;
   merged_at: Date;
   unmerged_at: Date | null;
@@ -895,8 +902,8 @@ export async function unmergeCustomers(
   const at = now.toISOString();
   const [merge] = await run<MergeRow>(
     em,
-    `select id, survivor_id, absorbed_id, kind, journal, merged_at, unmerged_at from customer_merge
-     where id = :id::uuid for update`,
+    `select id, survivor_id, absorbed_id, kind, evidence, journal, merged_at, unmerged_at
+     from customer_merge where id = :id::uuid for update`,
     { id: mergeId },
   );
   if (!merge) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
@@ -907,6 +914,12 @@ export async function unmergeCustomers(
     });
   }
   const { survivor_id: survivor, absorbed_id: absorbed, journal } = merge;
+  if (merge.evidence?.rule === RECORDS_WENT_BACK) {
+    throw new ConflictError(
+      `customer ${absorbed} was merged when an unmerge took back all its records: it would come back with none`,
+      { field: 'mergeId', rule: 'RECORDS_MOVED' },
+    );
+  }
   // The absorbed customer may have followed its records to another customer since (an
   // unmerge or matching moved them, see followRecordsOfMerged): what the merge gave is then
   // taken back from that customer, which holds it now.
@@ -1267,6 +1280,7 @@ export async function unmergeCustomers(
             survivorId: absorbed,
             absorbedId: holder,
             kind: MergeKind.AUTOMATIC,
+            evidence: { rule: RECORDS_WENT_BACK, unmerge: mergeId },
             mergedBy: by,
             reason: `its records went back to customer ${absorbed} with merge ${mergeId} undone`,
           },
