@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
+import { boundSql } from '../../db/bound-sql';
 import { Claim } from '../claim/claim.entity';
 import { ClaimStatus } from '../claim/claim.enums';
 import { PartyRole } from '../policy/policy.enums';
@@ -126,6 +127,12 @@ export async function ingestClaim(
     { lockMode: LockMode.PESSIMISTIC_READ },
   );
   errors.require(!!policy, 'policyNo', 'UNKNOWN_POLICY', 'no policy with this number is known');
+  if (policy && existing && existing.policy.id !== policy.id) {
+    // And the policy the claim leaves: a batch changing that policy's holders waits, or is
+    // waited for, so that the claim's triggers queue the holders it has once the move
+    // commits (they read the holders of the moment, and missed one changed meanwhile).
+    await em.execute(`select 1 from policy where id = ? for share`, [existing.policy.id]);
+  }
   if (policy) {
     // Cover runs over business days: 00:30 Beijing on the first day is inside it.
     const accident = clock.dayOf(record.accidentAt);
@@ -262,4 +269,34 @@ function claimRolledBack(
         ]
       : []),
   ];
+}
+
+/**
+ * Queues, once a batch of claims or of scores on claims has committed, the holders of the
+ * claims' policies as they are then. A trigger queued the holders it read when the row was
+ * written; a merge, an unmerge or a regroup moving those policies' roles in a transaction
+ * still open then queued the new holder itself, whose recompute could run before the claim
+ * or score committed: that holder's tier never saw it. Claims and scores take no lock that
+ * such a move waits for, so neither waits for the other.
+ */
+export async function queueClaimHolders(
+  em: EntityManager,
+  written: 'claim' | 'risk_score',
+  ids: string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  const claims =
+    written === 'claim'
+      ? 'select unnest(?::uuid[])'
+      : 'select claim_id from risk_score where id in (select unnest(?::uuid[]))';
+  await boundSql(
+    em,
+    `insert into tier_recompute_queue (customer_id, reason)
+     select distinct pp.customer_id, ? from claim c join policy_party pp on pp.policy_id = c.policy_id
+     where c.id in (${claims})
+     order by 1
+     on conflict (customer_id) do update set reason = excluded.reason,
+       enqueued_at = excluded.enqueued_at, enqueued_xid = excluded.enqueued_xid`,
+    [written === 'claim' ? 'claim' : 'risk score', `{${ids.join(',')}}`],
+  );
 }

@@ -11,7 +11,7 @@ import type { Metrics } from '../../observability/metrics';
 import { orderBranchRecords } from '../branch/branch-order';
 import { BranchService, type BranchChangeContext } from '../branch/branch.service';
 import { ingestBranch } from './branch.ingester';
-import { ingestClaim } from './claim.ingester';
+import { ingestClaim, queueClaimHolders } from './claim.ingester';
 import { parentsFirst } from './parents-first';
 import {
   CustomerBatch,
@@ -41,7 +41,7 @@ import {
 } from './ingestion.type';
 import { databaseRejection, RecordRejected, reject } from './record-errors';
 import { ingestPolicy } from './policy.ingester';
-import { ingestRiskScore, queueHoldersOfScoredClaims } from './risk-score.ingester';
+import { ingestRiskScore } from './risk-score.ingester';
 
 export const MAX_BATCH = 1000;
 
@@ -219,14 +219,16 @@ export class IngestionService {
     );
   }
 
-  claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
-    return this.batch(
+  async claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
+    const result = await this.batch(
       actor,
       records,
       ['claimNo'],
       this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r)),
       'claim',
     );
+    await queueClaimHolders(this.em, 'claim', written(result));
+    return result;
   }
 
   async riskScores(actor: AuditActor, records: RiskScoreRecordInput[]): Promise<IngestionResult> {
@@ -237,10 +239,7 @@ export class IngestionService {
       this.ownSystemOnly(ingestRiskScore),
       'risk_score',
     );
-    await queueHoldersOfScoredClaims(
-      this.em,
-      result.records.flatMap((r) => (r.status === RecordStatus.CREATED && r.id ? [r.id] : [])),
-    );
+    await queueClaimHolders(this.em, 'risk_score', written(result));
     return result;
   }
 
@@ -453,6 +452,12 @@ function batchAudit(kind: string, outcomes: RecordOutcome[]) {
     details: { records: outcomes.length, ...countBy(outcomes, (o) => o.status) },
   };
 }
+
+/** The rows a batch created or changed. */
+const written = (result: IngestionResult) =>
+  result.records.flatMap((r) =>
+    (r.status === RecordStatus.CREATED || r.status === RecordStatus.UPDATED) && r.id ? [r.id] : [],
+  );
 
 const BATCH_ATTEMPTS = 5;
 

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { boundSql } from '../../db/bound-sql';
 import { checkVin } from '../../validation';
 import { Claim } from '../claim/claim.entity';
 import { RiskSubjectType } from '../risk/risk.enums';
@@ -113,27 +112,4 @@ export async function ingestRiskScore(
   });
   await em.flush();
   return { status: RecordStatus.CREATED, id: score.id };
-}
-
-/**
- * Queues, once a batch of scores has committed, the customers of the claims its scores name
- * as they hold them then. The insert's trigger queued the claim's holders as it read them,
- * and a claim moving to another policy (or its policy to another holder) in a transaction
- * still open then queued the new holder itself, whose recompute could run before the score
- * committed: that holder's tier never saw the score. Scores take no lock on the claim, so a
- * claims batch never waits for them.
- */
-export async function queueHoldersOfScoredClaims(em: EntityManager, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await boundSql(
-    em,
-    `insert into tier_recompute_queue (customer_id, reason)
-     select distinct pp.customer_id, 'risk score' from risk_score s
-       join claim c on c.id = s.claim_id join policy_party pp on pp.policy_id = c.policy_id
-     where s.id in (select unnest(?::uuid[]))
-     order by 1
-     on conflict (customer_id) do update set reason = excluded.reason,
-       enqueued_at = excluded.enqueued_at, enqueued_xid = excluded.enqueued_xid`,
-    [`{${ids.join(',')}}`],
-  );
 }
