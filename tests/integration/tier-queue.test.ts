@@ -240,57 +240,76 @@ describe('the tier recompute queue', () => {
     expect(await openTier(after)).toEqual(['STANDARD']);
   });
 
-  it("queues, once committed, the holder a claim's policy passed to in a merge while the claim was written", async () => {
-    const [x, y, z] = [await newCustomer(), await newCustomer(), await newCustomer()];
-    const [cifZ] = await cifNumbers(hub, [z.id]);
-    const n = nextNumbers(2);
-    const day = addDays(hub.clock.today(), -10);
-    // A claim on X's policy (Z the claimant, so nothing of it names X), and one on Z's
-    // policy, held here so that the batch commits after the merge of X into Y has.
-    const claims = [
-      { ...reportedClaimRecord(n, x.policyNo, day, '50000.00'), claimant: { cifNo: cifZ } },
-      reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
-    ];
-    const claimsOf = async (customer: { id: string }) =>
-      (
-        await hub.sql(
-          `select metrics->'claimCount36m' as claims from tier_assignment
-           where customer_id = $1 and valid_to is null`,
-          [customer.id],
-        )
-      ).map((r) => r.claims);
+  const claimCount = async (customer: { id: string }) =>
+    (
+      await hub.sql(
+        `select metrics->'claimCount36m' as claims from tier_assignment
+         where customer_id = $1 and valid_to is null`,
+        [customer.id],
+      )
+    ).map((r) => r.claims);
+
+  /**
+   * Runs `change` (a merge, a policy batch), then a claims batch whose last record is on
+   * `heldPolicy`, so that the change commits first, the worker takes its turn, and only then
+   * the claims commit: each batch waits before its commit behind the audit log (which every
+   * batch writes last), and the claims' last record behind `heldPolicy`, held here.
+   */
+  async function changeThenClaims(
+    heldPolicy: string,
+    change: () => Promise<unknown>,
+    claims: object[],
+  ): Promise<{ changed: unknown; claimed: Promise<unknown> }> {
     const [audit, policy] = [
       new Client({ connectionString: hub.databaseUrl }),
       new Client({ connectionString: hub.databaseUrl }),
     ];
     await Promise.all([audit.connect(), policy.connect()]);
-    let ingested: Promise<unknown> | undefined;
     try {
       await audit.query('begin');
       await audit.query('lock table audit_event in share mode');
       await policy.query('begin');
-      await policy.query('select 1 from policy where policy_no = $1 for update', [z.policyNo]);
-      const merged = hub.gql(
-        `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one person") { id } }`,
-        { s: y.id, a: x.id },
-        Role.STEWARD,
-      );
-      await lockWaits(hub, 1, 'the merge');
-      ingested = hub.gql(INGEST_CLAIMS, { records: claims });
-      await lockWaits(hub, 2, 'the merge and the claims');
+      await policy.query('select 1 from policy where policy_no = $1 for update', [heldPolicy]);
+      const changed = change();
+      await lockWaits(hub, 1, 'the change');
+      const claimed = hub.gql(INGEST_CLAIMS, { records: claims });
+      await lockWaits(hub, 2, 'the change and the claims');
       await audit.query('commit');
-      expect(await merged).toMatchObject({ data: { mergeCustomers: { id: expect.any(String) } } });
+      const done = await changed;
       await lockWaits(hub, 1, 'the claims');
       await hub.app.services.tiers.drainQueue();
-      expect(await claimsOf(y)).toEqual([0]);
+      return { changed: done, claimed };
     } finally {
       await audit.query('rollback').catch(() => undefined);
       await policy.query('commit');
       await Promise.all([audit.end(), policy.end()]);
     }
-    expect(await ingested).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
+  }
+
+  it("queues, once committed, the holder a claim's policy passed to in a merge while the claim was written", async () => {
+    const [x, y, z] = [await newCustomer(), await newCustomer(), await newCustomer()];
+    const [cifZ] = await cifNumbers(hub, [z.id]);
+    const n = nextNumbers(2);
+    const day = addDays(hub.clock.today(), -10);
+    // A claim on X's policy (Z the claimant, so nothing of it names X) written while X is
+    // merged into Y.
+    const { changed, claimed } = await changeThenClaims(
+      z.policyNo,
+      () =>
+        hub.gql(
+          `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one person") { id } }`,
+          { s: y.id, a: x.id },
+          Role.STEWARD,
+        ),
+      [
+        { ...reportedClaimRecord(n, x.policyNo, day, '50000.00'), claimant: { cifNo: cifZ } },
+        reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
+      ],
+    );
+    expect(changed).toMatchObject({ data: { mergeCustomers: { id: expect.any(String) } } });
+    expect(await claimed).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
     await hub.app.services.tiers.drainQueue();
-    expect(await claimsOf(y)).toEqual([1]);
+    expect(await claimCount(y)).toEqual([1]);
   });
 
   it("queues the holder a claim's old policy passed to while the claim moved off it", async () => {
@@ -308,52 +327,22 @@ describe('the tier recompute queue', () => {
       1,
     );
     await hub.app.services.tiers.drainQueue();
-    const claimsOf = async (customer: { id: string }) =>
-      (
-        await hub.sql(
-          `select metrics->'claimCount36m' as claims from tier_assignment
-           where customer_id = $1 and valid_to is null`,
-          [customer.id],
-        )
-      ).map((r) => r.claims);
-    // A's policy passes to B while the claim moves to C's policy, in a batch whose other
-    // claim (on Z's policy, held here) keeps it open once the policy's batch has committed.
-    const [audit, policy] = [
-      new Client({ connectionString: hub.databaseUrl }),
-      new Client({ connectionString: hub.databaseUrl }),
-    ];
-    await Promise.all([audit.connect(), policy.connect()]);
-    let moved: Promise<unknown> | undefined;
-    try {
-      await audit.query('begin');
-      await audit.query('lock table audit_event in share mode');
-      await policy.query('begin');
-      await policy.query('select 1 from policy where policy_no = $1 for update', [z.policyNo]);
-      const passed = hub.gql(INGEST_POLICIES, {
-        records: [autoPolicyRecord(a.n, cifB!, coverFrom(hub.clock.today(), 100))],
-      });
-      await lockWaits(hub, 1, 'the policy batch');
-      moved = hub.gql(INGEST_CLAIMS, {
-        records: [
-          reportedClaimRecord(n, c.policyNo, day, '50000.00'),
-          reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
-        ],
-      });
-      await lockWaits(hub, 2, 'the policy and claims batches');
-      await audit.query('commit');
-      expect(await passed).toMatchObject({ data: { ingestPolicies: { accepted: 1 } } });
-      await lockWaits(hub, 1, 'the claims batch');
-      // The worker's turn before the claims commit: B, queued by its policy, is recomputed
-      // with the claim still on it, unless the move holds B's queue entry by then.
-      await hub.app.services.tiers.drainQueue();
-    } finally {
-      await audit.query('rollback').catch(() => undefined);
-      await policy.query('commit');
-      await Promise.all([audit.end(), policy.end()]);
-    }
-    expect(await moved).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
+    // A's policy passes to B while the claim moves to C's policy.
+    const { changed, claimed } = await changeThenClaims(
+      z.policyNo,
+      () =>
+        hub.gql(INGEST_POLICIES, {
+          records: [autoPolicyRecord(a.n, cifB!, coverFrom(hub.clock.today(), 100))],
+        }),
+      [
+        reportedClaimRecord(n, c.policyNo, day, '50000.00'),
+        reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
+      ],
+    );
+    expect(changed).toMatchObject({ data: { ingestPolicies: { accepted: 1 } } });
+    expect(await claimed).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
     await hub.app.services.tiers.drainQueue();
-    expect([await claimsOf(b), await claimsOf(c)]).toEqual([[0], [1]]);
+    expect([await claimCount(b), await claimCount(c)]).toEqual([[0], [1]]);
   });
 
   it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {
