@@ -165,8 +165,8 @@ export class CustomerBatch {
   /**
    * Matches stored records again, with their neighbourhood, as they stand: after an unmerge,
    * the records their sources changed while merged. Unlike a split's, they are not what
-   * moves: each customer stays with its own first records, as when they were written, rather
-   * than with the records the unmerge brought along (which may be another person's).
+   * moves: each customer stays with its first record, rather than with the records the
+   * unmerge brought along (another person's, joined while merged, however many).
    */
   async rematch(records: string[]): Promise<void> {
     if (records.length === 0) return;
@@ -322,6 +322,7 @@ export class CustomerBatch {
       seeds,
       new Set([...ids.values(), ...(move ? moving : [])]),
       renamed,
+      !move,
     );
     for (const id of carriers) {
       const customer = plan.customerOf.get(id);
@@ -1240,6 +1241,8 @@ function planCustomers(
   seeds: Map<string, NewCustomer>,
   batchIds: Set<string>,
   renamed: Set<string>,
+  /** Each customer stays with the group of its first record, whatever the counts. */
+  withFirst = false,
 ): CustomerPlan {
   const storedById = new Map(held.map((s) => [s.id, s]));
   const groupOf = new Map<string, number>();
@@ -1263,10 +1266,12 @@ function planCustomers(
     const first = [...records].sort(
       (x, y) => x.since.localeCompare(y.since) || x.key.localeCompare(y.key),
     )[0];
-    const home = [...counts.entries()].sort(
-      ([ga, na], [gb, nb]) =>
-        nb - na || Number(gb === groupOf.get(first.id)) - Number(ga === groupOf.get(first.id)),
-    )[0][0];
+    const home = withFirst
+      ? groupOf.get(first.id)!
+      : [...counts.entries()].sort(
+          ([ga, na], [gb, nb]) =>
+            nb - na || Number(gb === groupOf.get(first.id)) - Number(ga === groupOf.get(first.id)),
+        )[0][0];
     const kept = held.some((r) => !renamed.has(r.id));
     homes.set(home, [...(homes.get(home) ?? []), { first, kept }]);
   }

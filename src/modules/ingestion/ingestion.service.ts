@@ -227,7 +227,7 @@ export class IngestionService {
       this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r)),
       'claim',
     );
-    await queueClaimHolders(this.em, 'claim', written(result));
+    await untilNoWriteConflict(() => queueClaimHolders(this.em, 'claim', accepted(result)));
     return result;
   }
 
@@ -239,7 +239,7 @@ export class IngestionService {
       this.ownSystemOnly(ingestRiskScore),
       'risk_score',
     );
-    await queueClaimHolders(this.em, 'risk_score', written(result));
+    await untilNoWriteConflict(() => queueClaimHolders(this.em, 'risk_score', accepted(result)));
     return result;
   }
 
@@ -453,11 +453,12 @@ function batchAudit(kind: string, outcomes: RecordOutcome[]) {
   };
 }
 
-/** The rows a batch created or changed. */
-const written = (result: IngestionResult) =>
-  result.records.flatMap((r) =>
-    (r.status === RecordStatus.CREATED || r.status === RecordStatus.UPDATED) && r.id ? [r.id] : [],
-  );
+/**
+ * The rows a batch holds: resends too, so that a batch answered with an error after it
+ * committed (its holders not queued) has them queued when its source sends it again.
+ */
+const accepted = (result: IngestionResult) =>
+  result.records.flatMap((r) => (r.status !== RecordStatus.REJECTED && r.id ? [r.id] : []));
 
 const BATCH_ATTEMPTS = 5;
 
