@@ -312,37 +312,85 @@ describe('the tier recompute queue', () => {
     expect(await claimCount(y)).toEqual([1]);
   });
 
-  it("queues the holder a claim's old policy passed to while the claim moved off it", async () => {
-    const [a, b, c, z] = [
-      await newCustomer(),
-      await newCustomer(),
-      await newCustomer(),
-      await newCustomer(),
-    ];
-    const [cifB] = await cifNumbers(hub, [b.id]);
+  const passTo = {
+    'a policy batch': async (a: { n: number }, b: { id: string }) => {
+      const [cifB] = await cifNumbers(hub, [b.id]);
+      return hub.gql(INGEST_POLICIES, {
+        records: [autoPolicyRecord(a.n, cifB!, coverFrom(hub.clock.today(), 100))],
+      });
+    },
+    'a merge': (a: { id: string }, b: { id: string }) =>
+      hub.gql(
+        `mutation ($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "one person") { id } }`,
+        { s: b.id, a: a.id },
+        Role.STEWARD,
+      ),
+  };
+
+  it.each(Object.keys(passTo) as (keyof typeof passTo)[])(
+    "queues the holder a claim's old policy passed to in %s while the claim moved off it",
+    async (how) => {
+      const [a, b, c, z] = [
+        await newCustomer(),
+        await newCustomer(),
+        await newCustomer(),
+        await newCustomer(),
+      ];
+      const [cifZ] = await cifNumbers(hub, [z.id]);
+      const n = nextNumbers(2);
+      const day = addDays(hub.clock.today(), -10);
+      // Z the claimant, so that nothing of the claim names A: the change does not touch it.
+      const claim = (policyNo: string) => ({
+        ...reportedClaimRecord(n, policyNo, day, '50000.00'),
+        claimant: { cifNo: cifZ },
+      });
+      expect(
+        (await hub.gql(INGEST_CLAIMS, { records: [claim(a.policyNo)] })).data!.ingestClaims
+          .accepted,
+      ).toBe(1);
+      await hub.app.services.tiers.drainQueue();
+      // A's policy passes to B while the claim moves to C's policy.
+      const { changed, claimed } = await changeThenClaims(z.policyNo, () => passTo[how](a, b), [
+        claim(c.policyNo),
+        reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
+      ]);
+      expect(changed).not.toHaveProperty('errors');
+      expect(await claimed).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
+      await hub.app.services.tiers.drainQueue();
+      expect([await claimCount(b), await claimCount(c)]).toEqual([[0], [1]]);
+    },
+  );
+
+  it('updates a claim that a merge handed to the survivor while the claims batch was written', async () => {
+    const [a, b, z] = [await newCustomer(), await newCustomer(), await newCustomer()];
     const n = nextNumbers(2);
     const day = addDays(hub.clock.today(), -10);
-    const claim = reportedClaimRecord(n, a.policyNo, day, '50000.00');
-    expect((await hub.gql(INGEST_CLAIMS, { records: [claim] })).data!.ingestClaims.accepted).toBe(
-      1,
-    );
-    await hub.app.services.tiers.drainQueue();
-    // A's policy passes to B while the claim moves to C's policy.
-    const { changed, claimed } = await changeThenClaims(
-      z.policyNo,
-      () =>
-        hub.gql(INGEST_POLICIES, {
-          records: [autoPolicyRecord(a.n, cifB!, coverFrom(hub.clock.today(), 100))],
-        }),
-      [
-        reportedClaimRecord(n, c.policyNo, day, '50000.00'),
-        reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
-      ],
-    );
-    expect(changed).toMatchObject({ data: { ingestPolicies: { accepted: 1 } } });
-    expect(await claimed).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
-    await hub.app.services.tiers.drainQueue();
-    expect([await claimCount(b), await claimCount(c)]).toEqual([[0], [1]]);
+    expect(
+      (
+        await hub.gql(INGEST_CLAIMS, {
+          records: [reportedClaimRecord(n, a.policyNo, day, '50000.00')],
+        })
+      ).data!.ingestClaims.accepted,
+    ).toBe(1);
+    // A, the claimant, is merged into B while the claim's registration is written: the
+    // batch read the claim before the merge handed it to B.
+    const { changed, claimed } = await changeThenClaims(z.policyNo, () => passTo['a merge'](a, b), [
+      {
+        ...reportedClaimRecord(n, a.policyNo, day, '50000.00'),
+        status: 'REGISTERED',
+        registeredAt: `${addDays(day, 1)}T09:00:00Z`,
+      },
+      reportedClaimRecord(n + 1, z.policyNo, day, '100.00'),
+    ]);
+    expect(changed).not.toHaveProperty('errors');
+    expect(await claimed).toMatchObject({
+      data: { ingestClaims: { accepted: 2, records: [{ status: 'UPDATED' }, {}] } },
+    });
+    expect(
+      await hub.sql(`select status, claimant_id from claim where policy_id = $1`, [
+        (await hub.sql(`select id from policy where policy_no = $1`, [a.policyNo]))[0]!.id,
+      ]),
+    ).toEqual([{ status: 'REGISTERED', claimant_id: b.id }]);
   });
 
   it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {

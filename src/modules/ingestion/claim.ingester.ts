@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
-import { boundSql } from '../../db/bound-sql';
+import { pgArray } from '../../db/bound-sql';
+import { queueTierRecompute } from '../tier/recompute-queue';
 import { Claim } from '../claim/claim.entity';
 import { ClaimStatus } from '../claim/claim.enums';
 import { PartyRole } from '../policy/policy.enums';
@@ -66,6 +67,7 @@ export async function ingestClaim(
   em: EntityManager,
   clock: BusinessClock,
   record: ClaimRecordInput,
+  left: Set<string>,
 ): Promise<IngestedRecord> {
   const errors = new RecordErrors();
   errors.require(
@@ -130,8 +132,10 @@ export async function ingestClaim(
   if (policy && existing && existing.policy.id !== policy.id) {
     // And the policy the claim leaves: a batch changing that policy's holders waits, or is
     // waited for, so that the claim's triggers queue the holders it has once the move
-    // commits (they read the holders of the moment, and missed one changed meanwhile).
+    // commits (they read the holders of the moment, and missed one changed meanwhile). A
+    // merge moving its roles takes no such lock: its holders are queued after the commit.
     await em.execute(`select 1 from policy where id = ? for share`, [existing.policy.id]);
+    left.add(existing.policy.id);
   }
   if (policy) {
     // Cover runs over business days: 00:30 Beijing on the first day is inside it.
@@ -273,30 +277,30 @@ function claimRolledBack(
 
 /**
  * Queues, once a batch of claims or of scores on claims has committed, the holders of the
- * claims' policies as they are then. A trigger queued the holders it read when the row was
- * written; a merge, an unmerge or a regroup moving those policies' roles in a transaction
- * still open then queued the new holder itself, whose recompute could run before the claim
- * or score committed: that holder's tier never saw it. Claims and scores take no lock that
- * such a move waits for, so neither waits for the other.
+ * claims' policies as they are then, and of the policies claims moved off (`left`). A
+ * trigger queued the holders it read when the row was written; a merge, an unmerge or a
+ * regroup moving those policies' roles in a transaction still open then queued the new
+ * holder itself, whose recompute could run before the claim or score committed: that
+ * holder's tier never saw it, or still counted a claim gone elsewhere. Claims and scores
+ * take no lock that such a move waits for, so neither waits for the other.
  */
 export async function queueClaimHolders(
   em: EntityManager,
   written: 'claim' | 'risk_score',
   ids: string[],
+  left: string[] = [],
 ): Promise<void> {
-  if (ids.length === 0) return;
+  if (ids.length === 0 && left.length === 0) return;
   const claims =
     written === 'claim'
       ? 'select unnest(?::uuid[])'
       : 'select claim_id from risk_score where id in (select unnest(?::uuid[]))';
-  await boundSql(
+  await queueTierRecompute(
     em,
-    `insert into tier_recompute_queue (customer_id, reason)
-     select distinct pp.customer_id, ? from claim c join policy_party pp on pp.policy_id = c.policy_id
-     where c.id in (${claims})
-     order by 1
-     on conflict (customer_id) do update set reason = excluded.reason,
-       enqueued_at = excluded.enqueued_at, enqueued_xid = excluded.enqueued_xid`,
-    [written === 'claim' ? 'claim' : 'risk score', `{${ids.join(',')}}`],
+    written === 'claim' ? 'claim' : 'risk score',
+    `select pp.customer_id from policy_party pp
+     where pp.policy_id in (select c.policy_id from claim c where c.id in (${claims})
+                            union all select unnest(?::uuid[]))`,
+    [pgArray(ids), pgArray(left)],
   );
 }

@@ -1,5 +1,9 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  DeadlockException,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
@@ -220,14 +224,18 @@ export class IngestionService {
   }
 
   async claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
+    // The policies the claims moved off, in any attempt: queueing a holder too many is harmless.
+    const left = new Set<string>();
     const result = await this.batch(
       actor,
       records,
       ['claimNo'],
-      this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r)),
+      this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r, left)),
       'claim',
     );
-    await untilNoWriteConflict(() => queueClaimHolders(this.em, 'claim', accepted(result)));
+    await untilNoWriteConflict(() =>
+      queueClaimHolders(this.em, 'claim', accepted(result), [...left]),
+    );
     return result;
   }
 
@@ -420,14 +428,18 @@ export class IngestionService {
  * own: a record that changes an entity and is then rejected takes the change with it, where
  * a shared map would hand it to the next record's flush. A unique key that another batch
  * inserted at the same time (its insert made ours wait, then win) is there to read once that
- * batch committed: the record runs once more, and updates the row or finds it unchanged.
+ * batch committed: the record runs once more, and updates the row or finds it unchanged. So
+ * does a record whose row another transaction changed after the record read it (a merge
+ * handing a claim to the survivor): its update found the version moved, and the record is
+ * checked again against the row as it now is.
  */
 async function alone<T>(batch: EntityManager, run: (em: EntityManager) => Promise<T>): Promise<T> {
   const once = () => batch.fork({ keepTransactionContext: true }).transactional(run);
   try {
     return await once();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) return once();
+    if (error instanceof UniqueConstraintViolationException || error instanceof OptimisticLockError)
+      return once();
     throw error;
   }
 }

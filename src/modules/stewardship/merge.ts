@@ -13,6 +13,7 @@ import { DEFAULT_GENERIC_HOLDERS } from '../matching/settings';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { recomputeGolden } from '../golden/survivorship';
 import { RecomputeCause } from '../tier/tier.service';
+import { queueCustomerTiers } from '../tier/recompute-queue';
 import {
   apartPairs,
   earliestRecords,
@@ -685,18 +686,6 @@ async function linkDecided(
   );
 }
 
-/** Queues customers for a tier recompute, in id order as the queue triggers do. */
-async function queueTiers(em: EntityManager, ids: string[], reason: string): Promise<void> {
-  await boundSql(
-    em,
-    `insert into tier_recompute_queue (customer_id, reason)
-     select distinct value::uuid, ? from jsonb_array_elements_text(?::jsonb) order by 1
-     on conflict (customer_id) do update set reason = excluded.reason,
-       enqueued_at = excluded.enqueued_at, enqueued_xid = excluded.enqueued_xid`,
-    [reason, JSON.stringify(ids)],
-  );
-}
-
 /** What the audit log says of journaled rows: counts and keys, never values. */
 const rowKeys = (tables: Record<string, Rows>) =>
   Object.fromEntries(
@@ -825,7 +814,7 @@ export async function mergeCustomers(
   );
   const survivors = [...new Set(merges.map((m) => m.survivorId))];
   await recomputeCustomers(em, survivors, options, at);
-  await queueTiers(em, survivors, 'merge');
+  await queueCustomerTiers(em, survivors, 'merge');
   const audit = new AuditLog(clock);
   await em.insertMany(
     AuditEvent,
@@ -1290,7 +1279,11 @@ export async function unmergeCustomers(
     }
   }
   await recomputeCustomers(em, [...new Set([survivor, holder, absorbed])], options, at);
-  await queueTiers(em, [survivor, holder, absorbed, ...repointed.map((m) => m.to)], 'unmerge');
+  await queueCustomerTiers(
+    em,
+    [survivor, holder, absorbed, ...repointed.map((m) => m.to)],
+    'unmerge',
+  );
   await em.insertMany(AuditEvent, [
     new AuditLog(clock).entity(options.actor ?? systemActor(by), {
       action: AuditAction.CUSTOMER_UNMERGE,
@@ -1464,7 +1457,7 @@ export async function settleReferences(
   );
   if (moves.length === 0) return 0;
   const followed = await followReferences(em, moves, at);
-  await queueTiers(
+  await queueCustomerTiers(
     em,
     moves.flatMap((m) => [m.from, m.to]),
     'reference',
