@@ -80,11 +80,6 @@ interface ResolvedType {
   spec: ReadTypeSpec;
 }
 
-/**
- * Compiles a GraphQL selection on read types into one SQL statement that builds the
- * nested JSON in PostgreSQL. Authorization and masking of fields happen here, where the
- * SQL is built, so no resolver can forget them.
- */
 /** An argument as errors name it: under its field's path, or alone (an export's query). */
 const argumentPath = (path: string, argument: string) => (path ? `${path}.${argument}` : argument);
 
@@ -106,6 +101,11 @@ function placed(error: unknown, field: GraphQLField<unknown, unknown>, path: str
   });
 }
 
+/**
+ * Compiles a GraphQL selection on read types into one SQL statement that builds the
+ * nested JSON in PostgreSQL. Authorization and masking of fields happen here, where the
+ * SQL is built, so no resolver can forget them.
+ */
 export class ReadCompiler {
   private readonly byName = new Map<string, ResolvedType>();
   private readonly byClass = new Map<Function, ResolvedType>();

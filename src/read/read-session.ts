@@ -164,7 +164,6 @@ export class ReadExecutor {
   }
 }
 
-/** The read path of one request: compiles what `info` selects and runs it. */
 /** A compiled read waiting for the others of its turn (ReadSession.run). */
 interface QueuedRead {
   text: string;
@@ -189,6 +188,7 @@ const PLACEHOLDER = /\$(\d+)/g;
  */
 const responsePath = (info: GraphQLResolveInfo) => String(info.path.key);
 
+/** The read path of one request: compiles what `info` selects and runs it. */
 export class ReadSession {
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
   /** Reads asked for in this turn of the event loop: they run as one statement. */

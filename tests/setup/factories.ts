@@ -355,6 +355,17 @@ async function insertRows(hub: TestHub, table: string, rows: Record<string, unkn
   );
 }
 
+/** A factory vehicle as a policy row describes it (and the vehicle row, from its latest). */
+function vehicleAsDescribed(vehicle: { plate: string; use: string }) {
+  const plate = checkPlate(vehicle.plate);
+  if (!plate.ok) throw new Error(`factory plate ${vehicle.plate} is invalid`);
+  return {
+    vehicle_plate: plate.value.normalized,
+    vehicle_use: vehicle.use,
+    vehicle_new_energy: plate.value.newEnergy,
+  };
+}
+
 /**
  * The portfolio of `ingestPortfolio` (the same records, keys and values) written straight
  * into the tables, one statement per table, for fixtures that need many customers and test
@@ -368,17 +379,6 @@ async function insertRows(hub: TestHub, table: string, rows: Record<string, unkn
  * carry no ingestion content hash: resending one of these records through ingestion updates
  * it rather than finding it unchanged. Returns the customers' CIF numbers.
  */
-/** A factory vehicle as a policy row describes it (and the vehicle row, from its latest). */
-function vehicleAsDescribed(vehicle: { plate: string; use: string }) {
-  const plate = checkPlate(vehicle.plate);
-  if (!plate.ok) throw new Error(`factory plate ${vehicle.plate} is invalid`);
-  return {
-    vehicle_plate: plate.value.normalized,
-    vehicle_use: vehicle.use,
-    vehicle_new_energy: plate.value.newEnergy,
-  };
-}
-
 export async function insertPortfolio(hub: TestHub, count: number, from = 1): Promise<string[]> {
   const sealer = new PiiSealer(
     new PiiHasher(TEST_SECRETS.piiHashKey),

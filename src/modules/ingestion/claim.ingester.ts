@@ -37,10 +37,6 @@ const STAGE_OF_STATUS: Partial<Record<ClaimStatus, (typeof STAGES)[number]>> = {
   [ClaimStatus.CLOSED]: 'closedAt',
 };
 
-/**
- * Upserts a claim by its number, on a policy the hub already holds. The record has met its
- * field rules (normalizeRecord): its text is trimmed and well-formed.
- */
 /** What a claim record's optional fields are when left out: declared once, for the claim and its hash. */
 const CLAIM_DEFAULTS = {
   paidAmount: '0',
@@ -63,6 +59,12 @@ function withoutDefaults(record: ClaimRecordInput): Partial<ClaimRecordInput> {
   );
 }
 
+/**
+ * Upserts a claim by its number, on a policy the hub already holds. The record has met its
+ * field rules (normalizeRecord): its text is trimmed and well-formed. A claim moved to
+ * another policy adds the one it left to `left`, whose holders are queued once the batch
+ * commits (queueClaimHolders).
+ */
 export async function ingestClaim(
   em: EntityManager,
   clock: BusinessClock,

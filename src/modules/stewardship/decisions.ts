@@ -16,16 +16,16 @@ export interface SavedDecision {
   replaced: Record<string, unknown> | null;
 }
 
-/**
- * The identifying documents (resident IDs, credit codes) two source records hold, as
- * match_decision.documents keeps them: their digests, distinct, sorted and comma-separated.
- * {@link documentsHeld} gives the same from the digests in hand.
- */
 /** The identifying document types, as a SQL list: `'RESIDENT_ID', ...`. */
 export const IDENTIFYING_KINDS_SQL = Object.values(IDENTIFYING_DOCUMENT)
   .map((kind) => `'${kind}'`)
   .join(', ');
 
+/**
+ * The identifying documents (resident IDs, credit codes) two source records hold, as
+ * match_decision.documents keeps them: their digests, distinct, sorted and comma-separated.
+ * {@link documentsHeld} gives the same from the digests in hand.
+ */
 export const documentsHeldSql = (a: string, b: string) =>
   `(select coalesce(string_agg(distinct encode(si.value_hash, 'hex') collate "C", ','
        order by encode(si.value_hash, 'hex') collate "C"), '')

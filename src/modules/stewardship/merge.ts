@@ -182,7 +182,6 @@ const CHANGED = CUSTOMER_REFERENCES.filter((r) => r.merge === 'move' || r.merge 
 
 const keyOf = (table: string) => CHANGED.find((r) => r.table === table)?.key ?? ['id'];
 
-/** The customer columns a merge (status) or survivorship (golden fields) may rewrite. */
 /**
  * A customer column as the journal `j` had it before the merge; a branch closed since with a
  * successor as that successor, where a closing would have moved the customer had it been
@@ -193,6 +192,7 @@ const restoredSql = (column: string) =>
     ? `coalesce(branch_open_successor(j.branch_id), j.branch_id)`
     : `j.${column}`;
 
+/** The customer columns a merge (status) or survivorship (golden fields) may rewrite. */
 const CUSTOMER_COLUMNS = [
   'status',
   'merged_into_id',

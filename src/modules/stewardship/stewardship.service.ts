@@ -43,11 +43,6 @@ interface LockedReview {
 }
 
 /**
- * The data steward's side of matching: review tasks approved or rejected, customers merged
- * by hand, merges undone, customers kept apart. Every write is one transaction with its
- * audit entries; a record or customer the caller may not see is answered as a missing one.
- */
-/**
  * What a split leaves of customer `customerId` without record `recordId`: the records of
  * its spanning tree (each record's link names the record it joined) that still hang with
  * the customer's earliest other record stay, and are kept apart from the split one; those
@@ -86,6 +81,11 @@ async function partsWithout(
   };
 }
 
+/**
+ * The data steward's side of matching: review tasks approved or rejected, customers merged
+ * by hand, merges undone, customers kept apart. Every write is one transaction with its
+ * audit entries; a record or customer the caller may not see is answered as a missing one.
+ */
 export class StewardshipService {
   /** Survivorship's settings (of the matching configuration). */
   private readonly golden: Pick<MergeOptions, 'genericHolders'>;

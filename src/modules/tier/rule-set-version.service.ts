@@ -21,7 +21,6 @@ const DEFAULTS: Record<RuleSetKind, object> = {
   [RuleSetKind.ENTITLEMENT]: DEFAULT_ENTITLEMENT_RULE_SET,
 };
 
-/** The lock under which the next version number of `kind` is taken and used. */
 /**
  * Rule sets are the company's: one activation re-tiers every customer, and its job counts
  * them all. So only the head office's administrators draft and activate them; a branch's
@@ -29,6 +28,7 @@ const DEFAULTS: Record<RuleSetKind, object> = {
  */
 const COMPANY_WIDE = 'rule sets apply to the whole company';
 
+/** The lock under which the next version number of `kind` is taken and used. */
 const numberingLock = (kind: RuleSetKind) => `rule_set_version number ${kind}`;
 
 /**
@@ -60,7 +60,6 @@ export async function ensureActiveRuleSets(
   await ruleSets.refresh();
 }
 
-/** The tier rules of a pair of versions, one of each kind. */
 /**
  * The tier codes of a pair of versions, one of each kind; of a tier draft with problems of its
  * own, none (its entitlement rules then fit no tier: the draft's problems say why).

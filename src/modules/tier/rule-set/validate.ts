@@ -567,11 +567,6 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
 }
 
 /**
- * Every problem of a tier rule set document at once, or the document typed. Valid means safe
- * to compile to SQL (metrics, operators and values checked), mutually exclusive classes with
- * one fallback per axis, no condition that can never hold, and a complete matrix.
- */
-/**
  * How large an axis may be: checking that its classes exclude each other compares every
  * condition with every other, in this process, and a rule set of hundreds would hold every
  * caller up for seconds. Tiers are a handful of classes of a few comparisons each.
@@ -595,6 +590,11 @@ function tooLarge(report: Report, axis: string, classes: ReadClass[]): boolean {
   return true;
 }
 
+/**
+ * Every problem of a tier rule set document at once, or the document typed. Valid means safe
+ * to compile to SQL (metrics, operators and values checked), mutually exclusive classes with
+ * one fallback per axis, no condition that can never hold, and a complete matrix.
+ */
 export function validateRuleSet(doc: unknown): RuleSetValidation {
   const problems: RuleSetProblem[] = [];
   const report = reportTo(problems);
