@@ -1,3 +1,4 @@
+import { OptimisticLockError } from '@mikro-orm/core';
 import { UnavailableReason } from '../graphql/errors';
 
 /**
@@ -14,6 +15,8 @@ export function outageOf(error: unknown): UnavailableReason | undefined {
     // deadlock_detected, serialization_failure: the work was rolled back whole, and a retry
     // once the other writer is done succeeds. Reached only after the writer's own retries.
     if (code === '40P01' || code === '40001') return UnavailableReason.WRITE_CONFLICT;
+    // A row changed by another transaction between its read and its versioned update.
+    if (e instanceof OptimisticLockError) return UnavailableReason.WRITE_CONFLICT;
     if (
       /^08/.test(code) || // connection_exception
       ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, crash, starting, too many connections

@@ -273,10 +273,13 @@ describe('the tier recompute queue', () => {
       const changed = change();
       await lockWaits(hub, 1, 'the change');
       const claimed = hub.gql(INGEST_CLAIMS, { records: claims });
+      // A batch that fails (or gets through) instead of waiting says so at once.
+      let answered = false;
+      void claimed.finally(() => (answered = true));
       await lockWaits(hub, 2, 'the change and the claims');
       await audit.query('commit');
       const done = await changed;
-      await lockWaits(hub, 1, 'the claims');
+      await lockWaits(hub, 1, 'the claims', () => answered);
       await hub.app.services.tiers.drainQueue();
       return { changed: done, claimed };
     } finally {
@@ -356,6 +359,13 @@ describe('the tier recompute queue', () => {
       ]);
       expect(changed).not.toHaveProperty('errors');
       expect(await claimed).toMatchObject({ data: { ingestClaims: { accepted: 2 } } });
+      expect(
+        await hub.sql(
+          `select pp.customer_id from policy_party pp join policy p on p.id = pp.policy_id
+           where p.policy_no = $1 and pp.role = 'POLICYHOLDER'`,
+          [a.policyNo],
+        ),
+      ).toEqual([{ customer_id: b.id }]);
       await hub.app.services.tiers.drainQueue();
       expect([await claimCount(b), await claimCount(c)]).toEqual([[0], [1]]);
     },
@@ -391,6 +401,64 @@ describe('the tier recompute queue', () => {
         (await hub.sql(`select id from policy where policy_no = $1`, [a.policyNo]))[0]!.id,
       ]),
     ).toEqual([{ status: 'REGISTERED', claimant_id: b.id }]);
+  });
+
+  it('updates a claim moved twice, by a merge and its undoing, while the claims batch was written', async () => {
+    const [a, b] = [await newCustomer(), await newCustomer()];
+    const n = nextNumber();
+    const day = addDays(hub.clock.today(), -10);
+    const first = reportedClaimRecord(n, a.policyNo, day, '50000.00');
+    expect((await hub.gql(INGEST_CLAIMS, { records: [first] })).data!.ingestClaims.accepted).toBe(
+      1,
+    );
+    // The batch reads the claim, then waits for A's policy: held by one connection, then by
+    // a second queued behind the batch, so that the record's second reading waits as well.
+    // A merge moves the claim to B before the first writing, its undoing back to A before
+    // the second.
+    const [holder, second] = [
+      new Client({ connectionString: hub.databaseUrl }),
+      new Client({ connectionString: hub.databaseUrl }),
+    ];
+    await Promise.all([holder.connect(), second.connect()]);
+    const hold = (c: Client) =>
+      c.query('select 1 from policy where policy_no = $1 for update', [a.policyNo]);
+    try {
+      await holder.query('begin');
+      await hold(holder);
+      const claimed = hub.gql(INGEST_CLAIMS, {
+        records: [{ ...first, status: 'REGISTERED', registeredAt: `${addDays(day, 1)}T09:00:00Z` }],
+      });
+      await lockWaits(hub, 1, 'the claims');
+      const merged = await passTo['a merge'](a, b);
+      expect(merged).not.toHaveProperty('errors');
+      await second.query('begin');
+      const held = hold(second);
+      await lockWaits(hub, 2, 'the claims and the second holder');
+      await holder.query('commit');
+      await held;
+      await lockWaits(hub, 1, 'the claims, read again');
+      const unmerged = await hub.gql(
+        `mutation ($m: ID!) { unmergeCustomers(mergeId: $m, reason: "two people") { id } }`,
+        { m: merged.data!.mergeCustomers.id },
+        Role.STEWARD,
+      );
+      expect(unmerged).not.toHaveProperty('errors');
+      await second.query('commit');
+      expect(await claimed).toMatchObject({
+        data: { ingestClaims: { accepted: 1, records: [{ status: 'UPDATED' }] } },
+      });
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await second.query('rollback').catch(() => undefined);
+      await Promise.all([holder.end(), second.end()]);
+    }
+    expect(
+      await hub.sql(
+        `select c.status, c.claimant_id from claim c join policy p on p.id = c.policy_id
+         where p.policy_no = $1`,
+        [a.policyNo],
+      ),
+    ).toEqual([{ status: 'REGISTERED', claimant_id: a.id }]);
   });
 
   it('gives a tier to a new customer with nothing but a name and a document, and requeues any change of its golden record', async () => {

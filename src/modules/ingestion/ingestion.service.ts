@@ -224,7 +224,8 @@ export class IngestionService {
   }
 
   async claims(actor: AuditActor, records: ClaimRecordInput[]): Promise<IngestionResult> {
-    // The policies the claims moved off, in any attempt: queueing a holder too many is harmless.
+    // The policies the claims moved off, in any attempt and of records rejected after the
+    // move was read: queueing a holder too many is harmless.
     const left = new Set<string>();
     const result = await this.batch(
       actor,
@@ -428,18 +429,14 @@ export class IngestionService {
  * own: a record that changes an entity and is then rejected takes the change with it, where
  * a shared map would hand it to the next record's flush. A unique key that another batch
  * inserted at the same time (its insert made ours wait, then win) is there to read once that
- * batch committed: the record runs once more, and updates the row or finds it unchanged. So
- * does a record whose row another transaction changed after the record read it (a merge
- * handing a claim to the survivor): its update found the version moved, and the record is
- * checked again against the row as it now is.
+ * batch committed: the record runs once more, and updates the row or finds it unchanged.
  */
 async function alone<T>(batch: EntityManager, run: (em: EntityManager) => Promise<T>): Promise<T> {
   const once = () => batch.fork({ keepTransactionContext: true }).transactional(run);
   try {
     return await once();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException || error instanceof OptimisticLockError)
-      return once();
+    if (error instanceof UniqueConstraintViolationException) return once();
     throw error;
   }
 }
@@ -467,7 +464,8 @@ function batchAudit(kind: string, outcomes: RecordOutcome[]) {
 
 /**
  * The rows a batch holds: resends too, so that a batch answered with an error after it
- * committed (its holders not queued) has them queued when its source sends it again.
+ * committed (its holders not queued) has them queued when its source sends it again; not
+ * the holders of a policy a claim left, which a resend no longer names.
  */
 const accepted = (result: IngestionResult) =>
   result.records.flatMap((r) => (r.status !== RecordStatus.REJECTED && r.id ? [r.id] : []));
@@ -476,18 +474,24 @@ const BATCH_ATTEMPTS = 5;
 
 /**
  * Two batches that write the same keys in crossing orders deadlock, and PostgreSQL aborts
- * one (a batch that finds a name's count moved under it, NameCountMoved, is run again as
- * well). Running the victim's record again cannot help (its batch still holds the keys the
+ * one. Running the victim's record again cannot help (its batch still holds the keys the
  * other one waits for), so the whole batch runs again, once the other has gone on: after a
- * random wait that grows with each attempt, so that several victims do not meet again. Still
- * deadlocked, the batch is a retryable SERVICE_UNAVAILABLE (WRITE_CONFLICT), never a 500.
+ * random wait that grows with each attempt, so that several victims do not meet again. So
+ * does a batch that finds a name's count moved under it (NameCountMoved), and one whose
+ * record's versioned update found the row changed since the record read it (a merge handing
+ * a claim to the survivor meanwhile: the record is checked again against the row as it now
+ * is). Still in conflict, the batch is a retryable SERVICE_UNAVAILABLE (WRITE_CONFLICT),
+ * never a 500.
  */
 async function untilNoWriteConflict<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (error) {
-      const again = error instanceof DeadlockException || error instanceof NameCountMoved;
+      const again =
+        error instanceof DeadlockException ||
+        error instanceof NameCountMoved ||
+        error instanceof OptimisticLockError;
       if (!again || attempt === BATCH_ATTEMPTS) throw error;
       await sleep(Math.random() * 50 * attempt);
     }

@@ -1,9 +1,9 @@
-import { DeadlockException } from '@mikro-orm/core';
+import { DeadlockException, OptimisticLockError } from '@mikro-orm/core';
 import { outageOf } from '../../../src/db/outage';
 import { UnavailableReason } from '../../../src/graphql/errors';
 
 describe('a database error as the caller is told it', () => {
-  it('reads a deadlock or a serialization failure left after retries as a retryable write conflict', () => {
+  it('reads a deadlock, a serialization failure or a moved version left after retries as a retryable write conflict', () => {
     // As MikroORM wraps the driver's error.
     const driver = Object.assign(new Error('deadlock detected'), { code: '40P01' });
     const wrapped = new DeadlockException(driver);
@@ -12,6 +12,8 @@ describe('a database error as the caller is told it', () => {
       code: '40001',
     });
     expect(outageOf(serialization)).toBe(UnavailableReason.WRITE_CONFLICT);
+    // A versioned row another writer changed since it was read, retried as often.
+    expect(outageOf(OptimisticLockError.lockFailed({}))).toBe(UnavailableReason.WRITE_CONFLICT);
     // A broken rule is the caller's, not a conflict.
     expect(outageOf(Object.assign(new Error('check'), { code: '23514' }))).toBeUndefined();
   });
