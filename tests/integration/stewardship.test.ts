@@ -1034,6 +1034,42 @@ describe('stewardship', () => {
     }
   });
 
+  it('runs a steward’s action again when the database aborts it for a deadlock', async () => {
+    const [a, b] = await customers(2);
+    // The first merge that writes its row is aborted as a deadlock's victim would be (a
+    // claims batch moving a claim between the policies an unmerge rewrites); a sequence
+    // counts the tries, whatever each transaction's fate.
+    await hub.sql(`create sequence merge_tries`);
+    await hub.sql(
+      `create function deadlock_once() returns trigger language plpgsql as $$
+       begin
+         if nextval('merge_tries') = 1 then
+           raise exception 'deadlock detected' using errcode = '40P01';
+         end if;
+         return new;
+       end $$`,
+    );
+    await hub.sql(
+      `create trigger deadlock_once before insert on customer_merge
+       for each row execute function deadlock_once()`,
+    );
+    try {
+      const merged = await merge(a!.id, b!.id);
+      expect(merged.survivor.id).toBe(a!.id);
+    } finally {
+      await hub.sql(`drop trigger deadlock_once on customer_merge`);
+      await hub.sql(`drop function deadlock_once()`);
+    }
+    const [{ tries }] = await hub.sql<{ tries: string }>(
+      `select last_value as tries from merge_tries`,
+    );
+    await hub.sql(`drop sequence merge_tries`);
+    expect(Number(tries)).toBe(2);
+    expect(
+      await hub.sql(`select survivor_id from customer_merge where absorbed_id = $1`, [b!.id]),
+    ).toEqual([{ survivor_id: a!.id }]);
+  });
+
   it('gives each customer back its own contact points, ids included, when both held one value', async () => {
     const n = nextNumbers(2);
     // A family's number on both: the merged customer holds it once.

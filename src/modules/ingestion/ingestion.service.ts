@@ -1,11 +1,8 @@
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import {
-  DeadlockException,
-  OptimisticLockError,
-  UniqueConstraintViolationException,
-} from '@mikro-orm/core';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
+import { untilNoWriteConflict } from '../../db/write-conflict';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import type { SourceSystem } from '../customer/customer.enums';
@@ -17,13 +14,7 @@ import { BranchService, type BranchChangeContext } from '../branch/branch.servic
 import { ingestBranch } from './branch.ingester';
 import { ingestClaim, queueClaimHolders } from './claim.ingester';
 import { parentsFirst } from './parents-first';
-import {
-  CustomerBatch,
-  NameCountMoved,
-  openBranches,
-  UNKNOWN_BRANCH,
-  type BatchOutcome,
-} from './customer-batch';
+import { CustomerBatch, openBranches, UNKNOWN_BRANCH, type BatchOutcome } from './customer-batch';
 import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
 import { normalizeRecord } from './field-rules';
 import { lockKeys } from './key-locks';
@@ -469,34 +460,6 @@ function batchAudit(kind: string, outcomes: RecordOutcome[]) {
  */
 const accepted = (result: IngestionResult) =>
   result.records.flatMap((r) => (r.status !== RecordStatus.REJECTED && r.id ? [r.id] : []));
-
-const BATCH_ATTEMPTS = 5;
-
-/**
- * Two batches that write the same keys in crossing orders deadlock, and PostgreSQL aborts
- * one. Running the victim's record again cannot help (its batch still holds the keys the
- * other one waits for), so the whole batch runs again, once the other has gone on: after a
- * random wait that grows with each attempt, so that several victims do not meet again. So
- * does a batch that finds a name's count moved under it (NameCountMoved), and one whose
- * record's versioned update found the row changed since the record read it (a merge handing
- * a claim to the survivor meanwhile: the record is checked again against the row as it now
- * is). Still in conflict, the batch is a retryable SERVICE_UNAVAILABLE (WRITE_CONFLICT),
- * never a 500.
- */
-async function untilNoWriteConflict<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      const again =
-        error instanceof DeadlockException ||
-        error instanceof NameCountMoved ||
-        error instanceof OptimisticLockError;
-      if (!again || attempt === BATCH_ATTEMPTS) throw error;
-      await sleep(Math.random() * 50 * attempt);
-    }
-  }
-}
 
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   validOrThrow,
 } from '../../graphql/errors';
+import { untilNoWriteConflict } from '../../db/write-conflict';
 import type { ReadSession } from '../../read/read-session';
 import type { BusinessClock } from '../../time/clock';
 import { checkUuid } from '../../validation';
@@ -525,13 +526,17 @@ export class StewardshipService {
    * One transaction, holding the whole matching space (see MATCHING_SPACE): stewards
    * merging customers into each other at the same moment (A into B, B into C, C into A)
    * deadlocked, each merge rewriting customers merged into the one it absorbs, and a batch's
-   * automatic merges rewrite them too.
+   * automatic merges rewrite them too. Batches of policies, claims and scores do not hold
+   * it: an unmerge and a claim moving between the policies it rewrites can still deadlock,
+   * and the steward's action then runs again, as a batch does, rather than fail.
    */
   private async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.em.transactional(async (em) => {
-      await em.execute(`select pg_advisory_xact_lock(${MATCHING_SPACE})`);
-      return work(em);
-    });
+    return untilNoWriteConflict(() =>
+      this.em.transactional(async (em) => {
+        await em.execute(`select pg_advisory_xact_lock(${MATCHING_SPACE})`);
+        return work(em);
+      }),
+    );
   }
 
   private async record(em: EntityManager, actor: AuditActor, entry: AuditEntry): Promise<void> {
