@@ -22,12 +22,16 @@ export class ApiError extends Error {
 /**
  * What a screen says of a failure: for the hub's answer its code, rule and field with the
  * message (`BAD_USER_INPUT UNKNOWN_METRIC document.tiers[0]…: …`), as the API gives them.
+ * A message that opens with its field (`by.id: must be a UUID`) names it once.
  */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
   const { code, rule, field } = error.errors[0]?.extensions ?? {};
-  const said = [code ?? 'ERROR', rule, field].filter((part) => typeof part === 'string');
-  return `${said.join(' ')}: ${error.message}`;
+  const named = typeof field === 'string' && error.message.startsWith(`${field}:`);
+  const said = [code ?? 'ERROR', rule, named ? undefined : field].filter(
+    (part) => typeof part === 'string',
+  );
+  return `${said.join(' ')}${named ? ' ' : ': '}${error.message}`;
 }
 
 /** Runs an operation as the signed-in caller; any error in the answer is thrown. */

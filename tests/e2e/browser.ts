@@ -56,7 +56,10 @@ export interface ConsolePage {
   context: BrowserContext;
   /** Every request the page tried to send beyond this machine (each was aborted). */
   outside: string[];
-  /** Errors the page's scripts threw. */
+  /**
+   * Errors the page's scripts threw, and those the browser logged (a resource it could not
+   * load: a 404 that only shows in the browser's console).
+   */
   errors: string[];
   close(): Promise<void>;
 }
@@ -79,6 +82,9 @@ export async function openConsole(browser: Browser, hub: TestHub): Promise<Conso
   });
   const page = await context.newPage();
   page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+  });
   await page.goto(new URL('/console/', hub.url).href);
   return { page, context, outside, errors, close: () => context.close() };
 }

@@ -8,12 +8,17 @@ import { DEFAULT_ENTITLEMENT_RULE_SET } from '../../src/modules/entitlement/rule
 import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
 import { addDays } from '../../src/time/clock';
 import {
+  autoPolicyRecord,
+  coverFrom,
+  INGEST_CLAIMS,
+  INGEST_POLICIES,
   INGEST_RISK_SCORES,
   ingestTwoYearCustomer,
   insertBranches,
   insertPortfolio,
   nextNumber,
   nextNumbers,
+  reportedClaimRecord,
   riskScoreRecord,
 } from '../setup/factories';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
@@ -451,6 +456,106 @@ describeInBrowser('the console', () => {
     );
     await screenshot(page, 'customer');
     expect(outside).toEqual([]);
+  });
+
+  it('pages through the policies and claims of a customer who has more than a page of them', async () => {
+    const [cifNo] = await insertPortfolio(hub, 1, nextNumber());
+    const today = hub.clock.today();
+    const from = nextNumbers(21);
+    const numbers = Array.from({ length: 21 }, (_, i) => from + i);
+    const policies = numbers.map((n) =>
+      autoPolicyRecord(n, cifNo!, { ...coverFrom(today, 100), premium: '1234567.89' }),
+    );
+    const sent = await hub.gql(INGEST_POLICIES, { records: policies });
+    expect(sent.data!.ingestPolicies.accepted).toBe(21);
+    const claims = policies.map((p, i) =>
+      reportedClaimRecord(numbers[i]!, p.policyNo, addDays(today, -10), '2500.00'),
+    );
+    expect((await hub.gql(INGEST_CLAIMS, { records: claims })).data!.ingestClaims.accepted).toBe(
+      21,
+    );
+
+    const { page } = await consoleOf();
+    await signIn(page, hub, Role.FRONTLINE);
+    await openScreen(page, 'customers');
+    await page.getByLabel('Key value').fill(cifNo!);
+    await page.getByRole('button', { name: 'Find' }).click();
+    const profile = page.getByTestId('profile');
+    for (const [list, heading] of [
+      ['policies', 'Policies (22)'],
+      ['claims', 'Claims (22)'],
+    ] as const) {
+      await profile.getByRole('heading', { name: heading }).waitFor();
+      const rows = profile.locator(`[data-testid="${list}"] tbody tr`);
+      await expect(rows.count()).resolves.toBe(20);
+      const shown = profile.getByTestId(`${list}-shown`);
+      await expect(shown.textContent()).resolves.toMatch(`20 of 22 ${list} shown.`);
+      await shown.getByRole('button', { name: `Show more ${list}` }).click();
+      await rows.nth(21).waitFor();
+      await expect(rows.count()).resolves.toBe(22);
+      await expect(shown.count()).resolves.toBe(0);
+    }
+    // Amounts grouped by thousands, as the tier reasons write them.
+    await profile.getByText('1,234,567.89').first().waitFor();
+  });
+
+  it('keeps a reason to the review task it was typed for', async () => {
+    const [first, second] = await reviewTasks(2);
+    const { page } = await consoleOf();
+    await signIn(page, hub, Role.STEWARD);
+    await openScreen(page, 'reviews');
+    const open = (task: { id: string }) =>
+      page.locator(`tr[data-review="${task.id}"] button`).click();
+    const reason = page.getByTestId('review-task').getByPlaceholder('what you checked');
+    await open(first!);
+    await reason.fill('checked the ID card of the first pair');
+    await open(second!);
+    await expect(reason.inputValue()).resolves.toBe('');
+    await expect(page.getByRole('button', { name: 'Approve: merge' }).isEnabled()).resolves.toBe(
+      false,
+    );
+    await open(first!);
+    await expect(reason.inputValue()).resolves.toBe('checked the ID card of the first pair');
+  });
+
+  it('says a refused lookup as the API does, its field once', async () => {
+    const { page } = await consoleOf();
+    await signIn(page, hub, Role.FRONTLINE);
+    await openScreen(page, 'customers');
+    await page.getByLabel('Key', { exact: true }).selectOption('id');
+    await page.getByLabel('Key value').fill('not-a-uuid');
+    await page.getByRole('button', { name: 'Find' }).click();
+    const said = await page.getByRole('alert').textContent();
+    expect(said).toMatch(/^BAD_USER_INPUT UUID_FORMAT by\.id: /);
+    expect(said!.split('by.id')).toHaveLength(2);
+  });
+
+  it('fits a phone’s width: nothing but a wide table scrolls sideways', async () => {
+    const [task] = await reviewTasks(1);
+    /** A console at a phone's width, signed in as `role`, and its page's sideways scroll. */
+    const phone = async (role: Role) => {
+      const { page } = await consoleOf();
+      await page.setViewportSize({ width: 375, height: 800 });
+      await signIn(page, hub, role);
+      // The page's own width beyond the window's: what the reader would scroll sideways.
+      const sideways = () =>
+        page.evaluate(
+          'document.documentElement.scrollWidth - window.innerWidth',
+        ) as Promise<number>;
+      return { page, sideways };
+    };
+    const steward = await phone(Role.STEWARD);
+    await openScreen(steward.page, 'reviews');
+    await steward.page.locator(`tr[data-review="${task!.id}"] button`).click();
+    await steward.page.getByTestId('review-task').waitFor();
+    await expect(steward.sideways()).resolves.toBeLessThanOrEqual(0);
+
+    const frontline = await phone(Role.FRONTLINE);
+    await openScreen(frontline.page, 'customers');
+    await frontline.page.getByLabel('Key value').fill(task!.customers[0]!.cifNo);
+    await frontline.page.getByRole('button', { name: 'Find' }).click();
+    await frontline.page.getByTestId('profile').getByTestId('tier').waitFor();
+    await expect(frontline.sideways()).resolves.toBeLessThanOrEqual(0);
   });
 
   it('pages through a queue longer than a page, each task once', async () => {

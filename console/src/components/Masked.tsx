@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { gql } from '../api';
+import { describeError, gql } from '../api';
 import { revealPurposes, type RevealField, type Session } from '../session';
 
 const REVEAL = `mutation Reveal($purpose: RevealPurpose!, $target: RevealTarget!) {
@@ -42,7 +42,7 @@ export function Masked({
       });
       setShown(data.reveal.value);
     } catch (error) {
-      setProblem((error as Error).message);
+      setProblem(describeError(error));
     }
   };
   return (

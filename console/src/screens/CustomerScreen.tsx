@@ -1,10 +1,19 @@
 import { useState } from 'react';
 import { describeError, gql } from '../api';
+import { amount, ratio } from '../numbers';
 import { RiskHistoryChart, type ScorePoint } from '../components/charts';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
 import type { Session } from '../session';
 import { businessDay } from '../time';
+
+// A page of policies and of claims, in the profile and in each page after it.
+const POLICY_PAGE = `
+fragment PolicyPage on PolicyConnection { totalCount pageInfo { hasNextPage endCursor }
+  nodes { policyNo line status effectiveDate expiryDate premium vehicle { plate vin } } }`;
+const CLAIM_PAGE = `
+fragment ClaimPage on ClaimConnection { totalCount pageInfo { hasNextPage endCursor }
+  nodes { claimNo status reportedAt incurred stages { stage at } } }`;
 
 // What the front line and underwriting both may read (src/auth/access.ts): no source
 // records, no merges.
@@ -14,11 +23,40 @@ const PROFILE = `query CustomerProfile($by: CustomerLookup!) { customer(by: $by)
   entitlements { service name status level reasons }
   identityDocuments { id type number }
   contactPoints { id kind value primary verificationStatus }
-  policies(first: 20) { totalCount nodes { policyNo line status effectiveDate expiryDate premium vehicle { plate vin } } }
-  claims(first: 20) { totalCount nodes { claimNo status reportedAt incurred stages { stage at } } }
+  policies(first: 20) { ...PolicyPage }
+  claims(first: 20) { ...ClaimPage }
   riskScores(first: 100) { nodes { scoredAt score stage level } }
   riskHistory { claimCount3y claimFreeYears lifetimeLossRatio }
-} }`;
+} }${POLICY_PAGE}${CLAIM_PAGE}`;
+
+const MORE_POLICIES = `query MorePolicies($id: ID!, $after: String) {
+  customer(by: { id: $id }) { policies(first: 20, after: $after) { ...PolicyPage } } }${POLICY_PAGE}`;
+const MORE_CLAIMS = `query MoreClaims($id: ID!, $after: String) {
+  customer(by: { id: $id }) { claims(first: 20, after: $after) { ...ClaimPage } } }${CLAIM_PAGE}`;
+
+interface Page<T> {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: T[];
+}
+
+interface PolicyRow {
+  policyNo: string;
+  line: string;
+  status: string;
+  effectiveDate: string;
+  expiryDate: string;
+  premium: string;
+  vehicle: { plate: string; vin: string } | null;
+}
+
+interface ClaimRow {
+  claimNo: string;
+  status: string;
+  reportedAt: string;
+  incurred: string;
+  stages: { stage: string; at: string }[];
+}
 
 interface Profile {
   id: string;
@@ -52,28 +90,8 @@ interface Profile {
     primary: boolean;
     verificationStatus: string;
   }[];
-  policies: {
-    totalCount: number;
-    nodes: {
-      policyNo: string;
-      line: string;
-      status: string;
-      effectiveDate: string;
-      expiryDate: string;
-      premium: string;
-      vehicle: { plate: string; vin: string } | null;
-    }[];
-  };
-  claims: {
-    totalCount: number;
-    nodes: {
-      claimNo: string;
-      status: string;
-      reportedAt: string;
-      incurred: string;
-      stages: { stage: string; at: string }[];
-    }[];
-  };
+  policies: Page<PolicyRow>;
+  claims: Page<ClaimRow>;
   riskScores: { nodes: ScorePoint[] };
   riskHistory: { claimCount3y: number; claimFreeYears: number; lifetimeLossRatio: string | null };
 }
@@ -84,6 +102,30 @@ const day = businessDay;
 export function CustomerScreen({ session }: { session: Session }) {
   const [customer, setCustomer] = useState<Profile | null>();
   const [error, setError] = useState<string>();
+
+  /** The next page of policies or claims, after those shown. */
+  const more = async (list: 'policies' | 'claims') => {
+    if (!customer) return;
+    setError(undefined);
+    try {
+      const data = await gql<{ customer: Pick<Profile, typeof list> | null }>(
+        session.token,
+        list === 'policies' ? MORE_POLICIES : MORE_CLAIMS,
+        { id: customer.id, after: customer[list].pageInfo.endCursor },
+      );
+      const page = data.customer?.[list];
+      if (!page) return;
+      setCustomer(
+        (shown) =>
+          shown && {
+            ...shown,
+            [list]: { ...page, nodes: [...shown[list].nodes, ...page.nodes] },
+          },
+      );
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
 
   const find = async (by: Lookup) => {
     setError(undefined);
@@ -172,12 +214,12 @@ export function CustomerScreen({ session }: { session: Session }) {
               <p>
                 claims in 3 years: {customer.riskHistory.claimCount3y} · claim-free years:{' '}
                 {customer.riskHistory.claimFreeYears} · lifetime loss ratio:{' '}
-                {customer.riskHistory.lifetimeLossRatio ?? '—'}
+                {ratio(customer.riskHistory.lifetimeLossRatio)}
               </p>
             </div>
           </div>
           <h3>Policies ({customer.policies.totalCount})</h3>
-          <table>
+          <table data-testid="policies">
             <thead>
               <tr>
                 <th scope="col">policy</th>
@@ -197,14 +239,15 @@ export function CustomerScreen({ session }: { session: Session }) {
                   <td>
                     {p.effectiveDate} – {p.expiryDate}
                   </td>
-                  <td className="number">{p.premium}</td>
+                  <td className="number">{amount(p.premium)}</td>
                   <td>{p.vehicle ? `${p.vehicle.plate} ${p.vehicle.vin}` : ''}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <ShownOf list="policies" page={customer.policies} onMore={() => more('policies')} />
           <h3>Claims ({customer.claims.totalCount})</h3>
-          <table>
+          <table data-testid="claims">
             <thead>
               <tr>
                 <th scope="col">claim</th>
@@ -220,7 +263,7 @@ export function CustomerScreen({ session }: { session: Session }) {
                   <td>{c.claimNo}</td>
                   <td>{c.status}</td>
                   <td>{day(c.reportedAt)}</td>
-                  <td className="number">{c.incurred}</td>
+                  <td className="number">{amount(c.incurred)}</td>
                   <td>
                     <ol className="stages">
                       {c.stages.map((s, i) => (
@@ -234,9 +277,31 @@ export function CustomerScreen({ session }: { session: Session }) {
               ))}
             </tbody>
           </table>
+          <ShownOf list="claims" page={customer.claims} onMore={() => more('claims')} />
           <RiskHistoryChart scores={customer.riskScores.nodes} />
         </article>
       )}
     </section>
+  );
+}
+
+/** How many of a list are shown, and a way to the rest when there are more. */
+function ShownOf({
+  list,
+  page,
+  onMore,
+}: {
+  list: string;
+  page: Page<unknown>;
+  onMore: () => void;
+}) {
+  if (!page.pageInfo.hasNextPage) return null;
+  return (
+    <p data-testid={`${list}-shown`}>
+      {page.nodes.length} of {page.totalCount} {list} shown.{' '}
+      <button type="button" onClick={onMore}>
+        Show more {list}
+      </button>
+    </p>
   );
 }

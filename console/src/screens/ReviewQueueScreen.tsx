@@ -112,7 +112,8 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
   // Where the next page starts; undefined once the last page is shown.
   const [next, setNext] = useState<string>();
   const [openId, setOpenId] = useState<string>();
-  const [reason, setReason] = useState('');
+  // Per task, as per merge below: a reason is written for the one task it is typed in.
+  const [reasons, setReasons] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string>();
   const [error, setError] = useState<string>();
   const [found, setFound] = useState<MergedCustomer | null>();
@@ -165,16 +166,15 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
       const data = await gql<{ approveMatchReview: { customerA: { cifNo: string } } }>(
         session.token,
         APPROVE,
-        { id: review.id, reason },
+        { id: review.id, reason: reasons[review.id] ?? '' },
       );
       setMessage(
         `Approved: the two customers are one, ${data.approveMatchReview.customerA.cifNo}.`,
       );
     } else {
-      await gql(session.token, REJECT, { id: review.id, reason });
+      await gql(session.token, REJECT, { id: review.id, reason: reasons[review.id] ?? '' });
       setMessage('Rejected: the two customers are kept apart (do not merge).');
     }
-    setReason('');
     setOpenId(undefined);
   };
 
@@ -211,6 +211,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
     });
 
   const open = reviews?.find((r) => r.id === openId);
+  const reason = (open && reasons[open.id]) ?? '';
 
   return (
     <section className="reviews">
@@ -321,10 +322,10 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
           <label>
             Reason{' '}
             <input
+              className="reason"
               value={reason}
-              onChange={(e) => setReason(e.target.value)}
+              onChange={(e) => setReasons((r) => ({ ...r, [open.id]: e.target.value }))}
               placeholder="what you checked"
-              size={50}
             />
           </label>
           <div className="toolbar">
