@@ -24,6 +24,8 @@ function inputs() {
   files.push(
     path.join(here, 'index.html'),
     path.join(here, 'vite.config.mts'),
+    path.join(here, 'readme-examples.ts'),
+    path.join(here, 'package.json'),
     path.join(here, 'build.mjs'),
     path.join(here, '../README.md'),
     path.join(here, '../package-lock.json'),

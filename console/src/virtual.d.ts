@@ -1,5 +1,5 @@
 declare module 'virtual:readme-examples' {
   /** The README's GraphQL examples (console/vite.config.mts). */
-  const examples: { query: string; variables?: string }[];
+  const examples: import('../readme-examples').ReadmeExample[];
   export default examples;
 }

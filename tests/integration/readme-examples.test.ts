@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/config';
 import { seedDemoData } from '../../seeds/demo-data';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../setup/test-app';
 import { PiiCipher } from '../../src/modules/customer/pii-cipher';
+import { readmeExamples } from '../../console/readme-examples';
 
 /**
  * The README's examples, as a new user runs them on a fresh `npm start`: the demo data as
@@ -26,27 +27,15 @@ interface Example {
   mutation: boolean;
 }
 
-function readmeExamples(): Example[] {
-  const blocks = [...README.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
-  return blocks.flatMap((block, i) => {
-    if (block[1] !== 'graphql') return [];
-    const query = block[2];
+function examples(): Example[] {
+  return readmeExamples(README).map(({ query, variables }) => {
     const [operation] = parse(query).definitions as OperationDefinitionNode[];
-    const end = block.index + block[0].length;
-    const next = blocks[i + 1];
-    const between = README.slice(end, next?.index ?? README.length);
-    let variables: Record<string, unknown> | undefined;
-    if (next?.[1] === 'json' && between.trim() === '') variables = JSON.parse(next[2]);
-    const stated = /^\s*with variables `(\{.*?\})`/s.exec(between);
-    if (stated) variables = JSON.parse(stated[1]);
-    return [
-      {
-        name: operation.name!.value,
-        query,
-        variables,
-        mutation: operation.operation === 'mutation',
-      },
-    ];
+    return {
+      name: operation.name!.value,
+      query,
+      variables: variables === undefined ? undefined : JSON.parse(variables),
+      mutation: operation.operation === 'mutation',
+    };
   });
 }
 
@@ -124,11 +113,11 @@ describe('the README examples, on the demo data of a fresh start', () => {
   afterAll(() => hub.close());
 
   it('finds the examples and the variables the README gives them', () => {
-    const examples = readmeExamples();
-    expect(examples.length).toBeGreaterThanOrEqual(20);
-    const names = examples.map((e) => e.name);
+    const all = examples();
+    expect(all.length).toBeGreaterThanOrEqual(20);
+    const names = all.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const example of examples) {
+    for (const example of all) {
       const [operation] = parse(example.query).definitions as OperationDefinitionNode[];
       const required = (operation.variableDefinitions ?? [])
         .filter((v) => v.type.kind === 'NonNullType')
@@ -152,7 +141,7 @@ describe('the README examples, on the demo data of a fresh start', () => {
     const first = await hub.gql(request.query, request.variables, Role.FRONTLINE);
     if (first.errors || !first.data?.customer) problems.push(`curl: ${JSON.stringify(first)}`);
 
-    for (const example of readmeExamples()) {
+    for (const example of examples()) {
       const variables = {
         ...example.variables,
         ...(CHAINED[example.name] ? CHAINED[example.name](answers) : {}),
@@ -173,7 +162,7 @@ describe('the README examples, on the demo data of a fresh start', () => {
       if (example.name === 'ActivateDraft') await hub.app.services.activations.idle();
     }
     expect(problems).toEqual([]);
-    expect(Object.keys(answers)).toEqual(readmeExamples().map((e) => e.name));
+    expect(Object.keys(answers)).toEqual(examples().map((e) => e.name));
 
     // What the examples say they do, they did.
     expect(answers.LoadBranches.ingestBranches).toMatchObject({ accepted: 1, rejected: 0 });
