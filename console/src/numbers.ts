@@ -10,6 +10,12 @@ const MONEY = new Intl.NumberFormat('en-US', {
 /** A CNY amount with thousands grouped and two decimals. */
 export const amount = (value: string): string => MONEY.format(Number(value));
 
-/** A ratio (1.12 is 112%) as a percentage to one decimal; a dash where there is none. */
+const PERCENT = new Intl.NumberFormat('en-US', {
+  style: 'percent',
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+});
+
+/** A ratio (1.12 is 112%) as a percentage to one decimal, grouped; a dash where there is none. */
 export const ratio = (value: string | null): string =>
-  value === null ? '—' : `${(Number(value) * 100).toFixed(1)}%`;
+  value === null ? '—' : PERCENT.format(Number(value));

@@ -13,7 +13,8 @@ export function outageOf(error: unknown): UnavailableReason | undefined {
     // 57014 query_canceled: our statement_timeout (a cancel by an operator reads the same).
     if (code === '57014') return UnavailableReason.STATEMENT_TIMEOUT;
     // deadlock_detected, serialization_failure: the work was rolled back whole, and a retry
-    // once the other writer is done succeeds. Reached only after the writer's own retries.
+    // once the other writer is done succeeds (untilNoWriteConflict runs it again; a caller
+    // is told only once those runs are spent).
     if (code === '40P01' || code === '40001') return UnavailableReason.WRITE_CONFLICT;
     // A row changed by another transaction between its read and its versioned update.
     if (e instanceof OptimisticLockError) return UnavailableReason.WRITE_CONFLICT;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 
-/** Where the console is served; the build (console/vite.config.ts) uses the same base. */
+/** Where the console is served; the build (console/vite.config.mts) uses the same base. */
 export const CONSOLE_PATH = '/console';
 
 const CONTENT_TYPES: Record<string, string> = {

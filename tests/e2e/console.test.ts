@@ -458,7 +458,8 @@ describeInBrowser('the console', () => {
     expect(outside).toEqual([]);
   });
 
-  it('pages through the policies and claims of a customer who has more than a page of them', async () => {
+  /** A customer of the portfolio factory with 21 more policies, a claim on each: its CIF. */
+  async function customerOfPages(): Promise<string> {
     const [cifNo] = await insertPortfolio(hub, 1, nextNumber());
     const today = hub.clock.today();
     const from = nextNumbers(21);
@@ -474,13 +475,22 @@ describeInBrowser('the console', () => {
     expect((await hub.gql(INGEST_CLAIMS, { records: claims })).data!.ingestClaims.accepted).toBe(
       21,
     );
+    return cifNo!;
+  }
 
+  /** Finds a customer by CIF number on the Customers screen; its profile. */
+  const findCustomer = async (page: Page, cifNo: string) => {
+    await page.getByLabel('Key value').fill(cifNo);
+    await page.getByRole('button', { name: 'Find' }).click();
+    return page.getByTestId('profile');
+  };
+
+  it('pages through the policies and claims of a customer who has more than a page of them', async () => {
+    const cifNo = await customerOfPages();
     const { page } = await consoleOf();
     await signIn(page, hub, Role.FRONTLINE);
     await openScreen(page, 'customers');
-    await page.getByLabel('Key value').fill(cifNo!);
-    await page.getByRole('button', { name: 'Find' }).click();
-    const profile = page.getByTestId('profile');
+    const profile = await findCustomer(page, cifNo);
     for (const [list, heading] of [
       ['policies', 'Policies (22)'],
       ['claims', 'Claims (22)'],
@@ -496,7 +506,38 @@ describeInBrowser('the console', () => {
       await expect(shown.count()).resolves.toBe(0);
     }
     // Amounts grouped by thousands, as the tier reasons write them.
-    await profile.getByText('1,234,567.89').first().waitFor();
+    const policies = profile.getByTestId('policies');
+    await expect(policies.getByText('1,234,567.89').count()).resolves.toBe(21);
+    await expect(profile.getByTestId('claims').getByText('2,500.00').count()).resolves.toBe(21);
+  });
+
+  it('adds a page to the customer it was asked for, once, whatever was looked up meanwhile', async () => {
+    const [many, other] = [
+      await customerOfPages(),
+      (await insertPortfolio(hub, 1, nextNumber()))[0]!,
+    ];
+    const { page } = await consoleOf();
+    await signIn(page, hub, Role.FRONTLINE);
+    await openScreen(page, 'customers');
+    const profile = await findCustomer(page, many);
+    await profile.getByRole('heading', { name: 'Policies (22)' }).waitFor();
+    // The next page is held on its way until the other customer is shown.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/graphql', async (route) => {
+      if ((route.request().postData() ?? '').includes('MorePolicies')) await held;
+      await route.continue();
+    });
+    const more = profile.getByRole('button', { name: 'Show more policies' });
+    await more.click();
+    await expect(more.isDisabled()).resolves.toBe(true);
+    await findCustomer(page, other);
+    await profile.getByRole('heading', { name: 'Policies (1)' }).waitFor();
+    release();
+    await page.waitForResponse((r) => (r.request().postData() ?? '').includes('MorePolicies'));
+    await page.waitForTimeout(200);
+    await expect(profile.locator('[data-testid="policies"] tbody tr').count()).resolves.toBe(1);
+    await expect(profile.getByRole('heading', { name: 'Policies (1)' }).count()).resolves.toBe(1);
   });
 
   it('keeps a reason to the review task it was typed for', async () => {

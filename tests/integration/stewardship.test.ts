@@ -1053,17 +1053,16 @@ describe('stewardship', () => {
       `create trigger deadlock_once before insert on customer_merge
        for each row execute function deadlock_once()`,
     );
+    let tries: string | undefined;
     try {
       const merged = await merge(a!.id, b!.id);
       expect(merged.survivor.id).toBe(a!.id);
+      [{ tries }] = await hub.sql<{ tries: string }>(`select last_value as tries from merge_tries`);
     } finally {
       await hub.sql(`drop trigger deadlock_once on customer_merge`);
       await hub.sql(`drop function deadlock_once()`);
+      await hub.sql(`drop sequence merge_tries`);
     }
-    const [{ tries }] = await hub.sql<{ tries: string }>(
-      `select last_value as tries from merge_tries`,
-    );
-    await hub.sql(`drop sequence merge_tries`);
     expect(Number(tries)).toBe(2);
     expect(
       await hub.sql(`select survivor_id from customer_merge where absorbed_id = $1`, [b!.id]),

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { describeError, gql } from '../api';
 import { amount, ratio } from '../numbers';
 import { RiskHistoryChart, type ScorePoint } from '../components/charts';
@@ -102,19 +102,27 @@ const day = businessDay;
 export function CustomerScreen({ session }: { session: Session }) {
   const [customer, setCustomer] = useState<Profile | null>();
   const [error, setError] = useState<string>();
+  // The list whose next page is on its way: one request at a time.
+  const [loading, setLoading] = useState<'policies' | 'claims'>();
+  // Each lookup's number: a page that arrives after another lookup is dropped, not added to
+  // the customer shown then.
+  const lookup = useRef(0);
 
   /** The next page of policies or claims, after those shown. */
   const more = async (list: 'policies' | 'claims') => {
-    if (!customer) return;
+    if (!customer || loading) return;
+    const asked = lookup.current;
+    const after = customer[list].pageInfo.endCursor;
     setError(undefined);
+    setLoading(list);
     try {
       const data = await gql<{ customer: Pick<Profile, typeof list> | null }>(
         session.token,
         list === 'policies' ? MORE_POLICIES : MORE_CLAIMS,
-        { id: customer.id, after: customer[list].pageInfo.endCursor },
+        { id: customer.id, after },
       );
       const page = data.customer?.[list];
-      if (!page) return;
+      if (!page || asked !== lookup.current) return;
       setCustomer(
         (shown) =>
           shown && {
@@ -123,16 +131,21 @@ export function CustomerScreen({ session }: { session: Session }) {
           },
       );
     } catch (e) {
-      setError(describeError(e));
+      if (asked === lookup.current) setError(describeError(e));
+    } finally {
+      setLoading(undefined);
     }
   };
 
   const find = async (by: Lookup) => {
+    const asked = ++lookup.current;
     setError(undefined);
     try {
       const data = await gql<{ customer: Profile | null }>(session.token, PROFILE, { by });
+      if (asked !== lookup.current) return;
       setCustomer(data.customer);
     } catch (e) {
+      if (asked !== lookup.current) return;
       setCustomer(undefined);
       setError(describeError(e));
     }
@@ -245,7 +258,12 @@ export function CustomerScreen({ session }: { session: Session }) {
               ))}
             </tbody>
           </table>
-          <ShownOf list="policies" page={customer.policies} onMore={() => more('policies')} />
+          <ShownOf
+            list="policies"
+            page={customer.policies}
+            loading={loading === 'policies'}
+            onMore={() => more('policies')}
+          />
           <h3>Claims ({customer.claims.totalCount})</h3>
           <table data-testid="claims">
             <thead>
@@ -277,7 +295,12 @@ export function CustomerScreen({ session }: { session: Session }) {
               ))}
             </tbody>
           </table>
-          <ShownOf list="claims" page={customer.claims} onMore={() => more('claims')} />
+          <ShownOf
+            list="claims"
+            page={customer.claims}
+            loading={loading === 'claims'}
+            onMore={() => more('claims')}
+          />
           <RiskHistoryChart scores={customer.riskScores.nodes} />
         </article>
       )}
@@ -289,17 +312,19 @@ export function CustomerScreen({ session }: { session: Session }) {
 function ShownOf({
   list,
   page,
+  loading,
   onMore,
 }: {
   list: string;
   page: Page<unknown>;
+  loading: boolean;
   onMore: () => void;
 }) {
   if (!page.pageInfo.hasNextPage) return null;
   return (
     <p data-testid={`${list}-shown`}>
       {page.nodes.length} of {page.totalCount} {list} shown.{' '}
-      <button type="button" onClick={onMore}>
+      <button type="button" onClick={onMore} disabled={loading}>
         Show more {list}
       </button>
     </p>
