@@ -60,9 +60,9 @@ export class ForbiddenError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  /** `field`: the argument that named what is missing, where a caller gave one. */
-  constructor(message: string, field?: string) {
-    super(ErrorCode.NOT_FOUND, message, field ? { field } : {});
+  /** `field`: the argument that named what is missing, where a caller gave one; `rule`, the rule it broke. */
+  constructor(message: string, field?: string, rule?: string) {
+    super(ErrorCode.NOT_FOUND, message, { ...(field && { field }), ...(rule && { rule }) });
   }
 }
 

@@ -530,6 +530,69 @@ describe('the organisation tree', () => {
       expect(await branch(city.code)).toMatchObject({ status: 'OPEN', successor: null });
     });
 
+    it('closes no branch before a branch under it closed or opened, nor into a branch opened after the closing', async () => {
+      const n = nextNumber();
+      const { province, city } = treeRecords(n);
+      const today = hub.clock.today();
+      // The head office opened long before (the test's tree was recorded today).
+      await hub.sql(`update branch set valid_from = $1 where code = '0000' and valid_from > $1`, [
+        addDays(today, -400),
+      ]);
+      await ingest([
+        { ...province, validFrom: addDays(today, -100) },
+        { ...city, validFrom: addDays(today, -50) },
+      ]);
+      expect((await hub.gql(CLOSE, { input: { code: city.code } })).errors).toBeUndefined();
+      const closing = async (on: string) =>
+        (await hub.gql(CLOSE, { input: { code: province.code, on } })).errors?.[0];
+      // Before the city opened, and while it was open.
+      for (const [on, said] of [
+        [addDays(today, -60), `opened on ${addDays(today, -50)}`],
+        [addDays(today, -10), `was open until ${today}`],
+      ]) {
+        const refusal = await closing(on!);
+        expect(refusal?.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: 'input.on',
+          rule: 'PARENT_PERIOD',
+        });
+        expect(refusal?.message).toContain(said);
+      }
+      // A record closing it says the same.
+      const record = await ingest([
+        { ...province, validFrom: addDays(today, -100), validTo: addDays(today, -10) },
+      ]);
+      expect(record.records[0]).toMatchObject({
+        status: 'REJECTED',
+        errors: [expect.objectContaining({ field: 'validTo', rule: 'PARENT_PERIOD' })],
+      });
+      expect(await branch(province.code)).toMatchObject({ status: 'OPEN', validTo: null });
+
+      // Customers move to a branch open on the closing day.
+      const other = treeRecords(nextNumber());
+      await ingest([
+        { ...other.province, validFrom: addDays(today, -100) },
+        { ...other.city, validFrom: addDays(today, -100) },
+        other.neighbour,
+      ]);
+      await hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(nextNumber(), { branchCode: other.city.code })],
+      });
+      const early = await hub.gql(CLOSE, {
+        input: {
+          code: other.city.code,
+          on: addDays(today, -5),
+          moveCustomersTo: other.neighbour.code,
+        },
+      });
+      expect(early.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.moveCustomersTo',
+        rule: 'SUCCESSOR_PERIOD',
+      });
+      expect(await branch(other.city.code)).toMatchObject({ status: 'OPEN' });
+    });
+
     /**
      * A city and its neighbour under a province of their own, and a customer in each: the
      * first in `firstIn`, the second in the other.
@@ -677,6 +740,28 @@ describe('the organisation tree', () => {
       ]);
       // Looked up in either case, it is the one branch; hyphens alone name none.
       expect((await branch(city.code.toLowerCase())).code).toBe(city.code);
+      // So for changes, and for records naming it.
+      const renamed = await hub.gql(RENAME, {
+        input: { code: province.code.toLowerCase(), name: `新${province.name}` },
+      });
+      expect(renamed.data?.renameBranch).toEqual({
+        code: province.code,
+        name: `新${province.name}`,
+      });
+      await hub.gql(RENAME, { input: { code: province.code, name: province.name } });
+      expect(
+        statuses(await ingest([{ ...neighbour, parentCode: province.code.toLowerCase() }])),
+      ).toEqual(['CREATED']);
+      const placed = await hub.gql(INGEST_CUSTOMERS, {
+        records: [customerRecord(nextNumber(), { branchCode: neighbour.code.toLowerCase() })],
+      });
+      expect(placed.data!.ingestCustomers.records[0]).toMatchObject({ status: 'CREATED' });
+      const unknown = await hub.gql(RENAME, { input: { code: `none${n}`, name: '无' } });
+      expect(unknown.errors![0].extensions).toMatchObject({
+        code: 'NOT_FOUND',
+        field: 'input.code',
+        rule: 'UNKNOWN_BRANCH',
+      });
       const under = await hub.gql(`query ($c: String!) { branches(under: $c) { totalCount } }`, {
         c: province.code.toLowerCase(),
       });

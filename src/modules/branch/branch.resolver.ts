@@ -49,7 +49,9 @@ function asApiError(error: unknown, caller: Caller): unknown {
   if (!(error instanceof BranchRuleError)) return error;
   const [first] = error.problems;
   const details = { field: `input.${first.field}`, rule: first.rule };
-  if (error.kind === 'not_found') return new NotFoundError(first.message, details.field);
+  if (error.kind === 'not_found') {
+    return new NotFoundError(first.message, details.field, details.rule);
+  }
   if (error.kind === 'forbidden') {
     return new ForbiddenError(first.message, { ...details, role: caller.role });
   }

@@ -245,6 +245,15 @@ export class BranchService {
     if (problems.length) throw new BranchRuleError('input', problems);
 
     const existing = await this.find(em, code, true);
+    if (existing && existing.code !== code) {
+      // One code, one branch: X4 and x4 would read as one on paper and two in the tree.
+      throw rule(
+        'input',
+        'code',
+        'CODE_CASE',
+        `branch ${existing.code} has this code in other letter case: one code is one branch`,
+      );
+    }
     const parent = parentCode ? await this.find(em, parentCode) : undefined;
     if (parentCode && !parent) {
       throw rule('input', 'parentCode', 'UNKNOWN_BRANCH', 'no branch has this code');
@@ -263,22 +272,6 @@ export class BranchService {
         `${parent.code} opened on ${parent.valid_from}: a branch under it opens on that day or later`,
       );
     }
-    if (!existing) {
-      // One code, one branch: X4 and x4 would read as one on paper and two in the tree.
-      const [twin] = await em.execute<{ code: string }[]>(
-        `select code from branch where upper(code) = upper(?) and code <> ?`,
-        [code, code],
-      );
-      if (twin) {
-        throw rule(
-          'input',
-          'code',
-          'CODE_CASE',
-          `branch ${twin.code} has this code in other letter case: one code is one branch`,
-        );
-      }
-    }
-
     if (!existing) {
       placeable(change, parent, 'parentCode');
       const id = randomUUID();
@@ -327,6 +320,8 @@ export class BranchService {
     }
     if (validFrom > existing.valid_from)
       await this.noEarlierChild(em, existing, validFrom, 'validFrom');
+    if (validTo && validTo !== existing.valid_to)
+      await this.noLaterChild(em, existing, validTo, 'validTo');
     if (existing.parent_id !== (parent?.id ?? null)) placeable(change, parent, 'parentCode');
     await this.describe(em, change, existing.id, {
       code,
@@ -449,6 +444,7 @@ export class BranchService {
       const on = options.on ?? this.clock.today();
       const period = this.periodProblems(branch.valid_from, on, 'on');
       if (period.length) throw new BranchRuleError('input', period);
+      if (!branch.valid_to) await this.noLaterChild(em, branch, on, 'on');
       if (branch.valid_to) {
         // A retry of the closing that was done changes nothing, as any closing again.
         const successor = options.moveCustomersTo
@@ -489,6 +485,15 @@ export class BranchService {
             'moveCustomersTo',
             'BRANCH_CLOSED',
             `${successor.code} closed on ${successor.valid_to}`,
+          );
+        }
+        // The tree on the closing day has the customers in a branch open that day.
+        if (successor.valid_from > on) {
+          throw rule(
+            'input',
+            'moveCustomersTo',
+            'SUCCESSOR_PERIOD',
+            `${successor.code} opened on ${successor.valid_from}, after the closing on ${on}`,
           );
         }
       }
@@ -561,6 +566,37 @@ export class BranchService {
     }
   }
 
+  /**
+   * PARENT_PERIOD, naming `field`, when a branch under `branch` opened after `day` or stayed
+   * open past it: the tree as it stood on any day has no branch under one closed already.
+   * (One still open is OPEN_CHILDREN, the database's.)
+   */
+  private async noLaterChild(
+    em: EntityManager,
+    branch: StoredBranch,
+    day: string,
+    field: string,
+  ): Promise<void> {
+    const [child] = await em.execute<{ code: string; valid_from: string; valid_to: string }[]>(
+      `select code, valid_from::text as valid_from, valid_to::text as valid_to from branch
+       where parent_id = ? and (valid_from > ? or valid_to > ?)
+       order by greatest(valid_from, valid_to) desc limit 1`,
+      [branch.id, day, day],
+    );
+    if (child) {
+      const until =
+        child.valid_from > day
+          ? `opened on ${child.valid_from}`
+          : `was open until ${child.valid_to}`;
+      throw rule(
+        'input',
+        field,
+        'PARENT_PERIOD',
+        `${child.code}, under ${branch.code}, ${until}: ${branch.code} closes on that day or later`,
+      );
+    }
+  }
+
   private async existing(em: EntityManager, code: string): Promise<StoredBranch> {
     // Typed by hand: full-width digits and letters are the same code.
     const branch = await this.find(em, typedIdentifier(code), true);
@@ -568,7 +604,10 @@ export class BranchService {
     return branch;
   }
 
-  /** A branch by code; `lock` holds it against other writers of the tree until commit. */
+  /**
+   * A branch by code, whatever its letter case (one code is one branch: CODE_CASE); `lock`
+   * holds it against other writers of the tree until commit.
+   */
   private async find(
     em: EntityManager,
     code: string,
@@ -577,7 +616,7 @@ export class BranchService {
     const [row] = await em.execute<StoredBranch[]>(
       `select id, code, name, level, path, parent_id, valid_from::text as valid_from,
          valid_to::text as valid_to, successor_id
-       from branch where code = ?${lock ? ' for no key update' : ''}`,
+       from branch where upper(code) = upper(?)${lock ? ' for no key update' : ''}`,
       [code],
     );
     return row;

@@ -1357,7 +1357,7 @@ export async function openBranches(
     `with recursive asked as (select value as code from jsonb_array_elements_text(?::jsonb)),
      chain as (
        select a.code as asked, b.id, b.code, b.valid_to, b.successor_id, 0 as hops
-       from asked a join branch b on b.code = a.code
+       from asked a join branch b on upper(b.code) = upper(a.code)
        union all
        select c.asked, b.id, b.code, b.valid_to, b.successor_id, c.hops + 1
        from chain c join branch b on b.id = c.successor_id

@@ -52,7 +52,12 @@ export async function findBranch(
   field: string,
   code: string,
 ): Promise<Branch | undefined> {
-  const branch = await em.findOne(Branch, { code: code.trim() });
+  // Whatever its letter case: one code is one branch (CODE_CASE).
+  const [found] = await em.execute<{ id: string }[]>(
+    'select id from branch where upper(code) = upper(?)',
+    [code.trim()],
+  );
+  const branch = found ? await em.findOne(Branch, { id: found.id }) : null;
   if (!branch) errors.add(field, 'UNKNOWN_BRANCH', 'no branch has this code');
   return branch ?? undefined;
 }
