@@ -34,6 +34,13 @@ export function describeError(error: unknown): string {
   return `${said.join(' ')}${named ? ' ' : ': '}${error.message}`;
 }
 
+/** A page of a connection (the hub's lists: `first`, `after`), as the screens select it. */
+export interface Connection<T> {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: T[];
+}
+
 /** Runs an operation as the signed-in caller; any error in the answer is thrown. */
 export async function gql<T>(
   token: string,

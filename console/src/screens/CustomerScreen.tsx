@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { describeError, gql } from '../api';
+import { describeError, gql, type Connection } from '../api';
 import { amount, ratio } from '../numbers';
 import { RiskHistoryChart, type ScorePoint } from '../components/charts';
 import { LookupForm, type Lookup } from '../components/LookupForm';
@@ -33,12 +33,6 @@ const MORE_POLICIES = `query MorePolicies($id: ID!, $after: String) {
   customer(by: { id: $id }) { policies(first: 20, after: $after) { ...PolicyPage } } }${POLICY_PAGE}`;
 const MORE_CLAIMS = `query MoreClaims($id: ID!, $after: String) {
   customer(by: { id: $id }) { claims(first: 20, after: $after) { ...ClaimPage } } }${CLAIM_PAGE}`;
-
-interface Page<T> {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  nodes: T[];
-}
 
 interface PolicyRow {
   policyNo: string;
@@ -90,8 +84,8 @@ interface Profile {
     primary: boolean;
     verificationStatus: string;
   }[];
-  policies: Page<PolicyRow>;
-  claims: Page<ClaimRow>;
+  policies: Connection<PolicyRow>;
+  claims: Connection<ClaimRow>;
   riskScores: { nodes: ScorePoint[] };
   riskHistory: { claimCount3y: number; claimFreeYears: number; lifetimeLossRatio: string | null };
 }
@@ -316,7 +310,7 @@ function ShownOf({
   onMore,
 }: {
   list: string;
-  page: Page<unknown>;
+  page: Connection<unknown>;
   loading: boolean;
   onMore: () => void;
 }) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { describeError, gql } from '../api';
+import { describeError, gql, type Connection } from '../api';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
 import type { Session } from '../session';
@@ -87,11 +87,7 @@ interface ReviewPage {
 
 async function fetchPage(token: string, after: string | undefined): Promise<ReviewPage> {
   const { matchReviews: page } = await gql<{
-    matchReviews: {
-      totalCount: number;
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      nodes: Review[];
-    };
+    matchReviews: Connection<Review>;
   }>(token, REVIEWS, { after });
   return {
     totalCount: page.totalCount,

@@ -53,11 +53,11 @@ export async function findBranch(
   code: string,
 ): Promise<Branch | undefined> {
   // Whatever its letter case: one code is one branch (CODE_CASE).
-  const [found] = await em.execute<{ id: string }[]>(
-    'select id from branch where upper(code) = upper(?)',
+  const [row] = await em.execute<Record<string, unknown>[]>(
+    'select * from branch where upper(code) = upper(?)',
     [code.trim()],
   );
-  const branch = found ? await em.findOne(Branch, { id: found.id }) : null;
+  const branch = row ? em.map(Branch, row) : null;
   if (!branch) errors.add(field, 'UNKNOWN_BRANCH', 'no branch has this code');
   return branch ?? undefined;
 }
