@@ -504,6 +504,10 @@ describeInBrowser('the console', () => {
       await rows.nth(21).waitFor();
       await expect(rows.count()).resolves.toBe(22);
       await expect(shown.count()).resolves.toBe(0);
+      // The button went with the last page; the keyboard reads on from the first row it added.
+      await expect(
+        rows.nth(20).evaluate((row) => row === row.ownerDocument.activeElement),
+      ).resolves.toBe(true);
     }
     // Amounts grouped by thousands, as the tier reasons write them.
     const policies = profile.getByTestId('policies');
@@ -613,6 +617,9 @@ describeInBrowser('the console', () => {
       const before = await page.locator('tr[data-review]').count();
       await more.click();
       await page.locator('tr[data-review]').nth(before).waitFor();
+      // The first task the page added takes the focus the button had.
+      const first = page.locator('tr[data-review] button').nth(before);
+      await expect(first.evaluate((b) => b === b.ownerDocument.activeElement)).resolves.toBe(true);
     }
     const shown = await page
       .locator('tr[data-review]')

@@ -4,6 +4,7 @@ import { amount, ratio } from '../numbers';
 import { RiskHistoryChart, type ScorePoint } from '../components/charts';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
+import { focusOnArrival } from '../components/arrival';
 import type { Session } from '../session';
 import { businessDay } from '../time';
 
@@ -98,6 +99,8 @@ export function CustomerScreen({ session }: { session: Session }) {
   const [error, setError] = useState<string>();
   // The list whose next page is on its way: one request at a time.
   const [loading, setLoading] = useState<'policies' | 'claims'>();
+  // The first row the last page added, which takes the keyboard focus.
+  const [arrived, setArrived] = useState<{ list: 'policies' | 'claims'; row: number }>();
   // Each lookup's number: a page that arrives after another lookup is dropped, not added to
   // the customer shown then.
   const lookup = useRef(0);
@@ -117,6 +120,7 @@ export function CustomerScreen({ session }: { session: Session }) {
       );
       const page = data.customer?.[list];
       if (!page || asked !== lookup.current) return;
+      setArrived({ list, row: customer[list].nodes.length });
       setCustomer(
         (shown) =>
           shown && {
@@ -134,6 +138,7 @@ export function CustomerScreen({ session }: { session: Session }) {
   const find = async (by: Lookup) => {
     const asked = ++lookup.current;
     setError(undefined);
+    setArrived(undefined);
     try {
       const data = await gql<{ customer: Profile | null }>(session.token, PROFILE, { by });
       if (asked !== lookup.current) return;
@@ -144,6 +149,9 @@ export function CustomerScreen({ session }: { session: Session }) {
       setError(describeError(e));
     }
   };
+
+  const firstArrived = (list: 'policies' | 'claims', row: number) =>
+    arrived?.list === list && arrived.row === row ? focusOnArrival : undefined;
 
   return (
     <section className="customer">
@@ -238,8 +246,8 @@ export function CustomerScreen({ session }: { session: Session }) {
               </tr>
             </thead>
             <tbody>
-              {customer.policies.nodes.map((p) => (
-                <tr key={p.policyNo}>
+              {customer.policies.nodes.map((p, i) => (
+                <tr key={p.policyNo} tabIndex={-1} ref={firstArrived('policies', i)}>
                   <td>{p.policyNo}</td>
                   <td>{p.line}</td>
                   <td>{p.status}</td>
@@ -270,8 +278,8 @@ export function CustomerScreen({ session }: { session: Session }) {
               </tr>
             </thead>
             <tbody>
-              {customer.claims.nodes.map((c) => (
-                <tr key={c.claimNo}>
+              {customer.claims.nodes.map((c, i) => (
+                <tr key={c.claimNo} tabIndex={-1} ref={firstArrived('claims', i)}>
                   <td>{c.claimNo}</td>
                   <td>{c.status}</td>
                   <td>{day(c.reportedAt)}</td>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { describeError, gql, type Connection } from '../api';
 import { LookupForm, type Lookup } from '../components/LookupForm';
 import { Masked } from '../components/Masked';
+import { focusOnArrival } from '../components/arrival';
 import type { Session } from '../session';
 import { businessMinute } from '../time';
 
@@ -108,6 +109,8 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
   // Where the next page starts; undefined once the last page is shown.
   const [next, setNext] = useState<string>();
   const [openId, setOpenId] = useState<string>();
+  // The first task the last page added, whose button takes the keyboard focus.
+  const [arrived, setArrived] = useState<number>();
   // Per task, as per merge below: a reason is written for the one task it is typed in.
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string>();
@@ -127,6 +130,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
       (page) => {
         if (!current) return;
         setReviews(page.nodes);
+        setArrived(undefined);
         setTotal(page.totalCount);
         setNext(page.next);
       },
@@ -197,6 +201,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
   const more = () =>
     attempt(async () => {
       const page = await fetchPage(session.token, next);
+      setArrived(reviews?.length ?? 0);
       // A task decided meanwhile shifts the pages: one already shown is not shown twice.
       setReviews((shown = []) => [
         ...shown,
@@ -234,10 +239,15 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
           </tr>
         </thead>
         <tbody>
-          {reviews?.map((r) => (
+          {reviews?.map((r, i) => (
             <tr key={r.id} data-review={r.id} aria-selected={r.id === openId}>
               <td className="number">
-                <button type="button" className="link" onClick={() => setOpenId(r.id)}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => setOpenId(r.id)}
+                  ref={i === arrived ? focusOnArrival : undefined}
+                >
                   {r.score.toFixed(2)}
                 </button>
               </td>
