@@ -171,6 +171,41 @@ describe('ingestion records one by one', () => {
       expect(kept).toEqual([]);
     });
 
+    it('keep a source key holding a mobile or an e-mail out of the outcome when the key breaks another rule too', async () => {
+      const ns = [nextNumber(), nextNumber(), nextNumber(), nextNumber()];
+      const keys = [
+        `CC-${mobile(ns[0]!)}-${'x'.repeat(60)}`,
+        `${mobile(ns[1]!)}\u0000`,
+        `CC\t${mobile(ns[2]!)}`,
+        `c${ns[3]}@example.cn\ud800`,
+      ];
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: ns.map((n, i) =>
+          customerRecord(n, { sourceSystem: 'CALL_CENTRE', sourceKey: keys[i] }),
+        ),
+      });
+      expect(verdicts(res)).toEqual([
+        [
+          ['sourceKey', 'MAX_LENGTH'],
+          ['sourceKey', 'PERSONAL_KEY'],
+        ],
+        [
+          ['sourceKey', 'CONTROL_CHARACTER'],
+          ['sourceKey', 'PERSONAL_KEY'],
+        ],
+        [
+          ['sourceKey', 'CONTROL_CHARACTER'],
+          ['sourceKey', 'PERSONAL_KEY'],
+        ],
+        [
+          ['sourceKey', 'LONE_SURROGATE'],
+          ['sourceKey', 'PERSONAL_KEY'],
+        ],
+      ]);
+      expect(outcomesOf(res).map((o) => o.key)).toEqual(keys.map(() => 'CALL_CENTRE:[personal]'));
+      expect(JSON.stringify(res)).not.toMatch(mobile(ns[0]!));
+    });
+
     it('reject a name that holds a mobile, a resident ID number or an e-mail: every role reads it in clear', async () => {
       const fullWidth = (digits: string) =>
         digits.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));

@@ -573,9 +573,22 @@ function normalizeText(
   /** The business day, for the rules that need one (notPersonal). */
   today?: string,
 ): string {
+  // Said whatever else the value breaks: a key refused for its length or a control character
+  // is echoed in the record's outcome unless a rule says it holds a person's number.
+  const personal = (text: string) => {
+    if (rule.notPersonal && holdsPersonalValue(text, today!)) {
+      errors.push({
+        field,
+        rule: rule.notPersonal,
+        message:
+          "must not hold a person's mobile, resident ID number or e-mail: it is kept and shown in clear",
+      });
+    }
+  };
   const unstorable = textProblem(value, field);
   if (unstorable) {
     errors.push(unstorable);
+    personal(value);
     return value;
   }
   let normalized = value.normalize('NFC');
@@ -595,14 +608,9 @@ function normalizeText(
         ? { rule: 'MAX_LENGTH', message: `must be at most ${rule.max} characters, got ${length}` }
         : normalized && rule.format && !rule.format.pattern.test(normalized)
           ? { rule: rule.format.rule, message: `must be ${rule.format.says}` }
-          : rule.notPersonal && holdsPersonalValue(normalized, today!)
-            ? {
-                rule: rule.notPersonal,
-                message:
-                  "must not hold a person's mobile, resident ID number or e-mail: it is kept and shown in clear",
-              }
-            : undefined;
+          : undefined;
   if (problem) errors.push({ field, ...problem });
+  personal(normalized);
   return rule.masked ? maskPersonal(normalized) : normalized;
 }
 
