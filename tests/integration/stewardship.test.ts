@@ -975,6 +975,43 @@ describe('stewardship', () => {
       expect(await statusOf(b!.id)).toBe('ACTIVE');
     });
 
+    it('keeps apart from the other customer the records a merge brings either of them, until it is undone', async () => {
+      const n = nextNumbers(3);
+      const [x] = await ingest(undocumented(n));
+      const other = undocumented(n + 1).contactPoints;
+      const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+      const [y] = await ingest(undocumented(n, { ...claims, contactPoints: other }));
+      expect(y!.id).not.toBe(x!.id);
+      await markDifferent(x!.id, y!.id);
+      // W, someone else on every field, whom a steward then says is X.
+      const app = { sourceSystem: 'APP', sourceKey: `W-${n}` };
+      const [w] = await ingest(undocumented(n + 2, app));
+      const apartFromY = async () =>
+        (
+          await hub.sql<{ verdict: string }>(
+            `select d.verdict from match_decision d
+             join source_record a on a.id = d.record_a_id join source_record b on b.id = d.record_b_id
+             where (a.source_key, b.source_key) in (($1, $2), ($2, $1))`,
+            [app.sourceKey, claims.sourceKey],
+          )
+        ).map((d) => d.verdict);
+      expect(await apartFromY()).toEqual([]);
+      const first = await merge(x!.id, w!.id);
+      expect(await apartFromY()).toEqual(['DIFFERENT_CUSTOMERS']);
+      // Undone, W is as it was: no steward kept it apart from Y.
+      ok(await hub.gql(UNMERGE, { id: first.id, reason: REASON }, Role.STEWARD));
+      expect(await apartFromY()).toEqual([]);
+
+      await merge(x!.id, w!.id);
+      // W's record re-sent as Y's person, name, birth date and mobile: the steward's word
+      // that X is not Y holds for it too.
+      const [resent] = await ingest(undocumented(n, { ...app, contactPoints: other }));
+      expect(resent!.id).not.toBe(y!.id);
+      expect(
+        await hub.sql(`select source_key from source_record where customer_id = $1`, [y!.id]),
+      ).toEqual([{ source_key: claims.sourceKey }]);
+    });
+
     it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
       const n = nextNumbers(2);
       const [p] = await ingest(customerRecord(n));
