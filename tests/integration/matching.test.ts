@@ -37,6 +37,15 @@ function residentIdOf(n: number, birth: string, male = true): string {
 /** The 15-digit number the 18-character one was upgraded from (born in the 1900s). */
 const legacyOf = (id: string) => id.slice(0, 6) + id.slice(8, 17);
 
+/** A 17-character body with the check character that fits it, whatever else it breaks. */
+const checkedRight = (body: string) =>
+  [...'0123456789X']
+    .map((c) => body + c)
+    .find((number) => {
+      const checked = checkResidentId(number);
+      return checked.ok || checked.violations.every((v) => v.rule !== 'ID_CHECKSUM');
+    })!;
+
 /** The same number with a wrong check character. */
 const mistyped = (id: string) => id.slice(0, 17) + (id[17] === '1' ? '2' : '1');
 
@@ -138,6 +147,57 @@ describe('matching source records into golden records', () => {
     expect(documents).toEqual([{ type: 'RESIDENT_ID' }]);
   });
 
+  it('links a resident ID two of whose birth-date digits were swapped, as a typo, not a refusal', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const id = residentIdOf(n, birth);
+    const swapAt = (i: number) => id.slice(0, i) + id[i + 1] + id[i] + id.slice(i + 2);
+    // A swap in the date that makes a day no one was born on (03-26 read 03-62).
+    const at = [12, 10, 8, 6, 11, 9, 7].find((i) => {
+      const checked = checkResidentId(swapAt(i));
+      return !checked.ok && checked.violations.some((v) => v.rule === 'ID_BIRTH_DATE');
+    })!;
+    expect(at).toBeDefined();
+    const [pa] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: '陈静怡',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+    });
+    const [agency, unrepaired] = await ingest(
+      {
+        sourceSystem: 'AGENCY',
+        sourceKey: `AG-${n}`,
+        name: '陈静怡',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: swapAt(at) }],
+      },
+      // A day no one was born on behind a right check character: no typo, refused.
+      {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        name: '陈静怡',
+        birthDate: birth,
+        identityDocuments: [
+          { type: 'RESIDENT_ID', number: checkedRight(`${id.slice(0, 10)}13${id.slice(12, 17)}`) },
+        ],
+      },
+    );
+    expect(agency).toMatchObject({ status: 'CREATED', id: pa.id });
+    expect(agency.warnings).toEqual([
+      { field: 'identityDocuments[0].number', rule: 'ID_CHECKSUM' },
+    ]);
+    expect(await customerOf('AGENCY', `AG-${n}`)).toBe(pa.id);
+    const [link] = await hub.sql<{ rule: string }>(
+      `select link_evidence->>'rule' as rule from source_record
+       where source_system = 'AGENCY' and source_key = $1`,
+      [`AG-${n}`],
+    );
+    expect(link).toEqual({ rule: 'ID_TYPO' });
+    expect(unrepaired!.status).toBe('REJECTED');
+    expect(unrepaired!.errors.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: 'identityDocuments[0].number', rule: 'ID_BIRTH_DATE' },
+    ]);
+  });
   it('links traditional, simplified and pinyin spellings when birth date and mobile agree', async () => {
     const n = nextNumber();
     const birth = birthOf(n);

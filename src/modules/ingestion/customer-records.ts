@@ -139,20 +139,22 @@ export function prepareCustomerRecord(
       errors.add(`${field}.type`, 'DOCUMENT_KIND', 'a credit code belongs to an organisation');
     }
     const resident = doc.type === IdentityDocumentType.RESIDENT_ID;
-    const suspect = resident ? suspectCheckCharacter(doc.number, today) : undefined;
+    const suspect = resident ? mistypedResidentId(doc.number, today) : undefined;
     if (suspect) {
-      // Agents mistype the last character: the number still tells matching who this is,
-      // but it is no identity document of the golden record until a source sends it right.
+      // Agents mistype the last character, or swap two: the number still tells matching who
+      // this is, but it is no identity document of the golden record until a source sends it
+      // right.
       warnings.push({
         field: `${field}.number`,
         rule: 'ID_CHECKSUM',
-        message:
-          'the check character does not match the first 17 characters: kept for matching only',
+        message: suspect.swapped
+          ? 'the check character does not match the first 17 characters, and the birth date (characters 7-14) is no real day: two adjacent characters seem swapped; kept for matching only'
+          : 'the check character does not match the first 17 characters: kept for matching only',
       });
       // Which character is wrong is unknown (a swap fails the same check), so the birth date
       // and the sex it seems to carry are not held against the record's.
-      if (!oneIdentifying(`${field}.number`, suspect)) return;
-      identifiers.push(sealed(sealer, doc.type, suspect, true));
+      if (!oneIdentifying(`${field}.number`, suspect.number)) return;
+      identifiers.push(sealed(sealer, doc.type, suspect.number, true));
       return;
     }
     const checked = errors.check(`${field}.number`, checkDocument(doc.type, doc.number, today));
@@ -340,14 +342,31 @@ function inAnyOrder<R extends { identityDocuments?: object[]; contactPoints?: ob
 }
 
 /**
- * An 18-character resident ID whose only fault is its check character, normalised; else
- * undefined (a valid number, or one with other faults, which checkDocument reports).
+ * An 18-character resident ID that fails its check character, normalised, when that is its
+ * only fault or one swap of two adjacent characters would make it a valid number (a swap in
+ * the birth date makes a day no one was born on: 1986-03-62); else undefined (a valid number,
+ * or one with other faults, which checkDocument reports).
  */
-function suspectCheckCharacter(input: string, today: string): string | undefined {
+function mistypedResidentId(
+  input: string,
+  today: string,
+): { number: string; swapped: boolean } | undefined {
   const checked = checkResidentId(input, today);
-  if (checked.ok || !checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return undefined;
+  if (checked.ok || !checked.violations.some((v) => v.rule === 'ID_CHECKSUM')) return undefined;
   const number = ungrouped(input).toUpperCase();
-  return /^\d{17}[\dX]$/.test(number) ? number : undefined;
+  if (!/^\d{17}[\dX]$/.test(number)) return undefined;
+  if (checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return { number, swapped: false };
+  if (!checked.violations.every((v) => v.rule === 'ID_CHECKSUM' || v.rule === 'ID_BIRTH_DATE')) {
+    return undefined;
+  }
+  const swapRepairs = Array.from({ length: 17 }, (_, i) => i).some(
+    (i) =>
+      checkResidentId(
+        `${number.slice(0, i)}${number[i + 1]}${number[i]}${number.slice(i + 2)}`,
+        today,
+      ).ok,
+  );
+  return swapRepairs ? { number, swapped: true } : undefined;
 }
 
 function sealed(
