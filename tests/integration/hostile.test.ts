@@ -375,6 +375,15 @@ const CASES: HostileCase[] = [
     extensions: { field: 'code', rule: 'VARIABLE_TYPE' },
   },
   {
+    // A variable's name is the caller's text: no response quotes a mobile made one.
+    name: 'a non-null variable named with a mobile, left out',
+    send: (hub) =>
+      postQuery(hub, 'query ($c13912345671: String!) { branch(code: $c13912345671) { code } }', {}),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { field: 'c[digits]', rule: 'VARIABLE_TYPE' },
+  },
+  {
     name: 'an unknown enum value',
     send: (hub) =>
       postQuery(

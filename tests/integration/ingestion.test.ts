@@ -12,6 +12,7 @@ import {
   ingestPortfolio,
   insertBranches,
   nextNumber,
+  nextNumbers,
   reportedClaimRecord,
   residentId,
   riskScoreRecord,
@@ -833,6 +834,43 @@ describe('ingestion from source systems', () => {
     } finally {
       await hub.sql('drop trigger refuse_test_contact on contact_point');
     }
+  });
+
+  it('names every value of a batch that is not of its type, a field left out or unknown by its name, and writes none', async () => {
+    const from = nextNumbers(5);
+    const ns = [0, 1, 2, 3, 4].map((i) => from + i);
+    const [good, wrongKind, nameless, unknownField, noSuchDay] = ns.map((n) => customerRecord(n));
+    delete (nameless as { name?: string }).name;
+    const res = await hub.gql(INGEST_CUSTOMERS, {
+      records: [
+        good,
+        { ...wrongKind, kind: 'PERSON' },
+        nameless,
+        { ...unknownField, nickname: 'Xiao Wang' },
+        { ...noSuchDay, birthDate: '1985-02-30' },
+      ],
+    });
+    expect(res.errors).toHaveLength(1);
+    const { extensions } = res.errors![0]!;
+    // The first in `field` and `rule`, as before; all of them in `problems`.
+    expect(extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'records[1].kind',
+      rule: 'VARIABLE_TYPE',
+    });
+    const problems = extensions.problems as { field: string; rule: string; message: string }[];
+    expect(problems.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: 'records[1].kind', rule: 'VARIABLE_TYPE' },
+      { field: 'records[2].name', rule: 'VARIABLE_TYPE' },
+      { field: 'records[3].nickname', rule: 'VARIABLE_TYPE' },
+      { field: 'records[4].birthDate', rule: 'DATE_FORMAT' },
+    ]);
+    expect(problems.every((p) => p.message.includes(p.field))).toBe(true);
+    expect(
+      await hub.sql(`select 1 from source_record where source_key = any($1)`, [
+        ns.map((n) => customerRecord(n).sourceKey),
+      ]),
+    ).toEqual([]);
   });
 
   it('refuses batches over 1,000 records and callers without the ingest role', async () => {

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { maskPersonal } from '../../logger';
 import { ErrorCode } from '../errors';
+import type { InputProblem } from './input';
 import { LIMIT_SETTINGS, type GraphQLLimits } from './settings';
 
 /**
@@ -62,8 +63,12 @@ const DESCRIPTIONS: Record<keyof GraphQLLimits, string> = {
  * `records[3].name`) and the rule, answered with HTTP 400 before anything runs.
  */
 export class InputRefusedError extends Refusal {
-  constructor(message: string, details: { field: string; rule: string }) {
-    super(ErrorCode.BAD_USER_INPUT, 400, message, details);
+  constructor(message: string, details: Omit<InputProblem, 'message'>) {
+    super(ErrorCode.BAD_USER_INPUT, 400, message, {
+      field: details.field,
+      rule: details.rule,
+      ...(details.problems ? { problems: details.problems } : {}),
+    });
   }
 }
 

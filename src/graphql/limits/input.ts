@@ -14,13 +14,15 @@ import {
   type OperationDefinitionNode,
   type ValueNode,
 } from 'graphql';
-import { withoutValues } from '../../logger';
+import { maskPersonal, withoutValues } from '../../logger';
 
 /** What is wrong with one input value, and where: `by.cifNo`, `records[3].name`. */
 export interface InputProblem {
   field: string;
   rule: string;
   message: string;
+  /** Every value of the request that does not coerce, this one first, when there are more. */
+  problems?: Omit<InputProblem, 'problems'>[];
 }
 
 /** An unpaired UTF-16 surrogate: not a character, and not storable as UTF-8. */
@@ -213,6 +215,7 @@ export function inputProblem(
     if (problem) return problem;
   }
 
+  const coerced: InputProblem[] = [];
   for (const definition of definitions) {
     const name = definition.variable.name.value;
     const type = typeFromAST(schema, definition.type);
@@ -220,16 +223,21 @@ export function inputProblem(
     const given = Object.hasOwn(variables, name);
     if (!given || variables[name] === null) {
       if (isNonNullType(type) && !(definition.defaultValue && !given)) {
-        return {
-          field: name,
+        // A variable's name is the caller's text: a mobile may be made one ($r13912345671).
+        coerced.push({
+          field: maskPersonal(name),
           rule: 'VARIABLE_TYPE',
-          message: `Variable "$${name}" of non-null type "${print(definition.type)}" must be given, and not null`,
-        };
+          message: `Variable "$${maskPersonal(name)}" of non-null type "${print(definition.type)}" must be given, and not null`,
+        });
       }
       continue;
     }
-    const first = coercionProblem(variables[name], type, name);
-    if (first) return first;
+    coerced.push(...coercionProblems(variables[name], type, name));
+    if (coerced.length >= MAX_PROBLEMS) break;
+  }
+  if (coerced.length) {
+    const [first] = coerced;
+    return coerced.length > 1 ? { ...first!, problems: coerced.slice(0, MAX_PROBLEMS) } : first;
   }
 
   for (const definition of definitions) {
@@ -245,30 +253,49 @@ export function inputProblem(
 }
 
 /**
- * The first problem of `value` as a `type` named `name` (a variable, or the export's filter
- * parameter, `what` in the message): its path inside the value, the rule, a message without
- * the value.
+ * How many of a request's values that do not coerce are named, the first in `field` and
+ * `rule`, all in `problems`: a source system fixes a batch's records in one go, and a
+ * hostile variable of a million wrong values costs no more than this.
  */
-export function coercionProblem(
+const MAX_PROBLEMS = 100;
+
+/**
+ * GraphQL names a missing or unknown field of an input object only in its message, at the
+ * object's path: the field it names, so that `field` says `records[1].name`.
+ */
+const NAMED_FIELD = /^Field "([_A-Za-z][_0-9A-Za-z]*)" (?:of required type|is not defined by type)/;
+
+/**
+ * The problems of `value` as a `type` named `name` (a variable, or the export's filter
+ * parameter, `what` in the message), at most MAX_PROBLEMS: each with its path inside the
+ * value, the rule, a message without the value.
+ */
+export function coercionProblems(
   value: unknown,
   type: GraphQLInputType,
   name: string,
-  what = `Variable "$${name}"`,
-): InputProblem | undefined {
-  let first: InputProblem | undefined;
+  what = `Variable "$${maskPersonal(name)}"`,
+): InputProblem[] {
+  const problems: InputProblem[] = [];
   coerceInputValue(value, type, (path, _invalid, error) => {
-    if (first) return;
+    if (problems.length >= MAX_PROBLEMS) return;
+    const named = NAMED_FIELD.exec(error.message)?.[1];
     // The keys of a variable's value are the caller's text, as its values are.
-    const field = withoutValues(path.reduce<string>((parent, key) => pathOf(parent, key), name));
-    first = {
+    const field = withoutValues(
+      [...path, ...(named ? [named] : [])].reduce<string>(
+        (parent, key) => pathOf(parent, key),
+        name,
+      ),
+    );
+    problems.push({
       field,
       rule: ruleOf(error),
       message: `${what} got an invalid value${
-        path.length ? ` at "${field}"` : ''
+        field !== name ? ` at "${field}"` : ''
       }: ${withoutValues(error.message)}`,
-    };
+    });
   });
-  return first;
+  return problems;
 }
 
 /** The rule a scalar named for its refusal (e.g. DECIMAL_FORMAT), else VARIABLE_TYPE. */

@@ -27,10 +27,7 @@ export function limitsPlugin<TContext extends object>(
           const variables = request.variables ?? {};
           const problem = inputProblem(schema, document, operation, variables, limits);
           if (problem) {
-            throw new InputRefusedError(problem.message, {
-              field: problem.field,
-              rule: problem.rule,
-            });
+            throw new InputRefusedError(problem.message, problem);
           }
           const cost = operationCost(schema, document, operation, variables);
           if (cost > limits.maxCost) throw new LimitExceededError('maxCost', cost, limits.maxCost);

@@ -11,7 +11,7 @@ import {
 import { OPERATIONS } from '../../auth/access';
 import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
-import { coercionProblem, valueProblem } from '../../graphql/limits/input';
+import { coercionProblems, valueProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
 import { looksPersonal, maskPersonal } from '../../logger';
 import type { MarketingCustomerFilter } from './marketing.input';
@@ -309,7 +309,7 @@ function parseFilter(schema: GraphQLSchema, raw: string | null): MarketingCustom
   // Refused as the same filter in a GraphQL variable named filter is: same field, same rule,
   // text PostgreSQL cannot store included (the filter's type bounds its depth).
   const problem =
-    coercionProblem(value, type, 'filter', 'The filter parameter') ??
+    coercionProblems(value, type, 'filter', 'The filter parameter')[0] ??
     valueProblem(value, 'filter', { maxDepth: Number.POSITIVE_INFINITY, text: true });
   if (problem) {
     throw new BadUserInputError(problem.message, { field: problem.field, rule: problem.rule });
