@@ -385,6 +385,28 @@ describe('ingestion records one by one', () => {
       ).toEqual([{ name: `ABC Logistics${n} (Nanjing) Ltd` }]);
     });
 
+    it('drop tag characters inside a name, and refuse a noncharacter in any text', async () => {
+      const n = nextNumbers(4);
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(n, { name: `张\u{E0041}\u{E0020}三${n}` }),
+          customerRecord(n + 1, { name: `张\uFFFF三` }),
+          customerRecord(n + 2, { sourceKey: `K\uFDD0${n}` }),
+          // A rare character a source encodes in the private use area stays.
+          customerRecord(n + 3, { name: `张\uE000三` }),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        'accepted',
+        [['name', 'CONTROL_CHARACTER']],
+        [['sourceKey', 'CONTROL_CHARACTER']],
+        'accepted',
+      ]);
+      expect(
+        await hub.sql(`select name from customer where id = $1`, [outcomesOf(res)[0]!.id]),
+      ).toEqual([{ name: `张三${n}` }]);
+    });
+
     it('read identity numbers grouped with spaces or dashes as the numbers they are', async () => {
       const n = nextNumber();
       const id = residentId(n);

@@ -392,9 +392,11 @@ function planOf(typeName: string): FieldPlan[] {
 }
 
 // C0 (including tab and line breaks: no ingested field holds lines), DEL, C1, and the
-// Unicode line and paragraph separators, line breaks too.
+// Unicode line and paragraph separators, line breaks too. Noncharacters (U+FFFE, U+FFFF,
+// U+FDD0-U+FDEF and the last two of every plane) are a program's internal markers, never
+// text a person typed: a source that sends one has a bug.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Noncharacter_Code_Point}/u;
 // Whitespace (U+3000 and U+FEFF among it), format characters (zero-width space and joiners,
 // word joiner, bidi marks) and the other default-ignorable code points (Hangul fillers,
 // variation selectors): nothing a reader sees, so nothing a value may start or end with,
@@ -405,11 +407,12 @@ const INVISIBLE_EDGES =
 
 // Within a name, a place or an address, the characters that carry nothing
 // (zero-width space, word joiner and its kin, the byte-order mark, a soft hyphen, direction
-// marks and overrides) are a source's slip (a zero-width space pasted into 王小三), which
-// would keep the name from matching its own person: they go. Those that shape what is
-// written stay: joiners (ZWJ, ZWNJ) and variation selectors, which pick a rare surname's
-// glyph.
-const INVISIBLE = /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
+// marks and overrides, tag characters) are a source's slip (a zero-width space pasted into
+// 王小三), which would keep the name from matching its own person: they go. Those that shape
+// what is written stay: joiners (ZWJ, ZWNJ) and variation selectors, which pick a rare
+// surname's glyph.
+const INVISIBLE =
+  /[\u00AD\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u{E0000}-\u{E007F}]/gu;
 
 // The dots written between the parts of a minority or foreign name (阿依古丽·买买提): GB 18030
 // writes U+00B7; input methods give the katakana, bullet and hyphenation points as well.
@@ -600,7 +603,9 @@ function normalizeText(
   const problem: Omit<RecordError, 'field'> | undefined = control
     ? {
         rule: 'CONTROL_CHARACTER',
-        message: `${field}: contains a control character (${hex(control[0])})`,
+        message: `${field}: contains ${
+          /\p{Noncharacter_Code_Point}/u.test(control[0]) ? 'a noncharacter' : 'a control character'
+        } (${hex(control[0])})`,
       }
     : !normalized && mayNotBeBlank(rule, required)
       ? { rule: 'REQUIRED', message: 'must not be blank (invisible characters do not count)' }
