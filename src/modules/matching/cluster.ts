@@ -292,7 +292,12 @@ export function cluster(
   let { groups, tree } = grouping();
   // Grouped again without the links a record could not tell between two people (see
   // contestLinks), until no record can: each round only takes links away.
-  while (contestLinks(pairs, groups, thresholds)) ({ groups, tree } = grouping());
+  const keptApart = new Set(
+    verdicts
+      .filter((v) => v.verdict === 'DIFFERENT_CUSTOMERS' && byId.has(v.a) && byId.has(v.b))
+      .map((v) => ordered(v.a, v.b).join(' ')),
+  );
+  while (contestLinks(pairs, keptApart, groups, thresholds)) ({ groups, tree } = grouping());
   const links = spanningLinks(groups.list(), tree, (id) => byId.get(id)!.key);
 
   const reviews = new Map<string, ScoredPair>();
@@ -314,17 +319,21 @@ export function cluster(
  * AMBIGUOUS), and the record stays a customer of its own meanwhile. Single linkage would
  * otherwise give it to the stronger, on a tie to whichever key sorts first, directly or
  * through a record of one of them without a document. A shared document is proof and is
- * never contested. Judged on `groups` as linked so far; whether any link was taken away.
+ * never contested, nor is a record torn by a link to a record a steward kept it apart from
+ * (`keptApart`, pairs as `pairs` keys them): that person is not one it could be. Judged on
+ * `groups` as linked so far; whether any link was taken away.
  */
 function contestLinks(
   pairs: Map<string, ScoredPair>,
+  keptApart: ReadonlySet<string>,
   groups: Groups,
   thresholds: MatchThresholds,
 ): boolean {
   const linksOf = new Map<string, ScoredPair[]>();
-  for (const pair of pairs.values()) {
+  for (const [key, pair] of pairs) {
     const { decision, rule } = pair.comparison;
     if (rule === 'SAME_DOCUMENT' || (decision !== 'LINK' && rule !== 'AMBIGUOUS')) continue;
+    if (keptApart.has(key)) continue;
     for (const id of [pair.a, pair.b]) {
       const linked = linksOf.get(id);
       if (linked) linked.push(pair);
