@@ -251,6 +251,15 @@ export class CustomerBatch {
     if (active.length === 0 && moving.length === 0) return answerUnchanged();
 
     const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
+    // A stored record re-sent takes on, before it is matched again, the do-not-merge decisions
+    // its customer's other records hold, as one joining that customer does: a record a merge
+    // brought (W, merged into X, whom a steward kept apart from Y) re-sent as Y's person would
+    // otherwise join Y.
+    await extendApart(
+      this.em,
+      active.flatMap((r) => existing.get(keyOf(r))?.id ?? []),
+      this.clock.now().toISOString(),
+    );
     // Replaced: the records the active ones rewrite. An unchanged resend stays as it is, and
     // counting it out made a shared value look as if it stopped being generic, pulling all
     // its carriers into the neighbourhood.

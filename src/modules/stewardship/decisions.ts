@@ -176,15 +176,15 @@ export async function recordApart(
  * do-not-merge decisions its other records hold, as made (same steward, time and reason: one
  * decision, which a steward merge overrules whole): so that a decision between two customers
  * outlives every record it was first made on. One statement; nothing for a customer no
- * steward kept apart from another. Returns the decisions it recorded.
+ * steward kept apart from another.
  */
 export async function extendApart(
   em: EntityManager,
   recordIds: string[],
   at: string,
-): Promise<{ id: string; record_a_id: string; record_b_id: string }[]> {
-  if (recordIds.length === 0) return [];
-  return em.execute(
+): Promise<void> {
+  if (recordIds.length === 0) return;
+  await em.execute(
     `with joined as (
        select sr.id, sr.customer_id from source_record sr
        where sr.id in (select unnest(?::uuid[]))),
@@ -205,8 +205,7 @@ export async function extendApart(
      from held h join source_record o on o.id = h.other
      where o.customer_id <> h.customer_id
      order by least(h.record, h.other), greatest(h.record, h.other), h.decided_at desc
-     on conflict (record_a_id, record_b_id) do nothing
-     returning id, record_a_id, record_b_id`,
+     on conflict (record_a_id, record_b_id) do nothing`,
     [
       `{${recordIds.join(',')}}`,
       MatchVerdict.DIFFERENT_CUSTOMERS,

@@ -239,11 +239,6 @@ export interface MergeJournal {
    * unmerge opens again. Absent from merges journaled before they were kept.
    */
   superseded?: string[];
-  /**
-   * The do-not-merge decisions the merged customer's records took on from each other's
-   * (extendApart), which an unmerge takes back. Absent from merges journaled before.
-   */
-  apart?: string[];
 }
 
 export interface MergeRequest {
@@ -751,29 +746,6 @@ export async function mergeCustomers(
     [...decisions.values()].map((d) => d.records),
     at,
   );
-  // A steward who says two customers are one says their records are one customer's: what a
-  // steward kept apart from either stays apart from the one they make, each record taking on
-  // the do-not-merge decisions the other's hold. An automatic merge is matching's word, which
-  // a later change to a record it joined may take back (the record leaves for the customer
-  // it now agrees with), so its records are left as they are.
-  const steward = planned.filter((m) => m.request.kind === MergeKind.STEWARD).map((m) => m.id);
-  const merged = steward.length
-    ? await run<{ merge_id: string; id: string }>(
-        em,
-        `with ${PAIRS}
-         select distinct on (sr.id) p.merge_id, sr.id from pairs p
-           join source_record sr on sr.customer_id = p.survivor_id
-         where p.merge_id = any(:steward::uuid[])
-         order by sr.id, p.merge_id`,
-        { pairs, steward: pgArray(steward) },
-      )
-    : [];
-  const mergeOf = new Map(merged.map((r) => [r.id, r.merge_id]));
-  const apart = new Map<string, string[]>();
-  for (const d of await extendApart(em, [...mergeOf.keys()], at)) {
-    const mergeId = mergeOf.get(d.record_a_id) ?? mergeOf.get(d.record_b_id)!;
-    apart.set(mergeId, [...(apart.get(mergeId) ?? []), d.id]);
-  }
   await run(
     em,
     `with ${PAIRS}
@@ -824,7 +796,6 @@ export async function mergeCustomers(
         ...(decisions.has(id) ? { decision: decisions.get(id) } : {}),
         links: links.get(id) ?? [],
         superseded: superseded.get(id) ?? [],
-        apart: apart.get(id) ?? [],
       };
       return {
         id,
@@ -1226,15 +1197,6 @@ export async function unmergeCustomers(
       ...repointed.filter((m) => ![holder, absorbed].includes(m.to)),
     ],
     at,
-  );
-  // The do-not-merge decisions the merge spread over the two customers' records, unless a
-  // steward has decided the pair since: the records it gave back hold them again only as far
-  // as their own customer's do (below).
-  await run(
-    em,
-    `delete from match_decision where id = any(:ids::uuid[]) and verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}'
-       and updated_at = created_at`,
-    { ids: pgArray(journal.apart ?? []) },
   );
   const reviewsReopened: string[] = [];
   const decision = await undoDecision(em, merge, by, reason, now, reviewsReopened);
