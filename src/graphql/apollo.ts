@@ -48,9 +48,21 @@ const SUGGESTION = / ?Did you mean(.+?)\?/g;
 export function formatError(logger: Logger, options: { hideSchemaDetails?: boolean } = {}) {
   const format = formatErrorShowingSchema(logger);
   if (!options.hideSchemaDetails) return format;
+  const unsuggested = (message: string) => message.replace(SUGGESTION, '');
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const result = format(formatted, error);
-    return { ...result, message: result.message.replace(SUGGESTION, '') };
+    // Each refused value's own message too (limits/input.ts).
+    const problems = result.extensions?.problems as { message: string }[] | undefined;
+    return {
+      ...result,
+      message: unsuggested(result.message),
+      ...(problems && {
+        extensions: {
+          ...result.extensions,
+          problems: problems.map((p) => ({ ...p, message: unsuggested(p.message) })),
+        },
+      }),
+    };
   };
 }
 

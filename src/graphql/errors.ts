@@ -41,7 +41,10 @@ abstract class AppError extends GraphQLError {
 
 /** Bad input, naming the field (a path such as `records[3].premium`) and the rule broken. */
 export class BadUserInputError extends AppError {
-  constructor(message: string, details: { field: string; rule: string }) {
+  constructor(
+    message: string,
+    details: { field: string; rule: string; problems?: { field: string; rule: string }[] },
+  ) {
     super(ErrorCode.BAD_USER_INPUT, message, details);
   }
 }

@@ -77,6 +77,34 @@ export function checkResidentId(
   };
 }
 
+/**
+ * An 18-character resident ID that fails its check character, normalised, when that is its
+ * only fault or one swap of two adjacent characters would make it a valid number (a swap in
+ * the birth date makes a day no one was born on: 1986-03-62), read as a typo of that number;
+ * else undefined (a valid number, or one with other faults).
+ */
+export function mistypedResidentId(
+  input: string,
+  today: string,
+): { number: string; swapped: boolean } | undefined {
+  const checked = checkResidentId(input, today);
+  if (checked.ok || !checked.violations.some((v) => v.rule === 'ID_CHECKSUM')) return undefined;
+  const number = ungrouped(input).toUpperCase();
+  if (!/^\d{17}[\dX]$/.test(number)) return undefined;
+  if (checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return { number, swapped: false };
+  if (!checked.violations.every((v) => v.rule === 'ID_CHECKSUM' || v.rule === 'ID_BIRTH_DATE')) {
+    return undefined;
+  }
+  const swapRepairs = Array.from({ length: 17 }, (_, i) => i).some(
+    (i) =>
+      checkResidentId(
+        `${number.slice(0, i)}${number[i + 1]}${number[i]}${number.slice(i + 2)}`,
+        today,
+      ).ok,
+  );
+  return swapRepairs ? { number, swapped: true } : undefined;
+}
+
 function checkCharacter(body: string): string {
   const sum = WEIGHTS.reduce((acc, weight, i) => acc + weight * Number(body[i]), 0);
   // ISO 7064 MOD 11-2: the check value brings the weighted sum to 1 (mod 11); 10 is written X.

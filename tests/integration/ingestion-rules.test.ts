@@ -1,5 +1,6 @@
 import { Role } from '../../src/auth/roles';
 import { addDays, addYears } from '../../src/time/clock';
+import { checkResidentId } from '../../src/validation';
 import {
   autoPolicyRecord,
   cifNumbers,
@@ -112,6 +113,14 @@ describe('ingestion records one by one', () => {
 
     it('reject a source key that is or holds a mobile, a resident ID number or an e-mail, as people write them', async () => {
       const wrongCheck = (id: string) => `${id.slice(0, 17)}${id.endsWith('0') ? '1' : '0'}`;
+      // Two digits of the birth date swapped into a day no one was born on (03-62 for 03-26).
+      const swappedDate = (id: string) =>
+        [12, 10, 8, 6, 13, 11, 9, 7]
+          .map((i) => id.slice(0, i) + id[i + 1] + id[i] + id.slice(i + 2))
+          .find((swapped) => {
+            const checked = checkResidentId(swapped);
+            return !checked.ok && checked.violations.some((v) => v.rule === 'ID_BIRTH_DATE');
+          })!;
       const grouped = (digits: string, at: number[]) =>
         at.reduceRight((text, i) => `${text.slice(0, i)}-${text.slice(i)}`, digits);
       const later = addYears(hub.clock.today(), 5).replaceAll('-', '');
@@ -119,6 +128,7 @@ describe('ingestion records one by one', () => {
         [(n) => residentId(n), 'refused'],
         // Alone, a wrong check character still reads as someone's number (a typo).
         [(n) => wrongCheck(residentId(n)), 'refused'],
+        [(n) => swappedDate(residentId(n)), 'refused'],
         [(n) => `CC-${residentId(n)}`, 'refused'],
         [(n) => grouped(residentId(n), [6, 14]), 'refused'],
         [(n) => `+86 ${grouped(mobile(n), [3, 7]).replaceAll('-', ' ')}`, 'refused'],
@@ -203,7 +213,10 @@ describe('ingestion records one by one', () => {
         ],
       ]);
       expect(outcomesOf(res).map((o) => o.key)).toEqual(keys.map(() => 'CALL_CENTRE:[personal]'));
-      expect(JSON.stringify(res)).not.toMatch(mobile(ns[0]!));
+      const answer = JSON.stringify(res);
+      for (const sent of [mobile(ns[0]!), mobile(ns[1]!), mobile(ns[2]!), `c${ns[3]}@example`]) {
+        expect(answer).not.toContain(sent);
+      }
     });
 
     it('reject a name that holds a mobile, a resident ID number or an e-mail: every role reads it in clear', async () => {

@@ -175,6 +175,7 @@ describe('marketing segments by tier, on the demo data', () => {
     for (const [filter, field, rule] of [
       [{ lines: [7] }, 'filter.lines[0]', 'VARIABLE_TYPE'],
       [{ tierAsOf: '2026-02-30' }, 'filter.tierAsOf', 'DATE_FORMAT'],
+      [{ tierz: ['GOLD'] }, 'filter.tierz', 'VARIABLE_TYPE'],
     ] as const) {
       const refused = await get({ filter: JSON.stringify(filter) });
       const graphql = await hub.gql(
@@ -190,6 +191,14 @@ describe('marketing segments by tier, on the demo data', () => {
         { code: 'BAD_USER_INPUT', field, rule },
       ]);
     }
+    // Every wrong field of the filter at once, as for the GraphQL variable.
+    const several = await get({ filter: JSON.stringify({ lines: [7], tierAsOf: '2026-02-30' }) });
+    const { problems } = ((await several.json()) as { errors: { extensions: any }[] }).errors[0]!
+      .extensions;
+    expect(problems.map((p: { field: string }) => p.field)).toEqual([
+      'filter.lines[0]',
+      'filter.tierAsOf',
+    ]);
     // A misspelt or repeated parameter would export another segment than the one meant.
     const base = hub.url.replace('/graphql', '/export/customers');
     for (const [query, field, rule] of [

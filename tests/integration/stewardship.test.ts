@@ -747,7 +747,17 @@ describe('stewardship', () => {
       // customer is not the other: as like one as the other, it is torn by neither.
       const after = await holders();
       expect(after).toMatchObject({ POLICY_ADMIN: a!.id, APP: b!.id });
-      expect([a!.id, b!.id]).toContain(after.CLAIMS);
+      const [link] = await hub.sql<{ with: string }>(
+        `select link_evidence->>'with' as with from source_record where source_key = $1`,
+        [`PA-${n + 2}`],
+      );
+      expect(after.CLAIMS).toBe(link!.with.startsWith('APP:') ? b!.id : a!.id);
+      const open = await hub.sql(
+        `select r.rule from match_review r join source_record s on s.id in (r.record_a_id, r.record_b_id)
+         where s.source_key = $1 and r.status = 'OPEN' and r.rule = 'AMBIGUOUS'`,
+        [`PA-${n + 2}`],
+      );
+      expect(open).toEqual([]);
     });
 
     it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {

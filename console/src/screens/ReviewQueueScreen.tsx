@@ -110,7 +110,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
   const [next, setNext] = useState<string>();
   const [openId, setOpenId] = useState<string>();
   // The first task the last page added, whose button takes the keyboard focus.
-  const [arrived, setArrived] = useState<number>();
+  const [arrived, setArrived] = useState<string>();
   // Per task, as per merge below: a reason is written for the one task it is typed in.
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string>();
@@ -201,7 +201,7 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
   const more = () =>
     attempt(async () => {
       const page = await fetchPage(session.token, next);
-      setArrived(reviews?.length ?? 0);
+      setArrived(page.nodes.find((r) => !reviews?.some((s) => s.id === r.id))?.id);
       // A task decided meanwhile shifts the pages: one already shown is not shown twice.
       setReviews((shown = []) => [
         ...shown,
@@ -239,14 +239,14 @@ export function ReviewQueueScreen({ session }: { session: Session }) {
           </tr>
         </thead>
         <tbody>
-          {reviews?.map((r, i) => (
+          {reviews?.map((r) => (
             <tr key={r.id} data-review={r.id} aria-selected={r.id === openId}>
               <td className="number">
                 <button
                   type="button"
                   className="link"
                   onClick={() => setOpenId(r.id)}
-                  ref={i === arrived ? focusOnArrival : undefined}
+                  ref={r.id === arrived ? focusOnArrival : undefined}
                 >
                   {r.score.toFixed(2)}
                 </button>

@@ -63,8 +63,9 @@ export function valueProblem(
   root: string,
   options: { maxDepth: number; text: boolean },
 ): InputProblem | undefined {
+  // A variable's name and the keys of its objects are the caller's text, as its values are.
   const stack: { value: unknown; path: string; depth: number }[] = [
-    { value, path: root, depth: 0 },
+    { value, path: maskPersonal(root), depth: 0 },
   ];
   while (stack.length) {
     const item = stack.pop()!;
@@ -90,7 +91,7 @@ export function valueProblem(
       const entries = Object.entries(item.value);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i];
-        const path = pathOf(item.path, key);
+        const path = pathOf(item.path, maskPersonal(key));
         const problem = options.text ? textProblem(key, path) : undefined;
         if (problem) return problem;
         stack.push({ value: child, path, depth });
@@ -254,8 +255,8 @@ export function inputProblem(
 
 /**
  * How many of a request's values that do not coerce are named, the first in `field` and
- * `rule`, all in `problems`: a source system fixes a batch's records in one go, and a
- * hostile variable of a million wrong values costs no more than this.
+ * `rule`, all in `problems`: a source system fixes a batch's records in one go, and the
+ * answer to a variable of a million wrong values stays small.
  */
 const MAX_PROBLEMS = 100;
 
@@ -291,7 +292,7 @@ export function coercionProblems(
       field,
       rule: ruleOf(error),
       message: `${what} got an invalid value${
-        field !== name ? ` at "${field}"` : ''
+        path.length || named ? ` at "${field}"` : ''
       }: ${withoutValues(error.message)}`,
     });
   });

@@ -1,4 +1,4 @@
-import { checkEmail, checkMobile, checkResidentId, ungrouped } from '../../validation';
+import { checkEmail, checkMobile, checkResidentId, mistypedResidentId } from '../../validation';
 import {
   ContactKind,
   CustomerKind,
@@ -148,7 +148,7 @@ export function prepareCustomerRecord(
         field: `${field}.number`,
         rule: 'ID_CHECKSUM',
         message: suspect.swapped
-          ? 'the check character does not match the first 17 characters, and the birth date (characters 7-14) is no real day: two adjacent characters seem swapped; kept for matching only'
+          ? 'the check character does not match the first 17 characters, and the birth date (characters 7-14) is impossible: two adjacent characters seem swapped; kept for matching only'
           : 'the check character does not match the first 17 characters: kept for matching only',
       });
       // Which character is wrong is unknown (a swap fails the same check), so the birth date
@@ -339,34 +339,6 @@ function inAnyOrder<R extends { identityDocuments?: object[]; contactPoints?: ob
     identityDocuments: record.identityDocuments && asSet(record.identityDocuments),
     contactPoints: record.contactPoints && asSet(record.contactPoints),
   };
-}
-
-/**
- * An 18-character resident ID that fails its check character, normalised, when that is its
- * only fault or one swap of two adjacent characters would make it a valid number (a swap in
- * the birth date makes a day no one was born on: 1986-03-62); else undefined (a valid number,
- * or one with other faults, which checkDocument reports).
- */
-function mistypedResidentId(
-  input: string,
-  today: string,
-): { number: string; swapped: boolean } | undefined {
-  const checked = checkResidentId(input, today);
-  if (checked.ok || !checked.violations.some((v) => v.rule === 'ID_CHECKSUM')) return undefined;
-  const number = ungrouped(input).toUpperCase();
-  if (!/^\d{17}[\dX]$/.test(number)) return undefined;
-  if (checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return { number, swapped: false };
-  if (!checked.violations.every((v) => v.rule === 'ID_CHECKSUM' || v.rule === 'ID_BIRTH_DATE')) {
-    return undefined;
-  }
-  const swapRepairs = Array.from({ length: 17 }, (_, i) => i).some(
-    (i) =>
-      checkResidentId(
-        `${number.slice(0, i)}${number[i + 1]}${number[i]}${number.slice(i + 2)}`,
-        today,
-      ).ok,
-  );
-  return swapRepairs ? { number, swapped: true } : undefined;
 }
 
 function sealed(

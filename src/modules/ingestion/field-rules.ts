@@ -17,7 +17,7 @@ import {
   MIN_COVER_DATE,
   PAST_INSTANTS,
 } from '../../validation/instants';
-import { checkMobile, checkResidentId, halfWidth } from '../../validation';
+import { checkMobile, checkResidentId, halfWidth, mistypedResidentId } from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
@@ -239,7 +239,7 @@ const decimalSays = (column?: DecimalColumn) =>
     ? `zero or more, at most ${column.scale} decimals, ${limitOf(column)}; read by value (87.50 is 87.5)`
     : 'read by value (87.50 is 87.5)';
 const ALL_TEXT =
-  'Characters are code points, counted after NFC normalisation and trimming; no control characters.';
+  'Characters are code points, counted after NFC normalisation and trimming; no control characters or noncharacters.';
 
 /** A required field must say something, unless it is free text that may be empty. */
 const mayNotBeBlank = (rule: TextRule, required: boolean) => required && rule.type !== 'text';
@@ -561,9 +561,9 @@ function holdsPersonalValue(text: string, today: string): boolean {
     const checked = checkResidentId(run, today);
     // Inside a longer key, only an 18-character number whose check character is right reads
     // as someone's: a region code, a date and a serial make many a system's keys. A key that
-    // is such a number and nothing else does even with a wrong check character (a typo).
+    // is such a number and nothing else does even mistyped, as a record's number is read.
     if (run !== whole) return checked.ok && run.length === 18;
-    return checked.ok || checked.violations.every((v) => v.rule === 'ID_CHECKSUM');
+    return checked.ok || mistypedResidentId(run, today) !== undefined;
   });
 }
 

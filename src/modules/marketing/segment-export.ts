@@ -308,11 +308,15 @@ function parseFilter(schema: GraphQLSchema, raw: string | null): MarketingCustom
   const type = schema.getType('MarketingCustomerFilter') as GraphQLInputObjectType;
   // Refused as the same filter in a GraphQL variable named filter is: same field, same rule,
   // text PostgreSQL cannot store included (the filter's type bounds its depth).
+  const coerced = coercionProblems(value, type, 'filter', 'The filter parameter');
   const problem =
-    coercionProblems(value, type, 'filter', 'The filter parameter')[0] ??
-    valueProblem(value, 'filter', { maxDepth: Number.POSITIVE_INFINITY, text: true });
+    coerced[0] ?? valueProblem(value, 'filter', { maxDepth: Number.POSITIVE_INFINITY, text: true });
   if (problem) {
-    throw new BadUserInputError(problem.message, { field: problem.field, rule: problem.rule });
+    throw new BadUserInputError(problem.message, {
+      field: problem.field,
+      rule: problem.rule,
+      ...(coerced.length > 1 && { problems: coerced }),
+    });
   }
   return (coerceInputValue(value, type) as MarketingCustomerFilter | null) ?? {};
 }
