@@ -2295,7 +2295,12 @@ describe('stewardship', () => {
       expect(await counts()).toEqual(before);
       // The merge is read with the absorbed customer, and undone only by who sees both.
       const undo = await asBranch(Role.STEWARD, '3201', UNMERGE, { id: merged.id, reason: REASON });
-      expect(undo.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+      expect(undo.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        field: 'mergeId',
+        rule: 'BRANCH_SCOPE',
+      });
+      expect(JSON.stringify(undo)).not.toContain(survivor!.id);
       const [{ unmerged_at }] = await hub.sql<{ unmerged_at: Date | null }>(
         `select unmerged_at from customer_merge where id = $1`,
         [merged.id],

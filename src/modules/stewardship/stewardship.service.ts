@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   BadUserInputError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   validOrThrow,
 } from '../../graphql/errors';
@@ -150,7 +151,14 @@ export class StewardshipService {
       () => CustomerView,
       [merge!.survivor_id, merge!.absorbed_id],
     );
-    if (customers.size < 2) throw new NotFoundError('mergeId: no merge has this id', 'mergeId');
+    // The caller reads the merge: a missing one would be a riddle. Who else it joined stays
+    // unnamed.
+    if (customers.size < 2) {
+      throw new ForbiddenError(
+        "mergeId: the merge joined a customer outside the caller's branches, and is undone only by a caller who sees both",
+        { role: actor.role, field: 'mergeId', rule: 'BRANCH_SCOPE' },
+      );
+    }
     await this.transaction(async (em) => {
       // A steward's merge undone leaves the pair to matching, and what the two were before
       // it was matching's answer to their records as they were then. Records their sources
