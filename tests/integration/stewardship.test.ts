@@ -1023,35 +1023,51 @@ describe('stewardship', () => {
       ).toEqual([{ source_key: claims.sourceKey }]);
     });
 
-    it('leaves a record with its customer when it comes to agree with one a steward kept it apart from', async () => {
-      const n = nextNumbers(2);
-      const mobileOf = (k: number) => undocumented(k).contactPoints[0];
-      const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n)] }));
-      const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
-      const [y] = await ingest(undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
-      expect(y!.id).not.toBe(x!.id);
-      await markDifferent(x!.id, y!.id);
-      const [z] = await ingest(
-        undocumented(n, {
-          sourceSystem: 'APP',
-          sourceKey: `APP-${n}`,
-          contactPoints: [mobileOf(n + 1)],
-        }),
-      );
-      expect(z!.id).toBe(y!.id);
-      // Y's first record now carries X's mobile too: as like X's record as Z's, but the
-      // steward said it is not X's person, so nothing tears it from Y.
-      const [resent] = await ingest(
-        undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1), mobileOf(n)] }),
-      );
-      expect(resent).toMatchObject({ status: 'UPDATED', id: y!.id });
-      const open = await hub.sql(
-        `select r.rule from match_review r join source_record s on s.id in (r.record_a_id, r.record_b_id)
-         where s.source_key = $1 and r.status = 'OPEN'`,
-        [claims.sourceKey],
-      );
-      expect(open).toEqual([]);
-    });
+    it.each([
+      ['alone', false],
+      ['beside a new record of the other customer', true],
+    ])(
+      'leaves a record with its customer when it comes to agree with one a steward kept it apart from, re-sent %s',
+      async (_, beside) => {
+        const n = nextNumbers(2);
+        const mobileOf = (k: number) => undocumented(k).contactPoints[0];
+        const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n)] }));
+        const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+        const [y] = await ingest(undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
+        expect(y!.id).not.toBe(x!.id);
+        await markDifferent(x!.id, y!.id);
+        const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
+        const [z] = await ingest(undocumented(n, { ...app, contactPoints: [mobileOf(n + 1)] }));
+        expect(z!.id).toBe(y!.id);
+        // Y's first record now carries X's mobile too: as like X's records as Z's, but the
+        // steward said it is not X's person, so nothing tears it from Y, not even a record
+        // of X's that no decision names yet.
+        const resent = undocumented(n, {
+          ...claims,
+          contactPoints: [mobileOf(n + 1), mobileOf(n)],
+        });
+        const outcomes = await ingest(
+          ...(beside
+            ? [
+                undocumented(n, {
+                  sourceSystem: 'WECHAT',
+                  sourceKey: `WX-${n}`,
+                  contactPoints: [mobileOf(n)],
+                }),
+              ]
+            : []),
+          resent,
+        );
+        expect(outcomes.at(-1)).toMatchObject({ status: 'UPDATED', id: y!.id });
+        const between = await hub.sql(
+          `select r.rule from match_review r
+           join source_record a on a.id = r.record_a_id join source_record b on b.id = r.record_b_id
+           where r.status = 'OPEN' and a.source_key in ($1, $2) and b.source_key in ($1, $2)`,
+          [claims.sourceKey, app.sourceKey],
+        );
+        expect(between).toEqual([]);
+      },
+    );
 
     it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
       const n = nextNumbers(2);

@@ -292,12 +292,13 @@ export function cluster(
   let { groups, tree } = grouping();
   // Grouped again without the links a record could not tell between two people (see
   // contestLinks), until no record can: each round only takes links away.
-  const keptApart = new Set(
-    verdicts
-      .filter((v) => v.verdict === 'DIFFERENT_CUSTOMERS' && byId.has(v.a) && byId.has(v.b))
-      .map((v) => ordered(v.a, v.b).join(' ')),
-  );
-  while (contestLinks(pairs, keptApart, groups, thresholds)) ({ groups, tree } = grouping());
+  const apartFrom = new Map<string, string[]>();
+  for (const v of verdicts) {
+    if (v.verdict !== 'DIFFERENT_CUSTOMERS' || !byId.has(v.a) || !byId.has(v.b)) continue;
+    apartFrom.set(v.a, [...(apartFrom.get(v.a) ?? []), v.b]);
+    apartFrom.set(v.b, [...(apartFrom.get(v.b) ?? []), v.a]);
+  }
+  while (contestLinks(pairs, apartFrom, groups, thresholds)) ({ groups, tree } = grouping());
   const links = spanningLinks(groups.list(), tree, (id) => byId.get(id)!.key);
 
   const reviews = new Map<string, ScoredPair>();
@@ -319,21 +320,20 @@ export function cluster(
  * AMBIGUOUS), and the record stays a customer of its own meanwhile. Single linkage would
  * otherwise give it to the stronger, on a tie to whichever key sorts first, directly or
  * through a record of one of them without a document. A shared document is proof and is
- * never contested, nor is a record torn by a link to a record a steward kept it apart from
- * (`keptApart`, pairs as `pairs` keys them): that person is not one it could be. Judged on
- * `groups` as linked so far; whether any link was taken away.
+ * never contested, nor is a record torn by a group holding a record a steward kept it apart
+ * from (`apartFrom`, per record): that person is not one it could be, whichever of their
+ * records it links to. Judged on `groups` as linked so far; whether any link was taken away.
  */
 function contestLinks(
   pairs: Map<string, ScoredPair>,
-  keptApart: ReadonlySet<string>,
+  apartFrom: ReadonlyMap<string, string[]>,
   groups: Groups,
   thresholds: MatchThresholds,
 ): boolean {
   const linksOf = new Map<string, ScoredPair[]>();
-  for (const [key, pair] of pairs) {
+  for (const pair of pairs.values()) {
     const { decision, rule } = pair.comparison;
     if (rule === 'SAME_DOCUMENT' || (decision !== 'LINK' && rule !== 'AMBIGUOUS')) continue;
-    if (keptApart.has(key)) continue;
     for (const id of [pair.a, pair.b]) {
       const linked = linksOf.get(id);
       if (linked) linked.push(pair);
@@ -343,9 +343,11 @@ function contestLinks(
   const contested = new Set<ScoredPair>();
   for (const [id, linked] of linksOf) {
     // Per group the record links to, its strongest link there.
+    const barred = new Set((apartFrom.get(id) ?? []).map((other) => groups.root(other)));
     const best = new Map<string, number>();
     for (const pair of linked) {
       const root = groups.root(pair.a === id ? pair.b : pair.a);
+      if (barred.has(root)) continue;
       best.set(root, Math.max(best.get(root) ?? -Infinity, pair.comparison.score));
     }
     const torn = new Set<string>();
