@@ -2196,6 +2196,99 @@ describe('stewardship', () => {
     expect(await policyHolders()).toEqual([{ customer_id: z!.id }]);
   });
 
+  it.each([
+    ['after the other person’s customer arrived', 'after'],
+    ['before the other person’s record arrived', 'before'],
+    ['in one batch with the other person’s record', 'together'],
+  ])(
+    'pulls nobody in automatically through a record a steward merged in that its source re-sends as another person, %s',
+    async (_, order) => {
+      const n = nextNumbers(3);
+      // X's policy record; the app's record of someone else (no ID), which a steward says is
+      // X; then the app re-sends that record as Z's person (name, mobile, e-mail), whom a
+      // call-centre record (no ID either) describes the same way.
+      const [x] = await ingest(customerRecord(n));
+      const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
+      const [y] = await ingest(undocumented(n + 1, app));
+      expect(y!.id).not.toBe(x!.id);
+      const merged = await merge(x!.id, y!.id);
+      const resent = undocumented(n + 2, app);
+      const callCentre = undocumented(n + 2, { sourceSystem: 'CALL_CENTRE', sourceKey: `CC-${n}` });
+      let z: string;
+      if (order === 'together') {
+        const outcomes = await ingest(resent, callCentre);
+        expect(outcomes[0]).toMatchObject({ status: 'UPDATED', id: x!.id });
+        z = outcomes[1]!.id;
+      } else if (order === 'after') {
+        z = (await ingest(callCentre))[0]!.id;
+        expect(await ingest(resent)).toMatchObject([{ status: 'UPDATED', id: x!.id }]);
+      } else {
+        expect(await ingest(resent)).toMatchObject([{ status: 'UPDATED', id: x!.id }]);
+        z = (await ingest(callCentre))[0]!.id;
+      }
+      // The steward's merge holds the record, and Z stays its own customer: whether Z is the
+      // person the record now describes, or X is, is a steward's to say.
+      expect(z).not.toBe(x!.id);
+      const holders = async () =>
+        hub.sql<{ source: string; customer_id: string }>(
+          `select source_system || ':' || source_key as source, customer_id from source_record
+           where source_key = any($1) order by 1`,
+          [[`PA-${n}`, app.sourceKey, `CC-${n}`]],
+        );
+      expect(await holders()).toEqual([
+        { source: `APP:${app.sourceKey}`, customer_id: x!.id },
+        { source: `CALL_CENTRE:CC-${n}`, customer_id: z },
+        { source: `POLICY_ADMIN:PA-${n}`, customer_id: x!.id },
+      ]);
+      expect(ok(await hub.gql(LOOKUP, { by: { id: z } }, Role.STEWARD)).customer).toMatchObject({
+        id: z,
+        status: 'ACTIVE',
+        resolvedFrom: null,
+      });
+      const tasks = (
+        ok(await hub.gql(REVIEWS, { status: 'OPEN', first: 100 }, Role.STEWARD)).matchReviews
+          .nodes as Record<string, any>[]
+      ).filter((t) => [t.customerA.id, t.customerB.id].includes(z));
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ rule: 'CHANGED_SINCE_DECISION', status: 'OPEN' });
+      expect([tasks[0]!.customerA.id, tasks[0]!.customerB.id].sort()).toEqual([x!.id, z].sort());
+      expect([tasks[0]!.recordA.sourceKey, tasks[0]!.recordB.sourceKey].sort()).toEqual(
+        [app.sourceKey, `CC-${n}`].sort(),
+      );
+      const evidence = tasks[0]!.evidence as { weight: number }[];
+      expect(evidence.reduce((sum, e) => sum + e.weight, 0)).toBeCloseTo(tasks[0]!.score, 6);
+      expect(tasks[0]!.score).toBeGreaterThan(30);
+      // Undoing the steward's merge lets the record go to the person it describes now.
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+      const after = await holders();
+      expect(after[0]!.customer_id).toBe(after[1]!.customer_id);
+      expect(after[0]!.customer_id).not.toBe(x!.id);
+      expect(after[2]!.customer_id).toBe(x!.id);
+    },
+  );
+
+  it('lets a record a steward merged in bring in more of its person after a re-send that fills in a field or corrects a character of its name', async () => {
+    const n = nextNumbers(2);
+    const [x] = await ingest(customerRecord(n));
+    const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
+    const [y] = await ingest(undocumented(n + 1, app));
+    await merge(x!.id, y!.id);
+    // The app adds the birth date it lacked and puts 刻 (ke, as 客) right: the same person,
+    // so a WeChat record of them joins.
+    const name = `刻户${n + 1}`;
+    const [resent] = await ingest(undocumented(n + 1, { ...app, name, birthDate: '1990-02-03' }));
+    expect(resent).toMatchObject({ status: 'UPDATED', id: x!.id });
+    const [wechat] = await ingest(
+      undocumented(n + 1, {
+        sourceSystem: 'WECHAT',
+        sourceKey: `WX-${n}`,
+        name,
+        birthDate: '1990-02-03',
+      }),
+    );
+    expect(wechat).toMatchObject({ status: 'CREATED', id: x!.id });
+  });
+
   describe('access', () => {
     it('lets only stewards and administrators merge, review and read merges, with a reason', async () => {
       const [a, b] = await customers(2);

@@ -44,4 +44,13 @@ export class MatchDecision extends BaseEntity {
    */
   @Property({ type: 'text', nullable: true })
   documents?: string;
+
+  /**
+   * Who each record said its person was when the steward decided (digests of the name's
+   * sound and the sex, see identitySql). A record its source has since given another name
+   * or sex stays where a SAME_CUSTOMER holds it, but brings nobody else
+   * along automatically: its links go to a steward (rule CHANGED_SINCE_DECISION).
+   */
+  @Property({ type: 'text', nullable: true })
+  identities?: string;
 }

@@ -24,7 +24,7 @@ import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
 import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
-import { documentsHeld, extendApart } from '../stewardship/decisions';
+import { documentsHeld, extendApart, identityChanged, identityOf } from '../stewardship/decisions';
 import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
 
@@ -436,10 +436,7 @@ export class CustomerBatch {
       );
     }
     const regionRecords = [...byKey.values()];
-    const verdicts = await this.verdicts(
-      regionRecords.map((r) => r.id),
-      documents,
-    );
+    const verdicts = await this.verdicts(regionRecords, documents);
     const clusters = cluster(regionRecords, verdicts, context, this.settings.thresholds);
     return { stored, byKey, clusters };
   }
@@ -978,22 +975,26 @@ export class CustomerBatch {
    * documents the two held when the steward decided (`documents`, each record's now): once a
    * source gives either another, the pair is matched on what it says now, so a record that a
    * steward joined to a customer and its source then re-sent as someone else does not bring
-   * that someone's customer along.
+   * that someone's customer along. A record re-sent under no new document but with a name of
+   * another sound or another sex (identityChanged) stays where the steward put it (a source
+   * correcting a name must not undo a steward's merge), and is `changed`: see cluster.
    */
-  private async verdicts(ids: string[], documents: Map<string, string[]>) {
+  private async verdicts(records: ClusterRecord[], documents: Map<string, string[]>) {
     const rows = await boundSql<
       {
         record_a_id: string;
         record_b_id: string;
         verdict: MatchVerdict;
         documents: string | null;
+        identities: string | null;
       }[]
     >(
       this.em,
-      `select record_a_id, record_b_id, verdict, documents from match_decision
+      `select record_a_id, record_b_id, verdict, documents, identities from match_decision
        where record_a_id = any(?::uuid[]) or record_b_id = any(?::uuid[])`,
-      [pgArray(ids), pgArray(ids)],
+      [pgArray(records.map((r) => r.id)), pgArray(records.map((r) => r.id))],
     );
+    const byId = new Map(records.map((r) => [r.id, r]));
     const lapsed = (row: (typeof rows)[number]) =>
       row.verdict === MatchVerdict.SAME_CUSTOMER &&
       row.documents !== null &&
@@ -1001,9 +1002,22 @@ export class CustomerBatch {
       documents.has(row.record_b_id) &&
       row.documents !==
         documentsHeld(documents.get(row.record_a_id)!, documents.get(row.record_b_id)!);
+    const changed = (row: (typeof rows)[number]): string[] => {
+      if (row.verdict !== MatchVerdict.SAME_CUSTOMER || row.identities === null) return [];
+      const then = row.identities.split('|');
+      return [row.record_a_id, row.record_b_id].filter((id, i) => {
+        const record = byId.get(id);
+        return record !== undefined && identityChanged(then[i]!, identityOf(record.match));
+      });
+    };
     return rows
       .filter((r) => !lapsed(r))
-      .map((r) => ({ a: r.record_a_id, b: r.record_b_id, verdict: r.verdict }));
+      .map((r) => ({
+        a: r.record_a_id,
+        b: r.record_b_id,
+        verdict: r.verdict,
+        changed: changed(r),
+      }));
   }
 
   private async writeRecords(

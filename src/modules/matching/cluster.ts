@@ -79,6 +79,10 @@ export interface StewardVerdict {
   a: string;
   b: string;
   verdict: 'SAME_CUSTOMER' | 'DIFFERENT_CUSTOMERS';
+  /**
+   * Of a SAME_CUSTOMER's two records, those whose source has since given them another name or sex than when the steward decided.
+   */
+  changed?: string[];
 }
 
 /** A compared pair: the two record ids in key order, and the comparison. */
@@ -219,6 +223,22 @@ export function cluster(
         });
       }
     }
+  }
+
+  // A steward vouched for a record as it was: one its source has since said is someone else
+  // (a name of another sound, another sex; another document ends the decision) stays where
+  // the steward put it, but whoever it now resembles is put to a steward, not pulled in with
+  // it. A shared document is proof, and still links.
+  const changed = new Set(
+    verdicts.flatMap((v) =>
+      v.verdict === 'SAME_CUSTOMER' && byId.has(v.a) && byId.has(v.b) ? (v.changed ?? []) : [],
+    ),
+  );
+  for (const pair of pairs.values()) {
+    const { decision, rule } = pair.comparison;
+    if (decision !== 'LINK' || rule === 'SAME_DOCUMENT') continue;
+    if (!changed.has(pair.a) && !changed.has(pair.b)) continue;
+    pair.comparison = { ...pair.comparison, rule: 'CHANGED_SINCE_DECISION', decision: 'REVIEW' };
   }
 
   // Two records with different identity documents are two customers whatever joins them,

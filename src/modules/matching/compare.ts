@@ -64,7 +64,12 @@ export type MatchRule =
   | 'CONFLICTING_DOCUMENT'
   | 'KIND'
   /** A pair that would link but for another, as strong, to someone kept apart (see cluster). */
-  | 'AMBIGUOUS';
+  | 'AMBIGUOUS'
+  /**
+   * A pair that would link, one of whose records a steward joined to its customer and its
+   * source has since given a name of another sound or another sex (see cluster).
+   */
+  | 'CHANGED_SINCE_DECISION';
 
 export interface Comparison {
   /**

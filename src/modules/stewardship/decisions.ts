@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MatchVerdict } from '../golden/match-decision.entity';
-import { IDENTIFYING_DOCUMENT } from '../matching/compare';
+import { IDENTIFYING_DOCUMENT, type MatchRecord } from '../matching/compare';
 
 export interface DecisionRequest {
   /** Two source records, in any order: the decision keeps them in id order. */
@@ -38,6 +39,42 @@ export const documentsHeld = (...digests: string[][]) =>
   [...new Set(digests.flat())].sort().join(',');
 
 /**
+ * Who a source record says its person is, as match_decision.identities keeps it for each of
+ * its two records: digests of the name's sound (its pinyin; an organisation's name key) and
+ * of the sex, joined by a dot (an empty part for a field the record lacks). By sound, so that
+ * a source correcting a name typed with the wrong character of the same sound (蒋文搏, 蒋文博),
+ * as pinyin keyboards make most, is no change of person; a birth date is left out, a digit
+ * of it being the commonest correction of all. {@link identityOf} gives the same from a
+ * record in hand.
+ */
+const identitySql = (id: string) =>
+  `(select concat_ws('.', ${["coalesce(nullif(sr.name_pinyin, ''), sr.name_key)", 'sr.gender']
+    .map((field) => `coalesce(left(encode(sha256(convert_to(${field}, 'UTF8')), 'hex'), 16), '')`)
+    .join(', ')})
+     from source_record sr where sr.id = ${id})`;
+
+/** {@link identitySql} of two records, `a|b`. */
+const identitiesHeldSql = (a: string, b: string) =>
+  `(${identitySql(a)} || '|' || ${identitySql(b)})`;
+
+const identityPart = (value: string | undefined) =>
+  value === undefined ? '' : createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
+
+/** {@link identitySql} of a record in hand. */
+export const identityOf = (record: Pick<MatchRecord, 'name' | 'gender'>) =>
+  [record.name.pinyin || record.name.key, record.gender].map(identityPart).join('.');
+
+/**
+ * Whether a record says now (`now`, identityOf) that its person has another name or sex than
+ * when a steward decided (`then`, its half of match_decision.identities): a field the record
+ * lacked then, or lacks now, is no change of person.
+ */
+export function identityChanged(then: string, now: string): boolean {
+  const before = then.split('.');
+  return now.split('.').some((part, i) => part !== '' && before[i] !== '' && part !== before[i]);
+}
+
+/**
  * Records steward decisions between pairs of source records, one statement for all: a new
  * decision on a pair replaces the old one (one decision per pair), which comes back so that
  * a merge can restore it when undone. Results are in the order of `decisions`.
@@ -54,12 +91,14 @@ export async function recordDecisions(
      pair as (select n, least(x, y) as a, greatest(x, y) as b, verdict, decided_by, reason from asked),
      prior as (select d.* from match_decision d join pair p on d.record_a_id = p.a and d.record_b_id = p.b),
      saved as (insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id,
-         verdict, decided_by, decided_at, reason, documents)
+         verdict, decided_by, decided_at, reason, documents, identities)
        select gen_random_uuid(), c.at, c.at, a, b, verdict, decided_by, c.at, reason,
-         ${documentsHeldSql('a', 'b')} from pair, (select ?::timestamptz as at) c
+         ${documentsHeldSql('a', 'b')}, ${identitiesHeldSql('a', 'b')}
+       from pair, (select ?::timestamptz as at) c
        on conflict (record_a_id, record_b_id) do update set verdict = excluded.verdict,
          decided_by = excluded.decided_by, decided_at = excluded.decided_at,
-         reason = excluded.reason, documents = excluded.documents, updated_at = excluded.decided_at
+         reason = excluded.reason, documents = excluded.documents,
+         identities = excluded.identities, updated_at = excluded.decided_at
        returning id, record_a_id, record_b_id)
      select p.n, s.id, (select to_jsonb(prior) from prior
          where prior.record_a_id = p.a and prior.record_b_id = p.b) as replaced
