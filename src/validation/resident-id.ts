@@ -13,6 +13,11 @@ export interface ResidentId {
 // listed left to right so that index 0 applies to the first character.
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const EARLIEST_BIRTH_DATE = '1900-01-01';
+// GB 11643-1999 numbers open with a GB/T 2260 address code, whose first two digits name the
+// province: 11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71 (Taiwan), and 81-83, the codes of the
+// residence permits of Hong Kong, Macao and Taiwan residents, which are numbered the same way.
+// The permanent residence ID card for foreigners (2023) puts a 9 before the province of issue.
+const PROVINCE = /^9?(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])/;
 // Birth dates are recorded in Beijing time; China Standard Time is UTC+8 with no DST since 1991,
 // so a server running in UTC must not reject someone born after midnight in Beijing.
 const CHINA_STANDARD_TIME_OFFSET_MS = 8 * 60 * 60 * 1000;
@@ -51,9 +56,11 @@ export function checkResidentId(
   const birthDate = `${body.slice(6, 10)}-${body.slice(10, 12)}-${body.slice(12, 14)}`;
 
   const violations: Violation[] = [];
-  // GB/T 2260 (referenced by GB 11643-1999 for the address code): division codes start 1-9.
-  if (body.startsWith('0')) {
-    violations.push({ rule: 'ID_REGION', message: 'region code must not start with 0' });
+  if (!PROVINCE.test(body)) {
+    violations.push({
+      rule: 'ID_REGION',
+      message: 'the region code (characters 1-6) must start with a GB/T 2260 province code',
+    });
   }
   const birthDateProblem = checkBirthDate(birthDate, today);
   if (birthDateProblem !== undefined) {
@@ -80,21 +87,26 @@ export function checkResidentId(
 /**
  * An 18-character resident ID that fails its check character, normalised, when that is its
  * only fault or one swap of two adjacent characters would make it a valid number (a swap in
- * the birth date makes a day no one was born on: 1986-03-62), read as a typo of that number;
- * else undefined (a valid number, or one with other faults).
+ * the birth date makes a day no one was born on: 1986-03-62, one in the region code a
+ * province there is none of: 24 for 42), read as a typo of that number; else undefined (a
+ * valid number, or one with other faults).
  */
 export function mistypedResidentId(
   input: string,
   today: string,
-): { number: string; swapped: boolean } | undefined {
+):
+  | {
+      number: string;
+      /** What else a swap explains (the violations' messages). */ swapped: string[];
+    }
+  | undefined {
   const checked = checkResidentId(input, today);
   if (checked.ok || !checked.violations.some((v) => v.rule === 'ID_CHECKSUM')) return undefined;
   const number = ungrouped(input).toUpperCase();
   if (!/^\d{17}[\dX]$/.test(number)) return undefined;
-  if (checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return { number, swapped: false };
-  if (!checked.violations.every((v) => v.rule === 'ID_CHECKSUM' || v.rule === 'ID_BIRTH_DATE')) {
-    return undefined;
-  }
+  if (checked.violations.every((v) => v.rule === 'ID_CHECKSUM')) return { number, swapped: [] };
+  const swappable = new Set(['ID_CHECKSUM', 'ID_BIRTH_DATE', 'ID_REGION']);
+  if (!checked.violations.every((v) => swappable.has(v.rule))) return undefined;
   const swapRepairs = Array.from({ length: 17 }, (_, i) => i).some(
     (i) =>
       checkResidentId(
@@ -102,7 +114,8 @@ export function mistypedResidentId(
         today,
       ).ok,
   );
-  return swapRepairs ? { number, swapped: true } : undefined;
+  const swapped = checked.violations.filter((v) => v.rule !== 'ID_CHECKSUM').map((v) => v.message);
+  return swapRepairs ? { number, swapped } : undefined;
 }
 
 function checkCharacter(body: string): string {

@@ -147,6 +147,51 @@ describe('matching source records into golden records', () => {
     expect(documents).toEqual([{ type: 'RESIDENT_ID' }]);
   });
 
+  it('links a resident ID whose province digits were swapped into none, as a typo, and refuses a number of no province', async () => {
+    const n = nextNumber();
+    const birth = birthOf(n);
+    const body = `420106${birth.replaceAll('-', '')}${String((n % 450) * 2 + 1).padStart(3, '0')}`;
+    const id = checkedRight(body);
+    expect(checkResidentId(id).ok).toBe(true);
+    const [pa] = await ingest({
+      sourceKey: `PA-${n}`,
+      name: '陈静怡',
+      identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+    });
+    const [agency, nowhere] = await ingest(
+      // Hubei's 42 keyed 24, which no province is.
+      {
+        sourceSystem: 'AGENCY',
+        sourceKey: `AG-${n}`,
+        name: '陈静怡',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: `24${id.slice(2)}` }],
+      },
+      // 24 behind a right check character: no typo of anyone's number, refused.
+      {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        name: '陈静怡',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: checkedRight(`24${body.slice(2)}`) }],
+      },
+    );
+    expect(agency).toMatchObject({ status: 'CREATED', id: pa.id });
+    expect(agency.warnings).toEqual([
+      { field: 'identityDocuments[0].number', rule: 'ID_CHECKSUM' },
+    ]);
+    const [link] = await hub.sql<{ rule: string }>(
+      `select link_evidence->>'rule' as rule from source_record
+       where source_system = 'AGENCY' and source_key = $1`,
+      [`AG-${n}`],
+    );
+    expect(link).toEqual({ rule: 'ID_TYPO' });
+    expect(nowhere!.status).toBe('REJECTED');
+    expect(nowhere!.errors.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: 'identityDocuments[0].number', rule: 'ID_REGION' },
+    ]);
+  });
+
   it('links a resident ID two of whose birth-date digits were swapped, as a typo, not a refusal', async () => {
     const n = nextNumber();
     const birth = birthOf(n);

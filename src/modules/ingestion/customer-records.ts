@@ -147,8 +147,8 @@ export function prepareCustomerRecord(
       warnings.push({
         field: `${field}.number`,
         rule: 'ID_CHECKSUM',
-        message: suspect.swapped
-          ? 'the check character does not match the first 17 characters, and the birth date (characters 7-14) is impossible: two adjacent characters seem swapped; kept for matching only'
+        message: suspect.swapped.length
+          ? `the check character does not match the first 17 characters, and ${suspect.swapped.join('; ')}: two adjacent characters seem swapped; kept for matching only`
           : 'the check character does not match the first 17 characters: kept for matching only',
       });
       // Which character is wrong is unknown (a swap fails the same check), so the birth date

@@ -18,6 +18,18 @@ describe('checkResidentId', () => {
       });
     });
 
+    it.each([
+      ['Chongqing (50)', '500101199001010018'],
+      ['a Hong Kong resident’s residence permit (81)', '810000199001010019'],
+      ['a Taiwan resident’s residence permit (83)', '830000199001010020'],
+      ['a foreigner’s permanent residence ID, issued in Beijing (9 11)', '911000199001010013'],
+    ])('a number of %s', (_, number) => {
+      expect(checkResidentId(number, TODAY)).toMatchObject({
+        ok: true,
+        value: { normalized: number, birthDate: '1990-01-01' },
+      });
+    });
+
     it('an odd sequence code as a man', () => {
       // The sample's weighted sum is 167; sequence digit 2 -> 1 at weight 2 gives 165 ≡ 0 (mod 11),
       // so the check character becomes (12 - 0) mod 11 = 1.
@@ -176,10 +188,20 @@ describe('checkResidentId', () => {
       });
     });
 
-    it('a region code starting with 0', () => {
-      expect(checkResidentId('010105194912310026', TODAY)).toEqual({
+    it.each([
+      ['starting with 0', '010105194912310026'],
+      ['of no province (10)', '100105194912310028'],
+      ['of no province (72)', '720105194912310023'],
+      ['of no province (99)', '990105194912310023'],
+    ])('a region code %s', (_, number) => {
+      expect(checkResidentId(number, TODAY)).toEqual({
         ok: false,
-        violations: [{ rule: 'ID_REGION', message: 'region code must not start with 0' }],
+        violations: [
+          {
+            rule: 'ID_REGION',
+            message: 'the region code (characters 1-6) must start with a GB/T 2260 province code',
+          },
+        ],
       });
     });
 
