@@ -118,7 +118,8 @@ export function mistypedResidentId(
   return swapRepairs ? { number, swapped } : undefined;
 }
 
-function checkCharacter(body: string): string {
+/** The GB 11643 check character of a resident ID's 17-digit body. */
+export function checkCharacter(body: string): string {
   const sum = WEIGHTS.reduce((acc, weight, i) => acc + weight * Number(body[i]), 0);
   // ISO 7064 MOD 11-2: the check value brings the weighted sum to 1 (mod 11); 10 is written X.
   const value = (12 - (sum % 11)) % 11;

@@ -147,6 +147,93 @@ describe('matching source records into golden records', () => {
     expect(documents).toEqual([{ type: 'RESIDENT_ID' }]);
   });
 
+  describe('a resident ID mistyped on a record with a name only (its birth date and sex in the number)', () => {
+    // A Hubei number, sequence 271: a swap of its first two characters makes 24, which no
+    // province is, and is read as a typo all the same. The pairs swapped below differ.
+    const numberOf = (n: number) => checkedRight(`420106${birthOf(n).replaceAll('-', '')}271`);
+    const swapAt = (at: number) => (id: string) =>
+      id.slice(0, at) + id[at + 1] + id[at] + id.slice(at + 2);
+    // Outside the birth date (characters 7-14) and the sex (the 17th).
+    const typos: [string, (id: string) => string][] = [
+      ['a wrong check character', mistyped],
+      ...[0, 3, 14].map((i): [string, (id: string) => string] => [
+        `characters ${i + 1} and ${i + 2} swapped`,
+        swapAt(i),
+      ]),
+    ];
+    const orders = ['valid first', 'mistyped first', 'one batch'] as const;
+
+    /** 张伟 of the true number, and an agency's record of `name` with `number`: outcomes. */
+    const load = async (
+      n: number,
+      order: (typeof orders)[number],
+      name: string,
+      number: string,
+    ) => {
+      const valid: Person = {
+        sourceKey: `PA-${n}`,
+        name: '张伟',
+        identityDocuments: [{ type: 'RESIDENT_ID', number: numberOf(n) }],
+      };
+      const agency: Person = {
+        sourceSystem: 'AGENCY',
+        sourceKey: `AG-${n}`,
+        name,
+        identityDocuments: [{ type: 'RESIDENT_ID', number }],
+      };
+      if (order === 'one batch') return ingest(valid, agency);
+      if (order === 'valid first') return [...(await ingest(valid)), ...(await ingest(agency))];
+      return [...(await ingest(agency)), ...(await ingest(valid))].reverse();
+    };
+
+    it.each(typos.flatMap(([what, typo]) => orders.map((order) => [what, order, typo] as const)))(
+      'links %s under the same name, %s, as ID_TYPO',
+      async (_, order, typo) => {
+        const n = nextNumber();
+        const wrong = typo(numberOf(n));
+        expect(checkResidentId(wrong).ok).toBe(false);
+        const outcomes = await load(n, order, '张伟', wrong);
+        expect(outcomes.map((o) => o.status)).toEqual(['CREATED', 'CREATED']);
+        expect(outcomes[1]!.warnings).toEqual([
+          { field: 'identityDocuments[0].number', rule: 'ID_CHECKSUM' },
+        ]);
+        expect(await customerOf('AGENCY', `AG-${n}`)).toBe(
+          await customerOf('POLICY_ADMIN', `PA-${n}`),
+        );
+        const links = await hub.sql<{ rule: string }>(
+          `select link_evidence->>'rule' as rule from source_record
+           where source_key = any($1) and link_evidence is not null`,
+          [[`PA-${n}`, `AG-${n}`]],
+        );
+        expect(links.map((l) => l.rule)).toContain('ID_TYPO');
+      },
+    );
+
+    it.each(
+      [
+        ['under another name', '李秀英', 3],
+        ['in the birth date', '张伟', 6],
+        ['onto the sex digit', '张伟', 15],
+      ].flatMap(([what, name, at]) => orders.map((order) => [what, order, name, at] as const)),
+    )('puts two characters swapped %s to a steward, %s', async (_, order, name, at) => {
+      const n = nextNumber();
+      await load(n, order, name as string, swapAt(at as number)(numberOf(n)));
+      const [pa, ag] = await Promise.all([
+        customerOf('POLICY_ADMIN', `PA-${n}`),
+        customerOf('AGENCY', `AG-${n}`),
+      ]);
+      expect(pa).not.toBe(ag);
+      const tasks = await hub.sql<{ status: string; detail: string }>(
+        `select m.status, e->>'detail' as detail from match_review m
+             join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+             cross join jsonb_array_elements(m.evidence) e
+           where a.customer_id = any($1) and b.customer_id = any($1) and e->>'field' = 'identityDocument'`,
+        [[pa, ag]],
+      );
+      expect(tasks).toEqual([{ status: 'OPEN', detail: 'adjacent characters swapped' }]);
+    });
+  });
+
   it('links a resident ID whose province digits were swapped into none, as a typo, and refuses a number of no province', async () => {
     const n = nextNumber();
     const birth = birthOf(n);

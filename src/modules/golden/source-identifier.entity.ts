@@ -59,6 +59,25 @@ export class SourceIdentifier {
   @Index({ name: 'source_identifier_body_idx' })
   bodyHash?: Buffer;
 
+  /**
+   * A resident ID's swapForms, hashed (head and tail): a valid number finds by them a stored
+   * one whose agent swapped two adjacent characters. Indexed over numbers failing their check
+   * only, the only ones worth finding so.
+   */
+  @Property({ type: 'blob', nullable: true })
+  @Index({
+    name: 'source_identifier_swap_head_idx',
+    expression: `create index "source_identifier_swap_head_idx" on "source_identifier" ("swap_head_hash") where "checksum_exception"`,
+  })
+  swapHeadHash?: Buffer;
+
+  @Property({ type: 'blob', nullable: true })
+  @Index({
+    name: 'source_identifier_swap_tail_idx',
+    expression: `create index "source_identifier_swap_tail_idx" on "source_identifier" ("swap_tail_hash") where "checksum_exception"`,
+  })
+  swapTailHash?: Buffer;
+
   @Property({ type: 'boolean', default: false })
   checksumException: boolean = false;
 

@@ -25,7 +25,12 @@ import { holderOf, holderSql, nameForms } from '../matching/names';
 import type { MatchSettings } from '../matching/settings';
 import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
 import { documentsHeld, extendApart, identityChanged, identityOf } from '../stewardship/decisions';
-import { CONTACT_KINDS, matchRecordOf, type PreparedCustomer } from './customer-records';
+import {
+  CONTACT_KINDS,
+  matchRecordOf,
+  residentIdKeys,
+  type PreparedCustomer,
+} from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
 
 export type BatchOutcome =
@@ -99,8 +104,21 @@ export class NameCountMoved extends Error {
 type PlannedCounts = Map<string, { read: number; planned: number }>;
 
 /** What neighbourhood() looks up besides the batch's own records' keys. */
+/**
+ * An identifier's digests (hex) that find the records it shares a blocking key with: its
+ * value's; a resident ID's body and swap forms; for one failing its check, no value, and
+ * the body of a number it may be a swap of (residentIdKeys).
+ */
+interface BlockingIdentifier {
+  kind: string;
+  hash: string | null;
+  body: string | null;
+  head?: string | null;
+  tail?: string | null;
+}
+
 interface BlockingKeys {
-  identifiers: { kind: string; hash: string; body: string | null }[];
+  identifiers: BlockingIdentifier[];
   names: { key: string; pinyin: string; birthDate: string }[];
   organisations: string[];
 }
@@ -611,6 +629,15 @@ export class CustomerBatch {
    * documents, and mobiles and e-mails that are not generic (a dealer's number would bring
    * in its thousands of carriers); names with birth dates, organisations' names.
    */
+  /** The bodies of the numbers a resident ID failing its check may be a swap of. */
+  private repairKeys(number: string): BlockingIdentifier[] {
+    return residentIdKeys(this.sealer.hasher, number).repairBodyHashes.map((body) => ({
+      kind: 'RESIDENT_ID',
+      hash: null,
+      body: hex(body),
+    }));
+  }
+
   private async blockingKeysOf(recordIds: string[]): Promise<BlockingKeys> {
     if (recordIds.length === 0) return { identifiers: [], names: [], organisations: [] };
     const rows = await boundSql<
@@ -619,13 +646,17 @@ export class CustomerBatch {
         name_key: string | null;
         name_pinyin: string | null;
         birth_date: string | null;
-        identifiers: { kind: string; hash: string; body: string | null }[];
+        identifiers: (BlockingIdentifier & { hash: string; suspect: string | null })[];
       }[]
     >(
       this.em,
       `select sr.kind, sr.name_key, sr.name_pinyin, sr.birth_date::text,
          coalesce((select json_agg(json_build_object('kind', si.kind,
-                     'hash', encode(si.value_hash, 'hex'), 'body', encode(si.body_hash, 'hex')))
+                     'hash', encode(si.value_hash, 'hex'), 'body', encode(si.body_hash, 'hex'),
+                     'head', encode(si.swap_head_hash, 'hex'),
+                     'tail', encode(si.swap_tail_hash, 'hex'),
+                     'suspect', case when si.kind = 'RESIDENT_ID' and si.checksum_exception
+                                  then si.value_cipher end))
                    from source_identifier si
                    where si.source_record_id = sr.id and si.kind <> 'ADDRESS'
                      and (si.kind not in ('MOBILE', 'EMAIL')
@@ -637,7 +668,12 @@ export class CustomerBatch {
       [this.settings.genericHolders, pgArray(recordIds)],
     );
     return {
-      identifiers: rows.flatMap((r) => r.identifiers),
+      identifiers: rows.flatMap((r) =>
+        r.identifiers.flatMap(({ suspect, ...identifier }) => [
+          identifier,
+          ...(suspect === null ? [] : this.repairKeys(this.sealer.cipher.decrypt(suspect))),
+        ]),
+      ),
       names: rows
         .filter((r) => r.kind === CustomerKind.INDIVIDUAL && r.birth_date)
         .map((r) => ({ key: r.name_key!, pinyin: r.name_pinyin ?? '', birthDate: r.birth_date! })),
@@ -741,7 +777,7 @@ export class CustomerBatch {
     carriers: string[],
     also: BlockingKeys,
   ): Promise<string[]> {
-    const identifiers = [
+    const identifiers: BlockingIdentifier[] = [
       ...also.identifiers,
       ...records.flatMap((r) =>
         r.identifiers
@@ -750,11 +786,20 @@ export class CustomerBatch {
             const g = generic.get(`${i.kind}:${hex(i.hash)}`);
             return !g || !g.before || !g.after;
           })
-          .map((i) => ({
-            kind: i.kind as string,
-            hash: hex(i.hash),
-            body: i.bodyHash ? hex(i.bodyHash) : null,
-          })),
+          .flatMap((i) => [
+            {
+              kind: i.kind as string,
+              hash: hex(i.hash),
+              body: i.bodyHash ? hex(i.bodyHash) : null,
+              head: i.swapHashes ? hex(i.swapHashes.head) : null,
+              tail: i.swapHashes ? hex(i.swapHashes.tail) : null,
+            },
+            ...(i.repairBodyHashes ?? []).map((body) => ({
+              kind: i.kind as string,
+              hash: null,
+              body: hex(body),
+            })),
+          ]),
       ),
       // A value an updated record drops, when that ends its being generic.
       ...[...generic.values()]
@@ -773,8 +818,10 @@ export class CustomerBatch {
     ];
     const rows = await boundSql<{ customer_id: string }[]>(
       this.em,
-      `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b
-                    from jsonb_to_recordset(?::jsonb) i(kind text, hash text, body text)),
+      `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b,
+                      decode(head, 'hex') as hd, decode(tail, 'hex') as tl
+                    from jsonb_to_recordset(?::jsonb)
+                      i(kind text, hash text, body text, head text, tail text)),
        names as (select n.*, date_trunc('year', "from")::date as year_start,
                    (date_trunc('year', "from") + interval '1 year - 1 day')::date as year_end
                  from jsonb_to_recordset(?::jsonb)
@@ -788,6 +835,11 @@ export class CustomerBatch {
          select si.source_record_id as id from ids join source_identifier si
            on si.kind = ids.kind and si.value_hash = ids.h
          union select si.source_record_id from ids join source_identifier si on si.body_hash = ids.b
+         -- Resident IDs failing their check, one swap from the number: a few in a million.
+         union select si.source_record_id from ids join source_identifier si
+           on si.swap_head_hash = ids.hd and si.checksum_exception
+         union select si.source_record_id from ids join source_identifier si
+           on si.swap_tail_hash = ids.tl and si.checksum_exception
          -- One range of the index per name and year, filtered: a probe per day of the
          -- blocks (a dozen a name) cost more than the few namesakes of a year.
          union select sr.id from names join source_record sr
@@ -1088,33 +1140,37 @@ export class CustomerBatch {
       this.em,
       `with batch as (
          select i.record, i.kind, decode(i.hash, 'hex') as value_hash, i.cipher, i.masked,
-           decode(i.body, 'hex') as body_hash, i.suspect, i.status, i.method, i.verified_at
+           decode(i.body, 'hex') as body_hash, decode(i.head, 'hex') as swap_head_hash,
+           decode(i.tail, 'hex') as swap_tail_hash, i.suspect, i.status, i.method, i.verified_at
          from jsonb_to_recordset(?::jsonb) i(record uuid, kind text, hash text, cipher text,
-           masked text, body text, suspect boolean, status text, method text,
-           verified_at timestamptz)),
+           masked text, body text, head text, tail text, suspect boolean, status text,
+           method text, verified_at timestamptz)),
        gone as (
          delete from source_identifier si where si.source_record_id = any(?::uuid[])
            and not exists (select 1 from batch b where b.record = si.source_record_id
                              and b.kind = si.kind and b.value_hash = si.value_hash))
        insert into source_identifier as si (source_record_id, kind, value_hash, value_cipher,
-         value_masked, body_hash, checksum_exception, verification_status, verification_method,
-         verified_at)
-       select record, kind, value_hash, cipher, masked, body_hash, suspect, status, method,
-         verified_at
+         value_masked, body_hash, swap_head_hash, swap_tail_hash, checksum_exception,
+         verification_status, verification_method, verified_at)
+       select record, kind, value_hash, cipher, masked, body_hash, swap_head_hash,
+         swap_tail_hash, suspect, status, method, verified_at
        from batch
        on conflict (source_record_id, kind, value_hash) do update set
          value_cipher = excluded.value_cipher, value_masked = excluded.value_masked,
-         body_hash = excluded.body_hash, checksum_exception = excluded.checksum_exception,
+         body_hash = excluded.body_hash, swap_head_hash = excluded.swap_head_hash,
+         swap_tail_hash = excluded.swap_tail_hash, checksum_exception = excluded.checksum_exception,
          verification_status = case when ${KEEPS_VERIFICATION} then si.verification_status
            else excluded.verification_status end,
          verification_method = case when ${KEEPS_VERIFICATION} then si.verification_method
            else excluded.verification_method end,
          verified_at = case when ${KEEPS_VERIFICATION} then si.verified_at
            else excluded.verified_at end
-       where (si.value_masked, si.body_hash, si.checksum_exception, si.verification_status,
-              si.verification_method, si.verified_at)
+       where (si.value_masked, si.body_hash, si.swap_head_hash, si.swap_tail_hash,
+              si.checksum_exception, si.verification_status, si.verification_method,
+              si.verified_at)
          is distinct from
-             (excluded.value_masked, excluded.body_hash, excluded.checksum_exception,
+             (excluded.value_masked, excluded.body_hash, excluded.swap_head_hash,
+              excluded.swap_tail_hash, excluded.checksum_exception,
               excluded.verification_status, excluded.verification_method, excluded.verified_at)`,
       [
         json(
@@ -1126,6 +1182,8 @@ export class CustomerBatch {
               cipher: i.cipher,
               masked: i.masked,
               body: i.bodyHash ? hex(i.bodyHash) : null,
+              head: i.swapHashes ? hex(i.swapHashes.head) : null,
+              tail: i.swapHashes ? hex(i.swapHashes.tail) : null,
               suspect: i.checksumException,
               status: i.verificationStatus,
               method: i.verificationMethod ?? null,

@@ -13,10 +13,11 @@ import {
 } from '../customer/customer.enums';
 import { checkDocument } from '../customer/identity-rules';
 import { maskPii } from '../customer/pii-masks';
+import type { PiiHasher } from '../customer/pii-hasher';
 import type { PiiSealer } from '../customer/pii-sealer';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
 import type { MatchRecord } from '../matching/compare';
-import { keyingRelation } from '../matching/identifiers';
+import { keyingRelation, swapForms, swapRepairs } from '../matching/identifiers';
 import { nameForms, type NameForms } from '../matching/names';
 import type { CustomerRecordInput } from './ingestion.input';
 import type { RecordError } from './ingestion.type';
@@ -32,6 +33,13 @@ export interface PreparedIdentifier {
   masked: string;
   /** A resident ID's first 17 characters, hashed: finds a typo in the check character. */
   bodyHash?: Buffer;
+  /** A resident ID's swapForms, hashed: finds a number with two adjacent characters swapped. */
+  swapHashes?: { head: Buffer; tail: Buffer };
+  /**
+   * A resident ID failing its check: the bodies of its swapRepairs, hashed, which find the
+   * number its agent meant (by its bodyHash).
+   */
+  repairBodyHashes?: Buffer[];
   checksumException: boolean;
   verificationStatus: VerificationStatus;
   verificationMethod?: VerificationMethod;
@@ -354,12 +362,27 @@ function sealed(
     hash: seal.hash,
     cipher: seal.cipher,
     masked: seal.masked,
-    bodyHash:
-      kind === IdentityDocumentType.RESIDENT_ID
-        ? sealer.hasher.digest('RESIDENT_ID_BODY', value.slice(0, 17))
-        : undefined,
+    ...(kind === IdentityDocumentType.RESIDENT_ID ? residentIdKeys(sealer.hasher, value) : {}),
     checksumException,
     verificationStatus: VerificationStatus.UNVERIFIED,
+  };
+}
+
+/** The digests a resident ID is found by besides its own: see PreparedIdentifier. */
+export function residentIdKeys(
+  hasher: PiiHasher,
+  number: string,
+): { bodyHash: Buffer; swapHashes: { head: Buffer; tail: Buffer }; repairBodyHashes: Buffer[] } {
+  const forms = swapForms(number);
+  return {
+    bodyHash: hasher.digest('RESIDENT_ID_BODY', number.slice(0, 17)),
+    swapHashes: {
+      head: hasher.digest('RESIDENT_ID_SWAP_HEAD', forms.head),
+      tail: hasher.digest('RESIDENT_ID_SWAP_TAIL', forms.tail),
+    },
+    repairBodyHashes: swapRepairs(number).map((repair) =>
+      hasher.digest('RESIDENT_ID_BODY', repair.slice(0, 17)),
+    ),
   };
 }
 

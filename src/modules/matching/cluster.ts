@@ -8,7 +8,7 @@ import {
   type MatchContext,
   type MatchRecord,
 } from './compare';
-import { upgradeLegacyResidentId } from './identifiers';
+import { swapRepairs, upgradeLegacyResidentId } from './identifiers';
 import { expectedHolders } from './name-frequency';
 import { holderOf, nameForms } from './names';
 import { DEFAULT_GENERIC_HOLDERS, DEFAULT_NAME_POPULATION } from './settings';
@@ -108,7 +108,8 @@ export interface Clusters {
 /**
  * The keys under which two records are worth comparing: one agreeing key makes a candidate
  * pair. Each catches a kind of duplicate the others miss (a call-centre record has only a
- * name and a mobile; a mistyped check character leaves the first 17 characters). Plain
+ * name and a mobile; a mistyped check character leaves the first 17 characters, and two
+ * swapped characters make a number failing its check that one swap back repairs). Plain
  * values, in memory only; the database finds candidates by the same keys, hashed (see
  * customer-batch.ts). Generic contact values are no evidence and block nothing.
  */
@@ -134,9 +135,14 @@ function keysOf(
   isGeneric: MatchContext['isGeneric'],
   dateBlocks: (date: string) => string[],
 ): string[] {
+  // A resident ID failing its check is blocked, too, with the valid numbers one swap of two
+  // adjacent characters makes of it (the database finds the pair by their swap forms).
   const keys = record.documents.flatMap((d) =>
     d.type === 'RESIDENT_ID'
-      ? [`doc:${d.type}:${d.number}`, `body:${d.number.slice(0, 17)}`]
+      ? [
+          `doc:${d.type}:${d.number}`,
+          ...[d.number, ...swapRepairs(d.number)].map((n) => `body:${n.slice(0, 17)}`),
+        ]
       : [`doc:${d.type}:${d.number}`],
   );
   for (const m of record.mobiles) if (!isGeneric('MOBILE', m)) keys.push(`mobile:${m}`);

@@ -132,9 +132,22 @@ export function compare(
         Number(y.type === IDENTIFYING_DOCUMENT[a.kind]) -
           Number(x.type === IDENTIFYING_DOCUMENT[a.kind]) || x.type.localeCompare(y.type),
     )[0];
+  // A record that states no birth date or sex of its own (the hub reads none from a number
+  // failing its check: which character is wrong is unknown) says them through its number
+  // where it is a keying error of the other's that leaves them alone.
+  const carried =
+    a.kind === 'INDIVIDUAL'
+      ? carriedByBoth(numbersOf(a, 'RESIDENT_ID'), numbersOf(b, 'RESIDENT_ID'))
+      : undefined;
+  const told = (r: MatchRecord) =>
+    carried
+      ? { ...r, birthDate: r.birthDate ?? carried.birthDate, gender: r.gender ?? carried.gender }
+      : r;
   const evidence = [
     compareNames(a, b, context),
-    ...(a.kind === 'INDIVIDUAL' ? [compareBirthDates(a, b), compareGenders(a, b)] : []),
+    ...(a.kind === 'INDIVIDUAL'
+      ? [compareBirthDates(told(a), told(b)), compareGenders(told(a), told(b))]
+      : []),
     compareContacts('mobile', 'MOBILE', a.mobiles, b.mobiles, context),
     compareContacts('email', 'EMAIL', a.emails, b.emails, context),
     compareAddresses(a.addresses, b.addresses),
@@ -255,6 +268,30 @@ function keyingError(as: string[], bs: string[]) {
   const relations = as.flatMap((x) => bs.map((y) => keyingRelation(x, y)));
   // Sorted so that a customer holding several numbers gives the same answer both ways round.
   return relations.filter((r) => r === 'CHECK_CHARACTER' || r === 'TRANSPOSITION').sort()[0];
+}
+
+/**
+ * The birth date and sex two resident IDs both carry, when one is a keying error of the
+ * other (a wrong check character, two adjacent characters swapped) that leaves the digits
+ * of both alone: then the number failing its check says them as surely as the valid one.
+ */
+function carriedByBoth(
+  as: string[],
+  bs: string[],
+): { birthDate: string; gender: 'MALE' | 'FEMALE' } | undefined {
+  const valid = [...as, ...bs].filter(passesCheck('RESIDENT_ID')).sort();
+  for (const x of valid) {
+    const others = as.includes(x) ? bs : as;
+    for (const y of [...others].sort()) {
+      const relation = keyingRelation(x, y);
+      if (relation !== 'CHECK_CHARACTER' && relation !== 'TRANSPOSITION') continue;
+      // Birth date: characters 7-14; sex: the parity of the 17th.
+      if (x.slice(6, 14) !== y.slice(6, 14) || x[16] !== y[16]) continue;
+      const checked = checkResidentId(x, '9999-12-31');
+      if (checked.ok) return { birthDate: checked.value.birthDate, gender: checked.value.gender };
+    }
+  }
+  return undefined;
 }
 
 function missing(field: ComparisonField): Evidence {

@@ -235,10 +235,34 @@ describe('compare', () => {
       expect(outcome(result, 'identityDocument')).toMatchObject({ outcome: 'PARTIAL' });
     });
 
-    it('links on a name and a mobile when the birth date is missing', () => {
+    it('reads the birth date and sex a record does not state from its number, where the typo leaves them', () => {
+      const result = both(
+        person('陈静', { ...holder, documents: residentId(ID) }),
+        person('陈静', { documents: residentId('352229198711253454') }),
+      );
+      expect(result).toMatchObject({ rule: 'ID_TYPO', decision: 'LINK' });
+      expect(outcome(result, 'birthDate')).toMatchObject({ outcome: 'AGREE' });
+      expect(outcome(result, 'gender')).toMatchObject({ outcome: 'AGREE' });
+      // Two characters of the birth date swapped: it says no date, and the sex alone.
+      const inDate = both(
+        person('陈静', { ...holder, documents: residentId(ID) }),
+        person('陈静', { documents: residentId('352229189711253453') }),
+      );
+      expect(outcome(inDate, 'birthDate')).toMatchObject({ outcome: 'MISSING' });
+      expect(inDate.rule).toBe('PROBABILISTIC');
+      // A date the record states is held against the holder's as ever.
+      const stated = both(
+        person('陈静', { ...holder, documents: residentId(ID) }),
+        person('陈静', { birthDate: '1987-12-25', documents: residentId('352229198711253454') }),
+      );
+      expect(outcome(stated, 'birthDate')).toMatchObject({ outcome: 'PARTIAL' });
+      expect(stated.rule).toBe('PROBABILISTIC');
+    });
+
+    it('links on a name and a mobile when the birth date is missing, and the typo touches it', () => {
       const result = both(
         person('陈静', { ...holder, documents: residentId(ID), mobiles: ['13800138000'] }),
-        person('陈静', { documents: residentId('352229198711253454'), mobiles: ['13800138000'] }),
+        person('陈静', { documents: residentId('352229189711253453'), mobiles: ['13800138000'] }),
       );
       expect(result).toMatchObject({ rule: 'PROBABILISTIC', decision: 'LINK' });
     });
