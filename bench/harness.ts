@@ -41,8 +41,9 @@ export async function seededDatabase(
 ): Promise<string> {
   const server = await startScratchServer();
   // v4: names that rarely repeat, as real ones (v3 had a few thousand names in all, each
-  // on hundreds of customers); older seeds are not reused.
-  const name = `cif_hub_bench_v4_${customers}`;
+  // on hundreds of customers); v5: resident IDs with their swap digests. Older seeds are
+  // not reused.
+  const name = `cif_hub_bench_v5_${customers}`;
   const url = databaseUrl(server.adminUrl, name);
   const client = new Client({ connectionString: server.adminUrl });
   await client.connect();

@@ -10,6 +10,7 @@ import {
 } from '../../src/modules/customer/customer.enums';
 import type { PiiSealer } from '../../src/modules/customer/pii-sealer';
 import type { GoldenField } from '../../src/modules/golden/survivorship';
+import { RESIDENT_ID_DIGESTS } from '../../src/modules/matching/identifiers';
 import { nameForms, type NameForms } from '../../src/modules/matching/names';
 import { MARKETS } from '../reference/branches';
 import {
@@ -81,10 +82,6 @@ const VEHICLES_PER_ORGANISATION: [number, number][] = [
 const OLDEST_BIRTH_DAYS_AGO = 28_063;
 const BIRTH_DAYS = 20_089;
 const BIRTH_SLOTS = BIRTH_DAYS * 500;
-
-// What ingestion digests a resident ID's first 17 characters as (customer-records.ts): a
-// record whose check character is a typo finds the seeded customer by it.
-const RESIDENT_ID_BODY = 'RESIDENT_ID_BODY';
 
 /** The permutations stay one-to-one up to here (the birth slots, 10,044,500, run out first). */
 export const MAX_SEED_CUSTOMERS = 10_000_000;
@@ -202,7 +199,7 @@ select b.i, ${uuidSql(TAG.customer, 'b.i')} as id,
     else ${withCheckCharacterSql('b.credit_bytes', CREDIT_CODE_CHECK)}
     end as doc_number,
   case when b.individual
-    then ${hmacSql(lit(RESIDENT_ID_BODY), `convert_from(b.id_bytes, 'UTF8')`)} end
+    then ${hmacSql(lit(RESIDENT_ID_DIGESTS.body), `convert_from(b.id_bytes, 'UTF8')`)} end
     as doc_body_hash,
   b.mobile, b.email, b.street_address,
   case when b.individual

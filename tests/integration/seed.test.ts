@@ -9,6 +9,7 @@ import { PiiCipher } from '../../src/modules/customer/pii-cipher';
 import { PiiHasher } from '../../src/modules/customer/pii-hasher';
 import { maskPii } from '../../src/modules/customer/pii-masks';
 import { recomputeGolden } from '../../src/modules/golden/survivorship';
+import { residentIdKeys } from '../../src/modules/ingestion/customer-records';
 import { nameForms } from '../../src/modules/matching/names';
 import { DEFAULT_GENERIC_HOLDERS } from '../../src/modules/matching/settings';
 import { LineOfBusiness, SalesChannel } from '../../src/modules/policy/policy.enums';
@@ -410,21 +411,34 @@ describe('the source records of the demo', () => {
     expect(difference).toMatchObject({ missing: '0', extra: '0' });
     expect(Number(difference.identifiers)).toBeGreaterThan(CUSTOMERS * 3);
 
-    // A resident ID's body is digested as ingestion digests it, to find a mistyped check
-    // character; other identifiers have none.
+    // A resident ID's body and swap forms are digested as ingestion digests them, to find a
+    // mistyped check character or two swapped characters; other identifiers have none.
     const hasher = new PiiHasher(KEY);
-    const bodies = await decrypted<{ kind: string; value: string; body_hash: Buffer | null }>(
+    const bodies = await decrypted<{
+      kind: string;
+      value: string;
+      body_hash: Buffer | null;
+      swap_head_hash: Buffer | null;
+      swap_tail_hash: Buffer | null;
+    }>(
       first,
       'value',
-      'select kind, value_cipher as value, body_hash from source_identifier',
+      `select kind, value_cipher as value, body_hash, swap_head_hash, swap_tail_hash
+       from source_identifier`,
     );
-    for (const { kind, value, body_hash } of bodies) {
-      expect({ kind, body: body_hash?.toString('hex') ?? null }).toEqual({
+    const hex = (digest: Buffer | null | undefined) => digest?.toString('hex') ?? null;
+    for (const { kind, value, ...digests } of bodies) {
+      const keys = kind === IdentityDocumentType.RESIDENT_ID ? residentIdKeys(hasher, value) : null;
+      expect({
         kind,
-        body:
-          kind === IdentityDocumentType.RESIDENT_ID
-            ? hasher.digest('RESIDENT_ID_BODY', value.slice(0, 17)).toString('hex')
-            : null,
+        body: hex(digests.body_hash),
+        head: hex(digests.swap_head_hash),
+        tail: hex(digests.swap_tail_hash),
+      }).toEqual({
+        kind,
+        body: hex(keys?.bodyHash),
+        head: hex(keys?.swapHashes.head),
+        tail: hex(keys?.swapHashes.tail),
       });
     }
     const [sequence] = await rows<{ ahead: boolean }>(

@@ -17,7 +17,12 @@ import type { PiiHasher } from '../customer/pii-hasher';
 import type { PiiSealer } from '../customer/pii-sealer';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
 import type { MatchRecord } from '../matching/compare';
-import { keyingRelation, swapForms, swapRepairs } from '../matching/identifiers';
+import {
+  keyingRelation,
+  RESIDENT_ID_DIGESTS,
+  swapForms,
+  swapRepairs,
+} from '../matching/identifiers';
 import { nameForms, type NameForms } from '../matching/names';
 import type { CustomerRecordInput } from './ingestion.input';
 import type { RecordError } from './ingestion.type';
@@ -374,15 +379,14 @@ export function residentIdKeys(
   number: string,
 ): { bodyHash: Buffer; swapHashes: { head: Buffer; tail: Buffer }; repairBodyHashes: Buffer[] } {
   const forms = swapForms(number);
+  const body = (n: string) => hasher.digest(RESIDENT_ID_DIGESTS.body, n.slice(0, 17));
   return {
-    bodyHash: hasher.digest('RESIDENT_ID_BODY', number.slice(0, 17)),
+    bodyHash: body(number),
     swapHashes: {
-      head: hasher.digest('RESIDENT_ID_SWAP_HEAD', forms.head),
-      tail: hasher.digest('RESIDENT_ID_SWAP_TAIL', forms.tail),
+      head: hasher.digest(RESIDENT_ID_DIGESTS.swapHead, forms.head),
+      tail: hasher.digest(RESIDENT_ID_DIGESTS.swapTail, forms.tail),
     },
-    repairBodyHashes: swapRepairs(number).map((repair) =>
-      hasher.digest('RESIDENT_ID_BODY', repair.slice(0, 17)),
-    ),
+    repairBodyHashes: swapRepairs(number).map(body),
   };
 }
 

@@ -53,6 +53,13 @@ export function swapRepairs(number: string): string[] {
   return [...repairs].sort();
 }
 
+/** What PiiHasher digests a resident ID's forms as (the kind it is given). */
+export const RESIDENT_ID_DIGESTS = {
+  body: 'RESIDENT_ID_BODY',
+  swapHead: 'RESIDENT_ID_SWAP_HEAD',
+  swapTail: 'RESIDENT_ID_SWAP_TAIL',
+} as const;
+
 /**
  * Two forms of an 18-character resident ID that one swap of two adjacent characters leaves
  * alone: `head` with its first 9 characters sorted, `tail` with its last 10 sorted (a swap
