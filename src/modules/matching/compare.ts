@@ -279,17 +279,17 @@ function carriedByBoth(
   as: string[],
   bs: string[],
 ): { birthDate: string; gender: 'MALE' | 'FEMALE' } | undefined {
-  const valid = [...as, ...bs].filter(passesCheck('RESIDENT_ID')).sort();
-  for (const x of valid) {
-    const others = as.includes(x) ? bs : as;
-    for (const y of [...others].sort()) {
-      const relation = keyingRelation(x, y);
-      if (relation !== 'CHECK_CHARACTER' && relation !== 'TRANSPOSITION') continue;
-      // Birth date: characters 7-14; sex: the parity of the 17th.
-      if (x.slice(6, 14) !== y.slice(6, 14) || x[16] !== y[16]) continue;
-      const checked = checkResidentId(x, '9999-12-31');
-      if (checked.ok) return { birthDate: checked.value.birthDate, gender: checked.value.gender };
-    }
+  // Sorted, so that a pair holding several numbers gives the same answer both ways round.
+  const pairs = as
+    .flatMap((x) => bs.map((y): [string, string] => (x < y ? [x, y] : [y, x])))
+    .sort(([x1, y1], [x2, y2]) => x1.localeCompare(x2) || y1.localeCompare(y2));
+  for (const [x, y] of pairs) {
+    const relation = keyingRelation(x, y);
+    if (relation !== 'CHECK_CHARACTER' && relation !== 'TRANSPOSITION') continue;
+    // Birth date: characters 7-14; sex: the parity of the 17th.
+    if (x.slice(6, 14) !== y.slice(6, 14) || x[16] !== y[16]) continue;
+    const checked = [x, y].map((n) => checkResidentId(n, '9999-12-31')).find((c) => c.ok);
+    if (checked?.ok) return { birthDate: checked.value.birthDate, gender: checked.value.gender };
   }
   return undefined;
 }
