@@ -80,7 +80,8 @@ export interface StewardVerdict {
   b: string;
   verdict: 'SAME_CUSTOMER' | 'DIFFERENT_CUSTOMERS';
   /**
-   * Of a SAME_CUSTOMER's two records, those whose source has since given them another name or sex than when the steward decided.
+   * Of a SAME_CUSTOMER's two records, those whose source has since given them a name of
+   * another sound or another sex than when the steward decided.
    */
   changed?: string[];
 }
