@@ -28,7 +28,7 @@ import { documentsHeld, extendApart, identityChanged, identityOf } from '../stew
 import {
   CONTACT_KINDS,
   matchRecordOf,
-  residentIdKeys,
+  repairBodyHashes,
   type PreparedCustomer,
 } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
@@ -631,7 +631,7 @@ export class CustomerBatch {
    */
   /** The bodies of the numbers a resident ID failing its check may be a swap of. */
   private repairKeys(number: string): BlockingIdentifier[] {
-    return residentIdKeys(this.sealer.hasher, number).repairBodyHashes.map((body) => ({
+    return repairBodyHashes(this.sealer.hasher, number).map((body) => ({
       kind: 'RESIDENT_ID',
       hash: null,
       body: hex(body),

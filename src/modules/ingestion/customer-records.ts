@@ -1,4 +1,10 @@
-import { checkEmail, checkMobile, checkResidentId, mistypedResidentId } from '../../validation';
+import {
+  checkEmail,
+  checkMobile,
+  checkResidentId,
+  mistypedResidentId,
+  swapRepairs,
+} from '../../validation';
 import {
   ContactKind,
   CustomerKind,
@@ -17,12 +23,7 @@ import type { PiiHasher } from '../customer/pii-hasher';
 import type { PiiSealer } from '../customer/pii-sealer';
 import type { IdentifierKind } from '../golden/source-identifier.entity';
 import type { MatchRecord } from '../matching/compare';
-import {
-  keyingRelation,
-  RESIDENT_ID_DIGESTS,
-  swapForms,
-  swapRepairs,
-} from '../matching/identifiers';
+import { keyingRelation, RESIDENT_ID_DIGESTS, swapForms } from '../matching/identifiers';
 import { nameForms, type NameForms } from '../matching/names';
 import type { CustomerRecordInput } from './ingestion.input';
 import type { RecordError } from './ingestion.type';
@@ -373,20 +374,26 @@ function sealed(
   };
 }
 
+const bodyHash = (hasher: PiiHasher, number: string) =>
+  hasher.digest(RESIDENT_ID_DIGESTS.body, number.slice(0, 17));
+
+/** A resident ID's repairBodyHashes (see PreparedIdentifier): none for a valid number. */
+export const repairBodyHashes = (hasher: PiiHasher, number: string) =>
+  swapRepairs(number).map((repair) => bodyHash(hasher, repair));
+
 /** The digests a resident ID is found by besides its own: see PreparedIdentifier. */
 export function residentIdKeys(
   hasher: PiiHasher,
   number: string,
 ): { bodyHash: Buffer; swapHashes: { head: Buffer; tail: Buffer }; repairBodyHashes: Buffer[] } {
   const forms = swapForms(number);
-  const body = (n: string) => hasher.digest(RESIDENT_ID_DIGESTS.body, n.slice(0, 17));
   return {
-    bodyHash: body(number),
+    bodyHash: bodyHash(hasher, number),
     swapHashes: {
       head: hasher.digest(RESIDENT_ID_DIGESTS.swapHead, forms.head),
       tail: hasher.digest(RESIDENT_ID_DIGESTS.swapTail, forms.tail),
     },
-    repairBodyHashes: swapRepairs(number).map(body),
+    repairBodyHashes: repairBodyHashes(hasher, number),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
 import { daysInMonth, isCalendarDay } from '../../time/clock';
-import { checkEmail, checkMobile, ungrouped } from '../../validation';
+import { checkEmail, checkMobile, swapRepairs, ungrouped } from '../../validation';
 import {
   compare,
   IDENTIFYING_DOCUMENT,
@@ -8,7 +8,7 @@ import {
   type MatchContext,
   type MatchRecord,
 } from './compare';
-import { swapRepairs, upgradeLegacyResidentId } from './identifiers';
+import { upgradeLegacyResidentId } from './identifiers';
 import { expectedHolders } from './name-frequency';
 import { holderOf, nameForms } from './names';
 import { DEFAULT_GENERIC_HOLDERS, DEFAULT_NAME_POPULATION } from './settings';

@@ -1,4 +1,4 @@
-import { checkCharacter, checkResidentId } from '../../validation';
+import { checkResidentId } from '../../validation';
 
 /**
  * A 15-digit legacy resident ID → its 18-character upgrade (GB 11643-1999: '19' inserted
@@ -30,27 +30,6 @@ export function keyingRelation(a: string, b: string): KeyingRelation {
     a[first + 1] === b[first] &&
     a.slice(first + 2) === b.slice(first + 2);
   return swapped ? 'TRANSPOSITION' : 'DIFFERENT';
-}
-
-/**
- * The numbers, right by their check character, that one swap of two adjacent characters
- * makes of an 18-character resident ID failing its check: those its holder's true number may
- * be (about 1.5 of the 17 swaps pass by chance). None for a number that passes, or is not
- * 18 characters of the right form.
- */
-export function swapRepairs(number: string): string[] {
-  if (!/^\d{17}[\dX]$/.test(number) || checkCharacter(number.slice(0, 17)) === number[17]) {
-    return [];
-  }
-  const repairs = new Set<string>();
-  for (let i = 0; i < 17; i++) {
-    if (number[i] === number[i + 1]) continue;
-    const swapped = `${number.slice(0, i)}${number[i + 1]}${number[i]}${number.slice(i + 2)}`;
-    if (/^\d{17}[\dX]$/.test(swapped) && checkCharacter(swapped.slice(0, 17)) === swapped[17]) {
-      repairs.add(swapped);
-    }
-  }
-  return [...repairs].sort();
 }
 
 /** What PiiHasher digests a resident ID's forms as (the kind it is given). */
