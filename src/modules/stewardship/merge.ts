@@ -930,8 +930,10 @@ export async function unmergeCustomers(
        order by merged_at desc limit 1`,
       { survivor },
     );
+    // The customer it went into is not named: it may be outside the caller's branches (the
+    // later merge, which the caller reads with the survivor, names it to those who see it).
     throw new ConflictError(
-      `customer ${survivor} has since been merged into ${customers.get(survivor)!.merged_into_id}: undo merge ${later?.id} first`,
+      `customer ${survivor} has since been merged into another customer: undo merge ${later?.id} first`,
       { field: 'mergeId', rule: 'MERGED_SINCE', laterMerge: later?.id },
     );
   }
@@ -1170,8 +1172,10 @@ export async function unmergeCustomers(
   // they carry now (a source re-sent them as that person) belong with it: taken back, they
   // would make two customers of one resident ID or credit code.
   if (holder !== survivor && (await carriesDocumentOf(em, absorbed, holder))) {
+    // Unnamed: the customer whose number the records now carry may be outside the caller's
+    // branches, and its id beside that number would say who is behind the caller's records.
     throw new ConflictError(
-      `the records customer ${absorbed} held have since moved to customer ${holder}, whose identity document they now carry: undoing the merge would part one document's records`,
+      `the records customer ${absorbed} held have since moved to another customer, whose identity document they now carry: undoing the merge would part one document's records`,
       { field: 'mergeId', rule: 'RECORDS_MOVED' },
     );
   }
