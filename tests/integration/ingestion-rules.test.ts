@@ -219,6 +219,35 @@ describe('ingestion records one by one', () => {
       }
     });
 
+    it('refuse a key or a name of 200,000 characters for its length, unread, and send no such key back', async () => {
+      // Each shape was read in time growing with the square of its length (a minute for one
+      // record, every other request held up): Chinese text, a run of invisible characters
+      // inside, a run of letters that an e-mail pattern tried from each of them.
+      const ns = [nextNumber(), nextNumber(), nextNumber()];
+      const long = 200_000;
+      const res = await hub.gql(INGEST_CUSTOMERS, {
+        records: [
+          customerRecord(ns[0]!, { name: '张'.repeat(long) }),
+          customerRecord(ns[1]!, {
+            sourceSystem: 'CALL_CENTRE',
+            sourceKey: `CC${'\u200b'.repeat(long)}${mobile(ns[1]!)}`,
+          }),
+          customerRecord(ns[2]!, { sourceKey: `${'k'.repeat(long)}${mobile(ns[2]!)}` }),
+        ],
+      });
+      expect(verdicts(res)).toEqual([
+        [['name', 'MAX_LENGTH']],
+        [['sourceKey', 'MAX_LENGTH']],
+        [['sourceKey', 'MAX_LENGTH']],
+      ]);
+      expect(outcomesOf(res).map((o) => o.key)).toEqual([
+        `POLICY_ADMIN:PA-${ns[0]}`,
+        'CALL_CENTRE:[too long]',
+        'POLICY_ADMIN:[too long]',
+      ]);
+      expect(JSON.stringify(res)).not.toContain(mobile(ns[1]!));
+    });
+
     it('reject a name that holds a mobile, a resident ID number or an e-mail: every role reads it in clear', async () => {
       const fullWidth = (digits: string) =>
         digits.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));

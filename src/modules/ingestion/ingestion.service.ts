@@ -16,7 +16,7 @@ import { ingestClaim, queueClaimHolders } from './claim.ingester';
 import { parentsFirst } from './parents-first';
 import { CustomerBatch, openBranches, UNKNOWN_BRANCH, type BatchOutcome } from './customer-batch';
 import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
-import { normalizeRecord } from './field-rules';
+import { normalizeRecord, unread } from './field-rules';
 import { lockKeys } from './key-locks';
 import { DEFAULT_MATCH_SETTINGS, type MatchSettings } from '../matching/settings';
 import { REFERRING_ROWS, settleReferences } from '../stewardship/merge';
@@ -136,9 +136,12 @@ export class IngestionService {
         const all = [...errors, ...(Array.isArray(checked) ? checked : [])];
         // A key refused for holding a mobile, an ID number or an e-mail is not sent back
         // (nor audited): the source's integration logs keep responses. `index` names it.
+        // Nor is one too long to be read for them.
         const shown = all.some((e) => e.rule === 'PERSONAL_KEY')
           ? `${record.sourceSystem}:[personal]`
-          : key;
+          : unread(record.sourceKey)
+            ? `${record.sourceSystem}:[too long]`
+            : key;
         outcomes.push({
           index,
           key: shown,
