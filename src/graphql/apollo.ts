@@ -90,7 +90,8 @@ function formatErrorShowingSchema(logger: Logger) {
           ? 'Introspection (__schema, __type) is off: set GRAPHQL_INTROSPECTION=true to allow it'
           : withoutValues(formatted.message);
       // A limit reported by a validation rule (limits/document.ts), or a scalar's refusal of
-      // a literal (DECIMAL_FORMAT, with where the literal sits), keeps its own code and rule.
+      // a literal (DECIMAL_FORMAT, with where the literal sits and, as any literal its type
+      // refuses, the validation's reason), keeps its own code and rule.
       const cause = error instanceof GraphQLError ? error.originalError : undefined;
       const own = cause instanceof GraphQLError ? String(cause.extensions.code) : '';
       if (ERROR_CODES.has(own) && own !== ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -98,7 +99,11 @@ function formatErrorShowingSchema(logger: Logger) {
         return {
           ...formatted,
           message,
-          extensions: { ...extensions, code: own, ...(mistake && { field: mistake.field }) },
+          extensions: {
+            ...extensions,
+            code: own,
+            ...(mistake && { field: mistake.field, reason: code }),
+          },
         };
       }
       return {

@@ -463,7 +463,7 @@ const CASES: HostileCase[] = [
       ),
     status: 400,
     code: 'BAD_USER_INPUT',
-    extensions: { field, rule },
+    extensions: { field, rule, reason: 'GRAPHQL_VALIDATION_FAILED' },
   })),
   {
     name: "a variable's default its type refuses",

@@ -179,7 +179,7 @@ export function prepareCustomerRecord(
         field: `${field}.number`,
         rule: 'USCC_CHECKSUM',
         message:
-          'the check character does not match: kept as an early credit code issued before the check was enforced',
+          "the check character does not match: kept as an early credit code issued before the check was enforced, or, where the organisation's records carry a valid code, for matching only, as that code mistyped",
       });
     }
     if (resident) {
