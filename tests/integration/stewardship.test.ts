@@ -2430,35 +2430,37 @@ describe('stewardship', () => {
     });
 
     it('names no customer the caller does not see when it refuses to undo a merge', async () => {
-      const toWuxi = (id: string) =>
-        hub.sql(
+      /**
+       * `hidden` moved to Wuxi (3202), out of a Nanjing (3201) steward's sight: undoing
+       * `mergeId` is refused for `rule` without naming it.
+       */
+      const refusedUnnamed = async (
+        mergeId: string,
+        hidden: string,
+        extensions: Record<string, unknown>,
+      ) => {
+        await hub.sql(
           `update customer set branch_id = (select id from branch where code = '3202') where id = $1`,
-          [id],
+          [hidden],
         );
-      const unseen = async (id: string) =>
-        expect((await asBranch(Role.STEWARD, '3201', LOOKUP, { by: { id } })).data).toEqual({
-          customer: null,
+        const seen = await asBranch(Role.STEWARD, '3201', LOOKUP, { by: { id: hidden } });
+        expect(seen.data).toEqual({ customer: null });
+        const refused = await asBranch(Role.STEWARD, '3201', UNMERGE, {
+          id: mergeId,
+          reason: REASON,
         });
+        expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', ...extensions });
+        expect(JSON.stringify(refused)).not.toContain(hidden);
+      };
 
-      // MERGED_SINCE: A took in B, then Wuxi's C took in A.
+      // MERGED_SINCE: A took in B, then C took in A.
       const [a, b, c] = await customers(3);
       const earlier = await merge(a!.id, b!.id);
       const later = await merge(c!.id, a!.id);
-      await toWuxi(c!.id);
-      await unseen(c!.id);
-      const refused = await asBranch(Role.STEWARD, '3201', UNMERGE, {
-        id: earlier.id,
-        reason: REASON,
-      });
-      expect(refused.errors?.[0]?.extensions).toMatchObject({
-        code: 'CONFLICT',
-        rule: 'MERGED_SINCE',
-        laterMerge: later.id,
-      });
-      expect(JSON.stringify(refused)).not.toContain(c!.id);
+      await refusedUnnamed(earlier.id, c!.id, { rule: 'MERGED_SINCE', laterMerge: later.id });
 
-      // RECORDS_MOVED: X took in Y, whose record its source then re-sent as Wuxi's Z (Z's
-      // resident ID). The message would say who is behind the caller's former record.
+      // RECORDS_MOVED: X took in Y, whose record its source then re-sent as Z (Z's resident
+      // ID). The message would say who is behind the caller's former record.
       const n = nextNumbers(3);
       const [x] = await ingest(customerRecord(n));
       const [y] = await ingest(undocumented(n + 1, { sourceSystem: 'APP' }));
@@ -2468,17 +2470,7 @@ describe('stewardship', () => {
         customerRecord(n + 2, { sourceSystem: 'APP', sourceKey: `PA-${n + 1}` }),
       );
       expect(resent).toMatchObject({ status: 'UPDATED', id: z!.id });
-      await toWuxi(z!.id);
-      await unseen(z!.id);
-      const moved = await asBranch(Role.STEWARD, '3201', UNMERGE, {
-        id: merged.id,
-        reason: REASON,
-      });
-      expect(moved.errors?.[0]?.extensions).toMatchObject({
-        code: 'CONFLICT',
-        rule: 'RECORDS_MOVED',
-      });
-      expect(JSON.stringify(moved)).not.toContain(z!.id);
+      await refusedUnnamed(merged.id, z!.id, { rule: 'RECORDS_MOVED' });
     });
 
     it("shows a merge to the absorbed customer's branch without the records that went to a survivor it does not see", async () => {
