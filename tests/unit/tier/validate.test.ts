@@ -1,6 +1,10 @@
 import { DEFAULT_TIER_RULE_SET } from '../../../src/modules/tier/rule-set/default-rule-set';
 import type { Comparison, TierRuleSetDocument } from '../../../src/modules/tier/rule-set/document';
-import { validateRuleSet, type RuleSetProblem } from '../../../src/modules/tier/rule-set/validate';
+import {
+  MAX_PROBLEMS,
+  validateRuleSet,
+  type RuleSetProblem,
+} from '../../../src/modules/tier/rule-set/validate';
 
 /** The default rule set changed by `edit` (risk classes QUALITY, HEALTHY, SUB_HEALTHY, HIGH_RISK). */
 function variant(edit: (doc: TierRuleSetDocument) => void): TierRuleSetDocument {
@@ -57,6 +61,54 @@ describe('validateRuleSet', () => {
       expect.objectContaining({ path: 'valueClasses' }),
     ]);
     expect(problems.some((p) => p.rule === 'OVERLAP')).toBe(false);
+  });
+
+  it('reports no matrix problems of an axis refused for its size', () => {
+    // 800 classes on each axis and no matrix: each pair would be reported missing.
+    const classes = (prefix: string) =>
+      Array.from({ length: 800 }, (_, i) => ({
+        code: `${prefix}${i}`,
+        label: `${prefix}${i}`,
+        rationale: 'one of many',
+      }));
+    const problems = problemsOf(
+      variant((doc) => {
+        doc.riskClasses = classes('R') as typeof doc.riskClasses;
+        doc.valueClasses = classes('V') as typeof doc.valueClasses;
+        doc.matrix = [];
+      }),
+    );
+    expect(problems.filter((p) => p.rule === 'TOO_LARGE').map((p) => p.path)).toEqual([
+      'riskClasses',
+      'valueClasses',
+    ]);
+    expect(problems.some((p) => p.rule === 'MATRIX_MISSING')).toBe(false);
+  });
+
+  it(`lists at most ${MAX_PROBLEMS} problems, each naming at most a dozen of the codes defined`, () => {
+    // 100 tiers (as many as there are ranks), and 5,000 matrix entries naming tiers that
+    // are not among them.
+    const problems = problemsOf(
+      variant((doc) => {
+        doc.tiers = Array.from({ length: 100 }, (_, i) => ({
+          code: `T${i}`,
+          label: `tier ${i}`,
+          rank: i + 1,
+          rationale: 'one of many',
+        }));
+        doc.matrix = Array.from({ length: 5_000 }, (_, i) => ({
+          risk: doc.riskClasses[0]!.code,
+          value: doc.valueClasses[0]!.code,
+          tier: `X${i}`,
+        }));
+      }),
+    );
+    expect(problems).toHaveLength(MAX_PROBLEMS + 1);
+    expect(problems[MAX_PROBLEMS]).toMatchObject({ rule: 'TOO_MANY_PROBLEMS' });
+    const unknown = problems.find((p) => p.rule === 'UNKNOWN_TIER')!;
+    expect(unknown.message).toBe(
+      'there is no tier X0; the tiers are T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, … (100 in all)',
+    );
   });
 
   it('accepts the shipped default rule set as it is', () => {

@@ -47,6 +47,7 @@ export type ProblemRule =
   | 'PARAMETER'
   | 'RESERVED_CODE'
   | 'TOO_LARGE'
+  | 'TOO_MANY_PROBLEMS'
   | 'CONTROL_CHARACTER'
   | 'MAX_LENGTH';
 
@@ -69,13 +70,38 @@ export type Report = (path: string, rule: ProblemRule, message: string) => void;
  */
 export const reportTo =
   (problems: RuleSetProblem[]): Report =>
-  (path, rule, message) =>
-    problems.push({ path: maskPersonal(path), rule, message: maskPersonal(message) });
+  (path, rule, message) => {
+    if (problems.length > MAX_PROBLEMS) return;
+    problems.push(
+      problems.length < MAX_PROBLEMS
+        ? { path: maskPersonal(path), rule, message: maskPersonal(message) }
+        : {
+            path: '',
+            rule: 'TOO_MANY_PROBLEMS',
+            message: `more than ${MAX_PROBLEMS} problems: the first ${MAX_PROBLEMS} are listed`,
+          },
+    );
+  };
+
+/**
+ * Problems listed of one document at most: a document of 100 KB with hundreds of classes
+ * made over a million (each pair of them missing from the matrix), a 33 MB answer.
+ */
+export const MAX_PROBLEMS = 500;
 
 export type Json = Record<string, unknown>;
 
 // Codes end up in SQL, URLs and reports; a narrow alphabet keeps them safe and greppable.
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * The codes a document defines, for a message naming the right ones: the first dozen (an
+ * axis has no more), then how many in all, so that a message does not grow with the document.
+ */
+const codesText = (codes: string[]) =>
+  codes.length > AXIS_LIMITS.classes
+    ? `${codes.slice(0, AXIS_LIMITS.classes).join(', ')}, … (${codes.length} in all)`
+    : codes.join(', ');
 
 /** 'A and B', 'A, B and C'. */
 const listText = (items: string[]) =>
@@ -505,6 +531,7 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
   }
   const mapped = new Map<string, string>();
   const usedTiers = new Set<string>();
+  const tierCodes = known.tiers && new Set(known.tiers.map((t) => t.code));
   const key = (risk: string, value: string) => JSON.stringify([risk, value]);
   entries.forEach((entry, i) => {
     const path = `matrix[${i}]`;
@@ -519,18 +546,18 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
       report(
         field(path, label),
         'UNKNOWN_CLASS',
-        `there is no ${label} class ${code}; the ${label} classes are ${codes.join(', ')}`,
+        `there is no ${label} class ${code}; the ${label} classes are ${codesText(codes)}`,
       );
     };
     knownClass('riskClasses', 'risk', risk);
     knownClass('valueClasses', 'value', value);
     if (tier !== undefined) {
       usedTiers.add(tier);
-      if (known.tiers && !known.tiers.some((t) => t.code === tier)) {
+      if (tierCodes && !tierCodes.has(tier)) {
         report(
           field(path, 'tier'),
           'UNKNOWN_TIER',
-          `there is no tier ${tier}; the tiers are ${known.tiers.map((t) => t.code).join(', ')}`,
+          `there is no tier ${tier}; the tiers are ${codesText([...tierCodes])}`,
         );
       }
     }
@@ -608,8 +635,12 @@ export function validateRuleSet(doc: unknown): RuleSetValidation {
       report(axis, 'TOO_FEW_CLASSES', `${axis} needs at least two classes to tell customers apart`);
     }
     const classes = list.flatMap((raw, i) => readClass(report, raw, `${axis}[${i}]`) ?? []);
-    known[axis] = distinctCodes(report, classes, 'class');
-    if (!tooLarge(report, axis, classes)) checkAxis(report, axis, classes);
+    const codes = distinctCodes(report, classes, 'class');
+    // An axis refused for its size is not read further, by the matrix neither: each pair
+    // of hundreds of classes would be reported missing from it.
+    if (tooLarge(report, axis, classes)) continue;
+    known[axis] = codes;
+    checkAxis(report, axis, classes);
   }
   const tierList = readArray(report, root.tiers, 'tiers');
   if (tierList?.length === 0) report('tiers', 'EMPTY', 'tiers must list at least one tier');
