@@ -18,6 +18,17 @@ import {
 const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json']);
 
 /**
+ * The longest content type read. Apollo Server parses it (whatwg-mimetype) in time growing
+ * with the square of its length: 0.44 s of the event loop for 15,000 spaces in one header,
+ * which the 16 KiB header limit allows. `application/json; charset=utf-8` is 31 characters.
+ */
+export const MAX_CONTENT_TYPE_LENGTH = 256;
+
+/** Whether a content type is too long to be read (MAX_CONTENT_TYPE_LENGTH). */
+export const unreadableContentType = (value: string | undefined): boolean =>
+  value !== undefined && value.length > MAX_CONTENT_TYPE_LENGTH;
+
+/**
  * UNSUPPORTED_MEDIA_TYPE for a POST that is not JSON in UTF-8: text/plain (what a
  * cross-site form or a CSRF attempt sends), text/xml, text/html, octet-stream, form posts,
  * charset=utf-7..., and compressed bodies.
@@ -27,6 +38,7 @@ export function mediaTypeError(
 ): UnsupportedMediaTypeError | undefined {
   const contentType = headers['content-type'];
   if (!contentType) return new UnsupportedMediaTypeError(undefined);
+  if (unreadableContentType(contentType)) return new UnsupportedMediaTypeError(contentType);
   const [essence, ...parameters] = contentType.split(';');
   if (!JSON_TYPES.has(essence.trim().toLowerCase()))
     return new UnsupportedMediaTypeError(contentType);

@@ -28,6 +28,7 @@ import {
   readBody,
   takeRequestedDocument,
   takeRequestedDocumentFromSearch,
+  unreadableContentType,
 } from './edge';
 import { CONSOLE_PATH, serveConsole, type ConsoleSettings } from './console';
 import type { CallerRateLimit } from './rate-limit';
@@ -225,6 +226,9 @@ export function createHttpServer(
     for (const [key, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
+    // A GET's content type only tells Apollo's CSRF check whether a browser could have sent
+    // it unasked; one too long to read is taken as none (a POST's is refused below).
+    if (unreadableContentType(request.headers['content-type'])) headers.delete('content-type');
     const httpGraphQLRequest = { method, headers, search: url.search, body: undefined as unknown };
     let requested: RequestedDocument;
     const params = new URLSearchParams(url.search);

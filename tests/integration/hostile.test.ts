@@ -63,6 +63,8 @@ const get = (hub: TestHub, params: Record<string, string>, headers: Record<strin
 
 /** A read of some rows, which shows up as a read statement if it ever runs. */
 const READ = '{ branches(first: 5) { totalCount nodes { code name } } }';
+/** A content type that says JSON, too long to be read. */
+const LONG_CONTENT_TYPE = `application/json; ${' '.repeat(15_000)}x`;
 /** A write, which shows up as an insert if it ever runs. */
 const WRITE =
   'mutation { registerTrustedDocument(input: { document: "{ __typename }" }) { outcome } }';
@@ -226,6 +228,22 @@ const CASES: HostileCase[] = [
     status: 405,
     code: 'BAD_USER_INPUT',
     extensions: { reason: 'BAD_REQUEST' },
+  },
+  {
+    // Parsed, it held the event loop for half a second; taken as none, the GET is refused as
+    // any other with no preflight header.
+    name: 'a GET whose content type is too long to read (application/json; and 15,000 spaces)',
+    send: (hub) => get(hub, { query: READ }, { 'content-type': LONG_CONTENT_TYPE }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { reason: 'BAD_REQUEST' },
+  },
+  {
+    name: 'a POST whose content type is too long to read',
+    send: (hub) =>
+      post(hub, JSON.stringify({ query: READ }), { 'content-type': LONG_CONTENT_TYPE }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
   },
   {
     name: 'a CSRF-style GET (no preflight header)',
