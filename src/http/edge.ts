@@ -22,7 +22,7 @@ const JSON_TYPES = new Set(['application/json', 'application/graphql-response+js
  * with the square of its length: 0.44 s of the event loop for 15,000 spaces in one header,
  * which the 16 KiB header limit allows. `application/json; charset=utf-8` is 31 characters.
  */
-export const MAX_CONTENT_TYPE_LENGTH = 256;
+const MAX_CONTENT_TYPE_LENGTH = 256;
 
 /** Whether a content type is too long to be read (MAX_CONTENT_TYPE_LENGTH). */
 export const unreadableContentType = (value: string | undefined): boolean =>

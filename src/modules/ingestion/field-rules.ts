@@ -577,7 +577,7 @@ function holdsPersonalValue(text: string, today: string): boolean {
  * a value a hundred times its field's limit is no one's typing. A customer record whose key
  * is that long is not sent back in its outcome (ingestion.service): unread, it may hold one.
  */
-export const UNREAD_LENGTH = 4_000;
+const UNREAD_LENGTH = 4_000;
 
 export const unread = (text: string): boolean => text.length > UNREAD_LENGTH;
 
