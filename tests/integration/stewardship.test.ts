@@ -2315,6 +2315,10 @@ describe('stewardship', () => {
       for (const [reason, rule, says] of [
         [' \u200b\ufeff\u2060 ', 'REQUIRED', /blank/],
         ['𠀀'.repeat(1001), 'MAX_LENGTH', /got 1001/],
+        // Counted as typed, though kept it would be the 8 characters of `[digits]`…
+        ['1'.repeat(200_000), 'MAX_LENGTH', /got 200000/],
+        // …and as kept: 979 characters of e-mails are 1,259 once each is `[e-mail]`.
+        ['a@b.cn '.repeat(140).trim(), 'MAX_LENGTH', /got 1259 once masked/],
         ['line one\u001b[31m red\u0007', 'CONTROL_CHARACTER', /U\+001B/],
       ] as const) {
         const refused = await hub.gql(

@@ -479,8 +479,10 @@ export function freeText(value: string, field: string, required: boolean): strin
     if (!required) return undefined;
     throw new BadUserInputError(`${field}: must not be blank`, { field, rule: 'REQUIRED' });
   }
+  // As typed (a run of 200,000 digits is kept as the 8 characters of `[digits]`) and as kept
+  // (each short e-mail kept grows to `[e-mail]`): the limit holds for the person and the log.
   const kept = maskPersonal(text);
-  const problem = freeTextProblem(kept);
+  const problem = freeTextProblem(text) ?? freeTextProblem(kept, ' once masked');
   if (problem) {
     throw new BadUserInputError(`${field}: ${problem.message}`, { field, rule: problem.rule });
   }
@@ -489,10 +491,12 @@ export function freeText(value: string, field: string, required: boolean): strin
 
 /**
  * What free text kept for good breaks of its rules (control characters, MAX_FREE_TEXT
- * characters, counted as kept), whoever keeps it: a reason, a note, a rule set's label.
+ * characters), whoever keeps it: a reason, a note, a rule set's label. `counted`: how the
+ * length was counted, when not as given.
  */
 export function freeTextProblem(
   text: string,
+  counted = '',
 ): { rule: 'CONTROL_CHARACTER' | 'MAX_LENGTH'; message: string } | undefined {
   const control = FREE_TEXT_CONTROL.exec(text);
   if (control) {
@@ -506,7 +510,7 @@ export function freeTextProblem(
   if (length > MAX_FREE_TEXT) {
     return {
       rule: 'MAX_LENGTH',
-      message: `must be at most ${MAX_FREE_TEXT} characters, got ${length}`,
+      message: `must be at most ${MAX_FREE_TEXT} characters, got ${length}${counted}`,
     };
   }
   return undefined;
