@@ -460,6 +460,36 @@ describe('matching source records into golden records', () => {
     expect(flagged).toEqual([{ generic: false }, { generic: false }, { generic: false }]);
   });
 
+  it('compares the holders of a key hundreds share with their neighbours only: one document still makes one customer, a shared name and birth date proposes nothing', async () => {
+    const n = nextNumbers(2);
+    const [birth, other] = [birthOf(n), birthOf(n + 1)];
+    const number = residentIdOf(n, birth);
+    const holder = { name: '欧阳明远', gender: 'MALE', birthDate: birth };
+    const document = [{ type: 'RESIDENT_ID', number }];
+    const holders = await ingest(
+      ...Array.from({ length: 300 }, () => ({ ...holder, identityDocuments: document })),
+    );
+    expect(new Set(holders.map((r) => r.id))).toEqual(new Set([holders[0]!.id]));
+    // Three hundred namesakes of one day and nothing else: before, 44,850 review tasks.
+    const namesakes = await ingest(
+      ...Array.from({ length: 300 }, () => ({ name: '司马静怡', birthDate: other })),
+    );
+    expect(new Set(namesakes.map((r) => r.id)).size).toBe(300);
+    const [late, lateNamesake] = await ingest(
+      { ...holder, sourceSystem: 'CALL_CENTRE', identityDocuments: document },
+      { name: '司马静怡', birthDate: other },
+    );
+    expect(late!.id).toBe(holders[0]!.id);
+    expect(namesakes.map((r) => r.id)).not.toContain(lateNamesake!.id);
+    const [{ tasks }] = await hub.sql<{ tasks: number }>(
+      `select count(*)::int as tasks from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+       where m.status = 'OPEN' and (a.customer_id = any($1) or b.customer_id = any($1))`,
+      [[...namesakes, lateNamesake, late].map((r) => r!.id)],
+    );
+    expect(tasks).toBe(0);
+  });
+
   it("counts one person's spellings as one holder of a family's mobile, and links them", async () => {
     const n = nextNumbers(3);
     const mobile = mobileOf(n);

@@ -7,6 +7,7 @@ import {
   type Comparison,
   type MatchContext,
   type MatchRecord,
+  type MatchRule,
 } from './compare';
 import { upgradeLegacyResidentId } from './identifiers';
 import { expectedHolders } from './name-frequency';
@@ -192,6 +193,16 @@ export function datesSharingBlocks(date: string): { from: string; to: string; da
 }
 
 /**
+ * Records sharing one blocking key that are compared pair by pair. Past it, a key is too
+ * common to tell its holders apart (a name and birth date of the most common names meets
+ * a handful in a million customers), and each record is compared with its BLOCK_WINDOW
+ * next in key order only: the holders of one document still chain into one customer.
+ */
+export const MAX_BLOCK_PAIRED = 50;
+const BLOCK_WINDOW = 20;
+const DOCUMENT_RULES: ReadonlySet<MatchRule> = new Set(['SAME_DOCUMENT', 'CONFLICTING_DOCUMENT']);
+
+/**
  * Groups records into customers: the connected components of the pairs that link
  * (single linkage), where a steward's SAME_CUSTOMER always links, and DIFFERENT_CUSTOMERS
  * or two different identity documents keep two records apart however they are connected. Pairs are taken strongest first,
@@ -217,7 +228,12 @@ export function cluster(
     }
   }
   const pairs = new Map<string, ScoredPair>();
+  const crowded: string[][] = [];
   for (const block of blocks.values()) {
+    if (block.length > MAX_BLOCK_PAIRED) {
+      crowded.push(block);
+      continue;
+    }
     for (let i = 0; i < block.length; i++) {
       for (let j = i + 1; j < block.length; j++) {
         const [a, b] = ordered(block[i], block[j]);
@@ -228,6 +244,30 @@ export function cluster(
           b,
           comparison: compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds),
         });
+      }
+    }
+  }
+  // A key hundreds of records share (one resident ID sent under a thousand source keys, a
+  // thousand 王芳 born on one day) made every pair a comparison: a thousand took 10 s of the
+  // event loop, and half a million review tasks. Each record of such a block is compared
+  // with its BLOCK_WINDOW next in key order, and only what that proves is kept: links and
+  // what the documents say. Too common a key to tell its holders apart proposes no task.
+  const compared = new Set<string>();
+  for (const block of crowded) {
+    const inKeyOrder = block
+      .map((id) => byId.get(id)!)
+      .sort((x, y) => (x.key < y.key ? -1 : 1))
+      .map((r) => r.id);
+    for (let i = 0; i < inKeyOrder.length; i++) {
+      for (let j = i + 1; j <= i + BLOCK_WINDOW && j < inKeyOrder.length; j++) {
+        const [a, b] = ordered(inKeyOrder[i]!, inKeyOrder[j]!);
+        const id = `${a} ${b}`;
+        if (pairs.has(id) || compared.has(id)) continue;
+        compared.add(id);
+        const comparison = compare(byId.get(a)!.match, byId.get(b)!.match, context, thresholds);
+        if (comparison.decision === 'LINK' || DOCUMENT_RULES.has(comparison.rule)) {
+          pairs.set(id, { a, b, comparison });
+        }
       }
     }
   }
@@ -257,8 +297,22 @@ export function cluster(
       .filter((r) => r.match.documents.some((d) => d.type === IDENTIFYING_DOCUMENT[r.match.kind]))
       .map((r) => r.id),
   );
+  // Records holding the same documents never conflict (compare finds one shared, or the
+  // same mistyped number): told without comparing, as joining a thousand holders of one
+  // number asks it of each pair.
+  const documentsOf = new Map(
+    [...documented].map((id) => [
+      id,
+      byId
+        .get(id)!
+        .match.documents.map((d) => `${d.type}:${d.number}`)
+        .sort()
+        .join(' '),
+    ]),
+  );
   const conflicts = (x: string, y: string) => {
     if (!documented.has(x) || !documented.has(y)) return false;
+    if (documentsOf.get(x) === documentsOf.get(y)) return false;
     const [a, b] = ordered(x, y);
     const known = pairs.get(`${a} ${b}`);
     const comparison =
