@@ -783,6 +783,40 @@ describe('ingestion from source systems', () => {
     ).toEqual([{ status: 'IN_FORCE', policy_by: 'POLICY_ADMIN', claim_by: 'CLAIMS' }]);
   });
 
+  it("takes an administrator's records from the head office only: a branch's would write other branches' records it then reads", async () => {
+    const n = nextNumbers(2);
+    const m = n + 1;
+    const [cifNo] = await ingestPortfolio(hub, 1, n);
+    const policy = autoPolicyRecord(m, cifNo!, { branchCode: '3202' });
+    const sent = {
+      [INGEST_CUSTOMERS]: [customerRecord(m, { branchCode: '3202' })],
+      [INGEST_POLICIES]: [policy],
+      [INGEST_CLAIMS]: [claimRecord(m, policy.policyNo)],
+      [INGEST_RISK_SCORES]: [riskScoreRecord(m, { customer: { cifNo } })],
+    };
+    const before = await counts(hub);
+    for (const [query, records] of Object.entries(sent)) {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${hub.token(Role.ADMIN, '3201')}`,
+        },
+        body: JSON.stringify({ query, variables: { records } }),
+      });
+      const body = (await response.json()) as { data: unknown; errors: any[] };
+      expect(body.data).toBeNull();
+      expect(body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'HEAD_OFFICE' });
+      expect(body.errors[0].message).toContain('branch 3201');
+    }
+    expect(Object.values(gained(before, await counts(hub))).every((rows) => rows === 0)).toBe(true);
+    // The same records from the head office's administrator, as from a source system's key.
+    for (const [query, records] of Object.entries(sent)) {
+      const result = Object.values((await hub.gql(query, { records }, Role.ADMIN)).data!)[0];
+      expect(result).toMatchObject({ accepted: 1, rejected: 0 });
+    }
+  });
+
   it('writes a record whole or not at all when the database refuses part of it', async () => {
     // A rule only the database knows, failing on the last row the record writes.
     const hasher = new PiiHasher(TEST_SECRETS.piiHashKey);

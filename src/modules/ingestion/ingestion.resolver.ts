@@ -1,5 +1,7 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { OPERATIONS } from '../../auth/access';
+import { requireHeadOffice } from '../../auth/head-office';
+import { Role } from '../../auth/roles';
 import type { RequestContext } from '../../graphql/context';
 import {
   BranchRecordInput,
@@ -8,11 +10,24 @@ import {
   PolicyRecordInput,
   RiskScoreRecordInput,
 } from './ingestion.input';
-import { actorOf } from '../audit/audit-log';
+import { actorOf, type AuditActor } from '../audit/audit-log';
 import { IngestionResult } from './ingestion.type';
 import { MAX_BATCH } from './ingestion.service';
 
 const BATCH = `At most ${MAX_BATCH} records; idempotent by source key; each record accepted or rejected with reasons.`;
+
+/**
+ * Records name their own branches, whoever sends them. A source system's key reads nothing
+ * back; an administrator does, and one of a branch wrote another branch's policy onto its own
+ * customer, or that branch's customer into its own, and then read its claims and scores. So
+ * administrators send customers, policies, claims and scores from the head office only.
+ */
+function ingestingActor(context: RequestContext): AuditActor {
+  if (context.caller.role === Role.ADMIN) {
+    requireHeadOffice(context.caller, 'ingested records may name any branch');
+  }
+  return actorOf(context.caller, context.requestId);
+}
 
 @Resolver()
 export class IngestionResolver {
@@ -22,10 +37,7 @@ export class IngestionResolver {
     @Arg('records', () => [CustomerRecordInput]) records: CustomerRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.customers(
-      actorOf(context.caller, context.requestId),
-      records,
-    );
+    return context.services.ingestion.customers(ingestingActor(context), records);
   }
 
   @Authorized(OPERATIONS.ingestion)
@@ -34,7 +46,7 @@ export class IngestionResolver {
     @Arg('records', () => [PolicyRecordInput]) records: PolicyRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.policies(actorOf(context.caller, context.requestId), records);
+    return context.services.ingestion.policies(ingestingActor(context), records);
   }
 
   @Authorized(OPERATIONS.ingestion)
@@ -43,7 +55,7 @@ export class IngestionResolver {
     @Arg('records', () => [ClaimRecordInput]) records: ClaimRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.claims(actorOf(context.caller, context.requestId), records);
+    return context.services.ingestion.claims(ingestingActor(context), records);
   }
 
   @Authorized(OPERATIONS.branchIngestion)
@@ -73,9 +85,6 @@ export class IngestionResolver {
     @Arg('records', () => [RiskScoreRecordInput]) records: RiskScoreRecordInput[],
     @Ctx() context: RequestContext,
   ): Promise<IngestionResult> {
-    return context.services.ingestion.riskScores(
-      actorOf(context.caller, context.requestId),
-      records,
-    );
+    return context.services.ingestion.riskScores(ingestingActor(context), records);
   }
 }
