@@ -103,4 +103,32 @@ describe('entitlement rule set validation', () => {
     expect(text).toContain('[e-mail]');
     expect(text).not.toMatch(/13800138000|zhang@|110105194912310021/);
   });
+
+  it('refuses lists longer than every profile can judge, checking them no further (TOO_LARGE)', () => {
+    const doc = structuredClone(DEFAULT_ENTITLEMENT_RULE_SET);
+    const [service] = doc.services;
+    const [gate] = doc.riskGates;
+    doc.services = Array.from({ length: 20_000 }, (_, i) => ({ ...service!, code: `S${i}` }));
+    doc.riskGates = [
+      { ...gate!, when: Array.from({ length: 13 }, () => gate!.when[0]!) },
+      { ...gate!, code: 'ALL_OF_THEM', services: Array(51).fill(service!.code) },
+    ];
+    doc.grants[0]!.tiers = [...TIERS, TIERS[0]!];
+    const result = validateEntitlementRuleSet(doc, TIERS);
+    expect(!result.ok && result.problems.map((p) => [p.path, p.rule])).toEqual(
+      expect.arrayContaining([
+        ['services', 'TOO_LARGE'],
+        ['riskGates[0].when', 'TOO_LARGE'],
+        ['riskGates[1].services', 'TOO_LARGE'],
+        ['grants[0].tiers', 'TOO_LARGE'],
+      ]),
+    );
+    expect(!result.ok && result.problems.find((p) => p.path === 'services')?.message).toBe(
+      'services has 20000 entries: at most 50',
+    );
+    // Checked no further: not 20,000 services' problems, nor an empty list's.
+    expect(
+      !result.ok && result.problems.some((p) => /^services\[|EMPTY/.test(p.path + p.rule)),
+    ).toBe(false);
+  });
 });

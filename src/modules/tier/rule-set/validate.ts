@@ -140,10 +140,20 @@ export function readObject(
 }
 
 /** Absent values were reported as REQUIRED already, so they pass silently here. */
-export function readArray(report: Report, value: unknown, path: string): unknown[] | undefined {
+/** A list, checked no further when longer than `max` (TOO_LARGE). */
+export function readArray(
+  report: Report,
+  value: unknown,
+  path: string,
+  max = Infinity,
+): unknown[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
     report(path, 'TYPE', `${path} must be a list`);
+    return undefined;
+  }
+  if (value.length > max) {
+    report(path, 'TOO_LARGE', `${path} has ${value.length} entries: at most ${max}`);
     return undefined;
   }
   return value;
