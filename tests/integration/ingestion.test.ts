@@ -751,11 +751,34 @@ describe('ingestion from source systems', () => {
     const first = await hub.gql(INGEST_RISK_SCORES, { records: [score(1, rules)] });
     expect(first.data!.ingestRiskScores.records).toMatchObject([{ status: 'CREATED' }]);
     const again = await hub.gql(INGEST_RISK_SCORES, {
-      records: [score(1, [...rules].reverse()), score(2, [rules[0]!, rules[0]!])],
+      records: [
+        score(1, [...rules].reverse()),
+        score(2, [rules[0]!, rules[0]!, rules[1]!, rules[0]!, rules[1]!]),
+      ],
     });
     expect(again.data!.ingestRiskScores.records).toMatchObject([
       { status: 'UNCHANGED', errors: [] },
-      { status: 'REJECTED', errors: [{ field: 'firedRules[1].code', rule: 'DUPLICATE_CODE' }] },
+      {
+        status: 'REJECTED',
+        // Each repeat, each naming the item it repeats.
+        errors: [
+          {
+            field: 'firedRules[1].code',
+            rule: 'DUPLICATE_CODE',
+            message: expect.stringContaining('firedRules[0]'),
+          },
+          {
+            field: 'firedRules[3].code',
+            rule: 'DUPLICATE_CODE',
+            message: expect.stringContaining('firedRules[0]'),
+          },
+          {
+            field: 'firedRules[4].code',
+            rule: 'DUPLICATE_CODE',
+            message: expect.stringContaining('firedRules[2]'),
+          },
+        ],
+      },
     ]);
   });
 

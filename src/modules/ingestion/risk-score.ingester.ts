@@ -55,14 +55,19 @@ export async function ingestRiskScore(
     subject.subjectType = RiskSubjectType.VEHICLE;
   }
   // The rules a score fired are a set: one rule twice says nothing a score can mean.
-  const codes = record.firedRules.map((r) => r.code);
-  const twice = codes.findIndex((code, i) => codes.indexOf(code) !== i);
-  errors.require(
-    twice < 0,
-    `firedRules[${twice}].code`,
-    'DUPLICATE_CODE',
-    'names a rule an earlier item names: each rule fires once',
-  );
+  // Every repeat is named, as every other broken field is.
+  const first = new Map<string, number>();
+  record.firedRules.forEach(({ code }, i) => {
+    const earlier = first.get(code);
+    if (earlier === undefined) first.set(code, i);
+    else {
+      errors.add(
+        `firedRules[${i}].code`,
+        'DUPLICATE_CODE',
+        `names the rule firedRules[${earlier}] names: each rule fires once`,
+      );
+    }
+  });
   errors.throwIfAny();
 
   // In a rule engine's order or another, the same rules are the same score. (Scores stored
