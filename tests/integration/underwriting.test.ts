@@ -768,6 +768,29 @@ describe('underwriting risk history', () => {
       status: 'REJECTED',
       errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
     });
+    // Two new policies of one batch renewing each other: neither is an unknown policy.
+    const loop = await hub.gql(INGEST_POLICIES, {
+      records: [93, 94].map((n) =>
+        autoPolicyRecord(n, cifNo, {
+          vehicle: { vin: vin(n), plate: `苏A000${n}`, use: 'FAMILY_PRIVATE' },
+          ...year(2023),
+          status: 'EXPIRED',
+          renewsPolicyNo: `PCA000000${n === 93 ? 94 : 93}`,
+        }),
+      ),
+    });
+    expect(loop.data!.ingestPolicies.records).toMatchObject(
+      [93, 94].map((n) => ({
+        status: 'REJECTED',
+        errors: [
+          {
+            field: 'renewsPolicyNo',
+            rule: 'RENEWAL_ORDER',
+            message: `renews PCA000000${n === 93 ? 94 : 93}, which this batch has renewing this policy in turn: renewals run forward in time`,
+          },
+        ],
+      })),
+    );
     // Policy 2 moved to the year of policy 3, which renews it.
     expect(
       await resend(2, { ...year(2026), premium: '2000.00', renewsPolicyNo: 'PCA00000001' }),

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../graphql/errors';
+import { maskPersonalNumbers } from '../../logger';
 import { untilNoWriteConflict } from '../../db/write-conflict';
 import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
@@ -207,7 +208,25 @@ export class IngestionService {
         });
         const renewed = (i: number) =>
           all[i]!.renewsPolicyNo ? first.get(all[i]!.renewsPolicyNo!) : undefined;
-        return { order: parentsFirst(all.length, renewed).order, problems: new Map() };
+        const { order, cycles } = parentsFirst(all.length, renewed);
+        // Policies of the batch renewing each other: neither can be written first, and each
+        // was refused as renewing a policy not known. (One renewing itself is the policy's
+        // own rule.) The loop is not listed: a loop of 1,000 listed in each record answers a
+        // million names.
+        const problems = new Map<number, RecordError>();
+        for (const cycle of cycles.filter((c) => c.length > 1)) {
+          for (const i of cycle) {
+            problems.set(i, {
+              field: 'renewsPolicyNo',
+              rule: 'RENEWAL_ORDER',
+              message: maskPersonalNumbers(
+                `renews ${all[i]!.renewsPolicyNo}, which this batch has renewing this policy in turn: ` +
+                  'renewals run forward in time',
+              ),
+            });
+          }
+        }
+        return { order, problems };
       },
       // A renewal is checked against the policy it renews (holder, line, car), and that
       // policy's changes against its renewal: a batch changing one waits for a batch
