@@ -278,6 +278,22 @@ describe('trusted documents, in production (front line and source systems restri
     expect(await count()).toBe(before);
   });
 
+  it('refuses a document without quoting the values written into it', async () => {
+    for (const document of [
+      '{ customer(by: { mobile: 13887654329 }) { cifNo } }',
+      '{ customer(by: { identityDocument: { type: "320502199007084565", number: "1" } }) { cifNo } }',
+      '{ customer(by: { mobile: ["yiyi.secret@example.com"] }) { cifNo } }',
+      '{ marketingCustomers(filter: { expiringWithinDays: "13887654329" }) { totalCount } }',
+      '{ customer(by: { mobile: "13887654329" "yiyi.secret@example.com" }) { cifNo } }',
+    ]) {
+      const res = await hub.gql(REGISTER, { input: { document } });
+      expect(res.errors![0].extensions).toMatchObject({ rule: 'INVALID_DOCUMENT' });
+      const { message } = res.errors![0];
+      expect(message).not.toMatch(/13887654329|320502199007084565|yiyi\.secret/);
+      expect(message).toMatch(/^input\.document: /);
+    }
+  });
+
   it("leaves them to the head office's administrators: every branch's clients run them", async () => {
     const hash = await registered();
     const asCity = async (body: Record<string, unknown>) => {

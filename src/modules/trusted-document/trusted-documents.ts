@@ -12,6 +12,7 @@ import {
 } from '../../graphql/limits';
 import { AuditAction } from '../audit/audit-event.entity';
 import type { AuditEntry } from '../audit/audit-log';
+import { withoutValues } from '../../logger';
 import { freeText } from '../ingestion/field-rules';
 import type { BusinessClock } from '../../time/clock';
 
@@ -152,7 +153,8 @@ export class TrustedDocuments {
   /**
    * Why `document` cannot be registered: it does not parse, does not validate against the
    * schema, or breaks a document limit (size, tokens, depth, aliases, directives) that a
-   * free-text request would be held to. Undefined when it can.
+   * free-text request would be held to. Undefined when it can. Without the values graphql-js
+   * quotes, as a free-text request's refusal is: the document may hold a mobile or an ID.
    */
   problem(document: string): string | undefined {
     const tooLarge = sourceLimitError(document, this.limits);
@@ -161,7 +163,7 @@ export class TrustedDocuments {
     try {
       parsed = parse(document, { maxTokens: this.limits.maxTokens });
     } catch (error) {
-      return (error as Error).message;
+      return withoutValues((error as Error).message);
     }
     const [first] = validate(
       this.schema,
@@ -169,7 +171,7 @@ export class TrustedDocuments {
       [...specifiedRules, documentLimitsRule(this.limits)],
       { maxErrors: 1 },
     );
-    return first?.message;
+    return first && withoutValues(first.message);
   }
 
   /** Registers `document` (idempotent); a revoked one is restored. */
