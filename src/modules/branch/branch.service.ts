@@ -520,20 +520,12 @@ export class BranchService {
           branch.id,
         ]);
       }
-      await this.describe(
-        em,
-        {
-          ...change,
-          reason: successor
-            ? `${change.reason} (${moved} active customers moved to ${successor.code})`
-            : change.reason,
-        },
-        branch.id,
-        {
-          code: branch.code,
-          closed: { on, successor: successor?.code ?? null, customersMoved: moved },
-        },
-      );
+      // How many customers moved is kept in the audit entry, read within the actor's branch,
+      // and not in the reason: every branch's stewards read the history.
+      await this.describe(em, change, branch.id, {
+        code: branch.code,
+        closed: { on, successor: successor?.code ?? null, customersMoved: moved },
+      });
       await this.update(
         em,
         branch.id,
