@@ -1,4 +1,5 @@
 import { maskPersonalNumbers } from '../../logger';
+import { namedAtMost, NAMED_AT_MOST } from '../../messages';
 import { parentsFirst } from '../ingestion/parents-first';
 
 /** What ordering needs of a branch record: its key and its parent's. */
@@ -64,14 +65,13 @@ export function orderBranchRecords(
 
   const { order, cycles } = parentsFirst(records.length, parentOf, (i) => problems.has(i));
   for (const cycle of cycles) {
-    const codes = [...cycle, cycle[0]!].map((i) => records[i].code.trim()).join(' -> ');
-    for (const i of cycle) {
-      problems.set(i, {
-        field: 'parentCode',
-        rule: 'CYCLE',
-        message: maskPersonalNumbers(`the records make a cycle: ${codes}`),
-      });
-    }
+    const codes = cycle.map((i) => records[i].code.trim());
+    // Every record of a cycle is told it: one named whole closes on its first code, one too
+    // long for that says how many it holds.
+    const path =
+      codes.length > NAMED_AT_MOST ? namedAtMost(codes, ' -> ') : [...codes, codes[0]].join(' -> ');
+    const message = maskPersonalNumbers(`the records make a cycle: ${path}`);
+    for (const i of cycle) problems.set(i, { field: 'parentCode', rule: 'CYCLE', message });
   }
   // A retry of a refused record is refused as it is.
   records.forEach((record, i) => {

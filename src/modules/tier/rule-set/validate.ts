@@ -1,4 +1,5 @@
 import { maskPersonal } from '../../../logger';
+import { namedAtMost } from '../../../messages';
 import { freeTextProblem, isBlank } from '../../ingestion/field-rules';
 import {
   CLASS_AXES,
@@ -93,15 +94,6 @@ export type Json = Record<string, unknown>;
 
 // Codes end up in SQL, URLs and reports; a narrow alphabet keeps them safe and greppable.
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/;
-
-/**
- * The codes a document defines, for a message naming the right ones: the first dozen (an
- * axis has no more), then how many in all, so that a message does not grow with the document.
- */
-const codesText = (codes: string[]) =>
-  codes.length > AXIS_LIMITS.classes
-    ? `${codes.slice(0, AXIS_LIMITS.classes).join(', ')}, … (${codes.length} in all)`
-    : codes.join(', ');
 
 /** 'A and B', 'A, B and C'. */
 const listText = (items: string[]) =>
@@ -556,7 +548,7 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
       report(
         field(path, label),
         'UNKNOWN_CLASS',
-        `there is no ${label} class ${code}; the ${label} classes are ${codesText(codes)}`,
+        `there is no ${label} class ${code}; the ${label} classes are ${namedAtMost(codes)}`,
       );
     };
     knownClass('riskClasses', 'risk', risk);
@@ -567,7 +559,7 @@ function checkMatrix(report: Report, raw: unknown, known: Known): void {
         report(
           field(path, 'tier'),
           'UNKNOWN_TIER',
-          `there is no tier ${tier}; the tiers are ${codesText([...tierCodes])}`,
+          `there is no tier ${tier}; the tiers are ${namedAtMost([...tierCodes])}`,
         );
       }
     }
