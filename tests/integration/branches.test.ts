@@ -163,8 +163,10 @@ describe('the organisation tree', () => {
         { code: `V${n}`, name: '村', level: 'COUNTY', parentCode: county.code },
         // A parent nobody knows.
         { code: `U${n}`, name: 'U', level: 'CITY', parentCode: `nowhere${n}` },
+        // Under the city refused above: unknown, and told why.
+        { code: `W${n}`, name: 'W', level: 'COUNTY', parentCode: `C${n}b` },
       ]);
-      expect(result).toMatchObject({ accepted: 0, rejected: 7 });
+      expect(result).toMatchObject({ accepted: 0, rejected: 8 });
       expect(result.records.map((r) => r.errors.map((e) => [e.field, e.rule]))).toEqual([
         [['parentCode', 'CYCLE']],
         [['level', 'LEVEL_MISMATCH']],
@@ -173,7 +175,12 @@ describe('the organisation tree', () => {
         [['parentCode', 'ONE_HEAD_OFFICE']],
         [['level', 'LEVEL_MISMATCH']],
         [['parentCode', 'UNKNOWN_BRANCH']],
+        [['parentCode', 'UNKNOWN_BRANCH']],
       ]);
+      expect(result.records[6].errors[0].message).toBe('no branch has this code');
+      expect(result.records[7].errors[0].message).toBe(
+        'no branch has this code: record 1 of this batch, with it, was rejected',
+      );
       expect(result.records[0].errors[0].message).toBe(
         `${province.code} cannot go under ${county.code}, which lies under it`,
       );

@@ -791,6 +791,29 @@ describe('underwriting risk history', () => {
         ],
       })),
     );
+    // A renewal of a policy the batch refused is unknown, and told why.
+    const orphan = await hub.gql(INGEST_POLICIES, {
+      records: [
+        autoPolicyRecord(96, cifNo, {
+          vehicle: { vin: vin(96), plate: '苏A00096', use: 'FAMILY_PRIVATE' },
+          ...year(2024),
+          status: 'EXPIRED',
+          renewsPolicyNo: 'PCA00000095',
+        }),
+        autoPolicyRecord(95, 'C0000009999', { ...year(2023), status: 'EXPIRED' }),
+      ],
+    });
+    expect(orphan.data!.ingestPolicies.records[0]).toMatchObject({
+      status: 'REJECTED',
+      errors: [
+        {
+          field: 'renewsPolicyNo',
+          rule: 'UNKNOWN_POLICY',
+          message:
+            'no policy with this number is known: record 1 of this batch, with it, was rejected',
+        },
+      ],
+    });
     // Policy 2 moved to the year of policy 3, which renews it.
     expect(
       await resend(2, { ...year(2026), premium: '2000.00', renewsPolicyNo: 'PCA00000001' }),

@@ -233,6 +233,7 @@ export class IngestionService {
       // writing the other, or both would pass, each checked against what the other had not
       // yet committed.
       (r) => (r.renewsPolicyNo ? [r.renewsPolicyNo] : []),
+      'renewsPolicyNo',
     );
   }
 
@@ -282,6 +283,8 @@ export class IngestionService {
       (em, r) => ingestBranch(em, branches, change, r),
       'branch',
       orderBranchRecords,
+      undefined,
+      'parentCode',
     );
   }
 
@@ -364,6 +367,8 @@ export class IngestionService {
     }),
     /** The keys of other records of this kind that a record's checks read. */
     reads: (record: R) => string[] = () => [],
+    /** The field by which a record names another of this kind (its parent, what it renews). */
+    naming?: keyof R & string,
   ): Promise<IngestionResult> {
     checkBatchSize(records);
     const keyOf = (record: R) => keyFields.map((field) => String(record[field])).join(':');
@@ -388,6 +393,19 @@ export class IngestionService {
         // its ingester finds nothing to change, and is refused otherwise, as customers' are
         // (which of two contents would be the record?). A rejected record holds no key.
         const written = new Set<string>();
+        // Where a record of this batch under a key was rejected: a record naming that key and
+        // then refused as naming nothing known is told why it is unknown.
+        const rejectedAt = new Map<string, number>();
+        const told = (record: R, errors: RecordError[]): RecordError[] => {
+          const named = naming && record[naming];
+          const at = typeof named === 'string' ? rejectedAt.get(named) : undefined;
+          if (at === undefined) return errors;
+          return errors.map((e) =>
+            e.field === naming && e.rule.startsWith('UNKNOWN_')
+              ? { ...e, message: `${e.message}: record ${at} of this batch, with it, was rejected` }
+              : e,
+          );
+        };
         for (const index of order) {
           const { record, errors: broken } = normalized[index]!;
           const key = keyOf(record);
@@ -412,7 +430,14 @@ export class IngestionService {
             const errors =
               error instanceof RecordRejected ? error.errors : databaseRejection(error);
             if (!errors) throw error;
-            outcomes.push({ index, key, status: RecordStatus.REJECTED, errors, warnings: [] });
+            if (!rejectedAt.has(key)) rejectedAt.set(key, index);
+            outcomes.push({
+              index,
+              key,
+              status: RecordStatus.REJECTED,
+              errors: told(record, errors),
+              warnings: [],
+            });
           }
         }
         batch.create(AuditEvent, this.audit.entity(actor, batchAudit(kind, outcomes)));
