@@ -205,6 +205,10 @@ describe('marketing segments by tier, on the demo data', () => {
       [`filtre=${encodeURIComponent('{"tiers":["GOLD"]}')}`, 'filtre', 'UNKNOWN_PARAMETER'],
       ['x13912345678=1', 'x[digits]', 'UNKNOWN_PARAMETER'],
       ['filter=%7B%7D&filter=%7B%7D', 'filter', 'REPEATED_PARAMETER'],
+      // A page size in plain digits, as GraphQL's Int: not what Number() makes of text.
+      ...['1e3', '%2010', '10.0', '0x10', '', '0', '5001'].map(
+        (size) => [`pageSize=${size}`, 'pageSize', 'PAGE_SIZE'] as const,
+      ),
     ] as const) {
       const refused = await fetch(`${base}?${query}`, {
         headers: { authorization: `Bearer ${hub.token(Role.MARKETING)}` },

@@ -171,12 +171,18 @@ export async function exportSegment(
       rule: 'FORMAT',
     });
   }
-  const pageSize = Number(url.searchParams.get('pageSize') ?? EXPORT_PAGE_SIZE);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_EXPORT_PAGE_SIZE) {
-    throw new BadUserInputError(`pageSize must be from 1 to ${MAX_EXPORT_PAGE_SIZE}`, {
-      field: 'pageSize',
-      rule: 'PAGE_SIZE',
-    });
+  // In plain digits, as GraphQL's Int takes it: Number() also read `1e3`, ` 10` and `10.0`.
+  const given = url.searchParams.get('pageSize');
+  const pageSize =
+    given === null ? EXPORT_PAGE_SIZE : /^\d{1,9}$/.test(given) ? Number(given) : NaN;
+  if (!(pageSize >= 1 && pageSize <= MAX_EXPORT_PAGE_SIZE)) {
+    throw new BadUserInputError(
+      `pageSize must be a whole number from 1 to ${MAX_EXPORT_PAGE_SIZE}, in digits`,
+      {
+        field: 'pageSize',
+        rule: 'PAGE_SIZE',
+      },
+    );
   }
   const filter = parseFilter(schema, url.searchParams.get('filter'));
   const source = await context.services.marketing.segment(context.caller, filter);
