@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/auth/roles';
 import { DEFAULT_TIER_RULE_SET } from '../../src/modules/tier/rule-set/default-rule-set';
 import { addDays } from '../../src/time/clock';
@@ -526,9 +527,11 @@ describe('tier rule set versions', () => {
     }[];
     expect(city.length).toBeGreaterThan(0);
     expect(city.every((t) => t.branchCode === '3301')).toBe(true);
-    // It may not draft or activate: a rule set re-tiers the whole company.
+    // It may not draft or activate: a rule set re-tiers the whole company; nor follow an
+    // activation, whose counts are the whole company's.
     for (const query of [
       `mutation { activateRuleSetVersion(id: "${copy.data!.createRuleSetDraft.id}") { id } }`,
+      `{ ruleSetActivation(id: "${randomUUID()}") { customersTotal customersChanged } }`,
       `mutation ($document: JSONObject!) { createRuleSetDraft(input: { kind: TIER, document: $document, note: "city" }) { id } }`,
     ]) {
       const refused = await fetch(hub.url, {

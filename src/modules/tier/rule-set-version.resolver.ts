@@ -136,7 +136,7 @@ export class RuleSetVersionResolver {
     @Ctx() context: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    await context.services.ruleSetVersions.failAbandoned();
+    await context.services.ruleSetVersions.beforeFollowing(context.caller);
     return context.read.lookup(info, ACTIVATION_BY_ID, id);
   }
 }

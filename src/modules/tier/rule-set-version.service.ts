@@ -149,10 +149,13 @@ export class RuleSetVersionService {
   }
 
   /**
-   * Marks FAILED the jobs whose process died (see RuleSetActivations.failAbandoned): a client
-   * following one would otherwise read RUNNING until the next start or activation.
+   * Before an activation is read: its counts are the whole company's, so it is the head
+   * office's to follow, as to start (a branch's simulation counts its own customers); and
+   * the jobs whose process died are marked FAILED (see RuleSetActivations.failAbandoned), or
+   * a client following one would read RUNNING until the next start or activation.
    */
-  async failAbandoned(): Promise<void> {
+  async beforeFollowing(caller: Caller): Promise<void> {
+    requireHeadOffice(caller, COMPANY_WIDE);
     await this.activations.failAbandoned();
   }
 
