@@ -73,6 +73,18 @@ export function refuseEmpty(values: readonly unknown[] | undefined | null, argum
 }
 
 /**
+ * `column` is one of `values`, each compared once however often the list names it. One value
+ * is a plain equality: an index then yields its rows in order, where any() over an array has
+ * them sorted after reading them all.
+ */
+export function equalsAny(row: SqlScope, column: string, values: readonly string[]): string {
+  const distinct = [...new Set(values)];
+  return distinct.length === 1
+    ? `${column} = ${row.param(distinct[0], 'text')}`
+    : `${column} = any(${row.param(distinct, 'text[]')})`;
+}
+
+/**
  * `column` is one of `values` of the list argument `argument`, as a condition list: none when
  * the argument is left out (refuseEmpty).
  */
@@ -83,5 +95,5 @@ export const anyOf = (
   argument: string,
 ) => {
   refuseEmpty(values, argument);
-  return values ? [`${column} = any(${row.param(values, 'text[]')})`] : [];
+  return values ? [equalsAny(row, column, values)] : [];
 };

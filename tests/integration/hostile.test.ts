@@ -521,6 +521,42 @@ const CASES: HostileCase[] = [
     code: 'QUERY_TOO_COMPLEX',
     extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
   },
+  ...(
+    [
+      [
+        'a tier change filter naming one tier 100,000 times',
+        `query ($filter: MarketingCustomerFilter) { marketingCustomers(filter: $filter) { totalCount } }`,
+        {
+          filter: {
+            tierChange: {
+              since: '2020-01-01',
+              from: Array(100_000).fill('GOLD'),
+              to: Array(100_000).fill('GOLD'),
+            },
+          },
+        },
+        'filter.tierChange.from',
+      ],
+      [
+        'an audit filter naming one action 200,000 times',
+        `query ($actions: [AuditAction!]) { auditEvents(filter: { actions: $actions }) { totalCount } }`,
+        { actions: Array(200_000).fill('PII_REVEAL') },
+        'filter.actions',
+      ],
+      [
+        "a customer's policy lines written out longer than the lines there are, under an alias",
+        `{ customer(by: { cifNo: "C-1" }) { p: policies(line: [${'MARINE '.repeat(7)}]) { totalCount } } }`,
+        {},
+        'customer.p.line',
+      ],
+    ] as const
+  ).map(([name, query, variables, field]): HostileCase => ({
+    name,
+    send: (hub) => postQuery(hub, query, variables),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    extensions: { field, rule: 'MAX_ITEMS' },
+  })),
   {
     // What an editor sends when its operation name lags behind the text just typed.
     name: 'an operation name the document does not hold',

@@ -6,7 +6,6 @@ import {
   isListType,
   isObjectType,
   Kind,
-  valueFromASTUntyped,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -19,6 +18,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { PAGE_SIZE } from '../../read/cursor';
+import { variablesWithDefaults } from './input';
 
 /** How many items a plain list (not a connection) is assumed to hold. */
 export const LIST_FACTOR = 10;
@@ -53,14 +53,7 @@ export function operationCost(
       fragments.set(definition.name.value, definition);
     }
   }
-  // A variable the request leaves out runs with its declared default.
-  const values: Record<string, unknown> = {};
-  for (const definition of operation.variableDefinitions ?? []) {
-    if (definition.defaultValue) {
-      values[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
-    }
-  }
-  Object.assign(values, variables);
+  const values = variablesWithDefaults(operation, variables);
   const memo = new Map<string, number>();
   const visiting = new Set<string>();
 

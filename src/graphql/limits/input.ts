@@ -1,20 +1,33 @@
 import {
   coerceInputValue,
+  getNamedType,
+  getNullableType,
   GraphQLError,
+  isEnumType,
+  isInputObjectType,
   isInputType,
+  isInterfaceType,
+  isListType,
   isNonNullType,
+  isObjectType,
   Kind,
   print,
   typeFromAST,
+  valueFromASTUntyped,
   visit,
   type ArgumentNode,
   type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLInputType,
+  type GraphQLList,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
 import { maskPersonal, withoutValues } from '../../logger';
+import { declaredMaxItems } from './items';
 
 /** What is wrong with one input value, and where: `by.cifNo`, `records[3].name`. */
 export interface InputProblem {
@@ -143,12 +156,156 @@ function literalProblem(value: ValueNode, field: string): InputProblem | undefin
   }
 }
 
+/**
+ * The most items a list may hold: a list of an enum names each value once at most, so it is
+ * never longer than the enum has values; another list, what its field declares (MaxItems).
+ * Undefined for a list nothing bounds here: the ingestion mutations' records, which their
+ * batch size bounds.
+ */
+function mostItems(
+  list: GraphQLList<GraphQLInputType>,
+  field: { extensions: Readonly<Record<string, unknown>> } | undefined,
+): { most: number; why: string } | undefined {
+  const item = getNullableType(list.ofType);
+  if (isEnumType(item)) {
+    const most = item.getValues().length;
+    return { most, why: `as many as ${item.name} has values` };
+  }
+  const most = field && declaredMaxItems(field);
+  return most === undefined ? undefined : { most, why: 'its limit' };
+}
+
+/**
+ * The first list of a value (an argument's, the export's filter) longer than it may be
+ * (MAX_ITEMS): a filter's list of 200,000 copies of one tier made PostgreSQL compare each row
+ * 200,000 times (17 s), where the values it may name are a handful.
+ */
+export function listProblem(
+  value: unknown,
+  type: GraphQLInputType,
+  path: string,
+  field?: { extensions: Readonly<Record<string, unknown>> },
+): InputProblem | undefined {
+  if (value === null || value === undefined) return undefined;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    // One value where a list is expected is a list of one.
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    const bound = mostItems(nullable, field);
+    if (bound && items.length > bound.most) {
+      return {
+        field: path,
+        rule: 'MAX_ITEMS',
+        message: `${path} must hold at most ${bound.most} items (${bound.why}), got ${items.length}`,
+      };
+    }
+    for (const [i, item] of items.entries()) {
+      const problem = listProblem(item, nullable.ofType, pathOf(path, i));
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (!isInputObjectType(nullable) || typeof value !== 'object') return undefined;
+  for (const inner of Object.values(nullable.getFields())) {
+    const named = getNullableType(inner.type);
+    if (!isListType(named) && !isInputObjectType(named)) continue;
+    const problem = listProblem(
+      (value as Record<string, unknown>)[inner.name],
+      inner.type,
+      pathOf(path, inner.name),
+      inner,
+    );
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** An argument of the operation with its type, named as a refusal names it (`filter.tiers`). */
+interface TypedArgument {
+  node: ArgumentNode;
+  type: GraphQLInputType;
+  field: string;
+}
+
+/**
+ * The arguments of the operation's fields whose values may hold a list, through fragments
+ * (each walked once, named where it is first spread). A root field's argument is named bare,
+ * another under its field's path, its alias where it has one (`customer.riskScores.stage`),
+ * as the read compiler names the arguments it refuses.
+ */
+function listArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): TypedArgument[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(definition.name.value, definition);
+    }
+  }
+  const found: TypedArgument[] = [];
+  const walked = new Set<string>();
+  const walk = (set: SelectionSetNode, type: GraphQLNamedType | undefined, path: string) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition?.name.value;
+        walk(selection.selectionSet, condition ? schema.getType(condition) : type, path);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || walked.has(selection.name.value)) continue;
+        walked.add(selection.name.value);
+        walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), path);
+        continue;
+      }
+      if (!isObjectType(type) && !isInterfaceType(type)) continue;
+      const field = type.getFields()[selection.name.value];
+      if (!field) continue;
+      // An alias is the caller's text: a mobile may be made one.
+      const at = pathOf(path, maskPersonal(selection.alias?.value ?? selection.name.value));
+      for (const node of selection.arguments ?? []) {
+        const argument = field.args.find((a) => a.name === node.name.value);
+        if (!argument) continue;
+        const named = getNullableType(argument.type);
+        if (isListType(named) || isInputObjectType(named)) {
+          const name = node.name.value;
+          found.push({ node, type: argument.type, field: path ? pathOf(at, name) : name });
+        }
+      }
+      if (selection.selectionSet) walk(selection.selectionSet, getNamedType(field.type), at);
+    }
+  };
+  walk(operation.selectionSet, schema.getRootType(operation.operation) ?? undefined, '');
+  return found;
+}
+
+/**
+ * The variables an operation runs with: the request's, and the declared default of each it
+ * leaves out.
+ */
+export function variablesWithDefaults(
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) {
+      values[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+    }
+  }
+  return Object.assign(values, variables);
+}
+
 /** What the input checks take from an operation's document, whatever its variables. */
 interface DocumentInputs {
   /** Variables whose text is checked: those used outside the per-record arguments. */
   textVariables: Set<string>;
   /** The first string literal of an argument that breaks a text rule. */
   literal: InputProblem | undefined;
+  /** Arguments whose lists are held to their bounds. */
+  lists: TypedArgument[];
 }
 
 /**
@@ -157,7 +314,11 @@ interface DocumentInputs {
  */
 const documentInputs = new WeakMap<OperationDefinitionNode, DocumentInputs>();
 
-function inputsOf(document: DocumentNode, operation: OperationDefinitionNode): DocumentInputs {
+function inputsOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): DocumentInputs {
   let inputs = documentInputs.get(operation);
   if (inputs) return inputs;
   const exemptArguments = perRecordArguments(operation);
@@ -182,7 +343,7 @@ function inputsOf(document: DocumentNode, operation: OperationDefinitionNode): D
     literal = literalProblem(value, field);
     if (literal) break;
   }
-  inputs = { textVariables, literal };
+  inputs = { textVariables, literal, lists: listArguments(schema, document, operation) };
   documentInputs.set(operation, inputs);
   return inputs;
 }
@@ -193,7 +354,8 @@ function inputsOf(document: DocumentNode, operation: OperationDefinitionNode): D
  * 2. a variable that does not coerce to its type: wrong type, an Int beyond 32 bits, null
  *    or missing for a non-null type, an unknown enum value (VARIABLE_TYPE, or the rule a
  *    scalar names), with the path inside the variable;
- * 3. text PostgreSQL cannot store, in variables and in string literals of arguments
+ * 3. a list longer than it may be (MAX_ITEMS, listProblem), in variables and literals;
+ * 4. text PostgreSQL cannot store, in variables and in string literals of arguments
  *    (CONTROL_CHARACTER, LONE_SURROGATE), except in the ingestion mutations' records.
  */
 export function inputProblem(
@@ -203,7 +365,7 @@ export function inputProblem(
   variables: Record<string, unknown>,
   limits: { maxVariableDepth: number },
 ): InputProblem | undefined {
-  const { textVariables, literal } = inputsOf(document, operation);
+  const { textVariables, literal, lists } = inputsOf(schema, document, operation);
 
   const definitions = operation.variableDefinitions ?? [];
   for (const definition of definitions) {
@@ -239,6 +401,12 @@ export function inputProblem(
   if (coerced.length) {
     const [first] = coerced;
     return coerced.length > 1 ? { ...first!, problems: coerced.slice(0, MAX_PROBLEMS) } : first;
+  }
+
+  const values = variablesWithDefaults(operation, variables);
+  for (const { node, type, field } of lists) {
+    const problem = listProblem(valueFromASTUntyped(node.value, values), type, field);
+    if (problem) return problem;
   }
 
   for (const definition of definitions) {

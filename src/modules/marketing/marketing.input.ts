@@ -1,6 +1,17 @@
+import { MaxItems } from '../../graphql/limits/items';
 import { LocalDateScalar } from '../../graphql/scalars';
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
 import { LineOfBusiness, SalesChannel } from '../policy/policy.enums';
+import { MAX_RANK } from '../tier/rule-set/validate';
+
+/** A list of tier codes names at most as many as a rule set may rank. */
+const TierCodes = (description: string) => (target: object, property: string) => {
+  Field(() => [String], {
+    nullable: true,
+    description: `${description} At most ${MAX_RANK} codes.`,
+  })(target, property);
+  MaxItems(MAX_RANK)(target, property);
+};
 
 export enum TierMove {
   UP = 'UP',
@@ -21,10 +32,10 @@ export class TierChangeFilter {
   })
   since!: string;
 
-  @Field(() => [String], { nullable: true, description: 'The tier they left.' })
+  @TierCodes('The tier they left.')
   from?: string[];
 
-  @Field(() => [String], { nullable: true, description: 'The tier they moved to.' })
+  @TierCodes('The tier they moved to.')
   to?: string[];
 
   @Field(() => TierMove, { nullable: true })
@@ -67,7 +78,7 @@ export class MarketingCustomerFilter {
   })
   consentGiven?: boolean;
 
-  @Field(() => [String], { nullable: true, description: 'Tier codes, e.g. ["GOLD", "DIAMOND"].' })
+  @TierCodes('Tier codes, e.g. ["GOLD", "DIAMOND"].')
   tiers?: string[];
 
   @Field(() => LocalDateScalar, {

@@ -2,7 +2,7 @@ import { typedIdentifier } from '../../validation';
 import { Role, type Caller } from '../../auth/roles';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import type { RootSource } from '../../read/compiler';
-import { refuseEmpty, type SqlScope } from '../../read/sql-scope';
+import { equalsAny, refuseEmpty, type SqlScope } from '../../read/sql-scope';
 import { CustomerStatus } from '../customer/customer.enums';
 import { CustomerView } from '../customer/customer.type';
 import type { ActiveRuleSets } from '../tier/active-rule-sets';
@@ -242,15 +242,7 @@ export class MarketingService {
             where upper(root.code) = upper(${code})
               and (b.path = root.path or b.path like root.path || '.%')))`);
       }
-      if (current) {
-        // One tier as a plain equality: the index then yields the tier's customers in CIF
-        // order, where any() over an array would have them sorted after reading them all.
-        where.push(
-          current.length === 1
-            ? `${c.col('currentTier')} = ${c.param(current[0], 'text')}`
-            : `${c.col('currentTier')} = any(${c.param(current, 'text[]')})`,
-        );
-      }
+      if (current) where.push(equalsAny(c, c.col('currentTier'), current));
       return where;
     };
     const onlyCounted =
@@ -274,9 +266,9 @@ export class MarketingService {
       source: (c: SqlScope) => {
         const where = counted(c);
         const policy: string[] = [];
-        if (filter.lines?.length) policy.push(`p.line = any(${c.param(filter.lines, 'text[]')})`);
+        if (filter.lines?.length) policy.push(equalsAny(c, 'p.line', filter.lines));
         if (filter.channels?.length) {
-          policy.push(`p.channel = any(${c.param(filter.channels, 'text[]')})`);
+          policy.push(equalsAny(c, 'p.channel', filter.channels));
         }
         if (expiring !== undefined) {
           const today = c.param(this.clock.today(), 'date');
@@ -303,7 +295,7 @@ export class MarketingService {
           : undefined;
         if (at) {
           where.push(`exists (select 1 from tier_assignment ta where ta.customer_id = ${c.col('id')}
-            and ta.tier = any(${c.param(filter.tiers, 'text[]')}) and ${assignmentAt('ta', at)})`);
+            and ${equalsAny(c, 'ta.tier', filter.tiers!)} and ${assignmentAt('ta', at)})`);
         }
         const change = filter.tierChange;
         if (change) {
@@ -312,8 +304,8 @@ export class MarketingService {
             `tn.valid_from >= ${startOfDay(c.param(change.since, 'date'))}`,
             // A new rule version re-issues unchanged tiers, and renamed ones: not moves.
             tierMoved('tn', 'tp'),
-            ...(change.from?.length ? [`tp.tier = any(${c.param(change.from, 'text[]')})`] : []),
-            ...(change.to?.length ? [`tn.tier = any(${c.param(change.to, 'text[]')})`] : []),
+            ...(change.from?.length ? [equalsAny(c, 'tp.tier', change.from)] : []),
+            ...(change.to?.length ? [equalsAny(c, 'tn.tier', change.to)] : []),
             // Ranked by the rules the move was made under (leftRank).
             ...(change.direction
               ? [

@@ -11,7 +11,7 @@ import {
 import { OPERATIONS } from '../../auth/access';
 import { AuditAction } from '../audit/audit-event.entity';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
-import { coercionProblems, valueProblem } from '../../graphql/limits/input';
+import { coercionProblems, listProblem, valueProblem } from '../../graphql/limits/input';
 import type { RequestContext } from '../../graphql/context';
 import { looksPersonal, maskPersonal } from '../../logger';
 import type { MarketingCustomerFilter } from './marketing.input';
@@ -313,10 +313,13 @@ function parseFilter(schema: GraphQLSchema, raw: string | null): MarketingCustom
   }
   const type = schema.getType('MarketingCustomerFilter') as GraphQLInputObjectType;
   // Refused as the same filter in a GraphQL variable named filter is: same field, same rule,
-  // text PostgreSQL cannot store included (the filter's type bounds its depth).
+  // lists over their bounds and text PostgreSQL cannot store included (the filter's type
+  // bounds its depth).
   const coerced = coercionProblems(value, type, 'filter', 'The filter parameter');
   const problem =
-    coerced[0] ?? valueProblem(value, 'filter', { maxDepth: Number.POSITIVE_INFINITY, text: true });
+    coerced[0] ??
+    listProblem(value, type, 'filter') ??
+    valueProblem(value, 'filter', { maxDepth: Number.POSITIVE_INFINITY, text: true });
   if (problem) {
     throw new BadUserInputError(problem.message, {
       field: problem.field,

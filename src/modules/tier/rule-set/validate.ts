@@ -205,8 +205,11 @@ interface ValueRule {
   max?: { value: number; says: string };
 }
 
-/** Tiers are ranked 1 (best) to this: a handful in practice, never a float's worth. */
-const MAX_RANK = 100;
+/**
+ * Tiers are ranked 1 (best) to this, each its own rank: a handful in practice, never a
+ * float's worth. So no rule set has more tiers, and no list of tier codes need name more.
+ */
+export const MAX_RANK = 100;
 
 const isFiniteNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
 

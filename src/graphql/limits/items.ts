@@ -1,0 +1,15 @@
+import { Extensions } from 'type-graphql';
+
+/**
+ * The most items a list field holds, declared beside the field where the domain bounds it:
+ * an input's list is refused over it (MAX_ITEMS, input.ts) before it reaches SQL.
+ */
+export const MaxItems = (most: number) => Extensions({ maxItems: most });
+
+/** What MaxItems declared of a field, if anything. */
+export function declaredMaxItems(field: {
+  extensions: Readonly<Record<string, unknown>>;
+}): number | undefined {
+  const most = field.extensions.maxItems;
+  return typeof most === 'number' ? most : undefined;
+}
