@@ -521,6 +521,29 @@ const CASES: HostileCase[] = [
     code: 'QUERY_TOO_COMPLEX',
     extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
   },
+  {
+    name: "a policy's parties read through their customers' policies twice, under one customer",
+    send: (hub) =>
+      postQuery(
+        hub,
+        `{ customer(by: { cifNo: "C-1" }) { policies(first: 100) { nodes { parties { customer {
+            policies(first: 100) { nodes { parties { customer { cifNo } } } } } } } } } }`,
+      ),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
+  },
+  {
+    name: "a branch's children read through parent { children }, four pages of 100 deep",
+    send: (hub) =>
+      postQuery(
+        hub,
+        `{ branch(code: "0000") { ${'children(first: 100) { nodes { parent { '.repeat(4)}code${' } } }'.repeat(4)} } }`,
+      ),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    extensions: { limit: 'cost', setting: 'GRAPHQL_MAX_COST' },
+  },
   ...(
     [
       [

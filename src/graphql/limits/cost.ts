@@ -19,8 +19,14 @@ import {
 } from 'graphql';
 import { PAGE_SIZE } from '../../read/cursor';
 import { variablesWithDefaults } from './input';
+import { declaredMaxItems } from './items';
 
-/** How many items a plain list (not a connection) is assumed to hold. */
+/**
+ * How many items a plain list (not a connection) is assumed to hold when its field declares
+ * no bound (MaxItems): lists of what one customer or record holds (contact points, a score's
+ * fired rules), not fan-outs; a list that may be long and lead on is a connection
+ * (Branch.children).
+ */
 export const LIST_FACTOR = 10;
 
 /**
@@ -33,7 +39,8 @@ export const LIST_FACTOR = 10;
  *   (20) when not given, at most PAGE_SIZE.max. Connections nested in connections multiply:
  *   `customers(first: 100) { nodes { policies { nodes { ... } } } }` reads up to 100 × 20
  *   policies.
- * - A plain list of objects counts LIST_FACTOR items.
+ * - A plain list of objects counts the items its field declares at most (MaxItems: 20
+ *   parties of a policy), or LIST_FACTOR where it declares none.
  * - Scalar fields cost nothing: they are columns of rows already counted. Introspection and
  *   `__typename` cost nothing. `@skip`/`@include` are ignored: the worst case counts.
  *
@@ -111,7 +118,8 @@ export function operationCost(
         total += 1 + setCost(children, named, { page: pageSize(field, selection, values) });
         continue;
       }
-      total += LIST_FACTOR ** listDepth(field.type) * (1 + setCost(children, named, undefined));
+      const items = declaredMaxItems(field) ?? LIST_FACTOR;
+      total += items ** listDepth(field.type) * (1 + setCost(children, named, undefined));
     }
     return total;
   };

@@ -2,7 +2,8 @@ import { Extensions } from 'type-graphql';
 
 /**
  * The most items a list field holds, declared beside the field where the domain bounds it:
- * an input's list is refused over it (MAX_ITEMS, input.ts) before it reaches SQL.
+ * an input's list is refused over it (MAX_ITEMS, input.ts) before it reaches SQL, and a list
+ * the hub returns is costed at it (cost.ts).
  */
 export const MaxItems = (most: number) => Extensions({ maxItems: most });
 

@@ -62,14 +62,17 @@ export class BranchView {
   })
   parent?: Nested<BranchView>;
 
-  @Field(() => [BranchView], { description: 'The branches directly under it, by code.' })
+  // A page, not a list: a branch may have a thousand branches under it, and a list read
+  // through parent { children } again multiplied unseen (a 118-byte query, a million rows).
+  @Field(() => BranchConnection, { description: 'The branches directly under it, by code.' })
   @Related({
-    kind: 'many',
+    kind: 'connection',
     type: () => BranchView,
+    args: () => ConnectionArgs,
     source: (branch, child) => ({ where: [`${child.col('parent')} = ${branch.col('id')}`] }),
     orderBy: (child) => [{ sql: child.col('code'), type: 'text', direction: 'asc' }],
   })
-  children!: Nested<BranchView>[];
+  children!: Nested<InstanceType<typeof BranchConnection>>;
 
   @Field(() => BranchView, {
     nullable: true,

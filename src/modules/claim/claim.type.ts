@@ -18,6 +18,7 @@ import { PolicyView } from '../policy/policy.type';
 import { INCURRED } from '../risk/risk-history.sql';
 import {
   latestScoresSource,
+  OneScorePerStage,
   RiskScoreConnection,
   RiskScoreView,
   scoreHistory,
@@ -161,6 +162,7 @@ export class ClaimView {
   complaints!: number;
 
   @Field(() => [RiskScoreView], { description: 'The latest score of each stage.' })
+  @OneScorePerStage()
   @Related({
     kind: 'many',
     type: () => RiskScoreView,

@@ -21,6 +21,7 @@ import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
 import {
   latestScoresSource,
+  OneScorePerStage,
   RiskScoreConnection,
   RiskScoreView,
   scoreHistory,
@@ -291,6 +292,7 @@ export class CustomerView {
   vehicles!: VehicleView[];
 
   @Field(() => [RiskScoreView], { description: 'The latest customer score of each stage.' })
+  @OneScorePerStage()
   @Related({
     access: FIELDS.riskScores,
     kind: 'many',

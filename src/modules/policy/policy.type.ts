@@ -2,12 +2,14 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
 import { ROWS } from '../../auth/rows';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
+import { MaxItems } from '../../graphql/limits/items';
 import { DecimalScalar, LocalDateScalar } from '../../graphql/scalars';
 import { Column, ReadsFrom, Related, type OrderKey, type Nested } from '../../read/read-model';
 import type { SqlScope } from '../../read/sql-scope';
 import { BranchView } from '../branch/branch.type';
 import { ClaimConnection, ClaimView, claimOrder } from '../claim/claim.type';
 import { CustomerView } from '../customer/customer.type';
+import { LIST_LIMITS } from '../ingestion/field-rules';
 import { VehicleView } from '../vehicle/vehicle.type';
 import { PolicyParty } from './policy-party.entity';
 import { Policy } from './policy.entity';
@@ -92,6 +94,7 @@ export class PolicyView {
   renews?: Nested<PolicyView>;
 
   @Field(() => [PolicyPartyView])
+  @MaxItems(LIST_LIMITS['PolicyRecordInput.parties'])
   @Related({
     access: FIELDS.policyParties,
     kind: 'many',

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
 import { FIELDS } from '../../auth/access';
 import { Connection, ConnectionArgs } from '../../graphql/connection';
+import { MaxItems } from '../../graphql/limits/items';
 import type { RelationSpec } from '../../read/read-model';
 import { anyOf, type SqlScope } from '../../read/sql-scope';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
@@ -72,6 +73,9 @@ export class RiskScoreView {
   @Column()
   scoredAt!: Date;
 }
+
+/** A subject's latest scores: one of each stage at most. */
+export const OneScorePerStage = () => MaxItems(Object.values(RiskStage).length);
 
 /** The latest score of each stage for a subject column (customer, claim, vehicle). */
 export function latestScoresSource(subjectColumn: string, subjectId: string, alias: string) {

@@ -7,6 +7,7 @@ import { RiskHistoryView } from '../risk/risk-history.type';
 import { asOfSql, riskHistoryRow } from '../risk/risk-history.sql';
 import {
   latestScoresSource,
+  OneScorePerStage,
   RiskScoreConnection,
   RiskScoreView,
   scoreHistory,
@@ -46,6 +47,7 @@ export class VehicleView {
   newEnergy!: boolean;
 
   @Field(() => [RiskScoreView], { description: 'The latest score of each stage.' })
+  @OneScorePerStage()
   @Related({
     access: FIELDS.riskScores,
     kind: 'many',
