@@ -24,8 +24,7 @@ import { declaredMaxItems } from './items';
 /**
  * How many items a plain list (not a connection) is assumed to hold when its field declares
  * no bound (MaxItems): lists of what one customer or record holds (contact points, a score's
- * fired rules), not fan-outs; a list that may be long and lead on is a connection
- * (Branch.children).
+ * fired rules), not fan-outs.
  */
 export const LIST_FACTOR = 10;
 

@@ -1,9 +1,10 @@
 import { Extensions } from 'type-graphql';
 
 /**
- * The most items a list field holds, declared beside the field where the domain bounds it:
- * an input's list is refused over it (MAX_ITEMS, input.ts) before it reaches SQL, and a list
- * the hub returns is costed at it (cost.ts).
+ * The most items a list field holds, declared beside the field where the domain bounds it
+ * (or, for a list the hub returns that nothing bounds, what it is costed at): an input's list
+ * is refused over it (MAX_ITEMS, input.ts) before it reaches SQL, and a list the hub returns
+ * is costed at it (cost.ts).
  */
 export const MaxItems = (most: number) => Extensions({ maxItems: most });
 
