@@ -10,6 +10,7 @@ import {
   INGEST_RISK_SCORES,
   insertBranches,
   nextNumber,
+  nextNumbers,
   riskScoreRecord,
   vin,
 } from '../setup/factories';
@@ -768,25 +769,34 @@ describe('underwriting risk history', () => {
       status: 'REJECTED',
       errors: [['renewsPolicyNo', 'RENEWAL_ORDER']],
     });
+    // Policies of their own, numbered apart from every other test's.
+    const k = 8000 + nextNumbers(4);
+    const fresh = (n: number, overrides: Record<string, unknown>) =>
+      autoPolicyRecord(n, cifNo, {
+        vehicle: {
+          vin: vin(n),
+          plate: `苏D${String(n % 100_000).padStart(5, '0')}`,
+          use: 'FAMILY_PRIVATE',
+        },
+        status: 'EXPIRED',
+        ...overrides,
+      });
+    const numberOf = (n: number) => fresh(n, {}).policyNo;
     // Two new policies of one batch renewing each other: neither is an unknown policy.
     const loop = await hub.gql(INGEST_POLICIES, {
-      records: [93, 94].map((n) =>
-        autoPolicyRecord(n, cifNo, {
-          vehicle: { vin: vin(n), plate: `苏A000${n}`, use: 'FAMILY_PRIVATE' },
-          ...year(2023),
-          status: 'EXPIRED',
-          renewsPolicyNo: `PCA000000${n === 93 ? 94 : 93}`,
-        }),
-      ),
+      records: [
+        fresh(k, { ...year(2023), renewsPolicyNo: numberOf(k + 1) }),
+        fresh(k + 1, { ...year(2023), renewsPolicyNo: numberOf(k) }),
+      ],
     });
     expect(loop.data!.ingestPolicies.records).toMatchObject(
-      [93, 94].map((n) => ({
+      [k + 1, k].map((renewed) => ({
         status: 'REJECTED',
         errors: [
           {
             field: 'renewsPolicyNo',
             rule: 'RENEWAL_ORDER',
-            message: `renews PCA000000${n === 93 ? 94 : 93}, which this batch has renewing this policy in turn: renewals run forward in time`,
+            message: `renews ${numberOf(renewed)}, which this batch has renewing this policy in turn: renewals run forward in time`,
           },
         ],
       })),
@@ -794,26 +804,24 @@ describe('underwriting risk history', () => {
     // A renewal of a policy the batch refused is unknown, and told why.
     const orphan = await hub.gql(INGEST_POLICIES, {
       records: [
-        autoPolicyRecord(96, cifNo, {
-          vehicle: { vin: vin(96), plate: '苏A00096', use: 'FAMILY_PRIVATE' },
-          ...year(2024),
-          status: 'EXPIRED',
-          renewsPolicyNo: 'PCA00000095',
-        }),
-        autoPolicyRecord(95, 'C0000009999', { ...year(2023), status: 'EXPIRED' }),
+        fresh(k + 3, { ...year(2024), renewsPolicyNo: numberOf(k + 2) }),
+        fresh(k + 2, { ...year(2023), parties: [] }),
       ],
     });
-    expect(orphan.data!.ingestPolicies.records[0]).toMatchObject({
-      status: 'REJECTED',
-      errors: [
-        {
-          field: 'renewsPolicyNo',
-          rule: 'UNKNOWN_POLICY',
-          message:
-            'no policy with this number is known: record 1 of this batch, with it, was rejected',
-        },
-      ],
-    });
+    expect(orphan.data!.ingestPolicies.records).toMatchObject([
+      {
+        status: 'REJECTED',
+        errors: [
+          {
+            field: 'renewsPolicyNo',
+            rule: 'UNKNOWN_POLICY',
+            message:
+              'no policy with this number is known: record 1 of this batch, with it, was rejected',
+          },
+        ],
+      },
+      { status: 'REJECTED' },
+    ]);
     // Policy 2 moved to the year of policy 3, which renews it.
     expect(
       await resend(2, { ...year(2026), premium: '2000.00', renewsPolicyNo: 'PCA00000001' }),
