@@ -59,18 +59,6 @@ describe('the organisation tree', () => {
     return res.data!.branch;
   };
   const statuses = (result: { records: Outcome[] }) => result.records.map((r) => r.status);
-  /** A request of `role` with a token of branch `branchCode`. */
-  const asOf = async (branchCode: string, role: Role, query: string, variables: object) => {
-    const response = await fetch(hub.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${hub.token(role, branchCode)}`,
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as { data?: any; errors?: any[] };
-  };
 
   beforeAll(async () => {
     hub = await startTestHub();
@@ -1035,8 +1023,8 @@ describe('the organisation tree', () => {
       const other = treeRecords(nextNumber());
       const otherTree = [other.province, other.city, other.county];
       expect((await ingest([province, city, county, ...otherTree])).accepted).toBe(6);
-      const as = (role: Role, query: string, variables: object) =>
-        asOf(city.code, role, query, variables);
+      const as = (role: Role, query: string, variables: Record<string, unknown>) =>
+        hub.gql(query, variables, role, city.code);
       const refusal = (res: { errors?: any[] }) => {
         expect(res.errors).toHaveLength(1);
         const { code, field, rule } = res.errors![0].extensions;
@@ -1109,10 +1097,10 @@ describe('the organisation tree', () => {
       });
       expect(closed.errors).toBeUndefined();
 
-      const read = await asOf(other.province.code, Role.STEWARD, BRANCH, { code: city.code });
+      const read = await hub.gql(BRANCH, { code: city.code }, Role.STEWARD, other.province.code);
       expect(read.errors).toBeUndefined();
-      expect(read.data.branch.successor).toEqual({ code: neighbour.code });
-      expect(read.data.branch.history.nodes[0]).toMatchObject({
+      expect(read.data!.branch.successor).toEqual({ code: neighbour.code });
+      expect(read.data!.branch.history.nodes[0]).toMatchObject({
         changes: ['CLOSED'],
         reason: 'closeBranch: merged',
       });

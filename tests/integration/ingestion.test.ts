@@ -819,18 +819,10 @@ describe('ingestion from source systems', () => {
     };
     const before = await counts(hub);
     for (const [query, records] of Object.entries(sent)) {
-      const response = await fetch(hub.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${hub.token(Role.ADMIN, '3201')}`,
-        },
-        body: JSON.stringify({ query, variables: { records } }),
-      });
-      const body = (await response.json()) as { data: unknown; errors: any[] };
+      const body = await hub.gql(query, { records }, Role.ADMIN, '3201');
       expect(body.data).toBeNull();
-      expect(body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'HEAD_OFFICE' });
-      expect(body.errors[0].message).toContain('branch 3201');
+      expect(body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'HEAD_OFFICE' });
+      expect(body.errors![0]!.message).toContain('branch 3201');
     }
     expect(Object.values(gained(before, await counts(hub))).every((rows) => rows === 0)).toBe(true);
     // The same records from the head office's administrator, as from a source system's key.

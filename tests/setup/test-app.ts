@@ -45,6 +45,8 @@ export interface TestHub {
     query: string,
     variables?: Record<string, unknown>,
     role?: Role | null,
+    /** The token's branch: the head office unless given. */
+    branchCode?: string,
   ): Promise<GraphQLResponse<T>>;
   /** Runs SQL on a connection of its own (for setup and assertions). */
   sql<T extends Record<string, any> = Record<string, any>>(
@@ -108,7 +110,7 @@ export async function startTestHub(
   const sql: TestHub['sql'] = async (text, values) => (await client.query(text, values)).rows;
   // Tokens must name an existing branch: every test database has the head office.
   if (own && options.headOffice !== false) await insertBranches({ sql }, [HEAD_OFFICE]);
-  const token = (role: Role, branchCode = HEAD_OFFICE[0]) =>
+  const token = (role: Role, branchCode: string = HEAD_OFFICE[0]) =>
     signToken(TEST_SECRETS.jwtSecret, { subject: `test-${role}`, role, branchCode }, 3600);
   return {
     app,
@@ -117,12 +119,12 @@ export async function startTestHub(
     databaseUrl: url,
     logs,
     token,
-    async gql(query, variables, role = Role.ADMIN) {
+    async gql(query, variables, role = Role.ADMIN, branchCode?: string) {
       const response = await fetch(endpoint, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(role ? { authorization: `Bearer ${token(role)}` } : {}),
+          ...(role ? { authorization: `Bearer ${token(role, branchCode)}` } : {}),
         },
         body: JSON.stringify({ query, variables }),
       });
