@@ -297,6 +297,25 @@ const CASES: HostileCase[] = [
     extensions: { rule: 'NESTING_DEPTH', field: `by${'.a'.repeat(32)}` },
   },
   {
+    name: "a list literal nested 2,000 deep, which overflowed the parser's stack",
+    send: (hub) =>
+      postQuery(
+        hub,
+        `mutation { createRuleSetDraft(input: { kind: TIER, document: { a: ${'['.repeat(2000)}1${']'.repeat(2000)} }, note: "n" }) { id } }`,
+      ),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    extensions: { limit: 'nesting', value: 2004, max: 64, setting: 'GRAPHQL_MAX_NESTING' },
+  },
+  {
+    name: 'inline fragments nested 65 deep, which add no field depth',
+    send: (hub) =>
+      postQuery(hub, `{ ${'... on Query { '.repeat(64)}__typename${' }'.repeat(64)} }`),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    extensions: { limit: 'nesting', value: 65, max: 64, setting: 'GRAPHQL_MAX_NESTING' },
+  },
+  {
     name: 'a NUL in a string variable',
     send: (hub) =>
       postQuery(hub, 'query ($by: CustomerLookup!) { customer(by: $by) { cifNo } }', {
@@ -716,7 +735,7 @@ describe('a hostile caller, against the hub in production mode', () => {
     expect(res.body.errors![0].message).toBe('Cannot query field "branchez" on type "Query".');
   });
 
-  it('still runs what the limits allow: the README-sized page, and ingestion records one by one', async () => {
+  it('still runs what the limits allow: the README-sized page, a document nested to the limit, and ingestion records one by one', async () => {
     const page = await postQuery(
       hub,
       'query ($first: Int) { branches(first: $first) { totalCount nodes { code parent { code } } } }',
@@ -724,6 +743,12 @@ describe('a hostile caller, against the hub in production mode', () => {
     );
     expect(page.status).toBe(200);
     expect(page.body.errors).toBeUndefined();
+    // Nested as deep as GRAPHQL_MAX_NESTING lets a document nest.
+    const deepest = await postQuery(
+      hub,
+      `{ ${'... on Query { '.repeat(63)}__typename${' }'.repeat(63)} }`,
+    );
+    expect(deepest.body).toEqual({ data: { __typename: 'Query' } });
     // Text PostgreSQL cannot store rejects only the record that holds it.
     const [good, bad] = [nextNumber(), nextNumber()];
     const res = await postQuery(hub, INGEST_CUSTOMERS, {

@@ -13,34 +13,49 @@ import { LimitExceededError } from './errors';
 import type { GraphQLLimits } from './settings';
 
 /**
- * The document's size, checked on its text before it is parsed: UTF-8 bytes, then tokens
- * (lexed only; comments do not count). Cheap enough for the HTTP layer to run on every
- * document before authentication.
+ * The document's size and nesting, checked on its text before it is parsed: UTF-8 bytes,
+ * then tokens (lexed only; comments do not count) and how deeply braces, brackets and
+ * parentheses nest. Cheap enough for the HTTP layer to run on every document before
+ * authentication.
  */
 export function sourceLimitError(
   query: string,
-  limits: Pick<GraphQLLimits, 'maxDocumentBytes' | 'maxTokens'>,
+  limits: Pick<GraphQLLimits, 'maxDocumentBytes' | 'maxTokens' | 'maxNesting'>,
 ): LimitExceededError | undefined {
   const bytes = Buffer.byteLength(query, 'utf8');
   if (bytes > limits.maxDocumentBytes) {
     return new LimitExceededError('maxDocumentBytes', bytes, limits.maxDocumentBytes);
   }
-  const tokens = countTokens(query);
+  const { tokens, nesting } = lexicalMeasure(query);
   if (tokens > limits.maxTokens)
     return new LimitExceededError('maxTokens', tokens, limits.maxTokens);
+  if (nesting > limits.maxNesting)
+    return new LimitExceededError('maxNesting', nesting, limits.maxNesting);
   return undefined;
 }
 
-/** Tokens as graphql's parser counts them for `maxTokens`; a lexing error ends the count. */
-export function countTokens(query: string): number {
+const OPENING = new Set<TokenKind>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<TokenKind>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+/**
+ * Tokens as graphql's parser counts them for `maxTokens`, and the deepest nesting of
+ * braces, brackets and parentheses; a lexing error ends the count (the parser reports where).
+ */
+export function lexicalMeasure(query: string): { tokens: number; nesting: number } {
   const lexer = new Lexer(new Source(query));
   let tokens = 0;
+  let open = 0;
+  let nesting = 0;
   try {
-    while (lexer.advance().kind !== TokenKind.EOF) tokens++;
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      tokens++;
+      if (OPENING.has(token.kind)) nesting = Math.max(nesting, ++open);
+      else if (CLOSING.has(token.kind)) open--;
+    }
   } catch {
     // Not GraphQL: the parser reports where.
   }
-  return tokens;
+  return { tokens, nesting };
 }
 
 export interface DocumentMeasure {

@@ -29,7 +29,7 @@ abstract class Refusal extends GraphQLError {
 
 /**
  * A request over one of the GraphQL limits: QUERY_TOO_COMPLEX (depth, aliases, directives,
- * cost) or DOCUMENT_TOO_LARGE (bytes, tokens), naming the limit, the value found, the
+ * cost, nesting) or DOCUMENT_TOO_LARGE (bytes, tokens), naming the limit, the value found, the
  * maximum and the setting that changes it.
  */
 export class LimitExceededError extends Refusal {
@@ -56,6 +56,7 @@ const DESCRIPTIONS: Record<keyof GraphQLLimits, string> = {
   maxDocumentBytes: 'document size in bytes',
   maxCost: 'estimated cost of the operation',
   maxVariableDepth: 'nesting depth of a variable',
+  maxNesting: 'nesting of braces, brackets and parentheses in the document',
 };
 
 /**

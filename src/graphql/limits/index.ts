@@ -1,5 +1,5 @@
 export { LIST_FACTOR, operationCost } from './cost';
-export { countTokens, documentLimitErrors, documentLimitsRule, sourceLimitError } from './document';
+export { documentLimitErrors, documentLimitsRule, sourceLimitError } from './document';
 export * from './errors';
 export { inputProblem, textProblem, valueProblem, type InputProblem } from './input';
 export { limitsPlugin } from './plugin';

@@ -19,6 +19,13 @@ export interface GraphQLLimits {
   maxCost: number;
   /** How deeply a variable's value may nest lists and objects. */
   maxVariableDepth: number;
+  /**
+   * How deeply the document's text may nest braces, brackets and parentheses (selection
+   * sets, inline fragments, arguments, literal lists and objects), counted before parsing:
+   * graphql-js parses and validates by recursion, and a list literal 2,000 deep overflowed
+   * its stack.
+   */
+  maxNesting: number;
 }
 
 export interface LimitSetting {
@@ -69,6 +76,7 @@ export const LIMIT_SETTINGS: Record<keyof GraphQLLimits, LimitSetting> = {
     max: 10_000,
     name: 'variableDepth',
   },
+  maxNesting: { env: 'GRAPHQL_MAX_NESTING', default: 64, min: 8, max: 500, name: 'nesting' },
 };
 
 export const DEFAULT_LIMITS: GraphQLLimits = Object.fromEntries(

@@ -152,7 +152,7 @@ export class TrustedDocuments {
 
   /**
    * Why `document` cannot be registered: it does not parse, does not validate against the
-   * schema, or breaks a document limit (size, tokens, depth, aliases, directives) that a
+   * schema, or breaks a document limit (size, tokens, nesting, depth, aliases, directives) that a
    * free-text request would be held to. Undefined when it can. Without the values graphql-js
    * quotes, as a free-text request's refusal is: the document may hold a mobile or an ID.
    */
