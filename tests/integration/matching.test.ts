@@ -1384,6 +1384,65 @@ describe('matching source records into golden records', () => {
     expect(reviews[0].status).toBe('OPEN');
   });
 
+  it('asks a steward about a record holding only a name and an address a customer has, in any order, and not about others there', async () => {
+    // A call-centre record with a name and an address: likely the customer of that name
+    // living there, not certainly (about 21 bits, between the thresholds).
+    const run = async (order: 'holder first' | 'caller first' | 'one batch') => {
+      const n = nextNumbers(2);
+      const address = `江苏省南京市浦口区江浦街道${n}号`;
+      const birth = birthOf(n);
+      const holder = {
+        sourceKey: `PA-${n}`,
+        name: '陈静',
+        gender: 'FEMALE',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth, false) }],
+        contactPoints: [{ kind: 'ADDRESS', value: address }],
+      };
+      const caller = {
+        sourceSystem: 'CALL_CENTRE',
+        sourceKey: `CC-${n}`,
+        name: '陈静',
+        contactPoints: [{ kind: 'ADDRESS', value: address }],
+      };
+      // Her husband, at the same address: another name, nothing to ask.
+      const husband = {
+        sourceSystem: 'CALL_CENTRE',
+        sourceKey: `CC-${n + 1}`,
+        name: '王建军',
+        contactPoints: [{ kind: 'ADDRESS', value: address }],
+      };
+      if (order === 'one batch') await ingest(holder, caller, husband);
+      else {
+        for (const person of order === 'holder first'
+          ? [holder, caller, husband]
+          : [husband, caller, holder]) {
+          await ingest(person);
+        }
+      }
+      const tasks = await hub.sql<{ pair: string; status: string }>(
+        `select least(a.source_key, b.source_key) || ' ' || greatest(a.source_key, b.source_key)
+           as pair, m.status
+         from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+         where a.source_key like $1 or b.source_key like $1`,
+        [`%-${n}`],
+      );
+      const customers = new Set([
+        await customerOf('POLICY_ADMIN', `PA-${n}`),
+        await customerOf('CALL_CENTRE', `CC-${n}`),
+        await customerOf('CALL_CENTRE', `CC-${n + 1}`),
+      ]);
+      return {
+        tasks: tasks.map((t) => `${t.pair.replaceAll(`-${n}`, '')} ${t.status}`),
+        customers: customers.size,
+      };
+    };
+    for (const order of ['holder first', 'caller first', 'one batch'] as const) {
+      expect(await run(order)).toEqual({ tasks: ['CC PA OPEN'], customers: 3 });
+    }
+  });
+
   it('keeps a review task open while its pair qualifies, whatever else arrives, and supersedes it when a change ends that', async () => {
     // Two namesakes with a common name, birth date and sex (just under the link threshold)
     // make a task; a stranger on the second one's mobile makes another. Both stand, whichever

@@ -117,10 +117,18 @@ interface BlockingIdentifier {
   tail?: string | null;
 }
 
+/** A person's name keys at an address (its digest, hex): see blockingKeys in cluster.ts. */
+interface NamedAddress {
+  key: string;
+  pinyin: string;
+  hash: string;
+}
+
 interface BlockingKeys {
   identifiers: BlockingIdentifier[];
   names: { key: string; pinyin: string; birthDate: string }[];
   organisations: string[];
+  addresses: NamedAddress[];
 }
 
 /** More keys than this, and a batch locks the whole matching space instead (see lock()). */
@@ -627,7 +635,8 @@ export class CustomerBatch {
   /**
    * The keys stored records block under, as neighbourhood() takes a batch's: identity
    * documents, and mobiles and e-mails that are not generic (a dealer's number would bring
-   * in its thousands of carriers); names with birth dates, organisations' names.
+   * in its thousands of carriers); names with birth dates, a person's name at each address,
+   * organisations' names.
    */
   /** The bodies of the numbers a resident ID failing its check may be a swap of. */
   private repairKeys(number: string): BlockingIdentifier[] {
@@ -639,7 +648,9 @@ export class CustomerBatch {
   }
 
   private async blockingKeysOf(recordIds: string[]): Promise<BlockingKeys> {
-    if (recordIds.length === 0) return { identifiers: [], names: [], organisations: [] };
+    if (recordIds.length === 0) {
+      return { identifiers: [], names: [], organisations: [], addresses: [] };
+    }
     const rows = await boundSql<
       {
         kind: CustomerKind;
@@ -647,6 +658,7 @@ export class CustomerBatch {
         name_pinyin: string | null;
         birth_date: string | null;
         identifiers: (BlockingIdentifier & { hash: string; suspect: string | null })[];
+        addresses: string[];
       }[]
     >(
       this.em,
@@ -663,7 +675,9 @@ export class CustomerBatch {
                           or (select count(distinct ${holderSql('o')}) from source_identifier h
                                 join source_record o on o.id = h.source_record_id
                               where h.kind = si.kind and h.value_hash = si.value_hash) < ?)),
-                  '[]') as identifiers
+                  '[]') as identifiers,
+         coalesce((select json_agg(encode(si.value_hash, 'hex')) from source_identifier si
+                   where si.source_record_id = sr.id and si.kind = 'ADDRESS'), '[]') as addresses
        from source_record sr where sr.id in (select unnest(?::uuid[])) and sr.name_key is not null`,
       [this.settings.genericHolders, pgArray(recordIds)],
     );
@@ -680,6 +694,11 @@ export class CustomerBatch {
       organisations: rows
         .filter((r) => r.kind === CustomerKind.ORGANISATION)
         .map((r) => r.name_key!),
+      addresses: rows
+        .filter((r) => r.kind === CustomerKind.INDIVIDUAL)
+        .flatMap((r) =>
+          r.addresses.map((hash) => ({ key: r.name_key!, pinyin: r.name_pinyin ?? '', hash })),
+        ),
     };
   }
 
@@ -816,6 +835,16 @@ export class CustomerBatch {
       ...records.filter((r) => r.kind === CustomerKind.ORGANISATION).map((r) => r.names.key),
       ...also.organisations,
     ];
+    const addresses: NamedAddress[] = [
+      ...records
+        .filter((r) => r.kind === CustomerKind.INDIVIDUAL)
+        .flatMap((r) =>
+          r.identifiers
+            .filter((i) => i.kind === 'ADDRESS')
+            .map((i) => ({ key: r.names.key, pinyin: r.names.pinyin, hash: hex(i.hash) })),
+        ),
+      ...also.addresses,
+    ];
     const rows = await boundSql<{ customer_id: string }[]>(
       this.em,
       `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b,
@@ -826,6 +855,8 @@ export class CustomerBatch {
                    (date_trunc('year', "from") + interval '1 year - 1 day')::date as year_end
                  from jsonb_to_recordset(?::jsonb)
                    n(key text, pinyin text, "from" date, "to" date, days date[])),
+       named_addresses as (select key, pinyin, decode(hash, 'hex') as h
+                           from jsonb_to_recordset(?::jsonb) a(key text, pinyin text, hash text)),
        -- Records whose comparisons the batch changes: its own, the carriers of a value that
        -- flips, the bearers of a name whose weight moves.
        changed as (select unnest(?::uuid[]) as id
@@ -851,6 +882,11 @@ export class CustomerBatch {
              and (sr.birth_date between names."from" and names."to" or sr.birth_date = any(names.days))
          union select sr.id from source_record sr
            where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
+         -- A name at an address: the address's carriers, of that name.
+         union select sr.id from named_addresses a join source_identifier si
+             on si.kind = 'ADDRESS' and si.value_hash = a.h
+           join source_record sr on sr.id = si.source_record_id
+             and (sr.name_key = a.key or (a.pinyin <> '' and sr.name_pinyin = a.pinyin))
          union select id from changed),
        -- As an array: the planner then probes the key for these few ids, where a join
        -- read the whole table (a second a batch at a million records).
@@ -869,6 +905,7 @@ export class CustomerBatch {
       [
         json(identifiers),
         json(names),
+        json(addresses),
         pgArray([...ids.values(), ...carriers]),
         json(crossedNames),
         json(organisations),

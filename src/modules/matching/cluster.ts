@@ -110,7 +110,7 @@ export interface Clusters {
 /**
  * The keys under which two records are worth comparing: one agreeing key makes a candidate
  * pair. Each catches a kind of duplicate the others miss (a call-centre record has only a
- * name and a mobile; a mistyped check character leaves the first 17 characters, and two
+ * name and a mobile, or a name and an address; a mistyped check character leaves the first 17 characters, and two
  * swapped characters make a number failing its check that one swap back repairs). Plain
  * values, in memory only; the database finds candidates by the same keys, hashed (see
  * customer-batch.ts). Generic contact values are no evidence and block nothing.
@@ -150,10 +150,19 @@ function keysOf(
   for (const m of record.mobiles) if (!isGeneric('MOBILE', m)) keys.push(`mobile:${m}`);
   for (const e of record.emails) if (!isGeneric('EMAIL', e)) keys.push(`email:${e}`);
   if (record.kind === 'ORGANISATION') keys.push(`org:${record.name.key}`);
-  else if (record.birthDate) {
-    for (const block of dateBlocks(record.birthDate)) {
-      keys.push(`name:${record.name.key}|${block}`);
-      if (record.name.pinyin) keys.push(`pinyin:${record.name.pinyin}|${block}`);
+  else {
+    if (record.birthDate) {
+      for (const block of dateBlocks(record.birthDate)) {
+        keys.push(`name:${record.name.key}|${block}`);
+        if (record.name.pinyin) keys.push(`pinyin:${record.name.pinyin}|${block}`);
+      }
+    }
+    // A person's name at an address, birth date or not: a call-centre or paper record often
+    // holds nothing else, and name and address together score for review. The address as
+    // stored (the database finds it by its digest), not as compared.
+    for (const address of record.addresses) {
+      keys.push(`name-address:${record.name.key}|${address}`);
+      if (record.name.pinyin) keys.push(`pinyin-address:${record.name.pinyin}|${address}`);
     }
   }
   return keys;
