@@ -330,6 +330,71 @@ describe('matching source records into golden records', () => {
       { field: 'identityDocuments[0].number', rule: 'ID_BIRTH_DATE' },
     ]);
   });
+  it('links a 15-digit legacy number keyed with two digits swapped to its holder, as a typo, in either order', async () => {
+    // The upgrade to 18 characters computes the check character, so the mistyped number
+    // passes its check: two valid numbers whose first 17 characters one swap makes equal.
+    const run = async (legacyFirst: boolean) => {
+      const n = nextNumbers(2);
+      const birth = birthOf(n);
+      const id = residentIdOf(n, birth, false);
+      const legacy = legacyOf(id);
+      // Two digits of the area code swapped (110105 keyed 110015): the date and sex stay.
+      const swapped = `${legacy.slice(0, 3)}${legacy[4]}${legacy[3]}${legacy.slice(5)}`;
+      const holder = {
+        sourceKey: `PA-${n}`,
+        name: '陈静',
+        gender: 'FEMALE',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: id }],
+      };
+      const agency = {
+        sourceSystem: 'AGENCY',
+        sourceKey: `AG-${n}`,
+        name: '陈静',
+        gender: 'FEMALE',
+        birthDate: birth,
+        identityDocuments: [{ type: 'RESIDENT_ID', number: swapped }],
+      };
+      // Another name on a number one swap from the holder's: evidence, not proof.
+      const stranger = {
+        ...agency,
+        sourceKey: `AG-${n + 1}`,
+        name: '周芷若',
+        identityDocuments: [
+          {
+            type: 'RESIDENT_ID',
+            number: `${legacy.slice(0, 4)}${legacy[5]}${legacy[4]}${legacy.slice(6)}`,
+          },
+        ],
+      };
+      for (const person of legacyFirst ? [agency, stranger, holder] : [holder, stranger, agency]) {
+        const [outcome] = await ingest(person);
+        expect(outcome.status).toBe('CREATED');
+      }
+      const [link] = await hub.sql<{ rule: string }>(
+        `select link_evidence->>'rule' as rule from source_record
+         where source_key in ($1, $2) and link_evidence is not null`,
+        [`PA-${n}`, `AG-${n}`],
+      );
+      return {
+        together:
+          (await customerOf('POLICY_ADMIN', `PA-${n}`)) === (await customerOf('AGENCY', `AG-${n}`)),
+        link,
+        strangerApart: !new Set([
+          await customerOf('POLICY_ADMIN', `PA-${n}`),
+          await customerOf('AGENCY', `AG-${n}`),
+        ]).has(await customerOf('AGENCY', `AG-${n + 1}`)),
+      };
+    };
+    for (const legacyFirst of [false, true]) {
+      expect(await run(legacyFirst)).toEqual({
+        together: true,
+        link: { rule: 'ID_TYPO' },
+        strangerApart: true,
+      });
+    }
+  });
+
   it('links traditional, simplified and pinyin spellings when birth date and mobile agree', async () => {
     const n = nextNumber();
     const birth = birthOf(n);
