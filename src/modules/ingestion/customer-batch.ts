@@ -882,11 +882,14 @@ export class CustomerBatch {
              and (sr.birth_date between names."from" and names."to" or sr.birth_date = any(names.days))
          union select sr.id from source_record sr
            where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
-         -- A name at an address: the address's carriers, of that name.
-         union select sr.id from named_addresses a join source_identifier si
-             on si.kind = 'ADDRESS' and si.value_hash = a.h
-           join source_record sr on sr.id = si.source_record_id
-             and (sr.name_key = a.key or (a.pinyin <> '' and sr.name_pinyin = a.pinyin))
+         -- A name at an address: the address's carriers, of that name. Each address's
+         -- carriers read once, whatever number of names the batch brings to it: a dealer's
+         -- address on thousands of records, joined per name, read them per name.
+         union select sr.id from source_identifier si join source_record sr on sr.id = si.source_record_id
+           where si.kind = 'ADDRESS' and si.value_hash in (select h from named_addresses)
+             and ((si.value_hash, sr.name_key) in (select h, key from named_addresses)
+                  or (si.value_hash, sr.name_pinyin) in
+                       (select h, pinyin from named_addresses where pinyin <> ''))
          union select id from changed),
        -- As an array: the planner then probes the key for these few ids, where a join
        -- read the whole table (a second a batch at a million records).
