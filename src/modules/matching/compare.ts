@@ -177,9 +177,7 @@ export function compare(
   const identifying = IDENTIFYING_DOCUMENT[a.kind];
   const numbersA = numbersOf(a, identifying);
   const numbersB = numbersOf(b, identifying);
-  const typo = common.some(mistyped)
-    ? 'SAME_MISTYPED'
-    : keyingError(identifying, numbersA, numbersB);
+  const typo = common.some(mistyped) ? 'SAME_MISTYPED' : keyingError(numbersA, numbersB);
   const conflicting: Evidence = {
     field: 'identityDocument',
     outcome: 'DISAGREE',
@@ -187,8 +185,8 @@ export function compare(
     detail: `different ${DOCUMENT_LABELS[identifying]}s`,
   };
   if (typo) {
-    // One of the two numbers fails its check (see keyingRelation), or had its check character
-    // computed after the error (see keyingError), so it is nobody's number: no conflict, but the rule's strong evidence only where the name (and a person's birth
+    // One of the two numbers fails its check (see keyingRelation), so it is nobody's number:
+    // no conflict, but the rule's strong evidence only where the name (and a person's birth
     // date) say that the keying error is the one difference. Otherwise the pair is scored as
     // any other.
     const outcome = (field: ComparisonField) => outcomeOf(evidence, field);
@@ -265,25 +263,9 @@ function numbersOf(record: MatchRecord, type: string): string[] {
   return record.documents.filter((d) => d.type === type).map((d) => d.number);
 }
 
-/**
- * The keying error that relates some number of one side to some of the other, if any. Two
- * resident IDs that both pass their check, and whose first 17 characters one swap of adjacent
- * digits makes equal, are one too: the check character catches every such swap, so one of the
- * two had its check character computed after the swap. A 15-digit legacy number has none: the
- * hub's upgrade to 18 characters computes it, and a legacy number keyed wrong is valid.
- */
-function keyingError(type: string, as: string[], bs: string[]) {
-  const relation = (x: string, y: string) => {
-    const direct = keyingRelation(x, y);
-    const recomputed =
-      direct === 'DIFFERENT' &&
-      type === 'RESIDENT_ID' &&
-      keyingRelation(x.slice(0, 17), y.slice(0, 17)) === 'TRANSPOSITION' &&
-      passesCheck(type)(x) &&
-      passesCheck(type)(y);
-    return recomputed ? 'TRANSPOSITION' : direct;
-  };
-  const relations = as.flatMap((x) => bs.map((y) => relation(x, y)));
+/** The keying error that relates some number of one side to some of the other, if any. */
+function keyingError(as: string[], bs: string[]) {
+  const relations = as.flatMap((x) => bs.map((y) => keyingRelation(x, y)));
   // Sorted so that a customer holding several numbers gives the same answer both ways round.
   return relations.filter((r) => r === 'CHECK_CHARACTER' || r === 'TRANSPOSITION').sort()[0];
 }
