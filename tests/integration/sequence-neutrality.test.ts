@@ -106,7 +106,7 @@ describe('sequence neutrality', () => {
     // Some 2,500 small batches on a busy machine.
   }, 600_000);
 
-  it('groups the people of one address the same in any order and batch cut, and as if a moved record had arrived moved', async () => {
+  it('groups the people of one address the same in any order and batch cut, sent at once too, and as if a moved record had arrived moved', async () => {
     // Name-and-address records (a call centre's, a dealer's), a family, a mother and daughter
     // of one name, a rare name, a company at the address, and the daughter's legacy number
     // keyed with two digits swapped (kept apart: README, step 3).
@@ -236,6 +236,21 @@ describe('sequence neutrality', () => {
         at += size;
       }
       expect({ order, ...(await state()) }).toEqual({ order, ...once });
+    }
+    // Sent at once, in batches of one to three: the batches that share a key wait for each
+    // other (its lock), and end as one after the other.
+    for (let round = 1; round <= 3; round++) {
+      await reset();
+      const draw = shuffler(50 + round);
+      const shuffled = draw.shuffle(labelled);
+      const batches: object[][] = [];
+      for (let at = 0; at < shuffled.length;) {
+        const size = draw.between(1, 3);
+        batches.push(shuffled.slice(at, at + size));
+        at += size;
+      }
+      await Promise.all(batches.map(load));
+      expect({ round, ...(await state()) }).toEqual({ round, ...once });
     }
 
     // Records re-sent with another address end as if they had arrived with it.
