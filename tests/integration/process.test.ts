@@ -335,10 +335,34 @@ describe('the hub as a process', () => {
   it('recomputes every tier when a full recompute killed midway is run again', async () => {
     await insertPortfolio(hub, 200, nextNumber() * 1000);
     const env = { DATABASE_URL: hub.databaseUrl, TIER_CHUNK_SIZE: '10' };
-    const first = run('src/cli/tiers.ts', env);
-    await first.printed(/customers/);
-    first.child.kill('SIGKILL');
-    await first.exited;
+    // Every customer past the first 30 held here, so that the run stops midway however fast
+    // the machine: killed once its chunks wait for them. Killed at its first line of
+    // progress, a run of 350 customers sometimes ended first.
+    const holder = new Client({ connectionString: hub.databaseUrl });
+    await holder.connect();
+    let first: ReturnType<typeof run>;
+    try {
+      await holder.query('begin');
+      await holder.query(
+        `select id from customer
+         where id > (select id from customer order by id offset 29 limit 1) order by id for update`,
+      );
+      first = run('src/cli/tiers.ts', env);
+      for (;;) {
+        // Asked on another connection: a transaction sees one snapshot of pg_stat_activity.
+        const [{ n }] = await hub.sql<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        if (n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      first.child.kill('SIGKILL');
+      await first.exited;
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
     expect(first.output()).not.toMatch(/Recomputed/);
 
     const second = run('src/cli/tiers.ts', env);
