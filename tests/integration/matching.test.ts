@@ -860,6 +860,43 @@ describe('matching source records into golden records', () => {
     expect(lookup.data!.customer).toBeNull();
   });
 
+  it('keeps the home address of a household of six names as an address of theirs, and as evidence', async () => {
+    const n = nextNumbers(6);
+    const address = `江苏省南京市鼓楼区湖南路街道${n}号3幢201室`;
+    const family = ['陈建国', '王秀英', '陈明', '刘芳', '陈子涵', '陈子轩'].map((name, i) => ({
+      sourceKey: `H-${n + i}`,
+      name,
+      birthDate: birthOf(n + i),
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + i, birthOf(n + i)) }],
+      contactPoints: [{ kind: 'ADDRESS', value: address }],
+    }));
+    const members = await ingest(...family);
+    expect(new Set(members.map((m) => m.id)).size).toBe(6);
+    const flags = await hub.sql<{ generic: boolean }>(
+      `select generic from contact_point where customer_id = any($1) and kind = 'ADDRESS'`,
+      [members.map((m) => m.id)],
+    );
+    expect(flags).toEqual(Array(6).fill({ generic: false }));
+
+    // The call centre's record of one of them, a name and the address: a steward is asked,
+    // the address agreeing as an address does.
+    const [caller] = await ingest({
+      sourceSystem: 'CALL_CENTRE',
+      sourceKey: `CC-${n}`,
+      name: '陈明',
+      contactPoints: [{ kind: 'ADDRESS', value: address }],
+    });
+    const [task] = await hub.sql<{ evidence: { field: string; outcome: string }[] }>(
+      `select m.evidence from match_review m
+         join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+       where m.status = 'OPEN' and $1 in (a.customer_id, b.customer_id)`,
+      [caller.id],
+    );
+    expect(task?.evidence).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'address', outcome: 'AGREE' })]),
+    );
+  });
+
   it('re-evaluates the carriers of a mobile when it turns generic or stops being, batch by batch', async () => {
     const n = nextNumbers(5);
     const mobile = mobileOf(n);

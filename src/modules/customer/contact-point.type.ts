@@ -29,7 +29,7 @@ export class ContactPointView {
 
   @Field(() => Boolean, {
     description:
-      "Shared by many unrelated customers (a dealer's or an agent's phone): no evidence of who the customer is, and no way to reach them (contact authenticity).",
+      "A mobile or e-mail shared by many unrelated customers (a dealer's or an agent's phone): no evidence of who the customer is, and no way to reach them (contact authenticity). Never an address.",
   })
   @Column()
   generic!: boolean;

@@ -1,7 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { boundSql, pgArray } from '../../db/bound-sql';
-import { type CustomerKind, PROVES_REACH, SourceSystem } from '../customer/customer.enums';
+import {
+  ContactKind,
+  type CustomerKind,
+  PROVES_REACH,
+  SourceSystem,
+} from '../customer/customer.enums';
 import { holderSql } from '../matching/names';
+import { GENERIC_KINDS_SQL } from '../matching/settings';
 
 /**
  * How far each source system is trusted for who a customer is. Policy administration
@@ -38,6 +44,10 @@ export const GOLDEN_FIELDS = [
 ] as const;
 export type GoldenField = (typeof GOLDEN_FIELDS)[number];
 
+const CONTACT_KINDS_SQL = Object.values(ContactKind)
+  .map((k) => `'${k}'`)
+  .join(', ');
+
 const trustCase = `case sr.source_system ${Object.entries(SOURCE_TRUST)
   .map(([system, trust]) => `when '${system}' then ${trust}`)
   .join(' ')} else 0 end`;
@@ -47,7 +57,7 @@ const trustCase = `case sr.source_system ${Object.entries(SOURCE_TRUST)
  * ID whose check character is wrong is a hint for matching, no document, and proves nothing.
  */
 const isDocument = (alias: string) =>
-  `(${alias}.kind not in ('MOBILE', 'EMAIL', 'ADDRESS')
+  `(${alias}.kind not in (${CONTACT_KINDS_SQL})
     and not (${alias}.kind = 'RESIDENT_ID' and ${alias}.checksum_exception))`;
 
 /**
@@ -304,7 +314,7 @@ export async function recomputeGolden(
             join source_record sr on sr.id = si.source_record_id
           where si.kind = v.kind and si.value_hash = v.value_hash) >= ? as generic
        from (select distinct kind, value_hash from carried
-             where kind in ('MOBILE', 'EMAIL', 'ADDRESS')) v),
+             where kind in (${GENERIC_KINDS_SQL})) v),
      -- A contact point names the record whose verification it carries (a steward asks who
      -- reported the failure), else the best-ranked record that carries it.
      said as (
@@ -312,9 +322,10 @@ export async function recomputeGolden(
          c.received_at, c.kind, c.value_hash, c.value_cipher, c.value_masked,
          c.checksum_exception,
          coalesce(v.verification_status, 'UNVERIFIED') as verification_status,
-         v.verification_method, v.verified_at, h.generic
+         v.verification_method, v.verified_at, coalesce(h.generic, false) as generic
        from carried c left join verified v using (customer_id, kind, value_hash)
-         join holders h using (kind, value_hash)),
+         left join holders h using (kind, value_hash)
+       where c.kind in (${CONTACT_KINDS_SQL})),
      -- The contact points as the statement leaves them: those kept, with what the records
      -- say of them now, and the new ones.
      contacts as materialized (

@@ -22,7 +22,7 @@ import { IDENTIFYING_DOCUMENT, type MatchContext, type MatchRecord } from '../ma
 import { countBucket, expectedHolders } from '../matching/name-frequency';
 import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
-import type { MatchSettings } from '../matching/settings';
+import { GENERIC_KINDS_SQL, isGenericKind, type MatchSettings } from '../matching/settings';
 import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
 import { documentsHeld, extendApart, identityChanged, identityOf } from '../stewardship/decisions';
 import {
@@ -573,7 +573,7 @@ export class CustomerBatch {
   ): Promise<Map<string, SharedValue>> {
     const values = records.flatMap((r) =>
       r.identifiers
-        .filter((i) => i.kind === 'MOBILE' || i.kind === 'EMAIL')
+        .filter((i) => isGenericKind(i.kind))
         .map((i) => ({ kind: i.kind, hash: hex(i.hash), name: holderOf(r.names) })),
     );
     if (values.length === 0 && replaced.length === 0) return new Map();
@@ -585,7 +585,7 @@ export class CustomerBatch {
        wanted as (select distinct kind, decode(hash, 'hex') as value_hash from batch
                   union select si.kind, si.value_hash from source_identifier si
                   where si.source_record_id in (select id from replaced)
-                    and si.kind in ('MOBILE', 'EMAIL')),
+                    and si.kind in (${GENERIC_KINDS_SQL})),
        carriers as (
          select si.kind, si.value_hash, ${holderSql('sr')} as name,
            sr.id in (select id from replaced) as replaced
@@ -671,7 +671,7 @@ export class CustomerBatch {
                                   then si.value_cipher end))
                    from source_identifier si
                    where si.source_record_id = sr.id and si.kind <> 'ADDRESS'
-                     and (si.kind not in ('MOBILE', 'EMAIL')
+                     and (si.kind not in (${GENERIC_KINDS_SQL})
                           or (select count(distinct ${holderSql('o')}) from source_identifier h
                                 join source_record o on o.id = h.source_record_id
                               where h.kind = si.kind and h.value_hash = si.value_hash) < ?)),

@@ -2,6 +2,7 @@ import { checkCreditCode, checkResidentId } from '../../validation';
 import { keyingRelation } from './identifiers';
 import { foldText, HAN, NameForms } from './names';
 import { remembered } from './remembered';
+import type { GenericKind } from './settings';
 import {
   agreementWeight,
   ComparisonField,
@@ -43,7 +44,7 @@ export interface MatchContext {
    * A mobile or e-mail (in the records' form, see MatchRecord) that many unrelated customers
    * share (a dealer's phone): never evidence.
    */
-  isGeneric(kind: 'MOBILE' | 'EMAIL', value: string): boolean;
+  isGeneric(kind: GenericKind, value: string): boolean;
 }
 
 export type Outcome = 'AGREE' | 'PARTIAL' | 'DISAGREE' | 'MISSING' | 'GENERIC';
