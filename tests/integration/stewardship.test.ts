@@ -1704,6 +1704,37 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d!.id }]);
   });
 
+  it('keeps customers holding two resident IDs together once a steward merged them, when each came first by a record of no number', async () => {
+    const n = nextNumbers(2);
+    // Each first known by the app (an e-mail, no number), then by policy administration.
+    const app = (k: number) =>
+      customerRecord(k, {
+        sourceSystem: 'APP',
+        identityDocuments: [],
+        contactPoints: [{ kind: 'EMAIL', value: `c${k}@example.cn` }],
+      });
+    const customers: string[] = [];
+    for (const k of [n, n + 1]) {
+      const [first] = await ingest(app(k));
+      const [documented] = await ingest(customerRecord(k));
+      expect(documented!.id).toBe(first!.id);
+      customers.push(first!.id);
+    }
+    const [d, e] = customers as [string, string];
+    await merge(d, e);
+    // A new record under the absorbed customer's number, and its app record re-sent changed.
+    const [later] = await ingest(customerRecord(n + 1, { sourceSystem: 'WECHAT' }));
+    const [changed] = await ingest({ ...app(n + 1), gender: 'MALE' });
+    expect(later).toMatchObject({ status: 'CREATED', id: d });
+    expect(changed).toMatchObject({ status: 'UPDATED', id: d });
+    const holders = await hub.sql<{ customer_id: string; n: number }>(
+      `select customer_id, count(*)::int as n from source_record
+       where source_key = any($1) group by customer_id`,
+      [[`PA-${n}`, `PA-${n + 1}`]],
+    );
+    expect(holders).toEqual([{ customer_id: d, n: 5 }]);
+  });
+
   it('leaves no customer of no record when undone after the absorbed customer followed its record back', async () => {
     const n = nextNumbers(2);
     const unique = String.fromCodePoint(0x4e00 + (n % 2000));

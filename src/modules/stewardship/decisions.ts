@@ -122,42 +122,40 @@ export async function recordDecisions(
 }
 
 /**
- * Each customer's own source records, earliest first (by arrival then id: the first is the
- * record that created it, for customers created by ingestion): not those a merge standing
- * now moved in from an absorbed customer, which an unmerge would take away from a decision
- * made on them, unless the customer holds no other. Customers without a source record are
- * absent.
+ * Each customer's representative source record, which a steward's merge records its
+ * SAME_CUSTOMER decision on: of its own records (not those a merge standing now moved in
+ * from an absorbed customer, which an unmerge would take away from a decision made on
+ * them, unless the customer holds no other), the earliest (by arrival then id) bearing an
+ * identifying document that passes its check, else the earliest. Matching joins the two
+ * records of the decision first, and their numbers with them: on a record of no number
+ * (a customer first known by the app), a record of each number would join its side first,
+ * and the two numbers would then keep the sides apart. Customers without a source record
+ * are absent.
  */
-export async function ownRecords(
+export async function representativeRecords(
   em: EntityManager,
   customerIds: string[],
-): Promise<Map<string, string[]>> {
+): Promise<Map<string, string>> {
   if (customerIds.length === 0) return new Map();
-  const rows = await em.execute<{ customer_id: string; ids: string[] }[]>(
+  const rows = await em.execute<{ customer_id: string; id: string }[]>(
     `with held as (
        select sr.customer_id, sr.id, sr.received_at,
          exists (select 1 from customer_merge m
                  cross join jsonb_array_elements(m.journal->'changed'->'source_record') moved
                  where m.survivor_id = sr.customer_id and m.unmerged_at is null
-                   and moved->>'id' = sr.id::text) as moved_in
+                   and moved->>'id' = sr.id::text) as moved_in,
+         exists (select 1 from source_identifier si
+                 where si.source_record_id = sr.id and si.kind in (${IDENTIFYING_KINDS_SQL})
+                   and not si.checksum_exception) as documented
        from source_record sr
        where sr.customer_id in (select value::uuid from jsonb_array_elements_text(?::jsonb)))
-     select customer_id, array_agg(id order by received_at, id) as ids from held h
+     select distinct on (customer_id) customer_id, id from held h
      where not moved_in
        or not exists (select 1 from held o where o.customer_id = h.customer_id and not o.moved_in)
-     group by customer_id`,
+     order by customer_id, documented desc, received_at, id`,
     [JSON.stringify([...new Set(customerIds)])],
   );
-  return new Map(rows.map((r) => [r.customer_id, r.ids]));
-}
-
-/** Each customer's representative source record: the earliest of ownRecords. */
-export async function earliestRecords(
-  em: EntityManager,
-  customerIds: string[],
-): Promise<Map<string, string>> {
-  const own = await ownRecords(em, customerIds);
-  return new Map([...own].map(([customer, ids]) => [customer, ids[0]!]));
+  return new Map(rows.map((r) => [r.customer_id, r.id]));
 }
 
 /**

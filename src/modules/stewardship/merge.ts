@@ -16,7 +16,7 @@ import { RecomputeCause } from '../tier/tier.service';
 import { queueCustomerTiers } from '../tier/recompute-queue';
 import {
   apartPairs,
-  earliestRecords,
+  representativeRecords,
   extendApart,
   IDENTIFYING_KINDS_SQL,
   recordApart,
@@ -251,7 +251,7 @@ export interface MergeRequest {
   reason?: string;
   /**
    * STEWARD merges: the two source records the SAME_CUSTOMER decision is about (a review
-   * task's pair); by default the earliest record of each customer.
+   * task's pair); by default each customer's representative record (representativeRecords).
    */
   decisionRecords?: [string, string];
   /**
@@ -521,8 +521,8 @@ async function settleStewardMerges(
 }
 
 /**
- * Records SAME_CUSTOMER for steward merges, between the records given or the earliest
- * record of each customer, replacing any decision on that pair (kept in the journal).
+ * Records SAME_CUSTOMER for steward merges, between the records given or each customer's
+ * representative record, replacing any decision on that pair (kept in the journal).
  */
 async function recordSameCustomer(
   em: EntityManager,
@@ -530,7 +530,7 @@ async function recordSameCustomer(
   at: Date,
 ): Promise<Map<string, NonNullable<MergeJournal['decision']> & { records: [string, string] }>> {
   const steward = merges.filter((m) => m.request.kind === MergeKind.STEWARD);
-  const earliest = await earliestRecords(
+  const representative = await representativeRecords(
     em,
     steward
       .filter((m) => !m.request.decisionRecords)
@@ -538,8 +538,8 @@ async function recordSameCustomer(
   );
   const decided = steward.flatMap(({ id, request }) => {
     const [x, y] = request.decisionRecords ?? [
-      earliest.get(request.survivorId),
-      earliest.get(request.absorbedId),
+      representative.get(request.survivorId),
+      representative.get(request.absorbedId),
     ];
     // A customer without a source record leaves matching nothing to respect.
     return x && y ? [{ id, records: [x, y] as [string, string], request }] : [];
