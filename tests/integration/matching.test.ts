@@ -1973,6 +1973,56 @@ describe('matching source records into golden records', () => {
     expect(documents).toEqual([{ number_masked: expect.any(String), checksum_exception: false }]);
   });
 
+  it('asks a steward about another company bearing a credit code mistyped the same way, in any order', async () => {
+    const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+    const run = async (order: string[]) => {
+      const n = nextNumber();
+      const body = `91320100MA${String(n).padStart(6, '0')}`;
+      const valid = [...alphabet]
+        .flatMap((c17) => [...alphabet].map((c18) => body + c17 + c18))
+        .find((code) => {
+          const checked = checkCreditCode(code);
+          return checked.ok && checked.warnings.length === 0;
+        })!;
+      const mistyped = valid.slice(0, 17) + (valid[17] === 'A' ? 'B' : 'A');
+      const organisation = (system: string, name: string, code: string) => ({
+        sourceSystem: system,
+        sourceKey: `ORG-${n}`,
+        kind: 'ORGANISATION',
+        name,
+        identityDocuments: [{ type: 'UNIFIED_SOCIAL_CREDIT_CODE', number: code }],
+      });
+      const records: Record<string, Person> = {
+        registered: organisation('POLICY_ADMIN', `宁远${n}物流有限公司`, valid),
+        typed: organisation('DEALER', `宁远${n}物流有限公司`, mistyped),
+        // The agent copied the dealer's form onto another company's.
+        copied: organisation('AGENCY', `上海乙${n}贸易有限公司`, mistyped),
+      };
+      for (const name of order) await ingest(records[name]!);
+      const customer = async (system: string) => customerOf(system, `ORG-${n}`);
+      const [registered, typed, copied] = [
+        await customer('POLICY_ADMIN'),
+        await customer('DEALER'),
+        await customer('AGENCY'),
+      ];
+      const tasks = await hub.sql<{ n: number }>(
+        `select count(*)::int as n from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+         where m.status = 'OPEN' and $1 in (a.customer_id, b.customer_id)
+           and $2 in (a.customer_id, b.customer_id)`,
+        [copied, registered],
+      );
+      return { together: typed === registered, copiedApart: copied !== registered, tasks };
+    };
+    for (const order of [
+      ['registered', 'typed', 'copied'],
+      ['copied', 'typed', 'registered'],
+      ['typed', 'copied', 'registered'],
+    ]) {
+      expect(await run(order)).toEqual({ together: true, copiedApart: true, tasks: [{ n: 1 }] });
+    }
+  });
+
   it('re-evaluates what shares a key with a record that a change splits off, until nothing moves', async () => {
     // X and D are namesakes born years apart (two resident IDs). Y, with no birth date, is
     // X by mobile and address and D by e-mail; X wins, and D cannot join them. When X's record

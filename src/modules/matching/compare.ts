@@ -159,7 +159,9 @@ export function compare(
     // to holders of one number (two that a steward kept apart) the record that agrees on the
     // rest is taken first. Another document's number is unique only with its issuer (a
     // passport's country is not recorded), and carries no birth date or sex: where the name,
-    // the birth date or the sex disagrees, a steward decides.
+    // the birth date or the sex disagrees, a steward decides. So with a credit code failing
+    // its check: an early code under the legal exception, or one mistyped the same way on
+    // another company's record (an agent copying the last form), which a name tells apart.
     const document: Evidence = {
       field: 'identityDocument',
       outcome: 'AGREE',
@@ -167,7 +169,7 @@ export function compare(
       detail: `same ${DOCUMENT_LABELS[shared.type] ?? 'document'}`,
     };
     const contradicted =
-      shared.type !== IDENTIFYING_DOCUMENT[a.kind] &&
+      (shared.type !== IDENTIFYING_DOCUMENT[a.kind] || !passesCheck(shared.type)(shared.number)) &&
       evidence.some((e) => PERSONAL_FIELDS.has(e.field) && e.outcome === 'DISAGREE');
     return {
       ...scored('SAME_DOCUMENT', thresholds, [document, ...evidence]),
