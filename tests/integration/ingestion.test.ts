@@ -11,11 +11,13 @@ import {
   INGEST_RISK_SCORES,
   ingestPortfolio,
   insertBranches,
+  insertPortfolio,
   nextNumber,
   nextNumbers,
   reportedClaimRecord,
   residentId,
   riskScoreRecord,
+  plate,
   vin,
 } from '../setup/factories';
 import { countStatements } from '../setup/statements';
@@ -52,6 +54,53 @@ describe('ingestion from source systems', () => {
     await insertBranches(hub);
   });
   afterAll(() => hub.close());
+
+  it('writes batches of other policies for the same holders and new cars, and of other claims on the same policies, sent at once in opposite orders', async () => {
+    const holders = 20;
+    const n = nextNumbers(holders * 5);
+    const cifs = await insertPortfolio(hub, holders, n);
+    const deadlocks = async () =>
+      (
+        await hub.sql<{ n: number }>(
+          `select deadlocks::int as n from pg_stat_database where datname = current_database()`,
+        )
+      )[0]!.n;
+    const before = await deadlocks();
+    const atOnce = (mutation: string, batches: object[][]) =>
+      Promise.all(
+        batches.map((records, b) =>
+          hub.gql(mutation, { records: b % 2 ? records.reverse() : records }),
+        ),
+      );
+    const accepted = (responses: { data?: any; errors?: unknown }[], field: string) =>
+      responses.map((r) => r.errors ?? r.data[field].accepted);
+
+    // Another policy for each holder, each on a new car the three batches share.
+    const policies = await atOnce(
+      INGEST_POLICIES,
+      [1, 2, 3].map((b) =>
+        cifs.map((cifNo, i) =>
+          autoPolicyRecord(n + holders * b + i, cifNo, {
+            vehicle: {
+              vin: vin(n + holders * 4 + i),
+              plate: plate(n + holders * 4 + i),
+              use: 'FAMILY_PRIVATE',
+            },
+          }),
+        ),
+      ),
+    );
+    expect(accepted(policies, 'ingestPolicies')).toEqual([holders, holders, holders]);
+    // Claims of three accidents on each of the portfolio's policies.
+    const claims = await atOnce(
+      INGEST_CLAIMS,
+      [1, 2, 3].map((b) =>
+        cifs.map((_, i) => claimRecord(n + holders * b + i, autoPolicyRecord(n + i, '').policyNo)),
+      ),
+    );
+    expect(accepted(claims, 'ingestClaims')).toEqual([holders, holders, holders]);
+    expect(await deadlocks()).toBe(before);
+  });
 
   it('checks a claim against the period its policy is being given, not the one it is losing', async () => {
     const n = nextNumber();

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
-import { pgArray } from '../../db/bound-sql';
-import { queueTierRecompute } from '../tier/recompute-queue';
+import { boundSql, pgArray } from '../../db/bound-sql';
+import { queueCustomerTiers } from '../tier/recompute-queue';
+import { lockKeys } from './key-locks';
+import { customerKey } from './shared-rows';
 import { Claim } from '../claim/claim.entity';
 import { ClaimStatus } from '../claim/claim.enums';
 import { PartyRole } from '../policy/policy.enums';
@@ -284,7 +286,10 @@ function claimRolledBack(
  * regroup moving those policies' roles in a transaction still open then queued the new
  * holder itself, whose recompute could run before the claim or score committed: that
  * holder's tier never saw it, or still counted a claim gone elsewhere. Claims and scores
- * take no lock that such a move waits for, so neither waits for the other.
+ * take no lock that such a move waits for, so neither waits for the other. The holders are
+ * locked as a batch of policies or claims locks them (shared-rows.ts): such a batch queues
+ * them one record at a time, in its records' order, and queueing them all at once in id
+ * order beside it was a deadlock.
  */
 export async function queueClaimHolders(
   em: EntityManager,
@@ -297,12 +302,17 @@ export async function queueClaimHolders(
     written === 'claim'
       ? 'select unnest(?::uuid[])'
       : 'select claim_id from risk_score where id in (select unnest(?::uuid[]))';
-  await queueTierRecompute(
-    em,
-    written === 'claim' ? 'claim' : 'risk score',
-    `select pp.customer_id from policy_party pp
-     where pp.policy_id in (select c.policy_id from claim c where c.id in (${claims})
-                            union all select unnest(?::uuid[]))`,
-    [pgArray(ids), pgArray(left)],
-  );
+  await em.transactional(async (tx) => {
+    const holders = (
+      await boundSql<{ customer_id: string }[]>(
+        tx,
+        `select distinct pp.customer_id from policy_party pp
+         where pp.policy_id in (select c.policy_id from claim c where c.id in (${claims})
+                                union all select unnest(?::uuid[]))`,
+        [pgArray(ids), pgArray(left)],
+      )
+    ).map((h) => h.customer_id);
+    await lockKeys(tx, [], holders.map(customerKey));
+    await queueCustomerTiers(tx, holders, written === 'claim' ? 'claim' : 'risk score');
+  });
 }

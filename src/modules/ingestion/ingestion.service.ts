@@ -19,6 +19,7 @@ import { CustomerBatch, openBranches, UNKNOWN_BRANCH, type BatchOutcome } from '
 import { prepareCustomerRecord, type PreparedCustomer } from './customer-records';
 import { normalizeRecord, unread } from './field-rules';
 import { lockKeys } from './key-locks';
+import { claimShares, policyShares } from './shared-rows';
 import { DEFAULT_MATCH_SETTINGS, type MatchSettings } from '../matching/settings';
 import { REFERRING_ROWS, settleReferences } from '../stewardship/merge';
 import type {
@@ -199,41 +200,44 @@ export class IngestionService {
       ['policyNo'],
       this.ownSystemOnly((em, r) => ingestPolicy(em, this.clock, r)),
       'policy',
-      // A renewal after the policy it renews, whatever order a source lists a year's
-      // history in (sorted by number, say).
-      (all) => {
-        const first = new Map<string, number>();
-        all.forEach((r, i) => {
-          if (!first.has(r.policyNo)) first.set(r.policyNo, i);
-        });
-        const renewed = (i: number) =>
-          all[i]!.renewsPolicyNo ? first.get(all[i]!.renewsPolicyNo!) : undefined;
-        const { order, cycles } = parentsFirst(all.length, renewed);
-        // Policies of the batch renewing each other: neither can be written first, and each
-        // was refused as renewing a policy not known. (One renewing itself is the policy's
-        // own rule.) The loop is not listed: a loop of 1,000 listed in each record answers a
-        // million names.
-        const problems = new Map<number, RecordError>();
-        for (const cycle of cycles.filter((c) => c.length > 1)) {
-          for (const i of cycle) {
-            problems.set(i, {
-              field: 'renewsPolicyNo',
-              rule: 'RENEWAL_ORDER',
-              message: maskPersonalNumbers(
-                `renews ${all[i]!.renewsPolicyNo}, which this batch has renewing this policy in turn: ` +
-                  'renewals run forward in time',
-              ),
-            });
+      {
+        // A renewal after the policy it renews, whatever order a source lists a year's
+        // history in (sorted by number, say).
+        plan: (all) => {
+          const first = new Map<string, number>();
+          all.forEach((r, i) => {
+            if (!first.has(r.policyNo)) first.set(r.policyNo, i);
+          });
+          const renewed = (i: number) =>
+            all[i]!.renewsPolicyNo ? first.get(all[i]!.renewsPolicyNo!) : undefined;
+          const { order, cycles } = parentsFirst(all.length, renewed);
+          // Policies of the batch renewing each other: neither can be written first, and each
+          // was refused as renewing a policy not known. (One renewing itself is the policy's
+          // own rule.) The loop is not listed: a loop of 1,000 listed in each record answers a
+          // million names.
+          const problems = new Map<number, RecordError>();
+          for (const cycle of cycles.filter((c) => c.length > 1)) {
+            for (const i of cycle) {
+              problems.set(i, {
+                field: 'renewsPolicyNo',
+                rule: 'RENEWAL_ORDER',
+                message: maskPersonalNumbers(
+                  `renews ${all[i]!.renewsPolicyNo}, which this batch has renewing this policy in turn: ` +
+                    'renewals run forward in time',
+                ),
+              });
+            }
           }
-        }
-        return { order, problems };
+          return { order, problems };
+        },
+        // A renewal is checked against the policy it renews (holder, line, car), and that
+        // policy's changes against its renewal: a batch changing one waits for a batch
+        // writing the other, or both would pass, each checked against what the other had not
+        // yet committed.
+        reads: (r) => (r.renewsPolicyNo ? [r.renewsPolicyNo] : []),
+        naming: 'renewsPolicyNo',
+        shares: policyShares,
       },
-      // A renewal is checked against the policy it renews (holder, line, car), and that
-      // policy's changes against its renewal: a batch changing one waits for a batch
-      // writing the other, or both would pass, each checked against what the other had not
-      // yet committed.
-      (r) => (r.renewsPolicyNo ? [r.renewsPolicyNo] : []),
-      'renewsPolicyNo',
     );
   }
 
@@ -247,6 +251,7 @@ export class IngestionService {
       ['claimNo'],
       this.ownSystemOnly((em, r) => ingestClaim(em, this.clock, r, left)),
       'claim',
+      { shares: claimShares },
     );
     await untilNoWriteConflict(() =>
       queueClaimHolders(this.em, 'claim', accepted(result), [...left]),
@@ -282,9 +287,7 @@ export class IngestionService {
       ['code'],
       (em, r) => ingestBranch(em, branches, change, r),
       'branch',
-      orderBranchRecords,
-      undefined,
-      'parentCode',
+      { plan: orderBranchRecords, naming: 'parentCode' },
     );
   }
 
@@ -357,18 +360,24 @@ export class IngestionService {
     ingestOne: IngestOne<R>,
     /** What is ingested: its input type, and its metrics label. */
     kind: keyof typeof RECORD_TYPES,
-    /**
-     * The order to write the records in, and those refused whatever the database holds;
-     * outcomes come back in the batch's order.
-     */
-    plan: (records: R[]) => { order: number[]; problems: Map<number, RecordError> } = (all) => ({
-      order: [...all.keys()],
-      problems: new Map(),
-    }),
-    /** The keys of other records of this kind that a record's checks read. */
-    reads: (record: R) => string[] = () => [],
-    /** The field by which a record names another of this kind (its parent, what it renews). */
-    naming?: keyof R & string,
+    {
+      plan = (all) => ({ order: [...all.keys()], problems: new Map() }),
+      reads = () => [],
+      naming,
+      shares,
+    }: {
+      /**
+       * The order to write the records in, and those refused whatever the database holds;
+       * outcomes come back in the batch's order.
+       */
+      plan?: (records: R[]) => { order: number[]; problems: Map<number, RecordError> };
+      /** The keys of other records of this kind that a record's checks read. */
+      reads?: (record: R) => string[];
+      /** The field by which a record names another of this kind (its parent, what it renews). */
+      naming?: keyof R & string;
+      /** The rows other kinds of batch write too that these records write (shared-rows.ts). */
+      shares?: (em: EntityManager, records: R[]) => Promise<string[]>;
+    } = {},
   ): Promise<IngestionResult> {
     checkBatchSize(records);
     const keyOf = (record: R) => keyFields.map((field) => String(record[field])).join(':');
@@ -387,6 +396,12 @@ export class IngestionService {
               (key) => `${kind}:${key}`,
             ),
           ),
+          shares && writable.length
+            ? await shares(
+                batch,
+                writable.map((i) => normalized[i]!.record),
+              )
+            : [],
         );
         const outcomes: RecordOutcome[] = [];
         // Keys a record of this batch has written: a later record under one is a retry when
