@@ -137,6 +137,10 @@ describe('ingestion records one by one', () => {
         // A short number before it, glued to it by a separator, hides neither.
         [(n) => `CC01-${mobile(n)}`, 'refused'],
         [(n) => `B1-${residentId(n)}`, 'refused'],
+        // Nor does one before a number in groups.
+        [(n) => `CC01-${grouped(mobile(n), [3, 7])}`, 'refused'],
+        [(n) => `V2 +86 ${grouped(mobile(n), [3, 7]).replaceAll('-', ' ')}`, 'refused'],
+        [(n) => `K9_${grouped(residentId(n), [6, 14]).replaceAll('-', '_')}`, 'refused'],
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '－'), 'refused'],
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '·'), 'refused'],
         [(n) => grouped(mobile(n), [3, 7]).replaceAll('-', '﹣'), 'refused'],
@@ -268,6 +272,9 @@ describe('ingestion records one by one', () => {
         ],
         [(n) => `张三${numerals(mobile(n))}`, 'refused'],
         [(n) => `钱七${numerals(residentId(n))}`, 'refused'],
+        // A short number before one in groups hides it not.
+        [(n) => `ABC Co. Unit 3 ${mobile(n).replace(/^(\d{3})(\d{4})/, '$1-$2-')}`, 'refused'],
+        [(n) => `Room 5 ${residentId(n).replace(/^(\d{6})(\d{8})/, '$1 $2 ')}`, 'refused'],
         // Numbers in a company's registered name are no one's.
         [() => '南京一二三四五六七八九十科技有限公司', 'accepted'],
         [() => '上海360安全科技有限公司', 'accepted'],

@@ -521,6 +521,29 @@ const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().pad
 /** A digit, and the separators people group digits with after it (a mobile in groups). */
 const NUMBER_GROUPING = new RegExp(`(\\d)[${NUMBER_SEPARATORS}]+(?=\\d)`, 'g');
 
+/** A number written in groups, and what separates them. */
+const GROUPED_NUMBER = new RegExp(`\\d+(?:[${NUMBER_SEPARATORS}]+\\d+)*[Xx]?`, 'g');
+const GROUP_SEPARATOR = new RegExp(`[${NUMBER_SEPARATORS}]+`);
+
+/**
+ * The numbers that whole groups in a row of a grouped number make, up to an ID number's
+ * length: a short number before a mobile (`CC01-138-0013-8000`, `Unit 3 138 0013 8000`)
+ * would otherwise join it, and no reading would be a mobile's length.
+ */
+function groupRuns(text: string): string[] {
+  return (text.match(GROUPED_NUMBER) ?? []).flatMap((number) => {
+    const groups = number.split(GROUP_SEPARATOR);
+    return groups.flatMap((_, first) => {
+      const runs: string[] = [];
+      for (let last = first, run = ''; last < groups.length && run.length < 18; last++) {
+        run += groups[last];
+        runs.push(run);
+      }
+      return runs;
+    });
+  });
+}
+
 /**
  * Whether `text` holds a person's mobile or e-mail, or reads as someone's resident ID number,
  * written as people write them: digits in groups (138-0013-8000, +86 138 0013 8000,
@@ -552,6 +575,9 @@ function holdsPersonalValue(text: string, today: string): boolean {
   const written = new Set(
     readings.flatMap(({ reading, numerals }) => (numerals ? [] : (reading.match(/\d+/g) ?? []))),
   );
+  const grouped = readings.flatMap(({ reading, whole }) =>
+    groupRuns(reading).map((run) => ({ run, whole })),
+  );
   const runs = readings.flatMap(({ reading, whole, numerals }) =>
     (reading.match(/\d+[Xx]?/g) ?? []).flatMap((run) => [
       { run, whole },
@@ -561,7 +587,7 @@ function holdsPersonalValue(text: string, today: string): boolean {
         : []),
     ]),
   );
-  return runs.some(({ run, whole }) => {
+  return [...runs, ...grouped].some(({ run, whole }) => {
     const digits = run.replace(/[Xx]$/, '');
     if ([11, 13, 15].includes(digits.length) && checkMobile(digits).ok) return true;
     if (run.length !== 18 && run.length !== 15) return false;
