@@ -70,7 +70,7 @@ describe('ingestion records one by one', () => {
 
   describe('field rules', () => {
     it('reject a customer record for its name, its birth date or a contact, and only that record', async () => {
-      const ns = Array.from({ length: 9 }, () => nextNumber());
+      const ns = Array.from({ length: 10 }, () => nextNumber());
       const tomorrow = addDays(hub.clock.today(), 1);
       const res = await hub.gql(INGEST_CUSTOMERS, {
         records: [
@@ -90,6 +90,8 @@ describe('ingestion records one by one', () => {
           customerRecord(ns[8]!, {
             identityDocuments: [{ type: 'RESIDENT_ID', number: fullWidth('1'.repeat(40)) }],
           }),
+          // Marks with nothing to sit on: an accent, Thai tone marks, an enclosing circle.
+          customerRecord(ns[9]!, { name: ' \u0301\u0E47\u0E48\u20DD ' }),
         ],
       });
       // With those problems only: the other checks (the resident ID's birth date, a blank
@@ -104,6 +106,7 @@ describe('ingestion records one by one', () => {
         [['contactPoints[1].value', 'MAX_LENGTH']],
         'accepted',
         [['identityDocuments[0].number', 'MAX_LENGTH']],
+        [['name', 'REQUIRED']],
       ]);
       const [nfc] = outcomesOf(res);
       expect(await hub.sql(`select name from customer where id = $1`, [nfc!.id])).toEqual([

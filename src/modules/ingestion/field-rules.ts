@@ -449,8 +449,14 @@ function writtenOneWay(text: string): string {
 /** Whether a text holds a control character (NUL, an escape, a line separator...). */
 export const hasControlCharacter = (text: string): boolean => CONTROL.test(text);
 
-/** Whether a text says nothing a reader sees: empty once whitespace and invisibles go. */
-export const isBlank = (text: string): boolean => !visibleText(text);
+/**
+ * Whether a text says nothing a reader sees: empty once whitespace and invisibles go, or
+ * combining marks with no character to sit on (an accent, a Thai tone mark, an enclosing
+ * circle), which show as nothing or as a dotted circle.
+ */
+export const isBlank = (text: string): boolean => saysNothing(visibleText(text));
+
+const saysNothing = (visible: string): boolean => /^\p{M}*$/u.test(visible);
 
 /** A person's text in NFC without the whitespace and invisible characters at its ends. */
 const visibleText = (text: string): string => text.normalize('NFC').replace(INVISIBLE_EDGES, '');
@@ -652,8 +658,11 @@ function normalizeText(
           /\p{Noncharacter_Code_Point}/u.test(control[0]) ? 'a noncharacter' : 'a control character'
         } (${hex(control[0])})`,
       }
-    : !normalized && mayNotBeBlank(rule, required)
-      ? { rule: 'REQUIRED', message: 'must not be blank (invisible characters do not count)' }
+    : saysNothing(normalized) && mayNotBeBlank(rule, required)
+      ? {
+          rule: 'REQUIRED',
+          message: 'must not be blank (invisible characters and lone combining marks do not count)',
+        }
       : length > rule.max
         ? { rule: 'MAX_LENGTH', message: `must be at most ${rule.max} characters, got ${length}` }
         : normalized && rule.format && !rule.format.pattern.test(normalized)
