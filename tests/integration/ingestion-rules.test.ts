@@ -226,6 +226,34 @@ describe('ingestion records one by one', () => {
       }
     });
 
+    it('send back a key refused for a character no text may hold written out, in a response a log can store', async () => {
+      const [n, m] = [nextNumber(), nextNumber()];
+      const customers = await hub.gql(INGEST_CUSTOMERS, {
+        records: ['\u0000', '\ud800', '\t1'].map((c, i) =>
+          customerRecord(n, { sourceKey: `K-${n}-${i}${c}` }),
+        ),
+      });
+      expect(outcomesOf(customers).map((o) => o.key)).toEqual([
+        `POLICY_ADMIN:K-${n}-0\\u0000`,
+        `POLICY_ADMIN:K-${n}-1\\uD800`,
+        `POLICY_ADMIN:K-${n}-2\\u00091`,
+      ]);
+      const policies = await hub.gql(INGEST_POLICIES, {
+        records: [autoPolicyRecord(m, 'CIF0', { policyNo: `P-${m}\u0000` })],
+      });
+      expect(policies.data!.ingestPolicies.records[0]).toMatchObject({
+        key: `P-${m}\\u0000`,
+        status: 'REJECTED',
+      });
+      // As a source's integration keeps them: in a jsonb column.
+      for (const response of [customers, policies]) {
+        const [stored] = await hub.sql(`select $1::jsonb is not null as stored`, [
+          JSON.stringify(response),
+        ]);
+        expect(stored).toEqual({ stored: true });
+      }
+    });
+
     it('refuse a key or a name of 200,000 characters for its length, unread, and send no such key back', async () => {
       // Each shape was read in time growing with the square of its length (a minute for one
       // record, every other request held up): Chinese text, a run of invisible characters

@@ -328,8 +328,10 @@ export class IngestionService {
 
   private result(kind: keyof typeof RECORD_TYPES, outcomes: RecordOutcome[]): IngestionResult {
     outcomes.sort((a, b) => a.index - b.index);
-    for (const outcome of outcomes)
+    for (const outcome of outcomes) {
       this.metrics?.ingestedRecords.inc({ kind, outcome: outcome.status });
+      outcome.key = printable(outcome.key);
+    }
     const rejected = outcomes.filter((o) => o.status === RecordStatus.REJECTED).length;
     return { accepted: outcomes.length - rejected, rejected, records: outcomes };
   }
@@ -507,6 +509,18 @@ function checkBatchSize(records: unknown[]): void {
 }
 
 /** The audit entry of a batch: what was sent, and how many records came out how. */
+/**
+ * A key as an outcome sends it back: a control character, a noncharacter or a lone
+ * surrogate that got a record refused is written out (`K-\u0000`), as the error names it.
+ * Sent as it came, it made the response one that strict JSON parsers and PostgreSQL's
+ * jsonb refuse, and a source's log of responses lost the batch's outcomes with it.
+ */
+const printable = (key: string) =>
+  key.replace(
+    /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\u2028\u2029]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+  );
+
 function batchAudit(kind: string, outcomes: RecordOutcome[]) {
   return {
     action: AuditAction.INGESTION_BATCH,
