@@ -508,7 +508,6 @@ function checkBatchSize(records: unknown[]): void {
   }
 }
 
-/** The audit entry of a batch: what was sent, and how many records came out how. */
 /**
  * A key as an outcome sends it back: a control character, a noncharacter or a lone
  * surrogate that got a record refused is written out (`K-\u0000`), as the error names it.
@@ -521,6 +520,7 @@ const printable = (key: string) =>
     (c) => `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
   );
 
+/** The audit entry of a batch: what was sent, and how many records came out how. */
 function batchAudit(kind: string, outcomes: RecordOutcome[]) {
   return {
     action: AuditAction.INGESTION_BATCH,
