@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
  * More shared keys than this (see lockKeys), and a batch locks all rows of the kind at once
- * instead: PostgreSQL's lock table holds about 6,400 locks for the whole server at default
- * settings, and a batch of 1,000 policies names 1,000 to 2,000 customers.
+ * instead: PostgreSQL's lock table holds about 12,000 locks for the whole server at default
+ * settings (see CustomerBatch's lock), and a batch of 1,000 policies names 1,000 to 2,000
+ * customers.
  */
 const SHARED_KEYS_LOCKED = 500;
 
