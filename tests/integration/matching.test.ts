@@ -1480,6 +1480,50 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it('asks a steward about namesakes whose birth years differ by a digit, in any order', async () => {
+    // A rare name, the same day, a year or a decade apart: a mistyped year, perhaps (24 bits).
+    const run = async (
+      apart: 'year' | 'decade',
+      order: 'app first' | 'wechat first' | 'one batch',
+    ) => {
+      const n = nextNumber();
+      const birth = birthOf(n);
+      const at = apart === 'year' ? 3 : 2;
+      const digit = birth[at] === '9' ? '8' : String(Number(birth[at]) + 1);
+      const mistyped = birth.slice(0, at) + digit + birth.slice(at + 1);
+      const name = `东方${String.fromCodePoint(0x4e00 + (n % 2000))}白`;
+      const app = {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        name,
+        gender: 'MALE',
+        birthDate: birth,
+      };
+      const wechat = { ...app, sourceSystem: 'WECHAT', sourceKey: `WX-${n}`, birthDate: mistyped };
+      if (order === 'one batch') await ingest(app, wechat);
+      else for (const r of order === 'app first' ? [app, wechat] : [wechat, app]) await ingest(r);
+      const [a, w] = [await customerOf('APP', `APP-${n}`), await customerOf('WECHAT', `WX-${n}`)];
+      const tasks = await hub.sql<{ birth: string }>(
+        `select e->>'outcome' as birth from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+           cross join jsonb_array_elements(m.evidence) e
+         where m.status = 'OPEN' and e->>'field' = 'birthDate'
+           and array[a.customer_id, b.customer_id] @> array[$1::uuid, $2::uuid]`,
+        [a, w],
+      );
+      return { apart: a !== w, tasks };
+    };
+    for (const apart of ['year', 'decade'] as const) {
+      for (const order of ['app first', 'wechat first', 'one batch'] as const) {
+        expect([apart, order, await run(apart, order)]).toEqual([
+          apart,
+          order,
+          { apart: true, tasks: [{ birth: 'PARTIAL' }] },
+        ]);
+      }
+    }
+  });
+
   it('keeps a review task open while its pair qualifies, whatever else arrives, and supersedes it when a change ends that', async () => {
     // Two namesakes with a common name, birth date and sex (just under the link threshold)
     // make a task; a stranger on the second one's mobile makes another. Both stand, whichever

@@ -854,7 +854,8 @@ export class CustomerBatch {
        names as (select n.*, date_trunc('year', "from")::date as year_start,
                    (date_trunc('year', "from") + interval '1 year - 1 day')::date as year_end
                  from jsonb_to_recordset(?::jsonb)
-                   n(key text, pinyin text, "from" date, "to" date, days date[])),
+                   n(key text, pinyin text, "from" date, "to" date, days date[],
+                     "otherYears" date[])),
        named_addresses as (select key, pinyin, decode(hash, 'hex') as h
                            from jsonb_to_recordset(?::jsonb) a(key text, pinyin text, hash text)),
        -- Records whose comparisons the batch changes: its own, the carriers of a value that
@@ -880,6 +881,11 @@ export class CustomerBatch {
            on sr.name_pinyin = names.pinyin
              and sr.birth_date between names.year_start and names.year_end
              and (sr.birth_date between names."from" and names."to" or sr.birth_date = any(names.days))
+         -- The same day of the years a digit apart: a probe each, a dozen a name at most.
+         union select sr.id from names join source_record sr
+           on sr.name_key = names.key and sr.birth_date = any(names."otherYears")
+         union select sr.id from names join source_record sr
+           on sr.name_pinyin = names.pinyin and sr.birth_date = any(names."otherYears")
          union select sr.id from source_record sr
            where sr.kind = 'ORGANISATION' and sr.name_key in (select jsonb_array_elements_text(?::jsonb))
          -- A name at an address: the address's carriers, of that name. Each address's

@@ -1,6 +1,7 @@
 import type { CustomerRecordInput } from '../ingestion/ingestion.input';
 import { daysInMonth, isCalendarDay } from '../../time/clock';
 import { checkEmail, checkMobile, swapRepairs, ungrouped } from '../../validation';
+import { MIN_BIRTH_DATE } from '../../validation/instants';
 import {
   compare,
   IDENTIFYING_DOCUMENT,
@@ -121,14 +122,14 @@ export function blockingKeys(record: MatchRecord, isGeneric: MatchContext['isGen
 
 /**
  * What a batch locks so that batches that could share a block run one after the other: the
- * blocking keys, a name's date blocks widened to its year (one lock where its blocks would
- * take three; a batch takes thousands).
+ * blocking keys, a name's date blocks widened to the years a digit from its own (19*5 and
+ * 198*, two locks where its blocks would take five; a batch takes thousands).
  */
 export function lockingKeys(record: MatchRecord): string[] {
   return keysOf(
     record,
     () => false,
-    (date) => [date.slice(0, 4)],
+    (date) => maskedYears(date.slice(0, 4)),
   );
 }
 
@@ -169,35 +170,53 @@ function keysOf(
 }
 
 /**
- * The blocks a birth date puts a name in: its month, its day of the month in its year, and
- * the pair of its month and day (when they can be swapped). Two dates share a block exactly
- * when they are equal or compare could call them near (a mistyped digit of the month or the
- * day, or the two swapped): the whole year would put a namesake born any day of it in the
- * block, and a common name then meets dozens of strangers in every batch.
+ * The blocks a birth date puts a name in: its month, its day of the month in its year, the
+ * pair of its month and day (when they can be swapped), and its month and day in each year
+ * one of the year's last two digits apart (1985: 19*5, 198*). Two dates share a block
+ * exactly when they are equal or compare could call them near (a mistyped digit of the
+ * year, the month or the day, or month and day swapped): the whole year would put a
+ * namesake born any day of it in the block, and a common name then meets dozens of
+ * strangers in every batch. (A mistyped century, 1985 for 2985, is no one's birth date.)
  */
 export function birthDateBlocks(date: string): string[] {
-  const [year, month, day] = date.split('-');
+  const [year, month, day] = date.split('-') as [string, string, string];
   const blocks = [`${year}-${month}`, `${year}-*-${day}`];
   if (Number(day) <= 12 && day !== month) blocks.push(`${year}~${[month, day].sort().join('~')}`);
+  for (const masked of maskedYears(year)) blocks.push(`${masked}-${month}-${day}`);
   return blocks;
 }
+
+/** A year with one of its last two digits masked, each way: the years it is one typo from. */
+const maskedYears = (year: string) => [`${year.slice(0, 2)}*${year[3]}`, `${year.slice(0, 3)}*`];
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
 
 /**
  * The dates that share a block of {@link birthDateBlocks} with this one, as the database
- * looks them up: the whole month, and single days (the same day of the other months, and the
- * day and month swapped).
+ * looks them up: the whole month, single days of its year (the same day of the other
+ * months, and the day and month swapped), and the same day of the years a digit apart
+ * (`otherYears`, from 1900, the first birth date a record may hold).
  */
-export function datesSharingBlocks(date: string): { from: string; to: string; days: string[] } {
+export function datesSharingBlocks(date: string): {
+  from: string;
+  to: string;
+  days: string[];
+  otherYears: string[];
+} {
   const [year, month, day] = date.split('-') as [string, string, string];
   const days = MONTHS.filter((m) => m !== month).map((m) => `${year}-${m}-${day}`);
   if (Number(day) <= 12 && day !== month) days.push(`${year}-${day}-${month}`);
   const last = daysInMonth(Number(year), Number(month));
+  const otherYears = [2, 3].flatMap((at) =>
+    [...'0123456789']
+      .filter((digit) => digit !== year[at])
+      .map((digit) => `${year.slice(0, at)}${digit}${year.slice(at + 1)}-${month}-${day}`),
+  );
   return {
     from: `${year}-${month}-01`,
     to: `${year}-${month}-${last}`,
     days: days.filter(isCalendarDay),
+    otherYears: otherYears.filter((d) => d >= MIN_BIRTH_DATE && isCalendarDay(d)),
   };
 }
 

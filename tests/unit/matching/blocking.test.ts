@@ -27,25 +27,35 @@ const person = (birthDate: string): MatchRecord => ({
   addresses: [],
 });
 
+/** Its year's days, and those of the years one of whose last two digits differs. */
+function nearYears(date: string): string[] {
+  const year = date.slice(0, 4);
+  const years = new Set([year]);
+  for (const at of [2, 3]) {
+    for (const digit of '0123456789') years.add(year.slice(0, at) + digit + year.slice(at + 1));
+  }
+  return [...years].filter((y) => y >= '1900').flatMap((y) => daysOf(Number(y)));
+}
+
 describe('birth-date blocks', () => {
   it.each(DATES)('the database looks up exactly the dates that share a block with %s', (date) => {
     const blocks = new Set(birthDateBlocks(date));
-    const sharing = daysOf(Number(date.slice(0, 4))).filter((day) =>
-      birthDateBlocks(day).some((b) => blocks.has(b)),
-    );
-    const { from, to, days } = datesSharingBlocks(date);
-    const looked = daysOf(Number(date.slice(0, 4))).filter(
-      (day) => (day >= from && day <= to) || days.includes(day),
+    // Every day from 1900 to 2030: none beyond its year and theirs shares a block.
+    const candidates = Array.from({ length: 131 }, (_, i) => daysOf(1900 + i)).flat();
+    const sharing = candidates.filter((day) => birthDateBlocks(day).some((b) => blocks.has(b)));
+    const { from, to, days, otherYears } = datesSharingBlocks(date);
+    const looked = candidates.filter(
+      (day) => (day >= from && day <= to) || days.includes(day) || otherYears.includes(day),
     );
     expect(looked).toEqual(sharing);
-    expect(new Set(days).size).toBe(days.length);
+    expect(new Set([...days, ...otherYears]).size).toBe(days.length + otherYears.length);
   });
 
   it.each(DATES)(
-    'puts %s with every date of its year that compare calls the same or near',
+    'puts %s with every date of its year and of the years a digit apart that compare calls the same or near',
     (date) => {
       const keys = new Set(blockingKeys(person(date), () => false));
-      for (const day of daysOf(Number(date.slice(0, 4)))) {
+      for (const day of nearYears(date)) {
         const outcome = compare(person(date), person(day), {
           nameFrequency: () => 1,
           totalRecords: 1_000_000,
