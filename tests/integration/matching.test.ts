@@ -46,6 +46,19 @@ const checkedRight = (body: string) =>
       return checked.ok || checked.violations.every((v) => v.rule !== 'ID_CHECKSUM');
     })!;
 
+/** A credit code of its own that passes its check, and the same with a wrong check character. */
+function creditCodesOf(n: number): { valid: string; mistyped: string } {
+  const body = `91320100MA${String(n).padStart(6, '0')}`;
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const valid = [...alphabet]
+    .flatMap((c17) => [...alphabet].map((c18) => body + c17 + c18))
+    .find((code) => {
+      const checked = checkCreditCode(code);
+      return checked.ok && checked.warnings.length === 0;
+    })!;
+  return { valid, mistyped: valid.slice(0, 17) + (valid[17] === 'A' ? 'B' : 'A') };
+}
+
 /** The same number with a wrong check character. */
 const mistyped = (id: string) => id.slice(0, 17) + (id[17] === '1' ? '2' : '1');
 
@@ -1979,15 +1992,7 @@ describe('matching source records into golden records', () => {
 
   it('links a credit code with a wrong check character to the organisation of its registered name', async () => {
     const n = nextNumber();
-    const body = `91320100MA${String(n).padStart(6, '0')}`;
-    const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-    const valid = [...alphabet]
-      .flatMap((c17) => [...alphabet].map((c18) => body + c17 + c18))
-      .find((code) => {
-        const checked = checkCreditCode(code);
-        return checked.ok && checked.warnings.length === 0;
-      })!;
-    const mistyped = valid.slice(0, 17) + (valid[17] === 'A' ? 'B' : 'A');
+    const { valid, mistyped } = creditCodesOf(n);
     const name = `宁远${n}物流有限公司`;
     const organisation = (system: string, code: string) => ({
       sourceSystem: system,
@@ -2018,17 +2023,9 @@ describe('matching source records into golden records', () => {
   });
 
   it('asks a steward about another company bearing a credit code mistyped the same way, in any order', async () => {
-    const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
     const run = async (order: string[]) => {
       const n = nextNumber();
-      const body = `91320100MA${String(n).padStart(6, '0')}`;
-      const valid = [...alphabet]
-        .flatMap((c17) => [...alphabet].map((c18) => body + c17 + c18))
-        .find((code) => {
-          const checked = checkCreditCode(code);
-          return checked.ok && checked.warnings.length === 0;
-        })!;
-      const mistyped = valid.slice(0, 17) + (valid[17] === 'A' ? 'B' : 'A');
+      const { valid, mistyped } = creditCodesOf(n);
       const organisation = (system: string, name: string, code: string) => ({
         sourceSystem: system,
         sourceKey: `ORG-${n}`,
