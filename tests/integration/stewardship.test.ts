@@ -1787,6 +1787,48 @@ describe('stewardship', () => {
     ]);
   });
 
+  it('leaves no survivor of no record when undone after the survivor’s own record went to someone else', async () => {
+    const n = nextNumbers(3);
+    const [h] = await ingest(customerRecord(n));
+    const [g] = await ingest(
+      customerRecord(n + 1, { sourceSystem: 'APP', sourceKey: `APP-${n + 1}` }),
+    );
+    const [k] = await ingest(
+      customerRecord(n + 2, { sourceSystem: 'CLAIMS', sourceKey: `CL-${n + 2}` }),
+    );
+    const merged = await merge(h!.id, g!.id);
+    // H's only record of its own is re-sent as K's person: it goes to K, and H holds only
+    // what the merge gave it.
+    const [resent] = await ingest(customerRecord(n + 2, { sourceKey: `PA-${n}` }));
+    expect(resent!.id).toBe(k!.id);
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    // G is back with its record; H, left with none, follows its own to K.
+    const customersOf = await hub.sql<{ id: string; status: string; records: number }>(
+      `select c.id, c.status, (select count(*)::int from source_record sr where sr.customer_id = c.id) as records
+       from customer c where c.id = any($1)`,
+      [[h!.id, g!.id, k!.id]],
+    );
+    expect(new Map(customersOf.map(({ id, ...rest }) => [id, rest]))).toEqual(
+      new Map([
+        [h!.id, { status: 'MERGED', records: 0 }],
+        [g!.id, { status: 'ACTIVE', records: 1 }],
+        [k!.id, { status: 'ACTIVE', records: 2 }],
+      ]),
+    );
+    const found = ok(await hub.gql(LOOKUP, { by: { id: h!.id } }, Role.STEWARD)).customer;
+    expect(found).toMatchObject({ id: k!.id, resolvedFrom: h!.id });
+    const [undo] = await hub.sql<{ details: Record<string, unknown> }>(
+      `select details from audit_event where action = 'CUSTOMER_UNMERGE' and details->>'merge' = $1`,
+      [merged.id],
+    );
+    const [followed] = await hub.sql<{ id: string; survivor_id: string }>(
+      `select id, survivor_id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
+      [h!.id],
+    );
+    expect(followed!.survivor_id).toBe(k!.id);
+    expect(undo!.details.emptiedMergedBy).toBe(followed!.id);
+  });
+
   const SPLIT = `mutation ($record: ID!, $reason: String!) {
     splitSourceRecord(recordId: $record, reason: $reason) { id sourceRecords { sourceKey } } }`;
 
@@ -1951,6 +1993,53 @@ describe('stewardship', () => {
     expect((await customerOf('APP', `APP-${n + 1}`)).customer_id).toBe(g!.id);
     expect((await customerOf('WECHAT', `WX-${n + 1}`)).customer_id).toBe(g!.id);
     expect((await customerOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+  });
+
+  it('keeps a customer’s id with its own records when one is split off, and asks for the unmerge when it is the last of them', async () => {
+    const n = nextNumbers(2);
+    const [h] = await ingest(customerRecord(n));
+    const [g] = await ingest(
+      customerRecord(n + 1, { sourceSystem: 'APP', sourceKey: `APP-${n + 1}` }),
+    );
+    const merged = await merge(h!.id, g!.id);
+    const recordOf = async (system: string, key: string) =>
+      (
+        await hub.sql<{ id: string; customer_id: string }>(
+          `select id, customer_id from source_record where source_system = $1 and source_key = $2`,
+          [system, key],
+        )
+      )[0]!;
+    const own = await recordOf('POLICY_ADMIN', `PA-${n}`);
+    // H's only record of its own: split off, H's id would stay with G's person.
+    const refused = await hub.gql(SPLIT, { record: own.id, reason: 'not this one' }, Role.STEWARD);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'recordId',
+      rule: 'MERGED',
+      merges: [merged.id],
+    });
+    expect((await recordOf('APP', `APP-${n + 1}`)).customer_id).toBe(h!.id);
+    expect((await recordOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+    // A second record of H's person, received after G's: split off H's first, H keeps its
+    // id with that one, not with G's record, the earliest other.
+    const [claims] = await ingest(
+      customerRecord(n, { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}`, contactPoints: [] }),
+    );
+    expect(claims!.id).toBe(h!.id);
+    const split = ok(
+      await hub.gql(SPLIT, { record: own.id, reason: 'not this one' }, Role.STEWARD),
+    ).splitSourceRecord;
+    expect(split.id).not.toBe(h!.id);
+    expect((await recordOf('CLAIMS', `CL-${n}`)).customer_id).toBe(h!.id);
+    // Undone, the merge gives G back its record, and no customer is left of none.
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD));
+    expect((await recordOf('APP', `APP-${n + 1}`)).customer_id).toBe(g!.id);
+    const empty = await hub.sql(
+      `select c.id from customer c where c.id = any($1) and c.status = 'ACTIVE'
+         and not exists (select 1 from source_record sr where sr.customer_id = c.id)`,
+      [[h!.id, g!.id, split.id]],
+    );
+    expect(empty).toEqual([]);
   });
 
   it('refuses to undo a merge a steward has since confirmed on a pair of its records (DECIDED_SINCE)', async () => {

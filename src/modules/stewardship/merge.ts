@@ -272,7 +272,8 @@ export interface MergeOptions {
 
 /**
  * The evidence of the merge an unmerge makes of a customer left with no record (matching
- * made it for records the unmerge took back): undone, it would be a customer of nothing.
+ * made it for records the unmerge took back, or the survivor's own left it): undone, it
+ * would be a customer of nothing.
  */
 const RECORDS_WENT_BACK = 'RECORDS_WENT_BACK';
 
@@ -1253,41 +1254,55 @@ export async function unmergeCustomers(
        unmerge_reason = :reason, updated_at = :at::timestamptz where id = :id::uuid`,
     { at, by, reason, id: mergeId },
   );
-  // A customer that matching made for the absorbed customer's records after they left the
-  // survivor holds nothing now that they are back: it follows them, as a merged-away
-  // customer does (its id and anything written under its CIF number go to the absorbed
-  // one), rather than stay an active customer of no record.
+  // A customer the records going back leave with none follows them, as a merged-away
+  // customer does (its id and anything written under its CIF number go where they are),
+  // rather than stay an active customer of no record: one that matching made for the
+  // absorbed customer's records after they left the survivor goes to the absorbed customer;
+  // a survivor whose own records left it since the merge (a split, a source re-sending one
+  // as someone else), holding only what the merge gave, goes where the earliest of them is.
   let emptied: string | undefined;
-  if (holder !== survivor) {
-    const [{ held: left }] = (await run<{ held: number }>(
-      em,
-      `select count(*)::int as held from source_record where customer_id = :holder::uuid`,
-      { holder },
-    )) as [{ held: number }];
-    if (left === 0) {
-      [emptied] = await mergeCustomers(
-        em,
-        clock,
-        [
-          {
-            survivorId: absorbed,
-            absorbedId: holder,
-            kind: MergeKind.AUTOMATIC,
-            evidence: { rule: RECORDS_WENT_BACK, unmerge: mergeId },
-            mergedBy: by,
-            reason: `its records went back to customer ${absorbed} with merge ${mergeId} undone`,
-          },
-        ],
-        options,
-      );
-    }
-  }
-  await recomputeCustomers(em, [...new Set([survivor, holder, absorbed])], options, at);
-  await queueCustomerTiers(
+  let emptiedInto: string | undefined;
+  const [{ held: left }] = (await run<{ held: number }>(
     em,
-    [survivor, holder, absorbed, ...repointed.map((m) => m.to)],
-    'unmerge',
-  );
+    `select count(*)::int as held from source_record where customer_id = :holder::uuid`,
+    { holder },
+  )) as [{ held: number }];
+  if (left === 0) {
+    emptiedInto =
+      holder !== survivor
+        ? absorbed
+        : (
+            await run<{ customer_id: string }>(
+              em,
+              `select customer_id from source_record where id = any(:own::uuid[])
+               order by received_at, id limit 1`,
+              { own: pgArray(survivorRecords) },
+            )
+          )[0]?.customer_id;
+  }
+  if (emptiedInto) {
+    [emptied] = await mergeCustomers(
+      em,
+      clock,
+      [
+        {
+          survivorId: emptiedInto,
+          absorbedId: holder,
+          kind: MergeKind.AUTOMATIC,
+          evidence: { rule: RECORDS_WENT_BACK, unmerge: mergeId },
+          mergedBy: by,
+          reason:
+            holder !== survivor
+              ? `its records went back to customer ${absorbed} with merge ${mergeId} undone`
+              : `its own records had left it when merge ${mergeId} was undone`,
+        },
+      ],
+      options,
+    );
+  }
+  const touched = [survivor, holder, absorbed, ...(emptiedInto ? [emptiedInto] : [])];
+  await recomputeCustomers(em, [...new Set(touched)], options, at);
+  await queueCustomerTiers(em, [...touched, ...repointed.map((m) => m.to)], 'unmerge');
   await em.insertMany(AuditEvent, [
     new AuditLog(clock).entity(options.actor ?? systemActor(by), {
       action: AuditAction.CUSTOMER_UNMERGE,

@@ -47,31 +47,71 @@ interface LockedReview {
 /**
  * What a split leaves of customer `customerId` without record `recordId`: the records of
  * its spanning tree (each record's link names the record it joined) that still hang with
- * the customer's earliest other record stay, and are kept apart from the split one; those
- * that hung on the customer only through it (a record sharing its document, one a steward
- * merge linked to it) are matched again, with it or wherever their own evidence takes them.
+ * the customer's earliest other record of its own stay, and are kept apart from the split
+ * one; those that hung on the customer only through it (a record sharing its document, one
+ * a steward merge linked to it) are matched again, with it or wherever their own evidence
+ * takes them. A record of its own is one the customer did not get by a merge still
+ * standing, nor through a record it got so (one that joined it since); the earliest other
+ * record may be one a merge brought, and the customer's id must not stay with that person
+ * while its own goes. When the split record is the last of the customer's own, its other
+ * records are all a standing merge's: those `merges` are what part them.
  */
 async function partsWithout(
   em: EntityManager,
   customerId: string,
   recordId: string,
-): Promise<{ stays: string[]; rematched: string[] }> {
+): Promise<{ stays: string[]; rematched: string[]; merges: string[] }> {
   const records = await em.execute<{ id: string; key: string; with: string | null }[]>(
     `select id, source_system || ':' || source_key as key, link_evidence->>'with' as with
      from source_record where customer_id = ?::uuid order by received_at, id`,
     [customerId],
   );
+  // Per record a standing merge into the customer journaled, whether it came with the merge
+  // (or its survivor held it then), and the merge.
+  const journaled = await em.execute<{ id: string; merged: boolean; merge: string }[]>(
+    `select distinct on (j.value->>'id') j.value->>'id' as id, m.id as merge,
+       coalesce(m.journal->'changed'->'source_record', '[]'::jsonb)
+         @> jsonb_build_array(jsonb_build_object('id', j.value->'id')) as merged
+     from customer_merge m, jsonb_array_elements(m.journal->'links') j
+     where m.survivor_id = ?::uuid and m.unmerged_at is null
+       and jsonb_typeof(m.journal->'links') = 'array'
+     order by j.value->>'id', merged desc`,
+    [customerId],
+  );
+  const seen = new Map(journaled.map((r) => [r.id, r]));
+  const byKey = new Map(records.map((r) => [r.key, r]));
+  const broughtBy = (record: (typeof records)[number]): string | undefined => {
+    const walked = new Set<string>();
+    for (let at: typeof record | undefined = record; at && !walked.has(at.id);) {
+      walked.add(at.id);
+      const known = seen.get(at.id);
+      if (known) return known.merged ? known.merge : undefined;
+      at = at.with === null ? undefined : byKey.get(at.with);
+    }
+    return undefined;
+  };
+  const split = records.find((r) => r.id === recordId)!;
   const others = records.filter((r) => r.id !== recordId);
-  const byKey = new Map(others.map((r) => [r.key, r.id]));
+  const anchor =
+    others.find((r) => broughtBy(r) === undefined) ??
+    (broughtBy(split) === undefined ? undefined : others[0]);
+  if (others.length && !anchor) {
+    return {
+      stays: [],
+      rematched: [],
+      merges: [...new Set(others.map((r) => broughtBy(r)!))],
+    };
+  }
+  const ids = new Map(others.map((r) => [r.key, r.id]));
   const edges = new Map<string, string[]>(others.map((r) => [r.id, []]));
   for (const r of others) {
-    const linked = r.with === null ? undefined : byKey.get(r.with);
+    const linked = r.with === null ? undefined : ids.get(r.with);
     if (linked === undefined) continue;
     edges.get(r.id)!.push(linked);
     edges.get(linked)!.push(r.id);
   }
   const stays = new Set<string>();
-  const reach = others.length ? [others[0]!.id] : [];
+  const reach = anchor ? [anchor.id] : [];
   for (let next = reach.pop(); next !== undefined; next = reach.pop()) {
     if (stays.has(next)) continue;
     stays.add(next);
@@ -80,6 +120,7 @@ async function partsWithout(
   return {
     stays: others.filter((r) => stays.has(r.id)).map((r) => r.id),
     rematched: others.filter((r) => !stays.has(r.id)).map((r) => r.id),
+    merges: [],
   };
 }
 
@@ -274,7 +315,13 @@ export class StewardshipService {
         [id],
       );
       const from = held!.customer_id;
-      const { stays, rematched } = await partsWithout(em, from, id);
+      const { stays, rematched, merges } = await partsWithout(em, from, id);
+      if (merges.length) {
+        throw new ConflictError(
+          `recordId: the customer's other records came with ${merges.length > 1 ? 'merges' : 'merge'} ${merges.join(', ')}: undo ${merges.length > 1 ? 'them' : 'it'} (unmergeCustomers) to part them from this record, the customer's own`,
+          { field: 'recordId', rule: 'MERGED', merges },
+        );
+      }
       if (!stays.length) {
         throw new ConflictError('recordId: the record is its customer’s only one', {
           field: 'recordId',
