@@ -1829,6 +1829,15 @@ describe('stewardship', () => {
     expect(undo!.details.emptiedMergedBy).toBe(followed!.id);
   });
 
+  /** Source record `key` of `system`: its id and the customer holding it. */
+  const recordOf = async (system: string, key: string) =>
+    (
+      await hub.sql<{ id: string; customer_id: string }>(
+        `select id, customer_id from source_record where source_system = $1 and source_key = $2`,
+        [system, key],
+      )
+    )[0]!;
+
   const SPLIT = `mutation ($record: ID!, $reason: String!) {
     splitSourceRecord(recordId: $record, reason: $reason) { id sourceRecords { sourceKey } } }`;
 
@@ -1964,14 +1973,7 @@ describe('stewardship', () => {
     );
     expect(wechat!.id).toBe(g!.id);
     const merged = await merge(h!.id, g!.id);
-    const customerOf = async (system: string, key: string) =>
-      (
-        await hub.sql<{ id: string; customer_id: string }>(
-          `select id, customer_id from source_record where source_system = $1 and source_key = $2`,
-          [system, key],
-        )
-      )[0]!;
-    const app = await customerOf('APP', `APP-${n + 1}`);
+    const app = await recordOf('APP', `APP-${n + 1}`);
     const split = ok(
       await hub.gql(SPLIT, { record: app.id, reason: 'not this one' }, Role.STEWARD),
     ).splitSourceRecord;
@@ -1981,7 +1983,7 @@ describe('stewardship', () => {
       `APP-${n + 1}`,
       `WX-${n + 1}`,
     ]);
-    expect((await customerOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+    expect((await recordOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
     const holders = await hub.sql<{ n: number }>(
       `select count(distinct customer_id)::int as n from identity_document
        where number_hash = (select number_hash from identity_document where customer_id = $1)`,
@@ -1990,9 +1992,9 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ n: 1 }]);
     // Undone, the merge gives G back as it was, both its records.
     ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD));
-    expect((await customerOf('APP', `APP-${n + 1}`)).customer_id).toBe(g!.id);
-    expect((await customerOf('WECHAT', `WX-${n + 1}`)).customer_id).toBe(g!.id);
-    expect((await customerOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
+    expect((await recordOf('APP', `APP-${n + 1}`)).customer_id).toBe(g!.id);
+    expect((await recordOf('WECHAT', `WX-${n + 1}`)).customer_id).toBe(g!.id);
+    expect((await recordOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(h!.id);
   });
 
   it('keeps a customer’s id with its own records when one is split off, and asks for the unmerge when it is the last of them', async () => {
@@ -2002,13 +2004,6 @@ describe('stewardship', () => {
       customerRecord(n + 1, { sourceSystem: 'APP', sourceKey: `APP-${n + 1}` }),
     );
     const merged = await merge(h!.id, g!.id);
-    const recordOf = async (system: string, key: string) =>
-      (
-        await hub.sql<{ id: string; customer_id: string }>(
-          `select id, customer_id from source_record where source_system = $1 and source_key = $2`,
-          [system, key],
-        )
-      )[0]!;
     const own = await recordOf('POLICY_ADMIN', `PA-${n}`);
     // H's only record of its own: split off, H's id would stay with G's person.
     const refused = await hub.gql(SPLIT, { record: own.id, reason: 'not this one' }, Role.STEWARD);
