@@ -974,6 +974,59 @@ describe('matching source records into golden records', () => {
     expect(await reviewsOfPair()).toEqual([{ status: 'SUPERSEDED' }]);
   });
 
+  it('keeps a mobile generic when one batch drops a name from it while another adds one, sent at once', async () => {
+    for (const first of ['drop', 'add']) {
+      const n = nextNumbers(8);
+      const withMobile = { contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }] };
+      // Five names on one mobile, two records of one of them: one with its ID, the app's with
+      // the name alone. Only the mobile, generic, could link the app's.
+      const people: Person[] = [
+        {
+          sourceKey: `PA-${n}`,
+          name: '闻人建国',
+          gender: 'MALE',
+          birthDate: birthOf(n),
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birthOf(n)) }],
+          ...withMobile,
+        },
+        { sourceSystem: 'APP', sourceKey: `APP-${n}`, name: '闻人建国', ...withMobile },
+        ...['赵甲娜', '钱乙娜', '孙丙娜', '李丁娜'].map((name, i) => ({
+          sourceSystem: 'DEALER',
+          sourceKey: `DS-${n}-${i}`,
+          name,
+          birthDate: birthOf(n + 1 + i),
+          ...withMobile,
+        })),
+      ];
+      await ingest(...people);
+      // Four names once one sale (the last) is corrected to another number, five again with
+      // a new sale.
+      const drop = () =>
+        ingest({ ...people[5]!, contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 6) }] });
+      const add = () =>
+        ingest({
+          sourceSystem: 'DEALER',
+          sourceKey: `DS-${n}-9`,
+          name: '周戊娜',
+          birthDate: birthOf(n + 7),
+          ...withMobile,
+        });
+      await Promise.all(first === 'drop' ? [drop(), add()] : [add(), drop()]);
+      const flags = await hub.sql<{ generic: boolean }>(
+        `select distinct p.generic from contact_point p
+         join source_record sr on sr.customer_id = p.customer_id and p.kind = 'MOBILE'
+         where sr.source_key = any($1)`,
+        [[`PA-${n}`, `APP-${n}`, ...[0, 1, 2, 9].map((i) => `DS-${n}-${i}`)]],
+      );
+      expect({
+        first,
+        apart:
+          (await customerOf('POLICY_ADMIN', `PA-${n}`)) !== (await customerOf('APP', `APP-${n}`)),
+        flags,
+      }).toEqual({ first, apart: true, flags: [{ generic: true }] });
+    }
+  });
+
   it('asks a steward about a record that links as well to two people kept apart, in any order', async () => {
     // P and Q: one rare name and birth date, two resident IDs. R has the name and birth date
     // and no ID: it could be either's. S carries P's mobile too: it is P's.

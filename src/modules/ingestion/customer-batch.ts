@@ -483,8 +483,8 @@ export class CustomerBatch {
     for (const r of records) {
       keys.add(`record:${keyOf(r)}`);
       for (const key of lockingKeys(matchRecordOf('', r))) keys.add(key);
-      // The plain values never leave the process: the lock names their digests.
-      for (const i of r.identifiers) keys.add(`${i.kind}:${hex(i.hash)}`);
+      // Digests already, as the database keeps them (see below).
+      for (const i of r.identifiers) keys.add(`id:${i.kind}:${hex(i.hash)}`);
     }
     if (keys.size > BATCH_KEYS_LOCKED) {
       await boundSql(this.em, `select pg_advisory_xact_lock(${MATCHING_SPACE})`);
@@ -493,15 +493,27 @@ export class CustomerBatch {
     // Alone first: a batch holding keys while it waits for the space would close a cycle
     // with a large batch waiting for it.
     await boundSql(this.em, `select pg_advisory_xact_lock_shared(${MATCHING_SPACE})`);
+    // The plain values never leave the process: the lock names their digests.
     const digests = [...keys].map((k) =>
-      k.startsWith('record:') ? k : hex(this.sealer.hasher.digest('LOCK', k)),
+      k.startsWith('record:') || k.startsWith('id:')
+        ? k
+        : hex(this.sealer.hasher.digest('LOCK', k)),
     );
+    // And the identifiers the batch's records held as last sent: a re-send that drops a value
+    // changes how many hold it (a mobile stops being generic) as one adding it does, and a
+    // batch adding it at the same time must wait for it, or each counts without the other.
     await boundSql(
       this.em,
       `select count(pg_advisory_xact_lock(h)) from (
-         select distinct hashtextextended(value, 0) as h from jsonb_array_elements_text(?::jsonb)
+         select distinct hashtextextended(value, 0) as h from (
+           select value from jsonb_array_elements_text(?::jsonb)
+           union all
+           select 'id:' || si.kind || ':' || encode(si.value_hash, 'hex')
+           from jsonb_to_recordset(?::jsonb) k(s text, k text)
+             join source_record sr on sr.source_system = k.s and sr.source_key = k.k
+             join source_identifier si on si.source_record_id = sr.id) held
          order by 1) keys`,
-      [json(digests)],
+      [json(digests), json(records.map((r) => ({ s: r.sourceSystem, k: r.sourceKey })))],
     );
     return 'keys';
   }
