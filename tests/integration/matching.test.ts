@@ -1194,6 +1194,80 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it('keeps asking about a record torn between two people when a later record joins one of them, in any order', async () => {
+    // A and C: one name and birth date, two resident IDs, a mobile each. E holds both mobiles
+    // and no ID: it could be either's. D, later, holds C's mobile alone: C's, which leaves E
+    // as torn as before. X, a namesake born another year, keeps the name's weight where it
+    // is when D arrives (a weight moving re-evaluates every bearer of the name).
+    const names = ['尉迟恭远', '长孙无忌', '上官婉儿'];
+    for (const order of [['XACE', 'D'], ['XACED'], ['D', 'XACE']]) {
+      const n = nextNumbers(3);
+      const birth = birthOf(n);
+      const name = names.shift()!;
+      const person = (key: string, more: Partial<Person>): Person => ({
+        sourceKey: `${key}-${n}`,
+        name,
+        birthDate: birth,
+        ...more,
+      });
+      const people: Record<string, Person> = {
+        A: person('A', {
+          gender: 'MALE',
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n, birth) }],
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+        }),
+        C: person('C', {
+          sourceSystem: 'CLAIMS',
+          gender: 'MALE',
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 1, birth) }],
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 1) }],
+        }),
+        E: person('E', {
+          sourceSystem: 'CALL_CENTRE',
+          contactPoints: [
+            { kind: 'MOBILE', value: mobileOf(n) },
+            { kind: 'MOBILE', value: mobileOf(n + 1) },
+          ],
+        }),
+        X: person('X', {
+          sourceSystem: 'AGENCY',
+          gender: 'MALE',
+          birthDate: birthOf(n + 2),
+          identityDocuments: [{ type: 'RESIDENT_ID', number: residentIdOf(n + 2, birthOf(n + 2)) }],
+        }),
+        D: person('D', {
+          sourceSystem: 'WECHAT',
+          birthDate: undefined,
+          contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 1) }],
+        }),
+      };
+      for (const batch of order) await ingest(...[...batch].map((k) => people[k]!));
+      const [a, c, e, d] = await Promise.all([
+        customerOf('POLICY_ADMIN', `A-${n}`),
+        customerOf('CLAIMS', `C-${n}`),
+        customerOf('CALL_CENTRE', `E-${n}`),
+        customerOf('WECHAT', `D-${n}`),
+      ]);
+      const reviews = await hub.sql<{ other: string; rule: string; status: string }>(
+        `select case when a.source_key = $1 then b.source_key else a.source_key end as other,
+           m.rule, m.status from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+          where $1 in (a.source_key, b.source_key) order by 1`,
+        [`E-${n}`],
+      );
+      expect({ order, ea: e === a, ec: e === c, dc: d === c, reviews }).toEqual({
+        order,
+        ea: false,
+        ec: false,
+        dc: true,
+        reviews: [
+          { other: `A-${n}`, rule: 'AMBIGUOUS', status: 'OPEN' },
+          { other: `C-${n}`, rule: 'AMBIGUOUS', status: 'OPEN' },
+        ],
+      });
+    }
+  });
+
   it('supersedes the other AMBIGUOUS task once a steward approves one, for people a steward kept apart', async () => {
     const n = nextNumber();
     const birth = birthOf(n);
