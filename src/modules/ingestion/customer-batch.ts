@@ -914,16 +914,22 @@ export class CustomerBatch {
        near as (select distinct sr.customer_id from source_record sr
                 where sr.id = any(array(select id from found)))
        select customer_id from near
-       -- And the customers those customers' records have open review tasks with: regrouping
-       -- replaces the tasks between the region's records, and such a task must be among them;
-       -- and a record torn between two people (AMBIGUOUS) is torn only with both in sight (a
-       -- record joining one of them would otherwise pull it there).
+       -- And the customers those records have open review tasks with: regrouping replaces
+       -- the tasks between the region's records, and such a task must be among them.
+       union select sr.customer_id from changed join match_review m
+           on m.record_a_id = changed.id and m.status = 'OPEN'
+         join source_record sr on sr.id = m.record_b_id
+       union select sr.customer_id from changed join match_review m
+           on m.record_b_id = changed.id and m.status = 'OPEN'
+         join source_record sr on sr.id = m.record_a_id
+       -- And the people a record of the region is torn between (AMBIGUOUS): torn only with
+       -- both in sight, it would be pulled into one by a later record joining that one.
        union select o.customer_id from source_record sr
-           join match_review m on m.record_a_id = sr.id and m.status = 'OPEN'
+           join match_review m on m.record_a_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS'
            join source_record o on o.id = m.record_b_id
          where sr.customer_id = any(array(select customer_id from near))
        union select o.customer_id from source_record sr
-           join match_review m on m.record_b_id = sr.id and m.status = 'OPEN'
+           join match_review m on m.record_b_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS'
            join source_record o on o.id = m.record_a_id
          where sr.customer_id = any(array(select customer_id from near))
        order by 1`,
