@@ -158,6 +158,8 @@ describe('ingestion records one by one', () => {
         [`CL-440300${later}0001`, 'accepted'],
         // Inside a longer key, only a number whose check character is right reads as an ID.
         [(n) => `CL-${wrongCheck(residentId(n))}-A`, 'accepted'],
+        // A run of more digits than an ID number's is a system's number (a serial glued on).
+        [(n) => `CL${residentId(n)}01`, 'accepted'],
       ];
       const ns = keys.map(() => nextNumber());
       const keyOf = (i: number) => {
