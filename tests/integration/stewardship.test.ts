@@ -1838,6 +1838,61 @@ describe('stewardship', () => {
       )
     )[0]!;
 
+  it('holds the newer of two steward merges a do-not-merge sets against each other, once the older one applies again', async () => {
+    const n = nextNumbers(2);
+    const id = residentId(n);
+    const claims = (number: string) =>
+      customerRecord(n, {
+        sourceSystem: 'CLAIMS',
+        sourceKey: `CL-${n}`,
+        identityDocuments: [{ type: 'RESIDENT_ID', number }],
+        contactPoints: [],
+      });
+    const onMobile = (k: number, system: string, key: string) =>
+      customerRecord(k, {
+        sourceSystem: system,
+        sourceKey: key,
+        identityDocuments: [],
+        contactPoints: [{ kind: 'MOBILE', value: mobile(k) }],
+      });
+    const [cl, dl, app] = await ingest(
+      claims(id),
+      onMobile(n, 'DEALER', `DL-${n}`),
+      onMobile(n + 1, 'APP', `APP-${n + 1}`),
+    );
+    await markDifferent(app!.id, cl!.id);
+    await merge(dl!.id, cl!.id);
+    // The claims record re-sent with a mistyped check character: the steward's word on it
+    // stands for the number it held, and no longer applies; it is a customer of its own.
+    await ingest(claims(id.slice(0, 17) + (id[17] === '1' ? '2' : '1')));
+    const apart = (await recordOf('CLAIMS', `CL-${n}`)).customer_id;
+    expect(apart).not.toBe(dl!.id);
+    // The steward now merges the app's customer into the dealer's: newer than the first
+    // merge, which the do-not-merge between the claims and app records contradicts.
+    const newer = await merge(dl!.id, app!.id);
+    // Put right, the number brings the first merge's word back; a record bearing the
+    // number and the dealer's mobile then sets the two against each other.
+    await ingest(claims(id));
+    await ingest(
+      customerRecord(n, {
+        sourceKey: `PA-${n}`,
+        contactPoints: [{ kind: 'MOBILE', value: mobile(n) }],
+      }),
+    );
+    const holders = await Promise.all(
+      [
+        ['APP', `APP-${n + 1}`],
+        ['DEALER', `DL-${n}`],
+        ['CLAIMS', `CL-${n}`],
+        ['POLICY_ADMIN', `PA-${n}`],
+      ].map(async ([system, key]) => (await recordOf(system!, key!)).customer_id),
+    );
+    expect(holders).toEqual([dl!.id, dl!.id, apart, apart]);
+    expect(
+      await hub.sql(`select unmerged_at from customer_merge where id = $1`, [newer.id]),
+    ).toEqual([{ unmerged_at: null }]);
+  });
+
   const SPLIT = `mutation ($record: ID!, $reason: String!) {
     splitSourceRecord(recordId: $record, reason: $reason) { id sourceRecords { sourceKey } } }`;
 

@@ -1110,8 +1110,12 @@ export class CustomerBatch {
       }[]
     >(
       this.em,
+      // Newest first: two steward merges that a do-not-merge sets against each other (the
+      // older one lapsed when the merge was made, and applies again) cannot both hold, and
+      // cluster() links a steward's SAME_CUSTOMER pairs in this order: the newer word stands.
       `select record_a_id, record_b_id, verdict, documents, identities from match_decision
-       where record_a_id = any(?::uuid[]) or record_b_id = any(?::uuid[])`,
+       where record_a_id = any(?::uuid[]) or record_b_id = any(?::uuid[])
+       order by decided_at desc, record_a_id, record_b_id`,
       [pgArray(records.map((r) => r.id)), pgArray(records.map((r) => r.id))],
     );
     const byId = new Map(records.map((r) => [r.id, r]));

@@ -232,7 +232,9 @@ const DOCUMENT_RULES: ReadonlySet<MatchRule> = new Set(['SAME_DOCUMENT', 'CONFLI
 
 /**
  * Groups records into customers: the connected components of the pairs that link
- * (single linkage), where a steward's SAME_CUSTOMER always links, and DIFFERENT_CUSTOMERS
+ * (single linkage), where a steward's SAME_CUSTOMER always links (in the order `verdicts`
+ * lists them, newest first: of two that a DIFFERENT_CUSTOMERS sets against each other, the
+ * newer holds), and DIFFERENT_CUSTOMERS
  * or two different identity documents keep two records apart however they are connected. Pairs are taken strongest first,
  * ties by key, so the result depends on the records and the decisions only, never on the
  * order they came in: that is what makes matching sequence neutral.
