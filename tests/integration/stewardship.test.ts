@@ -742,22 +742,21 @@ describe('stewardship', () => {
         );
       expect(new Set(Object.values(await holders())).size).toBe(1);
       ok(await hub.gql(UNMERGE, { id: merged.id, reason: 'undo' }, Role.STEWARD));
-      // A and B each keep their own id: neither is handed to C's record. C's record goes
-      // with the record it was linked to, and takes on the steward's word that that
-      // customer is not the other: as like one as the other, it is torn by neither.
+      // A and B each keep their own id: neither is handed to C's record. C's record is as
+      // it was before the merge: as like one as the other, a customer of its own, and a
+      // steward is asked again which of the two it is.
       const after = await holders();
       expect(after).toMatchObject({ POLICY_ADMIN: a!.id, APP: b!.id });
-      const [link] = await hub.sql<{ with: string }>(
-        `select link_evidence->>'with' as with from source_record where source_key = $1`,
+      expect([a!.id, b!.id]).not.toContain(after.CLAIMS);
+      const open = await hub.sql<{ other: string }>(
+        `select o.source_system as other from match_review r
+         join source_record s on s.id in (r.record_a_id, r.record_b_id)
+         join source_record o on o.id in (r.record_a_id, r.record_b_id) and o.id <> s.id
+         where s.source_key = $1 and s.source_system = 'CLAIMS' and r.status = 'OPEN'
+           and r.rule = 'AMBIGUOUS' order by 1`,
         [`PA-${n + 2}`],
       );
-      expect(after.CLAIMS).toBe(link!.with.startsWith('APP:') ? b!.id : a!.id);
-      const open = await hub.sql(
-        `select r.rule from match_review r join source_record s on s.id in (r.record_a_id, r.record_b_id)
-         where s.source_key = $1 and r.status = 'OPEN' and r.rule = 'AMBIGUOUS'`,
-        [`PA-${n + 2}`],
-      );
-      expect(open).toEqual([]);
+      expect(open).toEqual([{ other: 'APP' }, { other: 'POLICY_ADMIN' }]);
     });
 
     it('lets underwriting read the review tasks and their evidence, and no one else but stewards and administrators', async () => {
@@ -1013,11 +1012,11 @@ describe('stewardship', () => {
       expect(await apartFromY()).toEqual([]);
 
       await merge(x!.id, w!.id);
-      // W's record re-sent as Y's person, name, birth date and mobile, without W's ID (the
-      // steward's merge stood for it): the steward's word that X is not Y holds for it too.
+      // W's record re-sent as Y's person, name, birth date and mobile, without W's ID: no
+      // number says it is someone else, so the steward's merge stands for it, and with it
+      // the steward's word that X is not Y.
       const [resent] = await ingest(undocumented(n, { ...app, contactPoints: other }));
-      expect(resent!.id).not.toBe(y!.id);
-      expect(await apartFromY()).toEqual(['DIFFERENT_CUSTOMERS']);
+      expect(resent!.id).toBe(x!.id);
       expect(
         await hub.sql(`select source_key from source_record where customer_id = $1`, [y!.id]),
       ).toEqual([{ source_key: claims.sourceKey }]);
@@ -1068,6 +1067,94 @@ describe('stewardship', () => {
         expect(between).toEqual([]);
       },
     );
+
+    /**
+     * Two namesakes a steward kept apart (A with one mobile, B with another), and records of
+     * their name and birth date: `c` with A's mobile and an e-mail, `d` with B's mobile and
+     * the same e-mail, as like one person as the other.
+     */
+    const bridged = (n: number) => {
+      const person = (sourceSystem: string, k: number, contacts: object[]) =>
+        customerRecord(k, {
+          sourceSystem,
+          sourceKey: `BR-${n}`,
+          name: '李娜',
+          gender: 'FEMALE',
+          birthDate: addDays('1962-01-01', n % 10_000),
+          identityDocuments: [],
+          contactPoints: contacts,
+        });
+      const [m1, m2] = [
+        { kind: 'MOBILE', value: mobile(n) },
+        { kind: 'MOBILE', value: mobile(n + 1) },
+      ];
+      const email = { kind: 'EMAIL', value: `li.na.${n}@example.com` };
+      return {
+        a: person('POLICY_ADMIN', n, [m1]),
+        b: person('APP', n, [m2]),
+        c: person('CLAIMS', n, [m1, email]),
+        d: person('WECHAT', n, [m2, email]),
+      };
+    };
+    /** Which records share a customer: the source systems of each customer, sorted. */
+    const grouping = async (n: number) =>
+      (
+        await hub.sql<{ systems: string }>(
+          `select string_agg(source_system, '+' order by source_system) as systems
+           from source_record where source_key = $1 group by customer_id order by 1`,
+          [`BR-${n}`],
+        )
+      ).map((r) => r.systems);
+
+    it('ends in the same customers whatever order records bridging two kept-apart people arrive in', async () => {
+      const orders: ('c' | 'd' | 'cd' | 'dc')[][] = [['c', 'd'], ['d', 'c'], ['cd'], ['dc']];
+      const found: string[][] = [];
+      for (const order of orders) {
+        const n = nextNumbers(2);
+        const records = bridged(n);
+        const [a] = await ingest(records.a);
+        const [b] = await ingest(records.b);
+        await markDifferent(a!.id, b!.id);
+        for (const step of order) await ingest(...[...step].map((k) => records[k as 'c' | 'd']));
+        found.push(await grouping(n));
+        // Each person keeps their own record, whatever joined them.
+        const [holders] = await hub.sql<{ n: number }>(
+          `select count(distinct customer_id)::int as n from source_record
+           where source_key = $1 and source_system in ('POLICY_ADMIN', 'APP')`,
+          [`BR-${n}`],
+        );
+        expect(holders!.n).toBe(2);
+        // C and D, each as like one person as the other, are put to a steward.
+        const asked = await hub.sql<{ system: string }>(
+          `select distinct s.source_system as system from match_review r
+           join source_record s on s.id in (r.record_a_id, r.record_b_id)
+           where s.source_key = $1 and r.status = 'OPEN' and r.rule = 'AMBIGUOUS'
+             and s.source_system in ('CLAIMS', 'WECHAT') order by 1`,
+          [`BR-${n}`],
+        );
+        expect(asked.map((r) => r.system)).toEqual(['CLAIMS', 'WECHAT']);
+      }
+      expect(found).toEqual(orders.map(() => ['APP', 'CLAIMS', 'POLICY_ADMIN', 'WECHAT']));
+    });
+
+    it('lets a record that joined one of two kept-apart people go to the other when its source re-sends it as the other', async () => {
+      const n = nextNumbers(2);
+      const records = bridged(n);
+      const [a] = await ingest(records.a);
+      const [b] = await ingest(records.b);
+      await markDifferent(a!.id, b!.id);
+      const moving = { ...records.c, contactPoints: [{ kind: 'MOBILE', value: mobile(n) }] };
+      const [joined] = await ingest(moving);
+      expect(joined!.id).toBe(a!.id);
+      const [resent] = await ingest({
+        ...moving,
+        contactPoints: [{ kind: 'MOBILE', value: mobile(n + 1) }],
+      });
+      expect(resent).toMatchObject({ status: 'UPDATED', id: b!.id });
+      // The steward's word still holds between the two people's own records.
+      const [again] = await ingest({ ...records.a, contactPoints: [] });
+      expect(again!.id).toBe(a!.id);
+    });
 
     it('puts a new record bearing a number two kept-apart customers hold with the one it agrees with on the rest', async () => {
       const n = nextNumbers(2);
@@ -1619,11 +1706,15 @@ describe('stewardship', () => {
       expect(holders).toEqual([{ customer_id: a.id }]);
 
       ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
-      // Back whole: between A's record and each of B's, the one that joined B after it too.
-      expect(await decisions()).toEqual([
-        { verdict: 'DIFFERENT_CUSTOMERS' },
-        { verdict: 'DIFFERENT_CUSTOMERS' },
-      ]);
+      // Back whole, and it holds: each record re-sent stays with its own customer.
+      expect(await decisions()).toEqual([{ verdict: 'DIFFERENT_CUSTOMERS' }]);
+      const [resent] = await ingest(undocumented(n));
+      expect(resent!.id).toBe(a.id);
+      expect(
+        await hub.sql(`select distinct customer_id from source_record where source_key = $1`, [
+          `PA-${n + 1}`,
+        ]),
+      ).toEqual([{ customer_id: b.id }]);
     } finally {
       hub.clock.set(undefined);
     }

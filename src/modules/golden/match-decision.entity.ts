@@ -40,7 +40,7 @@ export class MatchDecision extends BaseEntity {
   /**
    * The identifying documents the two records held when the steward decided (digests, see
    * documentsHeldSql). A SAME_CUSTOMER stands for them: once a source gives either record
-   * other ones, the two are matched on what they say now.
+   * another one, the two are matched on what they say now.
    */
   @Property({ type: 'text', nullable: true })
   documents?: string;

@@ -24,7 +24,12 @@ import { MATCHING_SPACE } from '../matching/matching-space';
 import { holderOf, holderSql, nameForms } from '../matching/names';
 import { GENERIC_KINDS_SQL, isGenericKind, type MatchSettings } from '../matching/settings';
 import { followRecordsOfMerged, followReferences, mergeCustomers } from '../stewardship/merge';
-import { documentsHeld, extendApart, identityChanged, identityOf } from '../stewardship/decisions';
+import {
+  documentsGained,
+  handOverApart,
+  identityChanged,
+  identityOf,
+} from '../stewardship/decisions';
 import {
   CONTACT_KINDS,
   matchRecordOf,
@@ -277,15 +282,6 @@ export class CustomerBatch {
     if (active.length === 0 && moving.length === 0) return answerUnchanged();
 
     const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
-    // A stored record re-sent takes on, before it is matched again, the do-not-merge decisions
-    // its customer's other records hold, as one joining that customer does: a record a merge
-    // brought (W, merged into X, whom a steward kept apart from Y) re-sent as Y's person would
-    // otherwise join Y.
-    await extendApart(
-      this.em,
-      active.flatMap((r) => existing.get(keyOf(r))?.id ?? []),
-      this.clock.now().toISOString(),
-    );
     // Replaced: the records the active ones rewrite. An unchanged resend stays as it is, and
     // counting it out made a shared value look as if it stopped being generic, pulling all
     // its carriers into the neighbourhood.
@@ -397,9 +393,9 @@ export class CustomerBatch {
         : [];
     });
     // What a steward kept apart stays apart whichever records the customers hold now.
-    await extendApart(
+    await handOverApart(
       this.em,
-      [...ids.values(), ...moved.map(({ record }) => record.id)],
+      moved.map(({ record }) => ({ record: record.id, from: record.customerId })),
       this.clock.now().toISOString(),
     );
     const followed = new Map<string, Record<string, number>>();
@@ -1093,9 +1089,9 @@ export class CustomerBatch {
   /**
    * The steward decisions on these records. A SAME_CUSTOMER stands for the identifying
    * documents the two held when the steward decided (`documents`, each record's now): once a
-   * source gives either another, the pair is matched on what it says now, so a record that a
-   * steward joined to a customer and its source then re-sent as someone else does not bring
-   * that someone's customer along. A record re-sent under no new document but with a name of
+   * source gives either another (dropping one is none: documentsGained), the pair is matched
+   * on what it says now, so a record that a steward joined to a customer and its source then
+   * re-sent as someone else does not bring that someone's customer along. A record re-sent under no new document but with a name of
    * another sound or another sex (identityChanged) stays where the steward put it (a source
    * correcting a name must not undo a steward's merge), and is `changed`: see cluster.
    */
@@ -1124,8 +1120,11 @@ export class CustomerBatch {
       row.documents !== null &&
       documents.has(row.record_a_id) &&
       documents.has(row.record_b_id) &&
-      row.documents !==
-        documentsHeld(documents.get(row.record_a_id)!, documents.get(row.record_b_id)!);
+      documentsGained(
+        row.documents,
+        documents.get(row.record_a_id)!,
+        documents.get(row.record_b_id)!,
+      );
     const changed = (row: (typeof rows)[number]): string[] => {
       if (row.verdict !== MatchVerdict.SAME_CUSTOMER || row.identities === null) return [];
       const then = row.identities.split('|');

@@ -25,7 +25,6 @@ export const IDENTIFYING_KINDS_SQL = Object.values(IDENTIFYING_DOCUMENT)
 /**
  * The identifying documents (resident IDs, credit codes) two source records hold, as
  * match_decision.documents keeps them: their digests, distinct, sorted and comma-separated.
- * {@link documentsHeld} gives the same from the digests in hand.
  */
 export const documentsHeldSql = (a: string, b: string) =>
   `(select coalesce(string_agg(distinct encode(si.value_hash, 'hex') collate "C", ','
@@ -34,9 +33,15 @@ export const documentsHeldSql = (a: string, b: string) =>
      where si.source_record_id in (${a}, ${b})
        and si.kind in (${IDENTIFYING_KINDS_SQL}))`;
 
-/** {@link documentsHeldSql} of records holding documents with these digests (hex). */
-export const documentsHeld = (...digests: string[][]) =>
-  [...new Set(digests.flat())].sort().join(',');
+/**
+ * Whether records holding documents with these digests (hex) hold one that match_decision.documents
+ * (`then`, {@link documentsHeldSql}) does not: a document a source gave either since. One it
+ * took away is none: a source that stops sending a number says no one else.
+ */
+export const documentsGained = (then: string, ...now: string[][]) => {
+  const held = new Set(then.split(','));
+  return now.flat().some((digest) => !held.has(digest));
+};
 
 /**
  * Who a source record says its person is, as match_decision.identities keeps it for each of
@@ -163,8 +168,8 @@ export async function representativeRecords(
  * every record of the other (those a merge brought in too: the steward judged the customer
  * they make), the earliest pair first. On one pair alone, the decision would lapse as soon
  * as that record moved to another customer (its source re-sent it as someone else), and
- * matching could then join the two through the rest; records that join either customer
- * later take the decision on as they join (extendApart). `first`, a review task's pair,
+ * matching could then join the two through the rest; a record that leaves either customer
+ * later hands the decision on to those that stay (handOverApart). `first`, a review task's pair,
  * comes first whether or not it is among them.
  */
 export async function apartPairs(
@@ -209,42 +214,48 @@ export async function recordApart(
 }
 
 /**
- * Records that have just joined a customer (`recordIds`, where they are now) take on the
- * do-not-merge decisions its other records hold, as made (same steward, time and reason: one
- * decision, which a steward merge overrules whole): so that a decision between two customers
- * outlives every record it was first made on. One statement; nothing for a customer no
- * steward kept apart from another.
+ * Records that have just left a customer (`left`, each with the customer it was with) hand
+ * the do-not-merge decisions they hold on to the records that stay with it, as made (same
+ * steward, time and reason: one decision, which a steward merge overrules whole): so that a
+ * decision between two customers outlives every record it was first made on, when their
+ * sources re-send them as someone else. Taken on when a record leaves, never when one joins:
+ * a record joining a kept-apart customer is apart from the other by clustering while it
+ * stays, and one that took the decision on as it joined was barred from the other person by
+ * whichever of the two it reached first, so that arrival order decided. One statement;
+ * nothing for a record no steward kept apart from another.
  */
-export async function extendApart(
+export async function handOverApart(
   em: EntityManager,
-  recordIds: string[],
+  left: { record: string; from: string }[],
   at: string,
 ): Promise<void> {
-  if (recordIds.length === 0) return;
+  if (left.length === 0) return;
   await em.execute(
-    `with joined as (
-       select sr.id, sr.customer_id from source_record sr
-       where sr.id in (select unnest(?::uuid[]))),
+    `with leaving as (
+       select l.record, coalesce(c.merged_into_id, c.id) as customer_id
+       from jsonb_to_recordset(?::jsonb) as l(record uuid, "from" uuid)
+         join customer c on c.id = l."from"),
      held as (
-       select j.id as record, j.customer_id, d.record_b_id as other, d.decided_by, d.decided_at, d.reason
-       from joined j join source_record s on s.customer_id = j.customer_id and s.id <> j.id
-         join match_decision d on d.record_a_id = s.id and d.verdict = ?
+       select l.record, l.customer_id, d.record_b_id as other, d.decided_by, d.decided_at, d.reason
+       from leaving l join match_decision d on d.record_a_id = l.record and d.verdict = ?
        union all
-       select j.id, j.customer_id, d.record_a_id, d.decided_by, d.decided_at, d.reason
-       from joined j join source_record s on s.customer_id = j.customer_id and s.id <> j.id
-         join match_decision d on d.record_b_id = s.id and d.verdict = ?)
+       select l.record, l.customer_id, d.record_a_id, d.decided_by, d.decided_at, d.reason
+       from leaving l join match_decision d on d.record_b_id = l.record and d.verdict = ?),
+     heir as (
+       select s.id as record, h.other, h.decided_by, h.decided_at, h.reason
+       from held h join source_record s on s.customer_id = h.customer_id and s.id <> h.record
+         join source_record o on o.id = h.other
+       where o.customer_id <> s.customer_id)
      insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id, verdict,
        decided_by, decided_at, reason)
-     select distinct on (least(h.record, h.other), greatest(h.record, h.other))
-       gen_random_uuid(), ?::timestamptz, ?::timestamptz, least(h.record, h.other),
-       greatest(h.record, h.other), ?,
-       h.decided_by, h.decided_at, h.reason
-     from held h join source_record o on o.id = h.other
-     where o.customer_id <> h.customer_id
-     order by least(h.record, h.other), greatest(h.record, h.other), h.decided_at desc
+     select distinct on (least(record, other), greatest(record, other))
+       gen_random_uuid(), ?::timestamptz, ?::timestamptz, least(record, other),
+       greatest(record, other), ?, decided_by, decided_at, reason
+     from heir
+     order by least(record, other), greatest(record, other), decided_at desc
      on conflict (record_a_id, record_b_id) do nothing`,
     [
-      `{${recordIds.join(',')}}`,
+      JSON.stringify(left),
       MatchVerdict.DIFFERENT_CUSTOMERS,
       MatchVerdict.DIFFERENT_CUSTOMERS,
       at,

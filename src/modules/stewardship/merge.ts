@@ -17,7 +17,6 @@ import { queueCustomerTiers } from '../tier/recompute-queue';
 import {
   apartPairs,
   representativeRecords,
-  extendApart,
   IDENTIFYING_KINDS_SQL,
   recordApart,
   recordDecisions,
@@ -1205,15 +1204,6 @@ export async function unmergeCustomers(
   );
   const reviewsReopened: string[] = [];
   const decision = await undoDecision(em, merge, by, reason, now, reviewsReopened);
-  // Each customer's records, those that joined while merged too, hold the do-not-merge
-  // decisions its others hold: a decision restored above covers them as well.
-  const [{ ids: held }] = (await run<{ ids: string[] }>(
-    em,
-    `select coalesce(array_agg(id), '{}') as ids from source_record
-     where customer_id in (:absorbed::uuid, :survivor::uuid)`,
-    { absorbed, survivor: holder },
-  )) as [{ ids: string[] }];
-  await extendApart(em, held, at);
   // A record going back that carries the resident ID or credit code of one staying, with no
   // steward's word between the two that they are different people (an automatic merge
   // undone records it above), would leave two customers of one number, which matching joins
