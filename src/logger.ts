@@ -58,7 +58,7 @@ export function looksPersonal(text: string): boolean {
  * knex) prefixes the failing SQL with its parameters inlined and appends PostgreSQL's detail
  * and hint (which quote the row: "Key (...)=(...)"); PostgreSQL quotes a rejected input at
  * the end of some messages, graphql-js a variable's ("cannot represent ... value: 1374…",
- * `Value "…" does not exist`); and long digit runs or e-mail addresses are masked wherever
+ * `Value "…" does not exist`, `Field "王芳" is not defined`); and long digit runs or e-mail addresses are masked wherever
  * they come from.
  */
 export function withoutValues(text: string): string {
@@ -70,6 +70,9 @@ export function withoutValues(text: string): string {
   head = head
     .replace(/ value: [\s\S]*$/, ' value')
     .replace(/\bValue "(?:[^"\\]|\\.)*" does not/g, 'The value does not')
+    // A key of a variable's object that no GraphQL field could be named is the caller's
+    // data (a record keyed by its customer's name), not a misspelt field.
+    .replace(/\bField "(?![_A-Za-z][_0-9A-Za-z]*")(?:[^"\\]|\\.)*"/g, 'Field "…"')
     .replace(/: "[^"]*"$/, ': "…"');
   head = maskPersonal(head);
   return frames === -1 ? head : head + text.slice(frames);

@@ -971,6 +971,26 @@ describe('ingestion from source systems', () => {
     ).toEqual([]);
   });
 
+  it('quotes no name a batch put where it does not belong: a field, or a key of its own', async () => {
+    const n = nextNumbers(2);
+    const [shifted, keyed] = [n, n + 1].map((k) => customerRecord(k));
+    // A spreadsheet's columns one off, and a record keyed by its customer's name.
+    const res = await hub.gql(INGEST_CUSTOMERS, {
+      records: [
+        { ...shifted, birthDate: '欧阳娜娜', gender: '欧阳娜娜' },
+        { ...keyed, 欧阳娜娜: { name: '欧阳娜娜' } },
+      ],
+    });
+    expect(res.errors).toHaveLength(1);
+    const problems = res.errors![0]!.extensions.problems as { field: string; rule: string }[];
+    expect(problems.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: 'records[0].gender', rule: 'VARIABLE_TYPE' },
+      { field: 'records[0].birthDate', rule: 'DATE_FORMAT' },
+      { field: 'records[1]', rule: 'VARIABLE_TYPE' },
+    ]);
+    expect(JSON.stringify(res)).not.toMatch(/欧阳|歐陽|Ouyang/i);
+  });
+
   it('refuses batches over 1,000 records and callers without the ingest role', async () => {
     const big = await hub.gql(INGEST_CUSTOMERS, {
       records: Array.from({ length: 1001 }, (_, i) => customerRecord(1000 + i)),

@@ -55,6 +55,12 @@ describe('logging without personal data', () => {
     expect(withoutValues('Value "13748260519" does not exist in "ContactKind" enum.')).toBe(
       'The value does not exist in "ContactKind" enum.',
     );
+    expect(withoutValues('Field "王芳" is not defined by type "CustomerRecordInput".')).toBe(
+      'Field "…" is not defined by type "CustomerRecordInput".',
+    );
+    expect(withoutValues('Field "nickname" is not defined by type "CustomerRecordInput".')).toBe(
+      'Field "nickname" is not defined by type "CustomerRecordInput".',
+    );
     expect(withoutValues(`no customer ${ID} for liu.wen@example.cn`)).toBe(
       'no customer [digits] for [e-mail]',
     );
