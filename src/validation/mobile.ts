@@ -9,8 +9,9 @@ export function checkMobile(input: string): Checked<{ normalized: string }> {
   const compact = ungrouped(input).replace(/^\uFF0B/, '+');
   // ITU-T E.164: 86 is China's country code, dialled after + or the international prefix 00.
   // A bare 86 is only taken as the prefix when exactly 11 digits follow, so that a malformed
-  // number is reported by its own length rather than a shortened one.
-  const national = compact.replace(/^(?:\+86|0086|86(?=\d{11}$))/, '');
+  // number is reported by its own length rather than a shortened one; so is the trunk prefix
+  // 0, dialled before a mobile of another city from a landline (013812345678).
+  const national = compact.replace(/^(?:\+86|0086|86(?=\d{11}$)|0(?=1\d{10}$))/, '');
   if (/\D/.test(national)) {
     return reject(
       'MOBILE_FORMAT',

@@ -127,6 +127,11 @@ describe('ingestion records one by one', () => {
       const grouped = (digits: string, at: number[]) =>
         at.reduceRight((text, i) => `${text.slice(0, i)}-${text.slice(i)}`, digits);
       const later = addYears(hub.clock.today(), 5).replaceAll('-', '');
+      // A valid number near n's whose check character is a digit, or X: one in eleven is.
+      const checkedBy = (check: RegExp, n: number) =>
+        Array.from({ length: 450 }, (_, k) =>
+          residentId(n, addDays('1985-03-12', k).replaceAll('-', '')),
+        ).find((id) => check.test(id))!;
       const keys: [string | ((n: number) => string), 'refused' | 'accepted'][] = [
         [(n) => residentId(n), 'refused'],
         // Alone, a wrong check character still reads as someone's number (a typo).
@@ -137,6 +142,9 @@ describe('ingestion records one by one', () => {
         [(n) => `+86 ${grouped(mobile(n), [3, 7]).replaceAll('-', ' ')}`, 'refused'],
         [(n) => `0086-${grouped(mobile(n), [3, 7])}`, 'refused'],
         [(n) => `TEL${mobile(n)}X`, 'refused'],
+        // A trunk 0 before it, as a landline dials another city's mobile.
+        [(n) => `0${mobile(n)}`, 'refused'],
+        [(n) => `TEL-0${grouped(mobile(n), [3, 7])}`, 'refused'],
         // A short number before it, glued to it by a separator, hides neither.
         [(n) => `CC01-${mobile(n)}`, 'refused'],
         [(n) => `B1-${residentId(n)}`, 'refused'],
@@ -159,7 +167,9 @@ describe('ingestion records one by one', () => {
         // Inside a longer key, only a number whose check character is right reads as an ID.
         [(n) => `CL-${wrongCheck(residentId(n))}-A`, 'accepted'],
         // A run of more digits than an ID number's is a system's number (a serial glued on).
-        [(n) => `CL${residentId(n)}01`, 'accepted'],
+        [(n) => `CL${checkedBy(/\d$/, n)}01`, 'accepted'],
+        // An X ends the number, though: what follows it is no more of its digits.
+        [(n) => `CL${checkedBy(/X$/, n)}01`, 'refused'],
       ];
       const ns = keys.map(() => nextNumber());
       const keyOf = (i: number) => {

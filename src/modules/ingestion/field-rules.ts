@@ -595,7 +595,8 @@ function holdsPersonalValue(text: string, today: string): boolean {
   );
   return [...runs, ...grouped].some(({ run, whole }) => {
     const digits = run.replace(/[Xx]$/, '');
-    if ([11, 13, 15].includes(digits.length) && checkMobile(digits).ok) return true;
+    // 11 digits, a trunk 0 before them, 86 or 0086.
+    if ([11, 12, 13, 15].includes(digits.length) && checkMobile(digits).ok) return true;
     if (run.length !== 18 && run.length !== 15) return false;
     const checked = checkResidentId(run, today);
     // Inside a longer key, only an 18-character number whose check character is right reads

@@ -8,6 +8,9 @@ describe('checkMobile', () => {
       '+86 138 1234 5678',
       '0086-138-1234-5678',
       '8613812345678',
+      // The trunk prefix a landline dials before another city's mobile.
+      '013812345678',
+      '0138-1234-5678',
       ' 138-1234-5678 ',
       // Typed in full-width mode, or pasted with a document's dashes.
       '138－1234－5678',
@@ -36,6 +39,7 @@ describe('checkMobile', () => {
       ['12 digits', '138123456789', 12],
       ['10 digits', '1381234567', 10],
       ['10 digits after +86', '+861381234567', 10],
+      ['12 digits after a trunk 0', '0138123456789', 13],
       ['nothing', '', 0],
     ])('%s', (_, input, length) => {
       expect(checkMobile(input)).toEqual({
@@ -49,6 +53,7 @@ describe('checkMobile', () => {
       ['second digit 0', '10812345678'],
       ['a first digit other than 1', '23812345678'],
       ['11 digits starting 86, which is not taken as a prefix', '86138123456'],
+      ['10 digits after a trunk 0, which is not taken as a prefix', '01381234567'],
     ])('%s, without quoting the digits', (_, input) => {
       expect(checkMobile(input)).toEqual({
         ok: false,
