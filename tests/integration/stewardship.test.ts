@@ -1987,6 +1987,44 @@ describe('stewardship', () => {
   const SPLIT = `mutation ($record: ID!, $reason: String!) {
     splitSourceRecord(recordId: $record, reason: $reason) { id sourceRecords { sourceKey } } }`;
 
+  it('asks a steward about a later record bearing a number a split left two people holding, as like one as the other', async () => {
+    const n = nextNumbers(2);
+    const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
+    const [x] = await ingest(customerRecord(n, { contactPoints: [mobileOf(n)] }));
+    const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+    const [y] = await ingest(customerRecord(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
+    expect(y!.id).toBe(x!.id);
+    // Two people of one name and birth date, one resident ID between them: a steward parts them.
+    const record = await recordOf('CLAIMS', claims.sourceKey);
+    const split = ok(
+      await hub.gql(SPLIT, { record: record.id, reason: 'another person' }, Role.STEWARD),
+    ).splitSourceRecord;
+    expect(split.id).not.toBe(x!.id);
+    // The app's record bears the number and nothing that tells the two apart: which of them
+    // it is, is a steward's to say, not the order of the source systems' names.
+    const app = { sourceSystem: 'APP', sourceKey: `APP-${n}`, contactPoints: [] };
+    const [alone] = await ingest(customerRecord(n, app));
+    expect([x!.id, split.id]).not.toContain(alone!.id);
+    const asked = await hub.sql<{ other: string }>(
+      `select o.source_system as other from match_review r
+       join source_record s on s.id in (r.record_a_id, r.record_b_id)
+       join source_record o on o.id in (r.record_a_id, r.record_b_id) and o.id <> s.id
+       where s.source_system = 'APP' and s.source_key = $1 and r.status = 'OPEN'
+         and r.rule = 'AMBIGUOUS' order by 1`,
+      [app.sourceKey],
+    );
+    expect(asked).toEqual([{ other: 'CLAIMS' }, { other: 'POLICY_ADMIN' }]);
+    // Bearing one's mobile too, a record is that one's.
+    const [wechat] = await ingest(
+      customerRecord(n, {
+        sourceSystem: 'WECHAT',
+        sourceKey: `WX-${n}`,
+        contactPoints: [mobileOf(n + 1)],
+      }),
+    );
+    expect(wechat!.id).toBe(split.id);
+  });
+
   it('splits a record matching linked wrongly off its customer, with what names it, for good', async () => {
     const n = nextNumbers(2);
     // The app's record of someone of the same name, mobile and e-mail joins X's customer.

@@ -430,8 +430,9 @@ export function cluster(
  * either person's: none of its links to either links, all are a steward's to decide (rule
  * AMBIGUOUS), and the record stays a customer of its own meanwhile. Single linkage would
  * otherwise give it to the stronger, on a tie to whichever key sorts first, directly or
- * through a record of one of them without a document. A shared document is proof and is
- * never contested, nor is a record torn by a group holding a record a steward kept it apart
+ * through a record of one of them without a document. A shared document is proof, and is
+ * contested only between two groups a steward kept apart (a split left two people holding
+ * one number); a record is not torn by a group holding a record a steward kept it apart
  * from (`apartFrom`, per record): that person is not one it could be, whichever of their
  * records it links to. Judged on `groups` as linked so far; whether any link was taken away.
  */
@@ -444,7 +445,7 @@ function contestLinks(
   const linksOf = new Map<string, ScoredPair[]>();
   for (const pair of pairs.values()) {
     const { decision, rule } = pair.comparison;
-    if (rule === 'SAME_DOCUMENT' || (decision !== 'LINK' && rule !== 'AMBIGUOUS')) continue;
+    if (decision !== 'LINK' && rule !== 'AMBIGUOUS') continue;
     for (const id of [pair.a, pair.b]) {
       const linked = linksOf.get(id);
       if (linked) linked.push(pair);
@@ -456,10 +457,12 @@ function contestLinks(
     // Per group the record links to, its strongest link there.
     const barred = new Set((apartFrom.get(id) ?? []).map((other) => groups.root(other)));
     const best = new Map<string, number>();
+    const byDocument = new Set<string>();
     for (const pair of linked) {
       const root = groups.root(pair.a === id ? pair.b : pair.a);
       if (barred.has(root)) continue;
       best.set(root, Math.max(best.get(root) ?? -Infinity, pair.comparison.score));
+      if (pair.comparison.rule === 'SAME_DOCUMENT') byDocument.add(root);
     }
     const torn = new Set<string>();
     const roots = [...best.keys()];
@@ -467,7 +470,10 @@ function contestLinks(
       for (let j = i + 1; j < roots.length; j++) {
         const [x, y] = [roots[i]!, roots[j]!];
         if (Math.abs(best.get(x)! - best.get(y)!) > thresholds.margin) continue;
-        if (!groups.apart(x, y, 'verdict', 'document', 'holders')) continue;
+        // A number both hold is proof against anything but a steward's word that its two
+        // holders are two people (a split, a rejection): only then is it torn by it.
+        const reasons = byDocument.has(x) || byDocument.has(y) ? ['verdict' as const] : ALL_APART;
+        if (!groups.apart(x, y, ...reasons)) continue;
         torn.add(x);
         torn.add(y);
       }
@@ -528,6 +534,7 @@ function spanningLinks(
 }
 
 type Reason = 'verdict' | 'document' | 'holders';
+const ALL_APART: Reason[] = ['verdict', 'document', 'holders'];
 
 /**
  * Union-find over record ids that refuses to join two groups a steward kept apart, two
