@@ -959,6 +959,72 @@ describe('stewardship', () => {
       expect(resent).toMatchObject({ status: 'UPDATED', id: f!.id });
     });
 
+    it('keeps a record apart from the other customer in the very batch the decided record leaves its own', async () => {
+      const n = nextNumbers(3);
+      const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
+      const home = { kind: 'ADDRESS', value: `南京市鼓楼区北京西路${n}号` };
+      const mail = { kind: 'EMAIL', value: `q${n}@example.cn` };
+      const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n), home] }));
+      const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+      const [y] = await ingest(
+        undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1), mail] }),
+      );
+      expect(y!.id).not.toBe(x!.id);
+      await markDifferent(x!.id, y!.id);
+      // The app's record has X's mobile and address, and Y's e-mail: X's, by the address.
+      const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
+      const [joined] = await ingest(
+        undocumented(n, { ...app, contactPoints: [mobileOf(n), home, mail] }),
+      );
+      expect(joined!.id).toBe(x!.id);
+      // X's first record is re-sent as someone else: what tied the app's record to X goes
+      // with it, and only Y's e-mail is left in common. The steward's word holds for it.
+      await ingest(undocumented(n + 2, { sourceKey: `PA-${n}` }));
+      const holders = await hub.sql<{ source_system: string; customer_id: string }>(
+        `select source_system, customer_id from source_record
+         where source_key in ($1, $2) order by 1`,
+        [app.sourceKey, claims.sourceKey],
+      );
+      expect(holders).toEqual([
+        { source_system: 'APP', customer_id: x!.id },
+        { source_system: 'CLAIMS', customer_id: y!.id },
+      ]);
+      const [customerY] = await hub.sql(`select status from customer where id = $1`, [y!.id]);
+      expect(customerY).toEqual({ status: 'ACTIVE' });
+    });
+
+    it('keeps the two customers apart when both records a decision was made on leave in one batch', async () => {
+      const n = nextNumbers(4);
+      const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
+      const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n)] }));
+      const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
+      const [y] = await ingest(undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
+      expect(y!.id).not.toBe(x!.id);
+      await markDifferent(x!.id, y!.id);
+      const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
+      const wechat = { sourceSystem: 'WECHAT', sourceKey: `WX-${n}` };
+      const joined = await ingest(
+        undocumented(n, { ...app, contactPoints: [mobileOf(n)] }),
+        undocumented(n, { ...wechat, contactPoints: [mobileOf(n + 1)] }),
+      );
+      expect(joined.map((r) => r.id)).toEqual([x!.id, y!.id]);
+      // Both first records re-sent as other people at once; then Y's WeChat record gains X's
+      // mobile.
+      await ingest(
+        undocumented(n + 2, { sourceKey: `PA-${n}` }),
+        undocumented(n + 3, { ...claims }),
+      );
+      const [resent] = await ingest(
+        undocumented(n, { ...wechat, contactPoints: [mobileOf(n + 1), mobileOf(n)] }),
+      );
+      expect(resent!.id).toBe(y!.id);
+      const [{ customer_id: appHolder }] = await hub.sql<{ customer_id: string }>(
+        `select customer_id from source_record where source_key = $1`,
+        [app.sourceKey],
+      );
+      expect(appHolder).toBe(x!.id);
+    });
+
     /** Records of one name, no documents, carrying the mobiles of records `of`. */
     const carrying = (n: number, key: string, ...of: number[]) =>
       undocumented(n, {

@@ -12,7 +12,9 @@ import {
   datesSharingBlocks,
   lockingKeys,
   type ClusterRecord,
+  type Clusters,
   type ScoredPair,
+  type StewardVerdict,
 } from '../matching/cluster';
 import { MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
@@ -300,61 +302,30 @@ export class CustomerBatch {
     // A stored record that regrouping splits off its customer may now join what shares a key
     // with it outside the neighbourhood (what its old companions kept apart): its keys join
     // the neighbourhood and the region is clustered again, until nothing more splits off.
+    // So is it when a record leaving its customer hands a steward's do-not-merge on to those
+    // it leaves (handedOver): they must not join the other customer in this very batch.
     const expanded = new Set(carriers);
     const batchHeld = active.flatMap((r) => existing.get(keyOf(r)) ?? []);
-    let region = await this.region(batch, [...expanded]);
+    const inherited: StewardVerdict[] = [];
+    let region: Awaited<ReturnType<CustomerBatch['region']>>;
+    let layout: ReturnType<typeof layOut>;
     for (;;) {
+      region = await this.region(batch, [...expanded], inherited);
       const loose = splitOff(region.stored, batchHeld, region.clusters.groups).filter(
         (id) => !expanded.has(id),
       );
-      if (loose.length === 0) break;
-      for (const id of loose) expanded.add(id);
-      region = await this.region(batch, [...expanded]);
+      if (loose.length > 0) {
+        for (const id of loose) expanded.add(id);
+        continue;
+      }
+      layout = layOut(region, batch, batchHeld, moving, move);
+      const more = handedOver(layout.moved, [...region.verdicts, ...inherited], layout.plan);
+      if (more.length === 0) break;
+      inherited.push(...more);
     }
     const { stored, byKey, clusters } = region;
     const regionRecords = [...byKey.values()];
-
-    const seeds = new Map<string, NewCustomer>();
-    for (const s of stored) {
-      seeds.set(s.id, {
-        id: '',
-        kind: s.match.kind as CustomerKind,
-        name: s.name,
-        branch: s.branchId,
-      });
-    }
-    for (const r of active) {
-      seeds.set(ids.get(r.index)!, {
-        id: '',
-        kind: r.kind,
-        name: r.name,
-        branch: r.branchId!,
-      });
-    }
-    // Customers are numbered in the order the batch lists their first record.
-    const position = new Map(active.map((r) => [ids.get(r.index)!, r.index]));
-    const groups = clusters.groups
-      .map((group) => ({ group, at: Math.min(...group.map((id) => position.get(id) ?? Infinity)) }))
-      .sort((x, y) => x.at - y.at)
-      .map(({ group }) => group);
-    // The batch's own records were with customers too: those count where they stay.
-    const held: Holding[] = [...stored, ...batchHeld];
-    // Records the source re-sent under another name: where a customer held no other, it is
-    // the customer that moved.
-    const renamed = new Set(
-      active.flatMap((r) => {
-        const was = existing.get(keyOf(r));
-        return was?.nameKey != null && was.nameKey !== r.names.key ? [was.id] : [];
-      }),
-    );
-    const plan = planCustomers(
-      groups,
-      held,
-      seeds,
-      new Set([...ids.values(), ...(move ? moving : [])]),
-      renamed,
-      !move,
-    );
+    const { plan, held, moved } = layout;
     for (const id of carriers) {
       const customer = plan.customerOf.get(id);
       if (customer) plan.touched.add(customer);
@@ -382,20 +353,13 @@ export class CustomerBatch {
       created: plan.created,
       at: this.clock.now().toISOString(),
     });
-    // A record that moved to another customer (made above, if new) takes along the policy roles, claims and
-    // scores its source systems wrote for it (naming it by its source key). A merge took
-    // along everything of the customer it absorbed already.
-    const absorbedInto = new Map(plan.merges.map((m) => [m.absorbed, m.survivor]));
-    const moved = [...stored, ...batchHeld].flatMap((s) => {
-      const to = plan.customerOf.get(s.id);
-      return to && to !== s.customerId && absorbedInto.get(s.customerId) !== to
-        ? [{ record: s, to }]
-        : [];
-    });
-    // What a steward kept apart stays apart whichever records the customers hold now.
+    // A record that moved to another customer (made above, if new) takes along the policy
+    // roles, claims and scores its source systems wrote for it (naming it by its source key);
+    // a merge took along everything of the customer it absorbed already. What a steward kept
+    // apart stays apart whichever records the customers hold now.
     await handOverApart(
       this.em,
-      moved.map(({ record }) => ({ record: record.id, from: record.customerId })),
+      moved.map(({ record, heirs }) => ({ record: record.id, heirs })),
       this.clock.now().toISOString(),
     );
     const followed = new Map<string, Record<string, number>>();
@@ -431,7 +395,7 @@ export class CustomerBatch {
    * The batch's region clustered: the neighbourhood of its records (and of the stored records
    * in `expanded`, as if they were the batch's), every record of its customers.
    */
-  private async region(batch: BatchRegion, expanded: string[]) {
+  private async region(batch: BatchRegion, expanded: string[], inherited: StewardVerdict[]) {
     const { records, ids, existing, generic, crossed, carriers } = batch;
     const neighbourhood = await this.neighbourhood(
       records,
@@ -459,8 +423,13 @@ export class CustomerBatch {
     }
     const regionRecords = [...byKey.values()];
     const verdicts = await this.verdicts(regionRecords, documents);
-    const clusters = cluster(regionRecords, verdicts, context, this.settings.thresholds);
-    return { stored, byKey, clusters };
+    const clusters = cluster(
+      regionRecords,
+      [...verdicts, ...inherited],
+      context,
+      this.settings.thresholds,
+    );
+    return { stored, byKey, clusters, verdicts };
   }
 
   /**
@@ -1361,6 +1330,100 @@ interface CustomerPlan {
   merges: { survivor: string; absorbed: string }[];
   /** Customers whose golden record must be recomputed. */
   touched: Set<string>;
+}
+
+/**
+ * Where the region's records go (planCustomers), and the records it moves to another
+ * customer than the one they were with: each with its heirs, its old companions it parts
+ * from. A record following its customer into a merge survivor did not move.
+ */
+function layOut(
+  region: { stored: StoredRecord[]; clusters: Clusters },
+  { records, ids, existing }: BatchRegion,
+  batchHeld: Holding[],
+  moving: string[],
+  move: boolean,
+) {
+  const seeds = new Map<string, NewCustomer>();
+  for (const s of region.stored) {
+    seeds.set(s.id, {
+      id: '',
+      kind: s.match.kind as CustomerKind,
+      name: s.name,
+      branch: s.branchId,
+    });
+  }
+  for (const r of records) {
+    seeds.set(ids.get(r.index)!, { id: '', kind: r.kind, name: r.name, branch: r.branchId! });
+  }
+  // Customers are numbered in the order the batch lists their first record.
+  const position = new Map(records.map((r) => [ids.get(r.index)!, r.index]));
+  const groups = region.clusters.groups
+    .map((group) => ({ group, at: Math.min(...group.map((id) => position.get(id) ?? Infinity)) }))
+    .sort((x, y) => x.at - y.at)
+    .map(({ group }) => group);
+  // The batch's own records were with customers too: those count where they stay.
+  const held: Holding[] = [...region.stored, ...batchHeld];
+  // Records the source re-sent under another name: where a customer held no other, it is
+  // the customer that moved.
+  const renamed = new Set(
+    records.flatMap((r) => {
+      const was = existing.get(keyOf(r));
+      return was?.nameKey != null && was.nameKey !== r.names.key ? [was.id] : [];
+    }),
+  );
+  const plan = planCustomers(
+    groups,
+    held,
+    seeds,
+    new Set([...ids.values(), ...(move ? moving : [])]),
+    renamed,
+    !move,
+  );
+  const absorbedInto = new Map(plan.merges.map((m) => [m.absorbed, m.survivor]));
+  const moved = held.flatMap((s) => {
+    const to = plan.customerOf.get(s.id);
+    if (!to || to === s.customerId || absorbedInto.get(s.customerId) === to) return [];
+    const heirs = held
+      .filter((h) => h.customerId === s.customerId && plan.customerOf.get(h.id) !== to)
+      .map((h) => h.id);
+    return [{ record: s, to, heirs }];
+  });
+  return { plan, held, moved };
+}
+
+/**
+ * The do-not-merge pairs that records leaving their customer (`moved`) hand on to their heirs
+ * (handOverApart), of the region's, not among `verdicts` yet: clustered with them, the heirs
+ * do not join the other customer in the batch that parts them from the decided record (its
+ * mobile shared with the other's record, say, was all that held them apart). Pairs whose
+ * other record left too pass to its heirs the round after.
+ */
+function handedOver(
+  moved: { record: Holding; heirs: string[] }[],
+  verdicts: StewardVerdict[],
+  plan: CustomerPlan,
+): StewardVerdict[] {
+  const pair = (x: string, y: string) => (x < y ? `${x} ${y}` : `${y} ${x}`);
+  const decided = new Set(verdicts.map((v) => pair(v.a, v.b)));
+  const apartFrom = new Map<string, string[]>();
+  for (const v of verdicts) {
+    if (v.verdict !== 'DIFFERENT_CUSTOMERS') continue;
+    apartFrom.set(v.a, [...(apartFrom.get(v.a) ?? []), v.b]);
+    apartFrom.set(v.b, [...(apartFrom.get(v.b) ?? []), v.a]);
+  }
+  const more: StewardVerdict[] = [];
+  for (const { record, heirs } of moved) {
+    for (const other of apartFrom.get(record.id) ?? []) {
+      if (!plan.customerOf.has(other)) continue;
+      for (const heir of heirs) {
+        if (heir === other || decided.has(pair(heir, other))) continue;
+        decided.add(pair(heir, other));
+        more.push({ a: heir, b: other, verdict: 'DIFFERENT_CUSTOMERS' });
+      }
+    }
+  }
+  return more;
 }
 
 /**

@@ -214,53 +214,55 @@ export async function recordApart(
 }
 
 /**
- * Records that have just left a customer (`left`, each with the customer it was with) hand
- * the do-not-merge decisions they hold on to the records that stay with it, as made (same
- * steward, time and reason: one decision, which a steward merge overrules whole): so that a
- * decision between two customers outlives every record it was first made on, when their
- * sources re-send them as someone else. Taken on when a record leaves, never when one joins:
- * a record joining a kept-apart customer is apart from the other by clustering while it
- * stays, and one that took the decision on as it joined was barred from the other person by
- * whichever of the two it reached first, so that arrival order decided. One statement;
- * nothing for a record no steward kept apart from another.
+ * Records that have just left a customer (`left`, each with its heirs: the records of that
+ * customer it parted from) hand the do-not-merge decisions they hold on to their heirs, as
+ * made (same steward, time and reason: one decision, which a steward merge overrules
+ * whole): so that a decision between two customers outlives every record it was first made
+ * on, when their sources re-send them as someone else. Taken on when a record leaves, never
+ * when one joins: a record joining a kept-apart customer is apart from the other by
+ * clustering while it stays, and one that took the decision on as it joined was barred from
+ * the other person by whichever of the two it reached first, so that arrival order decided.
+ * Until nothing more passes on: where both records of a decision leave at once, the heirs
+ * of each take it on against the other's. One statement a round; nothing for a record no
+ * steward kept apart from another.
  */
 export async function handOverApart(
   em: EntityManager,
-  left: { record: string; from: string }[],
+  left: { record: string; heirs: string[] }[],
   at: string,
 ): Promise<void> {
-  if (left.length === 0) return;
-  await em.execute(
-    `with leaving as (
-       select l.record, coalesce(c.merged_into_id, c.id) as customer_id
-       from jsonb_to_recordset(?::jsonb) as l(record uuid, "from" uuid)
-         join customer c on c.id = l."from"),
-     held as (
-       select l.record, l.customer_id, d.record_b_id as other, d.decided_by, d.decided_at, d.reason
-       from leaving l join match_decision d on d.record_a_id = l.record and d.verdict = ?
-       union all
-       select l.record, l.customer_id, d.record_a_id, d.decided_by, d.decided_at, d.reason
-       from leaving l join match_decision d on d.record_b_id = l.record and d.verdict = ?),
-     heir as (
-       select s.id as record, h.other, h.decided_by, h.decided_at, h.reason
-       from held h join source_record s on s.customer_id = h.customer_id and s.id <> h.record
-         join source_record o on o.id = h.other
-       where o.customer_id <> s.customer_id)
-     insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id, verdict,
-       decided_by, decided_at, reason)
-     select distinct on (least(record, other), greatest(record, other))
-       gen_random_uuid(), ?::timestamptz, ?::timestamptz, least(record, other),
-       greatest(record, other), ?, decided_by, decided_at, reason
-     from heir
-     order by least(record, other), greatest(record, other), decided_at desc
-     on conflict (record_a_id, record_b_id) do nothing`,
-    [
-      JSON.stringify(left),
-      MatchVerdict.DIFFERENT_CUSTOMERS,
-      MatchVerdict.DIFFERENT_CUSTOMERS,
-      at,
-      at,
-      MatchVerdict.DIFFERENT_CUSTOMERS,
-    ],
-  );
+  const pairs = left.flatMap(({ record, heirs }) => heirs.map((heir) => ({ record, heir })));
+  if (pairs.length === 0) return;
+  for (;;) {
+    const written = await em.execute<unknown[]>(
+      `with leaving as (
+         select * from jsonb_to_recordset(?::jsonb) as l(record uuid, heir uuid)),
+       held as (
+         select l.heir, d.record_b_id as other, d.decided_by, d.decided_at, d.reason
+         from leaving l join match_decision d on d.record_a_id = l.record and d.verdict = ?
+         union all
+         select l.heir, d.record_a_id, d.decided_by, d.decided_at, d.reason
+         from leaving l join match_decision d on d.record_b_id = l.record and d.verdict = ?)
+       insert into match_decision (id, created_at, updated_at, record_a_id, record_b_id, verdict,
+         decided_by, decided_at, reason)
+       select distinct on (least(h.heir, h.other), greatest(h.heir, h.other))
+         gen_random_uuid(), ?::timestamptz, ?::timestamptz, least(h.heir, h.other),
+         greatest(h.heir, h.other), ?, h.decided_by, h.decided_at, h.reason
+       from held h join source_record s on s.id = h.heir join source_record o on o.id = h.other
+       where o.customer_id <> s.customer_id
+       order by least(h.heir, h.other), greatest(h.heir, h.other), h.decided_at desc,
+         h.decided_by, h.reason
+       on conflict (record_a_id, record_b_id) do nothing
+       returning 1`,
+      [
+        JSON.stringify(pairs),
+        MatchVerdict.DIFFERENT_CUSTOMERS,
+        MatchVerdict.DIFFERENT_CUSTOMERS,
+        at,
+        at,
+        MatchVerdict.DIFFERENT_CUSTOMERS,
+      ],
+    );
+    if (written.length === 0) return;
+  }
 }
