@@ -684,6 +684,41 @@ describe('matching source records into golden records', () => {
     expect(await customerOf('POLICY_ADMIN', `Q-${n}`)).toBe(qa.id);
   });
 
+  it('keeps a customer with its first record when it came on a whole second and the next later in that second', async () => {
+    const n = nextNumber();
+    // No birth date: the name alone links no two of them.
+    const person = (sourceSystem: string, contactPoints: Person['contactPoints']) => ({
+      sourceSystem,
+      sourceKey: `FS-${n}`,
+      name: '梁思远',
+      gender: 'MALE',
+      contactPoints,
+    });
+    const phone = { kind: 'MOBILE', value: `139${String(n).padStart(8, '0')}` };
+    const mail = { kind: 'EMAIL', value: `fs${n}@example.cn` };
+    // The policy system's record first, the app's in the same second, the WeChat record
+    // joining the two by a mobile and an e-mail.
+    const [first] = await ingest(person('POLICY_ADMIN', [phone]));
+    await ingest(person('APP', [mail]), person('WECHAT', [phone, mail]));
+    const [{ at }] = await hub.sql<{ at: string }>(
+      `select date_trunc('second', created_at)::text as at from source_record
+       where source_key = $1 and source_system = 'POLICY_ADMIN'`,
+      [`FS-${n}`],
+    );
+    await hub.sql(
+      `update source_record set created_at = $2::timestamptz
+         + case source_system when 'POLICY_ADMIN' then interval '0' else interval '0.114 s' end
+       where source_key = $1 and source_system in ('POLICY_ADMIN', 'APP')`,
+      [`FS-${n}`, at],
+    );
+    expect(await customerOf('APP', `FS-${n}`)).toBe(first!.id);
+    // The WeChat record drops both: the two first records part, and the customer stays
+    // with the earlier.
+    await ingest(person('WECHAT', []));
+    expect(await customerOf('POLICY_ADMIN', `FS-${n}`)).toBe(first!.id);
+    expect(await customerOf('APP', `FS-${n}`)).not.toBe(first!.id);
+  });
+
   it('audits, per customer a record left, where it went and how many rows followed it', async () => {
     // Two people each: X, an app record without an ID, is P's and then, resent, Q's.
     const pair = async (roles: string[]) => {

@@ -45,10 +45,20 @@ export type BatchOutcome =
   | { status: RecordStatus.REJECTED; errors: RecordError[] };
 
 /** A source record as it sits with its customer now: what the customer plan weighs. */
+/**
+ * An instant as text that sorts as the instants do, compared code point by code point
+ * (byCode): UTC, to the microsecond, every field its full width. As PostgreSQL prints a
+ * timestamptz (`::text`), a whole second drops its fraction, and `…:02+00` sorted after
+ * `…:02.114+00` under localeCompare: a customer's id went with its second record.
+ */
+const sortable = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 interface Holding {
   id: string;
   key: string;
-  /** When the hub first received the record. */
+  /** When the hub first received the record ({@link sortable}). */
   since: string;
   customerId: string;
   customerCreated: string;
@@ -502,7 +512,8 @@ export class CustomerBatch {
     >(
       this.em,
       `select sr.id, sr.source_system, sr.source_key, sr.customer_id, sr.content_hash,
-         sr.name_key, sr.created_at::text as since, c.created_at::text as customer_created, c.cif_no,
+         sr.name_key, ${sortable('sr.created_at')} as since,
+         ${sortable('c.created_at')} as customer_created, c.cif_no,
          sr.marketing_consent, (extract(epoch from sr.consent_at) * 1000)::float8 as consent_ms,
          sr.consent_channel
        from source_record sr join customer c on c.id = sr.customer_id
@@ -824,7 +835,7 @@ export class CustomerBatch {
     ];
     const rows = await boundSql<{ customer_id: string }[]>(
       this.em,
-      `with ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b,
+      `with recursive ids as (select kind, decode(hash, 'hex') as h, decode(body, 'hex') as b,
                       decode(head, 'hex') as hd, decode(tail, 'hex') as tl
                     from jsonb_to_recordset(?::jsonb)
                       i(kind text, hash text, body text, head text, tail text)),
@@ -877,8 +888,24 @@ export class CustomerBatch {
        -- As an array: the planner then probes the key for these few ids, where a join
        -- read the whole table (a second a batch at a million records).
        near as (select distinct sr.customer_id from source_record sr
-                where sr.id = any(array(select id from found)))
-       select customer_id from near
+                where sr.id = any(array(select id from found))),
+       -- And the people a record of the region is torn between (AMBIGUOUS), and the people
+       -- those are torn between in turn: torn only with both in sight, a record would be
+       -- pulled into one by a later record joining that one, or by one that brings only one
+       -- of them into the region.
+       torn(customer_id) as (
+         select customer_id from near
+         union
+         select o.customer_id from torn t
+           join source_record sr on sr.customer_id = t.customer_id
+           cross join lateral (
+             select m.record_b_id as other from match_review m
+             where m.record_a_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS'
+             union all
+             select m.record_a_id from match_review m
+             where m.record_b_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS') p
+           join source_record o on o.id = p.other)
+       select customer_id from torn
        -- And the customers those records have open review tasks with: regrouping replaces
        -- the tasks between the region's records, and such a task must be among them.
        union select sr.customer_id from changed join match_review m
@@ -887,16 +914,6 @@ export class CustomerBatch {
        union select sr.customer_id from changed join match_review m
            on m.record_b_id = changed.id and m.status = 'OPEN'
          join source_record sr on sr.id = m.record_a_id
-       -- And the people a record of the region is torn between (AMBIGUOUS): torn only with
-       -- both in sight, it would be pulled into one by a later record joining that one.
-       union select o.customer_id from source_record sr
-           join match_review m on m.record_a_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS'
-           join source_record o on o.id = m.record_b_id
-         where sr.customer_id = any(array(select customer_id from near))
-       union select o.customer_id from source_record sr
-           join match_review m on m.record_b_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS'
-           join source_record o on o.id = m.record_a_id
-         where sr.customer_id = any(array(select customer_id from near))
        order by 1`,
       [
         json(identifiers),
@@ -944,8 +961,8 @@ export class CustomerBatch {
     >(
       this.em,
       `select sr.id, sr.source_system, sr.source_key, sr.customer_id,
-         coalesce(sr.branch_id, c.branch_id) as branch_id, sr.created_at::text as since,
-         c.created_at::text as customer_created,
+         coalesce(sr.branch_id, c.branch_id) as branch_id, ${sortable('sr.created_at')} as since,
+         ${sortable('c.created_at')} as customer_created,
          c.cif_no, coalesce(sr.kind, c.kind) as kind, coalesce(sr.name, c.name) as name, sr.name_key,
          sr.name_pinyin, sr.gender, sr.birth_date::text, sr.link_evidence,
          coalesce((select json_agg(json_build_object('kind', si.kind,
@@ -1479,7 +1496,7 @@ function planCustomers(
       counts.set(groupOf.get(r.id)!, (counts.get(groupOf.get(r.id)!) ?? 0) + 1);
     // The customer stays where its first record is: the id follows what it was made for.
     const first = [...records].sort(
-      (x, y) => x.since.localeCompare(y.since) || x.key.localeCompare(y.key),
+      (x, y) => byCode(x.since, y.since) || x.key.localeCompare(y.key),
     )[0];
     const home = withFirst
       ? groupOf.get(first.id)!
@@ -1499,7 +1516,7 @@ function planCustomers(
       .sort(
         (x, y) =>
           Number(y.kept) - Number(x.kept) ||
-          x.first.customerCreated.localeCompare(y.first.customerCreated) ||
+          byCode(x.first.customerCreated, y.first.customerCreated) ||
           x.first.cifNo.localeCompare(y.first.cifNo),
       )
       .map((home) => home.first);
