@@ -120,6 +120,9 @@ describe('stewardship', () => {
       status: string;
     }[];
 
+  /** Record `k`'s mobile, as a contact point without its verification. */
+  const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
+
   /** Record `k` of the factory without documents: only matching's scores hold it. */
   const undocumented = (k: number, overrides: Record<string, unknown> = {}) =>
     customerRecord(k, { identityDocuments: [], ...overrides });
@@ -961,7 +964,6 @@ describe('stewardship', () => {
 
     it('keeps a record apart from the other customer in the very batch the decided record leaves its own', async () => {
       const n = nextNumbers(3);
-      const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
       const home = { kind: 'ADDRESS', value: `南京市鼓楼区北京西路${n}号` };
       const mail = { kind: 'EMAIL', value: `q${n}@example.cn` };
       const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n), home] }));
@@ -993,14 +995,19 @@ describe('stewardship', () => {
       expect(customerY).toEqual({ status: 'ACTIVE' });
     });
 
-    it('keeps the two customers apart when both records a decision was made on leave in one batch', async () => {
-      const n = nextNumbers(4);
-      const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
+    /** X and Y, one name and each a mobile of its own (Y the claims system's), kept apart. */
+    const namesakesApart = async (n: number) => {
       const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n)] }));
       const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
       const [y] = await ingest(undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
       expect(y!.id).not.toBe(x!.id);
       await markDifferent(x!.id, y!.id);
+      return { x: x!, y: y!, claims };
+    };
+
+    it('keeps the two customers apart when both records a decision was made on leave in one batch', async () => {
+      const n = nextNumbers(4);
+      const { x, y, claims } = await namesakesApart(n);
       const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
       const wechat = { sourceSystem: 'WECHAT', sourceKey: `WX-${n}` };
       const joined = await ingest(
@@ -1095,12 +1102,7 @@ describe('stewardship', () => {
       'leaves a record with its customer when it comes to agree with one a steward kept it apart from, re-sent %s',
       async (_, beside) => {
         const n = nextNumbers(2);
-        const mobileOf = (k: number) => undocumented(k).contactPoints[0];
-        const [x] = await ingest(undocumented(n, { contactPoints: [mobileOf(n)] }));
-        const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
-        const [y] = await ingest(undocumented(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
-        expect(y!.id).not.toBe(x!.id);
-        await markDifferent(x!.id, y!.id);
+        const { y, claims } = await namesakesApart(n);
         const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
         const [z] = await ingest(undocumented(n, { ...app, contactPoints: [mobileOf(n + 1)] }));
         expect(z!.id).toBe(y!.id);
@@ -2087,7 +2089,6 @@ describe('stewardship', () => {
 
   it('asks a steward about a later record bearing a number a split left two people holding, as like one as the other', async () => {
     const n = nextNumbers(2);
-    const mobileOf = (k: number) => ({ kind: 'MOBILE', value: mobile(k) });
     const [x] = await ingest(customerRecord(n, { contactPoints: [mobileOf(n)] }));
     const claims = { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` };
     const [y] = await ingest(customerRecord(n, { ...claims, contactPoints: [mobileOf(n + 1)] }));
