@@ -1398,11 +1398,20 @@ function layOut(
     !move,
   );
   const absorbedInto = new Map(plan.merges.map((m) => [m.absorbed, m.survivor]));
+  // Each customer's records, read once: a batch regrouping thousands would otherwise scan
+  // the region once per record it moves.
+  const companions = new Map<string, Holding[]>();
+  for (const h of held) {
+    const records = companions.get(h.customerId);
+    if (records) records.push(h);
+    else companions.set(h.customerId, [h]);
+  }
   const moved = held.flatMap((s) => {
     const to = plan.customerOf.get(s.id);
     if (!to || to === s.customerId || absorbedInto.get(s.customerId) === to) return [];
-    const heirs = held
-      .filter((h) => h.customerId === s.customerId && plan.customerOf.get(h.id) !== to)
+    const heirs = companions
+      .get(s.customerId)!
+      .filter((h) => plan.customerOf.get(h.id) !== to)
       .map((h) => h.id);
     return [{ record: s, to, heirs }];
   });
