@@ -1005,16 +1005,25 @@ describe('stewardship', () => {
       return { x: x!, y: y!, claims };
     };
 
-    it('keeps the two customers apart when both records a decision was made on leave in one batch', async () => {
-      const n = nextNumbers(4);
-      const { x, y, claims } = await namesakesApart(n);
+    /**
+     * namesakesApart, and a record of each (X's the app's, Y's WeChat's) that joined after the
+     * decision: apart from the other by clustering alone, while the decided records stay.
+     */
+    const namesakesJoined = async (n: number) => {
+      const apart = await namesakesApart(n);
       const app = { sourceSystem: 'APP', sourceKey: `APP-${n}` };
       const wechat = { sourceSystem: 'WECHAT', sourceKey: `WX-${n}` };
       const joined = await ingest(
         undocumented(n, { ...app, contactPoints: [mobileOf(n)] }),
         undocumented(n, { ...wechat, contactPoints: [mobileOf(n + 1)] }),
       );
-      expect(joined.map((r) => r.id)).toEqual([x!.id, y!.id]);
+      expect(joined.map((r) => r.id)).toEqual([apart.x.id, apart.y.id]);
+      return { ...apart, app, wechat };
+    };
+
+    it('keeps the two customers apart when both records a decision was made on leave in one batch', async () => {
+      const n = nextNumbers(4);
+      const { x, y, claims, app, wechat } = await namesakesJoined(n);
       // Both first records re-sent as other people at once; then Y's WeChat record gains X's
       // mobile.
       await ingest(
@@ -1057,6 +1066,46 @@ describe('stewardship', () => {
       expect(resent!.id).toBe(b!.id);
       expect(await statusOf(b!.id)).toBe('ACTIVE');
     });
+
+    it.each([
+      ['the survivor', true],
+      ['the absorbed customer', false],
+    ])(
+      'keeps them apart once undone when %s lost the record the decision was made on while merged',
+      async (_, survives) => {
+        const n = nextNumbers(3);
+        const { x, y, claims, app } = await namesakesJoined(n);
+        const merged = survives ? await merge(x.id, y.id) : await merge(y.id, x.id);
+        // While merged the steward's word is overruled, so nothing passes on when X's first
+        // record is re-sent as someone else.
+        await ingest(undocumented(n + 2, { sourceKey: `PA-${n}` }));
+        ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+        // X's id went with its first record; the app's record is a customer of its own.
+        const holderOf = async (key: string) =>
+          (
+            await hub.sql<{ customer_id: string }>(
+              `select customer_id from source_record where source_key = $1`,
+              [key],
+            )
+          )[0]!.customer_id;
+        const appHolder = await holderOf(app.sourceKey);
+        expect([x.id, y.id]).not.toContain(appHolder);
+        // It gains Y's mobile: the steward's word holds for it.
+        const [resent] = await ingest(
+          undocumented(n, { ...app, contactPoints: [mobileOf(n), mobileOf(n + 1)] }),
+        );
+        expect(resent!.id).toBe(appHolder);
+        const holders = await hub.sql<{ source_key: string; customer_id: string }>(
+          `select source_key, customer_id from source_record where source_key in ($1, $2)
+           order by 1`,
+          [app.sourceKey, claims.sourceKey],
+        );
+        expect(holders).toEqual([
+          { source_key: app.sourceKey, customer_id: appHolder },
+          { source_key: claims.sourceKey, customer_id: y.id },
+        ]);
+      },
+    );
 
     it('keeps a record a merge brought one customer from joining the other when its source re-sends it as the other', async () => {
       const n = nextNumbers(3);

@@ -16,6 +16,7 @@ import { RecomputeCause } from '../tier/tier.service';
 import { queueCustomerTiers } from '../tier/recompute-queue';
 import {
   apartPairs,
+  handOverApart,
   representativeRecords,
   IDENTIFYING_KINDS_SQL,
   recordApart,
@@ -1203,7 +1204,10 @@ export async function unmergeCustomers(
     at,
   );
   const reviewsReopened: string[] = [];
-  const decision = await undoDecision(em, merge, by, reason, now, reviewsReopened);
+  const decision = await undoDecision(em, merge, by, reason, now, reviewsReopened, [
+    absorbedRecords,
+    survivorRecords,
+  ]);
   // A record going back that carries the resident ID or credit code of one staying, with no
   // steward's word between the two that they are different people (an automatic merge
   // undone records it above), would leave two customers of one number, which matching joins
@@ -1481,6 +1485,7 @@ async function undoDecision(
   reason: string,
   at: Date,
   reviewsReopened: string[],
+  sides: [string[], string[]],
 ): Promise<UnmergeResult['decision']> {
   if (merge.kind === MergeKind.AUTOMATIC) {
     const pairs = await apartPairs(em, merge.survivor_id, merge.absorbed_id);
@@ -1522,6 +1527,46 @@ async function undoDecision(
        on conflict (record_a_id, record_b_id) do nothing`,
       [JSON.stringify(restored)],
     );
+    await handOverLapsed(em, restored, sides, at);
   }
   return { id: recorded.id, verdict: MatchVerdict.SAME_CUSTOMER, removed: true };
+}
+
+/**
+ * A record a restored do-not-merge names that has left the records of its side (its source
+ * re-sent it as someone else while the merge stood) handed nothing on as it left: the
+ * decision was overruled then. Those records, and the customers they are with now, take it
+ * on (handOverApart), as they would have had the decision stood; else the records that
+ * joined either customer after the decision would hold nothing against the other. `sides`:
+ * each customer's records when merged (the absorbed customer's, the survivor's).
+ */
+async function handOverLapsed(
+  em: EntityManager,
+  restored: Record<string, unknown>[],
+  sides: [string[], string[]],
+  at: Date,
+): Promise<void> {
+  const left = await run<{ record: string; heirs: string[] }>(
+    em,
+    `with named as (
+       select distinct unnest(array[d.record_a_id, d.record_b_id]) as record
+       from jsonb_populate_recordset(null::match_decision, :restored::jsonb) d
+       where d.verdict = :apart),
+     sides as (select * from jsonb_to_recordset(:sides::jsonb) as s(id uuid, side int)),
+     heirs as (
+       select distinct n.record, h.id as heir
+       from named n join source_record p on p.id = n.record
+         join sides own on own.id = n.record
+         join sides mate on mate.side = own.side and mate.id <> n.record
+         join source_record m on m.id = mate.id
+         join source_record h on h.customer_id = m.customer_id
+       where h.customer_id <> p.customer_id)
+     select record, array_agg(heir order by heir) as heirs from heirs group by record`,
+    {
+      restored: JSON.stringify(restored),
+      apart: MatchVerdict.DIFFERENT_CUSTOMERS,
+      sides: JSON.stringify(sides.flatMap((ids, side) => ids.map((id) => ({ id, side })))),
+    },
+  );
+  await handOverApart(em, left, at.toISOString());
 }
