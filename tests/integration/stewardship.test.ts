@@ -1286,6 +1286,35 @@ describe('stewardship', () => {
       expect(found[0]).toContain('WECHAT');
     });
 
+    it('asks a steward about two records of one resident ID, each like one of two kept-apart people, in any order', async () => {
+      for (const order of [['A', 'W'], ['W', 'A'], ['AW']]) {
+        const n = nextNumbers(2);
+        const { x, y } = await namesakesApart(n);
+        // One person's two records, by their number: the app's bears X's mobile, WeChat's Y's.
+        const records: Record<string, Record<string, unknown>> = {
+          A: customerRecord(n, { sourceSystem: 'APP', contactPoints: [mobileOf(n)] }),
+          W: customerRecord(n, { sourceSystem: 'WECHAT', contactPoints: [mobileOf(n + 1)] }),
+        };
+        for (const step of order) await ingest(...[...step].map((k) => records[k]!));
+        const held = await hub.sql<{ customer_id: string }>(
+          `select distinct customer_id from source_record
+           where source_key = $1 and source_system in ('APP', 'WECHAT')`,
+          [`PA-${n}`],
+        );
+        expect(held).toHaveLength(1);
+        expect([x.id, y.id]).not.toContain(held[0]!.customer_id);
+        const asked = await hub.sql<{ other: string }>(
+          `select distinct o.source_system as other from match_review r
+           join source_record s on s.id in (r.record_a_id, r.record_b_id)
+           join source_record o on o.id in (r.record_a_id, r.record_b_id) and o.id <> s.id
+           where s.customer_id = $1 and o.customer_id <> $1 and r.status = 'OPEN'
+             and r.rule = 'AMBIGUOUS' order by 1`,
+          [held[0]!.customer_id],
+        );
+        expect(asked).toEqual([{ other: 'CLAIMS' }, { other: 'POLICY_ADMIN' }]);
+      }
+    });
+
     it('lets a record that joined one of two kept-apart people go to the other when its source re-sends it as the other', async () => {
       const n = nextNumbers(2);
       const records = bridged(n);

@@ -434,7 +434,10 @@ export function cluster(
  * contested only between two groups a steward kept apart (a split left two people holding
  * one number); a record is not torn by a group holding a record a steward kept it apart
  * from (`apartFrom`, per record): that person is not one it could be, whichever of their
- * records it links to. Judged on `groups` as linked so far; whether any link was taken away.
+ * records it links to. Records one document binds (linked by it, in one group) are judged
+ * so together as well, on their links beyond each other: two records of one resident ID,
+ * one like each of two people kept apart, are torn as one person though neither is alone.
+ * Judged on `groups` as linked so far; whether any link was taken away.
  */
 function contestLinks(
   pairs: Map<string, ScoredPair>,
@@ -443,6 +446,7 @@ function contestLinks(
   thresholds: MatchThresholds,
 ): boolean {
   const linksOf = new Map<string, ScoredPair[]>();
+  const bound = new Groups([...new Set([...pairs.values()].flatMap((p) => [p.a, p.b]))]);
   for (const pair of pairs.values()) {
     const { decision, rule } = pair.comparison;
     if (decision !== 'LINK' && rule !== 'AMBIGUOUS') continue;
@@ -451,15 +455,35 @@ function contestLinks(
       if (linked) linked.push(pair);
       else linksOf.set(id, [pair]);
     }
+    if (
+      rule === 'SAME_DOCUMENT' &&
+      decision === 'LINK' &&
+      groups.root(pair.a) === groups.root(pair.b)
+    ) {
+      bound.join(pair.a, pair.b);
+    }
   }
+  const subjects = [
+    ...[...linksOf.keys()].map((id) => [id]),
+    ...bound.list().filter((members) => members.length > 1),
+  ];
   const contested = new Set<ScoredPair>();
-  for (const [id, linked] of linksOf) {
-    // Per group the record links to, its strongest link there.
-    const barred = new Set((apartFrom.get(id) ?? []).map((other) => groups.root(other)));
+  for (const members of subjects) {
+    const own = new Set(members);
+    const linked = members.flatMap((id) =>
+      (linksOf.get(id) ?? []).flatMap((pair) => {
+        const other = pair.a === id ? pair.b : pair.a;
+        return own.has(other) ? [] : [{ pair, other }];
+      }),
+    );
+    const barred = new Set(
+      members.flatMap((id) => (apartFrom.get(id) ?? []).map((other) => groups.root(other))),
+    );
+    // Per group the subject links to, its strongest link there.
     const best = new Map<string, number>();
     const byDocument = new Set<string>();
-    for (const pair of linked) {
-      const root = groups.root(pair.a === id ? pair.b : pair.a);
+    for (const { pair, other } of linked) {
+      const root = groups.root(other);
       if (barred.has(root)) continue;
       best.set(root, Math.max(best.get(root) ?? -Infinity, pair.comparison.score));
       if (pair.comparison.rule === 'SAME_DOCUMENT') byDocument.add(root);
@@ -478,9 +502,9 @@ function contestLinks(
         torn.add(y);
       }
     }
-    for (const pair of linked) {
+    for (const { pair, other } of linked) {
       if (pair.comparison.decision !== 'LINK') continue;
-      if (torn.has(groups.root(pair.a === id ? pair.b : pair.a))) contested.add(pair);
+      if (torn.has(groups.root(other))) contested.add(pair);
     }
   }
   for (const pair of contested) {
