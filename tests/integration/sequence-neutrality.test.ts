@@ -356,4 +356,152 @@ describe('sequence neutrality', () => {
     );
     expect(review).toEqual({ status: 'OPEN' });
   }, 60_000);
+  describe('what arrival order must not decide', () => {
+    type Rec = Record<string, unknown>;
+    const person = (system: string, key: string, name: string, fields: Rec = {}): Rec => ({
+      sourceSystem: system,
+      sourceKey: key,
+      kind: 'INDIVIDUAL',
+      name,
+      branchCode: '0000',
+      ...fields,
+    });
+    const contacts = (...points: [string, string][]) => ({
+      contactPoints: points.map(([kind, value]) => ({ kind, value })),
+    });
+    const documented = (n: number, birth: string) => ({
+      identityDocuments: [{ type: 'RESIDENT_ID', number: residentId(n, birth) }],
+    });
+    /** From an empty file, the batches in turn: customers and open tasks, by source keys. */
+    const outcome = async (batches: Rec[][]) => {
+      await hub.sql(
+        'truncate customer, source_record, match_review, match_decision, name_count cascade',
+      );
+      for (const records of batches) {
+        const res = await hub.gql(INGEST_CUSTOMERS, { records });
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.ingestCustomers.rejected).toBe(0);
+      }
+      const customers = await hub.sql<{ id: string; keys: string }>(
+        `select customer_id as id, string_agg(source_key, ' ' order by source_key) as keys
+         from source_record group by customer_id`,
+      );
+      const keys = new Map(customers.map((c) => [c.id, c.keys]));
+      const tasks = await hub.sql<{ a: string; b: string }>(
+        `select a.customer_id as a, b.customer_id as b from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+         where m.status = 'OPEN'`,
+      );
+      return {
+        customers: customers.map((c) => c.keys).sort(),
+        openTasks: tasks.map((t) => [keys.get(t.a), keys.get(t.b)].sort().join(' | ')).sort(),
+      };
+    };
+
+    it('joins what a dropped resident ID kept from a customer, through its other records', async () => {
+      const n = nextNumber();
+      const address = `江苏省南京市鼓楼区中山北路${n % 1000}号5幢302室`;
+      const email = `a${n}@example.com`;
+      const a = person(
+        'POLICY_ADMIN',
+        'A',
+        '司马光',
+        contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+      );
+      const aWithId = { ...a, ...documented(n, '19700101') };
+      const r = person(
+        'CALL_CENTRE',
+        'R',
+        '司马光',
+        contacts(['MOBILE', mobile(n)], ['EMAIL', email], ['ADDRESS', address]),
+      );
+      // O's number kept it from A's customer; reached through R's e-mail only.
+      const o = person('CLAIMS', 'O', '司马光', {
+        ...documented(n + 1, '19850312'),
+        ...contacts(['EMAIL', email]),
+      });
+      const finalOnly = await outcome([[a, r, o]]);
+      expect(finalOnly.customers).toEqual(['A O R']);
+      expect(await outcome([[aWithId], [r], [o], [a]])).toEqual(finalOnly);
+      expect(await outcome([[r], [o], [aWithId], [a]])).toEqual(finalOnly);
+    });
+
+    it('keeps one review task between two customers a later record joins and a third', async () => {
+      const n = nextNumber();
+      const email = `b${n}@example.com`;
+      const born = { birthDate: '1980-05-06' };
+      // U keeps J from moving the name's count into another bucket.
+      const u = person('DEALER', 'U', '王伟', { birthDate: '1960-01-01' });
+      const x = person('POLICY_ADMIN', 'X', '王伟', {
+        ...born,
+        ...contacts(['MOBILE', mobile(n)]),
+      });
+      const w = person('APP', 'W', '王伟', { ...born, ...contacts(['EMAIL', email]) });
+      const z = person('CLAIMS', 'Z', '王伟', born);
+      const j = person(
+        'CALL_CENTRE',
+        'J',
+        '王伟',
+        contacts(['MOBILE', mobile(n)], ['EMAIL', email]),
+      );
+      const once = await outcome([[u, x, w, z, j]]);
+      expect(once.openTasks).toEqual(['J W X | Z']);
+      expect(await outcome([[u], [x], [w], [j], [z]])).toEqual(once);
+      expect(await outcome([[u], [x], [w], [z], [j]])).toEqual(once);
+    });
+
+    it('compares again the homophones of a name whose count falls a bucket', async () => {
+      const n = nextNumber();
+      const n1 = person(
+        'POLICY_ADMIN',
+        'N1',
+        '司马光',
+        contacts(
+          ['MOBILE', mobile(n)],
+          ['EMAIL', `c${n}@example.com`],
+          ['ADDRESS', '江苏省南京市鼓楼区中山北路1号1幢101室'],
+        ),
+      );
+      const m = person('WECHAT', 'M', 'SIMA GUANG', {
+        gender: 'MALE',
+        ...contacts(['MOBILE', mobile(n)]),
+      });
+      const p = person('CLAIMS', 'P', '司马广', {
+        gender: 'FEMALE',
+        ...contacts(
+          ['MOBILE', mobile(n)],
+          ['EMAIL', `c${n + 1}@example.com`],
+          ['ADDRESS', '上海市浦东新区世纪大道2号2幢202室'],
+        ),
+      });
+      // F bore the name until its source renamed it.
+      const fBefore = person('DEALER', 'F', '司马光', { birthDate: '2001-08-08' });
+      const f = { ...fBefore, name: '欧阳修' };
+      const finalOnly = await outcome([[n1, m, p, f]]);
+      expect(finalOnly.customers).toContain('M N1 P');
+      expect(await outcome([[n1, fBefore], [f], [m], [p]])).toEqual(finalOnly);
+      expect(await outcome([[n1, fBefore], [m], [p], [f]])).toEqual(finalOnly);
+    });
+
+    it('puts to a steward a record a name count rising a bucket leaves torn between two people', async () => {
+      const n = nextNumber();
+      const address = '江苏省南京市鼓楼区中山北路66号3幢202室';
+      const n1 = person('POLICY_ADMIN', 'N1', '司马光', {
+        ...documented(n, '19700101'),
+        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+      });
+      const q = person('CLAIMS', 'Q', '司马广', documented(n + 1, '19850312'));
+      const t = person('APP', 'T', 'SIMA GUANG', {
+        birthDate: '1985-03-12',
+        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+      });
+      // A second 司马光 weighs the name less: T is then as like N1 as Q.
+      const f = person('DEALER', 'F', '司马光', { birthDate: '2001-08-08' });
+      const once = await outcome([[n1, q, t, f]]);
+      expect(once.customers).toEqual(['F', 'N1', 'Q', 'T']);
+      expect(once.openTasks).toEqual(['N1 | T', 'Q | T']);
+      expect(await outcome([[f], [n1], [q], [t]])).toEqual(once);
+      expect(await outcome([[n1], [q], [t], [f]])).toEqual(once);
+    });
+  });
 });

@@ -314,16 +314,20 @@ export class CustomerBatch {
     // the neighbourhood and the region is clustered again, until nothing more splits off.
     // So is it when a record leaving its customer hands a steward's do-not-merge on to those
     // it leaves (handedOver): they must not join the other customer in this very batch.
+    // So are the keys of the other records of a customer whose record drops an identity
+    // document: what the number kept apart from them may join them now.
     const expanded = new Set(carriers);
     const batchHeld = active.flatMap((r) => existing.get(keyOf(r)) ?? []);
+    const unbound = await this.documentsDropped(active, existing);
     const inherited: StewardVerdict[] = [];
     let region: Awaited<ReturnType<CustomerBatch['region']>>;
     let layout: ReturnType<typeof layOut>;
     for (;;) {
       region = await this.region(batch, [...expanded], inherited);
-      const loose = splitOff(region.stored, batchHeld, region.clusters.groups).filter(
-        (id) => !expanded.has(id),
-      );
+      const loose = [
+        ...splitOff(region.stored, batchHeld, region.clusters.groups),
+        ...region.stored.filter((s) => unbound.has(s.customerId)).map((s) => s.id),
+      ].filter((id) => !expanded.has(id));
       if (loose.length > 0) {
         for (const id of loose) expanded.add(id);
         continue;
@@ -760,6 +764,34 @@ export class CustomerBatch {
     }
   }
 
+  /**
+   * The customers of the batch's stored records that drop an identity document (their
+   * source re-sends them without the number, or with another).
+   */
+  private async documentsDropped(
+    records: PreparedCustomer[],
+    existing: Map<string, Existing>,
+  ): Promise<Set<string>> {
+    const held = records.flatMap((r) => {
+      const stored = existing.get(keyOf(r));
+      if (!stored) return [];
+      const kept = r.identifiers.filter((i) => !CONTACT_KINDS.has(i.kind)).map((i) => hex(i.hash));
+      return [{ id: stored.id, kept }];
+    });
+    if (held.length === 0) return new Set();
+    const rows = await boundSql<{ customer_id: string }[]>(
+      this.em,
+      `select distinct sr.customer_id
+       from jsonb_to_recordset(?::jsonb) h(id uuid, kept text[])
+         join source_record sr on sr.id = h.id
+         join source_identifier si on si.source_record_id = h.id
+       where si.kind not in (select unnest(?::text[]))
+         and not encode(si.value_hash, 'hex') = any(h.kept)`,
+      [json(held), pgArray([...CONTACT_KINDS])],
+    );
+    return new Set(rows.map((r) => r.customer_id));
+  }
+
   /** Records per name key, as name_count (kept by the database) holds them. */
   private async countedNames(keys: string[]): Promise<Map<string, number>> {
     const rows = await boundSql<{ name_key: string; records: number }[]>(
@@ -846,11 +878,16 @@ export class CustomerBatch {
                      "otherYears" date[])),
        named_addresses as (select key, pinyin, decode(hash, 'hex') as h
                            from jsonb_to_recordset(?::jsonb) a(key text, pinyin text, hash text)),
+       crossed as (select jsonb_array_elements_text(?::jsonb) as key),
        -- Records whose comparisons the batch changes: its own, the carriers of a value that
-       -- flips, the bearers of a name whose weight moves.
+       -- flips, the bearers of a name whose weight moves, and of its homophones and
+       -- romanisations (司马广, SIMA GUANG for 司马光): a match by sound is weighed by the
+       -- commoner spelling's count.
        changed as (select unnest(?::uuid[]) as id
+         union select sr.id from source_record sr where sr.name_key in (select key from crossed)
          union select sr.id from source_record sr
-           where sr.name_key in (select jsonb_array_elements_text(?::jsonb))),
+           where sr.name_pinyin in (select o.name_pinyin from source_record o
+             where o.name_key in (select key from crossed) and o.name_pinyin <> '')),
        found as (
          select si.source_record_id as id from ids join source_identifier si
            on si.kind = ids.kind and si.value_hash = ids.h
@@ -906,21 +943,23 @@ export class CustomerBatch {
              where m.record_b_id = sr.id and m.status = 'OPEN' and m.rule = 'AMBIGUOUS') p
            join source_record o on o.id = p.other)
        select customer_id from torn
-       -- And the customers those records have open review tasks with: regrouping replaces
-       -- the tasks between the region's records, and such a task must be among them.
-       union select sr.customer_id from changed join match_review m
-           on m.record_a_id = changed.id and m.status = 'OPEN'
+       -- And the customers the region's records have open review tasks with: regrouping
+       -- replaces the tasks between the region's records, one a pair of customers, and such
+       -- a task must be among them (two customers a record joins into one would otherwise
+       -- keep a task each to a third).
+       union select sr.customer_id from torn join source_record r on r.customer_id = torn.customer_id
+         join match_review m on m.record_a_id = r.id and m.status = 'OPEN'
          join source_record sr on sr.id = m.record_b_id
-       union select sr.customer_id from changed join match_review m
-           on m.record_b_id = changed.id and m.status = 'OPEN'
+       union select sr.customer_id from torn join source_record r on r.customer_id = torn.customer_id
+         join match_review m on m.record_b_id = r.id and m.status = 'OPEN'
          join source_record sr on sr.id = m.record_a_id
        order by 1`,
       [
         json(identifiers),
         json(names),
         json(addresses),
-        pgArray([...ids.values(), ...carriers]),
         json(crossedNames),
+        pgArray([...ids.values(), ...carriers]),
         json(organisations),
       ],
     );
