@@ -98,8 +98,8 @@ interface BatchRegion {
   ids: Map<number, string>;
   existing: Map<string, Existing>;
   generic: Map<string, SharedValue>;
-  /** Name keys whose frequency bucket the batch moves. */
-  crossed: string[];
+  /** Name keys whose frequency bucket the batch moves, with the larger of their two counts. */
+  crossed: CrossedName[];
   /** Stored records carrying a value that turns generic or stops being. */
   carriers: string[];
 }
@@ -119,6 +119,7 @@ export class NameCountMoved extends Error {
 
 /** Per name key a batch changes the count of: the count it read, and the one it planned. */
 type PlannedCounts = Map<string, { read: number; planned: number }>;
+type CrossedName = { key: string; records: number };
 
 /** What neighbourhood() looks up besides the batch's own records' keys. */
 /**
@@ -721,7 +722,7 @@ export class CustomerBatch {
   private async nameBucketsCrossed(
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
-  ): Promise<{ crossed: string[]; planned: PlannedCounts }> {
+  ): Promise<{ crossed: CrossedName[]; planned: PlannedCounts }> {
     const keys = [
       ...records.map((r) => r.names.key),
       ...records.flatMap((r) => existing.get(keyOf(r))?.nameKey ?? []),
@@ -729,9 +730,9 @@ export class CustomerBatch {
     const { now, after } = await this.nameCounts(keys, records, existing);
     const unique = [...new Set(keys)];
     return {
-      crossed: unique.filter(
-        (key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0),
-      ),
+      crossed: unique
+        .filter((key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0))
+        .map((key) => ({ key, records: Math.max(now.get(key) ?? 0, after.get(key) ?? 0) })),
       planned: new Map(
         unique
           .filter((key) => now.get(key) !== after.get(key))
@@ -812,7 +813,7 @@ export class CustomerBatch {
     records: PreparedCustomer[],
     ids: Map<number, string>,
     generic: Map<string, SharedValue>,
-    crossedNames: string[],
+    crossedNames: CrossedName[],
     carriers: string[],
     also: BlockingKeys,
   ): Promise<string[]> {
@@ -878,16 +879,19 @@ export class CustomerBatch {
                      "otherYears" date[])),
        named_addresses as (select key, pinyin, decode(hash, 'hex') as h
                            from jsonb_to_recordset(?::jsonb) a(key text, pinyin text, hash text)),
-       crossed as (select jsonb_array_elements_text(?::jsonb) as key),
+       crossed as (select * from jsonb_to_recordset(?::jsonb) c(key text, records int)),
+       -- A name's sound, as its bearers hold it (one of them tells).
+       sounds as (select s.pinyin, c.records from crossed c cross join lateral (
+           select o.name_pinyin as pinyin from source_record o
+           where o.name_key = c.key and o.name_pinyin <> '' limit 1) s),
        -- Records whose comparisons the batch changes: its own, the carriers of a value that
        -- flips, the bearers of a name whose weight moves, and of its homophones and
-       -- romanisations (司马广, SIMA GUANG for 司马光): a match by sound is weighed by the
-       -- commoner spelling's count.
+       -- romanisations (司马广, SIMA GUANG for 司马光) no commoner than it: a match by sound
+       -- is weighed by the commoner spelling's count.
        changed as (select unnest(?::uuid[]) as id
          union select sr.id from source_record sr where sr.name_key in (select key from crossed)
-         union select sr.id from source_record sr
-           where sr.name_pinyin in (select o.name_pinyin from source_record o
-             where o.name_key in (select key from crossed) and o.name_pinyin <> '')),
+         union select sr.id from sounds s join source_record sr on sr.name_pinyin = s.pinyin
+           join name_count nc on nc.name_key = sr.name_key and nc.records <= s.records),
        found as (
          select si.source_record_id as id from ids join source_identifier si
            on si.kind = ids.kind and si.value_hash = ids.h
