@@ -1107,6 +1107,25 @@ describe('stewardship', () => {
       },
     );
 
+    it('hands a restored decision to nobody when undone after a record that joined one side went to a third customer', async () => {
+      const n = nextNumbers(4);
+      const { x, y, wechat } = await namesakesJoined(n);
+      const third = { sourceSystem: 'CLAIMS', sourceKey: `Q-${n}` };
+      const [q] = await ingest(undocumented(n + 2, third));
+      const merged = await merge(x.id, y.id);
+      // Y's WeChat record is re-sent as Q's person: it leaves; the decided records stay.
+      const [moved] = await ingest(undocumented(n + 2, wechat));
+      expect(moved!.id).toBe(q!.id);
+      ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+      const onQ = await hub.sql(
+        `select d.verdict from match_decision d join source_record s
+           on s.id in (d.record_a_id, d.record_b_id)
+         where s.customer_id = $1`,
+        [q!.id],
+      );
+      expect(onQ).toEqual([]);
+    });
+
     it('keeps a record a merge brought one customer from joining the other when its source re-sends it as the other', async () => {
       const n = nextNumbers(3);
       const [x] = await ingest(undocumented(n));

@@ -1527,21 +1527,24 @@ async function undoDecision(
        on conflict (record_a_id, record_b_id) do nothing`,
       [JSON.stringify(restored)],
     );
-    await handOverLapsed(em, restored, sides, at);
+    await handOverLapsed(em, merge, restored, sides, at);
   }
   return { id: recorded.id, verdict: MatchVerdict.SAME_CUSTOMER, removed: true };
 }
 
 /**
- * A record a restored do-not-merge names that has left the records of its side (its source
- * re-sent it as someone else while the merge stood) handed nothing on as it left: the
- * decision was overruled then. Those records, and the customers they are with now, take it
- * on (handOverApart), as they would have had the decision stood; else the records that
- * joined either customer after the decision would hold nothing against the other. `sides`:
- * each customer's records when merged (the absorbed customer's, the survivor's).
+ * A record a restored do-not-merge names that its source re-sent while the merge stood, and
+ * that has left the records of its side since, handed nothing on as it left: the decision
+ * was overruled then. Those of its side's records that were not re-sent meanwhile (one that
+ * was left on its own account), and the customers they are with now, take it on
+ * (handOverApart), as they would have had the decision stood; else the records that joined
+ * either customer after the decision would hold nothing against the other. A named record
+ * that was not re-sent left nothing: where its side-mates went, they went on their own.
+ * `sides`: each customer's records when merged (the absorbed customer's, the survivor's).
  */
 async function handOverLapsed(
   em: EntityManager,
+  merge: MergeRow,
   restored: Record<string, unknown>[],
   sides: [string[], string[]],
   at: Date,
@@ -1560,12 +1563,14 @@ async function handOverLapsed(
          join sides mate on mate.side = own.side and mate.id <> n.record
          join source_record m on m.id = mate.id
          join source_record h on h.customer_id = m.customer_id
-       where h.customer_id <> p.customer_id)
+       where h.customer_id <> p.customer_id
+         and p.received_at > :mergedAt::timestamptz and m.received_at <= :mergedAt::timestamptz)
      select record, array_agg(heir order by heir) as heirs from heirs group by record`,
     {
       restored: JSON.stringify(restored),
       apart: MatchVerdict.DIFFERENT_CUSTOMERS,
       sides: JSON.stringify(sides.flatMap((ids, side) => ids.map((id) => ({ id, side })))),
+      mergedAt: new Date(merge.merged_at).toISOString(),
     },
   );
   await handOverApart(em, left, at.toISOString());
