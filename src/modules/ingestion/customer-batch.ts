@@ -119,6 +119,7 @@ export class NameCountMoved extends Error {
 
 /** Per name key a batch changes the count of: the count it read, and the one it planned. */
 type PlannedCounts = Map<string, { read: number; planned: number }>;
+/** A name key whose count crosses a bucket, and the larger of its counts before and after. */
 type CrossedName = { key: string; records: number };
 
 /** What neighbourhood() looks up besides the batch's own records' keys. */
@@ -315,20 +316,18 @@ export class CustomerBatch {
     // the neighbourhood and the region is clustered again, until nothing more splits off.
     // So is it when a record leaving its customer hands a steward's do-not-merge on to those
     // it leaves (handedOver): they must not join the other customer in this very batch.
-    // So are the keys of the other records of a customer whose record drops an identity
-    // document: what the number kept apart from them may join them now.
-    const expanded = new Set(carriers);
+    // So, from the start, are the keys of the records of a customer whose record drops an
+    // identity document: what the number kept apart from them may join them now.
+    const expanded = new Set([...carriers, ...(await this.documentsDropped(active, existing))]);
     const batchHeld = active.flatMap((r) => existing.get(keyOf(r)) ?? []);
-    const unbound = await this.documentsDropped(active, existing);
     const inherited: StewardVerdict[] = [];
     let region: Awaited<ReturnType<CustomerBatch['region']>>;
     let layout: ReturnType<typeof layOut>;
     for (;;) {
       region = await this.region(batch, [...expanded], inherited);
-      const loose = [
-        ...splitOff(region.stored, batchHeld, region.clusters.groups),
-        ...region.stored.filter((s) => unbound.has(s.customerId)).map((s) => s.id),
-      ].filter((id) => !expanded.has(id));
+      const loose = splitOff(region.stored, batchHeld, region.clusters.groups).filter(
+        (id) => !expanded.has(id),
+      );
       if (loose.length > 0) {
         for (const id of loose) expanded.add(id);
         continue;
@@ -766,31 +765,32 @@ export class CustomerBatch {
   }
 
   /**
-   * The customers of the batch's stored records that drop an identity document (their
-   * source re-sends them without the number, or with another).
+   * The other records of the customers whose stored record the batch drops an identity
+   * document from (its source re-sends it without the number, or with another).
    */
   private async documentsDropped(
     records: PreparedCustomer[],
     existing: Map<string, Existing>,
-  ): Promise<Set<string>> {
+  ): Promise<string[]> {
     const held = records.flatMap((r) => {
       const stored = existing.get(keyOf(r));
       if (!stored) return [];
       const kept = r.identifiers.filter((i) => !CONTACT_KINDS.has(i.kind)).map((i) => hex(i.hash));
       return [{ id: stored.id, kept }];
     });
-    if (held.length === 0) return new Set();
-    const rows = await boundSql<{ customer_id: string }[]>(
+    if (held.length === 0) return [];
+    const rows = await boundSql<{ id: string }[]>(
       this.em,
-      `select distinct sr.customer_id
-       from jsonb_to_recordset(?::jsonb) h(id uuid, kept text[])
-         join source_record sr on sr.id = h.id
-         join source_identifier si on si.source_record_id = h.id
-       where si.kind not in (select unnest(?::text[]))
-         and not encode(si.value_hash, 'hex') = any(h.kept)`,
+      `with held as (select * from jsonb_to_recordset(?::jsonb) h(id uuid, kept text[]))
+       select o.id from source_record o where o.id not in (select id from held)
+         and o.customer_id in (
+           select sr.customer_id from held h join source_record sr on sr.id = h.id
+             join source_identifier si on si.source_record_id = h.id
+           where si.kind not in (select unnest(?::text[]))
+             and not encode(si.value_hash, 'hex') = any(h.kept))`,
       [json(held), pgArray([...CONTACT_KINDS])],
     );
-    return new Set(rows.map((r) => r.customer_id));
+    return rows.map((r) => r.id);
   }
 
   /** Records per name key, as name_count (kept by the database) holds them. */
