@@ -1536,7 +1536,7 @@ async function undoDecision(
  * A record a restored do-not-merge names that its source re-sent while the merge stood, and
  * that has left the records of its side since, handed nothing on as it left: the decision
  * was overruled then. Those of its side's records that were not re-sent meanwhile (one that
- * was left on its own account), and the customers they are with now, take it on
+ * was re-sent left on its own account), and the customers they are with now, take it on
  * (handOverApart), as they would have had the decision stood; else the records that joined
  * either customer after the decision would hold nothing against the other. A named record
  * that was not re-sent left nothing: where its side-mates went, they went on their own.
