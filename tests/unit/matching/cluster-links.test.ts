@@ -100,3 +100,62 @@ describe('holders of one passport number who disagree', () => {
     }
   });
 });
+
+describe('records one identity document binds', () => {
+  const context = {
+    nameFrequency: (name: MatchRecord['name']) => expectedHolders(name, 1, POPULATION),
+    totalRecords: POPULATION,
+    isGeneric: () => false,
+  };
+  /** 李娜 of one birth date with one mobile, and a resident ID where given. */
+  const person = (id: string, mobile: string, residentId?: string): ClusterRecord => ({
+    id,
+    key: `APP:${id}`,
+    match: {
+      id,
+      kind: 'INDIVIDUAL',
+      name: nameForms('INDIVIDUAL', '李娜'),
+      birthDate: '1990-04-12',
+      gender: 'FEMALE',
+      documents: residentId ? [{ type: 'RESIDENT_ID', number: residentId }] : [],
+      mobiles: [mobile],
+      emails: [],
+      addresses: [],
+    },
+  });
+  // X and Y, namesakes a steward kept apart; R1 and R2 bear one number, R1 X's mobile and
+  // R2 Y's.
+  const records = [
+    person('x', '13912345678'),
+    person('y', '13987654321'),
+    person('r1', '13912345678', '320102199004120020'),
+    person('r2', '13987654321', '320102199004120020'),
+  ];
+  const apart = { a: 'x', b: 'y', verdict: 'DIFFERENT_CUSTOMERS' as const };
+  const grouped = (input: ClusterRecord[], verdicts = [apart]) =>
+    cluster(input, verdicts, context, DEFAULT_THRESHOLDS)
+      .groups.map((group) => [...group].sort().join(' '))
+      .sort();
+
+  it('are one person torn between two kept apart, though neither record alone is, in any order', () => {
+    for (const order of [
+      records,
+      [...records].reverse(),
+      [records[2]!, records[0]!, records[3]!, records[1]!],
+    ]) {
+      expect(grouped(order)).toEqual(['r1 r2', 'x', 'y']);
+    }
+    const { reviews } = cluster(records, [apart], context, DEFAULT_THRESHOLDS);
+    expect(
+      reviews
+        .filter((pair) => pair.comparison.rule === 'AMBIGUOUS')
+        .map((pair) => [pair.a, pair.b].sort().join(' '))
+        .sort(),
+    ).toEqual(['r1 x', 'r2 y']);
+  });
+
+  it('are not torn by a person a steward kept one of them apart from', () => {
+    const barred = { a: 'r2', b: 'y', verdict: 'DIFFERENT_CUSTOMERS' as const };
+    expect(grouped(records, [apart, barred])).toEqual(['r1 r2 x', 'y']);
+  });
+});
