@@ -119,8 +119,11 @@ export class NameCountMoved extends Error {
 
 /** Per name key a batch changes the count of: the count it read, and the one it planned. */
 type PlannedCounts = Map<string, { read: number; planned: number }>;
-/** A name key whose count crosses a bucket, and the larger of its counts before and after. */
-type CrossedName = { key: string; records: number };
+/**
+ * A name key whose count crosses a bucket, the larger of its counts before and after, and
+ * its sound as the batch has it ('' for an organisation, or a stored record's old name).
+ */
+type CrossedName = { key: string; records: number; pinyin: string };
 
 /** What neighbourhood() looks up besides the batch's own records' keys. */
 /**
@@ -728,10 +731,15 @@ export class CustomerBatch {
     ];
     const { now, after } = await this.nameCounts(keys, records, existing);
     const unique = [...new Set(keys)];
+    const sounds = new Map(records.map((r) => [r.names.key, r.names.pinyin]));
     return {
       crossed: unique
         .filter((key) => countBucket(now.get(key) ?? 0) !== countBucket(after.get(key) ?? 0))
-        .map((key) => ({ key, records: Math.max(now.get(key) ?? 0, after.get(key) ?? 0) })),
+        .map((key) => ({
+          key,
+          records: Math.max(now.get(key) ?? 0, after.get(key) ?? 0),
+          pinyin: sounds.get(key) ?? '',
+        })),
       planned: new Map(
         unique
           .filter((key) => now.get(key) !== after.get(key))
@@ -879,11 +887,15 @@ export class CustomerBatch {
                      "otherYears" date[])),
        named_addresses as (select key, pinyin, decode(hash, 'hex') as h
                            from jsonb_to_recordset(?::jsonb) a(key text, pinyin text, hash text)),
-       crossed as (select * from jsonb_to_recordset(?::jsonb) c(key text, records int)),
-       -- A name's sound, as its bearers hold it (one of them tells).
-       sounds as (select s.pinyin, c.records from crossed c cross join lateral (
-           select o.name_pinyin as pinyin from source_record o
-           where o.name_key = c.key and o.name_pinyin <> '' limit 1) s),
+       crossed as (select * from jsonb_to_recordset(?::jsonb)
+                     c(key text, records int, pinyin text)),
+       -- A name's sound, as the batch has it, and as its bearers hold it (one of them tells;
+       -- those kept before matching hold none).
+       sounds as (select distinct s.pinyin, c.records from crossed c cross join lateral (
+           select c.pinyin where c.pinyin <> ''
+           union all
+           (select o.name_pinyin from source_record o
+            where o.name_key = c.key and o.name_pinyin <> '' limit 1)) s(pinyin)),
        -- Records whose comparisons the batch changes: its own, the carriers of a value that
        -- flips, the bearers of a name whose weight moves, and of its homophones and
        -- romanisations (司马广, SIMA GUANG for 司马光) no commoner than it: a match by sound
@@ -1040,9 +1052,11 @@ export class CustomerBatch {
           id: row.id,
           kind: row.kind,
           // As matching stored them (about 20 µs a name to compute again, for every record of
-          // the neighbourhood). Records kept before matching get theirs here.
+          // the neighbourhood). Records kept before matching get theirs here: their key was
+          // made in SQL, without folding traditional characters, and they have no pinyin.
           name:
-            row.name_key === null
+            row.name_key === null ||
+            (row.kind === CustomerKind.INDIVIDUAL && row.name_pinyin === null)
               ? nameForms(row.kind, row.name)
               : { key: row.name_key, pinyin: row.name_pinyin ?? '' },
           birthDate: row.birth_date ?? undefined,
