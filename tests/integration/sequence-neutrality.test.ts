@@ -405,33 +405,42 @@ describe('sequence neutrality', () => {
       };
     };
 
-    it('joins what a dropped resident ID kept from a customer, through its other records', async () => {
-      const n = nextNumber();
-      const address = `江苏省南京市鼓楼区中山北路${n % 1000}号5幢302室`;
-      const email = `a${n}@example.com`;
-      const a = person(
-        'POLICY_ADMIN',
-        'A',
-        '司马光',
-        contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
-      );
-      const aWithId = { ...a, ...documented(n, '19700101') };
-      const r = person(
-        'CALL_CENTRE',
-        'R',
-        '司马光',
-        contacts(['MOBILE', mobile(n)], ['EMAIL', email], ['ADDRESS', address]),
-      );
-      // O's number kept it from A's customer; reached through R's e-mail only.
-      const o = person('CLAIMS', 'O', '司马光', {
-        ...documented(n + 1, '19850312'),
-        ...contacts(['EMAIL', email]),
-      });
-      const finalOnly = await outcome([[a, r, o]]);
-      expect(finalOnly.customers).toEqual(['A O R']);
-      expect(await outcome([[aWithId], [r], [o], [a]])).toEqual(finalOnly);
-      expect(await outcome([[r], [o], [aWithId], [a]])).toEqual(finalOnly);
-    });
+    it.each([
+      ['drops', (): Rec => ({})],
+      [
+        'replaces with a passport',
+        (n: number): Rec => ({
+          identityDocuments: [{ type: 'PASSPORT', number: `E${String(n).padStart(8, '0')}` }],
+        }),
+      ],
+    ])(
+      'joins what a resident ID its source %s kept from a customer, through its other records',
+      async (_, later) => {
+        const n = nextNumber();
+        const address = `江苏省南京市鼓楼区中山北路${n % 1000}号5幢302室`;
+        const email = `a${n}@example.com`;
+        const a = person('POLICY_ADMIN', 'A', '司马光', {
+          ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+          ...later(n),
+        });
+        const aWithId = { ...a, ...documented(n, '19700101') };
+        const r = person(
+          'CALL_CENTRE',
+          'R',
+          '司马光',
+          contacts(['MOBILE', mobile(n)], ['EMAIL', email], ['ADDRESS', address]),
+        );
+        // O's number kept it from A's customer; reached through R's e-mail only.
+        const o = person('CLAIMS', 'O', '司马光', {
+          ...documented(n + 1, '19850312'),
+          ...contacts(['EMAIL', email]),
+        });
+        const finalOnly = await outcome([[a, r, o]]);
+        expect(finalOnly.customers).toEqual(['A O R']);
+        expect(await outcome([[aWithId], [r], [o], [a]])).toEqual(finalOnly);
+        expect(await outcome([[r], [o], [aWithId], [a]])).toEqual(finalOnly);
+      },
+    );
 
     it('keeps one review task between two customers a later record joins and a third', async () => {
       const n = nextNumber();
