@@ -2221,6 +2221,50 @@ describe('stewardship', () => {
     expect(wechat!.id).toBe(split.id);
   });
 
+  it.each([
+    ['POLICY_ADMIN', 'PA'],
+    ['APP', 'APP'],
+    ['CLAIMS', 'CL'],
+  ])(
+    'splits off only the %s record when the others link to each other as well as to it',
+    async (system, prefix) => {
+      const n = nextNumbers(2);
+      // One batch: each record links to each of the others, and each records the one it
+      // joined by; whichever that was, the two left still link to each other.
+      const sent = await ingest(
+        customerRecord(n),
+        undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}` }),
+        undocumented(n, { sourceSystem: 'CLAIMS', sourceKey: `CL-${n}` }),
+      );
+      const customer = sent[0]!.id;
+      expect(new Set(sent.map((r) => r.id))).toEqual(new Set([customer]));
+      const record = await recordOf(system, `${prefix}-${n}`);
+      const split = ok(
+        await hub.gql(SPLIT, { record: record.id, reason: 'another person' }, Role.STEWARD),
+      ).splitSourceRecord;
+      expect(split.id).not.toBe(customer);
+      expect(split.sourceRecords).toEqual([{ sourceKey: `${prefix}-${n}` }]);
+      const left = await hub.sql<{ source_key: string }>(
+        `select source_key from source_record where customer_id = $1 order by 1`,
+        [customer],
+      );
+      const keys = [`APP-${n}`, `CL-${n}`, `PA-${n}`];
+      expect(left.map((r) => r.source_key)).toEqual(keys.filter((k) => k !== `${prefix}-${n}`));
+      // Kept apart from the split record only, not from each other.
+      const decided = await hub.sql<{ pair: string }>(
+        `select concat_ws(' ', least(a.source_key, b.source_key), greatest(a.source_key, b.source_key)) as pair
+         from match_decision d join source_record a on a.id = d.record_a_id
+           join source_record b on b.id = d.record_b_id
+         where a.source_key = any($1) and b.source_key = any($1) order by 1`,
+        [keys],
+      );
+      expect(decided.map((d) => d.pair.split(' ').includes(`${prefix}-${n}`))).toEqual([
+        true,
+        true,
+      ]);
+    },
+  );
+
   it('splits a record matching linked wrongly off its customer, with what names it, for good', async () => {
     const n = nextNumbers(2);
     // The app's record of someone of the same name, mobile and e-mail joins X's customer.

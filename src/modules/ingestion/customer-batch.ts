@@ -211,6 +211,21 @@ export class CustomerBatch {
   }
 
   /**
+   * How matching groups a customer's records but one on their own, with the stewards'
+   * decisions between them: what still hangs together once a split takes that one off. Each
+   * record keeps only the link it joined by, and three records that all link to each other
+   * may all have named the one split off.
+   */
+  async groupsWithout(customerId: string, recordId: string): Promise<string[][]> {
+    await this.settle();
+    const stored = (await this.storedRecords([customerId], [])).filter((s) => s.id !== recordId);
+    const records = stored.map((s) => ({ id: s.id, key: s.key, match: s.match }));
+    const verdicts = await this.verdicts(records, new Map(stored.map((s) => [s.id, s.documents])));
+    const context = await this.context(stored, [], new Map(), new Map());
+    return cluster(records, verdicts, context, this.settings.thresholds).groups;
+  }
+
+  /**
    * Matches stored records again, with their neighbourhood, as they stand: after an unmerge,
    * the records their sources changed while merged. Unlike a split's, they are not what
    * moves: each customer stays with its first record, rather than with the records the
@@ -336,7 +351,12 @@ export class CustomerBatch {
         continue;
       }
       layout = layOut(region, batch, batchHeld, moving, move);
-      const more = handedOver(layout.moved, [...region.verdicts, ...inherited], layout.plan);
+      const more = handedOver(
+        layout.moved,
+        [...region.verdicts, ...inherited],
+        layout.plan,
+        layout.held,
+      );
       if (more.length === 0) break;
       inherited.push(...more);
     }
@@ -1486,6 +1506,7 @@ function handedOver(
   moved: { record: Holding; heirs: string[] }[],
   verdicts: StewardVerdict[],
   plan: CustomerPlan,
+  held: Holding[],
 ): StewardVerdict[] {
   const pair = (x: string, y: string) => (x < y ? `${x} ${y}` : `${y} ${x}`);
   const decided = new Set(verdicts.map((v) => pair(v.a, v.b)));
@@ -1496,9 +1517,12 @@ function handedOver(
     apartFrom.set(v.b, [...(apartFrom.get(v.b) ?? []), v.a]);
   }
   const more: StewardVerdict[] = [];
+  const was = new Map(held.map((h) => [h.id, h.customerId]));
   for (const { record, heirs } of moved) {
     for (const other of apartFrom.get(record.id) ?? []) {
-      if (!plan.customerOf.has(other)) continue;
+      // A steward's split of their customer: it kept the record from its old companions,
+      // not them from each other.
+      if (!plan.customerOf.has(other) || was.get(other) === record.customerId) continue;
       for (const heir of heirs) {
         if (heir === other || decided.has(pair(heir, other))) continue;
         decided.add(pair(heir, other));

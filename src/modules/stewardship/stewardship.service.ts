@@ -45,12 +45,13 @@ interface LockedReview {
 }
 
 /**
- * What a split leaves of customer `customerId` without record `recordId`: the records of
- * its spanning tree (each record's link names the record it joined) that still hang with
- * the customer's earliest other record of its own stay, and are kept apart from the split
- * one; those that hung on the customer only through it (a record sharing its document, one
- * a steward merge linked to it) are matched again, with it or wherever their own evidence
- * takes them. A record of its own is one the customer did not get by a merge still
+ * What a split leaves of customer `customerId` without record `recordId`: the records that
+ * still hang with the customer's earliest other record of its own stay, and are kept apart
+ * from the split one. They hang by the links they joined by (each record's link names the
+ * record it joined) and by how matching groups them without the split one (`groups`: each
+ * record keeps one link only). Those that hung on the customer only through it (a record
+ * sharing its document, one a steward merge linked to it) are matched again, with it or
+ * wherever their own evidence takes them. A record of its own is one the customer did not get by a merge still
  * standing, nor through a record it got so (one that joined it since); the earliest other
  * record may be one a merge brought, and the customer's id must not stay with that person
  * while its own goes. When the split record is the last of the customer's own, its other
@@ -60,10 +61,13 @@ async function partsWithout(
   em: EntityManager,
   customerId: string,
   recordId: string,
+  groups: string[][],
 ): Promise<{ stays: string[]; rematched: string[]; merges: string[] }> {
+  // Records of one batch were received at once: the earliest, then, by source key.
   const records = await em.execute<{ id: string; key: string; with: string | null }[]>(
     `select id, source_system || ':' || source_key as key, link_evidence->>'with' as with
-     from source_record where customer_id = ?::uuid order by received_at, id`,
+     from source_record where customer_id = ?::uuid
+     order by received_at, source_system, source_key`,
     [customerId],
   );
   // Per record a standing merge into the customer journaled, whether it came with the merge
@@ -109,6 +113,12 @@ async function partsWithout(
     if (linked === undefined) continue;
     edges.get(r.id)!.push(linked);
     edges.get(linked)!.push(r.id);
+  }
+  for (const [first, ...rest] of groups) {
+    for (const id of rest) {
+      edges.get(first!)!.push(id);
+      edges.get(id)!.push(first!);
+    }
   }
   const stays = new Set<string>();
   const reach = anchor ? [anchor.id] : [];
@@ -315,7 +325,13 @@ export class StewardshipService {
         [id],
       );
       const from = held!.customer_id;
-      const { stays, rematched, merges } = await partsWithout(em, from, id);
+      const batch = new CustomerBatch(em, this.sealer, this.clock, this.matching, actor);
+      const { stays, rematched, merges } = await partsWithout(
+        em,
+        from,
+        id,
+        await batch.groupsWithout(from, id),
+      );
       if (merges.length) {
         throw new ConflictError(
           `recordId: the customer's other records came with ${merges.length > 1 ? 'merges' : 'merge'} ${merges.join(', ')}: undo ${merges.length > 1 ? 'them' : 'it'} (unmergeCustomers) to part them from this record, the customer's own`,
@@ -335,10 +351,7 @@ export class StewardshipService {
         byOf(actor),
         why,
       );
-      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).reevaluate([
-        id,
-        ...rematched,
-      ]);
+      await batch.reevaluate([id, ...rematched]);
       const [now] = await em.execute<{ customer_id: string }[]>(
         `select customer_id from source_record where id = ?::uuid`,
         [id],
