@@ -1875,6 +1875,32 @@ describe('stewardship', () => {
     expect(await status()).toBe('OPEN');
   });
 
+  it('keeps one open task between the merged customer and a third, the strongest, and opens the others again when undone', async () => {
+    // No documents: a third holding a number of its own would be kept apart from both.
+    const n = nextNumbers(3);
+    const [a, b, x] = (
+      await Promise.all([n, n + 1, n + 2].map((k) => ingest(undocumented(k))))
+    ).flat();
+    const records = await firstRecords(a!.id, b!.id, x!.id);
+    const weaker = await openTask(records.get(a!.id)!, records.get(x!.id)!, 20);
+    const stronger = await openTask(records.get(b!.id)!, records.get(x!.id)!, 30);
+    const status = async () =>
+      (
+        await hub.sql<{ id: string; status: string }>(
+          `select id, status from match_review where id = any($1)`,
+          [[weaker, stronger]],
+        )
+      ).reduce((all, r) => ({ ...all, [r.id === weaker ? 'weaker' : 'stronger']: r.status }), {});
+    const merged = await merge(a!.id, b!.id);
+    expect(await status()).toEqual({ weaker: 'SUPERSEDED', stronger: 'OPEN' });
+    const [event] = ok(
+      await hub.gql(EVENTS, { filter: { actions: ['CUSTOMER_MERGE'], targetId: a!.id } }),
+    ).auditEvents.nodes;
+    expect(event.details).toMatchObject({ merge: merged.id, reviewsSuperseded: [weaker] });
+    ok(await hub.gql(UNMERGE, { id: merged.id, reason: REASON }, Role.STEWARD));
+    expect(await status()).toEqual({ weaker: 'OPEN', stronger: 'OPEN' });
+  });
+
   it('overrules the do-not-merge decision between two customers it merges, and restores it when undone', async () => {
     const n = nextNumbers(2);
     // B's own record resent later: the decision is no longer between the customers'

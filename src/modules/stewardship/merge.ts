@@ -782,7 +782,28 @@ export async function mergeCustomers(
      returning p.merge_id, r.id`,
     { pairs, at },
   );
-  for (const { merge_id: mergeId, id } of moot) {
+  // Tasks each merged customer had with one third customer are now tasks of one pair: the
+  // strongest stays open (as matching keeps one a pair), the others journaled with the rest.
+  const twins = await run<{ merge_id: string; id: string }>(
+    em,
+    `with ${PAIRS},
+     around as (
+       select distinct on (r.id) r.id, p.merge_id, p.survivor_id, r.score, r.created_at,
+         case when a.customer_id = p.survivor_id then b.customer_id else a.customer_id end as other
+       from pairs p, match_review r, source_record a, source_record b
+       where r.status = '${ReviewStatus.OPEN}' and a.id = r.record_a_id and b.id = r.record_b_id
+         and (a.customer_id = p.survivor_id) <> (b.customer_id = p.survivor_id)
+       order by r.id, p.merge_id),
+     ranked as (
+       select id, merge_id, row_number() over (
+         partition by survivor_id, other order by score desc, created_at, id) as rank
+       from around)
+     update match_review r set status = '${ReviewStatus.SUPERSEDED}', updated_at = :at::timestamptz
+     from ranked k where r.id = k.id and k.rank > 1
+     returning k.merge_id, r.id`,
+    { pairs, at },
+  );
+  for (const { merge_id: mergeId, id } of [...moot, ...twins]) {
     superseded.set(mergeId, [...(superseded.get(mergeId) ?? []), id]);
   }
   const own = (id: string) => customers.get(id)!.own;
