@@ -2885,6 +2885,10 @@ describe('stewardship', () => {
       // sequence, which would be replayed to whoever reads the audit log.
       for (const [reason, rule, says] of [
         [' \u200b\ufeff\u2060 ', 'REQUIRED', /blank/],
+        // An accent with nothing to sit on says nothing either.
+        [' \u0301 ', 'REQUIRED', /blank/],
+        // A program's internal marker, not text a person typed.
+        ['two people\uffff', 'CONTROL_CHARACTER', /noncharacter \(U\+FFFF\)/],
         ['𠀀'.repeat(1001), 'MAX_LENGTH', /got 1001/],
         // Counted as typed, though kept it would be the 8 characters of `[digits]`…
         ['1'.repeat(200_000), 'MAX_LENGTH', /got 200000/],

@@ -467,10 +467,14 @@ export const MAX_FREE_TEXT = 1000;
 // Line breaks (LF, or CR LF) and tabs are how a person sets out a reason; the rest would be
 // kept for good in the audit log and replayed to whoever reads it: a terminal's escape
 // sequences, a bell, a bare CR that writes over its line, separators and the direction
-// overrides and isolates that reorder what a reader sees.
+// overrides and isolates that reorder what a reader sees. Noncharacters, as in any field.
 const FREE_TEXT_CONTROL =
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)/u;
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\r(?!\n)|\p{Noncharacter_Code_Point}/u;
+
+/** What a character CONTROL or FREE_TEXT_CONTROL found is, as an error names it. */
+const controlOf = (c: string): string =>
+  `${/\p{Noncharacter_Code_Point}/u.test(c) ? 'a noncharacter' : 'a control character'} (${hex(c)})`;
 
 /**
  * Free text a person typed, kept for good with what it explains (a steward's reason, a
@@ -481,7 +485,7 @@ const FREE_TEXT_CONTROL =
  */
 export function freeText(value: string, field: string, required: boolean): string | undefined {
   const text = visibleText(value);
-  if (!text) {
+  if (saysNothing(text)) {
     if (!required) return undefined;
     throw new BadUserInputError(`${field}: must not be blank`, { field, rule: 'REQUIRED' });
   }
@@ -508,7 +512,7 @@ export function freeTextProblem(
   if (control) {
     return {
       rule: 'CONTROL_CHARACTER',
-      message: `contains a control character (${hex(control[0])})`,
+      message: `contains ${controlOf(control[0])}`,
     };
   }
   // Characters are code points, as every field rule counts them.
@@ -655,9 +659,7 @@ function normalizeText(
   const problem: Omit<RecordError, 'field'> | undefined = control
     ? {
         rule: 'CONTROL_CHARACTER',
-        message: `${field}: contains ${
-          /\p{Noncharacter_Code_Point}/u.test(control[0]) ? 'a noncharacter' : 'a control character'
-        } (${hex(control[0])})`,
+        message: `${field}: contains ${controlOf(control[0])}`,
       }
     : saysNothing(normalized) && mayNotBeBlank(rule, required)
       ? {
