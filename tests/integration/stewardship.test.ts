@@ -2288,6 +2288,22 @@ describe('stewardship', () => {
         true,
         true,
       ]);
+      // And so matching leaves them, when a record of the three is re-sent changed.
+      const holders = () =>
+        hub.sql(
+          `select source_key, customer_id from source_record where source_key = any($1) order by 1`,
+          [keys],
+        );
+      const parted = await holders();
+      const [resent] = await ingest(
+        undocumented(n, {
+          sourceSystem: 'CLAIMS',
+          sourceKey: `CL-${n}`,
+          contactPoints: [mobileOf(n), { kind: 'EMAIL', value: `cl${n}@example.cn` }],
+        }),
+      );
+      expect(resent!.status).toBe('UPDATED');
+      expect(await holders()).toEqual(parted);
     },
   );
 
