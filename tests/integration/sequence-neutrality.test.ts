@@ -520,6 +520,30 @@ describe('sequence neutrality', () => {
       expect(await outcome([[n1], [q], [t], [f]])).toEqual(once);
     });
 
+    it('leaves a record with its person when a record like two people kept apart comes', async () => {
+      const n = nextNumber();
+      const born = '19581127';
+      const h1 = person('POLICY_ADMIN', 'H1', '黄磊', {
+        ...documented(n, born),
+        ...contacts(['MOBILE', mobile(n)]),
+      });
+      const h2 = person('CLAIMS', 'H2', '黄磊', {
+        ...documented(n + 1, born),
+        ...contacts(['MOBILE', mobile(n + 1)]),
+      });
+      // H1's mobile and nothing of H2's: H1's.
+      const h6 = person('AGENCY', 'H6', '黄磊', contacts(['MOBILE', mobile(n)]));
+      // Born the day both were, nothing else: as like one as the other.
+      const h3 = person('APP', 'H3', '黄磊', { birthDate: '1958-11-27', gender: 'MALE' });
+      const expected = {
+        customers: ['H1 H6', 'H2', 'H3'],
+        openTasks: ['H1 H6 | H3', 'H2 | H3'],
+      };
+      expect(await outcome([[h1, h2, h6, h3]])).toEqual(expected);
+      expect(await outcome([[h1, h2, h6], [h3]])).toEqual(expected);
+      expect(await outcome([[h3], [h6], [h2], [h1]])).toEqual(expected);
+    });
+
     it('compares again the homophones of a name whose stored bearers predate pinyin', async () => {
       const n = nextNumber();
       const address = '江苏省南京市鼓楼区中山北路88号3幢202室';

@@ -479,12 +479,16 @@ function contestLinks(
     const barred = new Set(
       members.flatMap((id) => (apartFrom.get(id) ?? []).map((other) => groups.root(other))),
     );
+    // Nor is it torn by a group holding another identity document than its own: it could
+    // not be that person either (a record linked to its own person would be torn from it
+    // by a namesake of that birth date whom single linkage gave to the other).
+    const cannotBe = (root: string) => barred.has(root) || groups.conflictsWith(members, root);
     // Per group the subject links to, its strongest link there.
     const best = new Map<string, number>();
     const byDocument = new Set<string>();
     for (const { pair, other } of linked) {
       const root = groups.root(other);
-      if (barred.has(root)) continue;
+      if (cannotBe(root)) continue;
       best.set(root, Math.max(best.get(root) ?? -Infinity, pair.comparison.score));
       if (pair.comparison.rule === 'SAME_DOCUMENT') byDocument.add(root);
     }
@@ -660,6 +664,12 @@ class Groups {
       }
     }
     return false;
+  }
+
+  /** Whether any of `ids` holds another identity document than a record of group `root`. */
+  conflictsWith(ids: string[], root: string): boolean {
+    const others = this.members.get(root)!;
+    return ids.some((x) => others.some((y) => this.conflicts(x, y)));
   }
 
   /** Whether a record of each group holds one document: then their numbers are reconciled. */
