@@ -1005,6 +1005,61 @@ describe('stewardship', () => {
       return { x: x!, y: y!, claims };
     };
 
+    it.each([
+      ['rejects its task with one of them', 'reject'],
+      ['marks its customer different from one of them', 'mark'],
+    ])(
+      'gives a record torn between two people to the other at once when a steward %s',
+      async (_, how) => {
+        const n = nextNumbers(2);
+        const { x, y } = await namesakesApart(n);
+        // The name both bear and the mobile of each: as like X as Y.
+        const app = {
+          sourceSystem: 'APP',
+          sourceKey: `APP-${n}`,
+          contactPoints: [mobileOf(n), mobileOf(n + 1)],
+        };
+        const [torn] = await ingest(undocumented(n, app));
+        expect([x.id, y.id]).not.toContain(torn!.id);
+        const tasks = () =>
+          hub.sql<{ id: string; other: string; status: string }>(
+            `select r.id, o.source_system as other, r.status from match_review r
+           join source_record s on s.id in (r.record_a_id, r.record_b_id)
+           join source_record o on o.id in (r.record_a_id, r.record_b_id) and o.id <> s.id
+           where s.source_system = 'APP' and s.source_key = $1 and r.rule = 'AMBIGUOUS'
+           order by 2`,
+            [app.sourceKey],
+          );
+        // Y's record is the claims system's.
+        const [withY, withX] = await tasks();
+        expect([withY!.other, withX!.other]).toEqual(['CLAIMS', 'POLICY_ADMIN']);
+        if (how === 'reject') {
+          ok(
+            await hub.gql(
+              `mutation ($id: ID!) { rejectMatchReview(id: $id, reason: "not Y") { status } }`,
+              { id: withY!.id },
+              Role.STEWARD,
+            ),
+          );
+        } else {
+          await markDifferent(torn!.id, y.id);
+        }
+        // Not Y, so X: as matching would have it had the decision come first.
+        expect((await recordOf('APP', app.sourceKey)).customer_id).toBe(x.id);
+        // Its customer of its own, merged into X's, still resolves.
+        expect(
+          await hub.sql(
+            `select status, merged_into_id = $2 as into_x from customer where id = $1`,
+            [torn!.id, x.id],
+          ),
+        ).toEqual([{ status: 'MERGED', into_x: true }]);
+        expect((await tasks()).map((t) => [t.other, t.status])).toEqual([
+          ['CLAIMS', 'REJECTED'],
+          ['POLICY_ADMIN', 'SUPERSEDED'],
+        ]);
+      },
+    );
+
     /**
      * namesakesApart, and a record of each (X's the app's, Y's WeChat's) that joined after the
      * decision: apart from the other by clustering alone, while the decided records stay.

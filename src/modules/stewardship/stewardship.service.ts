@@ -284,6 +284,7 @@ export class StewardshipService {
       const at = this.clock.now();
       const decision = await recordApart(em, at, pairs, byOf(actor), why);
       const rejected = await this.rejectOpenBetween(em, a, b, actor, why, at);
+      await this.rematchApart(em, actor, a, b);
       await this.record(em, actor, {
         action: AuditAction.MATCH_DECISION,
         target: { type: 'Customer', id: a },
@@ -459,11 +460,9 @@ export class StewardshipService {
         review.record_a_id,
         review.record_b_id,
       ]);
-      return {
-        verdict: MatchVerdict.DIFFERENT_CUSTOMERS,
-        decision: await recordApart(em, at, pairs, byOf(actor), why),
-        reviewsRejected: rejected,
-      };
+      const decision = await recordApart(em, at, pairs, byOf(actor), why);
+      await this.rematchApart(em, actor, review.customer_a, review.customer_b);
+      return { verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decision, reviewsRejected: rejected };
     });
   }
 
@@ -517,6 +516,21 @@ export class StewardshipService {
       });
       return id;
     });
+  }
+
+  /**
+   * Matches again the records of two customers a steward has just kept apart: one torn
+   * between one of them and a third (AMBIGUOUS) could not be that one now, and goes to the
+   * third, as it would have had the decision come first, not when a later batch happens by.
+   */
+  private async rematchApart(em: EntityManager, actor: AuditActor, a: string, b: string) {
+    const records = await em.execute<{ id: string }[]>(
+      `select id from source_record where customer_id in (?::uuid, ?::uuid) order by id`,
+      [a, b],
+    );
+    await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).rematch(
+      records.map((r) => r.id),
+    );
   }
 
   /** Rejects the open review tasks between records of customers `a` and `b`; their ids. */
