@@ -7,4 +7,4 @@ export type { ResidentId } from './resident-id';
 export type { Checked, Violation } from './result';
 export { checkUuid } from './uuid';
 export { checkVin } from './vin';
-export { DASHES, halfWidth, typedIdentifier, ungrouped } from './width';
+export { DASHES, halfWidth, INVISIBLE_EDGES, typedIdentifier, ungrouped } from './width';

@@ -27,10 +27,21 @@ export function halfWidth(value: string): string {
   return value.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
+// Whitespace (U+3000 and U+FEFF among it), format characters (zero-width space and joiners,
+// word joiner, bidi marks) and the other default-ignorable code points (Hangul fillers,
+// variation selectors): nothing a reader sees, so nothing a value may start or end with,
+// nor consist of.
+// The Braille blank (U+2800) is neither, but shows as a space: a name of it says nothing.
+// The trailing run is tried where a run starts only (the lookbehind): from each of its
+// characters, a long run inside a value took time in the square of its length.
+export const INVISIBLE_EDGES =
+  /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+|(?<![\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800])[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+$/gu;
+
 /**
  * An identifier typed into a lookup argument, read as ingestion stores identifiers: NFC,
- * full-width digits and letters as ASCII, surrounding spaces trimmed.
+ * full-width digits and letters as ASCII, without the invisible characters around it (a
+ * zero-width space pasted with a mobile).
  */
 export function typedIdentifier(value: string): string {
-  return halfWidth(value.normalize('NFC')).trim();
+  return halfWidth(value.normalize('NFC')).replace(INVISIBLE_EDGES, '');
 }

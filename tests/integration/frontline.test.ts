@@ -114,6 +114,9 @@ describe('the front-line profile', () => {
         },
       },
       { plate: fullWidth('苏A00002') },
+      // Pasted with the invisible characters around it that ingestion drops.
+      { mobile: '\u200b13900000002\u200b\ufeff' },
+      { cifNo: `\u2060${cifs[1]}\u200b` },
     ];
     for (const by of keys) {
       const res = await hub.gql(

@@ -17,7 +17,13 @@ import {
   MIN_COVER_DATE,
   PAST_INSTANTS,
 } from '../../validation/instants';
-import { checkMobile, checkResidentId, halfWidth, mistypedResidentId } from '../../validation';
+import {
+  checkMobile,
+  checkResidentId,
+  halfWidth,
+  INVISIBLE_EDGES,
+  mistypedResidentId,
+} from '../../validation';
 import { BRANCH_CODE } from '../branch/branch.entity';
 import type { ContactKind } from '../customer/customer.enums';
 import type { RecordError } from './ingestion.type';
@@ -397,15 +403,6 @@ function planOf(typeName: string): FieldPlan[] {
 // text a person typed: a source that sends one has a bug.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Noncharacter_Code_Point}/u;
-// Whitespace (U+3000 and U+FEFF among it), format characters (zero-width space and joiners,
-// word joiner, bidi marks) and the other default-ignorable code points (Hangul fillers,
-// variation selectors): nothing a reader sees, so nothing a value may start or end with,
-// nor consist of.
-// The Braille blank (U+2800) is neither, but shows as a space: a name of it says nothing.
-// The trailing run is tried where a run starts only (the lookbehind): from each of its
-// characters, a long run inside a value took time in the square of its length.
-const INVISIBLE_EDGES =
-  /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+|(?<![\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800])[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+$/gu;
 
 // Within a name, a place or an address, the characters that carry nothing
 // (zero-width space, word joiner and its kin, the byte-order mark, a soft hyphen, direction
