@@ -2362,6 +2362,38 @@ describe('stewardship', () => {
     },
   );
 
+  it('takes along, when splitting a record off, the record bearing its resident ID, though that one is like the rest as well', async () => {
+    const n = nextNumbers(2);
+    const email = { kind: 'EMAIL', value: `c${n}@example.cn` };
+    // PA has no number; the app's and the claims system's share one. Claims shares PA's
+    // mobile too, but joined by the number.
+    const sent = await ingest(
+      undocumented(n, { contactPoints: [mobileOf(n), email] }),
+      customerRecord(n, {
+        sourceSystem: 'APP',
+        sourceKey: `APP-${n}`,
+        contactPoints: [mobileOf(n), email],
+      }),
+      customerRecord(n, {
+        sourceSystem: 'CLAIMS',
+        sourceKey: `CL-${n}`,
+        contactPoints: [mobileOf(n)],
+      }),
+    );
+    expect(new Set(sent.map((r) => r.id)).size).toBe(1);
+    const app = await recordOf('APP', `APP-${n}`);
+    const split = ok(
+      await hub.gql(SPLIT, { record: app.id, reason: 'another person' }, Role.STEWARD),
+    ).splitSourceRecord;
+    // One customer of the number: the steward's word on the app's record is on its holder.
+    expect(split.id).not.toBe(sent[0]!.id);
+    expect(split.sourceRecords.map((r: { sourceKey: string }) => r.sourceKey).sort()).toEqual([
+      `APP-${n}`,
+      `CL-${n}`,
+    ]);
+    expect((await recordOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(sent[0]!.id);
+  });
+
   it('splits a record matching linked wrongly off its customer, with what names it, for good', async () => {
     const n = nextNumbers(2);
     // The app's record of someone of the same name, mobile and e-mail joins X's customer.

@@ -214,15 +214,25 @@ export class CustomerBatch {
    * How matching groups a customer's records but one on their own, with the stewards'
    * decisions between them: what still hangs together once a split takes that one off. Each
    * record keeps only the link it joined by, and three records that all link to each other
-   * may all have named the one split off.
+   * may all have named the one split off. The records bearing one of its identity documents
+   * (`bound`) are left out: they are that person's, whatever else they share with the rest.
    */
-  async groupsWithout(customerId: string, recordId: string): Promise<string[][]> {
+  async matchedWithout(
+    customerId: string,
+    recordId: string,
+  ): Promise<{ groups: string[][]; bound: Set<string> }> {
     await this.settle();
-    const stored = (await this.storedRecords([customerId], [])).filter((s) => s.id !== recordId);
+    const all = await this.storedRecords([customerId], []);
+    const split = new Set(all.find((s) => s.id === recordId)?.documents);
+    const others = all.filter((s) => s.id !== recordId);
+    const bound = new Set(
+      others.filter((s) => s.documents.some((d) => split.has(d))).map((s) => s.id),
+    );
+    const stored = others.filter((s) => !bound.has(s.id));
     const records = stored.map((s) => ({ id: s.id, key: s.key, match: s.match }));
     const verdicts = await this.verdicts(records, new Map(stored.map((s) => [s.id, s.documents])));
     const context = await this.context(stored, [], new Map(), new Map());
-    return cluster(records, verdicts, context, this.settings.thresholds).groups;
+    return { groups: cluster(records, verdicts, context, this.settings.thresholds).groups, bound };
   }
 
   /**

@@ -49,9 +49,10 @@ interface LockedReview {
  * still hang with the customer's earliest other record of its own stay, and are kept apart
  * from the split one. They hang by the links they joined by (each record's link names the
  * record it joined) and by how matching groups them without the split one (`groups`: each
- * record keeps one link only). Those that hung on the customer only through it (a record
- * sharing its document, one a steward merge linked to it) are matched again, with it or
- * wherever their own evidence takes them. A record of its own is one the customer did not get by a merge still
+ * record keeps one link only; those `bound` to it by its identity document are not grouped,
+ * and stay only by their links, or when all the others are such). Those that hung on the
+ * customer only through it (a record sharing its document, one a steward merge linked to
+ * it) are matched again, with it or wherever their own evidence takes them. A record of its own is one the customer did not get by a merge still
  * standing, nor through a record it got so (one that joined it since); the earliest other
  * record may be one a merge brought, and the customer's id must not stay with that person
  * while its own goes. When the split record is the last of the customer's own, its other
@@ -61,7 +62,7 @@ async function partsWithout(
   em: EntityManager,
   customerId: string,
   recordId: string,
-  groups: string[][],
+  { groups, bound }: { groups: string[][]; bound: Set<string> },
 ): Promise<{ stays: string[]; rematched: string[]; merges: string[] }> {
   // Records of one batch were received at once: the earliest, then, by source key.
   const records = await em.execute<{ id: string; key: string; with: string | null }[]>(
@@ -96,8 +97,12 @@ async function partsWithout(
   };
   const split = records.find((r) => r.id === recordId)!;
   const others = records.filter((r) => r.id !== recordId);
+  // Not one bearing the split record's identity document, unless all do: a steward may part
+  // two holders of one number.
+  const own = others.filter((r) => broughtBy(r) === undefined);
   const anchor =
-    others.find((r) => broughtBy(r) === undefined) ??
+    own.find((r) => !bound.has(r.id)) ??
+    own[0] ??
     (broughtBy(split) === undefined ? undefined : others[0]);
   if (others.length && !anchor) {
     return {
@@ -331,7 +336,7 @@ export class StewardshipService {
         em,
         from,
         id,
-        await batch.groupsWithout(from, id),
+        await batch.matchedWithout(from, id),
       );
       if (merges.length) {
         throw new ConflictError(
