@@ -479,10 +479,19 @@ function contestLinks(
     const barred = new Set(
       members.flatMap((id) => (apartFrom.get(id) ?? []).map((other) => groups.root(other))),
     );
-    // Nor is it torn by a group holding another identity document than its own: it could
-    // not be that person either (a record linked to its own person would be torn from it
-    // by a namesake of that birth date whom single linkage gave to the other).
-    const cannotBe = (root: string) => barred.has(root) || groups.conflictsWith(members, root);
+    // Nor is it torn by a group holding another identity document than its own (and not its
+    // own as well, as a steward's merge of two numbers does): it could not be that person
+    // either (a record linked to its own person would be torn from it by a namesake of that
+    // birth date whom single linkage gave to the other). Judged once a group.
+    const judged = new Map<string, boolean>();
+    const cannotBe = (root: string) => {
+      let apart = judged.get(root);
+      if (apart === undefined) {
+        apart = barred.has(root) || groups.heldApart(members, root);
+        judged.set(root, apart);
+      }
+      return apart;
+    };
     // Per group the subject links to, its strongest link there.
     const best = new Map<string, number>();
     const byDocument = new Set<string>();
@@ -666,9 +675,13 @@ class Groups {
     return false;
   }
 
-  /** Whether any of `ids` holds another identity document than a record of group `root`. */
-  conflictsWith(ids: string[], root: string): boolean {
+  /**
+   * Whether any of `ids` holds another identity document than a record of group `root`,
+   * and none holds one of the group's.
+   */
+  heldApart(ids: string[], root: string): boolean {
     const others = this.members.get(root)!;
+    if (ids.some((x) => others.some((y) => this.shareDocument(x, y)))) return false;
     return ids.some((x) => others.some((y) => this.conflicts(x, y)));
   }
 

@@ -158,4 +158,24 @@ describe('records one identity document binds', () => {
     const barred = { a: 'r2', b: 'y', verdict: 'DIFFERENT_CUSTOMERS' as const };
     expect(grouped(records, [apart, barred])).toEqual(['r1 r2 x', 'y']);
   });
+
+  it('are torn between a person a steward merged across two numbers and another holder of one', () => {
+    // P1 and P2 a steward merged across two numbers; S holds P1's number and was split off
+    // them; X holds it too, and is as like S as the merged customer.
+    const [first, second] = ['320102199004120020', '320102199004120047'];
+    const held = [
+      person('p1', '13912345678', first),
+      person('p2', '13912345678', second),
+      person('s', '13987654321', first),
+      person('x', '13700000000', first),
+    ];
+    const verdicts = [
+      { a: 'p1', b: 'p2', verdict: 'SAME_CUSTOMER' as const },
+      { a: 's', b: 'p1', verdict: 'DIFFERENT_CUSTOMERS' as const },
+      { a: 's', b: 'p2', verdict: 'DIFFERENT_CUSTOMERS' as const },
+    ];
+    for (const order of [held, [...held].reverse()]) {
+      expect(grouped(order, verdicts)).toEqual(['p1 p2', 's', 'x']);
+    }
+  });
 });
