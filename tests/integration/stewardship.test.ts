@@ -1956,6 +1956,44 @@ describe('stewardship', () => {
     expect(await status()).toEqual({ weaker: 'OPEN', stronger: 'OPEN' });
   });
 
+  it.each([
+    ['the first', 0, { A: 'OPEN', B: 'OPEN', E: 'SUPERSEDED' }],
+    ['the second', 1, { A: 'OPEN', B: 'SUPERSEDED', E: 'OPEN' }],
+  ])(
+    'opens again, when %s of two merges into one customer is undone, only the tasks it made duplicates of',
+    async (_, undone, expected) => {
+      const n = nextNumbers(4);
+      const [a, b, e, x] = (
+        await Promise.all([n, n + 1, n + 2, n + 3].map((k) => ingest(undocumented(k))))
+      ).flat();
+      const records = await firstRecords(a!.id, b!.id, e!.id, x!.id);
+      const toX = records.get(x!.id)!;
+      const tasks = {
+        A: await openTask(records.get(a!.id)!, toX, 30),
+        B: await openTask(records.get(b!.id)!, toX, 10),
+        E: await openTask(records.get(e!.id)!, toX, 20),
+      };
+      const status = async () =>
+        Object.fromEntries(
+          await Promise.all(
+            Object.entries(tasks).map(async ([name, id]) => [
+              name,
+              (
+                await hub.sql<{ status: string }>(`select status from match_review where id = $1`, [
+                  id,
+                ])
+              )[0]!.status,
+            ]),
+          ),
+        );
+      const merges = [await merge(a!.id, b!.id), await merge(a!.id, e!.id)];
+      expect(await status()).toEqual({ A: 'OPEN', B: 'SUPERSEDED', E: 'SUPERSEDED' });
+      ok(await hub.gql(UNMERGE, { id: merges[undone]!.id, reason: REASON }, Role.STEWARD));
+      // The customer that is one again has its task; the one still merged has A's.
+      expect(await status()).toEqual(expected);
+    },
+  );
+
   it('overrules the do-not-merge decision between two customers it merges, and restores it when undone', async () => {
     const n = nextNumbers(2);
     // B's own record resent later: the decision is no longer between the customers'

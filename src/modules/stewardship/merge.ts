@@ -239,6 +239,12 @@ export interface MergeJournal {
    * unmerge opens again. Absent from merges journaled before they were kept.
    */
   superseded?: string[];
+  /**
+   * Open tasks each customer had with one third customer, which the merge made two tasks of
+   * one pair: all but the strongest superseded, and opened again by this merge's undoing
+   * only (another's leaves them to the one that stands).
+   */
+  duplicates?: string[];
 }
 
 export interface MergeRequest {
@@ -704,6 +710,52 @@ const rowKeys = (tables: Record<string, Rows>) =>
   );
 
 /**
+ * A steward's merges (`pairs`) leave the survivor two open tasks with one third customer
+ * where each customer had one: the strongest stays open, as matching keeps one a pair, and
+ * the others are superseded; per merge, their ids. Read from the survivors' records (every
+ * open task, filtered by customer, is the whole queue). A batch's automatic merges are
+ * followed by its own review of its region's pairs instead.
+ */
+async function duplicateReviews(
+  em: EntityManager,
+  pairs: string,
+  at: string,
+): Promise<Map<string, string[]>> {
+  const byMerge = new Map<string, string[]>();
+  if (pairs === '[]') return byMerge;
+  const rows = await run<{ merge_id: string; id: string }>(
+    em,
+    `with ${PAIRS},
+     around as (
+       select distinct on (t.id) t.* from (
+         select r.id, p.merge_id, p.survivor_id, r.score, r.created_at, o.customer_id as other
+         from pairs p join source_record s on s.customer_id = p.survivor_id
+           join match_review r on r.record_a_id = s.id and r.status = '${ReviewStatus.OPEN}'
+           join source_record o on o.id = r.record_b_id
+         where o.customer_id <> p.survivor_id
+         union all
+         select r.id, p.merge_id, p.survivor_id, r.score, r.created_at, o.customer_id
+         from pairs p join source_record s on s.customer_id = p.survivor_id
+           join match_review r on r.record_b_id = s.id and r.status = '${ReviewStatus.OPEN}'
+           join source_record o on o.id = r.record_a_id
+         where o.customer_id <> p.survivor_id) t
+       order by t.id, t.merge_id),
+     ranked as (
+       select id, merge_id, row_number() over (
+         partition by survivor_id, other order by score desc, created_at, id) as rank
+       from around)
+     update match_review r set status = '${ReviewStatus.SUPERSEDED}', updated_at = :at::timestamptz
+     from ranked k where r.id = k.id and k.rank > 1
+     returning k.merge_id, r.id`,
+    { pairs, at },
+  );
+  for (const { merge_id: mergeId, id } of rows) {
+    byMerge.set(mergeId, [...(byMerge.get(mergeId) ?? []), id]);
+  }
+  return byMerge;
+}
+
+/**
  * Merges each absorbed customer into its survivor, inside the caller's transaction, in a
  * fixed number of statements whatever the number of merges: the rows behind every foreign
  * key to the absorbed customer are moved or closed as CUSTOMER_REFERENCES says, journaled
@@ -730,13 +782,15 @@ export async function mergeCustomers(
   checkMerges(merges, customers);
   // Copies: settleStewardMerges() may choose a steward merge's decision records.
   const planned = merges.map((request) => ({ id: randomUUID(), request: { ...request } }));
-  const pairs = JSON.stringify(
-    planned.map(({ id, request }) => ({
-      merge_id: id,
-      survivor_id: request.survivorId,
-      absorbed_id: request.absorbedId,
-    })),
-  );
+  const pairsOf = (merging: typeof planned) =>
+    JSON.stringify(
+      merging.map(({ id, request }) => ({
+        merge_id: id,
+        survivor_id: request.survivorId,
+        absorbed_id: request.absorbedId,
+      })),
+    );
+  const pairs = pairsOf(planned);
   const links = await currentLinks(em, pairs);
   const superseded = await reviewsBetween(em, pairs);
   await settleStewardMerges(em, planned, pairs, options.argument);
@@ -782,30 +836,14 @@ export async function mergeCustomers(
      returning p.merge_id, r.id`,
     { pairs, at },
   );
-  // Tasks each merged customer had with one third customer are now tasks of one pair: the
-  // strongest stays open (as matching keeps one a pair), the others journaled with the rest.
-  const twins = await run<{ merge_id: string; id: string }>(
-    em,
-    `with ${PAIRS},
-     around as (
-       select distinct on (r.id) r.id, p.merge_id, p.survivor_id, r.score, r.created_at,
-         case when a.customer_id = p.survivor_id then b.customer_id else a.customer_id end as other
-       from pairs p, match_review r, source_record a, source_record b
-       where r.status = '${ReviewStatus.OPEN}' and a.id = r.record_a_id and b.id = r.record_b_id
-         and (a.customer_id = p.survivor_id) <> (b.customer_id = p.survivor_id)
-       order by r.id, p.merge_id),
-     ranked as (
-       select id, merge_id, row_number() over (
-         partition by survivor_id, other order by score desc, created_at, id) as rank
-       from around)
-     update match_review r set status = '${ReviewStatus.SUPERSEDED}', updated_at = :at::timestamptz
-     from ranked k where r.id = k.id and k.rank > 1
-     returning k.merge_id, r.id`,
-    { pairs, at },
-  );
-  for (const { merge_id: mergeId, id } of [...moot, ...twins]) {
+  for (const { merge_id: mergeId, id } of moot) {
     superseded.set(mergeId, [...(superseded.get(mergeId) ?? []), id]);
   }
+  const duplicates = await duplicateReviews(
+    em,
+    pairsOf(planned.filter(({ request }) => request.kind === MergeKind.STEWARD)),
+    at,
+  );
   const own = (id: string) => customers.get(id)!.own;
   await em.insertMany(
     CustomerMerge,
@@ -818,6 +856,7 @@ export async function mergeCustomers(
         ...(decisions.has(id) ? { decision: decisions.get(id) } : {}),
         links: links.get(id) ?? [],
         superseded: superseded.get(id) ?? [],
+        duplicates: duplicates.get(id) ?? [],
       };
       return {
         id,
@@ -854,7 +893,7 @@ export async function mergeCustomers(
           removed: rowKeys(removed.get(id) ?? {}),
           ...(decisions.has(id) ? { decision: decisions.get(id)!.id } : {}),
           // The tasks a steward no longer finds in the queue, and why.
-          reviewsSuperseded: superseded.get(id) ?? [],
+          reviewsSuperseded: [...(superseded.get(id) ?? []), ...(duplicates.get(id) ?? [])],
         },
       }),
     ),
@@ -1260,7 +1299,12 @@ export async function unmergeCustomers(
          where d.record_a_id = least(r.record_a_id, r.record_b_id)
            and d.record_b_id = greatest(r.record_a_id, r.record_b_id) and d.verdict = '${MatchVerdict.DIFFERENT_CUSTOMERS}')
      returning r.id::text as id`,
-    { ids: JSON.stringify(journal.superseded ?? []), at, survivor: holder, absorbed },
+    {
+      ids: JSON.stringify([...(journal.superseded ?? []), ...(journal.duplicates ?? [])]),
+      at,
+      survivor: holder,
+      absorbed,
+    },
   );
   reviewsReopened.push(...superseded.map((r) => r.id));
   await run(
