@@ -499,20 +499,29 @@ describe('sequence neutrality', () => {
       expect(await outcome([[n1, fBefore], [m], [p], [f]])).toEqual(finalOnly);
     });
 
-    it('puts to a steward a record a name count rising a bucket leaves torn between two people', async () => {
-      const n = nextNumber();
+    /**
+     * 司马光 N1 and 司马广 Q, two people by their numbers; T, SIMA GUANG, with N1's mobile and
+     * address and Q's birth date; F, a second 司马光, who weighs the name less: with F, T is
+     * as like N1 as Q.
+     */
+    const simaGuang = (n: number) => {
       const address = '江苏省南京市鼓楼区中山北路66号3幢202室';
-      const n1 = person('POLICY_ADMIN', 'N1', '司马光', {
-        ...documented(n, '19700101'),
-        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
-      });
-      const q = person('CLAIMS', 'Q', '司马广', documented(n + 1, '19850312'));
-      const t = person('APP', 'T', 'SIMA GUANG', {
-        birthDate: '1985-03-12',
-        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
-      });
-      // A second 司马光 weighs the name less: T is then as like N1 as Q.
-      const f = person('DEALER', 'F', '司马光', { birthDate: '2001-08-08' });
+      return {
+        n1: person('POLICY_ADMIN', 'N1', '司马光', {
+          ...documented(n, '19700101'),
+          ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+        }),
+        q: person('CLAIMS', 'Q', '司马广', documented(n + 1, '19850312')),
+        t: person('APP', 'T', 'SIMA GUANG', {
+          birthDate: '1985-03-12',
+          ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+        }),
+        f: person('DEALER', 'F', '司马光', { birthDate: '2001-08-08' }),
+      };
+    };
+
+    it('puts to a steward a record a name count rising a bucket leaves torn between two people', async () => {
+      const { n1, q, t, f } = simaGuang(nextNumber());
       const once = await outcome([[n1, q, t, f]]);
       expect(once.customers).toEqual(['F', 'N1', 'Q', 'T']);
       expect(once.openTasks).toEqual(['N1 | T', 'Q | T']);
@@ -545,18 +554,7 @@ describe('sequence neutrality', () => {
     });
 
     it('compares again the homophones of a name whose stored bearers predate pinyin', async () => {
-      const n = nextNumber();
-      const address = '江苏省南京市鼓楼区中山北路88号3幢202室';
-      const n1 = person('POLICY_ADMIN', 'N1', '司马光', {
-        ...documented(n, '19700101'),
-        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
-      });
-      const q = person('CLAIMS', 'Q', '司马广', documented(n + 1, '19850312'));
-      const t = person('APP', 'T', 'SIMA GUANG', {
-        birthDate: '1985-03-12',
-        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
-      });
-      const f = person('DEALER', 'F', '司马光', { birthDate: '2001-08-08' });
+      const { n1, q, t, f } = simaGuang(nextNumber());
       const once = await outcome([[n1, q, t, f]]);
       // N1 as a record kept before matching holds it: a name key, no pinyin.
       const predatingPinyin = () =>
