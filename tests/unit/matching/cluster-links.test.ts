@@ -1,4 +1,8 @@
-import { cluster, type ClusterRecord } from '../../../src/modules/matching/cluster';
+import {
+  cluster,
+  type ClusterRecord,
+  type StewardVerdict,
+} from '../../../src/modules/matching/cluster';
 import type { MatchRecord } from '../../../src/modules/matching/compare';
 import { expectedHolders } from '../../../src/modules/matching/name-frequency';
 import { nameForms } from '../../../src/modules/matching/names';
@@ -132,7 +136,7 @@ describe('records one identity document binds', () => {
     person('r2', '13987654321', '320102199004120020'),
   ];
   const apart = { a: 'x', b: 'y', verdict: 'DIFFERENT_CUSTOMERS' as const };
-  const grouped = (input: ClusterRecord[], verdicts = [apart]) =>
+  const grouped = (input: ClusterRecord[], verdicts: StewardVerdict[] = [apart]) =>
     cluster(input, verdicts, context, DEFAULT_THRESHOLDS)
       .groups.map((group) => [...group].sort().join(' '))
       .sort();
