@@ -52,11 +52,12 @@ interface LockedReview {
  * record keeps one link only; those `bound` to it by its identity document are not grouped,
  * and stay only by their links, or when all the others are such). Those that hung on the
  * customer only through it (a record sharing its document, one a steward merge linked to
- * it) are matched again, with it or wherever their own evidence takes them. A record of its own is one the customer did not get by a merge still
- * standing, nor through a record it got so (one that joined it since); the earliest other
- * record may be one a merge brought, and the customer's id must not stay with that person
- * while its own goes. When the split record is the last of the customer's own, its other
- * records are all a standing merge's: those `merges` are what part them.
+ * it) are matched again, with it or wherever their own evidence takes them. A record of its
+ * own is one the customer did not get by a merge still standing, nor through a record it got
+ * so (one that joined it since); the earliest other record may be one a merge brought, and
+ * the customer's id must not stay with that person while its own goes. When the split record
+ * is the last of the customer's own, its other records are all a standing merge's: those
+ * `merges` are what part them.
  */
 async function partsWithout(
   em: EntityManager,
