@@ -1417,6 +1417,81 @@ describe('matching source records into golden records', () => {
     }
   });
 
+  it('leaves a passport two people carry with the customer whose record first sent it, after that record is re-sent changed', async () => {
+    const n = nextNumbers(2);
+    const passport = { type: 'PASSPORT', number: `E${String(n).padStart(8, '0')}` };
+    // Two people by name, birth date and sex: the shared passport number links nobody.
+    const john: Person = {
+      sourceKey: `J-${n}`,
+      name: 'John Smithfield',
+      gender: 'MALE',
+      birthDate: '1980-01-01',
+      identityDocuments: [passport],
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n) }],
+    };
+    const jane: Person = {
+      sourceSystem: 'APP',
+      sourceKey: `D-${n}`,
+      name: 'Jane Doerring',
+      gender: 'FEMALE',
+      birthDate: '1990-02-02',
+      identityDocuments: [passport],
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 1) }],
+    };
+    const [j] = await ingest(john);
+    const [d] = await ingest(jane);
+    expect(d!.id).not.toBe(j!.id);
+    const holders = () =>
+      hub.sql(
+        `select customer_id from identity_document where type = 'PASSPORT' and customer_id = any($1)`,
+        [[j!.id, d!.id]],
+      );
+    expect(await holders()).toEqual([{ customer_id: j!.id }]);
+    // John's source re-sends his record with an e-mail; then a record joins Jane's customer,
+    // which recomputes hers: the number stays John's, whose record sent it first.
+    const [resent] = await ingest({
+      ...john,
+      contactPoints: [...john.contactPoints!, { kind: 'EMAIL', value: `j${n}@example.com` }],
+    });
+    expect(resent).toMatchObject({ status: 'UPDATED', id: j!.id });
+    const [joined] = await ingest({
+      sourceSystem: 'WECHAT',
+      sourceKey: `W-${n}`,
+      name: 'Jane Doerring',
+      gender: 'FEMALE',
+      birthDate: '1990-02-02',
+      contactPoints: [{ kind: 'MOBILE', value: mobileOf(n + 1) }],
+    });
+    expect(joined!.id).toBe(d!.id);
+    expect(await holders()).toEqual([{ customer_id: j!.id }]);
+  });
+
+  it('takes the golden name of records as strong and as recent as each other by their source keys, not by chance', async () => {
+    // Each time two records of one batch and source bearing one number, their names two
+    // readings apart: the first by source key supplies the name, every time.
+    for (let i = 0; i < 8; i++) {
+      const n = nextNumber();
+      const born = '1993-01-01';
+      const number = residentIdOf(n, born);
+      const [a] = await ingest(
+        ...['上官文轩', '上官文宣'].map((name, k) => ({
+          sourceSystem: 'APP',
+          sourceKey: `TIE-${n}-${'ab'[k]}`,
+          name,
+          gender: 'MALE',
+          birthDate: born,
+          identityDocuments: [{ type: 'RESIDENT_ID', number }],
+        })),
+      );
+      const [golden] = await hub.sql<{ name: string; source_key: string }>(
+        `select c.name, sr.source_key from customer c
+           join source_record sr on sr.id = (c.lineage->>'name')::uuid where c.id = $1`,
+        [a!.id],
+      );
+      expect({ i, ...golden }).toEqual({ i, name: '上官文轩', source_key: `TIE-${n}-a` });
+    }
+  });
+
   it('re-evaluates what shares a key with the carriers of a value that turns generic, as if it had been generic all along', async () => {
     const outcome = async (dealerFirst: boolean) => {
       const n = nextNumbers(5);

@@ -2432,6 +2432,45 @@ describe('stewardship', () => {
     expect((await recordOf('POLICY_ADMIN', `PA-${n}`)).customer_id).toBe(sent[0]!.id);
   });
 
+  it('keeps a customer’s id with its first record when splitting another off, though its source re-sent it since', async () => {
+    const n = nextNumbers(2);
+    const email = { kind: 'EMAIL', value: `c${n}@example.cn` };
+    const agency = undocumented(n, {
+      sourceSystem: 'AGENCY',
+      sourceKey: `AG-${n}`,
+      contactPoints: [mobileOf(n)],
+    });
+    // The agency's record first, then the claims system's (its mobile, an e-mail), then the
+    // app's (the e-mail): one customer, the app's record hanging on it through the claims one.
+    const [first] = await ingest(agency);
+    const [claims] = await ingest(
+      undocumented(n, {
+        sourceSystem: 'CLAIMS',
+        sourceKey: `CL-${n}`,
+        contactPoints: [mobileOf(n), email],
+      }),
+    );
+    const [app] = await ingest(
+      undocumented(n, { sourceSystem: 'APP', sourceKey: `APP-${n}`, contactPoints: [email] }),
+    );
+    expect([claims!.id, app!.id]).toEqual([first!.id, first!.id]);
+    const [resent] = await ingest({
+      ...agency,
+      contactPoints: [mobileOf(n), { kind: 'ADDRESS', value: '江苏省南京市玄武区中山路201号' }],
+    });
+    expect(resent).toMatchObject({ status: 'UPDATED', id: first!.id });
+    const cl = await recordOf('CLAIMS', `CL-${n}`);
+    const split = ok(
+      await hub.gql(SPLIT, { record: cl.id, reason: 'another person' }, Role.STEWARD),
+    ).splitSourceRecord;
+    expect(split.id).not.toBe(first!.id);
+    expect((await recordOf('AGENCY', `AG-${n}`)).customer_id).toBe(first!.id);
+    expect(split.sourceRecords.map((r: { sourceKey: string }) => r.sourceKey).sort()).toEqual([
+      `APP-${n}`,
+      `CL-${n}`,
+    ]);
+  });
+
   it('splits a record matching linked wrongly off its customer, with what names it, for good', async () => {
     const n = nextNumbers(2);
     // The app's record of someone of the same name, mobile and e-mail joins X's customer.

@@ -14,6 +14,16 @@ import { ConsentChannel, CustomerKind, Gender, SourceSystem } from './customer.e
 import type { Customer } from './customer.entity';
 
 /**
+ * Source records in the order their sources first sent them, as an SQL sort list over the
+ * row `alias`: the first receipt (a re-send moves received_at, never created_at), then,
+ * within one batch, source system and key. Matching keeps a customer's id with its first
+ * record so ordered; survivorship (who holds a document two customers carry), splits and
+ * decisions order by it too, so that none of them turns on a re-send or on random ids.
+ */
+export const firstReceived = (alias: string): string =>
+  `${alias}.created_at, ${alias}.source_system, ${alias}.source_key`;
+
+/**
  * What one source system said about a customer, kept as sent. The link to the golden
  * record is explicit so that matching and unmerging can re-point it later.
  */
@@ -41,6 +51,7 @@ export class SourceRecord extends BaseEntity {
   @Property({ type: 'text' })
   contentHash!: string;
 
+  /** When its source last sent it changed; created_at is when it first sent it. */
   @Property({ type: 'datetime' })
   receivedAt!: Date;
 

@@ -6,6 +6,7 @@ import {
   PROVES_REACH,
   SourceSystem,
 } from '../customer/customer.enums';
+import { firstReceived } from '../customer/source-record.entity';
 import { holderSql } from '../matching/names';
 import { GENERIC_KINDS_SQL } from '../matching/settings';
 
@@ -80,7 +81,8 @@ const typoCode = (alias: string, customer: string, kind: string) =>
 const RANKED = `ranked as (
     select sr.*, proof.proves, row_number() over (
       partition by sr.customer_id
-      order by proof.proves desc, ${trustCase} desc, sr.received_at desc, sr.id) as rank
+      order by proof.proves desc, ${trustCase} desc, sr.received_at desc, sr.source_system,
+        sr.source_key) as rank
     from source_record sr
       cross join lateral (select exists (
         select 1 from source_identifier si where si.source_record_id = sr.id
@@ -241,23 +243,22 @@ export async function recomputeGolden(
          select * from source_identifier where source_record_id = r.id offset 0) si
        order by r.customer_id, si.kind, si.value_hash, r.rank),
      -- A document is one holder's: where records of two customers (kept apart by a steward)
-     -- both carry it, the customer of the earliest record holds it, whether or not that
-     -- customer is recomputed here: a later record of the other took it from them, and they
-     -- were no longer found by their own number.
-     -- Looked up per document (the limit keeps it a lateral probe of the value index): as
-     -- an anti-join the planner read every identifier, a cost that grew with the file.
+     -- both carry it, the customer of the record first received carrying it holds it,
+     -- whether or not that customer is recomputed here: a later record of the other took it
+     -- from them, and they were no longer found by their own number. The first receipt, not
+     -- the latest (a re-send must not hand the number over), of any record of the customer
+     -- carrying it, not only the best-ranked one.
+     -- Looked up per document (a lateral probe of the value index): as an anti-join the
+     -- planner read every identifier, a cost that grew with the file.
      documents as materialized (
-       select distinct on (c.kind, c.value_hash) c.* from carried c
+       select c.* from carried c
          cross join lateral (
-           select count(*) as earlier from (
-             select 1 from source_identifier si
-               join source_record r on r.id = si.source_record_id
-             where si.kind = c.kind and si.value_hash = c.value_hash
-               and r.customer_id <> c.customer_id
-               and (r.received_at, r.id) < (c.received_at, c.source_record_id)
-             limit 1) held) e
-       where ${isDocument('c')} and e.earlier = 0 and not ${typoCode('c', 'customer_id', 'kind')}
-       order by c.kind, c.value_hash, c.received_at, c.source_record_id),
+           select r.customer_id as holder from source_identifier si
+             join source_record r on r.id = si.source_record_id
+           where si.kind = c.kind and si.value_hash = c.value_hash
+           order by ${firstReceived('r')} limit 1) first
+       where ${isDocument('c')} and first.holder = c.customer_id
+         and not ${typoCode('c', 'customer_id', 'kind')}),
      documents_held as (
        insert into identity_document (id, created_at, updated_at, customer_id, source_record_id,
          type, number_cipher, number_masked, number_hash, checksum_exception)

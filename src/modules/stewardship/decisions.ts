@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MatchVerdict } from '../golden/match-decision.entity';
+import { firstReceived } from '../customer/source-record.entity';
 import { IDENTIFYING_DOCUMENT, type MatchRecord } from '../matching/compare';
 
 export interface DecisionRequest {
@@ -144,7 +145,7 @@ export async function representativeRecords(
   if (customerIds.length === 0) return new Map();
   const rows = await em.execute<{ customer_id: string; id: string }[]>(
     `with held as (
-       select sr.customer_id, sr.id, sr.received_at,
+       select sr.customer_id, sr.id, sr.created_at, sr.source_system, sr.source_key,
          exists (select 1 from customer_merge m
                  cross join jsonb_array_elements(m.journal->'changed'->'source_record') moved
                  where m.survivor_id = sr.customer_id and m.unmerged_at is null
@@ -157,7 +158,7 @@ export async function representativeRecords(
      select distinct on (customer_id) customer_id, id from held h
      where not moved_in
        or not exists (select 1 from held o where o.customer_id = h.customer_id and not o.moved_in)
-     order by customer_id, documented desc, received_at, id`,
+     order by customer_id, documented desc, ${firstReceived('h')}`,
     [JSON.stringify([...new Set(customerIds)])],
   );
   return new Map(rows.map((r) => [r.customer_id, r.id]));
@@ -179,7 +180,7 @@ export async function apartPairs(
   first?: [string, string],
 ): Promise<[string, string][]> {
   const rows = await em.execute<{ customer_id: string; ids: string[] }[]>(
-    `select customer_id, array_agg(id order by received_at, id) as ids from source_record
+    `select customer_id, array_agg(id order by ${firstReceived('sr')}) as ids from source_record sr
      where customer_id in (?::uuid, ?::uuid) group by customer_id`,
     [a, b],
   );

@@ -6,6 +6,7 @@ import { AuditAction, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLog, type AuditActor } from '../audit/audit-log';
 import { boundSql, pgArray } from '../../db/bound-sql';
 import { CustomerStatus } from '../customer/customer.enums';
+import { firstReceived } from '../customer/source-record.entity';
 import { CustomerMerge, MergeKind } from '../golden/customer-merge.entity';
 import { MatchVerdict } from '../golden/match-decision.entity';
 import { ReviewStatus } from '../golden/match-review.entity';
@@ -1333,8 +1334,8 @@ export async function unmergeCustomers(
         : (
             await run<{ customer_id: string }>(
               em,
-              `select customer_id from source_record where id = any(:own::uuid[])
-               order by received_at, id limit 1`,
+              `select customer_id from source_record sr where id = any(:own::uuid[])
+               order by ${firstReceived('sr')} limit 1`,
               { own: pgArray(survivorRecords) },
             )
           )[0]?.customer_id;

@@ -23,6 +23,7 @@ import { freeText } from '../ingestion/field-rules';
 import { mergeCustomers, unmergeCustomers, type MergeOptions } from './merge';
 import { CustomerMergeView, MatchReviewView } from './stewardship.type';
 import { SourceRecordView } from '../customer/source-record.type';
+import { firstReceived } from '../customer/source-record.entity';
 import type { PiiSealer } from '../customer/pii-sealer';
 import { CustomerBatch } from '../ingestion/customer-batch';
 import type { MatchSettings } from '../matching/settings';
@@ -65,11 +66,10 @@ async function partsWithout(
   recordId: string,
   { groups, bound }: { groups: string[][]; bound: Set<string> },
 ): Promise<{ stays: string[]; rematched: string[]; merges: string[] }> {
-  // Records of one batch were received at once: the earliest, then, by source key.
   const records = await em.execute<{ id: string; key: string; with: string | null }[]>(
     `select id, source_system || ':' || source_key as key, link_evidence->>'with' as with
-     from source_record where customer_id = ?::uuid
-     order by received_at, source_system, source_key`,
+     from source_record sr where customer_id = ?::uuid
+     order by ${firstReceived('sr')}`,
     [customerId],
   );
   // Per record a standing merge into the customer journaled, whether it came with the merge
