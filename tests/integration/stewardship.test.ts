@@ -3262,6 +3262,128 @@ describe('stewardship', () => {
       expect(own.absorbed.lineage.every((l: any) => l.sourceRecord === null)).toBe(true);
     });
 
+    it("refuses a branch steward's word that matching would carry to another branch's customer, and changes nothing", async () => {
+      const n = nextNumbers(3);
+      const name = `客户${n}`;
+      const email = { kind: 'EMAIL', value: `q${n}@example.cn` };
+      // P (3201) and Q (3202): one name, two resident IDs. R, the app's (3201), has P's mobile
+      // and Q's e-mail: as like one as the other, a task with each.
+      const [p] = await ingest(customerRecord(n, { contactPoints: [mobileOf(n)] }));
+      const [q] = await ingest(
+        customerRecord(n + 1, { name, branchCode: '3202', contactPoints: [email] }),
+      );
+      const [r] = await ingest(
+        undocumented(n + 2, {
+          sourceSystem: 'APP',
+          sourceKey: `APP-${n}`,
+          name,
+          contactPoints: [mobileOf(n), email],
+        }),
+      );
+      expect(new Set([p!.id, q!.id, r!.id]).size).toBe(3);
+      const [withP] = await hub.sql<{ id: string }>(
+        `select m.id from match_review m
+           join source_record a on a.id = m.record_a_id join source_record b on b.id = m.record_b_id
+         where m.status = 'OPEN' and array[a.customer_id, b.customer_id] @> array[$1::uuid, $2::uuid]`,
+        [p!.id, r!.id],
+      );
+      const state = () =>
+        hub.sql(
+          `select sr.source_key, sr.customer_id, c.branch_id,
+             (select count(*)::int from match_decision d
+              where sr.id in (d.record_a_id, d.record_b_id)) as decisions,
+             (select array_agg(m.status order by m.status) from match_review m
+              where sr.id in (m.record_a_id, m.record_b_id)) as tasks
+           from source_record sr join customer c on c.id = sr.customer_id
+           where sr.customer_id = any($1) order by sr.source_key`,
+          [[p!.id, q!.id, r!.id]],
+        );
+      const before = await state();
+      // Not R but P: R would go to Q, whom 3201's steward does not see.
+      const expectRefused = (res: Omit<GraphQLResponse, 'status'>, field: string) => {
+        expect(res.errors?.[0]?.extensions).toMatchObject({
+          code: 'FORBIDDEN',
+          field,
+          rule: 'BRANCH_SCOPE',
+        });
+        expect(JSON.stringify(res)).not.toContain(q!.id);
+      };
+      expectRefused(
+        await asBranch(
+          Role.STEWARD,
+          '3201',
+          `mutation ($id: ID!) { rejectMatchReview(id: $id, reason: "not P") { id status } }`,
+          { id: withP!.id },
+        ),
+        'id',
+      );
+      expectRefused(
+        await asBranch(
+          Role.STEWARD,
+          '3201',
+          `mutation ($a: ID!, $b: ID!) {
+            markDifferentCustomers(customerIdA: $a, customerIdB: $b, reason: "not P") { id } }`,
+          { a: r!.id, b: p!.id },
+        ),
+        'customerIdA',
+      );
+      expect(await state()).toEqual(before);
+      // The head office sees all three: R goes to Q.
+      const rejected = ok(
+        await hub.gql(
+          `mutation ($id: ID!) { rejectMatchReview(id: $id, reason: "not P") { id status } }`,
+          { id: withP!.id },
+          Role.STEWARD,
+        ),
+      ).rejectMatchReview;
+      expect(rejected).toEqual({ id: withP!.id, status: 'REJECTED' });
+      expect((await recordOf('APP', `APP-${n}`)).customer_id).toBe(q!.id);
+    });
+
+    it("refuses a branch steward's split that would send the record to another branch's customer", async () => {
+      const n = nextNumbers(3);
+      const name = `客户${n}`;
+      const address = { kind: 'ADDRESS', value: '江苏省南京市玄武区中山路201号3幢202室' };
+      const email = { kind: 'EMAIL', value: `l${n}@example.cn` };
+      // K2, the app's, is K1's by mobile and address, and shares an e-mail with L1 (3202).
+      const [k1] = await ingest(customerRecord(n, { contactPoints: [mobileOf(n), address] }));
+      const [l1] = await ingest(
+        customerRecord(n + 1, { name, branchCode: '3202', contactPoints: [email] }),
+      );
+      const [k2] = await ingest(
+        undocumented(n + 2, {
+          sourceSystem: 'APP',
+          sourceKey: `APP-${n}`,
+          name,
+          contactPoints: [mobileOf(n), address, email],
+        }),
+      );
+      expect(k2!.id).toBe(k1!.id);
+      expect(l1!.id).not.toBe(k1!.id);
+      const record = await recordOf('APP', `APP-${n}`);
+      const refused = await asBranch(Role.STEWARD, '3201', SPLIT, {
+        record: record.id,
+        reason: 'not K1',
+      });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        field: 'recordId',
+        rule: 'BRANCH_SCOPE',
+      });
+      expect(JSON.stringify(refused)).not.toContain(l1!.id);
+      expect((await recordOf('APP', `APP-${n}`)).customer_id).toBe(k1!.id);
+      expect(
+        await hub.sql(
+          `select count(*)::int as n from match_decision where $1 in (record_a_id, record_b_id)`,
+          [record.id],
+        ),
+      ).toEqual([{ n: 0 }]);
+      const split = ok(
+        await hub.gql(SPLIT, { record: record.id, reason: 'not K1' }, Role.STEWARD),
+      ).splitSourceRecord;
+      expect(split.id).toBe(l1!.id);
+    });
+
     it("shows a branch's stewards the review tasks whose two customers they see", async () => {
       const [a, b] = await customers(2);
       const records = await firstRecords(a!.id, b!.id);

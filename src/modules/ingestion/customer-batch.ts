@@ -192,7 +192,7 @@ export class CustomerBatch {
     waiting?.({ scope });
     const holding = this.metrics?.matchingLockSeconds.startTimer({ phase: 'held', scope });
     try {
-      return await this.matchAndWrite(records);
+      return (await this.matchAndWrite(records)).outcomes;
     } finally {
       holding?.();
     }
@@ -204,10 +204,10 @@ export class CustomerBatch {
    * its other records), so that they, not their companions, leave it, and go to a new
    * customer or one they match. The caller holds the whole matching space.
    */
-  async reevaluate(moving: string[]): Promise<void> {
-    if (moving.length === 0) return;
+  async reevaluate(moving: string[]): Promise<string[]> {
+    if (moving.length === 0) return [];
     await this.settle();
-    await this.matchAndWrite([], moving);
+    return (await this.matchAndWrite([], moving)).regrouped;
   }
 
   /**
@@ -241,10 +241,10 @@ export class CustomerBatch {
    * moves: each customer stays with its first record, rather than with the records the
    * unmerge brought along (another person's, joined while merged, however many).
    */
-  async rematch(records: string[]): Promise<void> {
-    if (records.length === 0) return;
+  async rematch(records: string[]): Promise<string[]> {
+    if (records.length === 0) return [];
     await this.settle();
-    await this.matchAndWrite([], records, { move: false });
+    return (await this.matchAndWrite([], records, { move: false })).regrouped;
   }
 
   /**
@@ -300,7 +300,14 @@ export class CustomerBatch {
     sent: PreparedCustomer[],
     moving: string[] = [],
     { move = true } = {},
-  ): Promise<Map<number, BatchOutcome>> {
+  ): Promise<{
+    outcomes: Map<number, BatchOutcome>;
+    /**
+     * The customers that were before and whose records the batch changed hands: left,
+     * joined or merged (a steward may act only on what they see: see StewardshipService).
+     */
+    regrouped: string[];
+  }> {
     const outcomes = new Map<number, BatchOutcome>();
     const existing = await this.existing(sent);
     // New objects: a batch run again after a deadlock starts from the records as sent.
@@ -321,7 +328,9 @@ export class CustomerBatch {
       return outcomes;
     };
     const active = records.filter((r) => !isUnchanged(r));
-    if (active.length === 0 && moving.length === 0) return answerUnchanged();
+    if (active.length === 0 && moving.length === 0) {
+      return { outcomes: answerUnchanged(), regrouped: [] };
+    }
 
     const ids = new Map(active.map((r) => [r.index, existing.get(keyOf(r))?.id ?? randomUUID()]));
     // Replaced: the records the active ones rewrite. An unchanged resend stays as it is, and
@@ -435,7 +444,12 @@ export class CustomerBatch {
         warnings: r.warnings,
       });
     }
-    return outcomes;
+    const made = new Set(plan.created.map((c) => c.id));
+    const regrouped = new Set([
+      ...plan.merges.flatMap((m) => [m.survivor, m.absorbed]),
+      ...moved.flatMap(({ record, to }) => [record.customerId, ...(made.has(to) ? [] : [to])]),
+    ]);
+    return { outcomes, regrouped: [...regrouped] };
   }
 
   /**

@@ -42,6 +42,10 @@ function reviewQueue(status: ReviewStatus): RootSource {
   };
 }
 
+/** What a decision matching then acts on answers when its pair went out of the caller's sight. */
+const OUT_OF_SIGHT =
+  "Refused (FORBIDDEN, BRANCH_SCOPE) where that would join or take records of customers outside the caller's branches; null where it took a record of the pair to a new customer of such a branch.";
+
 const REASON = {
   description:
     `Why: kept with the decision and in the audit log, a mobile, an identity number or an ` +
@@ -97,7 +101,8 @@ export class StewardshipResolver {
 
   @Authorized(OPERATIONS.stewardship)
   @Mutation(() => MatchReviewView, {
-    description: 'The two records are different customers: DIFFERENT_CUSTOMERS is recorded.',
+    nullable: true,
+    description: `The two records are different customers: DIFFERENT_CUSTOMERS is recorded, and the two customers' records are matched again. ${OUT_OF_SIGHT}`,
   })
   async rejectMatchReview(
     @IdArg('id') id: string,
@@ -134,7 +139,7 @@ export class StewardshipResolver {
   @Authorized(OPERATIONS.stewardship)
   @Mutation(() => CustomerMergeView, {
     description:
-      "Undoes a merge: the rows it moved go back and the absorbed customer is active again. Undoing a steward's merge then matches again the records their sources changed while merged, which may join the two again (an AUTOMATIC merge, listed in Customer.merges; undoing that one keeps them apart).",
+      "Undoes a merge: the rows it moved go back and the absorbed customer is active again. Undoing a steward's merge then matches again the records their sources changed while merged, which may join the two again (an AUTOMATIC merge, listed in Customer.merges; undoing that one keeps them apart); refused (FORBIDDEN, BRANCH_SCOPE) where that would join or take records of customers outside the caller's branches.",
   })
   async unmergeCustomers(
     @IdArg('mergeId') mergeId: string,
@@ -155,7 +160,7 @@ export class StewardshipResolver {
   @Mutation(() => CustomerView, {
     nullable: true,
     description:
-      'Splits a source record off the customer matching linked it to: do-not-merge between it and every other record of the customer, and the record matched again, so that it leaves for a new customer or one it matches, with what names it by its source key. The customer keeps its id and its other records; mergeCustomers joins the two again. Returns the customer the record is with now.',
+      "Splits a source record off the customer matching linked it to: do-not-merge between it and every other record of the customer, and the record matched again, so that it leaves for a new customer or one it matches, with what names it by its source key. The customer keeps its id and its other records; mergeCustomers joins the two again. Returns the customer the record is with now (null where that is a new customer of a branch outside the caller's). Refused (FORBIDDEN, BRANCH_SCOPE) where it would join or take records of customers outside the caller's branches.",
   })
   async splitSourceRecord(
     @IdArg('recordId') recordId: string,
@@ -174,8 +179,8 @@ export class StewardshipResolver {
 
   @Authorized(OPERATIONS.stewardship)
   @Mutation(() => MatchDecisionView, {
-    description:
-      'Do-not-merge: matching never joins the two customers; open review tasks between them are rejected.',
+    nullable: true,
+    description: `Do-not-merge: matching never joins the two customers; open review tasks between them are rejected, and their records are matched again. ${OUT_OF_SIGHT}`,
   })
   async markDifferentCustomers(
     @IdArg('customerIdA') customerIdA: string,

@@ -238,7 +238,8 @@ export class StewardshipService {
         actor,
         rematched,
       });
-      await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).rematch(rematched);
+      const batch = new CustomerBatch(em, this.sealer, this.clock, this.matching, actor);
+      await this.withinSight(read, actor, 'mergeId', await batch.rematch(rematched));
     });
     return id;
   }
@@ -290,7 +291,7 @@ export class StewardshipService {
       const at = this.clock.now();
       const decision = await recordApart(em, at, pairs, byOf(actor), why);
       const rejected = await this.rejectOpenBetween(em, a, b, actor, why, at);
-      await this.rematchApart(em, actor, a, b);
+      await this.withinSight(read, actor, 'customerIdA', await this.rematchApart(em, actor, a, b));
       await this.record(em, actor, {
         action: AuditAction.MATCH_DECISION,
         target: { type: 'Customer', id: a },
@@ -358,7 +359,7 @@ export class StewardshipService {
         byOf(actor),
         why,
       );
-      await batch.reevaluate([id, ...rematched]);
+      await this.withinSight(read, actor, 'recordId', await batch.reevaluate([id, ...rematched]));
       const [now] = await em.execute<{ customer_id: string }[]>(
         `select customer_id from source_record where id = ?::uuid`,
         [id],
@@ -467,7 +468,12 @@ export class StewardshipService {
         review.record_b_id,
       ]);
       const decision = await recordApart(em, at, pairs, byOf(actor), why);
-      await this.rematchApart(em, actor, review.customer_a, review.customer_b);
+      await this.withinSight(
+        read,
+        actor,
+        'id',
+        await this.rematchApart(em, actor, review.customer_a, review.customer_b),
+      );
       return { verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decision, reviewsRejected: rejected };
     });
   }
@@ -529,13 +535,40 @@ export class StewardshipService {
    * between one of them and a third (AMBIGUOUS) could not be that one now, and goes to the
    * third, as it would have had the decision come first, not when a later batch happens by.
    */
-  private async rematchApart(em: EntityManager, actor: AuditActor, a: string, b: string) {
+  private async rematchApart(
+    em: EntityManager,
+    actor: AuditActor,
+    a: string,
+    b: string,
+  ): Promise<string[]> {
     const records = await em.execute<{ id: string }[]>(
       `select id from source_record where customer_id in (?::uuid, ?::uuid) order by id`,
       [a, b],
     );
-    await new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).rematch(
+    return new CustomerBatch(em, this.sealer, this.clock, this.matching, actor).rematch(
       records.map((r) => r.id),
+    );
+  }
+
+  /**
+   * A steward acts on the customers they see, and so do the consequences of their word:
+   * matching run again after it may regroup those customers' records (and make new
+   * customers), not join them to or take them from customers of other branches. Those the
+   * decision would reach are a matter for a steward whose branches cover them all; the
+   * caller learns nothing of who they are. `regrouped` are read as they were before this
+   * transaction (the read session's own connection): customers the caller saw then.
+   */
+  private async withinSight(
+    read: ReadSession,
+    actor: AuditActor,
+    field: string,
+    regrouped: string[],
+  ): Promise<void> {
+    const seen = await read.seenIds(() => CustomerView, regrouped);
+    if (regrouped.every((id) => seen.has(id))) return;
+    throw new ForbiddenError(
+      `${field}: matched again after this decision, records would join or leave customers outside the caller's branches; a steward whose branches cover them all decides it`,
+      { role: actor.role, field, rule: 'BRANCH_SCOPE' },
     );
   }
 
