@@ -3384,6 +3384,73 @@ describe('stewardship', () => {
       expect(split.id).toBe(l1!.id);
     });
 
+    it("refuses a branch steward's unmerge that would merge the emptied survivor into another branch's customer", async () => {
+      const n = nextNumbers(3);
+      const [h] = await ingest(customerRecord(n));
+      const [g] = await ingest(
+        customerRecord(n + 1, { sourceSystem: 'APP', sourceKey: `APP-${n + 1}` }),
+      );
+      const [k] = await ingest(
+        customerRecord(n + 2, {
+          sourceSystem: 'CLAIMS',
+          sourceKey: `CL-${n + 2}`,
+          branchCode: '3202',
+        }),
+      );
+      const merged = await merge(h!.id, g!.id);
+      // H's only record of its own, re-sent as K's person (3202): it goes to K. Undone, the
+      // merge would leave H no record, and H would follow it into K.
+      const [resent] = await ingest(
+        customerRecord(n + 2, { sourceKey: `PA-${n}`, branchCode: '3202' }),
+      );
+      expect(resent!.id).toBe(k!.id);
+      const res = await asBranch(Role.STEWARD, '3201', UNMERGE, { id: merged.id, reason: REASON });
+      expect(res.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        field: 'mergeId',
+        rule: 'BRANCH_SCOPE',
+      });
+      expect(JSON.stringify(res)).not.toContain(k!.id);
+      expect(
+        await hub.sql(`select unmerged_at from customer_merge where id = $1`, [merged.id]),
+      ).toEqual([{ unmerged_at: null }]);
+      expect(
+        await hub.sql(`select count(*)::int as n from customer_merge where absorbed_id = $1`, [
+          h!.id,
+        ]),
+      ).toEqual([{ n: 0 }]);
+    });
+
+    it("refuses a branch steward's unmerge that would take back records from another branch's customer", async () => {
+      const n = nextNumbers(2);
+      const unique = String.fromCodePoint(0x4e00 + (n % 2000));
+      const p = customerRecord(n, {
+        sourceSystem: 'APP',
+        sourceKey: `E-${n}`,
+        name: `东方${unique}睿`,
+      });
+      const q = customerRecord(n + 1, { name: `西门${unique}妍` });
+      const [pa, qa] = await ingest(p, q);
+      // P's only record re-sent as Q's person: it goes to Q, and P, left with none, follows.
+      const [toQ] = await ingest({ ...q, sourceSystem: 'APP', sourceKey: `E-${n}` });
+      expect(toQ!.id).toBe(qa!.id);
+      // The app re-sends it as P again, under 3202: it leaves Q for a new customer of 3202,
+      // whom merged-away P follows.
+      const [back] = await ingest({ ...p, branchCode: '3202' });
+      expect(back!.id).not.toBe(pa!.id);
+      const [merge] = await hub.sql<{ id: string }>(
+        `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
+        [pa!.id],
+      );
+      const res = await asBranch(Role.STEWARD, '3201', UNMERGE, { id: merge!.id, reason: REASON });
+      expect(res.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        rule: 'BRANCH_SCOPE',
+      });
+      expect(JSON.stringify(res)).not.toContain(back!.id);
+      expect((await recordOf('APP', `E-${n}`)).customer_id).toBe(back!.id);
+    });
+
     it("shows a branch's stewards the review tasks whose two customers they see", async () => {
       const [a, b] = await customers(2);
       const records = await firstRecords(a!.id, b!.id);

@@ -19,9 +19,11 @@ import type { Customer } from './customer.entity';
  * within one batch, source system and key. Matching keeps a customer's id with its first
  * record so ordered; survivorship (who holds a document two customers carry), splits and
  * decisions order by it too, so that none of them turns on a re-send or on random ids.
+ * Byte order, as matching compares `SYSTEM:key` in JavaScript (no system is a prefix of
+ * another, and keys are ASCII): a locale's order puts `a-1` before `B-2`, bytes after.
  */
 export const firstReceived = (alias: string): string =>
-  `${alias}.created_at, ${alias}.source_system, ${alias}.source_key`;
+  `${alias}.created_at, ${alias}.source_system collate "C", ${alias}.source_key collate "C"`;
 
 /**
  * What one source system said about a customer, kept as sent. The link to the golden

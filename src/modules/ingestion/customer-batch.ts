@@ -1609,9 +1609,7 @@ function planCustomers(
     for (const r of records)
       counts.set(groupOf.get(r.id)!, (counts.get(groupOf.get(r.id)!) ?? 0) + 1);
     // The customer stays where its first record is: the id follows what it was made for.
-    const first = [...records].sort(
-      (x, y) => byCode(x.since, y.since) || x.key.localeCompare(y.key),
-    )[0];
+    const first = [...records].sort((x, y) => byCode(x.since, y.since) || byCode(x.key, y.key))[0];
     const home = withFirst
       ? groupOf.get(first.id)!
       : [...counts.entries()].sort(

@@ -131,7 +131,7 @@ export async function recordDecisions(
  * Each customer's representative source record, which a steward's merge records its
  * SAME_CUSTOMER decision on: of its own records (not those a merge standing now moved in
  * from an absorbed customer, which an unmerge would take away from a decision made on
- * them, unless the customer holds no other), the earliest (by arrival then id) bearing an
+ * them, unless the customer holds no other), the first received (firstReceived) bearing an
  * identifying document that passes its check, else the earliest. Matching joins the two
  * records of the decision first, and their numbers with them: on a record of no number
  * (a customer first known by the app), a record of each number would join its side first,

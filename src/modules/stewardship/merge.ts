@@ -911,6 +911,12 @@ export interface UnmergeResult {
   followed: Record<string, number>;
   /** The decision recorded or removed so that matching respects the unmerge. */
   decision?: { id: string; verdict: MatchVerdict; removed?: boolean };
+  /**
+   * The customers it took rows from or gave rows to: the two, the one holding what the
+   * merge gave (the absorbed customer may have followed its records elsewhere since), and
+   * one a customer left with no record was merged into.
+   */
+  regrouped: string[];
 }
 
 interface MergeRow {
@@ -1390,7 +1396,14 @@ export async function unmergeCustomers(
       },
     }),
   ]);
-  return { survivorId: survivor, absorbedId: absorbed, restored, followed, decision };
+  return {
+    survivorId: survivor,
+    absorbedId: absorbed,
+    restored,
+    followed,
+    decision,
+    regrouped: [...new Set(touched)],
+  };
 }
 
 /**
@@ -1417,7 +1430,7 @@ export async function followRecordsOfMerged(
          coalesce(m.journal->'changed'->'source_record', '[]'::jsonb)) j(id uuid)
        join source_record sr on sr.id = j.id
        where c.merged_into_id in (select unnest(:holders::uuid[]))
-       order by c.id, sr.created_at, sr.id)
+       order by c.id, ${firstReceived('sr')})
      update customer t set merged_into_id = own.holder, ${stampSql('updated_at')},
        ${stampSql('version')}
      from own join customer h on h.id = own.holder and h.merged_into_id is null

@@ -233,13 +233,16 @@ export class StewardshipService {
         [id],
       );
       const rematched = changed.map((r) => r.id);
-      await unmergeCustomers(em, this.clock, id, byOf(actor), why, {
+      const { regrouped } = await unmergeCustomers(em, this.clock, id, byOf(actor), why, {
         ...this.golden,
         actor,
         rematched,
       });
       const batch = new CustomerBatch(em, this.sealer, this.clock, this.matching, actor);
-      await this.withinSight(read, actor, 'mergeId', await batch.rematch(rematched));
+      await this.withinSight(read, actor, 'mergeId', [
+        ...regrouped,
+        ...(await batch.rematch(rematched)),
+      ]);
     });
     return id;
   }
@@ -291,7 +294,11 @@ export class StewardshipService {
       const at = this.clock.now();
       const decision = await recordApart(em, at, pairs, byOf(actor), why);
       const rejected = await this.rejectOpenBetween(em, a, b, actor, why, at);
-      await this.withinSight(read, actor, 'customerIdA', await this.rematchApart(em, actor, a, b));
+      await this.withinSight(read, actor, 'customerIdA', [
+        a,
+        b,
+        ...(await this.rematchApart(em, actor, a, b)),
+      ]);
       await this.record(em, actor, {
         action: AuditAction.MATCH_DECISION,
         target: { type: 'Customer', id: a },
@@ -359,7 +366,10 @@ export class StewardshipService {
         byOf(actor),
         why,
       );
-      await this.withinSight(read, actor, 'recordId', await batch.reevaluate([id, ...rematched]));
+      await this.withinSight(read, actor, 'recordId', [
+        from,
+        ...(await batch.reevaluate([id, ...rematched])),
+      ]);
       const [now] = await em.execute<{ customer_id: string }[]>(
         `select customer_id from source_record where id = ?::uuid`,
         [id],
@@ -468,12 +478,11 @@ export class StewardshipService {
         review.record_b_id,
       ]);
       const decision = await recordApart(em, at, pairs, byOf(actor), why);
-      await this.withinSight(
-        read,
-        actor,
-        'id',
-        await this.rematchApart(em, actor, review.customer_a, review.customer_b),
-      );
+      await this.withinSight(read, actor, 'id', [
+        review.customer_a,
+        review.customer_b,
+        ...(await this.rematchApart(em, actor, review.customer_a, review.customer_b)),
+      ]);
       return { verdict: MatchVerdict.DIFFERENT_CUSTOMERS, decision, reviewsRejected: rejected };
     });
   }
@@ -555,8 +564,9 @@ export class StewardshipService {
    * matching run again after it may regroup those customers' records (and make new
    * customers), not join them to or take them from customers of other branches. Those the
    * decision would reach are a matter for a steward whose branches cover them all; the
-   * caller learns nothing of who they are. `regrouped` are read as they were before this
-   * transaction (the read session's own connection): customers the caller saw then.
+   * caller learns nothing of who they are. `regrouped` (the decision's own customers among
+   * them: a batch may have moved them between the caller's first look and the lock) are
+   * read as they were before this transaction, on the read session's own connection.
    */
   private async withinSight(
     read: ReadSession,
@@ -567,7 +577,7 @@ export class StewardshipService {
     const seen = await read.seenIds(() => CustomerView, regrouped);
     if (regrouped.every((id) => seen.has(id))) return;
     throw new ForbiddenError(
-      `${field}: matched again after this decision, records would join or leave customers outside the caller's branches; a steward whose branches cover them all decides it`,
+      `${field}: the decision, with matching run again after it, would join records to or take them from customers outside the caller's branches; a steward whose branches cover them all decides it`,
       { role: actor.role, field, rule: 'BRANCH_SCOPE' },
     );
   }
