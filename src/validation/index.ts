@@ -2,7 +2,7 @@ export { checkCreditCode } from './credit-code';
 export { checkEmail } from './email';
 export { checkMobile } from './mobile';
 export { checkPlate } from './plate';
-export { checkResidentId, mistypedResidentId, swapRepairs } from './resident-id';
+export { checkResidentId, mistypedResidentId, mistypedTwins, swapRepairs } from './resident-id';
 export type { ResidentId } from './resident-id';
 export type { Checked, Violation } from './result';
 export { checkUuid } from './uuid';

@@ -91,18 +91,40 @@ export function checkResidentId(
  * 18 characters of the right form.
  */
 export function swapRepairs(number: string): string[] {
-  if (!/^\d{17}[\dX]$/.test(number) || checkCharacter(number.slice(0, 17)) === number[17]) {
-    return [];
-  }
-  const repairs = new Set<string>();
-  for (let i = 0; i < 17; i++) {
+  if (!FORM.test(number) || passes(number)) return [];
+  return adjacentSwaps(number).filter(passes);
+}
+
+/**
+ * The numbers failing their check that one swap of two adjacent characters makes of the
+ * valid numbers a number failing its check stands for (its body with the right check
+ * character, and its swapRepairs), but itself: its fellow typos. Two mistyped copies of one
+ * number (a wrong check character and a swap, two swaps at different ends) find each other
+ * by them whichever came first, as they do within a batch, where each is keyed by the
+ * bodies of the numbers it stands for. None for a number that passes.
+ */
+export function mistypedTwins(number: string): string[] {
+  if (!FORM.test(number) || passes(number)) return [];
+  const body = number.slice(0, 17);
+  const meant = [body + checkCharacter(body), ...swapRepairs(number)];
+  const twins = meant.flatMap((valid) =>
+    adjacentSwaps(valid).filter((twin) => twin !== number && FORM.test(twin) && !passes(twin)),
+  );
+  return [...new Set(twins)].sort();
+}
+
+const FORM = /^\d{17}[\dX]$/;
+const passes = (number: string) =>
+  FORM.test(number) && checkCharacter(number.slice(0, 17)) === number[17];
+
+/** The distinct numbers one swap of two adjacent (different) characters makes. */
+function adjacentSwaps(number: string): string[] {
+  const swaps = new Set<string>();
+  for (let i = 0; i < number.length - 1; i++) {
     if (number[i] === number[i + 1]) continue;
-    const swapped = `${number.slice(0, i)}${number[i + 1]}${number[i]}${number.slice(i + 2)}`;
-    if (/^\d{17}[\dX]$/.test(swapped) && checkCharacter(swapped.slice(0, 17)) === swapped[17]) {
-      repairs.add(swapped);
-    }
+    swaps.add(`${number.slice(0, i)}${number[i + 1]}${number[i]}${number.slice(i + 2)}`);
   }
-  return [...repairs].sort();
+  return [...swaps].sort();
 }
 
 /**

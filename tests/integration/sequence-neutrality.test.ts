@@ -442,6 +442,59 @@ describe('sequence neutrality', () => {
       },
     );
 
+    it('keeps the review task between two people of two numbers when a record drops the e-mail it shared with the other', async () => {
+      const n = nextNumber();
+      const address = `江苏省南京市浦口区江浦街道文德路${n % 1000}号3幢201室`;
+      const email = `p${n}@example.com`;
+      // 黄磊 HL1 and 陈静 CJ: two resident IDs. HL2, a claims record, is HL1's by mobile and
+      // address, and shares CJ's e-mail: a task between the two customers.
+      const hl1 = person('POLICY_ADMIN', 'HL1', '黄磊', {
+        ...documented(n, '19851203'),
+        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', address]),
+      });
+      const cj = person('POLICY_ADMIN', 'CJ', '陈静', {
+        birthDate: '1985-12-03',
+        ...documented(n + 1, '19851203'),
+        ...contacts(['EMAIL', email], ['ADDRESS', address.slice(address.indexOf('文德路'))]),
+      });
+      const hl2 = person('CLAIMS', 'HL2', '黄磊', {
+        gender: 'FEMALE',
+        ...contacts(['MOBILE', mobile(n)], ['EMAIL', email], ['ADDRESS', address]),
+      });
+      // HL1 first carried CJ's e-mail too: compared with CJ then, and kept apart by the numbers.
+      const hl1Before = {
+        ...hl1,
+        contactPoints: [...(hl1.contactPoints as Rec[]), { kind: 'EMAIL', value: email }],
+      };
+      const finalOnly = await outcome([[hl1, cj, hl2]]);
+      expect(finalOnly).toEqual({ customers: ['CJ', 'HL1 HL2'], openTasks: ['CJ | HL1 HL2'] });
+      expect(await outcome([[cj, hl1Before, hl2], [hl1]])).toEqual(finalOnly);
+      expect(await outcome([[hl1Before], [cj], [hl2], [hl1]])).toEqual(finalOnly);
+    });
+
+    it('compares two mistyped copies of one resident ID whichever came first', async () => {
+      // 320102196108207653, never sent: CHK with a wrong check character, SWP with
+      // characters 15 and 16 swapped, FAR with characters 4 and 5. OTH, a third 王伟, is
+      // there first, so that no name count moving a bucket brings the others together.
+      const address = '江苏省南京市浦口区江浦街道文德路12号3幢201室';
+      const typo = (system: string, key: string, number: string, at: string) =>
+        person(system, key, '王伟', {
+          gender: 'MALE',
+          identityDocuments: [{ type: 'RESIDENT_ID', number }],
+          ...contacts(['ADDRESS', at]),
+        });
+      const chk = typo('APP', 'CHK', '320102196108207651', address);
+      const swp = typo('CLAIMS', 'SWP', '320102196108206753', address.slice(11));
+      const far = typo('WECHAT', 'FAR', '320120196108207653', address);
+      const oth = person('DEALER', 'OTH', '王伟');
+      for (const other of [chk, far]) {
+        const once = await outcome([[oth, other, swp]]);
+        expect(once.openTasks).toEqual([`${other.sourceKey} | SWP`]);
+        expect(await outcome([[oth], [other], [swp]])).toEqual(once);
+        expect(await outcome([[oth], [swp], [other]])).toEqual(once);
+      }
+    });
+
     it('keeps one review task between two customers a later record joins and a third', async () => {
       const n = nextNumber();
       const email = `b${n}@example.com`;

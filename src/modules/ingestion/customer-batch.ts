@@ -36,6 +36,7 @@ import {
   CONTACT_KINDS,
   matchRecordOf,
   repairBodyHashes,
+  twinHashes,
   type PreparedCustomer,
 } from './customer-records';
 import { RecordStatus, type RecordError } from './ingestion.type';
@@ -677,13 +678,23 @@ export class CustomerBatch {
    * in its thousands of carriers); names with birth dates, a person's name at each address,
    * organisations' names.
    */
-  /** The bodies of the numbers a resident ID failing its check may be a swap of. */
+  /**
+   * The bodies of the numbers a resident ID failing its check may be a swap of, and its
+   * fellow typos (twinHashes).
+   */
   private repairKeys(number: string): BlockingIdentifier[] {
-    return repairBodyHashes(this.sealer.hasher, number).map((body) => ({
-      kind: 'RESIDENT_ID',
-      hash: null,
-      body: hex(body),
-    }));
+    return [
+      ...repairBodyHashes(this.sealer.hasher, number).map((body) => ({
+        kind: 'RESIDENT_ID',
+        hash: null,
+        body: hex(body),
+      })),
+      ...twinHashes(this.sealer.hasher, number).map((twin) => ({
+        kind: 'RESIDENT_ID',
+        hash: hex(twin),
+        body: null,
+      })),
+    ];
   }
 
   private async blockingKeysOf(recordIds: string[]): Promise<BlockingKeys> {
@@ -869,6 +880,9 @@ export class CustomerBatch {
     carriers: string[],
     also: BlockingKeys,
   ): Promise<string[]> {
+    const brought = new Set(
+      records.flatMap((r) => r.identifiers.map((i) => `${i.kind}:${hex(i.hash)}`)),
+    );
     const identifiers: BlockingIdentifier[] = [
       ...also.identifiers,
       ...records.flatMap((r) =>
@@ -891,11 +905,19 @@ export class CustomerBatch {
               hash: null,
               body: hex(body),
             })),
+            ...(i.twinHashes ?? []).map((twin) => ({
+              kind: i.kind as string,
+              hash: hex(twin),
+              body: null,
+            })),
           ]),
       ),
-      // A value an updated record drops, when that ends its being generic.
+      // A value an updated record drops, when that ends its being generic; and one it drops
+      // that was no dealer's: its other carriers were compared with the record through it
+      // (a conflict then kept their customers from a review task), and are again without it,
+      // as had it never been sent.
       ...[...generic.values()]
-        .filter((g) => g.before !== g.after)
+        .filter((g) => g.before !== g.after || (!g.before && !brought.has(`${g.kind}:${g.hash}`)))
         .map(({ kind, hash }) => ({ kind, hash, body: null })),
     ];
     const names = [

@@ -3,6 +3,7 @@ import {
   checkMobile,
   checkResidentId,
   mistypedResidentId,
+  mistypedTwins,
   swapRepairs,
 } from '../../validation';
 import {
@@ -46,6 +47,8 @@ export interface PreparedIdentifier {
    * number its agent meant (by its bodyHash).
    */
   repairBodyHashes?: Buffer[];
+  /** A resident ID failing its check: its mistypedTwins, hashed as values are. */
+  twinHashes?: Buffer[];
   checksumException: boolean;
   verificationStatus: VerificationStatus;
   verificationMethod?: VerificationMethod;
@@ -381,11 +384,20 @@ const bodyHash = (hasher: PiiHasher, number: string) =>
 export const repairBodyHashes = (hasher: PiiHasher, number: string) =>
   swapRepairs(number).map((repair) => bodyHash(hasher, repair));
 
+/** A resident ID's twinHashes (see PreparedIdentifier): none for a valid number. */
+export const twinHashes = (hasher: PiiHasher, number: string) =>
+  mistypedTwins(number).map((twin) => hasher.digest(IdentityDocumentType.RESIDENT_ID, twin));
+
 /** The digests a resident ID is found by besides its own: see PreparedIdentifier. */
 export function residentIdKeys(
   hasher: PiiHasher,
   number: string,
-): { bodyHash: Buffer; swapHashes: { head: Buffer; tail: Buffer }; repairBodyHashes: Buffer[] } {
+): {
+  bodyHash: Buffer;
+  swapHashes: { head: Buffer; tail: Buffer };
+  repairBodyHashes: Buffer[];
+  twinHashes: Buffer[];
+} {
   const forms = swapForms(number);
   return {
     bodyHash: bodyHash(hasher, number),
@@ -394,6 +406,7 @@ export function residentIdKeys(
       tail: hasher.digest(RESIDENT_ID_DIGESTS.swapTail, forms.tail),
     },
     repairBodyHashes: repairBodyHashes(hasher, number),
+    twinHashes: twinHashes(hasher, number),
   };
 }
 
