@@ -472,6 +472,60 @@ describe('sequence neutrality', () => {
       expect(await outcome([[hl1Before], [cj], [hl2], [hl1]])).toEqual(finalOnly);
     });
 
+    it('keeps the review task when a record drops the address it shared with a namesake', async () => {
+      const n = nextNumber();
+      const home = `江苏省南京市浦口区江浦街道文德路${n % 1000}号3幢201室`;
+      const old = `江苏省南京市鼓楼区中山北路${n % 1000}号5幢302室`;
+      // R and S: two 黄磊 of two resident IDs and birth dates. T, a claims record, is R's by
+      // mobile and address, and is at S's address: a task between the two customers.
+      const r = person('POLICY_ADMIN', 'R', '黄磊', {
+        ...documented(n, '19851203'),
+        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', home]),
+      });
+      const s = person('POLICY_ADMIN', 'S', '黄磊', {
+        ...documented(n + 1, '19620715'),
+        ...contacts(['ADDRESS', old]),
+      });
+      const t = person('CLAIMS', 'T', '黄磊', {
+        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', home], ['ADDRESS', old]),
+      });
+      // R first carried S's address too: compared with S then, and kept apart by the numbers.
+      const rBefore = {
+        ...r,
+        contactPoints: [...(r.contactPoints as Rec[]), { kind: 'ADDRESS', value: old }],
+      };
+      const finalOnly = await outcome([[r, s, t]]);
+      expect(finalOnly).toEqual({ customers: ['R T', 'S'], openTasks: ['R T | S'] });
+      expect(await outcome([[rBefore], [s], [t], [r]])).toEqual(finalOnly);
+      expect(await outcome([[s, rBefore, t], [r]])).toEqual(finalOnly);
+    });
+
+    it('keeps the review task when a renamed record no longer shares a name and birth date with a namesake', async () => {
+      const n = nextNumber();
+      const home = `江苏省南京市浦口区江浦街道文德路${n % 1000}号3幢201室`;
+      const email = `q${n}@example.com`;
+      // R 王强 (first keyed 黄磊) and U: one resident ID. S, another 黄磊 born the same day,
+      // another number. T is R's by name, mobile and address, and shares S's e-mail.
+      const r = person('POLICY_ADMIN', 'R', '王强', {
+        ...documented(n, '19851203'),
+        ...contacts(['MOBILE', mobile(n)], ['ADDRESS', home]),
+      });
+      const u = { ...r, sourceSystem: 'APP', sourceKey: 'U' };
+      const s = person('POLICY_ADMIN', 'S', '黄磊', {
+        ...documented(n + 1, '19851203'),
+        ...contacts(['EMAIL', email], ['ADDRESS', home.slice(home.indexOf('文德路'))]),
+      });
+      const t = person('CLAIMS', 'T', '王强', {
+        ...contacts(['MOBILE', mobile(n)], ['EMAIL', email], ['ADDRESS', home]),
+      });
+      // Other 黄磊s, so that the rename moves no name count across a bucket (which would
+      // re-evaluate every bearer of the name).
+      const others = ['H1', 'H2', 'H3'].map((key) => person('DEALER', key, '黄磊'));
+      const finalOnly = await outcome([[r, s, t, u, ...others]]);
+      expect(finalOnly.openTasks).toEqual(['R T U | S']);
+      expect(await outcome([[s, { ...r, name: '黄磊' }, t, u, ...others], [r]])).toEqual(finalOnly);
+    });
+
     it('compares two mistyped copies of one resident ID whichever came first', async () => {
       // 320102196108207653, never sent: CHK with a wrong check character, SWP with
       // characters 15 and 16 swapped, FAR with characters 4 and 5. OTH, a third 王伟, is

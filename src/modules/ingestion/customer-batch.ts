@@ -355,9 +355,17 @@ export class CustomerBatch {
     // So is it when a record leaving its customer hands a steward's do-not-merge on to those
     // it leaves (handedOver): they must not join the other customer in this very batch.
     // So, from the start, are the keys of the records of a customer whose record drops an
-    // identity document: what the number kept apart from them may join them now.
-    const expanded = new Set([...carriers, ...(await this.documentsDropped(active, existing))]);
+    // identity document: what the number kept apart from them may join them now. And the
+    // keys an updated record held as last sent (its name with its birth date or address, a
+    // mobile, an e-mail it drops): what it was compared with through them (a conflicting
+    // number then kept the two customers from a review task) is compared again without them,
+    // as had they never been sent.
     const batchHeld = active.flatMap((r) => existing.get(keyOf(r)) ?? []);
+    const expanded = new Set([
+      ...carriers,
+      ...(await this.documentsDropped(active, existing)),
+      ...batchHeld.map((held) => held.id),
+    ]);
     const inherited: StewardVerdict[] = [];
     let region: Awaited<ReturnType<CustomerBatch['region']>>;
     let layout: ReturnType<typeof layOut>;
@@ -880,9 +888,6 @@ export class CustomerBatch {
     carriers: string[],
     also: BlockingKeys,
   ): Promise<string[]> {
-    const brought = new Set(
-      records.flatMap((r) => r.identifiers.map((i) => `${i.kind}:${hex(i.hash)}`)),
-    );
     const identifiers: BlockingIdentifier[] = [
       ...also.identifiers,
       ...records.flatMap((r) =>
@@ -912,12 +917,9 @@ export class CustomerBatch {
             })),
           ]),
       ),
-      // A value an updated record drops, when that ends its being generic; and one it drops
-      // that was no dealer's: its other carriers were compared with the record through it
-      // (a conflict then kept their customers from a review task), and are again without it,
-      // as had it never been sent.
+      // A value an updated record drops, when that ends its being generic.
       ...[...generic.values()]
-        .filter((g) => g.before !== g.after || (!g.before && !brought.has(`${g.kind}:${g.hash}`)))
+        .filter((g) => g.before !== g.after)
         .map(({ kind, hash }) => ({ kind, hash, body: null })),
     ];
     const names = [
