@@ -2142,7 +2142,12 @@ describe('stewardship', () => {
     expect(holders).toEqual([{ customer_id: d, n: 5 }]);
   });
 
-  it('leaves no customer of no record when undone after the absorbed customer followed its record back', async () => {
+  /**
+   * P's only record re-sent as Q's person: it goes to Q, and P, left with none, is merged into
+   * Q. Sent back as P (under `branchCode`), it leaves for a customer made for it (`back`),
+   * which merged-away P follows.
+   */
+  const followedBack = async (branchCode = '3201') => {
     const n = nextNumbers(2);
     const unique = String.fromCodePoint(0x4e00 + (n % 2000));
     const p = customerRecord(n, {
@@ -2152,36 +2157,39 @@ describe('stewardship', () => {
     });
     const q = customerRecord(n + 1, { name: `西门${unique}妍` });
     const [pa, qa] = await ingest(p, q);
-    // P's only record is re-sent as Q: P is merged into Q. Sent back as P, it leaves for a
-    // customer made for it, which P follows.
     const [toQ] = await ingest({ ...q, sourceSystem: 'APP', sourceKey: `E-${n}` });
     expect(toQ!.id).toBe(qa!.id);
-    const [back] = await ingest(p);
+    const [back] = await ingest({ ...p, branchCode });
     expect(back!.id).not.toBe(pa!.id);
+    return { n, pa: pa!, qa: qa!, back: back! };
+  };
+
+  it('leaves no customer of no record when undone after the absorbed customer followed its record back', async () => {
+    const { pa, qa, back } = await followedBack();
     const [merge] = await hub.sql<{ id: string }>(
       `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
-      [pa!.id],
+      [pa.id],
     );
     ok(await hub.gql(UNMERGE, { id: merge!.id, reason: REASON }, Role.STEWARD));
     // P is back with its record, and the customer made for it follows it there.
     const customersOf = await hub.sql<{ id: string; status: string; records: number }>(
       `select c.id, c.status, (select count(*)::int from source_record sr where sr.customer_id = c.id) as records
        from customer c where c.id = any($1) order by c.status, c.id`,
-      [[pa!.id, qa!.id, back!.id]],
+      [[pa.id, qa.id, back.id]],
     );
     expect(customersOf).toEqual(
       [
-        { id: pa!.id, status: 'ACTIVE', records: 1 },
-        { id: qa!.id, status: 'ACTIVE', records: 1 },
-        { id: back!.id, status: 'MERGED', records: 0 },
+        { id: pa.id, status: 'ACTIVE', records: 1 },
+        { id: qa.id, status: 'ACTIVE', records: 1 },
+        { id: back.id, status: 'MERGED', records: 0 },
       ].sort((x, y) => x.status.localeCompare(y.status) || x.id.localeCompare(y.id)),
     );
-    const found = ok(await hub.gql(LOOKUP, { by: { id: back!.id } }, Role.STEWARD)).customer;
-    expect(found).toMatchObject({ id: pa!.id, resolvedFrom: back!.id });
+    const found = ok(await hub.gql(LOOKUP, { by: { id: back.id } }, Role.STEWARD)).customer;
+    expect(found).toMatchObject({ id: pa.id, resolvedFrom: back.id });
     // That merge is no one's to undo: it would bring back a customer of no record.
     const [emptied] = await hub.sql<{ id: string }>(
       `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
-      [back!.id],
+      [back.id],
     );
     const undone = await hub.gql(UNMERGE, { id: emptied!.id, reason: REASON }, Role.STEWARD);
     expect(undone.errors?.[0]?.extensions).toMatchObject({
@@ -2189,7 +2197,7 @@ describe('stewardship', () => {
       field: 'mergeId',
       rule: 'RECORDS_MOVED',
     });
-    expect(await hub.sql(`select status from customer where id = $1`, [back!.id])).toEqual([
+    expect(await hub.sql(`select status from customer where id = $1`, [back.id])).toEqual([
       { status: 'MERGED' },
     ]);
   });
@@ -3422,33 +3430,19 @@ describe('stewardship', () => {
     });
 
     it("refuses a branch steward's unmerge that would take back records from another branch's customer", async () => {
-      const n = nextNumbers(2);
-      const unique = String.fromCodePoint(0x4e00 + (n % 2000));
-      const p = customerRecord(n, {
-        sourceSystem: 'APP',
-        sourceKey: `E-${n}`,
-        name: `东方${unique}睿`,
-      });
-      const q = customerRecord(n + 1, { name: `西门${unique}妍` });
-      const [pa, qa] = await ingest(p, q);
-      // P's only record re-sent as Q's person: it goes to Q, and P, left with none, follows.
-      const [toQ] = await ingest({ ...q, sourceSystem: 'APP', sourceKey: `E-${n}` });
-      expect(toQ!.id).toBe(qa!.id);
-      // The app re-sends it as P again, under 3202: it leaves Q for a new customer of 3202,
-      // whom merged-away P follows.
-      const [back] = await ingest({ ...p, branchCode: '3202' });
-      expect(back!.id).not.toBe(pa!.id);
+      // Sent back as P under 3202: P follows its record into a customer of 3202.
+      const { n, pa, back } = await followedBack('3202');
       const [merge] = await hub.sql<{ id: string }>(
         `select id from customer_merge where absorbed_id = $1 and unmerged_at is null`,
-        [pa!.id],
+        [pa.id],
       );
       const res = await asBranch(Role.STEWARD, '3201', UNMERGE, { id: merge!.id, reason: REASON });
       expect(res.errors?.[0]?.extensions).toMatchObject({
         code: 'FORBIDDEN',
         rule: 'BRANCH_SCOPE',
       });
-      expect(JSON.stringify(res)).not.toContain(back!.id);
-      expect((await recordOf('APP', `E-${n}`)).customer_id).toBe(back!.id);
+      expect(JSON.stringify(res)).not.toContain(back.id);
+      expect((await recordOf('APP', `E-${n}`)).customer_id).toBe(back.id);
     });
 
     it("shows a branch's stewards the review tasks whose two customers they see", async () => {
